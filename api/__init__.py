@@ -1,0 +1,1 @@
+"""The Litestar application: composition root, guards, and the citizen and staff domains."""

@@ -1,0 +1,134 @@
+"""HTTP of the catalogue: parse, call the service, shape the response.
+
+Reads are served from a versioned response cache with content ETags: a hit needs no
+database connection at all, and a client holding the current ETag gets 304.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar, cast
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from api.catalog import service
+from api.catalog.schemas import CatalogFacets, ItemDetail, ItemFilter, ItemPage, ItemSummary, OnlineLevel
+from api.openapi import problem_responses
+from core.cache import VersionedCache
+
+T = TypeVar("T")
+_encoder = msgspec.json.Encoder()
+_JSON = "application/json"
+
+
+async def _cached(
+    request: Request[Any, Any, Any],
+    cache: VersionedCache,
+    pool: asyncpg.Pool,
+    load: Callable[[asyncpg.Connection], Awaitable[Any]],
+) -> Response[Any]:
+    key = request.url.path + "?" + request.url.query
+    version = await cache.version()
+    hit = cache.get(version, key)
+    if hit is None:
+        async with pool.acquire() as conn:
+            hit = cache.put(version, key, _encoder.encode(await load(conn)))
+    headers = {"ETag": hit.etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == hit.etag:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(hit.body, media_type=_JSON, headers=headers)
+
+
+def _typed(response: Response[Any], _: type[T]) -> Response[T]:
+    """The body is pre-encoded ``T``; the annotation keeps the OpenAPI schema exact."""
+    return cast("Response[T]", response)
+
+
+class CatalogController(Controller):
+    path = "/api/v1"
+    tags = ["catalogue 事项与办事指南"]
+
+    @get(
+        "/items",
+        summary="List and search service items",
+        description="Filters combine; `q` matches a keyword in the item name or its guide, "
+        "or pinyin initials of the name (e.g. `sfz` for 身份证).",
+        responses=problem_responses(400),
+    )
+    async def list_items(
+        self,
+        request: Request[Any, Any, Any],
+        catalog_cache: NamedDependency[VersionedCache],
+        db_pool: NamedDependency[asyncpg.Pool],
+        q: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=50, description="keyword", examples=[Example(value="身份证")]),
+        ] = None,
+        department: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        region: Annotated[str | None, QueryParameter(max_length=12)] = None,
+        theme: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        online_level: Annotated[OnlineLevel | None, QueryParameter(name="onlineLevel")] = None,
+        charged: FromQuery[bool | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
+        page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
+    ) -> Response[ItemPage]:
+        filters = ItemFilter(
+            keyword=q.strip() or None if q else None,
+            department=department,
+            region=region,
+            theme=theme,
+            online_level=online_level,
+            charged=charged,
+            page=page,
+            page_size=page_size,
+        )
+        response = await _cached(
+            request, catalog_cache, db_pool, lambda conn: service.list_items(conn, filters)
+        )
+        return _typed(response, ItemPage)
+
+    @get("/items/hot", summary="Most used service items", responses=problem_responses(400))
+    async def hot_items(
+        self,
+        request: Request[Any, Any, Any],
+        catalog_cache: NamedDependency[VersionedCache],
+        db_pool: NamedDependency[asyncpg.Pool],
+        limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
+    ) -> Response[list[ItemSummary]]:
+        response = await _cached(
+            request, catalog_cache, db_pool, lambda conn: service.hot_items(conn, limit)
+        )
+        return _typed(response, list[ItemSummary])  # type: ignore[arg-type]
+
+    @get(
+        "/items/{code:str}",
+        summary="A service item with its full guide",
+        responses=problem_responses(404),
+    )
+    async def item_detail(
+        self,
+        request: Request[Any, Any, Any],
+        catalog_cache: NamedDependency[VersionedCache],
+        db_pool: NamedDependency[asyncpg.Pool],
+        code: Annotated[str, PathParameter(min_length=1, max_length=64)],
+    ) -> Response[ItemDetail]:
+        response = await _cached(
+            request, catalog_cache, db_pool, lambda conn: service.item_detail(conn, code)
+        )
+        return _typed(response, ItemDetail)
+
+    @get("/catalog/facets", summary="Departments, regions and themes with item counts")
+    async def facets(
+        self,
+        request: Request[Any, Any, Any],
+        catalog_cache: NamedDependency[VersionedCache],
+        db_pool: NamedDependency[asyncpg.Pool],
+    ) -> Response[CatalogFacets]:
+        response = await _cached(request, catalog_cache, db_pool, service.facets)
+        return _typed(response, CatalogFacets)

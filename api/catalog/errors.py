@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from core.errors import NotFound
+
+
+class ItemNotFound(NotFound):
+    code = "ITEM_NOT_FOUND"

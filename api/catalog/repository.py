@@ -1,0 +1,207 @@
+"""All SQL of the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from api.catalog.schemas import ItemFilter
+
+FEED_ITEMS = "provincial.items"
+
+_SUMMARY_COLUMNS = """code, name, item_type, department_code, department_name, region_code,
+    region_name, themes, case_type, online_level, charged, issues_licence, is_bundle, status,
+    status_reason"""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One item as stored, ready for an idempotent upsert."""
+
+    code: str
+    name: str
+    item_type: str
+    department_code: str
+    department_name: str
+    region_code: str
+    region_name: str
+    themes: list[str]
+    case_type: str
+    online_level: str
+    charged: bool
+    issues_licence: bool
+    is_bundle: bool
+    status: str
+    status_reason: str | None
+    annual_volume: int
+    platform_version: int
+    platform_updated_at: datetime
+    guide: Any
+    search_text: str
+    name_initials: str
+
+
+async def upsert_item(conn: asyncpg.Connection, row: ItemRow) -> bool:
+    """Insert or update one item; a replayed or older version changes nothing.
+
+    Returns whether the stored item changed.
+    """
+    changed = await conn.fetchval(
+        """
+        INSERT INTO catalog_items (code, name, item_type, department_code, department_name,
+            region_code, region_name, themes, case_type, online_level, charged, issues_licence,
+            is_bundle, status, status_reason, annual_volume, platform_version,
+            platform_updated_at, guide, search_text, name_initials)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21)
+        ON CONFLICT (code) DO UPDATE SET
+            name = EXCLUDED.name, item_type = EXCLUDED.item_type,
+            department_code = EXCLUDED.department_code,
+            department_name = EXCLUDED.department_name, region_code = EXCLUDED.region_code,
+            region_name = EXCLUDED.region_name, themes = EXCLUDED.themes,
+            case_type = EXCLUDED.case_type, online_level = EXCLUDED.online_level,
+            charged = EXCLUDED.charged, issues_licence = EXCLUDED.issues_licence,
+            is_bundle = EXCLUDED.is_bundle, status = EXCLUDED.status,
+            status_reason = EXCLUDED.status_reason, annual_volume = EXCLUDED.annual_volume,
+            platform_version = EXCLUDED.platform_version,
+            platform_updated_at = EXCLUDED.platform_updated_at, guide = EXCLUDED.guide,
+            search_text = EXCLUDED.search_text, name_initials = EXCLUDED.name_initials,
+            synced_at = now()
+        WHERE (catalog_items.platform_version, catalog_items.platform_updated_at)
+            < (EXCLUDED.platform_version, EXCLUDED.platform_updated_at)
+        RETURNING true
+        """,
+        row.code, row.name, row.item_type, row.department_code, row.department_name,
+        row.region_code, row.region_name, row.themes, row.case_type, row.online_level,
+        row.charged, row.issues_licence, row.is_bundle, row.status, row.status_reason,
+        row.annual_volume, row.platform_version, row.platform_updated_at, row.guide,
+        row.search_text, row.name_initials,
+    )  # fmt: skip
+    return bool(changed)
+
+
+async def get_cursor(conn: asyncpg.Connection, feed: str) -> str | None:
+    cursor: str | None = await conn.fetchval(
+        "SELECT cursor FROM catalog_sync_state WHERE feed = $1", feed
+    )
+    return cursor
+
+
+async def save_cursor(conn: asyncpg.Connection, feed: str, cursor: str | None, applied: int) -> None:
+    await conn.execute(
+        """
+        INSERT INTO catalog_sync_state (feed, cursor, last_synced_at, items_applied)
+        VALUES ($1, $2, now(), $3)
+        ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor, last_synced_at = now(),
+            items_applied = catalog_sync_state.items_applied + EXCLUDED.items_applied
+        """,
+        feed,
+        cursor,
+        applied,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(filters: ItemFilter) -> tuple[str, list[Any]]:
+    clauses = ["status <> 'terminated'"]
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.department:
+        clauses.append(f"department_code = {arg(filters.department)}")
+    if filters.region:
+        clauses.append(f"region_code = {arg(filters.region)}")
+    if filters.theme:
+        clauses.append(f"{arg(filters.theme)} = ANY(themes)")
+    if filters.online_level:
+        clauses.append(f"online_level = {arg(filters.online_level)}")
+    if filters.charged is not None:
+        clauses.append(f"charged = {arg(filters.charged)}")
+    if filters.keyword:
+        pattern = arg("%" + _escape_like(filters.keyword.lower()) + "%")
+        if filters.keyword.isascii() and filters.keyword.isalpha():
+            # Latin letters may be pinyin initials (sfz → 身份证).
+            clauses.append(f"(search_text LIKE {pattern} OR name_initials LIKE {pattern})")
+        else:
+            clauses.append(f"search_text LIKE {pattern}")
+    return " AND ".join(clauses), args
+
+
+async def list_items(
+    conn: asyncpg.Connection, filters: ItemFilter
+) -> tuple[list[asyncpg.Record], int]:
+    where, args = _where(filters)
+    order = "annual_volume DESC, code"
+    if filters.keyword:
+        # Items whose name holds the keyword before items that only mention it in the guide.
+        name_arg = len(args) + 1
+        args.append("%" + _escape_like(filters.keyword.lower()) + "%")
+        order = f"(lower(name) LIKE ${name_arg} OR name_initials LIKE ${name_arg}) DESC, " + order
+    limit_arg, offset_arg = len(args) + 1, len(args) + 2
+    args += [filters.page_size, (filters.page - 1) * filters.page_size]
+    rows = await conn.fetch(
+        f"""SELECT {_SUMMARY_COLUMNS}, count(*) OVER () AS total
+              FROM catalog_items WHERE {where}
+             ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg}""",
+        *args,
+    )
+    total = rows[0]["total"] if rows else await _count(conn, filters)
+    return list(rows), total
+
+
+async def _count(conn: asyncpg.Connection, filters: ItemFilter) -> int:
+    where, args = _where(filters)
+    count: int = await conn.fetchval(f"SELECT count(*) FROM catalog_items WHERE {where}", *args)
+    return count
+
+
+async def hot_items(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            f"""SELECT {_SUMMARY_COLUMNS} FROM catalog_items
+                 WHERE status = 'active'
+                 ORDER BY annual_volume DESC, code LIMIT $1""",
+            limit,
+        )
+    )
+
+
+async def get_item(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {_SUMMARY_COLUMNS}, guide, platform_version, platform_updated_at
+              FROM catalog_items WHERE code = $1""",
+        code,
+    )
+
+
+async def names_of(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT code, name FROM catalog_items WHERE code = ANY($1)", codes)
+    return {r["code"]: r["name"] for r in rows}
+
+
+async def facets(conn: asyncpg.Connection) -> dict[str, list[asyncpg.Record]]:
+    live = "status <> 'terminated'"
+    departments = await conn.fetch(
+        f"""SELECT department_code AS code, min(department_name) AS name, count(*) AS count
+              FROM catalog_items WHERE {live} GROUP BY department_code ORDER BY count DESC, code"""
+    )
+    regions = await conn.fetch(
+        f"""SELECT region_code AS code, min(region_name) AS name, count(*) AS count
+              FROM catalog_items WHERE {live} GROUP BY region_code ORDER BY code"""
+    )
+    themes = await conn.fetch(
+        f"""SELECT theme AS code, theme AS name, count(*) AS count
+              FROM catalog_items, unnest(themes) AS theme
+             WHERE {live} GROUP BY theme ORDER BY count DESC, theme"""
+    )
+    return {"departments": list(departments), "regions": list(regions), "themes": list(themes)}

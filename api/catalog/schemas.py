@@ -1,0 +1,149 @@
+"""Public contract of the catalogue (camelCase on the wire; new fields always get defaults)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+CaseType = Literal["immediate", "promised"]
+OnlineLevel = Literal["full_online", "online_prereview", "in_hall"]
+ItemStatus = Literal["active", "suspended", "terminated"]
+
+
+class _Out(msgspec.Struct, rename="camel", kw_only=True):
+    pass
+
+
+class CodeName(_Out, kw_only=True):
+    code: str
+    name: str
+
+
+class ItemSummary(_Out, kw_only=True):
+    code: str
+    name: str
+    item_type: str
+    department: CodeName
+    region: CodeName
+    themes: list[str]
+    case_type: CaseType
+    online_level: OnlineLevel
+    charged: bool
+    issues_licence: bool
+    is_bundle: bool
+    status: ItemStatus
+    status_reason: str | None = None
+    # Whether a new application can be made now (a suspended item cannot take one).
+    accepting_applications: bool = True
+
+
+class ItemPage(_Out, kw_only=True):
+    items: list[ItemSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class GuideMaterial(_Out, kw_only=True):
+    code: str
+    name: str
+    required: bool
+    # 容缺: may be missing at acceptance and supplied later.
+    tolerance: bool
+    formats: list[str]
+    max_size_kb: int
+    # E-licence types that satisfy the material without an upload (免提交).
+    licence_types: list[str]
+    notes: str = ""
+
+
+class GuideStep(_Out, kw_only=True):
+    step: int
+    name: str
+    description: str
+    limit_days: int
+
+
+class FeeLine(_Out, kw_only=True):
+    name: str
+    amount_fen: int
+
+
+class GuideFee(_Out, kw_only=True):
+    charged: bool
+    basis: str
+    items: list[FeeLine]
+
+
+class Link(_Out, kw_only=True):
+    name: str
+    url: str
+
+
+class Contact(_Out, kw_only=True):
+    phone: str
+    address: str = ""
+
+
+class FaqEntry(_Out, kw_only=True):
+    question: str
+    answer: str
+
+
+class LicenceType(_Out, kw_only=True):
+    type_code: str
+    name: str
+
+
+class Guide(_Out, kw_only=True):
+    """办事指南: every field DOMAIN.md §2 lists, as the platform publishes it."""
+
+    targets: list[str]
+    visits_required: int
+    statutory_limit_days: int
+    promised_limit_days: int
+    legal_basis: list[str]
+    acceptance_conditions: list[str]
+    materials: list[GuideMaterial]
+    process: list[GuideStep]
+    fee: GuideFee
+    result_type: str
+    result_sample: Link | None
+    consultation: Contact
+    complaint: Contact
+    faq: list[FaqEntry]
+    form_instructions: str
+    templates: list[Link]
+    issues_licence: LicenceType | None
+    bundle_members: list[CodeName]
+
+
+class ItemDetail(ItemSummary, kw_only=True):
+    guide: Guide
+    version: int = 0
+    updated_at: datetime | None = None
+
+
+class Facet(_Out, kw_only=True):
+    code: str
+    name: str
+    count: int
+
+
+class CatalogFacets(_Out, kw_only=True):
+    departments: list[Facet]
+    regions: list[Facet]
+    themes: list[Facet]
+
+
+class ItemFilter(msgspec.Struct, frozen=True, kw_only=True):
+    keyword: str | None = None
+    department: str | None = None
+    region: str | None = None
+    theme: str | None = None
+    online_level: OnlineLevel | None = None
+    charged: bool | None = None
+    page: int = 1
+    page_size: int = 20

@@ -1,0 +1,241 @@
+"""Catalogue rules: sync from the platform's feed, and the reads citizens make."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+from pypinyin import Style, lazy_pinyin
+
+from api.catalog import repository as repo
+from api.catalog.errors import ItemNotFound
+from api.catalog.schemas import (
+    CatalogFacets,
+    CodeName,
+    Contact,
+    FaqEntry,
+    Facet,
+    FeeLine,
+    Guide,
+    GuideFee,
+    GuideMaterial,
+    GuideStep,
+    ItemDetail,
+    ItemFilter,
+    ItemPage,
+    ItemSummary,
+    LicenceType,
+    Link,
+)
+from core.cache import VersionedCache
+from core.clients.provincial import PlatformItem, ProvincialClient
+from core.http import OutsideSystemHttpError
+
+log = logging.getLogger(__name__)
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    pages: int
+    received: int
+    changed: int
+
+
+def _guide_of(item: PlatformItem) -> Guide:
+    return Guide(
+        targets=item.targets,
+        visits_required=item.visits_required,
+        statutory_limit_days=item.statutory_limit_days,
+        promised_limit_days=item.promised_limit_days,
+        legal_basis=item.legal_basis,
+        acceptance_conditions=item.acceptance_conditions,
+        materials=[
+            GuideMaterial(
+                code=m.code, name=m.name, required=m.required, tolerance=m.tolerance,
+                formats=m.formats, max_size_kb=m.max_size_kb, licence_types=m.licence_types,
+                notes=m.notes,
+            )
+            for m in item.materials
+        ],
+        process=[
+            GuideStep(step=s.step, name=s.name, description=s.description, limit_days=s.limit_days)
+            for s in item.process
+        ],
+        fee=GuideFee(
+            charged=item.fee.charged,
+            basis=item.fee.basis,
+            items=[FeeLine(name=f.name, amount_fen=f.amount_fen) for f in item.fee.items],
+        ),
+        result_type=item.result_type,
+        result_sample=(
+            Link(name=item.result_sample.name, url=item.result_sample.url)
+            if item.result_sample
+            else None
+        ),
+        consultation=Contact(phone=item.consultation.phone, address=item.consultation.address),
+        complaint=Contact(phone=item.complaint.phone),
+        faq=[FaqEntry(question=f.question, answer=f.answer) for f in item.faq],
+        form_instructions=item.form_instructions,
+        templates=[Link(name=t.name, url=t.url) for t in item.templates],
+        issues_licence=(
+            LicenceType(type_code=item.issues_licence.type_code, name=item.issues_licence.name)
+            if item.issues_licence
+            else None
+        ),
+        # Names are resolved when read: members may arrive later in the feed.
+        bundle_members=[CodeName(code=c, name="") for c in (item.bundle.members if item.bundle else [])],
+    )  # fmt: skip
+
+
+def _search_text(item: PlatformItem, guide: Guide) -> str:
+    parts = [item.name, item.department.name, item.region_name, *item.themes]
+    parts += guide.acceptance_conditions + guide.legal_basis
+    parts += [m.name for m in guide.materials] + [s.name for s in guide.process]
+    parts += [f.question for f in guide.faq] + [guide.result_type]
+    return " ".join(parts).lower()
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials of the item name, e.g. 居民身份证换领 → jmsfzhl."""
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return _NOT_ALNUM.sub("", "".join(letters).lower())
+
+
+def to_row(item: PlatformItem) -> repo.ItemRow:
+    guide = _guide_of(item)
+    return repo.ItemRow(
+        code=item.code,
+        name=item.name,
+        item_type=item.item_type,
+        department_code=item.department.code,
+        department_name=item.department.name,
+        region_code=item.region_code,
+        region_name=item.region_name,
+        themes=item.themes,
+        case_type=item.case_type,
+        online_level=item.online_level,
+        charged=item.fee.charged,
+        issues_licence=item.issues_licence is not None,
+        is_bundle=bool(item.bundle and item.bundle.members),
+        status=item.status,
+        status_reason=item.status_reason,
+        annual_volume=max(0, item.annual_volume),
+        platform_version=item.version,
+        platform_updated_at=item.updated_at,
+        guide=msgspec.to_builtins(guide),
+        search_text=_search_text(item, guide),
+        name_initials=name_initials(item.name),
+    )
+
+
+async def sync_catalog(
+    pool: asyncpg.Pool, client: ProvincialClient, cache: VersionedCache
+) -> SyncReport:
+    """Pull the item feed from the stored cursor to its end.
+
+    Each page is applied and its cursor saved in one transaction, so a failure (the platform
+    down mid-sync, a crash) loses nothing and repeats nothing: the next run resumes after the
+    last committed page, and upserts ignore versions already stored.
+    """
+    async with pool.acquire() as conn:
+        cursor = await repo.get_cursor(conn, repo.FEED_ITEMS)
+    pages = received = changed = 0
+    try:
+        while True:
+            page = await _fetch_page(client, cursor)
+            async with pool.acquire() as conn, conn.transaction():
+                page_changed = 0
+                for item in page.items:
+                    page_changed += await repo.upsert_item(conn, to_row(item))
+                await repo.save_cursor(conn, repo.FEED_ITEMS, page.next_cursor, len(page.items))
+            pages, received, changed = pages + 1, received + len(page.items), changed + page_changed
+            cursor = page.next_cursor
+            if not page.has_more or not page.items:
+                break
+    finally:
+        if changed:
+            await cache.bump()
+    log.info("catalogue synced", extra={"pages": pages, "received": received, "changed": changed})
+    return SyncReport(pages, received, changed)
+
+
+async def _fetch_page(client: ProvincialClient, cursor: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return await client.item_changes(cursor)
+    except OutsideSystemHttpError as exc:
+        if cursor is None or exc.status != 400:
+            raise
+        # The platform no longer knows our cursor (e.g. its feed was rebuilt): start over.
+        # Upserts are idempotent, so a full pass repeats nothing.
+        log.warning("feed cursor rejected, resyncing from the start", extra={"cursor": cursor})
+        return await client.item_changes(None)
+
+
+def _summary_fields(row: asyncpg.Record) -> dict[str, object]:
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "item_type": row["item_type"],
+        "department": CodeName(code=row["department_code"], name=row["department_name"]),
+        "region": CodeName(code=row["region_code"], name=row["region_name"]),
+        "themes": list(row["themes"]),
+        "case_type": row["case_type"],
+        "online_level": row["online_level"],
+        "charged": row["charged"],
+        "issues_licence": row["issues_licence"],
+        "is_bundle": row["is_bundle"],
+        "status": row["status"],
+        "status_reason": row["status_reason"],
+        "accepting_applications": row["status"] == "active",
+    }
+
+
+def _summary(row: asyncpg.Record) -> ItemSummary:
+    return ItemSummary(**_summary_fields(row))  # type: ignore[arg-type]
+
+
+async def list_items(conn: asyncpg.Connection, filters: ItemFilter) -> ItemPage:
+    rows, total = await repo.list_items(conn, filters)
+    return ItemPage(
+        items=[_summary(r) for r in rows],
+        total=total,
+        page=filters.page,
+        page_size=filters.page_size,
+    )
+
+
+async def hot_items(conn: asyncpg.Connection, limit: int) -> list[ItemSummary]:
+    return [_summary(r) for r in await repo.hot_items(conn, limit)]
+
+
+async def item_detail(conn: asyncpg.Connection, code: str) -> ItemDetail:
+    row = await repo.get_item(conn, code)
+    if row is None:
+        raise ItemNotFound(itemCode=code)
+    guide = msgspec.convert(row["guide"], Guide)
+    if guide.bundle_members:
+        names = await repo.names_of(conn, [m.code for m in guide.bundle_members])
+        guide.bundle_members = [
+            CodeName(code=m.code, name=names.get(m.code, "")) for m in guide.bundle_members
+        ]
+    return ItemDetail(
+        **_summary_fields(row),  # type: ignore[arg-type]
+        guide=guide,
+        version=row["platform_version"],
+        updated_at=row["platform_updated_at"],
+    )
+
+
+async def facets(conn: asyncpg.Connection) -> CatalogFacets:
+    groups = await repo.facets(conn)
+    return CatalogFacets(
+        **{
+            name: [Facet(code=r["code"], name=r["name"], count=r["count"]) for r in rows]
+            for name, rows in groups.items()
+        }
+    )

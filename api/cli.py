@@ -1,0 +1,145 @@
+"""``handheld``: the command line of the whole system.
+
+    handheld dev        everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
+    handheld serve      the API only
+    handheld worker     the job worker only
+    handheld migrate    apply database migrations
+    handheld sandbox    the stand-ins of outside systems only
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from core.settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return load_settings(**overrides)
+
+
+def _require(settings: Settings, *names: str) -> None:
+    missing = [
+        n
+        for n, v in {
+            "HANDHELD_DATABASE_URL": settings.database.url,
+            "HANDHELD_REDIS_URL": settings.redis.url,
+            "HANDHELD_PROVINCIAL_BASE_URL": settings.provincial.base_url,
+        }.items()
+        if n in names and not v
+    ]
+    if missing:
+        sys.exit(f"handheld: set {', '.join(missing)} (or run `handheld dev` for embedded defaults)")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from api.worker import run_worker
+    from core.logging import configure_logging
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL", "HANDHELD_PROVINCIAL_BASE_URL")
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from core.db import connect
+    from core.logging import configure_logging
+    from core.migrate import apply_migrations
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL")
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def main() -> None:
+        conn = await connect(settings.database)
+        try:
+            applied = await apply_migrations(conn)
+        finally:
+            await conn.close()
+        print(f"migrations applied: {len(applied)}" + "".join(f"\n  {a}" for a in applied))
+
+    asyncio.run(main())
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    # The stand-ins are a separate program that shares no code with the product; run it.
+    argv = [sys.executable, "-m", "sandbox", "--host", args.host or "127.0.0.1"]
+    if args.data_dir:
+        argv += ["--data-dir", str(args.data_dir)]
+    os.execv(sys.executable, argv)
+
+
+def cmd_dev(args: argparse.Namespace) -> None:
+    from api.dev import run_dev
+
+    run_dev(port=args.port, data_dir=args.data_dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="handheld", description="掌上办 backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="run everything on embedded defaults")
+    dev.add_argument("--port", type=int, default=None, help="API port (HANDHELD_PORT, 8000)")
+    dev.add_argument("--data-dir", default=None, help="data directory (HANDHELD_DATA_DIR, .handheld)")
+    dev.set_defaults(func=cmd_dev)
+    serve = sub.add_parser("serve", help="run the API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the job worker").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sandbox = sub.add_parser("sandbox", help="run the stand-ins of outside systems")
+    sandbox.add_argument("--host", default=None)
+    sandbox.add_argument("--data-dir", default=None)
+    sandbox.set_defaults(func=cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""``handheld dev``: the whole system on one machine, from nothing but the installed wheels.
+
+Embedded PostgreSQL and Valkey (unless HANDHELD_DATABASE_URL / HANDHELD_REDIS_URL point at real
+ones), the stand-ins of outside systems (unless HANDHELD_PROVINCIAL_BASE_URL is set), migrations,
+then the API and a worker as child processes. Data lives under the data directory and is reused
+by the next run. SIGINT/SIGTERM stop every child, newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import asyncpg
+
+from core.embedded import EmbeddedPostgres, EmbeddedValkey, stop_process, wait_for_port
+from core.migrate import apply_migrations
+from core.settings import load_settings
+
+DEV_DATABASE = "handheld"
+DEV_PROVINCIAL_KEY = "dev-provincial-key"
+DEV_WECHAT_APPID = "wxdev000000000000"
+DEV_WECHAT_SECRET = "dev-wechat-secret"
+
+
+class _Stop(Exception):
+    pass
+
+
+@dataclass
+class _Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
+    overrides: dict[str, object] = {}
+    if port:
+        overrides["port"] = port
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    settings = load_settings(**overrides)
+    root = settings.data_dir.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("HANDHELD_LOG_JSON", "false")
+    env["HANDHELD_PORT"] = str(settings.port)
+    servers: list[EmbeddedPostgres | EmbeddedValkey] = []
+    children: list[_Child] = []
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    try:
+        if not settings.database.url:
+            pg = EmbeddedPostgres(root / "postgres", port=settings.port + 432)
+            pg.start()
+            servers.append(pg)
+            asyncio.run(_ensure_database(pg.admin_url, DEV_DATABASE))
+            env["HANDHELD_DATABASE_URL"] = pg.url(DEV_DATABASE)
+        if not settings.redis.url:
+            valkey = EmbeddedValkey(root / "valkey", port=settings.port + 379)
+            valkey.start()
+            servers.append(valkey)
+            env["HANDHELD_REDIS_URL"] = valkey.url
+        sandbox_urls: dict[str, str] = {}
+        if not settings.provincial.base_url:
+            sandbox_urls = _start_sandbox(settings.port, root / "sandbox", env, children)
+        print(f"migrations applied: {asyncio.run(_migrate(env['HANDHELD_DATABASE_URL']))}")
+        api_cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(settings.port)]
+        children.append(_Child("api", subprocess.Popen(api_cmd, env=env)))
+        worker_cmd = [sys.executable, "-m", "api.cli", "worker"]
+        children.append(_Child("worker", subprocess.Popen(worker_cmd, env=env)))
+        base = f"http://127.0.0.1:{settings.port}"
+        wait_for_port("127.0.0.1", settings.port, 30, children[-2].process)
+        items = _wait_for_catalogue(base, timeout=30)
+        _banner(base, sandbox_urls, root, items, time.monotonic() - started)
+        while all(c.process.poll() is None for c in children):
+            time.sleep(0.5)
+        failed = [c.name for c in children if c.process.poll() is not None]
+        print(f"handheld dev: {', '.join(failed)} exited; stopping everything", file=sys.stderr)
+    except _Stop as stop:
+        print(f"\nhandheld dev: {stop}, stopping…", file=sys.stderr)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_IGN if sig == signal.SIGINT else handler)
+        for child in reversed(children):
+            stop_process(child.process)
+        for server in reversed(servers):
+            server.stop()
+        print("handheld dev: stopped", file=sys.stderr)
+
+
+async def _ensure_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return len(await apply_migrations(conn))
+    finally:
+        await conn.close()
+
+
+def _start_sandbox(port: int, data_dir: Path, env: dict[str, str], children: list[_Child]) -> dict[str, str]:
+    provincial_port, wechat_port = port + 101, port + 102
+    cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
+           "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
+           "--data-dir", str(data_dir)]  # fmt: skip
+    process = subprocess.Popen(cmd, env=env)
+    children.append(_Child("sandbox", process))
+    wait_for_port("127.0.0.1", provincial_port, 15, process)
+    wait_for_port("127.0.0.1", wechat_port, 15, process)
+    urls = {
+        "provincial platform": f"http://127.0.0.1:{provincial_port}",
+        "WeChat": f"http://127.0.0.1:{wechat_port}",
+    }
+    env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
+    env.setdefault("HANDHELD_PROVINCIAL_API_KEY", DEV_PROVINCIAL_KEY)
+    env["HANDHELD_WECHAT_BASE_URL"] = urls["WeChat"]
+    env.setdefault("HANDHELD_WECHAT_APPID", DEV_WECHAT_APPID)
+    env.setdefault("HANDHELD_WECHAT_SECRET", DEV_WECHAT_SECRET)
+    return urls
+
+
+def _wait_for_catalogue(base: str, timeout: float) -> int:
+    """Demo data is the stand-in's catalogue, synced by the worker's first job."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/api/v1/items?pageSize=1", timeout=2) as resp:
+                total = int(json.load(resp)["total"])
+            if total:
+                return total
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return 0
+
+
+def _banner(base: str, sandbox: dict[str, str], root: Path, items: int, elapsed: float) -> None:
+    lines = [
+        "",
+        f"掌上办 handheld is running ({elapsed:.1f}s); Ctrl-C stops everything.",
+        f"  API            {base}/api/v1/items",
+        f"  OpenAPI docs   {base}/schema/swagger   (schema: {base}/schema/openapi.json)",
+        f"  health         {base}/healthz  {base}/readyz  {base}/metrics",
+        *(f"  stand-in       {name}: {url}" for name, url in sandbox.items()),
+        f"  data           {root}",
+        f"  catalogue      {items} service items synced",
+        "",
+    ]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,69 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from redis.asyncio import Redis
+
+from api.openapi import problem_responses
+
+
+class HealthStatus(msgspec.Struct, kw_only=True):
+    status: str
+    checks: dict[str, str] = {}
+
+
+class HealthController(Controller):
+    tags = ["system"]
+    include_in_schema = True
+
+    @get("/healthz", summary="Liveness: the process answers")
+    async def healthz(self) -> HealthStatus:
+        return HealthStatus(status="ok")
+
+    @get(
+        "/readyz",
+        summary="Readiness: PostgreSQL and Redis reachable",
+        responses=problem_responses(503),
+    )
+    async def readyz(
+        self, db_pool: NamedDependency[asyncpg.Pool], redis: NamedDependency[Redis]
+    ) -> Response[HealthStatus]:
+        checks = dict(
+            zip(
+                ("postgres", "redis"),
+                await asyncio.gather(_check_postgres(db_pool), _check_redis(redis)),
+                strict=True,
+            )
+        )
+        ready = all(v == "ok" for v in checks.values())
+        return Response(
+            HealthStatus(status="ok" if ready else "unavailable", checks=checks),
+            status_code=200 if ready else 503,
+        )
+
+
+async def _check_postgres(pool: asyncpg.Pool) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await pool.fetchval("SELECT 1")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return type(exc).__name__
+
+
+async def _check_redis(redis: Redis) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await redis.ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+
+
+__all__ = ["HealthController"]

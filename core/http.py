@@ -1,0 +1,134 @@
+"""One aiohttp session per process, and the base of every typed client of an outside system."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import TypeVar
+
+import aiohttp
+import msgspec
+from prometheus_client import Histogram
+
+from core.errors import OutsideSystemError
+from core.settings import HttpClientSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+OUTSIDE_CALL_SECONDS = Histogram(
+    "handheld_outside_call_seconds",
+    "Duration of calls to outside systems",
+    ["system", "operation", "outcome"],
+)
+
+
+def create_http_session(settings: HttpClientSettings) -> aiohttp.ClientSession:
+    timeout = aiohttp.ClientTimeout(total=settings.total_timeout, connect=settings.connect_timeout)
+    connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+    return aiohttp.ClientSession(timeout=timeout, connector=connector, raise_for_status=False)
+
+
+class OutsideSystemHttpError(OutsideSystemError):
+    def __init__(self, system: str, operation: str, status: int | None, message: str) -> None:
+        super().__init__(f"{system}.{operation}: {status or '-'} {message}")
+        self.status = status
+
+
+def backoff_delay(attempt: int, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff (AWS architecture blog): uniform in [0, min(cap, b·2^n)]."""
+    return random.uniform(0, min(cap, base * (2**attempt)))
+
+
+class JsonApiClient:
+    """Calls a JSON HTTP API: timed, logged, decoded into Structs, idempotent calls retried."""
+
+    system: str = "outside"
+
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, settings: HttpClientSettings
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._settings = settings
+
+    def _headers(self) -> Mapping[str, str]:
+        return {}
+
+    async def _get_json(
+        self,
+        operation: str,
+        path: str,
+        response_type: type[T],
+        *,
+        params: Mapping[str, str] | None = None,
+        not_found: type[Exception] | None = None,
+    ) -> T:
+        """GET is idempotent, so transport errors and 5xx are retried with jittered backoff."""
+        attempts = max(1, self._settings.retries + 1)
+        last_error: Exception | None = None
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(backoff_delay(attempt, self._settings.backoff_base, 5.0))
+            try:
+                return await self._get_once(operation, path, response_type, params, not_found)
+            except OutsideSystemHttpError as exc:
+                if exc.status is not None and exc.status < 500:
+                    raise
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+    async def _get_once(
+        self,
+        operation: str,
+        path: str,
+        response_type: type[T],
+        params: Mapping[str, str] | None,
+        not_found: type[Exception] | None,
+    ) -> T:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            async with self._session.get(
+                self._base_url + path, params=params, headers=self._headers()
+            ) as response:
+                body = await response.read()
+                if response.status == 404 and not_found is not None:
+                    outcome = "not_found"
+                    raise not_found(path)
+                if response.status >= 400:
+                    outcome = f"http_{response.status}"
+                    raise OutsideSystemHttpError(
+                        self.system, operation, response.status, body[:200].decode("utf-8", "replace")
+                    )
+                try:
+                    result = msgspec.json.decode(body, type=response_type)
+                except msgspec.ValidationError as exc:
+                    outcome = "bad_response"
+                    raise OutsideSystemHttpError(
+                        self.system, operation, response.status, f"unexpected response: {exc}"
+                    ) from exc
+                outcome = "ok"
+                return result
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            outcome = type(exc).__name__
+            raise OutsideSystemHttpError(self.system, operation, None, repr(exc)) from exc
+        finally:
+            elapsed = time.perf_counter() - started
+            OUTSIDE_CALL_SECONDS.labels(self.system, operation, outcome).observe(elapsed)
+            log.info(
+                "outside call",
+                extra={
+                    "system": self.system,
+                    "operation": operation,
+                    "outcome": outcome,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
+
+
+__all__ = ["JsonApiClient", "OutsideSystemHttpError", "backoff_delay", "create_http_session"]

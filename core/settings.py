@@ -1,0 +1,140 @@
+"""Settings: msgspec Structs loaded once from ``HANDHELD_*`` environment variables.
+
+Nothing reads the environment at import time; ``load_settings`` is called by the CLI (or a
+test) and the result is passed explicitly to every factory. Secrets are wrapped in ``Secret``
+so that printing or logging a settings object never reveals them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+PREFIX = "HANDHELD_"
+
+
+class Secret(str):
+    """A string whose repr/str hides its value; use ``reveal()`` where the value is needed."""
+
+    __slots__ = ()
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self.reveal() else "Secret('')"
+
+    def __str__(self) -> str:
+        return "********" if self.reveal() else ""
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    url: Secret = Secret("")
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    # 0 disables asyncpg's prepared-statement cache, required behind PgBouncer in
+    # transaction pooling mode.
+    statement_cache_size: int = 100
+    command_timeout: float = 30.0
+
+
+class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
+    url: Secret = Secret("")
+
+
+class HttpClientSettings(msgspec.Struct, frozen=True, kw_only=True):
+    connect_timeout: float = 3.0
+    total_timeout: float = 10.0
+    retries: int = 3
+    backoff_base: float = 0.2
+
+
+class ProvincialSettings(msgspec.Struct, frozen=True, kw_only=True):
+    base_url: str = ""
+    api_key: Secret = Secret("")
+    feed_page_size: int = 50
+
+
+class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):
+    base_url: str = ""
+    appid: str = ""
+    secret: Secret = Secret("")
+
+
+class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Cron expression for the periodic catalogue sync (pgqueuer schedules, minute resolution).
+    sync_cron: str = "* * * * *"
+    cache_entries: int = 4096
+
+
+class JobSettings(msgspec.Struct, frozen=True, kw_only=True):
+    max_attempts: int = 8
+    initial_delay_s: float = 1.0
+    max_delay_s: float = 600.0
+    batch_size: int = 10
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Literal["dev", "test", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".handheld")
+    log_level: str = "INFO"
+    log_json: bool = True
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    http: HttpClientSettings = HttpClientSettings()
+    provincial: ProvincialSettings = ProvincialSettings()
+    wechat: WechatSettings = WechatSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    jobs: JobSettings = JobSettings()
+
+
+_SECTIONS = {f.name for f in msgspec.structs.fields(Settings) if f.name not in {
+    "env", "host", "port", "data_dir", "log_level", "log_json"}}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build ``Settings`` from ``HANDHELD_*`` variables.
+
+    ``HANDHELD_PORT`` sets ``port``; ``HANDHELD_DATABASE_URL`` sets ``database.url`` (the first
+    word after the prefix names a section when one exists). Values are converted by msgspec,
+    so a bad value fails loudly at start-up rather than at first use.
+    """
+    source = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    for key, value in source.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX):].lower()
+        section, _, rest = name.partition("_")
+        if section in _SECTIONS and rest:
+            raw.setdefault(section, {})[rest] = value
+        else:
+            raw[name] = value
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            raw.setdefault(key, {}).update(value)
+        else:
+            raw[key] = value
+    return msgspec.convert(raw, Settings, strict=False, dec_hook=_dec_hook)
+
+
+def _dec_hook(type_: type, value: Any) -> Any:
+    if type_ is Secret:
+        return Secret(value)
+    if type_ is Path:
+        return Path(value)
+    raise NotImplementedError(type_)
+
+
+def with_changes(settings: Settings, **sections: Any) -> Settings:
+    """Return a copy of ``settings`` with top-level fields or whole sections replaced."""
+    return msgspec.structs.replace(settings, **sections)
