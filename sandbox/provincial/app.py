@@ -1,0 +1,257 @@
+"""aiohttp application of the provincial platform stand-in: catalogue API + control API."""
+
+from __future__ import annotations
+
+import hmac
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from sandbox.provincial.faults import FaultInjector, FaultSpec
+from sandbox.provincial.state import (
+    CatalogState,
+    FeedPosition,
+    InvalidCursor,
+    InvalidItem,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+)
+
+STATE_KEY = web.AppKey("provincial_state", CatalogState)
+FAULTS_KEY = web.AppKey("provincial_faults", FaultInjector)
+STATS_KEY = web.AppKey("provincial_stats", Counter[str])
+API_KEY = web.AppKey("provincial_api_key", str)
+
+PLATFORM_PREFIX = "/gov/"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode(body),
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status=status)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+# -- middlewares (outermost first) --------------------------------------------------------------
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return _error(exc.status, exc.code, exc.message)
+    except web.HTTPNotFound:
+        return _error(404, "NOT_FOUND", f"no endpoint {request.path}")
+    except web.HTTPMethodNotAllowed:
+        return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}")
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(PLATFORM_PREFIX):
+        resource = request.match_info.route.resource
+        template = resource.canonical if resource is not None else request.path
+        request.app[STATS_KEY][template] += 1
+    return await handler(request)
+
+
+@web.middleware
+async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(PLATFORM_PREFIX):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        expected = request.app[API_KEY]
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), expected.encode()
+        ):
+            return _error(401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)")
+    return await handler(request)
+
+
+# -- platform endpoints -----------------------------------------------------------------------
+
+
+def _feed_position(query: Any) -> FeedPosition:
+    cursor = query.get("cursor")
+    since = query.get("updated_since")
+    if cursor is not None:
+        try:
+            return decode_cursor(cursor)
+        except InvalidCursor as exc:
+            raise ApiError(400, "INVALID_PARAMETER", f"cursor: {exc}") from exc
+    if since is not None:
+        try:
+            return FeedPosition(seq=0, since=parse_time(since))
+        except ValueError as exc:
+            raise ApiError(
+                400, "INVALID_PARAMETER", "updated_since: expected an RFC 3339 timestamp"
+            ) from exc
+    return FeedPosition(seq=0)
+
+
+def _limit(query: Any) -> int:
+    text = query.get("limit")
+    if text is None:
+        return DEFAULT_LIMIT
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
+        raise ApiError(400, "INVALID_PARAMETER", f"limit: expected an integer 1..{MAX_LIMIT}")
+    return int(text)
+
+
+async def item_changes(request: web.Request) -> web.Response:
+    position = _feed_position(request.query)
+    limit = _limit(request.query)
+    page = request.app[STATE_KEY].changes(position, limit)
+    return _json(
+        {
+            "items": page.items,
+            "nextCursor": encode_cursor(page.next_position),
+            "hasMore": page.has_more,
+        }
+    )
+
+
+async def get_item(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    item = request.app[STATE_KEY].get(code)
+    if item is None:
+        raise ApiError(404, "ITEM_NOT_FOUND", f"no service item {code}")
+    return _json(item)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return _json({"status": "ok"})
+
+
+# -- control endpoints ------------------------------------------------------------------------
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = msgspec.json.decode(await request.read())
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "INVALID_PARAMETER", f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "INVALID_PARAMETER", "body must be a JSON object")
+    return body
+
+
+def _known_code(request: web.Request) -> str:
+    code = request.match_info["code"]
+    if request.app[STATE_KEY].get(code) is None:
+        raise ApiError(404, "ITEM_NOT_FOUND", f"no service item {code}")
+    return code
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].reset()
+    request.app[FAULTS_KEY].clear()
+    request.app[STATS_KEY].clear()
+    return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
+
+
+async def control_set_fault(request: web.Request) -> web.Response:
+    try:
+        spec = msgspec.convert(await _json_object(request), FaultSpec)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+    request.app[FAULTS_KEY].set(spec)
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_get_fault(request: web.Request) -> web.Response:
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_clear_fault(request: web.Request) -> web.Response:
+    request.app[FAULTS_KEY].clear()
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_stats(request: web.Request) -> web.Response:
+    counts: Counter[str] = request.app[STATS_KEY]
+    return _json({"requests": dict(counts)})
+
+
+async def control_suspend(request: web.Request) -> web.Response:
+    code = _known_code(request)
+    reason = (await _json_object(request)).get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ApiError(400, "INVALID_PARAMETER", "reason: a non-empty string is required")
+    return _json(request.app[STATE_KEY].suspend(code, reason))
+
+
+async def control_resume(request: web.Request) -> web.Response:
+    return _json(request.app[STATE_KEY].resume(_known_code(request)))
+
+
+async def control_patch(request: web.Request) -> web.Response:
+    code = _known_code(request)
+    try:
+        return _json(request.app[STATE_KEY].patch(code, await _json_object(request)))
+    except InvalidItem as exc:
+        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+
+
+async def control_upsert(request: web.Request) -> web.Response:
+    try:
+        item, created = request.app[STATE_KEY].upsert(await _json_object(request))
+    except InvalidItem as exc:
+        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+    return _json(item, status=201 if created else 200)
+
+
+async def _release_faults(app: web.Application) -> None:
+    app[FAULTS_KEY].release()
+
+
+def build_provincial_app(*, api_key: str, data_dir: Path | None = None) -> web.Application:
+    """Build the stand-in. State lives in memory, or in ``data_dir/provincial.json``."""
+    if not api_key:
+        raise ValueError("api_key must not be empty")
+    faults = FaultInjector()
+    app = web.Application(
+        middlewares=[errors_as_json, count_requests, faults.middleware(), require_api_key]
+    )
+    app[STATE_KEY] = CatalogState(data_dir)
+    app[FAULTS_KEY] = faults
+    stats: Counter[str] = Counter()
+    app[STATS_KEY] = stats
+    app[API_KEY] = api_key
+    app.on_shutdown.append(_release_faults)
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/gov/catalog/v1/items/changes", item_changes)
+    app.router.add_get("/gov/catalog/v1/items/{code}", get_item)
+
+    app.router.add_post("/_control/reset", control_reset)
+    app.router.add_get("/_control/faults", control_get_fault)
+    app.router.add_post("/_control/faults", control_set_fault)
+    app.router.add_delete("/_control/faults", control_clear_fault)
+    app.router.add_get("/_control/stats", control_stats)
+    app.router.add_post("/_control/items", control_upsert)
+    app.router.add_patch("/_control/items/{code}", control_patch)
+    app.router.add_post("/_control/items/{code}/suspend", control_suspend)
+    app.router.add_post("/_control/items/{code}/resume", control_resume)
+    return app

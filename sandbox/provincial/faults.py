@@ -1,0 +1,144 @@
+"""Fault injection for the stand-in servers: slow answers, error statuses, hangs, dropped links.
+
+A test sets one fault at a time through the control API. The first ``afterRequests`` matching
+requests pass, the next ``times`` matching requests (all of them when ``times`` is null) get
+the fault. Control endpoints and the health check are never faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from typing import Annotated, Any, Literal
+
+import msgspec
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+FaultMode = Literal["latency", "error", "timeout", "reset"]
+
+TIMEOUT_SECONDS = 300.0
+EXEMPT_PREFIXES = ("/_control/", "/healthz")
+
+
+class FaultSpec(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    mode: FaultMode
+    latency_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 0
+    status: Annotated[int, msgspec.Meta(ge=400, le=599)] = 503
+    after_requests: Annotated[int, msgspec.Meta(ge=0)] = 0
+    times: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    path_prefix: str = "/gov/"
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode(body),
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _abort_connection(request: web.Request) -> None:
+    """Drop the TCP connection with a RST so the client sees a reset, not a clean close."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class FaultInjector:
+    """Holds the current fault and applies it from an aiohttp middleware."""
+
+    def __init__(self) -> None:
+        self._spec: FaultSpec | None = None
+        self._matched = 0
+        self._faulted = 0
+        self._released = asyncio.Event()
+
+    @property
+    def spec(self) -> FaultSpec | None:
+        return self._spec
+
+    def set(self, spec: FaultSpec) -> None:
+        self.clear()
+        self._spec = spec
+
+    def clear(self) -> None:
+        """Remove the fault and let requests held by a previous fault go on."""
+        self._spec = None
+        self._matched = 0
+        self._faulted = 0
+        self.release()
+
+    def release(self) -> None:
+        """Wake every request sleeping in a fault (used on clear and at shutdown)."""
+        self._released.set()
+        self._released = asyncio.Event()
+
+    def describe(self) -> dict[str, Any]:
+        if self._spec is None:
+            return {"fault": None}
+        return {
+            "fault": msgspec.to_builtins(self._spec),
+            "matchedRequests": self._matched,
+            "faultedRequests": self._faulted,
+        }
+
+    def _pick(self, path: str) -> FaultSpec | None:
+        spec = self._spec
+        if (
+            spec is None
+            or path.startswith(EXEMPT_PREFIXES)
+            or not path.startswith(spec.path_prefix)
+        ):
+            return None
+        index = self._matched
+        self._matched += 1
+        if index < spec.after_requests:
+            return None
+        if spec.times is not None and index >= spec.after_requests + spec.times:
+            return None
+        self._faulted += 1
+        return spec
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep, returning early (True) when the fault is cleared or the server stops."""
+        released = self._released
+        try:
+            await asyncio.wait_for(released.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def middleware(self) -> Middleware:
+        @web.middleware
+        async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+            spec = self._pick(request.path)
+            if spec is None:
+                return await handler(request)
+            if spec.mode == "latency":
+                await self._sleep(spec.latency_ms / 1000)
+                return await handler(request)
+            if spec.mode == "error":
+                return _json(
+                    spec.status,
+                    {
+                        "code": "INJECTED_FAULT",
+                        "message": f"服务暂时不可用（注入故障，HTTP {spec.status}）",
+                    },
+                )
+            if spec.mode == "timeout":
+                await self._sleep(TIMEOUT_SECONDS)
+            _abort_connection(request)
+            # Nothing reaches the client: aiohttp fails to write this answer to the aborted
+            # transport and drops it quietly.
+            return web.Response(status=500)
+
+        return inject_faults

@@ -1,0 +1,118 @@
+"""Wire model of a service item (事项) and its service guide (办事指南), as the platform sends it.
+
+The structs are the stand-in's own reading of the platform contract (camelCase JSON); they are
+used to build the seed, to validate items posted to the control API, and to persist the state.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+ItemType = Literal["XK", "GG", "QR", "JF", "CJ", "QT"]
+Target = Literal["person", "company"]
+CaseType = Literal["immediate", "promised"]
+OnlineLevel = Literal["full_online", "online_prereview", "in_hall"]
+ItemStatus = Literal["active", "suspended", "terminated"]
+
+
+class _Wire(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """Base of every wire struct: camelCase keys, unknown keys rejected."""
+
+
+class Department(_Wire):
+    code: str
+    name: str
+
+
+class Material(_Wire):
+    code: str
+    name: str
+    required: bool
+    tolerance: bool
+    formats: list[str]
+    max_size_kb: int
+    licence_types: list[str]
+    notes: str
+
+
+class ProcessStep(_Wire):
+    step: int
+    name: str
+    description: str
+    limit_days: int
+
+
+class FeeItem(_Wire):
+    name: str
+    amount_fen: int
+
+
+class Fee(_Wire):
+    charged: bool
+    basis: str
+    items: list[FeeItem]
+
+
+class Link(_Wire):
+    name: str
+    url: str
+
+
+class Consultation(_Wire):
+    phone: str
+    address: str
+
+
+class Complaint(_Wire):
+    phone: str
+
+
+class Faq(_Wire):
+    question: str
+    answer: str
+
+
+class Licence(_Wire):
+    type_code: str
+    name: str
+
+
+class Bundle(_Wire):
+    members: list[str]
+
+
+class Item(_Wire):
+    code: str
+    name: str
+    item_type: ItemType
+    department: Department
+    region_code: str
+    region_name: str
+    themes: list[str]
+    targets: list[Target]
+    case_type: CaseType
+    online_level: OnlineLevel
+    visits_required: int
+    statutory_limit_days: int
+    promised_limit_days: int
+    legal_basis: list[str]
+    acceptance_conditions: list[str]
+    materials: list[Material]
+    process: list[ProcessStep]
+    fee: Fee
+    result_type: str
+    result_sample: Link
+    consultation: Consultation
+    complaint: Complaint
+    faq: list[Faq]
+    form_instructions: str
+    templates: list[Link]
+    issues_licence: Licence | None
+    bundle: Bundle | None
+    status: ItemStatus
+    status_reason: str | None
+    annual_volume: int
+    version: int
+    updated_at: str

@@ -1,0 +1,85 @@
+"""Start the stand-ins: ``start_app`` (one app, used by tests) and ``run_sandbox`` (all of them)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox.provincial.app import build_provincial_app
+from sandbox.wechat.app import build_wechat_app
+
+log = logging.getLogger("sandbox")
+
+# Requests held by a fault are released at shutdown, so a short grace period is enough.
+SHUTDOWN_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """An app served on a TCP port; ``url`` has no trailing slash."""
+
+    runner: web.AppRunner
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_app(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> RunningApp:
+    """Serve ``app`` on ``host:port``; port 0 picks a free port, read back from the socket."""
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0]
+        return RunningApp(runner=runner, host=host, port=int(bound[1]))
+    except BaseException:
+        await runner.cleanup()
+        raise
+
+
+async def run_sandbox(
+    *,
+    host: str,
+    provincial_port: int,
+    wechat_port: int,
+    data_dir: Path | None,
+    provincial_api_key: str,
+    wechat_appid: str,
+    wechat_secret: str,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run every stand-in until cancelled, then stop them."""
+    running: list[RunningApp] = []
+    try:
+        provincial = await start_app(
+            build_provincial_app(api_key=provincial_api_key, data_dir=data_dir),
+            host,
+            provincial_port,
+        )
+        running.append(provincial)
+        wechat = await start_app(
+            build_wechat_app(appid=wechat_appid, secret=wechat_secret), host, wechat_port
+        )
+        running.append(wechat)
+        log.info("provincial platform stand-in on %s", provincial.url)
+        log.info("WeChat stand-in on %s", wechat.url)
+        if ready is not None:
+            ready.set()
+        await asyncio.Event().wait()
+    finally:
+        for app in reversed(running):
+            with contextlib.suppress(Exception):
+                await app.close()
