@@ -1,10 +1,10 @@
 """``handheld``: the command line of the whole system.
 
-    handheld dev        everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
-    handheld serve      the API only
-    handheld worker     the job worker only
-    handheld migrate    apply database migrations
-    handheld sandbox    the stand-ins of outside systems only
+handheld dev        everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
+handheld serve      the API only
+handheld worker     the job worker only
+handheld migrate    apply database migrations
+handheld sandbox    the stand-ins of outside systems only
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ def _require(settings: Settings, *names: str) -> None:
         if n in names and not v
     ]
     if missing:
-        sys.exit(f"handheld: set {', '.join(missing)} (or run `handheld dev` for embedded defaults)")
+        sys.exit(
+            f"handheld: set {', '.join(missing)} (or run `handheld dev` for embedded defaults)"
+        )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -69,7 +71,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from core.logging import configure_logging
 
     settings = _settings(args)
-    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL", "HANDHELD_PROVINCIAL_BASE_URL")
+    _require(
+        settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL", "HANDHELD_PROVINCIAL_BASE_URL"
+    )
     configure_logging(settings.log_level, json=settings.log_json)
 
     async def main() -> None:
@@ -107,7 +111,7 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     argv = [sys.executable, "-m", "sandbox", "--host", args.host or "127.0.0.1"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
-    os.execv(sys.executable, argv)
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process, no shell involved
 
 
 def cmd_dev(args: argparse.Namespace) -> None:
@@ -121,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="run everything on embedded defaults")
     dev.add_argument("--port", type=int, default=None, help="API port (HANDHELD_PORT, 8000)")
-    dev.add_argument("--data-dir", default=None, help="data directory (HANDHELD_DATA_DIR, .handheld)")
+    dev.add_argument(
+        "--data-dir", default=None, help="data directory (HANDHELD_DATA_DIR, .handheld)"
+    )
     dev.set_defaults(func=cmd_dev)
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default=None)

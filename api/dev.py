@@ -29,7 +29,7 @@ from core.settings import load_settings
 DEV_DATABASE = "handheld"
 DEV_PROVINCIAL_KEY = "dev-provincial-key"
 DEV_WECHAT_APPID = "wxdev000000000000"
-DEV_WECHAT_SECRET = "dev-wechat-secret"
+DEV_WECHAT_SECRET = "dev-wechat-secret"  # noqa: S105 - the stand-in's, dev only
 
 
 class _Stop(Exception):
@@ -119,7 +119,9 @@ async def _migrate(url: str) -> int:
         await conn.close()
 
 
-def _start_sandbox(port: int, data_dir: Path, env: dict[str, str], children: list[_Child]) -> dict[str, str]:
+def _start_sandbox(
+    port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
+) -> dict[str, str]:
     provincial_port, wechat_port = port + 101, port + 102
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
@@ -145,7 +147,8 @@ def _wait_for_catalogue(base: str, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + "/api/v1/items?pageSize=1", timeout=2) as resp:
+            url = base + "/api/v1/items?pageSize=1"  # our own loopback http URL
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
                 total = int(json.load(resp)["total"])
             if total:
                 return total

@@ -15,11 +15,11 @@ from api.openapi import problem_responses
 
 class HealthStatus(msgspec.Struct, kw_only=True):
     status: str
-    checks: dict[str, str] = {}
+    checks: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class HealthController(Controller):
-    tags = ["system"]
+    tags = ["system"]  # noqa: RUF012 - Litestar reads a list
     include_in_schema = True
 
     @get("/healthz", summary="Liveness: the process answers")

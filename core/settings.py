@@ -97,11 +97,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: JobSettings = JobSettings()
 
 
-_SECTIONS = {f.name for f in msgspec.structs.fields(Settings) if f.name not in {
-    "env", "host", "port", "data_dir", "log_level", "log_json"}}
+_SECTIONS = {
+    f.name
+    for f in msgspec.structs.fields(Settings)
+    if f.name not in {"env", "host", "port", "data_dir", "log_level", "log_json"}
+}
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, /, **overrides: Any) -> Settings:
     """Build ``Settings`` from ``HANDHELD_*`` variables.
 
     ``HANDHELD_PORT`` sets ``port``; ``HANDHELD_DATABASE_URL`` sets ``database.url`` (the first
@@ -113,7 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     for key, value in source.items():
         if not key.startswith(PREFIX):
             continue
-        name = key[len(PREFIX):].lower()
+        name = key[len(PREFIX) :].lower()
         section, _, rest = name.partition("_")
         if section in _SECTIONS and rest:
             raw.setdefault(section, {})[rest] = value

@@ -8,19 +8,19 @@ test gets its own database cloned from it, and a flushed Redis.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import tempfile
 import uuid
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import pytest
 import httpx
+import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 

@@ -56,14 +56,25 @@ def test_compose_file_structure() -> None:
     yaml = pytest.importorskip("yaml", reason="pyyaml is not installed")
     data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
     services = data["services"]
-    for name in ("postgres", "valkey", "minio", "minio-init", "migrate", "api", "worker", "sandbox"):
+    for name in (
+        "postgres",
+        "valkey",
+        "minio",
+        "minio-init",
+        "migrate",
+        "api",
+        "worker",
+        "sandbox",
+    ):
         assert name in services, name
 
     for name in ("migrate", "api", "worker", "sandbox"):
         build = services[name]["build"]
         assert build["context"] == ".."
         assert build["dockerfile"] == "docker/Dockerfile"
-        assert (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
+        assert (
+            COMPOSE_FILE.parent / build["context"] / build["dockerfile"]
+        ).resolve() == DOCKERFILE
         env = services[name]["environment"]
         assert env is data["x-handheld-env"] or env == data["x-handheld-env"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar, cast
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -18,9 +17,17 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from api.catalog import service
-from api.catalog.schemas import CatalogFacets, ItemDetail, ItemFilter, ItemPage, ItemSummary, OnlineLevel
+from api.catalog.schemas import (
+    CatalogFacets,
+    ItemDetail,
+    ItemFilter,
+    ItemPage,
+    ItemSummary,
+    OnlineLevel,
+)
 from api.openapi import problem_responses
 from core.cache import VersionedCache
+from core.db import Connection, Pool
 
 T = TypeVar("T")
 _encoder = msgspec.json.Encoder()
@@ -30,8 +37,8 @@ _JSON = "application/json"
 async def _cached(
     request: Request[Any, Any, Any],
     cache: VersionedCache,
-    pool: asyncpg.Pool,
-    load: Callable[[asyncpg.Connection], Awaitable[Any]],
+    pool: Pool,
+    load: Callable[[Connection], Awaitable[Any]],
 ) -> Response[Any]:
     key = request.url.path + "?" + request.url.query
     version = await cache.version()
@@ -52,7 +59,7 @@ def _typed(response: Response[Any], _: type[T]) -> Response[T]:
 
 class CatalogController(Controller):
     path = "/api/v1"
-    tags = ["catalogue 事项与办事指南"]
+    tags = ["catalogue 事项与办事指南"]  # noqa: RUF012 - Litestar reads a list
 
     @get(
         "/items",
@@ -65,10 +72,15 @@ class CatalogController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[asyncpg.Pool],
+        db_pool: NamedDependency[Pool],
         q: Annotated[
             str | None,
-            QueryParameter(min_length=1, max_length=50, description="keyword", examples=[Example(value="身份证")]),
+            QueryParameter(
+                min_length=1,
+                max_length=50,
+                description="keyword",
+                examples=[Example(value="身份证")],
+            ),
         ] = None,
         department: Annotated[str | None, QueryParameter(max_length=64)] = None,
         region: Annotated[str | None, QueryParameter(max_length=12)] = None,
@@ -98,24 +110,24 @@ class CatalogController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[asyncpg.Pool],
+        db_pool: NamedDependency[Pool],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
         response = await _cached(
             request, catalog_cache, db_pool, lambda conn: service.hot_items(conn, limit)
         )
-        return _typed(response, list[ItemSummary])  # type: ignore[arg-type]
+        return _typed(response, list[ItemSummary])
 
     @get(
         "/items/{code:str}",
         summary="A service item with its full guide",
-        responses=problem_responses(404),
+        responses=problem_responses(400, 404),
     )
     async def item_detail(
         self,
         request: Request[Any, Any, Any],
         catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[asyncpg.Pool],
+        db_pool: NamedDependency[Pool],
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
         response = await _cached(
@@ -128,7 +140,7 @@ class CatalogController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[asyncpg.Pool],
+        db_pool: NamedDependency[Pool],
     ) -> Response[CatalogFacets]:
         response = await _cached(request, catalog_cache, db_pool, service.facets)
         return _typed(response, CatalogFacets)

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from api.catalog.schemas import ItemFilter
+from core.db import Connection
 
 FEED_ITEMS = "provincial.items"
 
@@ -45,7 +46,7 @@ class ItemRow:
     name_initials: str
 
 
-async def upsert_item(conn: asyncpg.Connection, row: ItemRow) -> bool:
+async def upsert_item(conn: Connection, row: ItemRow) -> bool:
     """Insert or update one item; a replayed or older version changes nothing.
 
     Returns whether the stored item changed.
@@ -84,14 +85,14 @@ async def upsert_item(conn: asyncpg.Connection, row: ItemRow) -> bool:
     return bool(changed)
 
 
-async def get_cursor(conn: asyncpg.Connection, feed: str) -> str | None:
+async def get_cursor(conn: Connection, feed: str) -> str | None:
     cursor: str | None = await conn.fetchval(
         "SELECT cursor FROM catalog_sync_state WHERE feed = $1", feed
     )
     return cursor
 
 
-async def save_cursor(conn: asyncpg.Connection, feed: str, cursor: str | None, applied: int) -> None:
+async def save_cursor(conn: Connection, feed: str, cursor: str | None, applied: int) -> None:
     await conn.execute(
         """
         INSERT INTO catalog_sync_state (feed, cursor, last_synced_at, items_applied)
@@ -137,9 +138,7 @@ def _where(filters: ItemFilter) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-async def list_items(
-    conn: asyncpg.Connection, filters: ItemFilter
-) -> tuple[list[asyncpg.Record], int]:
+async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[asyncpg.Record], int]:
     where, args = _where(filters)
     order = "annual_volume DESC, code"
     if filters.keyword:
@@ -159,13 +158,13 @@ async def list_items(
     return list(rows), total
 
 
-async def _count(conn: asyncpg.Connection, filters: ItemFilter) -> int:
+async def _count(conn: Connection, filters: ItemFilter) -> int:
     where, args = _where(filters)
     count: int = await conn.fetchval(f"SELECT count(*) FROM catalog_items WHERE {where}", *args)
     return count
 
 
-async def hot_items(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+async def hot_items(conn: Connection, limit: int) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
             f"""SELECT {_SUMMARY_COLUMNS} FROM catalog_items
@@ -176,7 +175,7 @@ async def hot_items(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record
     )
 
 
-async def get_item(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+async def get_item(conn: Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""SELECT {_SUMMARY_COLUMNS}, guide, platform_version, platform_updated_at
               FROM catalog_items WHERE code = $1""",
@@ -184,12 +183,12 @@ async def get_item(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None
     )
 
 
-async def names_of(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, str]:
+async def names_of(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
     rows = await conn.fetch("SELECT code, name FROM catalog_items WHERE code = ANY($1)", codes)
     return {r["code"]: r["name"] for r in rows}
 
 
-async def facets(conn: asyncpg.Connection) -> dict[str, list[asyncpg.Record]]:
+async def facets(conn: Connection) -> dict[str, list[asyncpg.Record]]:
     live = "status <> 'terminated'"
     departments = await conn.fetch(
         f"""SELECT department_code AS code, min(department_name) AS name, count(*) AS count

@@ -16,8 +16,8 @@ from api.catalog.schemas import (
     CatalogFacets,
     CodeName,
     Contact,
-    FaqEntry,
     Facet,
+    FaqEntry,
     FeeLine,
     Guide,
     GuideFee,
@@ -32,6 +32,7 @@ from api.catalog.schemas import (
 )
 from core.cache import VersionedCache
 from core.clients.provincial import PlatformItem, ProvincialClient
+from core.db import Connection, Pool
 from core.http import OutsideSystemHttpError
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,12 @@ def _guide_of(item: PlatformItem) -> Guide:
             else None
         ),
         # Names are resolved when read: members may arrive later in the feed.
-        bundle_members=[CodeName(code=c, name="") for c in (item.bundle.members if item.bundle else [])],
+        bundle_members=[CodeName(code=c, name="") for c in _members(item)],
     )  # fmt: skip
+
+
+def _members(item: PlatformItem) -> list[str]:
+    return item.bundle.members if item.bundle else []
 
 
 def _search_text(item: PlatformItem, guide: Guide) -> str:
@@ -133,9 +138,7 @@ def to_row(item: PlatformItem) -> repo.ItemRow:
     )
 
 
-async def sync_catalog(
-    pool: asyncpg.Pool, client: ProvincialClient, cache: VersionedCache
-) -> SyncReport:
+async def sync_catalog(pool: Pool, client: ProvincialClient, cache: VersionedCache) -> SyncReport:
     """Pull the item feed from the stored cursor to its end.
 
     Each page is applied and its cursor saved in one transaction, so a failure (the platform
@@ -199,7 +202,7 @@ def _summary(row: asyncpg.Record) -> ItemSummary:
     return ItemSummary(**_summary_fields(row))  # type: ignore[arg-type]
 
 
-async def list_items(conn: asyncpg.Connection, filters: ItemFilter) -> ItemPage:
+async def list_items(conn: Connection, filters: ItemFilter) -> ItemPage:
     rows, total = await repo.list_items(conn, filters)
     return ItemPage(
         items=[_summary(r) for r in rows],
@@ -209,11 +212,11 @@ async def list_items(conn: asyncpg.Connection, filters: ItemFilter) -> ItemPage:
     )
 
 
-async def hot_items(conn: asyncpg.Connection, limit: int) -> list[ItemSummary]:
+async def hot_items(conn: Connection, limit: int) -> list[ItemSummary]:
     return [_summary(r) for r in await repo.hot_items(conn, limit)]
 
 
-async def item_detail(conn: asyncpg.Connection, code: str) -> ItemDetail:
+async def item_detail(conn: Connection, code: str) -> ItemDetail:
     row = await repo.get_item(conn, code)
     if row is None:
         raise ItemNotFound(itemCode=code)
@@ -231,7 +234,7 @@ async def item_detail(conn: asyncpg.Connection, code: str) -> ItemDetail:
     )
 
 
-async def facets(conn: asyncpg.Connection) -> CatalogFacets:
+async def facets(conn: Connection) -> CatalogFacets:
     groups = await repo.facets(conn)
     return CatalogFacets(
         **{

@@ -94,7 +94,9 @@ async def _run_worker_until(
         await pool.close()
 
 
-async def test_failing_job_is_retried_then_succeeds(database_url: str, db: asyncpg.Connection) -> None:
+async def test_failing_job_is_retried_then_succeeds(
+    database_url: str, db: asyncpg.Connection
+) -> None:
     calls: list[str] = []
 
     async def flaky(note: Note) -> None:

@@ -66,7 +66,9 @@ async def test_search_reaches_into_the_guide(
     assert {i["code"] for i in in_guide_only} <= found
 
 
-async def test_search_by_pinyin_initials(client: httpx.AsyncClient, synced: list[dict[str, Any]]) -> None:
+async def test_search_by_pinyin_initials(
+    client: httpx.AsyncClient, synced: list[dict[str, Any]]
+) -> None:
     target = next(i for i in synced if "身份证" in i["name"])
     initials = service.name_initials(target["name"])
     found = await _all_pages(client, q=initials)
@@ -114,8 +116,11 @@ async def test_hot_items_are_active_and_ordered_by_volume(
     assert all(i["status"] == "active" for i in hot)
     volumes = [volume[i["code"]] for i in hot]
     assert volumes == sorted(volumes, reverse=True)
-    assert volumes[0] == max(v for i, v in volume.items() if next(
-        s for s in synced if s["code"] == i)["status"] == "active")
+    assert volumes[0] == max(
+        v
+        for i, v in volume.items()
+        if next(s for s in synced if s["code"] == i)["status"] == "active"
+    )
 
 
 async def test_detail_carries_the_complete_guide(
@@ -132,7 +137,14 @@ async def test_detail_carries_the_complete_guide(
     assert guide["promisedLimitDays"] == charged["promisedLimitDays"]
     assert guide["fee"]["items"][0]["amountFen"] == charged["fee"]["items"][0]["amountFen"]
     material = guide["materials"][0]
-    assert set(material) >= {"name", "required", "tolerance", "formats", "maxSizeKb", "licenceTypes"}
+    assert set(material) >= {
+        "name",
+        "required",
+        "tolerance",
+        "formats",
+        "maxSizeKb",
+        "licenceTypes",
+    }
     assert guide["consultation"]["phone"] and guide["complaint"]["phone"]
 
 

@@ -25,7 +25,9 @@ async def test_first_sync_stores_every_item_once(
     resources: Resources, platform: Platform, db: asyncpg.Connection
 ) -> None:
     expected = sorted(i["code"] for i in await platform.all_items())
-    report = await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    report = await service.sync_catalog(
+        resources.db_pool, resources.provincial, resources.catalog_cache
+    )
 
     assert len(expected) >= 30
     assert report.received == len(expected)
@@ -33,7 +35,9 @@ async def test_first_sync_stores_every_item_once(
     assert report.pages >= 5  # page size 7 in tests: the feed really is paged
     assert await _stored_codes(db) == expected
 
-    again = await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    again = await service.sync_catalog(
+        resources.db_pool, resources.provincial, resources.catalog_cache
+    )
     assert (again.received, again.changed) == (0, 0)
 
 
@@ -52,7 +56,9 @@ async def test_platform_down_mid_sync_resumes_from_cursor(
     assert await db.fetchval("SELECT cursor FROM catalog_sync_state") is not None
 
     await platform.control("DELETE", "/faults")
-    resumed = await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    resumed = await service.sync_catalog(
+        resources.db_pool, resources.provincial, resources.catalog_cache
+    )
 
     assert resumed.received == len(expected) - 14  # nothing fetched twice
     assert await _stored_codes(db) == expected  # nothing missing, nothing doubled
@@ -64,7 +70,9 @@ async def test_rejected_cursor_falls_back_to_a_full_idempotent_pass(
 ) -> None:
     await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
     await db.execute("UPDATE catalog_sync_state SET cursor = 'not-a-cursor'")
-    report = await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    report = await service.sync_catalog(
+        resources.db_pool, resources.provincial, resources.catalog_cache
+    )
     assert report.changed == 0
     assert report.received == len(await _stored_codes(db))
 
@@ -81,8 +89,12 @@ async def test_changes_and_suspension_flow_through_and_invalidate_cache(
     assert (await client.get(url, headers={"If-None-Match": etag})).status_code == 304
 
     await platform.control("PATCH", f"/items/{item['code']}", {"name": item["name"] + "（新版）"})
-    await platform.control("POST", f"/items/{item['code']}/suspend", {"reason": "系统升级维护，暂停网上受理"})
-    report = await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    await platform.control(
+        "POST", f"/items/{item['code']}/suspend", {"reason": "系统升级维护，暂停网上受理"}
+    )
+    report = await service.sync_catalog(
+        resources.db_pool, resources.provincial, resources.catalog_cache
+    )
     assert report.changed == 1  # two changes to one item arrive once, at its latest version
 
     changed = await client.get(url, headers={"If-None-Match": etag})
@@ -105,7 +117,9 @@ async def test_worker_runs_the_sync_job(
     expected = sorted(i["code"] for i in await platform.all_items())
     await enqueue(db, SYNC_JOB, dedupe_key=SYNC_JOB)
     conn = await asyncpg.connect(database_url)
-    worker = build_worker(conn, resources.db_pool, build_registry(resources), resources.settings.jobs)
+    worker = build_worker(
+        conn, resources.db_pool, build_registry(resources), resources.settings.jobs
+    )
     task = asyncio.create_task(worker.run(batch_size=2))
     try:
         async with asyncio.timeout(20):

@@ -1,0 +1,49 @@
+# 掌上办 handheld — `make dev` runs the whole system, `make test` runs every test suite.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+RUN := $(UV) run --frozen
+PY_PACKAGES := core api push payments sandbox
+
+.PHONY: help install dev test lint format typecheck imports pytest bench migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced ## Install the locked dependencies into .venv
+
+dev: install ## Run everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
+	$(RUN) handheld dev
+
+test: lint pytest ## Every test suite: lint, types, import rules, pytest (incl. schemathesis)
+
+lint: install ## ruff, mypy --strict and import-linter
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+format: install ## Format and autofix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+pytest: install ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins
+	$(RUN) pytest
+
+bench: install ## Benchmarks: each prints RESULT lines with a ratio against a baseline of the same run
+	$(RUN) python bench/catalogue.py
+
+migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
+	$(RUN) handheld migrate
+
+clean: ## Remove local data (.handheld/) and caches
+	rm -rf .handheld .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

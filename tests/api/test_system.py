@@ -1,0 +1,37 @@
+"""Health, readiness, metrics, request ids, OpenAPI."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok", "checks": {}}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"postgres": "ok", "redis": "ok"}
+
+
+async def test_request_id_is_generated_or_echoed(client: httpx.AsyncClient) -> None:
+    generated = (await client.get("/healthz")).headers["x-request-id"]
+    assert len(generated) == 32
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-12345678"})
+    assert echoed.headers["x-request-id"] == "abc-12345678"
+    # A malformed id (header injection, absurd length) is replaced, not echoed.
+    replaced = await client.get("/healthz", headers={"X-Request-ID": "x" * 300})
+    assert replaced.headers["x-request-id"] != "x" * 300
+
+
+async def test_prometheus_metrics(client: httpx.AsyncClient) -> None:
+    await client.get("/api/v1/items")
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "handheld_requests_total" in metrics.text
+
+
+async def test_openapi_31_with_citizen_routes_under_api_v1(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1")
+    citizen = [p for p in schema["paths"] if p not in {"/healthz", "/readyz"}]
+    assert citizen and all(p.startswith("/api/v1/") for p in citizen)
+    assert (await client.get("/schema/swagger")).status_code == 200
