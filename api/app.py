@@ -6,20 +6,22 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
+from litestar.types import ASGIApp
 
 from api.catalog.controllers import CatalogController
 from api.health import HealthController
 from api.resources import Resources, open_resources
+from core.cache import VersionedCache, serve_from_cache
 from core.db import provide_transaction
 from core.errors import exception_handlers
-from core.logging import configure_logging, request_id_middleware
+from core.logging import configure_logging
+from core.observability import observe_requests
 from core.settings import Settings
 from payments.routes import payment_route_handlers
 from push.routes import push_route_handlers
@@ -30,6 +32,11 @@ API_VERSION = "0.1.0"
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
+
+
+def _resources(state: State) -> Resources:
+    resources: Resources = state.resources
+    return resources
 
 
 def _state_getter(name: str) -> Provide:
@@ -49,12 +56,6 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
             app.state.resources = resources
             yield
 
-    prometheus = PrometheusConfig(
-        app_name="handheld",
-        prefix="handheld",
-        group_path=True,
-        exclude=["/metrics", "/healthz", "/readyz"],
-    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -65,14 +66,14 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
         ],
         lifespan=[lifespan],
         dependencies={
+            # One dependency for all process-wide resources: Litestar resolves several
+            # dependencies of one handler concurrently in a task group, which costs more than
+            # the handler itself on a cached read.
+            "resources": Provide(_resources, sync_to_thread=False),
             "db_pool": _state_getter("db_pool"),
-            "redis": _state_getter("redis"),
-            "catalog_cache": _state_getter("catalog_cache"),
             "db_connection": Provide(provide_transaction),
         },
         exception_handlers=exception_handlers(),
-        middleware=[request_id_middleware, prometheus.middleware],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",
             version=API_VERSION,
@@ -86,4 +87,19 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
     )
 
 
-__all__ = ["Resources", "create_app"]
+CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")
+
+
+def asgi_app(app: Litestar) -> ASGIApp:
+    """What is served: the app behind its response cache, inside the observability layer."""
+
+    def cache_for(path: str) -> VersionedCache | None:
+        if not path.startswith(CACHED_READ_PREFIXES):
+            return None
+        resources: Resources | None = getattr(app.state, "resources", None)
+        return resources.catalog_cache if resources else None
+
+    return observe_requests(serve_from_cache(app, cache_for))
+
+
+__all__ = ["Resources", "asgi_app", "create_app"]

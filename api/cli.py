@@ -16,6 +16,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from litestar.types import ASGIApp
+
 from core.settings import Settings, load_settings
 
 
@@ -46,24 +48,28 @@ def _require(settings: Settings, *names: str) -> None:
         )
 
 
-def cmd_serve(args: argparse.Namespace) -> None:
+def run_server(app: ASGIApp, host: str, port: int) -> None:
+    """How the API is served (also used by the benchmarks' baselines, so both match)."""
     import uvicorn
 
-    from api.app import create_app
-
-    settings = _settings(args)
-    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
-    app = create_app(settings)
     uvicorn.run(
         app,
-        host=settings.host,
-        port=settings.port,
+        host=host,
+        port=port,
         log_config=None,
-        access_log=False,
+        access_log=False,  # our middleware logs each request with its request id
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from api.app import asgi_app, create_app
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
+    run_server(asgi_app(create_app(settings)), settings.host, settings.port)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
 from api.openapi import problem_responses
+from api.resources import Resources
 
 
 class HealthStatus(msgspec.Struct, kw_only=True):
@@ -31,13 +32,13 @@ class HealthController(Controller):
         summary="Readiness: PostgreSQL and Redis reachable",
         responses=problem_responses(503),
     )
-    async def readyz(
-        self, db_pool: NamedDependency[asyncpg.Pool], redis: NamedDependency[Redis]
-    ) -> Response[HealthStatus]:
+    async def readyz(self, resources: NamedDependency[Resources]) -> Response[HealthStatus]:
         checks = dict(
             zip(
                 ("postgres", "redis"),
-                await asyncio.gather(_check_postgres(db_pool), _check_redis(redis)),
+                await asyncio.gather(
+                    _check_postgres(resources.db_pool), _check_redis(resources.redis)
+                ),
                 strict=True,
             )
         )

@@ -33,6 +33,8 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
     db_pool = await create_pool(settings.database, application_name=name)
     redis = create_redis(settings.redis)
     http = create_http_session(settings.http)
+    catalog_cache = VersionedCache(redis, "catalog", settings.catalog.cache_entries)
+    await catalog_cache.start()
     try:
         yield Resources(
             settings=settings,
@@ -40,9 +42,10 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             redis=redis,
             http=http,
             provincial=ProvincialClient(http, settings.provincial, settings.http),
-            catalog_cache=VersionedCache(redis, "catalog", settings.catalog.cache_entries),
+            catalog_cache=catalog_cache,
         )
     finally:
+        await catalog_cache.stop()
         await http.close()
         await redis.aclose()
         await db_pool.close()

@@ -1,24 +1,47 @@
-"""Rendered responses cached in process, invalidated across processes by a Redis counter.
+"""Rendered responses cached in process, invalidated across processes through Redis.
 
-A hit costs one Redis GET (the namespace's version) and no database round trip. Whoever
-changes the underlying data calls ``bump`` after commit; every process then misses once and
-re-renders. ETags are content hashes, so a client's If-None-Match survives a bump that did
-not change its page.
+A hit costs no network round trip at all: the namespace's version is held in memory and
+kept current by a Redis pub/sub subscription (``bump`` increments the version key and
+publishes it). Should a message be lost (a dropped subscription), the version is re-read on
+every resubscribe and every ``reconcile_s`` seconds, so staleness is bounded. ETags are
+content hashes, so a client's If-None-Match survives a bump that did not change its page.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gzip
 import hashlib
+import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
 from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+
+# Below this, gzip's framing costs more than it saves.
+GZIP_MIN_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
 class CachedBody:
     etag: str
     body: bytes
+    # Compressed once when cached, not on every response.
+    gzipped: bytes | None
 
 
 def etag_for(body: bytes) -> str:
@@ -26,32 +49,152 @@ def etag_for(body: bytes) -> str:
 
 
 class VersionedCache:
-    def __init__(self, redis: Redis, namespace: str, max_entries: int) -> None:
+    def __init__(
+        self, redis: Redis, namespace: str, max_entries: int, reconcile_s: float = 5.0
+    ) -> None:
         self._redis = redis
-        self._version_key = f"cache-version:{namespace}"
+        self._key = f"cache-version:{namespace}"
         self._max_entries = max_entries
+        self._reconcile_s = reconcile_s
         self._entries: OrderedDict[str, tuple[bytes, CachedBody]] = OrderedDict()
+        # Until the subscription is up, an unknown version never matches a stored entry.
+        self._version: bytes | None = None
+        self._listener: asyncio.Task[None] | None = None
 
-    async def version(self) -> bytes:
-        version = await self._redis.get(self._version_key)
-        if not version:
-            return b"0"
-        return version if isinstance(version, bytes) else version.encode()
+    @property
+    def version(self) -> bytes | None:
+        return self._version
 
-    def get(self, version: bytes, key: str) -> CachedBody | None:
+    def get(self, key: str) -> CachedBody | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] != version:
+        if entry is None or self._version is None or entry[0] != self._version:
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, version: bytes, key: str, body: bytes) -> CachedBody:
-        cached = CachedBody(etag_for(body), body)
-        self._entries[key] = (version, cached)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+    def put(self, version: bytes | None, key: str, body: bytes) -> CachedBody:
+        """Store ``body`` under the version read *before* it was rendered: should a bump land
+        while rendering, the entry is already stale and the next request re-renders."""
+        gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN_BYTES else None
+        cached = CachedBody(etag_for(body), body, gzipped)
+        if version is not None:
+            self._entries[key] = (version, cached)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
         return cached
 
     async def bump(self) -> None:
-        await self._redis.incr(self._version_key)
+        version = await self._redis.incr(self._key)
+        await self._redis.publish(self._key, str(version))
+
+    async def start(self) -> None:
+        ready = asyncio.Event()
+        self._listener = asyncio.create_task(self._listen(ready), name=f"cache:{self._key}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _read_version(self) -> bytes:
+        value = await self._redis.get(self._key)
+        if not value:
+            return b"0"
+        return value if isinstance(value, bytes) else value.encode()
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self._key)
+                    # Read after subscribing: no bump can fall between the two.
+                    self._version = await self._read_version()
+                    ready.set()
+                    while True:
+                        message = await pubsub.get_message(
+                            ignore_subscribe_messages=True, timeout=self._reconcile_s
+                        )
+                        if message is None:
+                            self._version = await self._read_version()
+                        elif message["type"] == "message":
+                            data = message["data"]
+                            self._version = data if isinstance(data, bytes) else str(data).encode()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("cache invalidation subscription lost; retrying", exc_info=True)
+                self._version = None
+                await asyncio.sleep(1)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def conditional_response(
+    hit: CachedBody, if_none_match: str | None, accept_encoding: str | None
+) -> CachedResponse:
+    """304 for a client holding the current ETag; the pre-compressed body when accepted."""
+    headers = [
+        ("etag", hit.etag),
+        ("cache-control", "no-cache"),
+        ("vary", "Accept-Encoding"),
+    ]
+    if if_none_match == hit.etag:
+        return CachedResponse(304, headers, b"")
+    headers.append(("content-type", "application/json"))
+    if hit.gzipped is not None and accept_encoding and "gzip" in accept_encoding:
+        headers.append(("content-encoding", "gzip"))
+        return CachedResponse(200, headers, hit.gzipped)
+    return CachedResponse(200, headers, hit.body)
+
+
+def cache_key(path: str, query_string: bytes) -> str:
+    return path + "?" + query_string.decode("latin-1")
+
+
+def serve_from_cache(app: ASGIApp, cache_for: Callable[[str], VersionedCache | None]) -> ASGIApp:
+    """An in-process HTTP cache in front of the application, for GETs of cached reads.
+
+    Only URLs the application itself rendered (and therefore validated) are ever in the
+    cache; everything else, and every miss, goes to the application, which fills it.
+    """
+
+    async def cached(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            cache = cache_for(scope["path"])
+            hit = cache.get(cache_key(scope["path"], scope["query_string"])) if cache else None
+            if hit is not None:
+                if_none_match = accept_encoding = None
+                for name, value in scope["headers"]:
+                    if name == b"if-none-match":
+                        if_none_match = value.decode("latin-1")
+                    elif name == b"accept-encoding":
+                        accept_encoding = value.decode("latin-1")
+                response = conditional_response(hit, if_none_match, accept_encoding)
+                headers = [(k.encode(), v.encode()) for k, v in response.headers]
+                headers.append((b"content-length", str(len(response.body)).encode()))
+                start: HTTPResponseStartEvent = {
+                    "type": "http.response.start",
+                    "status": response.status,
+                    "headers": headers,
+                }
+                await send(start)
+                body: HTTPResponseBodyEvent = {
+                    "type": "http.response.body",
+                    "body": response.body,
+                    "more_body": False,
+                }
+                await send(body)
+                return
+        await app(cast("Scope", scope), receive, send)
+
+    return cast("ASGIApp", cached)

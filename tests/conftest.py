@@ -24,7 +24,7 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
-from api.app import create_app
+from api.app import asgi_app, create_app
 from core.embedded import EmbeddedPostgres, EmbeddedValkey
 from core.migrate import apply_migrations
 from core.settings import Settings, load_settings
@@ -165,7 +165,7 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         task.result()
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=asgi_app(app)), base_url="http://testserver"
         ) as client:
             yield client
     finally:

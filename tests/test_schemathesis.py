@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
-from api.app import create_app
+from api.app import asgi_app, create_app
 from api.catalog import service
 from api.resources import open_resources
 from core.embedded import free_port
@@ -24,7 +24,7 @@ ST = Path(sys.executable).with_name("st")
 async def running_server(settings: Settings) -> AsyncIterator[str]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings, configure_logs=False),
+        asgi_app(create_app(settings, configure_logs=False)),
         host="127.0.0.1",
         port=port,
         log_config=None,

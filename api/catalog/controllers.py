@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import FromQuery, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.status_codes import HTTP_200_OK
 
 from api.catalog import service
 from api.catalog.schemas import (
@@ -26,8 +26,9 @@ from api.catalog.schemas import (
     OnlineLevel,
 )
 from api.openapi import problem_responses
-from core.cache import VersionedCache
-from core.db import Connection, Pool
+from api.resources import Resources
+from core.cache import cache_key, conditional_response
+from core.db import Connection
 
 T = TypeVar("T")
 _encoder = msgspec.json.Encoder()
@@ -36,20 +37,26 @@ _JSON = "application/json"
 
 async def _cached(
     request: Request[Any, Any, Any],
-    cache: VersionedCache,
-    pool: Pool,
+    resources: Resources,
     load: Callable[[Connection], Awaitable[Any]],
 ) -> Response[Any]:
-    key = request.url.path + "?" + request.url.query
-    version = await cache.version()
-    hit = cache.get(version, key)
+    """Render on a miss and fill the cache; hits are answered before routing (api.app)."""
+    cache = resources.catalog_cache
+    key = cache_key(request.scope["path"], request.scope["query_string"])
+    version = cache.version
+    hit = cache.get(key)
     if hit is None:
-        async with pool.acquire() as conn:
+        async with resources.db_pool.acquire() as conn:
             hit = cache.put(version, key, _encoder.encode(await load(conn)))
-    headers = {"ETag": hit.etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == hit.etag:
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(hit.body, media_type=_JSON, headers=headers)
+    response = conditional_response(
+        hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
+    )
+    return Response(
+        response.body,
+        status_code=response.status,
+        headers=dict(response.headers),
+        media_type=_JSON if response.status == HTTP_200_OK else None,
+    )
 
 
 def _typed(response: Response[Any], _: type[T]) -> Response[T]:
@@ -71,8 +78,7 @@ class CatalogController(Controller):
     async def list_items(
         self,
         request: Request[Any, Any, Any],
-        catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[Pool],
+        resources: NamedDependency[Resources],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -100,22 +106,17 @@ class CatalogController(Controller):
             page=page,
             page_size=page_size,
         )
-        response = await _cached(
-            request, catalog_cache, db_pool, lambda conn: service.list_items(conn, filters)
-        )
+        response = await _cached(request, resources, lambda conn: service.list_items(conn, filters))
         return _typed(response, ItemPage)
 
     @get("/items/hot", summary="Most used service items", responses=problem_responses(400))
     async def hot_items(
         self,
         request: Request[Any, Any, Any],
-        catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[Pool],
+        resources: NamedDependency[Resources],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
-        response = await _cached(
-            request, catalog_cache, db_pool, lambda conn: service.hot_items(conn, limit)
-        )
+        response = await _cached(request, resources, lambda conn: service.hot_items(conn, limit))
         return _typed(response, list[ItemSummary])
 
     @get(
@@ -126,21 +127,17 @@ class CatalogController(Controller):
     async def item_detail(
         self,
         request: Request[Any, Any, Any],
-        catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[Pool],
+        resources: NamedDependency[Resources],
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
-        response = await _cached(
-            request, catalog_cache, db_pool, lambda conn: service.item_detail(conn, code)
-        )
+        response = await _cached(request, resources, lambda conn: service.item_detail(conn, code))
         return _typed(response, ItemDetail)
 
     @get("/catalog/facets", summary="Departments, regions and themes with item counts")
     async def facets(
         self,
         request: Request[Any, Any, Any],
-        catalog_cache: NamedDependency[VersionedCache],
-        db_pool: NamedDependency[Pool],
+        resources: NamedDependency[Resources],
     ) -> Response[CatalogFacets]:
-        response = await _cached(request, catalog_cache, db_pool, service.facets)
+        response = await _cached(request, resources, service.facets)
         return _typed(response, CatalogFacets)

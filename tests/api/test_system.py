@@ -15,6 +15,8 @@ async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
 async def test_request_id_is_generated_or_echoed(client: httpx.AsyncClient) -> None:
     generated = (await client.get("/healthz")).headers["x-request-id"]
     assert len(generated) == 32
+    unrouted = await client.get("/nowhere", headers={"X-Request-ID": "unrouted-1234"})
+    assert unrouted.headers["x-request-id"] == unrouted.json()["requestId"] == "unrouted-1234"
     echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-12345678"})
     assert echoed.headers["x-request-id"] == "abc-12345678"
     # A malformed id (header injection, absurd length) is replaced, not echoed.
@@ -26,7 +28,7 @@ async def test_prometheus_metrics(client: httpx.AsyncClient) -> None:
     await client.get("/api/v1/items")
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
-    assert "handheld_requests_total" in metrics.text
+    assert 'handheld_requests_total{method="GET",path="/api/v1/items",status="200"}' in metrics.text
 
 
 async def test_openapi_31_with_citizen_routes_under_api_v1(client: httpx.AsyncClient) -> None:

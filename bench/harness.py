@@ -1,0 +1,104 @@
+"""Shared bench plumbing: throwaway PostgreSQL/Valkey, the stand-ins, servers, and wrk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, stop_process, wait_for_port
+from core.migrate import apply_migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    provincial_url: str
+
+
+@contextlib.contextmanager
+def stack() -> Iterator[Stack]:
+    """Embedded PostgreSQL and Valkey, migrated, plus the provincial stand-in."""
+    with tempfile.TemporaryDirectory(prefix="handheld-bench-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", durable=False)
+        valkey = EmbeddedValkey(Path(tmp) / "valkey", durable=False)
+        pg.start()
+        valkey.start()
+        provincial_port = free_port()
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "--provincial-port", str(provincial_port),
+             "--wechat-port", str(free_port()), "--provincial-api-key", "bench-key"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for_port("127.0.0.1", provincial_port, 15, sandbox)
+            asyncio.run(_create_and_migrate(pg.admin_url, pg.url("bench")))
+            env = {
+                **os.environ,
+                "HANDHELD_ENV": "prod",
+                "HANDHELD_DATABASE_URL": pg.url("bench"),
+                "HANDHELD_REDIS_URL": valkey.url,
+                "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{provincial_port}",
+                "HANDHELD_PROVINCIAL_API_KEY": "bench-key",
+            }
+            yield Stack(env=env, provincial_url=env["HANDHELD_PROVINCIAL_BASE_URL"])
+        finally:
+            stop_process(sandbox)
+            valkey.stop()
+            pg.stop()
+
+
+async def _create_and_migrate(admin_url: str, url: str) -> None:
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute('CREATE DATABASE "bench"')
+    await admin.close()
+    conn = await asyncpg.connect(url)
+    await apply_migrations(conn)
+    await conn.close()
+
+
+@contextlib.contextmanager
+def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """A server process (its logs discarded, as a log shipper would take them)."""
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_port("127.0.0.1", port, 30, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+def wrk(url: str, *, seconds: int, connections: int = 32) -> float:
+    """Requests per second from wrk (one thread: the other core serves)."""
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
+    subprocess.run(["wrk", "-t1", "-c8", "-d1s", url], check=True, capture_output=True)  # warm-up
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        raise RuntimeError(f"errors while loading {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+def result(name: str, value: float, baseline: float, target: float) -> None:
+    ratio = value / baseline
+    print(f"  {name}: {value:,.0f} req/s vs baseline {baseline:,.0f} req/s")
+    print(f"RESULT {name} ratio={ratio:.2f} target>={target}")
