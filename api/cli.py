@@ -113,10 +113,18 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    # The stand-ins are a separate program that shares no code with the product; run it.
+    # The stand-ins are a separate program that shares no code with the product; run it,
+    # with the credentials the product is configured with.
+    settings = _settings(args)
     argv = [sys.executable, "-m", "sandbox", "--host", args.host or "127.0.0.1"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
+    if key := settings.provincial.api_key.reveal():
+        argv += ["--provincial-api-key", key]
+    if settings.wechat.appid:
+        argv += ["--wechat-appid", settings.wechat.appid]
+    if secret := settings.wechat.secret.reveal():
+        argv += ["--wechat-secret", secret]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process, no shell involved
 
 

@@ -68,6 +68,18 @@ class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):
     secret: Secret = Secret("")
 
 
+class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Where citizens' materials go: a local directory under data_dir, or S3-compatible storage.
+    backend: Literal["local", "s3"] = "local"
+
+
+class S3Settings(msgspec.Struct, frozen=True, kw_only=True):
+    endpoint_url: str = ""
+    bucket: str = "handheld"
+    access_key: Secret = Secret("")
+    secret_key: Secret = Secret("")
+
+
 class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Cron expression for the periodic catalogue sync (pgqueuer schedules, minute resolution).
     sync_cron: str = "* * * * *"
@@ -93,6 +105,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http: HttpClientSettings = HttpClientSettings()
     provincial: ProvincialSettings = ProvincialSettings()
     wechat: WechatSettings = WechatSettings()
+    storage: StorageSettings = StorageSettings()
+    s3: S3Settings = S3Settings()
     catalog: CatalogSettings = CatalogSettings()
     jobs: JobSettings = JobSettings()
 
