@@ -40,6 +40,8 @@ pytest: install ## pytest against real PostgreSQL/Valkey (embedded unless HANDHE
 	$(RUN) pytest
 
 bench: install ## Benchmarks: each prints RESULT lines with a ratio against a baseline of the same run
+	@command -v wrk >/dev/null || { echo "bench: installing wrk (Debian package)"; \
+		apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(RUN) python bench/catalogue.py
 
 migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
