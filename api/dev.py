@@ -22,7 +22,13 @@ from types import FrameType
 
 import asyncpg
 
-from core.embedded import EmbeddedPostgres, EmbeddedValkey, stop_process, wait_for_port
+from core.embedded import (
+    EmbeddedPostgres,
+    EmbeddedValkey,
+    port_or_free,
+    stop_process,
+    wait_for_port,
+)
 from core.migrate import apply_migrations
 from core.settings import load_settings
 
@@ -64,13 +70,13 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
     started = time.monotonic()
     try:
         if not settings.database.url:
-            pg = EmbeddedPostgres(root / "postgres", port=settings.port + 432)
+            pg = EmbeddedPostgres(root / "postgres", port=port_or_free(settings.port + 432))
             pg.start()
             servers.append(pg)
             asyncio.run(_ensure_database(pg.admin_url, DEV_DATABASE))
             env["HANDHELD_DATABASE_URL"] = pg.url(DEV_DATABASE)
         if not settings.redis.url:
-            valkey = EmbeddedValkey(root / "valkey", port=settings.port + 379)
+            valkey = EmbeddedValkey(root / "valkey", port=port_or_free(settings.port + 379))
             valkey.start()
             servers.append(valkey)
             env["HANDHELD_REDIS_URL"] = valkey.url
@@ -122,7 +128,7 @@ async def _migrate(url: str) -> int:
 def _start_sandbox(
     port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
 ) -> dict[str, str]:
-    provincial_port, wechat_port = port + 101, port + 102
+    provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
            "--data-dir", str(data_dir)]  # fmt: skip

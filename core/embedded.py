@@ -40,6 +40,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_or_free(preferred: int, host: str = "127.0.0.1") -> int:
+    """``preferred`` when nothing listens there, else any free port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, preferred))
+        except OSError:
+            return free_port(host)
+    return preferred
+
+
 def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
