@@ -49,7 +49,7 @@ def _stop(process: subprocess.Popen[str], sig: int) -> str:
     assert len(children) >= 4  # sandbox, api, worker, postgres, valkey (and their own children)
     process.send_signal(sig)
     output, _ = process.communicate(timeout=60)
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"left running: {[p.info for p in alive]}"
     return output
 
