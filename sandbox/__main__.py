@@ -8,6 +8,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
 
 
@@ -24,6 +25,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provincial-api-key", default="dev-provincial-key")
     parser.add_argument("--wechat-appid", default="wxdev000000000000")
     parser.add_argument("--wechat-secret", default="dev-wechat-secret")
+    parser.add_argument("--sms-port", type=int, default=8103)
+    parser.add_argument("--sms-api-key", default="dev-sms-key")
+    parser.add_argument("--oauth-client-id", default=DEFAULT_CLIENT_ID)
+    parser.add_argument("--oauth-client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--oauth-issuer",
+        default=DEFAULT_ISSUER,
+        help="iss of id_tokens; 'request' uses the URL the request came to",
+    )
     return parser
 
 
@@ -40,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
                 provincial_api_key=args.provincial_api_key,
                 wechat_appid=args.wechat_appid,
                 wechat_secret=args.wechat_secret,
+                sms_port=args.sms_port,
+                sms_api_key=args.sms_api_key,
+                oauth_client_id=args.oauth_client_id,
+                oauth_client_secret=args.oauth_client_secret,
+                oauth_issuer=None if args.oauth_issuer == "request" else args.oauth_issuer,
             )
         )
 

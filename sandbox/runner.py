@@ -11,6 +11,13 @@ from pathlib import Path
 from aiohttp import web
 
 from sandbox.provincial.app import build_provincial_app
+from sandbox.provincial.identity import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_ISSUER,
+    default_oauth_clients,
+)
+from sandbox.sms.app import build_sms_app
 from sandbox.wechat.app import build_wechat_app
 
 log = logging.getLogger("sandbox")
@@ -60,12 +67,25 @@ async def run_sandbox(
     wechat_appid: str,
     wechat_secret: str,
     ready: asyncio.Event | None = None,
+    sms_port: int = 8103,
+    sms_api_key: str = "dev-sms-key",
+    oauth_client_id: str = DEFAULT_CLIENT_ID,
+    oauth_client_secret: str = DEFAULT_CLIENT_SECRET,
+    oauth_issuer: str | None = DEFAULT_ISSUER,
 ) -> None:
-    """Run every stand-in until cancelled, then stop them."""
+    """Run every stand-in until cancelled, then stop them.
+
+    The OAuth client gets the default loopback redirect URI prefixes (``default_oauth_clients``).
+    """
     running: list[RunningApp] = []
     try:
         provincial = await start_app(
-            build_provincial_app(api_key=provincial_api_key, data_dir=data_dir),
+            build_provincial_app(
+                api_key=provincial_api_key,
+                data_dir=data_dir,
+                oauth_clients=default_oauth_clients(oauth_client_id, oauth_client_secret),
+                issuer=oauth_issuer,
+            ),
             host,
             provincial_port,
         )
@@ -74,8 +94,12 @@ async def run_sandbox(
             build_wechat_app(appid=wechat_appid, secret=wechat_secret), host, wechat_port
         )
         running.append(wechat)
+        sms = await start_app(build_sms_app(api_key=sms_api_key), host, sms_port)
+        running.append(sms)
         log.info("provincial platform stand-in on %s", provincial.url)
+        log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info("WeChat stand-in on %s", wechat.url)
+        log.info("SMS gateway stand-in on %s", sms.url)
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()

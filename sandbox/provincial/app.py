@@ -1,4 +1,5 @@
-"""aiohttp application of the provincial platform stand-in: catalogue API + control API."""
+"""aiohttp application of the provincial platform stand-in: catalogue API, unified identity
+(OAuth 2.0 / OpenID Connect, ``identity.py``) and the control API."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from sandbox.provincial.faults import FaultInjector, FaultSpec
+from sandbox.clock import Clock, parse_clock_body
+from sandbox.faults import FaultInjector, FaultSpec
+from sandbox.provincial.identity import (
+    DEFAULT_ISSUER,
+    IDENTITY_KEY,
+    IdentityState,
+    OAuthClient,
+    add_identity_routes,
+    default_oauth_clients,
+)
 from sandbox.provincial.state import (
     CatalogState,
     FeedPosition,
@@ -26,8 +36,10 @@ STATE_KEY = web.AppKey("provincial_state", CatalogState)
 FAULTS_KEY = web.AppKey("provincial_faults", FaultInjector)
 STATS_KEY = web.AppKey("provincial_stats", Counter[str])
 API_KEY = web.AppKey("provincial_api_key", str)
+CLOCK_KEY = web.AppKey("provincial_clock", Clock)
 
 PLATFORM_PREFIX = "/gov/"
+IDENTITY_PREFIX = "/oauth2/"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 
@@ -70,7 +82,7 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
 
 @web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(PLATFORM_PREFIX):
+    if request.path.startswith((PLATFORM_PREFIX, IDENTITY_PREFIX)):
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         request.app[STATS_KEY][template] += 1
@@ -168,6 +180,8 @@ async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     request.app[FAULTS_KEY].clear()
     request.app[STATS_KEY].clear()
+    request.app[IDENTITY_KEY].reset()
+    request.app[CLOCK_KEY].reset()
     return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 
@@ -192,6 +206,19 @@ async def control_clear_fault(request: web.Request) -> web.Response:
 async def control_stats(request: web.Request) -> web.Response:
     counts: Counter[str] = request.app[STATS_KEY]
     return _json({"requests": dict(counts)})
+
+
+async def control_set_clock(request: web.Request) -> web.Response:
+    try:
+        offset = parse_clock_body(await request.read())
+    except ValueError as exc:
+        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+    request.app[CLOCK_KEY].set_offset(offset)
+    return _json(request.app[CLOCK_KEY].describe())
+
+
+async def control_get_clock(request: web.Request) -> web.Response:
+    return _json(request.app[CLOCK_KEY].describe())
 
 
 async def control_suspend(request: web.Request) -> web.Response:
@@ -226,11 +253,25 @@ async def _release_faults(app: web.Application) -> None:
     app[FAULTS_KEY].release()
 
 
-def build_provincial_app(*, api_key: str, data_dir: Path | None = None) -> web.Application:
-    """Build the stand-in. State lives in memory, or in ``data_dir/provincial.json``."""
+def build_provincial_app(
+    *,
+    api_key: str,
+    data_dir: Path | None = None,
+    oauth_clients: dict[str, OAuthClient] | None = None,
+    issuer: str | None = DEFAULT_ISSUER,
+) -> web.Application:
+    """Build the stand-in. The catalogue lives in memory, or in ``data_dir/provincial.json``.
+
+    ``oauth_clients`` (client_id → client) are the relying parties of the unified identity
+    service; None registers ``default_oauth_clients()``. ``issuer`` is the ``iss`` of id_tokens;
+    None uses the base URL the request came to (``http://host:port``).
+    """
     if not api_key:
         raise ValueError("api_key must not be empty")
-    faults = FaultInjector()
+    clients = default_oauth_clients() if oauth_clients is None else oauth_clients
+    if not clients:
+        raise ValueError("at least one OAuth client is needed")
+    faults = FaultInjector(default_prefix=PLATFORM_PREFIX)
     app = web.Application(
         middlewares=[errors_as_json, count_requests, faults.middleware(), require_api_key]
     )
@@ -239,13 +280,20 @@ def build_provincial_app(*, api_key: str, data_dir: Path | None = None) -> web.A
     stats: Counter[str] = Counter()
     app[STATS_KEY] = stats
     app[API_KEY] = api_key
+    clock = Clock()
+    app[CLOCK_KEY] = clock
+    app[IDENTITY_KEY] = IdentityState(clients, issuer, clock)
     app.on_shutdown.append(_release_faults)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/gov/catalog/v1/items/changes", item_changes)
     app.router.add_get("/gov/catalog/v1/items/{code}", get_item)
 
+    add_identity_routes(app)
+
     app.router.add_post("/_control/reset", control_reset)
+    app.router.add_get("/_control/clock", control_get_clock)
+    app.router.add_post("/_control/clock", control_set_clock)
     app.router.add_get("/_control/faults", control_get_fault)
     app.router.add_post("/_control/faults", control_set_fault)
     app.router.add_delete("/_control/faults", control_clear_fault)

@@ -1,4 +1,4 @@
-"""Stand-in for the WeChat server APIs (access token, mini-program login)."""
+"""Stand-in for the WeChat server APIs (access tokens, mini-program login, phone number)."""
 
 from sandbox.wechat.app import build_wechat_app
 

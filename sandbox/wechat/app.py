@@ -1,7 +1,9 @@
 """aiohttp application of the WeChat stand-in (server APIs of a mini-program).
 
 Follows WeChat's conventions: HTTP 200 for every answer, errors as ``{"errcode", "errmsg"}``
-with the real codes, success bodies without ``errcode``.
+with the real codes, success bodies without ``errcode`` (except the newer ``/wxa/`` APIs, which
+answer ``errcode: 0`` like the real ones). The control API (``/_control/``) is ours: it uses
+HTTP statuses and ``{"code", "message"}`` errors.
 """
 
 from __future__ import annotations
@@ -12,15 +14,23 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from sandbox.wechat.state import WeChatState, valid_code
+from sandbox.clock import parse_clock_body
+from sandbox.wechat.state import MOBILE_PATTERN, USER_PATTERN, WeChatState, valid_code
 
 STATE_KEY = web.AppKey("wechat_state", WeChatState)
 
 
-def _json(body: Any) -> web.Response:
+def _json(body: Any, status: int = 200) -> web.Response:
     return web.Response(
-        body=msgspec.json.encode(body), content_type="application/json", charset="utf-8"
+        status=status,
+        body=msgspec.json.encode(body),
+        content_type="application/json",
+        charset="utf-8",
     )
+
+
+def _control_error(status: int, code: str, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
 
 
 def wx_error(errcode: int, errmsg: str) -> web.Response:
@@ -64,7 +74,7 @@ async def jscode2session(request: web.Request) -> web.Response:
     if query.get("grant_type") != "authorization_code":
         return wx_error(40002, "invalid grant_type")
     js_code = query.get("js_code", "")
-    if not valid_code(js_code):
+    if not valid_code(js_code) or state.code_expired(js_code):
         return wx_error(40029, "invalid code")
     session = state.login(js_code)
     if session is None:
@@ -78,6 +88,73 @@ async def jscode2session(request: web.Request) -> web.Response:
     )
 
 
+async def _json_body(request: web.Request) -> dict[str, Any] | None:
+    try:
+        body = msgspec.json.decode(await request.read())
+    except msgspec.DecodeError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def stable_token(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    body = await _json_body(request)
+    if body is None:
+        return wx_error(47001, "data format error")
+    if body.get("grant_type") != "client_credential":
+        return wx_error(40002, "invalid grant_type")
+    appid, secret = body.get("appid", ""), body.get("secret", "")
+    force_refresh = body.get("force_refresh", False)
+    if not isinstance(appid, str) or not isinstance(secret, str):
+        return wx_error(47001, "data format error")
+    if not isinstance(force_refresh, bool):
+        return wx_error(47001, "data format error: force_refresh must be a boolean")
+    failure = _check_app(state, appid, secret)
+    if failure is not None:
+        return failure
+    if not secrets.compare_digest(secret.encode(), state.secret.encode()):
+        return wx_error(40125, "invalid appsecret")
+    token, expires_in = state.stable_token(force_refresh)
+    return _json({"access_token": token, "expires_in": expires_in})
+
+
+def _check_token(state: WeChatState, token: str) -> web.Response | None:
+    if not token:
+        return wx_error(41001, "access_token missing")
+    status = state.token_status(token)
+    if status == "expired":
+        return wx_error(42001, "access_token expired")
+    if status == "invalid":
+        return wx_error(40001, "invalid credential, access_token is invalid or not latest")
+    return None
+
+
+async def get_user_phone_number(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    failure = _check_token(state, request.query.get("access_token", ""))
+    if failure is not None:
+        return failure
+    body = await _json_body(request)
+    if body is None:
+        return wx_error(47001, "data format error")
+    code = body.get("code")
+    phone = state.redeem_phone_code(code) if isinstance(code, str) else None
+    if phone is None:
+        return wx_error(40029, "invalid code")
+    return _json(
+        {
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {
+                "phoneNumber": phone,
+                "purePhoneNumber": phone,
+                "countryCode": "86",
+                "watermark": {"timestamp": int(state.clock.now()), "appid": state.appid},
+            },
+        }
+    )
+
+
 async def healthz(request: web.Request) -> web.Response:
     return _json({"status": "ok"})
 
@@ -85,6 +162,60 @@ async def healthz(request: web.Request) -> web.Response:
 async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     return _json({"status": "reset"})
+
+
+async def _control_user(request: web.Request) -> tuple[dict[str, Any], str] | web.Response:
+    body = await _json_body(request)
+    if body is None:
+        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+    user = body.get("user")
+    if not isinstance(user, str) or not USER_PATTERN.fullmatch(user):
+        return _control_error(400, "INVALID_PARAMETER", "user: 1..64 of [0-9A-Za-z_-]")
+    return body, user
+
+
+async def control_register_user(request: web.Request) -> web.Response:
+    parsed = await _control_user(request)
+    if isinstance(parsed, web.Response):
+        return parsed
+    body, user = parsed
+    phone = body.get("phone")
+    if not isinstance(phone, str) or not MOBILE_PATTERN.fullmatch(phone):
+        return _control_error(400, "INVALID_PARAMETER", "phone: a mainland mobile number")
+    request.app[STATE_KEY].register_phone(user, phone)
+    return _json({"user": user, "phone": phone})
+
+
+async def control_login_code(request: web.Request) -> web.Response:
+    parsed = await _control_user(request)
+    if isinstance(parsed, web.Response):
+        return parsed
+    return _json({"code": request.app[STATE_KEY].mint_login_code(parsed[1])})
+
+
+async def control_phone_code(request: web.Request) -> web.Response:
+    parsed = await _control_user(request)
+    if isinstance(parsed, web.Response):
+        return parsed
+    code = request.app[STATE_KEY].mint_phone_code(parsed[1])
+    if code is None:
+        return _control_error(
+            404, "USER_NOT_FOUND", "no phone for this user: POST /_control/users first"
+        )
+    return _json({"code": code})
+
+
+async def control_set_clock(request: web.Request) -> web.Response:
+    clock = request.app[STATE_KEY].clock
+    try:
+        clock.set_offset(parse_clock_body(await request.read()))
+    except ValueError as exc:
+        return _control_error(400, "INVALID_PARAMETER", str(exc))
+    return _json(clock.describe())
+
+
+async def control_get_clock(request: web.Request) -> web.Response:
+    return _json(request.app[STATE_KEY].clock.describe())
 
 
 def build_wechat_app(*, appid: str, secret: str) -> web.Application:
@@ -95,6 +226,13 @@ def build_wechat_app(*, appid: str, secret: str) -> web.Application:
     app[STATE_KEY] = WeChatState(appid=appid, secret=secret)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/cgi-bin/token", get_token)
+    app.router.add_post("/cgi-bin/stable_token", stable_token)
     app.router.add_get("/sns/jscode2session", jscode2session)
+    app.router.add_post("/wxa/business/getuserphonenumber", get_user_phone_number)
     app.router.add_post("/_control/reset", control_reset)
+    app.router.add_post("/_control/users", control_register_user)
+    app.router.add_post("/_control/codes", control_login_code)
+    app.router.add_post("/_control/phone-codes", control_phone_code)
+    app.router.add_get("/_control/clock", control_get_clock)
+    app.router.add_post("/_control/clock", control_set_clock)
     return app

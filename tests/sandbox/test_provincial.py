@@ -352,8 +352,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.asyncio
-async def test_run_sandbox_serves_both_until_cancelled(tmp_path: Path) -> None:
-    ports = _free_port(), _free_port()
+async def test_run_sandbox_serves_all_until_cancelled(tmp_path: Path) -> None:
+    ports = _free_port(), _free_port(), _free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_sandbox(
@@ -365,6 +365,7 @@ async def test_run_sandbox_serves_both_until_cancelled(tmp_path: Path) -> None:
             wechat_appid="wxdev000000000000",
             wechat_secret="dev-wechat-secret",
             ready=ready,
+            sms_port=ports[2],
         )
     )
     await asyncio.wait_for(ready.wait(), 10)

@@ -1,6 +1,8 @@
 """Fault injection for the stand-in servers: slow answers, error statuses, hangs, dropped links.
 
-A test sets one fault at a time through the control API. The first ``afterRequests`` matching
+Shared by every stand-in that offers fault injection (provincial platform, SMS gateway); each one
+gives its own API prefix as the default ``pathPrefix`` and its own error body. A test sets one
+fault at a time through the control API. The first ``afterRequests`` matching
 requests pass, the next ``times`` matching requests (all of them when ``times`` is null) get
 the fault. Control endpoints and the health check are never faulted.
 """
@@ -29,7 +31,8 @@ class FaultSpec(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     status: Annotated[int, msgspec.Meta(ge=400, le=599)] = 503
     after_requests: Annotated[int, msgspec.Meta(ge=0)] = 0
     times: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    path_prefix: str = "/gov/"
+    # None: the stand-in's own API prefix (``FaultInjector.default_prefix``).
+    path_prefix: str | None = None
 
 
 def _json(status: int, body: Any) -> web.Response:
@@ -56,7 +59,8 @@ def _abort_connection(request: web.Request) -> None:
 class FaultInjector:
     """Holds the current fault and applies it from an aiohttp middleware."""
 
-    def __init__(self) -> None:
+    def __init__(self, default_prefix: str) -> None:
+        self.default_prefix = default_prefix
         self._spec: FaultSpec | None = None
         self._matched = 0
         self._faulted = 0
@@ -68,6 +72,8 @@ class FaultInjector:
 
     def set(self, spec: FaultSpec) -> None:
         self.clear()
+        if spec.path_prefix is None:
+            spec = msgspec.structs.replace(spec, path_prefix=self.default_prefix)
         self._spec = spec
 
     def clear(self) -> None:
@@ -96,7 +102,7 @@ class FaultInjector:
         if (
             spec is None
             or path.startswith(EXEMPT_PREFIXES)
-            or not path.startswith(spec.path_prefix)
+            or not path.startswith(spec.path_prefix or self.default_prefix)
         ):
             return None
         index = self._matched

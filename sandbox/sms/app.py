@@ -1,0 +1,233 @@
+"""aiohttp application of the SMS gateway stand-in.
+
+Modelled on the HTTP APIs of typical Chinese SMS gateways: a registered signature (签名) and
+template (模板) with parameters, per-phone flow control (流控), a message id per accepted
+message. Nothing is sent; every accepted message is kept for tests to read through the control
+API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from sandbox.clock import Clock, parse_clock_body
+from sandbox.faults import FaultInjector, FaultSpec
+
+API_PREFIX = "/sms/"
+MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
+# Per-phone flow control: at most FLOW_LIMIT accepted messages in any FLOW_WINDOW_SECONDS.
+FLOW_LIMIT = 5
+FLOW_WINDOW_SECONDS = 60
+
+
+class SendBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    phone: str
+    sign_name: str
+    template_code: str
+    template_params: dict[str, str] = {}
+    out_id: str | None = None
+
+
+class Message(msgspec.Struct, rename="camel"):
+    message_id: str
+    phone: str
+    sign_name: str
+    template_code: str
+    template_params: dict[str, str]
+    out_id: str | None
+    accepted_at: str
+
+
+@dataclass
+class SmsState:
+    clock: Clock = field(default_factory=Clock)
+    messages: list[Message] = field(default_factory=list)
+    # phone -> clock times of its accepted messages inside the flow-control window
+    recent: dict[str, deque[float]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.clock.reset()
+        self.messages.clear()
+        self.recent.clear()
+
+    def flow_allows(self, phone: str) -> bool:
+        now = self.clock.now()
+        times = self.recent.setdefault(phone, deque())
+        while times and (times[0] <= now - FLOW_WINDOW_SECONDS or times[0] > now):
+            times.popleft()
+        return len(times) < FLOW_LIMIT
+
+    def accept(self, body: SendBody, phone: str) -> Message:
+        now = self.clock.now()
+        self.recent.setdefault(phone, deque()).append(now)
+        message = Message(
+            message_id=secrets.token_hex(16),
+            phone=phone,
+            sign_name=body.sign_name,
+            template_code=body.template_code,
+            template_params=dict(body.template_params),
+            out_id=body.out_id,
+            accepted_at=self.clock.rfc3339(now),
+        )
+        self.messages.append(message)
+        return message
+
+
+STATE_KEY = web.AppKey("sms_state", SmsState)
+FAULTS_KEY = web.AppKey("sms_faults", FaultInjector)
+API_KEY = web.AppKey("sms_api_key", str)
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode(body),
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
+
+
+def normalize_phone(value: str) -> str | None:
+    """The 11-digit mainland mobile number (``+86`` / ``86`` / ``0086`` prefixes allowed)."""
+    for prefix in ("+86", "0086", "86"):
+        if value.startswith(prefix) and len(value) == len(prefix) + 11:
+            value = value[len(prefix) :]
+            break
+    return value if MOBILE_PATTERN.fullmatch(value) else None
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return _error(404, "NOT_FOUND", f"no endpoint {request.path}")
+    except web.HTTPMethodNotAllowed:
+        return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}")
+
+
+@web.middleware
+async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(API_PREFIX):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        expected = request.app[API_KEY]
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), expected.encode()
+        ):
+            return _error(401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)")
+    return await handler(request)
+
+
+async def send_message(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    try:
+        body = msgspec.json.decode(await request.read(), type=SendBody)
+    except msgspec.DecodeError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    if not body.sign_name.strip() or not body.template_code.strip():
+        return _error(400, "INVALID_PARAMETER", "signName and templateCode must not be empty")
+    phone = normalize_phone(body.phone)
+    if phone is None:
+        return _error(400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}")
+    if not state.flow_allows(phone):
+        return _error(
+            429,
+            "FLOW_CONTROL",
+            f"触发号码流控：同一号码每分钟最多 {FLOW_LIMIT} 条",
+        )
+    message = state.accept(body, phone)
+    return _json({"messageId": message.message_id, "status": "accepted"})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return _json({"status": "ok"})
+
+
+# -- control ----------------------------------------------------------------------------------
+
+
+async def control_messages(request: web.Request) -> web.Response:
+    messages = request.app[STATE_KEY].messages
+    phone = request.query.get("phone")
+    if phone is not None:
+        wanted = normalize_phone(phone) or phone
+        messages = [m for m in messages if m.phone == wanted]
+    return _json({"messages": messages})
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].reset()
+    request.app[FAULTS_KEY].clear()
+    return _json({"status": "reset"})
+
+
+async def control_set_fault(request: web.Request) -> web.Response:
+    try:
+        spec = msgspec.json.decode(await request.read(), type=FaultSpec)
+    except msgspec.DecodeError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    request.app[FAULTS_KEY].set(spec)
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_get_fault(request: web.Request) -> web.Response:
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_clear_fault(request: web.Request) -> web.Response:
+    request.app[FAULTS_KEY].clear()
+    return _json(request.app[FAULTS_KEY].describe())
+
+
+async def control_set_clock(request: web.Request) -> web.Response:
+    clock = request.app[STATE_KEY].clock
+    try:
+        clock.set_offset(parse_clock_body(await request.read()))
+    except ValueError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    return _json(clock.describe())
+
+
+async def control_get_clock(request: web.Request) -> web.Response:
+    return _json(request.app[STATE_KEY].clock.describe())
+
+
+async def _release_faults(app: web.Application) -> None:
+    app[FAULTS_KEY].release()
+
+
+def build_sms_app(*, api_key: str) -> web.Application:
+    """Build the SMS gateway stand-in; clients authenticate with ``Bearer <api_key>``."""
+    if not api_key:
+        raise ValueError("api_key must not be empty")
+    faults = FaultInjector(default_prefix=API_PREFIX)
+    app = web.Application(middlewares=[errors_as_json, faults.middleware(), require_api_key])
+    app[STATE_KEY] = SmsState()
+    app[FAULTS_KEY] = faults
+    app[API_KEY] = api_key
+    app.on_shutdown.append(_release_faults)
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/sms/v1/messages", send_message)
+
+    app.router.add_get("/_control/messages", control_messages)
+    app.router.add_post("/_control/reset", control_reset)
+    app.router.add_get("/_control/faults", control_get_fault)
+    app.router.add_post("/_control/faults", control_set_fault)
+    app.router.add_delete("/_control/faults", control_clear_fault)
+    app.router.add_get("/_control/clock", control_get_clock)
+    app.router.add_post("/_control/clock", control_set_clock)
+    return app
