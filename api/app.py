@@ -16,6 +16,14 @@ from litestar.types import ASGIApp
 
 from api.catalog.controllers import CatalogController
 from api.health import HealthController
+from api.identity.controllers import (
+    CitizenAuthController,
+    JwksController,
+    MeController,
+    StaffAuthController,
+    StaffController,
+    TokenExchangeController,
+)
 from api.resources import Resources, open_resources
 from core.cache import VersionedCache, serve_from_cache
 from core.db import provide_transaction
@@ -61,6 +69,12 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
             HealthController,
             MetricsController,
             CatalogController,
+            CitizenAuthController,
+            TokenExchangeController,
+            MeController,
+            JwksController,
+            StaffAuthController,
+            StaffController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

@@ -30,12 +30,18 @@ from core.embedded import (
     wait_for_port,
 )
 from core.migrate import apply_migrations
+from core.pii import generate_keyset
 from core.settings import load_settings
+from core.signing import SigningKeys
 
 DEV_DATABASE = "handheld"
 DEV_PROVINCIAL_KEY = "dev-provincial-key"
 DEV_WECHAT_APPID = "wxdev000000000000"
-DEV_WECHAT_SECRET = "dev-wechat-secret"  # noqa: S105 - the stand-in's, dev only
+DEV_WECHAT_SECRET = "dev-wechat-secret"
+DEV_SMS_KEY = "dev-sms-key"
+DEV_OAUTH_CLIENT_ID = "handheld-dev"
+DEV_OAUTH_CLIENT_SECRET = "dev-oauth-secret"
+DEV_OAUTH_ISSUER = "https://sso.xiling.gov.cn"
 
 
 class _Stop(Exception):
@@ -64,6 +70,7 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
     env = dict(os.environ)
     env.setdefault("HANDHELD_LOG_JSON", "false")
     env["HANDHELD_PORT"] = str(settings.port)
+    _ensure_dev_secrets(root, env)
     servers: list[EmbeddedPostgres | EmbeddedValkey] = []
     children: list[_Child] = []
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -125,26 +132,53 @@ async def _migrate(url: str) -> int:
         await conn.close()
 
 
+def _ensure_dev_secrets(root: Path, env: dict[str, str]) -> None:
+    """Personal-data keys and token signing keys, made once and kept with the dev data."""
+    keys_dir = root / "keys"
+    if not (keys_dir / "current").exists():
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        SigningKeys.generate(keys_dir)
+    env.setdefault("HANDHELD_AUTH_KEYS_DIR", str(keys_dir))
+    secrets_file = root / "pii-keys.json"
+    if not secrets_file.exists():
+        keys, current, lookup = generate_keyset()
+        secrets_file.write_text(json.dumps({"keys": keys, "current": current, "lookup": lookup}))
+        secrets_file.chmod(0o600)
+    stored = json.loads(secrets_file.read_text())
+    env.setdefault("HANDHELD_PII_KEYS", stored["keys"])
+    env.setdefault("HANDHELD_PII_CURRENT_KEY_ID", stored["current"])
+    env.setdefault("HANDHELD_PII_LOOKUP_KEY", stored["lookup"])
+
+
 def _start_sandbox(
     port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
 ) -> dict[str, str]:
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
+    sms_port = port_or_free(port + 103)
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
-           "--data-dir", str(data_dir)]  # fmt: skip
+           "--sms-port", str(sms_port), "--data-dir", str(data_dir)]  # fmt: skip
     process = subprocess.Popen(cmd, env=env)
     children.append(_Child("sandbox", process))
     wait_for_port("127.0.0.1", provincial_port, 15, process)
     wait_for_port("127.0.0.1", wechat_port, 15, process)
+    wait_for_port("127.0.0.1", sms_port, 15, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
+        "SMS gateway": f"http://127.0.0.1:{sms_port}",
     }
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
     env.setdefault("HANDHELD_PROVINCIAL_API_KEY", DEV_PROVINCIAL_KEY)
     env["HANDHELD_WECHAT_BASE_URL"] = urls["WeChat"]
     env.setdefault("HANDHELD_WECHAT_APPID", DEV_WECHAT_APPID)
     env.setdefault("HANDHELD_WECHAT_SECRET", DEV_WECHAT_SECRET)
+    env["HANDHELD_SMS_BASE_URL"] = urls["SMS gateway"]
+    env.setdefault("HANDHELD_SMS_API_KEY", DEV_SMS_KEY)
+    env.setdefault("HANDHELD_PROVINCIAL_OAUTH_CLIENT_ID", DEV_OAUTH_CLIENT_ID)
+    env.setdefault("HANDHELD_PROVINCIAL_OAUTH_CLIENT_SECRET", DEV_OAUTH_CLIENT_SECRET)
+    env.setdefault("HANDHELD_PROVINCIAL_OAUTH_ISSUER", DEV_OAUTH_ISSUER)
+    env.setdefault("HANDHELD_PROVINCIAL_OAUTH_REDIRECT_URI", f"http://127.0.0.1:{port}/sso/return")
     return urls
 
 

@@ -8,14 +8,23 @@ from dataclasses import dataclass
 
 import aiohttp
 import asyncpg
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
+from api.identity.service import AccessTokens, IdentityService
 from core.cache import VersionedCache
 from core.clients.provincial import ProvincialClient
+from core.clients.provincial_identity import ProvincialIdentityClient
+from core.clients.sms import SmsClient
+from core.clients.wechat import WechatClient
 from core.db import create_pool
 from core.http import create_http_session
+from core.pii import PiiCipher
 from core.redis import create_redis
+from core.revocation import RevocationList
 from core.settings import Settings
+from core.signing import SigningKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +35,39 @@ class Resources:
     http: aiohttp.ClientSession
     provincial: ProvincialClient
     catalog_cache: VersionedCache
+    identity: IdentityService
+    access_tokens: AccessTokens
+
+
+class MissingSecrets(RuntimeError):
+    pass
+
+
+def _identity(
+    settings: Settings, redis: Redis, http: aiohttp.ClientSession, revocations: RevocationList
+) -> IdentityService:
+    if not settings.pii.keys or not settings.pii.lookup_key or settings.auth.keys_dir is None:
+        raise MissingSecrets(
+            "set HANDHELD_PII_KEYS, HANDHELD_PII_CURRENT_KEY_ID, HANDHELD_PII_LOOKUP_KEY and "
+            "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
+        )
+    storage = RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+    return IdentityService(
+        settings=settings.auth,
+        sms_settings=settings.sms,
+        pii=PiiCipher.from_settings(
+            settings.pii.keys.reveal(),
+            settings.pii.current_key_id,
+            settings.pii.lookup_key.reveal(),
+        ),
+        signing=SigningKeys.load(settings.auth.keys_dir),
+        redis=redis,
+        revocations=revocations,
+        limiter=MovingWindowRateLimiter(storage),
+        wechat=WechatClient(http, redis, settings.wechat, settings.http),
+        sso=ProvincialIdentityClient(http, settings.provincial, settings.http),
+        sms=SmsClient(http, settings.sms, settings.http),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -34,7 +76,10 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
     redis = create_redis(settings.redis)
     http = create_http_session(settings.http)
     catalog_cache = VersionedCache(redis, "catalog", settings.catalog.cache_entries)
+    revocations = RevocationList(redis, settings.auth.access_ttl_s)
     await catalog_cache.start()
+    await revocations.start()
+    identity = _identity(settings, redis, http, revocations)
     try:
         yield Resources(
             settings=settings,
@@ -43,8 +88,11 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             http=http,
             provincial=ProvincialClient(http, settings.provincial, settings.http),
             catalog_cache=catalog_cache,
+            identity=identity,
+            access_tokens=AccessTokens(identity),
         )
     finally:
+        await revocations.stop()
         await catalog_cache.stop()
         await http.close()
         await redis.aclose()

@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 from litestar.di import NamedDependency
 
+from core.errors import DomainError
 from core.settings import DatabaseSettings
 
 if TYPE_CHECKING:
@@ -71,6 +72,12 @@ async def provide_transaction(db_pool: NamedDependency[Pool]) -> AsyncGenerator[
         await transaction.start()
         try:
             yield conn
+        except DomainError as exc:
+            if exc.keep_changes:
+                await transaction.commit()
+            else:
+                await transaction.rollback()
+            raise
         except BaseException:
             await transaction.rollback()
             raise

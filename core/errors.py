@@ -25,10 +25,15 @@ class DomainError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "BAD_REQUEST"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str | None = None, *, keep_changes: bool = False, **extra: Any
+    ) -> None:
         super().__init__(detail or self.code)
         self.detail = detail
         self.extra = extra
+        # The refusal is itself a decision to record (a failed login counted, a stolen token's
+        # family revoked): the request's transaction commits before the error is answered.
+        self.keep_changes = keep_changes
 
 
 class NotFound(DomainError):

@@ -68,13 +68,38 @@ class JsonApiClient:
         not_found: type[Exception] | None = None,
     ) -> T:
         """GET is idempotent, so transport errors and 5xx are retried with jittered backoff."""
-        attempts = max(1, self._settings.retries + 1)
+        return await self._call(
+            "GET", operation, path, response_type, params=params, not_found=not_found, retry=True
+        )
+
+    async def _call(
+        self,
+        method: str,
+        operation: str,
+        path: str,
+        response_type: type[T],
+        *,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        not_found: type[Exception] | None = None,
+        error_statuses: frozenset[int] = frozenset(),
+        retry: bool = False,
+    ) -> T:
+        """One call; ``retry`` only for idempotent ones. Statuses in ``error_statuses`` are
+        decoded into ``response_type`` (an outside system's documented error body) instead of
+        raising."""
+        attempts = max(1, self._settings.retries + 1) if retry else 1
         last_error: Exception | None = None
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(backoff_delay(attempt, self._settings.backoff_base, 5.0))
             try:
-                return await self._get_once(operation, path, response_type, params, not_found)
+                return await self._call_once(
+                    method, operation, path, response_type, params, json, form, headers,
+                    not_found, error_statuses,
+                )  # fmt: skip
             except OutsideSystemHttpError as exc:
                 if exc.status is not None and exc.status < 500:
                     raise
@@ -82,25 +107,38 @@ class JsonApiClient:
         assert last_error is not None
         raise last_error
 
-    async def _get_once(
+    async def _call_once(
         self,
+        method: str,
         operation: str,
         path: str,
         response_type: type[T],
         params: Mapping[str, str] | None,
+        json: object,
+        form: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
         not_found: type[Exception] | None,
+        error_statuses: frozenset[int],
     ) -> T:
         started = time.perf_counter()
         outcome = "error"
+        body_bytes = msgspec.json.encode(json) if json is not None else None
+        all_headers = {**self._headers(), **(headers or {})}
+        if body_bytes is not None:
+            all_headers["Content-Type"] = "application/json"
         try:
-            async with self._session.get(
-                self._base_url + path, params=params, headers=self._headers()
+            async with self._session.request(
+                method,
+                self._base_url + path,
+                params=params,
+                data=body_bytes if body_bytes is not None else form,
+                headers=all_headers,
             ) as response:
                 body = await response.read()
                 if response.status == 404 and not_found is not None:
                     outcome = "not_found"
                     raise not_found(path)
-                if response.status >= 400:
+                if response.status >= 400 and response.status not in error_statuses:
                     outcome = f"http_{response.status}"
                     raise OutsideSystemHttpError(
                         self.system,
@@ -115,7 +153,7 @@ class JsonApiClient:
                     raise OutsideSystemHttpError(
                         self.system, operation, response.status, f"unexpected response: {exc}"
                     ) from exc
-                outcome = "ok"
+                outcome = "ok" if response.status < 400 else f"http_{response.status}"
                 return result
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcome = type(exc).__name__

@@ -60,6 +60,48 @@ class ProvincialSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = ""
     api_key: Secret = Secret("")
     feed_page_size: int = 50
+    # Our registration with the platform's unified identity (OAuth 2.0 + PKCE + OIDC).
+    oauth_client_id: str = ""
+    oauth_client_secret: Secret = Secret("")
+    # Where the platform sends the citizen back with the code: a page of our clients, which
+    # hand code and state to POST /api/v1/auth/sso/complete.
+    oauth_redirect_uri: str = ""
+    oauth_issuer: str = ""
+
+
+class SmsSettings(msgspec.Struct, frozen=True, kw_only=True):
+    base_url: str = ""
+    api_key: Secret = Secret("")
+    sign_name: str = "掌上办"
+    login_template: str = "SMS_LOGIN_CODE"
+
+
+class PiiSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # "kid:BASE64,kid2:BASE64" (16-byte SM4 keys); the current one encrypts, all decrypt.
+    keys: Secret = Secret("")
+    current_key_id: str = ""
+    # HMAC-SM3 key of the lookup columns (base64, >= 32 bytes).
+    lookup_key: Secret = Secret("")
+
+
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Directory of ES256 signing keys (<kid>.pem, and `current` naming the signing one).
+    keys_dir: Path | None = None
+    issuer: str = "https://handheld.xiling.gov.cn"
+    audience: str = "handheld-api"
+    access_ttl_s: int = 600
+    refresh_ttl_s: int = 30 * 24 * 3600
+    ticket_ttl_s: int = 60
+    exchanged_token_ttl_s: int = 300
+    sso_state_ttl_s: int = 600
+    sms_code_ttl_s: int = 300
+    sms_code_attempts: int = 5
+    sms_per_phone: str = "1/minute;5/hour"
+    sms_per_ip: str = "20/hour"
+    staff_max_failures: int = 5
+    staff_lockout_s: int = 900
+    staff_idle_timeout_s: int = 1800
+    staff_absolute_timeout_s: int = 12 * 3600
 
 
 class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -105,6 +147,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http: HttpClientSettings = HttpClientSettings()
     provincial: ProvincialSettings = ProvincialSettings()
     wechat: WechatSettings = WechatSettings()
+    sms: SmsSettings = SmsSettings()
+    pii: PiiSettings = PiiSettings()
+    auth: AuthSettings = AuthSettings()
     storage: StorageSettings = StorageSettings()
     s3: S3Settings = S3Settings()
     catalog: CatalogSettings = CatalogSettings()

@@ -27,13 +27,22 @@ from redis.asyncio import Redis
 from api.app import asgi_app, create_app
 from core.embedded import EmbeddedPostgres, EmbeddedValkey
 from core.migrate import apply_migrations
+from core.pii import generate_keyset
 from core.settings import Settings, load_settings
+from core.signing import SigningKeys
 
 if TYPE_CHECKING:
     from sandbox.runner import RunningApp
 
 TEMPLATE_DB = "handheld_test_template"
 PROVINCIAL_KEY = "test-provincial-key"
+OAUTH_CLIENT_ID = "handheld-test"
+OAUTH_CLIENT_SECRET = "test-oauth-secret"
+OAUTH_REDIRECT_URI = "http://127.0.0.1/sso/return"
+OAUTH_ISSUER = "https://sso.xiling.gov.cn"
+WECHAT_APPID = "wxtest0000000001"
+WECHAT_SECRET = "test-wechat-secret"
+SMS_KEY = "test-sms-key"
 
 
 def _with_database(url: str, database: str) -> str:
@@ -120,9 +129,12 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
     """The provincial platform stand-in on a loopback port, fresh for each test."""
     from sandbox.provincial.app import build_provincial_app
+    from sandbox.provincial.identity import OAuthClient
     from sandbox.runner import start_app
 
-    running = await start_app(build_provincial_app(api_key=PROVINCIAL_KEY), "127.0.0.1", 0)
+    clients = {OAUTH_CLIENT_ID: OAuthClient(OAUTH_CLIENT_SECRET, (OAUTH_REDIRECT_URI,))}
+    app = build_provincial_app(api_key=PROVINCIAL_KEY, oauth_clients=clients, issuer=OAUTH_ISSUER)
+    running = await start_app(app, "127.0.0.1", 0)
     try:
         yield running
     finally:
@@ -130,14 +142,74 @@ async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
 
 
 @pytest.fixture
-def settings(database_url: str, redis: Redis, redis_url: str, provincial: RunningApp) -> Settings:
+async def wechat() -> AsyncIterator[RunningApp]:
+    from sandbox.runner import start_app
+    from sandbox.wechat.app import build_wechat_app
+
+    running = await start_app(build_wechat_app(appid=WECHAT_APPID, secret=WECHAT_SECRET))
+    try:
+        yield running
+    finally:
+        await running.runner.cleanup()
+
+
+@pytest.fixture
+async def sms() -> AsyncIterator[RunningApp]:
+    from sandbox.runner import start_app
+    from sandbox.sms.app import build_sms_app
+
+    running = await start_app(build_sms_app(api_key=SMS_KEY))
+    try:
+        yield running
+    finally:
+        await running.runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def auth_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("signing-keys")
+    SigningKeys.generate(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def pii_keyset() -> tuple[str, str, str]:
+    return generate_keyset()
+
+
+@pytest.fixture
+def settings(
+    database_url: str,
+    redis: Redis,
+    redis_url: str,
+    provincial: RunningApp,
+    wechat: RunningApp,
+    sms: RunningApp,
+    auth_keys_dir: Path,
+    pii_keyset: tuple[str, str, str],
+) -> Settings:
+    keys, current, lookup = pii_keyset
     return load_settings(
         {},
         env="test",
         log_json=True,
         database={"url": database_url, "pool_min_size": 1, "pool_max_size": 5},
         redis={"url": redis_url},
-        provincial={"base_url": provincial.url, "api_key": PROVINCIAL_KEY, "feed_page_size": 7},
+        provincial={
+            "base_url": provincial.url,
+            "api_key": PROVINCIAL_KEY,
+            "feed_page_size": 7,
+            "oauth_client_id": OAUTH_CLIENT_ID,
+            "oauth_client_secret": OAUTH_CLIENT_SECRET,
+            "oauth_redirect_uri": OAUTH_REDIRECT_URI,
+            "oauth_issuer": OAUTH_ISSUER,
+        },
+        wechat={"base_url": wechat.url, "appid": WECHAT_APPID, "secret": WECHAT_SECRET},
+        sms={"base_url": sms.url, "api_key": SMS_KEY},
+        pii={"keys": keys, "current_key_id": current, "lookup_key": lookup},
+        # Per-phone SMS limits loose enough for flows that sign in twice; the limit itself is
+        # tested with its own settings.
+        auth={"keys_dir": str(auth_keys_dir), "sms_per_phone": "3/minute;10/hour"},
         http={"retries": 1, "backoff_base": 0.01, "total_timeout": 3.0},
         jobs={"initial_delay_s": 0.05, "max_delay_s": 0.2, "max_attempts": 3},
     )

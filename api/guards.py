@@ -1,0 +1,85 @@
+"""Who is calling: citizens (bearer access JWT) and staff (bearer session token).
+
+Handlers declare what they need in their ``opt``: ``assurance_level`` (the minimum identity
+assurance of the citizen's session) or ``staff_roles`` (the roles allowed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+
+from api.identity import errors
+from api.identity.service import CitizenPrincipal, StaffPrincipal
+from api.resources import Resources
+from core import audit
+from core.db import Connection
+from core.errors import DomainError
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def provide_citizen(
+    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+) -> CitizenPrincipal:
+    token = bearer_token(request)
+    if token is None:
+        raise errors.TokenMissing()
+    principal = resources.access_tokens.authenticate(token)
+    required = int(request.route_handler.opt.get("assurance_level", 0))
+    if principal.acr < required:
+        raise errors.AssuranceTooLow(requiredLevel=required, currentLevel=principal.acr)
+    return principal
+
+
+def provide_optional_citizen(
+    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+) -> CitizenPrincipal | None:
+    if bearer_token(request) is None:
+        return None
+    return provide_citizen(request, resources)
+
+
+async def provide_staff(
+    request: Request[Any, Any, Any],
+    resources: NamedDependency[Resources],
+    db_connection: NamedDependency[Connection],
+) -> StaffPrincipal:
+    token = bearer_token(request)
+    if token is None:
+        raise errors.TokenMissing()
+    if token.count(".") == 2:
+        # A JWT is a citizen's token (staff sessions are opaque): valid or not, not for here.
+        try:
+            resources.access_tokens.authenticate(token)
+        except DomainError as exc:
+            raise errors.TokenInvalid() from exc
+        raise errors.StaffOnly()
+    roles = request.route_handler.opt.get("staff_roles")
+    principal = await resources.identity.staff_session(
+        db_connection, token, frozenset(roles) if roles else None
+    )
+    # Every staff action is audited, reads included (who looked at what).
+    await audit.append(
+        db_connection, actor_type="staff", actor_id=str(principal.staff_id),
+        action=f"staff.{request.method.lower()}", target_type="route",
+        target_id=request.scope.get("path_template", request.url.path), ip=client_ip(request),
+    )  # fmt: skip
+    return principal
+
+
+CITIZEN = {"citizen": Provide(provide_citizen, sync_to_thread=False)}
+OPTIONAL_CITIZEN = {"citizen": Provide(provide_optional_citizen, sync_to_thread=False)}
+STAFF = {"staff": Provide(provide_staff)}

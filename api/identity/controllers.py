@@ -1,0 +1,301 @@
+"""HTTP of identity: citizens' logins and sessions, trust transfer, staff sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from api.guards import CITIZEN, OPTIONAL_CITIZEN, STAFF, client_ip
+from api.identity.schemas import (
+    CitizenProfile,
+    Jwks,
+    RefreshRequest,
+    SmsLoginRequest,
+    SmsSendRequest,
+    SmsSendResponse,
+    SsoCompleteRequest,
+    SsoStartRequest,
+    SsoStartResponse,
+    StaffChallenge,
+    StaffLoginRequest,
+    StaffProfile,
+    StaffSession,
+    StaffTotpRequest,
+    TicketRequest,
+    TicketResponse,
+    TokenExchangeResponse,
+    TokenPair,
+    WechatLoginRequest,
+    WechatPhoneRequest,
+)
+from api.identity.service import REAL_NAME_LEVEL, CitizenPrincipal, StaffPrincipal
+from api.openapi import problem_responses
+from api.resources import Resources
+from core.db import Connection
+
+_LOGIN_PROBLEMS = problem_responses(400, 401, 422, 429, 503)
+
+
+class CitizenAuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["identity 身份认证"]  # noqa: RUF012 - Litestar reads a list
+
+    @post("/wechat/login", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
+          summary="Sign in with the code from wx.login")  # fmt: skip
+    async def wechat_login(
+        self,
+        data: JSONBody[WechatLoginRequest],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TokenPair:
+        return await resources.identity.wechat_login(db_connection, data.code)
+
+    @post("/wechat/phone", status_code=HTTP_200_OK, dependencies=CITIZEN,
+          responses=_LOGIN_PROBLEMS, summary="Bind the phone number from getPhoneNumber")  # fmt: skip
+    async def wechat_phone(
+        self,
+        data: JSONBody[WechatPhoneRequest],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> CitizenProfile:
+        return await resources.identity.bind_wechat_phone(db_connection, citizen, data.code)
+
+    @post("/sso/start", status_code=HTTP_200_OK, dependencies=OPTIONAL_CITIZEN,
+          responses=_LOGIN_PROBLEMS,
+          summary="Start real-name sign-in or binding with the platform's unified identity")  # fmt: skip
+    async def sso_start(
+        self,
+        data: JSONBody[SsoStartRequest],
+        citizen: NamedDependency[CitizenPrincipal | None],
+        resources: NamedDependency[Resources],
+    ) -> SsoStartResponse:
+        return await resources.identity.sso_start(data.purpose, citizen)
+
+    @post("/sso/complete", status_code=HTTP_200_OK, dependencies=OPTIONAL_CITIZEN,
+          responses=_LOGIN_PROBLEMS,
+          summary="Finish it with the code and state the platform redirected with")  # fmt: skip
+    async def sso_complete(
+        self,
+        data: JSONBody[SsoCompleteRequest],
+        citizen: NamedDependency[CitizenPrincipal | None],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TokenPair:
+        return await resources.identity.sso_complete(db_connection, data.code, data.state, citizen)
+
+    @post("/sms/send", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
+          summary="Send a 6-digit sign-in code by SMS (app)")  # fmt: skip
+    async def sms_send(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SmsSendRequest],
+        resources: NamedDependency[Resources],
+    ) -> SmsSendResponse:
+        ttl = await resources.identity.sms_send(data.phone, client_ip(request))
+        return SmsSendResponse(expires_in=ttl)
+
+    @post("/sms/login", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
+          summary="Sign in with the SMS code (app)")  # fmt: skip
+    async def sms_login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SmsLoginRequest],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TokenPair:
+        return await resources.identity.sms_login(
+            db_connection, data.phone, data.code, client_ip(request)
+        )
+
+    @post("/refresh", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
+          summary="Rotate the refresh token; a spent one revokes its whole family")  # fmt: skip
+    async def refresh(
+        self,
+        data: JSONBody[RefreshRequest],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TokenPair:
+        return await resources.identity.refresh(db_connection, data.refresh_token)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, dependencies=CITIZEN,
+          responses=problem_responses(401))  # fmt: skip
+    async def logout(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await resources.identity.logout(db_connection, citizen)
+
+    @post("/logout-all", status_code=HTTP_204_NO_CONTENT, dependencies=CITIZEN,
+          responses=problem_responses(401), summary="Log out on every device")  # fmt: skip
+    async def logout_all(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await resources.identity.logout_everywhere(db_connection, citizen)
+
+    @post("/tickets", status_code=HTTP_200_OK, dependencies=CITIZEN,
+          responses=problem_responses(400, 401, 422),
+          summary="A one-time ticket for an embedded department service (信任传递)")  # fmt: skip
+    async def ticket(
+        self,
+        data: JSONBody[TicketRequest],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketResponse:
+        return await resources.identity.issue_ticket(db_connection, citizen, data.client_id)
+
+
+class TokenExchangeForm(msgspec.Struct, kw_only=True):
+    grant_type: str = ""
+    subject_token: str = ""
+    subject_token_type: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+
+
+class TokenExchangeController(Controller):
+    """RFC 8693 token exchange, server to server: a department app trades a citizen's ticket
+    for a signed token with the claims its scopes allow."""
+
+    path = "/api/v1/oauth"
+    tags = ["identity 身份认证"]  # noqa: RUF012
+
+    @post("/token", status_code=HTTP_200_OK, responses=problem_responses(400, 401))
+    async def exchange(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[TokenExchangeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TokenExchangeResponse:
+        client_id, client_secret = _client_credentials(request, data)
+        return await resources.identity.exchange_ticket(
+            db_connection,
+            client_id=client_id,
+            client_secret=client_secret,
+            grant_type=data.grant_type,
+            subject_token=data.subject_token,
+            subject_token_type=data.subject_token_type,
+            ip=client_ip(request),
+        )
+
+
+def _client_credentials(
+    request: Request[Any, Any, Any], form: TokenExchangeForm
+) -> tuple[str, str]:
+    """HTTP Basic (RFC 6749 §2.3.1) or client_secret_post."""
+    import base64
+    import binascii
+    from urllib.parse import unquote
+
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(value).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+        return unquote(user), unquote(password)
+    return form.client_id, form.client_secret
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["identity 身份认证"]  # noqa: RUF012
+    dependencies = CITIZEN
+
+    @get("", responses=problem_responses(401), summary="My account (personal data masked)")
+    async def me(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> CitizenProfile:
+        return await resources.identity.profile(db_connection, citizen.citizen_id)
+
+    @get("/real-name", opt={"assurance_level": REAL_NAME_LEVEL},
+         responses=problem_responses(401, 403),
+         summary="My real-name identity; needs a real-name session")  # fmt: skip
+    async def real_name(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> CitizenProfile:
+        return await resources.identity.profile(db_connection, citizen.citizen_id)
+
+
+class JwksController(Controller):
+    path = "/.well-known"
+    tags = ["identity 身份认证"]  # noqa: RUF012
+
+    @get("/jwks.json", summary="Public keys of our access and exchanged tokens")
+    async def jwks(self, resources: NamedDependency[Resources]) -> Jwks:
+        return Jwks(keys=resources.identity.signing.jwks()["keys"])
+
+
+class StaffAuthController(Controller):
+    path = "/ops/v1/auth"
+    tags = ["ops 运营"]  # noqa: RUF012
+
+    @post("/login", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 422, 423),
+          summary="Staff password step; answers a TOTP challenge")  # fmt: skip
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[StaffLoginRequest],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> StaffChallenge:
+        return await resources.identity.staff_login(
+            db_connection, data.username, data.password, client_ip(request)
+        )
+
+    @post("/totp", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 422, 423),
+          summary="Staff TOTP step; opens a session")  # fmt: skip
+    async def totp(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[StaffTotpRequest],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> StaffSession:
+        return await resources.identity.staff_totp(
+            db_connection, data.mfa_token, data.code, client_ip(request)
+        )
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, dependencies=STAFF,
+          responses=problem_responses(401, 403))  # fmt: skip
+    async def logout(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await resources.identity.staff_logout(db_connection, staff)
+
+
+class StaffController(Controller):
+    path = "/ops/v1"
+    tags = ["ops 运营"]  # noqa: RUF012
+    dependencies = STAFF
+
+    @get("/me", responses=problem_responses(401, 403))
+    async def me(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> StaffProfile:
+        return await resources.identity.staff_profile(db_connection, staff.staff_id)

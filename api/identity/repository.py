@@ -1,0 +1,397 @@
+"""All SQL of identity. Personal data arrives here already encrypted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from core.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenRow:
+    id: uuid.UUID
+    real_name_enc: bytes | None
+    id_number_enc: bytes | None
+    phone_enc: bytes | None
+    assurance_level: int
+    merged_into: uuid.UUID | None
+    wechat_bound: bool
+
+
+_CITIZEN = """SELECT c.id, c.real_name_enc, c.id_number_enc, c.phone_enc, c.assurance_level,
+    c.merged_into, EXISTS (SELECT 1 FROM citizen_wechat w WHERE w.citizen_id = c.id) AS wechat_bound
+    FROM citizens c"""
+
+
+def _citizen(row: asyncpg.Record | None) -> CitizenRow | None:
+    return CitizenRow(**dict(row)) if row else None
+
+
+async def get_citizen(conn: Connection, citizen_id: uuid.UUID) -> CitizenRow | None:
+    return _citizen(await conn.fetchrow(_CITIZEN + " WHERE c.id = $1", citizen_id))
+
+
+async def find_by_id_number(conn: Connection, id_hash: bytes) -> CitizenRow | None:
+    return _citizen(await conn.fetchrow(_CITIZEN + " WHERE c.id_number_hash = $1", id_hash))
+
+
+async def find_by_phone(conn: Connection, phone_hash: bytes) -> CitizenRow | None:
+    # A phone may have moved between people over the years: prefer the real-named account.
+    return _citizen(
+        await conn.fetchrow(
+            _CITIZEN
+            + """ WHERE c.phone_hash = $1 AND c.merged_into IS NULL
+            ORDER BY c.id_number_hash IS NULL, c.updated_at DESC LIMIT 1""",
+            phone_hash,
+        )
+    )
+
+
+async def find_by_wechat(conn: Connection, appid: str, openid: str) -> CitizenRow | None:
+    return _citizen(
+        await conn.fetchrow(
+            _CITIZEN + " JOIN citizen_wechat w2 ON w2.citizen_id = c.id"
+            " WHERE w2.appid = $1 AND w2.openid = $2",
+            appid,
+            openid,
+        )
+    )
+
+
+async def create_citizen(conn: Connection) -> uuid.UUID:
+    citizen_id = uuid.uuid4()
+    await conn.execute("INSERT INTO citizens (id) VALUES ($1)", citizen_id)
+    return citizen_id
+
+
+async def lock_citizen(conn: Connection, citizen_id: uuid.UUID) -> None:
+    await conn.execute("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE", citizen_id)
+
+
+async def upsert_wechat(
+    conn: Connection,
+    *,
+    appid: str,
+    openid: str,
+    unionid: str | None,
+    citizen_id: uuid.UUID,
+    session_key_enc: bytes,
+) -> None:
+    await conn.execute(
+        """INSERT INTO citizen_wechat (appid, openid, unionid, citizen_id, session_key_enc)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (appid, openid) DO UPDATE SET unionid = EXCLUDED.unionid,
+               session_key_enc = EXCLUDED.session_key_enc, updated_at = now()""",
+        appid,
+        openid,
+        unionid,
+        citizen_id,
+        session_key_enc,
+    )
+
+
+async def set_real_name(
+    conn: Connection,
+    citizen_id: uuid.UUID,
+    *,
+    real_name_enc: bytes,
+    id_number_enc: bytes,
+    id_number_hash: bytes,
+    assurance_level: int,
+    platform_subject: str,
+) -> None:
+    await conn.execute(
+        """UPDATE citizens SET real_name_enc = $2, id_number_enc = $3, id_number_hash = $4,
+               assurance_level = GREATEST(assurance_level, $5), platform_subject = $6,
+               updated_at = now()
+           WHERE id = $1""",
+        citizen_id,
+        real_name_enc,
+        id_number_enc,
+        id_number_hash,
+        assurance_level,
+        platform_subject,
+    )
+
+
+async def set_phone(
+    conn: Connection, citizen_id: uuid.UUID, phone_enc: bytes, phone_hash: bytes
+) -> None:
+    await conn.execute(
+        "UPDATE citizens SET phone_enc = $2, phone_hash = $3, updated_at = now() WHERE id = $1",
+        citizen_id,
+        phone_enc,
+        phone_hash,
+    )
+
+
+async def merge_into(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> None:
+    """Fold a channel-only account into the real-named one: one account per person."""
+    await conn.execute(
+        "UPDATE citizen_wechat SET citizen_id = $2, updated_at = now() WHERE citizen_id = $1",
+        source,
+        target,
+    )
+    await conn.execute(
+        """UPDATE citizens t SET phone_enc = COALESCE(t.phone_enc, s.phone_enc),
+               phone_hash = COALESCE(t.phone_hash, s.phone_hash), updated_at = now()
+           FROM citizens s WHERE s.id = $1 AND t.id = $2""",
+        source,
+        target,
+    )
+    await conn.execute(
+        """UPDATE citizens SET merged_into = $2, phone_enc = NULL, phone_hash = NULL,
+               updated_at = now() WHERE id = $1""",
+        source,
+        target,
+    )
+
+
+# --- token families and refresh tokens -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRow:
+    family_id: uuid.UUID
+    citizen_id: uuid.UUID
+    method: str
+    acr: int
+    expires_at: datetime
+    used_at: datetime | None
+    family_revoked: bool
+
+
+async def create_family(
+    conn: Connection, citizen_id: uuid.UUID, method: str, acr: int
+) -> uuid.UUID:
+    family_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO token_families (id, citizen_id, method, acr) VALUES ($1, $2, $3, $4)",
+        family_id,
+        citizen_id,
+        method,
+        acr,
+    )
+    return family_id
+
+
+async def insert_refresh(
+    conn: Connection, token_hash: bytes, family_id: uuid.UUID, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES ($1, $2, $3)",
+        token_hash,
+        family_id,
+        expires_at,
+    )
+
+
+async def take_refresh(conn: Connection, token_hash: bytes) -> RefreshRow | None:
+    """The refresh token with its family, locked: two concurrent refreshes cannot both win."""
+    row = await conn.fetchrow(
+        """SELECT r.family_id, f.citizen_id, f.method, f.acr, r.expires_at, r.used_at,
+                  f.revoked_at IS NOT NULL AS family_revoked
+             FROM refresh_tokens r JOIN token_families f ON f.id = r.family_id
+            WHERE r.token_hash = $1
+            FOR UPDATE OF r, f""",
+        token_hash,
+    )
+    return RefreshRow(**dict(row)) if row else None
+
+
+async def mark_refresh_used(conn: Connection, token_hash: bytes) -> None:
+    await conn.execute(
+        "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", token_hash
+    )
+
+
+async def revoke_family(conn: Connection, family_id: uuid.UUID, why: str) -> None:
+    await conn.execute(
+        """UPDATE token_families SET revoked_at = now(), revoked_why = $2
+           WHERE id = $1 AND revoked_at IS NULL""",
+        family_id,
+        why,
+    )
+
+
+async def revoke_families_of(conn: Connection, citizen_id: uuid.UUID, why: str) -> list[str]:
+    rows = await conn.fetch(
+        """UPDATE token_families SET revoked_at = now(), revoked_why = $2
+           WHERE citizen_id = $1 AND revoked_at IS NULL RETURNING id""",
+        citizen_id,
+        why,
+    )
+    return [str(r["id"]) for r in rows]
+
+
+async def family_active(conn: Connection, family_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT revoked_at IS NULL FROM token_families WHERE id = $1", family_id
+        )
+    )
+
+
+# --- department apps ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentApp:
+    client_id: str
+    name: str
+    secret_hash: str
+    scopes: list[str]
+    active: bool
+
+
+async def get_department_app(conn: Connection, client_id: str) -> DepartmentApp | None:
+    row = await conn.fetchrow(
+        "SELECT client_id, name, secret_hash, scopes, active FROM department_apps"
+        " WHERE client_id = $1",
+        client_id,
+    )
+    return DepartmentApp(**dict(row)) if row else None
+
+
+async def upsert_department_app(
+    conn: Connection, client_id: str, name: str, secret_hash: str, scopes: list[str]
+) -> None:
+    await conn.execute(
+        """INSERT INTO department_apps (client_id, name, secret_hash, scopes)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name,
+               secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes""",
+        client_id,
+        name,
+        secret_hash,
+        scopes,
+    )
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    password_hash: str
+    totp_secret_enc: bytes
+    totp_last_step: int | None
+    role: str
+    failed_attempts: int
+    locked_until: datetime | None
+    active: bool
+
+
+_STAFF = """SELECT id, username, display_name, password_hash, totp_secret_enc, totp_last_step,
+    role, failed_attempts, locked_until, active FROM staff"""
+
+
+async def staff_by_username(conn: Connection, username: str) -> StaffRow | None:
+    row = await conn.fetchrow(_STAFF + " WHERE username = $1 FOR UPDATE", username)
+    return StaffRow(**dict(row)) if row else None
+
+
+async def staff_by_id(
+    conn: Connection, staff_id: uuid.UUID, *, lock: bool = False
+) -> StaffRow | None:
+    row = await conn.fetchrow(_STAFF + " WHERE id = $1" + (" FOR UPDATE" if lock else ""), staff_id)
+    return StaffRow(**dict(row)) if row else None
+
+
+async def record_staff_failure(
+    conn: Connection, staff_id: uuid.UUID, max_failures: int, lockout_s: int
+) -> bool:
+    """Count a failed attempt; lock the account at ``max_failures``. Returns whether locked."""
+    locked: bool = await conn.fetchval(
+        """UPDATE staff SET failed_attempts = failed_attempts + 1,
+               locked_until = CASE WHEN failed_attempts + 1 >= $2
+                   THEN now() + make_interval(secs => $3) ELSE locked_until END
+           WHERE id = $1 RETURNING locked_until IS NOT NULL AND locked_until > now()""",
+        staff_id,
+        max_failures,
+        float(lockout_s),
+    )
+    return locked
+
+
+async def reset_staff_failures(conn: Connection, staff_id: uuid.UUID, totp_step: int) -> None:
+    await conn.execute(
+        """UPDATE staff SET failed_attempts = 0, locked_until = NULL, totp_last_step = $2
+           WHERE id = $1""",
+        staff_id,
+        totp_step,
+    )
+
+
+async def create_staff(
+    conn: Connection,
+    *,
+    username: str,
+    display_name: str,
+    password_hash: str,
+    totp_secret_enc: bytes,
+    role: str,
+) -> uuid.UUID:
+    staff_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO staff (id, username, display_name, password_hash, totp_secret_enc, role)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        staff_id,
+        username,
+        display_name,
+        password_hash,
+        totp_secret_enc,
+        role,
+    )
+    return staff_id
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSessionRow:
+    staff_id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    created_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    active: bool
+
+
+async def create_staff_session(conn: Connection, token_hash: bytes, staff_id: uuid.UUID) -> None:
+    await conn.execute(
+        "INSERT INTO staff_sessions (token_hash, staff_id) VALUES ($1, $2)", token_hash, staff_id
+    )
+
+
+async def get_staff_session(conn: Connection, token_hash: bytes) -> StaffSessionRow | None:
+    row = await conn.fetchrow(
+        """SELECT s.staff_id, st.username, st.display_name, st.role, s.created_at,
+                  s.last_seen_at, s.ended_at, st.active
+             FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
+            WHERE s.token_hash = $1""",
+        token_hash,
+    )
+    return StaffSessionRow(**dict(row)) if row else None
+
+
+async def touch_staff_session(conn: Connection, token_hash: bytes) -> None:
+    await conn.execute(
+        "UPDATE staff_sessions SET last_seen_at = now() WHERE token_hash = $1", token_hash
+    )
+
+
+async def end_staff_session(conn: Connection, token_hash: bytes, why: str) -> None:
+    await conn.execute(
+        """UPDATE staff_sessions SET ended_at = now(), ended_why = $2
+           WHERE token_hash = $1 AND ended_at IS NULL""",
+        token_hash,
+        why,
+    )

@@ -1,0 +1,62 @@
+"""Client of the SMS gateway."""
+
+from __future__ import annotations
+
+import aiohttp
+import msgspec
+
+from core.errors import OutsideSystemError
+from core.http import JsonApiClient
+from core.settings import HttpClientSettings, SmsSettings
+
+
+class SmsRejected(Exception):
+    """The gateway refused the message (bad number, flow control)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _Reply(msgspec.Struct, kw_only=True):
+    messageId: str = ""
+    status: str = ""
+    code: str = ""
+    message: str = ""
+
+
+class SmsClient(JsonApiClient):
+    system = "sms"
+
+    def __init__(
+        self, session: aiohttp.ClientSession, settings: SmsSettings, http: HttpClientSettings
+    ) -> None:
+        super().__init__(session, settings.base_url, http)
+        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
+        self._sign_name = settings.sign_name
+
+    def _headers(self) -> dict[str, str]:
+        return self._auth
+
+    async def send(
+        self, phone: str, template: str, params: dict[str, str], out_id: str | None = None
+    ) -> str:
+        reply = await self._call(
+            "POST",
+            "send",
+            "/sms/v1/messages",
+            _Reply,
+            json={
+                "phone": phone,
+                "signName": self._sign_name,
+                "templateCode": template,
+                "templateParams": params,
+                "outId": out_id,
+            },
+            error_statuses=frozenset({400, 429}),
+        )
+        if reply.code:
+            raise SmsRejected(reply.code)
+        if not reply.messageId:
+            raise OutsideSystemError("sms: no message id")
+        return reply.messageId

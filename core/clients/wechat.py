@@ -1,0 +1,154 @@
+"""Client of the WeChat server API (mini-program login, access token, phone number).
+
+WeChat answers errors with HTTP 200 and an ``errcode``; the client turns the ones a caller can
+act on into exceptions and the rest into ``OutsideSystemError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import msgspec
+from redis.asyncio import Redis
+
+from core.errors import OutsideSystemError
+from core.http import JsonApiClient
+from core.settings import HttpClientSettings, WechatSettings
+
+log = logging.getLogger(__name__)
+
+# Codes from wx.login / getPhoneNumber that are wrong, used or expired.
+_BAD_CODE = frozenset({40029, 40163, 40226})
+_BAD_TOKEN = frozenset({40001, 42001, 40014})
+
+
+class WechatCodeRejected(Exception):
+    """The code from the mini-program is invalid, used or expired (the client must retry)."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"{errcode} {errmsg}")
+        self.errcode = errcode
+
+
+class _Reply(msgspec.Struct, kw_only=True):
+    errcode: int = 0
+    errmsg: str = ""
+
+
+class Code2Session(_Reply, kw_only=True):
+    openid: str = ""
+    session_key: str = ""
+    unionid: str | None = None
+
+
+class _Token(_Reply, kw_only=True):
+    access_token: str = ""
+    expires_in: int = 0
+
+
+class _PhoneInfo(msgspec.Struct, kw_only=True):
+    phoneNumber: str = ""
+    purePhoneNumber: str = ""
+    countryCode: str = ""
+
+
+class _PhoneReply(_Reply, kw_only=True):
+    phone_info: _PhoneInfo | None = None
+
+
+class WechatClient(JsonApiClient):
+    system = "wechat"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        redis: Redis,
+        settings: WechatSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings.base_url, http_settings)
+        self._redis = redis
+        self.appid = settings.appid
+        self._secret = settings.secret
+        self._token_key = f"wechat:access-token:{settings.appid}"
+        self._lock_key = f"wechat:access-token-refresh:{settings.appid}"
+
+    async def code2session(self, code: str) -> Code2Session:
+        reply = await self._call(
+            "GET",
+            "jscode2session",
+            "/sns/jscode2session",
+            Code2Session,
+            params={
+                "appid": self.appid,
+                "secret": self._secret.reveal(),
+                "js_code": code,
+                "grant_type": "authorization_code",
+            },
+        )
+        self._raise_for(reply, "jscode2session")
+        return reply
+
+    async def phone_number(self, code: str) -> str:
+        for attempt in range(2):
+            token = await self.access_token(force_refresh=attempt > 0)
+            reply = await self._call(
+                "POST",
+                "getuserphonenumber",
+                "/wxa/business/getuserphonenumber",
+                _PhoneReply,
+                params={"access_token": token},
+                json={"code": code},
+            )
+            if reply.errcode in _BAD_TOKEN and attempt == 0:
+                continue  # another process refreshed it, or WeChat expired it early
+            self._raise_for(reply, "getuserphonenumber")
+            if reply.phone_info is None or not reply.phone_info.purePhoneNumber:
+                raise OutsideSystemError("wechat getuserphonenumber: no phone_info")
+            return reply.phone_info.purePhoneNumber
+        raise OutsideSystemError("wechat getuserphonenumber: access token rejected twice")
+
+    async def access_token(self, *, force_refresh: bool = False) -> str:
+        """The stable access token, cached in Redis and refreshed by one process at a time."""
+        if not force_refresh and (cached := await self._redis.get(self._token_key)):
+            return cached.decode() if isinstance(cached, bytes) else str(cached)
+        for _ in range(50):
+            if await self._redis.set(self._lock_key, b"1", nx=True, ex=10):
+                try:
+                    return await self._refresh(force_refresh)
+                finally:
+                    await self._redis.delete(self._lock_key)
+            await asyncio.sleep(0.1)  # someone else is refreshing: wait for their result
+            if not force_refresh and (cached := await self._redis.get(self._token_key)):
+                return cached.decode() if isinstance(cached, bytes) else str(cached)
+        raise OutsideSystemError("wechat access token: refresh lock not released")
+
+    async def _refresh(self, force: bool) -> str:
+        reply = await self._call(
+            "POST",
+            "stable_token",
+            "/cgi-bin/stable_token",
+            _Token,
+            json={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self._secret.reveal(),
+                "force_refresh": force,
+            },
+        )
+        self._raise_for(reply, "stable_token")
+        # Refresh five minutes early so no request goes out with a token about to expire.
+        await self._redis.set(
+            self._token_key, reply.access_token.encode(), ex=max(60, reply.expires_in - 300)
+        )
+        return reply.access_token
+
+    @staticmethod
+    def _raise_for(reply: _Reply, operation: str) -> None:
+        if reply.errcode == 0:
+            return
+        if reply.errcode in _BAD_CODE:
+            raise WechatCodeRejected(reply.errcode, reply.errmsg)
+        raise OutsideSystemError(f"wechat {operation}: {reply.errcode} {reply.errmsg}")
