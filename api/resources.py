@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
-import asyncpg
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
@@ -18,7 +17,7 @@ from core.clients.provincial import ProvincialClient
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.db import create_pool
+from core.db import Pool, create_pool
 from core.http import create_http_session
 from core.pii import PiiCipher
 from core.redis import create_redis
@@ -30,7 +29,7 @@ from core.signing import SigningKeys
 @dataclass(frozen=True, slots=True)
 class Resources:
     settings: Settings
-    db_pool: asyncpg.Pool
+    db_pool: Pool
     redis: Redis
     http: aiohttp.ClientSession
     provincial: ProvincialClient
@@ -44,7 +43,11 @@ class MissingSecrets(RuntimeError):
 
 
 def _identity(
-    settings: Settings, redis: Redis, http: aiohttp.ClientSession, revocations: RevocationList
+    settings: Settings,
+    pool: Pool,
+    redis: Redis,
+    http: aiohttp.ClientSession,
+    revocations: RevocationList,
 ) -> IdentityService:
     if not settings.pii.keys or not settings.pii.lookup_key or settings.auth.keys_dir is None:
         raise MissingSecrets(
@@ -55,6 +58,7 @@ def _identity(
     return IdentityService(
         settings=settings.auth,
         sms_settings=settings.sms,
+        pool=pool,
         pii=PiiCipher.from_settings(
             settings.pii.keys.reveal(),
             settings.pii.current_key_id,
@@ -79,7 +83,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
     revocations = RevocationList(redis, settings.auth.access_ttl_s)
     await catalog_cache.start()
     await revocations.start()
-    identity = _identity(settings, redis, http, revocations)
+    identity = _identity(settings, db_pool, redis, http, revocations)
     try:
         yield Resources(
             settings=settings,

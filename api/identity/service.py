@@ -38,7 +38,7 @@ from core.clients.provincial_identity import (
 )
 from core.clients.sms import SmsClient, SmsRejected
 from core.clients.wechat import WechatClient, WechatCodeRejected
-from core.db import Connection
+from core.db import Connection, Pool
 from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone, valid_id_number
 from core.revocation import RevocationList
 from core.settings import AuthSettings, SmsSettings
@@ -111,6 +111,7 @@ class IdentityService:
         *,
         settings: AuthSettings,
         sms_settings: SmsSettings,
+        pool: Pool,
         pii: PiiCipher,
         signing: SigningKeys,
         redis: Redis,
@@ -122,6 +123,7 @@ class IdentityService:
     ) -> None:
         self.settings = settings
         self._sms_settings = sms_settings
+        self._pool = pool
         self.pii = pii
         self.signing = signing
         self._redis = redis
@@ -554,8 +556,11 @@ class IdentityService:
         elif now - session.created_at > timedelta(seconds=self.settings.staff_absolute_timeout_s):
             why = "absolute_timeout"
         if why:
-            await repo.end_staff_session(conn, token_hash, why)
-            raise errors.SessionExpired(keep_changes=True, reason=why)
+            # Recorded on a connection of its own: this runs while resolving the request's
+            # dependencies, whose transaction rolls back on the error.
+            async with self._pool.acquire() as own:
+                await repo.end_staff_session(own, token_hash, why)
+            raise errors.SessionExpired(reason=why)
         if roles is not None and session.role not in roles:
             raise errors.RoleForbidden(requiredRoles=sorted(roles))
         await repo.touch_staff_session(conn, token_hash)
