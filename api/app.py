@@ -24,6 +24,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.ops.controllers import OpsSystemController
 from api.resources import Resources, open_resources
 from core.cache import VersionedCache, serve_from_cache
 from core.db import provide_transaction
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
             JwksController,
             StaffAuthController,
             StaffController,
+            OpsSystemController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

@@ -112,6 +112,61 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     asyncio.run(main())
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    from core.audit import verify
+    from core.db import connect
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL")
+
+    async def main() -> int:
+        conn = await connect(settings.database)
+        try:
+            result = await verify(conn)
+        finally:
+            await conn.close()
+        if result.ok:
+            print(f"audit chain intact: {result.rows_checked} rows")
+            return 0
+        print(
+            f"audit chain BROKEN at row {result.first_broken_id} ({result.reason}); "
+            f"{result.rows_checked} rows checked"
+        )
+        return 1
+
+    sys.exit(asyncio.run(main()))
+
+
+def cmd_staff_create(args: argparse.Namespace) -> None:
+    import getpass
+
+    from api.resources import open_resources
+    from core.passwords import password_problems
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
+    password = args.password or getpass.getpass("password: ")
+    if problems := password_problems(password, username=args.username):
+        sys.exit(f"handheld: password too weak: {', '.join(problems)}")
+
+    async def main() -> str:
+        async with (
+            open_resources(settings, name="handheld-cli") as resources,
+            resources.db_pool.acquire() as conn,
+            conn.transaction(),
+        ):
+            _, uri = await resources.identity.create_staff(
+                conn,
+                username=args.username,
+                display_name=args.display_name or args.username,
+                password=password,
+                role=args.role,
+            )
+        return uri
+
+    print("staff created; enrol this TOTP URI in an authenticator app:\n" + asyncio.run(main()))
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     # The stand-ins are a separate program that shares no code with the product; run it,
     # with the credentials the product is configured with.
@@ -149,6 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the job worker").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    audit = sub.add_parser("audit", help="audit log tools").add_subparsers(
+        dest="audit", required=True
+    )
+    audit.add_parser("verify", help="check the audit chain; exit 1 at a broken link").set_defaults(
+        func=cmd_audit_verify
+    )
+    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff", required=True
+    )
+    create = staff.add_parser("create", help="create a staff account (prints its TOTP URI)")
+    create.add_argument("--username", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["operator", "supervisor", "auditor", "admin"]
+    )
+    create.add_argument("--display-name", default=None)
+    create.add_argument("--password", default=None, help="prompted for when omitted")
+    create.set_defaults(func=cmd_staff_create)
     sandbox = sub.add_parser("sandbox", help="run the stand-ins of outside systems")
     sandbox.add_argument("--host", default=None)
     sandbox.add_argument("--data-dir", default=None)
