@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -15,6 +15,7 @@ from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 
 from api.catalog.controllers import CatalogController
+from api.guards import principal_dependencies
 from api.health import HealthController
 from api.identity.controllers import (
     CitizenAuthController,
@@ -55,7 +56,14 @@ def _state_getter(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
+def create_app(
+    settings: Settings,
+    *,
+    configure_logs: bool = True,
+    dependency_overrides: Mapping[str, Provide] | None = None,
+) -> Litestar:
+    """``dependency_overrides`` replaces application dependencies by name: for tests and the
+    benchmarks' baselines (e.g. the same endpoint without authentication)."""
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
 
@@ -88,6 +96,8 @@ def create_app(settings: Settings, *, configure_logs: bool = True) -> Litestar:
             "resources": Provide(_resources, sync_to_thread=False),
             "db_pool": _state_getter("db_pool"),
             "db_connection": Provide(provide_transaction),
+            **principal_dependencies(),
+            **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
         openapi_config=OpenAPIConfig(

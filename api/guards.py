@@ -80,6 +80,11 @@ async def provide_staff(
     return principal
 
 
-CITIZEN = {"citizen": Provide(provide_citizen, sync_to_thread=False)}
-OPTIONAL_CITIZEN = {"citizen": Provide(provide_optional_citizen, sync_to_thread=False)}
-STAFF = {"staff": Provide(provide_staff)}
+def principal_dependencies() -> dict[str, Provide]:
+    """Registered once at the application: a handler asks for ``citizen``, ``maybe_citizen``
+    or ``staff`` by naming the parameter."""
+    return {
+        "citizen": Provide(provide_citizen, sync_to_thread=False),
+        "maybe_citizen": Provide(provide_optional_citizen, sync_to_thread=False),
+        "staff": Provide(provide_staff),
+    }

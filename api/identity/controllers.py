@@ -11,7 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from api.guards import CITIZEN, OPTIONAL_CITIZEN, STAFF, client_ip
+from api.guards import client_ip
 from api.identity.schemas import (
     CitizenProfile,
     Jwks,
@@ -56,7 +56,7 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await resources.identity.wechat_login(db_connection, data.code)
 
-    @post("/wechat/phone", status_code=HTTP_200_OK, dependencies=CITIZEN,
+    @post("/wechat/phone", status_code=HTTP_200_OK,
           responses=_LOGIN_PROBLEMS, summary="Bind the phone number from getPhoneNumber")  # fmt: skip
     async def wechat_phone(
         self,
@@ -67,28 +67,30 @@ class CitizenAuthController(Controller):
     ) -> CitizenProfile:
         return await resources.identity.bind_wechat_phone(db_connection, citizen, data.code)
 
-    @post("/sso/start", status_code=HTTP_200_OK, dependencies=OPTIONAL_CITIZEN,
+    @post("/sso/start", status_code=HTTP_200_OK,
           responses=_LOGIN_PROBLEMS,
           summary="Start real-name sign-in or binding with the platform's unified identity")  # fmt: skip
     async def sso_start(
         self,
         data: JSONBody[SsoStartRequest],
-        citizen: NamedDependency[CitizenPrincipal | None],
+        maybe_citizen: NamedDependency[CitizenPrincipal | None],
         resources: NamedDependency[Resources],
     ) -> SsoStartResponse:
-        return await resources.identity.sso_start(data.purpose, citizen)
+        return await resources.identity.sso_start(data.purpose, maybe_citizen)
 
-    @post("/sso/complete", status_code=HTTP_200_OK, dependencies=OPTIONAL_CITIZEN,
+    @post("/sso/complete", status_code=HTTP_200_OK,
           responses=_LOGIN_PROBLEMS,
           summary="Finish it with the code and state the platform redirected with")  # fmt: skip
     async def sso_complete(
         self,
         data: JSONBody[SsoCompleteRequest],
-        citizen: NamedDependency[CitizenPrincipal | None],
+        maybe_citizen: NamedDependency[CitizenPrincipal | None],
         resources: NamedDependency[Resources],
         db_connection: NamedDependency[Connection],
     ) -> TokenPair:
-        return await resources.identity.sso_complete(db_connection, data.code, data.state, citizen)
+        return await resources.identity.sso_complete(
+            db_connection, data.code, data.state, maybe_citizen
+        )
 
     @post("/sms/send", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
           summary="Send a 6-digit sign-in code by SMS (app)")  # fmt: skip
@@ -124,7 +126,7 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await resources.identity.refresh(db_connection, data.refresh_token)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, dependencies=CITIZEN,
+    @post("/logout", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(401))  # fmt: skip
     async def logout(
         self,
@@ -134,7 +136,7 @@ class CitizenAuthController(Controller):
     ) -> None:
         await resources.identity.logout(db_connection, citizen)
 
-    @post("/logout-all", status_code=HTTP_204_NO_CONTENT, dependencies=CITIZEN,
+    @post("/logout-all", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(401), summary="Log out on every device")  # fmt: skip
     async def logout_all(
         self,
@@ -144,7 +146,7 @@ class CitizenAuthController(Controller):
     ) -> None:
         await resources.identity.logout_everywhere(db_connection, citizen)
 
-    @post("/tickets", status_code=HTTP_200_OK, dependencies=CITIZEN,
+    @post("/tickets", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 422),
           summary="A one-time ticket for an embedded department service (信任传递)")  # fmt: skip
     async def ticket(
@@ -213,7 +215,6 @@ def _client_credentials(
 class MeController(Controller):
     path = "/api/v1/me"
     tags = ["identity 身份认证"]  # noqa: RUF012
-    dependencies = CITIZEN
 
     @get("", responses=problem_responses(401), summary="My account (personal data masked)")
     async def me(
@@ -275,7 +276,7 @@ class StaffAuthController(Controller):
             db_connection, data.mfa_token, data.code, client_ip(request)
         )
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, dependencies=STAFF,
+    @post("/logout", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(401, 403))  # fmt: skip
     async def logout(
         self,
@@ -289,7 +290,6 @@ class StaffAuthController(Controller):
 class StaffController(Controller):
     path = "/ops/v1"
     tags = ["ops 运营"]  # noqa: RUF012
-    dependencies = STAFF
 
     @get("/me", responses=problem_responses(401, 403))
     async def me(

@@ -8,7 +8,6 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.guards import STAFF
 from api.identity.service import StaffPrincipal
 from api.openapi import problem_responses
 from api.ops import service
@@ -19,7 +18,6 @@ from core.db import Connection
 class OpsSystemController(Controller):
     path = "/ops/v1/system"
     tags = ["ops 运营"]  # noqa: RUF012 - Litestar reads a list
-    dependencies = STAFF
 
     @get("/audit/verify", opt={"staff_roles": ["auditor", "admin"]},
          responses=problem_responses(401, 403),
