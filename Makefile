@@ -43,6 +43,7 @@ bench: install ## Benchmarks: each prints RESULT lines with a ratio against a ba
 	@command -v wrk >/dev/null || { echo "bench: installing wrk (Debian package)"; \
 		apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(RUN) python bench/catalogue.py
+	$(RUN) python bench/auth.py
 
 migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
 	$(RUN) handheld migrate

@@ -18,6 +18,8 @@ import asyncpg
 
 from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, stop_process, wait_for_port
 from core.migrate import apply_migrations
+from core.pii import generate_keyset
+from core.signing import SigningKeys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 class Stack:
     env: dict[str, str]
     provincial_url: str
+
+    @property
+    def sms_url(self) -> str:
+        return self.env["HANDHELD_SMS_BASE_URL"]
 
 
 @contextlib.contextmanager
@@ -36,14 +42,20 @@ def stack() -> Iterator[Stack]:
         valkey = EmbeddedValkey(Path(tmp) / "valkey", durable=False)
         pg.start()
         valkey.start()
-        provincial_port = free_port()
+        provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
         sandbox = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--provincial-port", str(provincial_port),
-             "--wechat-port", str(free_port()), "--provincial-api-key", "bench-key"],
+             "--wechat-port", str(wechat_port), "--sms-port", str(sms_port),
+             "--provincial-api-key", "bench-key", "--sms-api-key", "bench-sms-key"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        keys_dir = Path(tmp) / "keys"
+        keys_dir.mkdir()
+        SigningKeys.generate(keys_dir)
+        pii_keys, pii_current, pii_lookup = generate_keyset()
         try:
-            wait_for_port("127.0.0.1", provincial_port, 15, sandbox)
+            for port in (provincial_port, wechat_port, sms_port):
+                wait_for_port("127.0.0.1", port, 15, sandbox)
             asyncio.run(_create_and_migrate(pg.admin_url, pg.url("bench")))
             env = {
                 **os.environ,
@@ -52,6 +64,13 @@ def stack() -> Iterator[Stack]:
                 "HANDHELD_REDIS_URL": valkey.url,
                 "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{provincial_port}",
                 "HANDHELD_PROVINCIAL_API_KEY": "bench-key",
+                "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{wechat_port}",
+                "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{sms_port}",
+                "HANDHELD_SMS_API_KEY": "bench-sms-key",
+                "HANDHELD_PII_KEYS": pii_keys,
+                "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
+                "HANDHELD_PII_LOOKUP_KEY": pii_lookup,
+                "HANDHELD_AUTH_KEYS_DIR": str(keys_dir),
             }
             yield Stack(env=env, provincial_url=env["HANDHELD_PROVINCIAL_BASE_URL"])
         finally:
@@ -82,13 +101,17 @@ def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
         stop_process(process)
 
 
-def wrk(url: str, *, seconds: int, connections: int = 32) -> float:
+def wrk(
+    url: str, *, seconds: int, connections: int = 32, headers: dict[str, str] | None = None
+) -> float:
     """Requests per second from wrk (one thread: the other core serves)."""
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
-    subprocess.run(["wrk", "-t1", "-c8", "-d1s", url], check=True, capture_output=True)  # warm-up
+    header_args = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    subprocess.run(["wrk", "-t1", "-c8", "-d1s", *header_args, url], check=True,
+                   capture_output=True)  # warm-up  # fmt: skip
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
