@@ -22,6 +22,7 @@ from types import FrameType
 
 import asyncpg
 
+from api.seed import seed_demo
 from core.embedded import (
     EmbeddedPostgres,
     EmbeddedValkey,
@@ -91,6 +92,10 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
         if not settings.provincial.base_url:
             sandbox_urls = _start_sandbox(settings.port, root / "sandbox", env, children)
         print(f"migrations applied: {asyncio.run(_migrate(env['HANDHELD_DATABASE_URL']))}")
+        demo_file = root / "demo-staff.txt"
+        if created := asyncio.run(seed_demo(load_settings(env))):
+            demo_file.write_text("\n".join(created) + "\n")
+            demo_file.chmod(0o600)
         api_cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(settings.port)]
         children.append(_Child("api", subprocess.Popen(api_cmd, env=env)))
         worker_cmd = [sys.executable, "-m", "api.cli", "worker"]
@@ -98,7 +103,7 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
         base = f"http://127.0.0.1:{settings.port}"
         wait_for_port("127.0.0.1", settings.port, 30, children[-2].process)
         items = _wait_for_catalogue(base, timeout=30)
-        _banner(base, sandbox_urls, root, items, time.monotonic() - started)
+        _banner(base, sandbox_urls, root, items, time.monotonic() - started, demo_file)
         while all(c.process.poll() is None for c in children):
             time.sleep(0.5)
         failed = [c.name for c in children if c.process.poll() is not None]
@@ -198,7 +203,9 @@ def _wait_for_catalogue(base: str, timeout: float) -> int:
     return 0
 
 
-def _banner(base: str, sandbox: dict[str, str], root: Path, items: int, elapsed: float) -> None:
+def _banner(
+    base: str, sandbox: dict[str, str], root: Path, items: int, elapsed: float, demo: Path
+) -> None:
     lines = [
         "",
         f"掌上办 handheld is running ({elapsed:.1f}s); Ctrl-C stops everything.",
@@ -208,6 +215,7 @@ def _banner(base: str, sandbox: dict[str, str], root: Path, items: int, elapsed:
         *(f"  stand-in       {name}: {url}" for name, url in sandbox.items()),
         f"  data           {root}",
         f"  catalogue      {items} service items synced",
+        f"  ops console    demo staff of every role: {demo}",
         "",
     ]
     print("\n".join(lines), flush=True)

@@ -293,6 +293,10 @@ _STAFF = """SELECT id, username, display_name, password_hash, totp_secret_enc, t
     role, failed_attempts, locked_until, active FROM staff"""
 
 
+async def staff_usernames(conn: Connection) -> list[str]:
+    return [r["username"] for r in await conn.fetch("SELECT username FROM staff")]
+
+
 async def staff_by_username(conn: Connection, username: str) -> StaffRow | None:
     row = await conn.fetchrow(_STAFF + " WHERE username = $1 FOR UPDATE", username)
     return StaffRow(**dict(row)) if row else None
