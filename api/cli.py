@@ -167,6 +167,28 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
     print("staff created; enrol this TOTP URI in an authenticator app:\n" + asyncio.run(main()))
 
 
+def cmd_keys_signing(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from core.signing import SigningKeys
+
+    directory = Path(args.dir)
+    if args.if_missing and (directory / "current").exists():
+        print(f"signing key present in {directory}")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    # A new current key; keep the old files until every token they signed has expired.
+    print(f"new current signing key {SigningKeys.generate(directory)} in {directory}")
+
+
+def cmd_keys_pii(args: argparse.Namespace) -> None:
+    from core.pii import generate_keyset
+
+    keys, current, lookup = generate_keyset()
+    print(f"HANDHELD_PII_KEYS={keys}\nHANDHELD_PII_CURRENT_KEY_ID={current}")
+    print(f"HANDHELD_PII_LOOKUP_KEY={lookup}")
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     # The stand-ins are a separate program that shares no code with the product; run it,
     # with the credentials the product is configured with.
@@ -180,6 +202,12 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
         argv += ["--wechat-appid", settings.wechat.appid]
     if secret := settings.wechat.secret.reveal():
         argv += ["--wechat-secret", secret]
+    if sms_key := settings.sms.api_key.reveal():
+        argv += ["--sms-api-key", sms_key]
+    if settings.provincial.oauth_client_id:
+        argv += ["--oauth-client-id", settings.provincial.oauth_client_id]
+    if oauth_secret := settings.provincial.oauth_client_secret.reveal():
+        argv += ["--oauth-client-secret", oauth_secret]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process, no shell involved
 
 
@@ -221,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--display-name", default=None)
     create.add_argument("--password", default=None, help="prompted for when omitted")
     create.set_defaults(func=cmd_staff_create)
+    keys = sub.add_parser("keys", help="key material").add_subparsers(dest="keys", required=True)
+    signing = keys.add_parser("signing", help="generate a token signing key (rotation)")
+    signing.add_argument("--dir", required=True)
+    signing.add_argument("--if-missing", action="store_true", help="only when none exists")
+    signing.set_defaults(func=cmd_keys_signing)
+    keys.add_parser("pii", help="print a new personal-data keyset").set_defaults(func=cmd_keys_pii)
     sandbox = sub.add_parser("sandbox", help="run the stand-ins of outside systems")
     sandbox.add_argument("--host", default=None)
     sandbox.add_argument("--data-dir", default=None)
