@@ -299,3 +299,14 @@ async def test_staff_session_after_idle_timeout(
     # The expiry was recorded, not just answered: the session stays ended.
     async with resources.db_pool.acquire() as conn:
         assert await conn.fetchval("SELECT ended_why FROM staff_sessions") == "idle_timeout"
+
+
+async def test_staff_session_after_absolute_timeout(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    session = await staff_login(client, await make_staff(resources, "op-long", "operator"))
+    async with resources.db_pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE staff_sessions SET created_at = now() - interval '12 hours 1 minute'"
+        )
+    _problem(await client.get("/ops/v1/me", headers=bearer(session)), 401, "SESSION_EXPIRED")

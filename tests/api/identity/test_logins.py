@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
+from api.app import create_app
+from core.settings import Settings
 from tests.api.identity.conftest import Outside, bearer, sms_login, sso, user, wechat_login
+from tests.conftest import serve_in_process
 
 
 async def test_wechat_login_creates_then_finds_the_account(
@@ -140,3 +145,20 @@ async def test_logout_everywhere(client: httpx.AsyncClient, outside: Outside) ->
 async def test_jwks_publishes_the_signing_key(client: httpx.AsyncClient) -> None:
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert keys and all(k["kty"] == "EC" and k["alg"] == "ES256" and "d" not in k for k in keys)
+
+
+async def test_revocation_reaches_every_api_process(
+    client: httpx.AsyncClient, outside: Outside, settings: Settings
+) -> None:
+    """Two API processes (two apps with their own resources) share only Redis and PostgreSQL."""
+    tokens = await wechat_login(client, outside, "wx-gina")
+    async with serve_in_process(create_app(settings, configure_logs=False)) as other:
+        assert (
+            await other.get("/api/v1/me", headers=bearer(tokens["accessToken"]))
+        ).status_code == 200
+        await client.post("/api/v1/auth/logout", headers=bearer(tokens["accessToken"]))
+        async with asyncio.timeout(5):
+            while (
+                await other.get("/api/v1/me", headers=bearer(tokens["accessToken"]))
+            ).status_code != 401:
+                await asyncio.sleep(0.01)
