@@ -63,6 +63,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "UNSUPPORTED_GRANT_TYPE": {"zh-CN": "不支持的授权类型", "en": "Unsupported grant type"},
     "ITEM_NOT_FOUND": {"zh-CN": "未找到该办事事项", "en": "Service item not found"},
     "INVALID_PAGE": {"zh-CN": "分页参数有误", "en": "Invalid paging parameters"},
+    "UPLOAD_TOO_LARGE": {"zh-CN": "上传的文件超过大小限制", "en": "File too large"},
+    "UPLOAD_TYPE_MISMATCH": {
+        "zh-CN": "文件内容与文件类型不符，请检查后重新上传",
+        "en": "File content does not match its type",
+    },
+    "UPLOAD_TYPE_NOT_ALLOWED": {
+        "zh-CN": "不支持该文件格式，请上传允许的格式",
+        "en": "File type not allowed",
+    },
+    "UPLOAD_EMPTY": {"zh-CN": "上传的文件为空", "en": "Empty file"},
+    "UPLOAD_MALFORMED": {"zh-CN": "上传请求格式有误，请重新上传", "en": "Malformed upload"},
+    "UPLOAD_FILE_NAME_REJECTED": {
+        "zh-CN": "文件名不合法，请修改文件名后重新上传",
+        "en": "File name rejected",
+    },
+    "DOWNLOAD_LINK_INVALID": {
+        "zh-CN": "下载链接无效或已过期，请重新获取",
+        "en": "Download link invalid or expired",
+    },
+    "OBJECT_NOT_FOUND": {"zh-CN": "文件不存在或已删除", "en": "File not found"},
 }
 
 
