@@ -15,6 +15,11 @@ from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 
 from api.catalog.controllers import CatalogController
+from api.declarations.controllers import (
+    DeclarationController,
+    MaterialController,
+    PlatformCallbackController,
+)
 from api.guards import principal_dependencies
 from api.health import HealthController
 from api.identity.controllers import (
@@ -85,6 +90,9 @@ def create_app(
             StaffAuthController,
             StaffController,
             OpsSystemController,
+            DeclarationController,
+            MaterialController,
+            PlatformCallbackController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

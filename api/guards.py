@@ -12,11 +12,11 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from api.identity import errors
-from api.identity.service import CitizenPrincipal, StaffPrincipal
 from api.resources import Resources
 from core import audit
 from core.db import Connection
 from core.errors import DomainError
+from core.principals import CitizenPrincipal, StaffPrincipal
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

@@ -11,9 +11,10 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
+from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
 from core.cache import VersionedCache
-from core.clients.provincial import ProvincialClient
+from core.clients.provincial import ProvincialCasesClient, ProvincialClient
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
@@ -24,6 +25,7 @@ from core.redis import create_redis
 from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
+from core.storage import ObjectStorage
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Resources:
     catalog_cache: VersionedCache
     identity: IdentityService
     access_tokens: AccessTokens
+    declarations: DeclarationsService
 
 
 class MissingSecrets(RuntimeError):
@@ -74,6 +77,17 @@ def _identity(
     )
 
 
+def _storage(settings: Settings) -> ObjectStorage:
+    secret = settings.storage.link_secret.reveal() or settings.pii.lookup_key.reveal()
+    if settings.storage.backend == "s3":
+        return ObjectStorage.s3(
+            settings.s3.endpoint_url, settings.s3.bucket, settings.s3.access_key.reveal(),
+            settings.s3.secret_key.reveal(), signing_secret=secret,
+        )  # fmt: skip
+    root = settings.storage.local_root or settings.data_dir / "materials"
+    return ObjectStorage.local(root, signing_secret=secret)
+
+
 @contextlib.asynccontextmanager
 async def open_resources(settings: Settings, *, name: str = "handheld") -> AsyncIterator[Resources]:
     db_pool = await create_pool(settings.database, application_name=name)
@@ -94,6 +108,13 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             catalog_cache=catalog_cache,
             identity=identity,
             access_tokens=AccessTokens(identity),
+            declarations=DeclarationsService(
+                pool=db_pool,
+                pii=identity.pii,
+                storage=_storage(settings),
+                cases=ProvincialCasesClient(http, settings.provincial, settings.http),
+                settings=settings.provincial,
+            ),
         )
     finally:
         await revocations.stop()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from api.catalog import tasks as catalog_tasks
+from api.declarations import tasks as declarations_tasks
 from api.resources import Resources, open_resources
 from core.db import connect
 from core.jobs import JobRegistry, build_worker, enqueue
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 def build_registry(resources: Resources) -> JobRegistry:
     registry = JobRegistry()
     catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
+    declarations_tasks.register(registry, resources.declarations)
     return registry
 
 

@@ -12,7 +12,7 @@ from litestar.di import Provide
 
 from api.app import asgi_app, create_app
 from api.cli import run_server
-from api.identity.service import CitizenPrincipal
+from core.principals import CitizenPrincipal
 from core.settings import load_settings
 
 

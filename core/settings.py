@@ -67,6 +67,9 @@ class ProvincialSettings(msgspec.Struct, frozen=True, kw_only=True):
     # hand code and state to POST /api/v1/auth/sso/complete.
     oauth_redirect_uri: str = ""
     oauth_issuer: str = ""
+    # Status callbacks: the secret the platform signs them with, and the URL we give it.
+    callback_secret: Secret = Secret("")
+    callback_url: str = ""
 
 
 class SmsSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,8 +114,12 @@ class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):
-    # Where citizens' materials go: a local directory under data_dir, or S3-compatible storage.
+    # Where citizens' materials go: a local directory, or S3-compatible storage.
     backend: Literal["local", "s3"] = "local"
+    # The local directory; default: <data_dir>/materials.
+    local_root: Path | None = None
+    # Signs short-lived download links.
+    link_secret: Secret = Secret("")
 
 
 class S3Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from push.controllers import InboxController
+
 
 def push_route_handlers() -> list[ControllerRouterHandler]:
-    # The inbox, preferences and notices endpoints arrive with the push issue.
-    return []
+    return [InboxController]

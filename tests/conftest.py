@@ -43,6 +43,7 @@ OAUTH_ISSUER = "https://sso.xiling.gov.cn"
 WECHAT_APPID = "wxtest0000000001"
 WECHAT_SECRET = "test-wechat-secret"
 SMS_KEY = "test-sms-key"
+CALLBACK_SECRET = "test-callback-secret"
 
 
 def _with_database(url: str, database: str) -> str:
@@ -179,6 +180,7 @@ def pii_keyset() -> tuple[str, str, str]:
 
 @pytest.fixture
 def settings(
+    tmp_path: Path,
     database_url: str,
     redis: Redis,
     redis_url: str,
@@ -203,7 +205,13 @@ def settings(
             "oauth_client_secret": OAUTH_CLIENT_SECRET,
             "oauth_redirect_uri": OAUTH_REDIRECT_URI,
             "oauth_issuer": OAUTH_ISSUER,
+            "callback_secret": CALLBACK_SECRET,
         },
+        storage={
+            "local_root": str(tmp_path / "materials"),
+            "link_secret": "test-link-secret-0123456789abcdef-0123",
+        },
+        data_dir=str(tmp_path / "data"),
         wechat={"base_url": wechat.url, "appid": WECHAT_APPID, "secret": WECHAT_SECRET},
         sms={"base_url": sms.url, "api_key": SMS_KEY},
         pii={"keys": keys, "current_key_id": current, "lookup_key": lookup},

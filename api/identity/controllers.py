@@ -34,10 +34,11 @@ from api.identity.schemas import (
     WechatLoginRequest,
     WechatPhoneRequest,
 )
-from api.identity.service import REAL_NAME_LEVEL, CitizenPrincipal, StaffPrincipal
+from api.identity.service import REAL_NAME_LEVEL
 from api.openapi import problem_responses
 from api.resources import Resources
 from core.db import Connection
+from core.principals import CitizenPrincipal, StaffPrincipal
 
 _LOGIN_PROBLEMS = problem_responses(400, 401, 422, 429, 503)
 

@@ -8,7 +8,6 @@ import logging
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -40,6 +39,7 @@ from core.clients.sms import SmsClient, SmsRejected
 from core.clients.wechat import WechatClient, WechatCodeRejected
 from core.db import Connection, Pool
 from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone, valid_id_number
+from core.principals import CitizenPrincipal, StaffPrincipal
 from core.revocation import RevocationList
 from core.settings import AuthSettings, SmsSettings
 from core.signing import SigningKeys
@@ -74,22 +74,6 @@ def _bytes(value: bytes | str) -> bytes:
 
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
-
-
-@dataclass(frozen=True, slots=True)
-class CitizenPrincipal:
-    citizen_id: uuid.UUID
-    family_id: str
-    acr: int
-    method: str
-
-
-@dataclass(frozen=True, slots=True)
-class StaffPrincipal:
-    staff_id: uuid.UUID
-    username: str
-    role: str
-    token_hash: bytes
 
 
 class _SsoState(msgspec.Struct):

@@ -8,11 +8,11 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.identity.service import StaffPrincipal
 from api.openapi import problem_responses
 from api.ops import service
 from api.ops.schemas import AuditReport, DeadLetter
 from core.db import Connection
+from core.principals import StaffPrincipal
 
 
 class OpsSystemController(Controller):

@@ -1,0 +1,311 @@
+"""HTTP of declarations: drafts, materials (streamed uploads), submission, callbacks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from api.declarations import errors
+from api.declarations.schemas import (
+    CreateDeclaration,
+    DeclarationDetail,
+    DeclarationPage,
+    DownloadLink,
+    LibraryMaterial,
+    Licence,
+    ReuseMaterial,
+    SaveForm,
+    UseLicence,
+    Withdraw,
+)
+from api.openapi import problem_responses
+from api.resources import Resources
+from core.db import Connection
+from core.principals import CitizenPrincipal
+from core.uploads import receive_upload
+
+MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
+LINK_TTL_S = 300
+StateFilter = Literal[
+    "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
+    "completed", "refused", "withdrawn",
+]  # fmt: skip
+Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
+IdempotencyKey = Annotated[
+    str, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=128)
+]
+_EDIT = problem_responses(400, 401, 404, 409, 422)
+
+
+class DeclarationController(Controller):
+    path = "/api/v1/declarations"
+    tags = ["declarations 网上申报"]  # noqa: RUF012 - Litestar reads a list
+
+    @post("", status_code=HTTP_200_OK, responses=_EDIT, summary="Start a draft for an item")
+    async def create(
+        self,
+        data: JSONBody[CreateDeclaration],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.create(db_connection, citizen, data.item_code)
+
+    @get("", responses=problem_responses(400, 401), summary="My declarations")
+    async def list_mine(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+        state_filter: Annotated[StateFilter | None, QueryParameter(name="state")] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
+        page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
+    ) -> DeclarationPage:
+        return await resources.declarations.list_mine(
+            db_connection, citizen, state_filter, page, page_size
+        )
+
+    @get("/{declaration_id:uuid}", responses=problem_responses(401, 404),
+         summary="One declaration: form, materials, timeline, due dates")  # fmt: skip
+    async def detail(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.detail(db_connection, citizen, declaration_id)
+
+    @patch("/{declaration_id:uuid}", responses=_EDIT, summary="Autosave the draft's form")
+    async def save(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        data: JSONBody[SaveForm],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.save_form(
+            db_connection, citizen, declaration_id, data.form_data
+        )
+
+    @put(
+        "/{declaration_id:uuid}/materials/{code:str}",
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_UPLOAD_BODY,
+        responses=problem_responses(400, 401, 404, 409, 413, 415),
+        summary="Upload a material (multipart/form-data, part `file`), streamed",
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        declaration_id: FromPath[uuid.UUID],
+        code: FromPath[str],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> LibraryMaterial:
+        service = resources.declarations
+        max_bytes, allowed = await service.check_upload_target(
+            db_connection, citizen, declaration_id, code
+        )
+        key = f"materials/{citizen.citizen_id}/{uuid.uuid4()}"
+        stored = False
+
+        async def sink(chunks: AsyncIterator[bytes]) -> None:
+            nonlocal stored
+            stored = True
+            await service.storage.put_stream(key, chunks)
+
+        length = request.headers.get("content-length")
+        try:
+            received = await receive_upload(
+                request.stream(),
+                request.headers.get("content-type", ""),
+                max_bytes=max_bytes,
+                allowed=allowed,
+                sink=sink,
+                content_length=int(length) if length and length.isdigit() else None,
+            )
+            received.raise_for_unsafe_name()
+            entry, created = await service.attach_upload(
+                db_connection, citizen, declaration_id, code, received, key
+            )
+        except BaseException:
+            if stored:
+                await service.storage.delete(key)
+            raise
+        if not created:
+            await service.storage.delete(key)  # the library already holds these bytes
+        return entry
+
+    @put("/{declaration_id:uuid}/materials/{code:str}/reuse", responses=_EDIT,
+         summary="Satisfy a material with a file from my library")  # fmt: skip
+    async def reuse(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        code: FromPath[str],
+        data: JSONBody[ReuseMaterial],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        try:
+            material_id = uuid.UUID(data.material_id)
+        except ValueError as exc:
+            raise errors.MaterialNotFound() from exc
+        return await resources.declarations.reuse(
+            db_connection, citizen, declaration_id, code, material_id
+        )
+
+    @put("/{declaration_id:uuid}/materials/{code:str}/licence", responses=_EDIT,
+         summary="Satisfy a material with one of my e-licences (免提交)")  # fmt: skip
+    async def licence(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        code: FromPath[str],
+        data: JSONBody[UseLicence],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.use_licence(
+            db_connection, citizen, declaration_id, code, data.licence_number
+        )
+
+    @delete("/{declaration_id:uuid}/materials/{code:str}", status_code=HTTP_204_NO_CONTENT,
+            responses=_EDIT)  # fmt: skip
+    async def remove(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        code: FromPath[str],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await resources.declarations.remove_material(db_connection, citizen, declaration_id, code)
+
+    @post("/{declaration_id:uuid}/submit", status_code=HTTP_200_OK, responses=_EDIT,
+          summary="Submit (idempotent by Idempotency-Key); delivered to the platform by a job")  # fmt: skip
+    async def submit(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        idempotency_key: IdempotencyKey,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.submit(
+            db_connection, citizen, declaration_id, idempotency_key
+        )
+
+    @post("/{declaration_id:uuid}/supplement", status_code=HTTP_200_OK, responses=_EDIT,
+          summary="Resubmit after replacing the materials the notice listed")  # fmt: skip
+    async def supplement(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.supplement(db_connection, citizen, declaration_id)
+
+    @post("/{declaration_id:uuid}/withdraw", status_code=HTTP_200_OK,
+          responses=problem_responses(400, 401, 404, 409, 503))  # fmt: skip
+    async def withdraw(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        data: JSONBody[Withdraw],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.withdraw(
+            db_connection, citizen, declaration_id, data.reason
+        )
+
+
+class MaterialController(Controller):
+    path = "/api/v1"
+    tags = ["declarations 网上申报"]  # noqa: RUF012
+
+    @get("/materials", responses=problem_responses(401), summary="My material library")
+    async def library(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> list[LibraryMaterial]:
+        return await resources.declarations.library(db_connection, citizen)
+
+    @get("/licences", responses=problem_responses(401), summary="My e-licences")
+    async def licences(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> list[Licence]:
+        return await resources.declarations.wallet(db_connection, citizen)
+
+    @get("/materials/{material_id:uuid}/content", responses=problem_responses(401, 404),
+         summary="Download my material")  # fmt: skip
+    async def download(
+        self,
+        material_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> Stream:
+        key, content_type, _ = await resources.declarations.material_key(
+            db_connection, citizen, material_id
+        )
+        return Stream(await resources.declarations.storage.get_stream(key), media_type=content_type)
+
+    @post("/materials/{material_id:uuid}/link", status_code=HTTP_200_OK,
+          responses=problem_responses(401, 404),
+          summary="A short-lived link to my material (e.g. for a web-view)")  # fmt: skip
+    async def link(
+        self,
+        material_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DownloadLink:
+        key, _, _ = await resources.declarations.material_key(db_connection, citizen, material_id)
+        token = resources.declarations.storage.sign_download(key, LINK_TTL_S)
+        return DownloadLink(url=f"/api/v1/files/{token}", expires_in=LINK_TTL_S)
+
+    @get("/files/{token:str}", responses=problem_responses(400, 401, 404),
+         summary="Content behind a signed link")  # fmt: skip
+    async def signed(self, token: FromPath[str], resources: NamedDependency[Resources]) -> Stream:
+        key = resources.declarations.storage.verify_download(token)
+        return Stream(
+            await resources.declarations.storage.get_stream(key),
+            media_type="application/octet-stream",
+        )
+
+
+class PlatformCallbackController(Controller):
+    """The provincial platform's signed case-status callbacks (an inbox: store, answer fast)."""
+
+    path = "/api/v1/hooks/provincial"
+    tags = ["platform hooks"]  # noqa: RUF012
+
+    @post("/cases", status_code=HTTP_200_OK, responses=problem_responses(401))
+    async def cases(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> Response[dict[str, str]]:
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        new = await resources.declarations.receive_callback(db_connection, headers, body)
+        return Response({"status": "accepted" if new else "duplicate"})

@@ -1,0 +1,348 @@
+"""All SQL of declarations, materials and the platform's event inbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from core.db import Connection
+
+_DECLARATION = """SELECT id, citizen_id, item_code, item_name, state, delivery, form_data,
+    case_number, platform_version, submit_key, supplement_notice, tolerated_missing, result,
+    submitted_at, accepted_at, finished_at, pre_review_due, promised_due, supervision,
+    created_at, updated_at FROM declarations"""
+
+
+async def create(
+    conn: Connection, citizen_id: uuid.UUID, item_code: str, item_name: str
+) -> uuid.UUID:
+    declaration_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO declarations (id, citizen_id, item_code, item_name) VALUES ($1, $2, $3, $4)""",
+        declaration_id,
+        citizen_id,
+        item_code,
+        item_name,
+    )
+    await add_event(conn, declaration_id, None, "draft", "citizen", None, None)
+    return declaration_id
+
+
+async def get(
+    conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _DECLARATION + " WHERE id = $1 AND citizen_id = $2" + (" FOR UPDATE" if lock else ""),
+        declaration_id,
+        citizen_id,
+    )
+
+
+async def get_for_system(
+    conn: Connection, declaration_id: uuid.UUID, *, lock: bool = True
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _DECLARATION + " WHERE id = $1" + (" FOR UPDATE" if lock else ""), declaration_id
+    )
+
+
+async def by_case(conn: Connection, case_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(_DECLARATION + " WHERE case_number = $1 FOR UPDATE", case_number)
+
+
+async def by_submit_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _DECLARATION + " WHERE citizen_id = $1 AND submit_key = $2", citizen_id, key
+    )
+
+
+async def list_for(
+    conn: Connection, citizen_id: uuid.UUID, state: str | None, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
+                  promised_due, supervision, updated_at, count(*) OVER () AS total
+             FROM declarations
+            WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
+            ORDER BY created_at DESC, id LIMIT $3 OFFSET $4""",
+        citizen_id,
+        state,
+        limit,
+        offset,
+    )
+    return list(rows), rows[0]["total"] if rows else 0
+
+
+async def save_form(conn: Connection, declaration_id: uuid.UUID, form: dict[str, Any]) -> None:
+    await conn.execute(
+        "UPDATE declarations SET form_data = $2, updated_at = now() WHERE id = $1",
+        declaration_id,
+        form,
+    )
+
+
+async def move(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """Change state (the trigger refuses illegal moves), set ``fields``, append to the timeline."""
+    assignments = ["state = $2", "updated_at = now()"]
+    args: list[Any] = [declaration_id, to_state]
+    for name, value in fields.items():
+        args.append(value)
+        assignments.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1", *args)
+    if from_state != to_state or details:
+        await add_event(conn, declaration_id, from_state, to_state, actor, reason, details)
+
+
+async def update(conn: Connection, declaration_id: uuid.UUID, **fields: Any) -> None:
+    assignments, args = ["updated_at = now()"], [declaration_id]
+    for name, value in fields.items():
+        args.append(value)
+        assignments.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1", *args)
+
+
+async def add_event(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    from_state: str | None,
+    to_state: str,
+    actor: str,
+    reason: str | None,
+    details: dict[str, Any] | None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO declaration_events (declaration_id, from_state, to_state, actor, reason, details)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        declaration_id,
+        from_state,
+        to_state,
+        actor,
+        reason,
+        details,
+    )
+
+
+async def events(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT from_state, to_state, actor, reason, details, at FROM declaration_events
+                WHERE declaration_id = $1 ORDER BY id""",
+            declaration_id,
+        )
+    )
+
+
+# --- materials ----------------------------------------------------------------------------------
+
+
+async def library_add(
+    conn: Connection,
+    *,
+    citizen_id: uuid.UUID,
+    sha256: bytes,
+    size: int,
+    kind: str,
+    content_type: str,
+    display_name: str,
+    storage_key: str,
+) -> tuple[uuid.UUID, bool]:
+    """The library entry for this content: (id, created). Same bytes twice are stored once."""
+    created = await conn.fetchval(
+        """INSERT INTO materials (id, citizen_id, sha256, size, kind, content_type, display_name,
+               storage_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (citizen_id, sha256) DO NOTHING RETURNING id""",
+        uuid.uuid4(), citizen_id, sha256, size, kind, content_type, display_name, storage_key,
+    )  # fmt: skip
+    if created is not None:
+        return created, True
+    existing = await conn.fetchval(
+        "SELECT id FROM materials WHERE citizen_id = $1 AND sha256 = $2", citizen_id, sha256
+    )
+    return existing, False
+
+
+async def library(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT id, size, kind, content_type, display_name, created_at, encode(sha256, 'hex')
+                      AS sha256 FROM materials WHERE citizen_id = $1 ORDER BY created_at DESC""",
+            citizen_id,
+        )
+    )
+
+
+async def material(
+    conn: Connection, material_id: uuid.UUID, citizen_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, size, kind, content_type, display_name, storage_key, created_at,
+                  encode(sha256, 'hex') AS sha256
+             FROM materials WHERE id = $1 AND citizen_id = $2""",
+        material_id,
+        citizen_id,
+    )
+
+
+async def attach(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    material_code: str,
+    *,
+    material_id: uuid.UUID | None = None,
+    licence_number: str | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO declaration_materials (declaration_id, material_code, material_id,
+               licence_number) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (declaration_id, material_code) DO UPDATE SET
+               material_id = EXCLUDED.material_id, licence_number = EXCLUDED.licence_number,
+               needs_replacement = false, problem = NULL, updated_at = now()""",
+        declaration_id,
+        material_code,
+        material_id,
+        licence_number,
+    )
+
+
+async def detach(conn: Connection, declaration_id: uuid.UUID, material_code: str) -> bool:
+    return (
+        await conn.execute(
+            "DELETE FROM declaration_materials WHERE declaration_id = $1 AND material_code = $2",
+            declaration_id,
+            material_code,
+        )
+    ) != "DELETE 0"
+
+
+async def attached(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT dm.material_code, dm.material_id, dm.licence_number, dm.needs_replacement,
+                      dm.problem, m.display_name, m.size, m.kind, m.content_type,
+                      encode(m.sha256, 'hex') AS sha256
+                 FROM declaration_materials dm LEFT JOIN materials m ON m.id = dm.material_id
+                WHERE dm.declaration_id = $1 ORDER BY dm.material_code""",
+            declaration_id,
+        )
+    )
+
+
+async def flag_for_replacement(
+    conn: Connection, declaration_id: uuid.UUID, problems: dict[str, str]
+) -> None:
+    # A problem with a material not attached at all stays in the notice: the citizen adds it.
+    for code, problem in problems.items():
+        await conn.execute(
+            """UPDATE declaration_materials SET needs_replacement = true, problem = $3,
+                   updated_at = now() WHERE declaration_id = $1 AND material_code = $2""",
+            declaration_id,
+            code,
+            problem,
+        )
+
+
+# --- e-licences ---------------------------------------------------------------------------------
+
+
+async def licence(
+    conn: Connection, licence_number: str, citizen_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT licence_number, type_code, name, issued_at FROM citizen_licences
+            WHERE licence_number = $1 AND citizen_id = $2""",
+        licence_number,
+        citizen_id,
+    )
+
+
+async def licences(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT licence_number, type_code, name, issued_at FROM citizen_licences
+                WHERE citizen_id = $1 ORDER BY issued_at DESC""",
+            citizen_id,
+        )
+    )
+
+
+async def add_licence(
+    conn: Connection,
+    *,
+    licence_number: str,
+    citizen_id: uuid.UUID,
+    type_code: str,
+    name: str,
+    issued_at: datetime,
+    declaration_id: uuid.UUID,
+) -> None:
+    await conn.execute(
+        """INSERT INTO citizen_licences (licence_number, citizen_id, type_code, name, issued_at,
+               declaration_id) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (licence_number) DO NOTHING""",
+        licence_number, citizen_id, type_code, name, issued_at, declaration_id,
+    )  # fmt: skip
+
+
+# --- the platform's status events ---------------------------------------------------------------
+
+
+async def store_event(
+    conn: Connection, event_id: str, case_number: str, sequence: int, body: dict[str, Any]
+) -> bool:
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO platform_events (event_id, case_number, sequence, body)
+               VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING RETURNING true""",
+            event_id,
+            case_number,
+            sequence,
+            body,
+        )
+    )
+
+
+async def unprocessed_events(conn: Connection, case_number: str) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT event_id, sequence, body FROM platform_events
+                WHERE case_number = $1 AND processed_at IS NULL ORDER BY sequence, received_at""",
+            case_number,
+        )
+    )
+
+
+async def mark_event(conn: Connection, event_id: str, outcome: str) -> None:
+    await conn.execute(
+        "UPDATE platform_events SET processed_at = now(), outcome = $2 WHERE event_id = $1",
+        event_id,
+        outcome,
+    )
+
+
+async def open_with_deadlines(conn: Connection) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT id, citizen_id, item_name, state, pre_review_due, promised_due, supervision
+                 FROM declarations WHERE state IN ('submitted', 'accepted', 'processing')
+                 FOR UPDATE SKIP LOCKED"""
+        )
+    )
+
+
+async def licence_any(conn: Connection, licence_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT licence_number, type_code FROM citizen_licences WHERE licence_number = $1",
+        licence_number,
+    )

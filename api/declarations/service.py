@@ -1,0 +1,660 @@
+"""Declaration rules: drafts, materials, submission that is never lost, the platform's events."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from api.catalog import service as catalog
+from api.catalog.errors import ItemNotFound
+from api.catalog.schemas import ItemDetail
+from api.declarations import errors
+from api.declarations import repository as repo
+from api.declarations.forms import DEFAULT_FORM, problems
+from api.declarations.schemas import (
+    DeclarationDetail,
+    DeclarationPage,
+    DeclarationSummary,
+    LibraryMaterial,
+    Licence,
+    Prefill,
+    RequiredMaterial,
+    SupplementNotice,
+    TimelineEntry,
+)
+from api.declarations.states import FROM_PLATFORM, WITHDRAWABLE, can_move
+from api.identity import repository as identity_repo
+from api.identity.service import ID_NUMBER, PHONE, REAL_NAME
+from core import jobs
+from core.clients.provincial import (
+    Applicant,
+    CaseFile,
+    CaseLicence,
+    CaseMaterial,
+    CaseSubmission,
+    PlatformRefused,
+    ProvincialCasesClient,
+)
+from core.db import Connection, Pool
+from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone
+from core.principals import CitizenPrincipal
+from core.settings import ProvincialSettings
+from core.storage import ObjectStorage
+from core.uploads import ReceivedFile
+from core.webhooks import SignatureInvalid, verify_hmac_signature
+from core.workdays import CalendarUnknown, add_working_days, working_days_between
+from push.service import notify
+
+log = logging.getLogger(__name__)
+
+SUBMIT_JOB = "declarations.submit"
+SUPPLEMENT_JOB = "declarations.supplement"
+APPLY_EVENTS_JOB = "declarations.apply_events"
+SUPERVISE_JOB = "declarations.supervise"
+PRE_REVIEW_DAYS = 2  # DOMAIN.md §3, Art. 18
+
+
+class PlatformEvent(msgspec.Struct, rename="camel", kw_only=True):
+    event_id: str
+    case_number: str
+    sequence: int
+    status: str
+    occurred_at: datetime
+    idempotency_key: str = ""
+    reason: str | None = None
+    supplement: dict[str, Any] | None = None
+    acceptance: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+
+
+class DeclarationJob(msgspec.Struct):
+    declaration_id: str
+
+
+class CaseJob(msgspec.Struct):
+    case_number: str
+
+
+def _due(start: date, days: int) -> date | None:
+    try:
+        return add_working_days(start, days)
+    except CalendarUnknown:
+        # Never a guess: the due date stays unknown (the error is logged and counted).
+        log.error("working-day calendar does not cover the date", extra={"start": str(start)})
+        return None
+
+
+class DeclarationsService:
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        pii: PiiCipher,
+        storage: ObjectStorage,
+        cases: ProvincialCasesClient,
+        settings: ProvincialSettings,
+    ) -> None:
+        self._pool = pool
+        self._pii = pii
+        self.storage = storage
+        self._cases = cases
+        self._settings = settings
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def _owned(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, *,
+        lock: bool = False,
+    ) -> asyncpg.Record:  # fmt: skip
+        row = await repo.get(conn, declaration_id, principal.citizen_id, lock=lock)
+        if row is None:
+            raise errors.DeclarationNotFound()  # also for another citizen's: no oracle
+        return row
+
+    async def detail(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> DeclarationDetail:
+        row = await self._owned(conn, principal, declaration_id)
+        item = await catalog.item_detail(conn, row["item_code"])
+        return await self._detail(conn, principal, row, item)
+
+    async def _detail(
+        self, conn: Connection, principal: CitizenPrincipal, row: asyncpg.Record, item: ItemDetail
+    ) -> DeclarationDetail:
+        attached = {r["material_code"]: r for r in await repo.attached(conn, row["id"])}
+        library = [_library(r) for r in await repo.library(conn, principal.citizen_id)]
+        wallet = await repo.licences(conn, principal.citizen_id)
+        materials = []
+        for m in item.guide.materials:
+            got = attached.get(m.code)
+            materials.append(
+                RequiredMaterial(
+                    code=m.code, name=m.name, required=m.required, tolerance=m.tolerance,
+                    formats=m.formats, max_size_kb=m.max_size_kb, licence_types=m.licence_types,
+                    file=_library(got) if got and got["material_id"] else None,
+                    licence_number=got["licence_number"] if got else None,
+                    needs_replacement=bool(got and got["needs_replacement"]),
+                    problem=got["problem"] if got else None,
+                    suggestions=[f for f in library if f.kind in m.formats] if not got else [],
+                    licence_suggestions=[
+                        w["licence_number"] for w in wallet if w["type_code"] in m.licence_types
+                    ] if not got else [],
+                )
+            )  # fmt: skip
+        notice = row["supplement_notice"]
+        return DeclarationDetail(
+            **_summary_fields(row),
+            form=DEFAULT_FORM,
+            form_data=row["form_data"],
+            prefill=await self._prefill(conn, principal.citizen_id),
+            materials=materials,
+            timeline=[_timeline(e) for e in await repo.events(conn, row["id"])],
+            supplement=SupplementNotice(notice=notice["notice"], items=notice["items"])
+            if notice
+            else None,
+            tolerated_missing=list(row["tolerated_missing"]),
+            result=row["result"],
+            pre_review_due=row["pre_review_due"],
+            accepted_at=row["accepted_at"],
+            finished_at=row["finished_at"],
+        )
+
+    async def _prefill(self, conn: Connection, citizen_id: uuid.UUID) -> Prefill:
+        citizen = await identity_repo.get_citizen(conn, citizen_id)
+        assert citizen is not None
+
+        def shown(blob: bytes | None, field: str, mask: Any) -> str | None:
+            return mask(self._pii.decrypt(blob, field=field)) if blob else None
+
+        return Prefill(
+            name=shown(citizen.real_name_enc, REAL_NAME, mask_name),
+            id_number=shown(citizen.id_number_enc, ID_NUMBER, mask_id_number),
+            phone=shown(citizen.phone_enc, PHONE, mask_phone),
+        )
+
+    async def list_mine(
+        self, conn: Connection, principal: CitizenPrincipal, state: str | None, page: int,
+        page_size: int,
+    ) -> DeclarationPage:  # fmt: skip
+        rows, total = await repo.list_for(
+            conn, principal.citizen_id, state, page_size, (page - 1) * page_size
+        )
+        return DeclarationPage(
+            items=[
+                DeclarationSummary(
+                    id=str(r["id"]), item_code=r["item_code"], item_name=r["item_name"],
+                    state=r["state"], delivery=r["delivery"], case_number=r["case_number"],
+                    submitted_at=r["submitted_at"], promised_due=r["promised_due"],
+                    supervision=r["supervision"], updated_at=r["updated_at"],
+                )
+                for r in rows
+            ],
+            total=total, page=page, page_size=page_size,
+        )  # fmt: skip
+
+    # --- drafting ------------------------------------------------------------------------------
+
+    async def create(
+        self, conn: Connection, principal: CitizenPrincipal, item_code: str
+    ) -> DeclarationDetail:
+        try:
+            item = await catalog.item_detail(conn, item_code)
+        except ItemNotFound:
+            raise
+        if not item.accepting_applications:
+            raise errors.ItemNotAccepting(reason=item.status_reason)
+        declaration_id = await repo.create(conn, principal.citizen_id, item.code, item.name)
+        row = await self._owned(conn, principal, declaration_id)
+        return await self._detail(conn, principal, row, item)
+
+    async def save_form(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        data: dict[str, Any],
+    ) -> DeclarationDetail:  # fmt: skip
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] != "draft":
+            raise errors.InvalidState(state=row["state"])
+        if found := problems(DEFAULT_FORM, data, complete=False):
+            raise errors.FormInvalid(problems=found)
+        await repo.save_form(conn, declaration_id, data)
+        return await self.detail(conn, principal, declaration_id)
+
+    async def _editable_material(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, code: str
+    ) -> tuple[asyncpg.Record, Any]:
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] not in ("draft", "needs_supplement"):
+            raise errors.InvalidState(state=row["state"])
+        item = await catalog.item_detail(conn, row["item_code"])
+        material = next((m for m in item.guide.materials if m.code == code), None)
+        if material is None:
+            raise errors.UnknownMaterial(materialCode=code)
+        return row, material
+
+    async def check_upload_target(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, code: str
+    ) -> tuple[int, set[str]]:
+        """Before reading any body: the size limit and formats the guide sets for this material."""
+        _, material = await self._editable_material(conn, principal, declaration_id, code)
+        formats = {f.lower().replace("jpeg", "jpg") for f in material.formats} & {
+            "pdf", "jpg", "png", "ofd",
+        }  # fmt: skip
+        return (material.max_size_kb or 10240) * 1024, formats or {"pdf", "jpg", "png", "ofd"}
+
+    async def attach_upload(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        code: str, received: ReceivedFile, storage_key: str,
+    ) -> tuple[LibraryMaterial, bool]:  # fmt: skip
+        """Returns the library entry and whether the stored object is new (else delete it)."""
+        await self._editable_material(conn, principal, declaration_id, code)
+        material_id, created = await repo.library_add(
+            conn, citizen_id=principal.citizen_id, sha256=bytes.fromhex(received.sha256_hex),
+            size=received.size, kind=received.kind, content_type=received.content_type,
+            display_name=received.display_name, storage_key=storage_key,
+        )  # fmt: skip
+        await repo.attach(conn, declaration_id, code, material_id=material_id)
+        entry = await repo.material(conn, material_id, principal.citizen_id)
+        assert entry is not None
+        return _library(entry), created
+
+    async def reuse(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        code: str, material_id: uuid.UUID,
+    ) -> DeclarationDetail:  # fmt: skip
+        await self._editable_material(conn, principal, declaration_id, code)
+        entry = await repo.material(conn, material_id, principal.citizen_id)
+        if entry is None:
+            raise errors.MaterialNotFound()
+        await repo.attach(conn, declaration_id, code, material_id=material_id)
+        return await self.detail(conn, principal, declaration_id)
+
+    async def use_licence(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        code: str, licence_number: str,
+    ) -> DeclarationDetail:  # fmt: skip
+        _, material = await self._editable_material(conn, principal, declaration_id, code)
+        held = await repo.licence(conn, licence_number, principal.citizen_id)
+        if held is None or held["type_code"] not in material.licence_types:
+            raise errors.LicenceNotUsable(materialCode=code)
+        await repo.attach(conn, declaration_id, code, licence_number=licence_number)
+        return await self.detail(conn, principal, declaration_id)
+
+    async def remove_material(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, code: str
+    ) -> None:
+        await self._editable_material(conn, principal, declaration_id, code)
+        await repo.detach(conn, declaration_id, code)
+
+    async def library(self, conn: Connection, principal: CitizenPrincipal) -> list[LibraryMaterial]:
+        return [_library(r) for r in await repo.library(conn, principal.citizen_id)]
+
+    async def material_key(
+        self, conn: Connection, principal: CitizenPrincipal, material_id: uuid.UUID
+    ) -> tuple[str, str, str]:
+        entry = await repo.material(conn, material_id, principal.citizen_id)
+        if entry is None:
+            raise errors.MaterialNotFound()
+        return entry["storage_key"], entry["content_type"], entry["display_name"]
+
+    async def wallet(self, conn: Connection, principal: CitizenPrincipal) -> list[Licence]:
+        return [Licence(**dict(r)) for r in await repo.licences(conn, principal.citizen_id)]
+
+    # --- submission ------------------------------------------------------------------------------
+
+    async def submit(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        idempotency_key: str,
+    ) -> DeclarationDetail:  # fmt: skip
+        earlier = await repo.by_submit_key(conn, principal.citizen_id, idempotency_key)
+        if earlier is not None:
+            if earlier["id"] != declaration_id:
+                raise errors.IdempotencyKeyReused()
+            return await self.detail(conn, principal, declaration_id)  # a retried submit
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] != "draft":
+            raise errors.InvalidState(state=row["state"])
+        citizen = await identity_repo.get_citizen(conn, principal.citizen_id)
+        if citizen is None or citizen.id_number_enc is None:
+            raise errors.RealNameRequired()
+        item = await catalog.item_detail(conn, row["item_code"])
+        if not item.accepting_applications:
+            raise errors.ItemNotAccepting(reason=item.status_reason)
+        if found := problems(DEFAULT_FORM, row["form_data"], complete=True):
+            raise errors.FormInvalid(problems=found)
+        attached = {r["material_code"] for r in await repo.attached(conn, declaration_id)}
+        missing = [m for m in item.guide.materials if m.required and m.code not in attached]
+        blocking = [m.code for m in missing if not m.tolerance]
+        if blocking:
+            raise errors.MaterialsMissing(materialCodes=blocking)
+        now = datetime.now(UTC)
+        await repo.move(
+            conn, declaration_id, "draft", "submitted", "citizen",
+            submitted_at=now, submit_key=idempotency_key, delivery="pending",
+            tolerated_missing=[m.code for m in missing],
+            pre_review_due=_due(now.date(), PRE_REVIEW_DAYS),
+        )  # fmt: skip
+        # The platform call is a job in this transaction: it exists iff the submission does.
+        await jobs.enqueue(
+            conn,
+            SUBMIT_JOB,
+            DeclarationJob(str(declaration_id)),
+            dedupe_key=f"submit:{declaration_id}",
+        )
+        await notify(
+            conn, principal.citizen_id, "declaration.submitted", {"item": row["item_name"]},
+            dedupe_key=f"{declaration_id}:submitted",
+        )  # fmt: skip
+        return await self.detail(conn, principal, declaration_id)
+
+    async def supplement(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> DeclarationDetail:
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] == "submitted":
+            return await self.detail(conn, principal, declaration_id)  # a retried resubmission
+        if row["state"] != "needs_supplement":
+            raise errors.InvalidState(state=row["state"])
+        attached = {r["material_code"]: r for r in await repo.attached(conn, declaration_id)}
+        notice = row["supplement_notice"] or {"items": []}
+        still = [
+            i["materialCode"] for i in notice["items"]
+            if i["materialCode"] not in attached or attached[i["materialCode"]]["needs_replacement"]
+        ]  # fmt: skip
+        if still:
+            raise errors.MaterialsMissing(materialCodes=still)
+        await repo.move(
+            conn, declaration_id, "needs_supplement", "submitted", "citizen",
+            reason="补正材料已提交", delivery="pending",
+            pre_review_due=_due(datetime.now(UTC).date(), PRE_REVIEW_DAYS),
+        )  # fmt: skip
+        await jobs.enqueue(
+            conn, SUPPLEMENT_JOB, DeclarationJob(str(declaration_id)),
+            dedupe_key=f"supplement:{declaration_id}:{row['platform_version']}",
+        )  # fmt: skip
+        return await self.detail(conn, principal, declaration_id)
+
+    async def withdraw(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
+        reason: str,
+    ) -> DeclarationDetail:  # fmt: skip
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] not in WITHDRAWABLE:
+            raise errors.InvalidState(state=row["state"])
+        if row["case_number"]:
+            # At the platform already: only it can say whether the case is still withdrawable.
+            try:
+                await self._cases.withdraw(row["case_number"], reason or "申请人撤回")
+            except PlatformRefused as exc:
+                raise errors.InvalidState(state=row["state"], platform=exc.code) from exc
+        await repo.move(
+            conn, declaration_id, row["state"], "withdrawn", "citizen", reason=reason or None,
+            finished_at=datetime.now(UTC),
+        )  # fmt: skip
+        await notify(
+            conn, principal.citizen_id, "declaration.withdrawn", {"item": row["item_name"]},
+            dedupe_key=f"{declaration_id}:withdrawn",
+        )  # fmt: skip
+        return await self.detail(conn, principal, declaration_id)
+
+    async def supervise(self) -> int:
+        """Electronic supervision (电子监察): yellow when a deadline is one working day away or
+        less, red once it has passed; the citizen is told when a case turns yellow."""
+        today = datetime.now(UTC).date()
+        changed = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for row in await repo.open_with_deadlines(conn):
+                due = row["promised_due"] if row["state"] != "submitted" else row["pre_review_due"]
+                if due is None:
+                    continue
+                try:
+                    left = working_days_between(today, due)
+                except CalendarUnknown:
+                    log.error("calendar does not cover a due date", extra={"due": str(due)})
+                    continue
+                flag = "red" if today > due else "yellow" if left <= 1 else "none"
+                if flag == row["supervision"]:
+                    continue
+                await repo.update(conn, row["id"], supervision=flag)
+                changed += 1
+                if flag == "yellow":
+                    await notify(
+                        conn, row["citizen_id"], "declaration.overdue_warning",
+                        {"item": row["item_name"]}, dedupe_key=f"{row['id']}:yellow:{due}",
+                    )  # fmt: skip
+        return changed
+
+    # --- jobs: delivering to the platform ----------------------------------------------------------
+
+    async def deliver(self, declaration_id: uuid.UUID) -> None:
+        """Create the case at the platform: retried by the queue until the platform answers;
+        our declaration id is the platform's idempotency key, so exactly one case exists."""
+        async with self._pool.acquire() as conn:
+            row = await repo.get_for_system(conn, declaration_id, lock=False)
+            if row is None or row["delivery"] != "pending" or row["state"] == "withdrawn":
+                return
+            submission = await self._submission(conn, row)
+        receipt = await self._cases.submit(submission)
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repo.get_for_system(conn, declaration_id)
+            assert row is not None
+            if row["delivery"] == "delivered":
+                return
+            await repo.update(
+                conn, declaration_id, delivery="delivered", case_number=receipt.case_number,
+                platform_version=max(row["platform_version"], receipt.version),
+            )  # fmt: skip
+            await repo.add_event(
+                conn, declaration_id, row["state"], row["state"], "platform", "已送达审批部门",
+                {"caseNumber": receipt.case_number},
+            )  # fmt: skip
+            await notify(
+                conn, row["citizen_id"], "declaration.delivered",
+                {"item": row["item_name"], "caseNumber": receipt.case_number},
+                dedupe_key=f"{declaration_id}:delivered",
+            )  # fmt: skip
+            # Events that arrived before we knew the case number can be applied now.
+            await jobs.enqueue(conn, APPLY_EVENTS_JOB, CaseJob(receipt.case_number))
+
+    async def deliver_supplement(self, declaration_id: uuid.UUID) -> None:
+        async with self._pool.acquire() as conn:
+            row = await repo.get_for_system(conn, declaration_id, lock=False)
+            if row is None or row["delivery"] != "pending" or not row["case_number"]:
+                return
+            materials = await self._case_materials(conn, declaration_id)
+        receipt = await self._cases.supplement(row["case_number"], materials)
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = await repo.get_for_system(conn, declaration_id)
+            assert current is not None
+            await repo.update(
+                conn, declaration_id, delivery="delivered",
+                platform_version=max(current["platform_version"], receipt.version),
+            )  # fmt: skip
+
+    async def _submission(self, conn: Connection, row: asyncpg.Record) -> CaseSubmission:
+        citizen = await identity_repo.get_citizen(conn, row["citizen_id"])
+        assert citizen is not None and citizen.real_name_enc and citizen.id_number_enc
+        return CaseSubmission(
+            idempotency_key=str(row["id"]),
+            item_code=row["item_code"],
+            applicant=Applicant(
+                name=self._pii.decrypt(citizen.real_name_enc, field=REAL_NAME),
+                id_number=self._pii.decrypt(citizen.id_number_enc, field=ID_NUMBER),
+                phone=self._pii.decrypt(citizen.phone_enc, field=PHONE)
+                if citizen.phone_enc
+                else "",
+            ),
+            form_data=row["form_data"],
+            materials=await self._case_materials(conn, row["id"]),
+            tolerated_missing=list(row["tolerated_missing"]),
+            callback_url=self._settings.callback_url or None,
+        )
+
+    async def _case_materials(
+        self, conn: Connection, declaration_id: uuid.UUID
+    ) -> list[CaseMaterial]:
+        result = []
+        for r in await repo.attached(conn, declaration_id):
+            if r["licence_number"]:
+                held = await repo.licence_any(conn, r["licence_number"])
+                result.append(CaseMaterial(code=r["material_code"], licence=CaseLicence(
+                    licence_number=r["licence_number"], type_code=held["type_code"] if held else "",
+                )))  # fmt: skip
+            else:
+                result.append(CaseMaterial(code=r["material_code"], files=[CaseFile(
+                    file_id=str(r["material_id"]), file_name=r["display_name"],
+                    sha256=r["sha256"], size=r["size"], content_type=r["content_type"],
+                )]))  # fmt: skip
+        return result
+
+    # --- the platform's status callbacks ---------------------------------------------------------
+
+    async def receive_callback(
+        self, conn: Connection, headers: dict[str, str], body: bytes
+    ) -> bool:
+        """Verify, store once, enqueue processing; returns whether the event was new."""
+        try:
+            verify_hmac_signature(
+                secret=self._settings.callback_secret.reveal(),
+                timestamp=headers.get("x-gov-timestamp"),
+                body=body,
+                signature=headers.get("x-gov-signature"),
+            )
+        except SignatureInvalid as exc:
+            log.warning("platform callback rejected", extra={"reason": str(exc)})
+            raise errors.CallbackRejected() from exc
+        try:
+            event = msgspec.json.decode(body, type=PlatformEvent)
+        except msgspec.DecodeError as exc:
+            raise errors.CallbackRejected("malformed event") from exc
+        new = await repo.store_event(
+            conn, event.event_id, event.case_number, event.sequence, msgspec.json.decode(body)
+        )
+        if new:
+            # No dedupe key: a run already under way may have read the events before this one,
+            # so every new event gets its run (an extra run finds nothing and returns).
+            await jobs.enqueue(conn, APPLY_EVENTS_JOB, CaseJob(event.case_number))
+        return new
+
+    async def apply_events(self, case_number: str) -> None:
+        """Apply a case's stored events in sequence order, each once; stale ones are skipped, and
+        one that arrives ahead of a missing predecessor waits for it (the platform retries every
+        event until acknowledged, so the gap fills)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repo.by_case(conn, case_number)
+            if row is None:
+                return  # the submission job has not recorded the case yet; it re-enqueues us
+            version = row["platform_version"]
+            for stored in await repo.unprocessed_events(conn, case_number):
+                event = msgspec.convert(stored["body"], PlatformEvent)
+                if event.sequence <= version:
+                    await repo.mark_event(conn, event.event_id, "stale")
+                    continue
+                if event.sequence > version + 1:
+                    break
+                row = await self._apply(conn, row, event)
+                version = event.sequence
+                await repo.mark_event(conn, event.event_id, "applied")
+
+    async def _apply(
+        self, conn: Connection, row: asyncpg.Record, event: PlatformEvent
+    ) -> asyncpg.Record:
+        target = FROM_PLATFORM.get(event.status)
+        current = row["state"]
+        fields: dict[str, Any] = {"platform_version": event.sequence}
+        if target is None or not can_move(current, target):
+            log.warning(
+                "platform event does not fit the lifecycle",
+                extra={"case": event.case_number, "from": current, "status": event.status},
+            )
+            await repo.update(conn, row["id"], **fields)
+        else:
+            if target == "needs_supplement" and event.supplement:
+                items = event.supplement.get("items", [])
+                fields["supplement_notice"] = {
+                    "notice": event.supplement.get("notice", ""),
+                    "items": items,
+                }
+                await repo.flag_for_replacement(
+                    conn, row["id"], {i["materialCode"]: i["problem"] for i in items}
+                )
+            if target == "accepted":
+                fields["accepted_at"] = event.occurred_at
+                item = await catalog.item_detail(conn, row["item_code"])
+                fields["promised_due"] = _due(
+                    event.occurred_at.date(), item.guide.promised_limit_days
+                )
+                fields["supplement_notice"] = None
+            if target in ("completed", "refused", "not_accepted", "withdrawn"):
+                fields["finished_at"] = event.occurred_at
+            if event.result is not None:
+                fields["result"] = event.result
+                await self._store_licence(conn, row, event.result)
+            await repo.move(
+                conn, row["id"], current, target, "platform", event.reason,
+                {"caseNumber": event.case_number, "sequence": event.sequence}, **fields,
+            )  # fmt: skip
+            if target != current:
+                await self._tell(conn, row, target, event, fields)
+        updated = await repo.by_case(conn, event.case_number)
+        assert updated is not None
+        return updated
+
+    async def _store_licence(
+        self, conn: Connection, row: asyncpg.Record, result: dict[str, Any]
+    ) -> None:
+        licence = result.get("licence")
+        if not licence:
+            return
+        await repo.add_licence(
+            conn, licence_number=licence["licenceNumber"], citizen_id=row["citizen_id"],
+            type_code=licence["typeCode"], name=licence.get("name", ""),
+            issued_at=datetime.fromisoformat(licence["issuedAt"].replace("Z", "+00:00")),
+            declaration_id=row["id"],
+        )  # fmt: skip
+
+    async def _tell(
+        self, conn: Connection, row: asyncpg.Record, state: str, event: PlatformEvent,
+        fields: dict[str, Any],
+    ) -> None:  # fmt: skip
+        params = {
+            "item": row["item_name"],
+            "reason": event.reason or "",
+            "notice": (event.supplement or {}).get("notice", ""),
+            "due": str(fields.get("promised_due") or "以审批部门告知为准"),
+            "result": (event.result or {}).get("resultType", ""),
+        }
+        await notify(
+            conn, row["citizen_id"], f"declaration.{state}", params,
+            dedupe_key=f"{row['id']}:{state}:{event.sequence}",
+            link=f"/pages/declaration/detail?id={row['id']}",
+        )  # fmt: skip
+
+
+def _library(r: asyncpg.Record) -> LibraryMaterial:
+    return LibraryMaterial(
+        id=str(r["material_id"] if "material_id" in r else r["id"]),
+        display_name=r["display_name"], kind=r["kind"], content_type=r["content_type"],
+        size=r["size"], sha256=r["sha256"],
+        created_at=r.get("created_at"),
+    )  # fmt: skip
+
+
+def _summary_fields(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]), "item_code": row["item_code"], "item_name": row["item_name"],
+        "state": row["state"], "delivery": row["delivery"], "case_number": row["case_number"],
+        "submitted_at": row["submitted_at"], "promised_due": row["promised_due"],
+        "supervision": row["supervision"], "updated_at": row["updated_at"],
+    }  # fmt: skip
+
+
+def _timeline(e: asyncpg.Record) -> TimelineEntry:
+    return TimelineEntry(
+        state=e["to_state"], previous_state=e["from_state"], actor=e["actor"],
+        reason=e["reason"], details=e["details"], at=e["at"],
+    )  # fmt: skip

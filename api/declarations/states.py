@@ -1,0 +1,41 @@
+"""The declaration lifecycle of DOMAIN.md §3 (also enforced by a trigger, migration 0007)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+State = Literal[
+    "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
+    "completed", "refused", "withdrawn",
+]  # fmt: skip
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"submitted", "withdrawn"}),
+    "submitted": frozenset({"needs_supplement", "not_accepted", "accepted", "withdrawn"}),
+    "needs_supplement": frozenset({"submitted", "withdrawn"}),
+    "accepted": frozenset({"processing", "completed", "refused"}),
+    "processing": frozenset({"completed", "refused"}),
+    "not_accepted": frozenset(),
+    "completed": frozenset(),
+    "refused": frozenset(),
+    "withdrawn": frozenset(),
+}
+
+FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+WITHDRAWABLE = frozenset({"draft", "submitted", "needs_supplement"})
+
+# The platform's case statuses, as our states.
+FROM_PLATFORM: dict[str, str] = {
+    "pre_review": "submitted",
+    "needs_supplement": "needs_supplement",
+    "not_accepted": "not_accepted",
+    "accepted": "accepted",
+    "processing": "processing",
+    "completed": "completed",
+    "refused": "refused",
+    "withdrawn": "withdrawn",
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    return target == current or target in TRANSITIONS.get(current, frozenset())

@@ -1,0 +1,50 @@
+"""Message templates per event type; Chinese first, other locales as further keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "declaration.submitted": {
+        "zh-CN": ("申请已提交", "您的“{item}”申请已提交，正在送达审批部门。"),
+    },
+    "declaration.delivered": {
+        "zh-CN": ("申请已送达", "您的“{item}”申请已送达审批部门，办件编号 {caseNumber}。"),
+    },
+    "declaration.needs_supplement": {
+        "zh-CN": ("请补正材料", "您的“{item}”申请需要补正：{notice}"),
+    },
+    "declaration.not_accepted": {
+        "zh-CN": ("申请不予受理", "很抱歉，您的“{item}”申请不予受理：{reason}"),
+    },
+    "declaration.accepted": {
+        "zh-CN": ("申请已受理", "您的“{item}”申请已受理，承诺办结日期 {due}。"),
+    },
+    "declaration.processing": {
+        "zh-CN": ("正在审批", "您的“{item}”申请正在审批中。"),
+    },
+    "declaration.completed": {
+        "zh-CN": ("已办结", "您的“{item}”申请已办结：{result}"),
+    },
+    "declaration.refused": {
+        "zh-CN": ("审批未通过", "您的“{item}”申请未获批准：{reason}"),
+    },
+    "declaration.withdrawn": {
+        "zh-CN": ("申请已撤回", "您的“{item}”申请已撤回。"),
+    },
+    "declaration.overdue_warning": {
+        "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
+    },
+}
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(event_type: str, params: Mapping[str, str], locale: str = "zh-CN") -> tuple[str, str]:
+    variants = TEMPLATES[event_type]
+    title, body = variants.get(locale) or variants["zh-CN"]
+    values = _Missing(params)
+    return title.format_map(values), body.format_map(values)
