@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from api.catalog import tasks as catalog_tasks
 from api.declarations import tasks as declarations_tasks
@@ -31,7 +32,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             # Start with a fresh catalogue rather than waiting for the first cron tick.
             async with resources.db_pool.acquire() as c:
                 await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
-            run = asyncio.create_task(worker.run(batch_size=settings.jobs.batch_size))
+            run = asyncio.create_task(
+                worker.run(
+                    batch_size=settings.jobs.batch_size,
+                    heartbeat_timeout=timedelta(seconds=settings.jobs.heartbeat_timeout_s),
+                )
+            )
             stopping = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if run not in done:

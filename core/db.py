@@ -27,6 +27,10 @@ _json_decode = msgspec.json.decode
 
 
 def _encode_json(value: Any) -> str:
+    # Text is taken as JSON already encoded: libraries sharing our connections (pgqueuer's
+    # enqueue) pass serialized JSON. Our own code stores objects and lists, never bare strings.
+    if isinstance(value, str):
+        return value
     return _json_encode(value).decode()
 
 

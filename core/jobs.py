@@ -91,6 +91,9 @@ class JobSpec(Generic[P]):
     payload_type: type[P] | None
     handler: Callable[[Any], Awaitable[None]]
     concurrency_limit: int = 0
+    # None: the settings' max_attempts. Jobs that must never give up (a citizen's submission
+    # while the platform is down for days) set a number that outlasts any outage.
+    max_attempts: int | None = None
 
 
 class JobRegistry:
@@ -107,10 +110,13 @@ class JobRegistry:
         payload_type: type[P] | None = None,
         *,
         concurrency_limit: int = 0,
+        max_attempts: int | None = None,
     ) -> None:
         if entrypoint in self.specs:
             raise ValueError(f"job {entrypoint} registered twice")
-        self.specs[entrypoint] = JobSpec(entrypoint, payload_type, handler, concurrency_limit)
+        self.specs[entrypoint] = JobSpec(
+            entrypoint, payload_type, handler, concurrency_limit, max_attempts
+        )
 
     def every(self, cron: str, entrypoint: str) -> None:
         """Enqueue ``entrypoint`` on a cron schedule (once across all workers)."""
@@ -127,20 +133,25 @@ def build_worker(
     ticks enqueue through ``pool`` so they never contend with the listener connection."""
     pgq = PgQueuer.from_asyncpg_connection(conn)
 
-    def executor_factory(params: EntrypointExecutorParameters) -> _JitteredRetryExecutor:
-        return _JitteredRetryExecutor(
-            parameters=params,
-            max_attempts=settings.max_attempts,
-            initial_delay=timedelta(seconds=settings.initial_delay_s),
-            max_delay=timedelta(seconds=settings.max_delay_s),
-        )
+    def executor_factory(
+        spec: JobSpec[Any],
+    ) -> Callable[[EntrypointExecutorParameters], _JitteredRetryExecutor]:
+        def make(params: EntrypointExecutorParameters) -> _JitteredRetryExecutor:
+            return _JitteredRetryExecutor(
+                parameters=params,
+                max_attempts=spec.max_attempts or settings.max_attempts,
+                initial_delay=timedelta(seconds=settings.initial_delay_s),
+                max_delay=timedelta(seconds=settings.max_delay_s),
+            )
+
+        return make
 
     for spec in registry.specs.values():
         pgq.entrypoint(
             spec.entrypoint,
             concurrency_limit=spec.concurrency_limit,
             on_failure="hold",
-            executor_factory=executor_factory,
+            executor_factory=executor_factory(spec),
         )(_adapt(spec))
 
     for cron, entrypoint in registry.schedules:

@@ -140,6 +140,8 @@ class JobSettings(msgspec.Struct, frozen=True, kw_only=True):
     initial_delay_s: float = 1.0
     max_delay_s: float = 600.0
     batch_size: int = 10
+    # A job whose worker stopped heart-beating this long ago (killed) is picked up again.
+    heartbeat_timeout_s: float = 30.0
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,6 +15,8 @@ from api.declarations.service import (
 )
 from core.jobs import JobRegistry
 
+NEVER_GIVE_UP = 1_000_000
+
 
 def register(registry: JobRegistry, declarations: DeclarationsService) -> None:
     async def submit(job: DeclarationJob) -> None:
@@ -29,8 +31,10 @@ def register(registry: JobRegistry, declarations: DeclarationsService) -> None:
     async def supervise(_: None) -> None:
         await declarations.supervise()
 
-    registry.register(SUBMIT_JOB, submit, DeclarationJob)
-    registry.register(SUPPLEMENT_JOB, supplement, DeclarationJob)
+    # A citizen's submission is never given up: with the backoff capped (max_delay_s), these
+    # attempts outlast any platform outage.
+    registry.register(SUBMIT_JOB, submit, DeclarationJob, max_attempts=NEVER_GIVE_UP)
+    registry.register(SUPPLEMENT_JOB, supplement, DeclarationJob, max_attempts=NEVER_GIVE_UP)
     # One case's events at a time would be enough; one at a time overall is simpler and the
     # row lock keeps it correct either way.
     registry.register(APPLY_EVENTS_JOB, apply_events, CaseJob)
