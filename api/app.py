@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
@@ -33,7 +33,7 @@ from api.identity.controllers import (
 from api.ops.controllers import OpsSystemController
 from api.resources import Resources, open_resources
 from core.cache import VersionedCache, serve_from_cache
-from core.db import provide_transaction
+from core.db import Pool, provide_transaction
 from core.errors import exception_handlers
 from core.logging import configure_logging
 from core.observability import observe_requests
@@ -54,11 +54,8 @@ def _resources(state: State) -> Resources:
     return resources
 
 
-def _state_getter(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(state.resources, name)
-
-    return Provide(provide, sync_to_thread=False)
+def _db_pool(resources: NamedDependency[Resources]) -> Pool:
+    return resources.db_pool
 
 
 def create_app(
@@ -102,7 +99,9 @@ def create_app(
             # dependencies of one handler concurrently in a task group, which costs more than
             # the handler itself on a cached read.
             "resources": Provide(_resources, sync_to_thread=False),
-            "db_pool": _state_getter("db_pool"),
+            # Through `resources`, so a handler that needs both resolves them one after the other
+            # rather than in a task group.
+            "db_pool": Provide(_db_pool, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
             **principal_dependencies(),
             **(dependency_overrides or {}),

@@ -125,3 +125,18 @@ def result(name: str, value: float, baseline: float, target: float) -> None:
     ratio = value / baseline
     print(f"  {name}: {value:,.0f} req/s vs baseline {baseline:,.0f} req/s")
     print(f"RESULT {name} ratio={ratio:.2f} target>={target}")
+
+
+def sync_catalogue(env: dict[str, str]) -> None:
+    """Pull the stand-in's catalogue into the bench database (what the worker does)."""
+    from api.catalog import service
+    from api.resources import open_resources
+    from core.settings import load_settings
+
+    async def run() -> None:
+        async with open_resources(load_settings(env)) as resources:
+            await service.sync_catalog(
+                resources.db_pool, resources.provincial, resources.catalog_cache
+            )
+
+    asyncio.run(run())

@@ -42,6 +42,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+class _PooledConnection(asyncpg.Connection):
+    """No reset query when a connection returns to the pool.
+
+    asyncpg's default (UNLISTEN, RESET ALL, advisory unlock, CLOSE ALL) costs a round trip per
+    request. Our pooled connections keep no session state: transactions end with the request,
+    advisory locks are transaction-scoped, LISTEN and SET are only used on dedicated
+    connections (the job worker, migrations)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(settings: DatabaseSettings, *, application_name: str = "handheld") -> Pool:
     pool = await asyncpg.create_pool(
         dsn=settings.url.reveal(),
@@ -50,6 +62,7 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
         statement_cache_size=settings.statement_cache_size,
         command_timeout=settings.command_timeout,
         init=_init_connection,
+        connection_class=_PooledConnection,
         server_settings={"application_name": application_name},
     )
     assert pool is not None

@@ -63,14 +63,11 @@ class DeclarationController(Controller):
         self,
         citizen: NamedDependency[CitizenPrincipal],
         resources: NamedDependency[Resources],
-        db_connection: NamedDependency[Connection],
         state_filter: Annotated[StateFilter | None, QueryParameter(name="state")] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> DeclarationPage:
-        return await resources.declarations.list_mine(
-            db_connection, citizen, state_filter, page, page_size
-        )
+        return await resources.declarations.list_mine(citizen, state_filter, page, page_size)
 
     @get("/{declaration_id:uuid}", responses=problem_responses(401, 404),
          summary="One declaration: form, materials, timeline, due dates")  # fmt: skip
@@ -79,9 +76,8 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
         resources: NamedDependency[Resources],
-        db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.detail(db_connection, citizen, declaration_id)
+        return await resources.declarations.read_detail(citizen, declaration_id)
 
     @patch("/{declaration_id:uuid}", responses=_EDIT, summary="Autosave the draft's form")
     async def save(

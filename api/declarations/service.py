@@ -116,6 +116,12 @@ class DeclarationsService:
             raise errors.DeclarationNotFound()  # also for another citizen's: no oracle
         return row
 
+    async def read_detail(
+        self, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> DeclarationDetail:
+        async with self._pool.acquire() as conn:
+            return await self.detail(conn, principal, declaration_id)
+
     async def detail(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
     ) -> DeclarationDetail:
@@ -178,12 +184,13 @@ class DeclarationsService:
         )
 
     async def list_mine(
-        self, conn: Connection, principal: CitizenPrincipal, state: str | None, page: int,
-        page_size: int,
-    ) -> DeclarationPage:  # fmt: skip
-        rows, total = await repo.list_for(
-            conn, principal.citizen_id, state, page_size, (page - 1) * page_size
-        )
+        self, principal: CitizenPrincipal, state: str | None, page: int, page_size: int
+    ) -> DeclarationPage:
+        # Read-only: one statement on a pooled connection, no transaction around it.
+        async with self._pool.acquire() as conn:
+            rows, total = await repo.list_for(
+                conn, principal.citizen_id, state, page_size, (page - 1) * page_size
+            )
         return DeclarationPage(
             items=[
                 DeclarationSummary(

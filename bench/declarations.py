@@ -1,0 +1,170 @@
+"""Declarations: the my-declarations list, and streamed material uploads.
+
+    uv run python bench/declarations.py [--seconds 8]
+
+- `declarations_list`: GET /api/v1/declarations (authenticated, 20 rows) req/s, divided by a
+  bare Litestar handler that runs the same SQL through asyncpg and returns the rows as JSON
+  (`bench/bare_sql.py`), same server settings, same run.
+- `upload_rss`: peak RSS growth of the API process while a 50 MB file is uploaded, divided by
+  the file size (streaming means it stays a small fraction).
+- `upload_throughput`: bytes/s of that upload through our endpoint (multipart parsing, type
+  sniffing, SHA-256, storage), divided by a raw endpoint writing the request body to a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import ROOT, server, stack, wrk
+from core.embedded import free_port
+
+PHONE = "13800138001"
+UPLOAD_MB = 50
+BIG_ITEM = "BENCH-UPLOAD-001"
+
+
+def call(method: str, url: str, body: object = None, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", **(headers or {})})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        raw = resp.read()
+        return json.loads(raw) if raw else {}
+
+
+def sign_in(api: str, sms: str) -> tuple[str, str]:
+    call("POST", api + "/api/v1/auth/sms/send", {"phone": PHONE})
+    messages = call("GET", f"{sms}/_control/messages?phone={PHONE}")["messages"]
+    tokens = call("POST", api + "/api/v1/auth/sms/login",
+                  {"phone": PHONE, "code": messages[-1]["templateParams"]["code"]})  # fmt: skip
+    return tokens["accessToken"], tokens["citizen"]["id"]
+
+
+def big_item(provincial: str, api: str) -> None:
+    """An item whose material accepts 60 MB files, added to the stand-in and synced."""
+    item = call("GET", provincial + "/gov/catalog/v1/items/11620100013900112A-GG-00101-001",
+                headers={"Authorization": "Bearer bench-key"})  # fmt: skip
+    item.update(code=BIG_ITEM, name="大文件上传基准事项", status="active", statusReason=None)
+    item["materials"] = [{**item["materials"][0], "code": "BIG", "formats": ["pdf"],
+                          "maxSizeKb": 60 * 1024, "licenceTypes": []}]  # fmt: skip
+    call("POST", provincial + "/_control/items", item)
+
+
+def multipart_file(path: Path, size: int) -> tuple[bytes, bytes]:
+    boundary = b"benchboundary"
+    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n')  # fmt: skip
+    tail = b"\r\n--" + boundary + b"--\r\n"
+    with path.open("wb") as f:
+        f.write(head + b"%PDF-1.7\n")
+        chunk = os.urandom(1 << 20)
+        written = 9
+        while written < size:
+            f.write(chunk[: min(len(chunk), size - written)])
+            written += min(len(chunk), size - written)
+        f.write(tail)
+    return boundary, head
+
+
+def upload(url: str, body: Path, content_type: str, headers: dict[str, str]) -> float:
+    """Seconds to send ``body`` streamed from disk."""
+    size = body.stat().st_size
+
+    def chunks():  # type: ignore[no-untyped-def]
+        with body.open("rb") as f:
+            while block := f.read(1 << 20):
+                yield block
+
+    request = urllib.request.Request(url, data=chunks(), method="PUT", headers={
+        "Content-Type": content_type, "Content-Length": str(size), **headers})  # fmt: skip
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        resp.read()
+    return time.perf_counter() - started
+
+
+def peak_rss_during(pid: int, action) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
+    process = psutil.Process(pid)
+    before = process.memory_info().rss
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], process.memory_info().rss)
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        seconds = action()
+    finally:
+        done.set()
+        sampler.join()
+    return before, peak[0], seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=8)
+    args = parser.parse_args()
+    work = ROOT / ".handheld" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    with stack() as env_stack:
+        env = {**env_stack.env, "HANDHELD_STORAGE_LOCAL_ROOT": str(work / "materials")}
+        port = free_port()
+        serve = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        with server(serve, env, port) as api:
+            token, citizen_id = sign_in(api, env_stack.sms_url)
+            auth = {"Authorization": f"Bearer {token}"}
+            big_item(env_stack.provincial_url, api)
+            from bench.harness import sync_catalogue
+
+            sync_catalogue(env)
+            for _ in range(20):
+                call("POST", api + "/api/v1/declarations", {"itemCode": BIG_ITEM}, auth)
+            listing = wrk(api + "/api/v1/declarations", seconds=args.seconds, headers=auth)
+            draft = call("POST", api + "/api/v1/declarations", {"itemCode": BIG_ITEM}, auth)
+            body = work / "upload.multipart"
+            boundary, _ = multipart_file(body, UPLOAD_MB * 1024 * 1024)
+            pid = next(p.pid for p in psutil.Process().children(recursive=True)
+                       if "serve" in " ".join(p.cmdline()) and str(port) in p.cmdline())  # fmt: skip
+            url = f"{api}/api/v1/declarations/{draft['id']}/materials/BIG"
+            content_type = f"multipart/form-data; boundary={boundary.decode()}"
+            before, peak, ours_s = peak_rss_during(
+                pid, lambda: upload(url, body, content_type, auth)
+            )
+        bare_port = free_port()
+        bare = [sys.executable, "-m", "bench.bare_sql", str(bare_port), citizen_id,
+                str(work / "raw-upload")]  # fmt: skip
+        with server(bare, env, bare_port) as base:
+            bare_listing = wrk(base + "/declarations", seconds=args.seconds)
+            raw_s = upload(base + "/raw-upload", body, "application/octet-stream", {})
+    size = body.stat().st_size
+    print(
+        f"  declarations_list: {listing:,.0f} req/s vs bare SQL handler {bare_listing:,.0f} req/s"
+    )
+    print(f"RESULT declarations_list ratio={listing / bare_listing:.2f} target>=0.85")
+    growth = max(0, peak - before)
+    print(f"  upload_rss: {growth / 2**20:.1f} MB peak growth for a {size / 2**20:.0f} MB upload")
+    print(f"RESULT upload_rss ratio={growth / size:.3f} target<=0.05")
+    print(
+        f"  upload_throughput: {size / ours_s / 2**20:.0f} MB/s vs raw {size / raw_s / 2**20:.0f} MB/s"
+    )
+    print(f"RESULT upload_throughput ratio={raw_s / ours_s:.2f} target>=0.5")
+    body.unlink()
+
+
+if __name__ == "__main__":
+    main()
