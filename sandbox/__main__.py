@@ -8,6 +8,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
 
@@ -34,6 +35,18 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_ISSUER,
         help="iss of id_tokens; 'request' uses the URL the request came to",
     )
+    parser.add_argument(
+        "--callback-url",
+        default=None,
+        help="where case status events go when a case names no callbackUrl",
+    )
+    parser.add_argument("--callback-secret", default=DEFAULT_CALLBACK_SECRET)
+    parser.add_argument(
+        "--auto-process-seconds",
+        type=float,
+        default=None,
+        help="move every open case one step along its script this often (default: off)",
+    )
     return parser
 
 
@@ -55,6 +68,9 @@ def main(argv: list[str] | None = None) -> None:
                 oauth_client_id=args.oauth_client_id,
                 oauth_client_secret=args.oauth_client_secret,
                 oauth_issuer=None if args.oauth_issuer == "request" else args.oauth_issuer,
+                callback_url=args.callback_url,
+                callback_secret=args.callback_secret,
+                auto_process_seconds=args.auto_process_seconds,
             )
         )
 

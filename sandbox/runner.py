@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from sandbox.provincial.app import build_provincial_app
+from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -72,10 +73,15 @@ async def run_sandbox(
     oauth_client_id: str = DEFAULT_CLIENT_ID,
     oauth_client_secret: str = DEFAULT_CLIENT_SECRET,
     oauth_issuer: str | None = DEFAULT_ISSUER,
+    callback_url: str | None = None,
+    callback_secret: str = DEFAULT_CALLBACK_SECRET,
+    auto_process_seconds: float | None = None,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
     The OAuth client gets the default loopback redirect URI prefixes (``default_oauth_clients``).
+    Case status callbacks go to ``callback_url`` (unless a case names its own), signed with
+    ``callback_secret``; ``auto_process_seconds`` turns on the scripted case processor.
     """
     running: list[RunningApp] = []
     try:
@@ -85,6 +91,9 @@ async def run_sandbox(
                 data_dir=data_dir,
                 oauth_clients=default_oauth_clients(oauth_client_id, oauth_client_secret),
                 issuer=oauth_issuer,
+                callback_secret=callback_secret,
+                callback_url=callback_url,
+                auto_process_seconds=auto_process_seconds,
             ),
             host,
             provincial_port,
@@ -98,6 +107,12 @@ async def run_sandbox(
         running.append(sms)
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
+        log.info(
+            "provincial case library on %s/gov/cases/v1/ (callbacks to %s, auto-process %s)",
+            provincial.url,
+            callback_url or "each case's callbackUrl",
+            f"every {auto_process_seconds} s" if auto_process_seconds else "off",
+        )
         log.info("WeChat stand-in on %s", wechat.url)
         log.info("SMS gateway stand-in on %s", sms.url)
         if ready is not None:

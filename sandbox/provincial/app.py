@@ -14,6 +14,14 @@ from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, parse_clock_body
 from sandbox.faults import FaultInjector, FaultSpec
+from sandbox.provincial.cases import (
+    CASES_KEY,
+    DEFAULT_CALLBACK_CLIENT_ID,
+    DEFAULT_CALLBACK_SECRET,
+    CaseService,
+    add_case_routes,
+)
+from sandbox.provincial.http import ApiError, error_response, json_response
 from sandbox.provincial.identity import (
     DEFAULT_ISSUER,
     IDENTITY_KEY,
@@ -44,25 +52,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status=status)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+_json = json_response
+_error = error_response
 
 
 # -- middlewares (outermost first) --------------------------------------------------------------
@@ -182,6 +173,7 @@ async def control_reset(request: web.Request) -> web.Response:
     request.app[STATS_KEY].clear()
     request.app[IDENTITY_KEY].reset()
     request.app[CLOCK_KEY].reset()
+    await request.app[CASES_KEY].reset()
     return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 
@@ -259,18 +251,35 @@ def build_provincial_app(
     data_dir: Path | None = None,
     oauth_clients: dict[str, OAuthClient] | None = None,
     issuer: str | None = DEFAULT_ISSUER,
+    callback_secret: str = DEFAULT_CALLBACK_SECRET,
+    callback_client_id: str = DEFAULT_CALLBACK_CLIENT_ID,
+    callback_url: str | None = None,
+    auto_process_seconds: float | None = None,
+    callback_retry_base: float = 0.2,
 ) -> web.Application:
     """Build the stand-in. The catalogue lives in memory, or in ``data_dir/provincial.json``.
 
     ``oauth_clients`` (client_id → client) are the relying parties of the unified identity
     service; None registers ``default_oauth_clients()``. ``issuer`` is the ``iss`` of id_tokens;
     None uses the base URL the request came to (``http://host:port``).
+
+    Case library (``cases.py``): status events are POSTed to the case's ``callbackUrl`` or else
+    ``callback_url``, signed with ``callback_secret`` and sent as ``callback_client_id``; failed
+    deliveries are retried after ``callback_retry_base * 2**n`` seconds (at most 5 s).
+    ``auto_process_seconds`` moves every open case one step along its script that often
+    (None: only the control API moves cases).
     """
     if not api_key:
         raise ValueError("api_key must not be empty")
     clients = default_oauth_clients() if oauth_clients is None else oauth_clients
     if not clients:
         raise ValueError("at least one OAuth client is needed")
+    if not callback_secret:
+        raise ValueError("callback_secret must not be empty")
+    if auto_process_seconds is not None and auto_process_seconds <= 0:
+        raise ValueError("auto_process_seconds must be positive")
+    if callback_retry_base <= 0:
+        raise ValueError("callback_retry_base must be positive")
     faults = FaultInjector(default_prefix=PLATFORM_PREFIX)
     app = web.Application(
         middlewares=[errors_as_json, count_requests, faults.middleware(), require_api_key]
@@ -290,6 +299,18 @@ def build_provincial_app(
     app.router.add_get("/gov/catalog/v1/items/{code}", get_item)
 
     add_identity_routes(app)
+    add_case_routes(
+        app,
+        CaseService(
+            catalog=app[STATE_KEY],
+            clock=clock,
+            callback_secret=callback_secret,
+            callback_client_id=callback_client_id,
+            callback_url=callback_url,
+            auto_process_seconds=auto_process_seconds,
+            callback_retry_base=callback_retry_base,
+        ),
+    )
 
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/clock", control_get_clock)

@@ -1,0 +1,879 @@
+"""The platform's case library (办件库): online declarations, their lifecycle, signed callbacks.
+
+Mounted on the provincial stand-in (``add_case_routes``). A case is submitted with an
+idempotency key, goes through pre-review, acceptance and processing, and every change of its
+status is an event that is POSTed, signed with HMAC-SHA256, to the case's callback URL until the
+receiver answers 2xx. Departments are played by the control API (``/_control/cases/…/advance``)
+or, in development, by a processor that moves open cases along a script on a timer.
+
+Cases and deliveries live in memory only (also with ``data_dir``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypeVar
+
+import aiohttp
+import msgspec
+from aiohttp import web
+from yarl import URL
+
+from sandbox.clock import Clock
+from sandbox.provincial.http import ApiError, json_response
+from sandbox.provincial.models import Item
+from sandbox.provincial.state import CatalogState
+
+log = logging.getLogger("sandbox.provincial.cases")
+
+CaseStatus = Literal[
+    "pre_review",
+    "needs_supplement",
+    "not_accepted",
+    "accepted",
+    "processing",
+    "completed",
+    "refused",
+    "withdrawn",
+]
+
+# Allowed moves; anything else is 409 INVALID_STATE.
+MOVES: dict[str, frozenset[str]] = {
+    "pre_review": frozenset({"needs_supplement", "not_accepted", "accepted", "withdrawn"}),
+    "needs_supplement": frozenset({"pre_review", "withdrawn"}),
+    "accepted": frozenset({"processing"}),
+    "processing": frozenset({"completed", "refused"}),
+    "not_accepted": frozenset(),
+    "completed": frozenset(),
+    "refused": frozenset(),
+    "withdrawn": frozenset(),
+}
+WITHDRAWABLE = frozenset({"pre_review", "needs_supplement"})
+
+DEFAULT_CALLBACK_SECRET = "dev-callback-secret"
+DEFAULT_CALLBACK_CLIENT_ID = "handheld"
+CASE_PREFIX = "XL"  # 西岭省
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
+DELIVERY_TIMEOUT = 5.0
+MAX_BACKOFF = 5.0
+REORDER_HOLD_SECONDS = 1.0
+SIGNATURE_HEADERS = ("X-Gov-Client", "X-Gov-Timestamp", "X-Gov-Event-Id", "X-Gov-Signature")
+
+DEFAULT_REASONS: dict[str, str] = {
+    "not_accepted": "申请不符合受理条件，不予受理",
+    "refused": "经审查，申请不符合法定条件，不予许可",
+    "withdrawn": "申请人撤回申请",
+}
+
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Key = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
+
+
+# -- request bodies ---------------------------------------------------------------------------
+
+
+class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """Base of request bodies: camelCase keys, unknown keys rejected."""
+
+
+class Applicant(_Body):
+    name: NonEmpty
+    id_number: NonEmpty
+    phone: NonEmpty
+
+
+class FileRef(_Body):
+    file_id: NonEmpty
+    file_name: NonEmpty
+    sha256: Sha256
+    size: Annotated[int, msgspec.Meta(ge=0)]
+    content_type: NonEmpty
+
+
+class LicenceRef(_Body):
+    licence_number: NonEmpty
+    type_code: NonEmpty
+
+
+class SubmittedMaterial(_Body):
+    code: NonEmpty
+    files: list[FileRef] = []
+    licence: LicenceRef | None = None
+
+
+class SubmitBody(_Body):
+    idempotency_key: Key
+    item_code: NonEmpty
+    applicant: Applicant
+    form_data: dict[str, Any] = {}
+    materials: list[SubmittedMaterial] = []
+    tolerated_missing: list[str] = []
+    callback_url: str | None = None
+
+
+class SupplementBody(_Body):
+    materials: Annotated[list[SubmittedMaterial], msgspec.Meta(min_length=1)]
+
+
+class WithdrawBody(_Body):
+    reason: NonEmpty
+
+
+class SupplementItem(_Body):
+    material_code: NonEmpty
+    problem: NonEmpty
+
+
+class AdvanceBody(_Body):
+    to: CaseStatus
+    reason: str | None = None
+    supplement_items: list[SupplementItem] | None = None
+    tolerated_missing: list[str] | None = None
+
+
+class CallbackFaults(_Body):
+    duplicate: bool = False
+    reorder: bool = False
+    delay_seconds: Annotated[float, msgspec.Meta(ge=0, le=60)] = 0.0
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+class _Out(msgspec.Struct, rename="camel"):
+    """Base of answer structs (None is encoded as null)."""
+
+
+class SupplementNotice(_Out):
+    notice: str
+    items: list[SupplementItem]
+
+
+class Acceptance(_Out):
+    tolerated_missing: list[str]
+
+
+class IssuedLicence(_Out):
+    licence_number: str
+    type_code: str
+    name: str
+    issued_at: str
+
+
+class CaseResult(_Out):
+    result_type: str
+    pickup: str
+    licence: IssuedLicence | None
+
+
+class CaseEvent(_Out):
+    event_id: str
+    case_number: str
+    idempotency_key: str
+    item_code: str
+    sequence: int
+    status: str
+    occurred_at: str
+    reason: str | None = None
+    supplement: SupplementNotice | None = None
+    acceptance: Acceptance | None = None
+    result: CaseResult | None = None
+
+
+@dataclass
+class Case:
+    case_number: str
+    idempotency_key: str
+    item_code: str
+    applicant: Applicant
+    form_data: dict[str, Any]
+    materials: list[SubmittedMaterial]
+    tolerated_missing: list[str]
+    callback_url: str | None
+    status: str
+    version: int
+    received_at: str
+    updated_at: str
+    supplement: SupplementNotice | None = None
+    result: CaseResult | None = None
+    events: list[CaseEvent] = field(default_factory=list)
+    supplement_requested: bool = False
+
+    def receipt(self) -> dict[str, Any]:
+        return {
+            "caseNumber": self.case_number,
+            "status": self.status,
+            "version": self.version,
+            "receivedAt": self.received_at,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "caseNumber": self.case_number,
+            "idempotencyKey": self.idempotency_key,
+            "itemCode": self.item_code,
+            "status": self.status,
+            "version": self.version,
+            "receivedAt": self.received_at,
+            "updatedAt": self.updated_at,
+            "supplement": msgspec.to_builtins(self.supplement),
+            "result": msgspec.to_builtins(self.result),
+            "events": msgspec.to_builtins(self.events),
+        }
+
+
+# -- licence numbers --------------------------------------------------------------------------
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def mod37_36_check(text: str) -> str:
+    """ISO 7064 MOD 37,36 (hybrid) check character of ``text`` (0-9, A-Z)."""
+    p = 36
+    for char in text.upper():
+        s = (p + _ALPHABET.index(char)) % 36 or 36
+        p = (s * 2) % 37
+    return _ALPHABET[(37 - p) % 36]
+
+
+def mod37_36_valid(text: str) -> bool:
+    return len(text) > 1 and mod37_36_check(text[:-1]) == text[-1].upper()
+
+
+# -- the case book ----------------------------------------------------------------------------
+
+
+class CaseBook:
+    """Cases by number and by idempotency key, and every status change.
+
+    ``emit`` is called with each new event (the callback dispatcher).
+    """
+
+    def __init__(
+        self, catalog: CatalogState, clock: Clock, emit: Callable[[Case, CaseEvent], None]
+    ) -> None:
+        self._catalog = catalog
+        self._clock = clock
+        self._emit = emit
+        self._cases: dict[str, Case] = {}
+        self._by_key: dict[str, str] = {}
+        # Not reset by ``reset``: case numbers stay unique for the life of the process.
+        self._number_seq = 0
+        self._licence_numbers: set[str] = set()
+
+    def reset(self) -> None:
+        self._cases.clear()
+        self._by_key.clear()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, case_number: str) -> Case:
+        case = self._cases.get(case_number)
+        if case is None:
+            raise ApiError(404, "CASE_NOT_FOUND", f"no case {case_number}")
+        return case
+
+    def by_key(self, key: str) -> Case:
+        number = self._by_key.get(key)
+        if number is None:
+            raise ApiError(404, "CASE_NOT_FOUND", f"no case with idempotencyKey {key}")
+        return self._cases[number]
+
+    def all_cases(self) -> list[Case]:
+        return list(self._cases.values())
+
+    def item(self, code: str) -> Item | None:
+        return self._catalog.get(code)
+
+    # -- citizen's side --------------------------------------------------------------------
+
+    def submit(self, body: SubmitBody) -> tuple[Case, bool]:
+        """Create the case, or find the one created with the same key. Returns (case, created)."""
+        existing = self._by_key.get(body.idempotency_key)
+        if existing is not None:
+            return self._cases[existing], False
+        item = self.item(body.item_code)
+        if item is None:
+            raise ApiError(404, "ITEM_NOT_FOUND", f"no service item {body.item_code}")
+        if item.status != "active":
+            state = "已暂停受理" if item.status == "suspended" else "已停止办理"
+            raise ApiError(
+                409,
+                "ITEM_NOT_ACCEPTING",
+                f"事项{state}：{item.status_reason or item.name}",
+            )
+        if body.callback_url is not None:
+            _check_url(body.callback_url, "callbackUrl")
+        now = self._clock.rfc3339()
+        case = Case(
+            case_number=self._next_number(),
+            idempotency_key=body.idempotency_key,
+            item_code=body.item_code,
+            applicant=body.applicant,
+            form_data=body.form_data,
+            materials=list(body.materials),
+            tolerated_missing=list(body.tolerated_missing),
+            callback_url=body.callback_url,
+            status="pre_review",
+            version=1,
+            received_at=now,
+            updated_at=now,
+        )
+        self._cases[case.case_number] = case
+        self._by_key[case.idempotency_key] = case.case_number
+        self._record(case, now)
+        return case, True
+
+    def supplement(self, case_number: str, body: SupplementBody) -> Case:
+        case = self.get(case_number)
+        if case.status != "needs_supplement":
+            raise ApiError(
+                409, "INVALID_STATE", f"case {case_number} is {case.status}, not needs_supplement"
+            )
+        by_code = {m.code: m for m in case.materials}
+        for material in body.materials:
+            by_code[material.code] = material
+        case.materials = list(by_code.values())
+        self.move(case, "pre_review")
+        return case
+
+    def withdraw(self, case_number: str, body: WithdrawBody) -> Case:
+        case = self.get(case_number)
+        if case.status == "withdrawn":
+            return case
+        if case.status not in WITHDRAWABLE:
+            raise ApiError(
+                409, "INVALID_STATE", f"case {case_number} is {case.status}: already accepted"
+            )
+        self.move(case, "withdrawn", reason=body.reason)
+        return case
+
+    # -- department's side -----------------------------------------------------------------
+
+    def advance(self, case: Case, body: AdvanceBody) -> Case:
+        """Apply one allowed move on behalf of the department (control API, processor)."""
+        if body.to not in MOVES[case.status]:
+            raise ApiError(
+                409, "INVALID_STATE", f"case {case.case_number}: {case.status} → {body.to}"
+            )
+        if body.to == "needs_supplement":
+            if not body.supplement_items:
+                raise ApiError(
+                    400, "INVALID_PARAMETER", "supplementItems: needed for needs_supplement"
+                )
+            self.move(
+                case,
+                "needs_supplement",
+                reason=body.reason,
+                supplement=self._notice(case, body.supplement_items),
+            )
+        elif body.to == "accepted":
+            tolerated = (
+                body.tolerated_missing
+                if body.tolerated_missing is not None
+                else case.tolerated_missing
+            )
+            self.move(
+                case,
+                "accepted",
+                reason=body.reason,
+                acceptance=Acceptance(tolerated_missing=list(tolerated)),
+            )
+        elif body.to == "completed":
+            self.move(case, "completed", reason=body.reason, result=self._result(case))
+        else:
+            self.move(case, body.to, reason=body.reason or DEFAULT_REASONS.get(body.to))
+        return case
+
+    def move(
+        self,
+        case: Case,
+        to: str,
+        *,
+        reason: str | None = None,
+        supplement: SupplementNotice | None = None,
+        acceptance: Acceptance | None = None,
+        result: CaseResult | None = None,
+    ) -> CaseEvent:
+        now = self._clock.rfc3339()
+        case.status = to
+        case.version += 1
+        case.updated_at = now
+        # ``supplement`` is the pending notice: set while needs_supplement, cleared otherwise.
+        case.supplement = supplement
+        if to == "needs_supplement":
+            case.supplement_requested = True
+        if result is not None:
+            case.result = result
+        return self._record(
+            case, now, reason=reason, supplement=supplement, acceptance=acceptance, result=result
+        )
+
+    def _record(
+        self,
+        case: Case,
+        now: str,
+        *,
+        reason: str | None = None,
+        supplement: SupplementNotice | None = None,
+        acceptance: Acceptance | None = None,
+        result: CaseResult | None = None,
+    ) -> CaseEvent:
+        event = CaseEvent(
+            event_id=str(uuid.uuid4()),
+            case_number=case.case_number,
+            idempotency_key=case.idempotency_key,
+            item_code=case.item_code,
+            sequence=case.version,
+            status=case.status,
+            occurred_at=now,
+            reason=reason,
+            supplement=supplement,
+            acceptance=acceptance,
+            result=result,
+        )
+        case.events.append(event)
+        self._emit(case, event)
+        return event
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _next_number(self) -> str:
+        self._number_seq += 1
+        day = dt.datetime.fromtimestamp(self._clock.now(), CHINA_TIME).strftime("%Y%m%d")
+        return f"{CASE_PREFIX}{day}{self._number_seq:05d}"
+
+    def _notice(self, case: Case, items: list[SupplementItem]) -> SupplementNotice:
+        item = self.item(case.item_code)
+        names = {m.code: m.name for m in item.materials} if item is not None else {}
+        parts = []
+        for index, entry in enumerate(items, start=1):
+            name = names.get(entry.material_code)
+            label = f"{name}（{entry.material_code}）" if name else entry.material_code
+            parts.append(f"{index}. {label}：{entry.problem}")
+        notice = (
+            f"您的申请材料需补齐补正，共 {len(items)} 项，请一次性补充后重新提交："
+            + "；".join(parts)
+            + "。"
+        )
+        return SupplementNotice(notice=notice, items=list(items))
+
+    def _result(self, case: Case) -> CaseResult:
+        item = self.item(case.item_code)
+        result_type = item.result_type if item is not None else "审批结果"
+        address = item.consultation.address if item is not None else "政务服务中心"
+        licence = None
+        if item is not None and item.issues_licence is not None:
+            licence = IssuedLicence(
+                licence_number=self._licence_number(
+                    item.issues_licence.type_code, item.department.code
+                ),
+                type_code=item.issues_licence.type_code,
+                name=item.issues_licence.name,
+                issued_at=self._clock.rfc3339(),
+            )
+        pickup = f"请携带本人有效身份证件到{address}领取{result_type}，也可申请邮寄送达。"
+        if licence is not None:
+            pickup = f"电子证照（{licence.name}）已签发至电子证照库，可在证照夹查看；" + pickup
+        return CaseResult(result_type=result_type, pickup=pickup, licence=licence)
+
+    def _licence_number(self, type_code: str, issuer: str) -> str:
+        """Type code + issuer code + 10-digit serial + version 01 + MOD 37,36 check character."""
+        while True:
+            body = f"{type_code}{issuer}{secrets.randbelow(10**10):010d}01".upper()
+            number = body + mod37_36_check(body)
+            if number not in self._licence_numbers:
+                self._licence_numbers.add(number)
+                return number
+
+
+def _check_url(value: str, name: str) -> None:
+    try:
+        url = URL(value)
+    except ValueError as exc:
+        raise ApiError(400, "INVALID_PARAMETER", f"{name}: not a URL") from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ApiError(400, "INVALID_PARAMETER", f"{name}: an http(s) URL is required")
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``timestamp + "." + body`` with ``secret``."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Delivery:
+    event_id: str
+    case_number: str
+    sequence: int
+    status: str
+    url: str | None
+    body: bytes
+    attempts: int = 0
+    delivered: bool = False
+    last_error: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "caseNumber": self.case_number,
+            "sequence": self.sequence,
+            "status": self.status,
+            "attempts": self.attempts,
+            "delivered": self.delivered,
+            "lastError": self.last_error,
+        }
+
+
+@dataclass
+class _CaseQueue:
+    queue: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+
+class CallbackDispatcher:
+    """Delivers events: one worker task per case with pending events, in order, retried forever."""
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        client_id: str,
+        default_url: str | None,
+        retry_base: float,
+        clock: Clock,
+    ) -> None:
+        self.secret = secret
+        self.client_id = client_id
+        self.default_url = default_url
+        self.retry_base = retry_base
+        self.clock = clock
+        self.faults = CallbackFaults()
+        self.deliveries: list[Delivery] = []
+        self._queues: dict[str, _CaseQueue] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
+
+    async def stop(self) -> None:
+        await self._cancel_workers()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def reset(self) -> None:
+        await self._cancel_workers()
+        self.deliveries.clear()
+        self.faults = CallbackFaults()
+
+    async def _cancel_workers(self) -> None:
+        tasks = [q.task for q in self._queues.values() if q.task is not None]
+        self._queues.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def enqueue(self, case: Case, event: CaseEvent) -> None:
+        url = case.callback_url or self.default_url
+        delivery = Delivery(
+            event_id=event.event_id,
+            case_number=event.case_number,
+            sequence=event.sequence,
+            status=event.status,
+            url=url,
+            body=msgspec.json.encode(event),
+        )
+        self.deliveries.append(delivery)
+        if url is None:
+            delivery.last_error = "no callback URL (the case has none and no default is set)"
+            return
+        pending = self._queues.get(case.case_number)
+        if pending is None:
+            pending = self._queues[case.case_number] = _CaseQueue()
+        pending.queue.put_nowait(delivery)
+        if pending.task is None:
+            pending.task = asyncio.create_task(self._work(case.case_number, pending))
+
+    async def _work(self, case_number: str, pending: _CaseQueue) -> None:
+        try:
+            while True:
+                try:
+                    delivery = pending.queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return  # no await since the check: nothing can be enqueued meanwhile
+                if not self.faults.reorder:
+                    await self._deliver(delivery)
+                    continue
+                # Reorder: hold this event until the next one of the case has been sent.
+                try:
+                    following = await asyncio.wait_for(
+                        pending.queue.get(), timeout=REORDER_HOLD_SECONDS
+                    )
+                except TimeoutError:
+                    await self._deliver(delivery)
+                else:
+                    await self._deliver(following)
+                    await self._deliver(delivery)
+        finally:
+            if self._queues.get(case_number) is pending:
+                del self._queues[case_number]
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        copies = 2 if self.faults.duplicate else 1
+        for _ in range(copies):
+            failures = 0
+            while not await self._attempt(delivery):
+                await asyncio.sleep(min(self.retry_base * 2 ** min(failures, 20), MAX_BACKOFF))
+                failures += 1
+            delivery.delivered = True
+
+    async def _attempt(self, delivery: Delivery) -> bool:
+        assert self._session is not None and delivery.url is not None
+        if self.faults.delay_seconds > 0:
+            await asyncio.sleep(self.faults.delay_seconds)
+        delivery.attempts += 1
+        timestamp = str(int(self.clock.now()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Gov-Client": self.client_id,
+            "X-Gov-Timestamp": timestamp,
+            "X-Gov-Event-Id": delivery.event_id,
+            "X-Gov-Signature": sign(self.secret, timestamp, delivery.body),
+        }
+        try:
+            async with self._session.post(
+                delivery.url, data=delivery.body, headers=headers
+            ) as resp:
+                await resp.read()
+                if 200 <= resp.status < 300:
+                    return True
+                delivery.last_error = f"HTTP {resp.status}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            delivery.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        log.debug(
+            "callback %s to %s failed: %s", delivery.event_id, delivery.url, delivery.last_error
+        )
+        return False
+
+
+# -- the service (book + dispatcher + processor) ----------------------------------------------
+
+
+class CaseService:
+    def __init__(
+        self,
+        *,
+        catalog: CatalogState,
+        clock: Clock,
+        callback_secret: str,
+        callback_client_id: str,
+        callback_url: str | None,
+        auto_process_seconds: float | None,
+        callback_retry_base: float,
+    ) -> None:
+        self.dispatcher = CallbackDispatcher(
+            secret=callback_secret,
+            client_id=callback_client_id,
+            default_url=callback_url,
+            retry_base=callback_retry_base,
+            clock=clock,
+        )
+        self.book = CaseBook(catalog, clock, self.dispatcher.enqueue)
+        self.auto_process_seconds = auto_process_seconds
+        self._processor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.dispatcher.start()
+        if self.auto_process_seconds is not None:
+            self._processor = asyncio.create_task(self._auto_process(self.auto_process_seconds))
+
+    async def stop(self) -> None:
+        if self._processor is not None:
+            self._processor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._processor
+            self._processor = None
+        await self.dispatcher.stop()
+
+    async def reset(self) -> None:
+        self.book.reset()
+        await self.dispatcher.reset()
+
+    # -- the scripted processor ------------------------------------------------------------
+
+    async def _auto_process(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            for case in self.book.all_cases():
+                try:
+                    self.step(case)
+                except Exception:
+                    log.exception("auto processor failed on case %s", case.case_number)
+
+    def step(self, case: Case) -> bool:
+        """Move ``case`` one step along its script; False when it waits or is closed.
+
+        ``formData._script``: absent → pre_review → accepted → processing → completed;
+        ``"supplement"`` → a needs_supplement notice on the item's first material the first
+        time, then as absent once the citizen has supplemented; ``"reject"`` → not_accepted;
+        ``"refuse"`` → … processing → refused.
+        """
+        script = case.form_data.get("_script")
+        body: AdvanceBody | None = None
+        if case.status == "pre_review":
+            if script == "supplement" and not case.supplement_requested:
+                body = AdvanceBody(
+                    to="needs_supplement", supplement_items=[self._first_problem(case)]
+                )
+            elif script == "reject":
+                body = AdvanceBody(to="not_accepted")
+            else:
+                body = AdvanceBody(to="accepted")
+        elif case.status == "accepted":
+            body = AdvanceBody(to="processing")
+        elif case.status == "processing":
+            body = AdvanceBody(to="refused" if script == "refuse" else "completed")
+        if body is None:
+            return False
+        self.book.advance(case, body)
+        return True
+
+    def _first_problem(self, case: Case) -> SupplementItem:
+        item = self.book.item(case.item_code)
+        if item is not None and item.materials:
+            code = item.materials[0].code
+        elif case.materials:
+            code = case.materials[0].code
+        else:
+            code = "MATERIAL-01"
+        return SupplementItem(
+            material_code=code, problem="材料图片模糊、信息无法辨认，请重新上传清晰完整的材料"
+        )
+
+
+CASES_KEY = web.AppKey("provincial_cases", CaseService)
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+_T = TypeVar("_T")
+
+
+async def _decode(request: web.Request, kind: type[_T]) -> _T:
+    try:
+        return msgspec.json.decode(await request.read(), type=kind)
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+
+
+def _service(request: web.Request) -> CaseService:
+    return request.app[CASES_KEY]
+
+
+async def submit_case(request: web.Request) -> web.Response:
+    body = await _decode(request, SubmitBody)
+    case, created = _service(request).book.submit(body)
+    return json_response(case.receipt(), status=201 if created else 200)
+
+
+async def find_case(request: web.Request) -> web.Response:
+    key = request.query.get("idempotencyKey")
+    if not key:
+        raise ApiError(400, "INVALID_PARAMETER", "idempotencyKey: required")
+    return json_response(_service(request).book.by_key(key).describe())
+
+
+async def get_case(request: web.Request) -> web.Response:
+    return json_response(_service(request).book.get(request.match_info["caseNumber"]).describe())
+
+
+async def supplement_case(request: web.Request) -> web.Response:
+    book = _service(request).book
+    number = request.match_info["caseNumber"]
+    book.get(number)  # 404 before 400
+    body = await _decode(request, SupplementBody)
+    return json_response(book.supplement(number, body).describe())
+
+
+async def withdraw_case(request: web.Request) -> web.Response:
+    book = _service(request).book
+    number = request.match_info["caseNumber"]
+    book.get(number)
+    body = await _decode(request, WithdrawBody)
+    return json_response(book.withdraw(number, body).describe())
+
+
+async def control_advance(request: web.Request) -> web.Response:
+    book = _service(request).book
+    case = book.get(request.match_info["caseNumber"])
+    body = await _decode(request, AdvanceBody)
+    return json_response(book.advance(case, body).describe())
+
+
+async def control_list_cases(request: web.Request) -> web.Response:
+    return json_response({"cases": [c.describe() for c in _service(request).book.all_cases()]})
+
+
+def _describe_faults(faults: CallbackFaults) -> dict[str, Any]:
+    return {"callbackFaults": msgspec.to_builtins(faults)}
+
+
+async def control_set_callback_faults(request: web.Request) -> web.Response:
+    dispatcher = _service(request).dispatcher
+    dispatcher.faults = await _decode(request, CallbackFaults)
+    return json_response(_describe_faults(dispatcher.faults))
+
+
+async def control_get_callback_faults(request: web.Request) -> web.Response:
+    return json_response(_describe_faults(_service(request).dispatcher.faults))
+
+
+async def control_clear_callback_faults(request: web.Request) -> web.Response:
+    dispatcher = _service(request).dispatcher
+    dispatcher.faults = CallbackFaults()
+    return json_response(_describe_faults(dispatcher.faults))
+
+
+async def control_callbacks(request: web.Request) -> web.Response:
+    deliveries = _service(request).dispatcher.deliveries
+    return json_response({"deliveries": [d.describe() for d in deliveries]})
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    service = app[CASES_KEY]
+    await service.start()
+    yield
+    await service.stop()
+
+
+def add_case_routes(app: web.Application, service: CaseService) -> None:
+    """Mount the case library, its control endpoints and the service's background tasks."""
+    app[CASES_KEY] = service
+    app.cleanup_ctx.append(_lifecycle)
+    app.router.add_post("/gov/cases/v1/cases", submit_case)
+    app.router.add_get("/gov/cases/v1/cases", find_case)
+    app.router.add_get("/gov/cases/v1/cases/{caseNumber}", get_case)
+    app.router.add_post("/gov/cases/v1/cases/{caseNumber}/supplement", supplement_case)
+    app.router.add_post("/gov/cases/v1/cases/{caseNumber}/withdraw", withdraw_case)
+    app.router.add_get("/_control/cases", control_list_cases)
+    app.router.add_post("/_control/cases/{caseNumber}/advance", control_advance)
+    app.router.add_get("/_control/callback-faults", control_get_callback_faults)
+    app.router.add_post("/_control/callback-faults", control_set_callback_faults)
+    app.router.add_delete("/_control/callback-faults", control_clear_callback_faults)
+    app.router.add_get("/_control/callbacks", control_callbacks)
