@@ -44,6 +44,7 @@ bench: install ## Benchmarks: each prints RESULT lines with a ratio against a ba
 		apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(RUN) python bench/catalogue.py
 	$(RUN) python bench/auth.py
+	$(RUN) python bench/declarations.py
 
 migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
 	$(RUN) handheld migrate

@@ -208,6 +208,8 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
         argv += ["--oauth-client-id", settings.provincial.oauth_client_id]
     if oauth_secret := settings.provincial.oauth_client_secret.reveal():
         argv += ["--oauth-client-secret", oauth_secret]
+    if callback_secret := settings.provincial.callback_secret.reveal():
+        argv += ["--callback-secret", callback_secret]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process, no shell involved
 
 

@@ -40,6 +40,7 @@ DEV_PROVINCIAL_KEY = "dev-provincial-key"
 DEV_WECHAT_APPID = "wxdev000000000000"
 DEV_WECHAT_SECRET = "dev-wechat-secret"
 DEV_SMS_KEY = "dev-sms-key"
+DEV_CALLBACK_SECRET = "dev-callback-secret"
 DEV_OAUTH_CLIENT_ID = "handheld-dev"
 DEV_OAUTH_CLIENT_SECRET = "dev-oauth-secret"
 DEV_OAUTH_ISSUER = "https://sso.xiling.gov.cn"
@@ -162,7 +163,11 @@ def _start_sandbox(
     sms_port = port_or_free(port + 103)
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
-           "--sms-port", str(sms_port), "--data-dir", str(data_dir)]  # fmt: skip
+           "--sms-port", str(sms_port), "--data-dir", str(data_dir),
+           "--callback-url", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases",
+           "--callback-secret", DEV_CALLBACK_SECRET,
+           # The stand-in's clerks move each case one step every 20 s, so a demo progresses.
+           "--auto-process-seconds", "20"]  # fmt: skip
     process = subprocess.Popen(cmd, env=env)
     children.append(_Child("sandbox", process))
     wait_for_port("127.0.0.1", provincial_port, 15, process)
@@ -184,6 +189,10 @@ def _start_sandbox(
     env.setdefault("HANDHELD_PROVINCIAL_OAUTH_CLIENT_SECRET", DEV_OAUTH_CLIENT_SECRET)
     env.setdefault("HANDHELD_PROVINCIAL_OAUTH_ISSUER", DEV_OAUTH_ISSUER)
     env.setdefault("HANDHELD_PROVINCIAL_OAUTH_REDIRECT_URI", f"http://127.0.0.1:{port}/sso/return")
+    env.setdefault("HANDHELD_PROVINCIAL_CALLBACK_SECRET", DEV_CALLBACK_SECRET)
+    env.setdefault(
+        "HANDHELD_PROVINCIAL_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases"
+    )
     return urls
 
 

@@ -10,8 +10,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
-from api.openapi import problem_responses
 from api.resources import Resources
+from core.openapi import problem_responses
 
 
 class HealthStatus(msgspec.Struct, kw_only=True):

@@ -11,6 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from core.db import Connection
+from core.openapi import problem_responses
 from core.principals import CitizenPrincipal
 from push import service
 from push.schemas import InboxPage
@@ -20,7 +21,8 @@ class InboxController(Controller):
     path = "/api/v1/inbox"
     tags = ["push 消息"]  # noqa: RUF012 - Litestar reads a list
 
-    @get("", summary="My messages, newest first, with the unread count")
+    @get("", summary="My messages, newest first, with the unread count",
+         responses=problem_responses(400, 401))  # fmt: skip
     async def inbox(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -30,7 +32,8 @@ class InboxController(Controller):
     ) -> InboxPage:
         return await service.inbox(db_connection, citizen.citizen_id, page, page_size)
 
-    @post("/{message_id:uuid}/read", status_code=HTTP_204_NO_CONTENT)
+    @post("/{message_id:uuid}/read", status_code=HTTP_204_NO_CONTENT,
+          responses=problem_responses(400, 401, 404))  # fmt: skip
     async def read(
         self,
         message_id: FromPath[uuid.UUID],

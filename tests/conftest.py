@@ -25,7 +25,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 
 from api.app import asgi_app, create_app
-from core.embedded import EmbeddedPostgres, EmbeddedValkey
+from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
 from core.settings import Settings, load_settings
@@ -134,7 +134,13 @@ async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
     from sandbox.runner import start_app
 
     clients = {OAUTH_CLIENT_ID: OAuthClient(OAUTH_CLIENT_SECRET, (OAUTH_REDIRECT_URI,))}
-    app = build_provincial_app(api_key=PROVINCIAL_KEY, oauth_clients=clients, issuer=OAUTH_ISSUER)
+    app = build_provincial_app(
+        api_key=PROVINCIAL_KEY,
+        oauth_clients=clients,
+        issuer=OAUTH_ISSUER,
+        callback_secret=CALLBACK_SECRET,
+        callback_retry_base=0.05,
+    )
     running = await start_app(app, "127.0.0.1", 0)
     try:
         yield running
@@ -179,7 +185,14 @@ def pii_keyset() -> tuple[str, str, str]:
 
 
 @pytest.fixture
+def api_port() -> int:
+    """Where a live API would listen in this test (the platform's callbacks go there)."""
+    return free_port()
+
+
+@pytest.fixture
 def settings(
+    api_port: int,
     tmp_path: Path,
     database_url: str,
     redis: Redis,
@@ -206,7 +219,9 @@ def settings(
             "oauth_redirect_uri": OAUTH_REDIRECT_URI,
             "oauth_issuer": OAUTH_ISSUER,
             "callback_secret": CALLBACK_SECRET,
+            "callback_url": f"http://127.0.0.1:{api_port}/api/v1/hooks/provincial/cases",
         },
+        port=api_port,
         storage={
             "local_root": str(tmp_path / "materials"),
             "link_secret": "test-link-secret-0123456789abcdef-0123",
@@ -257,3 +272,21 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with serve_in_process(create_app(settings, configure_logs=False)) as test_client:
         yield test_client
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The HANDHELD_* variables that load back into ``settings`` (for child processes)."""
+    import msgspec
+
+    env: dict[str, str] = {}
+    for field in msgspec.structs.fields(settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, msgspec.Struct):
+            for inner in msgspec.structs.fields(value):
+                item = getattr(value, inner.name)
+                if item is not None:
+                    text = item.reveal() if hasattr(item, "reveal") else str(item)
+                    env[f"HANDHELD_{field.name}_{inner.name}".upper()] = text
+        else:
+            env[f"HANDHELD_{field.name}".upper()] = str(value)
+    return env

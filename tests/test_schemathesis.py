@@ -21,8 +21,8 @@ ST = Path(sys.executable).with_name("st")
 
 
 @contextlib.asynccontextmanager
-async def running_server(settings: Settings) -> AsyncIterator[str]:
-    port = free_port()
+async def running_server(settings: Settings, port: int | None = None) -> AsyncIterator[str]:
+    port = port or free_port()
     config = uvicorn.Config(
         asgi_app(create_app(settings, configure_logs=False)),
         host="127.0.0.1",

@@ -25,10 +25,10 @@ from api.catalog.schemas import (
     ItemSummary,
     OnlineLevel,
 )
-from api.openapi import problem_responses
 from api.resources import Resources
 from core.cache import cache_key, conditional_response
 from core.db import Connection
+from core.openapi import problem_responses
 
 T = TypeVar("T")
 _encoder = msgspec.json.Encoder()

@@ -25,9 +25,9 @@ from api.declarations.schemas import (
     UseLicence,
     Withdraw,
 )
-from api.openapi import problem_responses
 from api.resources import Resources
 from core.db import Connection
+from core.openapi import problem_responses
 from core.principals import CitizenPrincipal
 from core.uploads import receive_upload
 
@@ -278,7 +278,7 @@ class MaterialController(Controller):
         token = resources.declarations.storage.sign_download(key, LINK_TTL_S)
         return DownloadLink(url=f"/api/v1/files/{token}", expires_in=LINK_TTL_S)
 
-    @get("/files/{token:str}", responses=problem_responses(400, 401, 404),
+    @get("/files/{token:str}", responses=problem_responses(400, 403, 404),
          summary="Content behind a signed link")  # fmt: skip
     async def signed(self, token: FromPath[str], resources: NamedDependency[Resources]) -> Stream:
         key = resources.declarations.storage.verify_download(token)

@@ -35,9 +35,9 @@ from api.identity.schemas import (
     WechatPhoneRequest,
 )
 from api.identity.service import REAL_NAME_LEVEL
-from api.openapi import problem_responses
 from api.resources import Resources
 from core.db import Connection
+from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 
 _LOGIN_PROBLEMS = problem_responses(400, 401, 422, 429, 503)

@@ -8,10 +8,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.openapi import problem_responses
 from api.ops import service
 from api.ops.schemas import AuditReport, DeadLetter
 from core.db import Connection
+from core.openapi import problem_responses
 from core.principals import StaffPrincipal
 
 

@@ -1,0 +1,106 @@
+"""Apply with two uploads and an e-licence → supplement one material → accepted → completed."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.declarations.conftest import (
+    LICENCE_ISSUER,
+    RENT_WITHDRAWAL,
+    Applicant,
+    first_format,
+)
+
+
+async def _earn_licence(applicant: Applicant) -> str:
+    """An earlier matter that ends with an e-licence in the wallet (居民身份证补领 → SFZ)."""
+    draft = await applicant.create(LICENCE_ISSUER)
+    await applicant.fill(draft["id"])
+    for material in draft["materials"]:
+        resp = await applicant.upload(draft["id"], material["code"], first_format(material))
+        assert resp.status_code == 200, resp.text
+    assert (await applicant.submit(draft["id"])).status_code == 200
+    case = await applicant.case_number(draft["id"])
+    for step in ("accepted", "processing", "completed"):
+        await applicant.advance(case, step)
+    done = await applicant.wait_state(draft["id"], "completed")
+    assert done["result"]["licence"]["typeCode"] == "SFZ"
+    return str(done["result"]["licence"]["licenceNumber"])
+
+
+async def test_apply_supplement_accept_complete(
+    live: httpx.AsyncClient, worker: None, applicant: Applicant
+) -> None:
+    licence = await _earn_licence(applicant)
+
+    draft = await applicant.create(RENT_WITHDRAWAL)
+    declaration = draft["id"]
+    by_code = {m["code"]: m for m in draft["materials"]}
+    assert by_code["CL00401001-01"]["licenceSuggestions"] == [licence]  # offered, not asked
+    await applicant.fill(declaration)
+    uploads = ["CL00401001-02", "CL00401001-03"]
+    for code in uploads:
+        resp = await applicant.upload(declaration, code, first_format(by_code[code]))
+        assert resp.status_code == 200, resp.text
+    used = await applicant.client.put(
+        f"/api/v1/declarations/{declaration}/materials/CL00401001-01/licence",
+        json={"licenceNumber": licence}, headers=applicant.headers,
+    )  # fmt: skip
+    assert used.status_code == 200, used.text
+
+    submitted = await applicant.submit(declaration, key="submit-key-0001")
+    assert submitted.status_code == 200 and submitted.json()["state"] == "submitted"
+    assert submitted.json()["preReviewDue"] is not None
+    case = await applicant.case_number(declaration)
+
+    problem = {"materialCode": "CL00401001-03", "problem": "银行卡照片模糊，请重新上传清晰照片"}
+    await applicant.advance(case, "needs_supplement", supplementItems=[problem])
+    waiting = await applicant.wait_state(declaration, "needs_supplement")
+    assert waiting["supplement"]["items"] == [problem]
+    flagged = {m["code"]: m for m in waiting["materials"]}
+    assert flagged["CL00401001-03"]["needsReplacement"] is True
+    assert flagged["CL00401001-02"]["needsReplacement"] is False
+
+    early = await applicant.client.post(
+        f"/api/v1/declarations/{declaration}/supplement", headers=applicant.headers
+    )
+    assert early.status_code == 422 and early.json()["code"] == "MATERIALS_MISSING"
+    replaced = await applicant.upload(declaration, "CL00401001-03", "png")
+    assert replaced.status_code == 200
+    resubmitted = await applicant.client.post(
+        f"/api/v1/declarations/{declaration}/supplement", headers=applicant.headers
+    )
+    assert resubmitted.status_code == 200 and resubmitted.json()["state"] == "submitted"
+
+    async def resubmitted_to_platform() -> bool:
+        return bool((await applicant.detail(declaration))["delivery"] == "delivered")
+
+    from tests.api.declarations.conftest import eventually
+
+    await eventually(resubmitted_to_platform)
+    for step in ("accepted", "processing", "completed"):
+        await applicant.advance(case, step)
+    done = await applicant.wait_state(declaration, "completed")
+
+    states = [
+        entry["state"] for entry in done["timeline"] if entry["state"] != entry["previousState"]
+    ]
+    assert states == [
+        "draft", "submitted", "needs_supplement", "submitted", "accepted", "processing", "completed",
+    ]  # fmt: skip
+    times = [entry["at"] for entry in done["timeline"]]
+    assert times == sorted(times)
+    actors = {(e["state"], e["actor"]) for e in done["timeline"]}
+    assert ("needs_supplement", "platform") in actors and ("submitted", "citizen") in actors
+    assert done["promisedDue"] is not None and done["finishedAt"] is not None
+
+    inbox = await applicant.client.get("/api/v1/inbox?pageSize=50", headers=applicant.headers)
+    events = [m["eventType"] for m in inbox.json()["items"]]
+    for expected in ("declaration.submitted", "declaration.needs_supplement",
+                     "declaration.accepted", "declaration.completed"):  # fmt: skip
+        assert expected in events
+    # The same submission retried with its key is the same declaration, not a second one.
+    again = await applicant.submit(declaration, key="submit-key-0001")
+    assert again.status_code == 200 and again.json()["id"] == declaration
+    mine = await applicant.client.get("/api/v1/declarations", headers=applicant.headers)
+    assert mine.json()["total"] == 2
