@@ -14,7 +14,9 @@ import contextlib
 import hashlib
 import hmac
 import math
+import os
 import re
+import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
@@ -88,6 +90,7 @@ class ObjectStorage:
         self._store = store
         self._secret = secret
         self._part_size = part_size
+        self._local_root: Path | None = None
 
     @classmethod
     def local(cls, root: Path, *, signing_secret: str | bytes) -> ObjectStorage:
@@ -95,7 +98,9 @@ class ObjectStorage:
         # automatic_cleanup removes directories left empty by deletes, so per-case key prefixes
         # do not pile up as empty folders.
         store = LocalStore(root.resolve(), automatic_cleanup=True)
-        return cls(store, signing_secret=signing_secret, part_size=LOCAL_PART_SIZE)
+        storage = cls(store, signing_secret=signing_secret, part_size=LOCAL_PART_SIZE)
+        storage._local_root = root.resolve()
+        return storage
 
     @classmethod
     def s3(
@@ -133,6 +138,9 @@ class ObjectStorage:
         visible object (local: a temporary file is removed; S3: the multipart upload is
         aborted — keep a bucket lifecycle rule for uploads a crash leaves behind).
         """
+        if self._local_root is not None:
+            await self._put_local(self._local_root / check_key(key), chunks)
+            return
         await obstore.put_async(
             self._store,
             check_key(key),
@@ -141,6 +149,24 @@ class ObjectStorage:
             chunk_size=self._part_size,
             max_concurrency=PUT_CONCURRENCY,
         )
+
+    @staticmethod
+    async def _put_local(path: Path, chunks: AsyncIterable[bytes]) -> None:
+        """Into a local directory, writes go straight to a file: obstore's LocalStore puts run
+        at a quarter of the disk's speed here (bench/declarations.py). Written to a temporary
+        name, synced, then renamed, so a crash leaves no partial object under the key."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.partial-{secrets.token_hex(4)}")
+        try:
+            with partial.open("wb") as out:
+                async for chunk in chunks:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     async def get_stream(self, key: str, chunk_size: int = DOWNLOAD_CHUNK) -> AsyncIterator[bytes]:
         """Open ``key`` for reading; raises ``ObjectNotFound`` here, before any byte is sent.
