@@ -97,6 +97,19 @@ class LicenceType(_Out, kw_only=True):
     name: str
 
 
+class FormField(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+    """One field of the item's application form ("一表申请"), as the platform publishes it."""
+
+    key: str
+    label: str
+    type: Literal["text", "textarea", "select", "date", "number"]
+    required: bool = False
+    max_length: int = 200
+    options: list[str] = []
+    # Where a value can come from, e.g. "licence:YYZZ" (the applicant's e-licence number).
+    prefill: str | None = None
+
+
 class Guide(_Out, kw_only=True):
     """办事指南: every field DOMAIN.md §2 lists, as the platform publishes it."""
 
@@ -118,6 +131,7 @@ class Guide(_Out, kw_only=True):
     templates: list[Link]
     issues_licence: LicenceType | None
     bundle_members: list[CodeName]
+    form: list[FormField] = []
 
 
 class ItemDetail(ItemSummary, kw_only=True):

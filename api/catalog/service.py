@@ -19,6 +19,7 @@ from api.catalog.schemas import (
     Facet,
     FaqEntry,
     FeeLine,
+    FormField,
     Guide,
     GuideFee,
     GuideMaterial,
@@ -90,6 +91,13 @@ def _guide_of(item: PlatformItem) -> Guide:
         ),
         # Names are resolved when read: members may arrive later in the feed.
         bundle_members=[CodeName(code=c, name="") for c in _members(item)],
+        form=[
+            FormField(
+                key=f.key, label=f.label, type=f.type, required=f.required,
+                max_length=f.max_length, options=f.options, prefill=f.prefill,
+            )
+            for f in item.form
+        ],
     )  # fmt: skip
 
 

@@ -1,25 +1,16 @@
 """Application forms ("一表申请") and their validation.
 
-Items will carry their own form definition from the platform; until the platform publishes one
-for an item, every item uses ``DEFAULT_FORM``. Forms hold no identity data: the applicant is
-the account, whose real-name data stays encrypted and is sent to the platform at submission.
+Items carry their form definition from the platform (``Guide.form``); an item the platform
+publishes none for uses ``DEFAULT_FORM``. Forms hold no identity data: the applicant is the
+account, whose real-name data stays encrypted and is sent to the platform at submission.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Any
 
-import msgspec
-
-
-class FormField(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
-    key: str
-    label: str
-    type: Literal["text", "textarea", "select", "date", "number"]
-    required: bool = False
-    max_length: int = 200
-    options: list[str] = []
-
+from api.catalog.schemas import FormField
 
 DEFAULT_FORM: list[FormField] = [
     FormField(key="reason", label="申请事由", type="textarea", required=True, max_length=500),
@@ -33,6 +24,10 @@ DEFAULT_FORM: list[FormField] = [
     FormField(key="address", label="邮寄地址", type="text", max_length=200),
     FormField(key="remark", label="备注", type="textarea", max_length=500),
 ]
+
+
+def form_of(item_form: list[FormField]) -> list[FormField]:
+    return item_form or DEFAULT_FORM
 
 
 def problems(
@@ -50,14 +45,41 @@ def problems(
             if complete and field.required:
                 found.append({"field": field.key, "problem": "REQUIRED"})
             continue
-        if field.type == "number":
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                found.append({"field": field.key, "problem": "NOT_A_NUMBER"})
-            continue
-        if not isinstance(value, str):
-            found.append({"field": field.key, "problem": "NOT_TEXT"})
-        elif len(value) > field.max_length:
-            found.append({"field": field.key, "problem": "TOO_LONG"})
-        elif field.type == "select" and value not in field.options:
-            found.append({"field": field.key, "problem": "NOT_AN_OPTION"})
+        if problem := _problem(field, value):
+            found.append({"field": field.key, "problem": problem})
+    return found
+
+
+def _problem(field: FormField, value: Any) -> str | None:
+    if field.type == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "NOT_A_NUMBER"
+    if not isinstance(value, str):
+        return "NOT_TEXT"
+    if field.type == "date":
+        return None if _is_date(value) else "NOT_A_DATE"
+    if len(value) > field.max_length:
+        return "TOO_LONG"
+    if field.type == "select" and value not in field.options:
+        return "NOT_AN_OPTION"
+    return None
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def licence_prefills(form: list[FormField], wallet: dict[str, str]) -> dict[str, str]:
+    """Values the wallet can fill in: a field with prefill "licence:<TYPE>" gets the number of
+    the applicant's e-licence of that type."""
+    found = {}
+    for field in form:
+        if field.prefill and field.prefill.startswith("licence:"):
+            number = wallet.get(field.prefill.removeprefix("licence:"))
+            if number:
+                found[field.key] = number
     return found

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.declarations.forms import FormField
+from api.catalog.schemas import FormField
 
 ItemCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 

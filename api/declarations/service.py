@@ -15,7 +15,7 @@ from api.catalog.errors import ItemNotFound
 from api.catalog.schemas import ItemDetail
 from api.declarations import errors
 from api.declarations import repository as repo
-from api.declarations.forms import DEFAULT_FORM, problems
+from api.declarations.forms import form_of, licence_prefills, problems
 from api.declarations.schemas import (
     DeclarationDetail,
     DeclarationPage,
@@ -155,7 +155,7 @@ class DeclarationsService:
         notice = row["supplement_notice"]
         return DeclarationDetail(
             **_summary_fields(row),
-            form=DEFAULT_FORM,
+            form=form_of(item.guide.form),
             form_data=row["form_data"],
             prefill=await self._prefill(conn, principal.citizen_id),
             materials=materials,
@@ -216,6 +216,13 @@ class DeclarationsService:
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
         declaration_id = await repo.create(conn, principal.citizen_id, item.code, item.name)
+        # "一表申请": what the wallet already knows is filled in, not asked again.
+        wallet = {
+            w["type_code"]: w["licence_number"]
+            for w in await repo.licences(conn, principal.citizen_id)
+        }
+        if prefilled := licence_prefills(form_of(item.guide.form), wallet):
+            await repo.save_form(conn, declaration_id, prefilled)
         row = await self._owned(conn, principal, declaration_id)
         return await self._detail(conn, principal, row, item)
 
@@ -226,7 +233,8 @@ class DeclarationsService:
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row["state"] != "draft":
             raise errors.InvalidState(state=row["state"])
-        if found := problems(DEFAULT_FORM, data, complete=False):
+        item = await catalog.item_detail(conn, row["item_code"])
+        if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)
         await repo.save_form(conn, declaration_id, data)
         return await self.detail(conn, principal, declaration_id)
@@ -331,7 +339,7 @@ class DeclarationsService:
         item = await catalog.item_detail(conn, row["item_code"])
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
-        if found := problems(DEFAULT_FORM, row["form_data"], complete=True):
+        if found := problems(form_of(item.guide.form), row["form_data"], complete=True):
             raise errors.FormInvalid(problems=found)
         attached = {r["material_code"] for r in await repo.attached(conn, declaration_id)}
         missing = [m for m in item.guide.materials if m.required and m.code not in attached]

@@ -85,6 +85,16 @@ class Bundle(_Wire, kw_only=True):
     members: list[str] = []
 
 
+class PlatformFormField(_Wire, kw_only=True):
+    key: str
+    label: str
+    type: Literal["text", "textarea", "select", "date", "number"] = "text"
+    required: bool = False
+    max_length: int = 200
+    options: list[str] = []
+    prefill: str | None = None
+
+
 class PlatformItem(_Wire, kw_only=True):
     code: str
     name: str
@@ -113,6 +123,7 @@ class PlatformItem(_Wire, kw_only=True):
     templates: list[NamedLink] = []
     issues_licence: LicenceIssued | None = None
     bundle: Bundle | None = None
+    form: list[PlatformFormField] = []
     status: Literal["active", "suspended", "terminated"]
     status_reason: str | None = None
     annual_volume: int = 0

@@ -82,10 +82,17 @@ class Applicant:
         return dict(resp.json())
 
     async def fill(self, declaration_id: str) -> None:
+        """Fill every required field of the item's form with a valid value."""
+        detail = await self.detail(declaration_id)
+        data = dict(detail["formData"])
+        for field in detail["form"]:
+            if field["key"] in data or not field["required"]:
+                continue
+            data[field["key"]] = {
+                "select": (field["options"] or [""])[-1], "date": "2026-11-01", "number": 1200,
+            }.get(field["type"], "申请办理")  # fmt: skip
         resp = await self.client.patch(
-            f"/api/v1/declarations/{declaration_id}",
-            json={"formData": {"reason": "租房提取", "deliveryMethod": "电子证照"}},
-            headers=self.headers,
+            f"/api/v1/declarations/{declaration_id}", json={"formData": data}, headers=self.headers
         )
         assert resp.status_code == 200, resp.text
 
