@@ -6,7 +6,7 @@ used to build the seed, to validate items posted to the control API, and to pers
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -15,6 +15,9 @@ Target = Literal["person", "company"]
 CaseType = Literal["immediate", "promised"]
 OnlineLevel = Literal["full_online", "online_prereview", "in_hall"]
 ItemStatus = Literal["active", "suspended", "terminated"]
+FieldType = Literal["text", "textarea", "select", "date", "number"]
+FieldKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z][A-Za-z0-9]*$")]
+Prefill = Annotated[str, msgspec.Meta(pattern=r"^licence:[A-Z]+$")]
 
 
 class _Wire(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -83,7 +86,29 @@ class Bundle(_Wire):
     members: list[str]
 
 
-class Item(_Wire):
+class FormField(_Wire):
+    """One field of the item's application form (一表申请).
+
+    ``max_length`` bounds text and textarea values (it is carried, and ignored, for the other
+    types); ``options`` are the choices of a select and empty for every other type; ``prefill``
+    is ``licence:<TYPE>`` when the value can be the number of the applicant's e-licence of that
+    type, else null. Date values are ``YYYY-MM-DD`` strings, number values JSON numbers.
+    """
+
+    key: FieldKey
+    label: str
+    type: FieldType
+    required: bool
+    max_length: Annotated[int, msgspec.Meta(gt=0)] = 200
+    options: list[str] = msgspec.field(default_factory=list)
+    prefill: Prefill | None = None
+
+    def __post_init__(self) -> None:
+        if (self.type == "select") != bool(self.options):
+            raise ValueError(f"form field {self.key}: options are for (and needed by) a select")
+
+
+class Item(_Wire, kw_only=True):
     code: str
     name: str
     item_type: ItemType
@@ -108,6 +133,8 @@ class Item(_Wire):
     complaint: Complaint
     faq: list[Faq]
     form_instructions: str
+    # Items persisted before forms existed have none: they load with an empty form.
+    form: list[FormField] = msgspec.field(default_factory=list)
     templates: list[Link]
     issues_licence: Licence | None
     bundle: Bundle | None
@@ -116,3 +143,8 @@ class Item(_Wire):
     annual_volume: int
     version: int
     updated_at: str
+
+    def __post_init__(self) -> None:
+        keys = [f.key for f in self.form]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"item {self.code}: form field keys must be unique")

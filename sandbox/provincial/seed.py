@@ -21,6 +21,8 @@ from sandbox.provincial.models import (
     Faq,
     Fee,
     FeeItem,
+    FieldType,
+    FormField,
     Item,
     ItemStatus,
     ItemType,
@@ -332,6 +334,75 @@ def faqs(*rows: tuple[str, str]) -> list[Faq]:
     return [Faq(question=q, answer=a) for q, a in rows]
 
 
+# --------------------------------------------------------------------------------------------
+# Application form (一表申请) builders. Every form ends with the common fields.
+
+DELIVERY_METHODS = ("窗口领取", "邮寄送达", "电子证照")
+
+
+def _field(
+    key: str,
+    label: str,
+    kind: FieldType,
+    *,
+    required: bool,
+    max_length: int = 200,
+    options: tuple[str, ...] = (),
+    prefill: str | None = None,
+) -> FormField:
+    return FormField(
+        key=key,
+        label=label,
+        type=kind,
+        required=required,
+        max_length=max_length,
+        options=list(options),
+        prefill=f"licence:{prefill}" if prefill else None,
+    )
+
+
+def _text(
+    key: str,
+    label: str,
+    *,
+    required: bool = False,
+    max_length: int = 200,
+    prefill: str | None = None,
+) -> FormField:
+    """A one-line text; ``prefill`` is an e-licence type code (never a personal ID document)."""
+    return _field(key, label, "text", required=required, max_length=max_length, prefill=prefill)
+
+
+def _textarea(key: str, label: str, *, required: bool = False, max_length: int = 200) -> FormField:
+    return _field(key, label, "textarea", required=required, max_length=max_length)
+
+
+def _select(key: str, label: str, *options: str, required: bool = True) -> FormField:
+    return _field(key, label, "select", required=required, options=options)
+
+
+def _date(key: str, label: str, *, required: bool = True) -> FormField:
+    """A date, filled in as ``YYYY-MM-DD``."""
+    return _field(key, label, "date", required=required)
+
+
+def _number(key: str, label: str, *, required: bool = True) -> FormField:
+    return _field(key, label, "number", required=required)
+
+
+def _common_fields() -> list[FormField]:
+    """The fields every item's form has: the reason and how the result is delivered."""
+    return [
+        _textarea("reason", "申请事由", required=True, max_length=500),
+        _select("deliveryMethod", "结果领取方式", *DELIVERY_METHODS),
+    ]
+
+
+def _form(*specific: FormField) -> list[FormField]:
+    """An item's form: its own fields, then the common ones."""
+    return [*specific, *_common_fields()]
+
+
 _SEED_EPOCH = dt.datetime(2025, 11, 3, 8, 0, tzinfo=dt.UTC)
 
 
@@ -357,6 +428,7 @@ class _Catalogue:
         result_name: str,
         faq: list[Faq],
         form: str,
+        fields: list[FormField],
         templates: list[str],
         volume: int,
         targets: list[Target] | None = None,
@@ -413,6 +485,7 @@ class _Catalogue:
                 complaint=Complaint(phone=dept.complaint),
                 faq=faq,
                 form_instructions=form,
+                form=fields,
                 templates=[
                     Link(name=t, url=f"{PORTAL}/templates/{code}/{n:02d}.docx")
                     for n, t in enumerate(templates, start=1)
@@ -484,6 +557,10 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("换领期间需要用证怎么办？", "可同时申领临时居民身份证，或使用电子身份证照。"),
         ),
         form="填写《居民身份证申领登记表》时，姓名、公民身份号码须与户口簿一致；联系电话用于领证通知。",
+        fields=_form(
+            _select("renewReason", "换领原因", "有效期满换领", "登记项目变更", "证件损坏"),
+            _text("pickupStation", "领证派出所", required=True, max_length=50),
+        ),
         templates=["居民身份证申领登记表", "邮寄送达委托书"],
         volume=186000,
         licence=("SFZ", "居民身份证"),
@@ -527,6 +604,11 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("丢失后找回了原证还能用吗？", "挂失后原证已作废，不能继续使用，请交回派出所。"),
         ),
         form="《居民身份证申领登记表》中“申领原因”选择“丢失补领”，并填写挂失回执编号。",
+        fields=_form(
+            _date("lossDate", "丢失日期"),
+            _text("lossPlace", "丢失地点", max_length=100),
+            _text("lossReportNumber", "挂失回执编号", required=True, max_length=30),
+        ),
         templates=["居民身份证申领登记表", "居民身份证挂失申报表"],
         volume=74000,
         licence=("SFZ", "居民身份证"),
@@ -577,6 +659,11 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("租房可以落户吗？", "持经住建部门备案的租赁合同且连续居住满半年的，可在居住地落户。"),
         ),
         form="迁入地址须精确到门牌号；与户主关系按实际情况填写，填写“其他”的须补充说明。",
+        fields=_form(
+            _text("fromAddress", "迁出地户口所在地", required=True, max_length=100),
+            _text("toAddress", "迁入地址", required=True, max_length=100),
+            _select("relationToHead", "与户主关系", "本人", "配偶", "子女", "父母", "其他"),
+        ),
         templates=["户口迁移申请表", "户主同意落户声明书"],
         volume=52000,
     )
@@ -629,6 +716,20 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("再次签注需要到窗口吗？", "持电子通行证的可在自助签注机或平台办理再次签注。"),
         ),
         form="申请表中紧急联系人须为境内常住人员；签注种类按实际出行目的选择。",
+        fields=_form(
+            _select("destination", "前往地", "香港", "澳门", "香港和澳门"),
+            _select(
+                "endorsementType",
+                "签注种类",
+                "团队旅游（L）",
+                "个人旅游（G）",
+                "探亲（T）",
+                "商务（S）",
+                "其他（Q）",
+            ),
+            _text("emergencyContact", "紧急联系人", required=True, max_length=20),
+            _text("emergencyPhone", "紧急联系人电话", required=True, max_length=20),
+        ),
         templates=["中国公民出入境证件申请表"],
         volume=98000,
     )
@@ -673,6 +774,11 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ),
         ),
         form="“出境事由”按本次主要目的选择；曾用名须完整填写。",
+        fields=_form(
+            _select("exitPurpose", "出境事由", "旅游", "探亲访友", "商务", "留学", "工作", "其他"),
+            _text("formerNames", "曾用名", max_length=50),
+            _date("plannedDepartureDate", "预计出境日期", required=False),
+        ),
         templates=["中国公民出入境证件申请表"],
         volume=61000,
     )
@@ -721,6 +827,11 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("超过一个月还能落户吗？", "可以，逾期申报的须说明原因，不影响办理。"),
         ),
         form="新生儿姓名须与出生医学证明一致；落户地址选择父母一方户口所在户。",
+        fields=_form(
+            _text("babyName", "新生儿姓名", required=True, max_length=20),
+            _date("birthDate", "出生日期"),
+            _text("marriageCertificateNumber", "父母结婚证字号", max_length=30, prefill="JHZ"),
+        ),
         templates=["出生登记申报表"],
         volume=41000,
     )
@@ -759,6 +870,10 @@ def _public_security(c: _Catalogue) -> dict[str, str]:
             ("电子证明有效吗？", "加盖公安机关电子印章的证明与纸质证明具有同等效力，可扫码核验。")
         ),
         form="查询用途须如实选择；用于出国的请同时填写前往国家。",
+        fields=_form(
+            _select("purpose", "查询用途", "出国（境）", "就业", "入学", "其他"),
+            _text("destinationCountry", "前往国家（地区）", max_length=50),
+        ),
         templates=["无犯罪记录证明申请表"],
         volume=23000,
     )
@@ -803,6 +918,10 @@ def _social_security(c: _Catalogue) -> dict[str, str]:
             ("电子社保卡怎么领？", "实体卡领取后在平台“我的证照”中即可激活电子社保卡。"),
         ),
         form="选择的开户银行网点须位于本市；邮寄地址须能签收挂号邮件。",
+        fields=_form(
+            _text("bankBranch", "开户银行网点", required=True, max_length=50),
+            _text("mailingAddress", "邮寄地址", max_length=100),
+        ),
         templates=["社会保障卡申领登记表"],
         volume=240000,
         licence=("SBK", "社会保障卡"),
@@ -857,6 +976,11 @@ def _social_security(c: _Catalogue) -> dict[str, str]:
             ("缴费不满 15 年怎么办？", "可以延长缴费至满 15 年，或转入城乡居民养老保险。"),
         ),
         form="银行账户须为本人社会保障卡金融账户；联系地址用于邮寄待遇核定通知。",
+        fields=_form(
+            _date("retirementDate", "退休日期"),
+            _select("retirementType", "退休类别", "正常退休", "特殊工种提前退休", "病残退休"),
+            _text("contactAddress", "联系地址", required=True, max_length=100),
+        ),
         templates=["基本养老保险待遇申领表", "个人缴费年限确认表"],
         volume=58000,
     )
@@ -901,6 +1025,18 @@ def _social_security(c: _Catalogue) -> dict[str, str]:
             ("领取期间找到工作怎么办？", "重新就业的应停止领取，未领完的期限可保留。"),
         ),
         form="失业原因按劳动合同解除证明如实选择；求职意向用于推送招聘信息。",
+        fields=_form(
+            _date("separationDate", "解除（终止）劳动合同日期"),
+            _select(
+                "separationReason",
+                "失业原因",
+                "劳动合同期满终止",
+                "用人单位解除",
+                "协商一致解除",
+                "其他非本人意愿中断就业",
+            ),
+            _text("jobIntention", "求职意向", max_length=100),
+        ),
         templates=["失业保险金申领登记表"],
         volume=33000,
     )
@@ -939,6 +1075,10 @@ def _social_security(c: _Catalogue) -> dict[str, str]:
         result_name="基本养老保险关系转移接续结果告知书",
         faq=faqs(("个人账户余额会丢吗？", "不会，个人账户储存额全部随同转移。")),
         form="转出地须填写至县区级；多地参保的请逐一列出参保时段。",
+        fields=_form(
+            _text("transferOutRegion", "转出地（县区）", required=True, max_length=50),
+            _textarea("contributionPeriods", "各地参保时段", max_length=500),
+        ),
         templates=["基本养老保险关系转移接续申请表"],
         volume=47000,
         status="suspended",
@@ -996,6 +1136,11 @@ def _civil_affairs(c: _Catalogue) -> None:
             ("节假日可以登记吗？", "“520”“七夕”等特殊日期开放加班登记，以平台公布为准。"),
         ),
         form="预约信息须与双方居民身份证一致；联系电话用于接收预约确认短信。",
+        fields=_form(
+            _text("partnerName", "对方姓名", required=True, max_length=20),
+            _text("registryOffice", "婚姻登记机关", required=True, max_length=50),
+            _date("appointmentDate", "预约日期"),
+        ),
         templates=["申请结婚登记声明书"],
         volume=38000,
         licence=("JHZ", "结婚证"),
@@ -1047,6 +1192,11 @@ def _civil_affairs(c: _Catalogue) -> None:
         result_name="最低生活保障审核确认通知书",
         faq=faqs(("打工收入要算吗？", "计入家庭收入，但按规定扣除必要的就业成本。")),
         form="家庭成员须填写全部共同生活人员，含在外务工、就学的成员。",
+        fields=_form(
+            _number("householdSize", "共同生活家庭人口（人）"),
+            _number("monthlyIncome", "家庭月总收入（元）"),
+            _textarea("householdMembers", "家庭成员情况", required=True, max_length=1000),
+        ),
         templates=["最低生活保障申请书", "家庭经济状况核对授权书"],
         volume=6200,
     )
@@ -1084,6 +1234,11 @@ def _civil_affairs(c: _Catalogue) -> None:
             )
         ),
         form="经办人须为逝者直系亲属；与逝者关系按户口簿填写。",
+        fields=_form(
+            _text("deceasedName", "逝者姓名", required=True, max_length=20),
+            _date("dateOfDeath", "死亡日期"),
+            _select("relationToDeceased", "与逝者关系", "配偶", "子女", "父母", "其他直系亲属"),
+        ),
         templates=["惠民殡葬补贴申请表"],
         volume=9800,
     )
@@ -1130,6 +1285,12 @@ def _housing_fund(c: _Catalogue) -> None:
         result_name="住房公积金提取凭证",
         faq=faqs(gjj_faq, ("配偶可以一起提吗？", "夫妻双方可同时申请，合计不超过年度租金。")),
         form="收款银行卡须为本人名下一类借记卡；租房地址须在本市范围内。",
+        fields=_form(
+            _number("monthlyRent", "月租金（元）"),
+            _date("leaseStart", "租赁起始日期"),
+            _text("rentalAddress", "租房地址", required=True, max_length=100),
+            _text("bankAccount", "收款银行账号", required=True, max_length=30),
+        ),
         templates=["住房公积金提取申请书（租房）"],
         volume=210000,
     )
@@ -1181,6 +1342,18 @@ def _housing_fund(c: _Catalogue) -> None:
         result_name="住房公积金提取凭证",
         faq=faqs(gjj_faq, ("异地买房能提吗？", "在户籍地或工作地购买自住住房均可提取。")),
         form="房屋坐落按不动产权证书填写；共有人信息须完整。",
+        fields=_form(
+            _text(
+                "propertyCertificateNumber",
+                "不动产权证书号",
+                required=True,
+                max_length=50,
+                prefill="BDCQZS",
+            ),
+            _number("purchasePrice", "购房总价（元）"),
+            _number("withdrawalAmount", "提取金额（元）"),
+            _text("bankAccount", "收款银行账号", required=True, max_length=30),
+        ),
         templates=["住房公积金提取申请书（购房）"],
         volume=96000,
     )
@@ -1227,6 +1400,12 @@ def _housing_fund(c: _Catalogue) -> None:
             ("二套房能用公积金贷款吗？", "首套贷款已结清的可申请第二次贷款，首付比例不低于 30%。"),
         ),
         form="借款期限不超过 30 年且借款人年龄加期限不超过法定退休年龄后 5 年。",
+        fields=_form(
+            _number("loanAmount", "借款金额（元）"),
+            _number("loanTermYears", "借款期限（年）"),
+            _text("propertyAddress", "房屋坐落", required=True, max_length=100),
+            _select("repaymentMethod", "还款方式", "等额本息", "等额本金"),
+        ),
         templates=["住房公积金个人住房贷款申请表", "单身声明"],
         volume=18000,
     )
@@ -1254,6 +1433,10 @@ def _housing_fund(c: _Catalogue) -> None:
         result_name="住房公积金缴存证明",
         faq=faqs(("证明如何核验？", "证明上的二维码可通过平台扫码核验真伪。")),
         form="证明用途选择“异地贷款”的，须填写贷款城市。",
+        fields=_form(
+            _select("certificatePurpose", "证明用途", "异地贷款", "购房资格审核", "其他"),
+            _text("loanCity", "贷款城市", max_length=30),
+        ),
         templates=["住房公积金缴存证明（样式）"],
         volume=125000,
     )
@@ -1296,6 +1479,12 @@ def _market(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="营业执照（个体工商户）",
         faq=faqs(("个体户可以不起名称吗？", "可以，未申请名称的以经营者姓名登记。")),
         form="经营范围从规范目录中选择；住所须精确到门牌号。",
+        fields=_form(
+            _text("businessName", "个体工商户名称", required=True, max_length=50),
+            _textarea("businessScope", "经营范围", required=True, max_length=500),
+            _text("businessAddress", "经营场所", required=True, max_length=100),
+            _number("capitalAmount", "资金数额（元）"),
+        ),
         templates=["个体工商户登记（备案）申请书"],
         volume=67000,
         licence=("YYZZ", "营业执照"),
@@ -1332,6 +1521,12 @@ def _market(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="企业名称自主申报告知书",
         faq=faqs(("名称可以用英文吗？", "企业名称应使用规范汉字，不得含有外文字母。")),
         form="名称按“行政区划+字号+行业+组织形式”依次填写。",
+        fields=_form(
+            _text("proposedName", "拟申请名称", required=True, max_length=50),
+            _text("alternativeName", "备选名称", max_length=50),
+            _text("industry", "行业表述", required=True, max_length=20),
+            _select("organisationForm", "组织形式", "有限公司", "有限责任公司", "股份有限公司"),
+        ),
         templates=["企业名称自主申报承诺书"],
         volume=88000,
     )
@@ -1377,6 +1572,12 @@ def _market(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="营业执照",
         faq=faqs(("注册资本需要实缴吗？", "有限责任公司股东认缴出资额应自成立之日起 5 年内缴足。")),
         form="经营范围使用规范表述；联络员须为企业工作人员。",
+        fields=_form(
+            _text("companyName", "企业名称", required=True, max_length=50),
+            _number("registeredCapital", "注册资本（万元）"),
+            _textarea("businessScope", "经营范围", required=True, max_length=1000),
+            _text("registeredAddress", "住所", required=True, max_length=100),
+        ),
         templates=["公司登记（备案）申请书", "有限责任公司章程（参考文本）"],
         volume=42000,
         licence=("YYZZ", "营业执照"),
@@ -1428,6 +1629,18 @@ def _market(c: _Catalogue, codes: dict[str, str]) -> None:
             ("许可证有效期多久？", "有效期 5 年，届满前 90 个工作日至 15 个工作日申请延续。"),
         ),
         form="经营项目按《食品经营许可审查通则》分类勾选；主体业态只能选择一项。",
+        fields=_form(
+            _text(
+                "businessLicenceNumber",
+                "营业执照统一社会信用代码",
+                required=True,
+                max_length=18,
+                prefill="YYZZ",
+            ),
+            _select("businessFormat", "主体业态", "食品销售经营者", "餐饮服务经营者", "单位食堂"),
+            _text("premisesAddress", "经营场所", required=True, max_length=100),
+            _number("premisesArea", "经营场所面积（平方米）"),
+        ),
         templates=["食品经营许可申请书", "食品安全管理制度（参考文本）"],
         volume=21000,
         licence=("SPJYXKZ", "食品经营许可证"),
@@ -1468,6 +1681,11 @@ def _health_education_transport(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="出生医学证明",
         faq=faqs(("名字写错了怎么办？", "可在签发后 1 年内到签发机构申请变更，需提供相关证明。")),
         form="新生儿姓名须使用规范汉字，签发后与户口登记姓名保持一致。",
+        fields=_form(
+            _text("babyName", "新生儿姓名", required=True, max_length=20),
+            _date("birthDate", "出生日期"),
+            _text("birthInstitution", "助产机构", required=True, max_length=50),
+        ),
         templates=["出生医学证明首次签发登记表"],
         volume=39000,
         licence=("CSYXZM", "出生医学证明"),
@@ -1504,6 +1722,17 @@ def _health_education_transport(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="医师执业证书",
         faq=faqs(("多点执业需要另行注册吗？", "不需要，在主执业机构注册后备案其他执业机构即可。")),
         form="执业范围须与医师资格类别一致。",
+        fields=_form(
+            _text(
+                "qualificationCertificateNumber",
+                "医师资格证书编号",
+                required=True,
+                max_length=30,
+                prefill="YSZGZS",
+            ),
+            _select("practiceCategory", "执业类别", "临床", "中医", "口腔", "公共卫生"),
+            _text("practiceInstitution", "拟执业机构", required=True, max_length=100),
+        ),
         templates=["医师执业注册申请审核表"],
         volume=12000,
         licence=("YSZYZS", "医师执业证书"),
@@ -1535,6 +1764,11 @@ def _health_education_transport(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="高等教育学历证明书",
         faq=faqs(("证明和毕业证书效力一样吗？", "学历证明书与原毕业证书具有同等效力。")),
         form="毕业院校名称按毕业时校名填写，已更名的系统会提示现名。",
+        fields=_form(
+            _text("institutionName", "毕业院校", required=True, max_length=50),
+            _date("graduationDate", "毕业日期"),
+            _text("diplomaNumber", "毕业证书编号", required=True, max_length=30, prefill="XLZS"),
+        ),
         templates=["学历证明书申请表"],
         volume=15000,
     )
@@ -1578,6 +1812,25 @@ def _health_education_transport(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="教师资格证书",
         faq=faqs(("一年有几次认定？", "每年春、秋两季集中受理，具体时间以平台公告为准。")),
         form="任教学科须与考试合格证明一致。",
+        fields=_form(
+            _select(
+                "qualificationLevel",
+                "资格种类",
+                "幼儿园",
+                "小学",
+                "初级中学",
+                "高级中学",
+                "中等职业学校",
+            ),
+            _text("subject", "任教学科", required=True, max_length=20),
+            _text(
+                "mandarinCertificateNumber",
+                "普通话水平测试等级证书编号",
+                required=True,
+                max_length=30,
+                prefill="PTHZS",
+            ),
+        ),
         templates=["教师资格认定申请表", "教师资格体检表"],
         volume=27000,
         licence=("JSZGZS", "教师资格证书"),
@@ -1623,6 +1876,11 @@ def _health_education_transport(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="道路运输从业资格证",
         faq=faqs(("证件有效期多久？", "有效期 6 年，期满前 30 日申请换证。")),
         form="从业资格类别按拟从事的运输类型选择。",
+        fields=_form(
+            _select("vehicleClass", "准驾车型", "A1", "A3", "B1"),
+            _number("drivingYears", "驾龄（年）"),
+            _text("employer", "拟从业单位", max_length=100),
+        ),
         templates=["道路运输从业人员从业资格考试申请表"],
         volume=8600,
         licence=("DLYSCYZGZ", "道路运输从业资格证"),
@@ -1668,6 +1926,10 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
             ("收入不足 12 万元需要补税吗？", "年度综合所得收入不超过 12 万元的，无需办理补税。")
         ),
         form="填报时核对收入纳税明细，发现不实收入可在线申诉。",
+        fields=_form(
+            _number("taxYear", "汇算年度"),
+            _text("refundBankAccount", "退税银行账号", required=True, max_length=30),
+        ),
         templates=["个人所得税年度自行纳税申报表（A 表）"],
         volume=1350000,
     )
@@ -1702,6 +1964,23 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
         result_name="税务事项通知书",
         faq=faqs(("新办企业能马上开发票吗？", "完成套餐办理后即可使用数电发票开票。")),
         form="财务负责人与办税人员可为同一人。",
+        fields=_form(
+            _text(
+                "businessLicenceNumber",
+                "统一社会信用代码",
+                required=True,
+                max_length=18,
+                prefill="YYZZ",
+            ),
+            _select(
+                "accountingStandard",
+                "财务会计制度",
+                "企业会计准则",
+                "小企业会计准则",
+                "民间非营利组织会计制度",
+            ),
+            _number("invoiceQuota", "申请数电发票月度额度（元）", required=False),
+        ),
         templates=["新办纳税人涉税事项确认表"],
         volume=45000,
     )
@@ -1730,6 +2009,10 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
         result_name="个人所得税纳税记录",
         faq=faqs(("纳税记录可以用于购房资格审核吗？", "可以，并可通过验证码在线核验。")),
         form="开具区间最长可选 12 个月。",
+        fields=_form(
+            _date("periodStart", "开具起始日期"),
+            _date("periodEnd", "开具截止日期"),
+        ),
         templates=["纳税记录开具说明"],
         volume=310000,
     )
@@ -1780,6 +2063,18 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
             ("多久能拿到证？", "正常办理 5 个工作日，“带押过户”同样适用。"),
         ),
         form="共有方式（单独所有、共同共有、按份共有）须与合同约定一致。",
+        fields=_form(
+            _text(
+                "propertyCertificateNumber",
+                "不动产权证书号",
+                required=True,
+                max_length=50,
+                prefill="BDCQZS",
+            ),
+            _text("contractNumber", "网签合同备案号", required=True, max_length=30),
+            _number("transactionPrice", "成交价格（元）"),
+            _select("coOwnership", "共有方式", "单独所有", "共同共有", "按份共有"),
+        ),
         templates=["不动产登记申请书", "存量房买卖合同（示范文本）"],
         volume=88000,
         licence=("BDCQZS", "不动产权证书"),
@@ -1809,6 +2104,10 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
             ("可以查别人的房产吗？", "不可以，除法律规定的利害关系人外只能查询本人名下信息。")
         ),
         form="查询目的须如实选择，查询结果仅限用于申明用途。",
+        fields=_form(
+            _select("queryPurpose", "查询目的", "本人查询", "诉讼", "继承", "其他"),
+            _text("propertyLocation", "不动产坐落", max_length=100),
+        ),
         templates=["不动产登记资料查询申请书"],
         volume=156000,
     )
@@ -1840,6 +2139,10 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
             ("新生儿什么时候开始享受待遇？", "出生 90 天内参保缴费的，自出生之日起享受待遇。")
         ),
         form="参保人类别（学生儿童、成年居民）按实际情况选择。",
+        fields=_form(
+            _text("insuredName", "参保人姓名", required=True, max_length=20),
+            _select("insuredCategory", "参保人类别", "学生儿童", "成年居民"),
+        ),
         templates=["城乡居民基本医疗保险参保登记表"],
         volume=98000,
     )
@@ -1883,6 +2186,11 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
             ("备案有效期多久？", "长期居住备案长期有效，临时外出备案有效期 6 个月。"),
         ),
         form="就医地须选择到地市级；临时外出就医需填写预计就医时间。",
+        fields=_form(
+            _select("filingType", "备案类型", "异地长期居住", "常驻异地工作", "临时外出就医"),
+            _text("destinationCity", "就医地（地市）", required=True, max_length=30),
+            _date("expectedStart", "预计就医开始日期", required=False),
+        ),
         templates=["异地就医备案承诺书"],
         volume=420000,
     )
@@ -1919,6 +2227,21 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
         result_name="中华人民共和国残疾人证",
         faq=faqs(("行动不便能上门评定吗？", "重度残疾人可申请医生上门评定，费用由残联承担。")),
         form="监护人代办的须填写与申请人关系。",
+        fields=_form(
+            _select(
+                "disabilityCategory",
+                "残疾类别",
+                "视力",
+                "听力",
+                "言语",
+                "肢体",
+                "智力",
+                "精神",
+                "多重",
+            ),
+            _select("homeAssessment", "是否申请上门评定", "否", "是"),
+            _text("guardianRelation", "监护人与申请人关系", max_length=20),
+        ),
         templates=["残疾人证申请表"],
         volume=14000,
         licence=("CJRZ", "残疾人证"),
@@ -1950,6 +2273,17 @@ def _tax_property_health_insurance(c: _Catalogue, codes: dict[str, str]) -> None
         result_name="独生子女父母光荣证",
         faq=faqs(("取消后原证还有用吗？", "已领取的光荣证继续作为享受奖励扶助政策的凭证。")),
         form="子女出生日期须与户口簿一致。",
+        fields=_form(
+            _text("childName", "子女姓名", required=True, max_length=20),
+            _date("childBirthDate", "子女出生日期"),
+            _text(
+                "marriageCertificateNumber",
+                "结婚证字号",
+                required=True,
+                max_length=30,
+                prefill="JHZ",
+            ),
+        ),
         templates=["独生子女父母光荣证申请表"],
         volume=0,
         status="terminated",
@@ -2000,6 +2334,12 @@ def _bundles(c: _Catalogue, codes: dict[str, str]) -> None:
             ("进度在哪里查？", "在“我的办件”中可分别查看各部门办理进度。"),
         ),
         form="新生儿姓名一经提交将同时用于出生医学证明和户口登记，请仔细核对。",
+        fields=_form(
+            _text("babyName", "新生儿姓名", required=True, max_length=20),
+            _date("birthDate", "出生日期"),
+            _text("marriageCertificateNumber", "父母结婚证字号", max_length=30, prefill="JHZ"),
+            _text("mailingAddress", "证件邮寄地址", required=True, max_length=100),
+        ),
         templates=["新生儿出生一件事联办申请表"],
         volume=23000,
         bundle=[
@@ -2038,6 +2378,17 @@ def _bundles(c: _Catalogue, codes: dict[str, str]) -> None:
         result_name="营业执照、税务事项通知书",
         faq=faqs(("全程需要几天？", "材料齐全的 1 个工作日内办结。")),
         form="名称、经营范围、股东信息一次填写，自动分送各部门。",
+        fields=_form(
+            _text("companyName", "企业名称", required=True, max_length=50),
+            _number("registeredCapital", "注册资本（万元）"),
+            _textarea("businessScope", "经营范围", required=True, max_length=1000),
+            _text(
+                "premisesCertificateNumber",
+                "住所不动产权证书号",
+                max_length=50,
+                prefill="BDCQZS",
+            ),
+        ),
         templates=["企业开办一件事申请表"],
         volume=30000,
         bundle=[codes["name_reg"], codes["company_reg"], codes["tax_new"]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ GUIDE_FIELDS = [
     *("code", "name", "itemType", "department", "regionCode", "regionName", "themes"),
     *("targets", "caseType", "onlineLevel", "statutoryLimitDays", "promisedLimitDays"),
     *("legalBasis", "acceptanceConditions", "materials", "process", "fee", "resultType"),
-    *("resultSample", "consultation", "complaint", "faq", "formInstructions", "templates"),
+    *("resultSample", "consultation", "complaint", "faq", "formInstructions", "form"),
+    *("templates",),
     *("status", "version", "updatedAt"),
 ]
 ALL_KEYS = set(GUIDE_FIELDS) | {
@@ -127,6 +129,86 @@ async def test_seed_catalogue_is_complete(platform: Platform) -> None:
         assert word in names
     mentions_id = [i for i in items if any("身份证" in m["name"] for m in i["materials"])]
     assert len(mentions_id) >= 20
+
+
+FIELD_KEYS = {"key", "label", "type", "required", "maxLength", "options", "prefill"}
+DELIVERY = ["窗口领取", "邮寄送达", "电子证照"]
+
+
+@pytest.mark.asyncio
+async def test_every_seed_item_has_an_application_form(platform: Platform) -> None:
+    items, _ = await platform.feed_all(limit=100)
+    for item in items:
+        form = {f["key"]: f for f in item["form"]}
+        assert len(form) == len(item["form"]), item["code"]
+        assert 3 <= len(form) <= 6, item["code"]
+        assert form["reason"] == {
+            "key": "reason",
+            "label": "申请事由",
+            "type": "textarea",
+            "required": True,
+            "maxLength": 500,
+            "options": [],
+            "prefill": None,
+        }
+        delivery = form["deliveryMethod"]
+        assert delivery["label"] == "结果领取方式" and delivery["type"] == "select"
+        assert delivery["required"] and delivery["options"] == DELIVERY
+        for key, field in form.items():
+            assert set(field) == FIELD_KEYS, (item["code"], key)
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", key), (item["code"], key)
+            assert re.search(r"[\u4e00-\u9fff]", field["label"]), (item["code"], key)
+            assert field["type"] in {"text", "textarea", "select", "date", "number"}
+            assert isinstance(field["required"], bool) and field["maxLength"] > 0
+            assert bool(field["options"]) == (field["type"] == "select"), (item["code"], key)
+            assert all(isinstance(o, str) and o for o in field["options"])
+            prefill = field["prefill"]
+            assert prefill is None or re.fullmatch(r"licence:[A-Z]+", prefill), prefill
+            # Identity comes from the account: no prefill from personal identity documents.
+            assert prefill not in {"licence:SFZ", "licence:HKB", "licence:SBK", "licence:JSZ"}
+            assert prefill is None or field["type"] == "text"
+
+    rent = next(i for i in items if i["name"] == "住房公积金提取（租房）")
+    fields = {f["key"]: f for f in rent["form"]}
+    assert fields["monthlyRent"]["type"] == "number" and fields["monthlyRent"]["required"]
+    assert fields["leaseStart"]["type"] == "date" and fields["leaseStart"]["required"]
+    assert fields["bankAccount"]["maxLength"] == 30
+    food = next(i for i in items if i["name"].startswith("食品经营许可"))
+    assert {f["key"]: f["prefill"] for f in food["form"]}["businessLicenceNumber"] == (
+        "licence:YYZZ"
+    )
+
+    # The control API validates forms: duplicate keys, a select without options.
+    base = items[0]
+    for form in (
+        [*base["form"], base["form"][-1]],
+        [{**base["form"][-1], "options": []}],
+        [{**base["form"][0], "prefill": "SFZ"}],
+    ):
+        status, body = await platform.control("POST", "/items", dict(base, form=form))
+        assert status == 400 and body["code"] == "INVALID_PARAMETER", form
+
+
+@pytest.mark.asyncio
+async def test_state_written_before_forms_still_loads(tmp_path: Path) -> None:
+    async with aiohttp.ClientSession() as http:
+        server = await start_app(build_provincial_app(api_key=API_KEY, data_dir=tmp_path))
+        items, cursor = await Platform(server, http).feed_all(limit=100)
+        await server.close()
+        path = tmp_path / "provincial.json"
+        saved = json.loads(path.read_text("utf-8"))
+        for entry in saved["entries"]:
+            del entry["item"]["form"]
+        path.write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
+
+        server = await start_app(build_provincial_app(api_key=API_KEY, data_dir=tmp_path))
+        platform = Platform(server, http)
+        old, _ = await platform.feed_all(limit=100)
+        assert [i["form"] for i in old] == [[] for _ in items]
+        assert [{**i, "form": []} for i in items] == old
+        changed, _ = await platform.feed_all(cursor=cursor)
+        assert changed == []
+        await server.close()
 
 
 @pytest.mark.asyncio
