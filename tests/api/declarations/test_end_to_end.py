@@ -104,3 +104,33 @@ async def test_apply_supplement_accept_complete(
     assert again.status_code == 200 and again.json()["id"] == declaration
     mine = await applicant.client.get("/api/v1/declarations", headers=applicant.headers)
     assert mine.json()["total"] == 2
+
+
+async def test_form_comes_from_the_platform_and_the_wallet_prefills_it(
+    live: httpx.AsyncClient, worker: None, applicant: Applicant
+) -> None:
+    # 企业设立登记 ends with a business licence (YYZZ) in the wallet …
+    company = await applicant.create("11620100013900163J-XK-00503-001")
+    await applicant.fill(company["id"])
+    for material in company["materials"]:
+        if material["required"]:
+            upload = await applicant.upload(company["id"], material["code"], first_format(material))
+            assert upload.status_code == 200, upload.text
+    assert (await applicant.submit(company["id"])).status_code == 200
+    case = await applicant.case_number(company["id"])
+    for step in ("accepted", "processing", "completed"):
+        await applicant.advance(case, step)
+    licence = (await applicant.wait_state(company["id"], "completed"))["result"]["licence"]
+
+    # … and 食品经营许可's form asks for that licence's number: filled in, not asked again.
+    food = await applicant.create("11620100013900163J-XK-00504-001")
+    fields = {f["key"]: f for f in food["form"]}
+    assert fields["reason"]["required"] and "deliveryMethod" in fields
+    prefilled = [k for k, f in fields.items() if f["prefill"] == "licence:YYZZ"]
+    assert prefilled and all(food["formData"][k] == licence["licenceNumber"] for k in prefilled)
+    bad = await applicant.client.patch(
+        f"/api/v1/declarations/{food['id']}",
+        json={"formData": {**food["formData"], "noSuchField": "x"}},
+        headers=applicant.headers,
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "FORM_INVALID"
