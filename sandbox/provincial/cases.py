@@ -58,6 +58,8 @@ MOVES: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 WITHDRAWABLE = frozenset({"pre_review", "needs_supplement"})
+# 容缺受理: tolerated missing materials may be supplied later, while the case is in these.
+TOLERATED_SUPPLY_STATUSES = frozenset({"accepted", "processing"})
 
 DEFAULT_CALLBACK_SECRET = "dev-callback-secret"
 DEFAULT_CALLBACK_CLIENT_ID = "handheld"
@@ -122,6 +124,10 @@ class SubmitBody(_Body):
 
 
 class SupplementBody(_Body):
+    materials: Annotated[list[SubmittedMaterial], msgspec.Meta(min_length=1)]
+
+
+class ToleratedMaterialsBody(_Body):
     materials: Annotated[list[SubmittedMaterial], msgspec.Meta(min_length=1)]
 
 
@@ -208,6 +214,18 @@ class Case:
     result: CaseResult | None = None
     events: list[CaseEvent] = field(default_factory=list)
     supplement_requested: bool = False
+    # 容缺受理: tolerated missing materials supplied after acceptance, by code.
+    tolerated_supplied: dict[str, SubmittedMaterial] = field(default_factory=dict)
+
+    def outstanding_tolerated(self) -> list[str]:
+        """Codes tolerated missing at submission and not supplied yet (submission order)."""
+        seen: set[str] = set()
+        codes = []
+        for code in self.tolerated_missing:
+            if code not in self.tolerated_supplied and code not in seen:
+                seen.add(code)
+                codes.append(code)
+        return codes
 
     def receipt(self) -> dict[str, Any]:
         return {
@@ -227,6 +245,7 @@ class Case:
             "receivedAt": self.received_at,
             "updatedAt": self.updated_at,
             "supplement": msgspec.to_builtins(self.supplement),
+            "toleratedMissing": self.outstanding_tolerated(),
             "result": msgspec.to_builtins(self.result),
             "events": msgspec.to_builtins(self.events),
         }
@@ -345,6 +364,50 @@ class CaseBook:
             by_code[material.code] = material
         case.materials = list(by_code.values())
         self.move(case, "pre_review")
+        return case
+
+    def supply_tolerated(self, case_number: str, body: ToleratedMaterialsBody) -> Case:
+        """容缺受理: record tolerated missing materials supplied after acceptance.
+
+        No status change, no new version, no event. A body whose every material was already
+        supplied with the same content (a client's retry) is answered with the case unchanged,
+        whatever its status.
+        """
+        case = self.get(case_number)
+        codes = [m.code for m in body.materials]
+        for index, code in enumerate(codes):
+            if code in codes[:index]:
+                raise ApiError(400, "INVALID_PARAMETER", f"materials: {code} given twice")
+        if all(
+            m.code in case.tolerated_supplied and _same_content(case.tolerated_supplied[m.code], m)
+            for m in body.materials
+        ):
+            return case
+        if case.status not in TOLERATED_SUPPLY_STATUSES:
+            raise ApiError(
+                409,
+                "INVALID_STATE",
+                f"case {case_number} is {case.status}, not accepted or processing",
+            )
+        for material in body.materials:
+            code = material.code
+            if code not in case.tolerated_missing:
+                raise ApiError(
+                    400,
+                    "INVALID_PARAMETER",
+                    f"materials: {code} was not tolerated missing at submission",
+                )
+            if code in case.tolerated_supplied:
+                raise ApiError(400, "INVALID_PARAMETER", f"materials: {code} already supplied")
+            if not material.files and material.licence is None:
+                raise ApiError(
+                    400, "INVALID_PARAMETER", f"materials: {code} has neither files nor a licence"
+                )
+        by_code = {m.code: m for m in case.materials}
+        for material in body.materials:
+            by_code[material.code] = material
+            case.tolerated_supplied[material.code] = material
+        case.materials = list(by_code.values())
         return case
 
     def withdraw(self, case_number: str, body: WithdrawBody) -> Case:
@@ -495,6 +558,18 @@ class CaseBook:
             if number not in self._licence_numbers:
                 self._licence_numbers.add(number)
                 return number
+
+
+def _same_content(earlier: SubmittedMaterial, later: SubmittedMaterial) -> bool:
+    """Same files (by sha256, in any order) and the same licence number (or none)."""
+
+    def digests(material: SubmittedMaterial) -> list[str]:
+        return sorted(f.sha256.lower() for f in material.files)
+
+    def licence(material: SubmittedMaterial) -> str | None:
+        return None if material.licence is None else material.licence.licence_number
+
+    return digests(earlier) == digests(later) and licence(earlier) == licence(later)
 
 
 def _check_url(value: str, name: str) -> None:
@@ -811,6 +886,14 @@ async def supplement_case(request: web.Request) -> web.Response:
     return json_response(book.supplement(number, body).describe())
 
 
+async def supply_tolerated_materials(request: web.Request) -> web.Response:
+    book = _service(request).book
+    number = request.match_info["caseNumber"]
+    book.get(number)  # 404 before 400
+    body = await _decode(request, ToleratedMaterialsBody)
+    return json_response(book.supply_tolerated(number, body).describe())
+
+
 async def withdraw_case(request: web.Request) -> web.Response:
     book = _service(request).book
     number = request.match_info["caseNumber"]
@@ -871,6 +954,9 @@ def add_case_routes(app: web.Application, service: CaseService) -> None:
     app.router.add_get("/gov/cases/v1/cases/{caseNumber}", get_case)
     app.router.add_post("/gov/cases/v1/cases/{caseNumber}/supplement", supplement_case)
     app.router.add_post("/gov/cases/v1/cases/{caseNumber}/withdraw", withdraw_case)
+    app.router.add_post(
+        "/gov/cases/v1/cases/{caseNumber}/tolerated-materials", supply_tolerated_materials
+    )
     app.router.add_get("/_control/cases", control_list_cases)
     app.router.add_post("/_control/cases/{caseNumber}/advance", control_advance)
     app.router.add_get("/_control/callback-faults", control_get_callback_faults)

@@ -315,11 +315,12 @@ async def test_query_by_number_and_by_key(platform: Platform) -> None:
     case = await platform.case(number)
     assert set(case) == {
         *("caseNumber", "idempotencyKey", "itemCode", "status", "version"),
-        *("receivedAt", "updatedAt", "supplement", "result", "events"),
+        *("receivedAt", "updatedAt", "supplement", "toleratedMissing", "result", "events"),
     }
     assert case["idempotencyKey"] == body["idempotencyKey"]
     assert case["itemCode"] == MIGRATION
     assert (case["supplement"], case["result"]) == (None, None)
+    assert case["toleratedMissing"] == []
     assert case["receivedAt"] == case["updatedAt"] == created["receivedAt"]
     [event] = case["events"]
     assert event["sequence"] == 1 and event["status"] == "pre_review"
@@ -492,6 +493,178 @@ async def test_withdraw_rules(platform: Platform) -> None:
         "pre_review",
         "withdrawn",
     ]
+
+
+# -- 容缺受理: tolerated missing materials supplied later ---------------------------------------
+
+TOLERATED = ["CL00102001-03", "CL00102001-04"]
+
+
+def tolerated_material(code: str, digest: str = "cd" * 32, file_id: str = "f-9") -> Any:
+    return {
+        "code": code,
+        "files": [
+            {
+                "fileId": file_id,
+                "fileName": "迁入证明.pdf",
+                "sha256": digest,
+                "size": 2048,
+                "contentType": "application/pdf",
+            }
+        ],
+        "licence": None,
+    }
+
+
+async def supply(platform: Platform, number: str, *materials: Any) -> tuple[int, Any]:
+    return await platform.call(
+        "POST", f"{CASES}/{number}/tolerated-materials", {"materials": list(materials)}
+    )
+
+
+@pytest.mark.asyncio
+async def test_tolerated_materials_supplied_after_acceptance(platform: Platform) -> None:
+    number = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+    assert (await platform.case(number))["toleratedMissing"] == TOLERATED
+
+    # Not before acceptance.
+    status, error = await supply(platform, number, tolerated_material(TOLERATED[0]))
+    assert (status, error["code"]) == (409, "INVALID_STATE")
+
+    accepted = await platform.advance(number, "accepted")
+    assert accepted["events"][-1]["acceptance"] == {"toleratedMissing": TOLERATED}
+    status, case = await supply(platform, number, tolerated_material(TOLERATED[0]))
+    assert status == 200, case
+    # Recorded; no status change, no new version, no event, no callback.
+    assert case["toleratedMissing"] == [TOLERATED[1]]
+    assert (case["status"], case["version"]) == ("accepted", 2)
+    assert case["updatedAt"] == accepted["updatedAt"]
+    assert case["events"] == accepted["events"]
+    assert await platform.case(number) == case
+
+    # The second one while processing, as a licence.
+    await platform.advance(number, "processing")
+    licence = {"licenceNumber": "HKB620102199001011234", "typeCode": "HKB"}
+    status, case = await supply(
+        platform, number, {"code": TOLERATED[1], "files": [], "licence": licence}
+    )
+    assert status == 200, case
+    assert (case["toleratedMissing"], case["status"], case["version"]) == ([], "processing", 3)
+
+    deliveries = await wait_delivered(platform, 3)
+    assert [d["sequence"] for d in deliveries] == [1, 2, 3]
+    await asyncio.sleep(0.1)
+    assert len(await platform.deliveries()) == 3
+    assert len(platform.receiver.received) == 3
+
+
+@pytest.mark.asyncio
+async def test_tolerated_materials_errors(platform: Platform) -> None:
+    number = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+    await platform.advance(number, "accepted")
+    path = f"{CASES}/{number}/tolerated-materials"
+
+    # Bad bodies.
+    for body in ({}, {"materials": []}, {"materials": [{"code": ""}]}, {"materials": [], "x": 1}):
+        status, error = await platform.call("POST", path, body)
+        assert (status, error["code"]) == (400, "INVALID_PARAMETER"), body
+    bad_digest = tolerated_material(TOLERATED[0], digest="xyz")
+    status, error = await supply(platform, number, bad_digest)
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+
+    # A code that was not tolerated missing at submission, with its name in the message.
+    status, error = await supply(platform, number, tolerated_material("CL00102001-01"))
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+    assert "CL00102001-01" in error["message"]
+    # The same code twice in one body.
+    twice = tolerated_material(TOLERATED[0])
+    status, error = await supply(platform, number, twice, twice)
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+    assert TOLERATED[0] in error["message"]
+    # Neither files nor a licence.
+    status, error = await supply(platform, number, {"code": TOLERATED[0]})
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+    assert TOLERATED[0] in error["message"]
+    # One bad material fails the whole body: nothing is recorded.
+    status, error = await supply(
+        platform, number, tolerated_material(TOLERATED[0]), tolerated_material("NOPE")
+    )
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER") and "NOPE" in error["message"]
+    assert (await platform.case(number))["toleratedMissing"] == TOLERATED
+
+    # Unknown case (before the body is looked at); no or wrong bearer.
+    status, error = await platform.call("POST", f"{CASES}/XL2026010100999/tolerated-materials", {})
+    assert (status, error["code"]) == (404, "CASE_NOT_FOUND")
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        async with platform.http.post(
+            platform.url(path),
+            json={"materials": [tolerated_material(TOLERATED[0])]},
+            headers=headers,
+        ) as resp:
+            assert resp.status == 401
+    assert (await platform.case(number))["toleratedMissing"] == TOLERATED
+
+    # Closed and not-yet-accepted cases.
+    for to in ("not_accepted", "withdrawn", "needs_supplement"):
+        other = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+        fields = {"supplementItems": [{"materialCode": "A", "problem": "缺"}]}
+        await platform.advance(other, to, **(fields if to == "needs_supplement" else {}))
+        status, error = await supply(platform, other, tolerated_material(TOLERATED[0]))
+        assert (status, error["code"]) == (409, "INVALID_STATE"), to
+    done = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+    for to in ("accepted", "processing", "completed"):
+        await platform.advance(done, to)
+    status, error = await supply(platform, done, tolerated_material(TOLERATED[0]))
+    assert (status, error["code"]) == (409, "INVALID_STATE")
+
+
+@pytest.mark.asyncio
+async def test_tolerated_materials_retry_is_idempotent(platform: Platform) -> None:
+    number = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+    await platform.advance(number, "accepted")
+    first = tolerated_material(TOLERATED[0])
+    status, case = await supply(platform, number, first)
+    assert status == 200
+
+    # The identical retry: 200, the case unchanged.
+    status, again = await supply(platform, number, first)
+    assert (status, again) == (200, case)
+    # Same content (sha256 in another case, other file id): still a retry.
+    same = tolerated_material(TOLERATED[0], digest=("cd" * 32).upper(), file_id="f-other")
+    status, again = await supply(platform, number, same)
+    assert (status, again) == (200, case)
+
+    # Different content for a supplied code: already supplied.
+    status, error = await supply(platform, number, tolerated_material(TOLERATED[0], "ef" * 32))
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+    assert TOLERATED[0] in error["message"] and "already supplied" in error["message"]
+    # A retry mixed with something new is not a retry: nothing is recorded.
+    status, error = await supply(platform, number, first, tolerated_material(TOLERATED[1]))
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
+    assert (await platform.case(number))["toleratedMissing"] == [TOLERATED[1]]
+
+    # A retry that arrives after the department moved the case on is still answered 200.
+    await platform.advance(number, "processing")
+    closed = await platform.advance(number, "completed")
+    status, again = await supply(platform, number, same)
+    assert (status, again) == (200, closed)
+    assert (again["version"], again["toleratedMissing"]) == (4, [TOLERATED[1]])
+    # ... but a new material is not accepted any more.
+    status, error = await supply(platform, number, tolerated_material(TOLERATED[1]))
+    assert (status, error["code"]) == (409, "INVALID_STATE")
+
+    # Licences are compared by number.
+    other = (await platform.submit(toleratedMissing=TOLERATED))["caseNumber"]
+    await platform.advance(other, "accepted")
+    by_licence = {
+        "code": TOLERATED[1],
+        "licence": {"licenceNumber": "HKB620102199001011234", "typeCode": "HKB"},
+    }
+    assert (await supply(platform, other, by_licence))[0] == 200
+    assert (await supply(platform, other, by_licence))[0] == 200
+    changed = {**by_licence, "licence": {"licenceNumber": "HKB9", "typeCode": "HKB"}}
+    status, error = await supply(platform, other, changed)
+    assert (status, error["code"]) == (400, "INVALID_PARAMETER")
 
 
 @pytest.mark.asyncio
