@@ -213,6 +213,18 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await resources.declarations.supplement(db_connection, citizen, declaration_id)
 
+    @post("/{declaration_id:uuid}/tolerated-materials", status_code=HTTP_200_OK,
+          responses=_EDIT,
+          summary="容缺: send materials accepted as missing, once attached (after acceptance)")  # fmt: skip
+    async def supply_tolerated(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.supply_tolerated(db_connection, citizen, declaration_id)
+
     @post("/{declaration_id:uuid}/withdraw", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 404, 409, 503))  # fmt: skip
     async def withdraw(

@@ -56,6 +56,7 @@ SUBMIT_JOB = "declarations.submit"
 SUPPLEMENT_JOB = "declarations.supplement"
 APPLY_EVENTS_JOB = "declarations.apply_events"
 SUPERVISE_JOB = "declarations.supervise"
+TOLERATED_JOB = "declarations.supply_tolerated"
 PRE_REVIEW_DAYS = 2  # DOMAIN.md §3, Art. 18
 
 
@@ -243,7 +244,10 @@ class DeclarationsService:
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, code: str
     ) -> tuple[asyncpg.Record, Any]:
         row = await self._owned(conn, principal, declaration_id, lock=True)
-        if row["state"] not in ("draft", "needs_supplement"):
+        tolerated_late = (
+            row["state"] in ("accepted", "processing") and code in row["tolerated_missing"]
+        )
+        if row["state"] not in ("draft", "needs_supplement") and not tolerated_late:
             raise errors.InvalidState(state=row["state"])
         item = await catalog.item_detail(conn, row["item_code"])
         material = next((m for m in item.guide.materials if m.code == code), None)
@@ -392,6 +396,52 @@ class DeclarationsService:
             dedupe_key=f"supplement:{declaration_id}:{row['platform_version']}",
         )  # fmt: skip
         return await self.detail(conn, principal, declaration_id)
+
+    async def supply_tolerated(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> DeclarationDetail:
+        """容缺: send the materials accepted as missing, now attached, to the platform."""
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] not in ("accepted", "processing") or not row["tolerated_missing"]:
+            raise errors.InvalidState(state=row["state"])
+        attached = {r["material_code"] for r in await repo.attached(conn, declaration_id)}
+        ready = sorted(set(row["tolerated_missing"]) & attached)
+        if not ready:
+            raise errors.MaterialsMissing(materialCodes=list(row["tolerated_missing"]))
+        await repo.add_event(
+            conn, declaration_id, row["state"], row["state"], "citizen", "补交容缺材料",
+            {"materials": ready},
+        )  # fmt: skip
+        await jobs.enqueue(
+            conn, TOLERATED_JOB, DeclarationJob(str(declaration_id)),
+            dedupe_key=f"tolerated:{declaration_id}:{','.join(ready)}",
+        )  # fmt: skip
+        return await self.detail(conn, principal, declaration_id)
+
+    async def deliver_tolerated(self, declaration_id: uuid.UUID) -> None:
+        async with self._pool.acquire() as conn:
+            row = await repo.get_for_system(conn, declaration_id, lock=False)
+            if row is None or not row["case_number"] or not row["tolerated_missing"]:
+                return
+            outstanding = set(row["tolerated_missing"])
+            materials = [
+                m for m in await self._case_materials(conn, declaration_id) if m.code in outstanding
+            ]
+        if not materials:
+            return
+        await self._cases.supply_tolerated(row["case_number"], materials)
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = await repo.get_for_system(conn, declaration_id)
+            assert current is not None
+            sent = {m.code for m in materials}
+            await repo.update(
+                conn, declaration_id,
+                tolerated_missing=[c for c in current["tolerated_missing"] if c not in sent],
+            )  # fmt: skip
+            await repo.add_event(
+                conn, declaration_id, current["state"], current["state"], "platform",
+                "容缺材料已送达审批部门", {"materials": sorted(sent)},
+            )  # fmt: skip
 
     async def withdraw(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,

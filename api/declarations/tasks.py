@@ -9,6 +9,7 @@ from api.declarations.service import (
     SUBMIT_JOB,
     SUPERVISE_JOB,
     SUPPLEMENT_JOB,
+    TOLERATED_JOB,
     CaseJob,
     DeclarationJob,
     DeclarationsService,
@@ -25,6 +26,9 @@ def register(registry: JobRegistry, declarations: DeclarationsService) -> None:
     async def supplement(job: DeclarationJob) -> None:
         await declarations.deliver_supplement(uuid.UUID(job.declaration_id))
 
+    async def supply_tolerated(job: DeclarationJob) -> None:
+        await declarations.deliver_tolerated(uuid.UUID(job.declaration_id))
+
     async def apply_events(job: CaseJob) -> None:
         await declarations.apply_events(job.case_number)
 
@@ -35,6 +39,7 @@ def register(registry: JobRegistry, declarations: DeclarationsService) -> None:
     # attempts outlast any platform outage.
     registry.register(SUBMIT_JOB, submit, DeclarationJob, max_attempts=NEVER_GIVE_UP)
     registry.register(SUPPLEMENT_JOB, supplement, DeclarationJob, max_attempts=NEVER_GIVE_UP)
+    registry.register(TOLERATED_JOB, supply_tolerated, DeclarationJob, max_attempts=NEVER_GIVE_UP)
     # One case's events at a time would be enough; one at a time overall is simpler and the
     # row lock keeps it correct either way.
     registry.register(APPLY_EVENTS_JOB, apply_events, CaseJob)

@@ -273,6 +273,16 @@ class ProvincialCasesClient(JsonApiClient):
             {"materials": materials},
         )
 
+    async def supply_tolerated(
+        self, case_number: str, materials: list[CaseMaterial]
+    ) -> CaseReceipt:
+        """容缺: materials accepted as missing, supplied after acceptance."""
+        return await self._case_call(
+            "supply_tolerated",
+            f"/gov/cases/v1/cases/{quote(case_number, safe='')}/tolerated-materials",
+            {"materials": materials},
+        )
+
     async def withdraw(self, case_number: str, reason: str) -> CaseReceipt:
         return await self._case_call(
             "withdraw_case",
