@@ -8,6 +8,7 @@ both backends and never expose a bucket URL or credentials.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 import math
 import os
+import queue
 import re
 import secrets
 import time
@@ -38,6 +40,8 @@ LOCAL_PART_SIZE = 1024 * 1024
 # upload moving while bounding a burst of concurrent uploads to ~10 MiB each.
 PUT_CONCURRENCY = 2
 DOWNLOAD_CHUNK = 64 * 1024
+# Chunks waiting for the local writer thread (~64 KiB each from the HTTP server).
+LOCAL_WRITE_QUEUE = 64
 MIN_SECRET_BYTES = 32
 
 # Keys are ours: a conservative alphabet keeps them valid on every backend and free of the
@@ -71,6 +75,21 @@ def check_key(key: str) -> str:
     ):
         raise InvalidKey(f"invalid storage key {key!r}")
     return key
+
+
+async def _offer(
+    pending: queue.Queue[bytes | None], item: bytes | None, writer: asyncio.Future[None]
+) -> None:
+    """Queue ``item`` for the writer thread without blocking the event loop."""
+    while True:
+        if writer.done():
+            writer.result()  # the writer failed (disk full…): raise its error here
+            raise RuntimeError("local writer stopped early")
+        try:
+            pending.put_nowait(item)
+            return
+        except queue.Full:
+            await asyncio.sleep(0.0005)
 
 
 class ObjectStorage:
@@ -153,18 +172,37 @@ class ObjectStorage:
     @staticmethod
     async def _put_local(path: Path, chunks: AsyncIterable[bytes]) -> None:
         """Into a local directory, writes go straight to a file: obstore's LocalStore puts run
-        at a quarter of the disk's speed here (bench/declarations.py). Written to a temporary
-        name, synced, then renamed, so a crash leaves no partial object under the key."""
+        at a quarter of the disk's speed here (bench/declarations.py). A thread writes and
+        syncs while the event loop keeps receiving (file writes release the GIL); the queue
+        between them is bounded, so memory stays at a few chunks. Written to a temporary name,
+        synced, then renamed: a crash leaves no partial object under the key."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.partial-{secrets.token_hex(4)}")
-        try:
+        pending: queue.Queue[bytes | None] = queue.Queue(maxsize=LOCAL_WRITE_QUEUE)
+
+        def write() -> None:
             with partial.open("wb") as out:
-                async for chunk in chunks:
+                while (chunk := pending.get()) is not None:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+
+        writer = asyncio.get_running_loop().run_in_executor(None, write)
+        try:
+            async for chunk in chunks:
+                await _offer(pending, chunk, writer)
+            await _offer(pending, None, writer)
+            await writer
             os.replace(partial, path)
         except BaseException:
+            if not writer.done():
+                # Stop the writer: drain what it has not taken, then give it the end marker.
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        pending.get_nowait()
+                pending.put(None)
+                with contextlib.suppress(BaseException):
+                    await writer
             partial.unlink(missing_ok=True)
             raise
 
