@@ -40,6 +40,7 @@ from core.observability import observe_requests
 from core.settings import Settings
 from payments.routes import payment_route_handlers
 from push.routes import push_route_handlers
+from push.tasks import PushContext
 
 API_VERSION = "0.1.0"
 
@@ -56,6 +57,10 @@ def _resources(state: State) -> Resources:
 
 def _db_pool(resources: NamedDependency[Resources]) -> Pool:
     return resources.db_pool
+
+
+def _push(resources: NamedDependency[Resources]) -> PushContext:
+    return resources.push
 
 
 def create_app(
@@ -102,6 +107,7 @@ def create_app(
             # Through `resources`, so a handler that needs both resolves them one after the other
             # rather than in a task group.
             "db_pool": Provide(_db_pool, sync_to_thread=False),
+            "push": Provide(_push, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
             **principal_dependencies(),
             **(dependency_overrides or {}),

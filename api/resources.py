@@ -26,6 +26,7 @@ from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
 from core.storage import ObjectStorage
+from push.tasks import PushContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Resources:
     identity: IdentityService
     access_tokens: AccessTokens
     declarations: DeclarationsService
+    push: PushContext
 
 
 class MissingSecrets(RuntimeError):
@@ -108,6 +110,13 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             catalog_cache=catalog_cache,
             identity=identity,
             access_tokens=AccessTokens(identity),
+            push=PushContext(
+                pool=db_pool,
+                pii=identity.pii,
+                wechat=WechatClient(http, redis, settings.wechat, settings.http),
+                sms=SmsClient(http, settings.sms, settings.http),
+                settings=settings.wechat,
+            ),
             declarations=DeclarationsService(
                 pool=db_pool,
                 pii=identity.pii,

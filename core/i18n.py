@@ -86,6 +86,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "IDEMPOTENCY_KEY_REQUIRED": {"zh-CN": "缺少幂等键", "en": "Idempotency-Key header required"},
     "REAL_NAME_REQUIRED": {"zh-CN": "请先完成实名认证", "en": "Real-name binding required"},
     "CALLBACK_SIGNATURE_INVALID": {"zh-CN": "回调签名无效", "en": "Callback signature invalid"},
+    "WECHAT_PUSH_SIGNATURE_INVALID": {
+        "zh-CN": "消息推送签名无效",
+        "en": "Message push signature invalid",
+    },
+    "WECHAT_NOT_BOUND": {"zh-CN": "请先使用微信登录", "en": "No WeChat identity bound"},
     "ITEM_NOT_FOUND": {"zh-CN": "未找到该办事事项", "en": "Service item not found"},
     "INVALID_PAGE": {"zh-CN": "分页参数有误", "en": "Invalid paging parameters"},
     "UPLOAD_TOO_LARGE": {"zh-CN": "上传的文件超过大小限制", "en": "File too large"},

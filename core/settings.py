@@ -111,6 +111,14 @@ class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = ""
     appid: str = ""
     secret: Secret = Secret("")
+    # Message push (消息推送): the Token and EncodingAESKey configured in the mini-program admin.
+    push_token: Secret = Secret("")
+    push_aes_key: Secret = Secret("")
+    # Subscribe-message templates (订阅消息) by purpose.
+    template_progress: str = "TPL_PROGRESS"
+    template_result: str = "TPL_RESULT"
+    template_notice: str = "TPL_NOTICE"
+    miniprogram_state: str = "formal"
 
 
 class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):

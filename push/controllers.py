@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
-from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal
 from push import service
 from push.schemas import InboxPage
+from push.tasks import PushContext
 
 
 class InboxController(Controller):
@@ -41,3 +43,72 @@ class InboxController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> None:
         await service.mark_read(db_connection, citizen.citizen_id, message_id)
+
+
+class SubscriptionReport(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """What wx.requestSubscribeMessage answered: templateId → accept | reject | ban | filter."""
+
+    results: dict[str, Literal["accept", "reject", "ban", "filter"]]
+
+
+class Quota(msgspec.Struct, rename="camel", kw_only=True):
+    template_id: str
+    quota: int
+    long_term: bool
+
+
+class PushSubscriptionController(Controller):
+    path = "/api/v1/push"
+    tags = ["push 消息"]  # noqa: RUF012
+
+    @post("/subscriptions", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 409, 422),
+          summary="Report the citizen's answers to the subscribe-message popup")  # fmt: skip
+    async def report(
+        self,
+        data: JSONBody[SubscriptionReport],
+        citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushContext],
+        db_connection: NamedDependency[Connection],
+    ) -> list[Quota]:
+        rows = await service.report_subscriptions(
+            db_connection, push, citizen.citizen_id, data.results
+        )
+        return [
+            Quota(template_id=r["template_id"], quota=r["quota"], long_term=r["long_term"])
+            for r in rows
+        ]
+
+
+class WechatPushHookController(Controller):
+    """WeChat's message push (消息推送), safe mode, JSON: URL check and signed encrypted events."""
+
+    path = "/api/v1/hooks/wechat"
+    tags = ["platform hooks"]  # noqa: RUF012
+
+    @get("/message-push", media_type=MediaType.TEXT, responses=problem_responses(401))
+    async def verify(
+        self,
+        push: NamedDependency[PushContext],
+        signature: FromQuery[str] = "",
+        timestamp: FromQuery[str] = "",
+        nonce: FromQuery[str] = "",
+        echostr: FromQuery[str] = "",
+    ) -> str:
+        service.check_url_signature(push, signature, timestamp, nonce)
+        return echostr
+
+    @post("/message-push", status_code=HTTP_200_OK, media_type=MediaType.TEXT,
+          responses=problem_responses(401))  # fmt: skip
+    async def event(
+        self,
+        request: Request[Any, Any, Any],
+        push: NamedDependency[PushContext],
+        db_connection: NamedDependency[Connection],
+        msg_signature: FromQuery[str] = "",
+        timestamp: FromQuery[str] = "",
+        nonce: FromQuery[str] = "",
+    ) -> str:
+        await service.receive_push_event(
+            db_connection, push, await request.body(), msg_signature, timestamp, nonce
+        )
+        return "success"

@@ -18,20 +18,24 @@ async def insert_message(
     body: str,
     link: str | None,
     dedupe_key: str,
-) -> bool:
-    inserted = await conn.fetchval(
-        """INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link, dedupe_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (citizen_id, dedupe_key) DO NOTHING RETURNING true""",
-        uuid.uuid4(),
-        citizen_id,
-        event_type,
-        title,
-        body,
-        link,
-        dedupe_key,
+    params: dict[str, str],
+) -> uuid.UUID | None:
+    """The new message's id, or None when ``dedupe_key`` was seen before."""
+    inserted: uuid.UUID | None = await conn.fetchval(
+        """INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link, dedupe_key,
+               params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (citizen_id, dedupe_key) DO NOTHING RETURNING id""",
+        uuid.uuid4(), citizen_id, event_type, title, body, link, dedupe_key, params,
+    )  # fmt: skip
+    return inserted
+
+
+async def message(conn: Connection, message_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, citizen_id, event_type, title, body, link, params, created_at
+             FROM inbox_messages WHERE id = $1""",
+        message_id,
     )
-    return bool(inserted)
 
 
 async def list_messages(
@@ -62,3 +66,148 @@ async def mark_read(conn: Connection, citizen_id: uuid.UUID, message_id: uuid.UU
         citizen_id,
     )
     return bool(row)
+
+
+# --- channels ----------------------------------------------------------------------------------
+
+
+async def recipient(conn: Connection, citizen_id: uuid.UUID, appid: str) -> asyncpg.Record | None:
+    """Where a citizen can be reached, and what they allowed (defaults: every channel)."""
+    return await conn.fetchrow(
+        """SELECT c.phone_enc,
+                  (SELECT w.openid FROM citizen_wechat w
+                    WHERE w.citizen_id = c.id AND w.appid = $2
+                    ORDER BY w.updated_at DESC LIMIT 1) AS openid,
+                  COALESCE(p.wechat, true) AS wechat_ok, COALESCE(p.app, true) AS app_ok,
+                  COALESCE(p.sms, true) AS sms_ok
+             FROM citizens c LEFT JOIN push_preferences p ON p.citizen_id = c.id
+            WHERE c.id = $1""",
+        citizen_id,
+        appid,
+    )
+
+
+async def queue_delivery(conn: Connection, message_id: uuid.UUID, channel: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO push_deliveries (message_id, channel) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            message_id,
+            channel,
+        )
+    )
+
+
+async def delivery(conn: Connection, message_id: uuid.UUID, channel: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT d.status, d.attempts, m.citizen_id, m.event_type, m.title, m.body, m.link,
+                  m.params, m.created_at
+             FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+            WHERE d.message_id = $1 AND d.channel = $2 FOR UPDATE OF d""",
+        message_id,
+        channel,
+    )
+
+
+async def record_delivery(
+    conn: Connection,
+    message_id: uuid.UUID,
+    channel: str,
+    status: str,
+    reason: str | None = None,
+    provider_id: str | None = None,
+) -> None:
+    await conn.execute(
+        """UPDATE push_deliveries SET status = $3, reason = $4,
+               provider_id = COALESCE($5, provider_id), attempts = attempts + 1, updated_at = now()
+           WHERE message_id = $1 AND channel = $2""",
+        message_id,
+        channel,
+        status,
+        reason,
+        provider_id,
+    )
+
+
+async def has_quota(conn: Connection, openid: str, template_id: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT long_term OR quota > 0 FROM wechat_subscriptions
+                WHERE openid = $1 AND template_id = $2""",
+            openid,
+            template_id,
+        )
+    )
+
+
+async def debit_quota(conn: Connection, openid: str, template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = GREATEST(quota - 1, 0), updated_at = now()
+           WHERE openid = $1 AND template_id = $2 AND NOT long_term""",
+        openid,
+        template_id,
+    )
+
+
+async def zero_quota(conn: Connection, openid: str, template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = 0, long_term = false, updated_at = now()
+           WHERE openid = $1 AND template_id = $2""",
+        openid,
+        template_id,
+    )
+
+
+async def credit_quota(conn: Connection, openid: str, template_id: str, long_term: bool) -> None:
+    await conn.execute(
+        """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
+           VALUES ($1, $2, 1, $3)
+           ON CONFLICT (openid, template_id) DO UPDATE SET quota = wechat_subscriptions.quota + 1,
+               long_term = wechat_subscriptions.long_term OR EXCLUDED.long_term,
+               updated_at = now()""",
+        openid,
+        template_id,
+        long_term,
+    )
+
+
+async def quotas(conn: Connection, openid: str) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT template_id, quota, long_term FROM wechat_subscriptions WHERE openid = $1",
+            openid,
+        )
+    )
+
+
+async def store_push_event(
+    conn: Connection, digest: bytes, openid: str, event: str, body: dict[str, object]
+) -> bool:
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO wechat_push_events (digest, openid, event, body) VALUES ($1, $2, $3, $4)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            digest,
+            openid,
+            event,
+            body,
+        )
+    )
+
+
+async def openid_of(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
+    openid: str | None = await conn.fetchval(
+        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
+            ORDER BY updated_at DESC LIMIT 1""",
+        citizen_id,
+        appid,
+    )
+    return openid
+
+
+async def phone_of(conn: Connection, citizen_id: uuid.UUID) -> bytes | None:
+    """The citizen's phone, still encrypted."""
+    phone: bytes | None = await conn.fetchval(
+        "SELECT phone_enc FROM citizens WHERE id = $1", citizen_id
+    )
+    return phone

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from push.controllers import InboxController
+from push.controllers import InboxController, PushSubscriptionController, WechatPushHookController
 
 
 def push_route_handlers() -> list[ControllerRouterHandler]:
-    return [InboxController]
+    return [InboxController, PushSubscriptionController, WechatPushHookController]

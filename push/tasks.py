@@ -1,0 +1,131 @@
+"""Push jobs: choose the channels of a message, and deliver it on each."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from core import jobs
+from core.clients.sms import SmsClient, SmsRejected
+from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED, WechatClient
+from core.db import Connection, Pool
+from core.jobs import JobRegistry
+from core.pii import PiiCipher
+from core.settings import WechatSettings
+from push import repository as repo
+from push.channels import STATUS_PHRASES, channels_for, progress_fields
+from push.service import DELIVER_JOB, FAN_OUT_JOB, DeliveryJob, MessageJob
+
+log = logging.getLogger(__name__)
+SMS_TEMPLATE = "SMS_PROGRESS"
+# The identity domain encrypts phones under this field name (associated data).
+PHONE_FIELD = "citizen.phone"
+
+
+class Throttled(Exception):
+    """WeChat's daily or per-second limit: retried later with backoff."""
+
+
+@dataclass(frozen=True)
+class PushContext:
+    pool: Pool
+    pii: PiiCipher
+    wechat: WechatClient
+    sms: SmsClient
+    settings: WechatSettings
+
+
+def register(registry: JobRegistry, ctx: PushContext) -> None:
+    async def fan_out(job: MessageJob) -> None:
+        await _fan_out(ctx, uuid.UUID(job.message_id))
+
+    async def deliver(job: DeliveryJob) -> None:
+        await _deliver(ctx, uuid.UUID(job.message_id), job.channel)
+
+    registry.register(FAN_OUT_JOB, fan_out, MessageJob)
+    registry.register(DELIVER_JOB, deliver, DeliveryJob)
+
+
+async def _fan_out(ctx: PushContext, message_id: uuid.UUID) -> None:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        message = await repo.message(conn, message_id)
+        if message is None:
+            return
+        recipient = await repo.recipient(conn, message["citizen_id"], ctx.settings.appid)
+        if recipient is None:
+            return
+        for channel in channels_for(message["event_type"], recipient):
+            if await repo.queue_delivery(conn, message_id, channel):
+                await jobs.enqueue(
+                    conn, DELIVER_JOB, DeliveryJob(str(message_id), channel),
+                    dedupe_key=f"deliver:{message_id}:{channel}",
+                )  # fmt: skip
+
+
+async def _deliver(ctx: PushContext, message_id: uuid.UUID, channel: str) -> None:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await repo.delivery(conn, message_id, channel)
+        if row is None or row["status"] != "queued":
+            return  # already sent, failed for good, or skipped: never twice
+        if channel == "wechat":
+            await _wechat(ctx, conn, message_id, row)
+        elif channel == "sms":
+            await _sms(ctx, conn, message_id, row)
+
+
+async def _wechat(
+    ctx: PushContext, conn: Connection, message_id: uuid.UUID, row: asyncpg.Record
+) -> None:
+    openid = await repo.openid_of(conn, row["citizen_id"], ctx.settings.appid)
+    template = ctx.settings.template_progress
+    if openid is None or not await repo.has_quota(conn, openid, template):
+        # No grant, no attempt: WeChat would only answer 43101.
+        await repo.record_delivery(conn, message_id, "wechat", "skipped", "no_quota")
+        return
+    data = progress_fields(row["params"], row["event_type"], row["created_at"], row["title"])
+    reply = await ctx.wechat.send_subscribe_message(
+        openid=openid,
+        template_id=template,
+        data=data,
+        page=row["link"],
+        state=ctx.settings.miniprogram_state,
+    )
+    if reply.errcode == 0:
+        await repo.debit_quota(conn, openid, template)
+        await repo.record_delivery(conn, message_id, "wechat", "sent", None, str(reply.msgid))
+    elif reply.errcode == NO_QUOTA:
+        await repo.zero_quota(conn, openid, template)
+        await repo.record_delivery(conn, message_id, "wechat", "failed", "43101 no quota")
+    elif reply.errcode == BAD_ARGUMENT:
+        await repo.record_delivery(conn, message_id, "wechat", "failed", f"47003 {reply.errmsg}")
+    elif reply.errcode in THROTTLED:
+        raise Throttled(f"{reply.errcode} {reply.errmsg}")
+    else:
+        raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
+
+
+async def _sms(
+    ctx: PushContext, conn: Connection, message_id: uuid.UUID, row: asyncpg.Record
+) -> None:
+    phone_enc = await repo.phone_of(conn, row["citizen_id"])
+    if phone_enc is None:
+        await repo.record_delivery(conn, message_id, "sms", "skipped", "no_phone")
+        return
+    params = {
+        "item": row["params"].get("item", ""),
+        "status": STATUS_PHRASES.get(row["event_type"], "有更新"),
+    }
+    try:
+        provider_id = await ctx.sms.send(
+            ctx.pii.decrypt(phone_enc, field=PHONE_FIELD), SMS_TEMPLATE, params,
+            out_id=str(message_id),
+        )  # fmt: skip
+    except SmsRejected as exc:
+        if exc.code == "FLOW_CONTROL":
+            raise Throttled(exc.code) from exc
+        await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
+        return
+    await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
