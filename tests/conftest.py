@@ -44,6 +44,8 @@ WECHAT_APPID = "wxtest0000000001"
 WECHAT_SECRET = "test-wechat-secret"
 SMS_KEY = "test-sms-key"
 CALLBACK_SECRET = "test-callback-secret"
+WECHAT_PUSH_TOKEN = "testpushtoken"
+WECHAT_PUSH_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
 
 
 def _with_database(url: str, database: str) -> str:
@@ -227,7 +229,13 @@ def settings(
             "link_secret": "test-link-secret-0123456789abcdef-0123",
         },
         data_dir=str(tmp_path / "data"),
-        wechat={"base_url": wechat.url, "appid": WECHAT_APPID, "secret": WECHAT_SECRET},
+        wechat={
+            "base_url": wechat.url,
+            "appid": WECHAT_APPID,
+            "secret": WECHAT_SECRET,
+            "push_token": WECHAT_PUSH_TOKEN,
+            "push_aes_key": WECHAT_PUSH_AES_KEY,
+        },
         sms={"base_url": sms.url, "api_key": SMS_KEY},
         pii={"keys": keys, "current_key_id": current, "lookup_key": lookup},
         # Per-phone SMS limits loose enough for flows that sign in twice; the limit itself is

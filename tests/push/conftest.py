@@ -1,0 +1,7 @@
+from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
+    applicant,
+    live,
+    outside,
+    resources,
+    worker,
+)
