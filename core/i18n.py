@@ -91,6 +91,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Message push signature invalid",
     },
     "WECHAT_NOT_BOUND": {"zh-CN": "请先使用微信登录", "en": "No WeChat identity bound"},
+    "NOTICE_NOT_FOUND": {"zh-CN": "通知不存在", "en": "Notice not found"},
+    "NOTICE_STATE_CONFLICT": {
+        "zh-CN": "通知当前状态不允许此操作",
+        "en": "Not allowed in this state",
+    },
+    "NOTICE_SELF_APPROVAL": {
+        "zh-CN": "不能审核自己起草的通知",
+        "en": "Cannot approve your own notice",
+    },
+    "NOTICE_AUDIENCE_INVALID": {
+        "zh-CN": "通知内容或发送对象有误",
+        "en": "Notice content or audience invalid",
+    },
     "ITEM_NOT_FOUND": {"zh-CN": "未找到该办事事项", "en": "Service item not found"},
     "INVALID_PAGE": {"zh-CN": "分页参数有误", "en": "Invalid paging parameters"},
     "UPLOAD_TOO_LARGE": {"zh-CN": "上传的文件超过大小限制", "en": "File too large"},

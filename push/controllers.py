@@ -13,8 +13,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import CitizenPrincipal
-from push import service
+from core.principals import CitizenPrincipal, StaffPrincipal
+from push import notices, service
 from push.schemas import InboxPage
 from push.tasks import PushContext
 
@@ -112,3 +112,61 @@ class WechatPushHookController(Controller):
             db_connection, push, await request.body(), msg_signature, timestamp, nonce
         )
         return "success"
+
+
+class NoticeController(Controller):
+    """Notices (通知公告): operators draft, a supervisor (never the author) approves."""
+
+    path = "/ops/v1/notices"
+    tags = ["ops 运营"]  # noqa: RUF012
+
+    @post("", status_code=HTTP_200_OK, opt={"staff_roles": ["operator", "supervisor", "admin"]},
+          responses=problem_responses(400, 401, 403, 422))  # fmt: skip
+    async def draft(
+        self,
+        data: JSONBody[notices.NoticeDraft],
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> notices.Notice:
+        return await notices.draft(db_connection, staff, data)
+
+    @get("", responses=problem_responses(400, 401, 403))
+    async def list_all(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> list[notices.Notice]:
+        return await notices.list_notices(db_connection, limit)
+
+    @get("/{notice_id:uuid}", responses=problem_responses(401, 403, 404),
+         summary="A notice with its figures: targeted, sent, read")  # fmt: skip
+    async def one(
+        self,
+        notice_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> notices.Notice:
+        return await notices.get(db_connection, notice_id)
+
+    @post("/{notice_id:uuid}/approve", status_code=HTTP_200_OK,
+          opt={"staff_roles": ["supervisor", "admin"]},
+          responses=problem_responses(401, 403, 404, 409))  # fmt: skip
+    async def approve(
+        self,
+        notice_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> notices.Notice:
+        return await notices.approve(db_connection, staff, notice_id)
+
+    @post("/{notice_id:uuid}/cancel", status_code=HTTP_200_OK,
+          opt={"staff_roles": ["operator", "supervisor", "admin"]},
+          responses=problem_responses(401, 403, 404, 409))  # fmt: skip
+    async def cancel(
+        self,
+        notice_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> notices.Notice:
+        return await notices.cancel(db_connection, notice_id)

@@ -211,3 +211,117 @@ async def phone_of(conn: Connection, citizen_id: uuid.UUID) -> bytes | None:
         "SELECT phone_enc FROM citizens WHERE id = $1", citizen_id
     )
     return phone
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+
+def _audience_sql(kind: int, item: int, ids: int) -> str:
+    """Who a notice reaches; ``kind``, ``item`` and ``ids`` are the query's parameter numbers."""
+    return f"""c.merged_into IS NULL AND CASE ${kind}::text
+        WHEN 'all' THEN true
+        WHEN 'item' THEN EXISTS (SELECT 1 FROM declarations d
+                                  WHERE d.citizen_id = c.id AND d.item_code = ${item}::text)
+        WHEN 'list' THEN c.id = ANY(${ids}::uuid[])
+        ELSE false END"""
+
+
+async def insert_notice(
+    conn: Connection,
+    *,
+    notice_id: uuid.UUID,
+    title: str,
+    body: str,
+    link: str | None,
+    audience: dict[str, object],
+    channels: list[str],
+    created_by: uuid.UUID,
+    send_at: object,
+) -> None:
+    await conn.execute(
+        """INSERT INTO notices (id, title, body, link, audience, channels, created_by, send_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        notice_id, title, body, link, audience, channels, created_by, send_at,
+    )  # fmt: skip
+
+
+async def notice(
+    conn: Connection, notice_id: uuid.UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM notices WHERE id = $1" + (" FOR UPDATE" if lock else ""), notice_id
+    )
+
+
+async def notice_ids(conn: Connection, limit: int) -> list[uuid.UUID]:
+    rows = await conn.fetch("SELECT id FROM notices ORDER BY created_at DESC LIMIT $1", limit)
+    return [r["id"] for r in rows]
+
+
+async def count_audience(
+    conn: Connection, kind: str, item_code: str | None, ids: list[uuid.UUID]
+) -> int:
+    count: int = await conn.fetchval(
+        f"SELECT count(*) FROM citizens c WHERE {_audience_sql(1, 2, 3)}", kind, item_code, ids
+    )
+    return count
+
+
+async def approve_notice(
+    conn: Connection, notice_id: uuid.UUID, staff_id: uuid.UUID, targeted: int
+) -> None:
+    await conn.execute(
+        """UPDATE notices SET status = 'approved', approved_by = $2, approved_at = now(),
+               targeted = $3 WHERE id = $1""",
+        notice_id, staff_id, targeted,
+    )  # fmt: skip
+
+
+async def set_notice_status(conn: Connection, notice_id: uuid.UUID, status: str) -> None:
+    await conn.execute(
+        """UPDATE notices SET status = $2,
+               finished_at = CASE WHEN $2 = 'sent' THEN now() ELSE finished_at END
+           WHERE id = $1""",
+        notice_id,
+        status,
+    )
+
+
+async def advance_notice(conn: Connection, notice_id: uuid.UUID, cursor: uuid.UUID) -> None:
+    await conn.execute(
+        "UPDATE notices SET status = 'sending', cursor = $2 WHERE id = $1", notice_id, cursor
+    )
+
+
+async def write_notice_batch(
+    conn: Connection, row: asyncpg.Record, batch_size: int, kind: str, item_code: str | None,
+    ids: list[uuid.UUID],
+) -> uuid.UUID | None:  # fmt: skip
+    """Inbox messages for the next ``batch_size`` recipients after the notice's cursor; returns
+    the last recipient id (None when none are left). Set-based: one statement per batch."""
+    last: uuid.UUID | None = await conn.fetchval(
+        f"""WITH batch AS (
+                SELECT c.id FROM citizens c
+                 WHERE c.id > $1 AND {_audience_sql(3, 4, 5)}
+                 ORDER BY c.id LIMIT $2),
+            written AS (
+                INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link,
+                    dedupe_key, params)
+                SELECT gen_random_uuid(), b.id, 'notice', $6, $7, $8, $9, '{{}}'::jsonb
+                  FROM batch b
+                ON CONFLICT (citizen_id, dedupe_key) DO NOTHING)
+            SELECT max(id::text)::uuid FROM batch""",
+        row["cursor"] or uuid.UUID(int=0), batch_size, kind, item_code, ids,
+        row["title"], row["body"], row["link"], f"notice:{row['id']}",
+    )  # fmt: skip
+    return last
+
+
+async def notice_figures(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record:
+    counts = await conn.fetchrow(
+        """SELECT count(*) AS sent, count(read_at) AS read FROM inbox_messages
+            WHERE event_type = 'notice' AND dedupe_key = $1""",
+        f"notice:{notice_id}",
+    )
+    assert counts is not None
+    return counts

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from push.controllers import InboxController, PushSubscriptionController, WechatPushHookController
+from push.controllers import (
+    InboxController,
+    NoticeController,
+    PushSubscriptionController,
+    WechatPushHookController,
+)
 
 
 def push_route_handlers() -> list[ControllerRouterHandler]:
-    return [InboxController, PushSubscriptionController, WechatPushHookController]
+    return [InboxController, PushSubscriptionController, WechatPushHookController, NoticeController]

@@ -17,6 +17,7 @@ from core.pii import PiiCipher
 from core.settings import WechatSettings
 from push import repository as repo
 from push.channels import STATUS_PHRASES, channels_for, progress_fields
+from push.notices import NOTICE_BATCH_JOB, BatchJob, send_batch
 from push.service import DELIVER_JOB, FAN_OUT_JOB, DeliveryJob, MessageJob
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,12 @@ def register(registry: JobRegistry, ctx: PushContext) -> None:
     async def deliver(job: DeliveryJob) -> None:
         await _deliver(ctx, uuid.UUID(job.message_id), job.channel)
 
+    async def notice_batch(job: BatchJob) -> None:
+        await send_batch(ctx.pool, uuid.UUID(job.notice_id))
+
     registry.register(FAN_OUT_JOB, fan_out, MessageJob)
     registry.register(DELIVER_JOB, deliver, DeliveryJob)
+    registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob)
 
 
 async def _fan_out(ctx: PushContext, message_id: uuid.UUID) -> None:

@@ -1,0 +1,174 @@
+"""Notices to citizens (通知公告): draft → approved by another person → sent in batches.
+
+Each batch writes its inbox messages and enqueues the next batch in one transaction, keyed by
+the last citizen done: a worker killed mid-batch rolls the batch back and the queue runs it
+again, so every recipient gets the notice exactly once (the inbox's unique dedupe key is the
+second guard).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import asyncpg
+import msgspec
+
+from core import jobs
+from core.db import Connection, Pool
+from core.errors import Conflict, DomainError, NotFound
+from core.principals import StaffPrincipal
+from push import repository as repo
+
+NOTICE_BATCH_JOB = "push.notice_batch"
+BATCH_SIZE = 1000
+
+
+class NoticeNotFound(NotFound):
+    code = "NOTICE_NOT_FOUND"
+
+
+class NoticeStateConflict(Conflict):
+    code = "NOTICE_STATE_CONFLICT"
+
+
+class SelfApproval(DomainError):
+    status_code = 403
+    code = "NOTICE_SELF_APPROVAL"
+
+
+class AudienceInvalid(DomainError):
+    status_code = 422
+    code = "NOTICE_AUDIENCE_INVALID"
+
+
+Title = msgspec.Meta(min_length=1, max_length=60)
+
+
+class Audience(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    kind: Literal["all", "item", "list"]
+    # item: citizens who applied for this item; list: these citizen ids.
+    item_code: str | None = None
+    citizen_ids: list[uuid.UUID] = []
+
+
+class NoticeDraft(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    title: str
+    body: str
+    audience: Audience
+    link: str | None = None
+    channels: list[Literal["inbox"]] = msgspec.field(default_factory=lambda: ["inbox"])
+    send_at: datetime | None = None
+
+
+class NoticeFigures(msgspec.Struct, rename="camel", kw_only=True):
+    targeted: int | None
+    sent: int
+    read: int
+
+
+class Notice(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    title: str
+    body: str
+    link: str | None
+    audience: dict[str, Any]
+    channels: list[str]
+    status: str
+    created_by: str
+    approved_by: str | None
+    send_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+    figures: NoticeFigures
+
+
+class BatchJob(msgspec.Struct):
+    notice_id: str
+
+
+def _audience(raw: dict[str, Any]) -> tuple[str, str | None, list[uuid.UUID]]:
+    return raw["kind"], raw.get("itemCode"), [uuid.UUID(str(i)) for i in raw.get("citizenIds", [])]
+
+
+async def draft(conn: Connection, staff: StaffPrincipal, data: NoticeDraft) -> Notice:
+    if not 1 <= len(data.title) <= 60 or not 1 <= len(data.body) <= 2000:
+        raise AudienceInvalid("title 1–60 and body 1–2000 characters")
+    if data.audience.kind == "item" and not data.audience.item_code:
+        raise AudienceInvalid("an item audience needs itemCode")
+    if data.audience.kind == "list" and not data.audience.citizen_ids:
+        raise AudienceInvalid("a list audience needs citizenIds")
+    notice_id = uuid.uuid4()
+    await repo.insert_notice(
+        conn, notice_id=notice_id, title=data.title, body=data.body, link=data.link,
+        audience=msgspec.to_builtins(data.audience), channels=list(data.channels),
+        created_by=staff.staff_id, send_at=data.send_at,
+    )  # fmt: skip
+    return await get(conn, notice_id)
+
+
+async def approve(conn: Connection, staff: StaffPrincipal, notice_id: uuid.UUID) -> Notice:
+    row = await _locked(conn, notice_id)
+    if row["status"] != "draft":
+        raise NoticeStateConflict(status=row["status"])
+    if row["created_by"] == staff.staff_id:
+        raise SelfApproval()  # four eyes: also a CHECK in the table
+    targeted = await repo.count_audience(conn, *_audience(row["audience"]))
+    await repo.approve_notice(conn, notice_id, staff.staff_id, targeted)
+    now = datetime.now(UTC)
+    delay = row["send_at"] - now if row["send_at"] and row["send_at"] > now else None
+    await jobs.enqueue(
+        conn, NOTICE_BATCH_JOB, BatchJob(str(notice_id)), delay=delay,
+        dedupe_key=f"notice:{notice_id}",
+    )  # fmt: skip
+    return await get(conn, notice_id)
+
+
+async def cancel(conn: Connection, notice_id: uuid.UUID) -> Notice:
+    row = await _locked(conn, notice_id)
+    if row["status"] not in ("draft", "approved"):
+        raise NoticeStateConflict(status=row["status"])
+    await repo.set_notice_status(conn, notice_id, "cancelled")
+    return await get(conn, notice_id)
+
+
+async def _locked(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record:
+    row = await repo.notice(conn, notice_id, lock=True)
+    if row is None:
+        raise NoticeNotFound()
+    return row
+
+
+async def get(conn: Connection, notice_id: uuid.UUID) -> Notice:
+    row = await repo.notice(conn, notice_id)
+    if row is None:
+        raise NoticeNotFound()
+    counts = await repo.notice_figures(conn, notice_id)
+    return Notice(
+        id=str(row["id"]), title=row["title"], body=row["body"], link=row["link"],
+        audience=row["audience"], channels=list(row["channels"]), status=row["status"],
+        created_by=str(row["created_by"]),
+        approved_by=str(row["approved_by"]) if row["approved_by"] else None,
+        send_at=row["send_at"], created_at=row["created_at"], finished_at=row["finished_at"],
+        figures=NoticeFigures(targeted=row["targeted"], sent=counts["sent"], read=counts["read"]),
+    )  # fmt: skip
+
+
+async def list_notices(conn: Connection, limit: int) -> list[Notice]:
+    return [await get(conn, notice_id) for notice_id in await repo.notice_ids(conn, limit)]
+
+
+async def send_batch(pool: Pool, notice_id: uuid.UUID, batch_size: int = BATCH_SIZE) -> bool:
+    """One batch, and the next one enqueued, in one transaction. Returns whether more follow."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await repo.notice(conn, notice_id, lock=True)
+        if row is None or row["status"] not in ("approved", "sending"):
+            return False  # cancelled (or gone) before this batch
+        last = await repo.write_notice_batch(conn, row, batch_size, *_audience(row["audience"]))
+        if last is None:
+            await repo.set_notice_status(conn, notice_id, "sent")
+            return False
+        await repo.advance_notice(conn, notice_id, last)
+        await jobs.enqueue(conn, NOTICE_BATCH_JOB, BatchJob(str(notice_id)))
+        return True

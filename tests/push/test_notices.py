@@ -1,0 +1,116 @@
+"""Notices: four-eyes approval and roles; fan-out to every recipient exactly once, even with the
+worker killed (SIGKILL) again and again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import asyncpg
+import httpx
+
+from api.resources import Resources
+from core.settings import Settings
+from tests.api.declarations.conftest import eventually
+from tests.api.identity.conftest import bearer, make_staff, staff_login
+from tests.conftest import settings_env
+
+DRAFT = {"title": "系统维护通知", "body": "本周六凌晨2点至4点系统维护，期间暂停网上申报。",
+         "audience": {"kind": "all"}}  # fmt: skip
+
+
+async def test_approval_rules(client: httpx.AsyncClient, resources: Resources) -> None:
+    operator = bearer(await staff_login(client, await make_staff(resources, "n-op", "operator")))
+    supervisor = bearer(
+        await staff_login(client, await make_staff(resources, "n-sup", "supervisor"))
+    )
+    auditor = bearer(await staff_login(client, await make_staff(resources, "n-aud", "auditor")))
+
+    drafted = await client.post("/ops/v1/notices", json=DRAFT, headers=operator)
+    assert drafted.status_code == 200 and drafted.json()["status"] == "draft"
+    notice = drafted.json()["id"]
+    own = await client.post(f"/ops/v1/notices/{notice}/approve", headers=operator)
+    assert own.status_code == 403  # operators never approve, their own least of all
+    by_auditor = await client.post(f"/ops/v1/notices/{notice}/approve", headers=auditor)
+    assert by_auditor.status_code == 403 and by_auditor.json()["code"] == "ROLE_FORBIDDEN"
+    assert (await client.post("/ops/v1/notices", json=DRAFT, headers=auditor)).status_code == 403
+
+    mine = (await client.post("/ops/v1/notices", json=DRAFT, headers=supervisor)).json()["id"]
+    self_approved = await client.post(f"/ops/v1/notices/{mine}/approve", headers=supervisor)
+    assert self_approved.status_code == 403
+    assert self_approved.json()["code"] == "NOTICE_SELF_APPROVAL"
+
+    approved = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    again = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+    assert again.status_code == 409
+    cancelled = await client.post(f"/ops/v1/notices/{mine}/cancel", headers=operator)
+    assert cancelled.json()["status"] == "cancelled"
+    seen = await client.get(f"/ops/v1/notices/{notice}", headers=auditor)
+    assert seen.status_code == 200 and seen.json()["figures"]["targeted"] == 0
+
+
+RECIPIENTS = 100_000
+
+
+def _worker(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **settings_env(settings), "HANDHELD_JOBS_HEARTBEAT_TIMEOUT_S": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def test_notice_reaches_100k_exactly_once_despite_sigkill(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+) -> None:
+    await db.execute(
+        "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)", RECIPIENTS
+    )
+    operator = bearer(await staff_login(client, await make_staff(resources, "k-op", "operator")))
+    supervisor = bearer(
+        await staff_login(client, await make_staff(resources, "k-sup", "supervisor"))
+    )
+    notice = (await client.post("/ops/v1/notices", json=DRAFT, headers=operator)).json()["id"]
+    approved = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+    assert approved.json()["figures"]["targeted"] == RECIPIENTS
+
+    async def sent() -> int:
+        return int(await db.fetchval(
+            "SELECT count(*) FROM inbox_messages WHERE dedupe_key = $1", f"notice:{notice}"))  # fmt: skip
+
+    kills = 0
+    worker = _worker(settings)
+    try:
+        while kills < 3:
+            await asyncio.sleep(1.5)
+            if await sent() >= RECIPIENTS:
+                break
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            kills += 1
+            worker = _worker(settings)
+        await eventually(lambda: _is_sent(db, notice), timeout=120)
+    finally:
+        worker.kill()
+        worker.wait()
+    assert kills >= 1
+    assert await sent() == RECIPIENTS
+    assert (
+        await db.fetchval(
+            "SELECT count(DISTINCT citizen_id) FROM inbox_messages WHERE dedupe_key = $1",
+            f"notice:{notice}",
+        )
+        == RECIPIENTS
+    )
+    figures = (await client.get(f"/ops/v1/notices/{notice}", headers=supervisor)).json()["figures"]
+    assert figures == {"targeted": RECIPIENTS, "sent": RECIPIENTS, "read": 0}
+
+
+async def _is_sent(db: asyncpg.Connection, notice: str) -> bool:
+    return bool(
+        await db.fetchval("SELECT status = 'sent' FROM notices WHERE id = $1::uuid", notice)
+    )
