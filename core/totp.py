@@ -50,7 +50,7 @@ def verify(
     # Every candidate is computed and compared in constant time, so the response time does
     # not tell which step (if any) came close.
     for step in range(current - WINDOW, current + WINDOW + 1):
-        matches = hmac.compare_digest(totp.generate_otp(step), code)
+        matches = hmac.compare_digest(totp.generate_otp(step).encode(), code.encode())
         fresh = last_used_step is None or step > last_used_step
         if matches and fresh and accepted is None:
             accepted = step

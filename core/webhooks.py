@@ -30,5 +30,6 @@ def verify_hmac_signature(
     if abs((now if now is not None else time.time()) - int(timestamp)) > window_s:
         raise SignatureInvalid("timestamp outside the window")
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    if not hmac.compare_digest(expected.hexdigest(), signature.strip().lower()):
+    # Bytes: compare_digest raises on str with non-ASCII characters.
+    if not hmac.compare_digest(expected.hexdigest().encode(), signature.strip().lower().encode()):
         raise SignatureInvalid("signature mismatch")

@@ -138,7 +138,8 @@ async def report_subscriptions(
 def check_url_signature(push: PushContext, signature: str, timestamp: str, nonce: str) -> None:
     token = push.settings.push_token.reveal()
     expected = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
-    if not token or not hmac.compare_digest(expected, signature):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500 otherwise).
+    if not token or not hmac.compare_digest(expected.encode(), signature.encode()):
         raise PushEventRejected()
 
 

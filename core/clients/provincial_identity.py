@@ -133,7 +133,7 @@ class ProvincialIdentityClient(JsonApiClient):
             )
         except jwt.PyJWTError as exc:
             raise IdTokenInvalid(str(exc)) from exc
-        if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+        if not secrets.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
             raise IdTokenInvalid("nonce mismatch")
         return claims
 
