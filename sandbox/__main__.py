@@ -11,6 +11,7 @@ from pathlib import Path
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
+from sandbox.wechat.crypto import DEFAULT_PUSH_AES_KEY, DEFAULT_PUSH_TOKEN
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="move every open case one step along its script this often (default: off)",
     )
+    parser.add_argument(
+        "--wechat-push-url",
+        default=None,
+        help="where WeChat message-push events go (default: none)",
+    )
+    parser.add_argument("--wechat-push-token", default=DEFAULT_PUSH_TOKEN)
+    parser.add_argument(
+        "--wechat-push-aes-key", default=DEFAULT_PUSH_AES_KEY, help="43-char EncodingAESKey"
+    )
+    parser.add_argument("--apppush-port", type=int, default=8104)
+    parser.add_argument("--apppush-app-key", default="dev-apppush-key")
+    parser.add_argument("--apppush-master-secret", default="dev-apppush-secret")
     return parser
 
 
@@ -71,6 +84,12 @@ def main(argv: list[str] | None = None) -> None:
                 callback_url=args.callback_url,
                 callback_secret=args.callback_secret,
                 auto_process_seconds=args.auto_process_seconds,
+                wechat_push_url=args.wechat_push_url,
+                wechat_push_token=args.wechat_push_token,
+                wechat_push_aes_key=args.wechat_push_aes_key,
+                apppush_port=args.apppush_port,
+                apppush_app_key=args.apppush_app_key,
+                apppush_master_secret=args.apppush_master_secret,
             )
         )
 

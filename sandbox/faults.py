@@ -1,8 +1,8 @@
 """Fault injection for the stand-in servers: slow answers, error statuses, hangs, dropped links.
 
-Shared by every stand-in that offers fault injection (provincial platform, SMS gateway); each one
-gives its own API prefix as the default ``pathPrefix`` and its own error body. A test sets one
-fault at a time through the control API. The first ``afterRequests`` matching
+Shared by every stand-in that offers fault injection (provincial platform, SMS gateway, app
+push); each one gives its own API prefix as the default ``pathPrefix`` and its own error body.
+A test sets one fault at a time through the control API. The first ``afterRequests`` matching
 requests pass, the next ``times`` matching requests (all of them when ``times`` is null) get
 the fault. Control endpoints and the health check are never faulted.
 """
@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -44,6 +45,10 @@ def _json(status: int, body: Any) -> web.Response:
     )
 
 
+def _default_error_body(status: int) -> dict[str, Any]:
+    return {"code": "INJECTED_FAULT", "message": f"服务暂时不可用（注入故障，HTTP {status}）"}
+
+
 def _abort_connection(request: web.Request) -> None:
     """Drop the TCP connection with a RST so the client sees a reset, not a clean close."""
     transport = request.transport
@@ -59,8 +64,10 @@ def _abort_connection(request: web.Request) -> None:
 class FaultInjector:
     """Holds the current fault and applies it from an aiohttp middleware."""
 
-    def __init__(self, default_prefix: str) -> None:
+    def __init__(self, default_prefix: str, error_body: Callable[[int], Any] | None = None) -> None:
         self.default_prefix = default_prefix
+        # The body of an ``error`` fault for a status; default ``{"code": "INJECTED_FAULT", …}``.
+        self.error_body = error_body or _default_error_body
         self._spec: FaultSpec | None = None
         self._matched = 0
         self._faulted = 0
@@ -133,13 +140,7 @@ class FaultInjector:
                 await self._sleep(spec.latency_ms / 1000)
                 return await handler(request)
             if spec.mode == "error":
-                return _json(
-                    spec.status,
-                    {
-                        "code": "INJECTED_FAULT",
-                        "message": f"服务暂时不可用（注入故障，HTTP {spec.status}）",
-                    },
-                )
+                return _json(spec.status, self.error_body(spec.status))
             if spec.mode == "timeout":
                 await self._sleep(TIMEOUT_SECONDS)
             _abort_connection(request)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from sandbox.apppush.app import build_apppush_app
 from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import (
@@ -20,6 +21,7 @@ from sandbox.provincial.identity import (
 )
 from sandbox.sms.app import build_sms_app
 from sandbox.wechat.app import build_wechat_app
+from sandbox.wechat.crypto import DEFAULT_PUSH_AES_KEY, DEFAULT_PUSH_TOKEN
 
 log = logging.getLogger("sandbox")
 
@@ -76,12 +78,19 @@ async def run_sandbox(
     callback_url: str | None = None,
     callback_secret: str = DEFAULT_CALLBACK_SECRET,
     auto_process_seconds: float | None = None,
+    wechat_push_url: str | None = None,
+    wechat_push_token: str = DEFAULT_PUSH_TOKEN,
+    wechat_push_aes_key: str = DEFAULT_PUSH_AES_KEY,
+    apppush_port: int = 8104,
+    apppush_app_key: str = "dev-apppush-key",
+    apppush_master_secret: str = "dev-apppush-secret",
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
     The OAuth client gets the default loopback redirect URI prefixes (``default_oauth_clients``).
     Case status callbacks go to ``callback_url`` (unless a case names its own), signed with
     ``callback_secret``; ``auto_process_seconds`` turns on the scripted case processor.
+    WeChat message-push events go to ``wechat_push_url`` (none when None).
     """
     running: list[RunningApp] = []
     try:
@@ -100,11 +109,25 @@ async def run_sandbox(
         )
         running.append(provincial)
         wechat = await start_app(
-            build_wechat_app(appid=wechat_appid, secret=wechat_secret), host, wechat_port
+            build_wechat_app(
+                appid=wechat_appid,
+                secret=wechat_secret,
+                push_url=wechat_push_url,
+                push_token=wechat_push_token,
+                push_aes_key=wechat_push_aes_key,
+            ),
+            host,
+            wechat_port,
         )
         running.append(wechat)
         sms = await start_app(build_sms_app(api_key=sms_api_key), host, sms_port)
         running.append(sms)
+        apppush = await start_app(
+            build_apppush_app(app_key=apppush_app_key, master_secret=apppush_master_secret),
+            host,
+            apppush_port,
+        )
+        running.append(apppush)
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info(
@@ -114,7 +137,9 @@ async def run_sandbox(
             f"every {auto_process_seconds} s" if auto_process_seconds else "off",
         )
         log.info("WeChat stand-in on %s", wechat.url)
+        log.info("WeChat message push to %s", wechat_push_url or "nowhere (no push URL)")
         log.info("SMS gateway stand-in on %s", sms.url)
+        log.info("app push stand-in on %s", apppush.url)
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()

@@ -27,6 +27,7 @@ MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
 # Per-phone flow control: at most FLOW_LIMIT accepted messages in any FLOW_WINDOW_SECONDS.
 FLOW_LIMIT = 5
 FLOW_WINDOW_SECONDS = 60
+MAX_RECEIPT_IDS = 100
 
 
 class SendBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -47,17 +48,29 @@ class Message(msgspec.Struct, rename="camel"):
     accepted_at: str
 
 
+class Receipt(msgspec.Struct, rename="camel"):
+    message_id: str
+    status: str  # DELIVERED | FAILED
+    error_code: str | None
+    reported_at: str
+
+
 @dataclass
 class SmsState:
     clock: Clock = field(default_factory=Clock)
     messages: list[Message] = field(default_factory=list)
     # phone -> clock times of its accepted messages inside the flow-control window
     recent: dict[str, deque[float]] = field(default_factory=dict)
+    # message id -> its delivery receipt, decided when the message is accepted
+    receipts: dict[str, Receipt] = field(default_factory=dict)
+    failing_phones: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
         self.clock.reset()
         self.messages.clear()
         self.recent.clear()
+        self.receipts.clear()
+        self.failing_phones.clear()
 
     def flow_allows(self, phone: str) -> bool:
         now = self.clock.now()
@@ -79,6 +92,13 @@ class SmsState:
             accepted_at=self.clock.rfc3339(now),
         )
         self.messages.append(message)
+        failed = phone in self.failing_phones
+        self.receipts[message.message_id] = Receipt(
+            message_id=message.message_id,
+            status="FAILED" if failed else "DELIVERED",
+            error_code="UNDELIVERABLE" if failed else None,
+            reported_at=message.accepted_at,
+        )
         return message
 
 
@@ -152,6 +172,16 @@ async def send_message(request: web.Request) -> web.Response:
     return _json({"messageId": message.message_id, "status": "accepted"})
 
 
+async def receipts(request: web.Request) -> web.Response:
+    ids = [i for i in request.query.get("messageIds", "").split(",") if i]
+    if not ids or len(ids) > MAX_RECEIPT_IDS:
+        return _error(
+            400, "INVALID_PARAMETER", f"messageIds: 1..{MAX_RECEIPT_IDS} comma-separated ids"
+        )
+    known = request.app[STATE_KEY].receipts
+    return _json({"receipts": [known[i] for i in ids if i in known]})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return _json({"status": "ok"})
 
@@ -166,6 +196,27 @@ async def control_messages(request: web.Request) -> web.Response:
         wanted = normalize_phone(phone) or phone
         messages = [m for m in messages if m.phone == wanted]
     return _json({"messages": messages})
+
+
+class FailBody(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str
+    fail: bool = True
+
+
+async def control_sms_fail(request: web.Request) -> web.Response:
+    try:
+        body = msgspec.json.decode(await request.read(), type=FailBody)
+    except msgspec.DecodeError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    phone = normalize_phone(body.phone)
+    if phone is None:
+        return _error(400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}")
+    failing = request.app[STATE_KEY].failing_phones
+    if body.fail:
+        failing.add(phone)
+    else:
+        failing.discard(phone)
+    return _json({"failingPhones": sorted(failing)})
 
 
 async def control_reset(request: web.Request) -> web.Response:
@@ -222,8 +273,10 @@ def build_sms_app(*, api_key: str) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/sms/v1/messages", send_message)
+    app.router.add_get("/sms/v1/receipts", receipts)
 
     app.router.add_get("/_control/messages", control_messages)
+    app.router.add_post("/_control/sms-fail", control_sms_fail)
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/faults", control_get_fault)
     app.router.add_post("/_control/faults", control_set_fault)

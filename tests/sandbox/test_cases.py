@@ -899,7 +899,7 @@ def _free_port() -> int:
 @pytest.mark.asyncio
 async def test_run_sandbox_passes_case_options() -> None:
     receiver = await _start_receiver(Receiver())
-    ports = _free_port(), _free_port(), _free_port()
+    ports = _free_port(), _free_port(), _free_port(), _free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_sandbox(
@@ -912,6 +912,7 @@ async def test_run_sandbox_passes_case_options() -> None:
             wechat_secret="dev-wechat-secret",
             ready=ready,
             sms_port=ports[2],
+            apppush_port=ports[3],
             callback_url=receiver.url,
             callback_secret="runner-secret",
             auto_process_seconds=0.05,

@@ -115,3 +115,31 @@ async def test_faults(gateway: Gateway) -> None:
     assert (await gateway.send())[0] == 200
     async with gateway.http.get(gateway.server.url + "/healthz") as resp:
         assert await resp.json() == {"status": "ok"}
+
+
+async def test_receipts(gateway: Gateway) -> None:
+    _, ok = await gateway.send()
+    failing = await gateway.control("POST", "/sms-fail", {"phone": "+8613800000002"})
+    assert failing == {"failingPhones": ["13800000002"]}
+    _, bad = await gateway.send(phone="13800000002")
+
+    url = gateway.server.url + "/sms/v1/receipts"
+    ids = f"{ok['messageId']},{bad['messageId']},unknown"
+    async with gateway.http.get(url, params={"messageIds": ids}, headers=AUTH) as resp:
+        assert resp.status == 200
+        receipts = (await resp.json())["receipts"]
+    assert [r["messageId"] for r in receipts] == [ok["messageId"], bad["messageId"]]
+    assert receipts[0]["status"] == "DELIVERED" and receipts[0]["errorCode"] is None
+    assert receipts[1]["status"] == "FAILED" and receipts[1]["errorCode"] == "UNDELIVERABLE"
+    assert all(r["reportedAt"].endswith("Z") for r in receipts)
+
+    await gateway.control("POST", "/sms-fail", {"phone": "13800000002", "fail": False})
+    _, later = await gateway.send(phone="13800000002")
+    params = {"messageIds": later["messageId"]}
+    async with gateway.http.get(url, params=params, headers=AUTH) as resp:
+        assert (await resp.json())["receipts"][0]["status"] == "DELIVERED"
+
+    async with gateway.http.get(url, params=params) as resp:
+        assert resp.status == 401
+    async with gateway.http.get(url, headers=AUTH) as resp:
+        assert resp.status == 400 and (await resp.json())["code"] == "INVALID_PARAMETER"
