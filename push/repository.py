@@ -130,10 +130,12 @@ async def record_delivery(
 
 
 async def has_quota(conn: Connection, openid: str, template_id: str) -> bool:
+    """Locks the grant until the caller's transaction ends: concurrent sends to one citizen
+    take turns, so the last unit of quota is never spent twice (a second try would be 43101)."""
     return bool(
         await conn.fetchval(
             """SELECT long_term OR quota > 0 FROM wechat_subscriptions
-                WHERE openid = $1 AND template_id = $2""",
+                WHERE openid = $1 AND template_id = $2 FOR UPDATE""",
             openid,
             template_id,
         )

@@ -151,11 +151,19 @@ async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
 
 
 @pytest.fixture
-async def wechat() -> AsyncIterator[RunningApp]:
+async def wechat(api_port: int) -> AsyncIterator[RunningApp]:
     from sandbox.runner import start_app
     from sandbox.wechat.app import build_wechat_app
 
-    running = await start_app(build_wechat_app(appid=WECHAT_APPID, secret=WECHAT_SECRET))
+    # Message-push events go to a live API, when a test runs one on `api_port`.
+    app = build_wechat_app(
+        appid=WECHAT_APPID,
+        secret=WECHAT_SECRET,
+        push_url=f"http://127.0.0.1:{api_port}/api/v1/hooks/wechat/message-push",
+        push_token=WECHAT_PUSH_TOKEN,
+        push_aes_key=WECHAT_PUSH_AES_KEY,
+    )
+    running = await start_app(app)
     try:
         yield running
     finally:
