@@ -40,6 +40,8 @@ DEV_PROVINCIAL_KEY = "dev-provincial-key"
 DEV_WECHAT_APPID = "wxdev000000000000"
 DEV_WECHAT_SECRET = "dev-wechat-secret"
 DEV_SMS_KEY = "dev-sms-key"
+DEV_APPPUSH_KEY = "devappkey"
+DEV_APPPUSH_SECRET = "dev-apppush-secret"
 DEV_CALLBACK_SECRET = "dev-callback-secret"
 DEV_OAUTH_CLIENT_ID = "handheld-dev"
 DEV_OAUTH_CLIENT_SECRET = "dev-oauth-secret"
@@ -160,10 +162,13 @@ def _start_sandbox(
     port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
 ) -> dict[str, str]:
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
-    sms_port = port_or_free(port + 103)
+    sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
-           "--sms-port", str(sms_port), "--data-dir", str(data_dir),
+           "--sms-port", str(sms_port), "--apppush-port", str(apppush_port),
+           "--apppush-app-key", DEV_APPPUSH_KEY, "--apppush-master-secret", DEV_APPPUSH_SECRET,
+           "--wechat-push-url", f"http://127.0.0.1:{port}/api/v1/hooks/wechat/message-push",
+           "--data-dir", str(data_dir),
            "--callback-url", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases",
            "--callback-secret", DEV_CALLBACK_SECRET,
            # The stand-in's clerks move each case one step every 20 s, so a demo progresses.
@@ -173,10 +178,12 @@ def _start_sandbox(
     wait_for_port("127.0.0.1", provincial_port, 15, process)
     wait_for_port("127.0.0.1", wechat_port, 15, process)
     wait_for_port("127.0.0.1", sms_port, 15, process)
+    wait_for_port("127.0.0.1", apppush_port, 15, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
         "SMS gateway": f"http://127.0.0.1:{sms_port}",
+        "app push": f"http://127.0.0.1:{apppush_port}",
     }
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
     env.setdefault("HANDHELD_PROVINCIAL_API_KEY", DEV_PROVINCIAL_KEY)
@@ -184,6 +191,12 @@ def _start_sandbox(
     env.setdefault("HANDHELD_WECHAT_APPID", DEV_WECHAT_APPID)
     env.setdefault("HANDHELD_WECHAT_SECRET", DEV_WECHAT_SECRET)
     env["HANDHELD_SMS_BASE_URL"] = urls["SMS gateway"]
+    env["HANDHELD_APPPUSH_BASE_URL"] = urls["app push"]
+    env.setdefault("HANDHELD_APPPUSH_APP_KEY", DEV_APPPUSH_KEY)
+    env.setdefault("HANDHELD_APPPUSH_MASTER_SECRET", DEV_APPPUSH_SECRET)
+    # The stand-in's defaults for message push (消息推送).
+    env.setdefault("HANDHELD_WECHAT_PUSH_TOKEN", "devpushtoken")
+    env.setdefault("HANDHELD_WECHAT_PUSH_AES_KEY", "c2FuZGJveC13ZWNoYXQtcHVzaC1kZXYta2V5LTAwMDE")
     env.setdefault("HANDHELD_SMS_API_KEY", DEV_SMS_KEY)
     env.setdefault("HANDHELD_PROVINCIAL_OAUTH_CLIENT_ID", DEV_OAUTH_CLIENT_ID)
     env.setdefault("HANDHELD_PROVINCIAL_OAUTH_CLIENT_SECRET", DEV_OAUTH_CLIENT_SECRET)

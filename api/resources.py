@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
 from core.cache import VersionedCache
+from core.clients.apppush import AppPushClient
 from core.clients.provincial import ProvincialCasesClient, ProvincialClient
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
@@ -115,6 +116,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
                 pii=identity.pii,
                 wechat=WechatClient(http, redis, settings.wechat, settings.http),
                 sms=SmsClient(http, settings.sms, settings.http),
+                apppush=AppPushClient(http, settings.apppush, settings.http),
                 settings=settings.wechat,
             ),
             declarations=DeclarationsService(

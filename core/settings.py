@@ -79,6 +79,12 @@ class SmsSettings(msgspec.Struct, frozen=True, kw_only=True):
     login_template: str = "SMS_LOGIN_CODE"
 
 
+class AppPushSettings(msgspec.Struct, frozen=True, kw_only=True):
+    base_url: str = ""
+    app_key: str = ""
+    master_secret: Secret = Secret("")
+
+
 class PiiSettings(msgspec.Struct, frozen=True, kw_only=True):
     # "kid:BASE64,kid2:BASE64" (16-byte SM4 keys); the current one encrypts, all decrypt.
     keys: Secret = Secret("")
@@ -165,6 +171,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     provincial: ProvincialSettings = ProvincialSettings()
     wechat: WechatSettings = WechatSettings()
     sms: SmsSettings = SmsSettings()
+    apppush: AppPushSettings = AppPushSettings()
     pii: PiiSettings = PiiSettings()
     auth: AuthSettings = AuthSettings()
     storage: StorageSettings = StorageSettings()

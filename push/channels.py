@@ -42,6 +42,8 @@ def channels_for(event_type: str, recipient: Any) -> list[str]:
     chosen = []
     if recipient["openid"] and recipient["wechat_ok"] and event_type in STATUS_PHRASES:
         chosen.append("wechat")
+    if recipient["has_device"] and recipient["app_ok"] and event_type in STATUS_PHRASES:
+        chosen.append("app")
     if recipient["phone_enc"] and recipient["sms_ok"] and event_type in MUST_NOT_MISS:
         chosen.append("sms")
     return chosen

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
@@ -170,3 +170,52 @@ class NoticeController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> notices.Notice:
         return await notices.cancel(db_connection, notice_id)
+
+
+class DeviceRegistration(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    registration_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    platform: Literal["android", "ios", "harmony"]
+
+
+class Preferences(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """Which channels besides the inbox (always on) may carry a citizen's messages."""
+
+    wechat: bool = True
+    app: bool = True
+    sms: bool = True
+
+
+class PushSettingsController(Controller):
+    path = "/api/v1/push"
+    tags = ["push 消息"]  # noqa: RUF012
+
+    @post("/devices", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401, 422),
+          summary="Register this app installation for app push")  # fmt: skip
+    async def device(
+        self,
+        data: JSONBody[DeviceRegistration],
+        citizen: NamedDependency[CitizenPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await service.register_device(
+            db_connection, citizen.citizen_id, data.registration_id, data.platform
+        )
+
+    @get("/preferences", responses=problem_responses(401))
+    async def preferences(
+        self, citizen: NamedDependency[CitizenPrincipal], db_connection: NamedDependency[Connection]
+    ) -> Preferences:
+        row = await service.preferences(db_connection, citizen.citizen_id)
+        return Preferences(wechat=row["wechat"], app=row["app"], sms=row["sms"])
+
+    @put("/preferences", responses=problem_responses(400, 401, 422))
+    async def set_preferences(
+        self,
+        data: JSONBody[Preferences],
+        citizen: NamedDependency[CitizenPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> Preferences:
+        await service.set_preferences(
+            db_connection, citizen.citizen_id, data.wechat, data.app, data.sms
+        )
+        return data

@@ -79,7 +79,8 @@ async def recipient(conn: Connection, citizen_id: uuid.UUID, appid: str) -> asyn
                     WHERE w.citizen_id = c.id AND w.appid = $2
                     ORDER BY w.updated_at DESC LIMIT 1) AS openid,
                   COALESCE(p.wechat, true) AS wechat_ok, COALESCE(p.app, true) AS app_ok,
-                  COALESCE(p.sms, true) AS sms_ok
+                  COALESCE(p.sms, true) AS sms_ok,
+                  EXISTS (SELECT 1 FROM push_devices d WHERE d.citizen_id = c.id) AS has_device
              FROM citizens c LEFT JOIN push_preferences p ON p.citizen_id = c.id
             WHERE c.id = $1""",
         citizen_id,
@@ -327,3 +328,53 @@ async def notice_figures(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Reco
     )
     assert counts is not None
     return counts
+
+
+# --- devices and preferences --------------------------------------------------------------------
+
+
+async def register_device(
+    conn: Connection, registration_id: str, citizen_id: uuid.UUID, platform: str
+) -> None:
+    # A device that changes hands follows its latest signed-in citizen.
+    await conn.execute(
+        """INSERT INTO push_devices (registration_id, citizen_id, platform) VALUES ($1, $2, $3)
+           ON CONFLICT (registration_id) DO UPDATE SET citizen_id = EXCLUDED.citizen_id,
+               platform = EXCLUDED.platform, updated_at = now()""",
+        registration_id,
+        citizen_id,
+        platform,
+    )
+
+
+async def devices_of(conn: Connection, citizen_id: uuid.UUID) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT registration_id FROM push_devices WHERE citizen_id = $1 ORDER BY updated_at DESC",
+        citizen_id,
+    )
+    return [r["registration_id"] for r in rows]
+
+
+async def preferences(conn: Connection, citizen_id: uuid.UUID) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """SELECT COALESCE(p.wechat, true) AS wechat, COALESCE(p.app, true) AS app,
+                  COALESCE(p.sms, true) AS sms
+             FROM (SELECT $1::uuid AS id) c LEFT JOIN push_preferences p ON p.citizen_id = c.id""",
+        citizen_id,
+    )
+    assert row is not None
+    return row
+
+
+async def set_preferences(
+    conn: Connection, citizen_id: uuid.UUID, wechat: bool, app: bool, sms: bool
+) -> None:
+    await conn.execute(
+        """INSERT INTO push_preferences (citizen_id, wechat, app, sms) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (citizen_id) DO UPDATE SET wechat = EXCLUDED.wechat, app = EXCLUDED.app,
+               sms = EXCLUDED.sms, updated_at = now()""",
+        citizen_id,
+        wechat,
+        app,
+        sms,
+    )

@@ -7,10 +7,17 @@ from litestar.types import ControllerRouterHandler
 from push.controllers import (
     InboxController,
     NoticeController,
+    PushSettingsController,
     PushSubscriptionController,
     WechatPushHookController,
 )
 
 
 def push_route_handlers() -> list[ControllerRouterHandler]:
-    return [InboxController, PushSubscriptionController, WechatPushHookController, NoticeController]
+    return [
+        InboxController,
+        PushSubscriptionController,
+        PushSettingsController,
+        WechatPushHookController,
+        NoticeController,
+    ]

@@ -175,3 +175,19 @@ async def receive_push_event(
             if entry.get("SubscribeStatusString") == "accept":
                 template_id = str(entry.get("TemplateId", ""))
                 await repo.credit_quota(conn, openid, template_id, _long_term(push, template_id))
+
+
+async def register_device(
+    conn: Connection, citizen_id: uuid.UUID, registration_id: str, platform: str
+) -> None:
+    await repo.register_device(conn, registration_id, citizen_id, platform)
+
+
+async def preferences(conn: Connection, citizen_id: uuid.UUID) -> asyncpg.Record:
+    return await repo.preferences(conn, citizen_id)
+
+
+async def set_preferences(
+    conn: Connection, citizen_id: uuid.UUID, wechat: bool, app: bool, sms: bool
+) -> None:
+    await repo.set_preferences(conn, citizen_id, wechat, app, sms)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from core import jobs
+from core.clients.apppush import AppPushClient, AppPushRejected
 from core.clients.sms import SmsClient, SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED, WechatClient
 from core.db import Connection, Pool
@@ -36,6 +37,7 @@ class PushContext:
     pii: PiiCipher
     wechat: WechatClient
     sms: SmsClient
+    apppush: AppPushClient
     settings: WechatSettings
 
 
@@ -79,6 +81,8 @@ async def _deliver(ctx: PushContext, message_id: uuid.UUID, channel: str) -> Non
             await _wechat(ctx, conn, message_id, row)
         elif channel == "sms":
             await _sms(ctx, conn, message_id, row)
+        elif channel == "app":
+            await _app(ctx, conn, message_id, row)
 
 
 async def _wechat(
@@ -110,6 +114,22 @@ async def _wechat(
         raise Throttled(f"{reply.errcode} {reply.errmsg}")
     else:
         raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
+
+
+async def _app(
+    ctx: PushContext, conn: Connection, message_id: uuid.UUID, row: asyncpg.Record
+) -> None:
+    devices = await repo.devices_of(conn, row["citizen_id"])
+    if not devices:
+        await repo.record_delivery(conn, message_id, "app", "skipped", "no_device")
+        return
+    try:
+        provider_id = await ctx.apppush.push(devices, row["title"], row["body"])
+    except AppPushRejected as exc:
+        # 1011: none of the devices is known to the aggregator any more (app uninstalled).
+        await repo.record_delivery(conn, message_id, "app", "failed", f"{exc.code}")
+        return
+    await repo.record_delivery(conn, message_id, "app", "sent", None, provider_id)
 
 
 async def _sms(

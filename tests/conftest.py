@@ -43,6 +43,8 @@ OAUTH_ISSUER = "https://sso.xiling.gov.cn"
 WECHAT_APPID = "wxtest0000000001"
 WECHAT_SECRET = "test-wechat-secret"
 SMS_KEY = "test-sms-key"
+APPPUSH_KEY = "testappkey"
+APPPUSH_SECRET = "test-master-secret"
 CALLBACK_SECRET = "test-callback-secret"
 WECHAT_PUSH_TOKEN = "testpushtoken"
 WECHAT_PUSH_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
@@ -182,6 +184,18 @@ async def sms() -> AsyncIterator[RunningApp]:
         await running.runner.cleanup()
 
 
+@pytest.fixture
+async def apppush() -> AsyncIterator[RunningApp]:
+    from sandbox.apppush.app import build_apppush_app
+    from sandbox.runner import start_app
+
+    running = await start_app(build_apppush_app(app_key=APPPUSH_KEY, master_secret=APPPUSH_SECRET))
+    try:
+        yield running
+    finally:
+        await running.runner.cleanup()
+
+
 @pytest.fixture(scope="session")
 def auth_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("signing-keys")
@@ -210,6 +224,7 @@ def settings(
     provincial: RunningApp,
     wechat: RunningApp,
     sms: RunningApp,
+    apppush: RunningApp,
     auth_keys_dir: Path,
     pii_keyset: tuple[str, str, str],
 ) -> Settings:
@@ -245,6 +260,7 @@ def settings(
             "push_aes_key": WECHAT_PUSH_AES_KEY,
         },
         sms={"base_url": sms.url, "api_key": SMS_KEY},
+        apppush={"base_url": apppush.url, "app_key": APPPUSH_KEY, "master_secret": APPPUSH_SECRET},
         pii={"keys": keys, "current_key_id": current, "lookup_key": lookup},
         # Per-phone SMS limits loose enough for flows that sign in twice; the limit itself is
         # tested with its own settings.

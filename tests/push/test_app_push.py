@@ -1,0 +1,64 @@
+"""App push: a registered device receives progress messages; preferences switch channels off."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import httpx
+
+from api.resources import Resources
+from push.service import notify
+from tests.api.declarations.conftest import Applicant, eventually
+from tests.api.identity.conftest import bearer, sms_login
+
+
+async def _pushes(applicant: Applicant, base: str, registration_id: str) -> list[object]:
+    async with applicant.outside.session.get(
+        f"{base}/_control/pushes", params={"registrationId": registration_id}
+    ) as resp:
+        return list((await resp.json())["pushes"])
+
+
+async def test_device_gets_the_message_unless_switched_off(
+    client: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources,
+    db: asyncpg.Connection,
+) -> None:  # fmt: skip
+    base = resources.settings.apppush.base_url
+    tokens = await sms_login(client, applicant.outside, "13500007777")
+    headers = bearer(tokens["accessToken"])
+    await applicant.outside.post(f"{base}/_control/devices", {"registrationId": "rid0001"})
+    registered = await client.post(
+        "/api/v1/push/devices", json={"registrationId": "rid0001", "platform": "android"},
+        headers=headers,
+    )  # fmt: skip
+    assert registered.status_code == 204
+    citizen = uuid.UUID(tokens["citizen"]["id"])
+    async with resources.db_pool.acquire() as conn, conn.transaction():
+        await notify(conn, citizen, "declaration.accepted", {"item": "测试事项", "due": "2026-12-01"},
+                     dedupe_key="t:1")  # fmt: skip
+
+    async def delivered() -> bool:
+        return bool(await db.fetchval(
+            "SELECT status = 'sent' FROM push_deliveries WHERE channel = 'app'"))  # fmt: skip
+
+    await eventually(delivered)
+    assert len(await _pushes(applicant, base, "rid0001")) == 1
+
+    off = await client.put(
+        "/api/v1/push/preferences", json={"wechat": True, "app": False, "sms": True},
+        headers=headers,
+    )  # fmt: skip
+    assert off.json() == {"wechat": True, "app": False, "sms": True}
+    async with resources.db_pool.acquire() as conn, conn.transaction():
+        await notify(conn, citizen, "declaration.processing", {"item": "测试事项"},
+                     dedupe_key="t:2")  # fmt: skip
+
+    async def inboxed() -> bool:
+        return bool(await db.fetchval(
+            "SELECT count(*) = 0 FROM pgqueuer WHERE entrypoint LIKE 'push.%'"))  # fmt: skip
+
+    await eventually(inboxed)
+    assert len(await _pushes(applicant, base, "rid0001")) == 1  # nothing more on the app
+    inbox = (await client.get("/api/v1/inbox", headers=headers)).json()
+    assert inbox["total"] == 2 and inbox["unread"] == 2  # the inbox always has it
