@@ -378,3 +378,30 @@ async def set_preferences(
         app,
         sms,
     )
+
+
+async def awaiting_receipt(conn: Connection, channel: str, limit: int) -> list[asyncpg.Record]:
+    """Sent in the last day and not yet confirmed: the ones worth asking the provider about."""
+    return list(
+        await conn.fetch(
+            """SELECT message_id, provider_id FROM push_deliveries
+                WHERE channel = $1 AND status = 'sent' AND provider_id IS NOT NULL
+                  AND updated_at > now() - interval '1 day'
+                ORDER BY updated_at LIMIT $2""",
+            channel,
+            limit,
+        )
+    )
+
+
+async def settle_delivery(
+    conn: Connection, channel: str, provider_id: str, status: str, reason: str | None
+) -> None:
+    await conn.execute(
+        """UPDATE push_deliveries SET status = $3, reason = $4, updated_at = now()
+           WHERE channel = $1 AND provider_id = $2 AND status = 'sent'""",
+        channel,
+        provider_id,
+        status,
+        reason,
+    )

@@ -23,6 +23,8 @@ from push.service import DELIVER_JOB, FAN_OUT_JOB, DeliveryJob, MessageJob
 
 log = logging.getLogger(__name__)
 SMS_TEMPLATE = "SMS_PROGRESS"
+RECEIPTS_JOB = "push.receipts"
+RECEIPT_BATCH = 100
 # The identity domain encrypts phones under this field name (associated data).
 PHONE_FIELD = "citizen.phone"
 
@@ -53,7 +55,13 @@ def register(registry: JobRegistry, ctx: PushContext) -> None:
 
     registry.register(FAN_OUT_JOB, fan_out, MessageJob)
     registry.register(DELIVER_JOB, deliver, DeliveryJob)
+
+    async def receipts(_: None) -> None:
+        await collect_receipts(ctx)
+
     registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob)
+    registry.register(RECEIPTS_JOB, receipts)
+    registry.every("* * * * *", RECEIPTS_JOB)
 
 
 async def _fan_out(ctx: PushContext, message_id: uuid.UUID) -> None:
@@ -154,3 +162,27 @@ async def _sms(
         await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
         return
     await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
+
+
+async def collect_receipts(ctx: PushContext) -> int:
+    """Fold the providers' delivery reports into the delivery log: sent → delivered / failed."""
+    settled = 0
+    async with ctx.pool.acquire() as conn:
+        sms = await repo.awaiting_receipt(conn, "sms", RECEIPT_BATCH)
+        app = await repo.awaiting_receipt(conn, "app", RECEIPT_BATCH)
+    outcomes: list[tuple[str, str, str, str | None]] = []
+    if sms:
+        for receipt in await ctx.sms.receipts([r["provider_id"] for r in sms]):
+            if receipt.status == "DELIVERED":
+                outcomes.append(("sms", receipt.message_id, "delivered", None))
+            elif receipt.status == "FAILED":
+                outcomes.append(("sms", receipt.message_id, "failed", receipt.error_code))
+    if app:
+        for received in await ctx.apppush.received([r["provider_id"] for r in app]):
+            if (received.android_received or 0) + (received.ios_apns_sent or 0) > 0:
+                outcomes.append(("app", received.msg_id, "delivered", None))
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        for channel, provider_id, status, reason in outcomes:
+            await repo.settle_delivery(conn, channel, provider_id, status, reason)
+            settled += 1
+    return settled

@@ -29,6 +29,12 @@ class _Reply(msgspec.Struct, kw_only=True):
     error: _Error | None = None
 
 
+class Received(msgspec.Struct, kw_only=True):
+    msg_id: str
+    android_received: int | None = 0
+    ios_apns_sent: int | None = 0
+
+
 class AppPushClient(JsonApiClient):
     system = "apppush"
 
@@ -65,3 +71,9 @@ class AppPushClient(JsonApiClient):
         if reply.error is not None:
             raise AppPushRejected(reply.error.code, reply.error.message)
         return reply.msg_id
+
+    async def received(self, msg_ids: list[str]) -> list[Received]:
+        """How many devices received each message (absent: not known yet)."""
+        return await self._get_json(
+            "received", "/v3/received", list[Received], params={"msg_ids": ",".join(msg_ids)}
+        )

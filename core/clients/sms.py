@@ -25,6 +25,16 @@ class _Reply(msgspec.Struct, kw_only=True):
     message: str = ""
 
 
+class Receipt(msgspec.Struct, rename="camel", kw_only=True):
+    message_id: str
+    status: str
+    error_code: str | None = None
+
+
+class _Receipts(msgspec.Struct):
+    receipts: list[Receipt] = []
+
+
 class SmsClient(JsonApiClient):
     system = "sms"
 
@@ -60,3 +70,10 @@ class SmsClient(JsonApiClient):
         if not reply.messageId:
             raise OutsideSystemError("sms: no message id")
         return reply.messageId
+
+    async def receipts(self, message_ids: list[str]) -> list[Receipt]:
+        """Delivery reports of sent messages (a message without one yet is simply absent)."""
+        reply = await self._get_json(
+            "receipts", "/sms/v1/receipts", _Receipts, params={"messageIds": ",".join(message_ids)}
+        )
+        return reply.receipts

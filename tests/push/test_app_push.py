@@ -62,3 +62,29 @@ async def test_device_gets_the_message_unless_switched_off(
     assert len(await _pushes(applicant, base, "rid0001")) == 1  # nothing more on the app
     inbox = (await client.get("/api/v1/inbox", headers=headers)).json()
     assert inbox["total"] == 2 and inbox["unread"] == 2  # the inbox always has it
+
+
+async def test_delivery_receipts_settle_the_log(
+    client: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources,
+    db: asyncpg.Connection,
+) -> None:  # fmt: skip
+    from push.tasks import collect_receipts
+
+    good = await sms_login(client, applicant.outside, "13500008888")
+    bad = await sms_login(client, applicant.outside, "13500009999")
+    await applicant.outside.post(f"{applicant.outside.sms}/_control/sms-fail",
+                                 {"phone": "13500009999", "fail": True})  # fmt: skip
+    async with resources.db_pool.acquire() as conn, conn.transaction():
+        for n, who in enumerate((good, bad)):
+            await notify(conn, uuid.UUID(who["citizen"]["id"]), "declaration.completed",
+                         {"item": "测试事项", "result": "已办结"}, dedupe_key=f"r:{n}")  # fmt: skip
+
+    async def both_sent() -> bool:
+        return bool(await db.fetchval(
+            "SELECT count(*) = 2 FROM push_deliveries WHERE channel = 'sms' AND status = 'sent'"))  # fmt: skip
+
+    await eventually(both_sent)
+    assert await collect_receipts(resources.push) == 2
+    outcome = dict(await db.fetch(
+        "SELECT status, coalesce(reason, '') FROM push_deliveries WHERE channel = 'sms'"))  # fmt: skip
+    assert outcome == {"delivered": "", "failed": "UNDELIVERABLE"}
