@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
@@ -37,6 +39,7 @@ from core.db import Pool, provide_transaction
 from core.errors import exception_handlers
 from core.logging import configure_logging
 from core.observability import observe_requests
+from core.redis import create_redis
 from core.settings import Settings
 from payments.routes import payment_route_handlers
 from push.routes import push_route_handlers
@@ -80,6 +83,11 @@ def create_app(
             app.state.resources = resources
             yield
 
+    # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
+    channels = ChannelsPlugin(
+        backend=RedisChannelsPubSubBackend(redis=create_redis(settings.redis)),
+        arbitrary_channels_allowed=True,
+    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -113,6 +121,7 @@ def create_app(
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
+        plugins=[channels],
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",
             version=API_VERSION,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import aiohttp
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
 from api.declarations.service import DeclarationsService
@@ -118,6 +119,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
                 sms=SmsClient(http, settings.sms, settings.http),
                 apppush=AppPushClient(http, settings.apppush, settings.http),
                 settings=settings.wechat,
+                live=RedisChannelsPubSubBackend(redis=redis),
             ),
             declarations=DeclarationsService(
                 pool=db_pool,

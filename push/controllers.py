@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, MediaType, Request, get, post, put
+from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
@@ -16,7 +19,7 @@ from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 from push import notices, service
 from push.schemas import InboxPage
-from push.tasks import PushContext
+from push.tasks import PushContext, live_channel
 
 
 class InboxController(Controller):
@@ -219,3 +222,23 @@ class PushSettingsController(Controller):
             db_connection, citizen.citizen_id, data.wechat, data.app, data.sms
         )
         return data
+
+
+class LiveInboxController(Controller):
+    path = "/api/v1/inbox/live"
+    tags = ["push 消息"]  # noqa: RUF012
+
+    @get("", responses=problem_responses(401),
+         summary="Server-sent events: each new inbox message while the page is open")  # fmt: skip
+    async def live(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        channels: NamedDependency[ChannelsPlugin],
+    ) -> ServerSentEvent:
+        async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
+            async with channels.start_subscription([live_channel(citizen.citizen_id)]) as sub:
+                yield ServerSentEventMessage(event="ready", data="{}")
+                async for message in sub.iter_events():
+                    yield ServerSentEventMessage(event="message", data=message.decode())
+
+        return ServerSentEvent(events())

@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from push.controllers import (
     InboxController,
+    LiveInboxController,
     NoticeController,
     PushSettingsController,
     PushSubscriptionController,
@@ -16,6 +17,7 @@ from push.controllers import (
 def push_route_handlers() -> list[ControllerRouterHandler]:
     return [
         InboxController,
+        LiveInboxController,
         PushSubscriptionController,
         PushSettingsController,
         WechatPushHookController,

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core import jobs
 from core.clients.apppush import AppPushClient, AppPushRejected
@@ -41,6 +43,12 @@ class PushContext:
     sms: SmsClient
     apppush: AppPushClient
     settings: WechatSettings
+    # Litestar Channels on Redis: open pages of the citizen hear of new messages at once.
+    live: RedisChannelsPubSubBackend
+
+
+def live_channel(citizen_id: uuid.UUID) -> str:
+    return f"inbox:{citizen_id}"
 
 
 def register(registry: JobRegistry, ctx: PushContext) -> None:
@@ -69,6 +77,12 @@ async def _fan_out(ctx: PushContext, message_id: uuid.UUID) -> None:
         message = await repo.message(conn, message_id)
         if message is None:
             return
+        # After the commit that wrote it (this job exists only then): tell open pages.
+        await ctx.live.publish(
+            msgspec.json.encode({"id": str(message_id), "eventType": message["event_type"],
+                                 "title": message["title"], "body": message["body"]}),
+            [live_channel(message["citizen_id"])],
+        )  # fmt: skip
         recipient = await repo.recipient(conn, message["citizen_id"], ctx.settings.appid)
         if recipient is None:
             return
