@@ -58,7 +58,8 @@ class NoticeDraft(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_f
     body: str
     audience: Audience
     link: str | None = None
-    channels: list[Literal["inbox"]] = msgspec.field(default_factory=lambda: ["inbox"])
+    # The inbox always; WeChat (long-term notice template) for citizens who granted it.
+    channels: list[Literal["inbox", "wechat"]] = msgspec.field(default_factory=lambda: ["inbox"])
     send_at: datetime | None = None
 
 
@@ -159,13 +160,30 @@ async def list_notices(conn: Connection, limit: int) -> list[Notice]:
     return [await get(conn, notice_id) for notice_id in await repo.notice_ids(conn, limit)]
 
 
-async def send_batch(pool: Pool, notice_id: uuid.UUID, batch_size: int = BATCH_SIZE) -> bool:
+class ChannelBatchJob(msgspec.Struct):
+    channel: str
+    message_ids: list[str]
+
+
+NOTICE_CHANNEL_JOB = "push.notice_channel_batch"
+
+
+async def send_batch(
+    pool: Pool, notice_id: uuid.UUID, wechat_template: str, batch_size: int = BATCH_SIZE
+) -> bool:
     """One batch, and the next one enqueued, in one transaction. Returns whether more follow."""
     async with pool.acquire() as conn, conn.transaction():
         row = await repo.notice(conn, notice_id, lock=True)
         if row is None or row["status"] not in ("approved", "sending"):
             return False  # cancelled (or gone) before this batch
-        last = await repo.write_notice_batch(conn, row, batch_size, *_audience(row["audience"]))
+        template = wechat_template if "wechat" in row["channels"] else None
+        last, queued = await repo.write_notice_batch(
+            conn, row, batch_size, *_audience(row["audience"]), template
+        )
+        if queued:
+            await jobs.enqueue(
+                conn, NOTICE_CHANNEL_JOB, ChannelBatchJob("wechat", [str(m) for m in queued])
+            )
         if last is None:
             await repo.set_notice_status(conn, notice_id, "sent")
             return False

@@ -298,11 +298,13 @@ async def advance_notice(conn: Connection, notice_id: uuid.UUID, cursor: uuid.UU
 
 async def write_notice_batch(
     conn: Connection, row: asyncpg.Record, batch_size: int, kind: str, item_code: str | None,
-    ids: list[uuid.UUID],
-) -> uuid.UUID | None:  # fmt: skip
-    """Inbox messages for the next ``batch_size`` recipients after the notice's cursor; returns
-    the last recipient id (None when none are left). Set-based: one statement per batch."""
-    last: uuid.UUID | None = await conn.fetchval(
+    ids: list[uuid.UUID], wechat_template: str | None,
+) -> tuple[uuid.UUID | None, list[uuid.UUID]]:  # fmt: skip
+    """Inbox messages for the next ``batch_size`` recipients after the notice's cursor, and a
+    queued WeChat delivery for those who granted ``wechat_template`` (None: inbox only).
+    Returns the last recipient id (None when none are left) and the messages queued for WeChat.
+    Set-based: one statement per batch."""
+    found = await conn.fetchrow(
         f"""WITH batch AS (
                 SELECT c.id FROM citizens c
                  WHERE c.id > $1 AND {_audience_sql(3, 4, 5)}
@@ -312,12 +314,26 @@ async def write_notice_batch(
                     dedupe_key, params)
                 SELECT gen_random_uuid(), b.id, 'notice', $6, $7, $8, $9, '{{}}'::jsonb
                   FROM batch b
-                ON CONFLICT (citizen_id, dedupe_key) DO NOTHING)
-            SELECT max(id::text)::uuid FROM batch""",
+                ON CONFLICT (citizen_id, dedupe_key) DO NOTHING
+                RETURNING id, citizen_id),
+            queued AS (
+                INSERT INTO push_deliveries (message_id, channel)
+                SELECT w.id, 'wechat' FROM written w
+                 WHERE $10::text IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM citizen_wechat cw
+                         JOIN wechat_subscriptions s ON s.openid = cw.openid
+                        WHERE cw.citizen_id = w.citizen_id AND s.template_id = $10::text
+                          AND (s.long_term OR s.quota > 0))
+                   AND COALESCE((SELECT p.wechat FROM push_preferences p
+                                  WHERE p.citizen_id = w.citizen_id), true)
+                ON CONFLICT DO NOTHING RETURNING message_id)
+            SELECT (SELECT max(id::text)::uuid FROM batch) AS last,
+                   (SELECT coalesce(array_agg(message_id), '{{}}') FROM queued) AS queued""",
         row["cursor"] or uuid.UUID(int=0), batch_size, kind, item_code, ids,
-        row["title"], row["body"], row["link"], f"notice:{row['id']}",
+        row["title"], row["body"], row["link"], f"notice:{row['id']}", wechat_template,
     )  # fmt: skip
-    return last
+    assert found is not None
+    return found["last"], list(found["queued"])
 
 
 async def notice_figures(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record:

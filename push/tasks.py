@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -19,13 +20,20 @@ from core.jobs import JobRegistry
 from core.pii import PiiCipher
 from core.settings import WechatSettings
 from push import repository as repo
-from push.channels import STATUS_PHRASES, channels_for, progress_fields
-from push.notices import NOTICE_BATCH_JOB, BatchJob, send_batch
+from push.channels import STATUS_PHRASES, channels_for, progress_fields, thing
+from push.notices import (
+    NOTICE_BATCH_JOB,
+    NOTICE_CHANNEL_JOB,
+    BatchJob,
+    ChannelBatchJob,
+    send_batch,
+)
 from push.service import DELIVER_JOB, FAN_OUT_JOB, DeliveryJob, MessageJob
 
 log = logging.getLogger(__name__)
 SMS_TEMPLATE = "SMS_PROGRESS"
 RECEIPTS_JOB = "push.receipts"
+NOTICE_SENDS_PER_SECOND = 500
 RECEIPT_BATCH = 100
 # The identity domain encrypts phones under this field name (associated data).
 PHONE_FIELD = "citizen.phone"
@@ -59,7 +67,13 @@ def register(registry: JobRegistry, ctx: PushContext) -> None:
         await _deliver(ctx, uuid.UUID(job.message_id), job.channel)
 
     async def notice_batch(job: BatchJob) -> None:
-        await send_batch(ctx.pool, uuid.UUID(job.notice_id))
+        await send_batch(ctx.pool, uuid.UUID(job.notice_id), ctx.settings.template_notice)
+
+    async def notice_channel_batch(job: ChannelBatchJob) -> None:
+        # Paced: a channel's rate limit holds however many batches run.
+        for message_id in job.message_ids:
+            await _deliver(ctx, uuid.UUID(message_id), job.channel)
+            await asyncio.sleep(1 / NOTICE_SENDS_PER_SECOND)
 
     registry.register(FAN_OUT_JOB, fan_out, MessageJob)
     registry.register(DELIVER_JOB, deliver, DeliveryJob)
@@ -68,6 +82,10 @@ def register(registry: JobRegistry, ctx: PushContext) -> None:
         await collect_receipts(ctx)
 
     registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob)
+    # One channel batch at a time across workers: the pacing above is then the channel's rate.
+    registry.register(
+        NOTICE_CHANNEL_JOB, notice_channel_batch, ChannelBatchJob, concurrency_limit=1
+    )
     registry.register(RECEIPTS_JOB, receipts)
     registry.every("* * * * *", RECEIPTS_JOB)
 
@@ -111,12 +129,17 @@ async def _wechat(
     ctx: PushContext, conn: Connection, message_id: uuid.UUID, row: asyncpg.Record
 ) -> None:
     openid = await repo.openid_of(conn, row["citizen_id"], ctx.settings.appid)
-    template = ctx.settings.template_progress
+    notice = row["event_type"] == "notice"
+    template = ctx.settings.template_notice if notice else ctx.settings.template_progress
     if openid is None or not await repo.has_quota(conn, openid, template):
         # No grant, no attempt: WeChat would only answer 43101.
         await repo.record_delivery(conn, message_id, "wechat", "skipped", "no_quota")
         return
-    data = progress_fields(row["params"], row["event_type"], row["created_at"], row["title"])
+    data = (
+        {"thing1": thing(row["title"]), "thing2": thing(row["body"])}
+        if notice
+        else progress_fields(row["params"], row["event_type"], row["created_at"], row["title"])
+    )
     reply = await ctx.wechat.send_subscribe_message(
         openid=openid,
         template_id=template,

@@ -114,3 +114,83 @@ async def _is_sent(db: asyncpg.Connection, notice: str) -> bool:
     return bool(
         await db.fetchval("SELECT status = 'sent' FROM notices WHERE id = $1::uuid", notice)
     )
+
+
+GRANTED = 500
+
+
+async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+) -> None:
+    """100,000 recipients, 500 of whom granted the long-term notice template: the worker is
+    killed again and again; every recipient gets it once in the inbox, every granted one at
+    least once on WeChat, and resends stay within 1%."""
+    await db.execute(
+        "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
+        RECIPIENTS - GRANTED,
+    )
+    openids = [f"oNotice{n:021d}" for n in range(GRANTED)]
+    await db.execute(
+        """WITH people AS (
+               INSERT INTO citizens (id) SELECT gen_random_uuid() FROM unnest($1::text[])
+               RETURNING id),
+           numbered AS (SELECT id, row_number() OVER () AS n FROM people)
+           INSERT INTO citizen_wechat (appid, openid, citizen_id, session_key_enc)
+           SELECT $2, ($1::text[])[n], id, '\\x00'::bytea FROM numbered""",
+        openids, settings.wechat.appid,
+    )  # fmt: skip
+    await db.execute(
+        """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
+           SELECT unnest($1::text[]), 'TPL_NOTICE', 0, true""",
+        openids,
+    )
+    async with httpx.AsyncClient(base_url=settings.wechat.base_url) as wechat:
+        for openid in openids:  # the same grants, as WeChat knows them
+            resp = await wechat.post("/_control/subscriptions",
+                                     json={"openid": openid, "templateId": "TPL_NOTICE"})  # fmt: skip
+            assert resp.status_code == 200, resp.text
+        operator = bearer(
+            await staff_login(client, await make_staff(resources, "w-op", "operator"))
+        )
+        supervisor = bearer(
+            await staff_login(client, await make_staff(resources, "w-sup", "supervisor"))
+        )
+        notice = (await client.post("/ops/v1/notices", json={**DRAFT, "channels": ["inbox", "wechat"]},
+                                    headers=operator)).json()["id"]  # fmt: skip
+        await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+
+        async def settled() -> bool:
+            return bool(await db.fetchval(
+                """SELECT (SELECT status = 'sent' FROM notices WHERE id = $1::uuid)
+                      AND NOT EXISTS (SELECT 1 FROM push_deliveries WHERE status = 'queued')""",
+                notice))  # fmt: skip
+
+        kills = 0
+        worker = _worker(settings)
+        try:
+            while kills < 4 and not await settled():
+                await asyncio.sleep(1.2)
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+                kills += 1
+                worker = _worker(settings)
+            await eventually(settled, timeout=150)
+        finally:
+            worker.kill()
+            worker.wait()
+        received = {}
+        for openid in openids:
+            sent = (await wechat.get("/_control/sent", params={"openid": openid})).json()
+            received[openid] = len(sent["messages"])
+    assert kills >= 1
+    assert (
+        await db.fetchval(
+            "SELECT count(DISTINCT citizen_id) FROM inbox_messages WHERE dedupe_key = $1",
+            f"notice:{notice}",
+        )
+        == RECIPIENTS
+    )
+    assert all(count >= 1 for count in received.values())
+    duplicates = sum(count - 1 for count in received.values())
+    print(f"notice on WeChat: {kills} kills, {duplicates} duplicate sends of {GRANTED}")
+    assert duplicates <= GRANTED // 100, f"{duplicates} duplicate sends"
