@@ -43,12 +43,16 @@ async def test_totp_code_cannot_be_replayed(
     client: httpx.AsyncClient, resources: Resources
 ) -> None:
     account = await make_staff(resources, "op-cat", "operator")
-    await staff_login(client, account)
-    again = await client.post(
-        "/ops/v1/auth/login", json={"username": account.username, "password": account.password}
+    credentials = {"username": account.username, "password": account.password}
+    code = account.totp.now()  # the very code used, even if a new 30 s step begins meanwhile
+    first = await client.post("/ops/v1/auth/login", json=credentials)
+    used = await client.post(
+        "/ops/v1/auth/totp", json={"mfaToken": first.json()["mfaToken"], "code": code}
     )
+    assert used.status_code == 200
+    again = await client.post("/ops/v1/auth/login", json=credentials)
     replay = await client.post(
-        "/ops/v1/auth/totp", json={"mfaToken": again.json()["mfaToken"], "code": account.totp.now()}
+        "/ops/v1/auth/totp", json={"mfaToken": again.json()["mfaToken"], "code": code}
     )
     assert replay.status_code == 401 and replay.json()["code"] == "MFA_INVALID"
 
