@@ -47,8 +47,10 @@ Title = msgspec.Meta(min_length=1, max_length=60)
 
 
 class Audience(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    kind: Literal["all", "item", "list"]
-    # item: citizens who applied for this item; list: these citizen ids.
+    kind: Literal["all", "region", "item", "list"]
+    # region: household registration in this region (620000 province, 620100 city, 620102
+    # district); item: citizens who applied for this item; list: these citizen ids.
+    region_code: str | None = None
     item_code: str | None = None
     citizen_ids: list[uuid.UUID] = []
 
@@ -67,6 +69,8 @@ class NoticeFigures(msgspec.Struct, rename="camel", kw_only=True):
     targeted: int | None
     sent: int
     read: int
+    # Per channel beyond the inbox: {"wechat": {"sent": n, "delivered": n, "failed": n, …}}.
+    channels: dict[str, dict[str, int]] = {}
 
 
 class Notice(msgspec.Struct, rename="camel", kw_only=True):
@@ -90,12 +94,16 @@ class BatchJob(msgspec.Struct):
 
 
 def _audience(raw: dict[str, Any]) -> tuple[str, str | None, list[uuid.UUID]]:
-    return raw["kind"], raw.get("itemCode"), [uuid.UUID(str(i)) for i in raw.get("citizenIds", [])]
+    selector = raw.get("regionCode") if raw["kind"] == "region" else raw.get("itemCode")
+    return raw["kind"], selector, [uuid.UUID(str(i)) for i in raw.get("citizenIds", [])]
 
 
 async def draft(conn: Connection, staff: StaffPrincipal, data: NoticeDraft) -> Notice:
     if not 1 <= len(data.title) <= 60 or not 1 <= len(data.body) <= 2000:
         raise AudienceInvalid("title 1–60 and body 1–2000 characters")
+    region = data.audience.region_code
+    if data.audience.kind == "region" and not (region and len(region) == 6 and region.isdigit()):
+        raise AudienceInvalid("a region audience needs a 6-digit regionCode")
     if data.audience.kind == "item" and not data.audience.item_code:
         raise AudienceInvalid("an item audience needs itemCode")
     if data.audience.kind == "list" and not data.audience.citizen_ids:
@@ -152,7 +160,10 @@ async def get(conn: Connection, notice_id: uuid.UUID) -> Notice:
         created_by=str(row["created_by"]),
         approved_by=str(row["approved_by"]) if row["approved_by"] else None,
         send_at=row["send_at"], created_at=row["created_at"], finished_at=row["finished_at"],
-        figures=NoticeFigures(targeted=row["targeted"], sent=counts["sent"], read=counts["read"]),
+        figures=NoticeFigures(
+            targeted=row["targeted"], sent=counts["sent"], read=counts["read"],
+            channels=await repo.notice_channel_figures(conn, notice_id),
+        ),
     )  # fmt: skip
 
 

@@ -225,6 +225,8 @@ def _audience_sql(kind: int, item: int, ids: int) -> str:
         WHEN 'all' THEN true
         WHEN 'item' THEN EXISTS (SELECT 1 FROM declarations d
                                   WHERE d.citizen_id = c.id AND d.item_code = ${item}::text)
+        -- ${item} holds a region code prefix for 'region' (620000 province, 620100 city, …)
+        WHEN 'region' THEN c.region_code LIKE rtrim(${item}::text, '0') || '%'
         WHEN 'list' THEN c.id = ANY(${ids}::uuid[])
         ELSE false END"""
 
@@ -421,3 +423,19 @@ async def settle_delivery(
         status,
         reason,
     )
+
+
+async def notice_channel_figures(
+    conn: Connection, notice_id: uuid.UUID
+) -> dict[str, dict[str, int]]:
+    rows = await conn.fetch(
+        """SELECT d.channel, d.status, count(*) AS n
+             FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+            WHERE m.event_type = 'notice' AND m.dedupe_key = $1
+            GROUP BY d.channel, d.status""",
+        f"notice:{notice_id}",
+    )
+    figures: dict[str, dict[str, int]] = {}
+    for r in rows:
+        figures.setdefault(r["channel"], {})[r["status"]] = r["n"]
+    return figures

@@ -103,11 +103,12 @@ async def set_real_name(
     id_number_hash: bytes,
     assurance_level: int,
     platform_subject: str,
+    region_code: str,
 ) -> None:
     await conn.execute(
         """UPDATE citizens SET real_name_enc = $2, id_number_enc = $3, id_number_hash = $4,
                assurance_level = GREATEST(assurance_level, $5), platform_subject = $6,
-               updated_at = now()
+               region_code = $7, updated_at = now()
            WHERE id = $1""",
         citizen_id,
         real_name_enc,
@@ -115,6 +116,7 @@ async def set_real_name(
         id_number_hash,
         assurance_level,
         platform_subject,
+        region_code,
     )
 
 

@@ -304,6 +304,7 @@ class IdentityService:
             id_number_hash=id_hash,
             assurance_level=info.assurance_level,
             platform_subject=info.sub,
+            region_code=info.id_number[:6],
         )
         if info.phone:
             await repo.set_phone(

@@ -107,7 +107,7 @@ async def test_notice_reaches_100k_exactly_once_despite_sigkill(
         == RECIPIENTS
     )
     figures = (await client.get(f"/ops/v1/notices/{notice}", headers=supervisor)).json()["figures"]
-    assert figures == {"targeted": RECIPIENTS, "sent": RECIPIENTS, "read": 0}
+    assert figures == {"targeted": RECIPIENTS, "sent": RECIPIENTS, "read": 0, "channels": {}}
 
 
 async def _is_sent(db: asyncpg.Connection, notice: str) -> bool:
@@ -191,6 +191,31 @@ async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
         == RECIPIENTS
     )
     assert all(count >= 1 for count in received.values())
+    figures = (await client.get(f"/ops/v1/notices/{notice}", headers=supervisor)).json()["figures"]
+    assert (
+        figures["channels"]["wechat"].get("sent", 0)
+        + figures["channels"]["wechat"].get("delivered", 0)
+        == GRANTED
+    )
     duplicates = sum(count - 1 for count in received.values())
     print(f"notice on WeChat: {kills} kills, {duplicates} duplicate sends of {GRANTED}")
     assert duplicates <= GRANTED // 100, f"{duplicates} duplicate sends"
+
+
+async def test_region_audience(
+    client: httpx.AsyncClient, resources: Resources, db: asyncpg.Connection
+) -> None:
+    await db.execute(
+        """INSERT INTO citizens (id, region_code)
+           SELECT gen_random_uuid(), r FROM unnest(ARRAY['620102', '620104', '620302']) AS r"""
+    )
+    operator = bearer(await staff_login(client, await make_staff(resources, "r-op", "operator")))
+    supervisor = bearer(
+        await staff_login(client, await make_staff(resources, "r-sup", "supervisor"))
+    )
+    city = {**DRAFT, "audience": {"kind": "region", "regionCode": "620100"}}
+    notice = (await client.post("/ops/v1/notices", json=city, headers=operator)).json()["id"]
+    approved = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+    assert approved.json()["figures"]["targeted"] == 2  # the two districts of 620100
+    bad = {**DRAFT, "audience": {"kind": "region", "regionCode": "62"}}
+    assert (await client.post("/ops/v1/notices", json=bad, headers=operator)).status_code == 422
