@@ -163,6 +163,18 @@ class NoticeController(Controller):
     ) -> notices.Notice:
         return await notices.approve(db_connection, staff, notice_id)
 
+    @post("/citizen-tags", status_code=HTTP_200_OK,
+          opt={"staff_roles": ["operator", "supervisor", "admin"]},
+          responses=problem_responses(400, 401, 403, 422),
+          summary="Tag an uploaded list of citizens (a notice audience)")  # fmt: skip
+    async def tag(
+        self,
+        data: JSONBody[notices.TagRequest],
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> notices.TagResult:
+        return await notices.tag_citizens(db_connection, staff, data)
+
     @post("/{notice_id:uuid}/cancel", status_code=HTTP_200_OK,
           opt={"staff_roles": ["operator", "supervisor", "admin"]},
           responses=problem_responses(401, 403, 404, 409))  # fmt: skip

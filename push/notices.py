@@ -47,10 +47,11 @@ Title = msgspec.Meta(min_length=1, max_length=60)
 
 
 class Audience(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    kind: Literal["all", "region", "item", "list"]
+    kind: Literal["all", "region", "tag", "item", "list"]
     # region: household registration in this region (620000 province, 620100 city, 620102
     # district); item: citizens who applied for this item; list: these citizen ids.
     region_code: str | None = None
+    tag: str | None = None
     item_code: str | None = None
     citizen_ids: list[uuid.UUID] = []
 
@@ -94,7 +95,9 @@ class BatchJob(msgspec.Struct):
 
 
 def _audience(raw: dict[str, Any]) -> tuple[str, str | None, list[uuid.UUID]]:
-    selector = raw.get("regionCode") if raw["kind"] == "region" else raw.get("itemCode")
+    selector = {"region": raw.get("regionCode"), "tag": raw.get("tag")}.get(
+        raw["kind"], raw.get("itemCode")
+    )
     return raw["kind"], selector, [uuid.UUID(str(i)) for i in raw.get("citizenIds", [])]
 
 
@@ -104,6 +107,8 @@ async def draft(conn: Connection, staff: StaffPrincipal, data: NoticeDraft) -> N
     region = data.audience.region_code
     if data.audience.kind == "region" and not (region and len(region) == 6 and region.isdigit()):
         raise AudienceInvalid("a region audience needs a 6-digit regionCode")
+    if data.audience.kind == "tag" and not data.audience.tag:
+        raise AudienceInvalid("a tag audience needs tag")
     if data.audience.kind == "item" and not data.audience.item_code:
         raise AudienceInvalid("an item audience needs itemCode")
     if data.audience.kind == "list" and not data.audience.citizen_ids:
@@ -201,3 +206,21 @@ async def send_batch(
         await repo.advance_notice(conn, notice_id, last)
         await jobs.enqueue(conn, NOTICE_BATCH_JOB, BatchJob(str(notice_id)))
         return True
+
+
+class TagRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    tag: str
+    citizen_ids: list[uuid.UUID]
+
+
+class TagResult(msgspec.Struct, rename="camel", kw_only=True):
+    tag: str
+    tagged: int
+
+
+async def tag_citizens(conn: Connection, staff: StaffPrincipal, data: TagRequest) -> TagResult:
+    """An uploaded list of citizens gets a tag (a segment notices can address later)."""
+    if not 1 <= len(data.tag) <= 32 or not data.citizen_ids or len(data.citizen_ids) > 100_000:
+        raise AudienceInvalid("tag 1–32 characters, 1–100000 citizen ids")
+    tagged = await repo.tag_citizens(conn, data.tag, data.citizen_ids, staff.staff_id)
+    return TagResult(tag=data.tag, tagged=tagged)

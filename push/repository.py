@@ -227,6 +227,8 @@ def _audience_sql(kind: int, item: int, ids: int) -> str:
                                   WHERE d.citizen_id = c.id AND d.item_code = ${item}::text)
         -- ${item} holds a region code prefix for 'region' (620000 province, 620100 city, …)
         WHEN 'region' THEN c.region_code LIKE rtrim(${item}::text, '0') || '%'
+        WHEN 'tag' THEN EXISTS (SELECT 1 FROM citizen_tags t
+                                 WHERE t.citizen_id = c.id AND t.tag = ${item}::text)
         WHEN 'list' THEN c.id = ANY(${ids}::uuid[])
         ELSE false END"""
 
@@ -439,3 +441,18 @@ async def notice_channel_figures(
     for r in rows:
         figures.setdefault(r["channel"], {})[r["status"]] = r["n"]
     return figures
+
+
+async def tag_citizens(
+    conn: Connection, tag: str, citizen_ids: list[uuid.UUID], staff_id: uuid.UUID
+) -> int:
+    """Tag the listed citizens who exist; returns how many were newly tagged."""
+    result = await conn.execute(
+        """INSERT INTO citizen_tags (citizen_id, tag, tagged_by)
+           SELECT c.id, $1, $3 FROM citizens c WHERE c.id = ANY($2::uuid[])
+           ON CONFLICT DO NOTHING""",
+        tag,
+        citizen_ids,
+        staff_id,
+    )
+    return int(result.split()[-1])

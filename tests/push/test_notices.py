@@ -219,3 +219,21 @@ async def test_region_audience(
     assert approved.json()["figures"]["targeted"] == 2  # the two districts of 620100
     bad = {**DRAFT, "audience": {"kind": "region", "regionCode": "62"}}
     assert (await client.post("/ops/v1/notices", json=bad, headers=operator)).status_code == 422
+
+
+async def test_tag_audience(
+    client: httpx.AsyncClient, resources: Resources, db: asyncpg.Connection
+) -> None:
+    ids = [str(r["id"]) for r in await db.fetch(
+        "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, 3) RETURNING id")]  # fmt: skip
+    operator = bearer(await staff_login(client, await make_staff(resources, "t-op", "operator")))
+    supervisor = bearer(
+        await staff_login(client, await make_staff(resources, "t-sup", "supervisor"))
+    )
+    tagged = await client.post("/ops/v1/notices/citizen-tags",
+                               json={"tag": "高龄老人", "citizenIds": ids[:2]}, headers=operator)  # fmt: skip
+    assert tagged.status_code == 200 and tagged.json() == {"tag": "高龄老人", "tagged": 2}
+    elderly = {**DRAFT, "audience": {"kind": "tag", "tag": "高龄老人"}}
+    notice = (await client.post("/ops/v1/notices", json=elderly, headers=operator)).json()["id"]
+    approved = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
+    assert approved.json()["figures"]["targeted"] == 2
