@@ -83,7 +83,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "重复的提交请求内容不一致",
         "en": "Idempotency key reused",
     },
-    "IDEMPOTENCY_KEY_REQUIRED": {"zh-CN": "缺少幂等键", "en": "Idempotency-Key header required"},
     "REAL_NAME_REQUIRED": {"zh-CN": "请先完成实名认证", "en": "Real-name binding required"},
     "CALLBACK_SIGNATURE_INVALID": {"zh-CN": "回调签名无效", "en": "Callback signature invalid"},
     "WECHAT_PUSH_SIGNATURE_INVALID": {

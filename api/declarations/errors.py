@@ -41,10 +41,6 @@ class IdempotencyKeyReused(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
-class IdempotencyKeyMissing(DomainError):
-    code = "IDEMPOTENCY_KEY_REQUIRED"
-
-
 class RealNameRequired(DomainError):
     status_code = 403
     code = "REAL_NAME_REQUIRED"

@@ -11,7 +11,6 @@ import asyncpg
 import msgspec
 
 from api.catalog import service as catalog
-from api.catalog.errors import ItemNotFound
 from api.catalog.schemas import ItemDetail
 from api.declarations import errors
 from api.declarations import repository as repo
@@ -210,10 +209,7 @@ class DeclarationsService:
     async def create(
         self, conn: Connection, principal: CitizenPrincipal, item_code: str
     ) -> DeclarationDetail:
-        try:
-            item = await catalog.item_detail(conn, item_code)
-        except ItemNotFound:
-            raise
+        item = await catalog.item_detail(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
         declaration_id = await repo.create(conn, principal.citizen_id, item.code, item.name)

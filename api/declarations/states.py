@@ -21,7 +21,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 
-FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 WITHDRAWABLE = frozenset({"draft", "submitted", "needs_supplement"})
 
 # The platform's case statuses, as our states.

@@ -63,9 +63,6 @@ TICKET_TOKEN_TYPE = "urn:handheld:params:oauth:token-type:ticket"
 JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 SCOPE_CLAIMS = {"openid": "sub", "profile": "name", "idcard": "id_number", "phone": "phone_number"}
 
-# Compared against when a username does not exist, so both paths cost one argon2 verification.
-_DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
-
 
 def _bytes(value: bytes | str) -> bytes:
     # The Redis client is built with decode_responses=False; its types allow both.
@@ -412,8 +409,10 @@ class IdentityService:
         ip: str | None,
     ) -> TokenExchangeResponse:
         app = await repo.get_department_app(conn, client_id)
-        secret_ok = passwords.verify_password(
-            app.secret_hash if app else _DUMMY_HASH, client_secret
+        secret_ok = (
+            passwords.verify_password(app.secret_hash, client_secret)
+            if app
+            else passwords.dummy_verify(client_secret)
         )
         if app is None or not app.active or not secret_ok:
             raise errors.ClientInvalid()
@@ -469,7 +468,11 @@ class IdentityService:
         self, conn: Connection, username: str, password: str, ip: str | None
     ) -> StaffChallenge:
         staff = await repo.staff_by_username(conn, username)
-        ok = passwords.verify_password(staff.password_hash if staff else _DUMMY_HASH, password)
+        ok = (
+            passwords.verify_password(staff.password_hash, password)
+            if staff
+            else passwords.dummy_verify(password)
+        )
         if staff is None or not staff.active:
             raise errors.CredentialsInvalid()
         if staff.locked_until and staff.locked_until > datetime.now(UTC):
