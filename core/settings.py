@@ -158,6 +158,41 @@ class JobSettings(msgspec.Struct, frozen=True, kw_only=True):
     heartbeat_timeout_s: float = 30.0
 
 
+class WechatPaySettings(msgspec.Struct, frozen=True, kw_only=True):
+    """WeChat Pay API v3 as a direct merchant (payments domain)."""
+
+    base_url: str = ""
+    mchid: str = ""
+    # JSAPI pays with the mini-program's appid, APP payments with the mobile app's (open platform).
+    appid: str = ""
+    app_appid: str = ""
+    merchant_serial_no: str = ""
+    merchant_private_key_path: Path | None = None
+    apiv3_key: Secret = Secret("")
+    # WeChat Pay public-key mode; platform certificates (fetched from /v3/certificates) otherwise.
+    public_key_id: str = ""
+    public_key_path: Path | None = None
+    notify_url: str = ""
+    refund_notify_url: str = ""
+    # Notifications and responses older or newer than this are refused (replay window).
+    timestamp_window_s: int = 300
+    order_ttl_s: int = 1800
+    # Query WeChat by out_trade_no when no notification came after these delays.
+    poll_delays_s: str = "30,120,600,1800"
+    reconcile_cron: str = "30 10 * * *"
+
+    def poll_delays(self) -> list[float]:
+        return [float(d) for d in self.poll_delays_s.split(",") if d.strip()]
+
+
+class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """E-licence wallet: our SM2 display-signing key and display-code lifetime."""
+
+    display_key_path: Path | None = None
+    display_ttl_s: int = 60
+    verify_base_url: str = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
@@ -178,6 +213,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3: S3Settings = S3Settings()
     catalog: CatalogSettings = CatalogSettings()
     jobs: JobSettings = JobSettings()
+    wechatpay: WechatPaySettings = WechatPaySettings()
+    licences: LicenceSettings = LicenceSettings()
 
 
 _SECTIONS = {
