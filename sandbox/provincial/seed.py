@@ -2395,6 +2395,54 @@ def _bundles(c: _Catalogue, codes: dict[str, str]) -> None:
     )
 
 
+def _fee_simple(c: _Catalogue) -> None:
+    """A charged item with one plain PDF material: the easy path to a payment notice (缴款通知书)."""
+    c.add(
+        JC_GA,
+        "GG",
+        101,
+        3,
+        "临时居民身份证申领",
+        themes=["户籍办理"],
+        online="online_prereview",
+        visits=1,
+        statutory=3,
+        promised=1,
+        legal=[_ID_LAW, "《中华人民共和国临时居民身份证管理办法》第五条"],
+        conditions=[
+            "本市户籍居民，正在申领、换领或补领居民身份证期间急需使用身份证件的",
+            "已在平台完成实名认证",
+        ],
+        materials=[
+            m(
+                "户籍证明",
+                "户籍所在地派出所出具或在平台下载的电子户籍证明，PDF 格式。",
+                formats=["pdf"],
+            ),
+        ],
+        process=steps(
+            ("网上申请", "在平台填写申请并上传户籍证明，受理后按缴款通知书在线缴纳工本费。", 0),
+            ("审核制证", "户籍所在地派出所审核后当场或次日制作临时居民身份证。", 1),
+            ("领取证件", "凭身份核验到派出所领取，或选择邮政速递送达。", 0),
+        ),
+        fee=charged(
+            "《国家发展改革委 财政部关于临时居民身份证收费标准的通知》（发改价格〔2005〕436号）："
+            "临时居民身份证每证 10 元。",
+            ("临时居民身份证工本费", 1000),
+        ),
+        result_type="证件",
+        result_name="中华人民共和国临时居民身份证",
+        faq=faqs(
+            ("临时居民身份证有效期多久？", "有效期为三个月，自签发之日起计算。"),
+            ("工本费怎么交？", "申请受理后平台出具缴款通知书，可在线缴纳，缴费后开始制证。"),
+        ),
+        form="联系电话用于领证通知；选择邮寄的，请在申请事由中写明收件地址。",
+        fields=_form(_text("pickupStation", "领证派出所", required=True, max_length=50)),
+        templates=["临时居民身份证申领登记表"],
+        volume=6800,
+    )
+
+
 def build_seed() -> list[Item]:
     """Return a fresh copy of the seed catalogue, in seed (change sequence) order."""
     c = _Catalogue()
@@ -2407,4 +2455,5 @@ def build_seed() -> list[Item]:
     _health_education_transport(c, codes)
     _tax_property_health_insurance(c, codes)
     _bundles(c, codes)
+    _fee_simple(c)
     return c.items
