@@ -32,6 +32,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.ops.console import OpsConsoleController
 from api.ops.controllers import OpsSystemController
 from api.resources import Resources, open_resources
 from core.cache import VersionedCache, serve_from_cache
@@ -100,6 +101,7 @@ def create_app(
             StaffAuthController,
             StaffController,
             OpsSystemController,
+            OpsConsoleController,
             DeclarationController,
             MaterialController,
             PlatformCallbackController,

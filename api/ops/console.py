@@ -1,0 +1,99 @@
+"""The ops console: a static page (HTML, ES modules, CSS) under ``/ops/console/``.
+
+No build step and no template: the page talks to the ops API (``/ops/v1``) with the staff
+session token, like any other client. Only the files shipped in ``api/ops/console/`` are served
+(looked up in a table built once, so no path from the request ever reaches the file system),
+each with a strict Content-Security-Policy: scripts and styles from this origin only, nothing
+inline, no framing, and Trusted Types required so no string can become HTML by accident.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+CONSOLE_DIR = Path(__file__).with_name("console")
+MOUNT = "/ops/console"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+        "trusted-types 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # Revalidate every time (cheap: ETag → 304), so a deployment is picked up at once.
+    "Cache-Control": "no-cache",
+}
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+
+
+class Asset:
+    __slots__ = ("body", "etag", "media_type")
+
+    def __init__(self, body: bytes, media_type: str) -> None:
+        self.body = body
+        self.media_type = media_type
+        self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+@functools.cache
+def assets() -> dict[str, Asset]:
+    """Every servable file by its path under the console directory, read once per process."""
+    table: dict[str, Asset] = {}
+    for file in sorted(CONSOLE_DIR.rglob("*")):
+        media_type = MEDIA_TYPES.get(file.suffix)
+        if file.is_file() and media_type:
+            table[file.relative_to(CONSOLE_DIR).as_posix()] = Asset(file.read_bytes(), media_type)
+    return table
+
+
+def _serve(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    asset = assets().get(name)
+    if asset is None:
+        raise NotFoundException()
+    headers = {**SECURITY_HEADERS, "ETag": asset.etag}
+    if request.headers.get("if-none-match") == asset.etag:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+class OpsConsoleController(Controller):
+    path = MOUNT
+    include_in_schema = False
+
+    @get("/", summary="The ops console page")
+    async def index(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return _serve(request, "index.html")
+
+    @get("/{name:path}", summary="A file of the ops console")
+    async def asset(self, request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+        return _serve(request, name.lstrip("/"))
+
