@@ -30,6 +30,7 @@ from sandbox.provincial.identity import (
     add_identity_routes,
     default_oauth_clients,
 )
+from sandbox.provincial.licences import LICENCES_KEY, LicenceLibrary, add_licence_routes
 from sandbox.provincial.state import (
     CatalogState,
     FeedPosition,
@@ -174,6 +175,7 @@ async def control_reset(request: web.Request) -> web.Response:
     request.app[IDENTITY_KEY].reset()
     request.app[CLOCK_KEY].reset()
     await request.app[CASES_KEY].reset()
+    request.app[LICENCES_KEY].reset()
     return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 
@@ -311,6 +313,9 @@ def build_provincial_app(
             callback_retry_base=callback_retry_base,
         ),
     )
+    licences = LicenceLibrary(clock)
+    add_licence_routes(app, licences)
+    app[CASES_KEY].book.on_licence = licences.issue_for_case
 
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/clock", control_get_clock)

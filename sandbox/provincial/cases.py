@@ -278,6 +278,9 @@ class CaseBook:
     ``emit`` is called with each new event (the callback dispatcher).
     """
 
+    # Files each issued licence in the licence library (``licences``); set by ``app``.
+    on_licence: Callable[[Case, IssuedLicence, Item], None] | None = None
+
     def __init__(
         self, catalog: CatalogState, clock: Clock, emit: Callable[[Case, CaseEvent], None]
     ) -> None:
@@ -545,6 +548,8 @@ class CaseBook:
                 name=item.issues_licence.name,
                 issued_at=self._clock.rfc3339(),
             )
+            if self.on_licence is not None:
+                self.on_licence(case, licence, item)
         pickup = f"请携带本人有效身份证件到{address}领取{result_type}，也可申请邮寄送达。"
         if licence is not None:
             pickup = f"电子证照（{licence.name}）已签发至电子证照库，可在证照夹查看；" + pickup
