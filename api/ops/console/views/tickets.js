@@ -1,0 +1,137 @@
+// Bad-review tickets (差评整改): verify and rectify within 3 working days, call the citizen back,
+// resolve with an outcome, close. Filters by state and deadline flag.
+
+import { get, post, query } from "../api.js";
+import { clear, formValues, formatTime, h } from "../dom.js";
+import { t } from "../i18n.js";
+import { facts, field, items, table } from "./common.js";
+
+const STATES = ["open", "contacted", "appealing", "rectified", "explained", "closed"];
+const FLAGS = ["due_soon", "late", "none"];
+const OUTCOMES = ["rectified", "explained"];
+
+export async function render(main, ctx) {
+  const filters = { state: "", flag: "" };
+  const list = h("section", { class: "card", id: "tickets" });
+  const detail = h("section", { class: "card", id: "ticket-detail", hidden: true });
+  const select = (name, values, prefix) => {
+    const el = h("select", { name, id: `ticket-${name}` }, h("option", { value: "" }, t("all")),
+      values.map((v) => h("option", { value: v }, t(`${prefix}.${v}`, {}, v))));
+    el.addEventListener("change", () => { filters[name] = el.value; refresh(); });
+    return el;
+  };
+  main.append(
+    h("div", { class: "page-head" }, h("h1", {}, t("tickets.title")),
+      h("div", { class: "filters" },
+        field(t("tickets.col.state"), select("state", STATES, "ticket.state")),
+        field(t("tickets.col.flag"), select("flag", FLAGS, "ticket.flag")))),
+    list,
+    detail,
+  );
+
+  async function refresh() {
+    let rows;
+    try {
+      rows = items(await get(`/ops/v1/reviews/tickets${query(filters)}`));
+    } catch (err) {
+      ctx.showError(err);
+      return;
+    }
+    clear(list).append(h("h2", {}, t("tickets.list")));
+    if (!rows.length) {
+      list.append(h("p", { class: "empty" }, t("tickets.none")));
+      return;
+    }
+    list.append(table("ticket-table", [
+      { label: t("tickets.col.item"), render: (r) => h("button", {
+        type: "button", class: "link", onclick: () => open(r.id),
+      }, r.itemName || r.id.slice(0, 8)) },
+      { label: t("tickets.col.level"), render: (r) => (r.level ? t(`level.${r.level}`, {}, r.level) : "—") },
+      { label: t("tickets.col.state"), render: (r) => stateBadge(r.state) },
+      { label: t("tickets.col.flag"), render: (r) => flagBadge(r.flag) },
+      { label: t("tickets.col.dueOn"), render: (r) => r.dueOn || t("tickets.noDue") },
+      { label: t("tickets.col.createdAt"), render: (r) => formatTime(r.createdAt) },
+    ], rows, (r) => ({ dataset: { ticketId: r.id, state: r.state } })));
+  }
+
+  async function open(id) {
+    let ticket;
+    try {
+      ticket = await get(`/ops/v1/reviews/tickets/${id}`);
+    } catch (err) {
+      ctx.showError(err);
+      return;
+    }
+    renderDetail(detail, ticket, ctx, async (path, body, done) => {
+      try {
+        await post(`/ops/v1/reviews/tickets/${id}/${path}`, body);
+        ctx.flash(done, "ok");
+      } catch (err) {
+        ctx.showError(err);
+      }
+      await refresh();
+      await open(id);
+    });
+  }
+
+  await refresh();
+  return null;
+}
+
+function stateBadge(state) {
+  return h("span", { class: `status status-${state}` }, t(`ticket.state.${state}`, {}, state));
+}
+
+function flagBadge(flag) {
+  if (!flag || flag === "none") return "—";
+  return h("span", { class: `flag flag-${flag}` }, t(`ticket.flag.${flag}`, {}, flag));
+}
+
+function renderDetail(box, ticket, ctx, act) {
+  box.hidden = false;
+  const history = ticket.events || ticket.history || [];
+  const forms = [];
+  if (ticket.state === "open") {
+    forms.push(noteForm("contact", t("tickets.contact"), t("tickets.contactNote"), (note) =>
+      act("contact", { note }, t("tickets.contacted"))));
+  }
+  if (ticket.state === "contacted") {
+    const outcome = h("select", { name: "outcome", id: "ticket-outcome" },
+      OUTCOMES.map((o) => h("option", { value: o }, t(`ticket.outcome.${o}`))));
+    forms.push(noteForm("resolve", t("tickets.resolve"), t("tickets.resolutionNote"),
+      (note, v) => act("resolve", { outcome: v.outcome, note }, t("tickets.resolved")), outcome));
+  }
+  if (["rectified", "explained"].includes(ticket.state)) {
+    forms.push(h("div", { class: "actions" }, h("button", {
+      type: "button", class: "primary", id: "ticket-close",
+      onclick: () => act("close", undefined, t("tickets.closed")),
+    }, t("tickets.close"))));
+  }
+  clear(box).append(
+    h("h2", {}, t("tickets.detail")),
+    ticket.text ? h("blockquote", { class: "review-text" }, ticket.text) : null,
+    facts(ticket, "ticket.field", ["id", "events", "history", "text"]),
+    history.length
+      ? h("ol", { class: "timeline" }, history.map((e) => h("li", {},
+        h("time", {}, formatTime(e.at)), " ",
+        t(`ticket.state.${e.toState}`, {}, e.toState || e.action || ""),
+        e.note ? `：${e.note}` : "")))
+      : null,
+    forms,
+  );
+}
+
+function noteForm(name, title, label, submit, extra) {
+  const form = h("form", { class: "grid-form", id: `ticket-${name}-form` },
+    h("h3", { class: "wide" }, title),
+    extra ? field(t("tickets.outcome"), extra) : null,
+    field(label, h("textarea", { name: "note", required: true, rows: 2, maxlength: 500 }), "wide"),
+    h("div", { class: "actions wide" }, h("button", { type: "submit", class: "primary" }, title)),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const v = formValues(form);
+    submit(v.note, v);
+  });
+  return form;
+}
