@@ -31,6 +31,14 @@ from yarl import URL
 from sandbox.clock import Clock
 from sandbox.provincial.http import ApiError, json_response
 from sandbox.provincial.models import Item
+from sandbox.provincial.payments import (
+    DEFAULT_AMOUNT_FEN,
+    IssueNoticeBody,
+    Notice,
+    PaymentDesk,
+    PaymentNoticeInfo,
+    add_payment_routes,
+)
 from sandbox.provincial.state import CatalogState
 
 log = logging.getLogger("sandbox.provincial.cases")
@@ -194,6 +202,8 @@ class CaseEvent(_Out):
     supplement: SupplementNotice | None = None
     acceptance: Acceptance | None = None
     result: CaseResult | None = None
+    # Only on the event announcing a payment notice (status unchanged); absent from the others.
+    payment_notice: PaymentNoticeInfo | msgspec.UnsetType = msgspec.UNSET
 
 
 @dataclass
@@ -292,10 +302,12 @@ class CaseBook:
         # Not reset by ``reset``: case numbers stay unique for the life of the process.
         self._number_seq = 0
         self._licence_numbers: set[str] = set()
+        self.payments = PaymentDesk(clock)
 
     def reset(self) -> None:
         self._cases.clear()
         self._by_key.clear()
+        self.payments.reset()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -455,6 +467,13 @@ class CaseBook:
                 reason=body.reason,
                 acceptance=Acceptance(tolerated_missing=list(tolerated)),
             )
+            item = self.item(case.item_code)
+            if (
+                item is not None
+                and item.fee.charged
+                and self.payments.for_case(case.case_number) is None
+            ):
+                self.issue_payment_notice(case)
         elif body.to == "completed":
             self.move(case, "completed", reason=body.reason, result=self._result(case))
         else:
@@ -485,6 +504,38 @@ class CaseBook:
             case, now, reason=reason, supplement=supplement, acceptance=acceptance, result=result
         )
 
+    def issue_payment_notice(self, case: Case, amount_fen: int | None = None) -> Notice:
+        """Issue a payment notice (缴款通知书) for ``case`` and announce it: an event with the
+        case's status unchanged, the next sequence and ``paymentNotice``.
+
+        The amount is ``amount_fen``, else the sum of the item's fee items, else
+        ``DEFAULT_AMOUNT_FEN`` (an on-demand notice for a free item).
+        """
+        if not MOVES[case.status]:
+            raise ApiError(409, "INVALID_STATE", f"case {case.case_number} is {case.status}")
+        item = self.item(case.item_code)
+        if amount_fen is None:
+            fee = sum(f.amount_fen for f in item.fee.items) if item is not None else 0
+            amount_fen = fee or DEFAULT_AMOUNT_FEN
+        notice = self.payments.issue(
+            case_number=case.case_number,
+            region_code=item.region_code if item is not None else "",
+            item_name=item.name if item is not None else case.item_code,
+            payee=item.department.name if item is not None else "",
+            payee_code=item.department.code if item is not None else "",
+            amount_fen=amount_fen,
+        )
+        now = self._clock.rfc3339()
+        case.version += 1
+        case.updated_at = now
+        self._record(case, now, payment_notice=self.payments.info(notice))
+        return notice
+
+    def awaits_payment(self, case: Case) -> bool:
+        """The case's latest payment notice is not paid (unpaid or expired)."""
+        notice = self.payments.for_case(case.case_number)
+        return notice is not None and self.payments.status(notice) != "paid"
+
     def _record(
         self,
         case: Case,
@@ -494,6 +545,7 @@ class CaseBook:
         supplement: SupplementNotice | None = None,
         acceptance: Acceptance | None = None,
         result: CaseResult | None = None,
+        payment_notice: PaymentNoticeInfo | msgspec.UnsetType = msgspec.UNSET,
     ) -> CaseEvent:
         event = CaseEvent(
             event_id=str(uuid.uuid4()),
@@ -507,6 +559,7 @@ class CaseBook:
             supplement=supplement,
             acceptance=acceptance,
             result=result,
+            payment_notice=payment_notice,
         )
         case.events.append(event)
         self._emit(case, event)
@@ -809,6 +862,7 @@ class CaseService:
         """Move ``case`` one step along its script; False when it waits or is closed.
 
         ``formData._script``: absent → pre_review → accepted → processing → completed;
+        an accepted case waits while its payment notice (缴款通知书) is not paid;
         ``"supplement"`` → a needs_supplement notice on the item's first material the first
         time, then as absent once the citizen has supplemented; ``"reject"`` → not_accepted;
         ``"refuse"`` → … processing → refused.
@@ -824,7 +878,7 @@ class CaseService:
                 body = AdvanceBody(to="not_accepted")
             else:
                 body = AdvanceBody(to="accepted")
-        elif case.status == "accepted":
+        elif case.status == "accepted" and not self.book.awaits_payment(case):
             body = AdvanceBody(to="processing")
         elif case.status == "processing":
             body = AdvanceBody(to="refused" if script == "refuse" else "completed")
@@ -914,6 +968,15 @@ async def control_advance(request: web.Request) -> web.Response:
     return json_response(book.advance(case, body).describe())
 
 
+async def control_issue_payment_notice(request: web.Request) -> web.Response:
+    book = _service(request).book
+    case = book.get(request.match_info["caseNumber"])
+    raw = await request.read()
+    body = IssueNoticeBody() if not raw.strip() else await _decode(request, IssueNoticeBody)
+    notice = book.issue_payment_notice(case, body.amount_fen)
+    return json_response(book.payments.view(notice), status=201)
+
+
 async def control_list_cases(request: web.Request) -> web.Response:
     return json_response({"cases": [c.describe() for c in _service(request).book.all_cases()]})
 
@@ -964,6 +1027,8 @@ def add_case_routes(app: web.Application, service: CaseService) -> None:
     )
     app.router.add_get("/_control/cases", control_list_cases)
     app.router.add_post("/_control/cases/{caseNumber}/advance", control_advance)
+    app.router.add_post("/_control/cases/{caseNumber}/payment-notice", control_issue_payment_notice)
+    add_payment_routes(app, service.book.payments)
     app.router.add_get("/_control/callback-faults", control_get_callback_faults)
     app.router.add_post("/_control/callback-faults", control_set_callback_faults)
     app.router.add_delete("/_control/callback-faults", control_clear_callback_faults)
