@@ -43,6 +43,7 @@ from core.observability import observe_requests
 from core.redis import create_redis
 from core.settings import Settings
 from payments.routes import payment_route_handlers
+from payments.service import PaymentsService
 from push.routes import push_route_handlers
 from push.tasks import PushContext
 
@@ -65,6 +66,10 @@ def _db_pool(resources: NamedDependency[Resources]) -> Pool:
 
 def _push(resources: NamedDependency[Resources]) -> PushContext:
     return resources.push
+
+
+def _payments(resources: NamedDependency[Resources]) -> PaymentsService:
+    return resources.payments
 
 
 def create_app(
@@ -118,6 +123,7 @@ def create_app(
             # rather than in a task group.
             "db_pool": Provide(_db_pool, sync_to_thread=False),
             "push": Provide(_push, sync_to_thread=False),
+            "payments": Provide(_payments, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
             **principal_dependencies(),
             **(dependency_overrides or {}),

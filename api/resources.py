@@ -20,6 +20,7 @@ from core.clients.provincial import ProvincialCasesClient, ProvincialClient
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
+from core.clients.wechatpay import WechatPayClient
 from core.db import Pool, create_pool
 from core.http import create_http_session
 from core.pii import PiiCipher
@@ -28,6 +29,7 @@ from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
 from core.storage import ObjectStorage
+from payments.service import PaymentsService
 from push.tasks import PushContext
 
 
@@ -43,6 +45,7 @@ class Resources:
     access_tokens: AccessTokens
     declarations: DeclarationsService
     push: PushContext
+    payments: PaymentsService
 
 
 class MissingSecrets(RuntimeError):
@@ -81,6 +84,12 @@ def _identity(
     )
 
 
+def _wechatpay(settings: Settings, http: aiohttp.ClientSession) -> WechatPayClient | None:
+    if not settings.wechatpay.base_url:
+        return None
+    return WechatPayClient(http, settings.wechatpay, settings.http)
+
+
 def _storage(settings: Settings) -> ObjectStorage:
     secret = settings.storage.link_secret.reveal() or settings.pii.lookup_key.reveal()
     if settings.storage.backend == "s3":
@@ -102,6 +111,14 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
     await catalog_cache.start()
     await revocations.start()
     identity = _identity(settings, db_pool, redis, http, revocations)
+    cases = ProvincialCasesClient(http, settings.provincial, settings.http)
+    declarations = DeclarationsService(
+        pool=db_pool,
+        pii=identity.pii,
+        storage=_storage(settings),
+        cases=cases,
+        settings=settings.provincial,
+    )
     try:
         yield Resources(
             settings=settings,
@@ -121,12 +138,13 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
                 settings=settings.wechat,
                 live=RedisChannelsPubSubBackend(redis=redis),
             ),
-            declarations=DeclarationsService(
+            declarations=declarations,
+            payments=PaymentsService(
                 pool=db_pool,
-                pii=identity.pii,
-                storage=_storage(settings),
-                cases=ProvincialCasesClient(http, settings.provincial, settings.http),
-                settings=settings.provincial,
+                client=_wechatpay(settings, http),
+                platform=cases,
+                settings=settings.wechatpay,
+                on_paid=declarations.payment_received,
             ),
         )
     finally:

@@ -12,6 +12,7 @@ from api.resources import Resources, open_resources
 from core.db import connect
 from core.jobs import JobRegistry, build_worker, enqueue
 from core.settings import Settings
+from payments import tasks as payments_tasks
 from push import tasks as push_tasks
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,9 @@ def build_registry(resources: Resources) -> JobRegistry:
     catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
     declarations_tasks.register(registry, resources.declarations)
     push_tasks.register(registry, resources.push)
+    payments_tasks.register(
+        registry, resources.payments, resources.settings.wechatpay.reconcile_cron
+    )
     return registry
 
 

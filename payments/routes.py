@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from payments.controllers import PaymentController, PaymentOpsController, WechatPayHookController
+
 
 def payment_route_handlers() -> list[ControllerRouterHandler]:
-    # Orders, WeChat Pay notifications and receipts arrive with the payments issue.
-    return []
+    return [PaymentController, WechatPayHookController, PaymentOpsController]

@@ -32,6 +32,12 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "declaration.withdrawn": {
         "zh-CN": ("申请已撤回", "您的“{item}”申请已撤回。"),
     },
+    "payment.notice": {
+        "zh-CN": ("待缴费", "您的“{item}”需缴纳费用 {amount}，请在缴费期限内完成缴费。"),
+    },
+    "payment.paid": {
+        "zh-CN": ("缴费成功", "您已成功缴纳“{item}”费用 {amount}，电子票据可在缴费记录中查看。"),
+    },
     "declaration.overdue_warning": {
         "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
     },

@@ -47,6 +47,7 @@ from core.storage import ObjectStorage
 from core.uploads import ReceivedFile
 from core.webhooks import SignatureInvalid, verify_hmac_signature
 from core.workdays import CalendarUnknown, add_working_days, working_days_between
+from payments.service import PaidOrder, record_fee_notice
 from push.service import notify
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class PlatformEvent(msgspec.Struct, rename="camel", kw_only=True):
     supplement: dict[str, Any] | None = None
     acceptance: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
+    payment_notice: dict[str, Any] | None = None
 
 
 class DeclarationJob(msgspec.Struct):
@@ -661,9 +663,48 @@ class DeclarationsService:
             )  # fmt: skip
             if target != current:
                 await self._tell(conn, row, target, event, fields)
+            if event.payment_notice:
+                await self._fee_notice(conn, row, event)
         updated = await repo.by_case(conn, event.case_number)
         assert updated is not None
         return updated
+
+    async def _fee_notice(
+        self, conn: Connection, row: asyncpg.Record, event: PlatformEvent
+    ) -> None:
+        """The platform asks for a fee: kept by payments, shown on the timeline, told."""
+        notice = event.payment_notice or {}
+        new = await record_fee_notice(
+            conn, citizen_id=row["citizen_id"], declaration_id=row["id"],
+            case_number=event.case_number, notice=notice,
+        )  # fmt: skip
+        if not new:
+            return
+        await repo.add_event(
+            conn, row["id"], row["state"], row["state"], "platform", "已开具缴款通知书",
+            {"noticeNumber": notice.get("noticeNumber"), "amountFen": notice.get("amountFen")},
+        )  # fmt: skip
+        await notify(
+            conn, row["citizen_id"], "payment.notice",
+            {"item": row["item_name"], "amount": _yuan(int(notice.get("amountFen", 0)))},
+            dedupe_key=f"{row['id']}:fee:{notice.get('noticeNumber')}",
+            link="/pages/pay/index",
+        )  # fmt: skip
+
+    async def payment_received(self, conn: Connection, paid: PaidOrder) -> None:
+        """Payments' hook, in the transaction that marked the order paid."""
+        if paid.declaration_id is not None:
+            row = await repo.get_for_system(conn, paid.declaration_id, lock=False)
+            if row is not None:
+                await repo.add_event(
+                    conn, row["id"], row["state"], row["state"], "citizen", "已完成缴费",
+                    {"orderId": str(paid.order_id), "amountFen": paid.amount_fen},
+                )  # fmt: skip
+        await notify(
+            conn, paid.citizen_id, "payment.paid",
+            {"item": paid.item_name, "amount": _yuan(paid.amount_fen)},
+            dedupe_key=f"paid:{paid.order_id}", link=f"/pages/pay/result?orderId={paid.order_id}",
+        )  # fmt: skip
 
     async def _store_licence(
         self, conn: Connection, row: asyncpg.Record, result: dict[str, Any]
@@ -694,6 +735,10 @@ class DeclarationsService:
             dedupe_key=f"{row['id']}:{state}:{event.sequence}",
             link=f"/pages/declaration/detail?id={row['id']}",
         )  # fmt: skip
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}元"
 
 
 def _library(r: asyncpg.Record) -> LibraryMaterial:

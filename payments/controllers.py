@@ -1,0 +1,242 @@
+"""HTTP of payments: the citizen's notices and orders, WeChat Pay's notifications, staff tools."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from core.db import Connection
+from core.openapi import problem_responses
+from core.principals import CitizenPrincipal, StaffPrincipal
+from payments.schemas import (
+    CreateOrder,
+    DecideRefund,
+    Mismatch,
+    MismatchPage,
+    NoticeList,
+    Order,
+    Receipt,
+    Reconciliation,
+    Refund,
+    RefundPage,
+    RequestRefund,
+    ResolveMismatch,
+    RunReconciliation,
+    StaffOrderPage,
+)
+from payments.service import PaymentsService
+
+IdempotencyKey = Annotated[
+    str, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=128)
+]
+NoticeFilter = Literal["unpaid", "paid", "all"]
+_STAFF = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
+_OPERATORS = {"staff_roles": ["operator", "supervisor", "admin"]}
+_SUPERVISORS = {"staff_roles": ["supervisor", "admin"]}
+
+
+class PaymentController(Controller):
+    path = "/api/v1/payments"
+    tags = ["payments 缴费"]  # noqa: RUF012 - Litestar reads a list
+
+    @get("/notices", responses=problem_responses(400, 401),
+         summary="My payment notices (待缴费 by default)")  # fmt: skip
+    async def notices(
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        status: Annotated[NoticeFilter, QueryParameter()] = "unpaid",
+        declarationId: FromQuery[uuid.UUID | None] = None,  # noqa: N803 - the wire's camelCase
+    ) -> NoticeList:
+        items = await payments.notices(db_connection, citizen, status, declarationId)
+        return NoticeList(items=items)
+
+    @post("/orders", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 503),
+          summary="Open an order for a notice (idempotent by Idempotency-Key) with pay parameters")  # fmt: skip
+    async def create_order(
+        self,
+        data: JSONBody[CreateOrder],
+        idempotency_key: IdempotencyKey,
+        citizen: NamedDependency[CitizenPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> Order:
+        return await payments.create_order(db_connection, citizen, idempotency_key, data)
+
+    @get("/orders/{order_id:uuid}", responses=problem_responses(401, 404))
+    async def order(
+        self,
+        order_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> Order:
+        return await payments.order(db_connection, citizen, order_id)
+
+    @get("/orders/{order_id:uuid}/receipt", responses=problem_responses(401, 404),
+         summary="The electronic payment receipt (电子缴款票据)")  # fmt: skip
+    async def receipt(
+        self,
+        order_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> Receipt:
+        return await payments.receipt(db_connection, citizen, order_id)
+
+
+class WechatPayHookController(Controller):
+    """WeChat Pay's notifications: verified, stored once, applied in the same short transaction
+    (so a duplicate or a mismatch is answered, and WeChat retries what we refused)."""
+
+    path = "/api/v1/hooks/wechatpay"
+    tags = ["platform hooks"]  # noqa: RUF012
+
+    @post("/transactions", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
+    async def transaction(
+        self,
+        request: Request[Any, Any, Any],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await payments.receive_notification(
+            db_connection, dict(request.headers), await request.body()
+        )
+
+    @post("/refunds", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
+    async def refund(
+        self,
+        request: Request[Any, Any, Any],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await payments.receive_notification(
+            db_connection, dict(request.headers), await request.body()
+        )
+
+
+class PaymentOpsController(Controller):
+    """Staff: orders, refunds (an operator asks, a supervisor — never the asker — approves),
+    and reconciliation mismatches."""
+
+    path = "/ops/v1/payments"
+    tags = ["ops 运营"]  # noqa: RUF012
+
+    @get("/orders", opt=_STAFF, responses=problem_responses(400, 401, 403))
+    async def orders(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        status: Annotated[
+            Literal["pending", "paid", "closed", "failed", "refunded"] | None, QueryParameter()
+        ] = None,
+    ) -> StaffOrderPage:
+        return StaffOrderPage(items=await payments.staff_orders(db_connection, status))
+
+    @post("/orders/{order_id:uuid}/refunds", status_code=HTTP_200_OK, opt=_OPERATORS,
+          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
+    async def request_refund(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[RequestRefund],
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> Refund:
+        return await payments.request_refund(
+            db_connection, staff, order_id, data.amount_fen, data.reason
+        )
+
+    @get("/refunds", opt=_STAFF, responses=problem_responses(400, 401, 403))
+    async def refunds(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        status: Annotated[
+            Literal["pending_approval", "rejected", "approved", "processing", "success", "closed",
+                    "abnormal"] | None,
+            QueryParameter(),
+        ] = None,
+    ) -> RefundPage:  # fmt: skip
+        return RefundPage(items=await payments.refunds(db_connection, status))
+
+    @post("/refunds/{refund_id:uuid}/approve", status_code=HTTP_200_OK, opt=_SUPERVISORS,
+          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
+    async def approve(
+        self,
+        refund_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        data: JSONBody[DecideRefund | None] = None,
+    ) -> Refund:
+        note = data.note if data else ""
+        return await payments.decide_refund(
+            db_connection, staff, refund_id, approve=True, note=note
+        )
+
+    @post("/refunds/{refund_id:uuid}/reject", status_code=HTTP_200_OK, opt=_SUPERVISORS,
+          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
+    async def reject(
+        self,
+        refund_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        data: JSONBody[DecideRefund | None] = None,
+    ) -> Refund:
+        note = data.note if data else ""
+        return await payments.decide_refund(
+            db_connection, staff, refund_id, approve=False, note=note
+        )
+
+    @get("/mismatches", opt=_STAFF, responses=problem_responses(400, 401, 403))
+    async def mismatches(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+        status: Annotated[Literal["open", "resolved"] | None, QueryParameter()] = "open",
+    ) -> MismatchPage:
+        return MismatchPage(items=await payments.mismatches(db_connection, status))
+
+    @post("/mismatches/{mismatch_id:uuid}/resolve", status_code=HTTP_200_OK, opt=_OPERATORS,
+          responses=problem_responses(400, 401, 403, 404))  # fmt: skip
+    async def resolve(
+        self,
+        mismatch_id: FromPath[uuid.UUID],
+        data: JSONBody[ResolveMismatch],
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> Mismatch:
+        return await payments.resolve_mismatch(db_connection, staff, mismatch_id, data.note)
+
+    @get("/reconciliations", opt=_STAFF, responses=problem_responses(401, 403))
+    async def reconciliations(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> list[Reconciliation]:
+        return await payments.reconciliations(db_connection)
+
+    @post("/reconciliations", status_code=HTTP_200_OK, opt=_OPERATORS,
+          responses=problem_responses(400, 401, 403),
+          summary="Reconcile one day's bill now (a job; the daily schedule does yesterday)")  # fmt: skip
+    async def reconcile(
+        self,
+        data: JSONBody[RunReconciliation],
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await payments.enqueue_reconciliation(db_connection, staff, data.bill_date)

@@ -1,0 +1,330 @@
+"""All SQL of the payments domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from core.db import Connection
+
+# -- fee notices ------------------------------------------------------------------------------
+
+
+async def insert_notice(
+    conn: Connection,
+    *,
+    citizen_id: uuid.UUID,
+    declaration_id: uuid.UUID | None,
+    case_number: str,
+    notice: dict[str, Any],
+) -> bool:
+    row = await conn.fetchval(
+        """INSERT INTO fee_notices (id, notice_number, citizen_id, declaration_id, case_number,
+               payment_code, item_name, payee, payee_code, amount_fen, issued_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (notice_number) DO NOTHING RETURNING id""",
+        uuid.uuid4(), notice["noticeNumber"], citizen_id, declaration_id, case_number,
+        notice["paymentCode"], notice["itemName"], notice["payee"], notice.get("payeeCode", ""),
+        notice["amountFen"], notice["issuedAt"], notice["expiresAt"],
+    )  # fmt: skip
+    return row is not None
+
+
+_NOTICE_COLUMNS = """id, notice_number, payment_code, declaration_id, case_number, item_name,
+    payee, payee_code, amount_fen, issued_at, expires_at, status, paid_at, paid_order_id,
+    receipt, citizen_id"""
+
+
+async def notices_of(
+    conn: Connection, citizen_id: uuid.UUID, statuses: list[str], declaration_id: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_NOTICE_COLUMNS} FROM fee_notices
+            WHERE citizen_id = $1 AND status = ANY($2::text[])
+              AND ($3::uuid IS NULL OR declaration_id = $3)
+            ORDER BY issued_at DESC LIMIT 200""",
+        citizen_id, statuses, declaration_id,
+    )  # fmt: skip
+
+
+async def lock_notice(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1 FOR UPDATE", notice_id
+    )
+
+
+async def notice(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1", notice_id
+    )
+
+
+async def mark_notice_paid(
+    conn: Connection, notice_id: uuid.UUID, order_id: uuid.UUID, paid_at: datetime
+) -> None:
+    await conn.execute(
+        """UPDATE fee_notices SET status = 'paid', paid_order_id = $2, paid_at = $3
+           WHERE id = $1 AND status <> 'paid'""",
+        notice_id, order_id, paid_at,
+    )  # fmt: skip
+
+
+async def set_notice_receipt(conn: Connection, notice_id: uuid.UUID, receipt: Any) -> None:
+    await conn.execute("UPDATE fee_notices SET receipt = $2 WHERE id = $1", notice_id, receipt)
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+_ORDER_COLUMNS = """o.id, o.notice_id, o.citizen_id, o.out_trade_no, o.channel, o.appid, o.mchid,
+    o.amount_fen, o.description, o.status, o.prepay_id, o.transaction_id, o.paid_at, o.expires_at,
+    o.idempotency_key, o.request_hash, o.duplicate, o.reported_at, o.receipt, o.created_at"""
+
+
+async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "
+        "WHERE o.citizen_id = $1 AND o.idempotency_key = $2",
+        citizen_id, key,
+    )  # fmt: skip
+
+
+async def order(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1", order_id
+    )
+
+
+async def lock_order(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1 FOR UPDATE", order_id
+    )
+
+
+async def lock_order_by_trade_no(conn: Connection, out_trade_no: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.out_trade_no = $1 FOR UPDATE",
+        out_trade_no,
+    )
+
+
+async def open_order(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "
+        "WHERE o.notice_id = $1 AND o.status = 'pending'",
+        notice_id,
+    )
+
+
+async def insert_order(conn: Connection, **values: Any) -> None:
+    names = ", ".join(values)
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    await conn.execute(f"INSERT INTO payment_orders ({names}) VALUES ({params})", *values.values())
+
+
+async def update_order(conn: Connection, order_id: uuid.UUID, **fields: Any) -> None:
+    assignments, args = ["updated_at = now()"], [order_id]
+    for name, value in fields.items():
+        args.append(value)
+        assignments.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE payment_orders SET {', '.join(assignments)} WHERE id = $1", *args)
+
+
+async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
+    value = await conn.fetchval(
+        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
+           ORDER BY updated_at DESC LIMIT 1""",
+        citizen_id, appid,
+    )  # fmt: skip
+    return None if value is None else str(value)
+
+
+async def staff_orders(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_ORDER_COLUMNS}, n.notice_number, n.item_name,
+                   COALESCE((SELECT sum(r.amount_fen) FROM payment_refunds r
+                             WHERE r.order_id = o.id AND r.status = 'success'), 0) AS refunded_fen
+            FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
+            WHERE ($1::text IS NULL OR o.status = $1)
+            ORDER BY o.created_at DESC LIMIT $2""",
+        status, limit,
+    )  # fmt: skip
+
+
+async def paid_orders_between(
+    conn: Connection, start: datetime, end: datetime, mchid: str
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_ORDER_COLUMNS} FROM payment_orders o
+            WHERE o.paid_at >= $1 AND o.paid_at < $2 AND o.mchid = $3""",
+        start, end, mchid,
+    )  # fmt: skip
+
+
+async def orders_by_trade_nos(conn: Connection, trade_nos: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.out_trade_no = ANY($1::text[])",
+        trade_nos,
+    )
+
+
+# -- notifications ----------------------------------------------------------------------------
+
+
+async def store_notification(
+    conn: Connection,
+    notification_id: str,
+    event_type: str,
+    resource: dict[str, Any],
+    *,
+    out_trade_no: str | None = None,
+    out_refund_no: str | None = None,
+) -> bool:
+    row = await conn.fetchval(
+        """INSERT INTO payment_notifications (id, event_type, out_trade_no, out_refund_no, resource)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id""",
+        notification_id, event_type, out_trade_no, out_refund_no, resource,
+    )  # fmt: skip
+    return row is not None
+
+
+# -- refunds ----------------------------------------------------------------------------------
+
+_REFUND_COLUMNS = """id, order_id, out_refund_no, amount_fen, reason, status, requested_by,
+    decided_by, refund_id, created_at, succeeded_at"""
+
+
+async def insert_refund(
+    conn: Connection,
+    *,
+    refund_id: uuid.UUID,
+    order_id: uuid.UUID,
+    out_refund_no: str,
+    amount_fen: int,
+    reason: str,
+    requested_by: uuid.UUID | None,
+    status: str = "pending_approval",
+) -> None:
+    await conn.execute(
+        """INSERT INTO payment_refunds (id, order_id, out_refund_no, amount_fen, reason,
+               requested_by, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        refund_id, order_id, out_refund_no, amount_fen, reason, requested_by, status,
+    )  # fmt: skip
+
+
+async def refundable_fen(conn: Connection, order_id: uuid.UUID) -> int:
+    """The paid amount less every refund not rejected (asked, approved, under way or done)."""
+    value = await conn.fetchval(
+        """SELECT o.amount_fen - COALESCE(sum(r.amount_fen) FILTER (
+                   WHERE r.status NOT IN ('rejected', 'closed', 'abnormal')), 0)
+           FROM payment_orders o LEFT JOIN payment_refunds r ON r.order_id = o.id
+           WHERE o.id = $1 GROUP BY o.amount_fen""",
+        order_id,
+    )
+    return int(value or 0)
+
+
+async def refunds(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_REFUND_COLUMNS} FROM payment_refunds
+            WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2""",
+        status, limit,
+    )  # fmt: skip
+
+
+async def lock_refund(conn: Connection, refund_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1 FOR UPDATE", refund_id
+    )
+
+
+async def lock_refund_by_number(conn: Connection, out_refund_no: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE out_refund_no = $1 FOR UPDATE",
+        out_refund_no,
+    )
+
+
+async def update_refund(conn: Connection, refund_pk: uuid.UUID, **fields: Any) -> None:
+    assignments, args = ["updated_at = now()"], [refund_pk]
+    for name, value in fields.items():
+        args.append(value)
+        assignments.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE payment_refunds SET {', '.join(assignments)} WHERE id = $1", *args)
+
+
+async def refunded_fen(conn: Connection, order_id: uuid.UUID) -> int:
+    value = await conn.fetchval(
+        """SELECT COALESCE(sum(amount_fen), 0) FROM payment_refunds
+           WHERE order_id = $1 AND status = 'success'""",
+        order_id,
+    )
+    return int(value)
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+
+
+async def add_mismatch(
+    conn: Connection,
+    *,
+    bill_date: date | None,
+    out_trade_no: str,
+    kind: str,
+    ours: dict[str, Any] | None,
+    theirs: dict[str, Any] | None,
+) -> bool:
+    row = await conn.fetchval(
+        """INSERT INTO payment_mismatches (id, bill_date, out_trade_no, kind, ours, theirs)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (bill_date, out_trade_no, kind) DO NOTHING RETURNING id""",
+        uuid.uuid4(), bill_date, out_trade_no, kind, ours, theirs,
+    )  # fmt: skip
+    return row is not None
+
+
+async def mismatches(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at
+           FROM payment_mismatches WHERE ($1::text IS NULL OR status = $1)
+           ORDER BY created_at DESC LIMIT $2""",
+        status, limit,
+    )  # fmt: skip
+
+
+async def resolve_mismatch(
+    conn: Connection, mismatch_id: uuid.UUID, staff_id: uuid.UUID, note: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """UPDATE payment_mismatches SET status = 'resolved', note = $3, resolved_by = $2,
+               resolved_at = now()
+           WHERE id = $1 AND status = 'open'
+           RETURNING id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at""",
+        mismatch_id, staff_id, note,
+    )  # fmt: skip
+
+
+async def save_reconciliation(
+    conn: Connection, bill_date: date, bill_rows: int, matched: int, mismatches: int
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """INSERT INTO payment_reconciliations (bill_date, bill_rows, matched, mismatches)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (bill_date) DO UPDATE SET ran_at = now(), bill_rows = $2, matched = $3,
+               mismatches = $4
+           RETURNING bill_date, ran_at, bill_rows, matched, mismatches""",
+        bill_date, bill_rows, matched, mismatches,
+    )  # fmt: skip
+    assert row is not None
+    return row
+
+
+async def reconciliations(conn: Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT bill_date, ran_at, bill_rows, matched, mismatches FROM payment_reconciliations
+           ORDER BY bill_date DESC LIMIT $1""",
+        limit,
+    )

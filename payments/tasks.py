@@ -1,0 +1,45 @@
+"""Job handlers of payments: report to the platform, poll WeChat, refund, reconcile."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from core.jobs import JobRegistry
+from payments.schemas import OrderJob, ReconcileJob, RefundJob
+from payments.service import (
+    POLL_JOB,
+    RECONCILE_DAILY_JOB,
+    RECONCILE_JOB,
+    REFUND_JOB,
+    REPORT_JOB,
+    PaymentsService,
+    yesterday_in_china,
+)
+
+# A payment the citizen made must reach the platform, however long it is down.
+NEVER_GIVE_UP = 1_000_000
+
+
+def register(registry: JobRegistry, payments: PaymentsService, reconcile_cron: str) -> None:
+    async def report(job: OrderJob) -> None:
+        await payments.report(uuid.UUID(job.order_id))
+
+    async def poll(job: OrderJob) -> None:
+        await payments.poll(uuid.UUID(job.order_id), job.attempt)
+
+    async def refund(job: RefundJob) -> None:
+        await payments.execute_refund(uuid.UUID(job.refund_id))
+
+    async def reconcile(job: ReconcileJob) -> None:
+        await payments.reconcile(date.fromisoformat(job.bill_date))
+
+    async def reconcile_daily(_: None) -> None:
+        await payments.reconcile(yesterday_in_china())
+
+    registry.register(REPORT_JOB, report, OrderJob, max_attempts=NEVER_GIVE_UP)
+    registry.register(POLL_JOB, poll, OrderJob)
+    registry.register(REFUND_JOB, refund, RefundJob, max_attempts=NEVER_GIVE_UP)
+    registry.register(RECONCILE_JOB, reconcile, ReconcileJob)
+    registry.register(RECONCILE_DAILY_JOB, reconcile_daily)
+    registry.every(reconcile_cron, RECONCILE_DAILY_JOB)
