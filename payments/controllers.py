@@ -52,7 +52,7 @@ class PaymentController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
         status: Annotated[NoticeFilter, QueryParameter()] = "unpaid",
-        declarationId: FromQuery[uuid.UUID | None] = None,  # noqa: N803 - the wire's camelCase
+        declarationId: FromQuery[uuid.UUID | None] = None,  # the wire is camelCase
     ) -> NoticeList:
         items = await payments.notices(db_connection, citizen, status, declarationId)
         return NoticeList(items=items)
