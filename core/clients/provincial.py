@@ -15,7 +15,7 @@ from urllib.parse import quote
 import aiohttp
 import msgspec
 
-from core.http import JsonApiClient
+from core.http import JsonApiClient, OutsideSystemHttpError
 from core.settings import HttpClientSettings, ProvincialSettings
 
 
@@ -235,6 +235,64 @@ class _CaseReply(_Wire, kw_only=True):
     message: str = ""
 
 
+# --- payment notices (缴款通知书) and receipts (电子缴款票据) ---------------------------------------
+
+
+class PaymentReceipt(_Wire, kw_only=True):
+    """The electronic receipt (电子缴款票据) the platform issues for a reported payment."""
+
+    receipt_number: str
+    notice_number: str
+    amount_fen: int
+    payee: str = ""
+    paid_at: datetime
+    issued_at: datetime
+    check_code: str = ""
+    item_name: str = ""
+
+
+class PaymentNotice(_Wire, kw_only=True):
+    """A payment notice (缴款通知书), as ``get_payment_notice`` answers it and as a case callback
+    carries it (``paymentNotice``, without ``caseNumber`` and ``receipt``).
+
+    ``status``: ``unpaid``, ``paid`` or ``expired`` (a str: the platform may add more).
+    """
+
+    notice_number: str
+    payment_code: str
+    amount_fen: int
+    item_name: str = ""
+    payee: str = ""
+    payee_code: str = ""
+    issued_at: datetime
+    expires_at: datetime
+    status: str = "unpaid"
+    case_number: str = ""
+    receipt: PaymentReceipt | None = None
+
+
+class PaymentNoticeNotFound(Exception):
+    pass
+
+
+class PaymentAlreadyReported(PlatformRefused):
+    """409 ``NOTICE_ALREADY_PAID``: the notice is paid by another transaction (a duplicate
+    payment: ours must be refunded)."""
+
+
+class _PaymentReport(_Wire, kw_only=True):
+    transaction_id: str
+    out_trade_no: str
+    amount_fen: int
+    paid_at: datetime
+    channel: str = "wechatpay"
+
+
+class _Refusal(_Wire, kw_only=True):
+    code: str = ""
+    message: str = ""
+
+
 class ProvincialCasesClient(JsonApiClient):
     system = "provincial_cases"
 
@@ -289,3 +347,52 @@ class ProvincialCasesClient(JsonApiClient):
             f"/gov/cases/v1/cases/{quote(case_number, safe='')}/withdraw",
             {"reason": reason},
         )
+
+    async def get_payment_notice(self, notice_number: str) -> PaymentNotice:
+        """The notice with its status and, once paid, its receipt. Unknown: PaymentNoticeNotFound."""
+        return await self._get_json(
+            "get_payment_notice",
+            f"/gov/payments/v1/notices/{quote(notice_number, safe='')}",
+            PaymentNotice,
+            not_found=PaymentNoticeNotFound,
+        )
+
+    async def report_payment(
+        self,
+        notice_number: str,
+        *,
+        transaction_id: str,
+        out_trade_no: str,
+        amount_fen: int,
+        paid_at: datetime,
+    ) -> PaymentReceipt:
+        """Report a WeChat Pay payment of the notice; the answer is the electronic receipt.
+
+        Retried: the platform answers the same receipt to the same ``transaction_id``. Another
+        transaction for a paid notice raises PaymentAlreadyReported (409); an amount that is not
+        the notice's (400 ``AMOUNT_MISMATCH``), an expired notice (410 ``NOTICE_EXPIRED``) or a
+        bad body raise PlatformRefused; an unknown notice raises PaymentNoticeNotFound.
+        """
+        if paid_at.tzinfo is None:
+            raise ValueError("paid_at must be timezone-aware")
+        report = _PaymentReport(
+            transaction_id=transaction_id, out_trade_no=out_trade_no, amount_fen=amount_fen,
+            paid_at=paid_at,
+        )  # fmt: skip
+        raw = await self._call(
+            "POST", "report_payment",
+            f"/gov/payments/v1/notices/{quote(notice_number, safe='')}/payments", msgspec.Raw,
+            json=report, retry=True, error_statuses=frozenset({400, 409, 410}),
+            not_found=PaymentNoticeNotFound,
+        )  # fmt: skip
+        try:
+            refusal = msgspec.json.decode(raw, type=_Refusal)
+            if not refusal.code:
+                return msgspec.json.decode(raw, type=PaymentReceipt)
+        except msgspec.ValidationError as exc:
+            raise OutsideSystemHttpError(
+                self.system, "report_payment", None, f"unexpected response: {exc}"
+            ) from exc
+        if refusal.code == "NOTICE_ALREADY_PAID":
+            raise PaymentAlreadyReported(refusal.code, refusal.message)
+        raise PlatformRefused(refusal.code, refusal.message)
