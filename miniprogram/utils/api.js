@@ -1,0 +1,244 @@
+// The backend's API as the mini-program uses it. Routes come from ./endpoints (checked against
+// the backend's OpenAPI schema by tests/miniprogram/test_api_contract.py).
+const endpoints = require('./endpoints')
+const http = require('./http')
+const session = require('./session')
+
+function call(name, { params, query, body, header } = {}) {
+  const ep = endpoints[name]
+  if (!ep) throw new Error(`unknown endpoint ${name}`)
+  if (body && ep.body) {
+    const unknown = Object.keys(body).filter((k) => !ep.body.includes(k))
+    if (unknown.length) throw new Error(`${name}: undeclared body members ${unknown.join(', ')}`)
+  }
+  return http.request({
+    method: ep.method,
+    path: http.expandPath(ep.path, params),
+    query,
+    data: body,
+    header,
+    auth: ep.auth !== false,
+  })
+}
+
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new Error('wx.login gave no code'))),
+      fail: reject,
+    })
+  })
+}
+
+// --- catalogue
+const hotItems = (limit = 10) => call('hotItems', { query: { limit } })
+const searchItems = (q, page = 1, pageSize = 20) =>
+  call('searchItems', { query: { q, page, pageSize } })
+const itemDetail = (code) => call('itemDetail', { params: { code } })
+
+// --- identity
+async function loginWithWechat() {
+  const code = await wxLogin()
+  const pair = await call('wechatLogin', { body: { code } })
+  return session.save(pair)
+}
+const startBinding = () => call('ssoStart', { body: { purpose: 'bind' } })
+async function completeBinding(code, state) {
+  const pair = await call('ssoComplete', { body: { code, state } })
+  return session.save(pair)
+}
+async function logout() {
+  try {
+    await call('logout')
+  } finally {
+    session.clear()
+  }
+}
+async function me() {
+  const profile = await call('me')
+  session.updateCitizen(profile)
+  return profile
+}
+
+// --- declarations
+const createDeclaration = (itemCode) => call('createDeclaration', { body: { itemCode } })
+const listDeclarations = ({ state, page = 1, pageSize = 20 } = {}) =>
+  call('listDeclarations', { query: { state, page, pageSize } })
+const declaration = (id) => call('declaration', { params: { declaration_id: id } })
+const saveForm = (id, formData) =>
+  call('saveForm', { params: { declaration_id: id }, body: { formData } })
+
+const CONTENT_TYPES = {
+  pdf: 'application/pdf',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  ofd: 'application/ofd',
+}
+
+function contentTypeOf(name) {
+  const ext = String(name || '').split('.').pop().toLowerCase()
+  return CONTENT_TYPES[ext] || 'application/octet-stream'
+}
+
+// Whether the backend takes POST on the upload route; learnt from the first 405.
+let postUploadSupported = true
+
+async function putUpload(path, file, onProgress) {
+  const bytes = wx.getFileSystemManager().readFileSync(file.path)
+  const { body, contentType } = http.multipartBody('file', file.name, contentTypeOf(file.name), bytes)
+  if (onProgress) onProgress(0, 0, body.byteLength)
+  const result = await http.request({
+    method: endpoints.uploadMaterialPut.method,
+    path,
+    data: body,
+    header: { 'content-type': contentType },
+  })
+  if (onProgress) onProgress(100, body.byteLength, body.byteLength)
+  return result
+}
+
+// file: {path, name}; onProgress(percent, sent, total). Answers the library entry.
+// A refused POST (405) restarts the progress at 0 for the PUT that follows.
+async function uploadMaterial(id, code, file, onProgress) {
+  const path = http.expandPath(endpoints.uploadMaterial.path, { declaration_id: id, code })
+  if (postUploadSupported) {
+    try {
+      return await http.upload({ path, filePath: file.path, name: 'file', onProgress })
+    } catch (err) {
+      if (err.status !== 405) throw err
+      postUploadSupported = false
+    }
+  }
+  return putUpload(path, file, onProgress)
+}
+
+const useLicence = (id, code, licenceNumber) =>
+  call('useLicence', { params: { declaration_id: id, code }, body: { licenceNumber } })
+const reuseMaterial = (id, code, materialId) =>
+  call('reuseMaterial', { params: { declaration_id: id, code }, body: { materialId } })
+const removeMaterial = (id, code) => call('removeMaterial', { params: { declaration_id: id, code } })
+// The key is made once per tap by the caller and reused on a retry of that tap.
+const submit = (id, idempotencyKey) =>
+  call('submit', { params: { declaration_id: id }, header: { 'Idempotency-Key': idempotencyKey } })
+const supplement = (id) => call('supplement', { params: { declaration_id: id } })
+const withdraw = (id, reason = '') =>
+  call('withdraw', { params: { declaration_id: id }, body: { reason } })
+
+// --- payments
+const paymentNotices = () => call('paymentNotices')
+const createOrder = (noticeId, idempotencyKey) =>
+  call('createOrder', {
+    body: { noticeId, channel: 'jsapi' },
+    header: { 'Idempotency-Key': idempotencyKey },
+  })
+const order = (id) => call('order', { params: { order_id: id } })
+const receipt = (id) => call('receipt', { params: { order_id: id } })
+
+function requestPayment(payParams) {
+  return new Promise((resolve, reject) => {
+    wx.requestPayment({
+      timeStamp: payParams.timeStamp,
+      nonceStr: payParams.nonceStr,
+      package: payParams.package,
+      signType: payParams.signType,
+      paySign: payParams.paySign,
+      success: resolve,
+      fail: (err) => {
+        const e = new Error((err && err.errMsg) || 'requestPayment:fail')
+        e.cancelled = /cancel/.test(e.message)
+        reject(e)
+      },
+    })
+  })
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+// Create the order (idempotent by key), open WeChat's cashier, then read the order until the
+// backend has WeChat Pay's word (its notification or its query): the cashier's "ok" alone
+// is not proof of payment.
+async function pay(noticeId, idempotencyKey, { attempts = 20, interval = 500, onOrder } = {}) {
+  const created = await createOrder(noticeId, idempotencyKey)
+  if (onOrder) onOrder(created)
+  if (created.status === 'paid') return created
+  await requestPayment(created.payParams)
+  let current = created
+  for (let i = 0; i < attempts; i += 1) {
+    current = await order(created.id)
+    if (current.status !== 'pending') return current
+    await sleep(interval)
+  }
+  return current
+}
+
+// --- reviews
+const reviewTags = () => call('reviewTags')
+const reviews = (id) => call('reviews', { params: { declaration_id: id } })
+const rate = (id, { level, scores, tags = [], text = '' }) =>
+  call('rate', { params: { declaration_id: id }, body: { level, scores, tags, text } })
+
+// --- licence wallet
+const licences = () => call('licences')
+const licence = (id) => call('licence', { params: { licence_id: id } })
+const displayLicence = (id) => call('displayLicence', { params: { licence_id: id } })
+const licenceVerifications = (id) => call('licenceVerifications', { params: { licence_id: id } })
+const licenceUses = () => call('licenceUses')
+
+// --- inbox and push
+const inbox = (page = 1, pageSize = 20) => call('inbox', { query: { page, pageSize } })
+const markRead = (id) => call('markRead', { params: { message_id: id } })
+const reportSubscriptions = (results) => call('reportSubscriptions', { body: { results } })
+const preferences = () => call('preferences')
+const setPreferences = ({ wechat, app, sms }) =>
+  call('setPreferences', { body: { wechat, app, sms } })
+
+module.exports = {
+  call,
+  contentTypeOf,
+  hotItems,
+  searchItems,
+  itemDetail,
+  loginWithWechat,
+  startBinding,
+  completeBinding,
+  logout,
+  me,
+  createDeclaration,
+  listDeclarations,
+  declaration,
+  saveForm,
+  uploadMaterial,
+  useLicence,
+  reuseMaterial,
+  removeMaterial,
+  submit,
+  supplement,
+  withdraw,
+  paymentNotices,
+  createOrder,
+  order,
+  receipt,
+  requestPayment,
+  pay,
+  reviewTags,
+  reviews,
+  rate,
+  licences,
+  licence,
+  displayLicence,
+  licenceVerifications,
+  licenceUses,
+  inbox,
+  markRead,
+  reportSubscriptions,
+  preferences,
+  setPreferences,
+  // 'uploadFile' (POST with progress) or 'request' (PUT fallback: progress jumps 0 → 100).
+  uploadTransport: () => (postUploadSupported ? 'uploadFile' : 'request'),
+  _resetUploadProbe: () => {
+    postUploadSupported = true
+  },
+}

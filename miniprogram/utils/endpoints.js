@@ -1,0 +1,91 @@
+// Every backend route the mini-program calls: method, path template and the JSON body
+// members it sends. tests/miniprogram/test_api_contract.py checks each against the backend's
+// OpenAPI schema (path and method exist, body members are ones the request schema declares),
+// so a renamed route or field fails a test instead of a citizen's tap.
+//
+// `auth: false` marks calls made without a session.
+module.exports = {
+  // catalogue
+  hotItems: { method: 'GET', path: '/api/v1/items/hot', auth: false },
+  searchItems: { method: 'GET', path: '/api/v1/items', auth: false },
+  itemDetail: { method: 'GET', path: '/api/v1/items/{code}', auth: false },
+
+  // identity
+  wechatLogin: { method: 'POST', path: '/api/v1/auth/wechat/login', body: ['code'], auth: false },
+  refresh: { method: 'POST', path: '/api/v1/auth/refresh', body: ['refreshToken'], auth: false },
+  ssoStart: { method: 'POST', path: '/api/v1/auth/sso/start', body: ['purpose'] },
+  ssoComplete: { method: 'POST', path: '/api/v1/auth/sso/complete', body: ['code', 'state'] },
+  logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  me: { method: 'GET', path: '/api/v1/me' },
+
+  // declarations
+  createDeclaration: { method: 'POST', path: '/api/v1/declarations', body: ['itemCode'] },
+  listDeclarations: { method: 'GET', path: '/api/v1/declarations' },
+  declaration: { method: 'GET', path: '/api/v1/declarations/{declaration_id}' },
+  saveForm: { method: 'PATCH', path: '/api/v1/declarations/{declaration_id}', body: ['formData'] },
+  // wx.uploadFile can only POST: this is the route with upload progress.
+  uploadMaterial: {
+    method: 'POST',
+    path: '/api/v1/declarations/{declaration_id}/materials/{code}',
+    multipart: 'file',
+    // Until the backend accepts POST here, uploads fall back to the PUT below (no progress).
+    pendingBackend: true,
+  },
+  uploadMaterialPut: {
+    method: 'PUT',
+    path: '/api/v1/declarations/{declaration_id}/materials/{code}',
+    multipart: 'file',
+  },
+  useLicence: {
+    method: 'PUT',
+    path: '/api/v1/declarations/{declaration_id}/materials/{code}/licence',
+    body: ['licenceNumber'],
+  },
+  reuseMaterial: {
+    method: 'PUT',
+    path: '/api/v1/declarations/{declaration_id}/materials/{code}/reuse',
+    body: ['materialId'],
+  },
+  removeMaterial: { method: 'DELETE', path: '/api/v1/declarations/{declaration_id}/materials/{code}' },
+  submit: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/submit', idempotent: true },
+  supplement: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/supplement' },
+  withdraw: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/withdraw', body: ['reason'] },
+
+  // payments
+  paymentNotices: { method: 'GET', path: '/api/v1/payments/notices' },
+  createOrder: {
+    method: 'POST',
+    path: '/api/v1/payments/orders',
+    body: ['noticeId', 'channel'],
+    idempotent: true,
+  },
+  order: { method: 'GET', path: '/api/v1/payments/orders/{order_id}' },
+  receipt: { method: 'GET', path: '/api/v1/payments/orders/{order_id}/receipt' },
+
+  // reviews
+  reviewTags: { method: 'GET', path: '/api/v1/reviews/tags' },
+  reviews: { method: 'GET', path: '/api/v1/declarations/{declaration_id}/reviews' },
+  rate: {
+    method: 'POST',
+    path: '/api/v1/declarations/{declaration_id}/reviews',
+    body: ['level', 'scores', 'tags', 'text'],
+  },
+
+  // licence wallet
+  licences: { method: 'GET', path: '/api/v1/licences' },
+  licence: { method: 'GET', path: '/api/v1/licences/{licence_id}' },
+  displayLicence: { method: 'POST', path: '/api/v1/licences/{licence_id}/display' },
+  licenceVerifications: { method: 'GET', path: '/api/v1/licences/{licence_id}/verifications' },
+  licenceUses: { method: 'GET', path: '/api/v1/licences/uses' },
+
+  // inbox and push
+  inbox: { method: 'GET', path: '/api/v1/inbox' },
+  markRead: { method: 'POST', path: '/api/v1/inbox/{message_id}/read' },
+  reportSubscriptions: { method: 'POST', path: '/api/v1/push/subscriptions', body: ['results'] },
+  preferences: { method: 'GET', path: '/api/v1/push/preferences' },
+  setPreferences: {
+    method: 'PUT',
+    path: '/api/v1/push/preferences',
+    body: ['wechat', 'app', 'sms'],
+  },
+}

@@ -1,0 +1,6 @@
+from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
+    live,
+    outside,
+    resources,
+    worker,
+)
