@@ -35,6 +35,12 @@ from api.identity.controllers import (
 from api.ops.console import OpsConsoleController
 from api.ops.controllers import OpsSystemController
 from api.resources import Resources, open_resources
+from api.reviews.controllers import (
+    DeclarationReviewController,
+    ReviewCatalogueController,
+    ReviewTicketController,
+    review_clock_dependency,
+)
 from core.cache import VersionedCache, serve_from_cache
 from core.db import Pool, provide_transaction
 from core.errors import exception_handlers
@@ -110,6 +116,9 @@ def create_app(
             DeclarationController,
             MaterialController,
             PlatformCallbackController,
+            DeclarationReviewController,
+            ReviewCatalogueController,
+            ReviewTicketController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],
@@ -126,6 +135,7 @@ def create_app(
             "payments": Provide(_payments, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
             **principal_dependencies(),
+            **review_clock_dependency(),
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),

@@ -9,6 +9,7 @@ from datetime import timedelta
 from api.catalog import tasks as catalog_tasks
 from api.declarations import tasks as declarations_tasks
 from api.resources import Resources, open_resources
+from api.reviews import tasks as reviews_tasks
 from core.db import connect
 from core.jobs import JobRegistry, build_worker, enqueue
 from core.settings import Settings
@@ -23,6 +24,7 @@ def build_registry(resources: Resources) -> JobRegistry:
     catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
     declarations_tasks.register(registry, resources.declarations)
     push_tasks.register(registry, resources.push)
+    reviews_tasks.register(registry, resources)
     payments_tasks.register(
         registry, resources.payments, resources.settings.wechatpay.reconcile_cron
     )

@@ -143,6 +143,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Download link invalid or expired",
     },
     "OBJECT_NOT_FOUND": {"zh-CN": "文件不存在或已删除", "en": "File not found"},
+    "REVIEW_NOT_FINISHED": {
+        "zh-CN": "事项办结后才能评价",
+        "en": "Only a finished matter can be rated",
+    },
+    "REVIEW_ALREADY_GIVEN": {
+        "zh-CN": "您已在此渠道评价过该事项",
+        "en": "Already rated on this channel",
+    },
+    "REVIEW_TAG_UNKNOWN": {"zh-CN": "评价标签不存在", "en": "Unknown review tag"},
+    "REVIEW_TICKET_NOT_FOUND": {"zh-CN": "未找到该差评整改工单", "en": "Ticket not found"},
+    "REVIEW_TICKET_STATE_CONFLICT": {
+        "zh-CN": "工单当前状态不允许此操作",
+        "en": "Not allowed in this ticket state",
+    },
+    "REVIEW_APPEAL_SELF_DECISION": {
+        "zh-CN": "不能审核自己提出的申诉",
+        "en": "Cannot decide your own appeal",
+    },
 }
 
 

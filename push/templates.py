@@ -41,6 +41,18 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "declaration.overdue_warning": {
         "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
     },
+    "review.ticket_opened": {
+        "zh-CN": (
+            "评价已收到",
+            "感谢您对“{item}”的评价。我们将核实情况，并于{due}前与您联系、完成整改。",
+        ),
+    },
+    "review.ticket_resolved": {
+        "zh-CN": (
+            "差评整改结果",
+            "您对“{item}”的评价已处理（{outcome}）：{note} 欢迎您再次评价。",
+        ),
+    },
 }
 
 

@@ -7,6 +7,8 @@ fields at any time; the fields we rely on are typed and validated.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
@@ -15,7 +17,12 @@ from urllib.parse import quote
 import aiohttp
 import msgspec
 
-from core.http import JsonApiClient, OutsideSystemHttpError
+from core.http import (
+    OUTSIDE_CALL_SECONDS,
+    JsonApiClient,
+    OutsideSystemHttpError,
+    backoff_delay,
+)
 from core.settings import HttpClientSettings, ProvincialSettings
 
 
@@ -396,3 +403,186 @@ class ProvincialCasesClient(JsonApiClient):
         if refusal.code == "NOTICE_ALREADY_PAID":
             raise PaymentAlreadyReported(refusal.code, refusal.message)
         raise PlatformRefused(refusal.code, refusal.message)
+
+
+# --- ratings (好差评系统) -----------------------------------------------------------------------
+
+
+class RatingScores(_Wire, kw_only=True):
+    overall: int
+    efficiency: int
+    guide_accuracy: int
+    convenience: int
+    ease_of_use: int
+
+
+class RatingReport(_Wire, kw_only=True):
+    """One rating of a finished case; ``rating_id`` (ours) is the platform's idempotency key."""
+
+    rating_id: str
+    case_number: str
+    item_code: str
+    channel: Literal["wechat", "app"]
+    level: int
+    scores: RatingScores | None = None
+    tags: list[str] = []
+    text: str = ""
+    rated_at: datetime
+    follow_up_of: str | None = None
+
+
+class RatingReceipt(_Wire, kw_only=True):
+    rating_id: str
+    rating_number: str
+
+
+class _RatingReply(_Wire, kw_only=True):
+    rating_id: str = ""
+    rating_number: str = ""
+    code: str = ""
+    message: str = ""
+
+
+class ProvincialRatingsClient(JsonApiClient):
+    system = "provincial_ratings"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: ProvincialSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings.base_url, http_settings)
+        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
+
+    def _headers(self) -> Mapping[str, str]:
+        return self._auth
+
+    async def report_rating(self, rating: RatingReport) -> RatingReceipt:
+        """Report a rating to the platform's rating system. Retried: the platform keeps one
+        rating per ``rating_id``. A documented refusal raises ``PlatformRefused``."""
+        reply = await self._call(
+            "POST", "report_rating", "/gov/ratings/v1/ratings", _RatingReply, json=rating,
+            retry=True, error_statuses=frozenset({400, 404, 409}),
+        )  # fmt: skip
+        if reply.code:
+            raise PlatformRefused(reply.code, reply.message)
+        return RatingReceipt(rating_id=reply.rating_id, rating_number=reply.rating_number)
+
+
+# --- e-licence library (电子证照库) -------------------------------------------------------------
+
+
+class LibraryLicence(_Wire, kw_only=True):
+    """A licence as the library holds it: the signed document (base64 of the exact bytes the
+    issuer signed), its DER SM2-SM3 signature, and the library's current status."""
+
+    licence_number: str
+    status: str = "valid"
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    data: str
+    signature: str
+    signature_algorithm: str = "SM2-SM3"
+    key_id: str = ""
+    file_type: str = "pdf"
+
+
+class IssuerKey(_Wire, kw_only=True):
+    key_id: str
+    issuer_code: str
+    issuer_name: str = ""
+    algorithm: str = "SM2-SM3"
+    public_key: str
+
+
+class IssuerKeys(_Wire, kw_only=True):
+    keys: list[IssuerKey] = []
+
+
+class LicenceEvent(_Wire, kw_only=True):
+    seq: int
+    type: str
+    licence_number: str
+    occurred_at: datetime
+    reason: str | None = None
+
+
+class LicenceEventsPage(_Wire, kw_only=True):
+    events: list[LicenceEvent] = []
+    next: int = 0
+    has_more: bool = False
+
+
+class LicenceNotInLibrary(Exception):
+    pass
+
+
+class ProvincialLicencesClient(JsonApiClient):
+    system = "provincial_licences"
+    max_file_bytes = 20 * 1024 * 1024
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: ProvincialSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings.base_url, http_settings)
+        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
+
+    def _headers(self) -> Mapping[str, str]:
+        return self._auth
+
+    async def licence(self, licence_number: str) -> LibraryLicence:
+        return await self._get_json(
+            "get_licence",
+            f"/gov/licences/v1/licences/{quote(licence_number, safe='')}",
+            LibraryLicence,
+            not_found=LicenceNotInLibrary,
+        )
+
+    async def issuer_keys(self) -> IssuerKeys:
+        return await self._get_json("issuer_keys", "/gov/licences/v1/issuer-keys", IssuerKeys)
+
+    async def events(self, after: int, limit: int = 100) -> LicenceEventsPage:
+        """The library's issue/revoke events after position ``after``."""
+        return await self._get_json(
+            "licence_events", "/gov/licences/v1/events", LicenceEventsPage,
+            params={"after": str(after), "limit": str(limit)},
+        )  # fmt: skip
+
+    async def file(self, licence_number: str) -> tuple[bytes, str]:
+        """The licence file (PDF or OFD) and its content type; retried like any GET."""
+        path = f"/gov/licences/v1/licences/{quote(licence_number, safe='')}/file"
+        last: Exception | None = None
+        for attempt in range(max(1, self._settings.retries + 1)):
+            if attempt:
+                await asyncio.sleep(backoff_delay(attempt, self._settings.backoff_base, 5.0))
+            started, outcome = time.perf_counter(), "error"
+            try:
+                async with self._session.get(self._base_url + path, headers=self._auth) as resp:
+                    if resp.status == 404:
+                        outcome = "not_found"
+                        raise LicenceNotInLibrary(licence_number)
+                    body = await resp.content.read(self.max_file_bytes + 1)
+                    if resp.status >= 400 or len(body) > self.max_file_bytes:
+                        outcome = f"http_{resp.status}"
+                        last = OutsideSystemHttpError(
+                            self.system, "licence_file", resp.status, "no usable file"
+                        )
+                        if resp.status < 500:
+                            raise last
+                        continue
+                    outcome = "ok"
+                    content_type = resp.headers.get("Content-Type", "application/octet-stream")
+                    return body, content_type.split(";")[0].strip()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                outcome = type(exc).__name__
+                last = OutsideSystemHttpError(self.system, "licence_file", None, repr(exc))
+            finally:
+                OUTSIDE_CALL_SECONDS.labels(self.system, "licence_file", outcome).observe(
+                    time.perf_counter() - started
+                )
+        assert last is not None
+        raise last

@@ -1,0 +1,199 @@
+"""HTTP of good/bad review: citizens rate finished matters; staff work the rectification tickets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from api.resources import Resources
+from api.reviews import service
+from api.reviews.schemas import (
+    AppealDecision,
+    AppealRequest,
+    ContactRequest,
+    DeclarationReviews,
+    Figures,
+    RateRequest,
+    ResolveRequest,
+    Review,
+    TagCatalogue,
+    TicketDetail,
+    TicketPage,
+)
+from api.reviews.service import SYSTEM_CLOCK, Clock
+from core.db import Connection
+from core.openapi import problem_responses
+from core.principals import CitizenPrincipal, StaffPrincipal
+
+READ = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
+WORK = {"staff_roles": ["operator", "admin"]}
+DECIDE = {"staff_roles": ["supervisor", "admin"]}
+_ACT = problem_responses(400, 401, 403, 404, 409, 422)
+TicketStateFilter = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
+FlagFilter = Literal["none", "due_soon", "late"]
+
+
+def _system_clock() -> Clock:
+    return SYSTEM_CLOCK
+
+
+def review_clock_dependency() -> dict[str, Provide]:
+    """Registered at the application (so tests can override ``review_clock`` there)."""
+    return {"review_clock": Provide(_system_clock, sync_to_thread=False)}
+
+
+class DeclarationReviewController(Controller):
+    path = "/api/v1/declarations/{declaration_id:uuid}/reviews"
+    tags = ["reviews 好差评"]  # noqa: RUF012 - Litestar reads a list
+
+    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
+          summary="Rate a finished matter: once per channel, plus one follow-up after rectification")  # fmt: skip
+    async def rate(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        data: JSONBody[RateRequest],
+        citizen: NamedDependency[CitizenPrincipal],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> Review:
+        return await service.rate(db_connection, citizen, declaration_id, data, review_clock)
+
+    @get("", responses=problem_responses(400, 401, 404),
+         summary="My ratings of a matter, whether I can rate now, the rectification outcome")  # fmt: skip
+    async def mine(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationReviews:
+        return await service.reviews_of(db_connection, citizen, declaration_id)
+
+
+class ReviewCatalogueController(Controller):
+    path = "/api/v1/reviews"
+    tags = ["reviews 好差评"]  # noqa: RUF012
+
+    @get("/tags", summary="The five levels and the tags a rating may carry (Chinese labels)")
+    async def catalogue(self) -> TagCatalogue:
+        return service.tag_catalogue()
+
+
+class ReviewTicketController(Controller):
+    """Rectification of bad reviews: operators work tickets, supervisors decide appeals,
+    auditors read. Every action is audited."""
+
+    path = "/ops/v1/reviews"
+    tags = ["ops 运营"]  # noqa: RUF012
+
+    @get("/tickets", opt=READ, responses=problem_responses(400, 401, 403),
+         summary="Rectification tickets, soonest due first")  # fmt: skip
+    async def tickets(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+        state: Annotated[TicketStateFilter | None, QueryParameter()] = None,
+        flag: Annotated[FlagFilter | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+    ) -> TicketPage:
+        return await service.list_tickets(db_connection, state, flag, limit, offset)
+
+    @get("/tickets/{ticket_id:uuid}", opt=READ, responses=problem_responses(400, 401, 403, 404))
+    async def ticket(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/contact", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
+          summary="Record the call back to the citizen (open → contacted)")  # fmt: skip
+    async def contact(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[ContactRequest],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        await service.contact(db_connection, staff, ticket_id, data.note, review_clock)
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/resolve", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
+          summary="Rectified or explained (contacted → …); the outcome is published to the citizen")  # fmt: skip
+    async def resolve(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[ResolveRequest],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        await service.resolve(
+            db_connection, staff, ticket_id, data.outcome, data.note, review_clock
+        )
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/close", opt=WORK, status_code=HTTP_200_OK, responses=_ACT)
+    async def close(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        await service.close(db_connection, staff, ticket_id, review_clock)
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/appeal", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
+          summary="Appeal a malicious or mistaken rating (a supervisor decides)")  # fmt: skip
+    async def appeal(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[AppealRequest],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        await service.appeal(db_connection, staff, ticket_id, data.reason, review_clock)
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/appeal/decision", opt=DECIDE, status_code=HTTP_200_OK,
+          responses=_ACT,
+          summary="Uphold (the rating leaves the figures, ticket closed) or reject an appeal")  # fmt: skip
+    async def decide(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[AppealDecision],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        review_clock: NamedDependency[Clock],
+        db_connection: NamedDependency[Connection],
+    ) -> TicketDetail:
+        await service.decide_appeal(
+            db_connection, staff, ticket_id, data.upheld, data.note, review_clock
+        )
+        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @get("/figures", opt=READ, responses=problem_responses(400, 401, 403),
+         summary="Satisfaction by item, department and channel; bad-review and on-time rates")  # fmt: skip
+    async def figures(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        db_connection: NamedDependency[Connection],
+        start: Annotated[date | None, QueryParameter(name="from")] = None,
+        end: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> Figures:
+        return await service.figures(db_connection, start, end)

@@ -1,0 +1,298 @@
+"""All SQL of good/bad review: ratings, rectification tickets, their figures.
+
+Declarations, the catalogue and citizens are read here with our own SELECTs (this domain does
+not import theirs)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from core.db import Connection
+
+# China's calendar day of a rating (UTC+8, no daylight saving).
+_RATED_ON = "((r.rated_at AT TIME ZONE 'UTC') + interval '8 hours')::date"
+_PERIOD = f"($1::date IS NULL OR {_RATED_ON} >= $1) AND ($2::date IS NULL OR {_RATED_ON} <= $2)"
+
+_REVIEW = """SELECT r.id, r.declaration_id, r.citizen_id, r.item_code, r.item_name,
+    r.department_code, r.department_name, r.channel, r.kind, r.follows_review_id, r.level,
+    r.score_overall, r.score_efficiency, r.score_guide_accuracy, r.score_convenience,
+    r.score_ease_of_use, r.tags, r.text, r.rated_at, r.report_state, r.platform_number,
+    r.excluded FROM reviews r"""
+
+_TICKET = """SELECT t.id, t.review_id, t.declaration_id, t.citizen_id, t.state, t.outcome,
+    t.due_on, t.flag, t.contacted_at, t.contact_note, t.resolved_at, t.resolution_note,
+    t.resolved_on_time, t.closed_at, t.appeal_reason, t.appeal_from_state, t.appealed_at,
+    t.appealed_by, t.appeal_upheld, t.appeal_note, t.appeal_decided_at, t.created_at,
+    t.updated_at,
+    r.item_code, r.item_name, r.department_code, r.department_name, r.channel, r.level
+    FROM review_tickets t JOIN reviews r ON r.id = t.review_id"""
+
+
+# --- the matter rated ------------------------------------------------------------------------
+
+
+async def declaration(
+    conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT d.id, d.citizen_id, d.state, d.item_code, d.item_name, d.case_number,
+                  coalesce(c.department_code, '') AS department_code,
+                  coalesce(c.department_name, '') AS department_name
+             FROM declarations d LEFT JOIN catalog_items c ON c.code = d.item_code
+            WHERE d.id = $1 AND d.citizen_id = $2""",
+        declaration_id,
+        citizen_id,
+    )
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+
+async def reviews_of(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            _REVIEW + " WHERE r.declaration_id = $1 ORDER BY r.rated_at, r.id", declaration_id
+        )
+    )
+
+
+async def review(conn: Connection, review_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_REVIEW + " WHERE r.id = $1", review_id)
+
+
+async def insert_review(conn: Connection, **fields: Any) -> uuid.UUID:
+    review_id = uuid.uuid4()
+    columns = ["id", *fields]
+    values = [review_id, *fields.values()]
+    await conn.execute(
+        f"INSERT INTO reviews ({', '.join(columns)}) VALUES "
+        f"({', '.join(f'${i}' for i in range(1, len(values) + 1))})",
+        *values,
+    )
+    return review_id
+
+
+async def mark_reported(
+    conn: Connection, review_id: uuid.UUID, platform_number: str, at: datetime
+) -> None:
+    await conn.execute(
+        """UPDATE reviews SET report_state = 'reported', platform_number = $2, reported_at = $3,
+                              report_error = NULL
+            WHERE id = $1""",
+        review_id,
+        platform_number,
+        at,
+    )
+
+
+async def mark_refused(conn: Connection, review_id: uuid.UUID, error: str) -> None:
+    await conn.execute(
+        "UPDATE reviews SET report_state = 'refused', report_error = $2 WHERE id = $1",
+        review_id,
+        error,
+    )
+
+
+async def case_number(conn: Connection, declaration_id: uuid.UUID) -> str | None:
+    value: str | None = await conn.fetchval(
+        "SELECT case_number FROM declarations WHERE id = $1", declaration_id
+    )
+    return value
+
+
+async def exclude(conn: Connection, review_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE reviews SET excluded = true WHERE id = $1", review_id)
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+async def insert_ticket(
+    conn: Connection,
+    *,
+    review_id: uuid.UUID,
+    declaration_id: uuid.UUID,
+    citizen_id: uuid.UUID,
+    due_on: date | None,
+) -> uuid.UUID:
+    ticket_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id, due_on)
+           VALUES ($1, $2, $3, $4, $5)""",
+        ticket_id,
+        review_id,
+        declaration_id,
+        citizen_id,
+        due_on,
+    )
+    await add_event(conn, ticket_id, "opened", None, "open", None, None)
+    return ticket_id
+
+
+async def ticket(
+    conn: Connection, ticket_id: uuid.UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _TICKET + " WHERE t.id = $1" + (" FOR UPDATE OF t" if lock else ""), ticket_id
+    )
+
+
+async def tickets_of_declaration(
+    conn: Connection, declaration_id: uuid.UUID
+) -> list[asyncpg.Record]:
+    """The matter's tickets, oldest first (one per bad initial rating: at most one a channel)."""
+    return list(
+        await conn.fetch(
+            _TICKET + " WHERE t.declaration_id = $1 ORDER BY t.created_at, t.id", declaration_id
+        )
+    )
+
+
+async def list_tickets(
+    conn: Connection, state: str | None, flag: str | None, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        _TICKET.replace("SELECT ", "SELECT count(*) OVER () AS total, ", 1)
+        + """ WHERE ($1::text IS NULL OR t.state = $1) AND ($2::text IS NULL OR t.flag = $2)
+              ORDER BY t.due_on NULLS LAST, t.created_at, t.id LIMIT $3 OFFSET $4""",
+        state,
+        flag,
+        limit,
+        offset,
+    )
+    return list(rows), rows[0]["total"] if rows else 0
+
+
+async def update_ticket(conn: Connection, ticket_id: uuid.UUID, **fields: Any) -> None:
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
+    await conn.execute(
+        f"UPDATE review_tickets SET {sets}, updated_at = now() WHERE id = $1",
+        ticket_id,
+        *fields.values(),
+    )
+
+
+async def add_event(
+    conn: Connection,
+    ticket_id: uuid.UUID,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    staff_id: uuid.UUID | None,
+    note: str | None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO review_ticket_events (ticket_id, action, from_state, to_state, staff_id, note)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        ticket_id,
+        action,
+        from_state,
+        to_state,
+        staff_id,
+        note,
+    )
+
+
+async def events(conn: Connection, ticket_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT e.action, e.from_state, e.to_state, s.username, e.note, e.at
+                 FROM review_ticket_events e LEFT JOIN staff s ON s.id = e.staff_id
+                WHERE e.ticket_id = $1 ORDER BY e.id""",
+            ticket_id,
+        )
+    )
+
+
+async def follow_up_of(conn: Connection, review_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _REVIEW + " WHERE r.follows_review_id = $1 AND r.kind = 'follow_up'", review_id
+    )
+
+
+async def ticket_context(conn: Connection, ticket_id: uuid.UUID) -> asyncpg.Record | None:
+    """The declaration's case number and state, and the citizen's encrypted contact fields."""
+    return await conn.fetchrow(
+        """SELECT d.case_number, d.state AS declaration_state, c.real_name_enc, c.phone_enc
+             FROM review_tickets t
+             JOIN declarations d ON d.id = t.declaration_id
+             JOIN citizens c ON c.id = t.citizen_id
+            WHERE t.id = $1""",
+        ticket_id,
+    )
+
+
+async def unresolved_tickets(conn: Connection) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT id, due_on, flag FROM review_tickets
+                WHERE state IN ('open', 'contacted', 'appealing') ORDER BY id FOR UPDATE"""
+        )
+    )
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+_SATISFACTION = """count(*) AS reviews, avg(r.level)::float8 AS average_level,
+    count(*) FILTER (WHERE r.level >= 3) AS good, count(*) FILTER (WHERE r.level <= 2) AS bad"""
+
+
+async def satisfaction(
+    conn: Connection, group: str | None, start: date | None, end: date | None
+) -> list[asyncpg.Record]:
+    """Initial ratings not excluded by an upheld appeal, overall or grouped by ``group``."""
+    key, name = {
+        None: ("''", "''"),
+        "item": ("r.item_code", "r.item_name"),
+        "department": ("r.department_code", "r.department_name"),
+        "channel": ("r.channel", "r.channel"),
+    }[group]
+    grouping = "" if group is None else f" GROUP BY {key}, {name} ORDER BY count(*) DESC, {key}"
+    return list(
+        await conn.fetch(
+            f"""SELECT {key} AS key, {name} AS name, {_SATISFACTION}
+                  FROM reviews r
+                 WHERE r.kind = 'initial' AND NOT r.excluded AND {_PERIOD}{grouping}""",
+            start,
+            end,
+        )
+    )
+
+
+async def ticket_figures(conn: Connection, start: date | None, end: date | None) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"""SELECT count(*) AS total,
+                   count(*) FILTER (WHERE t.state IN ('open', 'contacted', 'appealing')) AS unresolved,
+                   count(*) FILTER (WHERE t.state IN ('open', 'contacted', 'appealing')
+                                      AND t.flag = 'due_soon') AS due_soon,
+                   count(*) FILTER (WHERE t.state IN ('open', 'contacted', 'appealing')
+                                      AND t.flag = 'late') AS late,
+                   count(*) FILTER (WHERE t.resolved_at IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE t.resolved_on_time) AS resolved_on_time,
+                   count(*) FILTER (WHERE t.outcome = 'appeal_upheld') AS appeals_upheld
+              FROM review_tickets t JOIN reviews r ON r.id = t.review_id
+             WHERE {_PERIOD}""",
+        start,
+        end,
+    )
+    assert row is not None
+    return row
+
+
+async def follow_up_figures(
+    conn: Connection, start: date | None, end: date | None
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"""SELECT count(*) AS count, avg(r.level)::float8 AS average_level,
+                   count(*) FILTER (WHERE r.level > o.level) AS improved
+              FROM reviews r JOIN reviews o ON o.id = r.follows_review_id
+             WHERE r.kind = 'follow_up' AND {_PERIOD}""",
+        start,
+        end,
+    )
+    assert row is not None
+    return row
