@@ -31,6 +31,7 @@ from sandbox.provincial.identity import (
     default_oauth_clients,
 )
 from sandbox.provincial.licences import LICENCES_KEY, LicenceLibrary, add_licence_routes
+from sandbox.provincial.ratings import RATINGS_KEY, add_rating_routes
 from sandbox.provincial.state import (
     CatalogState,
     FeedPosition,
@@ -176,6 +177,7 @@ async def control_reset(request: web.Request) -> web.Response:
     request.app[CLOCK_KEY].reset()
     await request.app[CASES_KEY].reset()
     request.app[LICENCES_KEY].reset()
+    request.app[RATINGS_KEY].reset()
     return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 
@@ -316,6 +318,7 @@ def build_provincial_app(
     licences = LicenceLibrary(clock)
     add_licence_routes(app, licences)
     app[CASES_KEY].book.on_licence = licences.issue_for_case
+    add_rating_routes(app, clock)
 
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/clock", control_get_clock)
