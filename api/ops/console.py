@@ -96,4 +96,3 @@ class OpsConsoleController(Controller):
     @get("/{name:path}", summary="A file of the ops console")
     async def asset(self, request: Request[Any, Any, Any], name: str) -> Response[bytes]:
         return _serve(request, name.lstrip("/"))
-

@@ -1,0 +1,160 @@
+"""The ops console: served with a strict CSP, every word from one i18n table, and the
+acceptance path in headless Chromium: an operator signs in with TOTP and drafts a notice, a
+supervisor approves it, its figures appear."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import asyncpg
+import httpx
+from playwright.async_api import Page, expect
+
+from api.ops.console import CONSOLE_DIR
+from api.resources import Resources
+from tests.api.identity.conftest import StaffAccount, bearer, make_staff, staff_login
+from tests.api.ops.conftest import BrowserLog
+
+ASSETS = sorted(
+    p.relative_to(CONSOLE_DIR).as_posix() for p in CONSOLE_DIR.rglob("*") if p.is_file()
+)
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+async def test_console_is_served_with_a_strict_csp(client: httpx.AsyncClient) -> None:
+    page = await client.get("/ops/console/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["require-trusted-types-for"] == "'script'"
+    assert "unsafe" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    # No inline script or style: every <script> has a src and nothing inside, no style attributes.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts and all('src="/ops/console/' in attrs and not body.strip()
+                           for attrs, body in scripts)  # fmt: skip
+    assert not re.search(r"<style|\sstyle=|\son\w+=", page.text)
+
+    for name in ASSETS:
+        resp = await client.get(f"/ops/console/{name}")
+        assert resp.status_code == 200, name
+        assert resp.content == (CONSOLE_DIR / name).read_bytes()
+        assert resp.headers["content-security-policy"] == csp
+        again = await client.get(
+            f"/ops/console/{name}", headers={"If-None-Match": resp.headers["etag"]}
+        )
+        assert again.status_code == 304 and not again.content
+    assert (
+        (await client.get("/ops/console/app.js"))
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )
+    for missing in ["nope.js", "../console.py", "%2e%2e/console.py", "..%2fconsole.py",
+                    "views/../../console.py", "/etc/passwd"]:  # fmt: skip
+        assert (await client.get(f"/ops/console/{missing}")).status_code == 404, missing
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert not [path for path in schema["paths"] if path.startswith("/ops/console")]
+
+
+def test_every_word_comes_from_the_i18n_table() -> None:
+    table = (CONSOLE_DIR / "i18n.js").read_text()
+    keys = set(re.findall(r'^\s*"?([\w.]+)"?: "', table, re.M))
+    used: set[str] = set()
+    for path in CONSOLE_DIR.rglob("*"):
+        if path.suffix not in {".js", ".html", ".css"} or path.name == "i18n.js":
+            continue
+        text = path.read_text()
+        # Comments may explain in any language; code and markup carry no user-facing words.
+        code = re.sub(r"//[^\n]*|/\*.*?\*/|<!--.*?-->", "", text, flags=re.S)
+        assert not CJK.search(code), f"{path.name}: text outside the i18n table"
+        used |= set(re.findall(r'\bt\("([\w.]+)"', code))
+    assert used, "the console looks up no text at all?"
+    assert used <= keys, f"keys missing from i18n.js: {sorted(used - keys)}"
+
+
+async def _sign_in(page: Page, account: StaffAccount) -> None:
+    await page.fill("#username", account.username)
+    await page.fill("#password", account.password)
+    await page.click("#login-form button[type=submit]")
+    await page.fill("#totp", account.totp.now())
+    await page.click("#totp-form button[type=submit]")
+    await expect(page.locator("#who")).to_contain_text(account.username)
+
+
+async def test_operator_drafts_supervisor_approves_figures_appear(
+    page: tuple[Page, BrowserLog],
+    console_url: str,
+    resources: Resources,
+    db: asyncpg.Connection,
+    client: httpx.AsyncClient,
+    worker: None,
+    tmp_path: Path,
+) -> None:
+    browser, log = page
+    recipients = 3
+    await db.execute(
+        "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
+        recipients,
+    )
+    operator = await make_staff(resources, "console-op", "operator")
+    supervisor = await make_staff(resources, "console-sup", "supervisor")
+    title = "端午节假期服务安排"
+
+    await browser.goto(console_url)
+    await expect(browser.locator("#login-form h1")).to_have_text("工作人员登录")
+    await _sign_in(browser, operator)
+    await expect(browser.locator("#who")).to_contain_text("运营人员")
+
+    await browser.click('#nav a[data-view="notices"]')
+    await browser.fill("#notice-title", title)
+    await browser.fill(
+        "#notice-body", "端午节假期（6月19日至21日）网上申报照常受理，窗口暂停服务。"
+    )
+    await browser.click("#notice-submit")
+    await expect(browser.locator("#flash")).to_have_text("草稿已提交，等待主管批准。")
+    row = browser.locator("#notice-table tbody tr", has_text=title)
+    await expect(row.locator('[data-field="status"]')).to_have_text("待审批")
+    await expect(row.locator("button[data-action=approve]")).to_have_count(0)  # four eyes
+
+    await browser.click("#logout")
+    await expect(browser.locator("#login-form")).to_be_visible()
+    await _sign_in(browser, supervisor)
+    await browser.click('#nav a[data-view="notices"]')
+    row = browser.locator("#notice-table tbody tr", has_text=title)
+    await row.locator("button[data-action=approve]").click()
+    await expect(browser.locator("#flash")).to_have_text("已批准，开始发送。")
+    await expect(row.locator('[data-figure="targeted"]')).to_have_text(str(recipients))
+    # The worker sends in batches; the page looks again while the send runs.
+    await expect(row.locator('[data-field="status"]')).to_have_text("已发送", timeout=30_000)
+    await expect(row.locator('[data-figure="sent"]')).to_have_text(str(recipients))
+    await expect(row.locator('[data-figure="read"]')).to_have_text("0")
+    await row.locator("button.link").click()
+    await expect(browser.locator("#notice-detail .kpi-value").first).to_have_text(str(recipients))
+
+    await browser.click('#nav a[data-view="dashboard"]')
+    tile = browser.locator('[data-kpi="noticeMessages"] .kpi-value')
+    await expect(tile).to_have_text(str(recipients))
+    await expect(browser.locator("#charts svg.chart").first).to_be_visible()
+    await expect(browser.locator("#charts svg.chart rect.bar")).to_have_count(3)  # one notice
+
+    shot = tmp_path / "ops-console.png"
+    await browser.screenshot(path=str(shot), full_page=True)
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000, f"screenshot: {shot}"
+    assert not log.problems, f"{log.problems} (screenshot: {shot})"
+
+    # What the page showed is what the API holds: drafted by one person, approved by another.
+    token = await staff_login(client, await make_staff(resources, "console-aud", "auditor"))
+    notices = (await client.get("/ops/v1/notices", headers=bearer(token))).json()
+    (notice,) = [n for n in notices if n["title"] == title]
+    assert notice["status"] == "sent" and notice["figures"]["sent"] == recipients
+    staff_ids = {
+        r["username"]: str(r["id"]) for r in await db.fetch("SELECT id, username FROM staff")
+    }
+    assert notice["createdBy"] == staff_ids["console-op"]
+    assert notice["approvedBy"] == staff_ids["console-sup"]
