@@ -1,0 +1,58 @@
+// One declaration: state, timeline, supplement notice, and what can be done next
+// (supplement, withdraw, pay a fee, rate the finished service).
+const api = require('../../utils/api')
+const page = require('../../behaviors/page')
+const { t } = require('../../i18n/index')
+const { label, date } = require('../../utils/format')
+
+const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement']
+const PAYABLE = ['accepted', 'processing', 'completed']
+
+Component({
+  behaviors: [page(['declarations'])],
+  data: { detail: null, state: '', delivery: '', caseNumber: '', due: '', actions: {}, error: '' },
+  methods: {
+    onLoad(query) {
+      this.id = query.id
+      return this.load()
+    },
+    async load() {
+      try {
+        const d = await api.declaration(this.id)
+        this.setData({
+          detail: d,
+          state: label('state', d.state),
+          delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
+          caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
+          due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+          actions: {
+            supplement: d.state === 'needs_supplement',
+            withdraw: WITHDRAWABLE.includes(d.state),
+            pay: PAYABLE.includes(d.state),
+            rate: d.state === 'completed',
+          },
+          error: '',
+        })
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
+    },
+    supplement() {
+      wx.navigateTo({ url: `/pages/apply/index?id=${this.id}` })
+    },
+    pay() {
+      wx.navigateTo({ url: `/pages/pay/index?declarationId=${this.id}` })
+    },
+    rate() {
+      wx.navigateTo({ url: `/pages/rate/index?id=${this.id}` })
+    },
+    async withdraw() {
+      try {
+        await api.withdraw(this.id, '')
+        await this.load()
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
+    },
+  },
+})

@@ -1,0 +1,88 @@
+// 好差评: five levels, the online indicator set, tags of the level's sentiment, a comment.
+const api = require('../../utils/api')
+const page = require('../../behaviors/page')
+const { t } = require('../../i18n/index')
+
+const INDICATORS = ['overall', 'efficiency', 'guideAccuracy', 'convenience', 'easeOfUse']
+
+Component({
+  behaviors: [page(['rate'])],
+  data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, done: false, error: '' },
+  methods: {
+    async onLoad(query) {
+      this.id = query.id
+      this.scores = {}
+      this.catalogue = { levels: [], tags: [] }
+      try {
+        const [catalogue, mine] = await Promise.all([api.reviewTags(), api.reviews(this.id)])
+        this.catalogue = catalogue
+        this.setData({ canRate: mine.canRate })
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
+      this.render()
+    },
+    render() {
+      const level = this.data.level
+      const levels = [5, 4, 3, 2, 1].map((n) => {
+        const known = this.catalogue.levels.find((l) => l.level === n)
+        return { level: n, label: known ? known.label : t(`rate.level.${n}`), on: n === level }
+      })
+      const bad = level > 0 && level <= 2
+      const tags = level
+        ? this.catalogue.tags
+            .filter((tag) => tag.sentiment === (bad ? 'bad' : 'good'))
+            .map((tag) => ({ code: tag.code, label: tag.label, on: Boolean(this.data.chosen[tag.code]) }))
+        : []
+      const indicators = INDICATORS.map((key) => ({
+        key,
+        label: t(`rate.${key}`),
+        stars: [1, 2, 3, 4, 5].map((n) => ({ n, on: n <= (this.scores[key] || 0) })),
+      }))
+      this.setData({ levels, tags, indicators })
+    },
+    chooseLevel(e) {
+      const level = Number(e.currentTarget.dataset.level)
+      // The indicators start at the chosen level; the citizen may change each one.
+      INDICATORS.forEach((k) => {
+        this.scores[k] = level
+      })
+      this.setData({ level, chosen: {} })
+      this.render()
+    },
+    score(e) {
+      const { key, n } = e.currentTarget.dataset
+      this.scores[key] = Number(n)
+      this.render()
+    },
+    toggleTag(e) {
+      const code = e.currentTarget.dataset.code
+      const chosen = { ...this.data.chosen, [code]: !this.data.chosen[code] }
+      this.setData({ chosen })
+      this.render()
+    },
+    onText(e) {
+      this.setData({ text: e.detail.value })
+    },
+    async submit() {
+      if (!this.data.level) {
+        this.setData({ error: t('rate.chooseLevel') })
+        return false
+      }
+      try {
+        await api.rate(this.id, {
+          level: this.data.level,
+          scores: { ...this.scores },
+          tags: Object.keys(this.data.chosen).filter((c) => this.data.chosen[c]),
+          text: this.data.text,
+        })
+        this.setData({ done: true, canRate: false, error: '' })
+        this.toast(t('rate.done'))
+        return true
+      } catch (err) {
+        this.setData({ error: err.message })
+        return false
+      }
+    },
+  },
+})

@@ -1,0 +1,37 @@
+// Settings: elderly mode (local) and which channels may carry my messages (backend).
+const api = require('../../utils/api')
+const prefs = require('../../utils/prefs')
+const session = require('../../utils/session')
+const page = require('../../behaviors/page')
+
+Component({
+  behaviors: [page(['settings'])],
+  data: { channels: { wechat: true, app: true, sms: true }, signedIn: false, error: '' },
+  methods: {
+    async onLoad() {
+      this.setData({ signedIn: session.isSignedIn() })
+      if (!session.isSignedIn()) return
+      try {
+        this.setData({ channels: await api.preferences() })
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
+    },
+    toggleElderly(e) {
+      prefs.setElderly(e.detail.value)
+    },
+    async toggleChannel(e) {
+      const channel = e.currentTarget.dataset.channel
+      const next = { ...this.data.channels, [channel]: Boolean(e.detail.value) }
+      try {
+        this.setData({ channels: await api.setPreferences(next), error: '' })
+      } catch (err) {
+        this.setData({ error: err.message })
+      }
+    },
+    async logout() {
+      await api.logout().catch(() => null)
+      wx.reLaunch({ url: '/pages/home/index' })
+    },
+  },
+})
