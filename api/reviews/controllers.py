@@ -97,12 +97,12 @@ class ReviewTicketController(Controller):
         self,
         staff: NamedDependency[StaffPrincipal],
         db_connection: NamedDependency[Connection],
-        state: Annotated[TicketStateFilter | None, QueryParameter()] = None,
+        state_filter: Annotated[TicketStateFilter | None, QueryParameter(name="state")] = None,
         flag: Annotated[FlagFilter | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
     ) -> TicketPage:
-        return await service.list_tickets(db_connection, state, flag, limit, offset)
+        return await service.list_tickets(db_connection, state_filter, flag, limit, offset)
 
     @get("/tickets/{ticket_id:uuid}", opt=READ, responses=problem_responses(400, 401, 403, 404))
     async def ticket(
