@@ -1,0 +1,133 @@
+"""Refunds (an operator asks, a supervisor approves, one refund per out_refund_no however often it
+is retried) and the daily reconciliation of WeChat's bill with our orders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from api.resources import Resources
+from tests.api.declarations.conftest import eventually
+from tests.api.identity.conftest import bearer, make_staff, staff_login
+from tests.payments.conftest import Payer, WechatPayDesk
+
+
+async def _paid_order(payer: Payer, desk: WechatPayDesk) -> dict[str, Any]:
+    _, notice = await payer.accepted_with_fee()
+    order = (await payer.order(notice["id"])).json()
+    await desk.pay(order["outTradeNo"])
+    return await payer.wait_paid(order["id"])
+
+
+async def _staff(client: httpx.AsyncClient, resources: Resources, role: str) -> dict[str, str]:
+    account = await make_staff(resources, f"{role}-{uuid.uuid4().hex[:6]}", role)
+    return bearer(await staff_login(client, account))
+
+
+async def test_refund_needs_a_supervisor_and_is_made_once(
+    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    client: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    order = await _paid_order(payer, desk)
+    operator = await _staff(client, resources, "operator")
+    supervisor = await _staff(client, resources, "supervisor")
+    auditor = await _staff(client, resources, "auditor")
+
+    too_much = await client.post(
+        f"/ops/v1/payments/orders/{order['id']}/refunds",
+        json={"amountFen": order["amountFen"] + 1, "reason": "多收费用退还"}, headers=operator,
+    )  # fmt: skip
+    assert too_much.status_code == 409 and too_much.json()["code"] == "REFUND_NOT_ALLOWED"
+    asked = await client.post(
+        f"/ops/v1/payments/orders/{order['id']}/refunds",
+        json={"amountFen": order["amountFen"], "reason": "申请人撤回，全额退费"}, headers=operator,
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    refund = asked.json()
+    assert refund["status"] == "pending_approval"
+    approve = f"/ops/v1/payments/refunds/{refund['id']}/approve"
+    assert (await client.post(approve, headers=operator)).status_code == 403  # role
+    assert (await client.post(approve, headers=auditor)).status_code == 403
+
+    # A supervisor cannot approve the refund they asked for themselves.
+    own = await client.post(
+        f"/ops/v1/payments/orders/{order['id']}/refunds",
+        json={"amountFen": 1, "reason": "自行发起的退款"}, headers=supervisor,
+    )  # fmt: skip
+    assert own.status_code == 409  # nothing left to refund beyond the first request
+    approved = await client.post(approve, headers=supervisor)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert (await client.post(approve, headers=supervisor)).status_code == 409
+
+    # The job is retried three times (a timeout after WeChat made the refund, say): one refund.
+    refund_id = uuid.UUID(refund["id"])
+    await asyncio.gather(*(resources.payments.execute_refund(refund_id) for _ in range(3)))
+    at_wechat = (await desk.get("/_control/refunds"))["refunds"]
+    assert len([r for r in at_wechat if r["outRefundNo"] == refund["outRefundNo"]]) == 1
+
+    async def refunded() -> bool:
+        listed = await client.get("/ops/v1/payments/orders", headers=auditor)
+        mine = next(o for o in listed.json()["items"] if o["id"] == order["id"])
+        return bool(mine["status"] == "refunded" and mine["refundedFen"] == order["amountFen"])
+
+    await eventually(refunded)
+    done = await client.get("/ops/v1/payments/refunds", headers=auditor)
+    assert [r["status"] for r in done.json()["items"] if r["id"] == refund["id"]] == ["success"]
+
+
+async def test_self_approval_is_refused(
+    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    client: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    order = await _paid_order(payer, desk)
+    supervisor = await _staff(client, resources, "supervisor")
+    asked = await client.post(
+        f"/ops/v1/payments/orders/{order['id']}/refunds",
+        json={"amountFen": 1, "reason": "部分退费"}, headers=supervisor,
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    own = await client.post(
+        f"/ops/v1/payments/refunds/{asked.json()['id']}/approve", headers=supervisor
+    )
+    assert own.status_code == 403 and own.json()["code"] == "SELF_APPROVAL_FORBIDDEN"
+
+
+async def test_reconciliation_reports_planted_mismatches(
+    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    client: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    order = await _paid_order(payer, desk)
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    clean = await resources.payments.reconcile(day)
+    assert (clean.matched, clean.mismatches) == (1, 0)
+
+    # WeChat's bill shows another amount for ours, and a payment we never ordered.
+    await desk.post("/_control/bill-faults", {
+        "billDate": day.isoformat(), "outTradeNo": order["outTradeNo"],
+        "set": {"应结订单金额": "0.01", "订单金额": "0.01"},
+    })  # fmt: skip
+    stranger = "ZZ" + uuid.uuid4().hex[:20]
+    await desk.post("/_control/transactions", {"total": 1234, "outTradeNo": stranger})
+    result = await resources.payments.reconcile(day)
+    assert result.mismatches == 2
+    again = await resources.payments.reconcile(day)  # re-running records nothing twice
+    assert again.mismatches == 2
+
+    auditor = await _staff(client, resources, "auditor")
+    listed = await client.get("/ops/v1/payments/mismatches", headers=auditor)
+    found = {(m["outTradeNo"], m["kind"]) for m in listed.json()["items"]}
+    assert found == {(order["outTradeNo"], "amount"), (stranger, "missing_ours")}
+    operator = await _staff(client, resources, "operator")
+    first = listed.json()["items"][0]
+    resolved = await client.post(
+        f"/ops/v1/payments/mismatches/{first['id']}/resolve",
+        json={"note": "已与微信支付核实"}, headers=operator,
+    )  # fmt: skip
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    still_open = await client.get("/ops/v1/payments/mismatches", headers=auditor)
+    assert len(still_open.json()["items"]) == 1
