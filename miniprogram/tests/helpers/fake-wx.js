@@ -1,0 +1,100 @@
+// A scriptable `wx` for component tests: routes answer wx.request/wx.uploadFile by method and
+// path; every call is recorded. (The real-HTTP run is e2e/flow.js, driven by pytest.)
+function createFakeWx() {
+  const storage = new Map()
+  const routes = []
+  const calls = { request: [], upload: [], navigate: [], payment: [], subscribe: [], toast: [] }
+  const answers = { subscribe: {}, payment: null, file: null }
+  const files = new Map()
+
+  function route(method, pattern, reply) {
+    routes.unshift({ method, pattern, reply })
+  }
+
+  function find(method, url) {
+    const { pathname } = new URL(url)
+    const hit = routes.find(
+      (r) =>
+        r.method === method &&
+        (r.pattern instanceof RegExp ? r.pattern.test(pathname) : r.pattern === pathname),
+    )
+    return { hit, pathname }
+  }
+
+  function answer(reply, req) {
+    const out = typeof reply === 'function' ? reply(req) : reply
+    return out && out.status ? out : { status: 200, body: out }
+  }
+
+  const wx = {
+    request(opts) {
+      const method = opts.method || 'GET'
+      const { hit, pathname } = find(method, opts.url)
+      const req = { method, url: opts.url, path: pathname, header: opts.header || {}, data: opts.data }
+      calls.request.push(req)
+      setTimeout(() => {
+        if (!hit) {
+          opts.success({ statusCode: 404, data: { code: 'NOT_FOUND', title: '未找到' } })
+          return
+        }
+        const { status, body } = answer(hit.reply, req)
+        opts.success({ statusCode: status, data: body === undefined ? '' : body, header: {} })
+      }, 0)
+      return {}
+    },
+    uploadFile(opts) {
+      const { hit, pathname } = find('POST', opts.url)
+      const req = { method: 'POST', url: opts.url, path: pathname, header: opts.header || {}, filePath: opts.filePath, name: opts.name }
+      calls.upload.push(req)
+      const listeners = []
+      setTimeout(() => {
+        ;[25, 50, 100].forEach((progress) =>
+          listeners.forEach((fn) => fn({ progress, totalBytesSent: progress, totalBytesExpectedToSend: 100 })),
+        )
+        const { status, body } = hit ? answer(hit.reply, req) : { status: 405, body: { code: 'METHOD_NOT_ALLOWED' } }
+        // wx.uploadFile gives the body back as text.
+        opts.success({ statusCode: status, data: JSON.stringify(body) })
+      }, 0)
+      return { onProgressUpdate: (fn) => listeners.push(fn) }
+    },
+    login: (o) => o.success({ code: 'code-from-wechat' }),
+    requestPayment(o) {
+      calls.payment.push(o)
+      if (answers.payment) o.fail({ errMsg: answers.payment })
+      else o.success({ errMsg: 'requestPayment:ok' })
+    },
+    requestSubscribeMessage(o) {
+      calls.subscribe.push(o.tmplIds)
+      o.success({ ...answers.subscribe, errMsg: 'requestSubscribeMessage:ok' })
+    },
+    chooseMessageFile: (o) => o.success({ tempFiles: [answers.file] }),
+    chooseMedia: (o) => o.success({ tempFiles: [{ tempFilePath: answers.file.path, size: answers.file.size }] }),
+    getFileSystemManager: () => ({
+      readFileSync: (p) => {
+        const bytes = files.get(p) || new Uint8Array([1, 2, 3])
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+      },
+    }),
+    getStorageSync: (k) => (storage.has(k) ? storage.get(k) : ''),
+    setStorageSync: (k, v) => storage.set(k, v),
+    removeStorageSync: (k) => storage.delete(k),
+    showToast: (o) => calls.toast.push(o.title),
+    showLoading() {},
+    hideLoading() {},
+    navigateTo: (o) => calls.navigate.push(o.url),
+    redirectTo: (o) => calls.navigate.push(o.url),
+    reLaunch: (o) => calls.navigate.push(o.url),
+    navigateBack() {},
+  }
+  return { wx, route, calls, answers, storage, files }
+}
+
+function flush() {
+  return new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+async function settle(times = 4) {
+  for (let i = 0; i < times; i += 1) await flush()
+}
+
+module.exports = { createFakeWx, flush, settle }
