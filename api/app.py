@@ -32,6 +32,13 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.licences.controllers import (
+    DepartmentLicenceController,
+    LicenceController,
+    LicenceVerificationController,
+)
+from api.licences.deps import build_service as build_licences
+from api.licences.deps import provide_licences
 from api.ops.console import OpsConsoleController
 from api.ops.controllers import OpsSystemController
 from api.resources import Resources, open_resources
@@ -93,6 +100,7 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_resources(settings, name="handheld-api") as resources:
             app.state.resources = resources
+            app.state.licences = build_licences(resources)
             yield
 
     # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
@@ -116,6 +124,9 @@ def create_app(
             DeclarationController,
             MaterialController,
             PlatformCallbackController,
+            LicenceController,
+            LicenceVerificationController,
+            DepartmentLicenceController,
             DeclarationReviewController,
             ReviewCatalogueController,
             ReviewTicketController,
@@ -134,6 +145,7 @@ def create_app(
             "push": Provide(_push, sync_to_thread=False),
             "payments": Provide(_payments, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
+            "licences": Provide(provide_licences, sync_to_thread=False),
             **principal_dependencies(),
             **review_clock_dependency(),
             **(dependency_overrides or {}),

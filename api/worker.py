@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from api.catalog import tasks as catalog_tasks
 from api.declarations import tasks as declarations_tasks
+from api.licences import tasks as licences_tasks
+from api.licences.deps import build_service as build_licences
 from api.resources import Resources, open_resources
 from api.reviews import tasks as reviews_tasks
 from core.db import connect
@@ -23,6 +25,7 @@ def build_registry(resources: Resources) -> JobRegistry:
     registry = JobRegistry()
     catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
     declarations_tasks.register(registry, resources.declarations)
+    licences_tasks.register(registry, build_licences(resources))
     push_tasks.register(registry, resources.push)
     reviews_tasks.register(registry, resources)
     payments_tasks.register(

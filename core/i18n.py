@@ -143,6 +143,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Download link invalid or expired",
     },
     "OBJECT_NOT_FOUND": {"zh-CN": "文件不存在或已删除", "en": "File not found"},
+    "LICENCE_NOT_FOUND": {"zh-CN": "未找到该电子证照", "en": "Licence not found"},
+    "LICENCE_NOT_DISPLAYABLE": {
+        "zh-CN": "该证照已失效、已注销或尚未核验，不能亮证",
+        "en": "This licence cannot be shown",
+    },
+    "LICENCE_FILE_UNAVAILABLE": {
+        "zh-CN": "该证照文件暂不可下载",
+        "en": "Licence file not available",
+    },
+    "LICENCE_DISPLAY_UNAVAILABLE": {
+        "zh-CN": "亮证服务暂不可用，请稍后再试",
+        "en": "Licence display unavailable",
+    },
+    "DISPLAY_CODE_INVALID": {
+        "zh-CN": "亮证码无效或已被篡改",
+        "en": "Display code invalid",
+    },
+    "DISPLAY_CODE_EXPIRED": {
+        "zh-CN": "亮证码已过期，请持证人重新亮证",
+        "en": "Display code expired",
+    },
+    "CONSENT_NOT_FOUND": {"zh-CN": "未找到该授权记录", "en": "Consent not found"},
+    # Wallet: what a licence's state means to its holder (status, then the reason it is invalid).
+    "LICENCE_STATUS_PENDING": {"zh-CN": "核验中", "en": "Being verified"},
+    "LICENCE_STATUS_VALID": {"zh-CN": "有效", "en": "Valid"},
+    "LICENCE_STATUS_EXPIRED": {"zh-CN": "已过期", "en": "Expired"},
+    "LICENCE_STATUS_REVOKED": {"zh-CN": "已注销", "en": "Revoked"},
+    "LICENCE_STATUS_INVALID": {"zh-CN": "无效证照", "en": "Invalid"},
+    "SIGNATURE_INVALID": {
+        "zh-CN": "签发机关电子印章（签名）验证失败",
+        "en": "The issuer's signature does not verify",
+    },
+    "ISSUER_KEY_UNKNOWN": {"zh-CN": "签发机关印章未知", "en": "Unknown issuer seal"},
+    "NUMBER_MALFORMED": {"zh-CN": "证照编号格式错误", "en": "Malformed licence number"},
+    "NUMBER_MISMATCH": {"zh-CN": "证照编号与证照信息不符", "en": "Licence number mismatch"},
+    "NUMBER_CHECK_FAILED": {"zh-CN": "证照编号校验位错误", "en": "Licence number check failed"},
+    "ISSUER_CODE_INVALID": {
+        "zh-CN": "签发机关统一社会信用代码校验失败",
+        "en": "Issuer credit code invalid",
+    },
+    "HOLDER_MISMATCH": {"zh-CN": "持证人与本人不符", "en": "Holder is not this citizen"},
+    "DOCUMENT_MALFORMED": {"zh-CN": "证照数据格式错误", "en": "Malformed licence document"},
+    "NOT_IN_LIBRARY": {"zh-CN": "电子证照库中无此证照", "en": "Not in the licence library"},
+    "LICENCE_CONSENT_REQUIRED": {
+        "zh-CN": "该证照的使用授权已撤销，请重新选择证照",
+        "en": "Consent to use the licence is missing",
+    },
+    "DEPARTMENT_TOKEN_INVALID": {
+        "zh-CN": "部门应用访问凭证无效",
+        "en": "Department app token invalid",
+    },
     "REVIEW_NOT_FINISHED": {
         "zh-CN": "事项办结后才能评价",
         "en": "Only a finished matter can be rated",

@@ -204,6 +204,16 @@ def auth_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def licence_display_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Our SM2 key that signs licence display codes (亮证)."""
+    from core.sm2 import Sm2KeyPair
+
+    path = tmp_path_factory.mktemp("licence-key") / "display-key.json"
+    Sm2KeyPair.generate("test-display").save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def pii_keyset() -> tuple[str, str, str]:
     return generate_keyset()
 
@@ -227,6 +237,7 @@ def settings(
     apppush: RunningApp,
     auth_keys_dir: Path,
     pii_keyset: tuple[str, str, str],
+    licence_display_key: Path,
 ) -> Settings:
     keys, current, lookup = pii_keyset
     return load_settings(
@@ -267,6 +278,7 @@ def settings(
         auth={"keys_dir": str(auth_keys_dir), "sms_per_phone": "3/minute;10/hour"},
         http={"retries": 1, "backoff_base": 0.01, "total_timeout": 3.0},
         jobs={"initial_delay_s": 0.05, "max_delay_s": 0.2, "max_attempts": 3},
+        licences={"display_key_path": str(licence_display_key)},
     )
 
 

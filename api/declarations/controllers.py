@@ -19,7 +19,6 @@ from api.declarations.schemas import (
     DeclarationPage,
     DownloadLink,
     LibraryMaterial,
-    Licence,
     ReuseMaterial,
     SaveForm,
     UseLicence,
@@ -253,14 +252,7 @@ class MaterialController(Controller):
     ) -> list[LibraryMaterial]:
         return await resources.declarations.library(db_connection, citizen)
 
-    @get("/licences", responses=problem_responses(401), summary="My e-licences")
-    async def licences(
-        self,
-        citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
-        db_connection: NamedDependency[Connection],
-    ) -> list[Licence]:
-        return await resources.declarations.wallet(db_connection, citizen)
+    # GET /api/v1/licences (my e-licences) is the wallet's: api.licences.controllers.
 
     @get("/materials/{material_id:uuid}/content", responses=problem_responses(401, 404),
          summary="Download my material")  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -255,13 +254,17 @@ async def flag_for_replacement(
 
 # --- e-licences ---------------------------------------------------------------------------------
 
+# What may satisfy a material: not revoked, not rejected on import, not expired (api.licences).
+_USABLE = """status IN ('pending', 'valid')
+    AND (valid_until IS NULL OR valid_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date)"""
+
 
 async def licence(
     conn: Connection, licence_number: str, citizen_id: uuid.UUID
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT licence_number, type_code, name, issued_at FROM citizen_licences
-            WHERE licence_number = $1 AND citizen_id = $2""",
+        f"""SELECT licence_number, type_code, name, issued_at FROM citizen_licences
+            WHERE licence_number = $1 AND citizen_id = $2 AND {_USABLE}""",
         licence_number,
         citizen_id,
     )
@@ -270,29 +273,11 @@ async def licence(
 async def licences(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
-            """SELECT licence_number, type_code, name, issued_at FROM citizen_licences
-                WHERE citizen_id = $1 ORDER BY issued_at DESC""",
+            f"""SELECT licence_number, type_code, name, issued_at FROM citizen_licences
+                WHERE citizen_id = $1 AND {_USABLE} ORDER BY issued_at DESC""",
             citizen_id,
         )
     )
-
-
-async def add_licence(
-    conn: Connection,
-    *,
-    licence_number: str,
-    citizen_id: uuid.UUID,
-    type_code: str,
-    name: str,
-    issued_at: datetime,
-    declaration_id: uuid.UUID,
-) -> None:
-    await conn.execute(
-        """INSERT INTO citizen_licences (licence_number, citizen_id, type_code, name, issued_at,
-               declaration_id) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (licence_number) DO NOTHING""",
-        licence_number, citizen_id, type_code, name, issued_at, declaration_id,
-    )  # fmt: skip
 
 
 # --- the platform's status events ---------------------------------------------------------------

@@ -29,6 +29,7 @@ from api.declarations.schemas import (
 from api.declarations.states import FROM_PLATFORM, WITHDRAWABLE, can_move
 from api.identity import repository as identity_repo
 from api.identity.service import ID_NUMBER, PHONE, REAL_NAME
+from api.licences import service as licences
 from core import jobs
 from core.clients.provincial import (
     Applicant,
@@ -294,11 +295,15 @@ class DeclarationsService:
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
         code: str, licence_number: str,
     ) -> DeclarationDetail:  # fmt: skip
-        _, material = await self._editable_material(conn, principal, declaration_id, code)
+        row, material = await self._editable_material(conn, principal, declaration_id, code)
         held = await repo.licence(conn, licence_number, principal.citizen_id)
         if held is None or held["type_code"] not in material.licence_types:
             raise errors.LicenceNotUsable(materialCode=code)
         await repo.attach(conn, declaration_id, code, licence_number=licence_number)
+        # Choosing the licence for this application is the consent to use it (授权用证).
+        await licences.consent_for_declaration(
+            conn, principal.citizen_id, licence_number, declaration_id, row["item_name"]
+        )
         return await self.detail(conn, principal, declaration_id)
 
     async def remove_material(
@@ -348,6 +353,11 @@ class DeclarationsService:
         blocking = [m.code for m in missing if not m.tolerance]
         if blocking:
             raise errors.MaterialsMissing(materialCodes=blocking)
+        for r in await repo.attached(conn, declaration_id):
+            if r["licence_number"]:  # used only under the holder's consent, and the use logged
+                await licences.use_for_declaration(
+                    conn, principal.citizen_id, r["licence_number"], declaration_id
+                )
         now = datetime.now(UTC)
         await repo.move(
             conn, declaration_id, "draft", "submitted", "citizen",
@@ -712,7 +722,8 @@ class DeclarationsService:
         licence = result.get("licence")
         if not licence:
             return
-        await repo.add_licence(
+        # Into the wallet; the signed licence is fetched from the library and verified by a job.
+        await licences.record_issued(
             conn, licence_number=licence["licenceNumber"], citizen_id=row["citizen_id"],
             type_code=licence["typeCode"], name=licence.get("name", ""),
             issued_at=datetime.fromisoformat(licence["issuedAt"].replace("Z", "+00:00")),

@@ -1,0 +1,166 @@
+"""HTTP of the e-licence wallet: the holder's routes, the verifier's, the department apps'."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from api.guards import bearer_token, client_ip
+from api.licences import errors
+from api.licences.schemas import (
+    ConsentEntry,
+    DepartmentLicence,
+    DisplayCode,
+    DisplayKey,
+    GrantConsent,
+    LicenceDetail,
+    LicenceSummary,
+    UseEntry,
+    VerificationEntry,
+    VerificationResult,
+    VerifyRequest,
+)
+from api.licences.service import LicencesService
+from core import i18n
+from core.db import Connection
+from core.openapi import problem_responses
+from core.principals import CitizenPrincipal
+
+_Req = Request[Any, Any, Any]
+
+
+def _locale(request: _Req) -> str:
+    return i18n.negotiate(request.headers.get("accept-language"))
+
+
+class LicenceController(Controller):
+    path = "/api/v1/licences"
+    tags = ["licences 电子证照"]  # noqa: RUF012 - Litestar reads a list
+
+    @get("", responses=problem_responses(401), summary="My e-licence wallet")
+    async def wallet(
+        self, request: _Req, citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+    ) -> list[LicenceSummary]:  # fmt: skip
+        return await licences.wallet(citizen, _locale(request))
+
+    @get("/display-key", summary="Public SM2 key that signs display codes (verify offline)",
+         responses=problem_responses(503))  # fmt: skip
+    async def display_key(self, licences: NamedDependency[LicencesService]) -> DisplayKey:
+        return licences.published_key()
+
+    @get("/uses", responses=problem_responses(401), summary="Who used my licences, and when")
+    async def uses(
+        self, citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+    ) -> list[UseEntry]:  # fmt: skip
+        return await licences.uses(citizen)
+
+    @get("/consents", responses=problem_responses(401), summary="My consents to use licences")
+    async def consents(
+        self, citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+    ) -> list[ConsentEntry]:  # fmt: skip
+        return await licences.consents(citizen)
+
+    @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(401, 404, 409, 422),
+          summary="Let a department app use one of my licences (授权用证)")  # fmt: skip
+    async def grant(
+        self, data: JSONBody[GrantConsent], citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
+    ) -> ConsentEntry:  # fmt: skip
+        try:
+            licence_id = uuid.UUID(data.licence_id)
+        except ValueError as exc:
+            raise errors.LicenceNotFound() from exc
+        return await licences.grant(
+            db_connection, citizen, licence_id, data.client_id, data.purpose, data.days
+        )
+
+    @delete("/consents/{consent_id:uuid}", status_code=HTTP_204_NO_CONTENT,
+            responses=problem_responses(401, 404), summary="Revoke a consent")  # fmt: skip
+    async def revoke(
+        self, consent_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
+    ) -> None:  # fmt: skip
+        await licences.revoke(db_connection, citizen, consent_id)
+
+    @get("/{licence_id:uuid}", responses=problem_responses(401, 404), summary="One licence")
+    async def detail(
+        self, request: _Req, licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal], licences: NamedDependency[LicencesService],
+    ) -> LicenceDetail:  # fmt: skip
+        return await licences.detail(citizen, licence_id, _locale(request))
+
+    @get("/{licence_id:uuid}/file", responses=problem_responses(401, 404, 409),
+         summary="The licence file (PDF or OFD), for its holder only")  # fmt: skip
+    async def file(
+        self, request: _Req, licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal], licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> Stream:  # fmt: skip
+        stream, media, name = await licences.file(
+            db_connection, citizen, licence_id, client_ip(request)
+        )
+        return Stream(
+            stream, media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"',
+                     "Cache-Control": "no-store"},
+        )  # fmt: skip
+
+    @post("/{licence_id:uuid}/display", status_code=HTTP_200_OK,
+          responses=problem_responses(401, 404, 409, 503),
+          summary="亮证: a short-lived signed code and its QR symbol")  # fmt: skip
+    async def show(
+        self, licence_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
+    ) -> DisplayCode:  # fmt: skip
+        return await licences.show(db_connection, citizen, licence_id)
+
+    @get("/{licence_id:uuid}/verifications", responses=problem_responses(401, 404),
+         summary="Who checked my displayed licence, and when")  # fmt: skip
+    async def verifications(
+        self, licence_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+    ) -> list[VerificationEntry]:  # fmt: skip
+        return await licences.verifications(citizen, licence_id)
+
+
+class LicenceVerificationController(Controller):
+    """For verifiers (window staff, hotels, banks): no account, the minimum fields."""
+
+    path = "/api/v1/licence-verifications"
+    tags = ["licences 电子证照"]  # noqa: RUF012
+
+    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 503),
+          summary="Verify a display code online (recorded; the holder sees it)")  # fmt: skip
+    async def verify(
+        self, request: _Req, data: JSONBody[VerifyRequest],
+        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
+    ) -> VerificationResult:  # fmt: skip
+        return await licences.verify(
+            db_connection, data.code, data.verifier, client_ip(request), _locale(request)
+        )
+
+
+class DepartmentLicenceController(Controller):
+    """Department apps, with the token they got by trust transfer (RFC 8693 exchange)."""
+
+    path = "/api/v1/department/licences"
+    tags = ["licences 电子证照"]  # noqa: RUF012
+
+    @get("", responses=problem_responses(401),
+         summary="Licences the citizen consented to this app using (each read is logged)")  # fmt: skip
+    async def consented(
+        self, request: _Req, licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> list[DepartmentLicence]:  # fmt: skip
+        return await licences.for_department(
+            db_connection, bearer_token(request), client_ip(request)
+        )

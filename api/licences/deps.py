@@ -1,0 +1,27 @@
+"""Building the wallet service of a process, and the ``licences`` dependency."""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+
+from api.licences.service import LicencesService
+from api.resources import Resources
+from core.clients.provincial import ProvincialLicencesClient
+
+
+def build_service(resources: Resources) -> LicencesService:
+    settings = resources.settings
+    return LicencesService(
+        pool=resources.db_pool,
+        pii=resources.identity.pii,
+        storage=resources.declarations.storage,
+        library=ProvincialLicencesClient(resources.http, settings.provincial, settings.http),
+        settings=settings.licences,
+        auth=settings.auth,
+        signing=resources.identity.signing,
+    )
+
+
+def provide_licences(state: State) -> LicencesService:
+    service: LicencesService = state.licences
+    return service

@@ -1,0 +1,250 @@
+"""All SQL of the e-licence wallet."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from core.db import Connection
+
+_LICENCE = """l.id, l.licence_number, l.citizen_id, l.type_code, l.name, l.issued_at,
+    l.declaration_id, l.status, l.problem, l.holder_name_enc, l.holder_id_hash, l.issuer_code,
+    l.issuer_name, l.valid_from, l.valid_until, l.revoked_at, l.revocation_reason,
+    l.signed_data_enc, l.signature, l.key_id, l.file_key, l.file_type, l.imported_at"""
+
+
+# --- licences ------------------------------------------------------------------------------------
+
+
+async def add_pending(
+    conn: Connection, *, licence_number: str, citizen_id: uuid.UUID, type_code: str, name: str,
+    issued_at: datetime, declaration_id: uuid.UUID | None,
+) -> bool:  # fmt: skip
+    status = await conn.execute(
+        """INSERT INTO citizen_licences (licence_number, citizen_id, type_code, name, issued_at,
+               declaration_id) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (licence_number) DO NOTHING""",
+        licence_number, citizen_id, type_code, name, issued_at, declaration_id,
+    )  # fmt: skip
+    return bool(status.endswith(" 1"))
+
+
+async def list_for(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.citizen_id = $1"
+            " ORDER BY l.issued_at DESC, l.licence_number",
+            citizen_id,
+        )
+    )
+
+
+async def get(
+    conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.id = $1 AND l.citizen_id = $2",
+        licence_id, citizen_id,
+    )  # fmt: skip
+
+
+async def by_number(
+    conn: Connection, licence_number: str, citizen_id: uuid.UUID | None = None
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {_LICENCE} FROM citizen_licences l
+             WHERE l.licence_number = $1 AND ($2::uuid IS NULL OR l.citizen_id = $2)""",
+        licence_number, citizen_id,
+    )  # fmt: skip
+
+
+async def by_internal_id(conn: Connection, licence_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.id = $1", licence_id
+    )
+
+
+async def update(conn: Connection, licence_number: str, **fields: Any) -> None:
+    columns = list(fields)
+    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+    await conn.execute(
+        f"UPDATE citizen_licences SET {assignments} WHERE licence_number = $1",
+        licence_number, *(fields[c] for c in columns),
+    )  # fmt: skip
+
+
+async def pending_numbers(conn: Connection, limit: int = 100) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT licence_number FROM citizen_licences WHERE status = 'pending'"
+        " ORDER BY issued_at LIMIT $1",
+        limit,
+    )
+    return [r["licence_number"] for r in rows]
+
+
+async def feed_position(conn: Connection, *, lock: bool = False) -> int:
+    suffix = " FOR UPDATE" if lock else ""
+    return int(await conn.fetchval("SELECT position FROM licence_feed" + suffix))
+
+
+async def set_feed_position(conn: Connection, position: int) -> None:
+    await conn.execute("UPDATE licence_feed SET position = $1, updated_at = now()", position)
+
+
+# --- display codes and their verifications -------------------------------------------------------
+
+
+async def add_display(
+    conn: Connection, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
+    issued_at: datetime, expires_at: datetime,
+) -> None:  # fmt: skip
+    await conn.execute(
+        """INSERT INTO licence_displays (id, licence_id, citizen_id, issued_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5)""",
+        display_id, licence_id, citizen_id, issued_at, expires_at,
+    )  # fmt: skip
+
+
+async def display(conn: Connection, display_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT d.id AS display_id, d.expires_at, {_LICENCE}
+              FROM licence_displays d JOIN citizen_licences l ON l.id = d.licence_id
+             WHERE d.id = $1""",
+        display_id,
+    )
+
+
+async def add_verification(
+    conn: Connection, *, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
+    outcome: str, verifier: str | None, verifier_ip: str | None, at: datetime,
+) -> uuid.UUID:  # fmt: skip
+    verification_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO licence_verifications (id, display_id, licence_id, citizen_id, outcome,
+               verifier, verifier_ip, verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        verification_id, display_id, licence_id, citizen_id, outcome, verifier, verifier_ip, at,
+    )  # fmt: skip
+    return verification_id
+
+
+async def verifications(
+    conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID, limit: int = 200
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT id, verified_at, outcome, verifier FROM licence_verifications
+                WHERE licence_id = $1 AND citizen_id = $2 ORDER BY verified_at DESC LIMIT $3""",
+            licence_id,
+            citizen_id,
+            limit,
+        )
+    )
+
+
+# --- consents and uses ---------------------------------------------------------------------------
+
+_CONSENT = """c.id, c.citizen_id, c.licence_id, c.grantee_kind, c.grantee_id, c.grantee_name,
+    c.purpose, c.pairwise_sub, c.granted_at, c.expires_at, c.revoked_at,
+    l.licence_number, l.name AS licence_name"""
+
+
+async def active_consent(
+    conn: Connection, licence_id: uuid.UUID, grantee_kind: str, grantee_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {_CONSENT} FROM licence_consents c JOIN citizen_licences l ON l.id = c.licence_id
+             WHERE c.licence_id = $1 AND c.grantee_kind = $2 AND c.grantee_id = $3
+               AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now())""",
+        licence_id, grantee_kind, grantee_id,
+    )  # fmt: skip
+
+
+async def add_consent(
+    conn: Connection, *, citizen_id: uuid.UUID, licence_id: uuid.UUID, grantee_kind: str,
+    grantee_id: str, grantee_name: str, purpose: str, pairwise_sub: str | None,
+    expires_at: datetime | None,
+) -> uuid.UUID:  # fmt: skip
+    # One active consent per licence and grantee: a new grant replaces the previous one.
+    await conn.execute(
+        """UPDATE licence_consents SET revoked_at = now()
+            WHERE licence_id = $1 AND grantee_kind = $2 AND grantee_id = $3
+              AND revoked_at IS NULL""",
+        licence_id, grantee_kind, grantee_id,
+    )  # fmt: skip
+    consent_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO licence_consents (id, citizen_id, licence_id, grantee_kind, grantee_id,
+               grantee_name, purpose, pairwise_sub, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        consent_id, citizen_id, licence_id, grantee_kind, grantee_id, grantee_name, purpose,
+        pairwise_sub, expires_at,
+    )  # fmt: skip
+    return consent_id
+
+
+async def consents(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            f"""SELECT {_CONSENT} FROM licence_consents c
+                  JOIN citizen_licences l ON l.id = c.licence_id
+                 WHERE c.citizen_id = $1 ORDER BY c.granted_at DESC, c.id""",
+            citizen_id,
+        )
+    )
+
+
+async def revoke_consent(conn: Connection, consent_id: uuid.UUID, citizen_id: uuid.UUID) -> bool:
+    """False when the citizen has no such consent (an already revoked one is found)."""
+    found = await conn.fetchval(
+        """UPDATE licence_consents SET revoked_at = coalesce(revoked_at, now())
+            WHERE id = $1 AND citizen_id = $2 RETURNING id""",
+        consent_id, citizen_id,
+    )  # fmt: skip
+    return found is not None
+
+
+async def department_consents(
+    conn: Connection, client_id: str, pairwise_sub: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            f"""SELECT {_CONSENT}, l.status, l.issuer_code, l.issuer_name, l.valid_from,
+                       l.valid_until, l.signed_data_enc, l.signature, l.key_id, l.type_code
+                  FROM licence_consents c JOIN citizen_licences l ON l.id = c.licence_id
+                 WHERE c.grantee_kind = 'department_app' AND c.grantee_id = $1
+                   AND c.pairwise_sub = $2 AND c.revoked_at IS NULL
+                   AND (c.expires_at IS NULL OR c.expires_at > now())
+                 ORDER BY c.granted_at""",
+            client_id,
+            pairwise_sub,
+        )
+    )
+
+
+async def add_use(
+    conn: Connection, *, consent_id: uuid.UUID, citizen_id: uuid.UUID, licence_id: uuid.UUID,
+    purpose: str,
+) -> None:  # fmt: skip
+    await conn.execute(
+        """INSERT INTO licence_uses (id, consent_id, citizen_id, licence_id, purpose)
+           VALUES ($1, $2, $3, $4, $5)""",
+        uuid.uuid4(), consent_id, citizen_id, licence_id, purpose,
+    )  # fmt: skip
+
+
+async def uses(conn: Connection, citizen_id: uuid.UUID, limit: int = 200) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT u.id, u.used_at, u.purpose, u.consent_id, u.licence_id, l.licence_number,
+                      l.name AS licence_name, c.grantee_kind, c.grantee_id, c.grantee_name
+                 FROM licence_uses u
+                 JOIN licence_consents c ON c.id = u.consent_id
+                 JOIN citizen_licences l ON l.id = u.licence_id
+                WHERE u.citizen_id = $1 ORDER BY u.used_at DESC, u.id LIMIT $2""",
+            citizen_id,
+            limit,
+        )
+    )
