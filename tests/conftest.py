@@ -33,6 +33,7 @@ from core.signing import SigningKeys
 
 if TYPE_CHECKING:
     from sandbox.runner import RunningApp
+    from sandbox.wechatpay.handle import WeChatPayStandIn
 
 TEMPLATE_DB = "handheld_test_template"
 PROVINCIAL_KEY = "test-provincial-key"
@@ -192,6 +193,47 @@ async def apppush() -> AsyncIterator[RunningApp]:
     running = await start_app(build_apppush_app(app_key=APPPUSH_KEY, master_secret=APPPUSH_SECRET))
     try:
         yield running
+    finally:
+        await running.runner.cleanup()
+
+
+WECHATPAY_MCHID = "1900000109"
+WECHATPAY_APP_APPID = "wx8888888888888888"
+
+
+@pytest.fixture(scope="session")
+def wechatpay_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RSA-2048 keys made once per run: the stand-in's (``platform/``) and the merchant's."""
+    from sandbox.wechatpay.keys import MerchantKey, PlatformKeys
+
+    directory = tmp_path_factory.mktemp("wechatpay-keys")
+    PlatformKeys.load_or_generate(directory / "platform")
+    MerchantKey.load_or_generate(
+        directory / "merchant", WECHATPAY_MCHID, (WECHAT_APPID, WECHATPAY_APP_APPID)
+    )
+    return directory
+
+
+@pytest.fixture
+async def wechatpay(tmp_path: Path, wechatpay_keys: Path) -> AsyncIterator[WeChatPayStandIn]:
+    """The WeChat Pay stand-in with one merchant (mchid 1900000109, appids: the mini-program's
+    WECHAT_APPID and the app's WECHATPAY_APP_APPID), public-key mode, retries 1000× faster."""
+    from sandbox.runner import start_app
+    from sandbox.wechatpay import build_wechatpay_app
+    from sandbox.wechatpay.handle import WeChatPayStandIn
+    from sandbox.wechatpay.keys import MerchantKey
+
+    key = MerchantKey.load_or_generate(
+        wechatpay_keys / "merchant", WECHATPAY_MCHID, (WECHAT_APPID, WECHATPAY_APP_APPID)
+    )
+    app = build_wechatpay_app(
+        merchants=[key.merchant()],
+        keys_dir=wechatpay_keys / "platform",
+        notify_time_scale=0.001,
+    )
+    running = await start_app(app)
+    try:
+        yield WeChatPayStandIn.create(running, key, tmp_path / "wechatpay-merchant")
     finally:
         await running.runner.cleanup()
 

@@ -98,8 +98,8 @@ class WeChatPayState:
 
 
 STATE_KEY = web.AppKey("wechatpay_state", WeChatPayState)
-MERCHANT_KEY = "wechatpay_merchant"
-UNSIGNED_KEY = "wechatpay_unsigned"
+MERCHANT_KEY = web.RequestKey("wechatpay_merchant", Merchant)
+UNSIGNED_KEY = web.ResponseKey("wechatpay_unsigned", bool)
 
 
 class WxError(Exception):
@@ -208,8 +208,7 @@ async def wechatpay_api(request: web.Request, handler: Handler) -> web.StreamRes
 
 
 def _merchant(request: web.Request) -> Merchant:
-    merchant: Merchant = request[MERCHANT_KEY]
-    return merchant
+    return request[MERCHANT_KEY]
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

@@ -49,8 +49,9 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _certificate_serial() -> int:
-    """40 hex digits with a non-zero first digit, like WeChat's platform certificate serials."""
-    return secrets.randbelow(15 * 16**39) + 16**39
+    """40 hex digits, like WeChat Pay's certificate serials (first digit 1..7: an X.509 serial
+    has at most 159 bits)."""
+    return secrets.randbelow(7 * 16**39) + 16**39
 
 
 def self_signed_certificate(key: rsa.RSAPrivateKey, serial: int) -> x509.Certificate:
