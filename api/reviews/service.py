@@ -178,6 +178,8 @@ async def reviews_of(
     tickets = await repo.tickets_of_declaration(conn, declaration_id)
     channel = channel_of(principal)
     kind, _ = _next_kind(reviews, tickets, channel)
+    # The ticket of this channel's rating, else the matter's latest.
+    mine = [t for t in tickets if t["channel"] == channel]
     if declaration["state"] not in RATEABLE_STATES:
         kind = None
     return DeclarationReviews(
@@ -186,7 +188,7 @@ async def reviews_of(
         reviews=[_review(r) for r in reviews],
         can_rate=kind is not None,
         next_kind=kind,  # type: ignore[arg-type]
-        ticket=_citizen_ticket(tickets[-1]) if tickets else None,
+        ticket=_citizen_ticket(mine[-1] if mine else tickets[-1]) if tickets else None,
     )
 
 
