@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--apppush-port", type=int, default=8104)
     parser.add_argument("--apppush-app-key", default="dev-apppush-key")
     parser.add_argument("--apppush-master-secret", default="dev-apppush-secret")
+    parser.add_argument("--wechatpay-port", type=int, default=8105)
     return parser
 
 
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
                 apppush_port=args.apppush_port,
                 apppush_app_key=args.apppush_app_key,
                 apppush_master_secret=args.apppush_master_secret,
+                wechatpay_port=args.wechatpay_port,
             )
         )
 

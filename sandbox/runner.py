@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from sandbox.provincial.identity import (
 from sandbox.sms.app import build_sms_app
 from sandbox.wechat.app import build_wechat_app
 from sandbox.wechat.crypto import DEFAULT_PUSH_AES_KEY, DEFAULT_PUSH_TOKEN
+from sandbox.wechatpay.app import build_wechatpay_app
+from sandbox.wechatpay.keys import dev_merchant
 
 log = logging.getLogger("sandbox")
 
@@ -84,6 +87,7 @@ async def run_sandbox(
     apppush_port: int = 8104,
     apppush_app_key: str = "dev-apppush-key",
     apppush_master_secret: str = "dev-apppush-secret",
+    wechatpay_port: int = 8105,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
@@ -91,6 +95,8 @@ async def run_sandbox(
     Case status callbacks go to ``callback_url`` (unless a case names its own), signed with
     ``callback_secret``; ``auto_process_seconds`` turns on the scripted case processor.
     WeChat message-push events go to ``wechat_push_url`` (none when None).
+    WeChat Pay keeps its keys in ``data_dir/wechatpay/`` (in memory without ``data_dir``; the
+    development merchant's key is then written to a temporary directory).
     """
     running: list[RunningApp] = []
     try:
@@ -128,6 +134,22 @@ async def run_sandbox(
             apppush_port,
         )
         running.append(apppush)
+        wechatpay_dir = data_dir / "wechatpay" if data_dir is not None else None
+        merchant, merchant_key_path = dev_merchant(
+            wechatpay_dir / "merchant"
+            if wechatpay_dir is not None
+            else Path(tempfile.mkdtemp(prefix="sandbox-wechatpay-")),
+            wechat_appid,
+        )
+        wechatpay = await start_app(
+            build_wechatpay_app(
+                merchants=[merchant.merchant()],
+                keys_dir=wechatpay_dir / "platform" if wechatpay_dir is not None else None,
+            ),
+            host,
+            wechatpay_port,
+        )
+        running.append(wechatpay)
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info(
@@ -140,6 +162,17 @@ async def run_sandbox(
         log.info("WeChat message push to %s", wechat_push_url or "nowhere (no push URL)")
         log.info("SMS gateway stand-in on %s", sms.url)
         log.info("app push stand-in on %s", apppush.url)
+        log.info(
+            "WeChat Pay stand-in on %s: merchant %s (appids %s), key %s, serial %s, APIv3 key"
+            " in %s; platform keys at %s/_control/keys",
+            wechatpay.url,
+            merchant.mchid,
+            ", ".join(merchant.appids),
+            merchant_key_path,
+            merchant.serial_no,
+            merchant_key_path.parent / "merchant.json",
+            wechatpay.url,
+        )
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()

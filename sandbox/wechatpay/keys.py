@@ -6,9 +6,10 @@ merchants download the certificate from ``/v3/certificates``) or with the newer 
 public key* (the header is the key's id, ``PUB_KEY_ID_…``, and merchants copy the public key
 from the merchant platform). The stand-in has both and a switch between them.
 
-Files in ``keys_dir`` (generated on first start, reused afterwards):
-``platform_key.pem``, ``platform_cert.pem``, ``pub_key.pem`` (private half of the public-key
-mode key), ``pub_key_id.txt``.
+Files in ``keys_dir`` (generated on first start, reused afterwards): the stand-in's private
+keys ``platform_private_key.pem`` and ``pub_key_private_key.pem``, and what a merchant gets
+from WeChat Pay: ``platform_cert.pem`` (the platform certificate), ``pub_key.pem`` (the WeChat
+Pay public key) and ``pub_key_id.txt`` (its id).
 """
 
 from __future__ import annotations
@@ -113,9 +114,9 @@ class PlatformKeys:
         if keys_dir is None:
             return cls.generate()
         files = {
-            "platform_key": keys_dir / "platform_key.pem",
+            "platform_key": keys_dir / "platform_private_key.pem",
             "certificate": keys_dir / "platform_cert.pem",
-            "public_key_key": keys_dir / "pub_key.pem",
+            "public_key_key": keys_dir / "pub_key_private_key.pem",
             "public_key_id": keys_dir / "pub_key_id.txt",
         }
         if all(path.exists() for path in files.values()):
@@ -131,6 +132,7 @@ class PlatformKeys:
         files["certificate"].write_text(keys.certificate_pem)
         _write_private(files["public_key_key"], private_pem(keys.public_key_key))
         files["public_key_id"].write_text(keys.public_key_id + "\n")
+        (keys_dir / "pub_key.pem").write_text(keys.public_key_pem)
         return keys
 
 
@@ -262,3 +264,14 @@ class Signer:
             "Wechatpay-Serial": self.serial,
             "Wechatpay-Signature-Type": SIGNATURE_TYPE,
         }
+
+
+DEV_MCHID = "1900000109"
+DEV_APP_APPID = "wx8888888888888888"
+
+
+def dev_merchant(directory: Path, mini_program_appid: str) -> tuple[MerchantKey, Path]:
+    """The development merchant (``DEV_MCHID``; appids: the mini-program's, then
+    ``DEV_APP_APPID``), kept in ``directory``; returns it and its private key's path."""
+    key = MerchantKey.load_or_generate(directory, DEV_MCHID, (mini_program_appid, DEV_APP_APPID))
+    return key, directory / "apiclient_key.pem"
