@@ -221,8 +221,8 @@ async function advance(to) {
 async function pay() {
   await advance('accepted')
   const notice = await eventually('a payment notice', async () => {
-    const notices = await api.paymentNotices()
-    return notices.items.find((n) => n.declarationId === state.declarationId && n.status === 'unpaid')
+    const notices = await api.paymentNotices({ declarationId: state.declarationId })
+    return notices.items.find((n) => n.status === 'unpaid')
   })
   const key = require('../utils/http').uuid4()
   const paid = await api.pay(notice.id, key, {
@@ -241,8 +241,10 @@ async function pay() {
       throw e
     }
   })
-  const notices = await api.paymentNotices()
-  check(notices.items.find((n) => n.id === notice.id).status === 'paid', 'notice paid')
+  const unpaid = await api.paymentNotices({ declarationId: state.declarationId })
+  check(!unpaid.items.some((n) => n.id === notice.id), 'no longer due')
+  const paidNotices = await api.paymentNotices({ status: 'paid', declarationId: state.declarationId })
+  check(paidNotices.items.some((n) => n.id === notice.id && n.receipt), 'listed as paid, with its receipt')
   log('pay', { order: paid.id, outTradeNo: paid.outTradeNo, amountFen: paid.amountFen, receipt })
 }
 

@@ -126,7 +126,9 @@ const withdraw = (id, reason = '') =>
   call('withdraw', { params: { declaration_id: id }, body: { reason } })
 
 // --- payments
-const paymentNotices = () => call('paymentNotices')
+// status: unpaid (the backend's default), paid, … ; declarationId narrows to one case.
+const paymentNotices = ({ status, declarationId } = {}) =>
+  call('paymentNotices', { query: { status, declarationId } })
 const createOrder = (noticeId, idempotencyKey) =>
   call('createOrder', {
     body: { noticeId, channel: 'jsapi' },

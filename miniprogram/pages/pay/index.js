@@ -32,9 +32,8 @@ Component({
     },
     async load() {
       try {
-        const list = await api.paymentNotices()
-        const mine = list.items.filter((n) => !this.declarationId || n.declarationId === this.declarationId)
-        this.setData({ notices: rows(mine), error: '' })
+        const list = await api.paymentNotices({ status: 'all', declarationId: this.declarationId || undefined })
+        this.setData({ notices: rows(list.items), error: '' })
       } catch (e) {
         this.setData({ error: e.message })
       }
