@@ -41,7 +41,7 @@ export function errorText(err) {
     if (err.status === 0) return t("error.network");
     const known = t(`error.${err.code}`, {}, "");
     const title = known || err.title || t("error.http", { status: err.status });
-    return err.code ? `${title}（${err.code}）` : title;
+    return err.code ? t("error.withCode", { title, code: err.code }) : title;
   }
   return t("error.unexpected");
 }

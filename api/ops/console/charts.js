@@ -3,13 +3,13 @@
 
 import { formatNumber, h, s } from "./dom.js";
 
+/** The top of the scale: four equal steps of 1, 2, 2.5 or 5 × 10^k, whole numbers only. */
 function niceMax(max) {
-  if (max <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (max <= step * power) return step * power;
-  }
-  return 10 * power;
+  const raw = Math.max(1, max) / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const steps = power >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 5, 10];
+  const step = Math.max(1, steps.find((m) => raw <= m * power) * power);
+  return step * 4;
 }
 
 function legend(series) {

@@ -139,8 +139,10 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     await browser.click('#nav a[data-view="dashboard"]')
     tile = browser.locator('[data-kpi="noticeMessages"] .kpi-value')
     await expect(tile).to_have_text(str(recipients))
-    await expect(browser.locator("#charts svg.chart").first).to_be_visible()
-    await expect(browser.locator("#charts svg.chart rect.bar")).to_have_count(3)  # one notice
+    reach = browser.locator("#chart-notice-reach svg.chart")
+    await expect(reach).to_be_visible()
+    await expect(reach.locator("rect.bar")).to_have_count(3)  # targeted, sent, read of one notice
+    await expect(reach.locator("rect.bar title").first).to_contain_text(title[:10])
 
     shot = tmp_path / "ops-console.png"
     await browser.screenshot(path=str(shot), full_page=True)

@@ -27,7 +27,7 @@ export async function render(main, ctx) {
       sources = await Promise.all([
         get(`/ops/v1/notices${query({ limit: 50 })}`),
         has("tickets") ? optional("/ops/v1/reviews/figures") : skip,
-        has("tickets") ? optional("/ops/v1/reviews/tickets") : skip,
+        has("tickets") ? optional(`/ops/v1/reviews/tickets${query({ limit: 200 })}`) : skip,
         has("payments") ? optional("/ops/v1/payments/orders") : skip,
         has("payments") ? optional("/ops/v1/payments/mismatches") : skip,
         has("payments") ? optional("/ops/v1/payments/refunds") : skip,
@@ -41,8 +41,8 @@ export async function render(main, ctx) {
     clear(tiles);
     clear(charts);
     noticeFigures(tiles, charts, notices);
-    if (tickets !== null) ticketFigures(tiles, items(tickets));
-    if (reviewFigures !== null) figureCharts(charts, reviewFigures, "reviews");
+    if (reviewFigures !== null) reviewCharts(tiles, charts, reviewFigures);
+    else if (tickets !== null) ticketTiles(tiles, items(tickets));
     if (orders !== null) orderFigures(tiles, charts, items(orders));
     if (mismatches !== null) {
       tiles.append(tile("mismatchesOpen", items(mismatches).filter((m) => m.status === "open").length, "warn"));
@@ -63,8 +63,8 @@ function tile(key, value, tone) {
     h("span", { class: "kpi-value" }, typeof value === "string" ? value : formatNumber(value)));
 }
 
-function card(title, ...content) {
-  return h("section", { class: "card chart-card" }, h("h2", {}, title), content);
+function card(id, title, ...content) {
+  return h("section", { class: "card chart-card", id }, h("h2", {}, title), content);
 }
 
 function noticeFigures(tiles, charts, notices) {
@@ -79,7 +79,7 @@ function noticeFigures(tiles, charts, notices) {
     tile("noticeReadRate", sent ? `${Math.round((100 * read) / sent)}%` : "—"),
   );
   const recent = notices.filter((n) => n.status !== "draft" && n.status !== "cancelled").slice(0, 8).reverse();
-  charts.append(card(t("dashboard.noticeReach"), recent.length
+  charts.append(card("chart-notice-reach", t("dashboard.noticeReach"), recent.length
     ? barChart({
       label: t("dashboard.noticeReach"),
       categories: recent.map((n) => n.title),
@@ -89,19 +89,52 @@ function noticeFigures(tiles, charts, notices) {
     })
     : h("p", { class: "empty" }, t("dashboard.noNoticesSent"))));
   if (notices.length) {
-    charts.append(card(t("dashboard.noticeStatus"), donutChart({
+    charts.append(card("chart-notice-status", t("dashboard.noticeStatus"), donutChart({
       label: t("dashboard.noticeStatus"), totalLabel: t("dashboard.notices"),
       parts: NOTICE_STATUSES.map((s) => ({ label: t(`notice.status.${s}`), value: byStatus[s] })),
     })));
   }
 }
 
-function ticketFigures(tiles, tickets) {
+function ticketTiles(tiles, tickets) {
   const unresolved = tickets.filter((r) => ["open", "contacted", "appealing"].includes(r.state));
   tiles.append(
     tile("ticketsOpen", unresolved.length),
     tile("ticketsLate", unresolved.filter((r) => r.flag === "late").length, "alarm"),
   );
+}
+
+const percent = (rate) => (rate === null || rate === undefined ? "—" : `${Math.round(rate * 100)}%`);
+
+/** Good/bad review figures (GB/T 39734): satisfaction by channel and department, tickets. */
+function reviewCharts(tiles, charts, figures) {
+  const tickets = figures.tickets;
+  tiles.append(
+    tile("goodRate", percent(figures.overall.goodRate)),
+    tile("badReviews", figures.overall.badReviews, "warn"),
+    tile("ticketsOpen", tickets.unresolved),
+    tile("ticketsLate", tickets.late, "alarm"),
+    tile("onTimeRate", percent(tickets.onTimeRate)),
+  );
+  const grouped = (id, title, rows) => {
+    if (!rows.length) return;
+    charts.append(card(id, title, barChart({
+      label: title,
+      categories: rows.map((r) => r.name || r.key),
+      series: [
+        { label: t("dashboard.ratings"), values: rows.map((r) => r.count) },
+        { label: t("dashboard.badReviews"), values: rows.map((r) => r.badReviews) },
+      ],
+    })));
+  };
+  grouped("chart-reviews-channel", t("dashboard.reviewsByChannel"), figures.byChannel);
+  grouped("chart-reviews-department", t("dashboard.reviewsByDepartment"), figures.byDepartment.slice(0, 8));
+  const ticketTitle = t("dashboard.tickets");
+  charts.append(card("chart-tickets", ticketTitle, hbarChart({
+    label: ticketTitle,
+    entries: ["unresolved", "dueSoon", "late", "resolved", "resolvedOnTime", "appealsUpheld"]
+      .map((k) => ({ label: t(`dashboard.ticket.${k}`), value: tickets[k] })),
+  })));
 }
 
 function orderFigures(tiles, charts, orders) {
@@ -111,41 +144,9 @@ function orderFigures(tiles, charts, orders) {
     .reduce((sum, o) => sum + (o.amountFen || 0) - (o.refundedFen || 0), 0);
   tiles.append(tile("paidAmount", formatFen(paid)));
   if (orders.length) {
-    charts.append(card(t("dashboard.orders"), donutChart({
+    charts.append(card("chart-orders", t("dashboard.orders"), donutChart({
       label: t("dashboard.orders"), totalLabel: t("dashboard.orderCount"),
       parts: Object.entries(byStatus).map(([s, n]) => ({ label: t(`order.${s}`, {}, s), value: n })),
     })));
-  }
-}
-
-/**
- * Figures of a shape we only partly know: numbers become one horizontal bar chart, each nested
- * object of numbers another, each list of {label|key|name, count|value} another.
- */
-export function figureCharts(charts, figures, prefix) {
-  const label = (key) => t(`fig.${key}`, {}, key);
-  const numbers = [];
-  const nested = [];
-  for (const [key, value] of Object.entries(figures || {})) {
-    if (typeof value === "number") numbers.push({ label: label(key), value });
-    else if (Array.isArray(value)) {
-      const entries = value
-        .filter((v) => v && typeof v === "object")
-        .map((v) => ({
-          label: String(v.label ?? v.name ?? v.itemName ?? v.departmentName ?? v.key ?? v.level ?? "?"),
-          value: Number(v.count ?? v.value ?? v.total ?? 0),
-        }));
-      if (entries.length) nested.push([key, entries]);
-    } else if (value && typeof value === "object") {
-      const entries = Object.entries(value).filter(([, v]) => typeof v === "number")
-        .map(([k, v]) => ({ label: label(k), value: v }));
-      if (entries.length) nested.push([key, entries]);
-    }
-  }
-  const title = t(`dashboard.${prefix}`);
-  if (numbers.length) charts.append(card(title, hbarChart({ label: title, entries: numbers })));
-  for (const [key, entries] of nested) {
-    const sub = `${title} · ${label(key)}`;
-    charts.append(card(sub, hbarChart({ label: sub, entries: entries.slice(0, 12) })));
   }
 }

@@ -3,16 +3,13 @@
 import { post, session } from "../api.js";
 import { clear, formValues, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { field } from "./common.js";
 
 export function render(main, ctx) {
   clear(main);
   const box = h("section", { class: "card login", "aria-labelledby": "login-title" });
   main.append(box);
   passwordStep(box, ctx);
-}
-
-function field(label, input) {
-  return h("label", { class: "field" }, h("span", {}, label), input);
 }
 
 function passwordStep(box, ctx) {

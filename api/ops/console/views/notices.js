@@ -5,6 +5,7 @@ import { get, post, query } from "../api.js";
 import { barChart } from "../charts.js";
 import { clear, formValues, formatNumber, formatTime, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { field } from "./common.js";
 
 const DRAFTERS = ["operator", "supervisor", "admin"];
 const APPROVERS = ["supervisor", "admin"];
@@ -63,10 +64,6 @@ export async function render(main, ctx) {
   };
 }
 
-function field(label, input, extra) {
-  return h("label", { class: `field ${extra || ""}` }, h("span", {}, label), input);
-}
-
 function draftForm(ctx, onDrafted) {
   const selector = h("input", { name: "selector", id: "notice-selector", maxlength: 64 });
   const selectorField = field(t("notices.selector.region"), selector);
@@ -110,7 +107,7 @@ function draftForm(ctx, onDrafted) {
     if (v.kind === "region") audience.regionCode = v.selector;
     if (v.kind === "tag") audience.tag = v.selector;
     if (v.kind === "item") audience.itemCode = v.selector;
-    if (v.kind === "list") audience.citizenIds = v.citizenIds.split(/[\s,，]+/).filter(Boolean);
+    if (v.kind === "list") audience.citizenIds = v.citizenIds.split(/[\s,\uff0c]+/).filter(Boolean);
     const body = {
       title: v.title, body: v.body, audience,
       channels: form.elements.wechat.checked ? ["inbox", "wechat"] : ["inbox"],
@@ -137,9 +134,9 @@ function draftForm(ctx, onDrafted) {
 function audienceText(audience) {
   const kind = t(`audience.${audience.kind}`, {}, audience.kind);
   const selector = audience.regionCode || audience.tag || audience.itemCode;
-  if (selector) return `${kind}：${selector}`;
+  if (selector) return t("pair", { key: kind, value: selector });
   if (audience.citizenIds && audience.citizenIds.length) {
-    return `${kind}：${t("notices.people", { n: audience.citizenIds.length })}`;
+    return t("pair", { key: kind, value: t("notices.people", { n: audience.citizenIds.length }) });
   }
   return kind;
 }
@@ -200,7 +197,7 @@ function renderDetail(box, n) {
     h("dl", { class: "facts" },
       h("dt", {}, t("notices.col.status")), h("dd", {}, t(`notice.status.${n.status}`, {}, n.status)),
       h("dt", {}, t("notices.col.audience")), h("dd", {}, audienceText(n.audience)),
-      h("dt", {}, t("notices.field.channels")), h("dd", {}, n.channels.map((c) => t(`channel.${c}`, {}, c)).join("、")),
+      h("dt", {}, t("notices.field.channels")), h("dd", {}, n.channels.map((c) => t(`channel.${c}`, {}, c)).join(t("sep.list"))),
       h("dt", {}, t("notices.createdAt")), h("dd", {}, formatTime(n.createdAt)),
       h("dt", {}, t("notices.finishedAt")), h("dd", {}, formatTime(n.finishedAt)),
     ),
@@ -242,7 +239,7 @@ function tagForm(ctx) {
     const v = formValues(form);
     try {
       const done = await post("/ops/v1/notices/citizen-tags", {
-        tag: v.tag, citizenIds: v.ids.split(/[\s,，]+/).filter(Boolean),
+        tag: v.tag, citizenIds: v.ids.split(/[\s,\uff0c]+/).filter(Boolean),
       });
       ctx.flash(t("tags.done", { tag: done.tag, n: done.tagged }), "ok");
       form.reset();

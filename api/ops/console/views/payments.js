@@ -72,7 +72,7 @@ function renderMismatches(box, payload, act) {
 function summary(object) {
   if (!object) return "—";
   return Object.entries(object).map(([k, v]) =>
-    `${t(`payments.field.${k}`, {}, k)}：${/fen$/i.test(k) ? formatFen(v) : v}`).join("；");
+    t("pair", { key: t(`payments.field.${k}`, {}, k), value: /fen$/i.test(k) ? formatFen(v) : v })).join(t("sep.items"));
 }
 
 function resolveForm(row, act) {

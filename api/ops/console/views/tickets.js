@@ -4,7 +4,7 @@
 import { get, post, query } from "../api.js";
 import { clear, formValues, formatTime, h } from "../dom.js";
 import { t } from "../i18n.js";
-import { facts, field, items, table } from "./common.js";
+import { field, items, table } from "./common.js";
 
 const STATES = ["open", "contacted", "appealing", "rectified", "explained", "closed"];
 const FLAGS = ["due_soon", "late", "none"];
@@ -32,7 +32,7 @@ export async function render(main, ctx) {
   async function refresh() {
     let rows;
     try {
-      rows = items(await get(`/ops/v1/reviews/tickets${query(filters)}`));
+      rows = items(await get(`/ops/v1/reviews/tickets${query({ ...filters, limit: 200 })}`));
     } catch (err) {
       ctx.showError(err);
       return;
@@ -87,44 +87,81 @@ function flagBadge(flag) {
   return h("span", { class: `flag flag-${flag}` }, t(`ticket.flag.${flag}`, {}, flag));
 }
 
+const WORK = ["operator", "admin"];
+const DECIDE = ["supervisor", "admin"];
+
 function renderDetail(box, ticket, ctx, act) {
   box.hidden = false;
-  const history = ticket.events || ticket.history || [];
+  const role = ctx.staff.role;
+  const review = ticket.review || {};
   const forms = [];
-  if (ticket.state === "open") {
+  if (WORK.includes(role) && ticket.state === "open") {
     forms.push(noteForm("contact", t("tickets.contact"), t("tickets.contactNote"), (note) =>
       act("contact", { note }, t("tickets.contacted"))));
   }
-  if (ticket.state === "contacted") {
+  if (WORK.includes(role) && ticket.state === "contacted") {
     const outcome = h("select", { name: "outcome", id: "ticket-outcome" },
       OUTCOMES.map((o) => h("option", { value: o }, t(`ticket.outcome.${o}`))));
     forms.push(noteForm("resolve", t("tickets.resolve"), t("tickets.resolutionNote"),
       (note, v) => act("resolve", { outcome: v.outcome, note }, t("tickets.resolved")), outcome));
   }
-  if (["rectified", "explained"].includes(ticket.state)) {
+  if (WORK.includes(role) && ["rectified", "explained"].includes(ticket.state)) {
     forms.push(h("div", { class: "actions" }, h("button", {
       type: "button", class: "primary", id: "ticket-close",
       onclick: () => act("close", undefined, t("tickets.closed")),
     }, t("tickets.close"))));
   }
+  if (WORK.includes(role) && ["open", "contacted"].includes(ticket.state)) {
+    forms.push(noteForm("appeal", t("tickets.appeal"), t("tickets.appealReason"), (reason) =>
+      act("appeal", { reason }, t("tickets.appealed"))));
+  }
+  if (DECIDE.includes(role) && ticket.state === "appealing") {
+    const upheld = h("select", { name: "upheld", id: "ticket-upheld" },
+      h("option", { value: "false" }, t("tickets.appealRejected")),
+      h("option", { value: "true" }, t("tickets.appealUpheld")));
+    forms.push(noteForm("decide", t("tickets.decide"), t("tickets.decisionNote"),
+      (note, v) => act("appeal/decision", { upheld: v.upheld === "true", note }, t("tickets.decided")),
+      upheld, t("tickets.decision")));
+  }
+  const contact = ticket.contact || {};
   clear(box).append(
     h("h2", {}, t("tickets.detail")),
+    h("dl", { class: "facts" },
+      fact(t("ticket.field.itemName"), ticket.itemName),
+      fact(t("ticket.field.departmentName"), ticket.departmentName),
+      fact(t("ticket.field.caseNumber"), ticket.caseNumber),
+      fact(t("ticket.field.level"), review.levelLabel || t(`level.${ticket.level}`, {}, ticket.level)),
+      fact(t("ticket.field.tags"), (review.tags || []).map((tag) => tag.label).join(t("sep.list"))),
+      fact(t("ticket.field.ratedAt"), formatTime(review.ratedAt)),
+      fact(t("ticket.field.state"), t(`ticket.state.${ticket.state}`, {}, ticket.state)),
+      fact(t("ticket.field.dueOn"), ticket.dueOn || t("tickets.noDue")),
+      fact(t("ticket.field.flag"), t(`ticket.flag.${ticket.flag}`, {}, ticket.flag)),
+      fact(t("ticket.field.contact"), [contact.name, contact.phone].filter(Boolean).join(" ")),
+      fact(t("ticket.field.contactNote"), ticket.contactNote),
+      fact(t("ticket.field.outcome"), ticket.outcome && t(`ticket.outcome.${ticket.outcome}`, {}, ticket.outcome)),
+      fact(t("ticket.field.resolutionNote"), ticket.resolutionNote),
+      fact(t("ticket.field.appeal"), ticket.appeal && ticket.appeal.reason),
+    ),
     ticket.text ? h("blockquote", { class: "review-text" }, ticket.text) : null,
-    facts(ticket, "ticket.field", ["id", "events", "history", "text"]),
-    history.length
-      ? h("ol", { class: "timeline" }, history.map((e) => h("li", {},
+    (ticket.events || []).length
+      ? h("ol", { class: "timeline" }, ticket.events.map((e) => h("li", {},
         h("time", {}, formatTime(e.at)), " ",
-        t(`ticket.state.${e.toState}`, {}, e.toState || e.action || ""),
-        e.note ? `：${e.note}` : "")))
+        t(`ticket.state.${e.toState}`, {}, e.toState),
+        e.note ? t("pair", { key: "", value: e.note }) : "")))
       : null,
     forms,
   );
 }
 
-function noteForm(name, title, label, submit, extra) {
+function fact(label, value) {
+  if (value === null || value === undefined || value === "") return null;
+  return [h("dt", {}, label), h("dd", {}, String(value))];
+}
+
+function noteForm(name, title, label, submit, extra, extraLabel) {
   const form = h("form", { class: "grid-form", id: `ticket-${name}-form` },
     h("h3", { class: "wide" }, title),
-    extra ? field(t("tickets.outcome"), extra) : null,
+    extra ? field(extraLabel || t("tickets.outcome"), extra) : null,
     field(label, h("textarea", { name: "note", required: true, rows: 2, maxlength: 500 }), "wide"),
     h("div", { class: "actions wide" }, h("button", { type: "submit", class: "primary" }, title)),
   );
