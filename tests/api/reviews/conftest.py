@@ -39,8 +39,8 @@ class SetClock(Clock):
     def now(self) -> datetime:
         return self.at or datetime.now(UTC)
 
-    def set(self, *args: int) -> None:
-        self.at = datetime(*args, tzinfo=CST)  # type: ignore[misc]
+    def set(self, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> None:
+        self.at = datetime(year, month, day, hour, minute, tzinfo=CST)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ async def reviews(client: httpx.AsyncClient, token: str, declaration: str) -> di
     return dict(resp.json())
 
 
-BAD = {
+BAD: dict[str, Any] = {
     "level": 1,
     "scores": {"overall": 1, "efficiency": 1, "guideAccuracy": 2, "convenience": 2, "easeOfUse": 3},
     "tags": ["overdue_without_reason", "materials_beyond_guide"],

@@ -67,9 +67,9 @@ async def test_only_a_finished_matter_is_rated(
     await eventually(reported)
     async with (
         aiohttp.ClientSession() as http,
-        http.get(f"{outside.provincial}/_control/ratings") as resp,
+        http.get(f"{outside.provincial}/_control/ratings") as listed,
     ):
-        at_platform = {r["ratingId"]: r for r in (await resp.json())["ratings"]}
+        at_platform = {r["ratingId"]: r for r in (await listed.json())["ratings"]}
     assert at_platform[body["id"]]["level"] == 5 and at_platform[body["id"]]["channel"] == "app"
 
 
@@ -79,10 +79,14 @@ async def test_levels_and_input_are_validated(
     client, token = applicant.client, applicant.token
     declaration = await finished(applicant)
     partial_scores = {"level": 3, "scores": {"overall": 3}}
-    for body in ({"level": 0}, {"level": 6}, {"level": 4.5}, {"level": "五"}, {}, {"level": 4, "stars": 4},
-                 {"level": 4, "text": "长" * 501}, {"level": 4, "tags": ["fast"] * 11},
-                 partial_scores, {"level": 2, "scores": {**BAD["scores"], "overall": 9}}):  # fmt: skip
-        resp = await rate(client, token, declaration, body)  # type: ignore[arg-type]
+    invalid: list[dict[str, Any]] = [
+        {"level": 0}, {"level": 6}, {"level": 4.5}, {"level": "五"}, {},
+        {"level": 4, "stars": 4}, {"level": 4, "text": "长" * 501},
+        {"level": 4, "tags": ["fast"] * 11}, partial_scores,
+        {"level": 2, "scores": {**BAD["scores"], "overall": 9}},
+    ]  # fmt: skip
+    for body in invalid:
+        resp = await rate(client, token, declaration, body)
         assert resp.status_code == 422, (body, resp.text)
         problem = resp.json()
         assert resp.headers["content-type"].startswith("application/problem+json")
