@@ -11,6 +11,10 @@ function call(name, { params, query, body, header } = {}) {
     const unknown = Object.keys(body).filter((k) => !ep.body.includes(k))
     if (unknown.length) throw new Error(`${name}: undeclared body members ${unknown.join(', ')}`)
   }
+  if (query) {
+    const unknown = Object.keys(query).filter((k) => !(ep.query || []).includes(k))
+    if (unknown.length) throw new Error(`${name}: undeclared query parameters ${unknown.join(', ')}`)
+  }
   return http.request({
     method: ep.method,
     path: http.expandPath(ep.path, params),

@@ -1,13 +1,14 @@
 // Every backend route the mini-program calls: method, path template and the JSON body
 // members it sends. tests/miniprogram/test_api_contract.py checks each against the backend's
-// OpenAPI schema (path and method exist, body members are ones the request schema declares),
+// OpenAPI schema (path and method exist, body members and query parameters are ones the
+// schema declares, required body members are sent, Idempotency-Key where the route takes it),
 // so a renamed route or field fails a test instead of a citizen's tap.
 //
 // `auth: false` marks calls made without a session.
 module.exports = {
   // catalogue
-  hotItems: { method: 'GET', path: '/api/v1/items/hot', auth: false },
-  searchItems: { method: 'GET', path: '/api/v1/items', auth: false },
+  hotItems: { method: 'GET', path: '/api/v1/items/hot', query: ['limit'], auth: false },
+  searchItems: { method: 'GET', path: '/api/v1/items', query: ['q', 'page', 'pageSize'], auth: false },
   itemDetail: { method: 'GET', path: '/api/v1/items/{code}', auth: false },
 
   // identity
@@ -20,7 +21,11 @@ module.exports = {
 
   // declarations
   createDeclaration: { method: 'POST', path: '/api/v1/declarations', body: ['itemCode'] },
-  listDeclarations: { method: 'GET', path: '/api/v1/declarations' },
+  listDeclarations: {
+    method: 'GET',
+    path: '/api/v1/declarations',
+    query: ['state', 'page', 'pageSize'],
+  },
   declaration: { method: 'GET', path: '/api/v1/declarations/{declaration_id}' },
   saveForm: { method: 'PATCH', path: '/api/v1/declarations/{declaration_id}', body: ['formData'] },
   // wx.uploadFile can only POST: this is the route with upload progress.
@@ -52,7 +57,11 @@ module.exports = {
   withdraw: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/withdraw', body: ['reason'] },
 
   // payments
-  paymentNotices: { method: 'GET', path: '/api/v1/payments/notices' },
+  paymentNotices: {
+    method: 'GET',
+    path: '/api/v1/payments/notices',
+    query: ['status', 'declarationId'],
+  },
   createOrder: {
     method: 'POST',
     path: '/api/v1/payments/orders',
@@ -79,7 +88,7 @@ module.exports = {
   licenceUses: { method: 'GET', path: '/api/v1/licences/uses' },
 
   // inbox and push
-  inbox: { method: 'GET', path: '/api/v1/inbox' },
+  inbox: { method: 'GET', path: '/api/v1/inbox', query: ['page', 'pageSize'] },
   markRead: { method: 'POST', path: '/api/v1/inbox/{message_id}/read' },
   reportSubscriptions: { method: 'POST', path: '/api/v1/push/subscriptions', body: ['results'] },
   preferences: { method: 'GET', path: '/api/v1/push/preferences' },
