@@ -493,6 +493,19 @@ async def test_trade_bill_download_hash_and_faults(
     assert summary["总交易单数"] == "3"
     assert summary["应结订单总金额"] == summary["订单总金额"] == "47.78"
     assert summary["退款总金额"] == "0.00"
+    await control(
+        http,
+        wechatpay,
+        "POST",
+        "/_control/bill-faults",
+        {"billDate": yesterday.isoformat(), "outTradeNo": "STRAY-000001", "drop": True},
+    )
+    code, applied = await call(client.trade_bill, yesterday.isoformat(), bill_type="SUCCESS")
+    code, payload = await asyncio.to_thread(client.download_bill, applied["download_url"])
+    header, rows, summary = _bill_rows(gzip.decompress(payload).decode())
+    assert "微信退款单号" not in header
+    assert [r["商户订单号"] for r in rows] == ["BILL-0000001", "BILL-0000002"]
+    assert summary["总交易单数"] == "2" and summary["订单总金额"] == "40.01"
 
     # A refund belongs to the day it was accepted: today, which has no bill yet.
     code, _ = await call(
