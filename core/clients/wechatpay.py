@@ -492,6 +492,21 @@ def parse_trade_bill(text: str) -> list[BillRow]:
     return rows
 
 
+def verified_bill(payload: bytes, hash_value: str, *, gzipped: bool = False) -> bytes:
+    """The bill file (decompressed when ``gzipped``) if its SHA1 is ``hash_value``; raises
+    ``WechatPayBillHashMismatch`` otherwise."""
+    data = payload
+    if gzipped:
+        try:
+            data = gzip.decompress(payload)
+        except (OSError, EOFError) as exc:
+            raise WechatPayError(None, "BAD_RESPONSE", f"bill not gzip: {exc}") from exc
+    actual = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    if not hmac.compare_digest(actual, hash_value.strip().lower()):
+        raise WechatPayBillHashMismatch(hash_value, actual)
+    return data
+
+
 # --------------------------------------------------------------------------------- crypto
 
 
@@ -508,6 +523,14 @@ def rsa_verify(public_key: rsa.RSAPublicKey, message: bytes, signature_b64: str)
     except (InvalidSignature, binascii.Error, ValueError):
         return False
     return True
+
+
+def _check_signature(
+    key: rsa.RSAPublicKey, timestamp: str, nonce: str, body: bytes, signature: str
+) -> None:
+    message = timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body + b"\n"
+    if not rsa_verify(key, message, signature):
+        raise WechatPaySignatureInvalid("signature does not verify")
 
 
 def aead_decrypt(key: bytes, resource: EncryptedResource) -> bytes:
@@ -694,6 +717,14 @@ class WechatPayClient:
         ``WechatPaySignatureInvalid``. The key is chosen by ``Wechatpay-Serial``: the
         configured public key for ``public_key_id``, a platform certificate otherwise (fetched
         once, single-flight, when the serial is unknown)."""
+        timestamp, nonce, serial, signature = self._signed_parts(headers)
+        key = await self._key_for(serial)
+        if key is None:
+            raise WechatPaySignatureInvalid(f"unknown key serial {serial!r}")
+        _check_signature(key, timestamp, nonce, body, signature)
+
+    def _signed_parts(self, headers: Mapping[str, str]) -> tuple[str, str, str, str]:
+        """Timestamp, nonce, serial and signature of signed headers, the timestamp checked."""
         lower = {key.lower(): value for key, value in headers.items()}
         signature = lower.get("wechatpay-signature", "")
         timestamp = lower.get("wechatpay-timestamp", "")
@@ -704,18 +735,11 @@ class WechatPayClient:
             raise WechatPaySignatureInvalid("signature headers missing")
         if signature_type != SIGNATURE_TYPE:
             raise WechatPaySignatureInvalid(f"unsupported signature type {signature_type!r}")
-        try:
-            sent = int(timestamp)
-        except ValueError as exc:
-            raise WechatPaySignatureInvalid("timestamp is not a number") from exc
-        if abs(time.time() - sent) > self._window:
+        if not timestamp.isdigit():
+            raise WechatPaySignatureInvalid("timestamp is not a number")
+        if abs(time.time() - int(timestamp)) > self._window:
             raise WechatPaySignatureInvalid("timestamp outside the accepted window")
-        key = await self._key_for(serial)
-        if key is None:
-            raise WechatPaySignatureInvalid(f"unknown key serial {serial!r}")
-        message = timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body + b"\n"
-        if not rsa_verify(key, message, signature):
-            raise WechatPaySignatureInvalid("signature does not verify")
+        return timestamp, nonce, serial, signature
 
     async def parse_notification(self, headers: Mapping[str, str], body: bytes) -> PayNotification:
         """A payment or refund notification, verified and decrypted."""
@@ -753,11 +777,16 @@ class WechatPayClient:
             resource=resource,
         )
 
-    async def _key_for(self, serial: str) -> rsa.RSAPublicKey | None:
+    def _configured_public_key(self, serial: str) -> rsa.RSAPublicKey | None:
         if self._public_key is not None and hmac.compare_digest(
             serial.encode(), self._public_key_id.encode()
         ):
             return self._public_key
+        return None
+
+    async def _key_for(self, serial: str) -> rsa.RSAPublicKey | None:
+        if (key := self._configured_public_key(serial)) is not None:
+            return key
         number = _serial_number(serial)
         if number is None:
             return None
@@ -810,23 +839,15 @@ class WechatPayClient:
                 public_key, certificate.not_valid_before_utc, certificate.not_valid_after_utc
             )
         # The list is signed by one of the certificates it contains (what WeChat Pay's own
-        # certificate downloader checks): decrypting them proves the APIv3 key, this proves
-        # the answer.
-        lower = {key.lower(): value for key, value in answer.headers.items()}
-        number = _serial_number(lower.get("wechatpay-serial", ""))
-        signer = keys.get(number) if number is not None else None
+        # certificate downloader checks), or, for a merchant in public-key mode, by the public
+        # key: decrypting the certificates proves the APIv3 key, this proves the answer.
+        timestamp, nonce, serial, signature = self._signed_parts(answer.headers)
+        signer = self._configured_public_key(serial)
+        if signer is None and (number := _serial_number(serial)) in keys:
+            signer = keys[number].key
         if signer is None:
-            raise WechatPaySignatureInvalid("certificate list not signed by a listed certificate")
-        timestamp = lower.get("wechatpay-timestamp", "")
-        message = (
-            (timestamp.encode() + b"\n" + lower.get("wechatpay-nonce", "").encode() + b"\n")
-            + answer.body
-            + b"\n"
-        )
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > self._window:
-            raise WechatPaySignatureInvalid("certificate list timestamp outside the window")
-        if not rsa_verify(signer.key, message, lower.get("wechatpay-signature", "")):
-            raise WechatPaySignatureInvalid("certificate list signature does not verify")
+            raise WechatPaySignatureInvalid("certificate list not signed by a known key")
+        _check_signature(signer, timestamp, nonce, answer.body, signature)
         self._platform_keys = keys
         log.info("wechatpay platform certificates", extra={"count": len(keys)})
 
@@ -985,16 +1006,7 @@ class WechatPayClient:
         download = await self._request(
             "GET", "billdownload", location.download_url.strip(), retry=True, verify=False
         )
-        data = download.body
-        if gzipped:
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise WechatPayError(None, "BAD_RESPONSE", f"bill not gzip: {exc}") from exc
-        actual = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-        if not hmac.compare_digest(actual, location.hash_value.strip().lower()):
-            raise WechatPayBillHashMismatch(location.hash_value, actual)
-        return data
+        return verified_bill(download.body, location.hash_value, gzipped=gzipped)
 
     # ---- transport ----------------------------------------------------------------------------
 
@@ -1143,4 +1155,5 @@ __all__ = [
     "parse_trade_bill_summary",
     "rsa_sign",
     "rsa_verify",
+    "verified_bill",
 ]

@@ -5,6 +5,8 @@ decrypts what we do, and builds the Authorization header we must build byte for 
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import os
 import re
@@ -27,12 +29,14 @@ from core.clients.wechatpay import (
     EncryptedResource,
     Refund,
     Transaction,
+    WechatPayBillHashMismatch,
     WechatPayBillMalformed,
     WechatPayClient,
     WechatPayConfigError,
     WechatPaySignatureInvalid,
     parse_trade_bill,
     parse_trade_bill_summary,
+    verified_bill,
 )
 from core.settings import HttpClientSettings, Secret, WechatPaySettings
 
@@ -666,3 +670,17 @@ def test_parse_trade_bill_success_type_reads_columns_by_title() -> None:
 def test_malformed_bills_are_refused(text: str) -> None:
     with pytest.raises(WechatPayBillMalformed):
         parse_trade_bill(text)
+
+
+def test_bill_digest_is_checked() -> None:
+    """The download is unsigned: the SHA1 from the (signed) bill request is the integrity check
+    (of the decompressed file when GZIP was asked for)."""
+    data = BILL_ALL.encode()
+    digest = hashlib.sha1(data).hexdigest()
+    assert verified_bill(data, digest) == data
+    assert verified_bill(data, digest.upper()) == data
+    assert verified_bill(gzip.compress(data), digest, gzipped=True) == data
+    with pytest.raises(WechatPayBillHashMismatch):
+        verified_bill(data.replace(b"`25.00", b"`52.00", 1), digest)
+    with pytest.raises(WechatPayBillHashMismatch):
+        verified_bill(gzip.compress(data), digest)
