@@ -639,7 +639,11 @@ class DeclarationsService:
         target = FROM_PLATFORM.get(event.status)
         current = row["state"]
         fields: dict[str, Any] = {"platform_version": event.sequence}
-        if target is None or not can_move(current, target):
+        if event.payment_notice and target == current:
+            # A fee notice on a case that stays where it is (accepted, awaiting payment).
+            await repo.update(conn, row["id"], **fields)
+            await self._fee_notice(conn, row, event)
+        elif target is None or not can_move(current, target):
             log.warning(
                 "platform event does not fit the lifecycle",
                 extra={"case": event.case_number, "from": current, "status": event.status},

@@ -94,7 +94,9 @@ async def _notices(payer: Payer, status: str) -> list[dict[str, object]]:
     return list(resp.json()["items"])
 
 
-async def test_order_rules(live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk) -> None:
+async def test_order_rules(
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk
+) -> None:
     _, notice = await payer.accepted_with_fee()
 
     first = await payer.order(notice["id"], key="order-key-0002")
@@ -110,8 +112,8 @@ async def test_order_rules(live: httpx.AsyncClient, payer: Payer, desk: WechatPa
     assert elsewhere.status_code == 409 and elsewhere.json()["code"] == "PAYMENT_ORDER_OPEN"
 
     for body, code in (
-        ({"noticeId": notice["id"], "channel": "alipay"}, 400),
-        ({"noticeId": notice["id"], "amountFen": 1}, 400),
+        ({"noticeId": notice["id"], "channel": "alipay"}, 422),
+        ({"noticeId": notice["id"], "amountFen": 1}, 422),
         ({"noticeId": str(uuid.uuid4())}, 404),
         ({"noticeId": "not-a-uuid"}, 404),
     ):
@@ -133,7 +135,7 @@ async def test_order_rules(live: httpx.AsyncClient, payer: Payer, desk: WechatPa
 
 
 async def test_another_citizen_cannot_see_or_pay(
-    live: httpx.AsyncClient, payer: Payer, client: httpx.AsyncClient
+    live: httpx.AsyncClient, worker: None, payer: Payer, client: httpx.AsyncClient
 ) -> None:
     from tests.api.identity.conftest import sso, user
 

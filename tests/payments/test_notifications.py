@@ -116,7 +116,7 @@ async def test_ten_concurrent_copies_one_transition_one_report(
 
 
 async def test_forged_stale_or_disagreeing_notifications_change_nothing(
-    live: httpx.AsyncClient, payer: Payer, settings: Settings, wechatpay_keys: Path,
+    live: httpx.AsyncClient, worker: None, payer: Payer, settings: Settings, wechatpay_keys: Path,
     database_url: str,
 ) -> None:  # fmt: skip
     _, notice = await payer.accepted_with_fee()

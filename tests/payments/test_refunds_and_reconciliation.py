@@ -4,14 +4,17 @@ is retried) and the daily reconciliation of WeChat's bill with our orders."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import msgspec
 
 from api.resources import Resources
+from core.clients.wechatpay import WechatPayClient
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
 from tests.payments.conftest import Payer, WechatPayDesk
@@ -30,7 +33,7 @@ async def _staff(client: httpx.AsyncClient, resources: Resources, role: str) -> 
 
 
 async def test_refund_needs_a_supervisor_and_is_made_once(
-    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
@@ -68,7 +71,7 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
     refund_id = uuid.UUID(refund["id"])
     await asyncio.gather(*(resources.payments.execute_refund(refund_id) for _ in range(3)))
     at_wechat = (await desk.get("/_control/refunds"))["refunds"]
-    assert len([r for r in at_wechat if r["outRefundNo"] == refund["outRefundNo"]]) == 1
+    assert len([r for r in at_wechat if r["out_refund_no"] == refund["outRefundNo"]]) == 1
 
     async def refunded() -> bool:
         listed = await client.get("/ops/v1/payments/orders", headers=auditor)
@@ -81,7 +84,7 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
 
 
 async def test_self_approval_is_refused(
-    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
@@ -98,12 +101,20 @@ async def test_self_approval_is_refused(
 
 
 async def test_reconciliation_reports_planted_mismatches(
-    live: httpx.AsyncClient, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    clean = await resources.payments.reconcile(day)
+    # WeChat makes a day's bill the next day: move its clock on, and accept its answers
+    # signed "tomorrow" (the signature window is tested elsewhere).
+    await desk.post("/_control/clock", {"offsetSeconds": 86400})
+    tomorrow = msgspec.structs.replace(resources.settings.wechatpay, timestamp_window_s=2 * 86400)
+    payments = dataclasses.replace(
+        resources.payments,
+        client=WechatPayClient(resources.http, tomorrow, resources.settings.http),
+    )
+    clean = await payments.reconcile(day)
     assert (clean.matched, clean.mismatches) == (1, 0)
 
     # WeChat's bill shows another amount for ours, and a payment we never ordered.
@@ -112,10 +123,13 @@ async def test_reconciliation_reports_planted_mismatches(
         "set": {"应结订单金额": "0.01", "订单金额": "0.01"},
     })  # fmt: skip
     stranger = "ZZ" + uuid.uuid4().hex[:20]
-    await desk.post("/_control/transactions", {"total": 1234, "outTradeNo": stranger})
-    result = await resources.payments.reconcile(day)
+    await desk.post(
+        "/_control/transactions",
+        {"total": 1234, "outTradeNo": stranger, "successTime": f"{day.isoformat()}T09:30:00+08:00"},
+    )
+    result = await payments.reconcile(day)
     assert result.mismatches == 2
-    again = await resources.payments.reconcile(day)  # re-running records nothing twice
+    again = await payments.reconcile(day)  # re-running records nothing twice
     assert again.mismatches == 2
 
     auditor = await _staff(client, resources, "auditor")

@@ -802,11 +802,31 @@ async def test_auto_processor(make_platform: PlatformFactory) -> None:
     async def status_of(number: str, wanted: str) -> bool:
         return bool((await platform.case(number))["status"] == wanted)
 
+    # A charged item: the case waits on accepted until its payment notice is paid.
+    async def notice_of(number: str) -> Any:
+        events = (await platform.case(number))["events"]
+        return next((e["paymentNotice"] for e in events if "paymentNotice" in e), None)
+
+    await wait_for(lambda: notice_of(plain), what="payment notice")
+    notice = await notice_of(plain)
+    status, _ = await platform.call(
+        "POST",
+        f"/gov/payments/v1/notices/{notice['noticeNumber']}/payments",
+        {
+            "transactionId": "4200000000000000000000000001",
+            "outTradeNo": "HH20261122000001",
+            "amountFen": notice["amountFen"],
+            "paidAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "channel": "wechatpay",
+        },
+    )
+    assert status == 200
     await wait_for(lambda: status_of(plain, "completed"), what="plain case completed")
     await wait_for(lambda: status_of(scripted, "needs_supplement"), what="supplement request")
     case = await platform.case(plain)
     assert [e["status"] for e in case["events"]] == [
         "pre_review",
+        "accepted",
         "accepted",
         "processing",
         "completed",
