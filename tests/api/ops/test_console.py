@@ -9,7 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from api.ops.console import CONSOLE_DIR
 from api.resources import Resources
@@ -160,3 +160,50 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     }
     assert notice["createdBy"] == staff_ids["console-op"]
     assert notice["approvedBy"] == staff_ids["console-sup"]
+
+
+async def test_every_view_renders_for_a_read_only_auditor(
+    page: tuple[Page, BrowserLog], console_url: str, resources: Resources, tmp_path: Path
+) -> None:
+    browser, log = page
+    auditor = await make_staff(resources, "console-aud", "auditor")
+    await browser.goto(console_url)
+    await _sign_in(browser, auditor)
+    headings = {"dashboard": "运营看板", "notices": "通知公告", "tickets": "差评整改",
+                "payments": "支付对账"}  # fmt: skip
+    for view, heading in headings.items():
+        await browser.click(f'#nav a[data-view="{view}"]')
+        await expect(browser.locator("main h1")).to_have_text(heading)
+        await expect(browser.locator("main")).to_have_attribute("aria-busy", "false")
+    await browser.click('#nav a[data-view="notices"]')
+    await expect(browser.locator("#notice-form")).to_have_count(0)  # auditors only read
+    await browser.click('#nav a[data-view="dashboard"]')
+    await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
+    await expect(browser.locator('[data-kpi="deadLetters"]')).to_have_count(0)  # supervisors'
+    shot = tmp_path / "ops-console-auditor.png"
+    await browser.screenshot(path=str(shot), full_page=True)
+    assert not log.problems, f"{log.problems} (screenshot: {shot})"
+
+
+async def test_a_view_whose_api_is_absent_is_left_out(
+    page: tuple[Page, BrowserLog],
+    console_url: str,
+    resources: Resources,
+    client: httpx.AsyncClient,
+) -> None:
+    """Deployed without the payments domain, the mismatches list answers 404 as the router
+    does for any unknown path: the console leaves the payments view out rather than fail."""
+    browser, _ = page
+    unknown = await client.get("/ops/v1/no-such-list")
+    assert unknown.status_code == 404
+
+    async def absent(route: Route) -> None:
+        await route.fulfill(status=404, headers=dict(unknown.headers), body=unknown.content)
+
+    await browser.route("**/ops/v1/payments/**", absent)
+    await browser.goto(console_url)
+    await _sign_in(browser, await make_staff(resources, "console-sup2", "supervisor"))
+    await expect(browser.locator('#nav a[data-view="tickets"]')).to_be_visible()
+    await expect(browser.locator('#nav a[data-view="payments"]')).to_have_count(0)
+    await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
+    await expect(browser.locator('[data-kpi="mismatchesOpen"]')).to_have_count(0)

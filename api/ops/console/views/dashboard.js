@@ -31,13 +31,15 @@ export async function render(main, ctx) {
         has("payments") ? optional("/ops/v1/payments/orders") : skip,
         has("payments") ? optional("/ops/v1/payments/mismatches") : skip,
         has("payments") ? optional("/ops/v1/payments/refunds") : skip,
+        has("payments") ? optional("/ops/v1/payments/reconciliations") : skip,
         ["supervisor", "admin"].includes(ctx.staff.role) ? optional("/ops/v1/system/jobs/dead-letters") : skip,
       ]);
     } catch (err) {
       ctx.showError(err);
       return;
     }
-    const [notices, reviewFigures, tickets, orders, mismatches, refunds, deadLetters] = sources;
+    const [notices, reviewFigures, tickets, orders, mismatches, refunds, reconciliations,
+      deadLetters] = sources;
     clear(tiles);
     clear(charts);
     noticeFigures(tiles, charts, notices);
@@ -50,6 +52,7 @@ export async function render(main, ctx) {
     if (refunds !== null) {
       tiles.append(tile("refundsPending", items(refunds).filter((r) => r.status === "pending_approval").length));
     }
+    if (reconciliations !== null) reconciliationChart(charts, items(reconciliations));
     if (deadLetters !== null) tiles.append(tile("deadLetters", items(deadLetters).length, "warn"));
   }
 
@@ -149,4 +152,18 @@ function orderFigures(tiles, charts, orders) {
       parts: Object.entries(byStatus).map(([s, n]) => ({ label: t(`order.${s}`, {}, s), value: n })),
     })));
   }
+}
+
+function reconciliationChart(charts, days) {
+  const recent = [...days].sort((a, b) => String(a.billDate).localeCompare(String(b.billDate))).slice(-14);
+  if (!recent.length) return;
+  const title = t("dashboard.reconciliations");
+  charts.append(card("chart-reconciliations", title, barChart({
+    label: title,
+    categories: recent.map((d) => String(d.billDate).slice(5)),
+    series: [
+      { label: t("payments.col.matched"), values: recent.map((d) => d.matched) },
+      { label: t("payments.col.mismatches"), values: recent.map((d) => d.mismatches) },
+    ],
+  })));
 }

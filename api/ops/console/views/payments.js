@@ -1,8 +1,9 @@
 // Payments (支付对账): reconciliation mismatches to resolve with a note, refunds waiting for a
-// second person's approval, and the latest orders. A part whose API is absent hides itself.
+// supervisor (not the requester), daily reconciliations, the latest orders. A part whose API
+// is absent (404) or not for this role (403) hides itself.
 
 import { optional, post } from "../api.js";
-import { clear, formatFen, formatTime, h } from "../dom.js";
+import { clear, formatFen, formatNumber, formatTime, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { items, table } from "./common.js";
 
@@ -10,8 +11,9 @@ export async function render(main, ctx) {
   const mismatches = h("section", { class: "card", id: "mismatches" });
   const refunds = h("section", { class: "card", id: "refunds" });
   const orders = h("section", { class: "card", id: "orders" });
+  const reconciliations = h("section", { class: "card", id: "reconciliations" });
   main.append(h("div", { class: "page-head" }, h("h1", {}, t("payments.title"))),
-    mismatches, refunds, orders);
+    mismatches, refunds, reconciliations, orders);
 
   async function act(path, body, done) {
     try {
@@ -27,18 +29,21 @@ export async function render(main, ctx) {
     let m;
     let r;
     let o;
+    let c;
     try {
-      [m, r, o] = await Promise.all([
+      [m, r, o, c] = await Promise.all([
         optional("/ops/v1/payments/mismatches"),
         optional("/ops/v1/payments/refunds"),
         optional("/ops/v1/payments/orders"),
+        optional("/ops/v1/payments/reconciliations"),
       ]);
     } catch (err) {
       ctx.showError(err);
       return;
     }
-    renderMismatches(mismatches, m, act);
+    renderMismatches(mismatches, m, ctx, act);
     renderRefunds(refunds, r, ctx, act);
+    renderReconciliations(reconciliations, c);
     renderOrders(orders, o);
   }
 
@@ -54,7 +59,10 @@ function part(box, payload, title, empty) {
   return rows;
 }
 
-function renderMismatches(box, payload, act) {
+const OPERATORS = ["operator", "supervisor", "admin"];
+const SUPERVISORS = ["supervisor", "admin"];
+
+function renderMismatches(box, payload, ctx, act) {
   const rows = part(box, payload, t("payments.mismatches"), t("payments.noMismatches"));
   if (!rows.length) return;
   box.append(table("mismatch-table", [
@@ -65,7 +73,10 @@ function renderMismatches(box, payload, act) {
     { label: t("payments.col.theirs"), render: (r) => summary(r.theirs) },
     { label: t("payments.col.status"), render: (r) => h("span", { class: `status status-${r.status}` },
       t(`mismatch.status.${r.status}`, {}, r.status)) },
-    { label: t("payments.col.actions"), render: (r) => (r.status === "open" ? resolveForm(r, act) : r.note || "—") },
+    { label: t("payments.col.actions"), render: (r) => {
+      if (r.status !== "open") return r.note || "—";
+      return OPERATORS.includes(ctx.staff.role) ? resolveForm(r, act) : "—";
+    } },
   ], rows, (r) => ({ dataset: { mismatchId: r.id } })));
 }
 
@@ -97,13 +108,29 @@ function renderRefunds(box, payload, ctx, act) {
     { label: t("payments.col.status"), render: (r) => t(`refund.${r.status}`, {}, r.status) },
     { label: t("payments.col.createdAt"), render: (r) => formatTime(r.createdAt) },
     { label: t("payments.col.actions"), render: (r) => {
-      if (r.status !== "pending_approval") return "—";
+      if (r.status !== "pending_approval" || !SUPERVISORS.includes(ctx.staff.role)) return "—";
       if (r.requestedBy === ctx.staff.id) return h("span", { class: "hint" }, t("payments.needsOther"));
-      return h("button", { type: "button", class: "primary small",
-        onclick: () => act(`/ops/v1/payments/refunds/${r.id}/approve`, { note: "" }, t("payments.approved")),
-      }, t("payments.approve"));
+      return h("div", { class: "actions" },
+        h("button", { type: "button", class: "primary small", dataset: { action: "approve" },
+          onclick: () => act(`/ops/v1/payments/refunds/${r.id}/approve`, { note: "" }, t("payments.approved")),
+        }, t("payments.approve")),
+        h("button", { type: "button", class: "ghost small", dataset: { action: "reject" },
+          onclick: () => act(`/ops/v1/payments/refunds/${r.id}/reject`, { note: "" }, t("payments.rejected")),
+        }, t("payments.reject")));
     } },
   ], rows, (r) => ({ dataset: { refundId: r.id } })));
+}
+
+function renderReconciliations(box, payload) {
+  const rows = part(box, payload, t("payments.reconciliations"), t("payments.noReconciliations"));
+  if (!rows.length) return;
+  box.append(table("reconciliation-table", [
+    { label: t("payments.col.billDate"), key: "billDate" },
+    { label: t("payments.col.billRows"), num: true, render: (r) => formatNumber(r.billRows) },
+    { label: t("payments.col.matched"), num: true, render: (r) => formatNumber(r.matched) },
+    { label: t("payments.col.mismatches"), num: true, render: (r) => formatNumber(r.mismatches) },
+    { label: t("payments.col.ranAt"), render: (r) => formatTime(r.ranAt) },
+  ], rows.slice(0, 31)));
 }
 
 function renderOrders(box, payload) {
