@@ -23,7 +23,7 @@ function createFakeWx() {
 
   function answer(reply, req) {
     const out = typeof reply === 'function' ? reply(req) : reply
-    return out && out.status ? out : { status: 200, body: out }
+    return out && typeof out.status === 'number' && 'body' in out ? out : { status: 200, body: out }
   }
 
   const wx = {
