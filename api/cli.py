@@ -189,6 +189,20 @@ def cmd_keys_pii(args: argparse.Namespace) -> None:
     print(f"HANDHELD_PII_LOOKUP_KEY={lookup}")
 
 
+def cmd_keys_licence(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from core.sm2 import Sm2KeyPair
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        sys.exit(f"{path} exists (a new display key invalidates codes shown now; --force)")
+    key = Sm2KeyPair.generate(args.key_id)
+    key.save(path)
+    print(f"SM2 display key {key.key_id} in {path}; set HANDHELD_LICENCES_DISPLAY_KEY_PATH={path}")
+    print(f"public key (published at GET /api/v1/licences/display-key): {key.public_key_hex}")
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     # The stand-ins are a separate program that shares no code with the product; run it,
     # with the credentials the product is configured with.
@@ -257,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     signing.add_argument("--if-missing", action="store_true", help="only when none exists")
     signing.set_defaults(func=cmd_keys_signing)
     keys.add_parser("pii", help="print a new personal-data keyset").set_defaults(func=cmd_keys_pii)
+    licence = keys.add_parser("licence", help="generate the SM2 key that signs display codes")
+    licence.add_argument("--path", required=True, help="where to write the key file (0600)")
+    licence.add_argument("--key-id", default=None)
+    licence.add_argument("--force", action="store_true", help="replace an existing key")
+    licence.set_defaults(func=cmd_keys_licence)
     sandbox = sub.add_parser("sandbox", help="run the stand-ins of outside systems")
     sandbox.add_argument("--host", default=None)
     sandbox.add_argument("--data-dir", default=None)

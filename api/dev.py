@@ -156,6 +156,13 @@ def _ensure_dev_secrets(root: Path, env: dict[str, str]) -> None:
     env.setdefault("HANDHELD_PII_KEYS", stored["keys"])
     env.setdefault("HANDHELD_PII_CURRENT_KEY_ID", stored["current"])
     env.setdefault("HANDHELD_PII_LOOKUP_KEY", stored["lookup"])
+    # Our SM2 key that signs licence display codes (亮证).
+    display_key = root / "keys" / "licence-display.json"
+    if not display_key.exists():
+        from core.sm2 import Sm2KeyPair
+
+        Sm2KeyPair.generate("dev-display").save(display_key)
+    env.setdefault("HANDHELD_LICENCES_DISPLAY_KEY_PATH", str(display_key))
 
 
 def _start_sandbox(
