@@ -170,9 +170,11 @@ def _start_sandbox(
 ) -> dict[str, str]:
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
     sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
+    wechatpay_port = port_or_free(port + 105)
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
            "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
            "--sms-port", str(sms_port), "--apppush-port", str(apppush_port),
+           "--wechatpay-port", str(wechatpay_port), "--wechat-appid", DEV_WECHAT_APPID,
            "--apppush-app-key", DEV_APPPUSH_KEY, "--apppush-master-secret", DEV_APPPUSH_SECRET,
            "--wechat-push-url", f"http://127.0.0.1:{port}/api/v1/hooks/wechat/message-push",
            "--data-dir", str(data_dir),
@@ -186,12 +188,15 @@ def _start_sandbox(
     wait_for_port("127.0.0.1", wechat_port, 15, process)
     wait_for_port("127.0.0.1", sms_port, 15, process)
     wait_for_port("127.0.0.1", apppush_port, 15, process)
+    wait_for_port("127.0.0.1", wechatpay_port, 15, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
         "SMS gateway": f"http://127.0.0.1:{sms_port}",
         "app push": f"http://127.0.0.1:{apppush_port}",
+        "WeChat Pay": f"http://127.0.0.1:{wechatpay_port}",
     }
+    _configure_wechatpay(urls["WeChat Pay"], data_dir / "wechatpay", port, env)
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
     env.setdefault("HANDHELD_PROVINCIAL_API_KEY", DEV_PROVINCIAL_KEY)
     env["HANDHELD_WECHAT_BASE_URL"] = urls["WeChat"]
@@ -214,6 +219,27 @@ def _start_sandbox(
         "HANDHELD_PROVINCIAL_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases"
     )
     return urls
+
+
+def _configure_wechatpay(url: str, data_dir: Path, port: int, env: dict[str, str]) -> None:
+    """Be the stand-in's merchant: its credentials (as a merchant platform hands them out) from
+    its data directory, and WeChat Pay's public key from its control API."""
+    merchant_dir = data_dir / "merchant"
+    merchant = json.loads((merchant_dir / "merchant.json").read_text())
+    with urllib.request.urlopen(f"{url}/_control/keys", timeout=5) as resp:  # noqa: S310 - loopback
+        public_key = json.loads(resp.read())["publicKey"]
+    public_key_path = data_dir / "wechatpay-public-key.pem"
+    public_key_path.write_text(public_key["pem"])
+    hooks = f"http://127.0.0.1:{port}/api/v1/hooks/wechatpay"
+    for name, value in {
+        "BASE_URL": url, "MCHID": merchant["mchid"], "APPID": merchant["appids"][0],
+        "APP_APPID": merchant["appids"][-1], "MERCHANT_SERIAL_NO": merchant["serialNo"],
+        "MERCHANT_PRIVATE_KEY_PATH": str(merchant_dir / "apiclient_key.pem"),
+        "APIV3_KEY": merchant["apiv3Key"], "PUBLIC_KEY_ID": public_key["id"],
+        "PUBLIC_KEY_PATH": str(public_key_path), "NOTIFY_URL": f"{hooks}/transactions",
+        "REFUND_NOTIFY_URL": f"{hooks}/refunds",
+    }.items():  # fmt: skip
+        env.setdefault(f"HANDHELD_WECHATPAY_{name}", value)
 
 
 def _wait_for_catalogue(base: str, timeout: float) -> int:

@@ -4,17 +4,14 @@ is retried) and the daily reconciliation of WeChat's bill with our orders."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import msgspec
 
 from api.resources import Resources
-from core.clients.wechatpay import WechatPayClient
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
 from tests.payments.conftest import Payer, WechatPayDesk
@@ -106,14 +103,10 @@ async def test_reconciliation_reports_planted_mismatches(
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    # WeChat makes a day's bill the next day: move its clock on, and accept its answers
-    # signed "tomorrow" (the signature window is tested elsewhere).
+    # WeChat makes a day's bill the next day: move its business clock on (signatures keep
+    # the wall time).
     await desk.post("/_control/clock", {"offsetSeconds": 86400})
-    tomorrow = msgspec.structs.replace(resources.settings.wechatpay, timestamp_window_s=2 * 86400)
-    payments = dataclasses.replace(
-        resources.payments,
-        client=WechatPayClient(resources.http, tomorrow, resources.settings.http),
-    )
+    payments = resources.payments
     clean = await payments.reconcile(day)
     assert (clean.matched, clean.mismatches) == (1, 0)
 
