@@ -35,6 +35,11 @@ export function s(tag, attrs, ...children) {
   return fill(document.createElementNS(SVG_NS, tag), attrs, children);
 }
 
+/** Append children as h() does: arrays flattened, null/undefined/false left out. */
+export function put(el, ...children) {
+  return fill(el, {}, children);
+}
+
 export function clear(el) {
   el.replaceChildren();
   return el;

@@ -13,7 +13,13 @@ from playwright.async_api import Page, async_playwright
 
 from api.resources import Resources
 from core.settings import Settings
-from tests.api.declarations.conftest import resources, worker  # noqa: F401 - shared fixtures
+from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
+    applicant,
+    live,
+    outside,
+    resources,
+    worker,
+)
 from tests.test_schemathesis import running_server
 
 CHROMIUM = Path(os.environ.get("HANDHELD_CHROMIUM", "/usr/bin/chromium"))

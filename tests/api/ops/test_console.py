@@ -13,8 +13,10 @@ from playwright.async_api import Page, Route, expect
 
 from api.ops.console import CONSOLE_DIR
 from api.resources import Resources
+from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import StaffAccount, bearer, make_staff, staff_login
 from tests.api.ops.conftest import BrowserLog
+from tests.api.reviews.conftest import BAD, finished, rate
 
 ASSETS = sorted(
     p.relative_to(CONSOLE_DIR).as_posix() for p in CONSOLE_DIR.rglob("*") if p.is_file()
@@ -77,6 +79,12 @@ def test_every_word_comes_from_the_i18n_table() -> None:
     assert used <= keys, f"keys missing from i18n.js: {sorted(used - keys)}"
 
 
+async def _no_stray_values(page: Page) -> None:
+    """Nothing the code meant as a node or an empty value shows up as text."""
+    for stray in ("[object", "undefined", "null", "NaN"):
+        await expect(page.locator("main")).not_to_contain_text(stray)
+
+
 async def _sign_in(page: Page, account: StaffAccount) -> None:
     await page.fill("#username", account.username)
     await page.fill("#password", account.password)
@@ -135,6 +143,7 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     await expect(row.locator('[data-figure="read"]')).to_have_text("0")
     await row.locator("button.link").click()
     await expect(browser.locator("#notice-detail .kpi-value").first).to_have_text(str(recipients))
+    await _no_stray_values(browser)
 
     await browser.click('#nav a[data-view="dashboard"]')
     tile = browser.locator('[data-kpi="noticeMessages"] .kpi-value')
@@ -175,6 +184,7 @@ async def test_every_view_renders_for_a_read_only_auditor(
         await browser.click(f'#nav a[data-view="{view}"]')
         await expect(browser.locator("main h1")).to_have_text(heading)
         await expect(browser.locator("main")).to_have_attribute("aria-busy", "false")
+        await _no_stray_values(browser)
     await browser.click('#nav a[data-view="notices"]')
     await expect(browser.locator("#notice-form")).to_have_count(0)  # auditors only read
     await browser.click('#nav a[data-view="dashboard"]')
@@ -207,3 +217,53 @@ async def test_a_view_whose_api_is_absent_is_left_out(
     await expect(browser.locator('#nav a[data-view="payments"]')).to_have_count(0)
     await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
     await expect(browser.locator('[data-kpi="mismatchesOpen"]')).to_have_count(0)
+
+
+async def test_operator_works_a_bad_review_ticket_to_the_end(
+    page: tuple[Page, BrowserLog],
+    console_url: str,
+    resources: Resources,
+    client: httpx.AsyncClient,
+    applicant: Applicant,
+    live: httpx.AsyncClient,
+    worker: None,
+) -> None:
+    """A citizen's bad review opens a ticket; in the console an operator records the call back,
+    resolves it as rectified and closes it."""
+    browser, log = page
+    declaration = await finished(applicant)
+    rated = await rate(client, applicant.token, declaration, BAD)
+    assert rated.status_code == 200, rated.text
+    operator = await make_staff(resources, "console-op3", "operator")
+
+    await browser.goto(console_url)
+    await _sign_in(browser, operator)
+    await browser.click('#nav a[data-view="tickets"]')
+    await browser.select_option("#ticket-state", "open")
+    row = browser.locator("#ticket-table tbody tr", has_text="住房公积金")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text("待回访")
+    await row.locator("button.link").click()
+    detail = browser.locator("#ticket-detail")
+    await expect(detail).to_contain_text("非常不满意")
+    await expect(detail).to_contain_text(BAD["text"])
+    assert not log.problems, log.problems
+
+    await detail.locator("#ticket-contact-form textarea").fill("已电话联系申请人，核实超期原因。")
+    await detail.locator("#ticket-contact-form button[type=submit]").click()
+    await expect(browser.locator("#flash")).to_have_text("已记录回访。")
+    await expect(detail).to_contain_text("已回访")
+    await detail.locator("#ticket-outcome").select_option("rectified")
+    await detail.locator("#ticket-resolve-form textarea").fill("已督促部门整改，并向申请人说明。")
+    await detail.locator("#ticket-resolve-form button[type=submit]").click()
+    await expect(browser.locator("#flash")).to_have_text("整改结果已提交。")
+    await detail.locator("#ticket-close").click()
+    await expect(browser.locator("#flash")).to_have_text("工单已办结。")
+    await expect(detail).to_contain_text("已办结")
+    await _no_stray_values(browser)
+    assert not log.problems, log.problems
+
+    token = await staff_login(client, await make_staff(resources, "console-aud3", "auditor"))
+    tickets = (await client.get("/ops/v1/reviews/tickets", headers=bearer(token))).json()
+    (ticket,) = tickets["items"]
+    assert ticket["state"] == "closed" and ticket["outcome"] == "rectified"

@@ -3,7 +3,7 @@
 
 import { get, post, query } from "../api.js";
 import { barChart } from "../charts.js";
-import { clear, formValues, formatNumber, formatTime, h } from "../dom.js";
+import { clear, formValues, formatNumber, formatTime, h, put } from "../dom.js";
 import { t } from "../i18n.js";
 import { field } from "./common.js";
 
@@ -17,7 +17,7 @@ export async function render(main, ctx) {
   const canDraft = DRAFTERS.includes(ctx.staff.role);
   const list = h("section", { class: "card", "aria-labelledby": "notices-title" });
   const detail = h("section", { class: "card", id: "notice-detail", hidden: true });
-  main.append(
+  put(main,
     h("div", { class: "page-head" }, h("h1", { id: "notices-title" }, t("notices.title"))),
     canDraft ? draftForm(ctx, () => refresh()) : null,
     list,
@@ -191,7 +191,7 @@ function renderDetail(box, n) {
   const rate = f.targeted ? Math.round((100 * f.read) / f.targeted) : null;
   const channels = Object.entries(f.channels || {});
   const statuses = [...new Set(channels.flatMap(([, counts]) => Object.keys(counts)))];
-  clear(box).append(
+  put(clear(box),
     h("h2", {}, t("notices.detail", { title: n.title })),
     h("p", { class: "notice-body" }, n.body),
     h("dl", { class: "facts" },

@@ -2,7 +2,7 @@
 // resolve with an outcome, close. Filters by state and deadline flag.
 
 import { get, post, query } from "../api.js";
-import { clear, formValues, formatTime, h } from "../dom.js";
+import { clear, formValues, formatTime, h, put } from "../dom.js";
 import { t } from "../i18n.js";
 import { field, items, table } from "./common.js";
 
@@ -124,7 +124,7 @@ function renderDetail(box, ticket, ctx, act) {
       upheld, t("tickets.decision")));
   }
   const contact = ticket.contact || {};
-  clear(box).append(
+  put(clear(box),
     h("h2", {}, t("tickets.detail")),
     h("dl", { class: "facts" },
       fact(t("ticket.field.itemName"), ticket.itemName),
