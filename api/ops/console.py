@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 CONSOLE_DIR = Path(__file__).with_name("console")
@@ -47,10 +48,11 @@ SECURITY_HEADERS = {
     # Revalidate every time (cheap: ETag → 304), so a deployment is picked up at once.
     "Cache-Control": "no-cache",
 }
+# Litestar adds "; charset=utf-8" to text types.
 MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".svg": "image/svg+xml",
 }
 
@@ -94,5 +96,5 @@ class OpsConsoleController(Controller):
         return _serve(request, "index.html")
 
     @get("/{name:path}", summary="A file of the ops console")
-    async def asset(self, request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    async def asset(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         return _serve(request, name.lstrip("/"))
