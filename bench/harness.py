@@ -46,6 +46,7 @@ def stack() -> Iterator[Stack]:
         sandbox = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--provincial-port", str(provincial_port),
              "--wechat-port", str(wechat_port), "--sms-port", str(sms_port),
+             "--apppush-port", str(free_port()), "--wechatpay-port", str(free_port()),
              "--provincial-api-key", "bench-key", "--sms-api-key", "bench-sms-key"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

@@ -73,7 +73,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该费用已在其他渠道发起支付，请在原渠道完成或稍后再试",
         "en": "An order is open on another channel",
     },
-    "WECHAT_NOT_BOUND": {"zh-CN": "请先使用微信登录后再支付", "en": "No WeChat identity"},
     "REFUND_NOT_ALLOWED": {"zh-CN": "该订单不能退款或退款金额超出", "en": "Refund not allowed"},
     "REFUND_STATE_CONFLICT": {"zh-CN": "该退款已处理", "en": "Refund already decided"},
     "SELF_APPROVAL_FORBIDDEN": {"zh-CN": "不能审批本人发起的申请", "en": "Self-approval forbidden"},

@@ -110,6 +110,38 @@ async def lock_order_by_trade_no(conn: Connection, out_trade_no: str) -> asyncpg
     )
 
 
+async def lock_order_and_notice(conn: Connection, out_trade_no: str) -> asyncpg.Record | None:
+    """The order and its notice, both rows locked (one round trip on the notification path)."""
+    return await conn.fetchrow(
+        f"""SELECT {_ORDER_COLUMNS}, n.status AS notice_status, n.declaration_id,
+                   n.item_name, n.notice_number
+            FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
+            WHERE o.out_trade_no = $1 FOR UPDATE OF o, n""",
+        out_trade_no,
+    )
+
+
+async def mark_paid(
+    conn: Connection,
+    *,
+    order_id: uuid.UUID,
+    notice_id: uuid.UUID,
+    transaction_id: str,
+    paid_at: datetime,
+    duplicate: bool,
+) -> None:
+    """The order paid and, unless another order paid it first, its notice too."""
+    await conn.execute(
+        """WITH paid AS (
+               UPDATE payment_orders SET status = 'paid', transaction_id = $3, paid_at = $4,
+                   duplicate = $5, updated_at = now()
+               WHERE id = $1)
+           UPDATE fee_notices SET status = 'paid', paid_order_id = $1, paid_at = $4
+           WHERE id = $2 AND NOT $5 AND status <> 'paid'""",
+        order_id, notice_id, transaction_id, paid_at, duplicate,
+    )  # fmt: skip
+
+
 async def open_order(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "

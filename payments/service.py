@@ -53,7 +53,7 @@ from payments.schemas import (
 log = logging.getLogger(__name__)
 
 CHINA = ZoneInfo("Asia/Shanghai")
-REPORT_JOB = "payments.report"
+PAID_JOB = "payments.paid"
 POLL_JOB = "payments.poll"
 REFUND_JOB = "payments.refund"
 RECONCILE_JOB = "payments.reconcile"
@@ -300,8 +300,9 @@ class PaymentsService:
 
     async def settle(self, conn: Connection, tx: Transaction) -> bool:
         """Apply WeChat's word on a transaction (a notification or a query); True when an order
-        changed state. The order row is locked, so concurrent copies apply once."""
-        row = await repo.lock_order_by_trade_no(conn, tx.out_trade_no)
+        changed state. The order and notice rows are locked, so concurrent copies apply once.
+        Everything that can wait (telling the citizen and the platform) is one job."""
+        row = await repo.lock_order_and_notice(conn, tx.out_trade_no)
         if row is None:
             raise errors.NotificationMismatch(reason="unknown out_trade_no")
         ours = (row["appid"], row["mchid"], row["amount_fen"])
@@ -320,53 +321,50 @@ class PaymentsService:
             return False
         if row["status"] in ("paid", "refunded"):
             return False
-        await self._mark_paid(conn, row, tx)
-        return True
-
-    async def _mark_paid(self, conn: Connection, row: asyncpg.Record, tx: Transaction) -> None:
         paid_at = _parse_time(tx.success_time) if tx.success_time else _now()
-        notice = await repo.lock_notice(conn, row["notice_id"])
-        assert notice is not None
-        duplicate = notice["status"] == "paid"
-        await repo.update_order(
-            conn, row["id"], status="paid", transaction_id=tx.transaction_id, paid_at=paid_at,
-            duplicate=duplicate,
+        duplicate = row["notice_status"] == "paid"
+        await repo.mark_paid(
+            conn, order_id=row["id"], notice_id=row["notice_id"],
+            transaction_id=str(tx.transaction_id), paid_at=paid_at, duplicate=duplicate,
         )  # fmt: skip
         if duplicate:
             # Paid twice (two devices): the second payment goes back without staff in the way.
             await repo.add_mismatch(
                 conn, bill_date=None, out_trade_no=row["out_trade_no"], kind="duplicate_payment",
-                ours={"noticeNumber": notice["notice_number"]},
+                ours={"noticeNumber": row["notice_number"]},
                 theirs={"transactionId": tx.transaction_id, "amountFen": row["amount_fen"]},
             )  # fmt: skip
             await self._start_refund(
                 conn, row["id"], row["amount_fen"], "重复缴费自动退款", None, approved=True
             )
-            return
-        await repo.mark_notice_paid(conn, notice["id"], row["id"], paid_at)
-        await jobs.enqueue(
-            conn, REPORT_JOB, OrderJob(str(row["id"])), dedupe_key=f"report:{row['id']}"
-        )
-        await self.on_paid(
-            conn,
-            PaidOrder(
-                order_id=row["id"], citizen_id=row["citizen_id"],
-                declaration_id=notice["declaration_id"], item_name=notice["item_name"],
-                amount_fen=row["amount_fen"],
-            ),
-        )  # fmt: skip
+            return True
+        await jobs.enqueue(conn, PAID_JOB, OrderJob(str(row["id"])), dedupe_key=f"paid:{row['id']}")
+        return True
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    async def report(self, order_id: uuid.UUID) -> None:
-        """Tell the platform (idempotent there by transaction id) and keep its receipt."""
-        async with self.pool.acquire() as conn:
+    async def after_paid(self, order_id: uuid.UUID) -> None:
+        """Tell the other domains (the citizen, the declaration's timeline; the hook is
+        idempotent), then the platform (idempotent there by transaction id)."""
+        async with self.pool.acquire() as conn, conn.transaction():
             row = await repo.order(conn, order_id)
             assert row is not None
             notice = await repo.notice(conn, row["notice_id"])
             assert notice is not None
-        if row["reported_at"] is not None:
-            return
+            await self.on_paid(
+                conn,
+                PaidOrder(
+                    order_id=row["id"], citizen_id=row["citizen_id"],
+                    declaration_id=notice["declaration_id"], item_name=notice["item_name"],
+                    amount_fen=row["amount_fen"],
+                ),
+            )  # fmt: skip
+        if row["reported_at"] is None:
+            await self._report(row, notice)
+
+    async def _report(self, row: asyncpg.Record, notice: asyncpg.Record) -> None:
+        """Tell the platform and keep its receipt."""
+        order_id = row["id"]
         try:
             receipt = await self.platform.report_payment(
                 notice["notice_number"], transaction_id=row["transaction_id"],

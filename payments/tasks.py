@@ -8,11 +8,11 @@ from datetime import date
 from core.jobs import JobRegistry
 from payments.schemas import OrderJob, ReconcileJob, RefundJob
 from payments.service import (
+    PAID_JOB,
     POLL_JOB,
     RECONCILE_DAILY_JOB,
     RECONCILE_JOB,
     REFUND_JOB,
-    REPORT_JOB,
     PaymentsService,
     yesterday_in_china,
 )
@@ -22,8 +22,8 @@ NEVER_GIVE_UP = 1_000_000
 
 
 def register(registry: JobRegistry, payments: PaymentsService, reconcile_cron: str) -> None:
-    async def report(job: OrderJob) -> None:
-        await payments.report(uuid.UUID(job.order_id))
+    async def after_paid(job: OrderJob) -> None:
+        await payments.after_paid(uuid.UUID(job.order_id))
 
     async def poll(job: OrderJob) -> None:
         await payments.poll(uuid.UUID(job.order_id), job.attempt)
@@ -37,7 +37,7 @@ def register(registry: JobRegistry, payments: PaymentsService, reconcile_cron: s
     async def reconcile_daily(_: None) -> None:
         await payments.reconcile(yesterday_in_china())
 
-    registry.register(REPORT_JOB, report, OrderJob, max_attempts=NEVER_GIVE_UP)
+    registry.register(PAID_JOB, after_paid, OrderJob, max_attempts=NEVER_GIVE_UP)
     registry.register(POLL_JOB, poll, OrderJob)
     registry.register(REFUND_JOB, refund, RefundJob, max_attempts=NEVER_GIVE_UP)
     registry.register(RECONCILE_JOB, reconcile, ReconcileJob)

@@ -280,8 +280,12 @@ def settings(
     auth_keys_dir: Path,
     pii_keyset: tuple[str, str, str],
     licence_display_key: Path,
+    wechatpay: WeChatPayStandIn,
 ) -> Settings:
     keys, current, lookup = pii_keyset
+    wechatpay_public_key = tmp_path / "wechatpay-public-key.pem"
+    wechatpay_public_key.write_text(wechatpay.public_key_pem)
+    pay_hooks = f"http://127.0.0.1:{api_port}/api/v1/hooks/wechatpay"
     return load_settings(
         {},
         env="test",
@@ -321,6 +325,21 @@ def settings(
         http={"retries": 1, "backoff_base": 0.01, "total_timeout": 3.0},
         jobs={"initial_delay_s": 0.05, "max_delay_s": 0.2, "max_attempts": 3},
         licences={"display_key_path": str(licence_display_key)},
+        # We are the stand-in's merchant; it signs in WeChat Pay public-key mode.
+        wechatpay={
+            "base_url": wechatpay.url,
+            "mchid": wechatpay.merchant.mchid,
+            "appid": wechatpay.merchant.appid,
+            "app_appid": wechatpay.merchant.app_appid,
+            "merchant_serial_no": wechatpay.merchant.serial_no,
+            "merchant_private_key_path": str(wechatpay.merchant.private_key_path),
+            "apiv3_key": wechatpay.merchant.apiv3_key,
+            "public_key_id": wechatpay.public_key_id,
+            "public_key_path": str(wechatpay_public_key),
+            "notify_url": f"{pay_hooks}/transactions",
+            "refund_notify_url": f"{pay_hooks}/refunds",
+            "poll_delays_s": "0.5,0.5,1",
+        },
     )
 
 

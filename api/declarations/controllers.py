@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
@@ -91,8 +91,10 @@ class DeclarationController(Controller):
             db_connection, citizen, declaration_id, data.form_data
         )
 
-    @put(
+    # POST too: wx.uploadFile (the mini-program's only upload with progress events) can only POST.
+    @route(
         "/{declaration_id:uuid}/materials/{code:str}",
+        http_method=[HttpMethod.PUT, HttpMethod.POST],
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_UPLOAD_BODY,
         responses=problem_responses(400, 401, 404, 409, 413, 415),

@@ -706,19 +706,21 @@ class DeclarationsService:
         )  # fmt: skip
 
     async def payment_received(self, conn: Connection, paid: PaidOrder) -> None:
-        """Payments' hook, in the transaction that marked the order paid."""
-        if paid.declaration_id is not None:
-            row = await repo.get_for_system(conn, paid.declaration_id, lock=False)
-            if row is not None:
-                await repo.add_event(
-                    conn, row["id"], row["state"], row["state"], "citizen", "已完成缴费",
-                    {"orderId": str(paid.order_id), "amountFen": paid.amount_fen},
-                )  # fmt: skip
-        await notify(
+        """Payments' hook: the citizen told once, the declaration's timeline shows the payment
+        (a retried job finds the message and changes nothing)."""
+        told = await notify(
             conn, paid.citizen_id, "payment.paid",
             {"item": paid.item_name, "amount": _yuan(paid.amount_fen)},
             dedupe_key=f"paid:{paid.order_id}", link=f"/pages/pay/result?orderId={paid.order_id}",
         )  # fmt: skip
+        if not told or paid.declaration_id is None:
+            return
+        row = await repo.get_for_system(conn, paid.declaration_id, lock=False)
+        if row is not None:
+            await repo.add_event(
+                conn, row["id"], row["state"], row["state"], "citizen", "已完成缴费",
+                {"orderId": str(paid.order_id), "amountFen": paid.amount_fen},
+            )  # fmt: skip
 
     async def _store_licence(
         self, conn: Connection, row: asyncpg.Record, result: dict[str, Any]

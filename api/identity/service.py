@@ -315,7 +315,10 @@ class IdentityService:
             action=f"identity.sso_{record.purpose}", target_type="citizen",
             target_id=str(citizen_id), details={"assuranceLevel": info.assurance_level},
         )  # fmt: skip
-        return await self._issue(conn, citizen_id, "sso", info.assurance_level)
+        # A binding upgrades the session it came from: a mini-program session stays a WeChat
+        # one (the channel of what the citizen does next, e.g. ratings, follows it).
+        method = principal.method if record.purpose == "bind" and principal else "sso"
+        return await self._issue(conn, citizen_id, method, info.assurance_level)
 
     # --- SMS code login (app) ------------------------------------------------------------------
 

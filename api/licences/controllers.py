@@ -69,7 +69,7 @@ class LicenceController(Controller):
     ) -> list[ConsentEntry]:  # fmt: skip
         return await licences.consents(citizen)
 
-    @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(401, 404, 409, 422),
+    @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
           summary="Let a department app use one of my licences (授权用证)")  # fmt: skip
     async def grant(
         self, data: JSONBody[GrantConsent], citizen: NamedDependency[CitizenPrincipal],

@@ -33,8 +33,6 @@ module.exports = {
     method: 'POST',
     path: '/api/v1/declarations/{declaration_id}/materials/{code}',
     multipart: 'file',
-    // Until the backend accepts POST here, uploads fall back to the PUT below (no progress).
-    pendingBackend: true,
   },
   uploadMaterialPut: {
     method: 'PUT',

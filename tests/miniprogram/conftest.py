@@ -1,4 +1,4 @@
-# The declarations fixtures, and the payments `settings` (WeChat Pay wired to its stand-in).
+# The declarations fixtures (the common `settings` already wire WeChat Pay to its stand-in).
 # The platform stand-in stays the manual one: the flow plays the department's decisions.
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     live,
@@ -6,4 +6,3 @@ from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     resources,
     worker,
 )
-from tests.payments.conftest import settings  # noqa: F401 - shared fixture

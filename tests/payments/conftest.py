@@ -1,8 +1,8 @@
 """Payments against the WeChat Pay stand-in and the platform stand-in, over real HTTP.
 
-``settings`` here adds WeChat Pay (the stand-in's merchant, its public key) to the common
-settings; the platform stand-in processes cases by itself, so a charged case waits for its fee
-and moves on once the payment is reported.
+The common ``settings`` make us the WeChat Pay stand-in's merchant; here the platform stand-in
+processes cases by itself, so a charged case waits for its fee and moves on once the payment is
+reported.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from api.resources import Resources
-from core.settings import Secret, Settings, WechatPaySettings, with_changes
+from core.settings import Settings
 from sandbox.runner import RunningApp
 from tests.api.declarations.conftest import (
     Applicant,
@@ -64,31 +64,6 @@ async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
         yield running
     finally:
         await running.runner.cleanup()
-
-
-@pytest.fixture
-async def settings(settings: Settings, wechatpay: Any, tmp_path: Path) -> Settings:
-    public_key = tmp_path / "wechatpay-public-key.pem"
-    public_key.write_text(wechatpay.public_key_pem)
-    merchant = wechatpay.merchant
-    hooks = f"http://127.0.0.1:{settings.port}/api/v1/hooks/wechatpay"
-    return with_changes(
-        settings,
-        wechatpay=WechatPaySettings(
-            base_url=wechatpay.url,
-            mchid=merchant.mchid,
-            appid=merchant.appid,
-            app_appid=merchant.app_appid,
-            merchant_serial_no=merchant.serial_no,
-            merchant_private_key_path=Path(merchant.private_key_path),
-            apiv3_key=Secret(merchant.apiv3_key),
-            public_key_id=wechatpay.public_key_id,
-            public_key_path=public_key,
-            notify_url=f"{hooks}/transactions",
-            refund_notify_url=f"{hooks}/refunds",
-            poll_delays_s="0.5,0.5,1",
-        ),
-    )
 
 
 class Payer(Applicant):

@@ -29,7 +29,7 @@ class WechatPayForger:
 
     def __init__(self, keys_dir: Path, settings: Settings) -> None:
         key = serialization.load_pem_private_key(
-            (keys_dir / "pub_key.pem").read_bytes(), password=None
+            (keys_dir / "pub_key_private_key.pem").read_bytes(), password=None
         )
         assert isinstance(key, rsa.RSAPrivateKey)
         self.key, self.settings = key, settings
