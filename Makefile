@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PY_PACKAGES := core api push payments sandbox
 
-.PHONY: help install dev test lint format typecheck imports pytest bench migrate clean
+.PHONY: help install dev test lint format typecheck imports pytest jest bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ install: .venv/.synced ## Install the locked dependencies into .venv
 dev: install ## Run everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
 	$(RUN) handheld dev
 
-test: lint pytest ## Every test suite: lint, types, import rules, pytest (incl. schemathesis)
+test: lint pytest jest ## Every test suite: lint, types, import rules, pytest (incl. schemathesis, browser, mini-program e2e), jest
 
 lint: install ## ruff, mypy --strict and import-linter
 	$(RUN) ruff check .
@@ -39,15 +39,24 @@ format: install ## Format and autofix
 pytest: install ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins
 	$(RUN) pytest
 
+miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+jest: miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module)
+	cd miniprogram && npm test --silent
+
 bench: install ## Benchmarks: each prints RESULT lines with a ratio against a baseline of the same run
 	@command -v wrk >/dev/null || { echo "bench: installing wrk (Debian package)"; \
 		apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(RUN) python bench/catalogue.py
 	$(RUN) python bench/auth.py
 	$(RUN) python bench/declarations.py
+	$(RUN) python bench/payments.py
+	$(RUN) python bench/licences.py
 
 migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
 	$(RUN) handheld migrate
 
 clean: ## Remove local data (.handheld/) and caches
-	rm -rf .handheld .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf .handheld .pytest_cache .mypy_cache .ruff_cache .import_linter_cache miniprogram/node_modules
