@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
-from litestar.response import Stream
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from api.guards import bearer_token, client_ip
@@ -37,6 +37,14 @@ _Req = Request[Any, Any, Any]
 
 def _locale(request: _Req) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
+
+
+def _service(request: _Req) -> LicencesService:
+    """The wallet service without dependency injection, for the 亮证 routes: Litestar resolves
+    two independent dependencies of one handler (``licences`` and ``citizen``/``db_connection``)
+    in an anyio task group, which costs more per request than these handlers' own work."""
+    service: LicencesService = request.app.state.licences
+    return service
 
 
 class LicenceController(Controller):
@@ -114,14 +122,28 @@ class LicenceController(Controller):
                      "Cache-Control": "no-store"},
         )  # fmt: skip
 
+    @get("/display-qr.svg", media_type="image/svg+xml", responses=problem_responses(400, 410, 503),
+         summary="The QR symbol of a display code (no login: the code is the secret); "
+         "only while the code is valid")  # fmt: skip
+    async def display_qr(
+        self, request: _Req, code: Annotated[str, QueryParameter(min_length=1, max_length=1024)]
+    ) -> Response[str]:
+        svg, seconds_left = _service(request).qr(code)
+        return Response(
+            svg, media_type="image/svg+xml",
+            headers={"Cache-Control": f"private, max-age={seconds_left}",
+                     "Content-Security-Policy": "default-src 'none'",
+                     "Referrer-Policy": "no-referrer"},
+        )  # fmt: skip
+
     @post("/{licence_id:uuid}/display", status_code=HTTP_200_OK,
           responses=problem_responses(401, 404, 409, 503),
-          summary="亮证: a short-lived signed code and its QR symbol")  # fmt: skip
+          summary="亮证: a short-lived signed code, and where its QR symbol is drawn")  # fmt: skip
     async def show(
-        self, licence_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
-        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
+        self, request: _Req, licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
     ) -> DisplayCode:  # fmt: skip
-        return await licences.show(db_connection, citizen, licence_id)
+        return await _service(request).show(citizen, licence_id)
 
     @get("/{licence_id:uuid}/verifications", responses=problem_responses(401, 404),
          summary="Who checked my displayed licence, and when")  # fmt: skip
@@ -140,12 +162,9 @@ class LicenceVerificationController(Controller):
 
     @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 503),
           summary="Verify a display code online (recorded; the holder sees it)")  # fmt: skip
-    async def verify(
-        self, request: _Req, data: JSONBody[VerifyRequest],
-        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
-    ) -> VerificationResult:  # fmt: skip
-        return await licences.verify(
-            db_connection, data.code, data.verifier, client_ip(request), _locale(request)
+    async def verify(self, request: _Req, data: JSONBody[VerifyRequest]) -> VerificationResult:
+        return await _service(request).verify(
+            data.code, data.verifier, client_ip(request), _locale(request)
         )
 
 

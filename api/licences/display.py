@@ -14,11 +14,13 @@ from __future__ import annotations
 import base64
 import io
 import uuid
+from collections.abc import Mapping
 from typing import Annotated
 
 import msgspec
 import segno
 
+from api.licences.sm2_tables import Sm2Verifier
 from core import sm2
 
 PREFIX = "HL1"
@@ -67,21 +69,24 @@ def encode(key: sm2.Sm2KeyPair, payload: DisplayPayload) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-def decode(public_keys: dict[str, bytes], code: str) -> DisplayPayload:
-    """The payload of a code whose signature verifies (expiry is the caller's to judge)."""
+def decode(verifiers: Mapping[str, Sm2Verifier], code: str) -> DisplayPayload:
+    """The payload of a code whose signature verifies with the verifier of its key id
+    (expiry is the caller's to judge)."""
     parts = code.strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX or len(code) > 1024:
         raise CodeInvalid("not a display code")
     try:
         payload = _decoder.decode(_unb64(parts[1]))
-        signature = sm2.raw_to_der(_unb64(parts[2]))
+        signature = _unb64(parts[2])
         payload.display_id  # noqa: B018 - validates the id's encoding
     except (ValueError, msgspec.DecodeError) as exc:
         raise CodeInvalid("malformed display code") from exc
-    public_key = public_keys.get(payload.k)
-    if public_key is None or payload.v != 1:
+    verifier = verifiers.get(payload.k)
+    if verifier is None or payload.v != 1:
         raise CodeInvalid("unknown key")
-    if not sm2.verify(public_key, f"{parts[0]}.{parts[1]}".encode("ascii"), signature):
+    if len(signature) != 64 or not verifier.verify(
+        f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+    ):
         raise CodeInvalid("signature does not verify")
     return payload
 

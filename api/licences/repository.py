@@ -97,24 +97,36 @@ async def set_feed_position(conn: Connection, position: int) -> None:
 # --- display codes and their verifications -------------------------------------------------------
 
 
+# The columns a display code needs (not the encrypted signed document: kilobytes per read).
+DISPLAY_SOURCE_SQL = """SELECT id, type_code, status, valid_from, valid_until, holder_name_enc
+                          FROM citizen_licences WHERE id = $1 AND citizen_id = $2"""
+ADD_DISPLAY_SQL = """INSERT INTO licence_displays (id, licence_id, citizen_id, issued_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5)"""
+# What a verifier is answered, and what the log row needs.
+DISPLAY_SQL = """SELECT d.id AS display_id, d.expires_at, l.id, l.citizen_id, l.type_code, l.name,
+                        l.status, l.issuer_name, l.valid_from, l.valid_until
+                   FROM licence_displays d JOIN citizen_licences l ON l.id = d.licence_id
+                  WHERE d.id = $1"""
+ADD_VERIFICATION_SQL = """INSERT INTO licence_verifications (id, display_id, licence_id, citizen_id,
+                              outcome, verifier, verifier_ip, verified_at)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
+
+
 async def add_display(
     conn: Connection, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
     issued_at: datetime, expires_at: datetime,
 ) -> None:  # fmt: skip
-    await conn.execute(
-        """INSERT INTO licence_displays (id, licence_id, citizen_id, issued_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5)""",
-        display_id, licence_id, citizen_id, issued_at, expires_at,
-    )  # fmt: skip
+    await conn.execute(ADD_DISPLAY_SQL, display_id, licence_id, citizen_id, issued_at, expires_at)
+
+
+async def display_source(
+    conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(DISPLAY_SOURCE_SQL, licence_id, citizen_id)
 
 
 async def display(conn: Connection, display_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""SELECT d.id AS display_id, d.expires_at, {_LICENCE}
-              FROM licence_displays d JOIN citizen_licences l ON l.id = d.licence_id
-             WHERE d.id = $1""",
-        display_id,
-    )
+    return await conn.fetchrow(DISPLAY_SQL, display_id)
 
 
 async def add_verification(
@@ -123,8 +135,7 @@ async def add_verification(
 ) -> uuid.UUID:  # fmt: skip
     verification_id = uuid.uuid4()
     await conn.execute(
-        """INSERT INTO licence_verifications (id, display_id, licence_id, citizen_id, outcome,
-               verifier, verifier_ip, verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        ADD_VERIFICATION_SQL,
         verification_id, display_id, licence_id, citizen_id, outcome, verifier, verifier_ip, at,
     )  # fmt: skip
     return verification_id

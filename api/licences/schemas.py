@@ -53,10 +53,13 @@ class LicenceDetail(LicenceSummary, kw_only=True):
 
 
 class DisplayCode(_Out, kw_only=True):
+    """``qrUrl`` (relative to the API's origin) draws the code's QR symbol as SVG, without a
+    login, until ``expiresAt``."""
+
     code: str
-    qr_svg: str
     expires_at: datetime
     verify_url: str | None = None
+    qr_url: str
 
 
 class DisplayKey(_Out, kw_only=True):

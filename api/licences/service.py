@@ -17,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import jwt
@@ -40,6 +41,7 @@ from api.licences.schemas import (
     VerificationResult,
     VerifiedLicence,
 )
+from api.licences.sm2_tables import Sm2Verifier
 from core import audit, i18n, jobs, sm2
 from core.clients.provincial import LibraryLicence, LicenceNotInLibrary, ProvincialLicencesClient
 from core.db import Connection, Pool
@@ -58,6 +60,8 @@ CHINA = timezone(timedelta(hours=8))
 HOLDER_NAME = "licence.holder_name"
 SIGNED_DATA = "licence.signed_data"
 PAGE = 100
+# Where a display code's QR symbol is drawn (no login: the code is the short-lived secret).
+QR_PATH = "/api/v1/licences/display-qr.svg"
 
 
 class LicenceJob(msgspec.Struct):
@@ -172,6 +176,7 @@ class LicencesService:
         self._signing = signing
         self._issuer_keys: dict[str, tuple[str, bytes]] = {}
         self.display_key: sm2.Sm2KeyPair | None = None
+        self._verifier: Sm2Verifier | None = None
         if settings.display_key_path is not None:
             self.display_key = sm2.Sm2KeyPair.load(settings.display_key_path)
         else:
@@ -385,17 +390,25 @@ class LicencesService:
             "ASCII text before the second dot",
         )  # fmt: skip
 
-    async def show(
-        self, conn: Connection, principal: CitizenPrincipal, licence_id: uuid.UUID
-    ) -> DisplayCode:
+    async def show(self, principal: CitizenPrincipal, licence_id: uuid.UUID) -> DisplayCode:
+        """A fresh display code. Its QR symbol is drawn by ``qr`` at ``qrUrl``, so that this
+        request holds a database connection for two short statements only: the licence read
+        and the display row (one INSERT, committed on its own)."""
         key = self._key()
-        row = await self._owned(conn, principal, licence_id)
-        status = effective_status(row)
-        if status != "valid":
-            raise errors.LicenceNotDisplayable(status=status)
-        now = int(time.time())
-        expires = now + self._settings.display_ttl_s
-        display_id = uuid.uuid4()
+        async with self._pool.acquire() as conn:
+            row = await repo.display_source(conn, licence_id, principal.citizen_id)
+            if row is None:
+                raise errors.LicenceNotFound()  # also another citizen's: no oracle
+            status = effective_status(row)
+            if status != "valid":
+                raise errors.LicenceNotDisplayable(status=status)
+            now = int(time.time())
+            expires = now + self._settings.display_ttl_s
+            display_id = uuid.uuid4()
+            await repo.add_display(
+                conn, display_id, row["id"], principal.citizen_id,
+                datetime.fromtimestamp(now, UTC), datetime.fromtimestamp(expires, UTC),
+            )  # fmt: skip
         holder = mask_name(self._pii.decrypt(row["holder_name_enc"], field=HOLDER_NAME))
         payload = display.DisplayPayload(
             v=1, k=key.key_id, d=display.display_id_text(display_id), t=row["type_code"],
@@ -403,46 +416,58 @@ class LicencesService:
             u=row["valid_until"].isoformat() if row["valid_until"] else None, s=status,
             i=now, e=expires,
         )  # fmt: skip
-        await repo.add_display(
-            conn, display_id, row["id"], principal.citizen_id,
-            datetime.fromtimestamp(now, UTC), datetime.fromtimestamp(expires, UTC),
-        )  # fmt: skip
         code = display.encode(key, payload)
         base = self._settings.verify_base_url
         return DisplayCode(
-            code=code, qr_svg=display.qr_svg(code),
-            expires_at=datetime.fromtimestamp(expires, UTC),
+            code=code, expires_at=datetime.fromtimestamp(expires, UTC),
             verify_url=f"{base.rstrip('/')}#{code}" if base else None,
+            qr_url=f"{QR_PATH}?{urlencode({'code': code})}",
         )  # fmt: skip
 
-    async def verify(
-        self, conn: Connection, code: str, verifier: str | None, ip: str | None, locale: str
-    ) -> VerificationResult:
+    def _decode(self, code: str) -> display.DisplayPayload:
         key = self._key()
+        if self._verifier is None or self._verifier.public_key != key.public_key:
+            self._verifier = Sm2Verifier(key.public_key)
         try:
-            payload = display.decode({key.key_id: key.public_key}, code)
+            return display.decode({key.key_id: self._verifier}, code)
         except display.CodeInvalid as exc:
             raise errors.DisplayCodeInvalid() from exc
-        row = await repo.display(conn, payload.display_id)
-        if row is None:
-            raise errors.DisplayCodeInvalid()  # signed by us, but never issued: a leaked key?
+
+    def qr(self, code: str) -> tuple[str, int]:
+        """The QR symbol (SVG) of a display code whose signature verifies and that has not
+        expired, and how many whole seconds it has left (for ``Cache-Control: max-age``)."""
+        payload = self._decode(code)
+        left = payload.e - time.time()
+        if left < 0:
+            raise errors.DisplayCodeExpired()
+        return display.qr_svg(code.strip()), int(left)
+
+    async def verify(
+        self, code: str, verifier: str | None, ip: str | None, locale: str
+    ) -> VerificationResult:
+        """Online verification. Every attempt with a code we signed is recorded (an expired one
+        too, before the 410); the row is one INSERT, committed on its own."""
+        payload = self._decode(code)
         now = datetime.now(UTC)
         expired = now.timestamp() > payload.e
-        status = effective_status(row)
-        outcome = (
-            "code_expired" if expired
-            else "valid" if status == "valid"
-            else f"licence_{status}" if status in ("revoked", "expired", "invalid")
-            else "licence_invalid"
-        )  # fmt: skip
-        await repo.add_verification(
-            conn, display_id=payload.display_id, licence_id=row["id"],
-            citizen_id=row["citizen_id"], outcome=outcome, verifier=verifier, verifier_ip=ip,
-            at=now,
-        )  # fmt: skip
+        async with self._pool.acquire() as conn:
+            row = await repo.display(conn, payload.display_id)
+            if row is None:
+                raise errors.DisplayCodeInvalid()  # signed by us, but never issued: a leaked key?
+            status = effective_status(row)
+            outcome = (
+                "code_expired" if expired
+                else "valid" if status == "valid"
+                else f"licence_{status}" if status in ("revoked", "expired", "invalid")
+                else "licence_invalid"
+            )  # fmt: skip
+            await repo.add_verification(
+                conn, display_id=payload.display_id, licence_id=row["id"],
+                citizen_id=row["citizen_id"], outcome=outcome, verifier=verifier,
+                verifier_ip=ip, at=now,
+            )  # fmt: skip
         if expired:
-            # The attempt is the holder's business too: it stays recorded.
-            raise errors.DisplayCodeExpired(keep_changes=True)
+            raise errors.DisplayCodeExpired()  # the attempt is the holder's business: recorded
         return VerificationResult(
             valid=outcome == "valid", outcome=outcome,
             licence=VerifiedLicence(

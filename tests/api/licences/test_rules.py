@@ -16,6 +16,7 @@ from api.licences.identifiers import (
     uscc_check,
     uscc_valid,
 )
+from api.licences.sm2_tables import Sm2Verifier
 from core import sm2
 
 
@@ -76,11 +77,14 @@ def test_display_code_verifies_with_pure_python_gmssl() -> None:
     altered = signing_input.replace(signing_input[-5], "A" if signing_input[-5] != "A" else "B")
     assert not peer.verify_with_sm3(_unb64(signature).hex(), altered.encode())
     # And ours reads it back, refusing any alteration or another key.
-    assert display.decode({"k1": key.public_key}, code).h == "张*"
+    ours = {"k1": Sm2Verifier(key.public_key)}
+    assert display.decode(ours, code).h == "张*"
     with pytest.raises(display.CodeInvalid):
-        display.decode({"k1": key.public_key}, altered + "." + signature)
+        display.decode(ours, altered + "." + signature)
     with pytest.raises(display.CodeInvalid):
-        display.decode({"k1": sm2.Sm2KeyPair.generate().public_key}, code)
+        display.decode({"k1": Sm2Verifier(sm2.Sm2KeyPair.generate().public_key)}, code)
+    with pytest.raises(display.CodeInvalid):
+        display.decode(ours, code[:-4])  # a truncated signature
     assert display.qr_svg(code).lstrip().startswith("<svg")
 
 

@@ -14,6 +14,7 @@ import pytest
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from api.licences import display
+from api.licences.sm2_tables import Sm2Verifier
 from api.resources import Resources
 from core import sm2
 from core.settings import Settings
@@ -55,7 +56,14 @@ async def test_licence_imported_displayed_verified_and_logged(
     shown = await client.post(f"/api/v1/licences/{entry['id']}/display", headers=headers)
     assert shown.status_code == 200, shown.text
     code = shown.json()["code"]
-    assert shown.json()["qrSvg"].lstrip().startswith("<svg")
+    assert "qrSvg" not in shown.json()  # drawn on request, not while issuing
+    # The QR symbol: no login (the code is the secret), cacheable privately while it lasts.
+    qr = await client.get(shown.json()["qrUrl"])
+    assert qr.status_code == 200, qr.text
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.text == display.qr_svg(code)  # the symbol of exactly this code
+    cache = qr.headers["cache-control"]
+    assert cache.startswith("private, max-age=") and 0 < int(cache.split("=")[1]) <= 60
     key = (await client.get("/api/v1/licences/display-key")).json()
     assert key["algorithm"] == "SM2-SM3" and key["publicKeyPem"].startswith("-----BEGIN")
     payload = offline_check(key, code)
@@ -87,6 +95,9 @@ async def test_licence_imported_displayed_verified_and_logged(
         offline_check(key, altered)
     refused = await client.post("/api/v1/licence-verifications", json={"code": altered})
     assert refused.status_code == 400 and refused.json()["code"] == "DISPLAY_CODE_INVALID"
+    for bad in (altered, "HL1.x.y", code[:-2]):  # nor is it drawn
+        resp = await client.get("/api/v1/licences/display-qr.svg", params={"code": bad})
+        assert resp.status_code == 400 and resp.json()["code"] == "DISPLAY_CODE_INVALID", bad
     log = await client.get(f"/api/v1/licences/{entry['id']}/verifications", headers=headers)
     assert len(log.json()) == 1
 
@@ -115,9 +126,11 @@ async def test_expired_code_fails_offline_and_online_and_is_logged(
     # Online: the same display, its expiry in the past (signed with our key: only time differs).
     assert settings.licences.display_key_path is not None
     ours = sm2.Sm2KeyPair.load(Path(settings.licences.display_key_path))
-    old = display.decode({ours.key_id: ours.public_key}, code)
+    old = display.decode({ours.key_id: Sm2Verifier(ours.public_key)}, code)
     old.i, old.e = old.i - 120, old.e - 120
     expired = display.encode(ours, old)
+    qr = await client.get("/api/v1/licences/display-qr.svg", params={"code": expired})
+    assert qr.status_code == 410 and qr.json()["code"] == "DISPLAY_CODE_EXPIRED"
     resp = await client.post("/api/v1/licence-verifications", json={"code": expired})
     assert resp.status_code == 410 and resp.json()["code"] == "DISPLAY_CODE_EXPIRED"
     log = await client.get(f"/api/v1/licences/{entry['id']}/verifications", headers=headers)
