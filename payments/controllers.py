@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from core.db import Connection
+from core.db import Connection, Pool
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 from payments.schemas import (
@@ -92,8 +92,9 @@ class PaymentController(Controller):
 
 
 class WechatPayHookController(Controller):
-    """WeChat Pay's notifications: verified, stored once, applied in the same short transaction
-    (so a duplicate or a mismatch is answered, and WeChat retries what we refused)."""
+    """WeChat Pay's notifications: verified and decrypted first (a forged one never touches the
+    database), then stored once and applied in one short transaction, so a duplicate or a
+    mismatch is answered at once and WeChat retries what we refused."""
 
     path = "/api/v1/hooks/wechatpay"
     tags = ["platform hooks"]  # noqa: RUF012
@@ -103,22 +104,26 @@ class WechatPayHookController(Controller):
         self,
         request: Request[Any, Any, Any],
         payments: NamedDependency[PaymentsService],
-        db_connection: NamedDependency[Connection],
+        db_pool: NamedDependency[Pool],
     ) -> None:
-        await payments.receive_notification(
-            db_connection, dict(request.headers), await request.body()
-        )
+        await _receive(request, payments, db_pool)
 
     @post("/refunds", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
     async def refund(
         self,
         request: Request[Any, Any, Any],
         payments: NamedDependency[PaymentsService],
-        db_connection: NamedDependency[Connection],
+        db_pool: NamedDependency[Pool],
     ) -> None:
-        await payments.receive_notification(
-            db_connection, dict(request.headers), await request.body()
-        )
+        await _receive(request, payments, db_pool)
+
+
+async def _receive(
+    request: Request[Any, Any, Any], payments: PaymentsService, db_pool: Pool
+) -> None:
+    notification = await payments.verify_notification(request.headers, await request.body())
+    async with db_pool.acquire() as conn, conn.transaction():
+        await payments.apply_notification(conn, notification)
 
 
 class PaymentOpsController(Controller):

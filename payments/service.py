@@ -24,6 +24,7 @@ import msgspec
 from core import audit, jobs
 from core.clients.provincial import PaymentAlreadyReported, ProvincialCasesClient
 from core.clients.wechatpay import (
+    PayNotification,
     Transaction,
     WechatPayClient,
     WechatPayError,
@@ -270,16 +271,18 @@ class PaymentsService:
 
     # -- WeChat's notifications ----------------------------------------------------------------
 
-    async def receive_notification(
-        self, conn: Connection, headers: Mapping[str, str], body: bytes
-    ) -> None:
-        """Verify, store once, apply: a duplicate (same id) finds the row and changes nothing;
-        a mismatch raises, so the whole transaction (inbox row included) rolls back."""
+    async def verify_notification(self, headers: Mapping[str, str], body: bytes) -> PayNotification:
+        """Signature, timestamp window and decryption: before any database work, so a forged
+        notification never holds a connection."""
         try:
-            notification = await self.wechatpay.parse_notification(headers, body)
+            return await self.wechatpay.parse_notification(headers, body)
         except WechatPaySignatureInvalid as exc:
             log.warning("pay notification rejected", extra={"reason": str(exc)})
             raise errors.NotificationRejected() from exc
+
+    async def apply_notification(self, conn: Connection, notification: PayNotification) -> None:
+        """Store once, apply: a duplicate (same id) finds the row and changes nothing; a
+        mismatch raises, so the whole transaction (inbox row included) rolls back."""
         resource = notification.resource
         if isinstance(resource, Transaction):
             new = await repo.store_notification(
