@@ -153,3 +153,21 @@ test('subscribe answers are reported to the backend, at most three templates', a
   expect(subscribe.templatesFor(['progress', 'result', 'notice', 'progress'])).toHaveLength(3)
   await settle()
 })
+
+test('亮证: the QR image URL the backend answers is made absolute for <image>; an old backend\'s SVG still shows', async () => {
+  const { baseUrl } = require('../config')
+  const endpoints = require('../utils/endpoints')
+  const code = 'HL1.payload.signature'
+  const relative = `${endpoints.licenceQr.path}?code=${encodeURIComponent(code)}`
+  fake.route('POST', '/api/v1/licences/l1/display', { code, qrUrl: relative, expiresAt: '2026-01-01T00:01:00Z' })
+  const shown = await api.displayLicence('l1')
+  expect(shown.qrUrl).toBe(`${baseUrl}${relative}`)
+  expect(shown.code).toBe(code)
+  expect(endpoints.licenceQr.auth).toBe(false) // an <image> sends no bearer token
+
+  fake.route('POST', '/api/v1/licences/l2/display', { code, qrUrl: 'https://cdn.example/qr.svg?code=x', expiresAt: '2026-01-01T00:01:00Z' })
+  expect((await api.displayLicence('l2')).qrUrl).toBe('https://cdn.example/qr.svg?code=x')
+
+  fake.route('POST', '/api/v1/licences/l3/display', { code, qrSvg: '<svg/>', expiresAt: '2026-01-01T00:01:00Z' })
+  expect((await api.displayLicence('l3')).qrUrl).toBe('data:image/svg+xml;charset=utf-8,%3Csvg%2F%3E')
+})

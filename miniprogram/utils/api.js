@@ -1,6 +1,8 @@
 // The backend's API as the mini-program uses it. Routes come from ./endpoints (checked against
 // the backend's OpenAPI schema by tests/miniprogram/test_api_contract.py).
+const config = require('../config')
 const endpoints = require('./endpoints')
+const { svgDataUri } = require('./format')
 const http = require('./http')
 const session = require('./session')
 
@@ -189,7 +191,15 @@ const rate = (id, { level, scores, tags = [], text = '' }) =>
 // --- licence wallet
 const licences = () => call('licences')
 const licence = (id) => call('licence', { params: { licence_id: id } })
-const displayLicence = (id) => call('displayLicence', { params: { licence_id: id } })
+// 亮证: a short-lived code; its QR symbol is an image the backend draws at `qrUrl` (relative
+// to the API), made absolute here for <image src>. A backend of before that sent `qrSvg`.
+async function displayLicence(id) {
+  const code = await call('displayLicence', { params: { licence_id: id } })
+  let qrUrl = ''
+  if (code.qrUrl) qrUrl = /^https?:\/\//.test(code.qrUrl) ? code.qrUrl : `${config.baseUrl}${code.qrUrl}`
+  else if (code.qrSvg) qrUrl = svgDataUri(code.qrSvg)
+  return { ...code, qrUrl }
+}
 const licenceVerifications = (id) => call('licenceVerifications', { params: { licence_id: id } })
 const licenceUses = () => call('licenceUses')
 

@@ -82,6 +82,9 @@ module.exports = {
   licences: { method: 'GET', path: '/api/v1/licences' },
   licence: { method: 'GET', path: '/api/v1/licences/{licence_id}' },
   displayLicence: { method: 'POST', path: '/api/v1/licences/{licence_id}/display' },
+  // The QR symbol of a display code (SVG), shown by <image src> at the qrUrl the backend
+  // answers: no session (the short-lived code is the secret), never called through wx.request.
+  licenceQr: { method: 'GET', path: '/api/v1/licences/display-qr.svg', query: ['code'], auth: false },
   licenceVerifications: { method: 'GET', path: '/api/v1/licences/{licence_id}/verifications' },
   licenceUses: { method: 'GET', path: '/api/v1/licences/uses' },
 

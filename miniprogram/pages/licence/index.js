@@ -3,11 +3,11 @@ const api = require('../../utils/api')
 const items = require('../../utils/list')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
-const { dateTime, svgDataUri } = require('../../utils/format')
+const { dateTime } = require('../../utils/format')
 
 Component({
   behaviors: [page(['wallet'])],
-  data: { licence: null, qr: '', countdown: '', verifications: [], error: '' },
+  data: { licence: null, qrUrl: '', countdown: '', verifications: [], error: '' },
   lifetimes: {
     detached() {
       clearInterval(this.timer)
@@ -35,7 +35,7 @@ Component({
       try {
         const code = await api.displayLicence(this.id)
         this.expiresAt = new Date(code.expiresAt).getTime()
-        this.setData({ qr: svgDataUri(code.qrSvg), error: '' })
+        this.setData({ qrUrl: code.qrUrl, error: '' })
         this.tick()
         clearInterval(this.timer)
         this.timer = setInterval(() => this.tick(), 1000)
@@ -43,11 +43,15 @@ Component({
         this.setData({ error: e.message })
       }
     },
+    // The symbol could not be drawn (network, or the code expired meanwhile): say so.
+    qrFailed() {
+      this.setData({ qrUrl: '', error: t('common.networkError') })
+    },
     tick() {
       const left = Math.max(0, Math.round((this.expiresAt - Date.now()) / 1000))
       if (left <= 0) {
         clearInterval(this.timer)
-        this.setData({ qr: '', countdown: t('wallet.expired') })
+        this.setData({ qrUrl: '', countdown: t('wallet.expired') })
         return
       }
       this.setData({ countdown: t('wallet.code', { seconds: left }) })

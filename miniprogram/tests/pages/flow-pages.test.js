@@ -193,7 +193,7 @@ test('rate: five levels, indicators start at the level, bad tags for a bad level
   expect(texts(page, '.done')).toEqual(['感谢您的评价'])
 })
 
-test('wallet and 亮证: licences, use log, a QR code that expires', async () => {
+test('wallet and 亮证: licences, use log, a QR image drawn by the backend that expires', async () => {
   const { render, texts } = require('../helpers/render')
   fake.route('GET', '/api/v1/licences', [{ id: 'l1', licenceNumber: 'N', name: '居民身份证', statusText: '有效', usable: true, issuedAt: '2026-01-02T00:00:00Z' }])
   fake.route('GET', '/api/v1/licences/uses', { items: [{ id: 'u1', licenceName: '居民身份证', user: { name: '公积金中心' }, purpose: '提取', usedAt: '2026-11-01T08:00:00Z' }] })
@@ -205,18 +205,32 @@ test('wallet and 亮证: licences, use log, a QR code that expires', async () =>
 
   fake.route('GET', '/api/v1/licences/l1', { id: 'l1', name: '居民身份证', statusText: '有效', usable: true })
   fake.route('GET', '/api/v1/licences/l1/verifications', [])
-  fake.route('POST', '/api/v1/licences/l1/display', { code: 'C', qrSvg: '<svg/>', expiresAt: new Date(Date.now() + 60000).toISOString() })
+  const qrUrl = '/api/v1/licences/display-qr.svg?code=HL1.p.s'
+  fake.route('POST', '/api/v1/licences/l1/display', { code: 'HL1.p.s', qrUrl, expiresAt: new Date(Date.now() + 60000).toISOString() })
   const licence = render('pages/licence/index')
   await licence.instance.onLoad({ id: 'l1' })
   await licence.instance.show()
   await settle()
-  expect(licence.querySelectorAll('.qr')).toHaveLength(1)
-  expect(licence.instance.data.qr).toBe('data:image/svg+xml;charset=utf-8,%3Csvg%2F%3E')
+  // The symbol is an image the backend draws: its URL, made absolute, is the <image> source.
+  const { baseUrl } = require('../../config')
+  expect(licence.instance.data.qrUrl).toBe(`${baseUrl}${qrUrl}`)
+  const images = licence.querySelectorAll('.qr')
+  expect(images).toHaveLength(1)
+  // (the simulator keeps no attributes of built-in <image>: the template binds the source)
+  const wxml = fs.readFileSync(path.join(__dirname, '../../pages/licence/index.wxml'), 'utf8')
+  expect(wxml).toMatch(/<image wx:if="\{\{qrUrl\}\}" class="qr" src="\{\{qrUrl\}\}"/)
   expect(texts(licence, '.countdown')[0]).toMatch(/^出示码（(59|60) 秒后失效）$/)
   licence.instance.expiresAt = Date.now() - 1
   licence.instance.tick()
   await settle()
   expect(texts(licence, '.countdown')).toEqual(['出示码已失效，请刷新'])
   expect(licence.querySelectorAll('.qr')).toHaveLength(0)
+  // An image that fails to load leaves no broken symbol, and says why.
+  await licence.instance.show()
+  await settle()
+  licence.instance.qrFailed()
+  await settle()
+  expect(licence.querySelectorAll('.qr')).toHaveLength(0)
+  expect(texts(licence, '.error')).toEqual(['网络不给力，请稍后再试'])
   licence.detach()
 })
