@@ -173,35 +173,22 @@ class PaymentOpsController(Controller):
     ) -> RefundPage:  # fmt: skip
         return RefundPage(items=await payments.refunds(db_connection, status))
 
-    @post("/refunds/{refund_id:uuid}/approve", status_code=HTTP_200_OK, opt=_SUPERVISORS,
-          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
-    async def approve(
+    @post("/refunds/{refund_id:uuid}/{decision:str}", status_code=HTTP_200_OK, opt=_SUPERVISORS,
+          responses=problem_responses(400, 401, 403, 404, 409),
+          summary="Approve or reject a refund (a supervisor who did not ask for it)")  # fmt: skip
+    async def decide(
         self,
         refund_id: FromPath[uuid.UUID],
+        decision: FromPath[Literal["approve", "reject"]],
         staff: NamedDependency[StaffPrincipal],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
         data: JSONBody[DecideRefund | None] = None,
     ) -> Refund:
-        note = data.note if data else ""
         return await payments.decide_refund(
-            db_connection, staff, refund_id, approve=True, note=note
-        )
-
-    @post("/refunds/{refund_id:uuid}/reject", status_code=HTTP_200_OK, opt=_SUPERVISORS,
-          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
-    async def reject(
-        self,
-        refund_id: FromPath[uuid.UUID],
-        staff: NamedDependency[StaffPrincipal],
-        payments: NamedDependency[PaymentsService],
-        db_connection: NamedDependency[Connection],
-        data: JSONBody[DecideRefund | None] = None,
-    ) -> Refund:
-        note = data.note if data else ""
-        return await payments.decide_refund(
-            db_connection, staff, refund_id, approve=False, note=note
-        )
+            db_connection, staff, refund_id, approve=decision == "approve",
+            note=data.note if data else "",
+        )  # fmt: skip
 
     @get("/mismatches", opt=_STAFF, responses=problem_responses(400, 401, 403))
     async def mismatches(

@@ -156,12 +156,18 @@ async def insert_order(conn: Connection, **values: Any) -> None:
     await conn.execute(f"INSERT INTO payment_orders ({names}) VALUES ({params})", *values.values())
 
 
-async def update_order(conn: Connection, order_id: uuid.UUID, **fields: Any) -> None:
-    assignments, args = ["updated_at = now()"], [order_id]
+async def _update(conn: Connection, table: str, row_id: uuid.UUID, fields: dict[str, Any]) -> None:
+    """``UPDATE <table> SET <fields>, updated_at = now()``: table and column names come from
+    this module only; every value is a bound parameter."""
+    assignments, args = ["updated_at = now()"], [row_id]
     for name, value in fields.items():
         args.append(value)
         assignments.append(f"{name} = ${len(args)}")
-    await conn.execute(f"UPDATE payment_orders SET {', '.join(assignments)} WHERE id = $1", *args)
+    await conn.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id = $1", *args)
+
+
+async def update_order(conn: Connection, order_id: uuid.UUID, **fields: Any) -> None:
+    await _update(conn, "payment_orders", order_id, fields)
 
 
 async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
@@ -281,11 +287,7 @@ async def lock_refund_by_number(conn: Connection, out_refund_no: str) -> asyncpg
 
 
 async def update_refund(conn: Connection, refund_pk: uuid.UUID, **fields: Any) -> None:
-    assignments, args = ["updated_at = now()"], [refund_pk]
-    for name, value in fields.items():
-        args.append(value)
-        assignments.append(f"{name} = ${len(args)}")
-    await conn.execute(f"UPDATE payment_refunds SET {', '.join(assignments)} WHERE id = $1", *args)
+    await _update(conn, "payment_refunds", refund_pk, fields)
 
 
 async def refunded_fen(conn: Connection, order_id: uuid.UUID) -> int:

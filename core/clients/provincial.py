@@ -148,8 +148,8 @@ class PlatformItemNotFound(Exception):
     pass
 
 
-class ProvincialClient(JsonApiClient):
-    system = "provincial"
+class _PlatformApi(JsonApiClient):
+    """A client of one of the platform's APIs: its base URL and our API key."""
 
     def __init__(
         self,
@@ -159,10 +159,22 @@ class ProvincialClient(JsonApiClient):
     ) -> None:
         super().__init__(session, settings.base_url, http_settings)
         self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
-        self._page_size = settings.feed_page_size
 
     def _headers(self) -> Mapping[str, str]:
         return self._auth
+
+
+class ProvincialClient(_PlatformApi):
+    system = "provincial"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: ProvincialSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings, http_settings)
+        self._page_size = settings.feed_page_size
 
     async def item_changes(self, cursor: str | None) -> ItemChangesPage:
         """One page of the item change feed after ``cursor`` (from the beginning when None)."""
@@ -300,20 +312,8 @@ class _Refusal(_Wire, kw_only=True):
     message: str = ""
 
 
-class ProvincialCasesClient(JsonApiClient):
+class ProvincialCasesClient(_PlatformApi):
     system = "provincial_cases"
-
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        settings: ProvincialSettings,
-        http_settings: HttpClientSettings,
-    ) -> None:
-        super().__init__(session, settings.base_url, http_settings)
-        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
-
-    def _headers(self) -> Mapping[str, str]:
-        return self._auth
 
     async def _case_call(self, operation: str, path: str, body: object) -> CaseReceipt:
         # Retried: the platform deduplicates submissions on our idempotency key, and
@@ -443,20 +443,8 @@ class _RatingReply(_Wire, kw_only=True):
     message: str = ""
 
 
-class ProvincialRatingsClient(JsonApiClient):
+class ProvincialRatingsClient(_PlatformApi):
     system = "provincial_ratings"
-
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        settings: ProvincialSettings,
-        http_settings: HttpClientSettings,
-    ) -> None:
-        super().__init__(session, settings.base_url, http_settings)
-        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
-
-    def _headers(self) -> Mapping[str, str]:
-        return self._auth
 
     async def report_rating(self, rating: RatingReport) -> RatingReceipt:
         """Report a rating to the platform's rating system. Retried: the platform keeps one
@@ -518,21 +506,9 @@ class LicenceNotInLibrary(Exception):
     pass
 
 
-class ProvincialLicencesClient(JsonApiClient):
+class ProvincialLicencesClient(_PlatformApi):
     system = "provincial_licences"
     max_file_bytes = 20 * 1024 * 1024
-
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        settings: ProvincialSettings,
-        http_settings: HttpClientSettings,
-    ) -> None:
-        super().__init__(session, settings.base_url, http_settings)
-        self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
-
-    def _headers(self) -> Mapping[str, str]:
-        return self._auth
 
     async def licence(self, licence_number: str) -> LibraryLicence:
         return await self._get_json(
