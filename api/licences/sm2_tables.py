@@ -126,6 +126,8 @@ class Sm2Verifier:
         self._lock = threading.Lock()
 
     def _tables(self) -> tuple[_Table, _Table]:
+        if self._table is not None and _generator is not None:
+            return _generator, self._table
         generator = _generator_table()
         with self._lock:
             if self._table is None:
@@ -156,6 +158,8 @@ class Sm2Verifier:
         x, _, z = acc
         if not z:
             return False
+        # Accept iff (e + x1) mod n = r, x1 = X / Z² in [0, p): x1 is r - e (mod n), i.e. c or
+        # c + n (p > n), so compare X with c·Z² rather than invert Z.
         zz = z * z % P
-        x1 = x * pow(zz, -1, P) % P
-        return (e + x1) % N == r
+        c = (r - e) % N
+        return x == c * zz % P or (c + N < P and x == (c + N) * zz % P)
