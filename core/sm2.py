@@ -61,6 +61,28 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
         return False
 
 
+class Sm2Verifier:
+    """Verifies SM2-SM3 signatures (raw ``r || s``) made with one public key, the signer's Z
+    value computed once (gmssl-pyx's ``sm2_verify`` recomputes it on every call)."""
+
+    def __init__(self, public_key: bytes) -> None:
+        if len(public_key) != 64:
+            raise Sm2KeyError("an SM2 public key has 64 bytes (x || y)")
+        self.public_key = bytes(public_key_from_hex(public_key.hex()))
+        self._z = signer_z(self.public_key)
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """True when ``signature`` (64-byte ``r || s``) signs ``message`` with this key."""
+        if len(signature) != 64:
+            return False
+        try:
+            der = raw_to_der(signature)
+            digest = sm3(self._z + message)
+            return bool(gmssl_pyx.sm2_verify_sm3_digest(self.public_key, digest, der))
+        except (gmssl_pyx.InvalidValueError, gmssl_pyx.GmsslInnerError, ValueError):
+            return False
+
+
 def der_to_raw(signature: bytes) -> bytes:
     """DER ``SEQUENCE { r, s }`` → 64-byte ``r || s`` (compact transport)."""
     try:

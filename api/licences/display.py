@@ -20,7 +20,6 @@ from typing import Annotated
 import msgspec
 import segno
 
-from api.licences.sm2_tables import Sm2Verifier
 from core import sm2
 
 PREFIX = "HL1"
@@ -69,7 +68,7 @@ def encode(key: sm2.Sm2KeyPair, payload: DisplayPayload) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-def decode(verifiers: Mapping[str, Sm2Verifier], code: str) -> DisplayPayload:
+def decode(verifiers: Mapping[str, sm2.Sm2Verifier], code: str) -> DisplayPayload:
     """The payload of a code whose signature verifies with the verifier of its key id
     (expiry is the caller's to judge)."""
     parts = code.strip().split(".")

@@ -41,7 +41,6 @@ from api.licences.schemas import (
     VerificationResult,
     VerifiedLicence,
 )
-from api.licences.sm2_tables import Sm2Verifier
 from core import audit, i18n, jobs, sm2
 from core.clients.provincial import LibraryLicence, LicenceNotInLibrary, ProvincialLicencesClient
 from core.db import Connection, Pool
@@ -176,7 +175,7 @@ class LicencesService:
         self._signing = signing
         self._issuer_keys: dict[str, tuple[str, bytes]] = {}
         self.display_key: sm2.Sm2KeyPair | None = None
-        self._verifier: Sm2Verifier | None = None
+        self._verifier: sm2.Sm2Verifier | None = None
         if settings.display_key_path is not None:
             self.display_key = sm2.Sm2KeyPair.load(settings.display_key_path)
         else:
@@ -427,7 +426,7 @@ class LicencesService:
     def _decode(self, code: str) -> display.DisplayPayload:
         key = self._key()
         if self._verifier is None or self._verifier.public_key != key.public_key:
-            self._verifier = Sm2Verifier(key.public_key)
+            self._verifier = sm2.Sm2Verifier(key.public_key)
         try:
             return display.decode({key.key_id: self._verifier}, code)
         except display.CodeInvalid as exc:

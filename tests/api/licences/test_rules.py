@@ -16,7 +16,7 @@ from api.licences.identifiers import (
     uscc_check,
     uscc_valid,
 )
-from api.licences.sm2_tables import Sm2Verifier
+from core.sm2 import Sm2Verifier
 from core import sm2
 
 

@@ -14,7 +14,7 @@ import pytest
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from api.licences import display
-from api.licences.sm2_tables import Sm2Verifier
+from core.sm2 import Sm2Verifier
 from api.resources import Resources
 from core import sm2
 from core.settings import Settings
