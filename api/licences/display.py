@@ -68,9 +68,14 @@ def encode(key: sm2.Sm2KeyPair, payload: DisplayPayload) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-def decode(verifiers: Mapping[str, sm2.Sm2Verifier], code: str) -> DisplayPayload:
-    """The payload of a code whose signature verifies with the verifier of its key id
-    (expiry is the caller's to judge)."""
+class ParsedCode(msgspec.Struct, frozen=True):
+    payload: DisplayPayload
+    signing_input: bytes
+    signature: bytes
+
+
+def parse(code: str) -> ParsedCode:
+    """The parts of a well-formed display code; its signature is not checked here."""
     parts = code.strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX or len(code) > 1024:
         raise CodeInvalid("not a display code")
@@ -80,14 +85,24 @@ def decode(verifiers: Mapping[str, sm2.Sm2Verifier], code: str) -> DisplayPayloa
         payload.display_id  # noqa: B018 - validates the id's encoding
     except (ValueError, msgspec.DecodeError) as exc:
         raise CodeInvalid("malformed display code") from exc
-    verifier = verifiers.get(payload.k)
-    if verifier is None or payload.v != 1:
-        raise CodeInvalid("unknown key")
-    if len(signature) != 64 or not verifier.verify(
-        f"{parts[0]}.{parts[1]}".encode("ascii"), signature
-    ):
+    if payload.v != 1 or len(signature) != 64:
+        raise CodeInvalid("unknown format")
+    return ParsedCode(payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def digest(code: str) -> bytes:
+    """SM3 of the code as issued: what the display row keeps to recognise it online."""
+    return sm2.sm3(code.strip().encode("ascii"))
+
+
+def decode(verifiers: Mapping[str, sm2.Sm2Verifier], code: str) -> DisplayPayload:
+    """The payload of a code whose signature verifies with the verifier of its key id
+    (expiry is the caller's to judge)."""
+    parsed = parse(code)
+    verifier = verifiers.get(parsed.payload.k)
+    if verifier is None or not verifier.verify(parsed.signing_input, parsed.signature):
         raise CodeInvalid("signature does not verify")
-    return payload
+    return parsed.payload
 
 
 def qr_svg(content: str) -> str:

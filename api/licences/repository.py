@@ -100,10 +100,12 @@ async def set_feed_position(conn: Connection, position: int) -> None:
 # The columns a display code needs (not the encrypted signed document: kilobytes per read).
 DISPLAY_SOURCE_SQL = """SELECT id, type_code, status, valid_from, valid_until, holder_name_enc
                           FROM citizen_licences WHERE id = $1 AND citizen_id = $2"""
-ADD_DISPLAY_SQL = """INSERT INTO licence_displays (id, licence_id, citizen_id, issued_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5)"""
+ADD_DISPLAY_SQL = """INSERT INTO licence_displays (id, licence_id, citizen_id, issued_at, expires_at,
+                         code_digest)
+                     VALUES ($1, $2, $3, $4, $5, $6)"""
 # What a verifier is answered, and what the log row needs.
-DISPLAY_SQL = """SELECT d.id AS display_id, d.expires_at, l.id, l.citizen_id, l.type_code, l.name,
+DISPLAY_SQL = """SELECT d.id AS display_id, d.expires_at, d.code_digest, l.id, l.citizen_id,
+                        l.type_code, l.name,
                         l.status, l.issuer_name, l.valid_from, l.valid_until
                    FROM licence_displays d JOIN citizen_licences l ON l.id = d.licence_id
                   WHERE d.id = $1"""
@@ -114,9 +116,11 @@ ADD_VERIFICATION_SQL = """INSERT INTO licence_verifications (id, display_id, lic
 
 async def add_display(
     conn: Connection, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
-    issued_at: datetime, expires_at: datetime,
+    issued_at: datetime, expires_at: datetime, code_digest: bytes,
 ) -> None:  # fmt: skip
-    await conn.execute(ADD_DISPLAY_SQL, display_id, licence_id, citizen_id, issued_at, expires_at)
+    await conn.execute(
+        ADD_DISPLAY_SQL, display_id, licence_id, citizen_id, issued_at, expires_at, code_digest
+    )
 
 
 async def display_source(

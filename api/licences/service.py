@@ -11,6 +11,7 @@ Revocations come from the library's event feed, polled by a scheduled job.
 from __future__ import annotations
 
 import base64
+import hmac
 import logging
 import time
 import uuid
@@ -404,18 +405,19 @@ class LicencesService:
             now = int(time.time())
             expires = now + self._settings.display_ttl_s
             display_id = uuid.uuid4()
+            holder = mask_name(self._pii.decrypt(row["holder_name_enc"], field=HOLDER_NAME))
+            payload = display.DisplayPayload(
+                v=1, k=key.key_id, d=display.display_id_text(display_id), t=row["type_code"],
+                h=holder, f=row["valid_from"].isoformat() if row["valid_from"] else None,
+                u=row["valid_until"].isoformat() if row["valid_until"] else None, s=status,
+                i=now, e=expires,
+            )  # fmt: skip
+            code = display.encode(key, payload)
             await repo.add_display(
                 conn, display_id, row["id"], principal.citizen_id,
                 datetime.fromtimestamp(now, UTC), datetime.fromtimestamp(expires, UTC),
+                display.digest(code),
             )  # fmt: skip
-        holder = mask_name(self._pii.decrypt(row["holder_name_enc"], field=HOLDER_NAME))
-        payload = display.DisplayPayload(
-            v=1, k=key.key_id, d=display.display_id_text(display_id), t=row["type_code"],
-            h=holder, f=row["valid_from"].isoformat() if row["valid_from"] else None,
-            u=row["valid_until"].isoformat() if row["valid_until"] else None, s=status,
-            i=now, e=expires,
-        )  # fmt: skip
-        code = display.encode(key, payload)
         base = self._settings.verify_base_url
         return DisplayCode(
             code=code, expires_at=datetime.fromtimestamp(expires, UTC),
@@ -446,13 +448,23 @@ class LicencesService:
     ) -> VerificationResult:
         """Online verification. Every attempt with a code we signed is recorded (an expired one
         too, before the 410); the row is one INSERT, committed on its own."""
-        payload = self._decode(code)
+        try:
+            payload = display.parse(code).payload
+        except display.CodeInvalid as exc:
+            raise errors.DisplayCodeInvalid() from exc
         now = datetime.now(UTC)
         expired = now.timestamp() > payload.e
         async with self._pool.acquire() as conn:
             row = await repo.display(conn, payload.display_id)
-            if row is None:
-                raise errors.DisplayCodeInvalid()  # signed by us, but never issued: a leaked key?
+            # Online, the code is recognised as the very one we issued (its digest is on the
+            # display row; offline verifiers check the signature instead). A row from before
+            # digests were kept falls back to the signature.
+            if row is None or not (
+                hmac.compare_digest(row["code_digest"], display.digest(code))
+                if row["code_digest"] is not None
+                else self._decode(code) == payload
+            ):
+                raise errors.DisplayCodeInvalid()
             status = effective_status(row)
             outcome = (
                 "code_expired" if expired

@@ -16,8 +16,8 @@ from api.licences.identifiers import (
     uscc_check,
     uscc_valid,
 )
-from core.sm2 import Sm2Verifier
 from core import sm2
+from core.sm2 import Sm2Verifier
 
 
 def test_mod37_36_known_values() -> None:
