@@ -13,6 +13,8 @@ MUST_NOT_MISS = frozenset(
         "declaration.refused",
         "declaration.completed",
         "declaration.overdue_warning",
+        # An unpaid fee holds the case up until the notice expires.
+        "payment.notice",
     }
 )
 
@@ -28,6 +30,10 @@ STATUS_PHRASES = {
     "declaration.refused": "未通过",
     "declaration.withdrawn": "已撤回",
     "declaration.overdue_warning": "即将到期",
+    "payment.notice": "待缴费",
+    "payment.paid": "缴费成功",
+    "review.ticket_opened": "核实中",
+    "review.ticket_resolved": "已处理",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters
