@@ -16,6 +16,7 @@ from api.reviews import service
 from api.reviews.schemas import (
     AppealDecision,
     AppealRequest,
+    CallNumber,
     ContactRequest,
     DeclarationReviews,
     Figures,
@@ -113,6 +114,19 @@ class ReviewTicketController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+
+    @post("/tickets/{ticket_id:uuid}/call-number", opt=WORK, status_code=HTTP_200_OK,
+          responses=problem_responses(400, 401, 403, 404, 409),
+          summary="The citizen's whole phone number for the call back (audited)")  # fmt: skip
+    async def call_number(
+        self,
+        ticket_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> CallNumber:
+        phone = await service.call_number(db_connection, resources.identity.pii, staff, ticket_id)
+        return CallNumber(phone=phone)
 
     @post("/tickets/{ticket_id:uuid}/contact", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
           summary="Record the call back to the citizen (open → contacted)")  # fmt: skip

@@ -34,6 +34,10 @@ class TicketState(Conflict):
     code = "REVIEW_TICKET_STATE_CONFLICT"
 
 
+class NoPhoneNumber(Conflict):
+    code = "REVIEW_NO_PHONE_NUMBER"
+
+
 class InvalidPeriod(DomainError):
     code = "INVALID_PARAMETER"
 

@@ -162,6 +162,12 @@ class Contact(_Out, kw_only=True):
     phone: str | None = None
 
 
+class CallNumber(_Out, kw_only=True):
+    """The citizen's whole number, for the call back only (each disclosure is audited)."""
+
+    phone: str
+
+
 class Appeal(_Out, kw_only=True):
     reason: str
     from_state: str

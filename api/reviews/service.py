@@ -265,6 +265,26 @@ async def ticket_detail(conn: Connection, pii: PiiCipher, ticket_id: uuid.UUID) 
     )
 
 
+async def call_number(
+    conn: Connection, pii: PiiCipher, staff: StaffPrincipal, ticket_id: uuid.UUID
+) -> str:
+    """The citizen's number for the call back, while the ticket is being worked; every
+    disclosure is in the audit log (minimum necessary use, DOMAIN.md §9)."""
+    t = await repo.ticket(conn, ticket_id)
+    context = await repo.ticket_context(conn, ticket_id)
+    if t is None or context is None:
+        raise errors.TicketNotFound()
+    if t["state"] not in ("open", "contacted"):
+        raise errors.TicketState(state=t["state"], action="call")
+    if not context["phone_enc"]:
+        raise errors.NoPhoneNumber()
+    await audit.append(
+        conn, actor_type="staff", actor_id=str(staff.staff_id), action="reviews.ticket_call_number",
+        target_type="review_ticket", target_id=str(ticket_id), details={"role": staff.role},
+    )  # fmt: skip
+    return str(pii.decrypt(context["phone_enc"], field=PHONE))
+
+
 async def _move(
     conn: Connection,
     staff: StaffPrincipal,

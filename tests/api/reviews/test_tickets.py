@@ -74,6 +74,13 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     detail = contacted.json()
     assert detail["state"] == "contacted" and detail["contactNote"].startswith("已电话回访")
     assert detail["contact"]["phone"] and "*" in detail["contact"]["phone"]  # masked
+    # The whole number only for the call back, by someone who works tickets, and audited.
+    assert (await auditor.post(f"{path}/call-number", {})).status_code == 403
+    number = await operator.post(f"{path}/call-number", {})
+    assert number.status_code == 200, number.text
+    whole = number.json()["phone"]
+    assert whole.isdigit() and len(whole) == 11
+    assert whole[:3] + "****" + whole[-4:] == detail["contact"]["phone"]
     assert detail["text"] == BAD["text"] and detail["review"]["level"] == 1
     assert detail["caseNumber"]
 
@@ -112,7 +119,8 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
         ticket["id"],
     )
     assert [a["action"] for a in actions] == [
-        "reviews.ticket_contact", "reviews.ticket_resolve", "reviews.ticket_close",
+        "reviews.ticket_contact", "reviews.ticket_call_number", "reviews.ticket_resolve",
+        "reviews.ticket_close",
     ]  # fmt: skip
     # The database refuses a move the lifecycle does not allow, whoever tries.
     with pytest.raises(asyncpg.CheckViolationError):
