@@ -32,6 +32,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.identity.sso_return import SsoReturnController
 from api.licences.controllers import (
     DepartmentLicenceController,
     LicenceController,
@@ -117,6 +118,7 @@ def create_app(
             TokenExchangeController,
             MeController,
             JwksController,
+            SsoReturnController,
             StaffAuthController,
             StaffController,
             OpsSystemController,
