@@ -203,6 +203,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "REVIEW_TAG_UNKNOWN": {"zh-CN": "评价标签不存在", "en": "Unknown review tag"},
     "REVIEW_TICKET_NOT_FOUND": {"zh-CN": "未找到该差评整改工单", "en": "Ticket not found"},
+    "LICENCE_VERIFICATIONS_LIMITED": {
+        "zh-CN": "核验过于频繁，请稍后再试",
+        "en": "Too many verifications",
+    },
     "REVIEW_NO_PHONE_NUMBER": {"zh-CN": "该群众未留存手机号码", "en": "No phone number on file"},
     "REVIEW_TICKET_STATE_CONFLICT": {
         "zh-CN": "工单当前状态不允许此操作",

@@ -191,6 +191,8 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     display_key_path: Path | None = None
     display_ttl_s: int = 60
     verify_base_url: str = ""
+    # Online verifications per client address (no account is needed to verify).
+    verify_per_ip: str = "60/minute;600/hour"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -34,6 +34,7 @@ STATUS_PHRASES = {
     "payment.paid": "缴费成功",
     "review.ticket_opened": "核实中",
     "review.ticket_resolved": "已处理",
+    "licence.revoked": "证照注销",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

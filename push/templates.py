@@ -38,6 +38,9 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "payment.paid": {
         "zh-CN": ("缴费成功", "您已成功缴纳“{item}”费用 {amount}，电子票据可在缴费记录中查看。"),
     },
+    "licence.revoked": {
+        "zh-CN": ("电子证照已注销", "您的电子证照“{name}”已被发证机关注销：{reason}"),
+    },
     "declaration.overdue_warning": {
         "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
     },

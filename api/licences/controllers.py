@@ -160,7 +160,7 @@ class LicenceVerificationController(Controller):
     path = "/api/v1/licence-verifications"
     tags = ["licences 电子证照"]  # noqa: RUF012
 
-    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 503),
+    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 429, 503),
           summary="Verify a display code online (recorded; the holder sees it)")  # fmt: skip
     async def verify(self, request: _Req, data: JSONBody[VerifyRequest]) -> VerificationResult:
         return await _service(request).verify(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.datastructures import State
 
 from api.licences.service import LicencesService
@@ -19,6 +21,9 @@ def build_service(resources: Resources) -> LicencesService:
         settings=settings.licences,
         auth=settings.auth,
         signing=resources.identity.signing,
+        limiter=MovingWindowRateLimiter(
+            RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+        ),
     )
 
 

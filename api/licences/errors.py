@@ -46,3 +46,8 @@ class DepartmentAppUnknown(NotFound):
 class DepartmentTokenInvalid(DomainError):
     status_code: ClassVar[int] = 401
     code = "DEPARTMENT_TOKEN_INVALID"
+
+
+class VerificationsLimited(DomainError):
+    status_code = 429
+    code = "LICENCE_VERIFICATIONS_LIMITED"

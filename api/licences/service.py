@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 import asyncpg
 import jwt
 import msgspec
+from limits import parse_many
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from api.identity import repository as identity_repo
 from api.identity.service import ID_NUMBER
@@ -51,6 +53,7 @@ from core.settings import AuthSettings, LicenceSettings
 from core.signing import SigningKeys
 from core.signing import TokenInvalid as SigningTokenInvalid
 from core.storage import ObjectStorage
+from push.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +168,10 @@ class LicencesService:
     def __init__(
         self, *, pool: Pool, pii: PiiCipher, storage: ObjectStorage,
         library: ProvincialLicencesClient, settings: LicenceSettings, auth: AuthSettings,
-        signing: SigningKeys,
+        signing: SigningKeys, limiter: MovingWindowRateLimiter | None = None,
     ) -> None:  # fmt: skip
+        self._limiter = limiter
+        self._verify_limits = parse_many(settings.verify_per_ip)
         self._pool = pool
         self._pii = pii
         self.storage = storage
@@ -364,6 +369,12 @@ class LicencesService:
                             conn, event.licence_number, status="revoked",
                             revoked_at=event.occurred_at, revocation_reason=event.reason,
                         )  # fmt: skip
+                        await notify(
+                            conn, row["citizen_id"], "licence.revoked",
+                            {"name": row["name"], "reason": event.reason or ""},
+                            dedupe_key=f"licence-revoked:{event.licence_number}",
+                            link=f"/pages/licence/index?id={row['id']}",
+                        )  # fmt: skip
                 await repo.set_feed_position(conn, max(position, page.next))
                 if not page.has_more:
                     for number in await repo.pending_numbers(conn):
@@ -448,6 +459,10 @@ class LicencesService:
     ) -> VerificationResult:
         """Online verification. Every attempt with a code we signed is recorded (an expired one
         too, before the 410); the row is one INSERT, committed on its own."""
+        if self._limiter is not None:
+            for limit in self._verify_limits:
+                if not await self._limiter.hit(limit, "licence-verify", ip or "unknown"):
+                    raise errors.VerificationsLimited()
         try:
             payload = display.parse(code).payload
         except display.CodeInvalid as exc:

@@ -165,6 +165,9 @@ async def test_revocation_reaches_the_wallet_through_the_feed(
     after = (await client.get(f"/api/v1/licences/{entry['id']}", headers=headers)).json()
     assert after["status"] == "revoked" and after["statusText"] == "已注销"
     assert after["revocationReason"] == "证件挂失" and not after["usable"]
+    inbox = (await client.get("/api/v1/inbox", headers=headers)).json()["items"]
+    told = [m for m in inbox if m["eventType"] == "licence.revoked"]
+    assert len(told) == 1 and "证件挂失" in told[0]["body"]
     checked = (await client.post("/api/v1/licence-verifications", json={"code": code})).json()
     assert not checked["valid"] and checked["outcome"] == "licence_revoked"
     again = await client.post(f"/api/v1/licences/{entry['id']}/display", headers=headers)
