@@ -51,3 +51,9 @@ class DepartmentTokenInvalid(DomainError):
 class VerificationsLimited(DomainError):
     status_code = 429
     code = "LICENCE_VERIFICATIONS_LIMITED"
+
+
+class LicenceNoLongerValid(Conflict):
+    """A licence attached to a material was revoked or expired before submission."""
+
+    code = "LICENCE_NO_LONGER_VALID"

@@ -151,6 +151,9 @@ async def use_for_declaration(
     )
     if row is None or consent is None:
         raise errors.ConsentRequired(licenceNumber=licence_number)
+    # Revoked or expired since it was attached (a pending one is still being imported).
+    if (status := effective_status(row)) not in ("valid", "pending"):
+        raise errors.LicenceNoLongerValid(licenceNumber=licence_number, status=status)
     await repo.add_use(
         conn, consent_id=consent["id"], citizen_id=citizen_id, licence_id=row["id"],
         purpose=consent["purpose"],

@@ -211,3 +211,28 @@ async def test_declaration_use_needs_consent_and_is_logged(
     assert (await client.get("/api/v1/licences/uses", headers=theirs)).json() == []
     other = await client.delete(f"/api/v1/licences/consents/{uses[0]['consentId']}", headers=theirs)
     assert other.status_code == 404
+
+
+async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources
+) -> None:
+    entry = await earn_licence(applicant)
+    client, headers = applicant.client, applicant.headers
+    draft = await applicant.create(RENT_WITHDRAWAL)
+    await applicant.fill(draft["id"])
+    by_code = {m["code"]: m for m in draft["materials"]}
+    for code in ("CL00401001-02", "CL00401001-03"):
+        fmt = next(f for f in by_code[code]["formats"] if f in ("pdf", "png", "jpg"))
+        assert (await applicant.upload(draft["id"], code, fmt)).status_code == 200
+    path = f"/api/v1/declarations/{draft['id']}/materials/CL00401001-01/licence"
+    used = await client.put(path, json={"licenceNumber": entry["licenceNumber"]}, headers=headers)
+    assert used.status_code == 200, used.text
+    await applicant.outside.post(
+        f"{applicant.outside.provincial}/_control/licences/{entry['licenceNumber']}/revoke",
+        {"reason": "证件挂失"},
+    )
+    assert await service(resources).sync_feed() >= 1
+    refused = await applicant.submit(draft["id"])
+    assert refused.status_code == 409 and refused.json()["code"] == "LICENCE_NO_LONGER_VALID"
+    assert (await applicant.detail(draft["id"]))["state"] == "draft"
+    assert (await client.get("/api/v1/licences/uses", headers=headers)).json() == []
