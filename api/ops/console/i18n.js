@@ -153,6 +153,7 @@ const zh = {
   "tickets.col.flag": "时限",
   "tickets.col.dueOn": "整改期限",
   "tickets.col.createdAt": "评价时间",
+  "tickets.callNumber": "查看完整号码以回访（将留痕）",
   "tickets.contact": "记录回访",
   "tickets.contactNote": "回访情况",
   "tickets.contacted": "已记录回访。",

@@ -247,6 +247,10 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
     await expect(detail).to_contain_text(BAD["text"])
     assert not log.problems, log.problems
 
+    # The whole number only when asked for, for the call back (audited by the API).
+    assert "*" in (await detail.text_content() or "")
+    await detail.locator("#ticket-call-number-show").click()
+    await expect(detail.locator("#ticket-call-number")).to_have_text(re.compile(r"^1\d{10}$"))
     await detail.locator("#ticket-contact-form textarea").fill("已电话联系申请人，核实超期原因。")
     await detail.locator("#ticket-contact-form button[type=submit]").click()
     await expect(browser.locator("#flash")).to_have_text("已记录回访。")

@@ -88,6 +88,27 @@ function flagBadge(flag) {
 }
 
 const WORK = ["operator", "admin"];
+
+// The whole number, for the call back only: asked for explicitly, and audited by the API.
+function callNumber(ticket, role, ctx) {
+  if (!WORK.includes(role) || !["open", "contacted"].includes(ticket.state) || !ticket.contact?.phone) {
+    return null;
+  }
+  const shown = h("span", { id: "ticket-call-number" });
+  const button = h("button", {
+    type: "button", id: "ticket-call-number-show",
+    onclick: async () => {
+      try {
+        const answer = await post(`/ops/v1/reviews/tickets/${ticket.id}/call-number`, {});
+        shown.textContent = answer.phone;
+        button.hidden = true;
+      } catch (err) {
+        ctx.showError(err);
+      }
+    },
+  }, t("tickets.callNumber"));
+  return h("div", { class: "actions" }, button, shown);
+}
 const DECIDE = ["supervisor", "admin"];
 
 function renderDetail(box, ticket, ctx, act) {
@@ -137,6 +158,7 @@ function renderDetail(box, ticket, ctx, act) {
       fact(t("ticket.field.dueOn"), ticket.dueOn || t("tickets.noDue")),
       fact(t("ticket.field.flag"), t(`ticket.flag.${ticket.flag}`, {}, ticket.flag)),
       fact(t("ticket.field.contact"), [contact.name, contact.phone].filter(Boolean).join(" ")),
+      callNumber(ticket, role, ctx),
       fact(t("ticket.field.contactNote"), ticket.contactNote),
       fact(t("ticket.field.outcome"), ticket.outcome && t(`ticket.outcome.${ticket.outcome}`, {}, ticket.outcome)),
       fact(t("ticket.field.resolutionNote"), ticket.resolutionNote),
