@@ -180,15 +180,7 @@ async def test_declaration_use_needs_consent_and_is_logged(
 ) -> None:
     entry = await earn_licence(applicant)
     client, headers = applicant.client, applicant.headers
-    draft = await applicant.create(RENT_WITHDRAWAL)
-    await applicant.fill(draft["id"])
-    by_code = {m["code"]: m for m in draft["materials"]}
-    for code in ("CL00401001-02", "CL00401001-03"):
-        fmt = next(f for f in by_code[code]["formats"] if f in ("pdf", "png", "jpg"))
-        assert (await applicant.upload(draft["id"], code, fmt)).status_code == 200
-    path = f"/api/v1/declarations/{draft['id']}/materials/CL00401001-01/licence"
-    used = await client.put(path, json={"licenceNumber": entry["licenceNumber"]}, headers=headers)
-    assert used.status_code == 200, used.text
+    draft, path = await _draft_with_licence(applicant, entry)
     consents = (await client.get("/api/v1/licences/consents", headers=headers)).json()
     assert [(c["grantee"]["kind"], c["grantee"]["id"], c["active"]) for c in consents] == [
         ("declaration", draft["id"], True)
@@ -218,15 +210,7 @@ async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
 ) -> None:
     entry = await earn_licence(applicant)
     client, headers = applicant.client, applicant.headers
-    draft = await applicant.create(RENT_WITHDRAWAL)
-    await applicant.fill(draft["id"])
-    by_code = {m["code"]: m for m in draft["materials"]}
-    for code in ("CL00401001-02", "CL00401001-03"):
-        fmt = next(f for f in by_code[code]["formats"] if f in ("pdf", "png", "jpg"))
-        assert (await applicant.upload(draft["id"], code, fmt)).status_code == 200
-    path = f"/api/v1/declarations/{draft['id']}/materials/CL00401001-01/licence"
-    used = await client.put(path, json={"licenceNumber": entry["licenceNumber"]}, headers=headers)
-    assert used.status_code == 200, used.text
+    draft, _ = await _draft_with_licence(applicant, entry)
     await applicant.outside.post(
         f"{applicant.outside.provincial}/_control/licences/{entry['licenceNumber']}/revoke",
         {"reason": "证件挂失"},
@@ -236,3 +220,22 @@ async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
     assert refused.status_code == 409 and refused.json()["code"] == "LICENCE_NO_LONGER_VALID"
     assert (await applicant.detail(draft["id"]))["state"] == "draft"
     assert (await client.get("/api/v1/licences/uses", headers=headers)).json() == []
+
+
+async def _draft_with_licence(
+    applicant: Applicant, entry: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """A 住房公积金提取 draft with its two uploads and the licence as its first material;
+    returns the draft and the licence-material path."""
+    draft = await applicant.create(RENT_WITHDRAWAL)
+    await applicant.fill(draft["id"])
+    by_code = {m["code"]: m for m in draft["materials"]}
+    for code in ("CL00401001-02", "CL00401001-03"):
+        fmt = next(f for f in by_code[code]["formats"] if f in ("pdf", "png", "jpg"))
+        assert (await applicant.upload(draft["id"], code, fmt)).status_code == 200
+    path = f"/api/v1/declarations/{draft['id']}/materials/CL00401001-01/licence"
+    used = await applicant.client.put(
+        path, json={"licenceNumber": entry["licenceNumber"]}, headers=applicant.headers
+    )
+    assert used.status_code == 200, used.text
+    return draft, path
