@@ -20,6 +20,7 @@ from payments.schemas import (
     MismatchPage,
     NoticeList,
     Order,
+    PaymentFigures,
     Receipt,
     Reconciliation,
     Refund,
@@ -132,6 +133,16 @@ class PaymentOpsController(Controller):
 
     path = "/ops/v1/payments"
     tags = ["ops 运营"]  # noqa: RUF012
+
+    @get("/figures", opt=_STAFF, responses=problem_responses(401, 403),
+         summary="Totals for the dashboard: orders by status, amounts, what waits for staff")  # fmt: skip
+    async def figures(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        payments: NamedDependency[PaymentsService],
+        db_connection: NamedDependency[Connection],
+    ) -> PaymentFigures:
+        return await payments.figures(db_connection)
 
     @get("/orders", opt=_STAFF, responses=problem_responses(400, 401, 403))
     async def orders(

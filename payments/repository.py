@@ -362,3 +362,24 @@ async def reconciliations(conn: Connection, limit: int) -> list[asyncpg.Record]:
            ORDER BY bill_date DESC LIMIT $1""",
         limit,
     )
+
+
+async def figures(conn: Connection) -> asyncpg.Record:
+    """Totals for the staff dashboard, in one statement."""
+    row = await conn.fetchrow(
+        """SELECT
+               (SELECT COALESCE(jsonb_object_agg(status, n), '{}'::jsonb)
+                  FROM (SELECT status, count(*) AS n FROM payment_orders GROUP BY status) s)
+                   AS orders_by_status,
+               (SELECT COALESCE(sum(amount_fen), 0) FROM payment_orders
+                 WHERE status IN ('paid', 'refunded')) AS paid_fen,
+               (SELECT COALESCE(sum(amount_fen), 0) FROM payment_refunds
+                 WHERE status = 'success') AS refunded_fen,
+               (SELECT count(*) FROM payment_refunds WHERE status = 'pending_approval')
+                   AS refunds_pending,
+               (SELECT count(*) FROM payment_mismatches WHERE status = 'open') AS mismatches_open,
+               (SELECT count(*) FROM fee_notices WHERE status = 'unpaid' AND expires_at > now())
+                   AS notices_unpaid"""
+    )
+    assert row is not None
+    return row

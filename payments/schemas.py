@@ -162,6 +162,15 @@ class Reconciliation(_Out):
     mismatches: int
 
 
+class PaymentFigures(_Out):
+    orders_by_status: dict[str, int]
+    paid_fen: int
+    refunded_fen: int
+    refunds_pending: int
+    mismatches_open: int
+    notices_unpaid: int
+
+
 # -- jobs -------------------------------------------------------------------------------------
 
 

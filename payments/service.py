@@ -43,6 +43,7 @@ from payments.schemas import (
     Mismatch,
     Order,
     OrderJob,
+    PaymentFigures,
     Receipt,
     ReconcileJob,
     Reconciliation,
@@ -622,6 +623,16 @@ class PaymentsService:
             details={"note": note},
         )  # fmt: skip
         return _mismatch(row)
+
+    async def figures(self, conn: Connection) -> PaymentFigures:
+        row = await repo.figures(conn)
+        return PaymentFigures(
+            orders_by_status={k: int(v) for k, v in row["orders_by_status"].items()},
+            paid_fen=int(row["paid_fen"]), refunded_fen=int(row["refunded_fen"]),
+            refunds_pending=int(row["refunds_pending"]),
+            mismatches_open=int(row["mismatches_open"]),
+            notices_unpaid=int(row["notices_unpaid"]),
+        )  # fmt: skip
 
     async def staff_orders(self, conn: Connection, status: str | None) -> list[StaffOrder]:
         return [_staff_order(r) for r in await repo.staff_orders(conn, status, 200)]

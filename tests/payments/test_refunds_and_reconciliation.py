@@ -138,3 +138,6 @@ async def test_reconciliation_reports_planted_mismatches(
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     still_open = await client.get("/ops/v1/payments/mismatches", headers=auditor)
     assert len(still_open.json()["items"]) == 1
+    figures = (await client.get("/ops/v1/payments/figures", headers=auditor)).json()
+    assert figures["mismatchesOpen"] == 1 and figures["ordersByStatus"] == {"paid": 1}
+    assert figures["paidFen"] == order["amountFen"] and figures["refundedFen"] == 0

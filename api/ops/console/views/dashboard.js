@@ -28,9 +28,7 @@ export async function render(main, ctx) {
         get(`/ops/v1/notices${query({ limit: 50 })}`),
         has("tickets") ? optional("/ops/v1/reviews/figures") : skip,
         has("tickets") ? optional(`/ops/v1/reviews/tickets${query({ limit: 200 })}`) : skip,
-        has("payments") ? optional("/ops/v1/payments/orders") : skip,
-        has("payments") ? optional("/ops/v1/payments/mismatches") : skip,
-        has("payments") ? optional("/ops/v1/payments/refunds") : skip,
+        has("payments") ? optional("/ops/v1/payments/figures") : skip,
         has("payments") ? optional("/ops/v1/payments/reconciliations") : skip,
         ["supervisor", "admin"].includes(ctx.staff.role) ? optional("/ops/v1/system/jobs/dead-letters") : skip,
       ]);
@@ -38,20 +36,13 @@ export async function render(main, ctx) {
       ctx.showError(err);
       return;
     }
-    const [notices, reviewFigures, tickets, orders, mismatches, refunds, reconciliations,
-      deadLetters] = sources;
+    const [notices, reviewFigures, tickets, payments, reconciliations, deadLetters] = sources;
     clear(tiles);
     clear(charts);
     noticeFigures(tiles, charts, notices);
     if (reviewFigures !== null) reviewCharts(tiles, charts, reviewFigures);
     else if (tickets !== null) ticketTiles(tiles, items(tickets));
-    if (orders !== null) orderFigures(tiles, charts, items(orders));
-    if (mismatches !== null) {
-      tiles.append(tile("mismatchesOpen", items(mismatches).filter((m) => m.status === "open").length, "warn"));
-    }
-    if (refunds !== null) {
-      tiles.append(tile("refundsPending", items(refunds).filter((r) => r.status === "pending_approval").length));
-    }
+    if (payments !== null) paymentFigures(tiles, charts, payments);
     if (reconciliations !== null) reconciliationChart(charts, items(reconciliations));
     if (deadLetters !== null) tiles.append(tile("deadLetters", items(deadLetters).length, "warn"));
   }
@@ -140,16 +131,18 @@ function reviewCharts(tiles, charts, figures) {
   })));
 }
 
-function orderFigures(tiles, charts, orders) {
-  const byStatus = {};
-  for (const o of orders) byStatus[o.status] = (byStatus[o.status] || 0) + 1;
-  const paid = orders.filter((o) => o.status === "paid" || o.status === "refunded")
-    .reduce((sum, o) => sum + (o.amountFen || 0) - (o.refundedFen || 0), 0);
-  tiles.append(tile("paidAmount", formatFen(paid)));
-  if (orders.length) {
+// Totals computed by the server (GET /ops/v1/payments/figures), not from a page of a list.
+function paymentFigures(tiles, charts, figures) {
+  tiles.append(
+    tile("paidAmount", formatFen(figures.paidFen - figures.refundedFen)),
+    tile("mismatchesOpen", figures.mismatchesOpen, "warn"),
+    tile("refundsPending", figures.refundsPending),
+  );
+  const parts = Object.entries(figures.ordersByStatus)
+    .map(([s, n]) => ({ label: t(`order.${s}`, {}, s), value: n }));
+  if (parts.length) {
     charts.append(card("chart-orders", t("dashboard.orders"), donutChart({
-      label: t("dashboard.orders"), totalLabel: t("dashboard.orderCount"),
-      parts: Object.entries(byStatus).map(([s, n]) => ({ label: t(`order.${s}`, {}, s), value: n })),
+      label: t("dashboard.orders"), totalLabel: t("dashboard.orderCount"), parts,
     })));
   }
 }
