@@ -181,6 +181,7 @@ class OrderJob(msgspec.Struct):
 
 class RefundJob(msgspec.Struct):
     refund_id: str
+    attempt: int = 0
 
 
 class ReconcileJob(msgspec.Struct):

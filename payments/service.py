@@ -484,8 +484,10 @@ class PaymentsService:
         )  # fmt: skip
         return await self._refund_view(conn, refund_id)
 
-    async def execute_refund(self, refund_id: uuid.UUID) -> None:
-        """Ask WeChat to refund; safe to run any number of times (one ``out_refund_no``)."""
+    async def execute_refund(self, refund_id: uuid.UUID, attempt: int = 0) -> None:
+        """Ask WeChat to refund; safe to run any number of times (one ``out_refund_no``: a
+        repeat answers the refund's state). While WeChat still processes it, ask again later,
+        in case its notification never comes."""
         async with self.pool.acquire() as conn:
             refund = await repo.lock_refund(conn, refund_id)
             assert refund is not None
@@ -500,6 +502,13 @@ class PaymentsService:
         async with self.pool.acquire() as conn, conn.transaction():
             await repo.update_refund(conn, refund_id, refund_id=answer.refund_id)
             await self._refund_settled(conn, refund["out_refund_no"], answer.status, None)
+            delays = self.settings.poll_delays()
+            if answer.status == "PROCESSING" and delays:
+                await jobs.enqueue(
+                    conn, REFUND_JOB, RefundJob(str(refund_id), attempt + 1),
+                    dedupe_key=f"refund:{refund_id}:{attempt + 1}",
+                    delay=timedelta(seconds=delays[min(attempt, len(delays) - 1)]),
+                )  # fmt: skip
 
     async def _refund_settled(
         self, conn: Connection, out_refund_no: str, wechat_status: str, refund_id: str | None

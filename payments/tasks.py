@@ -29,7 +29,7 @@ def register(registry: JobRegistry, payments: PaymentsService, reconcile_cron: s
         await payments.poll(uuid.UUID(job.order_id), job.attempt)
 
     async def refund(job: RefundJob) -> None:
-        await payments.execute_refund(uuid.UUID(job.refund_id))
+        await payments.execute_refund(uuid.UUID(job.refund_id), job.attempt)
 
     async def reconcile(job: ReconcileJob) -> None:
         await payments.reconcile(date.fromisoformat(job.bill_date))

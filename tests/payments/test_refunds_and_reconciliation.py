@@ -141,3 +141,30 @@ async def test_reconciliation_reports_planted_mismatches(
     figures = (await client.get("/ops/v1/payments/figures", headers=auditor)).json()
     assert figures["mismatchesOpen"] == 1 and figures["ordersByStatus"] == {"paid": 1}
     assert figures["paidFen"] == order["amountFen"] and figures["refundedFen"] == 0
+
+
+async def test_a_refund_settles_without_its_notification(
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk,
+    resources: Resources, client: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    """WeChat's refund notification never verifies: the refund job asks again until it ends."""
+    order = await _paid_order(payer, desk)
+    operator = await _staff(client, resources, "operator")
+    supervisor = await _staff(client, resources, "supervisor")
+    asked = await client.post(
+        f"/ops/v1/payments/orders/{order['id']}/refunds",
+        json={"amountFen": order["amountFen"], "reason": "全额退费"}, headers=operator,
+    )  # fmt: skip
+    await desk.post("/_control/notify-faults", {"badSignature": True})
+    approve = f"/ops/v1/payments/refunds/{asked.json()['id']}/approve"
+    assert (await client.post(approve, headers=supervisor)).status_code == 200
+
+    async def refunded() -> bool:
+        listed = await client.get("/ops/v1/payments/refunds", headers=supervisor)
+        mine = next(r for r in listed.json()["items"] if r["id"] == asked.json()["id"])
+        return bool(mine["status"] == "success")
+
+    await eventually(refunded)
+    sent = (await desk.get("/_control/notifications"))["attempts"]
+    refund_notes = [a for a in sent if a["eventType"] == "REFUND.SUCCESS"]
+    assert refund_notes and all(a["status"] == 401 for a in refund_notes)
