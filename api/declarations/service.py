@@ -711,7 +711,8 @@ class DeclarationsService:
         told = await notify(
             conn, paid.citizen_id, "payment.paid",
             {"item": paid.item_name, "amount": _yuan(paid.amount_fen)},
-            dedupe_key=f"paid:{paid.order_id}", link=f"/pages/pay/result?orderId={paid.order_id}",
+            dedupe_key=f"paid:{paid.order_id}",
+            link=f"/pages/pay/index?declarationId={paid.declaration_id or ''}",
         )  # fmt: skip
         if not told or paid.declaration_id is None:
             return
@@ -750,7 +751,7 @@ class DeclarationsService:
         await notify(
             conn, row["citizen_id"], f"declaration.{state}", params,
             dedupe_key=f"{row['id']}:{state}:{event.sequence}",
-            link=f"/pages/declaration/detail?id={row['id']}",
+            link=f"/pages/declaration/index?id={row['id']}",
         )  # fmt: skip
 
 

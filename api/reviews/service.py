@@ -160,7 +160,7 @@ async def rate(
             conn, principal.citizen_id, "review.ticket_opened",
             {"item": declaration["item_name"], "due": str(due) if due else "3个工作日内"},
             dedupe_key=f"review-ticket:{ticket_id}:opened",
-            link=f"/pages/declaration/detail?id={declaration_id}",
+            link=f"/pages/declaration/index?id={declaration_id}",
         )  # fmt: skip
     await jobs.enqueue(
         conn, REPORT_JOB, ReviewJob(str(review_id)), dedupe_key=f"review-report:{review_id}"
@@ -340,7 +340,7 @@ async def resolve(
         conn, before["citizen_id"], "review.ticket_resolved",
         {"item": before["item_name"], "outcome": OUTCOME_LABELS[outcome], "note": note},
         dedupe_key=f"review-ticket:{ticket_id}:resolved",
-        link=f"/pages/declaration/detail?id={before['declaration_id']}",
+        link=f"/pages/declaration/index?id={before['declaration_id']}",
     )  # fmt: skip
 
 
