@@ -158,7 +158,7 @@ async def get(conn: Connection, notice_id: uuid.UUID) -> Notice:
     row = await repo.notice(conn, notice_id)
     if row is None:
         raise NoticeNotFound()
-    counts = await repo.notice_figures(conn, notice_id)
+    read = await repo.notice_reads(conn, notice_id)
     return Notice(
         id=str(row["id"]), title=row["title"], body=row["body"], link=row["link"],
         audience=row["audience"], channels=list(row["channels"]), status=row["status"],
@@ -166,7 +166,7 @@ async def get(conn: Connection, notice_id: uuid.UUID) -> Notice:
         approved_by=str(row["approved_by"]) if row["approved_by"] else None,
         send_at=row["send_at"], created_at=row["created_at"], finished_at=row["finished_at"],
         figures=NoticeFigures(
-            targeted=row["targeted"], sent=counts["sent"], read=counts["read"],
+            targeted=row["targeted"], sent=row["sent"], read=read,
             channels=await repo.notice_channel_figures(conn, notice_id),
         ),
     )  # fmt: skip

@@ -330,24 +330,29 @@ async def write_notice_batch(
                           AND (s.long_term OR s.quota > 0))
                    AND COALESCE((SELECT p.wechat FROM push_preferences p
                                   WHERE p.citizen_id = w.citizen_id), true)
-                ON CONFLICT DO NOTHING RETURNING message_id)
+                ON CONFLICT DO NOTHING RETURNING message_id),
+            counted AS (
+                UPDATE notices SET sent = sent + (SELECT count(*) FROM written)
+                 WHERE id = $11)
             SELECT (SELECT max(id::text)::uuid FROM batch) AS last,
                    (SELECT coalesce(array_agg(message_id), '{{}}') FROM queued) AS queued""",
         row["cursor"] or uuid.UUID(int=0), batch_size, kind, item_code, ids,
         row["title"], row["body"], row["link"], f"notice:{row['id']}", wechat_template,
+        row["id"],
     )  # fmt: skip
     assert found is not None
     return found["last"], list(found["queued"])
 
 
-async def notice_figures(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record:
-    counts = await conn.fetchrow(
-        """SELECT count(*) AS sent, count(read_at) AS read FROM inbox_messages
-            WHERE event_type = 'notice' AND dedupe_key = $1""",
-        f"notice:{notice_id}",
+async def notice_reads(conn: Connection, notice_id: uuid.UUID) -> int:
+    """How many recipients opened it (counted in the notices' own inbox index)."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM inbox_messages
+                WHERE event_type = 'notice' AND dedupe_key = $1 AND read_at IS NOT NULL""",
+            f"notice:{notice_id}",
+        )
     )
-    assert counts is not None
-    return counts
 
 
 # --- devices and preferences --------------------------------------------------------------------
