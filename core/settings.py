@@ -191,8 +191,9 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     display_key_path: Path | None = None
     display_ttl_s: int = 60
     verify_base_url: str = ""
-    # Online verifications per client address (no account is needed to verify).
-    verify_per_ip: str = "60/minute;600/hour"
+    # Refused online verifications (codes we did not issue) per client address: probing is
+    # answered 429 beyond this; genuine codes are never throttled.
+    verify_per_ip: str = "20/minute;200/day"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 from litestar.datastructures import State
 
 from api.licences.service import LicencesService
@@ -21,7 +21,8 @@ def build_service(resources: Resources) -> LicencesService:
         settings=settings.licences,
         auth=settings.auth,
         signing=resources.identity.signing,
-        limiter=MovingWindowRateLimiter(
+        # A fixed window: one Redis round trip per verification (a moving window costs a script).
+        limiter=FixedWindowRateLimiter(
             RedisStorage(settings.redis.url.reveal(), implementation="redispy")
         ),
     )

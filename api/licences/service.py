@@ -24,7 +24,7 @@ import asyncpg
 import jwt
 import msgspec
 from limits import parse_many
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import RateLimiter
 
 from api.identity import repository as identity_repo
 from api.identity.service import ID_NUMBER
@@ -171,7 +171,7 @@ class LicencesService:
     def __init__(
         self, *, pool: Pool, pii: PiiCipher, storage: ObjectStorage,
         library: ProvincialLicencesClient, settings: LicenceSettings, auth: AuthSettings,
-        signing: SigningKeys, limiter: MovingWindowRateLimiter | None = None,
+        signing: SigningKeys, limiter: RateLimiter | None = None,
     ) -> None:  # fmt: skip
         self._limiter = limiter
         self._verify_limits = parse_many(settings.verify_per_ip)
@@ -448,6 +448,16 @@ class LicencesService:
         except display.CodeInvalid as exc:
             raise errors.DisplayCodeInvalid() from exc
 
+    async def _refused(self, ip: str | None) -> None:
+        """Count a code we did not issue against its address: probing answers 429 once over the
+        limit. Genuine codes are never throttled (a service hall verifies many from one
+        address) and cost no Redis round trip."""
+        if self._limiter is None:
+            return
+        for limit in self._verify_limits:
+            if not await self._limiter.hit(limit, "licence-verify-refused", ip or "unknown"):
+                raise errors.VerificationsLimited()
+
     def qr(self, code: str) -> tuple[str, int]:
         """The QR symbol (SVG) of a display code whose signature verifies and that has not
         expired, and how many whole seconds it has left (for ``Cache-Control: max-age``)."""
@@ -462,13 +472,10 @@ class LicencesService:
     ) -> VerificationResult:
         """Online verification. Every attempt with a code we signed is recorded (an expired one
         too, before the 410); the row is one INSERT, committed on its own."""
-        if self._limiter is not None:
-            for limit in self._verify_limits:
-                if not await self._limiter.hit(limit, "licence-verify", ip or "unknown"):
-                    raise errors.VerificationsLimited()
         try:
             payload = display.parse(code).payload
         except display.CodeInvalid as exc:
+            await self._refused(ip)
             raise errors.DisplayCodeInvalid() from exc
         now = datetime.now(UTC)
         expired = now.timestamp() > payload.e
@@ -482,6 +489,7 @@ class LicencesService:
                 if row["code_digest"] is not None
                 else self._decode(code) == payload
             ):
+                await self._refused(ip)
                 raise errors.DisplayCodeInvalid()
             status = effective_status(row)
             outcome = (
