@@ -273,6 +273,12 @@ async def refunds(conn: Connection, status: str | None, limit: int) -> list[asyn
     )  # fmt: skip
 
 
+async def refund(conn: Connection, refund_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1", refund_id
+    )
+
+
 async def lock_refund(conn: Connection, refund_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1 FOR UPDATE", refund_id

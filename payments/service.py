@@ -489,7 +489,7 @@ class PaymentsService:
         repeat answers the refund's state). While WeChat still processes it, ask again later,
         in case its notification never comes."""
         async with self.pool.acquire() as conn:
-            refund = await repo.lock_refund(conn, refund_id)
+            refund = await repo.refund(conn, refund_id)
             assert refund is not None
             order = await repo.order(conn, refund["order_id"])
             assert order is not None
@@ -538,7 +538,7 @@ class PaymentsService:
         return [_refund(r) for r in await repo.refunds(conn, status, 200)]
 
     async def _refund_view(self, conn: Connection, refund_id: uuid.UUID) -> Refund:
-        row = await repo.lock_refund(conn, refund_id)
+        row = await repo.refund(conn, refund_id)
         assert row is not None
         return _refund(row)
 
