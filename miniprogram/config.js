@@ -1,8 +1,25 @@
-// Per-environment settings. The base URL is the only thing that changes between
-// development (the API of `handheld dev` on port 8000) and production.
+// Per-environment settings. WeChat tells which build is running (develop: DevTools and preview,
+// trial: 体验版, release: 正式版); each has its API. Development uses `handheld dev` on port 8000.
+const BASE_URLS = {
+  develop: 'http://127.0.0.1:8000',
+  trial: 'https://handheld-trial.xiling.gov.cn',
+  release: 'https://handheld.xiling.gov.cn',
+}
+
+function envVersion() {
+  try {
+    // Outside WeChat (jest, the Node end-to-end flow) there is no wx: development.
+    return (typeof wx !== 'undefined' && wx.getAccountInfoSync().miniProgram.envVersion) || 'develop'
+  } catch (e) {
+    return 'develop'
+  }
+}
+
 module.exports = {
-  baseUrl: 'http://127.0.0.1:8000',
-  // Subscribe-message template ids by purpose (the backend's HANDHELD_WECHAT__TEMPLATE_*).
+  env: envVersion(),
+  baseUrl: BASE_URLS[envVersion()] || BASE_URLS.develop,
+  baseUrls: BASE_URLS,
+  // Subscribe-message template ids by purpose (the backend's HANDHELD_WECHAT_TEMPLATE_*).
   templates: {
     progress: 'TPL_PROGRESS',
     result: 'TPL_RESULT',

@@ -1,0 +1,25 @@
+// The API base URL follows the build WeChat reports (develop, trial, release).
+function load(envVersion) {
+  jest.resetModules()
+  global.wx = envVersion === undefined ? undefined : {
+    getAccountInfoSync: () => ({ miniProgram: { envVersion } }),
+  }
+  const config = require('../config')
+  delete global.wx
+  return config
+}
+
+test('each build talks to its own API', () => {
+  expect(load('release').baseUrl).toBe('https://handheld.xiling.gov.cn')
+  expect(load('trial').baseUrl).toBe('https://handheld-trial.xiling.gov.cn')
+  expect(load('develop').baseUrl).toBe('http://127.0.0.1:8000')
+})
+
+test('outside WeChat, or an unknown build, is development', () => {
+  expect(load(undefined).env).toBe('develop')
+  expect(load('something-new').baseUrl).toBe('http://127.0.0.1:8000')
+})
+
+test('production builds use HTTPS', () => {
+  for (const env of ['trial', 'release']) expect(load(env).baseUrl.startsWith('https://')).toBe(true)
+})
