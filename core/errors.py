@@ -46,6 +46,12 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class IdempotencyKeyReused(Conflict):
+    """The same Idempotency-Key came with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 class InvalidParameter(DomainError):
     status_code = 400
     code = "INVALID_PARAMETER"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
 
 from core.errors import PROBLEM_MEDIA_TYPE
+
+# A client-chosen key that makes a POST safe to retry (submissions, payment orders).
+IdempotencyKey = Annotated[
+    str, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=128)
+]
 
 
 class Problem(msgspec.Struct, kw_only=True):

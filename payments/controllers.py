@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection, Pool
-from core.openapi import problem_responses
+from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 from payments.schemas import (
     CreateOrder,
@@ -32,9 +32,6 @@ from payments.schemas import (
 )
 from payments.service import PaymentsService
 
-IdempotencyKey = Annotated[
-    str, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=128)
-]
 NoticeFilter = Literal["unpaid", "paid", "all"]
 _STAFF = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
 _OPERATORS = {"staff_roles": ["operator", "supervisor", "admin"]}

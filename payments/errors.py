@@ -23,12 +23,6 @@ class ReceiptNotReady(NotFound):
     code = "RECEIPT_NOT_READY"
 
 
-class IdempotencyKeyReused(Conflict):
-    """The same Idempotency-Key came with a different request."""
-
-    code = "IDEMPOTENCY_KEY_REUSED"
-
-
 class NoticePaid(Conflict):
     code = "FEE_NOTICE_PAID"
 

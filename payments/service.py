@@ -32,7 +32,7 @@ from core.clients.wechatpay import (
     parse_trade_bill,
 )
 from core.db import Connection, Pool
-from core.errors import OutsideSystemError
+from core.errors import IdempotencyKeyReused, OutsideSystemError
 from core.principals import CitizenPrincipal, StaffPrincipal
 from core.settings import WechatPaySettings
 from payments import errors
@@ -154,7 +154,7 @@ class PaymentsService:
         existing = await repo.order_by_key(conn, citizen.citizen_id, key)
         if existing is not None:
             if bytes(existing["request_hash"]) != request_hash:
-                raise errors.IdempotencyKeyReused()
+                raise IdempotencyKeyReused()
             return await self._order_view(conn, existing)
         notice = await self._payable_notice(conn, citizen, body.notice_id)
         open_order = await repo.open_order(conn, notice["id"])

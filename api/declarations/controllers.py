@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -26,7 +26,7 @@ from api.declarations.schemas import (
 )
 from api.resources import Resources
 from core.db import Connection
-from core.openapi import problem_responses
+from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal
 from core.uploads import receive_upload
 
@@ -37,9 +37,6 @@ StateFilter = Literal[
     "completed", "refused", "withdrawn",
 ]  # fmt: skip
 Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
-IdempotencyKey = Annotated[
-    str, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=128)
-]
 _EDIT = problem_responses(400, 401, 404, 409, 422)
 
 

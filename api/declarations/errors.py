@@ -37,10 +37,6 @@ class LicenceNotUsable(DomainError):
     code = "LICENCE_NOT_USABLE"
 
 
-class IdempotencyKeyReused(Conflict):
-    code = "IDEMPOTENCY_KEY_REUSED"
-
-
 class RealNameRequired(DomainError):
     status_code = 403
     code = "REAL_NAME_REQUIRED"

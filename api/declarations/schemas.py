@@ -125,13 +125,6 @@ class DeclarationDetail(DeclarationSummary, kw_only=True):
     finished_at: datetime | None = None
 
 
-class Licence(_Out, kw_only=True):
-    licence_number: str
-    type_code: str
-    name: str
-    issued_at: datetime
-
-
 class DownloadLink(_Out, kw_only=True):
     url: str
     expires_in: int

@@ -20,7 +20,6 @@ from api.declarations.schemas import (
     DeclarationPage,
     DeclarationSummary,
     LibraryMaterial,
-    Licence,
     Prefill,
     RequiredMaterial,
     SupplementNotice,
@@ -41,6 +40,7 @@ from core.clients.provincial import (
     ProvincialCasesClient,
 )
 from core.db import Connection, Pool
+from core.errors import IdempotencyKeyReused
 from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from core.principals import CitizenPrincipal
 from core.settings import ProvincialSettings
@@ -323,9 +323,6 @@ class DeclarationsService:
             raise errors.MaterialNotFound()
         return entry["storage_key"], entry["content_type"], entry["display_name"]
 
-    async def wallet(self, conn: Connection, principal: CitizenPrincipal) -> list[Licence]:
-        return [Licence(**dict(r)) for r in await repo.licences(conn, principal.citizen_id)]
-
     # --- submission ------------------------------------------------------------------------------
 
     async def submit(
@@ -335,7 +332,7 @@ class DeclarationsService:
         earlier = await repo.by_submit_key(conn, principal.citizen_id, idempotency_key)
         if earlier is not None:
             if earlier["id"] != declaration_id:
-                raise errors.IdempotencyKeyReused()
+                raise IdempotencyKeyReused()
             return await self.detail(conn, principal, declaration_id)  # a retried submit
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row["state"] != "draft":
