@@ -40,7 +40,10 @@ _FORBIDDEN_CLASS_CALLS = {
     ("datetime", "today"): "datetime.today() is naive local time: use core.clock",
     ("datetime", "utcnow"): "datetime.utcnow() is naive UTC: use core.clock (a Clock's now())",
     ("datetime", "utcfromtimestamp"): "naive UTC: datetime.fromtimestamp(ts, UTC)",
-    ("date", "fromtimestamp"): "the machine's local day: china_date(datetime.fromtimestamp(ts, UTC))",
+    (
+        "date",
+        "fromtimestamp",
+    ): "the machine's local day: china_date(datetime.fromtimestamp(ts, UTC))",
 }
 
 
@@ -87,8 +90,12 @@ def python_findings(source: str, where: str) -> list[Finding]:
                 found.append(Finding(where, node.lineno, "datetime.now() is naive local time"))
             elif method == "date" and no_args and where not in ALLOWED:
                 found.append(
-                    Finding(where, node.lineno, ".date() takes the datetime's own zone's day "
-                            "(UTC for ours): use core.clock.china_date()")  # fmt: skip
+                    Finding(
+                        where,
+                        node.lineno,
+                        ".date() takes the datetime's own zone's day "
+                        "(UTC for ours): use core.clock.china_date()",
+                    )  # fmt: skip
                 )
             elif method == "astimezone" and no_args:
                 found.append(Finding(where, node.lineno, ".astimezone() is the machine's zone"))
@@ -98,8 +105,7 @@ def python_findings(source: str, where: str) -> list[Finding]:
             and id(node) not in docstrings
         ):
             found += [
-                Finding(where, node.lineno + line, why)
-                for line, why in sql_findings(node.value)
+                Finding(where, node.lineno + line, why) for line, why in sql_findings(node.value)
             ]
     return found
 
@@ -124,8 +130,11 @@ def sql_findings(text: str) -> list[tuple[int, str]]:
         return text.count("\n", 0, pos)
 
     found = [
-        (line_of(m.start()), f"{m.group(1)} is the session TimeZone's day: "
-         f"(now() AT TIME ZONE 'Asia/Shanghai')::date")  # fmt: skip
+        (
+            line_of(m.start()),
+            f"{m.group(1)} is the session TimeZone's day: "
+            f"(now() AT TIME ZONE 'Asia/Shanghai')::date",
+        )  # fmt: skip
         for m in _SESSION_DAY.finditer(text)
     ]
     for m in _DATE_CAST.finditer(text):

@@ -395,10 +395,11 @@ async def decide_appeal(
         )  # fmt: skip
 
 
-async def supervise(pool: Pool, today: date | None = None) -> int:
+async def supervise(pool: Pool, today: date | None = None, *, now: datetime | None = None) -> int:
     """Flag unresolved tickets: ``due_soon`` with at most one working day left, ``late`` after
-    the due date. Returns how many flags changed."""
-    today = today or china_today()
+    the due date. ``today`` defaults to China's day of ``now`` (default: the system clock).
+    Returns how many flags changed."""
+    today = today or china_today(now)
     changed = 0
     async with pool.acquire() as conn, conn.transaction():
         for row in await repo.unresolved_tickets(conn):
