@@ -47,6 +47,12 @@ _FORBIDDEN_CLASS_CALLS = {
 }
 
 
+_DATE_CALL = ".date() is the day in the datetime's own zone (UTC for ours): use china_date()"
+_SESSION_WHY = "is the session TimeZone's day: (now() AT TIME ZONE 'Asia/Shanghai')::date"
+_CAST_WHY = "::date of a time: (t AT TIME ZONE 'Asia/Shanghai')::date ($n casts are fine)"
+_ZONE_WHY = "follows the session TimeZone: give 'Asia/Shanghai' explicitly"
+
+
 @dataclass(frozen=True)
 class Finding:
     where: str
@@ -89,14 +95,7 @@ def python_findings(source: str, where: str) -> list[Finding]:
             elif owner == "datetime" and method == "now" and no_args:
                 found.append(Finding(where, node.lineno, "datetime.now() is naive local time"))
             elif method == "date" and no_args and where not in ALLOWED:
-                found.append(
-                    Finding(
-                        where,
-                        node.lineno,
-                        ".date() takes the datetime's own zone's day "
-                        "(UTC for ours): use core.clock.china_date()",
-                    )  # fmt: skip
-                )
+                found.append(Finding(where, node.lineno, _DATE_CALL))
             elif method == "astimezone" and no_args:
                 found.append(Finding(where, node.lineno, ".astimezone() is the machine's zone"))
         elif (
@@ -130,25 +129,18 @@ def sql_findings(text: str) -> list[tuple[int, str]]:
         return text.count("\n", 0, pos)
 
     found = [
-        (
-            line_of(m.start()),
-            f"{m.group(1)} is the session TimeZone's day: "
-            f"(now() AT TIME ZONE 'Asia/Shanghai')::date",
-        )  # fmt: skip
-        for m in _SESSION_DAY.finditer(text)
+        (line_of(m.start()), f"{m.group(1)} {_SESSION_WHY}") for m in _SESSION_DAY.finditer(text)
     ]
     for m in _DATE_CAST.finditer(text):
         if not _CAST_OK.search(text[: m.start()]):
-            found.append((line_of(m.start()), "::date of a time: (t AT TIME ZONE "
-                          "'Asia/Shanghai')::date (a $n parameter cast is fine)"))  # fmt: skip
+            found.append((line_of(m.start()), _CAST_WHY))
     for m in _CAST_AS_DATE.finditer(text):
         if not re.search(_CHINA, m.group(0), re.IGNORECASE):
             found.append((line_of(m.start()), "CAST(... AS date) without AT TIME ZONE"))
     for pattern in (_TIMESTAMP_CAST, _ZONED_CALLS):
         for m in pattern.finditer(text):
             if not re.search(_CHINA + "|'Asia/Shanghai'", text, re.IGNORECASE):
-                found.append((line_of(m.start()), f"{m.group(0)!r} follows the session "
-                              "TimeZone: give 'Asia/Shanghai' explicitly"))  # fmt: skip
+                found.append((line_of(m.start()), f"{m.group(0)!r} {_ZONE_WHY}"))
     return found
 
 
