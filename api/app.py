@@ -50,6 +50,7 @@ from api.reviews.controllers import (
     review_clock_dependency,
 )
 from core.cache import VersionedCache, serve_from_cache
+from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, provide_transaction
 from core.errors import exception_handlers
 from core.logging import configure_logging
@@ -91,15 +92,17 @@ def create_app(
     *,
     configure_logs: bool = True,
     dependency_overrides: Mapping[str, Provide] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Litestar:
     """``dependency_overrides`` replaces application dependencies by name: for tests and the
-    benchmarks' baselines (e.g. the same endpoint without authentication)."""
+    benchmarks' baselines (e.g. the same endpoint without authentication). ``clock`` is where
+    the services read the time (tests stand at a chosen moment)."""
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings, name="handheld-api") as resources:
+        async with open_resources(settings, name="handheld-api", clock=clock) as resources:
             app.state.resources = resources
             app.state.licences = build_licences(resources)
             yield

@@ -21,6 +21,7 @@ from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.clients.wechatpay import WechatPayClient
+from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, create_pool
 from core.http import create_http_session
 from core.pii import PiiCipher
@@ -46,6 +47,8 @@ class Resources:
     declarations: DeclarationsService
     push: PushContext
     payments: PaymentsService
+    # Where services read the time (business days are China's days of it); tests fix it.
+    clock: Clock = SYSTEM_CLOCK
 
 
 class MissingSecrets(RuntimeError):
@@ -102,7 +105,9 @@ def _storage(settings: Settings) -> ObjectStorage:
 
 
 @contextlib.asynccontextmanager
-async def open_resources(settings: Settings, *, name: str = "handheld") -> AsyncIterator[Resources]:
+async def open_resources(
+    settings: Settings, *, name: str = "handheld", clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[Resources]:
     db_pool = await create_pool(settings.database, application_name=name)
     redis = create_redis(settings.redis)
     http = create_http_session(settings.http)
@@ -118,6 +123,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
         storage=_storage(settings),
         cases=cases,
         settings=settings.provincial,
+        clock=clock,
     )
     try:
         yield Resources(
@@ -146,6 +152,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
                 settings=settings.wechatpay,
                 on_paid=declarations.payment_received,
             ),
+            clock=clock,
         )
     finally:
         await revocations.stop()

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from core.clock import china_today
 from core.settings import Secret
 
 VERSION = 1
@@ -270,7 +271,8 @@ def valid_id_number(value: str, *, today: date | None = None) -> bool:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    if born.year < _EARLIEST_BIRTH_YEAR or born > (today or datetime.now(UTC).date()):
+    # Born today in China is fine at 07:00 Beijing time, when the UTC date is still yesterday.
+    if born.year < _EARLIEST_BIRTH_YEAR or born > (today or china_today()):
         return False
     return id_number_check_character(value[:17]) == value[17].upper()
 

@@ -31,6 +31,7 @@ from core.clients.wechatpay import (
     WechatPaySignatureInvalid,
     parse_trade_bill,
 )
+from core.clock import china_today
 from core.db import Connection, Pool
 from core.errors import IdempotencyKeyReused, OutsideSystemError
 from core.principals import CitizenPrincipal, StaffPrincipal
@@ -103,9 +104,9 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def new_trade_no(prefix: str = "HH") -> str:
-    """``out_trade_no``: 6–32 of [0-9A-Za-z]; date first, so bills and logs sort by day."""
-    stamp = datetime.now(CHINA).strftime("%Y%m%d")
+def new_trade_no(prefix: str = "HH", now: datetime | None = None) -> str:
+    """``out_trade_no``: 6–32 of [0-9A-Za-z]; China's date first, so bills and logs sort by day."""
+    stamp = china_today(now).strftime("%Y%m%d")
     return prefix + stamp + "".join(secrets.choice(_BASE62) for _ in range(16))
 
 
@@ -647,8 +648,10 @@ class PaymentsService:
         return [_staff_order(r) for r in await repo.staff_orders(conn, status, 200)]
 
 
-def yesterday_in_china() -> date:
-    return datetime.now(CHINA).date() - timedelta(days=1)
+def yesterday_in_china(now: datetime | None = None) -> date:
+    """The bill day the daily reconciliation checks: the day before today in China (WeChat
+    Pay's bills are of China's days, ready the next morning)."""
+    return china_today(now) - timedelta(days=1)
 
 
 def _receipt(value: Any) -> Receipt | None:

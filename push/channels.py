@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.clock import china_time
+
 # Events a citizen must not miss: SMS carries them too (DOMAIN.md §4).
 MUST_NOT_MISS = frozenset(
     {
@@ -64,6 +66,6 @@ def progress_fields(
     return {
         "thing1": thing(params.get("item", "")),
         "phrase2": STATUS_PHRASES.get(event_type, "有更新")[:5],
-        "time3": at.strftime("%Y-%m-%d %H:%M"),
+        "time3": china_time(at).strftime("%Y-%m-%d %H:%M"),  # Beijing time, as people read it
         "thing4": thing(note or "请在掌上办查看详情"),
     }

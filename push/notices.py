@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -63,7 +63,8 @@ class NoticeDraft(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_f
     link: str | None = None
     # The inbox always; WeChat (long-term notice template) for citizens who granted it.
     channels: list[Literal["inbox", "wechat"]] = msgspec.field(default_factory=lambda: ["inbox"])
-    send_at: datetime | None = None
+    # With its offset: a bare "09:00" would be read in the server's zone, not Beijing's.
+    send_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
 class NoticeFigures(msgspec.Struct, rename="camel", kw_only=True):

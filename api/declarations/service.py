@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -39,6 +39,7 @@ from core.clients.provincial import (
     PlatformRefused,
     ProvincialCasesClient,
 )
+from core.clock import SYSTEM_CLOCK, Clock, china_date, china_today
 from core.db import Connection, Pool
 from core.errors import IdempotencyKeyReused
 from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone
@@ -66,7 +67,8 @@ class PlatformEvent(msgspec.Struct, rename="camel", kw_only=True):
     case_number: str
     sequence: int
     status: str
-    occurred_at: datetime
+    # With its offset (RFC 3339): the acceptance day is China's day of this instant.
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
     idempotency_key: str = ""
     reason: str | None = None
     supplement: dict[str, Any] | None = None
@@ -101,8 +103,10 @@ class DeclarationsService:
         storage: ObjectStorage,
         cases: ProvincialCasesClient,
         settings: ProvincialSettings,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._pool = pool
+        self._clock = clock
         self._pii = pii
         self.storage = storage
         self._cases = cases
@@ -355,12 +359,12 @@ class DeclarationsService:
                 await licences.use_for_declaration(
                     conn, principal.citizen_id, r["licence_number"], declaration_id
                 )
-        now = datetime.now(UTC)
+        now = self._clock.now()
         await repo.move(
             conn, declaration_id, "draft", "submitted", "citizen",
             submitted_at=now, submit_key=idempotency_key, delivery="pending",
             tolerated_missing=[m.code for m in missing],
-            pre_review_due=_due(now.date(), PRE_REVIEW_DAYS),
+            pre_review_due=_due(china_date(now), PRE_REVIEW_DAYS),
         )  # fmt: skip
         # The platform call is a job in this transaction: it exists iff the submission does.
         await jobs.enqueue(
@@ -394,7 +398,7 @@ class DeclarationsService:
         await repo.move(
             conn, declaration_id, "needs_supplement", "submitted", "citizen",
             reason="补正材料已提交", delivery="pending",
-            pre_review_due=_due(datetime.now(UTC).date(), PRE_REVIEW_DAYS),
+            pre_review_due=_due(china_today(self._clock.now()), PRE_REVIEW_DAYS),
         )  # fmt: skip
         await jobs.enqueue(
             conn, SUPPLEMENT_JOB, DeclarationJob(str(declaration_id)),
@@ -471,10 +475,11 @@ class DeclarationsService:
         )  # fmt: skip
         return await self.detail(conn, principal, declaration_id)
 
-    async def supervise(self) -> int:
+    async def supervise(self, now: datetime | None = None) -> int:
         """Electronic supervision (电子监察): yellow when a deadline is one working day away or
-        less, red once it has passed; the citizen is told when a case turns yellow."""
-        today = datetime.now(UTC).date()
+        less, red once it has passed; the citizen is told when a case turns yellow. ``today``
+        is China's day of ``now`` (default: the service's clock)."""
+        today = china_today(now or self._clock.now())
         changed = 0
         async with self._pool.acquire() as conn, conn.transaction():
             for row in await repo.open_with_deadlines(conn):
@@ -660,7 +665,7 @@ class DeclarationsService:
                 fields["accepted_at"] = event.occurred_at
                 item = await catalog.item_detail(conn, row["item_code"])
                 fields["promised_due"] = _due(
-                    event.occurred_at.date(), item.guide.promised_limit_days
+                    china_date(event.occurred_at), item.guide.promised_limit_days
                 )
                 fields["supplement_notice"] = None
             if target in ("completed", "refused", "not_accepted", "withdrawn"):

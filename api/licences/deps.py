@@ -21,6 +21,7 @@ def build_service(resources: Resources) -> LicencesService:
         settings=settings.licences,
         auth=settings.auth,
         signing=resources.identity.signing,
+        clock=resources.clock,
         # A fixed window: one Redis round trip per verification (a moving window costs a script).
         limiter=FixedWindowRateLimiter(
             RedisStorage(settings.redis.url.reveal(), implementation="redispy")

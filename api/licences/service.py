@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +46,7 @@ from api.licences.schemas import (
 )
 from core import audit, i18n, jobs, sm2
 from core.clients.provincial import LibraryLicence, LicenceNotInLibrary, ProvincialLicencesClient
+from core.clock import SYSTEM_CLOCK, Clock, china_today
 from core.db import Connection, Pool
 from core.pii import PiiCipher, mask_name
 from core.principals import CitizenPrincipal
@@ -59,7 +60,6 @@ log = logging.getLogger(__name__)
 
 IMPORT_JOB = "licences.import"
 SYNC_JOB = "licences.sync"
-CHINA = timezone(timedelta(hours=8))
 HOLDER_NAME = "licence.holder_name"
 SIGNED_DATA = "licence.signed_data"
 PAGE = 100
@@ -88,9 +88,9 @@ class LicenceDocument(msgspec.Struct, rename="camel", kw_only=True):
     key_id: str = ""
 
 
-def today() -> date:
-    """Validity dates are calendar days in China."""
-    return datetime.now(CHINA).date()
+def today(now: datetime | None = None) -> date:
+    """Validity dates are calendar days in China: the day of ``now`` (default: the system's)."""
+    return china_today(now)
 
 
 def effective_status(row: asyncpg.Record, on: date | None = None) -> str:
@@ -171,8 +171,9 @@ class LicencesService:
     def __init__(
         self, *, pool: Pool, pii: PiiCipher, storage: ObjectStorage,
         library: ProvincialLicencesClient, settings: LicenceSettings, auth: AuthSettings,
-        signing: SigningKeys, limiter: RateLimiter | None = None,
+        signing: SigningKeys, limiter: RateLimiter | None = None, clock: Clock = SYSTEM_CLOCK,
     ) -> None:  # fmt: skip
+        self._clock = clock
         self._limiter = limiter
         self._verify_limits = parse_many(settings.verify_per_ip)
         self._pool = pool
@@ -190,10 +191,13 @@ class LicencesService:
         else:
             log.warning("no licence display key (licences.display_key_path): 亮证 is off")
 
+    def _today(self) -> date:
+        return today(self._clock.now())
+
     # --- the wallet ----------------------------------------------------------------------------
 
     def _summary_fields(self, row: asyncpg.Record, locale: str) -> dict[str, Any]:
-        status = effective_status(row)
+        status = effective_status(row, self._today())
         holder = (
             mask_name(self._pii.decrypt(row["holder_name_enc"], field=HOLDER_NAME))
             if row["holder_name_enc"]
@@ -413,7 +417,7 @@ class LicencesService:
             row = await repo.display_source(conn, licence_id, principal.citizen_id)
             if row is None:
                 raise errors.LicenceNotFound()  # also another citizen's: no oracle
-            status = effective_status(row)
+            status = effective_status(row, self._today())
             if status != "valid":
                 raise errors.LicenceNotDisplayable(status=status)
             now = int(time.time())
@@ -491,7 +495,7 @@ class LicencesService:
             ):
                 await self._refused(ip)
                 raise errors.DisplayCodeInvalid()
-            status = effective_status(row)
+            status = effective_status(row, self._today())
             outcome = (
                 "code_expired" if expired
                 else "valid" if status == "valid"
@@ -543,8 +547,8 @@ class LicencesService:
         client_id: str, purpose: str, days: int,
     ) -> ConsentEntry:  # fmt: skip
         row = await self._owned(conn, principal, licence_id)
-        if effective_status(row) != "valid":
-            raise errors.LicenceNotDisplayable(status=effective_status(row))
+        if (status := effective_status(row, self._today())) != "valid":
+            raise errors.LicenceNotDisplayable(status=status)
         app = await identity_repo.get_department_app(conn, client_id)
         if app is None or not app.active:
             raise errors.DepartmentAppUnknown()
@@ -626,7 +630,7 @@ class LicencesService:
             raise errors.DepartmentTokenInvalid()
         result = []
         for r in await repo.department_consents(conn, audience, str(claims.get("sub"))):
-            status = effective_status(r)
+            status = effective_status(r, self._today())
             if status != "valid" or r["signed_data_enc"] is None:
                 continue
             await repo.add_use(

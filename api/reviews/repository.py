@@ -13,8 +13,8 @@ import asyncpg
 
 from core.db import Connection
 
-# China's calendar day of a rating (UTC+8, no daylight saving).
-_RATED_ON = "((r.rated_at AT TIME ZONE 'UTC') + interval '8 hours')::date"
+# China's calendar day of a rating, whatever the session's TimeZone.
+_RATED_ON = "(r.rated_at AT TIME ZONE 'Asia/Shanghai')::date"
 _PERIOD = f"($1::date IS NULL OR {_RATED_ON} >= $1) AND ($2::date IS NULL OR {_RATED_ON} <= $2)"
 
 _REVIEW = """SELECT r.id, r.declaration_id, r.citizen_id, r.item_code, r.item_name,

@@ -8,6 +8,7 @@ import logging
 from datetime import date, datetime
 from typing import Literal
 
+from core.clock import china_date
 from core.principals import CitizenPrincipal
 from core.workdays import CalendarUnknown, add_working_days, working_days_between
 
@@ -82,7 +83,7 @@ def rectification_due(rated_at: datetime) -> date | None:
     """Three working days after the rating (the day rated does not count; China's calendar
     day decides). None, logged, when the official calendar does not cover it: never a guess."""
     try:
-        return add_working_days(rated_at, RECTIFY_WORKING_DAYS)
+        return add_working_days(china_date(rated_at), RECTIFY_WORKING_DAYS)
     except CalendarUnknown:
         log.error("working-day calendar does not cover a rating date", extra={"at": str(rated_at)})
         return None

@@ -51,10 +51,11 @@ from core.clients.provincial import (
     RatingReport,
     RatingScores,
 )
+from core.clock import china_date, china_today
 from core.db import Connection, Pool
 from core.pii import PiiCipher, mask_name, mask_phone
 from core.principals import CitizenPrincipal, StaffPrincipal
-from core.workdays import CHINA_TZ, CalendarUnknown
+from core.workdays import CalendarUnknown
 from push.service import notify
 
 log = logging.getLogger(__name__)
@@ -333,7 +334,7 @@ async def resolve(
     before = await _move(
         conn, staff, ticket_id, "resolve", outcome, note, outcome=outcome, resolved_at=now,
         resolution_note=note,
-        resolved_on_time=None if due is None else now.astimezone(CHINA_TZ).date() <= due,
+        resolved_on_time=None if due is None else china_date(now) <= due,
     )  # fmt: skip
     # The outcome is published to the citizen, who may now rate the matter once more.
     await notify(
@@ -394,10 +395,11 @@ async def decide_appeal(
         )  # fmt: skip
 
 
-async def supervise(pool: Pool, today: date | None = None) -> int:
+async def supervise(pool: Pool, today: date | None = None, *, now: datetime | None = None) -> int:
     """Flag unresolved tickets: ``due_soon`` with at most one working day left, ``late`` after
-    the due date. Returns how many flags changed."""
-    today = today or datetime.now(CHINA_TZ).date()
+    the due date. ``today`` defaults to China's day of ``now`` (default: the system clock).
+    Returns how many flags changed."""
+    today = today or china_today(now)
     changed = 0
     async with pool.acquire() as conn, conn.transaction():
         for row in await repo.unresolved_tickets(conn):

@@ -153,6 +153,8 @@ class AdvanceBody(_Body):
     reason: str | None = None
     supplement_items: list[SupplementItem] | None = None
     tolerated_missing: list[str] | None = None
+    # When the department made the move (default: the stand-in's clock); the event's occurredAt.
+    occurred_at: Annotated[dt.datetime, msgspec.Meta(tz=True)] | None = None
 
 
 class CallbackFaults(_Body):
@@ -444,6 +446,11 @@ class CaseBook:
             raise ApiError(
                 409, "INVALID_STATE", f"case {case.case_number}: {case.status} → {body.to}"
             )
+        at = (
+            None
+            if body.occurred_at is None
+            else body.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
         if body.to == "needs_supplement":
             if not body.supplement_items:
                 raise ApiError(
@@ -453,6 +460,7 @@ class CaseBook:
                 case,
                 "needs_supplement",
                 reason=body.reason,
+                at=at,
                 supplement=self._notice(case, body.supplement_items),
             )
         elif body.to == "accepted":
@@ -465,6 +473,7 @@ class CaseBook:
                 case,
                 "accepted",
                 reason=body.reason,
+                at=at,
                 acceptance=Acceptance(tolerated_missing=list(tolerated)),
             )
             item = self.item(case.item_code)
@@ -475,9 +484,9 @@ class CaseBook:
             ):
                 self.issue_payment_notice(case)
         elif body.to == "completed":
-            self.move(case, "completed", reason=body.reason, result=self._result(case))
+            self.move(case, "completed", reason=body.reason, result=self._result(case), at=at)
         else:
-            self.move(case, body.to, reason=body.reason or DEFAULT_REASONS.get(body.to))
+            self.move(case, body.to, reason=body.reason or DEFAULT_REASONS.get(body.to), at=at)
         return case
 
     def move(
@@ -489,8 +498,9 @@ class CaseBook:
         supplement: SupplementNotice | None = None,
         acceptance: Acceptance | None = None,
         result: CaseResult | None = None,
+        at: str | None = None,
     ) -> CaseEvent:
-        now = self._clock.rfc3339()
+        now = at or self._clock.rfc3339()
         case.status = to
         case.version += 1
         case.updated_at = now

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import asyncpg
 import httpx
 
 from api.resources import Resources
+from core.clock import china_today
 from core.workdays import add_working_days
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
 
@@ -65,7 +66,7 @@ async def test_supervision_flags_yellow_then_red(
 ) -> None:
     declaration = await _submitted(applicant)
     await applicant.case_number(declaration)
-    today = date.today()
+    today = china_today()  # supervision's today is China's day
     # Pre-review due tomorrow-ish (one working day left): yellow, and the citizen is told.
     await db.execute(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
