@@ -54,9 +54,7 @@ VOLATILE_MEMBERS = frozenset({
     "timeStamp", "nonceStr", "package", "paySign", "keyId",
 })  # fmt: skip
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?"
-)
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
 # One-time values in URLs the backend hands out (the SSO authorize URL, the QR symbol's URL).
 URL_SECRET = re.compile(r"[?&](nonce|code_challenge|state|code)=([^&#\s]+)")
 DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\dT:])")
@@ -162,7 +160,9 @@ class Normalizer:
             return
         self.counts[kind] = self.counts.get(kind, 0) + 1
         n = self.counts[kind]
-        self.values[value] = f"00000000-0000-4000-8000-{n:012d}" if kind == "uuid" else f"{kind}-{n}"
+        self.values[value] = (
+            f"00000000-0000-4000-8000-{n:012d}" if kind == "uuid" else f"{kind}-{n}"
+        )
 
     def learn(self, exchanges: dict[str, Exchange]) -> None:
         instants: dict[str, datetime] = {}
@@ -258,7 +258,9 @@ def differences(name: str, recorded: dict[str, Any], live: dict[str, Any]) -> li
 # --- the journey ---------------------------------------------------------------------------
 
 
-async def _upload(rec: Recorder, name: str | None, declaration: str, material: dict[str, Any]) -> Any:
+async def _upload(
+    rec: Recorder, name: str | None, declaration: str, material: dict[str, Any]
+) -> Any:
     data, content_type, file_name = FILES[first_format(material)]
     return await rec.call(
         name, "PUT", f"/api/v1/declarations/{declaration}/materials/{material['code']}",
@@ -296,11 +298,11 @@ async def _wait(rec: Recorder, declaration: str, state: str, delivered: bool = T
     await eventually(reached)
 
 
-async def _advance(rec: Recorder, outside: Outside, declaration: str, to: str, **extra: Any) -> None:
+async def _advance(
+    rec: Recorder, outside: Outside, declaration: str, to: str, **extra: Any
+) -> None:
     case = (await _detail(rec, declaration))["caseNumber"]
-    await outside.post(
-        f"{outside.provincial}/_control/cases/{case}/advance", {"to": to, **extra}
-    )
+    await outside.post(f"{outside.provincial}/_control/cases/{case}/advance", {"to": to, **extra})
     await _wait(rec, declaration, to)
 
 
@@ -449,9 +451,7 @@ async def _journey(
         {"materialCode": "CL00401001-02", "problem": "租房合同缺少出租人签字页"},
     ]
     await _advance(rec, outside, rent["id"], "needs_supplement", supplementItems=problems)
-    waiting = await rec.get(
-        "declaration.needs_supplement", f"/api/v1/declarations/{rent['id']}"
-    )
+    waiting = await rec.get("declaration.needs_supplement", f"/api/v1/declarations/{rent['id']}")
     assert waiting["supplement"]["items"] == problems
 
     # A draft given up.
@@ -593,4 +593,3 @@ def test_normalizer_keeps_types_order_and_identity() -> None:
     # 09:00+08:00 is earlier than 08:00Z: ranks follow the instants, formats are kept.
     assert body["later"] == "2026-11-02T09:00:00+08:00"
     assert body["at"] == "2026-11-02T01:01:00.000000Z"
-
