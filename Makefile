@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PY_PACKAGES := core api push payments sandbox
 
-.PHONY: help install dev test lint format typecheck imports pytest jest bench migrate clean
+.PHONY: help install dev test lint format typecheck imports pytest jest record bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/packag
 
 jest: miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module)
 	cd miniprogram && npm test --silent
+
+record: install ## Re-record the backend answers the mini-program's jest tests replay (after a shape change)
+	HANDHELD_RECORD=1 $(RUN) pytest tests/miniprogram/test_recorded_responses.py -q
 
 bench: install ## Benchmarks: each prints RESULT lines with a ratio against a baseline of the same run
 	@command -v wrk >/dev/null || { echo "bench: installing wrk (Debian package)"; \

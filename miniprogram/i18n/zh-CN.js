@@ -169,6 +169,11 @@ module.exports = {
   'wallet.uses': '用证记录',
   'wallet.noUses': '暂无用证记录',
   'wallet.issued': '签发：{date}',
+  'wallet.outcome.valid': '核验通过',
+  'wallet.outcome.code_expired': '出示码已过期',
+  'wallet.outcome.licence_expired': '证照已过期',
+  'wallet.outcome.licence_revoked': '证照已注销',
+  'wallet.outcome.licence_invalid': '证照无效',
 
   'inbox.title': '消息',
   'inbox.empty': '没有消息',

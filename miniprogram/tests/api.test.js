@@ -1,4 +1,5 @@
 const { createFakeWx, settle } = require('./helpers/fake-wx')
+const { recorded, recording, replay } = require('./helpers/recorded')
 
 let fake
 let api
@@ -11,48 +12,51 @@ beforeEach(() => {
   session = require('../utils/session')
 })
 
-const pair = (token) => ({
-  accessToken: token,
-  refreshToken: `r-${token}`,
-  expiresIn: 600,
-  citizen: { id: 'c1', realNameBound: false },
-})
+// The token pair the backend answers a sign-in with (a new WeChat user: not yet bound).
+const pair = () => recorded('auth.wechat-login')
 
 test('wx.login code signs in and the session is kept for later calls', async () => {
+  const signedIn = recorded('auth.wechat-login')
   fake.route('POST', '/api/v1/auth/wechat/login', (req) => {
     expect(req.data).toEqual({ code: 'code-from-wechat' })
     expect(req.header.Authorization).toBeUndefined()
-    return pair('a1')
+    return signedIn
   })
-  fake.route('GET', '/api/v1/me', { id: 'c1', realNameBound: true })
+  replay(fake, 'me')
   await api.loginWithWechat()
+  expect(session.get().citizen.realNameBound).toBe(false)
   const me = await api.me()
   expect(me.realNameBound).toBe(true)
-  expect(fake.calls.request[1].header.Authorization).toBe('Bearer a1')
+  expect(fake.calls.request[1].header.Authorization).toBe(`Bearer ${signedIn.accessToken}`)
   expect(session.get().citizen.realNameBound).toBe(true)
+  expect(session.get().citizen.name).toBe('张*')
 })
 
 test('an expired access token is refreshed once and the call repeated', async () => {
-  session.save(pair('old'))
+  const old = pair()
+  const fresh = recorded('auth.refresh')
+  session.save(old)
   let refreshes = 0
   fake.route('POST', '/api/v1/auth/refresh', (req) => {
     refreshes += 1
-    expect(req.data).toEqual({ refreshToken: 'r-old' })
-    return pair('new')
+    expect(req.data).toEqual({ refreshToken: old.refreshToken })
+    return fresh
   })
+  const box = recorded('inbox')
   fake.route('GET', '/api/v1/inbox', (req) =>
-    req.header.Authorization === 'Bearer new'
-      ? { items: [], total: 0, unread: 0 }
+    req.header.Authorization === `Bearer ${fresh.accessToken}`
+      ? box
       : { status: 401, body: { code: 'TOKEN_EXPIRED', title: '登录已过期' } },
   )
   const [a, b] = await Promise.all([api.inbox(), api.inbox()])
-  expect(a.total).toBe(0)
-  expect(b.total).toBe(0)
+  expect(a.total).toBe(box.total)
+  expect(b.total).toBe(box.total)
   expect(refreshes).toBe(1) // two calls, one refresh
+  expect(session.get().accessToken).toBe(fresh.accessToken)
 })
 
 test('problem details become ApiError with the Chinese text and the stable code', async () => {
-  session.save(pair('a'))
+  session.save(pair())
   fake.route('POST', /\/submit$/, {
     status: 409,
     body: { code: 'DECLARATION_INCOMPLETE', title: 'Incomplete', status: 409, errors: [] },
@@ -66,7 +70,7 @@ test('problem details become ApiError with the Chinese text and the stable code'
 })
 
 test('a revoked session is forgotten', async () => {
-  session.save(pair('a'))
+  session.save(pair())
   fake.route('GET', '/api/v1/me', { status: 401, body: { code: 'TOKEN_REVOKED' } })
   await expect(api.me()).rejects.toMatchObject({ code: 'TOKEN_REVOKED' })
   expect(session.isSignedIn()).toBe(false)
@@ -79,19 +83,24 @@ test('undeclared body members and query parameters are refused before any call',
 })
 
 test('upload goes through wx.uploadFile with progress when the backend takes POST', async () => {
-  session.save(pair('a'))
-  fake.route('POST', '/api/v1/declarations/d1/materials/M1', { id: 'f1', size: 3 })
+  const signedIn = pair()
+  session.save(signedIn)
+  const upload = recording('material.upload')
+  expect(upload.method).toBe('POST')
+  const [, id, code] = upload.path.match(/^\/api\/v1\/declarations\/([^/]+)\/materials\/([^/]+)$/)
+  replay(fake, 'material.upload')
   const seen = []
-  const entry = await api.uploadMaterial('d1', 'M1', { path: '/tmp/a.pdf', name: 'a.pdf' }, (p) => seen.push(p))
-  expect(entry.id).toBe('f1')
+  const entry = await api.uploadMaterial(id, code, { path: '/tmp/a.pdf', name: 'a.pdf' }, (p) => seen.push(p))
+  expect(entry).toEqual(upload.body)
+  expect(entry.displayName).toBe('scan.pdf')
   expect(seen).toEqual([25, 50, 100])
   expect(fake.calls.upload[0]).toMatchObject({ name: 'file', filePath: '/tmp/a.pdf' })
-  expect(fake.calls.upload[0].header.Authorization).toBe('Bearer a')
+  expect(fake.calls.upload[0].header.Authorization).toBe(`Bearer ${signedIn.accessToken}`)
   expect(api.uploadTransport()).toBe('uploadFile')
 })
 
 test('a 405 on the POST upload falls back to a multipart PUT, and later uploads go straight to it', async () => {
-  session.save(pair('a'))
+  session.save(pair())
   fake.files.set('/tmp/b.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
   let body
   fake.route('PUT', '/api/v1/declarations/d1/materials/M2', (req) => {
@@ -100,7 +109,7 @@ test('a 405 on the POST upload falls back to a multipart PUT, and later uploads 
     body = Buffer.from(req.data).toString('latin1')
     expect(body.startsWith(`--${boundary}\r\n`)).toBe(true)
     expect(body.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true)
-    return { id: 'f2' }
+    return recorded('material.upload')
   })
   const seen = []
   await api.uploadMaterial('d1', 'M2', { path: '/tmp/b.png', name: 'b.png' }, (p) => seen.push(p))
@@ -114,38 +123,40 @@ test('a 405 on the POST upload falls back to a multipart PUT, and later uploads 
 })
 
 test('pay opens the cashier with the order parameters and waits for the backend to see the payment', async () => {
-  session.save(pair('a'))
-  const payParams = { appId: 'wx1', timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' }
+  session.save(pair())
+  const created = recorded('payments.order-created')
   fake.route('POST', '/api/v1/payments/orders', (req) => {
-    expect(req.data).toEqual({ noticeId: 'n1', channel: 'jsapi' })
+    expect(req.data).toEqual({ noticeId: created.noticeId, channel: 'jsapi' })
     expect(req.header['Idempotency-Key']).toBe('k-12345678')
-    return { id: 'o1', status: 'pending', amountFen: 1000, payParams }
+    return created
   })
   let reads = 0
-  fake.route('GET', '/api/v1/payments/orders/o1', () => {
+  fake.route('GET', `/api/v1/payments/orders/${created.id}`, () => {
     reads += 1
-    return { id: 'o1', status: reads < 2 ? 'pending' : 'paid', amountFen: 1000 }
+    return reads < 2 ? created : recorded('payments.order-paid')
   })
-  const order = await api.pay('n1', 'k-12345678', { interval: 1 })
+  const order = await api.pay(created.noticeId, 'k-12345678', { interval: 1 })
   expect(order.status).toBe('paid')
+  expect(reads).toBe(2)
   const { success, fail, ...given } = fake.calls.payment[0]
-  expect(given).toEqual({ timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' })
+  const { appId, ...params } = created.payParams
+  expect(given).toEqual(params)
 })
 
 test('a cancelled cashier is reported as cancelled', async () => {
-  session.save(pair('a'))
+  session.save(pair())
   fake.answers.payment = 'requestPayment:fail cancel'
-  fake.route('POST', '/api/v1/payments/orders', { id: 'o1', status: 'pending', payParams: {} })
-  await expect(api.pay('n1', 'k-12345678')).rejects.toMatchObject({ cancelled: true })
+  const created = replay(fake, 'payments.order-created')
+  await expect(api.pay(created.noticeId, 'k-12345678')).rejects.toMatchObject({ cancelled: true })
 })
 
 test('subscribe answers are reported to the backend, at most three templates', async () => {
-  session.save(pair('a'))
+  session.save(pair())
   const subscribe = require('../utils/subscribe')
   fake.answers.subscribe = { TPL_PROGRESS: 'accept', TPL_RESULT: 'reject' }
   fake.route('POST', '/api/v1/push/subscriptions', (req) => {
     expect(req.data).toEqual({ results: { TPL_PROGRESS: 'accept', TPL_RESULT: 'reject' } })
-    return [{ templateId: 'TPL_PROGRESS', quota: 1, longTerm: false }]
+    return recorded('push.subscriptions').filter((q) => q.templateId === 'TPL_PROGRESS')
   })
   const quotas = await subscribe.askAndReport(['progress', 'result'], api.reportSubscriptions)
   expect(quotas[0].quota).toBe(1)
@@ -157,10 +168,10 @@ test('subscribe answers are reported to the backend, at most three templates', a
 test('亮证: the QR image URL the backend answers is made absolute for <image>; an old backend\'s SVG still shows', async () => {
   const { baseUrl } = require('../config')
   const endpoints = require('../utils/endpoints')
-  const code = 'HL1.payload.signature'
-  const relative = `${endpoints.licenceQr.path}?code=${encodeURIComponent(code)}`
-  fake.route('POST', '/api/v1/licences/l1/display', { code, qrUrl: relative, expiresAt: '2026-01-01T00:01:00Z' })
-  const shown = await api.displayLicence('l1')
+  const display = recording('licences.display')
+  const { code, qrUrl: relative } = replay(fake, 'licences.display')
+  expect(relative).toBe(`${endpoints.licenceQr.path}?code=${encodeURIComponent(code)}`)
+  const shown = await api.displayLicence(display.path.split('/')[4])
   expect(shown.qrUrl).toBe(`${baseUrl}${relative}`)
   expect(shown.code).toBe(code)
   expect(endpoints.licenceQr.auth).toBe(false) // an <image> sends no bearer token

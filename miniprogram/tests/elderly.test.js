@@ -1,6 +1,7 @@
 // Elderly mode (适老化): body text >= 36rpx (18 dp), tap targets >= 120rpx (60 dp), high
 // contrast — checked on rendered pages with the page's own stylesheet applied.
 const { createFakeWx, settle } = require('./helpers/fake-wx')
+const { recorded, replay } = require('./helpers/recorded')
 
 let fake
 beforeEach(() => {
@@ -50,14 +51,10 @@ test('switching elderly mode in settings enlarges text and tap targets on the pa
 test('elderly mode reaches pages already open and their components', async () => {
   const { render } = require('./helpers/render')
   const prefs = require('../utils/prefs')
-  fake.wx.setStorageSync('handheld.session', { accessToken: 't', citizen: { id: 'c' } })
-  fake.route('GET', /\/api\/v1\/declarations\/d1$/, {
-    id: 'd1', itemName: '居民身份证补领', state: 'accepted', delivery: 'delivered', caseNumber: 'C1',
-    promisedDue: '2026-12-01', supervision: 'none', materials: [], form: [], formData: {},
-    timeline: [{ state: 'submitted', previousState: 'draft', actor: 'citizen', reason: null, at: '2026-11-20T08:00:00Z' }],
-  })
+  require('../utils/session').save(recorded('auth.sso-complete'))
+  const d = replay(fake, 'declaration.accepted')
   const page = render('pages/declaration/index')
-  await page.instance.onLoad({ id: 'd1' })
+  await page.instance.onLoad({ id: d.id })
   await settle()
   const button = page.querySelector('.btn').dom
   const entry = page.querySelector('.timeline').querySelector('.text').dom

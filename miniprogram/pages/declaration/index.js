@@ -8,9 +8,24 @@ const { label, date } = require('../../utils/format')
 const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement']
 const PAYABLE = ['accepted', 'processing', 'completed']
 
+// The platform's supplement notice lists {materialCode, problem}; the material's name is the
+// one of the declaration's own materials (the code itself if the guide no longer has it).
+function supplementRows(d) {
+  if (!d.supplement) return []
+  const names = {}
+  d.materials.forEach((m) => {
+    names[m.code] = m.name
+  })
+  return d.supplement.items.map((i) => ({
+    code: i.materialCode,
+    name: names[i.materialCode] || i.materialCode,
+    problem: i.problem,
+  }))
+}
+
 Component({
   behaviors: [page(['declarations'])],
-  data: { detail: null, state: '', delivery: '', caseNumber: '', due: '', actions: {}, error: '' },
+  data: { detail: null, state: '', delivery: '', caseNumber: '', due: '', supplement: [], actions: {}, error: '' },
   methods: {
     onLoad(query) {
       this.id = query.id
@@ -25,6 +40,7 @@ Component({
           delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
           caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
           due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+          supplement: supplementRows(d),
           actions: {
             supplement: d.state === 'needs_supplement',
             withdraw: WITHDRAWABLE.includes(d.state),

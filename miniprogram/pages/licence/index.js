@@ -3,7 +3,7 @@ const api = require('../../utils/api')
 const items = require('../../utils/list')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
-const { dateTime } = require('../../utils/format')
+const { dateTime, label } = require('../../utils/format')
 
 Component({
   behaviors: [page(['wallet'])],
@@ -22,7 +22,7 @@ Component({
           licence,
           verifications: items(checks).map((v) => ({
             id: v.id,
-            text: `${v.verifier || ''} ${v.outcome}`,
+            text: `${v.verifier || ''} ${label('wallet.outcome', v.outcome)}`.trim(),
             at: dateTime(v.verifiedAt),
           })),
           error: '',
