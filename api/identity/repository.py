@@ -180,6 +180,15 @@ async def mark_merged(conn: Connection, source: uuid.UUID, target: uuid.UUID) ->
     )
 
 
+async def tombstones(conn: Connection) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(absorbed, survivor) of every merge, oldest first."""
+    rows = await conn.fetch(
+        """SELECT id, merged_into FROM citizens WHERE merged_into IS NOT NULL
+            ORDER BY merged_at, id"""
+    )
+    return [(r["id"], r["merged_into"]) for r in rows]
+
+
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
     """Identity's own rows of an absorbed account: its WeChat identities and (already revoked)
     token families move; its phone goes to the survivor when that has none, and stays on the

@@ -382,19 +382,45 @@ class IdentityService:
     ) -> None:
         """Everything of ``source`` moves to ``target``; its sessions end; audited."""
         await repo.mark_merged(conn, source, target)
+        moved, families = await self._move(conn, source, target)
+        await audit.append(
+            conn, actor_type="citizen", actor_id=str(target), action="identity.accounts_merged",
+            target_type="citizen", target_id=str(source),
+            details={"into": str(target), "link": link, "via": f"sso_{via}", "moved": moved,
+                     "sessionsRevoked": len(families)},
+        )  # fmt: skip
+        await self.revocations.revoke(families)
+
+    async def _move(
+        self, conn: Connection, source: uuid.UUID, target: uuid.UUID
+    ) -> tuple[dict[str, int], list[str]]:
+        """Every row keyed by ``source`` becomes ``target``'s (the tombstone is set already);
+        returns the rows moved per table and the token families revoked."""
         moved: dict[str, int] = {}
         for absorb in self._absorbers:
             moved.update(await absorb(conn, source, target))
         families = await repo.revoke_families_of(conn, source, "merged")
         moved.update(await repo.absorb_citizen(conn, source, target))
-        await audit.append(
-            conn, actor_type="citizen", actor_id=str(target), action="identity.accounts_merged",
-            target_type="citizen", target_id=str(source),
-            details={"into": str(target), "link": link, "via": f"sso_{via}",
-                     "moved": {k: v for k, v in sorted(moved.items()) if v},
-                     "sessionsRevoked": len(families)},
-        )  # fmt: skip
-        await self.revocations.revoke(families)
+        return {k: v for k, v in sorted(moved.items()) if v}, families
+
+    async def finish_merges(self, conn: Connection) -> int:
+        """Tombstones whose rows did not all move (merges made before every domain moved its
+        rows kept only the openids there): move them now. Idempotent; returns the accounts
+        that had rows left (``handheld accounts finish-merges``)."""
+        finished = 0
+        for source, target in await repo.tombstones(conn):
+            moved, families = await self._move(conn, source, target)
+            if moved:
+                finished += 1
+                await audit.append(
+                    conn, actor_type="system", actor_id="identity",
+                    action="identity.accounts_merge_finished", target_type="citizen",
+                    target_id=str(source),
+                    details={"into": str(target), "moved": moved,
+                             "sessionsRevoked": len(families)},
+                )  # fmt: skip
+            await self.revocations.revoke(families)
+        return finished
 
     # --- SMS code login (app) ------------------------------------------------------------------
 

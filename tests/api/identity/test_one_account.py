@@ -8,7 +8,10 @@ schema and checks that a merge leaves nothing behind in any of them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +23,7 @@ import pytest
 
 from api.resources import Resources
 from core.logging import mask_personal_data
+from core.settings import Settings
 from tests.api.declarations.conftest import PDF, RENT_WITHDRAWAL, Applicant, synced
 from tests.api.identity.conftest import (
     Outside,
@@ -30,6 +34,7 @@ from tests.api.identity.conftest import (
     user,
     wechat_login,
 )
+from tests.conftest import settings_env
 
 MATERIAL = "CL00401001-03"
 
@@ -545,3 +550,42 @@ async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
         assert entry["details"]["link"] == "session" and entry["details"]["via"] == "sso_bind"
         moved = entry["details"]["moved"]
         assert set(moved) == SEEDED_TABLES, moved
+
+
+async def test_merges_made_before_every_domain_moved_its_rows_are_finished(
+    client: httpx.AsyncClient, outside: Outside, resources: Resources, settings: Settings
+) -> None:
+    zhangsan = user("zhangsan")
+    tokens = (await sso(client, outside, zhangsan)).json()
+    wechat = await with_traces(
+        client, outside, await wechat_login(client, outside, "wx-zhangsan"), pdf("left behind")
+    )
+    async with resources.db_pool.acquire() as conn, conn.transaction():
+        # What a merge did before: the openid moved, the account became a tombstone.
+        await conn.execute(
+            "UPDATE citizen_wechat SET citizen_id = $2 WHERE citizen_id = $1",
+            uuid.UUID(wechat.id), uuid.UUID(tokens["citizen"]["id"]),
+        )  # fmt: skip
+        await conn.execute(
+            "UPDATE citizens SET merged_into = $2, merged_at = now() WHERE id = $1",
+            uuid.UUID(wechat.id), uuid.UUID(tokens["citizen"]["id"]),
+        )  # fmt: skip
+
+    env = {**os.environ, **settings_env(settings)}
+    for expected in (1, 0):  # the second run finds nothing left
+        done = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "api.cli", "accounts", "finish-merges", env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await done.communicate()
+        assert done.returncode == 0
+        assert out.decode().strip().endswith(f": {expected}")
+
+    await assert_one_person(client, resources, tokens, [wechat], [])
+    async with resources.db_pool.acquire() as conn:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM audit_log WHERE action = 'identity.accounts_merge_finished'"
+            )
+            == 1
+        )
