@@ -151,7 +151,7 @@ async def unnamed_by_phone(conn: Connection, phone_hash: bytes) -> list[CitizenR
     rows = await conn.fetch(
         _CITIZEN
         + """ WHERE c.phone_hash = $1 AND c.merged_into IS NULL AND c.id_number_hash IS NULL
-            ORDER BY c.id FOR UPDATE OF c""",
+            ORDER BY c.id FOR NO KEY UPDATE OF c""",
         phone_hash,
     )
     return [CitizenRow(**dict(r)) for r in rows]
@@ -160,7 +160,7 @@ async def unnamed_by_phone(conn: Connection, phone_hash: bytes) -> list[CitizenR
 async def lock_citizens(conn: Connection, ids: list[uuid.UUID]) -> list[CitizenRow]:
     """The accounts, locked in id order (no deadlock between two merges), as they are now."""
     rows = await conn.fetch(
-        _CITIZEN + " WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR UPDATE OF c", ids
+        _CITIZEN + " WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR NO KEY UPDATE OF c", ids
     )
     return [CitizenRow(**dict(r)) for r in rows]
 
