@@ -5,6 +5,7 @@ handheld serve      the API only
 handheld worker     the job worker only
 handheld migrate    apply database migrations
 handheld sandbox    the stand-ins of outside systems only
+handheld accounts finish-merges   move what earlier account merges left on absorbed accounts
 """
 
 from __future__ import annotations
@@ -167,6 +168,23 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
     print("staff created; enrol this TOTP URI in an authenticator app:\n" + asyncio.run(main()))
 
 
+def cmd_accounts_finish_merges(args: argparse.Namespace) -> None:
+    from api.resources import open_resources
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
+
+    async def main() -> int:
+        async with (
+            open_resources(settings, name="handheld-cli") as resources,
+            resources.db_pool.acquire() as conn,
+            conn.transaction(),
+        ):
+            return await resources.identity.finish_merges(conn)
+
+    print(f"absorbed accounts with rows moved now: {asyncio.run(main())}")
+
+
 def cmd_keys_signing(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -276,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     licence.add_argument("--key-id", default=None)
     licence.add_argument("--force", action="store_true", help="replace an existing key")
     licence.set_defaults(func=cmd_keys_licence)
+    accounts = sub.add_parser("accounts", help="citizen accounts").add_subparsers(
+        dest="accounts", required=True
+    )
+    accounts.add_parser(
+        "finish-merges", help="move what earlier account merges left on absorbed accounts"
+    ).set_defaults(func=cmd_accounts_finish_merges)
     sandbox = sub.add_parser("sandbox", help="run the stand-ins of outside systems")
     sandbox.add_argument("--host", default=None)
     sandbox.add_argument("--data-dir", default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -12,8 +13,11 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
+from api.declarations import service as declarations_service
 from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
+from api.licences import service as licences_service
+from api.reviews import service as reviews_service
 from core.cache import VersionedCache
 from core.clients.apppush import AppPushClient
 from core.clients.provincial import ProvincialCasesClient, ProvincialClient
@@ -30,7 +34,9 @@ from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
 from core.storage import ObjectStorage
+from payments import service as payments_service
 from payments.service import PaymentsService
+from push import service as push_service
 from push.tasks import PushContext
 
 
@@ -68,15 +74,14 @@ def _identity(
             "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
         )
     storage = RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+    pii = PiiCipher.from_settings(
+        settings.pii.keys.reveal(), settings.pii.current_key_id, settings.pii.lookup_key.reveal()
+    )
     return IdentityService(
         settings=settings.auth,
         sms_settings=settings.sms,
         pool=pool,
-        pii=PiiCipher.from_settings(
-            settings.pii.keys.reveal(),
-            settings.pii.current_key_id,
-            settings.pii.lookup_key.reveal(),
-        ),
+        pii=pii,
         signing=SigningKeys.load(settings.auth.keys_dir),
         redis=redis,
         revocations=revocations,
@@ -84,6 +89,16 @@ def _identity(
         wechat=WechatClient(http, redis, settings.wechat, settings.http),
         sso=ProvincialIdentityClient(http, settings.provincial, settings.http),
         sms=SmsClient(http, settings.sms, settings.http),
+        # One person, one account: every domain that keys rows by citizen moves them when
+        # identity joins two accounts (tests/api/identity/test_one_account.py finds every
+        # citizen-keyed column in the schema and checks none is left behind).
+        absorbers=(
+            declarations_service.absorb_citizen,
+            functools.partial(licences_service.absorb_citizen, pii=pii),
+            reviews_service.absorb_citizen,
+            push_service.absorb_citizen,
+            payments_service.absorb_citizen,
+        ),
     )
 
 

@@ -30,6 +30,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "统一身份认证未通过，请重新认证",
         "en": "Identity provider rejected the sign-in",
     },
+    "REAL_NAME_CONFLICT": {
+        "zh-CN": "当前账号已绑定其他实名身份，无法再绑定此身份",
+        "en": "This account is bound to another person's real name",
+    },
     "SMS_CODE_INVALID": {"zh-CN": "短信验证码错误或已过期", "en": "SMS code invalid or expired"},
     "SMS_RATE_LIMITED": {
         "zh-CN": "验证码发送过于频繁，请稍后再试",

@@ -389,3 +389,28 @@ async def figures(conn: Connection) -> asyncpg.Record:
     )
     assert row is not None
     return row
+
+
+# --- one person, one account (the identity domain joins a person's accounts) ---------------------
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Fee notices and orders of ``source`` become ``target``'s. An idempotency key both
+    accounts used keeps naming its own order: ``source``'s gets a suffix."""
+    notices = await conn.execute(
+        "UPDATE fee_notices SET citizen_id = $2 WHERE citizen_id = $1", source, target
+    )
+    orders = await conn.execute(
+        """UPDATE payment_orders o SET citizen_id = $2,
+               idempotency_key = CASE WHEN EXISTS (
+                   SELECT 1 FROM payment_orders t
+                    WHERE t.citizen_id = $2 AND t.idempotency_key = o.idempotency_key)
+                   THEN o.idempotency_key || ':merged:' || $1::text ELSE o.idempotency_key END
+           WHERE o.citizen_id = $1""",
+        source,
+        target,
+    )
+    return {
+        "fee_notices": int(notices.rsplit(" ", 1)[-1]),
+        "payment_orders": int(orders.rsplit(" ", 1)[-1]),
+    }

@@ -697,3 +697,9 @@ def _mismatch(r: asyncpg.Record) -> Mismatch:
         ours=r["ours"], theirs=r["theirs"], status=r["status"], note=r["note"],
         created_at=r["created_at"],
     )  # fmt: skip
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: ``source``'s fee notices and orders become ``target``'s (called
+    by the identity domain when it joins a person's accounts)."""
+    return await repo.absorb_citizen(conn, source, target)

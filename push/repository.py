@@ -461,3 +461,77 @@ async def tag_citizens(
         staff_id,
     )
     return int(result.split()[-1])
+
+
+# --- one person, one account (api.identity joins a person's accounts) ----------------------------
+
+
+def _rows(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Messages, devices, preferences and tags of ``source`` become ``target``'s.
+
+    A message both accounts received (a notice sent to each) is kept once, ``target``'s, read
+    if either copy was; the delivery log of ``source``'s copy joins it where it has no entry for
+    that channel. Of two preference rows the one set last wins; a tag on both is kept once."""
+    pairs = """SELECT dup.id AS dup_id, keep.id AS keep_id, dup.read_at
+                 FROM inbox_messages dup
+                 JOIN inbox_messages keep ON keep.citizen_id = $2 AND keep.dedupe_key = dup.dedupe_key
+                WHERE dup.citizen_id = $1"""
+    await conn.execute(
+        f"""UPDATE inbox_messages m SET read_at = COALESCE(m.read_at, p.read_at)
+              FROM ({pairs}) p WHERE m.id = p.keep_id""",
+        source,
+        target,
+    )
+    await conn.execute(
+        f"""UPDATE push_deliveries d SET message_id = p.keep_id
+              FROM ({pairs}) p
+             WHERE d.message_id = p.dup_id AND NOT EXISTS (
+                   SELECT 1 FROM push_deliveries k WHERE k.message_id = p.keep_id
+                      AND k.channel = d.channel)""",
+        source,
+        target,
+    )
+    await conn.execute(
+        f"DELETE FROM push_deliveries d USING ({pairs}) p WHERE d.message_id = p.dup_id",
+        source,
+        target,
+    )
+    duplicates = await conn.execute(
+        f"DELETE FROM inbox_messages m USING ({pairs}) p WHERE m.id = p.dup_id", source, target
+    )
+    messages = await conn.execute(
+        "UPDATE inbox_messages SET citizen_id = $2 WHERE citizen_id = $1", source, target
+    )
+    devices = await conn.execute(
+        "UPDATE push_devices SET citizen_id = $2, updated_at = now() WHERE citizen_id = $1",
+        source,
+        target,
+    )
+    await conn.execute(
+        """INSERT INTO push_preferences (citizen_id, wechat, app, sms, updated_at)
+           SELECT $2, wechat, app, sms, updated_at FROM push_preferences WHERE citizen_id = $1
+           ON CONFLICT (citizen_id) DO UPDATE SET wechat = EXCLUDED.wechat, app = EXCLUDED.app,
+               sms = EXCLUDED.sms, updated_at = EXCLUDED.updated_at
+            WHERE push_preferences.updated_at < EXCLUDED.updated_at""",
+        source,
+        target,
+    )
+    preferences = await conn.execute("DELETE FROM push_preferences WHERE citizen_id = $1", source)
+    await conn.execute(
+        """INSERT INTO citizen_tags (citizen_id, tag, tagged_by, tagged_at)
+           SELECT $2, tag, tagged_by, tagged_at FROM citizen_tags WHERE citizen_id = $1
+           ON CONFLICT (tag, citizen_id) DO NOTHING""",
+        source,
+        target,
+    )
+    tags = await conn.execute("DELETE FROM citizen_tags WHERE citizen_id = $1", source)
+    return {
+        "inbox_messages": _rows(messages) + _rows(duplicates),
+        "push_devices": _rows(devices),
+        "push_preferences": _rows(preferences),
+        "citizen_tags": _rows(tags),
+    }

@@ -191,3 +191,10 @@ async def set_preferences(
     conn: Connection, citizen_id: uuid.UUID, wechat: bool, app: bool, sms: bool
 ) -> None:
     await repo.set_preferences(conn, citizen_id, wechat, app, sms)
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: ``source``'s inbox, devices, preferences and tags become
+    ``target``'s (called by api.identity when it joins a person's accounts). WeChat
+    subscription quotas are keyed by openid, which moves with the identity, so stay as they are."""
+    return await repo.absorb_citizen(conn, source, target)

@@ -331,3 +331,48 @@ async def licence_any(conn: Connection, licence_number: str) -> asyncpg.Record |
         "SELECT licence_number, type_code FROM citizen_licences WHERE licence_number = $1",
         licence_number,
     )
+
+
+# --- one person, one account (api.identity joins a person's accounts) ----------------------------
+
+
+def _rows(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Declarations and library entries of ``source`` become ``target``'s.
+
+    A file both accounts hold (same SHA-256) is kept once: ``source``'s declarations point to
+    ``target``'s entry and ``source``'s entry goes (its stored object is left unreferenced). A
+    submit key both accounts used keeps its meaning in each declaration: ``source``'s gets a
+    suffix, so a replay with it can never land on the other one."""
+    declarations = await conn.execute(
+        """UPDATE declarations d SET citizen_id = $2,
+               submit_key = CASE WHEN EXISTS (
+                   SELECT 1 FROM declarations o WHERE o.citizen_id = $2 AND o.submit_key = d.submit_key)
+                   THEN d.submit_key || ':merged:' || $1::text ELSE d.submit_key END
+           WHERE d.citizen_id = $1""",
+        source,
+        target,
+    )
+    await conn.execute(
+        """UPDATE declaration_materials dm SET material_id = keep.id, updated_at = now()
+             FROM materials dup JOIN materials keep ON keep.citizen_id = $2 AND keep.sha256 = dup.sha256
+            WHERE dup.citizen_id = $1 AND dm.material_id = dup.id""",
+        source,
+        target,
+    )
+    duplicates = await conn.execute(
+        """DELETE FROM materials dup USING materials keep
+            WHERE dup.citizen_id = $1 AND keep.citizen_id = $2 AND keep.sha256 = dup.sha256""",
+        source,
+        target,
+    )
+    materials = await conn.execute(
+        "UPDATE materials SET citizen_id = $2 WHERE citizen_id = $1", source, target
+    )
+    return {
+        "declarations": _rows(declarations),
+        "materials": _rows(materials) + _rows(duplicates),
+    }

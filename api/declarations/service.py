@@ -784,3 +784,9 @@ def _timeline(e: asyncpg.Record) -> TimelineEntry:
         state=e["to_state"], previous_state=e["from_state"], actor=e["actor"],
         reason=e["reason"], details=e["details"], at=e["at"],
     )  # fmt: skip
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: ``source``'s declarations and material library become
+    ``target``'s (called by api.identity when it joins a person's accounts)."""
+    return await repo.absorb_citizen(conn, source, target)

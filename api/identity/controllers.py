@@ -80,7 +80,7 @@ class CitizenAuthController(Controller):
         return await resources.identity.sso_start(data.purpose, maybe_citizen)
 
     @post("/sso/complete", status_code=HTTP_200_OK,
-          responses=_LOGIN_PROBLEMS,
+          responses=problem_responses(400, 401, 409, 422, 429, 503),
           summary="Finish it with the code and state the platform redirected with")  # fmt: skip
     async def sso_complete(
         self,

@@ -25,6 +25,13 @@ class SsoRejected(DomainError):
     code = "SSO_REJECTED"
 
 
+class RealNameConflict(DomainError):
+    """The signed-in account already carries another person's ID number: never joined."""
+
+    status_code = 409
+    code = "REAL_NAME_CONFLICT"
+
+
 class SmsCodeInvalid(DomainError):
     code = "SMS_CODE_INVALID"
 

@@ -20,10 +20,13 @@ class CitizenRow:
     assurance_level: int
     merged_into: uuid.UUID | None
     wechat_bound: bool
+    id_number_hash: bytes | None
+    created_at: datetime
 
 
 _CITIZEN = """SELECT c.id, c.real_name_enc, c.id_number_enc, c.phone_enc, c.assurance_level,
-    c.merged_into, EXISTS (SELECT 1 FROM citizen_wechat w WHERE w.citizen_id = c.id) AS wechat_bound
+    c.merged_into, c.id_number_hash, c.created_at,
+    EXISTS (SELECT 1 FROM citizen_wechat w WHERE w.citizen_id = c.id) AS wechat_bound
     FROM citizens c"""
 
 
@@ -40,12 +43,15 @@ async def find_by_id_number(conn: Connection, id_hash: bytes) -> CitizenRow | No
 
 
 async def find_by_phone(conn: Connection, phone_hash: bytes) -> CitizenRow | None:
-    # A phone may have moved between people over the years: prefer the real-named account.
+    # A phone may have moved between people over the years: prefer the real-named account. The
+    # phone of an account absorbed into another signs in to the one that absorbed it.
     return _citizen(
         await conn.fetchrow(
             _CITIZEN
-            + """ WHERE c.phone_hash = $1 AND c.merged_into IS NULL
-            ORDER BY c.id_number_hash IS NULL, c.updated_at DESC LIMIT 1""",
+            + """ WHERE c.id = (SELECT COALESCE(p.merged_into, p.id) FROM citizens p
+                  WHERE p.phone_hash = $1
+                  ORDER BY p.merged_into IS NOT NULL, p.id_number_hash IS NULL,
+                           p.updated_at DESC LIMIT 1)""",
             phone_hash,
         )
     )
@@ -131,12 +137,69 @@ async def set_phone(
     )
 
 
-async def merge_into(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> None:
-    """Fold a channel-only account into the real-named one: one account per person."""
+async def lock_person(conn: Connection, id_hash: bytes) -> None:
+    """Serialize the joining of one person's accounts (two sign-ins of the same person at once)
+    until the transaction ends."""
     await conn.execute(
+        "SELECT pg_advisory_xact_lock($1)", int.from_bytes(id_hash[:8], "big", signed=True)
+    )
+
+
+async def unnamed_by_phone(conn: Connection, phone_hash: bytes) -> list[CitizenRow]:
+    """Live accounts without a real name that verified this phone (SMS login, WeChat's phone
+    number), locked; re-checked after any wait, so one merged meanwhile is not returned."""
+    rows = await conn.fetch(
+        _CITIZEN
+        + """ WHERE c.phone_hash = $1 AND c.merged_into IS NULL AND c.id_number_hash IS NULL
+            ORDER BY c.id FOR NO KEY UPDATE OF c""",
+        phone_hash,
+    )
+    return [CitizenRow(**dict(r)) for r in rows]
+
+
+async def lock_citizens(conn: Connection, ids: list[uuid.UUID]) -> list[CitizenRow]:
+    """The accounts, locked in id order (no deadlock between two merges), as they are now."""
+    rows = await conn.fetch(
+        _CITIZEN + " WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR NO KEY UPDATE OF c", ids
+    )
+    return [CitizenRow(**dict(r)) for r in rows]
+
+
+async def mark_merged(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> None:
+    """The tombstone, first: the licence logs let a row follow its citizen only to the account
+    named here (migration 0021)."""
+    await conn.execute(
+        """UPDATE citizens SET merged_into = $2, merged_at = now(), updated_at = now()
+           WHERE id = $1 AND merged_into IS NULL""",
+        source,
+        target,
+    )
+    # Earlier tombstones of ``source`` now point to ``target``: always to a live account.
+    await conn.execute(
+        "UPDATE citizens SET merged_into = $2 WHERE merged_into = $1", source, target
+    )
+
+
+async def tombstones(conn: Connection) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(absorbed, survivor) of every merge, oldest first."""
+    rows = await conn.fetch(
+        """SELECT id, merged_into FROM citizens WHERE merged_into IS NOT NULL
+            ORDER BY merged_at, id"""
+    )
+    return [(r["id"], r["merged_into"]) for r in rows]
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Identity's own rows of an absorbed account: its WeChat identities and (already revoked)
+    token families move; its phone goes to the survivor when that has none, and stays on the
+    tombstone too, where ``find_by_phone`` follows it to the survivor (a second phone)."""
+    wechat = await conn.execute(
         "UPDATE citizen_wechat SET citizen_id = $2, updated_at = now() WHERE citizen_id = $1",
         source,
         target,
+    )
+    families = await conn.execute(
+        "UPDATE token_families SET citizen_id = $2 WHERE citizen_id = $1", source, target
     )
     await conn.execute(
         """UPDATE citizens t SET phone_enc = COALESCE(t.phone_enc, s.phone_enc),
@@ -145,12 +208,12 @@ async def merge_into(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> 
         source,
         target,
     )
-    await conn.execute(
-        """UPDATE citizens SET merged_into = $2, phone_enc = NULL, phone_hash = NULL,
-               updated_at = now() WHERE id = $1""",
-        source,
-        target,
-    )
+    return {"citizen_wechat": _count(wechat), "token_families": _count(families)}
+
+
+def _count(status: str) -> int:
+    """Rows an INSERT/UPDATE/DELETE touched, from asyncpg's command status."""
+    return int(status.rsplit(" ", 1)[-1])
 
 
 # --- token families and refresh tokens -------------------------------------------------------

@@ -8,6 +8,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -80,6 +81,12 @@ class _SsoState(msgspec.Struct):
     citizen_id: str | None
 
 
+# Moves every row another domain keys by citizen from one account to another, inside the
+# caller's transaction; returns the rows moved per table (for the audit entry). Each domain that
+# owns citizen-keyed rows has one (``absorb_citizen`` in its service), wired in api.resources.
+Absorber = Callable[[Connection, uuid.UUID, uuid.UUID], Awaitable[Mapping[str, int]]]
+
+
 class _Ticket(msgspec.Struct):
     citizen_id: str
     client_id: str
@@ -101,8 +108,10 @@ class IdentityService:
         wechat: WechatClient,
         sso: ProvincialIdentityClient,
         sms: SmsClient,
+        absorbers: Sequence[Absorber] = (),
     ) -> None:
         self.settings = settings
+        self._absorbers = tuple(absorbers)
         self._sms_settings = sms_settings
         self._pool = pool
         self.pii = pii
@@ -244,7 +253,8 @@ class IdentityService:
             verifier=verifier,
             nonce=nonce,
             purpose=purpose,
-            citizen_id=str(principal.citizen_id) if principal and purpose == "bind" else None,
+            # A login started while signed in (the app, by SMS) is that account's too.
+            citizen_id=str(principal.citizen_id) if principal else None,
         )
         await self._redis.set(
             f"sso:state:{state}", msgspec.msgpack.encode(record), ex=self.settings.sso_state_ttl_s
@@ -279,19 +289,23 @@ class IdentityService:
         if info.sub != claims.get("sub") or not valid_id_number(info.id_number):
             raise errors.SsoRejected()
         id_hash = self.pii.lookup_hash(info.id_number, field=ID_NUMBER)
-        holder = await repo.find_by_id_number(conn, id_hash)
-        if record.purpose == "login":
-            citizen_id = holder.id if holder else await repo.create_citizen(conn)
-        else:
-            assert principal is not None
-            citizen_id = principal.citizen_id
-            if holder and holder.id != citizen_id:
-                # The person already has an account (e.g. from the app): one account per person.
-                await repo.merge_into(conn, citizen_id, holder.id)
-                await self.revocations.revoke(
-                    await repo.revoke_families_of(conn, citizen_id, "merged")
-                )
-                citizen_id = holder.id
+        # The signed-in account that started this (always for a binding; for a login only when
+        # the same session completes it).
+        session = (
+            principal.citizen_id
+            if principal and record.citizen_id == str(principal.citizen_id)
+            else None
+        )
+        # A phone counts only when the platform verified it (level 2 and up).
+        phone_hash = (
+            self.pii.lookup_hash(info.phone, field=PHONE)
+            if info.phone and info.assurance_level >= REAL_NAME_LEVEL
+            else None
+        )
+        joined = await self._join(
+            conn, id_hash=id_hash, session=session, phone_hash=phone_hash, via=record.purpose
+        )
+        citizen_id = joined if joined is not None else await repo.create_citizen(conn)
         await repo.lock_citizen(conn, citizen_id)
         await repo.set_real_name(
             conn,
@@ -319,6 +333,94 @@ class IdentityService:
         # one (the channel of what the citizen does next, e.g. ratings, follows it).
         method = principal.method if record.purpose == "bind" and principal else "sso"
         return await self._issue(conn, citizen_id, method, info.assurance_level)
+
+    # --- one person, one account ------------------------------------------------------------
+
+    async def _join(
+        self,
+        conn: Connection,
+        *,
+        id_hash: bytes,
+        session: uuid.UUID | None,
+        phone_hash: bytes | None,
+        via: str,
+    ) -> uuid.UUID | None:
+        """The one account of the person whose ID number just became known, made of every
+        account that is theirs; None when they have none yet.
+
+        Theirs: the account already holding the ID number, the signed-in account the SSO came
+        from, and accounts without a real name that verified the phone the platform vouches
+        for. The survivor is the account that already had the real name, else the oldest; the
+        others are absorbed into it. An account with another person's ID number is never
+        joined."""
+        await repo.lock_person(conn, id_hash)
+        links: dict[uuid.UUID, str] = {}
+        holder = await repo.find_by_id_number(conn, id_hash)
+        if holder is not None:
+            links[holder.id] = "id_number"
+        if session is not None:
+            links.setdefault(session, "session")
+        if phone_hash is not None:
+            for row in await repo.unnamed_by_phone(conn, phone_hash):
+                links.setdefault(row.id, "phone")
+        if not links:
+            return None
+        accounts = await repo.lock_citizens(conn, list(links))
+        for row in accounts:
+            if row.merged_into is not None:
+                raise errors.TokenRevoked()  # a session of an account absorbed a moment ago
+            if row.id_number_hash is not None and row.id_number_hash != id_hash:
+                raise errors.RealNameConflict()
+        survivor = min(accounts, key=lambda r: (r.id_number_hash is None, r.created_at, r.id))
+        for row in accounts:
+            if row.id != survivor.id:
+                await self._absorb(conn, row.id, survivor.id, link=links[row.id], via=via)
+        return survivor.id
+
+    async def _absorb(
+        self, conn: Connection, source: uuid.UUID, target: uuid.UUID, *, link: str, via: str
+    ) -> None:
+        """Everything of ``source`` moves to ``target``; its sessions end; audited."""
+        await repo.mark_merged(conn, source, target)
+        moved, families = await self._move(conn, source, target)
+        await audit.append(
+            conn, actor_type="citizen", actor_id=str(target), action="identity.accounts_merged",
+            target_type="citizen", target_id=str(source),
+            details={"into": str(target), "link": link, "via": f"sso_{via}", "moved": moved,
+                     "sessionsRevoked": len(families)},
+        )  # fmt: skip
+        await self.revocations.revoke(families)
+
+    async def _move(
+        self, conn: Connection, source: uuid.UUID, target: uuid.UUID
+    ) -> tuple[dict[str, int], list[str]]:
+        """Every row keyed by ``source`` becomes ``target``'s (the tombstone is set already);
+        returns the rows moved per table and the token families revoked."""
+        moved: dict[str, int] = {}
+        for absorb in self._absorbers:
+            moved.update(await absorb(conn, source, target))
+        families = await repo.revoke_families_of(conn, source, "merged")
+        moved.update(await repo.absorb_citizen(conn, source, target))
+        return {k: v for k, v in sorted(moved.items()) if v}, families
+
+    async def finish_merges(self, conn: Connection) -> int:
+        """Tombstones whose rows did not all move (merges made before every domain moved its
+        rows kept only the openids there): move them now. Idempotent; returns the accounts
+        that had rows left (``handheld accounts finish-merges``)."""
+        finished = 0
+        for source, target in await repo.tombstones(conn):
+            moved, families = await self._move(conn, source, target)
+            if moved:
+                finished += 1
+                await audit.append(
+                    conn, actor_type="system", actor_id="identity",
+                    action="identity.accounts_merge_finished", target_type="citizen",
+                    target_id=str(source),
+                    details={"into": str(target), "moved": moved,
+                             "sessionsRevoked": len(families)},
+                )  # fmt: skip
+            await self.revocations.revoke(families)
+        return finished
 
     # --- SMS code login (app) ------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -263,3 +264,38 @@ async def uses(conn: Connection, citizen_id: uuid.UUID, limit: int = 200) -> lis
             limit,
         )
     )
+
+
+# --- one person, one account (api.identity joins a person's accounts) ----------------------------
+
+
+def _rows(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def absorb_citizen(
+    conn: Connection, source: uuid.UUID, target: uuid.UUID, pairwise_sub: Callable[[str], str]
+) -> dict[str, int]:
+    """Every wallet row of ``source`` becomes ``target``'s. The access logs move too (migration
+    0021 lets a log row follow its citizen into the account that absorbed it, nothing else)."""
+    for row in await conn.fetch(
+        """SELECT DISTINCT grantee_id FROM licence_consents
+            WHERE citizen_id = $1 AND grantee_kind = 'department_app'""",
+        source,
+    ):
+        await conn.execute(
+            """UPDATE licence_consents SET pairwise_sub = $3
+                WHERE citizen_id = $1 AND grantee_kind = 'department_app' AND grantee_id = $2""",
+            source, row["grantee_id"], pairwise_sub(row["grantee_id"]),
+        )  # fmt: skip
+    moved = {}
+    for table in (
+        "citizen_licences", "licence_displays", "licence_verifications", "licence_consents",
+        "licence_uses",
+    ):  # fmt: skip
+        moved[table] = _rows(
+            await conn.execute(
+                f"UPDATE {table} SET citizen_id = $2 WHERE citizen_id = $1", source, target
+            )
+        )
+    return moved

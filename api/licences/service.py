@@ -606,8 +606,7 @@ class LicencesService:
         ]
 
     def _pairwise_sub(self, citizen_id: uuid.UUID, client_id: str) -> str:
-        # The same pairwise subject the token exchange gives this app (api.identity.service).
-        return self._pii.lookup_hash(str(citizen_id), field=f"pairwise:{client_id}").hex()
+        return pairwise_sub(self._pii, citizen_id, client_id)
 
     # --- department apps (trust transfer) -----------------------------------------------------------
 
@@ -660,3 +659,21 @@ class LicencesService:
                 )
             )
         return result
+
+
+def pairwise_sub(pii: PiiCipher, citizen_id: uuid.UUID, client_id: str) -> str:
+    # The same pairwise subject the token exchange gives this app (api.identity.service).
+    return pii.lookup_hash(str(citizen_id), field=f"pairwise:{client_id}").hex()
+
+
+async def absorb_citizen(
+    conn: Connection, source: uuid.UUID, target: uuid.UUID, *, pii: PiiCipher
+) -> dict[str, int]:
+    """One person, one account: ``source``'s wallet, display codes, verifications, consents
+    and uses become ``target``'s (called by api.identity when it joins a person's accounts).
+    A department app knows the citizen by a pairwise subject, so its consents are re-keyed to
+    the subject it will now see."""
+    return await repo.absorb_citizen(
+        conn, source, target,
+        lambda client_id: pairwise_sub(pii, target, client_id),
+    )  # fmt: skip

@@ -296,3 +296,17 @@ async def follow_up_figures(
     )
     assert row is not None
     return row
+
+
+# --- one person, one account (api.identity joins a person's accounts) ----------------------------
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Ratings and their tickets follow their declarations (keyed by declaration, so no clash)."""
+    moved = {}
+    for table in ("reviews", "review_tickets"):
+        status = await conn.execute(
+            f"UPDATE {table} SET citizen_id = $2 WHERE citizen_id = $1", source, target
+        )
+        moved[table] = int(status.rsplit(" ", 1)[-1])
+    return moved

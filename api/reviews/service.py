@@ -543,3 +543,9 @@ def _summary(t: asyncpg.Record) -> TicketSummary:
         resolved_at=t["resolved_at"], resolved_on_time=t["resolved_on_time"],
         created_at=t["created_at"], updated_at=t["updated_at"],
     )  # fmt: skip
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: ``source``'s ratings and tickets become ``target``'s (called by
+    api.identity when it joins a person's accounts)."""
+    return await repo.absorb_citizen(conn, source, target)
