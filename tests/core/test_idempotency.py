@@ -14,6 +14,7 @@ import pytest
 
 from core import idempotency
 from core.errors import Conflict, IdempotencyKeyReused
+from core.jobs import JobRegistry
 from tests.api.declarations.conftest import eventually
 
 
@@ -153,7 +154,12 @@ async def test_keys_older_than_a_day_are_purged(pool: asyncpg.Pool, citizen: uui
         idempotency.TTL,
     )
 
-    assert await idempotency.purge(pool) == 1
+    # The worker's hourly job does it (registered by the composition root, api/worker.py).
+    registry = JobRegistry()
+    idempotency.register(registry, pool)
+    assert (idempotency.PURGE_CRON, idempotency.PURGE_JOB) in registry.schedules
+    await registry.specs[idempotency.PURGE_JOB].handler(None)
+    assert await pool.fetchval("SELECT array_agg(key) FROM idempotency_keys") == ["key-00000002"]
 
     assert await _request(pool, citizen, "anew", key="key-00000002") == (200, young_body, True)
     status, body, replayed = await _request(pool, citizen, "anew", key="key-00000001")
