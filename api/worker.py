@@ -12,6 +12,7 @@ from api.licences import tasks as licences_tasks
 from api.licences.deps import build_service as build_licences
 from api.resources import Resources, open_resources
 from api.reviews import tasks as reviews_tasks
+from core import idempotency
 from core.db import connect
 from core.jobs import JobRegistry, build_worker, enqueue
 from core.settings import Settings
@@ -31,6 +32,7 @@ def build_registry(resources: Resources) -> JobRegistry:
     payments_tasks.register(
         registry, resources.payments, resources.settings.wechatpay.reconcile_cron
     )
+    idempotency.register(registry, resources.db_pool)
     return registry
 
 

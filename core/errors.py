@@ -46,9 +46,13 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
-class IdempotencyKeyReused(Conflict):
-    """The same Idempotency-Key came with a different request."""
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key came with a different request (another body or target).
 
+    422, as Stripe answers it: the request cannot be processed as sent (its key belongs to
+    another request), and no retry of it will ever succeed, unlike a 409 state conflict."""
+
+    status_code = 422
     code = "IDEMPOTENCY_KEY_REUSED"
 
 

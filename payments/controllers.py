@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from core import idempotency
 from core.db import Connection, Pool
 from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
@@ -55,7 +56,8 @@ class PaymentController(Controller):
         items = await payments.notices(db_connection, citizen, status, declarationId)
         return NoticeList(items=items)
 
-    @post("/orders", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 503),
+    @post("/orders", status_code=HTTP_200_OK,
+          responses=problem_responses(400, 401, 404, 409, 422, 503),
           summary="Open an order for a notice (idempotent by Idempotency-Key) with pay parameters")  # fmt: skip
     async def create_order(
         self,
@@ -64,8 +66,14 @@ class PaymentController(Controller):
         citizen: NamedDependency[CitizenPrincipal],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
-    ) -> Order:
-        return await payments.create_order(db_connection, citizen, idempotency_key, data)
+    ) -> Response[Order]:
+        # Copies of one tap (the same key) get the first one's answer: one order, one prepay,
+        # and the pay parameters signed once.
+        return await idempotency.once(
+            db_connection, citizen_id=citizen.citizen_id, route="payments.create_order",
+            key=idempotency_key, request=data,
+            run=lambda: payments.create_order(db_connection, citizen, idempotency_key, data),
+        )  # fmt: skip
 
     @get("/orders/{order_id:uuid}", responses=problem_responses(401, 404))
     async def order(

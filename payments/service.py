@@ -152,6 +152,8 @@ class PaymentsService:
         self, conn: Connection, citizen: CitizenPrincipal, key: str, body: CreateOrder
     ) -> Order:
         request_hash = _request_hash(body)
+        # Copies within a day are answered by core.idempotency before this runs; this check
+        # (and the key's UNIQUE) answers one arriving after the stored answer was purged.
         existing = await repo.order_by_key(conn, citizen.citizen_id, key)
         if existing is not None:
             if bytes(existing["request_hash"]) != request_hash:

@@ -25,6 +25,7 @@ from api.declarations.schemas import (
     Withdraw,
 )
 from api.resources import Resources
+from core import idempotency
 from core.db import Connection
 from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal
@@ -195,10 +196,15 @@ class DeclarationController(Controller):
         citizen: NamedDependency[CitizenPrincipal],
         resources: NamedDependency[Resources],
         db_connection: NamedDependency[Connection],
-    ) -> DeclarationDetail:
-        return await resources.declarations.submit(
-            db_connection, citizen, declaration_id, idempotency_key
-        )
+    ) -> Response[DeclarationDetail]:
+        # Copies of one tap (the same key) get the first one's answer, even while it runs.
+        return await idempotency.once(
+            db_connection, citizen_id=citizen.citizen_id, route="declarations.submit",
+            key=idempotency_key, request={"declarationId": str(declaration_id)},
+            run=lambda: resources.declarations.submit(
+                db_connection, citizen, declaration_id, idempotency_key
+            ),
+        )  # fmt: skip
 
     @post("/{declaration_id:uuid}/supplement", status_code=HTTP_200_OK, responses=_EDIT,
           summary="Resubmit after replacing the materials the notice listed")  # fmt: skip

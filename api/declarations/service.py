@@ -333,6 +333,8 @@ class DeclarationsService:
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID,
         idempotency_key: str,
     ) -> DeclarationDetail:  # fmt: skip
+        # Copies within a day are answered by core.idempotency before this runs; this check
+        # (and the key's UNIQUE) answers one arriving after the stored answer was purged.
         earlier = await repo.by_submit_key(conn, principal.citizen_id, idempotency_key)
         if earlier is not None:
             if earlier["id"] != declaration_id:

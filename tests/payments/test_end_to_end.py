@@ -103,9 +103,9 @@ async def test_order_rules(
     again = await payer.order(notice["id"], key="order-key-0002")
     assert first.status_code == again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
-    # Same key, another request → 409; another key, same channel → the one open order.
+    # Same key, another request → 422; another key, same channel → the one open order.
     reused = await payer.order(notice["id"], key="order-key-0002", channel="app")
-    assert reused.status_code == 409 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert reused.status_code == 422 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     other_key = await payer.order(notice["id"], key="order-key-0003")
     assert other_key.json()["id"] == first.json()["id"]
     elsewhere = await payer.order(notice["id"], key="order-key-0004", channel="app")
