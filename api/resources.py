@@ -18,6 +18,7 @@ from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import service as licences_service
 from api.reviews import service as reviews_service
+from core import idempotency
 from core.cache import VersionedCache
 from core.clients.apppush import AppPushClient
 from core.clients.provincial import ProvincialCasesClient, ProvincialClient
@@ -98,6 +99,7 @@ def _identity(
             reviews_service.absorb_citizen,
             push_service.absorb_citizen,
             payments_service.absorb_citizen,
+            idempotency.absorb_citizen,
         ),
     )
 

@@ -140,6 +140,21 @@ async def purge(pool: Pool) -> int:
     return count
 
 
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: the absorbed account's keys answer for the survivor, so a
+    retry from a session that was in flight during the merge still gets its first answer.
+    A key both accounts used (client-made UUIDs: practically never) keeps the survivor's."""
+    done = await conn.execute(
+        """UPDATE idempotency_keys k SET citizen_id = $2
+            WHERE k.citizen_id = $1
+              AND NOT EXISTS (SELECT 1 FROM idempotency_keys o
+                               WHERE o.citizen_id = $2 AND o.route = k.route AND o.key = k.key)""",
+        source, target,
+    )  # fmt: skip
+    await conn.execute("DELETE FROM idempotency_keys WHERE citizen_id = $1", source)
+    return {"idempotency_keys": int(done.split()[-1])}
+
+
 def register(registry: JobRegistry, pool: Pool) -> None:
     async def run(_: None) -> None:
         await purge(pool)

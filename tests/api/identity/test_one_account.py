@@ -306,7 +306,7 @@ SEEDED_TABLES = {
     "citizen_wechat", "token_families", "inbox_messages", "push_preferences", "push_devices",
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
-    "payment_orders", "reviews", "review_tickets",
+    "payment_orders", "reviews", "review_tickets", "idempotency_keys",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -443,6 +443,12 @@ async def _seed(
                VALUES ($1, $2, $3, $4, 'app', 'wxapp', '1900000001', 100, '提取', now(),
                    'same-key', '\\x00')""",
             uuid.uuid4(), notice, who, f"HH{who.hex[:20]}",
+        )  # fmt: skip
+    for who, key in ((mine, "key-mine"), (mine, "key-both"), (kept, "key-both")):
+        await conn.execute(
+            """INSERT INTO idempotency_keys (citizen_id, route, key, request_hash)
+               VALUES ($1, 'declarations.submit', $2, $3)""",
+            who, key, hashlib.sha256(key.encode()).digest(),
         )  # fmt: skip
     review = uuid.uuid4()
     await conn.execute(
