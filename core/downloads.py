@@ -30,14 +30,18 @@ _FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+-]+")
 def ascii_fallback(name: str) -> str:
     """An ASCII approximation of ``name`` for ``filename=``: accents dropped, other non-ASCII
     characters gone, the extension kept (``申请表.pdf`` becomes ``file.pdf``)."""
-    decomposed = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = _FALLBACK_UNSAFE.sub("_", decomposed).strip(" ._")
-    stem, dot, ext = text.rpartition(".")
-    if not dot:
-        stem, ext = text, ""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    stem, ext = _ascii(stem), _ascii(ext)
     if not any(c.isalnum() for c in stem):
         stem = FALLBACK_STEM
     return f"{stem}.{ext}" if ext else stem
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _FALLBACK_UNSAFE.sub("_", decomposed).strip(" ._")
 
 
 def content_disposition(name: str) -> str:

@@ -180,9 +180,10 @@ def sniff_kind(head: bytes) -> str | None:
 
 _SEPARATORS = re.compile(r"[/\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:[/\\]")
-# WHATWG multipart/form-data: browsers (and httpx, urllib3) send CR, LF and '"' in a file name as
-# %0D, %0A and %22. They escape nothing else, so nothing else is decoded (a name may hold "%").
-_WHATWG_ESCAPES = re.compile(r"%(0[DdAa]|22)")
+# WHATWG multipart/form-data: browsers send CR, LF and '"' in a file name as %0D, %0A and %22;
+# httpx and urllib3 escape every C0 control character the same way. Those escapes are decoded
+# (the controls are then dropped), no other: a name may well hold a literal "%".
+_WHATWG_ESCAPES = re.compile(r"%([01][0-9A-Fa-f]|22)")
 # Reserved on Windows, and markup: replaced by their full-width forms, which read the same to a
 # person and mean nothing to a file system, a header or an HTML page.
 _FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in '<>:"|?*'})

@@ -295,6 +295,7 @@ async def test_traversal_names_are_reported(filename: str, display: str) -> None
         # NFC: a decomposed "é" (as macOS file systems store it) becomes one character.
         ("re\u0301sume\u0301.pdf", "r\u00e9sum\u00e9.pdf"),
         ("NUL\x00.pdf", "NUL.pdf"),
+        ("NUL%00%07%1f.pdf", "NUL.pdf"),  # as httpx and urllib3 send control characters
         ("x" * 1000 + ".pdf", "x" * 251 + ".pdf"),
         ("y" * 300, "y" * 255),
         # 255 bytes of UTF-8, not characters, and never half a character: 83 × 3 + 4 = 253.
