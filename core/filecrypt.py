@@ -59,9 +59,9 @@ class CorruptObject(Exception):
 
 
 class _Aead(Protocol):
-    def seal(self, nonce: bytes, data: bytes, aad: bytes) -> bytes: ...
+    def seal(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes: ...
 
-    def open(self, nonce: bytes, data: bytes, aad: bytes) -> bytes: ...
+    def open(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes: ...
 
 
 class _AesGcm:
@@ -70,10 +70,10 @@ class _AesGcm:
     def __init__(self, key: bytes) -> None:
         self._aead = AESGCM(key)
 
-    def seal(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+    def seal(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes:
         return self._aead.encrypt(nonce, data, aad)
 
-    def open(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+    def open(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes:
         return self._aead.decrypt(nonce, data, aad)
 
 
@@ -83,15 +83,15 @@ class _Sm4Gcm:
     def __init__(self, key: bytes) -> None:
         self._key = algorithms.SM4(key)
 
-    def seal(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+    def seal(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes:
         encryptor = Cipher(self._key, modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(aad)
         return encryptor.update(data) + encryptor.finalize() + encryptor.tag
 
-    def open(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+    def open(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes:
         if len(data) < TAG_SIZE:
             raise InvalidTag
-        decryptor = Cipher(self._key, modes.GCM(nonce, data[-TAG_SIZE:])).decryptor()
+        decryptor = Cipher(self._key, modes.GCM(nonce, bytes(data[-TAG_SIZE:]))).decryptor()
         decryptor.authenticate_additional_data(aad)
         return decryptor.update(data[:-TAG_SIZE]) + decryptor.finalize()
 
@@ -120,11 +120,11 @@ class _Segments:
         index = counter.to_bytes(4, "big")
         return self._prefix + index, self._header + index + (b"\x01" if last else b"\x00")
 
-    def seal(self, counter: int, data: bytes, *, last: bool) -> bytes:
+    def seal(self, counter: int, data: bytes | memoryview, *, last: bool) -> bytes:
         nonce, aad = self._nonce_aad(counter, last)
         return self._aead.seal(nonce, data, aad)
 
-    def open(self, counter: int, data: bytes, *, last: bool) -> bytes:
+    def open(self, counter: int, data: bytes | memoryview, *, last: bool) -> bytes:
         nonce, aad = self._nonce_aad(counter, last)
         try:
             return self._aead.open(nonce, data, aad)
@@ -165,9 +165,12 @@ class FileCipher:
             pending += chunk
             # Strictly more than a segment: the last segment is only known at the end.
             while len(pending) > SEGMENT:
-                yield segments.seal(counter, bytes(pending[:SEGMENT]), last=False)
+                # Sealed from a view, not a copy; the view is released before the buffer moves.
+                with memoryview(pending) as view:
+                    sealed = segments.seal(counter, view[:SEGMENT], last=False)
                 del pending[:SEGMENT]
                 counter += 1
+                yield sealed
         yield segments.seal(counter, bytes(pending), last=True)
 
     async def decrypt(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
@@ -187,9 +190,11 @@ class FileCipher:
                 if segments is None:
                     continue
             while len(pending) > sealed:
-                yield segments.open(counter, bytes(pending[:sealed]), last=False)
+                with memoryview(pending) as view:
+                    plain = segments.open(counter, view[:sealed], last=False)
                 del pending[:sealed]
                 counter += 1
+                yield plain
         if segments is None:
             raise CorruptObject("stored object is shorter than its header")
         yield segments.open(counter, bytes(pending), last=True)
