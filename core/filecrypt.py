@@ -28,9 +28,10 @@ still guards the data keys: they are wrapped with SM4-GCM by the PII keyset.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from typing import Literal, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -45,6 +46,7 @@ TAG_SIZE = 16
 NONCE_PREFIX_SIZE = 8
 MAX_WRAPPED_KEY = 512
 MAX_SEGMENTS = 2**32
+MAX_HEADER = 7 + 512 + 8  # fixed part, longest wrapped key, nonce prefix
 Algorithm = Literal["aes-256-gcm", "sm4-gcm"]
 _ALGORITHM_IDS: dict[str, int] = {"aes-256-gcm": 1, "sm4-gcm": 2}
 _KEY_SIZES = {1: 32, 2: 16}
@@ -130,6 +132,72 @@ class _Segments:
             return self._aead.open(nonce, data, aad)
         except InvalidTag:
             raise CorruptObject(f"segment {counter} failed authentication") from None
+
+
+class _RandomPlain(io.RawIOBase):
+    """The plaintext of a stored object by segment, for ``FileCipher.open_random``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], bytes],
+        segments: _Segments,
+        header_len: int,
+        size: int,
+        on_close: Callable[[], None] | None,
+    ) -> None:
+        super().__init__()
+        self._on_close = on_close
+        sealed = SEGMENT + TAG_SIZE
+        body = size - header_len
+        self._count = max(1, -(-body // sealed))
+        last_sealed = body - (self._count - 1) * sealed
+        if last_sealed < TAG_SIZE:
+            raise CorruptObject("stored object is truncated")
+        self._fetch, self._segments = fetch, segments
+        self._header_len, self._stored_size = header_len, size
+        self._size = body - self._count * TAG_SIZE
+        self._pos = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed and self._on_close is not None:
+            self._on_close()
+        super().close()
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._pos >= self._size:
+            return 0
+        index, offset = divmod(self._pos, SEGMENT)
+        plain = self._segment(index)
+        n = min(len(buffer), len(plain) - offset)
+        buffer[:n] = plain[offset : offset + n]
+        self._pos += n
+        return n
+
+    def _segment(self, index: int) -> bytes:
+        if self._cached is not None and self._cached[0] == index:
+            return self._cached[1]
+        start = self._header_len + index * (SEGMENT + TAG_SIZE)
+        end = min(start + SEGMENT + TAG_SIZE, self._stored_size)
+        plain = self._segments.open(index, self._fetch(start, end), last=index == self._count - 1)
+        self._cached = (index, plain)
+        return plain
 
 
 class FileCipher:
@@ -223,6 +291,29 @@ class FileCipher:
         del pending[:end]
         return _Segments(_aead(algorithm_id, data_key), header, header[-NONCE_PREFIX_SIZE:])
 
+    def open_random(
+        self,
+        fetch: Callable[[int, int], bytes],
+        size: int,
+        close: Callable[[], None] | None = None,
+    ) -> io.BufferedReader:
+        """A seekable, read-only file of the plaintext of a stored object of ``size`` bytes,
+        for a parser that must seek (pypdf, zipfile), in a worker thread.
+
+        ``fetch(start, end)`` returns the stored bytes ``[start, end)`` (a positioned read,
+        a ranged GET). Segments are opened one at a time as reads reach them, each checked
+        against its tag and its place (its counter, and whether it is the last one, known
+        from ``size``): a damaged segment raises ``CorruptObject`` when read. ``close`` runs
+        when the file is closed.
+        """
+        head = fetch(0, min(size, MAX_HEADER))
+        pending = bytearray(head)
+        segments = self._read_header(pending)
+        if segments is None:
+            raise CorruptObject("stored object is shorter than its header")
+        raw = _RandomPlain(fetch, segments, len(head) - len(pending), size, close)
+        return io.BufferedReader(raw, SEGMENT)
+
     def wrapping_key_id(self, head: bytes) -> str:
         """The PII key id that wrapped an object's data key, from its first bytes (rotation)."""
         if len(head) < _FIXED.size or head[:4] != MAGIC:
@@ -234,4 +325,4 @@ class FileCipher:
             raise CorruptObject(str(exc)) from None
 
 
-__all__ = ["SEGMENT", "Algorithm", "CorruptObject", "FileCipher"]
+__all__ = ["MAX_HEADER", "SEGMENT", "Algorithm", "CorruptObject", "FileCipher"]

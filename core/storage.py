@@ -18,6 +18,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import io
 import math
 import os
 import queue
@@ -264,6 +265,27 @@ class ObjectStorage:
             await plain.aclose()
             raise
         return _starting_with(first, plain)
+
+    def open_plaintext(self, key: str) -> io.BufferedReader:
+        """A seekable file of ``key``'s plaintext, read segment by segment as it is reached
+        (``FileCipher.open_random``): for a parser that must seek. Blocking: call it, and read
+        the file, in a worker thread. Close it when done."""
+        check_key(key)
+        if self._local_root is not None:
+            fd = os.open(self._local_root / key, os.O_RDONLY)
+            try:
+                size = os.fstat(fd).st_size
+                return self._files.open_random(
+                    lambda start, end: os.pread(fd, end - start, start), size, lambda: os.close(fd)
+                )
+            except BaseException:
+                os.close(fd)
+                raise
+        size = obstore.head(self._store, key)["size"]
+        return self._files.open_random(
+            lambda start, end: bytes(obstore.get_range(self._store, key, start=start, end=end)),
+            size,
+        )
 
     async def delete(self, key: str) -> None:
         """Delete ``key``; deleting a missing object is not an error on either backend."""

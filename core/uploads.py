@@ -11,9 +11,10 @@ Types are decided by content (magic numbers), never by what the client claims: t
 Content-Type and the file name's extension, when given, must merely agree with the content.
 Documents are checked beyond their first bytes: a PDF must open in a PDF parser (pypdf) and an
 OFD must be a ZIP package with ``OFD.xml`` at its root, so that ``%PDF-1.4<html><script>…``
-is refused. For those two kinds the bytes are also copied to a spooled temporary file as they
-stream by (the parsers need to seek); the check runs on it, in a thread, when the body has been
-read and before the iterator ends, so a refused document aborts the sink's put: nothing stored.
+is refused. The parsers need to seek, so they read what the sink stored, through ``reopen``
+(``ObjectStorage.open_plaintext``: the few segments they touch, decrypted), in a worker thread:
+no second copy of the file is written, and no plaintext ever touches a disk. A refusal then
+comes after the sink finished, and the caller deletes the object, as after any failure.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import asyncio
 import email.message
 import hashlib
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
@@ -82,10 +82,8 @@ SNIFF_BYTES = 64
 # File systems and Content-Disposition consumers commonly cap names at 255 bytes.
 DISPLAY_NAME_MAX_BYTES = 255
 DEFAULT_NAME = "upload"
-# Kinds whose structure is checked after the body is read (see the module docstring), and how
-# much of such a file stays in memory before the spool moves to a temporary file.
+# Kinds whose structure is checked once stored (see the module docstring).
 DEEP_CHECKED = frozenset({"pdf", "ofd"})
-SPOOL_IN_MEMORY = 256 * 1024
 # pypdf reads a sound PDF in small pieces (the trailer, the xref table, the page tree). It reads
 # the whole file to rebuild a broken xref table: allowed for small files, refused for larger
 # ones rather than loading them whole into memory.
@@ -255,7 +253,7 @@ def _quotes_balanced(header: str) -> bool:
 
 
 class _BoundedReads:
-    """A read-only view of the spool that refuses any single read above ``PDF_MAX_READ``."""
+    """A read-only view of the file that refuses any single read above ``PDF_MAX_READ``."""
 
     def __init__(self, file: IO[bytes]) -> None:
         self._file = file
@@ -389,7 +387,6 @@ class _Reader:
         self._kind: str | None = None
         self._size = 0
         self._sha256 = hashlib.sha256()
-        self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
         self.error: UploadError | None = None
         self.complete = False
 
@@ -417,16 +414,10 @@ class _Reader:
                 raise UploadMalformed("body ended before the closing boundary")
             if not self._file_done:
                 raise UploadMalformed(f"no file part named {FILE_FIELD!r}")
-            if self._spool is not None and self._kind is not None:
-                # Raised from here, the refusal aborts the sink's put: nothing is stored.
-                await asyncio.to_thread(_DOCUMENT_CHECKS[self._kind], self._spool)
             self.complete = True
         except UploadError as exc:
             self.error = exc
             raise
-        finally:
-            if self._spool is not None:
-                self._spool.close()
 
     def result(self) -> ReceivedFile:
         assert self._kind is not None
@@ -494,8 +485,6 @@ class _Reader:
             raise UploadTooLarge(maxBytes=self._max_bytes)
         self._sha256.update(data)
         if self._kind is not None:
-            if self._spool is not None:
-                self._spool.write(data)
             return data
         # Hold the first bytes back until the type is known, so that the sink never receives
         # a single byte of a file we are going to refuse.
@@ -509,10 +498,6 @@ class _Reader:
             raise UploadEmpty()
         self._kind = self._check_kind(self._head)
         head, self._head = self._head, b""
-        if self._kind in DEEP_CHECKED:
-            # Closed by file_bytes, however the upload ends.
-            self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
-            self._spool.write(head)
         return head
 
     def _check_kind(self, head: bytes) -> str:
@@ -538,12 +523,15 @@ async def receive_upload(
     allowed: set[str],
     sink: Callable[[AsyncIterator[bytes]], Awaitable[None]],
     content_length: int | None,
+    reopen: Callable[[], IO[bytes]],
 ) -> ReceivedFile:
     """Stream the ``file`` part of a multipart body into ``sink``; see the module docstring.
 
     ``stream`` is the raw request body (Litestar's ``request.stream()``), ``allowed`` a subset
-    of ``KINDS``. Raises an ``UploadError``; when it does after the sink started, the caller
-    deletes the partial object (with obstore a failed put leaves none, but a sink may differ).
+    of ``KINDS``, ``reopen`` opens what the sink stored as a seekable file (blocking: it runs
+    in a worker thread) for the document check. Raises an ``UploadError``; when it does after
+    the sink started, the caller deletes the object (with obstore a failed put leaves none, but
+    a refused document has been stored whole).
     """
     if not allowed or not allowed <= KINDS:
         raise ValueError(f"allowed kinds must be a non-empty subset of {sorted(KINDS)}")
@@ -563,7 +551,15 @@ async def receive_upload(
         await chunks.aclose()
     if not reader.complete:
         raise RuntimeError("the sink returned before consuming the whole upload")
-    return reader.result()
+    received = reader.result()
+    if received.kind in DEEP_CHECKED:
+        await asyncio.to_thread(_check_stored, received.kind, reopen)
+    return received
+
+
+def _check_stored(kind: str, reopen: Callable[[], IO[bytes]]) -> None:
+    with reopen() as stored:
+        _DOCUMENT_CHECKS[kind](stored)
 
 
 __all__ = [

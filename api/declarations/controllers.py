@@ -129,6 +129,7 @@ class DeclarationController(Controller):
                 allowed=allowed,
                 sink=sink,
                 content_length=int(length) if length and length.isdigit() else None,
+                reopen=lambda: service.storage.open_plaintext(key),
             )
             received.raise_for_unsafe_name()
             entry, created = await service.attach_upload(

@@ -169,3 +169,50 @@ async def test_segments_stream_in_bounded_pieces() -> None:
 def test_unknown_algorithm_refused() -> None:
     with pytest.raises(ValueError, match="cipher"):
         FileCipher(keyset(), "rot13")  # type: ignore[arg-type]
+
+
+async def test_random_access_reads_the_plaintext() -> None:
+    files = FileCipher(keyset())
+    data = os.urandom(3 * SEGMENT + 1234)
+    stored = await seal(files, data)
+    fetched: list[tuple[int, int]] = []
+
+    def fetch(start: int, end: int) -> bytes:
+        fetched.append((start, end))
+        return stored[start:end]
+
+    with files.open_random(fetch, len(stored)) as plain:
+        assert plain.seek(0, 2) == len(data)
+        for at, n in ((0, 10), (SEGMENT - 5, 10), (2 * SEGMENT + 7, 100), (len(data) - 3, 50)):
+            plain.seek(at)
+            assert plain.read(n) == data[at : at + n]
+        plain.seek(0)
+        assert plain.read() == data
+    # Only what was needed: the header once, then whole segments.
+    assert fetched[0][0] == 0 and all(end - start <= SEGMENT + 16 for start, end in fetched[1:])
+
+
+async def test_random_access_fails_closed() -> None:
+    files = FileCipher(keyset())
+    data = os.urandom(2 * SEGMENT + 10)
+    stored = await seal(files, data)
+    header_len = len(stored) - len(data) - 3 * 16
+
+    def reader(blob: bytes):  # type: ignore[no-untyped-def]
+        return files.open_random(lambda s, e: blob[s:e], len(blob))
+
+    damaged = bytearray(stored)
+    damaged[header_len + SEGMENT + 16 + 3] ^= 1  # the second segment
+    with reader(bytes(damaged)) as plain:
+        assert plain.read(100) == data[:100]  # the first segment is sound
+        plain.seek(SEGMENT + 5)
+        with pytest.raises(CorruptObject):
+            plain.read(10)
+    # Cut after a whole segment: the new last one was not sealed as the last.
+    with reader(stored[: header_len + 2 * (SEGMENT + 16)]) as plain:
+        plain.seek(SEGMENT + 1)
+        with pytest.raises(CorruptObject):
+            plain.read(1)
+    for blob in (stored[:5], b"not ours at all, not ours at all", stored[: header_len + 3]):
+        with pytest.raises(CorruptObject):
+            reader(blob)

@@ -242,3 +242,18 @@ async def test_files_written_before_a_key_rotation_still_read(tmp_path: Path) ->
     new_head = (root / "materials" / "c1" / "new").read_bytes()[:200]
     assert FileCipher(rotated_keys).wrapping_key_id(new_head) == "k2"
     assert await _read(after, "materials/c1/new") == _document(10)
+
+
+@pytest.mark.parametrize("backend", ["local", "object store"])
+async def test_plaintext_opens_for_seeking_parsers(backend: str, tmp_path: Path) -> None:
+    if backend == "local":
+        storage = ObjectStorage.local(tmp_path, signing_secret=SECRET, files=FILES)
+    else:
+        storage = ObjectStorage(MemoryStore(), signing_secret=SECRET, files=FILES)
+    data = _document(200_000)
+    await storage.put_stream("materials/c1/r", _chunks(data))
+    with storage.open_plaintext("materials/c1/r") as plain:
+        plain.seek(150_000)
+        assert plain.read(1000) == data[150_000:151_000]
+        plain.seek(0)
+        assert plain.read() == data

@@ -101,6 +101,13 @@ class Collect:
         async for chunk in chunks:
             self.data += chunk
 
+    def reopen(self) -> io.BytesIO:
+        return io.BytesIO(bytes(self.data))
+
+
+def never_reopened() -> io.BytesIO:
+    raise AssertionError("no document check expected")
+
 
 async def upload(
     raw: bytes,
@@ -120,6 +127,7 @@ async def upload(
         allowed=allowed,
         sink=sink,
         content_length=content_length,
+        reopen=sink.reopen,
     )
     return received, sink
 
@@ -217,6 +225,7 @@ async def test_too_large_is_detected_mid_stream_without_reading_the_rest() -> No
             allowed=ALL,
             sink=sink,
             content_length=None,  # e.g. chunked transfer encoding: no length to refuse on
+            reopen=never_reopened,
         )
     assert info.value.status_code == 413
     # Pulled up to the chunk holding the 10,001st byte of the file, and not one more.
@@ -243,6 +252,7 @@ async def test_declared_length_too_large_is_refused_before_reading() -> None:
             allowed=ALL,
             sink=sink,
             content_length=1000 + MULTIPART_OVERHEAD + 1,
+            reopen=never_reopened,
         )
     assert stream.pulled == 0
     assert sink.calls == 0
@@ -359,6 +369,7 @@ async def test_sink_errors_propagate() -> None:
             allowed=ALL,
             sink=sink,
             content_length=None,
+            reopen=never_reopened,
         )
 
 
@@ -378,6 +389,7 @@ async def test_upload_error_survives_a_wrapping_sink() -> None:
             allowed=ALL,
             sink=sink,
             content_length=None,
+            reopen=never_reopened,
         )
 
 
@@ -392,6 +404,7 @@ async def test_into_local_store_and_failure_leaves_nothing(tmp_path: Path) -> No
         allowed=ALL,
         sink=lambda chunks: storage.put_stream("m/1", chunks),
         content_length=None,
+        reopen=lambda: storage.open_plaintext("m/1"),
     )
     stored = b"".join([c async for c in await storage.get_stream("m/1")])
     assert stored == data
@@ -405,6 +418,7 @@ async def test_into_local_store_and_failure_leaves_nothing(tmp_path: Path) -> No
             allowed=ALL,
             sink=lambda chunks: storage.put_stream("m/2", chunks),
             content_length=None,
+            reopen=lambda: storage.open_plaintext("m/2"),
         )
     assert not await storage.exists("m/2")
 
@@ -443,6 +457,7 @@ async def test_50_mb_upload_streams_in_bounded_memory(tmp_path: Path) -> None:
         allowed={"pdf"},
         sink=lambda chunks: storage.put_stream("big/1", chunks),
         content_length=None,
+        reopen=lambda: storage.open_plaintext("big/1"),
     )
     peak = max(peak, process.memory_info().rss)
     assert received.size == size
@@ -540,18 +555,21 @@ async def test_documents_are_checked_beyond_their_first_bytes(
             allowed=ALL,
             sink=lambda chunks: storage.put_stream("m/1", chunks),
             content_length=None,
+            reopen=lambda: storage.open_plaintext("m/1"),
         )
     assert (info.value.status_code, info.value.code) == (400, "UPLOAD_DOCUMENT_INVALID")
-    # Refused before the put completed: nothing under the root, not even a partial file.
-    assert not await storage.exists("m/1")
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    # Checked on what was stored (the caller deletes it on any error): nothing else written,
+    # no spooled plaintext copy anywhere.
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        "m/1"
+    ]
 
 
 @pytest.mark.parametrize(
     ("data", "filename"),
     [
         (_encrypted_pdf(""), "restricted.pdf"),  # owner restrictions only: opens without one
-        (documents.pdf(size=300_000), "big.pdf"),  # spooled to a temporary file
+        (documents.pdf(size=300_000), "big.pdf"),  # several segments, read where needed
         (_many_entries(50), "a.ofd"),
     ],
 )
