@@ -134,6 +134,37 @@ class _Segments:
             raise CorruptObject(f"segment {counter} failed authentication") from None
 
 
+class Sealer:
+    """Seals one object: ``header``, then ``update`` with each plaintext chunk (sealed segments
+    out), then ``finalize`` (the last segment). Holds at most one segment plus one chunk."""
+
+    __slots__ = ("_counter", "_pending", "_segments", "header")
+
+    def __init__(self, header: bytes, segments: _Segments) -> None:
+        self.header = header
+        self._segments = segments
+        self._pending = bytearray()
+        self._counter = 0
+
+    def update(self, data: bytes) -> list[bytes]:
+        pending = self._pending
+        pending += data
+        out = []
+        # Strictly more than a segment: the last segment is only known at the end.
+        while len(pending) > SEGMENT:
+            # Sealed from a view, not a copy; the view is released before the buffer moves.
+            with memoryview(pending) as view:
+                out.append(self._segments.seal(self._counter, view[:SEGMENT], last=False))
+            del pending[:SEGMENT]
+            self._counter += 1
+        return out
+
+    def finalize(self) -> bytes:
+        sealed = self._segments.seal(self._counter, bytes(self._pending), last=True)
+        self._pending = bytearray()
+        return sealed
+
+
 class _RandomPlain(io.RawIOBase):
     """The plaintext of a stored object by segment, for ``FileCipher.open_random``."""
 
@@ -214,32 +245,27 @@ class FileCipher:
     def __repr__(self) -> str:
         return f"FileCipher(algorithm_id={self._algorithm_id}, keyset={self._keyset!r})"
 
-    async def encrypt(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
-        """The stored form of ``chunks``: header, then sealed segments as the bytes arrive.
-
-        Holds at most one segment plus one incoming chunk. An exception raised by ``chunks``
-        passes through unchanged, so the storage put aborts as it would without encryption.
-        """
+    def sealer(self) -> Sealer:
+        """A new object's incremental, synchronous sealer (e.g. for a writer thread)."""
         algorithm_id = self._algorithm_id
         data_key = os.urandom(_KEY_SIZES[algorithm_id])
         wrapped = self._keyset.encrypt_bytes(data_key, field=_wrap_field(algorithm_id))
         prefix = os.urandom(NONCE_PREFIX_SIZE)
         header = _FIXED.pack(MAGIC, algorithm_id, len(wrapped)) + wrapped + prefix
-        segments = _Segments(_aead(algorithm_id, data_key), header, prefix)
-        yield header
-        pending = bytearray()
-        counter = 0
+        return Sealer(header, _Segments(_aead(algorithm_id, data_key), header, prefix))
+
+    async def encrypt(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
+        """The stored form of ``chunks``: header, then sealed segments as the bytes arrive.
+
+        An exception raised by ``chunks`` passes through unchanged, so the storage put aborts
+        as it would without encryption.
+        """
+        sealer = self.sealer()
+        yield sealer.header
         async for chunk in chunks:
-            pending += chunk
-            # Strictly more than a segment: the last segment is only known at the end.
-            while len(pending) > SEGMENT:
-                # Sealed from a view, not a copy; the view is released before the buffer moves.
-                with memoryview(pending) as view:
-                    sealed = segments.seal(counter, view[:SEGMENT], last=False)
-                del pending[:SEGMENT]
-                counter += 1
+            for sealed in sealer.update(chunk):
                 yield sealed
-        yield segments.seal(counter, bytes(pending), last=True)
+        yield sealer.finalize()
 
     async def decrypt(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
         """The plaintext of a stored object, segment by segment; ``CorruptObject`` on any fault.
@@ -325,4 +351,4 @@ class FileCipher:
             raise CorruptObject(str(exc)) from None
 
 
-__all__ = ["MAX_HEADER", "SEGMENT", "Algorithm", "CorruptObject", "FileCipher"]
+__all__ = ["MAX_HEADER", "SEGMENT", "Algorithm", "CorruptObject", "FileCipher", "Sealer"]
