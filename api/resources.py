@@ -12,6 +12,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
+from api.calendars.service import Calendars
 from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
 from core.cache import VersionedCache
@@ -41,6 +42,8 @@ class Resources:
     http: aiohttp.ClientSession
     provincial: ProvincialClient
     catalog_cache: VersionedCache
+    # The official working-day calendar, kept current from the database (api.calendars).
+    calendars: Calendars
     identity: IdentityService
     access_tokens: AccessTokens
     declarations: DeclarationsService
@@ -108,8 +111,10 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
     http = create_http_session(settings.http)
     catalog_cache = VersionedCache(redis, "catalog", settings.catalog.cache_entries)
     revocations = RevocationList(redis, settings.auth.access_ttl_s)
+    calendars = Calendars(db_pool)
     await catalog_cache.start()
     await revocations.start()
+    await calendars.start()
     identity = _identity(settings, db_pool, redis, http, revocations)
     cases = ProvincialCasesClient(http, settings.provincial, settings.http)
     declarations = DeclarationsService(
@@ -118,6 +123,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
         storage=_storage(settings),
         cases=cases,
         settings=settings.provincial,
+        calendars=calendars,
     )
     try:
         yield Resources(
@@ -127,6 +133,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             http=http,
             provincial=ProvincialClient(http, settings.provincial, settings.http),
             catalog_cache=catalog_cache,
+            calendars=calendars,
             identity=identity,
             access_tokens=AccessTokens(identity),
             push=PushContext(
@@ -148,6 +155,7 @@ async def open_resources(settings: Settings, *, name: str = "handheld") -> Async
             ),
         )
     finally:
+        await calendars.stop()
         await revocations.stop()
         await catalog_cache.stop()
         await http.close()
