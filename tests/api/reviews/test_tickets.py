@@ -43,6 +43,7 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     view = await reviews(client, token, declaration)
     assert view["ticket"] == {
         "status": "processing", "outcome": None, "note": None, "dueOn": "2025-10-11",
+        "dueProvisional": False,
         "resolvedAt": None,
     }  # fmt: skip
     assert view["canRate"] is False
