@@ -521,33 +521,36 @@ class DeclarationsService:
         return changed
 
     async def recompute_deadlines(self, conn: Connection, calendar: WorkingCalendar) -> int:
-        """The calendar changed (a notice imported): every open case's deadline is counted
-        again from what it counts from; a citizen whose deadline moved is told. Returns how
-        many moved."""
+        """The calendar changed (a notice imported): every open case's deadlines are counted
+        again from what they count from; a citizen whose current deadline (the one
+        supervision watches) moved is told. Returns how many were told."""
         moved = 0
         for row in await repo.open_deadline_bases(conn):
-            kind, label = DEADLINES[row["state"]]
-            start = row[f"{kind}_from"]
-            days = PRE_REVIEW_DAYS if kind == "pre_review" else row["promised_days"]
-            if start is None or days is None:
-                log.error("deadline without its basis", extra={"declaration": str(row["id"])})
-                continue
-            due = calendar.add_working_days(start, days)
-            old = row[f"{kind}_due"]
-            if (old, row[f"{kind}_due_provisional"]) == tuple(due):
-                continue
-            await repo.update(
-                conn, row["id"], **{f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional}
-            )  # fmt: skip
-            if old is not None and old != due.day:
-                moved += 1
-                await notify(
-                    conn, row["citizen_id"], "deadline.moved",
-                    {"item": row["item_name"], "deadline": label, "old": str(old),
-                     "new": _due_text(due.day, provisional=due.provisional)},
-                    dedupe_key=f"{row['id']}:{kind}-moved:{due.day}",
-                    link=f"/pages/declaration/index?id={row['id']}",
-                )  # fmt: skip
+            watched, label = DEADLINES[row["state"]]
+            changes: dict[str, Any] = {}
+            for kind in ("pre_review", "promised"):
+                start = row[f"{kind}_from"]
+                days = PRE_REVIEW_DAYS if kind == "pre_review" else row["promised_days"]
+                if start is None or days is None:
+                    if kind == watched:
+                        log.error("deadline without its basis", extra={"id": str(row["id"])})
+                    continue
+                due = calendar.add_working_days(start, days)
+                old = row[f"{kind}_due"]
+                if (old, row[f"{kind}_due_provisional"]) == tuple(due):
+                    continue
+                changes |= {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional}
+                if kind == watched and old is not None and old != due.day:
+                    moved += 1
+                    await notify(
+                        conn, row["citizen_id"], "deadline.moved",
+                        {"item": row["item_name"], "deadline": label, "old": str(old),
+                         "new": _due_text(due.day, provisional=due.provisional)},
+                        dedupe_key=f"{row['id']}:{kind}-moved:{due.day}",
+                        link=f"/pages/declaration/index?id={row['id']}",
+                    )  # fmt: skip
+            if changes:
+                await repo.update(conn, row["id"], **changes)
         return moved
 
     # --- jobs: delivering to the platform ----------------------------------------------------------
