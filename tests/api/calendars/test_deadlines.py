@@ -20,7 +20,9 @@ async def _submitted(applicant: Applicant) -> str:
     await applicant.fill(draft["id"])
     for code in ("CL00401001-01", "CL00401001-03"):
         material = next(m for m in draft["materials"] if m["code"] == code)
-        assert (await applicant.upload(draft["id"], code, first_format(material))).status_code == 200
+        assert (
+            await applicant.upload(draft["id"], code, first_format(material))
+        ).status_code == 200
     submitted = await applicant.submit(draft["id"])
     assert submitted.status_code == 200, submitted.text
     return str(draft["id"])
@@ -55,7 +57,9 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     # The department accepts it on Thursday 31 December (the platform's clock says so; back to
     # now at once, so its callbacks pass our timestamp window): 1 working day → 4 January.
     case = await applicant.case_number(year_end)
-    await applicant.outside.shift_clock("provincial", int(_cst(2026, 12, 31).timestamp() - time.time()))
+    await applicant.outside.shift_clock(
+        "provincial", int(_cst(2026, 12, 31).timestamp() - time.time())
+    )
     await applicant.advance(case, "accepted")
     await applicant.outside.shift_clock("provincial", 0)
     accepted = await applicant.wait_state(year_end, "accepted")
@@ -73,10 +77,13 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     assert (detail["preReviewDue"], detail["preReviewDueProvisional"]) == ("2027-02-23", True)
 
     # Nothing is ever empty.
-    assert await db.fetchval(
-        """SELECT count(*) FROM declarations WHERE state <> 'draft'
+    assert (
+        await db.fetchval(
+            """SELECT count(*) FROM declarations WHERE state <> 'draft'
               AND (pre_review_due IS NULL OR (state = 'accepted' AND promised_due IS NULL))"""
-    ) == 0
+        )
+        == 0
+    )
 
     # A supervisor imports the 2027 notice: Saturday 20 February is worked (调休), so the
     # second case's pre-review is due on Monday 22 February; the first case keeps 4 January

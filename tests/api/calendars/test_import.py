@@ -12,7 +12,6 @@ from pathlib import Path
 
 import asyncpg
 import chinese_calendar
-import httpx
 import pytest
 
 from api.calendars.errors import NoticeInvalid
@@ -73,15 +72,16 @@ async def test_cli_imports_a_notice_and_refuses_a_bad_one(
     assert done.returncode == 0, done.stderr
     assert "calendar 2027 imported (29 holidays, 5 shifted working days)" in done.stdout
 
-    year = await db.fetchrow("SELECT source, source_url, imported_by FROM calendar_years WHERE year = 2027")
+    year = await db.fetchrow(
+        "SELECT source, source_url, imported_by FROM calendar_years WHERE year = 2027"
+    )
     assert year is not None and year["source"].startswith("国务院办公厅关于2027年")
     assert year["imported_by"].startswith("cli:")
-    assert await db.fetchval(
-        "SELECT kind FROM calendar_days WHERE day = '2027-02-20'"
-    ) == "workday"
-    assert await db.fetchval(
-        "SELECT count(*) FROM pgqueuer WHERE entrypoint = 'calendar.recompute'"
-    ) == 1
+    assert await db.fetchval("SELECT kind FROM calendar_days WHERE day = '2027-02-20'") == "workday"
+    assert (
+        await db.fetchval("SELECT count(*) FROM pgqueuer WHERE entrypoint = 'calendar.recompute'")
+        == 1
+    )
     audited = await db.fetchrow(
         "SELECT actor_type, target_id, details FROM audit_log WHERE action = 'calendar.import'"
     )
