@@ -27,7 +27,7 @@ export async function render(main, ctx) {
       ctx.showError(err);
       return;
     }
-    clear(overview).append(
+    put(clear(overview),
       h("h2", {}, t("calendar.years")),
       data.warning ? h("p", { class: "flash error", id: "calendar-warning" }, t("calendar.warning", { warning: data.warning })) : null,
       table("calendar-table", [
@@ -52,7 +52,7 @@ export async function render(main, ctx) {
     }
     const picker = h("input", { type: "number", name: "year", value: String(which), min: 1990, max: 2200 });
     const days = (list) => list.map((d) => `${d.day} ${d.name}`).join(t("sep.items"));
-    clear(year).append(
+    put(clear(year),
       h("h2", {}, t("calendar.yearTitle", { year: data.year })),
       h("p", { class: "hint" }, data.official
         ? t("calendar.official", { source: data.source })
