@@ -124,6 +124,23 @@ test('declaration: timeline newest first, supplement notice and its action', asy
   expect(fake.calls.navigate).toEqual(['/pages/apply/index?id=d1'])
 })
 
+test('declaration: a promised date counted before the holiday notice is marked provisional', async () => {
+  const { render } = require('../helpers/render')
+  fake.route('GET', '/api/v1/declarations/d1', draft({
+    state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: true,
+  }))
+  const page = render('pages/declaration/index')
+  await page.instance.onLoad({ id: 'd1' })
+  await settle()
+  expect(page.instance.data.due).toMatch(/2027.*（暂定）$/)
+  fake.route('GET', '/api/v1/declarations/d1', draft({
+    state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: false,
+  }))
+  await page.instance.load()
+  await settle()
+  expect(page.instance.data.due).not.toMatch(/暂定/)
+})
+
 test('pay: the notice of the case, the popup, then the cashier with the API parameters', async () => {
   const { render, texts } = require('../helpers/render')
   const notice = { id: 'n1', itemName: '临时居民身份证申领', amountFen: 1000, noticeNumber: 'N1', payee: '公安局', expiresAt: '2026-12-01T00:00:00Z', status: 'unpaid', declarationId: 'd1' }
