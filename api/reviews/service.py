@@ -160,7 +160,8 @@ async def rate(
         )  # fmt: skip
         await notify(
             conn, principal.citizen_id, "review.ticket_opened",
-            {"item": declaration["item_name"], "due": str(due.day)},
+            {"item": declaration["item_name"],
+             "due": f"{due.day}（暂按法定节假日推算）" if due.provisional else str(due.day)},
             dedupe_key=f"review-ticket:{ticket_id}:opened",
             link=f"/pages/declaration/index?id={declaration_id}",
         )  # fmt: skip

@@ -46,3 +46,5 @@ async def test_ticket_deadline_is_provisional_then_moved_by_the_notice(
     inbox = await client.get("/api/v1/inbox?pageSize=50", headers=applicant.headers)
     told = [m for m in inbox.json()["items"] if m["eventType"] == "deadline.moved"]
     assert len(told) == 1 and "差评整改期限由 2027-02-24 调整为 2027-02-23" in told[0]["body"]
+    opened = next(m for m in inbox.json()["items"] if m["eventType"] == "review.ticket_opened")
+    assert "于2027-02-24（暂按法定节假日推算）前" in opened["body"]
