@@ -12,7 +12,13 @@ import asyncpg
 import httpx
 
 from tests.api.calendars.conftest import NOTICE_2027, Served, staff_headers
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually, first_format
+from tests.api.declarations.conftest import (
+    LICENCE_ISSUER,
+    RENT_WITHDRAWAL,
+    Applicant,
+    eventually,
+    first_format,
+)
 
 
 async def _submitted(applicant: Applicant) -> str:
@@ -110,3 +116,30 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     assert year_end_now["promisedDue"] == "2027-01-04"
     assert year_end_now["promisedDueProvisional"] is False
     assert year_end_now["preReviewDueProvisional"] is False
+
+
+async def test_received_on_28_december_a_20_day_promise_ends_provisionally_in_2027(
+    served: Served, live: httpx.AsyncClient, worker: None, applicant: Applicant
+) -> None:
+    served.resources.declarations.clock = lambda: _cst(2026, 12, 28)
+    draft = await applicant.create(LICENCE_ISSUER)  # 居民身份证补领: promised in 20 working days
+    await applicant.fill(draft["id"])
+    for material in draft["materials"]:
+        if material["required"]:
+            upload = await applicant.upload(draft["id"], material["code"], first_format(material))
+            assert upload.status_code == 200, upload.text
+    assert (await applicant.submit(draft["id"])).status_code == 200
+    # Monday 28 December: the 2-day pre-review ends on Wednesday 30th, on the official 2026.
+    detail = await applicant.detail(draft["id"])
+    assert (detail["preReviewDue"], detail["preReviewDueProvisional"]) == ("2026-12-30", False)
+
+    case = await applicant.case_number(draft["id"])
+    shift = int(_cst(2026, 12, 28, 15).timestamp() - time.time())
+    await applicant.outside.shift_clock("provincial", shift)
+    await applicant.advance(case, "accepted")
+    await applicant.outside.shift_clock("provincial", 0)
+    accepted = await applicant.wait_state(draft["id"], "accepted")
+    # 29-31 December, then 2027 without a notice (1 January off by the rule): day 20 is
+    # Tuesday 26 January.
+    assert accepted["promisedDue"] == "2027-01-26"
+    assert accepted["promisedDueProvisional"] is True
