@@ -16,6 +16,7 @@ from litestar.openapi.spec import Server
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 
+from api.calendars.controllers import OpsCalendarController
 from api.catalog.controllers import CatalogController
 from api.declarations.controllers import (
     DeclarationController,
@@ -125,6 +126,7 @@ def create_app(
             StaffAuthController,
             StaffController,
             OpsSystemController,
+            OpsCalendarController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

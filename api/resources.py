@@ -13,6 +13,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
+from api.calendars.service import Calendars
 from api.declarations import service as declarations_service
 from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
@@ -49,6 +50,8 @@ class Resources:
     http: aiohttp.ClientSession
     provincial: ProvincialClient
     catalog_cache: VersionedCache
+    # The official working-day calendar, kept current from the database (api.calendars).
+    calendars: Calendars
     identity: IdentityService
     access_tokens: AccessTokens
     declarations: DeclarationsService
@@ -130,8 +133,10 @@ async def open_resources(
     http = create_http_session(settings.http)
     catalog_cache = VersionedCache(redis, "catalog", settings.catalog.cache_entries)
     revocations = RevocationList(redis, settings.auth.access_ttl_s)
+    calendars = Calendars(db_pool)
     await catalog_cache.start()
     await revocations.start()
+    await calendars.start()
     identity = _identity(settings, db_pool, redis, http, revocations)
     cases = ProvincialCasesClient(http, settings.provincial, settings.http)
     declarations = DeclarationsService(
@@ -140,6 +145,7 @@ async def open_resources(
         storage=_storage(settings),
         cases=cases,
         settings=settings.provincial,
+        calendars=calendars,
         clock=clock,
     )
     try:
@@ -150,6 +156,7 @@ async def open_resources(
             http=http,
             provincial=ProvincialClient(http, settings.provincial, settings.http),
             catalog_cache=catalog_cache,
+            calendars=calendars,
             identity=identity,
             access_tokens=AccessTokens(identity),
             push=PushContext(
@@ -172,6 +179,7 @@ async def open_resources(
             clock=clock,
         )
     finally:
+        await calendars.stop()
         await revocations.stop()
         await catalog_cache.stop()
         await http.close()

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from api.calendars import service as calendars
+from api.calendars import tasks as calendar_tasks
 from api.catalog import tasks as catalog_tasks
 from api.declarations import tasks as declarations_tasks
 from api.licences import tasks as licences_tasks
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 def build_registry(resources: Resources) -> JobRegistry:
     registry = JobRegistry()
     catalog_tasks.register(registry, resources, resources.settings.catalog.sync_cron)
+    calendar_tasks.register(registry, resources)
     declarations_tasks.register(registry, resources.declarations)
     licences_tasks.register(registry, build_licences(resources))
     push_tasks.register(registry, resources.push)
@@ -45,6 +48,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             # Start with a fresh catalogue rather than waiting for the first cron tick.
             async with resources.db_pool.acquire() as c:
                 await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
+            # Years a newer chinesecalendar knows, and every open deadline counted on the
+            # calendar as it is now (none may stay empty).
+            await calendars.ensure_library_years(resources.db_pool)
             run = asyncio.create_task(
                 worker.run(
                     batch_size=settings.jobs.batch_size,

@@ -207,6 +207,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "REVIEW_TAG_UNKNOWN": {"zh-CN": "评价标签不存在", "en": "Unknown review tag"},
     "REVIEW_TICKET_NOT_FOUND": {"zh-CN": "未找到该差评整改工单", "en": "Ticket not found"},
+    "CALENDAR_NOTICE_INVALID": {
+        "zh-CN": "节假日安排文件有误，请按说明修改后重新导入",
+        "en": "Invalid holiday notice",
+    },
     "LICENCE_NO_LONGER_VALID": {
         "zh-CN": "所选电子证照已注销或过期，请更换材料后再提交",
         "en": "Licence no longer valid",

@@ -32,6 +32,7 @@ STATUS_PHRASES = {
     "declaration.refused": "未通过",
     "declaration.withdrawn": "已撤回",
     "declaration.overdue_warning": "即将到期",
+    "deadline.moved": "期限调整",
     "payment.notice": "待缴费",
     "payment.paid": "缴费成功",
     "review.ticket_opened": "核实中",

@@ -44,6 +44,12 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "declaration.overdue_warning": {
         "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
     },
+    "deadline.moved": {
+        "zh-CN": (
+            "办理期限调整",
+            "根据国务院办公厅公布的节假日安排，您的“{item}”{deadline}由 {old} 调整为 {new}。",
+        ),
+    },
     "review.ticket_opened": {
         "zh-CN": (
             "评价已收到",

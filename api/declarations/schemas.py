@@ -102,6 +102,9 @@ class DeclarationSummary(_Out, kw_only=True):
     promised_due: date | None
     supervision: str
     updated_at: datetime
+    # Counted on a year without the State Council's notice (statutory holidays only): it may
+    # move when the notice is imported, and the citizen is then told.
+    promised_due_provisional: bool = False
 
 
 class DeclarationPage(_Out, kw_only=True):
@@ -121,6 +124,7 @@ class DeclarationDetail(DeclarationSummary, kw_only=True):
     tolerated_missing: list[str] = []
     result: dict[str, Any] | None = None
     pre_review_due: date | None = None
+    pre_review_due_provisional: bool = False
     accepted_at: datetime | None = None
     finished_at: datetime | None = None
 

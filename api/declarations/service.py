@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 
+from api.calendars.service import Calendars
 from api.catalog import service as catalog
 from api.catalog.schemas import ItemDetail
 from api.declarations import errors
@@ -48,7 +49,7 @@ from core.settings import ProvincialSettings
 from core.storage import ObjectStorage
 from core.uploads import ReceivedFile
 from core.webhooks import SignatureInvalid, verify_hmac_signature
-from core.workdays import CalendarUnknown, add_working_days, working_days_between
+from core.workdays import WorkingCalendar
 from payments.service import PaidOrder, record_fee_notice
 from push.service import notify
 
@@ -85,13 +86,9 @@ class CaseJob(msgspec.Struct):
     case_number: str
 
 
-def _due(start: date, days: int) -> date | None:
-    try:
-        return add_working_days(start, days)
-    except CalendarUnknown:
-        # Never a guess: the due date stays unknown (the error is logged and counted).
-        log.error("working-day calendar does not cover the date", extra={"start": str(start)})
-        return None
+# Which deadline supervision watches in a state, and its name for the citizen.
+DEADLINES = {"submitted": ("pre_review", "预审期限"), "accepted": ("promised", "承诺办结期限"),
+             "processing": ("promised", "承诺办结期限")}  # fmt: skip
 
 
 class DeclarationsService:
@@ -103,14 +100,31 @@ class DeclarationsService:
         storage: ObjectStorage,
         cases: ProvincialCasesClient,
         settings: ProvincialSettings,
+        calendars: Calendars,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._pool = pool
-        self._clock = clock
         self._pii = pii
         self.storage = storage
         self._cases = cases
         self._settings = settings
+        self._calendars = calendars
+        # When a citizen's action happens (tests set a FixedClock).
+        self.clock = clock
+
+    async def _deadline(
+        self, conn: Connection, kind: str, start: date, days: int
+    ) -> dict[str, Any]:
+        """A deadline as the columns that store it: the day (never empty: a year without the
+        State Council's notice is counted on the provisional rule), whether it is provisional,
+        and what it counts from, so an imported notice can recompute it."""
+        calendar = await self._calendars.for_deadline(conn)
+        due = calendar.add_working_days(start, days)
+        fields = {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional,
+                  f"{kind}_from": start}  # fmt: skip
+        if kind == "promised":
+            fields["promised_days"] = days
+        return fields
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -173,6 +187,7 @@ class DeclarationsService:
             tolerated_missing=list(row["tolerated_missing"]),
             result=row["result"],
             pre_review_due=row["pre_review_due"],
+            pre_review_due_provisional=row["pre_review_due_provisional"],
             accepted_at=row["accepted_at"],
             finished_at=row["finished_at"],
         )
@@ -204,6 +219,7 @@ class DeclarationsService:
                     id=str(r["id"]), item_code=r["item_code"], item_name=r["item_name"],
                     state=r["state"], delivery=r["delivery"], case_number=r["case_number"],
                     submitted_at=r["submitted_at"], promised_due=r["promised_due"],
+                    promised_due_provisional=r["promised_due_provisional"],
                     supervision=r["supervision"], updated_at=r["updated_at"],
                 )
                 for r in rows
@@ -361,12 +377,12 @@ class DeclarationsService:
                 await licences.use_for_declaration(
                     conn, principal.citizen_id, r["licence_number"], declaration_id
                 )
-        now = self._clock.now()
+        now = self.clock.now()
         await repo.move(
             conn, declaration_id, "draft", "submitted", "citizen",
             submitted_at=now, submit_key=idempotency_key, delivery="pending",
             tolerated_missing=[m.code for m in missing],
-            pre_review_due=_due(china_date(now), PRE_REVIEW_DAYS),
+            **await self._deadline(conn, "pre_review", china_date(now), PRE_REVIEW_DAYS),
         )  # fmt: skip
         # The platform call is a job in this transaction: it exists iff the submission does.
         await jobs.enqueue(
@@ -400,7 +416,9 @@ class DeclarationsService:
         await repo.move(
             conn, declaration_id, "needs_supplement", "submitted", "citizen",
             reason="补正材料已提交", delivery="pending",
-            pre_review_due=_due(china_today(self._clock.now()), PRE_REVIEW_DAYS),
+            **await self._deadline(
+                conn, "pre_review", china_today(self.clock.now()), PRE_REVIEW_DAYS
+            ),
         )  # fmt: skip
         await jobs.enqueue(
             conn, SUPPLEMENT_JOB, DeclarationJob(str(declaration_id)),
@@ -481,18 +499,15 @@ class DeclarationsService:
         """Electronic supervision (电子监察): yellow when a deadline is one working day away or
         less, red once it has passed; the citizen is told when a case turns yellow. ``today``
         is China's day of ``now`` (default: the service's clock)."""
-        today = china_today(now or self._clock.now())
+        today = china_today(now or self.clock.now())
         changed = 0
         async with self._pool.acquire() as conn, conn.transaction():
+            calendar = await self._calendars.current(conn)
             for row in await repo.open_with_deadlines(conn):
                 due = row["promised_due"] if row["state"] != "submitted" else row["pre_review_due"]
-                if due is None:
+                if due is None:  # left empty before migration 0018; the recompute job fills it
                     continue
-                try:
-                    left = working_days_between(today, due)
-                except CalendarUnknown:
-                    log.error("calendar does not cover a due date", extra={"due": str(due)})
-                    continue
+                left = calendar.working_days_between(today, due)
                 flag = "red" if today > due else "yellow" if left <= 1 else "none"
                 if flag == row["supervision"]:
                     continue
@@ -504,6 +519,39 @@ class DeclarationsService:
                         {"item": row["item_name"]}, dedupe_key=f"{row['id']}:yellow:{due}",
                     )  # fmt: skip
         return changed
+
+    async def recompute_deadlines(self, conn: Connection, calendar: WorkingCalendar) -> int:
+        """The calendar changed (a notice imported): every open case's deadlines are counted
+        again from what they count from; a citizen whose current deadline (the one
+        supervision watches) moved is told. Returns how many were told."""
+        moved = 0
+        for row in await repo.open_deadline_bases(conn):
+            watched, label = DEADLINES[row["state"]]
+            changes: dict[str, Any] = {}
+            for kind in ("pre_review", "promised"):
+                start = row[f"{kind}_from"]
+                days = PRE_REVIEW_DAYS if kind == "pre_review" else row["promised_days"]
+                if start is None or days is None:
+                    if kind == watched:
+                        log.error("deadline without its basis", extra={"id": str(row["id"])})
+                    continue
+                due = calendar.add_working_days(start, days)
+                old = row[f"{kind}_due"]
+                if (old, row[f"{kind}_due_provisional"]) == tuple(due):
+                    continue
+                changes |= {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional}
+                if kind == watched and old is not None and old != due.day:
+                    moved += 1
+                    await notify(
+                        conn, row["citizen_id"], "deadline.moved",
+                        {"item": row["item_name"], "deadline": label, "old": str(old),
+                         "new": _due_text(due.day, provisional=due.provisional)},
+                        dedupe_key=f"{row['id']}:{kind}-moved:{due.day}",
+                        link=f"/pages/declaration/index?id={row['id']}",
+                    )  # fmt: skip
+            if changes:
+                await repo.update(conn, row["id"], **changes)
+        return moved
 
     # --- jobs: delivering to the platform ----------------------------------------------------------
 
@@ -666,8 +714,11 @@ class DeclarationsService:
             if target == "accepted":
                 fields["accepted_at"] = event.occurred_at
                 item = await catalog.item_detail(conn, row["item_code"])
-                fields["promised_due"] = _due(
-                    china_date(event.occurred_at), item.guide.promised_limit_days
+                fields |= await self._deadline(
+                    conn,
+                    "promised",
+                    china_date(event.occurred_at),
+                    item.guide.promised_limit_days,
                 )
                 fields["supplement_notice"] = None
             if target in ("completed", "refused", "not_accepted", "withdrawn"):
@@ -749,7 +800,7 @@ class DeclarationsService:
             "item": row["item_name"],
             "reason": event.reason or "",
             "notice": (event.supplement or {}).get("notice", ""),
-            "due": str(fields.get("promised_due") or "以审批部门告知为准"),
+            "due": _due_text(fields.get("promised_due"), fields.get("promised_due_provisional")),
             "result": (event.result or {}).get("resultType", ""),
         }
         await notify(
@@ -757,6 +808,13 @@ class DeclarationsService:
             dedupe_key=f"{row['id']}:{state}:{event.sequence}",
             link=f"/pages/declaration/index?id={row['id']}",
         )  # fmt: skip
+
+
+def _due_text(due: date | None, provisional: bool | None) -> str:
+    if due is None:
+        return "以审批部门告知为准"
+    # Counted on the statutory holidays alone: the year's notice may still move it.
+    return f"{due}（暂按法定节假日推算）" if provisional else str(due)
 
 
 def _yuan(fen: int) -> str:
@@ -777,6 +835,7 @@ def _summary_fields(row: asyncpg.Record) -> dict[str, Any]:
         "id": str(row["id"]), "item_code": row["item_code"], "item_name": row["item_name"],
         "state": row["state"], "delivery": row["delivery"], "case_number": row["case_number"],
         "submitted_at": row["submitted_at"], "promised_due": row["promised_due"],
+        "promised_due_provisional": row["promised_due_provisional"],
         "supervision": row["supervision"], "updated_at": row["updated_at"],
     }  # fmt: skip
 

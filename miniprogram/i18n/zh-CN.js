@@ -91,6 +91,8 @@ module.exports = {
   'declarations.empty': '还没有办件',
   'declarations.caseNumber': '办件编号：{number}',
   'declarations.due': '承诺办结：{date}',
+  // Counted on a year whose holiday notice is not out yet: it may still move (the citizen is told).
+  'declarations.dueProvisional': '承诺办结：{date}（暂定）',
   'declarations.timeline': '办理进度',
   'declarations.supplement': '补正材料',
   'declarations.supplementNotice': '补正通知',

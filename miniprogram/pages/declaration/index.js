@@ -39,7 +39,7 @@ Component({
           state: label('state', d.state),
           delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
           caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
-          due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+          due: d.promisedDue ? t(d.promisedDueProvisional ? 'declarations.dueProvisional' : 'declarations.due', { date: date(d.promisedDue) }) : '',
           supplement: supplementRows(d),
           actions: {
             supplement: d.state === 'needs_supplement',
