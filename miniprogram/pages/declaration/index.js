@@ -1,16 +1,18 @@
 // One declaration: state, timeline, supplement notice, and what can be done next
-// (supplement, withdraw, pay a fee, rate the finished service).
+// (supplement, withdraw, pay a fee, rate the finished service, redraft what the platform refused).
 const api = require('../../utils/api')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
 const { label, date } = require('../../utils/format')
 
-const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement']
+const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement', 'platform_refused']
 const PAYABLE = ['accepted', 'processing', 'completed']
 
 Component({
   behaviors: [page(['declarations'])],
-  data: { detail: null, state: '', delivery: '', caseNumber: '', due: '', actions: {}, error: '' },
+  data: {
+    detail: null, state: '', delivery: '', caseNumber: '', due: '', refusal: '', actions: {}, error: '',
+  },
   methods: {
     onLoad(query) {
       this.id = query.id
@@ -25,11 +27,15 @@ Component({
           delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
           caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
           due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+          refusal: d.refusal
+            ? t('declarations.refusal', { kind: t(`declarations.refusal.${d.refusal.kind}`), reason: d.refusal.reason })
+            : '',
           actions: {
             supplement: d.state === 'needs_supplement',
             withdraw: WITHDRAWABLE.includes(d.state),
             pay: PAYABLE.includes(d.state),
             rate: d.state === 'completed',
+            redraft: d.state === 'platform_refused',
           },
           error: '',
         })
@@ -45,6 +51,14 @@ Component({
     },
     rate() {
       wx.navigateTo({ url: `/pages/rate/index?id=${this.id}` })
+    },
+    async redraft() {
+      try {
+        await api.redraft(this.id)
+        wx.navigateTo({ url: `/pages/apply/index?id=${this.id}` })
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
     },
     async withdraw() {
       try {
