@@ -12,8 +12,8 @@ from core.db import Connection
 _DECLARATION = """SELECT id, citizen_id, item_code, item_name, state, delivery, form_data,
     case_number, platform_version, submit_key, supplement_notice, tolerated_missing, result,
     submitted_at, accepted_at, finished_at, pre_review_due, promised_due, supervision,
-    pre_review_due_provisional, promised_due_provisional, created_at, updated_at
-    FROM declarations"""
+    pre_review_due_provisional, promised_due_provisional, created_at, updated_at,
+    delivery_refusal, submit_round FROM declarations"""
 
 
 async def create(
