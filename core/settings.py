@@ -226,8 +226,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 _SECTIONS = {
     f.name
     for f in msgspec.structs.fields(Settings)
-    if f.name
-    not in {"env", "host", "port", "trusted_proxies", "data_dir", "log_level", "log_json"}
+    if f.name not in {"env", "host", "port", "trusted_proxies", "data_dir", "log_level", "log_json"}
 }
 
 

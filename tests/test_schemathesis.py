@@ -12,8 +12,8 @@ from pathlib import Path
 import uvicorn
 
 from api.app import asgi_app, create_app
-from api.cli import SERVER_OPTIONS
 from api.catalog import service
+from api.cli import SERVER_OPTIONS
 from api.resources import open_resources
 from core.embedded import free_port
 from core.settings import Settings

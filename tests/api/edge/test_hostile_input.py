@@ -22,14 +22,7 @@ from api.app import create_app
 from api.guards import principal_dependencies
 from api.resources import Resources
 from core.settings import Settings, with_changes
-from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
-    RENT_WITHDRAWAL,
-    Applicant,
-    applicant,
-    eventually,
-    outside,
-    resources,
-)
+from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
 from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
 from tests.conftest import OAUTH_CLIENT_ID, serve_in_process
 from tests.test_schemathesis import running_server
@@ -164,7 +157,9 @@ async def test_deeply_nested_json_is_refused_before_decoding_without_a_traceback
     )
     sent = _deep("title")
     _problem(
-        await client.post("/ops/v1/notices", content=sent, headers={**bearer(staff), **_json(sent)}),
+        await client.post(
+            "/ops/v1/notices", content=sent, headers={**bearer(staff), **_json(sent)}
+        ),
         400,
         "BODY_TOO_DEEP",
     )
@@ -187,8 +182,8 @@ async def test_deeply_nested_json_is_refused_before_decoding_without_a_traceback
     # Brackets inside strings are text, and moderate nesting is fine: those reach the handler.
     sent = b'{"code": "' + b"[" * DEEP + b'\\"' + b"{" * DEEP + b'"}'
     shallow = b'{"code": ' + b"[" * 20 + b"]" * 20 + b"}"
-    for sent in (sent, shallow):
-        refused = await client.post("/api/v1/auth/wechat/login", content=sent, headers=_json(sent))
+    for text in (sent, shallow):
+        refused = await client.post("/api/v1/auth/wechat/login", content=text, headers=_json(text))
         _problem(refused, 422, "VALIDATION_FAILED")  # the code is not a string, or too long
     _no_errors_logged(caplog)
 
@@ -398,9 +393,7 @@ async def test_every_route_that_needs_a_signed_in_caller_answers_private_no_stor
             if "logout" in path:  # ends the session: with one of its own
                 headers = (await _signed_in(client, outside, resources))[who]
             body = {} if method in ("POST", "PUT", "PATCH") else None
-            async with client.stream(
-                method, _concrete(path), json=body, headers=headers
-            ) as resp:
+            async with client.stream(method, _concrete(path), json=body, headers=headers) as resp:
                 assert resp.status_code < 500, (method, path, resp.status_code)
                 if resp.status_code == 401:  # a refusal of the request, not of the session
                     await resp.aread()
@@ -462,6 +455,7 @@ async def test_an_aborted_upload_is_a_499_with_no_traceback_and_nothing_stored(
             + b"0" * (256 * 1024)
         )
         await writer.drain()
+
         # The server is storing the file: now the client goes away.
         async def storing() -> bool:
             return bool(_stored_files(settings))
@@ -484,4 +478,3 @@ async def test_an_aborted_upload_is_a_499_with_no_traceback_and_nothing_stored(
     assert await db.fetchval("SELECT count(*) FROM materials") == 0
     detail = await applicant.detail(draft["id"])
     assert all(m["file"] is None for m in detail["materials"])
-
