@@ -118,6 +118,9 @@ async def test_nul_in_query_path_body_or_credentials_is_a_400_never_a_500(
         400,
         "INVALID_PARAMETER",
     )
+    # A header value that would be stored (an Idempotency-Key).
+    draft = await applicant.create(RENT_WITHDRAWAL)
+    _problem(await applicant.submit(draft["id"], key="key\x00one"), 400, "INVALID_PARAMETER")
     # An escaped backslash followed by the text u0000 is no NUL: it goes through to the rule.
     sent = b'{"itemCode": "\\\\u0000"}'
     passed = await client.post(
