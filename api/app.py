@@ -51,8 +51,10 @@ from api.reviews.controllers import (
     review_clock_dependency,
 )
 from core.cache import VersionedCache, serve_from_cache
+from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, provide_transaction
+from core.edge import edge_guard
 from core.errors import exception_handlers
 from core.logging import configure_logging
 from core.observability import observe_requests
@@ -158,6 +160,13 @@ def create_app(
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
+        # Hostile input refused before any handler runs; client address; Cache-Control.
+        middleware=[
+            edge_guard(
+                trusted_proxies=TrustedProxies.parse(settings.trusted_proxies),
+                principals=principal_dependencies(),
+            )
+        ],
         plugins=[channels],
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",

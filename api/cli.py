@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from litestar.types import ASGIApp
 
@@ -50,20 +51,22 @@ def _require(settings: Settings, *names: str) -> None:
         )
 
 
+# How uvicorn serves the API, here and in the tests' live servers.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,  # our middleware logs each request with its request id
+    # The client's address is ours to decide (core.client_address, from the trusted-proxy
+    # setting): uvicorn's default would believe X-Forwarded-For from any local caller.
+    "proxy_headers": False,
+    "server_header": False,
+}
+
+
 def run_server(app: ASGIApp, host: str, port: int) -> None:
     """How the API is served (also used by the benchmarks' baselines, so both match)."""
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,  # our middleware logs each request with its request id
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=10, **SERVER_OPTIONS)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

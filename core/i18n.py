@@ -12,6 +12,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "BAD_REQUEST": {"zh-CN": "请求有误", "en": "Bad request"},
     "VALIDATION_FAILED": {"zh-CN": "提交的内容不符合要求，请检查后重试", "en": "Validation failed"},
     "INVALID_PARAMETER": {"zh-CN": "请求参数有误", "en": "Invalid parameter"},
+    "BODY_TOO_DEEP": {"zh-CN": "请求内容嵌套层级过深", "en": "Request body nested too deeply"},
     "NOT_FOUND": {"zh-CN": "您访问的内容不存在", "en": "Not found"},
     "METHOD_NOT_ALLOWED": {"zh-CN": "不支持该请求方式", "en": "Method not allowed"},
     "UNAUTHORIZED": {"zh-CN": "请先登录", "en": "Authentication required"},

@@ -200,6 +200,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Our reverse proxies (CIDR list, comma-separated; empty: none). Only a peer listed here may
+    # tell us the client's address in X-Forwarded-For (core.client_address).
+    trusted_proxies: str = ""
     data_dir: Path = Path(".handheld")
     log_level: str = "INFO"
     log_json: bool = True
@@ -223,7 +226,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 _SECTIONS = {
     f.name
     for f in msgspec.structs.fields(Settings)
-    if f.name not in {"env", "host", "port", "data_dir", "log_level", "log_json"}
+    if f.name not in {"env", "host", "port", "trusted_proxies", "data_dir", "log_level", "log_json"}
 }
 
 
