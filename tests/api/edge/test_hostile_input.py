@@ -361,7 +361,8 @@ async def _signed_in(
 
 def _concrete(path: str) -> str:
     def value(match: re.Match[str]) -> str:
-        return str(uuid.uuid4()) if match.group(2) == "uuid" else "x"
+        # A value of the parameter's type, so the router matches and the handler answers.
+        return {"uuid": str(uuid.uuid4()), "int": "2027"}.get(match.group(2), "x")
 
     return re.sub(r"\{(\w+):(\w+)\}", value, path)
 
