@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
@@ -24,7 +23,7 @@ from core.clients.wechatpay import WechatPayClient
 from core.db import Pool, create_pool
 from core.http import create_http_session
 from core.pii import PiiCipher
-from core.redis import create_redis
+from core.redis import create_redis, limiter_storage
 from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
@@ -64,7 +63,7 @@ def _identity(
             "set HANDHELD_PII_KEYS, HANDHELD_PII_CURRENT_KEY_ID, HANDHELD_PII_LOOKUP_KEY and "
             "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
         )
-    storage = RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+    storage = limiter_storage(settings.redis)
     return IdentityService(
         settings=settings.auth,
         sms_settings=settings.sms,
