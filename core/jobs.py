@@ -54,6 +54,7 @@ __all__ = [
     "JobSpec",
     "JobSubject",
     "build_worker",
+    "decode_payload",
     "enqueue",
     "run_jobs",
     "subject_of",
@@ -198,7 +199,7 @@ class _JitteredRetryExecutor(EntrypointExecutor):
         if spec is None or spec.on_dead is None:
             return
         try:
-            payload = _decode(spec, job.payload)
+            payload = decode_payload(spec, job.payload)
             await spec.on_dead(payload, exc)
         except Exception:
             # The job is parked either way; staff see it in the dead letters.
@@ -293,7 +294,8 @@ def build_worker(
     return pgq
 
 
-def _decode(spec: JobSpec[Any], payload: bytes | None) -> Any:
+def decode_payload(spec: JobSpec[Any], payload: bytes | None) -> Any:
+    """The job's payload as its handler receives it."""
     if spec.payload_type is None:
         return None
     return msgspec.json.decode(payload or b"{}", type=spec.payload_type)
@@ -301,7 +303,7 @@ def _decode(spec: JobSpec[Any], payload: bytes | None) -> Any:
 
 def _adapt(spec: JobSpec[Any]) -> Callable[[Job], Awaitable[None]]:
     async def run(job: Job) -> None:
-        payload = _decode(spec, job.payload)
+        payload = decode_payload(spec, job.payload)
         # One request per outside call: the job's own backoff is the only retry layer.
         with single_attempt():
             await spec.handler(payload)
