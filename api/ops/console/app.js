@@ -5,6 +5,7 @@ import { ApiError, get, optional, post, session } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as dashboard from "./views/dashboard.js";
+import * as jobs from "./views/jobs.js";
 import * as login from "./views/login.js";
 import * as notices from "./views/notices.js";
 import * as payments from "./views/payments.js";
@@ -16,6 +17,7 @@ const VIEWS = [
   { id: "notices", module: notices },
   { id: "tickets", module: tickets, probe: "/ops/v1/reviews/tickets" },
   { id: "payments", module: payments, probe: "/ops/v1/payments/mismatches" },
+  { id: "jobs", module: jobs, probe: "/ops/v1/system/jobs/dead-letters" },
 ];
 
 const main = document.getElementById("main");

@@ -10,11 +10,14 @@ from typing import Any
 
 import asyncpg
 import httpx
+from playwright.async_api import Page, expect
 
 from api.resources import Resources
 from push.service import notify
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import Outside, bearer, make_staff, sms_login, staff_login
+from tests.api.ops.conftest import BrowserLog
+from tests.api.ops.test_console import _sign_in as sign_in
 from tests.worker import running_worker
 
 PHONE = "13500004444"
@@ -126,3 +129,63 @@ async def test_dead_push_delivery_is_failed_shown_retried_and_discarded(
                              headers=bearer(await staff_login(
                                  client, await make_staff(resources, "aud1", "auditor"))))
             ).json()["ok"]  # fmt: skip
+
+
+async def _park(db: asyncpg.Connection, message: uuid.UUID, channel: str) -> int:
+    """A job parked as the worker parks one (status failed, its attempts spent)."""
+    payload = json.dumps({"message_id": str(message), "channel": channel}).encode()
+    return int(
+        await db.fetchval(
+            """INSERT INTO pgqueuer (priority, status, entrypoint, payload, attempts)
+               VALUES (0, 'failed', 'push.deliver', $1, 4) RETURNING id""",
+            payload,
+        )
+    )
+
+
+async def test_console_lists_retries_and_discards_dead_letters(
+    page: tuple[Page, BrowserLog],
+    console_url: str,
+    resources: Resources,
+    db: asyncpg.Connection,
+) -> None:
+    browser, log = page
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    retry_id = await _park(db, kept, "sms")
+    discard_id = await _park(db, dropped, "app")
+    await browser.goto(console_url)
+    await sign_in(browser, await make_staff(resources, "console-sup9", "supervisor"))
+    await browser.click('#nav a[data-view="jobs"]')
+    await expect(browser.locator("main h1")).to_have_text("失败任务")
+    rows = browser.locator("#dead-letter-table tbody tr")
+    await expect(rows).to_have_count(2)
+    row = browser.locator(f'#dead-letter-table tr[data-job-id="{retry_id}"]')
+    await expect(row).to_contain_text("经短信发送消息")
+    await expect(row).to_contain_text(f"消息：{kept}")
+
+    await row.locator("button[data-action=retry]").click()
+    await expect(browser.locator("#flash")).to_have_text("已重新排队，任务将再次执行。")
+    await expect(rows).to_have_count(1)
+    assert (
+        await db.fetchval("SELECT status::text FROM pgqueuer WHERE id = $1", retry_id) == "queued"
+    )
+
+    browser.once("dialog", lambda dialog: dialog.accept())
+    other = browser.locator(f'#dead-letter-table tr[data-job-id="{discard_id}"]')
+    await expect(other).to_contain_text("经App 推送发送消息")
+    await other.locator("button[data-action=discard]").click()
+    await expect(browser.locator("#flash")).to_have_text("已丢弃该任务。")
+    await expect(browser.locator("#dead-letters .empty")).to_have_text("没有失败任务。")
+    assert await db.fetchval("SELECT count(*) FROM pgqueuer WHERE id = $1", discard_id) == 0
+    assert not log.problems, log.problems
+
+
+async def test_console_leaves_the_view_out_for_operators(
+    page: tuple[Page, BrowserLog], console_url: str, resources: Resources
+) -> None:
+    browser, log = page
+    await browser.goto(console_url)
+    await sign_in(browser, await make_staff(resources, "console-op9", "operator"))
+    await expect(browser.locator('#nav a[data-view="notices"]')).to_be_visible()
+    await expect(browser.locator('#nav a[data-view="jobs"]')).to_have_count(0)
+    assert not log.problems, log.problems
