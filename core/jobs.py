@@ -33,6 +33,7 @@ import asyncpg
 import msgspec
 from pgqueuer import PgQueuer
 from pgqueuer.db import AsyncpgDriver
+from pgqueuer.domain.errors import retry_request
 from pgqueuer.errors import RetryRequested
 from pgqueuer.executors import EntrypointExecutor, EntrypointExecutorParameters
 from pgqueuer.models import Context, Job
@@ -165,6 +166,8 @@ class _JitteredRetryExecutor(EntrypointExecutor):
             )  # fmt: skip
             raise RetryRequested(delay=deferred.delay, reason=deferred.reason) from deferred
         except Exception as exc:
+            if (retry := retry_request(exc)) is not None:
+                raise retry from exc  # a task group's children asking for a retry
             if job.attempts >= self.max_attempts:
                 await self._dead(job, exc)
                 raise
@@ -182,12 +185,19 @@ class _JitteredRetryExecutor(EntrypointExecutor):
             raise RetryRequested(delay=timedelta(seconds=delay), reason=str(exc)) from exc
 
     async def _uncount(self, job: Job) -> None:
-        # pgqueuer adds one to attempts when it re-queues the job: take it back first.
-        if self.pool is not None:
+        # pgqueuer adds one to attempts when it re-queues the job: take it back first. If the
+        # database is unreachable the wait counts as an attempt, which is harmless.
+        if self.pool is None:
+            return
+        try:
             async with self.pool.acquire() as conn:
                 await conn.execute(
                     "UPDATE pgqueuer SET attempts = attempts - 1 WHERE id = $1", job.id
                 )
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("could not uncount a deferred attempt", extra={"job_id": job.id})
 
     async def _dead(self, job: Job, exc: Exception) -> None:
         log.error(
