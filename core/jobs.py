@@ -343,7 +343,7 @@ async def run_jobs(
     settings: JobSettings,
     stop: asyncio.Event,
     *,
-    dequeue_timeout: timedelta = timedelta(seconds=30),
+    dequeue_timeout: timedelta | None = None,
 ) -> None:
     """Run the registry's jobs until ``stop`` is set, across database restarts.
 
@@ -382,7 +382,7 @@ async def run_jobs(
             run = asyncio.create_task(
                 worker.run(
                     batch_size=settings.batch_size,
-                    dequeue_timeout=dequeue_timeout,
+                    dequeue_timeout=dequeue_timeout or timedelta(seconds=settings.poll_interval_s),
                     heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
                 )
             )

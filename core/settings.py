@@ -168,6 +168,9 @@ class JobSettings(msgspec.Struct, frozen=True, kw_only=True):
     batch_size: int = 10
     # A job whose worker stopped heart-beating this long ago (killed) is picked up again.
     heartbeat_timeout_s: float = 30.0
+    # The worker also looks for due jobs this often: a retry whose delay ran out is announced by
+    # no notification, so without it the job could wait far longer than its backoff.
+    poll_interval_s: float = 5.0
     # The worker reconnects to a database that went away, with backoff up to reconnect_max_s;
     # it exits (non-zero, for its supervisor to restart it) after give_up_after_s without one.
     reconnect_initial_s: float = 0.5

@@ -82,7 +82,8 @@ async def _run_worker_until(
     conn = await asyncpg.connect(database_url)
     try:
         worker = build_worker(conn, pool, registry, settings)
-        task = asyncio.create_task(worker.run(batch_size=5))
+        # Polls often: a job re-queued just as the worker looked may wait for the next poll.
+        task = asyncio.create_task(worker.run(batch_size=5, dequeue_timeout=timedelta(seconds=0.5)))
         try:
             async with asyncio.timeout(timeout):
                 while not await done(pool):
