@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     from api.worker import run_worker
+    from core.jobs import DatabaseGone
     from core.logging import configure_logging
 
     settings = _settings(args)
@@ -94,7 +95,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(settings, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except DatabaseGone as exc:
+        # Non-zero: a supervisor (systemd, Kubernetes, `handheld dev`) starts it again.
+        sys.exit(f"handheld worker: {exc}")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -22,6 +22,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "TOO_MANY_REQUESTS": {"zh-CN": "操作过于频繁，请稍后再试", "en": "Too many requests"},
     "INTERNAL_ERROR": {"zh-CN": "系统繁忙，请稍后再试", "en": "Internal error"},
     "SERVICE_UNAVAILABLE": {"zh-CN": "服务暂不可用，请稍后再试", "en": "Service unavailable"},
+    "DEAD_LETTER_NOT_FOUND": {
+        "zh-CN": "该失败任务不存在，可能已被重试或丢弃",
+        "en": "No such parked job",
+    },
+    "JOB_ALREADY_QUEUED": {
+        "zh-CN": "相同的任务已在队列中，无需重试",
+        "en": "The same job is queued already",
+    },
     "WECHAT_CODE_INVALID": {
         "zh-CN": "微信登录凭证无效或已过期，请重新登录",
         "en": "WeChat code invalid",
