@@ -4,6 +4,7 @@ handheld dev        everything on embedded defaults (PostgreSQL, Valkey, stand-i
 handheld serve      the API only
 handheld worker     the job worker only
 handheld migrate    apply database migrations
+handheld calendar import FILE   load a year's holiday notice (docs/calendar-notice.md)
 handheld sandbox    the stand-ins of outside systems only
 handheld accounts finish-merges   move what earlier account merges left on absorbed accounts
 """
@@ -16,6 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from litestar.types import ASGIApp
 
@@ -49,20 +51,22 @@ def _require(settings: Settings, *names: str) -> None:
         )
 
 
+# How uvicorn serves the API, here and in the tests' live servers.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,  # our middleware logs each request with its request id
+    # The client's address is ours to decide (core.client_address, from the trusted-proxy
+    # setting): uvicorn's default would believe X-Forwarded-For from any local caller.
+    "proxy_headers": False,
+    "server_header": False,
+}
+
+
 def run_server(app: ASGIApp, host: str, port: int) -> None:
     """How the API is served (also used by the benchmarks' baselines, so both match)."""
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,  # our middleware logs each request with its request id
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=10, **SERVER_OPTIONS)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -75,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     from api.worker import run_worker
+    from core.jobs import DatabaseGone
     from core.logging import configure_logging
 
     settings = _settings(args)
@@ -90,7 +95,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(settings, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except DatabaseGone as exc:
+        # Non-zero: a supervisor (systemd, Kubernetes, `handheld dev`) starts it again.
+        sys.exit(f"handheld worker: {exc}")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -136,6 +145,43 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
         return 1
 
     sys.exit(asyncio.run(main()))
+
+
+def cmd_calendar_import(args: argparse.Namespace) -> None:
+    import getpass
+    from pathlib import Path
+
+    from api.calendars import service
+    from api.calendars.errors import NoticeInvalid
+    from core.db import connect
+
+    settings = _settings(args)
+    _require(settings, "HANDHELD_DATABASE_URL")
+    try:
+        notice = service.parse_notice(Path(args.file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        sys.exit(f"handheld: cannot read {args.file}: {exc}")
+    except NoticeInvalid as exc:
+        lines = [f"  {p['at'] or '(file)'}: {p['problem']}" for p in exc.extra["problems"]]
+        sys.exit(f"handheld: {args.file} is not a valid notice:\n" + "\n".join(lines))
+    who = f"cli:{getpass.getuser()}"
+
+    async def main() -> str:
+        conn = await connect(settings.database)
+        try:
+            async with conn.transaction():
+                result = await service.import_notice(
+                    conn, notice, imported_by=who, actor_type="system", actor_id=who
+                )
+        finally:
+            await conn.close()
+        return (
+            f"calendar {result.year} imported ({result.holidays} holidays, {result.workdays} "
+            f"shifted working days{', replacing what the year had' if result.replaced else ''}); "
+            f"calendar version {result.calendar_version}: the worker recomputes open deadlines"
+        )
+
+    print(asyncio.run(main()))
 
 
 def cmd_staff_create(args: argparse.Namespace) -> None:
@@ -272,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check the audit chain; exit 1 at a broken link").set_defaults(
         func=cmd_audit_verify
     )
+    calendar = sub.add_parser("calendar", help="the working-day calendar").add_subparsers(
+        dest="calendar", required=True
+    )
+    calendar_import = calendar.add_parser(
+        "import", help="load a year's holiday notice of the State Council (TOML, see docs)"
+    )
+    calendar_import.add_argument("file", help="the notice file (docs/calendar-notice.md)")
+    calendar_import.set_defaults(func=cmd_calendar_import)
     staff = sub.add_parser("staff", help="staff accounts").add_subparsers(
         dest="staff", required=True
     )

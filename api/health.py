@@ -29,7 +29,8 @@ class HealthController(Controller):
 
     @get(
         "/readyz",
-        summary="Readiness: PostgreSQL and Redis reachable",
+        summary="Readiness: PostgreSQL and Redis reachable; a warning (still ready) when the "
+        "working-day calendar lacks this year's or, from 1 December, next year's notice",
         responses=problem_responses(503),
     )
     async def readyz(self, resources: NamedDependency[Resources]) -> Response[HealthStatus]:
@@ -43,6 +44,8 @@ class HealthController(Controller):
             )
         )
         ready = all(v == "ok" for v in checks.values())
+        # A warning, not unreadiness: deadlines are still computed (provisionally).
+        checks["calendar"] = await _check_calendar(resources) if ready else "unknown"
         return Response(
             HealthStatus(status="ok" if ready else "unavailable", checks=checks),
             status_code=200 if ready else 503,
@@ -56,6 +59,15 @@ async def _check_postgres(pool: asyncpg.Pool) -> str:
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return type(exc).__name__
+
+
+async def _check_calendar(resources: Resources) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await resources.calendars.current()
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+    return resources.calendars.warning() or "ok"
 
 
 async def _check_redis(redis: Redis) -> str:

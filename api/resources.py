@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
+from api.calendars.service import Calendars
 from api.declarations import service as declarations_service
 from api.declarations.service import DeclarationsService
 from api.identity.service import AccessTokens, IdentityService
@@ -31,7 +31,7 @@ from core.db import Pool, create_pool
 from core.filecrypt import FileCipher
 from core.http import create_http_session
 from core.pii import PiiCipher
-from core.redis import create_redis
+from core.redis import create_redis, limiter_storage
 from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
@@ -50,6 +50,8 @@ class Resources:
     http: aiohttp.ClientSession
     provincial: ProvincialClient
     catalog_cache: VersionedCache
+    # The official working-day calendar, kept current from the database (api.calendars).
+    calendars: Calendars
     identity: IdentityService
     access_tokens: AccessTokens
     declarations: DeclarationsService
@@ -75,7 +77,7 @@ def _identity(
             "set HANDHELD_PII_KEYS, HANDHELD_PII_CURRENT_KEY_ID, HANDHELD_PII_LOOKUP_KEY and "
             "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
         )
-    storage = RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+    storage = limiter_storage(settings.redis)
     pii = PiiCipher.from_settings(
         settings.pii.keys.reveal(), settings.pii.current_key_id, settings.pii.lookup_key.reveal()
     )
@@ -133,8 +135,10 @@ async def open_resources(
     http = create_http_session(settings.http)
     catalog_cache = VersionedCache(redis, "catalog", settings.catalog.cache_entries)
     revocations = RevocationList(redis, settings.auth.access_ttl_s)
+    calendars = Calendars(db_pool)
     await catalog_cache.start()
     await revocations.start()
+    await calendars.start()
     identity = _identity(settings, db_pool, redis, http, revocations)
     cases = ProvincialCasesClient(http, settings.provincial, settings.http)
     declarations = DeclarationsService(
@@ -143,6 +147,7 @@ async def open_resources(
         storage=_storage(settings, identity.pii),
         cases=cases,
         settings=settings.provincial,
+        calendars=calendars,
         clock=clock,
     )
     try:
@@ -153,6 +158,7 @@ async def open_resources(
             http=http,
             provincial=ProvincialClient(http, settings.provincial, settings.http),
             catalog_cache=catalog_cache,
+            calendars=calendars,
             identity=identity,
             access_tokens=AccessTokens(identity),
             push=PushContext(
@@ -175,6 +181,7 @@ async def open_resources(
             clock=clock,
         )
     finally:
+        await calendars.stop()
         await revocations.stop()
         await catalog_cache.stop()
         await http.close()

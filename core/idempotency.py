@@ -123,6 +123,12 @@ async def _release(conn: Connection, citizen_id: uuid.UUID, route: str, key: str
     )  # fmt: skip
 
 
+async def forget(conn: Connection, citizen_id: uuid.UUID, route: str, key: str) -> None:
+    """The domain undid what the key's answer describes (a refused submission back to a draft):
+    the same key may now ask again and gets a new answer, not the old one replayed."""
+    await _release(conn, citizen_id, route, key)
+
+
 def _answer(status_code: int, body: bytes, *, replayed: bool) -> Response[Any]:
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)

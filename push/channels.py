@@ -15,6 +15,10 @@ MUST_NOT_MISS = frozenset(
         "declaration.refused",
         "declaration.completed",
         "declaration.overdue_warning",
+        # The platform refused what we delivered: nothing moves until the citizen acts.
+        "declaration.platform_refused",
+        "declaration.supplement_refused",
+        "declaration.tolerated_refused",
         # An unpaid fee holds the case up until the notice expires.
         "payment.notice",
     }
@@ -32,6 +36,10 @@ STATUS_PHRASES = {
     "declaration.refused": "未通过",
     "declaration.withdrawn": "已撤回",
     "declaration.overdue_warning": "即将到期",
+    "deadline.moved": "期限调整",
+    "declaration.platform_refused": "平台退回",
+    "declaration.supplement_refused": "补正退回",
+    "declaration.tolerated_refused": "材料退回",
     "payment.notice": "待缴费",
     "payment.paid": "缴费成功",
     "review.ticket_opened": "核实中",

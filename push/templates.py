@@ -32,6 +32,26 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "declaration.withdrawn": {
         "zh-CN": ("申请已撤回", "您的“{item}”申请已撤回。"),
     },
+    "declaration.platform_refused": {
+        "zh-CN": (
+            "申请未被平台受理",
+            "很抱歉，您的“{item}”申请未被省政务服务平台接收：{reason}。"
+            "申请内容和材料均已保留，可退回草稿修改后重新提交。",
+        ),
+    },
+    "declaration.supplement_refused": {
+        "zh-CN": (
+            "补正材料未被接收",
+            "您为“{item}”提交的补正材料未被省政务服务平台接收：{reason}。"
+            "请按补正通知修改材料后重新提交。",
+        ),
+    },
+    "declaration.tolerated_refused": {
+        "zh-CN": (
+            "容缺材料未被接收",
+            "您为“{item}”补交的容缺材料未被省政务服务平台接收：{reason}。请更换材料后重新补交。",
+        ),
+    },
     "payment.notice": {
         "zh-CN": ("待缴费", "您的“{item}”需缴纳费用 {amount}，请在缴费期限内完成缴费。"),
     },
@@ -43,6 +63,12 @@ TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
     "declaration.overdue_warning": {
         "zh-CN": ("即将到期提醒", "您的“{item}”申请距承诺办结期限不足1个工作日。"),
+    },
+    "deadline.moved": {
+        "zh-CN": (
+            "办理期限调整",
+            "根据国务院办公厅公布的节假日安排，您的“{item}”{deadline}由 {old} 调整为 {new}。",
+        ),
     },
     "review.ticket_opened": {
         "zh-CN": (

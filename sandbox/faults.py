@@ -1,4 +1,5 @@
-"""Fault injection for the stand-in servers: slow answers, error statuses, hangs, dropped links.
+"""Fault injection for the stand-in servers: slow answers, error statuses, hangs, dropped links,
+and refusals (a documented business error, as when the system turns a request down for good).
 
 Shared by every stand-in that offers fault injection (provincial platform, SMS gateway, app
 push); each one gives its own API prefix as the default ``pathPrefix`` and its own error body.
@@ -20,20 +21,30 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-FaultMode = Literal["latency", "error", "timeout", "reset"]
+FaultMode = Literal["latency", "error", "timeout", "reset", "refuse"]
 
 TIMEOUT_SECONDS = 300.0
+REFUSAL_MESSAGE = "申请信息未通过平台校验（注入拒绝）"
 EXEMPT_PREFIXES = ("/_control/", "/healthz")
 
 
 class FaultSpec(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     mode: FaultMode
     latency_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 0
-    status: Annotated[int, msgspec.Meta(ge=400, le=599)] = 503
+    # None: 503 (``error``), 400 (``refuse``, which takes 400..499 only).
+    status: Annotated[int, msgspec.Meta(ge=400, le=599)] | None = None
+    # ``refuse``: the error code and message of the refusal body.
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "INVALID_PARAMETER"
+    message: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] = REFUSAL_MESSAGE
     after_requests: Annotated[int, msgspec.Meta(ge=0)] = 0
     times: Annotated[int, msgspec.Meta(ge=1)] | None = None
     # None: the stand-in's own API prefix (``FaultInjector.default_prefix``).
     path_prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        # Raised while decoding, this is a validation error (400 from the control API).
+        if self.mode == "refuse" and self.status is not None and self.status >= 500:
+            raise ValueError("status: a refusal is a 4xx (400..499)")
 
 
 def _json(status: int, body: Any) -> web.Response:
@@ -47,6 +58,10 @@ def _json(status: int, body: Any) -> web.Response:
 
 def _default_error_body(status: int) -> dict[str, Any]:
     return {"code": "INJECTED_FAULT", "message": f"服务暂时不可用（注入故障，HTTP {status}）"}
+
+
+def _default_refusal_body(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message}
 
 
 def _abort_connection(request: web.Request) -> None:
@@ -64,10 +79,17 @@ def _abort_connection(request: web.Request) -> None:
 class FaultInjector:
     """Holds the current fault and applies it from an aiohttp middleware."""
 
-    def __init__(self, default_prefix: str, error_body: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        default_prefix: str,
+        error_body: Callable[[int], Any] | None = None,
+        refusal_body: Callable[[str, str], Any] | None = None,
+    ) -> None:
         self.default_prefix = default_prefix
         # The body of an ``error`` fault for a status; default ``{"code": "INJECTED_FAULT", …}``.
         self.error_body = error_body or _default_error_body
+        # The body of a ``refuse`` fault for a code and message; default ``{"code", "message"}``.
+        self.refusal_body = refusal_body or _default_refusal_body
         self._spec: FaultSpec | None = None
         self._matched = 0
         self._faulted = 0
@@ -81,6 +103,8 @@ class FaultInjector:
         self.clear()
         if spec.path_prefix is None:
             spec = msgspec.structs.replace(spec, path_prefix=self.default_prefix)
+        if spec.status is None:
+            spec = msgspec.structs.replace(spec, status=400 if spec.mode == "refuse" else 503)
         self._spec = spec
 
     def clear(self) -> None:
@@ -140,7 +164,9 @@ class FaultInjector:
                 await self._sleep(spec.latency_ms / 1000)
                 return await handler(request)
             if spec.mode == "error":
-                return _json(spec.status, self.error_body(spec.status))
+                return _json(spec.status or 503, self.error_body(spec.status or 503))
+            if spec.mode == "refuse":
+                return _json(spec.status or 400, self.refusal_body(spec.code, spec.message))
             if spec.mode == "timeout":
                 await self._sleep(TIMEOUT_SECONDS)
             _abort_connection(request)

@@ -24,6 +24,7 @@ from api.declarations.schemas import (
     UseLicence,
     Withdraw,
 )
+from api.declarations.service import SUBMIT_ROUTE
 from api.resources import Resources
 from core import idempotency
 from core.db import Connection
@@ -36,7 +37,7 @@ MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart fra
 LINK_TTL_S = 300
 StateFilter = Literal[
     "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
-    "completed", "refused", "withdrawn",
+    "completed", "refused", "withdrawn", "platform_refused",
 ]  # fmt: skip
 Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
 _EDIT = problem_responses(400, 401, 404, 409, 422)
@@ -201,7 +202,7 @@ class DeclarationController(Controller):
     ) -> Response[DeclarationDetail]:
         # Copies of one tap (the same key) get the first one's answer, even while it runs.
         return await idempotency.once(
-            db_connection, citizen_id=citizen.citizen_id, route="declarations.submit",
+            db_connection, citizen_id=citizen.citizen_id, route=SUBMIT_ROUTE,
             key=idempotency_key, request={"declarationId": str(declaration_id)},
             run=lambda: resources.declarations.submit(
                 db_connection, citizen, declaration_id, idempotency_key
@@ -230,6 +231,18 @@ class DeclarationController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
         return await resources.declarations.supply_tolerated(db_connection, citizen, declaration_id)
+
+    @post("/{declaration_id:uuid}/redraft", status_code=HTTP_200_OK,
+          responses=problem_responses(401, 404, 409),
+          summary="Back to a draft after the platform refused it (form and materials kept)")  # fmt: skip
+    async def redraft(
+        self,
+        declaration_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        resources: NamedDependency[Resources],
+        db_connection: NamedDependency[Connection],
+    ) -> DeclarationDetail:
+        return await resources.declarations.redraft(db_connection, citizen, declaration_id)
 
     @post("/{declaration_id:uuid}/withdraw", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 404, 409, 503))  # fmt: skip

@@ -12,7 +12,8 @@ from core.db import Connection
 _DECLARATION = """SELECT id, citizen_id, item_code, item_name, state, delivery, form_data,
     case_number, platform_version, submit_key, supplement_notice, tolerated_missing, result,
     submitted_at, accepted_at, finished_at, pre_review_due, promised_due, supervision,
-    created_at, updated_at FROM declarations"""
+    pre_review_due_provisional, promised_due_provisional, created_at, updated_at,
+    delivery_refusal, submit_round FROM declarations"""
 
 
 async def create(
@@ -63,7 +64,8 @@ async def list_for(
 ) -> tuple[list[asyncpg.Record], int]:
     rows = await conn.fetch(
         """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
-                  promised_due, supervision, updated_at, count(*) OVER () AS total
+                  promised_due, promised_due_provisional, supervision, updated_at,
+                  count(*) OVER () AS total
              FROM declarations
             WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4""",
@@ -322,6 +324,19 @@ async def open_with_deadlines(conn: Connection) -> list[asyncpg.Record]:
             """SELECT id, citizen_id, item_name, state, pre_review_due, promised_due, supervision
                  FROM declarations WHERE state IN ('submitted', 'accepted', 'processing')
                  FOR UPDATE SKIP LOCKED"""
+        )
+    )
+
+
+async def open_deadline_bases(conn: Connection) -> list[asyncpg.Record]:
+    """Open cases with their deadlines and what each counts from, locked for the recompute."""
+    return list(
+        await conn.fetch(
+            """SELECT id, citizen_id, item_name, state, pre_review_due, pre_review_due_provisional,
+                      pre_review_from, promised_due, promised_due_provisional, promised_from,
+                      promised_days
+                 FROM declarations WHERE state IN ('submitted', 'accepted', 'processing')
+                ORDER BY id FOR UPDATE"""
         )
     )
 

@@ -91,6 +91,20 @@ class SupplementNotice(_Out, kw_only=True):
     items: list[dict[str, str]]
 
 
+class DeliveryRefusal(_Out, kw_only=True):
+    """The platform's last refusal of something we delivered for the citizen.
+
+    ``kind``: ``submission`` (the declaration is ``platform_refused``: redraft or withdraw it),
+    ``supplement`` (back in ``needs_supplement``: correct and resubmit) or ``tolerated`` (the
+    容缺 materials stay outstanding: replace and send again). ``reason`` is Chinese."""
+
+    kind: str
+    code: str
+    reason: str
+    at: datetime
+    materials: list[str] = []
+
+
 class DeclarationSummary(_Out, kw_only=True):
     id: str
     item_code: str
@@ -102,6 +116,9 @@ class DeclarationSummary(_Out, kw_only=True):
     promised_due: date | None
     supervision: str
     updated_at: datetime
+    # Counted on a year without the State Council's notice (statutory holidays only): it may
+    # move when the notice is imported, and the citizen is then told.
+    promised_due_provisional: bool = False
 
 
 class DeclarationPage(_Out, kw_only=True):
@@ -121,8 +138,10 @@ class DeclarationDetail(DeclarationSummary, kw_only=True):
     tolerated_missing: list[str] = []
     result: dict[str, Any] | None = None
     pre_review_due: date | None = None
+    pre_review_due_provisional: bool = False
     accepted_at: datetime | None = None
     finished_at: datetime | None = None
+    refusal: DeliveryRefusal | None = None
 
 
 class DownloadLink(_Out, kw_only=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 
+from api.calendars.service import Calendars
 from api.catalog import service as catalog
 from api.catalog.schemas import ItemDetail
 from api.declarations import errors
@@ -19,6 +21,7 @@ from api.declarations.schemas import (
     DeclarationDetail,
     DeclarationPage,
     DeclarationSummary,
+    DeliveryRefusal,
     LibraryMaterial,
     Prefill,
     RequiredMaterial,
@@ -29,7 +32,7 @@ from api.declarations.states import FROM_PLATFORM, WITHDRAWABLE, can_move
 from api.identity import repository as identity_repo
 from api.identity.service import ID_NUMBER, PHONE, REAL_NAME
 from api.licences import service as licences
-from core import jobs
+from core import idempotency, jobs
 from core.clients.provincial import (
     Applicant,
     CaseFile,
@@ -48,13 +51,14 @@ from core.settings import ProvincialSettings
 from core.storage import ObjectStorage
 from core.uploads import ReceivedFile
 from core.webhooks import SignatureInvalid, verify_hmac_signature
-from core.workdays import CalendarUnknown, add_working_days, working_days_between
+from core.workdays import WorkingCalendar
 from payments.service import PaidOrder, record_fee_notice
 from push.service import notify
 
 log = logging.getLogger(__name__)
 
 SUBMIT_JOB = "declarations.submit"
+SUBMIT_ROUTE = "declarations.submit"  # the Idempotency-Key scope of POST …/submit
 SUPPLEMENT_JOB = "declarations.supplement"
 APPLY_EVENTS_JOB = "declarations.apply_events"
 SUPERVISE_JOB = "declarations.supervise"
@@ -85,13 +89,9 @@ class CaseJob(msgspec.Struct):
     case_number: str
 
 
-def _due(start: date, days: int) -> date | None:
-    try:
-        return add_working_days(start, days)
-    except CalendarUnknown:
-        # Never a guess: the due date stays unknown (the error is logged and counted).
-        log.error("working-day calendar does not cover the date", extra={"start": str(start)})
-        return None
+# Which deadline supervision watches in a state, and its name for the citizen.
+DEADLINES = {"submitted": ("pre_review", "预审期限"), "accepted": ("promised", "承诺办结期限"),
+             "processing": ("promised", "承诺办结期限")}  # fmt: skip
 
 
 class DeclarationsService:
@@ -103,14 +103,31 @@ class DeclarationsService:
         storage: ObjectStorage,
         cases: ProvincialCasesClient,
         settings: ProvincialSettings,
+        calendars: Calendars,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._pool = pool
-        self._clock = clock
         self._pii = pii
         self.storage = storage
         self._cases = cases
         self._settings = settings
+        self._calendars = calendars
+        # When a citizen's action happens (tests set a FixedClock).
+        self.clock = clock
+
+    async def _deadline(
+        self, conn: Connection, kind: str, start: date, days: int
+    ) -> dict[str, Any]:
+        """A deadline as the columns that store it: the day (never empty: a year without the
+        State Council's notice is counted on the provisional rule), whether it is provisional,
+        and what it counts from, so an imported notice can recompute it."""
+        calendar = await self._calendars.for_deadline(conn)
+        due = calendar.add_working_days(start, days)
+        fields = {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional,
+                  f"{kind}_from": start}  # fmt: skip
+        if kind == "promised":
+            fields["promised_days"] = days
+        return fields
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -173,8 +190,12 @@ class DeclarationsService:
             tolerated_missing=list(row["tolerated_missing"]),
             result=row["result"],
             pre_review_due=row["pre_review_due"],
+            pre_review_due_provisional=row["pre_review_due_provisional"],
             accepted_at=row["accepted_at"],
             finished_at=row["finished_at"],
+            refusal=msgspec.convert(row["delivery_refusal"], DeliveryRefusal)
+            if row["delivery_refusal"]
+            else None,
         )
 
     async def _prefill(self, conn: Connection, citizen_id: uuid.UUID) -> Prefill:
@@ -204,6 +225,7 @@ class DeclarationsService:
                     id=str(r["id"]), item_code=r["item_code"], item_name=r["item_name"],
                     state=r["state"], delivery=r["delivery"], case_number=r["case_number"],
                     submitted_at=r["submitted_at"], promised_due=r["promised_due"],
+                    promised_due_provisional=r["promised_due_provisional"],
                     supervision=r["supervision"], updated_at=r["updated_at"],
                 )
                 for r in rows
@@ -361,12 +383,12 @@ class DeclarationsService:
                 await licences.use_for_declaration(
                     conn, principal.citizen_id, r["licence_number"], declaration_id
                 )
-        now = self._clock.now()
+        now = self.clock.now()
         await repo.move(
             conn, declaration_id, "draft", "submitted", "citizen",
             submitted_at=now, submit_key=idempotency_key, delivery="pending",
             tolerated_missing=[m.code for m in missing],
-            pre_review_due=_due(china_date(now), PRE_REVIEW_DAYS),
+            **await self._deadline(conn, "pre_review", china_date(now), PRE_REVIEW_DAYS),
         )  # fmt: skip
         # The platform call is a job in this transaction: it exists iff the submission does.
         await jobs.enqueue(
@@ -400,7 +422,9 @@ class DeclarationsService:
         await repo.move(
             conn, declaration_id, "needs_supplement", "submitted", "citizen",
             reason="补正材料已提交", delivery="pending",
-            pre_review_due=_due(china_today(self._clock.now()), PRE_REVIEW_DAYS),
+            **await self._deadline(
+                conn, "pre_review", china_today(self.clock.now()), PRE_REVIEW_DAYS
+            ),
         )  # fmt: skip
         await jobs.enqueue(
             conn, SUPPLEMENT_JOB, DeclarationJob(str(declaration_id)),
@@ -440,7 +464,11 @@ class DeclarationsService:
             ]
         if not materials:
             return
-        await self._cases.supply_tolerated(row["case_number"], materials)
+        try:
+            await self._cases.supply_tolerated(row["case_number"], materials)
+        except PlatformRefused as exc:
+            await self._tolerated_refused(declaration_id, materials, exc)
+            return
         async with self._pool.acquire() as conn, conn.transaction():
             current = await repo.get_for_system(conn, declaration_id)
             assert current is not None
@@ -448,10 +476,45 @@ class DeclarationsService:
             await repo.update(
                 conn, declaration_id,
                 tolerated_missing=[c for c in current["tolerated_missing"] if c not in sent],
+                delivery_refusal=None,
             )  # fmt: skip
             await repo.add_event(
                 conn, declaration_id, current["state"], current["state"], "platform",
                 "容缺材料已送达审批部门", {"materials": sorted(sent)},
+            )  # fmt: skip
+
+    async def _tolerated_refused(
+        self, declaration_id: uuid.UUID, materials: list[CaseMaterial], exc: PlatformRefused
+    ) -> None:
+        """The materials stay outstanding (still open for upload), the refusal is shown and told:
+        the citizen replaces them and sends again."""
+        reason = refusal_text(exc)
+        codes = sorted(m.code for m in materials)
+        log.warning(
+            "platform refused tolerated materials",
+            extra={"declaration": str(declaration_id), "code": exc.code},
+        )
+        # Told once per content refused: the same files sent again and refused again say nothing
+        # new; corrected files refused are a new message.
+        content = hashlib.sha256(msgspec.json.encode(sorted(
+            materials, key=lambda m: m.code))).hexdigest()[:16]  # fmt: skip
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repo.get_for_system(conn, declaration_id)
+            if row is None:
+                return
+            await repo.update(
+                conn, declaration_id,
+                delivery_refusal=_refusal("tolerated", exc, reason, materials=codes),
+            )  # fmt: skip
+            await repo.add_event(
+                conn, declaration_id, row["state"], row["state"], "platform",
+                f"容缺材料未被接收：{reason}", {"materials": codes, "code": exc.code},
+            )  # fmt: skip
+            await notify(
+                conn, row["citizen_id"], "declaration.tolerated_refused",
+                {"item": row["item_name"], "reason": reason},
+                dedupe_key=f"{declaration_id}:tolerated_refused:{content}",
+                link=f"/pages/declaration/index?id={declaration_id}",
             )  # fmt: skip
 
     async def withdraw(
@@ -481,18 +544,15 @@ class DeclarationsService:
         """Electronic supervision (电子监察): yellow when a deadline is one working day away or
         less, red once it has passed; the citizen is told when a case turns yellow. ``today``
         is China's day of ``now`` (default: the service's clock)."""
-        today = china_today(now or self._clock.now())
+        today = china_today(now or self.clock.now())
         changed = 0
         async with self._pool.acquire() as conn, conn.transaction():
+            calendar = await self._calendars.current(conn)
             for row in await repo.open_with_deadlines(conn):
                 due = row["promised_due"] if row["state"] != "submitted" else row["pre_review_due"]
-                if due is None:
+                if due is None:  # left empty before migration 0018; the recompute job fills it
                     continue
-                try:
-                    left = working_days_between(today, due)
-                except CalendarUnknown:
-                    log.error("calendar does not cover a due date", extra={"due": str(due)})
-                    continue
+                left = calendar.working_days_between(today, due)
                 flag = "red" if today > due else "yellow" if left <= 1 else "none"
                 if flag == row["supervision"]:
                     continue
@@ -505,25 +565,75 @@ class DeclarationsService:
                     )  # fmt: skip
         return changed
 
+    async def recompute_deadlines(self, conn: Connection, calendar: WorkingCalendar) -> int:
+        """The calendar changed (a notice imported): every open case's deadlines are counted
+        again from what they count from; a citizen whose current deadline (the one
+        supervision watches) moved is told. Returns how many were told."""
+        moved = 0
+        for row in await repo.open_deadline_bases(conn):
+            watched, label = DEADLINES[row["state"]]
+            changes: dict[str, Any] = {}
+            for kind in ("pre_review", "promised"):
+                start = row[f"{kind}_from"]
+                days = PRE_REVIEW_DAYS if kind == "pre_review" else row["promised_days"]
+                if start is None or days is None:
+                    if kind == watched:
+                        log.error("deadline without its basis", extra={"id": str(row["id"])})
+                    continue
+                due = calendar.add_working_days(start, days)
+                old = row[f"{kind}_due"]
+                if (old, row[f"{kind}_due_provisional"]) == tuple(due):
+                    continue
+                changes |= {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional}
+                if kind == watched and old is not None and old != due.day:
+                    moved += 1
+                    await notify(
+                        conn, row["citizen_id"], "deadline.moved",
+                        {"item": row["item_name"], "deadline": label, "old": str(old),
+                         "new": _due_text(due.day, provisional=due.provisional)},
+                        dedupe_key=f"{row['id']}:{kind}-moved:{due.day}",
+                        link=f"/pages/declaration/index?id={row['id']}",
+                    )  # fmt: skip
+            if changes:
+                await repo.update(conn, row["id"], **changes)
+        return moved
+
     # --- jobs: delivering to the platform ----------------------------------------------------------
 
     async def deliver(self, declaration_id: uuid.UUID) -> None:
-        """Create the case at the platform: retried by the queue until the platform answers;
-        our declaration id is the platform's idempotency key, so exactly one case exists."""
+        """Create the case at the platform: retried by the queue while the platform fails
+        (transient: timeouts, 5xx, 429); a refusal (business 4xx) is an answer and ends the job.
+        ``_platform_key`` (the declaration id, then one per round after a redraft) is the
+        platform's idempotency key, so one case exists per submission."""
         async with self._pool.acquire() as conn:
             row = await repo.get_for_system(conn, declaration_id, lock=False)
-            if row is None or row["delivery"] != "pending" or row["state"] == "withdrawn":
+            if (
+                row is None or row["delivery"] != "pending" or row["state"] != "submitted"
+                or row["case_number"]
+            ):  # fmt: skip
                 return
             submission = await self._submission(conn, row)
-        receipt = await self._cases.submit(submission)
+        try:
+            receipt = await self._cases.submit(submission)
+        except PlatformRefused as exc:
+            await self._submission_refused(declaration_id, submission.idempotency_key, exc)
+            return
+        history: list[dict[str, Any]] = []
+        if receipt.version > 1:
+            # A repeated submission is answered with the case as it is *now*: the events that
+            # brought it there may not have reached us yet (or waited for the case number).
+            # Their history comes with the case; a failure here retries the (idempotent) job.
+            history = (await self._cases.case(receipt.case_number)).events
         async with self._pool.acquire() as conn, conn.transaction():
             row = await repo.get_for_system(conn, declaration_id)
             assert row is not None
-            if row["delivery"] == "delivered":
+            if row["delivery"] != "pending" or row["case_number"]:
                 return
+            # Not the receipt's version: what we have *applied* of the platform's events stays
+            # platform_version, so every event after it is still applied, in sequence, once.
             await repo.update(
                 conn, declaration_id, delivery="delivered", case_number=receipt.case_number,
-                platform_version=max(row["platform_version"], receipt.version),
+                delivery_refusal=None,
             )  # fmt: skip
             await repo.add_event(
                 conn, declaration_id, row["state"], row["state"], "platform", "已送达审批部门",
@@ -534,29 +644,128 @@ class DeclarationsService:
                 {"item": row["item_name"], "caseNumber": receipt.case_number},
                 dedupe_key=f"{declaration_id}:delivered",
             )  # fmt: skip
-            # Events that arrived before we knew the case number can be applied now.
+            for body in history:
+                event = msgspec.convert(body, PlatformEvent)
+                await repo.store_event(
+                    conn, event.event_id, event.case_number, event.sequence, body
+                )
+            # Events that arrived before we knew the case number (or came with its history)
+            # are applied now; a job catches any stored while this transaction was open.
+            await self._apply_stored(conn, receipt.case_number)
             await jobs.enqueue(conn, APPLY_EVENTS_JOB, CaseJob(receipt.case_number))
+
+    async def _submission_refused(
+        self, declaration_id: uuid.UUID, key: str, exc: PlatformRefused
+    ) -> None:
+        """The platform refused the submission for good: ``platform_refused`` with its reason,
+        the citizen told on every channel; they may redraft (everything kept) or withdraw."""
+        reason = refusal_text(exc)
+        log.warning(
+            "platform refused a submission",
+            extra={"declaration": str(declaration_id), "code": exc.code},
+        )
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repo.get_for_system(conn, declaration_id)
+            if (
+                row is None or row["delivery"] != "pending" or row["state"] != "submitted"
+                or row["case_number"] or _platform_key(row) != key
+            ):  # fmt: skip
+                return  # withdrawn meanwhile, or a refusal of an earlier round
+            refusal = _refusal("submission", exc, reason)
+            await repo.move(
+                conn, declaration_id, "submitted", "platform_refused", "platform", reason,
+                {"code": exc.code}, delivery="refused", delivery_refusal=refusal,
+            )  # fmt: skip
+            await notify(
+                conn, row["citizen_id"], "declaration.platform_refused",
+                {"item": row["item_name"], "reason": reason},
+                dedupe_key=f"{declaration_id}:platform_refused:{row['submit_round']}",
+                link=f"/pages/declaration/index?id={declaration_id}",
+            )  # fmt: skip
+
+    async def redraft(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> DeclarationDetail:
+        """A refused submission back to a draft: form, materials and licences kept; the submit
+        Idempotency-Key forgotten and a new platform key round, so it can be submitted again."""
+        row = await self._owned(conn, principal, declaration_id, lock=True)
+        if row["state"] == "draft":
+            return await self.detail(conn, principal, declaration_id)  # a retried redraft
+        if row["state"] != "platform_refused":
+            raise errors.InvalidState(state=row["state"])
+        await repo.move(
+            conn, declaration_id, "platform_refused", "draft", "citizen", "退回草稿，修改后可重新提交",
+            submit_key=None, delivery="none", submitted_at=None, pre_review_due=None,
+            pre_review_due_provisional=False, pre_review_from=None,
+            tolerated_missing=[], supervision="none", submit_round=row["submit_round"] + 1,
+        )  # fmt: skip
+        if row["submit_key"]:
+            # The key's stored answer said "submitted"; the same key now submits anew.
+            await idempotency.forget(conn, principal.citizen_id, SUBMIT_ROUTE, row["submit_key"])
+        return await self.detail(conn, principal, declaration_id)
 
     async def deliver_supplement(self, declaration_id: uuid.UUID) -> None:
         async with self._pool.acquire() as conn:
             row = await repo.get_for_system(conn, declaration_id, lock=False)
-            if row is None or row["delivery"] != "pending" or not row["case_number"]:
+            if (
+                row is None or row["delivery"] != "pending" or not row["case_number"]
+                or row["state"] != "submitted"
+            ):  # fmt: skip
                 return
             materials = await self._case_materials(conn, declaration_id)
-        receipt = await self._cases.supplement(row["case_number"], materials)
+        try:
+            await self._cases.supplement(row["case_number"], materials)
+        except PlatformRefused as exc:
+            if not (
+                exc.code == "INVALID_STATE"
+                and await self._supplement_got_through(row["case_number"], row["platform_version"])
+            ):
+                await self._supplement_refused(declaration_id, exc)
+                return
         async with self._pool.acquire() as conn, conn.transaction():
             current = await repo.get_for_system(conn, declaration_id)
             assert current is not None
-            await repo.update(
-                conn, declaration_id, delivery="delivered",
-                platform_version=max(current["platform_version"], receipt.version),
+            if current["delivery"] != "pending":
+                return
+            # The receipt's version is not taken as applied: the platform's events say where
+            # the case went (its pre_review event follows and is applied in sequence).
+            await repo.update(conn, declaration_id, delivery="delivered", delivery_refusal=None)
+
+    async def _supplement_got_through(self, case_number: str, applied_version: int) -> bool:
+        """A supplement refused as INVALID_STATE may be our own earlier attempt whose answer was
+        lost: the case has left needs_supplement since the notice we applied."""
+        case = await self._cases.case(case_number)
+        return case.status != "needs_supplement" and case.version > applied_version
+
+    async def _supplement_refused(self, declaration_id: uuid.UUID, exc: PlatformRefused) -> None:
+        """Back to needs_supplement (the notice stands), the refusal shown and told: the citizen
+        corrects the materials and resubmits."""
+        reason = refusal_text(exc)
+        log.warning(
+            "platform refused a supplement",
+            extra={"declaration": str(declaration_id), "code": exc.code},
+        )
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repo.get_for_system(conn, declaration_id)
+            if row is None or row["delivery"] != "pending" or row["state"] != "submitted":
+                return
+            await repo.move(
+                conn, declaration_id, "submitted", "needs_supplement", "platform",
+                f"补正材料未被接收：{reason}", {"code": exc.code}, delivery="refused",
+                delivery_refusal=_refusal("supplement", exc, reason),
+            )  # fmt: skip
+            await notify(
+                conn, row["citizen_id"], "declaration.supplement_refused",
+                {"item": row["item_name"], "reason": reason},
+                dedupe_key=f"{declaration_id}:supplement_refused:{row['updated_at'].isoformat()}",
+                link=f"/pages/declaration/index?id={declaration_id}",
             )  # fmt: skip
 
     async def _submission(self, conn: Connection, row: asyncpg.Record) -> CaseSubmission:
         citizen = await identity_repo.get_citizen(conn, row["citizen_id"])
         assert citizen is not None and citizen.real_name_enc and citizen.id_number_enc
         return CaseSubmission(
-            idempotency_key=str(row["id"]),
+            idempotency_key=_platform_key(row),
             item_code=row["item_code"],
             applicant=Applicant(
                 name=self._pii.decrypt(citizen.real_name_enc, field=REAL_NAME),
@@ -622,20 +831,25 @@ class DeclarationsService:
         one that arrives ahead of a missing predecessor waits for it (the platform retries every
         event until acknowledged, so the gap fills)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await repo.by_case(conn, case_number)
-            if row is None:
-                return  # the submission job has not recorded the case yet; it re-enqueues us
-            version = row["platform_version"]
-            for stored in await repo.unprocessed_events(conn, case_number):
-                event = msgspec.convert(stored["body"], PlatformEvent)
-                if event.sequence <= version:
-                    await repo.mark_event(conn, event.event_id, "stale")
-                    continue
-                if event.sequence > version + 1:
-                    break
-                row = await self._apply(conn, row, event)
-                version = event.sequence
-                await repo.mark_event(conn, event.event_id, "applied")
+            await self._apply_stored(conn, case_number)
+
+    async def _apply_stored(self, conn: Connection, case_number: str) -> None:
+        """``platform_version`` is the sequence of the last event *applied*, never a version the
+        platform merely reported: events after it are applied, in order, whenever they come."""
+        row = await repo.by_case(conn, case_number)
+        if row is None:
+            return  # the submission job has not recorded the case yet; it re-enqueues us
+        version = row["platform_version"]
+        for stored in await repo.unprocessed_events(conn, case_number):
+            event = msgspec.convert(stored["body"], PlatformEvent)
+            if event.sequence <= version:
+                await repo.mark_event(conn, event.event_id, "stale")
+                continue
+            if event.sequence > version + 1:
+                break
+            row = await self._apply(conn, row, event)
+            version = event.sequence
+            await repo.mark_event(conn, event.event_id, "applied")
 
     async def _apply(
         self, conn: Connection, row: asyncpg.Record, event: PlatformEvent
@@ -647,6 +861,10 @@ class DeclarationsService:
             # A fee notice on a case that stays where it is (accepted, awaiting payment).
             await repo.update(conn, row["id"], **fields)
             await self._fee_notice(conn, row, event)
+        elif target == current and event.result is None:
+            # The platform confirms where we are (its pre_review on receiving a submission or a
+            # supplement): applied, nothing to show or tell.
+            await repo.update(conn, row["id"], **fields)
         elif target is None or not can_move(current, target):
             log.warning(
                 "platform event does not fit the lifecycle",
@@ -666,8 +884,11 @@ class DeclarationsService:
             if target == "accepted":
                 fields["accepted_at"] = event.occurred_at
                 item = await catalog.item_detail(conn, row["item_code"])
-                fields["promised_due"] = _due(
-                    china_date(event.occurred_at), item.guide.promised_limit_days
+                fields |= await self._deadline(
+                    conn,
+                    "promised",
+                    china_date(event.occurred_at),
+                    item.guide.promised_limit_days,
                 )
                 fields["supplement_notice"] = None
             if target in ("completed", "refused", "not_accepted", "withdrawn"):
@@ -749,7 +970,7 @@ class DeclarationsService:
             "item": row["item_name"],
             "reason": event.reason or "",
             "notice": (event.supplement or {}).get("notice", ""),
-            "due": str(fields.get("promised_due") or "以审批部门告知为准"),
+            "due": _due_text(fields.get("promised_due"), fields.get("promised_due_provisional")),
             "result": (event.result or {}).get("resultType", ""),
         }
         await notify(
@@ -757,6 +978,45 @@ class DeclarationsService:
             dedupe_key=f"{row['id']}:{state}:{event.sequence}",
             link=f"/pages/declaration/index?id={row['id']}",
         )  # fmt: skip
+
+
+def _due_text(due: date | None, provisional: bool | None) -> str:
+    if due is None:
+        return "以审批部门告知为准"
+    # Counted on the statutory holidays alone: the year's notice may still move it.
+    return f"{due}（暂按法定节假日推算）" if provisional else str(due)
+
+
+def _platform_key(row: asyncpg.Record) -> str:
+    """The platform's idempotency key of the current submission: the declaration id, and after
+    a refusal and redraft one per round (the platform may remember what it refused)."""
+    return str(row["id"]) if not row["submit_round"] else f"{row['id']}.{row['submit_round']}"
+
+
+# Chinese for the platform's refusal codes, when its own message is not Chinese.
+_REFUSAL_TEXTS = {
+    "ITEM_NOT_ACCEPTING": "该事项已暂停网上受理",
+    "ITEM_NOT_FOUND": "该事项已不在省平台事项库中，暂无法网上办理",
+    "INVALID_PARAMETER": "申请内容未通过省平台校验，请核对填写内容和材料后重新提交",
+    "CASE_NOT_FOUND": "省平台未找到该办件",
+    "INVALID_STATE": "办件当前状态不接受此项提交",
+}
+
+
+def refusal_text(exc: PlatformRefused) -> str:
+    """The platform's reason as the citizen reads it: its own message when Chinese, else ours."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in exc.message):
+        return exc.message.strip().rstrip("。.")
+    return _REFUSAL_TEXTS.get(exc.code, f"省平台未接收此次提交（{exc.code}）")
+
+
+def _refusal(
+    kind: str, exc: PlatformRefused, reason: str, materials: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "kind": kind, "code": exc.code, "reason": reason,
+        "at": datetime.now(UTC).isoformat(), "materials": materials or [],
+    }  # fmt: skip
 
 
 def _yuan(fen: int) -> str:
@@ -777,6 +1037,7 @@ def _summary_fields(row: asyncpg.Record) -> dict[str, Any]:
         "id": str(row["id"]), "item_code": row["item_code"], "item_name": row["item_name"],
         "state": row["state"], "delivery": row["delivery"], "case_number": row["case_number"],
         "submitted_at": row["submitted_at"], "promised_due": row["promised_due"],
+        "promised_due_provisional": row["promised_due_provisional"],
         "supervision": row["supervision"], "updated_at": row["updated_at"],
     }  # fmt: skip
 

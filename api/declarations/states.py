@@ -1,4 +1,4 @@
-"""The declaration lifecycle of DOMAIN.md §3 (also enforced by a trigger, migration 0007)."""
+"""The declaration lifecycle of DOMAIN.md §3 (also enforced by a trigger, migrations 0007 and 0019)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from typing import Literal
 
 State = Literal[
     "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
-    "completed", "refused", "withdrawn",
+    "completed", "refused", "withdrawn", "platform_refused",
 ]  # fmt: skip
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"submitted", "withdrawn"}),
-    "submitted": frozenset({"needs_supplement", "not_accepted", "accepted", "withdrawn"}),
+    "submitted": frozenset(
+        {"needs_supplement", "not_accepted", "accepted", "withdrawn", "platform_refused"}
+    ),
     "needs_supplement": frozenset({"submitted", "withdrawn"}),
+    # The platform refused the submission for good (未被受理，平台退回): no case exists there;
+    # the citizen turns it back into a draft (everything kept) or withdraws it (migration 0019).
+    "platform_refused": frozenset({"draft", "withdrawn"}),
     "accepted": frozenset({"processing", "completed", "refused"}),
     "processing": frozenset({"completed", "refused"}),
     "not_accepted": frozenset(),
@@ -21,7 +26,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 
-WITHDRAWABLE = frozenset({"draft", "submitted", "needs_supplement"})
+WITHDRAWABLE = frozenset({"draft", "submitted", "needs_supplement", "platform_refused"})
 
 # The platform's case statuses, as our states.
 FROM_PLATFORM: dict[str, str] = {

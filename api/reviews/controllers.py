@@ -61,9 +61,12 @@ class DeclarationReviewController(Controller):
         data: JSONBody[RateRequest],
         citizen: NamedDependency[CitizenPrincipal],
         review_clock: NamedDependency[Clock],
+        resources: NamedDependency[Resources],
         db_connection: NamedDependency[Connection],
     ) -> Review:
-        return await service.rate(db_connection, citizen, declaration_id, data, review_clock)
+        return await service.rate(
+            db_connection, citizen, declaration_id, data, review_clock, resources.calendars
+        )
 
     @get("", responses=problem_responses(400, 401, 404),
          summary="My ratings of a matter, whether I can rate now, the rectification outcome")  # fmt: skip

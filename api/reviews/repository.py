@@ -24,7 +24,7 @@ _REVIEW = """SELECT r.id, r.declaration_id, r.citizen_id, r.item_code, r.item_na
     r.excluded FROM reviews r"""
 
 _TICKET = """SELECT t.id, t.review_id, t.declaration_id, t.citizen_id, t.state, t.outcome,
-    t.due_on, t.flag, t.contacted_at, t.contact_note, t.resolved_at, t.resolution_note,
+    t.due_on, t.due_provisional, t.flag, t.contacted_at, t.contact_note, t.resolved_at, t.resolution_note,
     t.resolved_on_time, t.closed_at, t.appeal_reason, t.appeal_from_state, t.appealed_at,
     t.appealed_by, t.appeal_upheld, t.appeal_note, t.appeal_decided_at, t.created_at,
     t.updated_at,
@@ -117,17 +117,20 @@ async def insert_ticket(
     review_id: uuid.UUID,
     declaration_id: uuid.UUID,
     citizen_id: uuid.UUID,
-    due_on: date | None,
+    due_on: date,
+    due_provisional: bool,
 ) -> uuid.UUID:
     ticket_id = uuid.uuid4()
     await conn.execute(
-        """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id, due_on)
-           VALUES ($1, $2, $3, $4, $5)""",
+        """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id, due_on,
+                                       due_provisional)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
         ticket_id,
         review_id,
         declaration_id,
         citizen_id,
         due_on,
+        due_provisional,
     )
     await add_event(conn, ticket_id, "opened", None, "open", None, None)
     return ticket_id
@@ -231,6 +234,19 @@ async def unresolved_tickets(conn: Connection) -> list[asyncpg.Record]:
         await conn.fetch(
             """SELECT id, due_on, flag FROM review_tickets
                 WHERE state IN ('open', 'contacted', 'appealing') ORDER BY id FOR UPDATE"""
+        )
+    )
+
+
+async def unresolved_for_recompute(conn: Connection) -> list[asyncpg.Record]:
+    """Unresolved tickets with what their deadline counts from (the rating), locked."""
+    return list(
+        await conn.fetch(
+            """SELECT t.id, t.citizen_id, t.declaration_id, t.due_on, t.due_provisional,
+                      r.rated_at, r.item_name
+                 FROM review_tickets t JOIN reviews r ON r.id = t.review_id
+                WHERE t.state IN ('open', 'contacted', 'appealing')
+                ORDER BY t.id FOR UPDATE OF t"""
         )
     )
 

@@ -4,15 +4,12 @@ the rectification deadline and the ticket lifecycle (also enforced by a trigger,
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from typing import Literal
 
 from core.clock import china_date
 from core.principals import CitizenPrincipal
-from core.workdays import CalendarUnknown, add_working_days, working_days_between
-
-log = logging.getLogger(__name__)
+from core.workdays import Deadline, WorkingCalendar
 
 Channel = Literal["wechat", "app"]
 TicketState = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
@@ -79,22 +76,18 @@ def can_move(current: str, target: str) -> bool:
     return target in TICKET_MOVES.get(current, frozenset())
 
 
-def rectification_due(rated_at: datetime) -> date | None:
+def rectification_due(rated_at: datetime, calendar: WorkingCalendar) -> Deadline:
     """Three working days after the rating (the day rated does not count; China's calendar
-    day decides). None, logged, when the official calendar does not cover it: never a guess."""
-    try:
-        return add_working_days(china_date(rated_at), RECTIFY_WORKING_DAYS)
-    except CalendarUnknown:
-        log.error("working-day calendar does not cover a rating date", extra={"at": str(rated_at)})
-        return None
+    day decides); provisional when counted on a year without the State Council's notice."""
+    return calendar.add_working_days(china_date(rated_at), RECTIFY_WORKING_DAYS)
 
 
-def flag_of(today: date, due: date | None) -> Flag:
+def flag_of(today: date, due: date | None, calendar: WorkingCalendar) -> Flag:
     """``late`` after the due date; ``due_soon`` when at most one working day is left."""
     if due is None:
         return "none"
     if today > due:
         return "late"
-    if working_days_between(today, due) <= DUE_SOON_WORKING_DAYS:
+    if calendar.working_days_between(today, due) <= DUE_SOON_WORKING_DAYS:
         return "due_soon"
     return "none"

@@ -90,6 +90,8 @@ class CitizenTicket(_Out, kw_only=True):
     outcome: Literal["rectified", "explained", "appeal_upheld"] | None = None
     note: str | None = None
     due_on: date | None = None
+    # Counted on a year without the State Council's notice: may move when it is imported.
+    due_provisional: bool = False
     resolved_at: datetime | None = None
 
 
@@ -143,6 +145,7 @@ class TicketSummary(_Out, kw_only=True):
     state: Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
     outcome: Literal["rectified", "explained", "appeal_upheld"] | None = None
     due_on: date | None = None
+    due_provisional: bool = False
     flag: Literal["none", "due_soon", "late"]
     resolved_at: datetime | None = None
     resolved_on_time: bool | None = None

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from api.calendars.service import Calendars
 from api.identity.service import PHONE, REAL_NAME
 from api.reviews import errors
 from api.reviews import repository as repo
@@ -55,7 +56,7 @@ from core.clock import china_date, china_today
 from core.db import Connection, Pool
 from core.pii import PiiCipher, mask_name, mask_phone
 from core.principals import CitizenPrincipal, StaffPrincipal
-from core.workdays import CalendarUnknown
+from core.workdays import WorkingCalendar
 from push.service import notify
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ async def rate(
     declaration_id: uuid.UUID,
     data: RateRequest,
     clock: Clock,
+    calendars: Calendars,
 ) -> Review:
     declaration = await _declaration(conn, principal, declaration_id)
     if declaration["state"] not in RATEABLE_STATES:
@@ -152,14 +154,15 @@ async def rate(
         raise errors.AlreadyRated(channel=channel) from exc
     # A follow-up is the citizen's last word on a rectified matter: it opens no second ticket.
     if kind == "initial" and is_bad(data.level):
-        due = rectification_due(now)
+        due = rectification_due(now, await calendars.for_deadline(conn))
         ticket_id = await repo.insert_ticket(
             conn, review_id=review_id, declaration_id=declaration_id,
-            citizen_id=principal.citizen_id, due_on=due,
+            citizen_id=principal.citizen_id, due_on=due.day, due_provisional=due.provisional,
         )  # fmt: skip
         await notify(
             conn, principal.citizen_id, "review.ticket_opened",
-            {"item": declaration["item_name"], "due": str(due) if due else "3个工作日内"},
+            {"item": declaration["item_name"],
+             "due": f"{due.day}（暂按法定节假日推算）" if due.provisional else str(due.day)},
             dedupe_key=f"review-ticket:{ticket_id}:opened",
             link=f"/pages/declaration/index?id={declaration_id}",
         )  # fmt: skip
@@ -201,6 +204,7 @@ def _citizen_ticket(t: asyncpg.Record) -> CitizenTicket:
         outcome=t["outcome"],
         note=t["resolution_note"] if t["outcome"] in OUTCOME_LABELS else None,
         due_on=t["due_on"],
+        due_provisional=t["due_provisional"],
         resolved_at=t["resolved_at"],
     )
 
@@ -395,25 +399,44 @@ async def decide_appeal(
         )  # fmt: skip
 
 
-async def supervise(pool: Pool, today: date | None = None, *, now: datetime | None = None) -> int:
+async def supervise(
+    pool: Pool, calendars: Calendars, today: date | None = None, *, now: datetime | None = None
+) -> int:
     """Flag unresolved tickets: ``due_soon`` with at most one working day left, ``late`` after
     the due date. ``today`` defaults to China's day of ``now`` (default: the system clock).
     Returns how many flags changed."""
     today = today or china_today(now)
     changed = 0
     async with pool.acquire() as conn, conn.transaction():
+        calendar = await calendars.current(conn)
         for row in await repo.unresolved_tickets(conn):
-            try:
-                flag = flag_of(today, row["due_on"])
-            except CalendarUnknown:
-                log.error(
-                    "calendar does not cover a ticket's due date", extra={"due": str(row["due_on"])}
-                )
-                continue
+            flag = flag_of(today, row["due_on"], calendar)
             if flag != row["flag"]:
                 await repo.update_ticket(conn, row["id"], flag=flag)
                 changed += 1
     return changed
+
+
+async def recompute_deadlines(conn: Connection, calendar: WorkingCalendar) -> int:
+    """The calendar changed (a notice imported): unresolved tickets' deadlines are counted
+    again from their rating; a citizen whose promised contact date moved is told. Returns how
+    many moved (also fills a deadline left empty before migration 0018)."""
+    moved = 0
+    for t in await repo.unresolved_for_recompute(conn):
+        due = rectification_due(t["rated_at"], calendar)
+        if (t["due_on"], t["due_provisional"]) == tuple(due):
+            continue
+        await repo.update_ticket(conn, t["id"], due_on=due.day, due_provisional=due.provisional)
+        if t["due_on"] is not None and t["due_on"] != due.day:
+            moved += 1
+            await notify(
+                conn, t["citizen_id"], "deadline.moved",
+                {"item": t["item_name"], "deadline": "差评整改期限", "old": str(t["due_on"]),
+                 "new": str(due.day)},
+                dedupe_key=f"review-ticket:{t['id']}:moved:{due.day}",
+                link=f"/pages/declaration/index?id={t['declaration_id']}",
+            )  # fmt: skip
+    return moved
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -539,7 +562,8 @@ def _summary(t: asyncpg.Record) -> TicketSummary:
         id=str(t["id"]), review_id=str(t["review_id"]), declaration_id=str(t["declaration_id"]),
         item_code=t["item_code"], item_name=t["item_name"], department_code=t["department_code"],
         department_name=t["department_name"], channel=t["channel"], level=t["level"],
-        state=t["state"], outcome=t["outcome"], due_on=t["due_on"], flag=t["flag"],
+        state=t["state"], outcome=t["outcome"], due_on=t["due_on"],
+        due_provisional=t["due_provisional"], flag=t["flag"],
         resolved_at=t["resolved_at"], resolved_on_time=t["resolved_on_time"],
         created_at=t["created_at"], updated_at=t["updated_at"],
     )  # fmt: skip

@@ -23,7 +23,7 @@ def register(registry: JobRegistry, resources: Resources) -> None:
         await service.report(resources.db_pool, ratings, uuid.UUID(job.review_id))
 
     async def supervise(_: None) -> None:
-        await service.supervise(resources.db_pool)
+        await service.supervise(resources.db_pool, resources.calendars)
 
     registry.register(REPORT_JOB, report, ReviewJob, max_attempts=NEVER_GIVE_UP)
     registry.register(SUPERVISE_JOB, supervise, concurrency_limit=1)

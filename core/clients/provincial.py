@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 import aiohttp
@@ -239,11 +239,16 @@ class CaseReceipt(_Wire, kw_only=True):
 
 
 class PlatformRefused(Exception):
-    """The platform answered a documented refusal (4xx with a code)."""
+    """The platform answered a documented refusal: a business 4xx (400, 404, 409, 410, 422) with
+    a ``code``. A refusal is an answer, final for that request: retrying it gets the same
+    answer. Transient failures (timeouts, dropped connections, 5xx, 429, and 401/403, which are
+    our misconfiguration and not the citizen's) raise ``OutsideSystemHttpError`` instead and are
+    worth retrying."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code} {message}")
         self.code = code
+        self.message = message
 
 
 class _CaseReply(_Wire, kw_only=True):
@@ -252,6 +257,21 @@ class _CaseReply(_Wire, kw_only=True):
     version: int = 0
     code: str = ""
     message: str = ""
+
+
+class PlatformCase(_Wire, kw_only=True):
+    """A case as the platform holds it now, with every status event it has sent for it (the
+    same bodies as the callbacks), oldest first."""
+
+    case_number: str
+    status: str
+    version: int
+    events: list[dict[str, Any]] = []
+
+
+# Business refusals: the platform's documented error bodies on these statuses end a delivery.
+# Anything else (5xx, 429, 408, 401/403, a body without a code) is transient.
+REFUSAL_STATUSES = frozenset({400, 404, 409, 410, 422})
 
 
 # --- payment notices (缴款通知书) and receipts (电子缴款票据) ---------------------------------------
@@ -294,6 +314,11 @@ class PaymentNoticeNotFound(Exception):
     pass
 
 
+class PlatformCaseNotFound(PlatformRefused):
+    def __init__(self, path: str) -> None:
+        super().__init__("CASE_NOT_FOUND", f"no case at {path}")
+
+
 class PaymentAlreadyReported(PlatformRefused):
     """409 ``NOTICE_ALREADY_PAID``: the notice is paid by another transaction (a duplicate
     payment: ours must be refunded)."""
@@ -320,13 +345,23 @@ class ProvincialCasesClient(_PlatformApi):
         # supplement/withdraw are state moves it refuses (409) rather than doubles.
         reply = await self._call(
             "POST", operation, path, _CaseReply, json=body, retry=True,
-            error_statuses=frozenset({400, 404, 409}),
+            error_statuses=REFUSAL_STATUSES,
         )  # fmt: skip
         if reply.code:
             raise PlatformRefused(reply.code, reply.message)
+        if not reply.case_number:
+            # Neither a refusal nor a case (a proxy's error page, say): not an answer, retry.
+            raise OutsideSystemHttpError(self.system, operation, None, "answer without a case")
         return CaseReceipt(
             case_number=reply.case_number, status=reply.status, version=reply.version
         )
+
+    async def case(self, case_number: str) -> PlatformCase:
+        """The case now, with its events. Unknown: ``PlatformRefused("CASE_NOT_FOUND")``."""
+        return await self._get_json(
+            "get_case", f"/gov/cases/v1/cases/{quote(case_number, safe='')}", PlatformCase,
+            not_found=PlatformCaseNotFound,
+        )  # fmt: skip
 
     async def submit(self, submission: CaseSubmission) -> CaseReceipt:
         return await self._case_call("submit_case", "/gov/cases/v1/cases", submission)

@@ -130,6 +130,8 @@ const submit = (id, idempotencyKey) =>
 const supplement = (id) => call('supplement', { params: { declaration_id: id } })
 const withdraw = (id, reason = '') =>
   call('withdraw', { params: { declaration_id: id }, body: { reason } })
+// After the platform refused the submission: back to a draft, everything kept.
+const redraft = (id) => call('redraft', { params: { declaration_id: id } })
 
 // --- payments
 // status: unpaid (the backend's default), paid, … ; declarationId narrows to one case.
@@ -233,6 +235,7 @@ module.exports = {
   submit,
   supplement,
   withdraw,
+  redraft,
   paymentNotices,
   createOrder,
   order,

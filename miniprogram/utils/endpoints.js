@@ -53,6 +53,7 @@ module.exports = {
   submit: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/submit', idempotent: true },
   supplement: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/supplement' },
   withdraw: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/withdraw', body: ['reason'] },
+  redraft: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/redraft' },
 
   // payments
   paymentNotices: {

@@ -4,14 +4,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
-from prometheus_client import REGISTRY
 
+from core.clock import NaiveDatetime
 from core.workdays import (
     FIRST_YEAR,
     LAST_YEAR,
-    CalendarUnknown,
+    Deadline,
+    WorkingCalendar,
     add_working_days,
     is_working_day,
+    library_calendar,
+    provisional_holidays,
     working_days_between,
 )
 
@@ -27,10 +30,6 @@ def shifted_working_days(year: int, holiday: str) -> list[date]:
 
 def holidays_between(first: date, last: date) -> list[date]:
     return sorted(d for d in chinese_calendar.holidays if first <= d <= last)
-
-
-def unknown_count() -> float:
-    return REGISTRY.get_sample_value("handheld_calendar_unknown_total") or 0.0
 
 
 def test_coverage_is_read_from_the_library() -> None:
@@ -111,22 +110,102 @@ def test_datetimes_count_by_the_day_in_china() -> None:
     received = datetime(2025, 9, 27, 17, 0, tzinfo=UTC)
     assert is_working_day(received)
     assert add_working_days(received, 1) == date(2025, 9, 29)
-    assert add_working_days(datetime(2025, 9, 27, 23, 0), 1) == date(2025, 9, 28)
+    with pytest.raises(NaiveDatetime):  # no zone: which day it is in China is unknown
+        add_working_days(datetime(2025, 9, 27, 23, 0), 1)
 
 
-def test_uncovered_year_is_refused_and_counted() -> None:
-    before = unknown_count()
-    with pytest.raises(CalendarUnknown):
-        is_working_day(date(LAST_YEAR + 1, 3, 2))
-    with pytest.raises(CalendarUnknown):
-        is_working_day(date(FIRST_YEAR - 1, 3, 3))
-    # Running past the end of the known calendar is refused rather than guessed.
-    with pytest.raises(CalendarUnknown) as info:
-        add_working_days(date(LAST_YEAR, 12, 20), 30)
-    assert info.value.day == date(LAST_YEAR + 1, 1, 1)
-    with pytest.raises(CalendarUnknown):
-        working_days_between(date(LAST_YEAR, 12, 1), date(LAST_YEAR + 1, 1, 5))
-    assert unknown_count() == before + 4
+def test_the_calendar_never_runs_out() -> None:
+    # Past the last notice the library knows, deadlines are counted on the provisional rule and
+    # say so; nothing is refused.
+    after = library_calendar().add_working_days(date(LAST_YEAR, 12, 20), 30)
+    assert after.provisional and after.day.year == LAST_YEAR + 1
+    assert library_calendar().add_working_days(date(2099, 6, 1), 60).provisional
+    assert working_days_between(date(2026, 12, 31), date(2027, 1, 5)) == 2  # Jan 4 and 5
+    assert not is_working_day(date(FIRST_YEAR - 1, 10, 1))
+
+
+def test_provisional_2027_follows_the_national_rules() -> None:
+    assert provisional_holidays(2027) == {
+        date(2027, 1, 1): "元旦",
+        # 除夕 2027-02-05 to 初三 (New Year's Day of the lunar year is 2027-02-06).
+        date(2027, 2, 5): "春节",
+        date(2027, 2, 6): "春节",
+        date(2027, 2, 7): "春节",
+        date(2027, 2, 8): "春节",
+        date(2027, 4, 5): "清明节",
+        date(2027, 5, 1): "劳动节",
+        date(2027, 5, 2): "劳动节",
+        date(2027, 6, 9): "端午节",
+        date(2027, 9, 15): "中秋节",
+        date(2027, 10, 1): "国庆节",
+        date(2027, 10, 2): "国庆节",
+        date(2027, 10, 3): "国庆节",
+    }
+    calendar = library_calendar()
+    assert not calendar.is_official(2027)
+    assert not calendar.is_working_day(date(2027, 2, 8))  # Monday, 初三
+    assert calendar.is_working_day(date(2027, 2, 9))  # no 调休 without a notice
+    assert not calendar.is_working_day(date(2027, 1, 30))  # an ordinary Saturday
+
+
+@pytest.mark.parametrize(
+    ("year", "qingming", "new_years_eve"),
+    [(2027, 5, date(2027, 2, 5)), (2028, 4, date(2028, 1, 25)), (2029, 4, date(2029, 2, 12)),
+     (2030, 5, date(2030, 2, 2))],
+)  # fmt: skip
+def test_qingming_is_the_solar_term_and_spring_festival_starts_on_new_years_eve(
+    year: int, qingming: int, new_years_eve: date
+) -> None:
+    days = provisional_holidays(year)
+    assert days[date(year, 4, qingming)] == "清明节"
+    spring = sorted(d for d, name in days.items() if name == "春节")
+    assert spring == [new_years_eve + timedelta(days=i) for i in range(4)]
+
+
+def test_mid_autumn_within_national_day_is_one_day_off() -> None:
+    days = provisional_holidays(2028)  # 中秋 is 3 October 2028
+    assert days[date(2028, 10, 3)] == "中秋节、国庆节"
+    assert len(days) == 12
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_rule_agrees_with_the_notices_under_the_amended_rules(year: int) -> None:
+    # 2025 and 2026 are the first years under the amended holiday rules (Spring Festival from
+    # 除夕, Labour Day 2 days): every statutory day of the rule is a holiday in their notices.
+    official = {d for d in chinese_calendar.holidays if d.year == year}
+    assert set(provisional_holidays(year)) <= official
+
+
+def test_deadlines_into_a_year_without_a_notice_are_provisional() -> None:
+    calendar = library_calendar()
+    # Received Wednesday 2026-12-30: day 1 Thursday 31st, then 1 January (provisional holiday)
+    # and the weekend, day 2 Monday 2027-01-04.
+    assert calendar.add_working_days(date(2026, 12, 30), 2) == Deadline(date(2027, 1, 4), True)
+    # Received Monday 2026-12-28: both days in 2026, on the official calendar.
+    assert calendar.add_working_days(date(2026, 12, 28), 2) == Deadline(date(2026, 12, 30), False)
+    assert calendar.add_working_days(date(2026, 12, 31), 0) == Deadline(date(2026, 12, 31), False)
+
+
+def test_an_imported_notice_replaces_the_provisional_rule() -> None:
+    library = library_calendar()
+    # A 2027 notice as the State Council writes them: Spring Festival 5-13 February with
+    # Sunday 31 January and Saturday 20 February worked.
+    calendar = WorkingCalendar(
+        official_years=[*library.official_years, 2027],
+        holidays={**library.holidays, **{date(2027, 2, 5) + timedelta(days=i): "春节"
+                                         for i in range(9)}},
+        workdays={**library.workdays, date(2027, 1, 31): "春节", date(2027, 2, 20): "春节"},
+        version=7,
+    )  # fmt: skip
+    assert calendar.is_working_day(date(2027, 2, 20)) and calendar.is_working_day(date(2027, 1, 31))
+    assert not calendar.is_working_day(date(2027, 2, 10))
+    assert calendar.is_working_day(date(2027, 10, 1))  # not in this (partial) notice
+    # Received Friday 19 February: day 1 is the shifted Saturday.
+    assert calendar.add_working_days(date(2027, 2, 19), 1) == Deadline(date(2027, 2, 20), False)
+    assert library.add_working_days(date(2027, 2, 19), 1) == Deadline(date(2027, 2, 22), True)
+    holidays, workdays = calendar.year_days(2027)
+    assert len(holidays) == 9 and list(workdays) == [date(2027, 1, 31), date(2027, 2, 20)]
+    assert len(library.year_days(2027)[0]) == 13 and not library.year_days(2027)[1]
 
 
 def test_negative_n_is_a_programming_error() -> None:

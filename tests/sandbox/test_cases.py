@@ -308,6 +308,34 @@ async def test_submit_errors(platform: Platform) -> None:
 
 
 @pytest.mark.asyncio
+async def test_refuse_fault_turns_a_submission_down(platform: Platform) -> None:
+    status, fault = await platform.control(
+        "POST", "/faults",
+        {"mode": "refuse", "message": "申请表“申请事由”填写不规范", "pathPrefix": CASES, "times": 1},
+    )  # fmt: skip
+    assert status == 200 and fault["fault"]["status"] == 400
+    body = submission()
+    status, refused = await platform.call("POST", CASES, body)
+    assert status == 400
+    assert refused == {"code": "INVALID_PARAMETER", "message": "申请表“申请事由”填写不规范"}
+    # Nothing was created, and the key is free: the same submission goes through afterwards.
+    assert (await platform.control("GET", "/cases"))[1]["cases"] == []
+    status, created = await platform.call("POST", CASES, body)
+    assert status == 201 and created["version"] == 1
+
+    status, fault = await platform.control(
+        "POST", "/faults", {"mode": "refuse", "status": 409, "code": "ITEM_NOT_ACCEPTING"}
+    )
+    assert status == 200
+    assert await platform.call("POST", CASES, submission()) == (
+        409, {"code": "ITEM_NOT_ACCEPTING", "message": "申请信息未通过平台校验（注入拒绝）"},
+    )  # fmt: skip
+    # A refusal is a 4xx; a 5xx is an outage (mode "error").
+    status, error = await platform.control("POST", "/faults", {"mode": "refuse", "status": 503})
+    assert status == 400 and error["code"] == "INVALID_PARAMETER"
+
+
+@pytest.mark.asyncio
 async def test_query_by_number_and_by_key(platform: Platform) -> None:
     body = submission()
     created = await platform.submit(**body)

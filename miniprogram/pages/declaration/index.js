@@ -1,11 +1,11 @@
 // One declaration: state, timeline, supplement notice, and what can be done next
-// (supplement, withdraw, pay a fee, rate the finished service).
+// (supplement, withdraw, pay a fee, rate the finished service, redraft what the platform refused).
 const api = require('../../utils/api')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
 const { label, date } = require('../../utils/format')
 
-const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement']
+const WITHDRAWABLE = ['draft', 'submitted', 'needs_supplement', 'platform_refused']
 const PAYABLE = ['accepted', 'processing', 'completed']
 
 // The platform's supplement notice lists {materialCode, problem}; the material's name is the
@@ -25,7 +25,9 @@ function supplementRows(d) {
 
 Component({
   behaviors: [page(['declarations'])],
-  data: { detail: null, state: '', delivery: '', caseNumber: '', due: '', supplement: [], actions: {}, error: '' },
+  data: {
+    detail: null, state: '', delivery: '', caseNumber: '', due: '', supplement: [], refusal: '', actions: {}, error: '',
+  },
   methods: {
     onLoad(query) {
       this.id = query.id
@@ -39,13 +41,17 @@ Component({
           state: label('state', d.state),
           delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
           caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
-          due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+          due: d.promisedDue ? t(d.promisedDueProvisional ? 'declarations.dueProvisional' : 'declarations.due', { date: date(d.promisedDue) }) : '',
           supplement: supplementRows(d),
+          refusal: d.refusal
+            ? t('declarations.refusal', { kind: t(`declarations.refusal.${d.refusal.kind}`), reason: d.refusal.reason })
+            : '',
           actions: {
             supplement: d.state === 'needs_supplement',
             withdraw: WITHDRAWABLE.includes(d.state),
             pay: PAYABLE.includes(d.state),
             rate: d.state === 'completed',
+            redraft: d.state === 'platform_refused',
           },
           error: '',
         })
@@ -61,6 +67,14 @@ Component({
     },
     rate() {
       wx.navigateTo({ url: `/pages/rate/index?id=${this.id}` })
+    },
+    async redraft() {
+      try {
+        await api.redraft(this.id)
+        wx.navigateTo({ url: `/pages/apply/index?id=${this.id}` })
+      } catch (e) {
+        this.setData({ error: e.message })
+      }
     },
     async withdraw() {
       try {

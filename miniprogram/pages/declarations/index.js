@@ -31,7 +31,7 @@ Component({
             state: label('state', d.state),
             draft: d.state === 'draft',
             caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
-            due: d.promisedDue ? t('declarations.due', { date: date(d.promisedDue) }) : '',
+            due: d.promisedDue ? t(d.promisedDueProvisional ? 'declarations.dueProvisional' : 'declarations.due', { date: date(d.promisedDue) }) : '',
             supervision: d.supervision === 'none' ? '' : label('declarations.supervision', d.supervision),
             supervisionClass: d.supervision === 'red' ? 'tag-danger' : 'tag-warn',
           })),

@@ -177,7 +177,7 @@ async def test_every_view_renders_for_a_read_only_auditor(
     await browser.goto(console_url)
     await _sign_in(browser, auditor)
     headings = {"dashboard": "运营看板", "notices": "通知公告", "tickets": "差评整改",
-                "payments": "支付对账"}  # fmt: skip
+                "payments": "支付对账", "calendar": "工作日历"}  # fmt: skip
     for view, heading in headings.items():
         await browser.click(f'#nav a[data-view="{view}"]')
         await expect(browser.locator("main h1")).to_have_text(heading)
@@ -185,6 +185,9 @@ async def test_every_view_renders_for_a_read_only_auditor(
         await _no_stray_values(browser)
     await browser.click('#nav a[data-view="notices"]')
     await expect(browser.locator("#notice-form")).to_have_count(0)  # auditors only read
+    await browser.click('#nav a[data-view="calendar"]')
+    await expect(browser.locator("#calendar-table")).to_contain_text("chinesecalendar 1.11.0")
+    await expect(browser.locator("#calendar-import")).to_have_count(0)  # supervisors import
     await browser.click('#nav a[data-view="dashboard"]')
     await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
     await expect(browser.locator('[data-kpi="deadLetters"]')).to_have_count(0)  # supervisors'
@@ -269,3 +272,32 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
     tickets = (await client.get("/ops/v1/reviews/tickets", headers=bearer(token))).json()
     (ticket,) = tickets["items"]
     assert ticket["state"] == "closed" and ticket["outcome"] == "rectified"
+
+
+async def test_supervisor_imports_a_holiday_notice_in_the_calendar_view(
+    page: tuple[Page, BrowserLog], console_url: str, resources: Resources, tmp_path: Path
+) -> None:
+    from tests.api.calendars.conftest import NOTICE_2027
+
+    browser, log = page
+    await browser.goto(console_url)
+    await _sign_in(browser, await make_staff(resources, "console-sup-cal", "supervisor"))
+    await browser.click('#nav a[data-view="calendar"]')
+    await expect(browser.locator("main h1")).to_have_text("工作日历")
+    await browser.fill(
+        "#calendar-import textarea", NOTICE_2027.replace("to = 2027-02-13", "to = 2027-02-01")
+    )
+    await browser.click("#calendar-import button[type=submit]")
+    await expect(browser.locator("#calendar-problems")).to_contain_text("结束日期早于开始日期")
+    await browser.fill("#calendar-import textarea", NOTICE_2027)
+    await browser.click("#calendar-import button[type=submit]")
+    await expect(browser.locator("#flash")).to_contain_text("2027年节假日安排已导入")
+    await expect(browser.locator("#calendar-table")).to_contain_text("国务院办公厅关于2027年")
+    await browser.fill('#calendar-year input[name="year"]', "2027")
+    await browser.click("#calendar-year button")
+    await expect(browser.locator("#calendar-workdays")).to_contain_text("2027-02-20 春节")
+    await _no_stray_values(browser)
+    shot = tmp_path / "ops-console-calendar.png"
+    await browser.screenshot(path=str(shot), full_page=True)
+    # The refused file answered 422: the browser logs that response, nothing else.
+    assert all("422" in problem for problem in log.problems), f"{log.problems} (screenshot: {shot})"

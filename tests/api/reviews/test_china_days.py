@@ -37,7 +37,7 @@ async def test_a_ticket_counts_from_the_day_in_china(
 
     # Thursday 23:30 UTC is Friday in Beijing: the ticket is late (not due today), resolved late.
     thursday_2330 = datetime(2025, 6, 12, 23, 30, tzinfo=UTC)
-    assert await supervise(resources.db_pool, now=thursday_2330) == 1
+    assert await supervise(resources.db_pool, resources.calendars, now=thursday_2330) == 1
     ticket = (await operator.get("/tickets")).json()["items"][0]
     assert ticket["flag"] == "late"
     path = f"/tickets/{ticket['id']}"

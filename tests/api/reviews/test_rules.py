@@ -17,7 +17,10 @@ from api.reviews.rules import (
     rectification_due,
 )
 from core.principals import CitizenPrincipal
+from core.workdays import Deadline, library_calendar
 from tests.api.reviews.conftest import CST
+
+CALENDAR = library_calendar()
 
 
 def _principal(method: str) -> CitizenPrincipal:
@@ -55,21 +58,24 @@ def test_levels() -> None:
     ],
 )
 def test_rectification_due_in_three_working_days(rated: datetime, due: date) -> None:
-    assert rectification_due(rated) == due
+    assert rectification_due(rated, CALENDAR) == Deadline(due, provisional=False)
 
 
-def test_no_due_date_outside_the_official_calendar() -> None:
-    assert rectification_due(datetime(2040, 1, 2, tzinfo=CST)) is None
+def test_a_year_without_a_notice_has_a_provisional_due_date() -> None:
+    # 2040-01-02 is a Monday; no notice for 2040: weekends and statutory holidays only.
+    assert rectification_due(datetime(2040, 1, 2, tzinfo=CST), CALENDAR) == Deadline(
+        date(2040, 1, 5), provisional=True
+    )
 
 
 def test_flags() -> None:
     due = date(2025, 10, 11)
-    assert flag_of(date(2025, 9, 30), due) == "none"  # three working days left
-    assert flag_of(date(2025, 10, 9), due) == "none"  # two left
-    assert flag_of(date(2025, 10, 10), due) == "due_soon"
-    assert flag_of(due, due) == "due_soon"
-    assert flag_of(date(2025, 10, 12), due) == "late"
-    assert flag_of(date(2025, 10, 12), None) == "none"
+    assert flag_of(date(2025, 9, 30), due, CALENDAR) == "none"  # three working days left
+    assert flag_of(date(2025, 10, 9), due, CALENDAR) == "none"  # two left
+    assert flag_of(date(2025, 10, 10), due, CALENDAR) == "due_soon"
+    assert flag_of(due, due, CALENDAR) == "due_soon"
+    assert flag_of(date(2025, 10, 12), due, CALENDAR) == "late"
+    assert flag_of(date(2025, 10, 12), None, CALENDAR) == "none"
 
 
 def test_ticket_moves() -> None:

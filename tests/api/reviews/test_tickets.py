@@ -4,6 +4,7 @@ outcome published, one follow-up rating, late flags, appeals, figures, audit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,7 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     view = await reviews(client, token, declaration)
     assert view["ticket"] == {
         "status": "processing", "outcome": None, "note": None, "dueOn": "2025-10-11",
+        "dueProvisional": False,
         "resolvedAt": None,
     }  # fmt: skip
     assert view["canRate"] is False
@@ -168,13 +170,16 @@ async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
     )
 
     # The supervision job: nothing on the rating day, due soon a working day before, then late.
-    assert await supervise(resources.db_pool, today=date(2025, 9, 30)) == 0
-    assert await supervise(resources.db_pool, today=date(2025, 10, 10)) == 2
+    def flags(today: date) -> Awaitable[int]:
+        return supervise(resources.db_pool, resources.calendars, today=today)
+
+    assert await flags(date(2025, 9, 30)) == 0
+    assert await flags(date(2025, 10, 10)) == 2
     due_soon = (await operator.get("/tickets?flag=due_soon")).json()
     assert due_soon["total"] == 2
     assert (await operator.get("/figures")).json()["tickets"]["dueSoon"] == 2
-    assert await supervise(resources.db_pool, today=date(2025, 10, 13)) == 2
-    assert await supervise(resources.db_pool, today=date(2025, 10, 13)) == 0  # nothing new
+    assert await flags(date(2025, 10, 13)) == 2
+    assert await flags(date(2025, 10, 13)) == 0  # nothing new
     assert (await operator.get("/tickets?flag=late")).json()["total"] == 2
     figures = (await operator.get("/figures")).json()
     assert figures["tickets"]["late"] == 2 and figures["tickets"]["dueSoon"] == 0

@@ -49,7 +49,7 @@ export async function render(main, ctx) {
       { label: t("tickets.col.level"), render: (r) => (r.level ? t(`level.${r.level}`, {}, r.level) : "—") },
       { label: t("tickets.col.state"), render: (r) => stateBadge(r.state) },
       { label: t("tickets.col.flag"), render: (r) => flagBadge(r.flag) },
-      { label: t("tickets.col.dueOn"), render: (r) => r.dueOn || t("tickets.noDue") },
+      { label: t("tickets.col.dueOn"), render: (r) => due(r) },
       { label: t("tickets.col.createdAt"), render: (r) => formatTime(r.createdAt) },
     ], rows, (r) => ({ dataset: { ticketId: r.id, state: r.state } })));
   }
@@ -155,7 +155,7 @@ function renderDetail(box, ticket, ctx, act) {
       fact(t("ticket.field.tags"), (review.tags || []).map((tag) => tag.label).join(t("sep.list"))),
       fact(t("ticket.field.ratedAt"), formatTime(review.ratedAt)),
       fact(t("ticket.field.state"), t(`ticket.state.${ticket.state}`, {}, ticket.state)),
-      fact(t("ticket.field.dueOn"), ticket.dueOn || t("tickets.noDue")),
+      fact(t("ticket.field.dueOn"), due(ticket)),
       fact(t("ticket.field.flag"), t(`ticket.flag.${ticket.flag}`, {}, ticket.flag)),
       fact(t("ticket.field.contact"), [contact.name, contact.phone].filter(Boolean).join(" ")),
       callNumber(ticket, role, ctx),
@@ -193,4 +193,10 @@ function noteForm(name, title, label, submit, extra, extraLabel) {
     submit(v.note, v);
   });
   return form;
+}
+
+/** A deadline counted on a year without the State Council's notice may still move. */
+function due(ticket) {
+  if (!ticket.dueOn) return t("tickets.noDue");
+  return ticket.dueProvisional ? t("tickets.dueProvisional", { day: ticket.dueOn }) : ticket.dueOn;
 }

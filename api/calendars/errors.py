@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from core.errors import DomainError, NotFound
+
+
+class NoticeInvalid(DomainError):
+    """The holiday notice file does not follow the format (docs/calendar-notice.md) or
+    contradicts itself; ``problems`` lists each finding: where, and what is wrong."""
+
+    status_code = 422
+    code = "CALENDAR_NOTICE_INVALID"
+
+
+class YearOutOfRange(NotFound):
+    code = "NOT_FOUND"
