@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from obstore.store import LocalStore, S3Store
 
 from core.errors import DomainError, NotFound
-from core.filecrypt import FileCipher, Sealer
+from core.filecrypt import FileCipher
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore
@@ -52,10 +52,8 @@ LOCAL_PART_SIZE = 1024 * 1024
 # upload moving while bounding a burst of concurrent uploads to ~10 MiB each.
 PUT_CONCURRENCY = 2
 DOWNLOAD_CHUNK = 64 * 1024
-# Chunks waiting for the local writer thread (~64 KiB each from the HTTP server). The thread
-# also seals them (AES-GCM), so it can fall behind the network: the bound is what an upload
-# may hold in memory (bench/declarations.py: RSS growth under 5 % of a 50 MB upload).
-LOCAL_WRITE_QUEUE = 16
+# Chunks waiting for the local writer thread (~64 KiB each from the HTTP server).
+LOCAL_WRITE_QUEUE = 64
 MIN_SECRET_BYTES = 32
 
 # Keys are ours: a conservative alphabet keeps them valid on every backend and free of the
@@ -196,36 +194,36 @@ class ObjectStorage:
         aborted — keep a bucket lifecycle rule for uploads a crash leaves behind).
         """
         check_key(key)
+        # Sealed on the event loop: tried in the local writer thread too, which measured slower
+        # through the real server (GIL hand-offs, and a full queue stalls the receiving loop).
+        sealed = self._files.encrypt(chunks)
         if self._local_root is not None:
-            await self._put_local(self._local_root / key, chunks, self._files.sealer())
+            await self._put_local(self._local_root / key, sealed)
             return
         await obstore.put_async(
             self._store,
             key,
-            self._files.encrypt(chunks),
+            sealed,
             use_multipart=True,
             chunk_size=self._part_size,
             max_concurrency=PUT_CONCURRENCY,
         )
 
     @staticmethod
-    async def _put_local(path: Path, chunks: AsyncIterable[bytes], sealer: Sealer) -> None:
+    async def _put_local(path: Path, chunks: AsyncIterable[bytes]) -> None:
         """Into a local directory, writes go straight to a file: obstore's LocalStore puts run
-        at a quarter of the disk's speed here (bench/declarations.py). A thread seals, writes
-        and syncs while the event loop keeps receiving (file writes release the GIL); the
-        queue between them is bounded, so memory stays at a few chunks. Written to a temporary
-        name, synced, then renamed: a crash leaves no partial object under the key."""
+        at a quarter of the disk's speed here (bench/declarations.py). A thread writes and
+        syncs while the event loop keeps receiving (file writes release the GIL); the queue
+        between them is bounded, so memory stays at a few chunks. Written to a temporary name,
+        synced, then renamed: a crash leaves no partial object under the key."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.partial-{secrets.token_hex(4)}")
         pending: queue.Queue[bytes | None] = queue.Queue(maxsize=LOCAL_WRITE_QUEUE)
 
         def write() -> None:
             with partial.open("wb") as out:
-                out.write(sealer.header)
                 while (chunk := pending.get()) is not None:
-                    for sealed in sealer.update(chunk):
-                        out.write(sealed)
-                out.write(sealer.finalize())
+                    out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
 
