@@ -28,6 +28,7 @@ from core.clients.wechat import WechatClient
 from core.clients.wechatpay import WechatPayClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, create_pool
+from core.filecrypt import FileCipher
 from core.http import create_http_session
 from core.pii import PiiCipher
 from core.redis import create_redis, limiter_storage
@@ -112,15 +113,17 @@ def _wechatpay(settings: Settings, http: aiohttp.ClientSession) -> WechatPayClie
     return WechatPayClient(http, settings.wechatpay, settings.http)
 
 
-def _storage(settings: Settings) -> ObjectStorage:
+def _storage(settings: Settings, pii: PiiCipher) -> ObjectStorage:
     secret = settings.storage.link_secret.reveal() or settings.pii.lookup_key.reveal()
+    # Files at rest: a data key per object, wrapped by the personal-data keyset.
+    files = FileCipher(pii, settings.storage.file_cipher)
     if settings.storage.backend == "s3":
         return ObjectStorage.s3(
             settings.s3.endpoint_url, settings.s3.bucket, settings.s3.access_key.reveal(),
-            settings.s3.secret_key.reveal(), signing_secret=secret,
+            settings.s3.secret_key.reveal(), signing_secret=secret, files=files,
         )  # fmt: skip
     root = settings.storage.local_root or settings.data_dir / "materials"
-    return ObjectStorage.local(root, signing_secret=secret)
+    return ObjectStorage.local(root, signing_secret=secret, files=files)
 
 
 @contextlib.asynccontextmanager
@@ -141,7 +144,7 @@ async def open_resources(
     declarations = DeclarationsService(
         pool=db_pool,
         pii=identity.pii,
-        storage=_storage(settings),
+        storage=_storage(settings, identity.pii),
         cases=cases,
         settings=settings.provincial,
         calendars=calendars,

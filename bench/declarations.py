@@ -61,19 +61,41 @@ def big_item(provincial: str, api: str) -> None:
     call("POST", provincial + "/_control/items", item)
 
 
+def pdf_around(content_length: int) -> tuple[bytes, bytes]:
+    """``(head, tail)`` of a one-page PDF whose content stream is ``content_length`` bytes
+    written between them: uploads are opened by a PDF parser, so the file must be a real one."""
+    head = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate([b"<< /Type /Catalog /Pages 2 0 R >>",
+                                   b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                   b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"], 1):  # fmt: skip
+        offsets.append(len(head))
+        head += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets.append(len(head))
+    head += b"4 0 obj\n<< /Length %d >>\nstream\n" % content_length
+    tail = bytearray(b"\nendstream\nendobj\n")
+    xref = len(head) + content_length + len(tail)
+    tail += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    tail += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(head), bytes(tail)
+
+
 def multipart_file(path: Path, size: int) -> tuple[bytes, bytes]:
     boundary = b"benchboundary"
     head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
             b'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n')  # fmt: skip
     tail = b"\r\n--" + boundary + b"--\r\n"
+    pdf_head, pdf_tail = pdf_around(size - 400)
+    content = size - len(pdf_head) - len(pdf_tail)
+    pdf_head, pdf_tail = pdf_around(content)
     with path.open("wb") as f:
-        f.write(head + b"%PDF-1.7\n")
+        f.write(head + pdf_head)
         chunk = os.urandom(1 << 20)
-        written = 9
-        while written < size:
-            f.write(chunk[: min(len(chunk), size - written)])
-            written += min(len(chunk), size - written)
-        f.write(tail)
+        written = 0
+        while written < content:
+            f.write(chunk[: min(len(chunk), content - written)])
+            written += min(len(chunk), content - written)
+        f.write(pdf_tail + tail)
     return boundary, head
 
 

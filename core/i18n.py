@@ -146,6 +146,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "UPLOAD_EMPTY": {"zh-CN": "上传的文件为空", "en": "Empty file"},
     "UPLOAD_MALFORMED": {"zh-CN": "上传请求格式有误，请重新上传", "en": "Malformed upload"},
+    "UPLOAD_DOCUMENT_INVALID": {
+        "zh-CN": "文件已损坏或无法打开，请检查后重新上传",
+        "en": "The document is damaged or cannot be opened",
+    },
     "UPLOAD_FILE_NAME_REJECTED": {
         "zh-CN": "文件名不合法，请修改文件名后重新上传",
         "en": "File name rejected",

@@ -97,14 +97,25 @@ class PiiCipher:
         return self._current
 
     def encrypt(self, value: str, *, field: str) -> bytes:
+        return self.encrypt_bytes(value.encode("utf-8"), field=field)
+
+    def decrypt(self, blob: bytes, *, field: str) -> str:
+        plain = self.decrypt_bytes(blob, field=field)
+        try:
+            return plain.decode("utf-8")
+        except UnicodeDecodeError:  # Authenticated, so only a bug could get here.
+            raise PiiError("PII plaintext is not UTF-8") from None
+
+    def encrypt_bytes(self, value: bytes, *, field: str) -> bytes:
+        """``encrypt`` for binary values, e.g. wrapping a file's data key (core.filecrypt)."""
         header = _header(self._current)
         nonce = os.urandom(NONCE_SIZE)
         encryptor = Cipher(algorithms.SM4(self._keys[self._current]), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(_associated_data(header, field))
-        body = encryptor.update(value.encode("utf-8")) + encryptor.finalize()
+        body = encryptor.update(value) + encryptor.finalize()
         return header + nonce + body + encryptor.tag
 
-    def decrypt(self, blob: bytes, *, field: str) -> str:
+    def decrypt_bytes(self, blob: bytes, *, field: str) -> bytes:
         key_id, header_len = _parse_header(blob)
         key = self._keys.get(key_id)
         if key is None:
@@ -118,15 +129,11 @@ class PiiCipher:
         decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(_associated_data(header, field))
         try:
-            plain = decryptor.update(body) + decryptor.finalize()
+            return decryptor.update(body) + decryptor.finalize()
         except InvalidTag:
             # Deliberately one message for every cause: a wrong field, a flipped bit and a
             # forged blob must look the same to whoever is probing.
             raise PiiError("PII blob failed authentication") from None
-        try:
-            return plain.decode("utf-8")
-        except UnicodeDecodeError:  # Authenticated, so only a bug could get here.
-            raise PiiError("PII plaintext is not UTF-8") from None
 
     def key_id_of(self, blob: bytes) -> str:
         return _parse_header(blob)[0]

@@ -9,18 +9,27 @@ reaches the caller, who deletes whatever partial object the sink may have left.
 
 Types are decided by content (magic numbers), never by what the client claims: the declared part
 Content-Type and the file name's extension, when given, must merely agree with the content.
+Documents are checked beyond their first bytes: a PDF must open in a PDF parser (pypdf) and an
+OFD must be a ZIP package with ``OFD.xml`` at its root, so that ``%PDF-1.4<html><script>…``
+is refused. The parsers need to seek, so they read what the sink stored, through ``reopen``
+(``ObjectStorage.open_plaintext``: the few segments they touch, decrypted), in a worker thread:
+no second copy of the file is written, and no plaintext ever touches a disk. A refusal then
+comes after the sink finished, and the caller deletes the object, as after any failure.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.message
 import hashlib
 import re
 import unicodedata
+import zipfile
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import IO, ClassVar
 
+from pypdf import PdfReader
 from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
@@ -70,8 +79,19 @@ EXTRA_PARTS_BUDGET = 16 * 1024
 # Enough leading bytes for every signature: an OFD needs the 30-byte ZIP local header plus the
 # 7-byte entry name.
 SNIFF_BYTES = 64
-DISPLAY_NAME_MAX = 100
+# File systems and Content-Disposition consumers commonly cap names at 255 bytes.
+DISPLAY_NAME_MAX_BYTES = 255
 DEFAULT_NAME = "upload"
+# Kinds whose structure is checked once stored (see the module docstring).
+DEEP_CHECKED = frozenset({"pdf", "ofd"})
+# pypdf reads a sound PDF in small pieces (the trailer, the xref table, the page tree). It reads
+# the whole file to rebuild a broken xref table: allowed for small files, refused for larger
+# ones rather than loading them whole into memory.
+PDF_MAX_READ = 4 * 1024 * 1024
+# An OFD's central directory is parsed into Python objects: bound their number first.
+OFD_MAX_ENTRIES = 10_000
+OFD_ENTRY = "OFD.xml"
+OFD_ENTRY_MAX_READ = 1024 * 1024
 
 
 class UploadError(DomainError):
@@ -106,6 +126,12 @@ class FileNameRejected(UploadError):
     code = "UPLOAD_FILE_NAME_REJECTED"
 
 
+class UploadDocumentInvalid(UploadError):
+    """A PDF or OFD that is one only in its first bytes: it does not open as a document."""
+
+    code = "UPLOAD_DOCUMENT_INVALID"
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedFile:
     """What was stored. ``content_type`` is the canonical type of the sniffed ``kind``.
@@ -132,9 +158,10 @@ def sniff_kind(head: bytes) -> str | None:
     """The kind of a file from its first bytes, or None when it is none of ours.
 
     OFD (GB/T 33190) is a ZIP package whose entry file is ``OFD.xml`` at its root. Only the
-    first local file header is examined: the central directory sits at the end of the file,
-    which we cannot see before streaming the bytes on. OFD writers put ``OFD.xml`` first, so a
-    ZIP whose first entry is anything else is treated as not an OFD (refused, not guessed).
+    first local file header is examined here: the central directory sits at the end of the
+    file, which we cannot see before streaming the bytes on (``check_ofd`` looks at the whole
+    package once it is read). OFD writers put ``OFD.xml`` first, so a ZIP whose first entry is
+    anything else is treated as not an OFD (refused, not guessed).
     """
     if head.startswith(b"%PDF-"):
         return "pdf"
@@ -151,25 +178,35 @@ def sniff_kind(head: bytes) -> str | None:
 
 _SEPARATORS = re.compile(r"[/\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:[/\\]")
-# Reserved on Windows and awkward in a Content-Disposition header: the name is offered back as
-# a download file name.
-_RESERVED = re.compile(r'[<>:"|?*]')
+# WHATWG multipart/form-data: browsers send CR, LF and '"' in a file name as %0D, %0A and %22;
+# httpx and urllib3 escape every C0 control character the same way. Those escapes are decoded
+# (the controls are then dropped), no other: a name may well hold a literal "%".
+_WHATWG_ESCAPES = re.compile(r"%([01][0-9A-Fa-f]|22)")
+# Reserved on Windows, and markup: replaced by their full-width forms, which read the same to a
+# person and mean nothing to a file system, a header or an HTML page.
+_FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in '<>:"|?*'})
+_BREAKS = frozenset("\t\n\r\v\f\x85\u2028\u2029")
+_SPACE_RUN = re.compile(r" {2,}")
 
 
 def sanitize_file_name(raw: str | None) -> tuple[str, bool]:
     """``(display name, traversal attempted)`` for a client-supplied file name.
 
-    Keeps only the last path segment (``/`` and ``\\`` both separate: Windows clients send
-    either), drops control and invisible format characters (a right-to-left override can make
-    ``gpj.exe`` look like ``exe.jpg``), leading dots (hidden files) and trailing dots/spaces, and
-    caps the length at 100 characters keeping the extension.
+    The display name stays readable (Chinese, spaces and punctuation kept) and is safe to show
+    and to offer back as a download name: Unicode NFC; line breaks and tabs become a space;
+    other control and invisible format characters are dropped (a right-to-left override can
+    make ``gpj.exe`` look like ``exe.jpg``); only the last path segment is kept (``/`` and
+    ``\\`` both separate: Windows clients send either); ``<>:"|?*`` become their full-width
+    forms; leading dots (hidden files) and trailing dots/spaces go; at most 255 bytes of UTF-8,
+    cut in the stem so the extension survives.
     """
     if not raw:
         return DEFAULT_NAME, False
+    text = _WHATWG_ESCAPES.sub(lambda m: chr(int(m.group(1), 16)), raw)
     cleaned = "".join(
-        c
-        for c in unicodedata.normalize("NFC", raw)
-        if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
+        " " if c in _BREAKS else c
+        for c in unicodedata.normalize("NFC", text)
+        if c in _BREAKS or unicodedata.category(c)[0] != "C"
     )
     segments = _SEPARATORS.split(cleaned)
     traversal = (
@@ -177,16 +214,121 @@ def sanitize_file_name(raw: str | None) -> tuple[str, bool]:
         or bool(_DRIVE.match(cleaned))
         or any(segment.strip() == ".." for segment in segments)
     )
-    name = _RESERVED.sub("_", segments[-1]).strip().lstrip(".").rstrip(". ")
-    if not name:
-        return DEFAULT_NAME, traversal
-    if len(name) > DISPLAY_NAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        if dot and stem and len(ext) <= 10:
-            name = stem[: DISPLAY_NAME_MAX - len(ext) - 1].rstrip(". ") + "." + ext
-        else:
-            name = name[:DISPLAY_NAME_MAX]
-    return name, traversal
+    name = _SPACE_RUN.sub(" ", segments[-1].translate(_FULL_WIDTH)).strip()
+    name = name.lstrip(".").rstrip(". ")
+    return (_cap_bytes(name) or DEFAULT_NAME), traversal
+
+
+def _cap_bytes(name: str) -> str:
+    if len(name.encode("utf-8")) <= DISPLAY_NAME_MAX_BYTES:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and len(ext.encode("utf-8")) <= 16:
+        budget = DISPLAY_NAME_MAX_BYTES - len(ext.encode("utf-8")) - 1
+        stem = _utf8_prefix(stem, budget).rstrip(". ")
+        return f"{stem}.{ext}" if stem else DEFAULT_NAME
+    return _utf8_prefix(name, DISPLAY_NAME_MAX_BYTES).rstrip(". ")
+
+
+def _utf8_prefix(text: str, limit: int) -> str:
+    # "ignore" drops the character the cut went through, never leaves half of one.
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _quotes_balanced(header: str) -> bool:
+    """Whether every quoted-string in a header value is closed (backslash escapes honoured).
+
+    A raw CR LF inside ``filename="..."`` ends the part header there, leaving an open quote:
+    that request is malformed, and guessing a name from its remains would be a silent mangle.
+    """
+    quoted = escaped = False
+    for c in header:
+        if escaped:
+            escaped = False
+        elif quoted and c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted = not quoted
+    return not quoted
+
+
+class _BoundedReads:
+    """A read-only view of the file that refuses any single read above ``PDF_MAX_READ``."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._size = file.seek(0, 2)
+        file.seek(0)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._size - self._file.tell()
+        if size > PDF_MAX_READ:
+            raise UploadDocumentInvalid("the PDF needs repairing to be read")
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+
+def check_pdf(file: IO[bytes]) -> None:
+    """Raise ``UploadDocumentInvalid`` unless ``file`` opens as a PDF with at least one page.
+
+    An encrypted PDF is accepted only when it opens without a password (owner-password
+    restrictions are common on official documents); a reviewer could not read it otherwise.
+    """
+    file.seek(0)
+    try:
+        reader = PdfReader(_BoundedReads(file), strict=False)  # type: ignore[arg-type]
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UploadDocumentInvalid("the PDF needs a password")
+        if len(reader.pages) < 1:
+            raise UploadDocumentInvalid("the PDF has no page")
+    except UploadDocumentInvalid:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser fed hostile bytes fails in many ways
+        # Whatever pypdf raised, the file is not a PDF we can hand to a reviewer.
+        raise UploadDocumentInvalid(f"not a readable PDF ({type(exc).__name__})") from None
+
+
+def check_ofd(file: IO[bytes]) -> None:
+    """Raise ``UploadDocumentInvalid`` unless ``file`` is a sound ZIP with ``OFD.xml`` at its
+    root (GB/T 33190), whose start can be inflated."""
+    entries = _zip_entry_count(file)
+    if entries is None or entries > OFD_MAX_ENTRIES:
+        raise UploadDocumentInvalid("not a ZIP package, or too many entries")
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as package, package.open(OFD_ENTRY) as entry:
+            head = entry.read(OFD_ENTRY_MAX_READ)
+    except KeyError:
+        raise UploadDocumentInvalid(f"no {OFD_ENTRY} at the package root") from None
+    except Exception as exc:  # noqa: BLE001 - zipfile/zlib fail in many ways on bad input
+        raise UploadDocumentInvalid(f"not a readable OFD ({type(exc).__name__})") from None
+    if not head.lstrip().startswith(b"<"):
+        raise UploadDocumentInvalid(f"{OFD_ENTRY} is not XML")
+
+
+def _zip_entry_count(file: IO[bytes]) -> int | None:
+    """Entries announced by the end-of-central-directory record; None when there is none.
+
+    ZIP64 packages announce 0xFFFF here: more than ``OFD_MAX_ENTRIES``, so they are refused,
+    which no real OFD (a few hundred small entries) runs into.
+    """
+    size = file.seek(0, 2)
+    tail_size = min(size, 22 + 0xFFFF)  # the record plus the longest possible comment
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
+
+
+_DOCUMENT_CHECKS: dict[str, Callable[[IO[bytes]], None]] = {"pdf": check_pdf, "ofd": check_ofd}
 
 
 def _extension(name: str) -> str | None:
@@ -330,6 +472,8 @@ class _Reader:
         if self._file_seen:
             raise UploadMalformed(f"more than one part named {FILE_FIELD!r}")
         self._file_seen = self._in_file = True
+        if not _quotes_balanced(self._headers.get("content-disposition", "")):
+            raise UploadMalformed("unterminated quoted string in the file part's header")
         mime, _ = parse_options_header(self._headers.get("content-type", ""))
         self._declared_type = mime.decode("latin-1")
         self._display_name, self._unsafe_name = sanitize_file_name(disposition.get_filename())
@@ -379,12 +523,15 @@ async def receive_upload(
     allowed: set[str],
     sink: Callable[[AsyncIterator[bytes]], Awaitable[None]],
     content_length: int | None,
+    reopen: Callable[[], IO[bytes]],
 ) -> ReceivedFile:
     """Stream the ``file`` part of a multipart body into ``sink``; see the module docstring.
 
     ``stream`` is the raw request body (Litestar's ``request.stream()``), ``allowed`` a subset
-    of ``KINDS``. Raises an ``UploadError``; when it does after the sink started, the caller
-    deletes the partial object (with obstore a failed put leaves none, but a sink may differ).
+    of ``KINDS``, ``reopen`` opens what the sink stored as a seekable file (blocking: it runs
+    in a worker thread) for the document check. Raises an ``UploadError``; when it does after
+    the sink started, the caller deletes the object (with obstore a failed put leaves none, but
+    a refused document has been stored whole).
     """
     if not allowed or not allowed <= KINDS:
         raise ValueError(f"allowed kinds must be a non-empty subset of {sorted(KINDS)}")
@@ -404,7 +551,15 @@ async def receive_upload(
         await chunks.aclose()
     if not reader.complete:
         raise RuntimeError("the sink returned before consuming the whole upload")
-    return reader.result()
+    received = reader.result()
+    if received.kind in DEEP_CHECKED:
+        await asyncio.to_thread(_check_stored, received.kind, reopen)
+    return received
+
+
+def _check_stored(kind: str, reopen: Callable[[], IO[bytes]]) -> None:
+    with reopen() as stored:
+        _DOCUMENT_CHECKS[kind](stored)
 
 
 __all__ = [
@@ -412,12 +567,15 @@ __all__ = [
     "KINDS",
     "FileNameRejected",
     "ReceivedFile",
+    "UploadDocumentInvalid",
     "UploadEmpty",
     "UploadError",
     "UploadMalformed",
     "UploadTooLarge",
     "UploadTypeMismatch",
     "UploadTypeNotAllowed",
+    "check_ofd",
+    "check_pdf",
     "receive_upload",
     "sanitize_file_name",
     "sniff_kind",

@@ -28,6 +28,7 @@ from api.declarations.service import SUBMIT_ROUTE
 from api.resources import Resources
 from core import idempotency
 from core.db import Connection
+from core.downloads import attachment
 from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal
 from core.uploads import receive_upload
@@ -129,6 +130,7 @@ class DeclarationController(Controller):
                 allowed=allowed,
                 sink=sink,
                 content_length=int(length) if length and length.isdigit() else None,
+                reopen=lambda: service.storage.open_plaintext(key),
             )
             received.raise_for_unsafe_name()
             entry, created = await service.attach_upload(
@@ -281,10 +283,11 @@ class MaterialController(Controller):
         resources: NamedDependency[Resources],
         db_connection: NamedDependency[Connection],
     ) -> Stream:
-        key, content_type, _ = await resources.declarations.material_key(
+        key, content_type, name = await resources.declarations.material_key(
             db_connection, citizen, material_id
         )
-        return Stream(await resources.declarations.storage.get_stream(key), media_type=content_type)
+        chunks = await resources.declarations.storage.get_stream(key)
+        return attachment(chunks, name=name, media_type=content_type)
 
     @post("/materials/{material_id:uuid}/link", status_code=HTTP_200_OK,
           responses=problem_responses(401, 404),
@@ -296,18 +299,20 @@ class MaterialController(Controller):
         resources: NamedDependency[Resources],
         db_connection: NamedDependency[Connection],
     ) -> DownloadLink:
-        key, _, _ = await resources.declarations.material_key(db_connection, citizen, material_id)
-        token = resources.declarations.storage.sign_download(key, LINK_TTL_S)
+        key, content_type, name = await resources.declarations.material_key(
+            db_connection, citizen, material_id
+        )
+        token = resources.declarations.storage.sign_download(
+            key, LINK_TTL_S, name=name, content_type=content_type
+        )
         return DownloadLink(url=f"/api/v1/files/{token}", expires_in=LINK_TTL_S)
 
     @get("/files/{token:str}", responses=problem_responses(400, 403, 404),
          summary="Content behind a signed link")  # fmt: skip
     async def signed(self, token: FromPath[str], resources: NamedDependency[Resources]) -> Stream:
-        key = resources.declarations.storage.verify_download(token)
-        return Stream(
-            await resources.declarations.storage.get_stream(key),
-            media_type="application/octet-stream",
-        )
+        grant = resources.declarations.storage.verify_download(token)
+        chunks = await resources.declarations.storage.get_stream(grant.key)
+        return attachment(chunks, name=grant.name, media_type=grant.content_type)
 
 
 class PlatformCallbackController(Controller):

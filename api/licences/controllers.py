@@ -29,6 +29,7 @@ from api.licences.schemas import (
 from api.licences.service import LicencesService
 from core import i18n
 from core.db import Connection
+from core.downloads import attachment_headers
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal
 
@@ -118,8 +119,7 @@ class LicenceController(Controller):
         )
         return Stream(
             stream, media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{name}"',
-                     "Cache-Control": "no-store"},
+            headers={**attachment_headers(name), "Cache-Control": "no-store"},
         )  # fmt: skip
 
     @get("/display-qr.svg", media_type="image/svg+xml", responses=problem_responses(400, 410, 503),

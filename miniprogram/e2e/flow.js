@@ -111,9 +111,28 @@ async function platformSignIn(authorizeUrl) {
 
 const SAMPLE = {
   pdf: () => {
-    // A real PDF header, padded so the upload takes several progress events.
-    const body = Buffer.alloc(200 * 1024, 0x20)
-    return Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'), body, Buffer.from('\ntrailer\n<<>>\n%%EOF\n')])
+    // A real one-page PDF (uploads must open in a PDF parser), its page content padded with a
+    // comment so the upload takes several progress events.
+    const content = Buffer.concat([Buffer.from('BT (e2e) Tj ET\n%'), Buffer.alloc(200 * 1024, 0x20)])
+    const objects = [
+      Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+      Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+      Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>'),
+      Buffer.concat([Buffer.from(`<< /Length ${content.length} >>\nstream\n`), content, Buffer.from('\nendstream')]),
+    ]
+    const parts = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')]
+    let length = parts[0].length
+    const offsets = objects.map((body, i) => {
+      const object = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), body, Buffer.from('\nendobj\n')])
+      parts.push(object)
+      length += object.length
+      return length - object.length
+    })
+    const xref = ['xref', `0 ${objects.length + 1}`, '0000000000 65535 f ']
+      .concat(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n `))
+      .join('\n')
+    parts.push(Buffer.from(`${xref}\ntrailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`))
+    return Buffer.concat(parts)
   },
   png: () => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR', 'latin1'), crypto.randomBytes(64 * 1024)]),
   jpg: () => Buffer.concat([Buffer.from('\xff\xd8\xff\xe0\x00\x10JFIF\x00', 'latin1'), crypto.randomBytes(64 * 1024)]),

@@ -8,13 +8,18 @@ from pathlib import Path
 
 import psutil
 import pytest
+from pypdf import PdfWriter
 
+from core.filecrypt import FileCipher
 from core.i18n import MESSAGES
+from core.pii import PiiCipher
 from core.storage import ObjectStorage
 from core.uploads import (
     MULTIPART_OVERHEAD,
+    OFD_MAX_ENTRIES,
     FileNameRejected,
     ReceivedFile,
+    UploadDocumentInvalid,
     UploadEmpty,
     UploadError,
     UploadMalformed,
@@ -25,14 +30,18 @@ from core.uploads import (
     sanitize_file_name,
     sniff_kind,
 )
+from tests import documents
 
 BOUNDARY = "----handheld-test-7MA4YWxkTrZu0gW"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 ALL = {"pdf", "jpg", "png", "ofd"}
 
 
+FILES = FileCipher(PiiCipher({"k1": b"K" * 16}, "k1", b"L" * 32))
+
+
 def pdf(size: int = 5000) -> bytes:
-    return (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * (size // 256 + 1))[:size]
+    return documents.pdf(size=size)
 
 
 def jpg(size: int = 5000) -> bytes:
@@ -43,16 +52,8 @@ def png(size: int = 5000) -> bytes:
     return (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x07" * size)[:size]
 
 
-def zip_package(first: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr(first, "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
-        package.writestr("Doc_0/Pages/Page_0/Content.xml", "<ofd:Page/>" * 200)
-    return buffer.getvalue()
-
-
-def ofd() -> bytes:
-    return zip_package("OFD.xml")
+zip_package = documents.zip_package
+ofd = documents.ofd
 
 
 def part(
@@ -100,6 +101,13 @@ class Collect:
         async for chunk in chunks:
             self.data += chunk
 
+    def reopen(self) -> io.BytesIO:
+        return io.BytesIO(bytes(self.data))
+
+
+def never_reopened() -> io.BytesIO:
+    raise AssertionError("no document check expected")
+
 
 async def upload(
     raw: bytes,
@@ -119,6 +127,7 @@ async def upload(
         allowed=allowed,
         sink=sink,
         content_length=content_length,
+        reopen=sink.reopen,
     )
     return received, sink
 
@@ -132,7 +141,7 @@ async def upload(
         (png(), "营业执照.png", "image/png", "png", "image/png"),
         (ofd(), "电子证照.ofd", "application/octet-stream", "ofd", "application/ofd"),
         (ofd(), "no-extension", None, "ofd", "application/ofd"),
-        (pdf(30), None, None, "pdf", "application/pdf"),
+        (documents.pdf(), None, None, "pdf", "application/pdf"),
     ],
 )
 async def test_accepted_kinds(
@@ -216,6 +225,7 @@ async def test_too_large_is_detected_mid_stream_without_reading_the_rest() -> No
             allowed=ALL,
             sink=sink,
             content_length=None,  # e.g. chunked transfer encoding: no length to refuse on
+            reopen=never_reopened,
         )
     assert info.value.status_code == 413
     # Pulled up to the chunk holding the 10,001st byte of the file, and not one more.
@@ -242,6 +252,7 @@ async def test_declared_length_too_large_is_refused_before_reading() -> None:
             allowed=ALL,
             sink=sink,
             content_length=1000 + MULTIPART_OVERHEAD + 1,
+            reopen=never_reopened,
         )
     assert stream.pulled == 0
     assert sink.calls == 0
@@ -281,15 +292,47 @@ async def test_traversal_names_are_reported(filename: str, display: str) -> None
         ("相册/2025/身份证.jpg", "身份证.jpg"),
         ("a\x00b\x1f\u202egpj.exe", "abgpj.exe"),
         ("  .hidden.pdf. ", "hidden.pdf"),
-        ('a"b<c>.pdf', "a_b_c_.pdf"),
+        # Reserved and markup characters read the same in their full-width forms.
+        ('a"b<c>.pdf', "a＂b＜c＞.pdf"),
+        ("<img src=x onerror=alert(1)>.pdf", "＜img src=x onerror=alert(1)＞.pdf"),
         ("", "upload"),
         (None, "upload"),
-        ("x" * 300 + ".pdf", "x" * 96 + ".pdf"),
-        ("y" * 300, "y" * 100),
+        # Line breaks: raw, or as browsers, httpx and urllib3 escape them (WHATWG).
+        ("a\r\nX-Injected: 1.pdf", "a X-Injected： 1.pdf"),
+        ("a%0D%0AX-Injected: 1.pdf", "a X-Injected： 1.pdf"),
+        ("say %22hi%22 100%.pdf", "say ＂hi＂ 100%.pdf"),
+        ("申请表\u3000（副本）  2025.pdf", "申请表\u3000（副本） 2025.pdf"),
+        # NFC: a decomposed "é" (as macOS file systems store it) becomes one character.
+        ("re\u0301sume\u0301.pdf", "r\u00e9sum\u00e9.pdf"),
+        ("NUL\x00.pdf", "NUL.pdf"),
+        ("NUL%00%07%1f.pdf", "NUL.pdf"),  # as httpx and urllib3 send control characters
+        ("x" * 1000 + ".pdf", "x" * 251 + ".pdf"),
+        ("y" * 300, "y" * 255),
+        # 255 bytes of UTF-8, not characters, and never half a character: 83 × 3 + 4 = 253.
+        ("证" * 400 + ".pdf", "证" * 83 + ".pdf"),
+        ("." * 300 + "pdf", "pdf"),
     ],
 )
 def test_sanitize_file_name(raw: str | None, display: str) -> None:
     assert sanitize_file_name(raw) == (display, False)
+    assert len(display.encode("utf-8")) <= 255
+
+
+async def test_raw_line_break_in_the_part_header_is_malformed() -> None:
+    # A raw CR LF ends the header line inside the quoted name: the rest becomes a header of its
+    # own. Refused, rather than guessing a name from what is left ("a).
+    raw = (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a\r\n'
+            f'X-Injected: 1.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+        + pdf()
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    sink = Collect()
+    with pytest.raises(UploadMalformed):
+        await upload(raw, sink=sink)
+    assert sink.data == b""
 
 
 @pytest.mark.parametrize(
@@ -326,6 +369,7 @@ async def test_sink_errors_propagate() -> None:
             allowed=ALL,
             sink=sink,
             content_length=None,
+            reopen=never_reopened,
         )
 
 
@@ -345,11 +389,12 @@ async def test_upload_error_survives_a_wrapping_sink() -> None:
             allowed=ALL,
             sink=sink,
             content_length=None,
+            reopen=never_reopened,
         )
 
 
 async def test_into_local_store_and_failure_leaves_nothing(tmp_path: Path) -> None:
-    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32)
+    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32, files=FILES)
     data = jpg(300_000)
 
     received = await receive_upload(
@@ -359,6 +404,7 @@ async def test_into_local_store_and_failure_leaves_nothing(tmp_path: Path) -> No
         allowed=ALL,
         sink=lambda chunks: storage.put_stream("m/1", chunks),
         content_length=None,
+        reopen=lambda: storage.open_plaintext("m/1"),
     )
     stored = b"".join([c async for c in await storage.get_stream("m/1")])
     assert stored == data
@@ -372,14 +418,16 @@ async def test_into_local_store_and_failure_leaves_nothing(tmp_path: Path) -> No
             allowed=ALL,
             sink=lambda chunks: storage.put_stream("m/2", chunks),
             content_length=None,
+            reopen=lambda: storage.open_plaintext("m/2"),
         )
     assert not await storage.exists("m/2")
 
 
 async def test_50_mb_upload_streams_in_bounded_memory(tmp_path: Path) -> None:
-    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32)
-    size = 50 * 1024 * 1024
-    block = (b"%PDF-1.7\n" + bytes(range(256)) * 256)[: 64 * 1024]
+    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32, files=FILES)
+    content = 50 * 1024 * 1024
+    head, tail = documents.pdf_around(content)
+    size = len(head) + content + len(tail)
     filler = bytes(range(256)) * 256
     expected = hashlib.sha256()
     process = psutil.Process()
@@ -389,14 +437,17 @@ async def test_50_mb_upload_streams_in_bounded_memory(tmp_path: Path) -> None:
     async def request_body() -> AsyncIterator[bytes]:
         nonlocal peak
         yield part("file", b"", "big.pdf", "application/pdf")[:-2]
+        expected.update(head)
+        yield head
         sent = 0
-        while sent < size:
-            chunk = block if sent == 0 else filler
-            expected.update(chunk)
-            sent += len(chunk)
+        while sent < content:
+            expected.update(filler)
+            sent += len(filler)
             if sent % (1024 * 1024) == 0:
                 peak = max(peak, process.memory_info().rss)
-            yield chunk
+            yield filler
+        expected.update(tail)
+        yield tail
         yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
     received = await receive_upload(
@@ -406,12 +457,18 @@ async def test_50_mb_upload_streams_in_bounded_memory(tmp_path: Path) -> None:
         allowed={"pdf"},
         sink=lambda chunks: storage.put_stream("big/1", chunks),
         content_length=None,
+        reopen=lambda: storage.open_plaintext("big/1"),
     )
     peak = max(peak, process.memory_info().rss)
     assert received.size == size
     assert received.sha256_hex == expected.hexdigest()
-    assert (tmp_path / "big" / "1").stat().st_size == size
+    # Encrypted at rest: a 16-byte tag per 64 KiB segment and a header on top.
+    assert 0 < (tmp_path / "big" / "1").stat().st_size - size - 16 * (-(-size // 65536)) < 100
     assert peak - baseline < 20 * 1024 * 1024
+    read_back = hashlib.sha256()
+    async for chunk in await storage.get_stream("big/1"):
+        read_back.update(chunk)
+    assert read_back.hexdigest() == expected.hexdigest()
 
 
 def test_sniffing() -> None:
@@ -433,6 +490,7 @@ def test_error_codes_and_titles() -> None:
         "UPLOAD_EMPTY": 400,
         "UPLOAD_MALFORMED": 400,
         "UPLOAD_FILE_NAME_REJECTED": 400,
+        "UPLOAD_DOCUMENT_INVALID": 400,
     }
     classes = [
         UploadTooLarge,
@@ -441,7 +499,81 @@ def test_error_codes_and_titles() -> None:
         UploadEmpty,
         UploadMalformed,
         FileNameRejected,
+        UploadDocumentInvalid,
     ]
     assert {cls.code: cls.status_code for cls in classes} == codes
     assert all(issubclass(cls, UploadError) for cls in classes)
     assert all(MESSAGES[code]["zh-CN"] for code in codes)
+
+
+def _encrypted_pdf(user_password: str) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _many_entries(count: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
+        package.writestr("OFD.xml", "<ofd:OFD/>")
+        for i in range(count):
+            package.writestr(f"Res/{i}", b"")
+    return buffer.getvalue()
+
+
+POLYGLOT = b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (POLYGLOT, "a.pdf"),  # a PDF in its first bytes, an HTML page after them
+        (POLYGLOT + b"%%EOF\n", "a.pdf"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "a.pdf"),
+        (documents.pdf(size=3000)[:-200], "a.pdf"),  # truncated: no xref, no trailer
+        # The catalogue, page tree and page objects overwritten: no page to show.
+        (documents.pdf(size=3000)[:16] + b"\x00" * 200 + documents.pdf(size=3000)[216:], "a.pdf"),
+        (_encrypted_pdf("secret"), "locked.pdf"),  # a reviewer could not open it
+        (zip_package("OFD.xml")[:-30], "a.ofd"),  # central directory cut off
+        (zip_package("OFD.xml", extra={"x": b"y"})[:200] + b"\x00" * 300, "a.ofd"),
+        (_many_entries(OFD_MAX_ENTRIES + 1), "many.ofd"),
+        (zip_package("OFD.xml", content=b"MZ\x90\x00 not XML"), "a.ofd"),
+    ],
+)
+async def test_documents_are_checked_beyond_their_first_bytes(
+    tmp_path: Path, data: bytes, filename: str
+) -> None:
+    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32, files=FILES)
+    with pytest.raises(UploadDocumentInvalid) as info:
+        await receive_upload(
+            Chunked(file_body(data, filename), 512).stream(),
+            CONTENT_TYPE,
+            max_bytes=1_000_000,
+            allowed=ALL,
+            sink=lambda chunks: storage.put_stream("m/1", chunks),
+            content_length=None,
+            reopen=lambda: storage.open_plaintext("m/1"),
+        )
+    assert (info.value.status_code, info.value.code) == (400, "UPLOAD_DOCUMENT_INVALID")
+    # Checked on what was stored (the caller deletes it on any error): nothing else written,
+    # no spooled plaintext copy anywhere.
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        "m/1"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (_encrypted_pdf(""), "restricted.pdf"),  # owner restrictions only: opens without one
+        (documents.pdf(size=300_000), "big.pdf"),  # several segments, read where needed
+        (_many_entries(50), "a.ofd"),
+    ],
+)
+async def test_sound_documents_pass_the_deep_check(data: bytes, filename: str) -> None:
+    received, sink = await upload(file_body(data, filename))
+    assert bytes(sink.data) == data
+    assert received.size == len(data)

@@ -17,10 +17,11 @@ from api.resources import Resources
 from api.worker import build_registry
 from core.jobs import build_worker
 from core.settings import Settings
+from tests import documents
 from tests.api.identity.conftest import Outside, bearer, sso, user
 from tests.test_schemathesis import running_server
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = documents.pdf()  # a real one: uploads are opened by a PDF parser
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(64)
 JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(64)
 

@@ -1,0 +1,38 @@
+"""The licence file: encrypted at rest like every stored file, served only as a download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from core.settings import Settings
+from tests.api.declarations.conftest import Applicant
+from tests.api.licences.conftest import earn_licence
+
+
+async def test_licence_file_is_encrypted_at_rest_and_served_as_a_download(
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, settings: Settings
+) -> None:
+    entry = await earn_licence(applicant)
+    file = await applicant.client.get(
+        f"/api/v1/licences/{entry['id']}/file", headers=applicant.headers
+    )
+    assert file.status_code == 200, file.text
+    assert file.content.startswith(b"%PDF-")
+    assert file.headers["x-content-type-options"] == "nosniff"
+    assert file.headers["content-security-policy"] == "sandbox"
+    name = f"{entry['licenceNumber']}.pdf"
+    assert file.headers["content-disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    )
+
+    root = Path(settings.storage.local_root or "")
+    stored = [p for p in (root / "licences").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+    at_rest = stored[0].read_bytes()
+    plain = file.content
+    assert b"%PDF" not in at_rest
+    # No stretch of the document is readable at rest (64-byte windows across the file).
+    for start in range(0, len(plain) - 64, max(1, len(plain) // 50)):
+        assert plain[start : start + 64] not in at_rest
