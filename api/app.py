@@ -23,7 +23,7 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
-from api.guards import principal_dependencies
+from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
 from api.identity.controllers import (
     CitizenAuthController,
@@ -55,6 +55,12 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, provide_transaction
 from core.errors import exception_handlers
 from core.logging import configure_logging
+from core.openapi import (
+    SECURITY_COMPONENTS,
+    StrictStructSchemaPlugin,
+    complete_allow_header,
+    document_operations,
+)
 from core.observability import observe_requests
 from core.redis import create_redis
 from core.settings import Settings
@@ -113,7 +119,7 @@ def create_app(
         backend=RedisChannelsPubSubBackend(redis=create_redis(settings.redis)),
         arbitrary_channels_allowed=True,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             MetricsController,
@@ -158,7 +164,8 @@ def create_app(
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
-        plugins=[channels],
+        plugins=[channels, StrictStructSchemaPlugin()],
+        before_send=[complete_allow_header],
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",
             version=API_VERSION,
@@ -166,10 +173,14 @@ def create_app(
             servers=[Server(url="/")],
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            components=SECURITY_COMPONENTS,
         ),
         debug=False,
         logging_config=None,
     )
+    # Every status, body and security requirement an operation has is in the OpenAPI.
+    document_operations(app, PRINCIPALS)
+    return app
 
 
 CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")

@@ -240,7 +240,7 @@ class LiveInboxController(Controller):
     path = "/api/v1/inbox/live"
     tags = ["push 消息"]  # noqa: RUF012
 
-    @get("", responses=problem_responses(401),
+    @get("", responses=problem_responses(401), media_type="text/event-stream",
          summary="Server-sent events: each new inbox message while the page is open")  # fmt: skip
     async def live(
         self,
