@@ -57,9 +57,10 @@ from core.errors import exception_handlers
 from core.logging import configure_logging
 from core.openapi import (
     SECURITY_COMPONENTS,
-    StrictStructSchemaPlugin,
+    StructSchemaPlugin,
     complete_allow_header,
     document_operations,
+    strict_json_body,
 )
 from core.observability import observe_requests
 from core.redis import create_redis
@@ -164,7 +165,8 @@ def create_app(
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
-        plugins=[channels, StrictStructSchemaPlugin()],
+        plugins=[channels, StructSchemaPlugin()],
+        before_request=strict_json_body,
         before_send=[complete_allow_header],
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",

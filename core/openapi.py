@@ -2,13 +2,18 @@
 
 Three things are derived here once for every route rather than written by hand per handler:
 
-- ``StrictStructSchemaPlugin``: a msgspec Struct with ``forbid_unknown_fields`` is published with
-  ``additionalProperties: false`` (the server answers 422 to an extra field).
+- ``StructSchemaPlugin``: a msgspec Struct is published as msgspec validates it:
+  ``additionalProperties: false`` with ``forbid_unknown_fields``, every ``Meta`` constraint.
+- ``strict_json_body``: a JSON body is validated as its schema says (msgspec's strict mode:
+  ``0`` is not ``false``, ``"5"`` is not ``5``); Litestar converts bodies in lax mode.
 - ``document_operations(app)``: every status an operation can answer is in its responses, as
   problem details with the stable codes of that status: 400 for any parameter or body (bad
   syntax, a NUL byte, an unparsable value), 404 for any path parameter, 422 for a body, 401/403
   and the security requirement from the principal the handler depends on (citizen, optional
   citizen or staff) and its ``opt`` (assurance level, staff roles).
+- links: a handler names, in its ``opt["links"]``, the operations its success answer leads to
+  (``link(...)``: create a draft, then read it, save its form...). Clients, and the schema
+  fuzzer's stateful phase, follow them to real resources.
 - ``complete_allow_header``: Litestar 2's automatic ``OPTIONS`` answer lists only the methods of
   the first handler registered on a path (litestar-org/litestar#4169, fixed in v3); this
   ``before_send`` hook answers the methods of the whole path.
@@ -18,13 +23,24 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, Schema, SecurityRequirement, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    Link,
+    OpenAPIResponse,
+    Operation,
+    Schema,
+    SecurityRequirement,
+    SecurityScheme,
+)
 from litestar.params import HeaderParameter
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
@@ -32,7 +48,7 @@ from litestar.routes import HTTPRoute
 from core.errors import _STATUS_CODES, PROBLEM_MEDIA_TYPE, DomainError
 
 if TYPE_CHECKING:
-    from litestar import Litestar
+    from litestar import Litestar, Request
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.di import Provide
     from litestar.types import Message, Scope
@@ -116,11 +132,51 @@ def problem_codes() -> dict[int, list[str]]:
     return {status: sorted(names) for status, names in sorted(codes.items())}
 
 
-class StrictStructSchemaPlugin(OpenAPISchemaPlugin):
-    """A Struct that refuses unknown fields is published with ``additionalProperties: false``.
+# JSON Schema keywords msgspec publishes for a ``Meta`` constraint, and Litestar's names for them.
+_CONSTRAINTS = {
+    "minLength": "min_length", "maxLength": "max_length", "pattern": "pattern",
+    "minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum", "multipleOf": "multiple_of",
+    "minItems": "min_items", "maxItems": "max_items",
+    "minProperties": "min_properties", "maxProperties": "max_properties",
+}  # fmt: skip
 
-    It runs before Litestar's own Struct plugin, lets that plugin build the schema, then closes
-    it: one rule for every request and response Struct, none written by hand."""
+
+def _complete(schema: Any, truth: Mapping[str, Any], definitions: Mapping[str, Any]) -> None:
+    """Copy onto Litestar's schema the constraints msgspec's own schema of the same type has
+    and Litestar lost (those inside list items, dict values and optional fields)."""
+    if not isinstance(schema, Schema):
+        return  # a $ref: that component is completed on its own
+    while "$ref" in truth:
+        truth = definitions[truth["$ref"].rsplit("/", 1)[-1]]
+    for keyword, attribute in _CONSTRAINTS.items():
+        if keyword in truth and getattr(schema, attribute) is None:
+            setattr(schema, attribute, truth[keyword])
+    for name, sub in (schema.properties or {}).items():
+        if name in truth.get("properties", {}):
+            _complete(sub, truth["properties"][name], definitions)
+    if isinstance(truth.get("items"), dict):
+        _complete(schema.items, truth["items"], definitions)
+    if isinstance(truth.get("additionalProperties"), dict):
+        _complete(schema.additional_properties, truth["additionalProperties"], definitions)
+    members = [m for m in schema.one_of or schema.any_of or [] if not _is_null(m)]
+    options = [o for o in truth.get("anyOf", []) if o.get("type") != "null"]
+    if len(members) == 1 and len(options) == 1:
+        _complete(members[0], options[0], definitions)
+
+
+def _is_null(schema: Any) -> bool:
+    return isinstance(schema, Schema) and schema.type == "null"
+
+
+class StructSchemaPlugin(OpenAPISchemaPlugin):
+    """msgspec Structs as msgspec validates them.
+
+    It runs before Litestar's own Struct plugin and lets that plugin build the schema, then:
+    a Struct that refuses unknown fields gets ``additionalProperties: false`` (the server
+    answers 422 to an extra field), and every constraint of a ``msgspec.Meta`` that Litestar
+    drops (in list items, dict values, optional fields) is taken from msgspec's own JSON
+    Schema of the type. One rule for every request and response Struct, none by hand."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         annotation = field_definition.annotation
@@ -128,7 +184,6 @@ class StrictStructSchemaPlugin(OpenAPISchemaPlugin):
             not field_definition.is_union
             and isinstance(annotation, type)
             and issubclass(annotation, msgspec.Struct)
-            and annotation.__struct_config__.forbid_unknown_fields
         )
 
     def to_openapi_schema(
@@ -140,7 +195,14 @@ class StrictStructSchemaPlugin(OpenAPISchemaPlugin):
             if plugin is not self and schema_creator.plugin_supports_field(plugin, field_definition)
         )
         schema = builder.to_openapi_schema(field_definition, schema_creator)
-        schema.additional_properties = False
+        struct: type[msgspec.Struct] = field_definition.annotation
+        if struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        try:
+            (top,), definitions = msgspec.json.schema_components([struct])
+        except (TypeError, ValueError):  # a type msgspec cannot describe: Litestar's stands
+            return schema
+        _complete(schema, top, definitions)
         return schema
 
 
@@ -217,6 +279,36 @@ def _derived_statuses(
     return statuses, security
 
 
+def link(
+    method: str,
+    path: str,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    body: Any = None,
+    description: str | None = None,
+) -> Link:
+    """An OpenAPI link to the operation ``method path``; values are runtime expressions such as
+    ``$response.body#/id``."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return Link(
+        operation_ref=f"#/paths/{pointer}/{method.lower()}",
+        parameters=dict(parameters) if parameters else None,
+        request_body=body,
+        description=description,
+    )
+
+
+def _linked(links: Mapping[str, Link]) -> type[Operation]:
+    @dataclass
+    class LinkedOperation(Operation):
+        def __post_init__(self) -> None:
+            for status, response in (self.responses or {}).items():
+                if status.startswith("2") and isinstance(response, OpenAPIResponse):
+                    response.links = dict(links)
+
+    return LinkedOperation
+
+
 def document_operations(app: Litestar, principals: Mapping[str, str]) -> None:
     """Complete every operation's responses and security from what its handler depends on.
 
@@ -236,8 +328,64 @@ def document_operations(app: Litestar, principals: Mapping[str, str]) -> None:
                 if status not in responses or responses[status].data_container is Problem:
                     responses[status] = _problem_spec(status, codes)
             handler.responses = responses
+            if decoder := _strict_decoder(handler):
+                handler.opt[_STRICT_BODY] = decoder
+            if links := handler.opt.get("links"):
+                handler.operation_class = _linked(links)
             if security is not None and handler.security is None:
                 handler.security = security
+
+
+_STRICT_BODY = "strict_json_body"
+
+
+def _strict_decoder(handler: HTTPRouteHandler) -> msgspec.json.Decoder[Any] | None:
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    media_type = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    if media_type != RequestEncodingType.JSON:
+        return None
+    try:
+        return msgspec.json.Decoder(data.annotation, strict=True)
+    except TypeError:  # not a type msgspec decodes: Litestar's conversion stands
+        return None
+
+
+async def strict_json_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: a JSON body is decoded as its schema says before Litestar converts it
+    in lax mode (which takes ``0`` for ``false`` and ``"5"`` for ``5``); a body that is not JSON
+    at all is left to Litestar's own answer."""
+    decoder = request.route_handler.opt.get(_STRICT_BODY)
+    if decoder is None:
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        decoder.decode(body)
+    except msgspec.DecodeError:
+        return
+    except msgspec.ValidationError as exc:
+        # JSON Schema's integer is a number without a fraction: 3.0 is one, msgspec's strict
+        # mode refuses it. Such numbers become ints and the body is checked again.
+        try:
+            msgspec.convert(_integral(msgspec.json.decode(body)), decoder.type, strict=True)
+        except msgspec.ValidationError:
+            raise ValidationException(
+                detail=f"Validation failed for {request.method} {request.url.path}",
+                extra=[{"message": str(exc), "key": "data", "source": "body"}],
+            ) from exc
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    return value
 
 
 def complete_allow_header(message: Message, scope: Scope) -> None:
