@@ -50,10 +50,14 @@ from api.reviews.controllers import (
     ReviewTicketController,
     review_clock_dependency,
 )
+from api.worker import build_registry
 from core.cache import VersionedCache, serve_from_cache
+from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, provide_transaction
+from core.edge import edge_guard
 from core.errors import exception_handlers
+from core.jobs import JobRegistry
 from core.logging import configure_logging
 from core.openapi import (
     SECURITY_COMPONENTS,
@@ -87,6 +91,11 @@ def _db_pool(resources: NamedDependency[Resources]) -> Pool:
     return resources.db_pool
 
 
+def _job_registry(state: State) -> JobRegistry:
+    registry: JobRegistry = state.jobs
+    return registry
+
+
 def _push(resources: NamedDependency[Resources]) -> PushContext:
     return resources.push
 
@@ -113,6 +122,9 @@ def create_app(
         async with open_resources(settings, name="handheld-api", clock=clock) as resources:
             app.state.resources = resources
             app.state.licences = build_licences(resources)
+            # The jobs as the worker runs them: the ops console describes and revives dead
+            # letters through their domains' hooks.
+            app.state.jobs = build_registry(resources)
             yield
 
     # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
@@ -158,6 +170,7 @@ def create_app(
             "db_pool": Provide(_db_pool, sync_to_thread=False),
             "push": Provide(_push, sync_to_thread=False),
             "payments": Provide(_payments, sync_to_thread=False),
+            "job_registry": Provide(_job_registry, sync_to_thread=False),
             "db_connection": Provide(provide_transaction),
             "licences": Provide(provide_licences, sync_to_thread=False),
             **principal_dependencies(),
@@ -165,6 +178,13 @@ def create_app(
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),
+        # Hostile input refused before any handler runs; client address; Cache-Control.
+        middleware=[
+            edge_guard(
+                trusted_proxies=TrustedProxies.parse(settings.trusted_proxies),
+                principals=principal_dependencies(),
+            )
+        ],
         plugins=[channels, StructSchemaPlugin()],
         before_request=strict_json_body,
         before_send=[complete_allow_header],

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from litestar.types import ASGIApp
 
@@ -50,20 +51,22 @@ def _require(settings: Settings, *names: str) -> None:
         )
 
 
+# How uvicorn serves the API, here and in the tests' live servers.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,  # our middleware logs each request with its request id
+    # The client's address is ours to decide (core.client_address, from the trusted-proxy
+    # setting): uvicorn's default would believe X-Forwarded-For from any local caller.
+    "proxy_headers": False,
+    "server_header": False,
+}
+
+
 def run_server(app: ASGIApp, host: str, port: int) -> None:
     """How the API is served (also used by the benchmarks' baselines, so both match)."""
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,  # our middleware logs each request with its request id
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=10, **SERVER_OPTIONS)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -76,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     from api.worker import run_worker
+    from core.jobs import DatabaseGone
     from core.logging import configure_logging
 
     settings = _settings(args)
@@ -91,7 +95,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(settings, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except DatabaseGone as exc:
+        # Non-zero: a supervisor (systemd, Kubernetes, `handheld dev`) starts it again.
+        sys.exit(f"handheld worker: {exc}")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -3,7 +3,8 @@
 Embedded PostgreSQL and Valkey (unless HANDHELD_DATABASE_URL / HANDHELD_REDIS_URL point at real
 ones), the stand-ins of outside systems (unless HANDHELD_PROVINCIAL_BASE_URL is set), migrations,
 then the API and a worker as child processes. Data lives under the data directory and is reused
-by the next run. SIGINT/SIGTERM stop every child, newest first.
+by the next run. A worker that exits is started again; the API or the stand-ins exiting stops
+everything. SIGINT/SIGTERM stop every child, newest first.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ DEV_CALLBACK_SECRET = "dev-callback-secret"
 DEV_OAUTH_CLIENT_ID = "handheld-dev"
 DEV_OAUTH_CLIENT_SECRET = "dev-oauth-secret"
 DEV_OAUTH_ISSUER = "https://sso.xiling.gov.cn"
+WORKER_RESTART_DELAY_S = 2.0
 
 
 class _Stop(Exception):
@@ -107,8 +109,19 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
         wait_for_port("127.0.0.1", settings.port, 30, children[-2].process)
         items = _wait_for_catalogue(base, timeout=30)
         _banner(base, sandbox_urls, root, items, time.monotonic() - started, demo_file)
-        while all(c.process.poll() is None for c in children):
+        while True:
             time.sleep(0.5)
+            for i, child in enumerate(children):
+                status = child.process.poll()
+                if child.name == "worker" and status is not None:
+                    # The worker rides out a database restart by itself and exits (non-zero)
+                    # only when it cannot: be its supervisor and start it again.
+                    print(f"handheld dev: worker exited ({status}); starting it again",
+                          file=sys.stderr)  # fmt: skip
+                    time.sleep(WORKER_RESTART_DELAY_S)
+                    children[i] = _Child("worker", subprocess.Popen(worker_cmd, env=env))
+            if any(c.process.poll() is not None for c in children if c.name != "worker"):
+                break
         failed = [c.name for c in children if c.process.poll() is not None]
         print(f"handheld dev: {', '.join(failed)} exited; stopping everything", file=sys.stderr)
     except _Stop as stop:

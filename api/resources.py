@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
@@ -31,7 +30,7 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool, create_pool
 from core.http import create_http_session
 from core.pii import PiiCipher
-from core.redis import create_redis
+from core.redis import create_redis, limiter_storage
 from core.revocation import RevocationList
 from core.settings import Settings
 from core.signing import SigningKeys
@@ -77,7 +76,7 @@ def _identity(
             "set HANDHELD_PII_KEYS, HANDHELD_PII_CURRENT_KEY_ID, HANDHELD_PII_LOOKUP_KEY and "
             "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
         )
-    storage = RedisStorage(settings.redis.url.reveal(), implementation="redispy")
+    storage = limiter_storage(settings.redis)
     pii = PiiCipher.from_settings(
         settings.pii.keys.reveal(), settings.pii.current_key_id, settings.pii.lookup_key.reveal()
     )

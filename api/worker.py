@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from api.calendars import service as calendars
 from api.calendars import tasks as calendar_tasks
@@ -16,7 +15,7 @@ from api.resources import Resources, open_resources
 from api.reviews import tasks as reviews_tasks
 from core import idempotency
 from core.db import connect
-from core.jobs import JobRegistry, build_worker, enqueue
+from core.jobs import JobRegistry, enqueue, run_jobs
 from core.settings import Settings
 from payments import tasks as payments_tasks
 from push import tasks as push_tasks
@@ -40,29 +39,16 @@ def build_registry(resources: Resources) -> JobRegistry:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Run jobs until ``stop``; a database restart is ridden out (reconnect with backoff), an
+    outage past ``jobs.give_up_after_s`` or a bug raises, so the process exits non-zero."""
     async with open_resources(settings, name="handheld-worker") as resources:
         registry = build_registry(resources)
-        conn = await connect(settings.database)
-        try:
-            worker = build_worker(conn, resources.db_pool, registry, settings.jobs)
-            # Start with a fresh catalogue rather than waiting for the first cron tick.
-            async with resources.db_pool.acquire() as c:
-                await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
-            # Years a newer chinesecalendar knows, and every open deadline counted on the
-            # calendar as it is now (none may stay empty).
-            await calendars.ensure_library_years(resources.db_pool)
-            run = asyncio.create_task(
-                worker.run(
-                    batch_size=settings.jobs.batch_size,
-                    heartbeat_timeout=timedelta(seconds=settings.jobs.heartbeat_timeout_s),
-                )
-            )
-            stopping = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if run not in done:
-                log.info("worker stopping")
-                worker.shutdown.set()
-                await asyncio.wait_for(run, timeout=30)
-            stopping.cancel()
-        finally:
-            await conn.close()
+        # Start with a fresh catalogue rather than waiting for the first cron tick.
+        async with resources.db_pool.acquire() as c:
+            await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
+        # Years a newer chinesecalendar knows, and every open deadline counted on the calendar
+        # as it is now (none may stay empty).
+        await calendars.ensure_library_years(resources.db_pool)
+        await run_jobs(
+            lambda: connect(settings.database), resources.db_pool, registry, settings.jobs, stop
+        )

@@ -63,9 +63,17 @@ class _FairPool(asyncpg.Pool):
     the rest (WeChat Pay gives a notification 5 s). A FIFO semaphore sized to the pool lets
     only as many tasks as there are connections reach it, the others queue in arrival order."""
 
-    def __init__(self, *args: Any, max_size: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_size: int, acquire_timeout: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, max_size=max_size, **kwargs)
         self._gate = asyncio.Semaphore(max_size)
+        self._acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        # Every acquire waits a bounded time (pool exhausted, database gone): the request is
+        # answered 503 promptly instead of hanging.
+        return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 - asyncpg's
         async with asyncio.timeout(timeout):
@@ -99,6 +107,8 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
         statement_cache_size=settings.statement_cache_size,
         command_timeout=settings.command_timeout,
         server_settings={"application_name": application_name},
+        acquire_timeout=settings.acquire_timeout,
+        timeout=settings.connect_timeout,
     )
     await pool
     return pool
@@ -107,7 +117,9 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
 async def connect(settings: DatabaseSettings) -> asyncpg.Connection[asyncpg.Record]:
     """A single connection (migrations, the job worker's listener)."""
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(
-        dsn=settings.url.reveal(), statement_cache_size=settings.statement_cache_size
+        dsn=settings.url.reveal(),
+        statement_cache_size=settings.statement_cache_size,
+        timeout=settings.connect_timeout,
     )
     await _init_connection(conn)
     return conn

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import asyncpg
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -63,6 +67,44 @@ class InvalidParameter(DomainError):
 
 class OutsideSystemError(Exception):
     """An outside system failed or timed out; jobs retry, requests answer 503."""
+
+
+# How long a client is asked to wait when we answer 503 (a restart of the database or Redis).
+RETRY_AFTER_S = 5
+
+# Our own infrastructure (PostgreSQL, Redis) down, restarting or unreachable, or the pool
+# exhausted past its acquire timeout: "try again", never a bug.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+)
+_NETWORK_ERRNOS = frozenset({
+    errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
+    errno.ENETUNREACH, errno.ENETDOWN, errno.ETIMEDOUT, errno.EPIPE, errno.EADDRNOTAVAIL,
+})  # fmt: skip
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database or Redis cannot be reached right now (the same error later may succeed)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(is_unavailable(inner) for inner in exc.exceptions)
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        # "connection is closed", "the underlying connection is closed": lost under our feet.
+        return "connection is closed" in str(exc)
+    if isinstance(exc, OSError):
+        # asyncpg reports a host with several addresses all refusing as one plain OSError.
+        return exc.errno in _NETWORK_ERRNOS or str(exc).startswith("Multiple exceptions")
+    return False
 
 
 _STATUS_CODES: Mapping[int, str] = {
@@ -136,16 +178,27 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return problem_response(request, status=status, code=code, headers=exc.headers)
 
 
+def _unavailable(request: Request[Any, Any, Any]) -> Response[Any]:
+    return problem_response(
+        request,
+        status=503,
+        code="SERVICE_UNAVAILABLE",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 def _outside_system_handler(
     request: Request[Any, Any, Any], exc: OutsideSystemError
 ) -> Response[Any]:
     log.warning("outside system unavailable: %s", exc)
-    return problem_response(
-        request, status=503, code="SERVICE_UNAVAILABLE", headers={"Retry-After": "5"}
-    )
+    return _unavailable(request)
 
 
 def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_unavailable(exc):
+        # The database or Redis is down or restarting: the client is told to try again.
+        log.warning("service unavailable: %r", exc)
+        return _unavailable(request)
     log.exception("unhandled error", exc_info=exc)
     return problem_response(request, status=500, code="INTERNAL_ERROR")
 
@@ -168,5 +221,6 @@ __all__ = [
     "NotFound",
     "OutsideSystemError",
     "exception_handlers",
+    "is_unavailable",
     "problem_response",
 ]

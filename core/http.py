@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import TypeVar
 
 import aiohttp
@@ -38,13 +40,35 @@ class OutsideSystemHttpError(OutsideSystemError):
         self.status = status
 
 
+# False inside a job: the job's backoff is the one retry layer, so an outage costs one request
+# per job attempt (retries here on top of the job's multiplied the load on a system that was
+# already down). Request handlers keep the quick retry of idempotent calls.
+_RETRIES_ALLOWED: ContextVar[bool] = ContextVar("handheld_http_retries", default=True)
+
+
+@contextlib.contextmanager
+def single_attempt() -> Iterator[None]:
+    """Every outside call made inside (and in tasks started inside) is tried once."""
+    token = _RETRIES_ALLOWED.set(False)
+    try:
+        yield
+    finally:
+        _RETRIES_ALLOWED.reset(token)
+
+
+def attempts_for(retry: bool, retries: int) -> int:
+    """How many times to try a call: 1 + ``retries`` for an idempotent one, except in a job."""
+    return max(1, retries + 1) if retry and _RETRIES_ALLOWED.get() else 1
+
+
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
     """Full-jitter exponential backoff (AWS architecture blog): uniform in [0, min(cap, b·2^n)]."""
     return random.uniform(0, min(cap, base * (2**attempt)))
 
 
 class JsonApiClient:
-    """Calls a JSON HTTP API: timed, logged, decoded into Structs, idempotent calls retried."""
+    """Calls a JSON HTTP API: timed, logged, decoded into Structs; idempotent calls retried
+    quickly on the request path, tried once inside a job (the job retries)."""
 
     system: str = "outside"
 
@@ -87,10 +111,10 @@ class JsonApiClient:
         error_statuses: frozenset[int] = frozenset(),
         retry: bool = False,
     ) -> T:
-        """One call; ``retry`` only for idempotent ones. Statuses in ``error_statuses`` are
+        """One call; ``retry`` only for idempotent ones (and never inside a job). Statuses in ``error_statuses`` are
         decoded into ``response_type`` (an outside system's documented error body) instead of
         raising."""
-        attempts = max(1, self._settings.retries + 1) if retry else 1
+        attempts = attempts_for(retry, self._settings.retries)
         last_error: Exception | None = None
         for attempt in range(attempts):
             if attempt:
@@ -172,4 +196,11 @@ class JsonApiClient:
             )
 
 
-__all__ = ["JsonApiClient", "OutsideSystemHttpError", "backoff_delay", "create_http_session"]
+__all__ = [
+    "JsonApiClient",
+    "OutsideSystemHttpError",
+    "attempts_for",
+    "backoff_delay",
+    "create_http_session",
+    "single_attempt",
+]

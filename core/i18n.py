@@ -12,6 +12,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "BAD_REQUEST": {"zh-CN": "请求有误", "en": "Bad request"},
     "VALIDATION_FAILED": {"zh-CN": "提交的内容不符合要求，请检查后重试", "en": "Validation failed"},
     "INVALID_PARAMETER": {"zh-CN": "请求参数有误", "en": "Invalid parameter"},
+    "BODY_TOO_DEEP": {"zh-CN": "请求内容嵌套层级过深", "en": "Request body nested too deeply"},
     "NOT_FOUND": {"zh-CN": "您访问的内容不存在", "en": "Not found"},
     "METHOD_NOT_ALLOWED": {"zh-CN": "不支持该请求方式", "en": "Method not allowed"},
     "UNAUTHORIZED": {"zh-CN": "请先登录", "en": "Authentication required"},
@@ -21,6 +22,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "TOO_MANY_REQUESTS": {"zh-CN": "操作过于频繁，请稍后再试", "en": "Too many requests"},
     "INTERNAL_ERROR": {"zh-CN": "系统繁忙，请稍后再试", "en": "Internal error"},
     "SERVICE_UNAVAILABLE": {"zh-CN": "服务暂不可用，请稍后再试", "en": "Service unavailable"},
+    "DEAD_LETTER_NOT_FOUND": {
+        "zh-CN": "该失败任务不存在，可能已被重试或丢弃",
+        "en": "No such parked job",
+    },
+    "JOB_ALREADY_QUEUED": {
+        "zh-CN": "相同的任务已在队列中，无需重试",
+        "en": "The same job is queued already",
+    },
     "WECHAT_CODE_INVALID": {
         "zh-CN": "微信登录凭证无效或已过期，请重新登录",
         "en": "WeChat code invalid",

@@ -43,10 +43,18 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     # transaction pooling mode.
     statement_cache_size: int = 100
     command_timeout: float = 30.0
+    # Short, so a database that is down or unreachable is answered with a prompt 503 (and the
+    # worker's reconnect loop notices) instead of requests piling up behind a long wait.
+    connect_timeout: float = 3.0
+    acquire_timeout: float = 5.0
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: Secret = Secret("")
+    # Short timeouts and one quick retry: Redis down means a prompt 503, not seconds of backoff.
+    connect_timeout: float = 1.0
+    socket_timeout: float = 2.0
+    retries: int = 1
 
 
 class HttpClientSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +85,9 @@ class SmsSettings(msgspec.Struct, frozen=True, kw_only=True):
     api_key: Secret = Secret("")
     sign_name: str = "掌上办"
     login_template: str = "SMS_LOGIN_CODE"
+    # The gateway's per-phone flow-control window (流控): a message refused for the limit is
+    # sent again after it, without counting as a failed attempt.
+    flow_control_window_s: float = 60.0
 
 
 class AppPushSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -152,10 +163,19 @@ class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
 class JobSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_attempts: int = 8
     initial_delay_s: float = 1.0
-    max_delay_s: float = 600.0
+    # The cap of the jittered backoff: an outside system back up is tried again within it.
+    max_delay_s: float = 60.0
     batch_size: int = 10
     # A job whose worker stopped heart-beating this long ago (killed) is picked up again.
     heartbeat_timeout_s: float = 30.0
+    # The worker also looks for due jobs this often: a retry whose delay ran out is announced by
+    # no notification, so without it the job could wait far longer than its backoff.
+    poll_interval_s: float = 5.0
+    # The worker reconnects to a database that went away, with backoff up to reconnect_max_s;
+    # it exits (non-zero, for its supervisor to restart it) after give_up_after_s without one.
+    reconnect_initial_s: float = 0.5
+    reconnect_max_s: float = 10.0
+    give_up_after_s: float = 300.0
 
 
 class WechatPaySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,6 +220,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Our reverse proxies (CIDR list, comma-separated; empty: none). Only a peer listed here may
+    # tell us the client's address in X-Forwarded-For (core.client_address).
+    trusted_proxies: str = ""
     data_dir: Path = Path(".handheld")
     log_level: str = "INFO"
     log_json: bool = True
@@ -223,7 +246,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 _SECTIONS = {
     f.name
     for f in msgspec.structs.fields(Settings)
-    if f.name not in {"env", "host", "port", "data_dir", "log_level", "log_json"}
+    if f.name not in {"env", "host", "port", "trusted_proxies", "data_dir", "log_level", "log_json"}
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from core.jobs import JobRegistry
+from core.jobs import JobRegistry, JobSubject
 from payments.schemas import OrderJob, ReconcileJob, RefundJob
 from payments.service import (
     PAID_JOB,
@@ -37,9 +37,21 @@ def register(registry: JobRegistry, payments: PaymentsService, reconcile_cron: s
     async def reconcile_daily(_: None) -> None:
         await payments.reconcile(yesterday_in_china())
 
-    registry.register(PAID_JOB, after_paid, OrderJob, max_attempts=NEVER_GIVE_UP)
-    registry.register(POLL_JOB, poll, OrderJob)
-    registry.register(REFUND_JOB, refund, RefundJob, max_attempts=NEVER_GIVE_UP)
-    registry.register(RECONCILE_JOB, reconcile, ReconcileJob)
+    registry.register(
+        PAID_JOB, after_paid, OrderJob, max_attempts=NEVER_GIVE_UP,
+        describe=lambda job: JobSubject(kind="order", id=job.order_id, summary="向省平台报送缴费"),
+    )  # fmt: skip
+    registry.register(
+        POLL_JOB, poll, OrderJob,
+        describe=lambda job: JobSubject(kind="order", id=job.order_id, summary="查询微信支付订单状态"),
+    )  # fmt: skip
+    registry.register(
+        REFUND_JOB, refund, RefundJob, max_attempts=NEVER_GIVE_UP,
+        describe=lambda job: JobSubject(kind="refund", id=job.refund_id, summary="执行退款"),
+    )  # fmt: skip
+    registry.register(
+        RECONCILE_JOB, reconcile, ReconcileJob,
+        describe=lambda job: JobSubject(kind="bill", id=job.bill_date, summary="核对微信支付对账单"),
+    )  # fmt: skip
     registry.register(RECONCILE_DAILY_JOB, reconcile_daily)
     registry.every(reconcile_cron, RECONCILE_DAILY_JOB)

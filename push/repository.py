@@ -535,3 +535,32 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "push_preferences": _rows(preferences),
         "citizen_tags": _rows(tags),
     }
+
+
+async def fail_queued(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str, reason: str
+) -> int:
+    """Deliveries whose job gave up: failed with the reason, never left queued."""
+    status = await conn.execute(
+        """UPDATE push_deliveries SET status = 'failed', reason = $3, updated_at = now()
+            WHERE message_id = ANY($1::uuid[]) AND channel = $2 AND status = 'queued'""",
+        message_ids,
+        channel,
+        reason,
+    )
+    return int(status.split()[-1])
+
+
+async def requeue_failed(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str, reason_prefix: str
+) -> int:
+    """Deliveries failed by a job that gave up, queued again when staff retry the job."""
+    status = await conn.execute(
+        """UPDATE push_deliveries SET status = 'queued', reason = NULL, updated_at = now()
+            WHERE message_id = ANY($1::uuid[]) AND channel = $2 AND status = 'failed'
+              AND starts_with(reason, $3)""",
+        message_ids,
+        channel,
+        reason_prefix,
+    )
+    return int(status.split()[-1])

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 import msgspec
@@ -16,7 +17,7 @@ from core.clients.apppush import AppPushClient, AppPushRejected
 from core.clients.sms import SmsClient, SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED, WechatClient
 from core.db import Connection, Pool
-from core.jobs import JobRegistry
+from core.jobs import Deferred, JobRegistry, JobSubject
 from core.pii import PiiCipher
 from core.settings import WechatSettings
 from push import repository as repo
@@ -37,6 +38,9 @@ NOTICE_SENDS_PER_SECOND = 500
 RECEIPT_BATCH = 100
 # The identity domain encrypts phones under this field name (associated data).
 PHONE_FIELD = "citizen.phone"
+# The reason of a delivery whose job gave up (followed by the error's type).
+DEAD_LETTER_REASON = "job_failed"
+CHANNEL_NAMES = {"wechat": "微信订阅消息", "sms": "短信", "app": "App 推送"}
 
 
 class Throttled(Exception):
@@ -75,19 +79,71 @@ def register(registry: JobRegistry, ctx: PushContext) -> None:
             await _deliver(ctx, uuid.UUID(message_id), job.channel)
             await asyncio.sleep(1 / NOTICE_SENDS_PER_SECOND)
 
-    registry.register(FAN_OUT_JOB, fan_out, MessageJob)
-    registry.register(DELIVER_JOB, deliver, DeliveryJob)
+    # A delivery job that gives up marks its deliveries failed (never queued for ever); staff
+    # retrying it from the dead letters queue them again.
+    async def deliveries_dead(message_ids: list[str], channel: str, error: BaseException) -> None:
+        async with ctx.pool.acquire() as conn:
+            await repo.fail_queued(
+                conn, [uuid.UUID(m) for m in message_ids], channel,
+                f"{DEAD_LETTER_REASON}: {type(error).__name__}",
+            )  # fmt: skip
+
+    async def delivery_dead(job: DeliveryJob, error: BaseException) -> None:
+        await deliveries_dead([job.message_id], job.channel, error)
+
+    async def batch_dead(job: ChannelBatchJob, error: BaseException) -> None:
+        await deliveries_dead(job.message_ids, job.channel, error)
+
+    async def delivery_retry(conn: Connection, job: DeliveryJob) -> None:
+        await repo.requeue_failed(
+            conn, [uuid.UUID(job.message_id)], job.channel, DEAD_LETTER_REASON
+        )
+
+    async def batch_retry(conn: Connection, job: ChannelBatchJob) -> None:
+        await repo.requeue_failed(
+            conn, [uuid.UUID(m) for m in job.message_ids], job.channel, DEAD_LETTER_REASON
+        )
+
+    registry.register(FAN_OUT_JOB, fan_out, MessageJob, describe=_describe_fan_out)
+    registry.register(
+        DELIVER_JOB, deliver, DeliveryJob,
+        on_dead=delivery_dead, on_retry=delivery_retry, describe=_describe_delivery,
+    )  # fmt: skip
 
     async def receipts(_: None) -> None:
         await collect_receipts(ctx)
 
-    registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob)
+    registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob, describe=_describe_notice)
     # One channel batch at a time across workers: the pacing above is then the channel's rate.
     registry.register(
-        NOTICE_CHANNEL_JOB, notice_channel_batch, ChannelBatchJob, concurrency_limit=1
-    )
+        NOTICE_CHANNEL_JOB, notice_channel_batch, ChannelBatchJob, concurrency_limit=1,
+        on_dead=batch_dead, on_retry=batch_retry, describe=_describe_channel_batch,
+    )  # fmt: skip
     registry.register(RECEIPTS_JOB, receipts)
     registry.every("* * * * *", RECEIPTS_JOB)
+
+
+def _describe_fan_out(job: MessageJob) -> JobSubject:
+    return JobSubject(kind="message", id=job.message_id, summary="将消息分发到各推送渠道")
+
+
+def _describe_delivery(job: DeliveryJob) -> JobSubject:
+    channel = CHANNEL_NAMES.get(job.channel, job.channel)
+    return JobSubject(kind="message", id=job.message_id, summary=f"经{channel}发送消息")
+
+
+def _describe_notice(job: BatchJob) -> JobSubject:
+    return JobSubject(kind="notice", id=job.notice_id, summary="分批生成公告消息")
+
+
+def _describe_channel_batch(job: ChannelBatchJob) -> JobSubject:
+    channel = CHANNEL_NAMES.get(job.channel, job.channel)
+    first = job.message_ids[0] if job.message_ids else ""
+    return JobSubject(
+        kind="message",
+        id=first,
+        summary=f"经{channel}批量发送公告消息（{len(job.message_ids)} 条）",
+    )
 
 
 async def _fan_out(ctx: PushContext, message_id: uuid.UUID) -> None:
@@ -194,8 +250,9 @@ async def _sms(
             out_id=str(message_id),
         )  # fmt: skip
     except SmsRejected as exc:
-        if exc.code == "FLOW_CONTROL":
-            raise Throttled(exc.code) from exc
+        if exc.retry_after is not None:
+            # Over the gateway's per-phone limit: wait for its window, not a failed attempt.
+            raise Deferred(timedelta(seconds=exc.retry_after), f"sms {exc.code}") from exc
         await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
         return
     await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)

@@ -31,6 +31,7 @@ import uvicorn
 
 from api.app import asgi_app, create_app
 from api.catalog import service
+from api.cli import SERVER_OPTIONS
 from api.resources import open_resources
 from core.embedded import free_port
 from core.openapi import CITIZEN_SCHEME, STAFF_SCHEME
@@ -46,9 +47,8 @@ async def running_server(settings: Settings, port: int | None = None) -> AsyncIt
         asgi_app(create_app(settings, configure_logs=False)),
         host="127.0.0.1",
         port=port,
-        log_config=None,
-        access_log=False,
         lifespan="on",
+        **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

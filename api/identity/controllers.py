@@ -37,6 +37,7 @@ from api.identity.schemas import (
 from api.identity.service import REAL_NAME_LEVEL
 from api.resources import Resources
 from core.db import Connection
+from core.errors import InvalidParameter
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 
@@ -209,7 +210,11 @@ def _client_credentials(
             user, _, password = base64.b64decode(value).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return "", ""
-        return unquote(user), unquote(password)
+        user, password = unquote(user), unquote(password)
+        # Decoded here, so past the edge's NUL check of raw headers (core.edge).
+        if "\x00" in user or "\x00" in password:
+            raise InvalidParameter("NUL character in the client credentials", where="header")
+        return user, password
     return form.client_id, form.client_secret
 
 

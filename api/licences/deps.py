@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from litestar.datastructures import State
 
 from api.licences.service import LicencesService
 from api.resources import Resources
 from core.clients.provincial import ProvincialLicencesClient
+from core.redis import limiter_storage
 
 
 def build_service(resources: Resources) -> LicencesService:
@@ -23,9 +23,7 @@ def build_service(resources: Resources) -> LicencesService:
         signing=resources.identity.signing,
         clock=resources.clock,
         # A fixed window: one Redis round trip per verification (a moving window costs a script).
-        limiter=FixedWindowRateLimiter(
-            RedisStorage(settings.redis.url.reveal(), implementation="redispy")
-        ),
+        limiter=FixedWindowRateLimiter(limiter_storage(settings.redis)),
     )
 
 

@@ -1,4 +1,4 @@
-"""SQL of the ops console's system views."""
+"""SQL of the ops console's system views: the audit chain, and the jobs that gave up."""
 
 from __future__ import annotations
 
@@ -10,8 +10,56 @@ from core.db import Connection
 async def dead_letters(conn: Connection, limit: int) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
-            """SELECT id, entrypoint, attempts, created, updated, last_error
-                 FROM job_dead_letters ORDER BY id DESC LIMIT $1""",
+            """SELECT j.id, j.entrypoint, j.attempts, j.created, j.updated, j.payload,
+                      (SELECT l.traceback FROM pgqueuer_log l
+                        WHERE l.job_id = j.id AND l.traceback IS NOT NULL
+                        ORDER BY l.id DESC LIMIT 1) AS last_error
+                 FROM pgqueuer j WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT $1""",
             limit,
         )
+    )
+
+
+async def dead_letter(conn: Connection, job_id: int) -> asyncpg.Record | None:
+    """The parked job, locked until the caller's transaction ends."""
+    return await conn.fetchrow(
+        """SELECT id, entrypoint, payload, dedupe_key FROM pgqueuer
+            WHERE id = $1 AND status = 'failed' FOR UPDATE""",
+        job_id,
+    )
+
+
+async def live_duplicate(conn: Connection, dedupe_key: str, job_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM pgqueuer WHERE dedupe_key = $1 AND id <> $2
+                                 AND status IN ('queued', 'picked'))""",
+            dedupe_key,
+            job_id,
+        )
+    )
+
+
+async def requeue(conn: Connection, job_id: int) -> None:
+    """Back in the queue with its attempts reset (as pgqueuer's own requeue), logged."""
+    await conn.execute(
+        """WITH requeued AS (
+               UPDATE pgqueuer SET status = 'queued', execute_after = now(), updated = now(),
+                                   attempts = 0, queue_manager_id = NULL
+                WHERE id = $1 AND status = 'failed'
+            RETURNING id, entrypoint, priority)
+           INSERT INTO pgqueuer_log (job_id, status, entrypoint, priority)
+           SELECT id, 'queued', entrypoint, priority FROM requeued""",
+        job_id,
+    )
+
+
+async def discard(conn: Connection, job_id: int) -> None:
+    await conn.execute(
+        """WITH gone AS (
+               DELETE FROM pgqueuer WHERE id = $1 AND status = 'failed'
+            RETURNING id, entrypoint, priority)
+           INSERT INTO pgqueuer_log (job_id, status, entrypoint, priority)
+           SELECT id, 'deleted', entrypoint, priority FROM gone""",
+        job_id,
     )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
@@ -17,10 +16,21 @@ class AuditReport(_Out, kw_only=True):
     reason: str | None = None
 
 
+class JobSubjectOut(_Out, kw_only=True):
+    """What a job concerns: a kind (declaration, message, order…), its id, a Chinese summary.
+    Never personal data."""
+
+    kind: str
+    id: str
+    summary: str
+
+
 class DeadLetter(_Out, kw_only=True):
     id: int
     entrypoint: str
     attempts: int
     created: datetime
     updated: datetime
-    last_error: Any = None
+    subject: JobSubjectOut | None = None
+    # The last error's type and message, personal data masked.
+    last_error: str | None = None

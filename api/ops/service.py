@@ -1,11 +1,20 @@
-"""What staff see of the system itself: the audit chain's integrity, jobs that gave up."""
+"""What staff see of the system itself: the audit chain's integrity, jobs that gave up (and
+what a supervisor does with them: retry or discard, audited)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.ops import repository as repo
-from api.ops.schemas import AuditReport, DeadLetter
+from api.ops.errors import DeadLetterNotFound, JobAlreadyQueued
+from api.ops.schemas import AuditReport, DeadLetter, JobSubjectOut
 from core import audit
 from core.db import Connection
+from core.jobs import JobRegistry, decode_payload, subject_of
+from core.logging import mask_personal_data
+from core.principals import StaffPrincipal
+
+ERROR_TEXT_LIMIT = 300
 
 
 async def verify_audit_chain(conn: Connection) -> AuditReport:
@@ -18,5 +27,68 @@ async def verify_audit_chain(conn: Connection) -> AuditReport:
     )
 
 
-async def dead_letters(conn: Connection, limit: int) -> list[DeadLetter]:
-    return [DeadLetter(**dict(row)) for row in await repo.dead_letters(conn, limit)]
+def _error_text(traceback: Any) -> str | None:
+    """Type and message of the last error, not the traceback (which may quote anything)."""
+    if not isinstance(traceback, dict):
+        return None
+    text = f"{traceback.get('exception_type', '')}: {traceback.get('exception_message', '')}"
+    return mask_personal_data(text[:ERROR_TEXT_LIMIT])
+
+
+def _subject(registry: JobRegistry, entrypoint: str, payload: bytes | None) -> JobSubjectOut:
+    subject = subject_of(registry.specs.get(entrypoint), entrypoint, payload)
+    return JobSubjectOut(kind=subject.kind, id=subject.id, summary=subject.summary)
+
+
+async def dead_letters(conn: Connection, registry: JobRegistry, limit: int) -> list[DeadLetter]:
+    return [
+        DeadLetter(
+            id=row["id"],
+            entrypoint=row["entrypoint"],
+            attempts=row["attempts"],
+            created=row["created"],
+            updated=row["updated"],
+            subject=_subject(registry, row["entrypoint"], row["payload"]),
+            last_error=_error_text(row["last_error"]),
+        )
+        for row in await repo.dead_letters(conn, limit)
+    ]
+
+
+async def retry_dead_letter(
+    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, job_id: int
+) -> None:
+    """Put a parked job back in the queue; its domain first undoes what it marked failed."""
+    row = await repo.dead_letter(conn, job_id)
+    if row is None:
+        raise DeadLetterNotFound()
+    if row["dedupe_key"] and await repo.live_duplicate(conn, row["dedupe_key"], job_id):
+        raise JobAlreadyQueued()
+    spec = registry.specs.get(row["entrypoint"])
+    if spec is not None and spec.on_retry is not None:
+        await spec.on_retry(conn, decode_payload(spec, row["payload"]))
+    await repo.requeue(conn, job_id)
+    await _audit(conn, registry, staff, "ops.dead_letter_retry", row)
+
+
+async def discard_dead_letter(
+    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, job_id: int
+) -> None:
+    """Give the job up for good; what it was delivering stays failed (its on_dead hook)."""
+    row = await repo.dead_letter(conn, job_id)
+    if row is None:
+        raise DeadLetterNotFound()
+    await repo.discard(conn, job_id)
+    await _audit(conn, registry, staff, "ops.dead_letter_discard", row)
+
+
+async def _audit(
+    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, action: str, row: Any
+) -> None:
+    subject = _subject(registry, row["entrypoint"], row["payload"])
+    await audit.append(
+        conn, actor_type="staff", actor_id=str(staff.staff_id), action=action,
+        target_type="job", target_id=str(row["id"]),
+        details={"entrypoint": row["entrypoint"], "subjectKind": subject.kind,
+                 "subjectId": subject.id, "role": staff.role},
+    )  # fmt: skip

@@ -11,11 +11,16 @@ from core.settings import HttpClientSettings, SmsSettings
 
 
 class SmsRejected(Exception):
-    """The gateway refused the message (bad number, flow control)."""
+    """The gateway refused the message (bad number, flow control). ``retry_after``: seconds
+    after which the same message will be accepted (flow control), None for a refusal for good."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, retry_after: float | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.retry_after = retry_after
+
+
+FLOW_CONTROL = "FLOW_CONTROL"
 
 
 class _Reply(msgspec.Struct, kw_only=True):
@@ -44,6 +49,7 @@ class SmsClient(JsonApiClient):
         super().__init__(session, settings.base_url, http)
         self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}
         self._sign_name = settings.sign_name
+        self._flow_window = settings.flow_control_window_s
 
     def _headers(self) -> dict[str, str]:
         return self._auth
@@ -66,7 +72,9 @@ class SmsClient(JsonApiClient):
             error_statuses=frozenset({400, 429}),
         )
         if reply.code:
-            raise SmsRejected(reply.code)
+            # Flow control (流控) passes with the gateway's per-phone window.
+            wait = self._flow_window if reply.code == FLOW_CONTROL else None
+            raise SmsRejected(reply.code, retry_after=wait)
         if not reply.messageId:
             raise OutsideSystemError("sms: no message id")
         return reply.messageId

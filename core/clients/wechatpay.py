@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from yarl import URL
 
 from core.errors import OutsideSystemError
-from core.http import OUTSIDE_CALL_SECONDS, backoff_delay
+from core.http import OUTSIDE_CALL_SECONDS, attempts_for, backoff_delay
 from core.settings import HttpClientSettings, WechatPaySettings
 
 log = logging.getLogger(__name__)
@@ -1032,7 +1032,7 @@ class WechatPayClient:
         """One signed call; ``path`` is relative to base_url, or an absolute URL (the bill
         download). Transport errors and 5xx are retried when ``retry``; the answer of a 2xx is
         verified when ``verify``."""
-        attempts = max(1, self._http.retries + 1) if retry else 1
+        attempts = attempts_for(retry, self._http.retries)
         last_error: WechatPayError | None = None
         for attempt in range(attempts):
             if attempt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -12,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 
 from core.db import create_pool, provide_transaction
 from core.errors import Conflict, exception_handlers
-from core.jobs import JobRegistry, build_worker, enqueue
+from core.jobs import Deferred, JobRegistry, JobSubject, build_worker, enqueue, subject_of
 from core.settings import DatabaseSettings, JobSettings, Secret
 from tests.conftest import serve_in_process
 
@@ -81,7 +82,8 @@ async def _run_worker_until(
     conn = await asyncpg.connect(database_url)
     try:
         worker = build_worker(conn, pool, registry, settings)
-        task = asyncio.create_task(worker.run(batch_size=5))
+        # Polls often: a job re-queued just as the worker looked may wait for the next poll.
+        task = asyncio.create_task(worker.run(batch_size=5, dequeue_timeout=timedelta(seconds=0.5)))
         try:
             async with asyncio.timeout(timeout):
                 while not await done(pool):
@@ -152,3 +154,54 @@ async def test_schedules_are_registered_once(database_url: str, db: asyncpg.Conn
     row = await db.fetchrow("SELECT entrypoint, expression FROM pgqueuer_schedules")
     assert row is not None
     assert row["entrypoint"] == "schedule:test.tick"
+
+
+async def test_parked_job_calls_its_dead_letter_hook(
+    database_url: str, db: asyncpg.Connection
+) -> None:
+    dead: list[tuple[Note, str]] = []
+
+    async def broken(note: Note) -> None:
+        raise ValueError(f"cannot handle {note.text}")
+
+    async def on_dead(note: Note, error: BaseException) -> None:
+        dead.append((note, type(error).__name__))
+
+    registry = JobRegistry()
+    registry.register("test.broken", broken, Note, on_dead=on_dead)
+    await enqueue(db, "test.broken", Note("poison"))
+
+    async def parked(pool: asyncpg.Pool) -> bool:
+        return await pool.fetchval("SELECT count(*) FROM job_dead_letters") == 1
+
+    await _run_worker_until(database_url, registry, parked)
+    assert dead == [(Note("poison"), "ValueError")]  # once, when parked, not on each attempt
+    spec = registry.specs["test.broken"]
+    payload = await db.fetchval("SELECT payload FROM pgqueuer")
+    # No describe registered: the subject comes from the payload, or is the job itself.
+    assert subject_of(spec, "test.broken", payload).kind == "job"
+    assert subject_of(None, "x.y", b'{"order_id": "o-1"}') == JobSubject(
+        kind="order", id="o-1", summary="订单 o-1：x.y"
+    )
+
+
+async def test_deferred_job_waits_without_spending_attempts(
+    database_url: str, db: asyncpg.Connection
+) -> None:
+    calls: list[str] = []
+
+    async def rate_limited(note: Note) -> None:
+        calls.append(note.text)
+        if len(calls) <= 6:  # twice max_attempts: failures would have parked it
+            raise Deferred(timedelta(seconds=0.01), "provider window")
+
+    registry = JobRegistry()
+    registry.register("test.limited", rate_limited, Note)
+    await enqueue(db, "test.limited", Note("wait"))
+
+    async def finished(pool: asyncpg.Pool) -> bool:
+        return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
+
+    await _run_worker_until(database_url, registry, finished)
+    assert len(calls) == 7
+    assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0

@@ -1,0 +1,77 @@
+"""SMS beyond the gateway's per-phone limit waits for the window (the job is deferred without
+counting an attempt) instead of burning its attempts into a dead letter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+
+from api.resources import Resources, open_resources
+from core.settings import Settings
+from push.service import notify
+from tests.api.declarations.conftest import eventually
+from tests.api.identity.conftest import Outside, sms_login
+from tests.worker import running_worker
+
+PHONE = "13500006666"
+NOTIFICATIONS = 6  # with the sign-in code: 7 messages, the gateway takes 5 a window
+
+
+@pytest.fixture
+async def short_window(settings: Settings) -> AsyncIterator[Resources]:
+    """Our side waits 0.3 s for the gateway's window (its own clock is moved by the test)."""
+    sms = msgspec.structs.replace(settings.sms, flow_control_window_s=0.3)
+    async with open_resources(msgspec.structs.replace(settings, sms=sms)) as resources:
+        yield resources
+
+
+async def test_sms_over_the_phone_limit_waits_for_the_window(
+    client: httpx.AsyncClient,
+    outside: Outside,
+    short_window: Resources,
+    db: asyncpg.Connection,
+) -> None:
+    resources = short_window
+    citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])
+    async with resources.db_pool.acquire() as conn, conn.transaction():
+        for n in range(NOTIFICATIONS):
+            await notify(conn, citizen, "declaration.completed",
+                         {"item": "测试事项", "result": "已办结"}, dedupe_key=f"flow:{n}")  # fmt: skip
+    async with running_worker(resources):
+
+        async def waits_often() -> bool:
+            # Deferred many more times than max_attempts (3) allows failures.
+            deferrals = await db.fetchval(
+                """SELECT count(*) FROM pgqueuer_log
+                    WHERE entrypoint = 'push.deliver' AND status = 'queued'
+                      AND traceback IS NOT NULL""")  # fmt: skip
+            return bool(deferrals >= 12)
+
+        await eventually(waits_often, timeout=60)
+        statuses = dict(await db.fetch(
+            "SELECT status, count(*) FROM push_deliveries WHERE channel = 'sms' GROUP BY 1"))  # fmt: skip
+        assert statuses == {"sent": 4, "queued": 2}
+        waiting = await db.fetch(
+            "SELECT attempts, status FROM pgqueuer WHERE entrypoint = 'push.deliver'")  # fmt: skip
+        assert len(waiting) == 2
+        assert all(row["attempts"] <= 0 for row in waiting)  # waiting is not failing
+        assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0
+
+        await outside.shift_clock("sms", 61)  # the gateway's window has passed
+
+        async def all_sent() -> bool:
+            return bool(await db.fetchval(
+                """SELECT count(*) = $1 FROM push_deliveries
+                    WHERE channel = 'sms' AND status = 'sent'""", NOTIFICATIONS))  # fmt: skip
+
+        await eventually(all_sent, timeout=60)
+        assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0
+        async with outside.session.get(
+            f"{outside.sms}/_control/messages", params={"phone": PHONE}
+        ) as resp:
+            assert len((await resp.json())["messages"]) == NOTIFICATIONS + 1

@@ -1,0 +1,33 @@
+"""A worker as the `handheld worker` process runs one (``run_jobs``, reconnecting), in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from api.resources import Resources
+from api.worker import build_registry
+from core.db import connect
+from core.jobs import run_jobs
+
+
+@contextlib.asynccontextmanager
+async def running_worker(resources: Resources) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    settings = resources.settings
+    jobs = run_jobs(
+        lambda: connect(settings.database),
+        resources.db_pool,
+        build_registry(resources),
+        settings.jobs,
+        stop,
+        dequeue_timeout=timedelta(seconds=1),
+    )
+    task = asyncio.create_task(jobs)
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
