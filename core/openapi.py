@@ -364,9 +364,7 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         return
     try:
         decoder.decode(body)
-    except msgspec.DecodeError:
-        return
-    except msgspec.ValidationError as exc:
+    except msgspec.ValidationError as exc:  # (a DecodeError too: caught first)
         # JSON Schema's integer is a number without a fraction: 3.0 is one, msgspec's strict
         # mode refuses it. Such numbers become ints and the body is checked again.
         try:
@@ -376,6 +374,8 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
                 detail=f"Validation failed for {request.method} {request.url.path}",
                 extra=[{"message": str(exc), "key": "data", "source": "body"}],
             ) from exc
+    except msgspec.DecodeError:
+        return
 
 
 def _integral(value: Any) -> Any:

@@ -182,7 +182,7 @@ class DeclarationController(Controller):
         try:
             material_id = uuid.UUID(data.material_id)
         except ValueError as exc:
-            raise errors.MaterialNotFound() from exc
+            raise errors.MaterialNotUsable(materialCode=code) from exc
         return await resources.declarations.reuse(
             db_connection, citizen, declaration_id, code, material_id
         )
