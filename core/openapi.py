@@ -364,18 +364,24 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         return
     try:
         decoder.decode(body)
+        return
     except msgspec.ValidationError as exc:  # (a DecodeError too: caught first)
-        # JSON Schema's integer is a number without a fraction: 3.0 is one, msgspec's strict
-        # mode refuses it. Such numbers become ints and the body is checked again.
-        try:
-            msgspec.convert(_integral(msgspec.json.decode(body)), decoder.type, strict=True)
-        except msgspec.ValidationError:
-            raise ValidationException(
-                detail=f"Validation failed for {request.method} {request.url.path}",
-                extra=[{"message": str(exc), "key": "data", "source": "body"}],
-            ) from exc
+        error = exc
     except msgspec.DecodeError:
         return
+    try:
+        value = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return
+    # JSON Schema's integer is a number without a fraction: 3.0 is one, msgspec's strict mode
+    # refuses it. Such numbers become ints and the body is checked again.
+    try:
+        msgspec.convert(_integral(value), decoder.type, strict=True)
+    except msgspec.ValidationError:
+        raise ValidationException(
+            detail=f"Validation failed for {request.method} {request.url.path}",
+            extra=[{"message": str(error), "key": "data", "source": "body"}],
+        ) from error
 
 
 def _integral(value: Any) -> Any:
