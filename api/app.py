@@ -59,6 +59,7 @@ from core.edge import edge_guard
 from core.errors import exception_handlers
 from core.jobs import JobRegistry
 from core.logging import configure_logging
+from core.observability import observe_requests
 from core.openapi import (
     SECURITY_COMPONENTS,
     StructSchemaPlugin,
@@ -66,7 +67,6 @@ from core.openapi import (
     document_operations,
     strict_json_body,
 )
-from core.observability import observe_requests
 from core.redis import create_redis
 from core.settings import Settings
 from payments.routes import payment_route_handlers

@@ -62,7 +62,9 @@ async def test_constraints_inside_lists_and_optional_fields_are_published(
 
 
 async def test_a_body_is_as_strict_as_its_schema(
-    client: httpx.AsyncClient, outside: Outside, schema: dict[str, Any]
+    client: httpx.AsyncClient,
+    outside: Outside,  # noqa: F811 - the fixture
+    schema: dict[str, Any],
 ) -> None:
     """ST201: `0` is not a JSON boolean, `"5"` not an integer, though Litestar's lax conversion
     took them; `3.0` is an integer for JSON Schema and stays accepted."""
@@ -75,7 +77,9 @@ async def test_a_body_is_as_strict_as_its_schema(
     assert lax.status_code == 422, lax.text
     assert lax.headers["content-type"].startswith(PROBLEM)
     assert lax.json()["code"] == "VALIDATION_FAILED"
-    strict = await client.put("/api/v1/push/preferences", json={"sms": False}, headers=bearer(token))
+    strict = await client.put(
+        "/api/v1/push/preferences", json={"sms": False}, headers=bearer(token)
+    )
     assert strict.status_code == 200 and strict.json()["sms"] is False
     consent = await client.post(
         "/api/v1/licences/consents",
@@ -135,7 +139,7 @@ async def test_options_lists_every_method_of_the_path(
             if parameter["in"] == "path":
                 kind = parameter["schema"].get("type"), parameter["schema"].get("format")
                 value = {("integer", None): "2026", ("string", "uuid"): str(uuid.uuid4())}
-                concrete = concrete.replace("{%s}" % parameter["name"], value.get(kind, "x"))
+                concrete = concrete.replace(f"{{{parameter['name']}}}", value.get(kind, "x"))
         answer = await client.options(concrete)
         assert answer.status_code == 204, (path, answer.text)
         allowed = {m.strip() for m in answer.headers["allow"].split(",")}
@@ -152,4 +156,7 @@ async def test_stateful_links_lead_from_an_item_to_its_draft(schema: dict[str, A
     }
     draft = schema["paths"]["/api/v1/declarations"]["post"]["responses"]["200"]["links"]
     assert draft["saveForm"]["parameters"] == {"declaration_id": "$response.body#/id"}
-    assert draft["saveForm"]["operationRef"] == "#/paths/~1api~1v1~1declarations~1{declaration_id}/patch"
+    assert (
+        draft["saveForm"]["operationRef"]
+        == "#/paths/~1api~1v1~1declarations~1{declaration_id}/patch"
+    )

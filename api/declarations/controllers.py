@@ -287,7 +287,13 @@ class MaterialController(Controller):
     path = "/api/v1"
     tags = ["declarations 网上申报"]  # noqa: RUF012
 
-    @get("/materials", responses=problem_responses(401), summary="My material library")
+    @get("/materials", responses=problem_responses(401), summary="My material library",
+         opt={"links": {
+             "content": link("GET", "/api/v1/materials/{material_id}/content",
+                             parameters={"material_id": "$response.body#/0/id"}),
+             "signedLink": link("POST", "/api/v1/materials/{material_id}/link",
+                                parameters={"material_id": "$response.body#/0/id"}),
+         }})  # fmt: skip
     async def library(
         self,
         citizen: NamedDependency[CitizenPrincipal],
