@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PY_PACKAGES := core api push payments sandbox
 
-.PHONY: help install dev test lint format typecheck imports pytest jest record bench migrate clean
+.PHONY: help install system-deps dev test lint format typecheck imports pytest jest record bench migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,10 +21,26 @@ $(UV):
 
 install: .venv/.synced ## Install the locked dependencies into .venv
 
+# What the test suites need from the system, installed only when missing (Debian packages, as
+# `make bench` does for wrk; apt-get as root or through sudo): Chromium and a Chinese font for
+# the ops console's browser tests, Node.js and npm for the mini-program's.
+CHROMIUM ?= $(or $(HANDHELD_CHROMIUM),/usr/bin/chromium)
+system-deps: ## Install Chromium, a Chinese font, Node.js and npm if missing (apt-get)
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi wenquanyi || missing="$$missing fonts-wqy-microhei"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "system-deps: installing Debian packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -qq || true; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 dev: install ## Run everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
 	$(RUN) handheld dev
 
-test: lint pytest jest ## Every test suite: lint, types, import rules, pytest (incl. schemathesis, browser, mini-program e2e), jest
+test: lint pytest jest ## Every test suite (installs what is missing): lint, types, import rules, pytest (incl. schemathesis, browser, mini-program e2e), jest
 
 lint: install ## ruff, mypy --strict and import-linter
 	$(RUN) ruff check .
@@ -36,14 +52,14 @@ format: install ## Format and autofix
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-pytest: install ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins
+pytest: install system-deps ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins
 	$(RUN) pytest
 
-miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json
+miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json | system-deps
 	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-jest: miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module)
+jest: system-deps miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module)
 	cd miniprogram && npm test --silent
 
 record: install ## Re-record the backend answers the mini-program's jest tests replay (after a shape change)

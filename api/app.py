@@ -23,7 +23,7 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
-from api.guards import principal_dependencies
+from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
 from api.identity.controllers import (
     CitizenAuthController,
@@ -60,6 +60,13 @@ from core.errors import exception_handlers
 from core.jobs import JobRegistry
 from core.logging import configure_logging
 from core.observability import observe_requests
+from core.openapi import (
+    SECURITY_COMPONENTS,
+    StructSchemaPlugin,
+    complete_allow_header,
+    document_operations,
+    strict_json_body,
+)
 from core.redis import create_redis
 from core.settings import Settings
 from payments.routes import payment_route_handlers
@@ -125,7 +132,7 @@ def create_app(
         backend=RedisChannelsPubSubBackend(redis=create_redis(settings.redis)),
         arbitrary_channels_allowed=True,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             MetricsController,
@@ -178,7 +185,9 @@ def create_app(
                 principals=principal_dependencies(),
             )
         ],
-        plugins=[channels],
+        plugins=[channels, StructSchemaPlugin()],
+        before_request=strict_json_body,
+        before_send=[complete_allow_header],
         openapi_config=OpenAPIConfig(
             title="掌上办 Handheld government services API",
             version=API_VERSION,
@@ -186,10 +195,14 @@ def create_app(
             servers=[Server(url="/")],
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            components=SECURITY_COMPONENTS,
         ),
         debug=False,
         logging_config=None,
     )
+    # Every status, body and security requirement an operation has is in the OpenAPI.
+    document_operations(app, PRINCIPALS)
+    return app
 
 
 CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")

@@ -16,6 +16,7 @@ from api.resources import Resources
 from core import audit
 from core.db import Connection
 from core.errors import DomainError
+from core.openapi import CITIZEN, OPTIONAL_CITIZEN, STAFF
 from core.principals import CitizenPrincipal, StaffPrincipal
 
 
@@ -88,3 +89,8 @@ def principal_dependencies() -> dict[str, Provide]:
         "maybe_citizen": Provide(provide_optional_citizen, sync_to_thread=False),
         "staff": Provide(provide_staff),
     }
+
+
+# Which dependency authenticates whom: the OpenAPI documents 401/403 and the security scheme of
+# every handler that depends on one of them (core.openapi.document_operations).
+PRINCIPALS = {"citizen": CITIZEN, "maybe_citizen": OPTIONAL_CITIZEN, "staff": STAFF}

@@ -109,6 +109,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该电子证照不能用于此材料",
         "en": "Licence cannot satisfy this material",
     },
+    "MATERIAL_NOT_USABLE": {
+        "zh-CN": "材料库中没有这份材料，请重新上传",
+        "en": "Material not in your library",
+    },
     "IDEMPOTENCY_KEY_REUSED": {
         "zh-CN": "重复的提交请求内容不一致",
         "en": "Idempotency key reused",

@@ -15,7 +15,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
-from core.openapi import problem_responses
+from core.openapi import link, problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 from push import notices, service
 from push.schemas import InboxPage
@@ -27,7 +27,9 @@ class InboxController(Controller):
     tags = ["push 消息"]  # noqa: RUF012 - Litestar reads a list
 
     @get("", summary="My messages, newest first, with the unread count",
-         responses=problem_responses(400, 401))  # fmt: skip
+         responses=problem_responses(400, 401),
+         opt={"links": {"markRead": link("POST", "/api/v1/inbox/{message_id}/read",
+                                         parameters={"message_id": "$response.body#/items/0/id"})}})  # fmt: skip
     async def inbox(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -117,13 +119,22 @@ class WechatPushHookController(Controller):
         return "success"
 
 
+_NOTICE = "/ops/v1/notices/{notice_id}"
+_NOTICE_LINKS = {
+    name: link(method, _NOTICE + tail, parameters={"notice_id": "$response.body#/id"})
+    for name, method, tail in [("read", "GET", ""), ("approve", "POST", "/approve"),
+                               ("cancel", "POST", "/cancel")]
+}  # fmt: skip
+
+
 class NoticeController(Controller):
     """Notices (通知公告): operators draft, a supervisor (never the author) approves."""
 
     path = "/ops/v1/notices"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @post("", status_code=HTTP_200_OK, opt={"staff_roles": ["operator", "supervisor", "admin"]},
+    @post("", status_code=HTTP_200_OK,
+          opt={"staff_roles": ["operator", "supervisor", "admin"], "links": _NOTICE_LINKS},
           responses=problem_responses(400, 401, 403, 422))  # fmt: skip
     async def draft(
         self,
@@ -240,7 +251,7 @@ class LiveInboxController(Controller):
     path = "/api/v1/inbox/live"
     tags = ["push 消息"]  # noqa: RUF012
 
-    @get("", responses=problem_responses(401),
+    @get("", responses=problem_responses(401), media_type="text/event-stream",
          summary="Server-sent events: each new inbox message while the page is open")  # fmt: skip
     async def live(
         self,

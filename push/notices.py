@@ -39,26 +39,30 @@ class SelfApproval(DomainError):
 
 
 class AudienceInvalid(DomainError):
-    status_code = 422
+    """The audience's kind lacks what it needs (a region audience without its region...): the
+    schema carries every other rule, so this refusal of a well-formed draft is a 400."""
+
     code = "NOTICE_AUDIENCE_INVALID"
 
 
 Title = msgspec.Meta(min_length=1, max_length=60)
+Body = msgspec.Meta(min_length=1, max_length=2000)
+RegionCode = msgspec.Meta(pattern=r"^[0-9]{6}$")
 
 
 class Audience(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
     kind: Literal["all", "region", "tag", "item", "list"]
     # region: household registration in this region (620000 province, 620100 city, 620102
     # district); item: citizens who applied for this item; list: these citizen ids.
-    region_code: str | None = None
+    region_code: Annotated[str, RegionCode] | None = None
     tag: str | None = None
     item_code: str | None = None
     citizen_ids: list[uuid.UUID] = []
 
 
 class NoticeDraft(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    title: str
-    body: str
+    title: Annotated[str, Title]
+    body: Annotated[str, Body]
     audience: Audience
     link: str | None = None
     # The inbox always; WeChat (long-term notice template) for citizens who granted it.
@@ -103,10 +107,7 @@ def _audience(raw: dict[str, Any]) -> tuple[str, str | None, list[uuid.UUID]]:
 
 
 async def draft(conn: Connection, staff: StaffPrincipal, data: NoticeDraft) -> Notice:
-    if not 1 <= len(data.title) <= 60 or not 1 <= len(data.body) <= 2000:
-        raise AudienceInvalid("title 1–60 and body 1–2000 characters")
-    region = data.audience.region_code
-    if data.audience.kind == "region" and not (region and len(region) == 6 and region.isdigit()):
+    if data.audience.kind == "region" and not data.audience.region_code:
         raise AudienceInvalid("a region audience needs a 6-digit regionCode")
     if data.audience.kind == "tag" and not data.audience.tag:
         raise AudienceInvalid("a tag audience needs tag")
@@ -210,8 +211,8 @@ async def send_batch(
 
 
 class TagRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    tag: str
-    citizen_ids: list[uuid.UUID]
+    tag: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    citizen_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=100_000)]
 
 
 class TagResult(msgspec.Struct, rename="camel", kw_only=True):
@@ -221,7 +222,5 @@ class TagResult(msgspec.Struct, rename="camel", kw_only=True):
 
 async def tag_citizens(conn: Connection, staff: StaffPrincipal, data: TagRequest) -> TagResult:
     """An uploaded list of citizens gets a tag (a segment notices can address later)."""
-    if not 1 <= len(data.tag) <= 32 or not data.citizen_ids or len(data.citizen_ids) > 100_000:
-        raise AudienceInvalid("tag 1–32 characters, 1–100000 citizen ids")
     tagged = await repo.tag_citizens(conn, data.tag, data.citizen_ids, staff.staff_id)
     return TagResult(tag=data.tag, tagged=tagged)

@@ -5,9 +5,9 @@ from core.errors import DomainError, NotFound
 
 class NoticeInvalid(DomainError):
     """The holiday notice file does not follow the format (docs/calendar-notice.md) or
-    contradicts itself; ``problems`` lists each finding: where, and what is wrong."""
+    contradicts itself; ``problems`` lists each finding: where, and what is wrong. A 400: the
+    request is well-formed (the file is a string), its content is what is refused."""
 
-    status_code = 422
     code = "CALENDAR_NOTICE_INVALID"
 
 

@@ -28,7 +28,7 @@ from api.catalog.schemas import (
 from api.resources import Resources
 from core.cache import cache_key, conditional_response
 from core.db import Connection
-from core.openapi import problem_responses
+from core.openapi import link, problem_responses
 
 T = TypeVar("T")
 _encoder = msgspec.json.Encoder()
@@ -64,6 +64,15 @@ def _typed(response: Response[Any], _: type[T]) -> Response[T]:
     return cast("Response[T]", response)
 
 
+def _item_links(code_pointer: str) -> dict[str, Any]:
+    """From an item in a list to its guide, and to a draft declaration for it."""
+    code = f"$response.body#{code_pointer}"
+    return {
+        "guide": link("GET", "/api/v1/items/{code}", parameters={"code": code}),
+        "apply": link("POST", "/api/v1/declarations", body={"itemCode": code}),
+    }
+
+
 class CatalogController(Controller):
     path = "/api/v1"
     tags = ["catalogue 事项与办事指南"]  # noqa: RUF012 - Litestar reads a list
@@ -74,6 +83,7 @@ class CatalogController(Controller):
         description="Filters combine; `q` matches a keyword in the item name or its guide, "
         "or pinyin initials of the name (e.g. `sfz` for 身份证).",
         responses=problem_responses(400),
+        opt={"links": _item_links("/items/0/code")},
     )
     async def list_items(
         self,
@@ -109,7 +119,8 @@ class CatalogController(Controller):
         response = await _cached(request, resources, lambda conn: service.list_items(conn, filters))
         return _typed(response, ItemPage)
 
-    @get("/items/hot", summary="Most used service items", responses=problem_responses(400))
+    @get("/items/hot", summary="Most used service items", responses=problem_responses(400),
+         opt={"links": _item_links("/0/code")})  # fmt: skip
     async def hot_items(
         self,
         request: Request[Any, Any, Any],

@@ -29,7 +29,7 @@ from api.resources import Resources
 from core import idempotency
 from core.db import Connection
 from core.downloads import attachment
-from core.openapi import IdempotencyKey, problem_responses
+from core.openapi import IdempotencyKey, link, problem_responses
 from core.principals import CitizenPrincipal
 from core.uploads import receive_upload
 
@@ -42,12 +42,37 @@ StateFilter = Literal[
 Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
 _EDIT = problem_responses(400, 401, 404, 409, 422)
 
+_ONE = "/api/v1/declarations/{declaration_id}"
+_MATERIAL = _ONE + "/materials/{code}"
+
+
+def _declaration_links(id_pointer: str) -> dict[str, Any]:
+    """What a client does next with a declaration it has just been answered."""
+    this = {"declaration_id": f"$response.body#{id_pointer}"}
+    links = {
+        "read": link("GET", _ONE, parameters=this),
+        "saveForm": link("PATCH", _ONE, parameters=this),
+        "submit": link("POST", _ONE + "/submit", parameters=this),
+        "withdraw": link("POST", _ONE + "/withdraw", parameters=this),
+        "reviews": link("GET", _ONE + "/reviews", parameters=this),
+    }
+    if id_pointer == "/id":  # a detail: its materials too
+        first_material = {**this, "code": "$response.body#/materials/0/code"}
+        links |= {
+            "upload": link("PUT", _MATERIAL, parameters=first_material),
+            "reuse": link("PUT", _MATERIAL + "/reuse", parameters=first_material),
+            "useLicence": link("PUT", _MATERIAL + "/licence", parameters=first_material),
+            "removeMaterial": link("DELETE", _MATERIAL, parameters=first_material),
+        }
+    return links
+
 
 class DeclarationController(Controller):
     path = "/api/v1/declarations"
     tags = ["declarations 网上申报"]  # noqa: RUF012 - Litestar reads a list
 
-    @post("", status_code=HTTP_200_OK, responses=_EDIT, summary="Start a draft for an item")
+    @post("", status_code=HTTP_200_OK, responses=_EDIT, summary="Start a draft for an item",
+          opt={"links": _declaration_links("/id")})  # fmt: skip
     async def create(
         self,
         data: JSONBody[CreateDeclaration],
@@ -57,7 +82,8 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await resources.declarations.create(db_connection, citizen, data.item_code)
 
-    @get("", responses=problem_responses(400, 401), summary="My declarations")
+    @get("", responses=problem_responses(400, 401), summary="My declarations",
+         opt={"links": _declaration_links("/items/0/id")})  # fmt: skip
     async def list_mine(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -158,7 +184,7 @@ class DeclarationController(Controller):
         try:
             material_id = uuid.UUID(data.material_id)
         except ValueError as exc:
-            raise errors.MaterialNotFound() from exc
+            raise errors.MaterialNotUsable(materialCode=code) from exc
         return await resources.declarations.reuse(
             db_connection, citizen, declaration_id, code, material_id
         )
@@ -263,7 +289,13 @@ class MaterialController(Controller):
     path = "/api/v1"
     tags = ["declarations 网上申报"]  # noqa: RUF012
 
-    @get("/materials", responses=problem_responses(401), summary="My material library")
+    @get("/materials", responses=problem_responses(401), summary="My material library",
+         opt={"links": {
+             "content": link("GET", "/api/v1/materials/{material_id}/content",
+                             parameters={"material_id": "$response.body#/0/id"}),
+             "signedLink": link("POST", "/api/v1/materials/{material_id}/link",
+                                parameters={"material_id": "$response.body#/0/id"}),
+         }})  # fmt: skip
     async def library(
         self,
         citizen: NamedDependency[CitizenPrincipal],

@@ -19,13 +19,13 @@ class InvalidState(Conflict):
     code = "DECLARATION_STATE_CONFLICT"
 
 
+# A well-formed request the item's rules refuse is a 400 with its code (or a 409 for the
+# declaration's state): 422 is kept for a body that is not what the OpenAPI says.
 class FormInvalid(DomainError):
-    status_code = 422
     code = "FORM_INVALID"
 
 
-class MaterialsMissing(DomainError):
-    status_code = 422
+class MaterialsMissing(Conflict):
     code = "MATERIALS_MISSING"
 
 
@@ -35,6 +35,13 @@ class UnknownMaterial(DomainError):
 
 class LicenceNotUsable(DomainError):
     code = "LICENCE_NOT_USABLE"
+
+
+class MaterialNotUsable(DomainError):
+    """The library material named in the body is not one of the citizen's (the declaration and
+    its material, the target of the request, exist: not a 404)."""
+
+    code = "MATERIAL_NOT_USABLE"
 
 
 class RealNameRequired(DomainError):

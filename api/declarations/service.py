@@ -313,7 +313,7 @@ class DeclarationsService:
         await self._editable_material(conn, principal, declaration_id, code)
         entry = await repo.material(conn, material_id, principal.citizen_id)
         if entry is None:
-            raise errors.MaterialNotFound()
+            raise errors.MaterialNotUsable(materialCode=code)
         await repo.attach(conn, declaration_id, code, material_id=material_id)
         return await self.detail(conn, principal, declaration_id)
 

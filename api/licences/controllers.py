@@ -30,7 +30,7 @@ from api.licences.service import LicencesService
 from core import i18n
 from core.db import Connection
 from core.downloads import attachment_headers
-from core.openapi import problem_responses
+from core.openapi import link, problem_responses
 from core.principals import CitizenPrincipal
 
 _Req = Request[Any, Any, Any]
@@ -48,11 +48,21 @@ def _service(request: _Req) -> LicencesService:
     return service
 
 
+_LICENCE = "/api/v1/licences/{licence_id}"
+_LICENCE_LINKS = {
+    name: link(method, _LICENCE + tail, parameters={"licence_id": "$response.body#/0/id"})
+    for name, method, tail in [("read", "GET", ""), ("file", "GET", "/file"),
+                               ("display", "POST", "/display"),
+                               ("verifications", "GET", "/verifications")]
+}  # fmt: skip
+
+
 class LicenceController(Controller):
     path = "/api/v1/licences"
     tags = ["licences 电子证照"]  # noqa: RUF012 - Litestar reads a list
 
-    @get("", responses=problem_responses(401), summary="My e-licence wallet")
+    @get("", responses=problem_responses(401), summary="My e-licence wallet",
+         opt={"links": _LICENCE_LINKS})  # fmt: skip
     async def wallet(
         self, request: _Req, citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],

@@ -116,7 +116,7 @@ async def test_supervisor_imports_from_the_console_api_audited(
         json={"notice": NOTICE_2027.replace("to = 2027-02-13", "to = 2027-02-01")},
         headers=supervisor,
     )
-    assert invalid.status_code == 422
+    assert invalid.status_code == 400
     assert invalid.headers["content-type"].startswith("application/problem+json")
     problem = invalid.json()
     assert problem["code"] == "CALENDAR_NOTICE_INVALID" and problem["title"]

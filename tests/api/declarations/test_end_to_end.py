@@ -64,7 +64,7 @@ async def test_apply_supplement_accept_complete(
     early = await applicant.client.post(
         f"/api/v1/declarations/{declaration}/supplement", headers=applicant.headers
     )
-    assert early.status_code == 422 and early.json()["code"] == "MATERIALS_MISSING"
+    assert early.status_code == 409 and early.json()["code"] == "MATERIALS_MISSING"
     replaced = await applicant.upload(declaration, "CL00401001-03", "png")
     assert replaced.status_code == 200
     resubmitted = await applicant.client.post(
@@ -133,4 +133,4 @@ async def test_form_comes_from_the_platform_and_the_wallet_prefills_it(
         json={"formData": {**food["formData"], "noSuchField": "x"}},
         headers=applicant.headers,
     )
-    assert bad.status_code == 422 and bad.json()["code"] == "FORM_INVALID"
+    assert bad.status_code == 400 and bad.json()["code"] == "FORM_INVALID"

@@ -129,10 +129,10 @@ async def test_submit_needs_real_name_and_complete_form(
 ) -> None:
     draft = await applicant.create(RENT_WITHDRAWAL)
     incomplete = await applicant.submit(draft["id"])
-    assert incomplete.status_code == 422 and incomplete.json()["code"] == "FORM_INVALID"
+    assert incomplete.status_code == 400 and incomplete.json()["code"] == "FORM_INVALID"
     await applicant.fill(draft["id"])
     missing = await applicant.submit(draft["id"])
-    assert missing.status_code == 422 and missing.json()["code"] == "MATERIALS_MISSING"
+    assert missing.status_code == 409 and missing.json()["code"] == "MATERIALS_MISSING"
     assert "CL00401001-03" in missing.json()["materialCodes"]
     assert "CL00401001-02" not in missing.json()["materialCodes"]  # 容缺: may come later
     unknown = await applicant.upload(draft["id"], "NOPE", "pdf")

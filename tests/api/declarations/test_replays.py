@@ -135,7 +135,7 @@ async def test_a_failed_submit_keeps_no_answer_so_the_same_key_works_once_fixed(
     draft = await applicant.create(LICENCE_ISSUER)
     await applicant.fill(draft["id"])
     early = await applicant.submit(draft["id"], key="fix-then-retry-0001")
-    assert early.status_code == 422 and early.json()["code"] == "MATERIALS_MISSING"
+    assert early.status_code == 409 and early.json()["code"] == "MATERIALS_MISSING"
     for material in draft["materials"]:
         resp = await applicant.upload(draft["id"], material["code"], first_format(material))
         assert resp.status_code == 200, resp.text

@@ -1,5 +1,5 @@
 """The ops console in a real browser: Debian's Chromium driven by Playwright, against our API
-on a real port. No ``playwright install``: the browser is the system's (``.ci/run`` installs it).
+on a real port. No ``playwright install``: the browser is the system's (``make test`` installs it).
 """
 
 from __future__ import annotations
