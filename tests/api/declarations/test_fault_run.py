@@ -16,6 +16,7 @@ HANDHELD_FAULT_RUN_KILLS worker kills, default 3); ``make faultrun`` runs it at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -233,10 +234,28 @@ async def prepare(run: Run, client: httpx.AsyncClient, n: int, item: str) -> Cit
 # -- the faults --------------------------------------------------------------------------------
 
 
+async def jobs_running(run: Run) -> bool:
+    try:
+        conn = await asyncpg.connect(run.own.postgres.admin_url)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False  # restarting
+    try:
+        return bool(await conn.fetchval("SELECT count(*) FROM pgqueuer WHERE status = 'picked'"))
+    finally:
+        await conn.close()
+
+
 async def kill_workers(run: Run, rng: random.Random, kills: int) -> None:
-    """SIGKILL the worker at random moments (busy or not), a new one started each time."""
-    for _ in range(kills):
-        await asyncio.sleep(rng.uniform(1.0, 3.0))
+    """SIGKILL the worker at random moments, every other time while it runs jobs (a submission
+    the platform holds, a message being sent), a new worker started each time."""
+    for i in range(kills):
+        await asyncio.sleep(rng.uniform(1.0, 2.5))
+        if i % 2 == 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    while not await jobs_running(run):
+                        await asyncio.sleep(0.05)
+            await asyncio.sleep(rng.uniform(0, 0.3))
         victim = run.workers[-1]
         victim.send_signal(signal.SIGKILL)
         await asyncio.to_thread(victim.wait)
@@ -245,6 +264,13 @@ async def kill_workers(run: Run, rng: random.Random, kills: int) -> None:
 
 
 async def platform_outage(run: Run, at: float, seconds: float) -> None:
+    """Slow first (each submission held 1 s: workers die while the platform holds one), then
+    down."""
+    await run.outside.post(
+        f"{run.provincial}/_control/faults",
+        {"mode": "latency", "latencyMs": 1000, "pathPrefix": "/gov/cases/"},
+    )
+    run.note("platform slow (1 s a submission)")
     await asyncio.sleep(at)
     await run.outside.post(
         f"{run.provincial}/_control/faults", {"mode": "error", "status": 503, "pathPrefix": "/gov/"}
@@ -347,6 +373,9 @@ async def sms_counts(run: Run, citizen: Citizen) -> Counter[str]:
     return Counter(m["templateParams"]["status"] for m in body["messages"])
 
 
+# Not a timing target (the run only has to settle): pytest-timeout's 180 s guard scaled to the
+# run's size, for a large run on a busy machine.
+@pytest.mark.timeout(300 + SIZE * 6 + KILLS * 10)
 async def test_fault_run(run: Run) -> None:
     rng = random.Random(SEED)
     settings = run.own.settings
