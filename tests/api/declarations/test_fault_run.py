@@ -37,7 +37,7 @@ from api.catalog import service as catalog
 from api.declarations.states import FROM_PLATFORM
 from api.resources import open_resources
 from tests.api.declarations.conftest import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant
-from tests.api.declarations.test_refusals import ready_to_submit
+from tests.api.declarations.test_refusals import CASES, ready_to_submit
 from tests.api.identity.conftest import Outside, sso, user
 from tests.api.test_outages import OwnServers, own  # noqa: F401 - the fixture
 from tests.conftest import settings_env
@@ -469,9 +469,14 @@ async def test_fault_run(run: Run) -> None:
         assert {r.status_code for r in replay_answers} == {200}, [r.text for r in replay_answers]
         assert len({r.content for r in replay_answers}) == 1
 
+        # Evidence that workers died mid-submission: the platform was asked more often than it
+        # created cases (a repeated submission is answered with the case it already has).
+        asked = (await fetch_json(run, f"{run.provincial}/_control/stats"))["requests"]
+
     statuses = Counter(a.status for a in run.answers)
     print(f"API answers by status: {dict(sorted(statuses.items()))}; workers started: "
-          f"{len(run.workers)}")  # fmt: skip
+          f"{len(run.workers)}; platform submission requests: {asked.get(CASES, 0)} for "
+          f"{sum(per_key.values())} cases")  # fmt: skip
     server_errors = [a for a in run.answers if a.status >= 500 and a.status != 503]
     assert server_errors == [], server_errors
     assert all(a.retry_after and int(a.retry_after) > 0 for a in run.answers if a.status == 503)
