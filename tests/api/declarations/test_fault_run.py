@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -35,6 +36,7 @@ import pytest
 
 from api.catalog import service as catalog
 from api.declarations.states import FROM_PLATFORM
+from api.declarations.tasks import SUBMIT_JOB
 from api.resources import open_resources
 from tests.api.declarations.conftest import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant
 from tests.api.declarations.test_refusals import CASES, ready_to_submit
@@ -234,52 +236,72 @@ async def prepare(run: Run, client: httpx.AsyncClient, n: int, item: str) -> Cit
 # -- the faults --------------------------------------------------------------------------------
 
 
-async def jobs_running(run: Run) -> bool:
+async def submission_in_flight(run: Run) -> str | None:
+    """The declaration whose submission job a worker runs now (the platform holding it)."""
     try:
         conn = await asyncpg.connect(run.own.postgres.admin_url)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        return False  # restarting
+        return None  # restarting
     try:
-        return bool(await conn.fetchval("SELECT count(*) FROM pgqueuer WHERE status = 'picked'"))
+        payload = await conn.fetchval(
+            "SELECT payload FROM pgqueuer WHERE status = 'picked' AND entrypoint = $1 LIMIT 1",
+            SUBMIT_JOB,
+        )
+        return None if payload is None else str(json.loads(payload)["declaration_id"])
     finally:
         await conn.close()
 
 
+async def case_exists(run: Run, declaration: str) -> bool:
+    return any(c["idempotencyKey"] == declaration for c in await platform_cases(run))
+
+
 async def kill_workers(run: Run, rng: random.Random, kills: int) -> None:
-    """SIGKILL the worker at random moments, every other time while it runs jobs (a submission
-    the platform holds, a message being sent), a new worker started each time."""
+    """SIGKILL the worker again and again, a new one started each time. Every other kill
+    lands at the worst point of a submission (issue 12, 3b): the worker is stopped while the
+    platform holds its request and killed once the case exists, so the answer never reaches
+    us and the retried job finds the case moved on meanwhile. The others land anywhere."""
     for i in range(kills):
         await asyncio.sleep(rng.uniform(1.0, 2.5))
+        victim = run.workers[-1]
         if i % 2 == 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(10):
-                    while not await jobs_running(run):
+                    while (declaration := await submission_in_flight(run)) is None:
                         await asyncio.sleep(0.05)
-            await asyncio.sleep(rng.uniform(0, 0.3))
-        victim = run.workers[-1]
+                    victim.send_signal(signal.SIGSTOP)
+                    run.note(f"worker {victim.pid} stopped submitting {declaration}")
+                    while not await case_exists(run, declaration):
+                        await asyncio.sleep(0.05)
         victim.send_signal(signal.SIGKILL)
         await asyncio.to_thread(victim.wait)
         run.note(f"worker {victim.pid} SIGKILLed")
         run.spawn_worker()
 
 
-async def platform_outage(run: Run, at: float, seconds: float) -> None:
-    """Slow first (each submission held 1 s: workers die while the platform holds one), then
-    down."""
+async def platform_slow(run: Run) -> None:
+    """Each submission held 1 s: workers die while the platform holds one."""
     await run.outside.post(
         f"{run.provincial}/_control/faults",
         {"mode": "latency", "latencyMs": 1000, "pathPrefix": "/gov/cases/"},
     )
     run.note("platform slow (1 s a submission)")
+
+
+async def platform_outage(run: Run, at: float, seconds: float, until: float) -> None:
+    """Slow, down (5xx) for ``seconds``, slow again, and back to normal at ``until``."""
+    await platform_slow(run)
     await asyncio.sleep(at)
     await run.outside.post(
         f"{run.provincial}/_control/faults", {"mode": "error", "status": 503, "pathPrefix": "/gov/"}
     )
     run.note("platform down (503)")
     await asyncio.sleep(seconds)
+    await platform_slow(run)
+    await asyncio.sleep(max(0.0, until - at - seconds))
     async with run.outside.session.delete(f"{run.provincial}/_control/faults") as resp:
         assert resp.status == 200
-    run.note("platform back")
+    run.note("platform back to normal")
 
 
 async def restart_postgres(run: Run, at: float, seconds: float) -> None:
@@ -425,7 +447,7 @@ async def test_fault_run(run: Run) -> None:
         moving = asyncio.create_task(departments(run, stop_departments))
         faults = asyncio.gather(
             kill_workers(run, rng, KILLS),
-            platform_outage(run, at=window * 0.2, seconds=3),
+            platform_outage(run, at=window * 0.2, seconds=3, until=window),
             restart_postgres(run, at=window * 0.45, seconds=2),
             restart_valkey(run, at=window * 0.7, seconds=1),
         )
