@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PY_PACKAGES := core api push payments sandbox
 
-.PHONY: help install system-deps dev test lint format typecheck imports pytest jest record bench migrate clean
+.PHONY: help install system-deps dev test lint format typecheck imports pytest jest record bench faultrun migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,10 @@ bench: install ## Benchmarks: each prints RESULT lines with a ratio against a ba
 	$(RUN) python bench/declarations.py
 	$(RUN) python bench/payments.py
 	$(RUN) python bench/licences.py
+
+faultrun: install ## The outside fault run at full scale: 160 citizens, 20 worker kills, outages, replays
+	HANDHELD_FAULT_RUN_SIZE=160 HANDHELD_FAULT_RUN_KILLS=20 \
+		$(RUN) pytest tests/api/declarations/test_fault_run.py -q -s
 
 migrate: install ## Apply migrations to HANDHELD_DATABASE_URL
 	$(RUN) handheld migrate

@@ -101,6 +101,12 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.InterfaceError):
         # "connection is closed", "the underlying connection is closed": lost under our feet.
         return "connection is closed" in str(exc)
+    if isinstance(exc, asyncpg.InternalClientError):
+        # The server ended the connection (shutdown, terminated backend) while it was idle: its
+        # FATAL error came with no query running, and until the close is read asyncpg refuses
+        # the next statement (a request's COMMIT) as "another operation (2) is in progress",
+        # state 2 being the wait for a ReadyForQuery that never comes.
+        return "another operation (2) is in progress" in str(exc)
     if isinstance(exc, OSError):
         # asyncpg reports a host with several addresses all refusing as one plain OSError.
         return exc.errno in _NETWORK_ERRNOS or str(exc).startswith("Multiple exceptions")

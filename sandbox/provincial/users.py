@@ -127,4 +127,21 @@ TEST_USERS: tuple[TestUser, ...] = (
     _user("liuyang", "刘洋", "620102", dt.date(2004, 5, 17), 79, "13609310006", 1, "account"),
 )
 
-USERS_BY_NAME: dict[str, TestUser] = {user.username: user for user in TEST_USERS}
+# Numbered residents (resident001 … resident999) for runs that need many people, e.g. the fault
+# run: verified by bank card (level 3), each with an ID number and a mobile number of their own.
+# They sign in like the named users but are not listed on the login page.
+RESIDENTS: tuple[TestUser, ...] = tuple(
+    _user(
+        f"resident{n:03d}",
+        f"测试居民{n:03d}",
+        "620102",
+        dt.date(1960, 1, 1) + dt.timedelta(days=n * 11),
+        n,
+        f"1770000{n:04d}",
+        3,
+        "bank_card",
+    )
+    for n in range(1, 1000)
+)
+
+USERS_BY_NAME: dict[str, TestUser] = {user.username: user for user in (*TEST_USERS, *RESIDENTS)}
