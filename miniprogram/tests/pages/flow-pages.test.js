@@ -213,16 +213,18 @@ test('item: the guide with its materials, limits and fee; apply opens the form',
 
 test('declaration: a promised date counted before the holiday notice is marked provisional', async () => {
   const { render } = require('../helpers/render')
-  fake.route('GET', '/api/v1/declarations/d1', draft({
-    state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: true,
-  }))
+  fake.route('GET', '/api/v1/declarations/d1', {
+    ...recorded('declaration.draft'),
+    id: 'd1', state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: true,
+  })
   const page = render('pages/declaration/index')
   await page.instance.onLoad({ id: 'd1' })
   await settle()
   expect(page.instance.data.due).toMatch(/2027.*（暂定）$/)
-  fake.route('GET', '/api/v1/declarations/d1', draft({
-    state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: false,
-  }))
+  fake.route('GET', '/api/v1/declarations/d1', {
+    ...recorded('declaration.draft'),
+    id: 'd1', state: 'accepted', caseNumber: 'XL1', promisedDue: '2027-01-04', promisedDueProvisional: false,
+  })
   await page.instance.load()
   await settle()
   expect(page.instance.data.due).not.toMatch(/暂定/)
