@@ -460,9 +460,11 @@ async def test_fault_run(run: Run) -> None:
         for resp in answers:
             assert resp.status_code == 200, resp.text
 
-        # Everything settles by itself: no restart, no staff.
+        # Everything settles by itself: no restart, no staff. (Not settling is reported by the
+        # assertions below, with what still differs.)
         try:
-            await eventually(lambda: _settled(run, citizens), timeout=180 + SIZE * 2)
+            with contextlib.suppress(TimeoutError):
+                await eventually(lambda: _settled(run, citizens), timeout=180 + SIZE * 2)
         finally:
             stop_departments.set()
             await moving
@@ -470,7 +472,9 @@ async def test_fault_run(run: Run) -> None:
         run.note("settled")
 
         # Every declaration in the platform's state, one case each.
+        assert [c for c in await platform_cases(run) if c["status"] != "completed"] == []
         assert await in_platform_state(run, citizens) == []
+        assert await queued_deliveries(run) == 0
         per_key = Counter(c["idempotencyKey"] for c in await platform_cases(run))
         assert all(per_key[c.declaration] == (0 if c.refused else 1) for c in citizens), per_key
         assert sum(per_key.values()) == len(citizens) - len(refused)
