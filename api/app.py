@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
@@ -17,7 +16,10 @@ from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 
 from api.calendars.controllers import OpsCalendarController
+from api.catalog import deps as catalog_deps
 from api.catalog.controllers import CatalogController
+from api.catalog.service import CatalogService
+from api.composition import JOBS_KEY, build_registry, dependencies, open_services
 from api.declarations.controllers import (
     DeclarationController,
     MaterialController,
@@ -39,25 +41,20 @@ from api.licences.controllers import (
     LicenceController,
     LicenceVerificationController,
 )
-from api.licences.deps import build_service as build_licences
-from api.licences.deps import provide_licences
 from api.ops.console import OpsConsoleController
 from api.ops.controllers import OpsSystemController
-from api.resources import Resources, open_resources
 from api.reviews.controllers import (
     DeclarationReviewController,
     ReviewCatalogueController,
     ReviewTicketController,
     review_clock_dependency,
 )
-from api.worker import build_registry
 from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
-from core.db import Pool, provide_transaction
+from core.db import provide_transaction
 from core.edge import edge_guard
 from core.errors import exception_handlers
-from core.jobs import JobRegistry
 from core.logging import configure_logging
 from core.observability import observe_requests
 from core.openapi import (
@@ -70,9 +67,7 @@ from core.openapi import (
 from core.redis import create_redis
 from core.settings import Settings
 from payments.routes import payment_route_handlers
-from payments.service import PaymentsService
 from push.routes import push_route_handlers
-from push.tasks import PushContext
 
 API_VERSION = "0.1.0"
 
@@ -80,28 +75,6 @@ API_VERSION = "0.1.0"
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
-
-
-def _resources(state: State) -> Resources:
-    resources: Resources = state.resources
-    return resources
-
-
-def _db_pool(resources: NamedDependency[Resources]) -> Pool:
-    return resources.db_pool
-
-
-def _job_registry(state: State) -> JobRegistry:
-    registry: JobRegistry = state.jobs
-    return registry
-
-
-def _push(resources: NamedDependency[Resources]) -> PushContext:
-    return resources.push
-
-
-def _payments(resources: NamedDependency[Resources]) -> PaymentsService:
-    return resources.payments
 
 
 def create_app(
@@ -119,12 +92,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings, name="handheld-api", clock=clock) as resources:
-            app.state.resources = resources
-            app.state.licences = build_licences(resources)
+        async with open_services(settings, name="handheld-api", clock=clock) as services:
+            app.state.update(services.by_key())
             # The jobs as the worker runs them: the ops console describes and revives dead
             # letters through their domains' hooks.
-            app.state.jobs = build_registry(resources)
+            app.state[JOBS_KEY] = build_registry(services)
             yield
 
     # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
@@ -161,18 +133,10 @@ def create_app(
         ],
         lifespan=[lifespan],
         dependencies={
-            # One dependency for all process-wide resources: Litestar resolves several
-            # dependencies of one handler concurrently in a task group, which costs more than
-            # the handler itself on a cached read.
-            "resources": Provide(_resources, sync_to_thread=False),
-            # Through `resources`, so a handler that needs both resolves them one after the other
-            # rather than in a task group.
-            "db_pool": Provide(_db_pool, sync_to_thread=False),
-            "push": Provide(_push, sync_to_thread=False),
-            "payments": Provide(_payments, sync_to_thread=False),
-            "job_registry": Provide(_job_registry, sync_to_thread=False),
+            # Every domain's service by its name (api.composition), the request's transaction,
+            # and who is calling.
+            **dependencies(),
             "db_connection": Provide(provide_transaction),
-            "licences": Provide(provide_licences, sync_to_thread=False),
             **principal_dependencies(),
             **review_clock_dependency(),
             **(dependency_overrides or {}),
@@ -214,10 +178,10 @@ def asgi_app(app: Litestar) -> ASGIApp:
     def cache_for(path: str) -> VersionedCache | None:
         if not path.startswith(CACHED_READ_PREFIXES):
             return None
-        resources: Resources | None = getattr(app.state, "resources", None)
-        return resources.catalog_cache if resources else None
+        catalog: CatalogService | None = app.state.get(catalog_deps.KEY)
+        return catalog.cache if catalog else None
 
     return observe_requests(serve_from_cache(app, cache_for))
 
 
-__all__ = ["Resources", "asgi_app", "create_app"]
+__all__ = ["asgi_app", "create_app"]

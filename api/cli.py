@@ -187,7 +187,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> None:
 def cmd_staff_create(args: argparse.Namespace) -> None:
     import getpass
 
-    from api.resources import open_resources
+    from api.composition import open_services
     from core.passwords import password_problems
 
     settings = _settings(args)
@@ -198,11 +198,11 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
 
     async def main() -> str:
         async with (
-            open_resources(settings, name="handheld-cli") as resources,
-            resources.db_pool.acquire() as conn,
+            open_services(settings, name="handheld-cli") as services,
+            services.infra.pool.acquire() as conn,
             conn.transaction(),
         ):
-            _, uri = await resources.identity.create_staff(
+            _, uri = await services.identity.create_staff(
                 conn,
                 username=args.username,
                 display_name=args.display_name or args.username,
@@ -215,18 +215,18 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
 
 
 def cmd_accounts_finish_merges(args: argparse.Namespace) -> None:
-    from api.resources import open_resources
+    from api.composition import open_services
 
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
 
     async def main() -> int:
         async with (
-            open_resources(settings, name="handheld-cli") as resources,
-            resources.db_pool.acquire() as conn,
+            open_services(settings, name="handheld-cli") as services,
+            services.infra.pool.acquire() as conn,
             conn.transaction(),
         ):
-            return await resources.identity.finish_merges(conn)
+            return await services.identity.finish_merges(conn)
 
     print(f"absorbed accounts with rows moved now: {asyncio.run(main())}")
 

@@ -12,7 +12,7 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from api.identity import errors
-from api.resources import Resources
+from api.identity.service import AccessTokens, IdentityService
 from core import audit
 from core.db import Connection
 from core.errors import DomainError
@@ -33,12 +33,12 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
 
 
 def provide_citizen(
-    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+    request: Request[Any, Any, Any], access_tokens: NamedDependency[AccessTokens]
 ) -> CitizenPrincipal:
     token = bearer_token(request)
     if token is None:
         raise errors.TokenMissing()
-    principal = resources.access_tokens.authenticate(token)
+    principal = access_tokens.authenticate(token)
     required = int(request.route_handler.opt.get("assurance_level", 0))
     if principal.acr < required:
         raise errors.AssuranceTooLow(requiredLevel=required, currentLevel=principal.acr)
@@ -46,16 +46,17 @@ def provide_citizen(
 
 
 def provide_optional_citizen(
-    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+    request: Request[Any, Any, Any], access_tokens: NamedDependency[AccessTokens]
 ) -> CitizenPrincipal | None:
     if bearer_token(request) is None:
         return None
-    return provide_citizen(request, resources)
+    return provide_citizen(request, access_tokens)
 
 
 async def provide_staff(
     request: Request[Any, Any, Any],
-    resources: NamedDependency[Resources],
+    identity: NamedDependency[IdentityService],
+    access_tokens: NamedDependency[AccessTokens],
     db_connection: NamedDependency[Connection],
 ) -> StaffPrincipal:
     token = bearer_token(request)
@@ -64,12 +65,12 @@ async def provide_staff(
     if token.count(".") == 2:
         # A JWT is a citizen's token (staff sessions are opaque): valid or not, not for here.
         try:
-            resources.access_tokens.authenticate(token)
+            access_tokens.authenticate(token)
         except DomainError as exc:
             raise errors.TokenInvalid() from exc
         raise errors.StaffOnly()
     roles = request.route_handler.opt.get("staff_roles")
-    principal = await resources.identity.staff_session(
+    principal = await identity.staff_session(
         db_connection, token, frozenset(roles) if roles else None
     )
     # Every staff action is audited, reads included (who looked at what).

@@ -10,7 +10,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
-from api.resources import Resources
+from api.calendars.service import Calendars
+from core.infra import Infrastructure
 from core.openapi import problem_responses
 
 
@@ -33,19 +34,19 @@ class HealthController(Controller):
         "working-day calendar lacks this year's or, from 1 December, next year's notice",
         responses=problem_responses(503),
     )
-    async def readyz(self, resources: NamedDependency[Resources]) -> Response[HealthStatus]:
+    async def readyz(
+        self, infra: NamedDependency[Infrastructure], calendars: NamedDependency[Calendars]
+    ) -> Response[HealthStatus]:
         checks = dict(
             zip(
                 ("postgres", "redis"),
-                await asyncio.gather(
-                    _check_postgres(resources.db_pool), _check_redis(resources.redis)
-                ),
+                await asyncio.gather(_check_postgres(infra.pool), _check_redis(infra.redis)),
                 strict=True,
             )
         )
         ready = all(v == "ok" for v in checks.values())
         # A warning, not unreadiness: deadlines are still computed (provisionally).
-        checks["calendar"] = await _check_calendar(resources) if ready else "unknown"
+        checks["calendar"] = await _check_calendar(calendars) if ready else "unknown"
         return Response(
             HealthStatus(status="ok" if ready else "unavailable", checks=checks),
             status_code=200 if ready else 503,
@@ -61,13 +62,13 @@ async def _check_postgres(pool: asyncpg.Pool) -> str:
         return type(exc).__name__
 
 
-async def _check_calendar(resources: Resources) -> str:
+async def _check_calendar(calendars: Calendars) -> str:
     try:
         async with asyncio.timeout(2):
-            await resources.calendars.current()
+            await calendars.current()
     except Exception as exc:  # noqa: BLE001
         return type(exc).__name__
-    return resources.calendars.warning() or "ok"
+    return calendars.warning() or "ok"
 
 
 async def _check_redis(redis: Redis) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from api.composition import open_services
 from api.identity import repository as identity_repo
-from api.resources import open_resources
 from core.passwords import hash_password
 from core.settings import Settings
 
@@ -22,8 +22,8 @@ async def seed_demo(settings: Settings) -> list[str]:
     """Create what is missing; returns lines for the dev banner."""
     lines: list[str] = []
     async with (
-        open_resources(settings, name="handheld-seed") as resources,
-        resources.db_pool.acquire() as conn,
+        open_services(settings, name="handheld-seed") as services,
+        services.infra.pool.acquire() as conn,
         conn.transaction(),
     ):
         existing = set(await identity_repo.staff_usernames(conn))
@@ -31,7 +31,7 @@ async def seed_demo(settings: Settings) -> list[str]:
             username = f"demo-{role}"
             if username in existing:
                 continue
-            _, uri = await resources.identity.create_staff(
+            _, uri = await services.identity.create_staff(
                 conn, username=username, display_name=f"演示{role}", password=DEMO_PASSWORD,
                 role=role,
             )  # fmt: skip

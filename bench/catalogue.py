@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.catalog import service
-from api.resources import open_resources
+from api.composition import open_services
 from bench.harness import ROOT, result, server, stack, wrk
 from core.embedded import free_port
 from core.settings import load_settings
@@ -41,11 +41,11 @@ def main() -> None:
         settings = load_settings(env_stack.env)
 
         async def sync() -> str:
-            async with open_resources(settings) as resources:
+            async with open_services(settings) as services:
                 await service.sync_catalog(
-                    resources.db_pool, resources.provincial, resources.catalog_cache
+                    services.infra.pool, services.catalog.provincial, services.catalog.cache
                 )
-                async with resources.db_pool.acquire() as conn:
+                async with services.infra.pool.acquire() as conn:
                     code: str = await conn.fetchval(
                         "SELECT code FROM catalog_items WHERE status = 'active' "
                         "ORDER BY jsonb_array_length(guide->'materials') DESC LIMIT 1"

@@ -1,7 +1,7 @@
 """Real PostgreSQL and a real Redis-protocol server for every test run.
 
 Embedded ones (from the pip wheels) by default; HANDHELD_TEST_DATABASE_URL (an admin URL on a
-server where we may create databases) and HANDHELD_TEST_REDIS_URL switch to real services.
+server where we may create databases) and HANDHELD_TEST_REDIS_URL switch to real resources.
 The schema is built only by running the migrations, once, into a template database; each
 test gets its own database cloned from it, and a flushed Redis.
 """

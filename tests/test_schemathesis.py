@@ -6,7 +6,7 @@ header the schema does not document; no schema-valid body refused with 422; no s
 one accepted; an ``Allow`` listing the path's methods; an authenticated operation refusing a
 request without its token. The stateful phase follows the schema's links (and those schemathesis
 infers) from real answers: an item of the catalogue to a draft declaration for it, then reading
-it, saving its form, its materials... so real resources are reached, not only 404s.
+it, saving its form, its materials... so real services are reached, not only 404s.
 
 ``HANDHELD_SCHEMATHESIS_EXAMPLES`` (test cases per operation and phase) and
 ``HANDHELD_SCHEMATHESIS_IDENTITY`` (one of the three) narrow a run while working on it.
@@ -32,7 +32,7 @@ import uvicorn
 from api.app import asgi_app, create_app
 from api.catalog import service
 from api.cli import SERVER_OPTIONS
-from api.resources import open_resources
+from api.composition import open_services
 from core.embedded import free_port
 from core.openapi import CITIZEN_SCHEME, STAFF_SCHEME
 from core.settings import Settings
@@ -77,7 +77,7 @@ CONFIG = """
 max-stream-events = 1
 request-timeout = 10
 
-# The stateful phase chains real resources (an item → a draft → its form, materials...): it
+# The stateful phase chains real services (an item → a draft → its form, materials...): it
 # sends well-formed requests only (the other phases send malformed ones) and goes deeper.
 [phases.stateful]
 max-steps = 12
@@ -172,9 +172,11 @@ def _bearer(scheme: str, token: str) -> str:
 async def test_schemathesis_finds_no_contract_violation(settings: Settings, tmp_path: Path) -> None:
     from tests.api.identity.conftest import make_staff, staff_login
 
-    async with open_resources(settings) as resources:
-        await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
-        staff = await make_staff(resources, "fuzz-admin", "admin")
+    async with open_services(settings) as services:
+        await service.sync_catalog(
+            services.infra.pool, services.catalog.provincial, services.catalog.cache
+        )
+        staff = await make_staff(services, "fuzz-admin", "admin")
     async with (
         running_server(settings, port=settings.port) as base,
         httpx.AsyncClient(base_url=base, timeout=10) as client,

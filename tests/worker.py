@@ -7,20 +7,19 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from api.resources import Resources
-from api.worker import build_registry
+from api.composition import Services, build_registry
 from core.db import connect
 from core.jobs import run_jobs
 
 
 @contextlib.asynccontextmanager
-async def running_worker(resources: Resources) -> AsyncIterator[asyncio.Task[None]]:
+async def running_worker(services: Services) -> AsyncIterator[asyncio.Task[None]]:
     stop = asyncio.Event()
-    settings = resources.settings
+    settings = services.infra.settings
     jobs = run_jobs(
         lambda: connect(settings.database),
-        resources.db_pool,
-        build_registry(resources),
+        services.infra.pool,
+        build_registry(services),
         settings.jobs,
         stop,
         dequeue_timeout=timedelta(seconds=1),

@@ -11,8 +11,8 @@ from litestar.status_codes import HTTP_200_OK
 
 from api.calendars import service
 from api.calendars.schemas import CalendarOverview, CalendarYear, ImportResult, NoticeUpload
+from api.calendars.service import Calendars
 from api.guards import client_ip
-from api.resources import Resources
 from core.db import Connection
 from core.openapi import problem_responses
 from core.principals import StaffPrincipal
@@ -29,10 +29,10 @@ class OpsCalendarController(Controller):
     async def overview(
         self,
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        calendars: NamedDependency[Calendars],
         db_connection: NamedDependency[Connection],
     ) -> CalendarOverview:
-        return await resources.calendars.overview(db_connection)
+        return await calendars.overview(db_connection)
 
     @get("/{year:int}", opt={"staff_roles": ANY_STAFF}, responses=problem_responses(401, 403, 404),
          summary="A year's holidays and 调休 working days: the notice's, or the provisional rule's")  # fmt: skip
@@ -40,10 +40,10 @@ class OpsCalendarController(Controller):
         self,
         year: FromPath[int],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        calendars: NamedDependency[Calendars],
         db_connection: NamedDependency[Connection],
     ) -> CalendarYear:
-        return await resources.calendars.year(db_connection, year)
+        return await calendars.year(db_connection, year)
 
     @post("/notices", status_code=HTTP_200_OK, opt={"staff_roles": ["supervisor", "admin"]},
           responses=problem_responses(401, 403, 422),

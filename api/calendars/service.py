@@ -84,7 +84,7 @@ class Calendars:
     def __init__(
         self, pool: Pool, *, refresh_s: float = 30.0, today: Callable[[], date] | None = None
     ) -> None:
-        self._pool = pool
+        self.pool = pool
         self._refresh_s = refresh_s
         self.calendar = WorkingCalendar(official_years=(), holidays={}, workdays={}, version=-1)
         # Where "today" comes from for the warning (tests set it).
@@ -92,7 +92,7 @@ class Calendars:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             self.calendar = await load(conn)
         self._task = asyncio.create_task(self._refresh(), name="calendar-refresh")
         NEXT_YEAR_MISSING.set_function(lambda: 1.0 if self.warning() else 0.0)
@@ -130,7 +130,7 @@ class Calendars:
         """The latest committed calendar (no lock: for flags and reports)."""
         if conn is not None:
             return await self._at(conn, await repo.version(conn))
-        async with self._pool.acquire() as c:
+        async with self.pool.acquire() as c:
             return await self._at(c, await repo.version(c))
 
     def warning(self) -> str | None:

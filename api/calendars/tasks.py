@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
-from api.calendars.service import RECOMPUTE_JOB, RecomputeJob
-from api.resources import Resources
-from api.reviews import service as reviews
+from api.calendars.service import RECOMPUTE_JOB, Calendars, RecomputeJob
+from core.db import Connection
 from core.jobs import JobRegistry
+from core.workdays import WorkingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -15,22 +16,26 @@ log = logging.getLogger(__name__)
 RECOMPUTE_ATTEMPTS = 1_000
 
 
-def register(registry: JobRegistry, resources: Resources) -> None:
+# Moves the open deadlines a domain keeps to a new calendar, telling each citizen whose deadline
+# moved; returns how many moved.
+DeadlineFollower = Callable[[Connection, WorkingCalendar], Awaitable[int]]
+
+
+def register(
+    registry: JobRegistry, calendars: Calendars, followers: Mapping[str, DeadlineFollower]
+) -> None:
+    """``followers``: every domain that counts deadlines on the calendar, by name (wired by the
+    composition root, so the calendar depends on none of them)."""
+
     async def recompute(job: RecomputeJob) -> None:
         # One transaction: every open deadline moves to the new calendar together, and each
         # citizen whose deadline moved is told in it.
-        async with resources.db_pool.acquire() as conn, conn.transaction():
-            calendar = await resources.calendars.for_recompute(conn)
-            declarations = await resources.declarations.recompute_deadlines(conn, calendar)
-            tickets = await reviews.recompute_deadlines(conn, calendar)
-        log.info(
-            "open deadlines recomputed",
-            extra={
-                "calendar_version": calendar.version,
-                "declarations_moved": declarations,
-                "tickets_moved": tickets,
-            },
-        )
+        async with calendars.pool.acquire() as conn, conn.transaction():
+            calendar = await calendars.for_recompute(conn)
+            moved = {
+                f"{name}_moved": await follow(conn, calendar) for name, follow in followers.items()
+            }
+        log.info("open deadlines recomputed", extra={"calendar_version": calendar.version, **moved})
 
     registry.register(
         RECOMPUTE_JOB, recompute, RecomputeJob, concurrency_limit=1,

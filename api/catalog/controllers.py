@@ -25,7 +25,7 @@ from api.catalog.schemas import (
     ItemSummary,
     OnlineLevel,
 )
-from api.resources import Resources
+from api.catalog.service import CatalogService
 from core.cache import cache_key, conditional_response
 from core.db import Connection
 from core.openapi import link, problem_responses
@@ -37,16 +37,16 @@ _JSON = "application/json"
 
 async def _cached(
     request: Request[Any, Any, Any],
-    resources: Resources,
+    catalog: CatalogService,
     load: Callable[[Connection], Awaitable[Any]],
 ) -> Response[Any]:
     """Render on a miss and fill the cache; hits are answered before routing (api.app)."""
-    cache = resources.catalog_cache
+    cache = catalog.cache
     key = cache_key(request.scope["path"], request.scope["query_string"])
     version = cache.version
     hit = cache.get(key)
     if hit is None:
-        async with resources.db_pool.acquire() as conn:
+        async with catalog.pool.acquire() as conn:
             hit = cache.put(version, key, _encoder.encode(await load(conn)))
     response = conditional_response(
         hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
@@ -88,7 +88,7 @@ class CatalogController(Controller):
     async def list_items(
         self,
         request: Request[Any, Any, Any],
-        resources: NamedDependency[Resources],
+        catalog: NamedDependency[CatalogService],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -116,7 +116,7 @@ class CatalogController(Controller):
             page=page,
             page_size=page_size,
         )
-        response = await _cached(request, resources, lambda conn: service.list_items(conn, filters))
+        response = await _cached(request, catalog, lambda conn: service.list_items(conn, filters))
         return _typed(response, ItemPage)
 
     @get("/items/hot", summary="Most used service items", responses=problem_responses(400),
@@ -124,10 +124,10 @@ class CatalogController(Controller):
     async def hot_items(
         self,
         request: Request[Any, Any, Any],
-        resources: NamedDependency[Resources],
+        catalog: NamedDependency[CatalogService],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
-        response = await _cached(request, resources, lambda conn: service.hot_items(conn, limit))
+        response = await _cached(request, catalog, lambda conn: service.hot_items(conn, limit))
         return _typed(response, list[ItemSummary])
 
     @get(
@@ -138,17 +138,17 @@ class CatalogController(Controller):
     async def item_detail(
         self,
         request: Request[Any, Any, Any],
-        resources: NamedDependency[Resources],
+        catalog: NamedDependency[CatalogService],
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
-        response = await _cached(request, resources, lambda conn: service.item_detail(conn, code))
+        response = await _cached(request, catalog, lambda conn: service.item_detail(conn, code))
         return _typed(response, ItemDetail)
 
     @get("/catalog/facets", summary="Departments, regions and themes with item counts")
     async def facets(
         self,
         request: Request[Any, Any, Any],
-        resources: NamedDependency[Resources],
+        catalog: NamedDependency[CatalogService],
     ) -> Response[CatalogFacets]:
-        response = await _cached(request, resources, service.facets)
+        response = await _cached(request, catalog, service.facets)
         return _typed(response, CatalogFacets)

@@ -250,3 +250,13 @@ async def facets(conn: Connection) -> CatalogFacets:
             for name, rows in groups.items()
         }
     )
+
+
+class CatalogService:
+    """The catalogue of a process: the platform's items mirrored into PostgreSQL, read through
+    a versioned response cache that a sync invalidates everywhere at once."""
+
+    def __init__(self, *, pool: Pool, cache: VersionedCache, provincial: ProvincialClient) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.provincial = provincial

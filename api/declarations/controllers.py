@@ -24,8 +24,7 @@ from api.declarations.schemas import (
     UseLicence,
     Withdraw,
 )
-from api.declarations.service import SUBMIT_ROUTE
-from api.resources import Resources
+from api.declarations.service import SUBMIT_ROUTE, DeclarationsService
 from core import idempotency
 from core.db import Connection
 from core.downloads import attachment
@@ -77,22 +76,22 @@ class DeclarationController(Controller):
         self,
         data: JSONBody[CreateDeclaration],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.create(db_connection, citizen, data.item_code)
+        return await declarations.create(db_connection, citizen, data.item_code)
 
     @get("", responses=problem_responses(400, 401), summary="My declarations",
          opt={"links": _declaration_links("/items/0/id")})  # fmt: skip
     async def list_mine(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         state_filter: Annotated[StateFilter | None, QueryParameter(name="state")] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> DeclarationPage:
-        return await resources.declarations.list_mine(citizen, state_filter, page, page_size)
+        return await declarations.list_mine(citizen, state_filter, page, page_size)
 
     @get("/{declaration_id:uuid}", responses=problem_responses(401, 404),
          summary="One declaration: form, materials, timeline, due dates")  # fmt: skip
@@ -100,9 +99,9 @@ class DeclarationController(Controller):
         self,
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
     ) -> DeclarationDetail:
-        return await resources.declarations.read_detail(citizen, declaration_id)
+        return await declarations.read_detail(citizen, declaration_id)
 
     @patch("/{declaration_id:uuid}", responses=_EDIT, summary="Autosave the draft's form")
     async def save(
@@ -110,12 +109,10 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         data: JSONBody[SaveForm],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.save_form(
-            db_connection, citizen, declaration_id, data.form_data
-        )
+        return await declarations.save_form(db_connection, citizen, declaration_id, data.form_data)
 
     # POST too: wx.uploadFile (the mini-program's only upload with progress events) can only POST.
     @route(
@@ -132,10 +129,10 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         code: FromPath[str],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> LibraryMaterial:
-        service = resources.declarations
+        service = declarations
         max_bytes, allowed = await service.check_upload_target(
             db_connection, citizen, declaration_id, code
         )
@@ -178,16 +175,14 @@ class DeclarationController(Controller):
         code: FromPath[str],
         data: JSONBody[ReuseMaterial],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
         try:
             material_id = uuid.UUID(data.material_id)
         except ValueError as exc:
             raise errors.MaterialNotUsable(materialCode=code) from exc
-        return await resources.declarations.reuse(
-            db_connection, citizen, declaration_id, code, material_id
-        )
+        return await declarations.reuse(db_connection, citizen, declaration_id, code, material_id)
 
     @put("/{declaration_id:uuid}/materials/{code:str}/licence", responses=_EDIT,
          summary="Satisfy a material with one of my e-licences (免提交)")  # fmt: skip
@@ -197,10 +192,10 @@ class DeclarationController(Controller):
         code: FromPath[str],
         data: JSONBody[UseLicence],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.use_licence(
+        return await declarations.use_licence(
             db_connection, citizen, declaration_id, code, data.licence_number
         )
 
@@ -211,10 +206,10 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         code: FromPath[str],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await resources.declarations.remove_material(db_connection, citizen, declaration_id, code)
+        await declarations.remove_material(db_connection, citizen, declaration_id, code)
 
     @post("/{declaration_id:uuid}/submit", status_code=HTTP_200_OK, responses=_EDIT,
           summary="Submit (idempotent by Idempotency-Key); delivered to the platform by a job")  # fmt: skip
@@ -223,14 +218,14 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         idempotency_key: IdempotencyKey,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> Response[DeclarationDetail]:
         # Copies of one tap (the same key) get the first one's answer, even while it runs.
         return await idempotency.once(
             db_connection, citizen_id=citizen.citizen_id, route=SUBMIT_ROUTE,
             key=idempotency_key, request={"declarationId": str(declaration_id)},
-            run=lambda: resources.declarations.submit(
+            run=lambda: declarations.submit(
                 db_connection, citizen, declaration_id, idempotency_key
             ),
         )  # fmt: skip
@@ -241,10 +236,10 @@ class DeclarationController(Controller):
         self,
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.supplement(db_connection, citizen, declaration_id)
+        return await declarations.supplement(db_connection, citizen, declaration_id)
 
     @post("/{declaration_id:uuid}/tolerated-materials", status_code=HTTP_200_OK,
           responses=_EDIT,
@@ -253,10 +248,10 @@ class DeclarationController(Controller):
         self,
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.supply_tolerated(db_connection, citizen, declaration_id)
+        return await declarations.supply_tolerated(db_connection, citizen, declaration_id)
 
     @post("/{declaration_id:uuid}/redraft", status_code=HTTP_200_OK,
           responses=problem_responses(401, 404, 409),
@@ -265,10 +260,10 @@ class DeclarationController(Controller):
         self,
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.redraft(db_connection, citizen, declaration_id)
+        return await declarations.redraft(db_connection, citizen, declaration_id)
 
     @post("/{declaration_id:uuid}/withdraw", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 404, 409, 503))  # fmt: skip
@@ -277,12 +272,10 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         data: JSONBody[Withdraw],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        return await resources.declarations.withdraw(
-            db_connection, citizen, declaration_id, data.reason
-        )
+        return await declarations.withdraw(db_connection, citizen, declaration_id, data.reason)
 
 
 class MaterialController(Controller):
@@ -299,10 +292,10 @@ class MaterialController(Controller):
     async def library(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> list[LibraryMaterial]:
-        return await resources.declarations.library(db_connection, citizen)
+        return await declarations.library(db_connection, citizen)
 
     # GET /api/v1/licences (my e-licences) is the wallet's: api.licences.controllers.
 
@@ -312,13 +305,13 @@ class MaterialController(Controller):
         self,
         material_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> Stream:
-        key, content_type, name = await resources.declarations.material_key(
+        key, content_type, name = await declarations.material_key(
             db_connection, citizen, material_id
         )
-        chunks = await resources.declarations.storage.get_stream(key)
+        chunks = await declarations.storage.get_stream(key)
         return attachment(chunks, name=name, media_type=content_type)
 
     @post("/materials/{material_id:uuid}/link", status_code=HTTP_200_OK,
@@ -328,22 +321,24 @@ class MaterialController(Controller):
         self,
         material_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> DownloadLink:
-        key, content_type, name = await resources.declarations.material_key(
+        key, content_type, name = await declarations.material_key(
             db_connection, citizen, material_id
         )
-        token = resources.declarations.storage.sign_download(
+        token = declarations.storage.sign_download(
             key, LINK_TTL_S, name=name, content_type=content_type
         )
         return DownloadLink(url=f"/api/v1/files/{token}", expires_in=LINK_TTL_S)
 
     @get("/files/{token:str}", responses=problem_responses(400, 403, 404),
          summary="Content behind a signed link")  # fmt: skip
-    async def signed(self, token: FromPath[str], resources: NamedDependency[Resources]) -> Stream:
-        grant = resources.declarations.storage.verify_download(token)
-        chunks = await resources.declarations.storage.get_stream(grant.key)
+    async def signed(
+        self, token: FromPath[str], declarations: NamedDependency[DeclarationsService]
+    ) -> Stream:
+        grant = declarations.storage.verify_download(token)
+        chunks = await declarations.storage.get_stream(grant.key)
         return attachment(chunks, name=grant.name, media_type=grant.content_type)
 
 
@@ -357,10 +352,10 @@ class PlatformCallbackController(Controller):
     async def cases(
         self,
         request: Request[Any, Any, Any],
-        resources: NamedDependency[Resources],
+        declarations: NamedDependency[DeclarationsService],
         db_connection: NamedDependency[Connection],
     ) -> Response[dict[str, str]]:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        new = await resources.declarations.receive_callback(db_connection, headers, body)
+        new = await declarations.receive_callback(db_connection, headers, body)
         return Response({"status": "accepted" if new else "duplicate"})

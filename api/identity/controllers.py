@@ -34,8 +34,7 @@ from api.identity.schemas import (
     WechatLoginRequest,
     WechatPhoneRequest,
 )
-from api.identity.service import REAL_NAME_LEVEL
-from api.resources import Resources
+from api.identity.service import REAL_NAME_LEVEL, IdentityService
 from core.db import Connection
 from core.errors import InvalidParameter
 from core.openapi import problem_responses
@@ -53,10 +52,10 @@ class CitizenAuthController(Controller):
     async def wechat_login(
         self,
         data: JSONBody[WechatLoginRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TokenPair:
-        return await resources.identity.wechat_login(db_connection, data.code)
+        return await identity.wechat_login(db_connection, data.code)
 
     @post("/wechat/phone", status_code=HTTP_200_OK,
           responses=_LOGIN_PROBLEMS, summary="Bind the phone number from getPhoneNumber")  # fmt: skip
@@ -64,10 +63,10 @@ class CitizenAuthController(Controller):
         self,
         data: JSONBody[WechatPhoneRequest],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> CitizenProfile:
-        return await resources.identity.bind_wechat_phone(db_connection, citizen, data.code)
+        return await identity.bind_wechat_phone(db_connection, citizen, data.code)
 
     @post("/sso/start", status_code=HTTP_200_OK,
           responses=_LOGIN_PROBLEMS,
@@ -76,9 +75,9 @@ class CitizenAuthController(Controller):
         self,
         data: JSONBody[SsoStartRequest],
         maybe_citizen: NamedDependency[CitizenPrincipal | None],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
     ) -> SsoStartResponse:
-        return await resources.identity.sso_start(data.purpose, maybe_citizen)
+        return await identity.sso_start(data.purpose, maybe_citizen)
 
     @post("/sso/complete", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 409, 422, 429, 503),
@@ -87,12 +86,10 @@ class CitizenAuthController(Controller):
         self,
         data: JSONBody[SsoCompleteRequest],
         maybe_citizen: NamedDependency[CitizenPrincipal | None],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TokenPair:
-        return await resources.identity.sso_complete(
-            db_connection, data.code, data.state, maybe_citizen
-        )
+        return await identity.sso_complete(db_connection, data.code, data.state, maybe_citizen)
 
     @post("/sms/send", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
           summary="Send a 6-digit sign-in code by SMS (app)")  # fmt: skip
@@ -100,9 +97,9 @@ class CitizenAuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[SmsSendRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
     ) -> SmsSendResponse:
-        ttl = await resources.identity.sms_send(data.phone, client_ip(request))
+        ttl = await identity.sms_send(data.phone, client_ip(request))
         return SmsSendResponse(expires_in=ttl)
 
     @post("/sms/login", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
@@ -111,42 +108,40 @@ class CitizenAuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[SmsLoginRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TokenPair:
-        return await resources.identity.sms_login(
-            db_connection, data.phone, data.code, client_ip(request)
-        )
+        return await identity.sms_login(db_connection, data.phone, data.code, client_ip(request))
 
     @post("/refresh", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
           summary="Rotate the refresh token; a spent one revokes its whole family")  # fmt: skip
     async def refresh(
         self,
         data: JSONBody[RefreshRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TokenPair:
-        return await resources.identity.refresh(db_connection, data.refresh_token)
+        return await identity.refresh(db_connection, data.refresh_token)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(401))  # fmt: skip
     async def logout(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await resources.identity.logout(db_connection, citizen)
+        await identity.logout(db_connection, citizen)
 
     @post("/logout-all", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(401), summary="Log out on every device")  # fmt: skip
     async def logout_all(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await resources.identity.logout_everywhere(db_connection, citizen)
+        await identity.logout_everywhere(db_connection, citizen)
 
     @post("/tickets", status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 422),
@@ -155,10 +150,10 @@ class CitizenAuthController(Controller):
         self,
         data: JSONBody[TicketRequest],
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TicketResponse:
-        return await resources.identity.issue_ticket(db_connection, citizen, data.client_id)
+        return await identity.issue_ticket(db_connection, citizen, data.client_id)
 
 
 class TokenExchangeForm(msgspec.Struct, kw_only=True):
@@ -181,11 +176,11 @@ class TokenExchangeController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: Annotated[TokenExchangeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> TokenExchangeResponse:
         client_id, client_secret = _client_credentials(request, data)
-        return await resources.identity.exchange_ticket(
+        return await identity.exchange_ticket(
             db_connection,
             client_id=client_id,
             client_secret=client_secret,
@@ -226,10 +221,10 @@ class MeController(Controller):
     async def me(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> CitizenProfile:
-        return await resources.identity.profile(db_connection, citizen.citizen_id)
+        return await identity.profile(db_connection, citizen.citizen_id)
 
     @get("/real-name", opt={"assurance_level": REAL_NAME_LEVEL},
          responses=problem_responses(401, 403),
@@ -237,10 +232,10 @@ class MeController(Controller):
     async def real_name(
         self,
         citizen: NamedDependency[CitizenPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> CitizenProfile:
-        return await resources.identity.profile(db_connection, citizen.citizen_id)
+        return await identity.profile(db_connection, citizen.citizen_id)
 
 
 class JwksController(Controller):
@@ -248,8 +243,8 @@ class JwksController(Controller):
     tags = ["identity 身份认证"]  # noqa: RUF012
 
     @get("/jwks.json", summary="Public keys of our access and exchanged tokens")
-    async def jwks(self, resources: NamedDependency[Resources]) -> Jwks:
-        return Jwks(keys=resources.identity.signing.jwks()["keys"])
+    async def jwks(self, identity: NamedDependency[IdentityService]) -> Jwks:
+        return Jwks(keys=identity.signing.jwks()["keys"])
 
 
 class StaffAuthController(Controller):
@@ -262,10 +257,10 @@ class StaffAuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[StaffLoginRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> StaffChallenge:
-        return await resources.identity.staff_login(
+        return await identity.staff_login(
             db_connection, data.username, data.password, client_ip(request)
         )
 
@@ -275,10 +270,10 @@ class StaffAuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[StaffTotpRequest],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> StaffSession:
-        return await resources.identity.staff_totp(
+        return await identity.staff_totp(
             db_connection, data.mfa_token, data.code, client_ip(request)
         )
 
@@ -287,10 +282,10 @@ class StaffAuthController(Controller):
     async def logout(
         self,
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await resources.identity.staff_logout(db_connection, staff)
+        await identity.staff_logout(db_connection, staff)
 
 
 class StaffController(Controller):
@@ -301,7 +296,7 @@ class StaffController(Controller):
     async def me(
         self,
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        identity: NamedDependency[IdentityService],
         db_connection: NamedDependency[Connection],
     ) -> StaffProfile:
-        return await resources.identity.staff_profile(db_connection, staff.staff_id)
+        return await identity.staff_profile(db_connection, staff.staff_id)

@@ -83,7 +83,7 @@ class _SsoState(msgspec.Struct):
 
 # Moves every row another domain keys by citizen from one account to another, inside the
 # caller's transaction; returns the rows moved per table (for the audit entry). Each domain that
-# owns citizen-keyed rows has one (``absorb_citizen`` in its service), wired in api.resources.
+# owns citizen-keyed rows has one (``absorb_citizen`` in its service), wired in api.composition.
 Absorber = Callable[[Connection, uuid.UUID, uuid.UUID], Awaitable[Mapping[str, int]]]
 
 

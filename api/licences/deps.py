@@ -1,32 +1,37 @@
-"""Building the wallet service of a process, and the ``licences`` dependency."""
+"""How the wallet (e-licences) service of a process is built and provided."""
 
 from __future__ import annotations
 
-from limits.aio.strategies import FixedWindowRateLimiter
-from litestar.datastructures import State
+import contextlib
+from collections.abc import AsyncIterator
 
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from api.identity.service import IdentityService
 from api.licences.service import LicencesService
-from api.resources import Resources
 from core.clients.provincial import ProvincialLicencesClient
+from core.di import from_state
+from core.infra import Infrastructure
 from core.redis import limiter_storage
 
+KEY = "licences"
+DEPENDENCIES = from_state(KEY)
 
-def build_service(resources: Resources) -> LicencesService:
-    settings = resources.settings
-    return LicencesService(
-        pool=resources.db_pool,
-        pii=resources.identity.pii,
-        storage=resources.declarations.storage,
-        library=ProvincialLicencesClient(resources.http, settings.provincial, settings.http),
+
+@contextlib.asynccontextmanager
+async def build(
+    infra: Infrastructure, *, identity: IdentityService
+) -> AsyncIterator[LicencesService]:
+    settings = infra.settings
+    yield LicencesService(
+        pool=infra.pool,
+        pii=infra.pii,
+        storage=infra.storage,
+        library=ProvincialLicencesClient(infra.http, settings.provincial, settings.http),
         settings=settings.licences,
         auth=settings.auth,
-        signing=resources.identity.signing,
-        clock=resources.clock,
+        signing=identity.signing,
+        clock=infra.clock,
         # A fixed window: one Redis round trip per verification (a moving window costs a script).
         limiter=FixedWindowRateLimiter(limiter_storage(settings.redis)),
     )
-
-
-def provide_licences(state: State) -> LicencesService:
-    service: LicencesService = state.licences
-    return service

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from api.resources import Resources
 from api.reviews import service
 from api.reviews.schemas import (
     AppealDecision,
@@ -27,7 +26,7 @@ from api.reviews.schemas import (
     TicketDetail,
     TicketPage,
 )
-from api.reviews.service import SYSTEM_CLOCK, Clock
+from api.reviews.service import SYSTEM_CLOCK, Clock, ReviewsService
 from core.db import Connection
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
@@ -61,11 +60,11 @@ class DeclarationReviewController(Controller):
         data: JSONBody[RateRequest],
         citizen: NamedDependency[CitizenPrincipal],
         review_clock: NamedDependency[Clock],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> Review:
         return await service.rate(
-            db_connection, citizen, declaration_id, data, review_clock, resources.calendars
+            db_connection, citizen, declaration_id, data, review_clock, reviews.calendars
         )
 
     @get("", responses=problem_responses(400, 401, 404),
@@ -113,10 +112,10 @@ class ReviewTicketController(Controller):
         self,
         ticket_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/call-number", opt=WORK, status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 403, 404, 409),
@@ -125,10 +124,10 @@ class ReviewTicketController(Controller):
         self,
         ticket_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> CallNumber:
-        phone = await service.call_number(db_connection, resources.identity.pii, staff, ticket_id)
+        phone = await service.call_number(db_connection, reviews.pii, staff, ticket_id)
         return CallNumber(phone=phone)
 
     @post("/tickets/{ticket_id:uuid}/contact", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
@@ -138,12 +137,12 @@ class ReviewTicketController(Controller):
         ticket_id: FromPath[uuid.UUID],
         data: JSONBody[ContactRequest],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         await service.contact(db_connection, staff, ticket_id, data.note, review_clock)
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/resolve", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
           summary="Rectified or explained (contacted → …); the outcome is published to the citizen")  # fmt: skip
@@ -152,26 +151,26 @@ class ReviewTicketController(Controller):
         ticket_id: FromPath[uuid.UUID],
         data: JSONBody[ResolveRequest],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         await service.resolve(
             db_connection, staff, ticket_id, data.outcome, data.note, review_clock
         )
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/close", opt=WORK, status_code=HTTP_200_OK, responses=_ACT)
     async def close(
         self,
         ticket_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         await service.close(db_connection, staff, ticket_id, review_clock)
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/appeal", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
           summary="Appeal a malicious or mistaken rating (a supervisor decides)")  # fmt: skip
@@ -180,12 +179,12 @@ class ReviewTicketController(Controller):
         ticket_id: FromPath[uuid.UUID],
         data: JSONBody[AppealRequest],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         await service.appeal(db_connection, staff, ticket_id, data.reason, review_clock)
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/appeal/decision", opt=DECIDE, status_code=HTTP_200_OK,
           responses=_ACT,
@@ -195,14 +194,14 @@ class ReviewTicketController(Controller):
         ticket_id: FromPath[uuid.UUID],
         data: JSONBody[AppealDecision],
         staff: NamedDependency[StaffPrincipal],
-        resources: NamedDependency[Resources],
+        reviews: NamedDependency[ReviewsService],
         review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
         await service.decide_appeal(
             db_connection, staff, ticket_id, data.upheld, data.note, review_clock
         )
-        return await service.ticket_detail(db_connection, resources.identity.pii, ticket_id)
+        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
 
     @get("/figures", opt=READ, responses=problem_responses(400, 401, 403),
          summary="Satisfaction by item, department and channel; bad-review and on-time rates")  # fmt: skip

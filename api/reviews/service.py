@@ -573,3 +573,15 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
     """One person, one account: ``source``'s ratings and tickets become ``target``'s (called by
     api.identity when it joins a person's accounts)."""
     return await repo.absorb_citizen(conn, source, target)
+
+
+class ReviewsService:
+    """Good/bad review of a process: what its use cases need besides the request's connection."""
+
+    def __init__(
+        self, *, pool: Pool, pii: PiiCipher, calendars: Calendars, ratings: ProvincialRatingsClient
+    ) -> None:
+        self.pool = pool
+        self.pii = pii
+        self.calendars = calendars
+        self.ratings = ratings

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from api.resources import Resources
 from api.reviews import service
-from api.reviews.service import REPORT_JOB, SUPERVISE_JOB, ReviewJob
-from core.clients.provincial import ProvincialRatingsClient
+from api.reviews.service import REPORT_JOB, SUPERVISE_JOB, ReviewJob, ReviewsService
 from core.jobs import JobRegistry
 
 # Ratings must reach the platform's rating system: with the backoff capped, these attempts
@@ -15,15 +13,13 @@ from core.jobs import JobRegistry
 NEVER_GIVE_UP = 1_000_000
 
 
-def register(registry: JobRegistry, resources: Resources) -> None:
-    settings = resources.settings
-    ratings = ProvincialRatingsClient(resources.http, settings.provincial, settings.http)
+def register(registry: JobRegistry, reviews: ReviewsService) -> None:
 
     async def report(job: ReviewJob) -> None:
-        await service.report(resources.db_pool, ratings, uuid.UUID(job.review_id))
+        await service.report(reviews.pool, reviews.ratings, uuid.UUID(job.review_id))
 
     async def supervise(_: None) -> None:
-        await service.supervise(resources.db_pool, resources.calendars)
+        await service.supervise(reviews.pool, reviews.calendars)
 
     registry.register(REPORT_JOB, report, ReviewJob, max_attempts=NEVER_GIVE_UP)
     registry.register(SUPERVISE_JOB, supervise, concurrency_limit=1)

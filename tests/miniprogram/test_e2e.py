@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests.api.declarations.conftest import synced
 from tests.api.identity.conftest import Outside, user
@@ -46,9 +46,9 @@ async def test_login_apply_pay_rate_through_the_miniprogram_api_module(
     worker: None,
     settings: Settings,
     outside: Outside,
-    resources: Resources,
+    services: Services,
 ) -> None:
-    await synced(resources)
+    await synced(services)
     citizen = user("zhangsan")
     env = {
         "HANDHELD_API_URL": str(live.base_url).rstrip("/"),
@@ -70,7 +70,7 @@ async def test_login_apply_pay_rate_through_the_miniprogram_api_module(
     # What the flow did is what the backend holds.
     applied = by_step["apply"]
     declaration_id = uuid.UUID(applied["declaration"])
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT d.state, d.delivery, d.case_number, c.id_number_hash IS NOT NULL AS bound"
             " FROM declarations d JOIN citizens c ON c.id = d.citizen_id WHERE d.id = $1",

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from api.identity import repository as identity_repository
-from api.resources import Resources
+from api.composition import Services
 from core.passwords import hash_password
 from core.settings import Settings
 from tests.api.declarations.conftest import (
@@ -316,7 +316,7 @@ async def _apply(rec: Recorder, item_code: str) -> dict[str, Any]:
 
 
 async def _journey(
-    rec: Recorder, outside: Outside, settings: Settings, resources: Resources
+    rec: Recorder, outside: Outside, settings: Settings, services: Services
 ) -> None:
     # Sign in as the mini-program does: wx.login's code, then real-name binding (SSO web-view).
     wx_code = await outside.wechat_code(f"wx-{uuid.uuid4().hex[:12]}")
@@ -335,7 +335,7 @@ async def _journey(
     await rec.get("me", "/api/v1/me")
 
     # The catalogue.
-    await synced(resources)
+    await synced(services)
     found = await rec.get("items.search", "/api/v1/items",
                           params={"q": CHARGED_ITEM_NAME, "page": 1, "pageSize": 20})  # fmt: skip
     charged = next(i["code"] for i in found["items"] if i["name"] == CHARGED_ITEM_NAME)
@@ -429,7 +429,7 @@ async def _journey(
                              json={"code": shown["code"], "verifier": "某酒店前台"})  # fmt: skip
     assert checked["valid"], checked
     await rec.get("licences.verifications", f"/api/v1/licences/{licence['id']}/verifications")
-    await _department_use(rec, resources, licence["id"])
+    await _department_use(rec, services, licence["id"])
     await rec.get("licences.uses", "/api/v1/licences/uses")
     await rec.get("licences.list", "/api/v1/licences")
 
@@ -460,7 +460,7 @@ async def _journey(
                    json={"reason": ""})  # fmt: skip
 
     # A notice (通知公告) to everyone, drafted by an operator and approved by a supervisor.
-    await _notice(rec, resources)
+    await _notice(rec, services)
 
     # Lists, the inbox (once every message of the journey is in), preferences, hot items.
     await rec.get("declarations.list", "/api/v1/declarations", params={"page": 1, "pageSize": 20})
@@ -478,9 +478,9 @@ async def _journey(
     await rec.get("items.hot", "/api/v1/items/hot", params={"limit": 8})
 
 
-async def _notice(rec: Recorder, resources: Resources) -> None:
-    operator = await staff_login(rec.client, await make_staff(resources, "mp-op", "operator"))
-    supervisor = await staff_login(rec.client, await make_staff(resources, "mp-sup", "supervisor"))
+async def _notice(rec: Recorder, services: Services) -> None:
+    operator = await staff_login(rec.client, await make_staff(services, "mp-op", "operator"))
+    supervisor = await staff_login(rec.client, await make_staff(services, "mp-sup", "supervisor"))
     draft = {"title": "春节假期办事安排", "body": "春节期间网上申报照常受理，窗口业务节后办理。",
              "audience": {"kind": "all"}}  # fmt: skip
     drafted = await rec.client.post("/ops/v1/notices", json=draft, headers=bearer(operator))
@@ -491,9 +491,9 @@ async def _notice(rec: Recorder, resources: Resources) -> None:
     assert approved.status_code == 200, approved.text
 
 
-async def _department_use(rec: Recorder, resources: Resources, licence_id: str) -> None:
+async def _department_use(rec: Recorder, services: Services, licence_id: str) -> None:
     """A department app, under the citizen's consent, reads the licence (授权用证)."""
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         await identity_repository.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid"]
         )
@@ -526,10 +526,10 @@ async def test_the_backend_answers_as_recorded_for_the_miniprogram(
     worker: None,
     settings: Settings,
     outside: Outside,
-    resources: Resources,
+    services: Services,
 ) -> None:
     rec = Recorder(live)
-    await _journey(rec, outside, settings, resources)
+    await _journey(rec, outside, settings, services)
 
     fixed = {
         str(live.base_url).rstrip("/"): "http://api.test",

@@ -16,7 +16,7 @@ import aiohttp
 import httpx
 import pytest
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from sandbox.runner import RunningApp
 from tests.api.declarations.conftest import (
@@ -25,7 +25,7 @@ from tests.api.declarations.conftest import (
     first_format,
     live,
     outside,
-    resources,
+    services,
     synced,
     worker,
 )
@@ -39,7 +39,7 @@ from tests.conftest import (
     PROVINCIAL_KEY,
 )
 
-__all__ = ["live", "outside", "resources", "worker"]
+__all__ = ["live", "outside", "services", "worker"]
 
 CHARGED_ITEM_NAME = "临时居民身份证申领"
 
@@ -118,8 +118,8 @@ class Payer(Applicant):
 
 
 @pytest.fixture
-async def payer(client: httpx.AsyncClient, outside: Outside, resources: Resources) -> Payer:
-    await synced(resources)
+async def payer(client: httpx.AsyncClient, outside: Outside, services: Services) -> Payer:
+    await synced(services)
     signed_in = await wechat_login(client, outside, "wx-wangfang")
     bound = await sso(
         client, outside, user("wangfang"), purpose="bind", token=signed_in["accessToken"]

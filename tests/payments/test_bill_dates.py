@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from core.clock import china_today
 from payments.service import new_trade_no, yesterday_in_china
 from tests.payments.conftest import Payer, WechatPayDesk
@@ -24,7 +24,7 @@ def test_the_daily_run_checks_yesterday_in_china() -> None:
 
 
 async def test_a_payment_at_2330_utc_is_on_the_next_chinese_days_bill(
-    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     db: asyncpg.Connection,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
@@ -34,8 +34,8 @@ async def test_a_payment_at_2330_utc_is_on_the_next_chinese_days_bill(
     await db.execute(
         "UPDATE payment_orders SET paid_at = $2 WHERE id = $1", uuid.UUID(order["id"]), late
     )
-    on_utc_day = await resources.payments.reconcile(day)
-    on_china_day = await resources.payments.reconcile(day + timedelta(days=1))
+    on_utc_day = await services.payments.reconcile(day)
+    on_china_day = await services.payments.reconcile(day + timedelta(days=1))
     assert on_utc_day.mismatches == 0
     assert on_china_day.mismatches == 1  # ours, missing from WeChat's bill of that day
     mismatches = await db.fetch("SELECT bill_date, out_trade_no, kind FROM payment_mismatches")

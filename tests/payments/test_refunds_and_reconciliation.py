@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
 from tests.payments.conftest import Payer, WechatPayDesk
@@ -24,19 +24,19 @@ async def _paid_order(payer: Payer, desk: WechatPayDesk) -> dict[str, Any]:
     return await payer.wait_paid(order["id"])
 
 
-async def _staff(client: httpx.AsyncClient, resources: Resources, role: str) -> dict[str, str]:
-    account = await make_staff(resources, f"{role}-{uuid.uuid4().hex[:6]}", role)
+async def _staff(client: httpx.AsyncClient, services: Services, role: str) -> dict[str, str]:
+    account = await make_staff(services, f"{role}-{uuid.uuid4().hex[:6]}", role)
     return bearer(await staff_login(client, account))
 
 
 async def test_refund_needs_a_supervisor_and_is_made_once(
-    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
-    operator = await _staff(client, resources, "operator")
-    supervisor = await _staff(client, resources, "supervisor")
-    auditor = await _staff(client, resources, "auditor")
+    operator = await _staff(client, services, "operator")
+    supervisor = await _staff(client, services, "supervisor")
+    auditor = await _staff(client, services, "auditor")
 
     too_much = await client.post(
         f"/ops/v1/payments/orders/{order['id']}/refunds",
@@ -66,7 +66,7 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
 
     # The job is retried three times (a timeout after WeChat made the refund, say): one refund.
     refund_id = uuid.UUID(refund["id"])
-    await asyncio.gather(*(resources.payments.execute_refund(refund_id) for _ in range(3)))
+    await asyncio.gather(*(services.payments.execute_refund(refund_id) for _ in range(3)))
     at_wechat = (await desk.get("/_control/refunds"))["refunds"]
     assert len([r for r in at_wechat if r["out_refund_no"] == refund["outRefundNo"]]) == 1
 
@@ -81,11 +81,11 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
 
 
 async def test_self_approval_is_refused(
-    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
-    supervisor = await _staff(client, resources, "supervisor")
+    supervisor = await _staff(client, services, "supervisor")
     asked = await client.post(
         f"/ops/v1/payments/orders/{order['id']}/refunds",
         json={"amountFen": 1, "reason": "部分退费"}, headers=supervisor,
@@ -98,7 +98,7 @@ async def test_self_approval_is_refused(
 
 
 async def test_reconciliation_reports_planted_mismatches(
-    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, resources: Resources,
+    live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     order = await _paid_order(payer, desk)
@@ -106,7 +106,7 @@ async def test_reconciliation_reports_planted_mismatches(
     # WeChat makes a day's bill the next day: move its business clock on (signatures keep
     # the wall time).
     await desk.post("/_control/clock", {"offsetSeconds": 86400})
-    payments = resources.payments
+    payments = services.payments
     clean = await payments.reconcile(day)
     assert (clean.matched, clean.mismatches) == (1, 0)
 
@@ -125,11 +125,11 @@ async def test_reconciliation_reports_planted_mismatches(
     again = await payments.reconcile(day)  # re-running records nothing twice
     assert again.mismatches == 2
 
-    auditor = await _staff(client, resources, "auditor")
+    auditor = await _staff(client, services, "auditor")
     listed = await client.get("/ops/v1/payments/mismatches", headers=auditor)
     found = {(m["outTradeNo"], m["kind"]) for m in listed.json()["items"]}
     assert found == {(order["outTradeNo"], "amount"), (stranger, "missing_ours")}
-    operator = await _staff(client, resources, "operator")
+    operator = await _staff(client, services, "operator")
     first = listed.json()["items"][0]
     resolved = await client.post(
         f"/ops/v1/payments/mismatches/{first['id']}/resolve",
@@ -145,12 +145,12 @@ async def test_reconciliation_reports_planted_mismatches(
 
 async def test_a_refund_settles_without_its_notification(
     live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk,
-    resources: Resources, client: httpx.AsyncClient,
+    services: Services, client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     """WeChat's refund notification never verifies: the refund job asks again until it ends."""
     order = await _paid_order(payer, desk)
-    operator = await _staff(client, resources, "operator")
-    supervisor = await _staff(client, resources, "supervisor")
+    operator = await _staff(client, services, "operator")
+    supervisor = await _staff(client, services, "supervisor")
     asked = await client.post(
         f"/ops/v1/payments/orders/{order['id']}/refunds",
         json={"amountFen": order["amountFen"], "reason": "全额退费"}, headers=operator,

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from push.service import notify
 from tests.api.declarations.conftest import Applicant, eventually
 from tests.api.identity.conftest import bearer, sms_login
@@ -21,10 +21,10 @@ async def _pushes(applicant: Applicant, base: str, registration_id: str) -> list
 
 
 async def test_device_gets_the_message_unless_switched_off(
-    client: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources,
+    client: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services,
     db: asyncpg.Connection,
 ) -> None:  # fmt: skip
-    base = resources.settings.apppush.base_url
+    base = services.infra.settings.apppush.base_url
     tokens = await sms_login(client, applicant.outside, "13500007777")
     headers = bearer(tokens["accessToken"])
     await applicant.outside.post(f"{base}/_control/devices", {"registrationId": "rid0001"})
@@ -34,7 +34,7 @@ async def test_device_gets_the_message_unless_switched_off(
     )  # fmt: skip
     assert registered.status_code == 204
     citizen = uuid.UUID(tokens["citizen"]["id"])
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         await notify(conn, citizen, "declaration.accepted", {"item": "测试事项", "due": "2026-12-01"},
                      dedupe_key="t:1")  # fmt: skip
 
@@ -50,7 +50,7 @@ async def test_device_gets_the_message_unless_switched_off(
         headers=headers,
     )  # fmt: skip
     assert off.json() == {"wechat": True, "app": False, "sms": True}
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         await notify(conn, citizen, "declaration.processing", {"item": "测试事项"},
                      dedupe_key="t:2")  # fmt: skip
 
@@ -65,7 +65,7 @@ async def test_device_gets_the_message_unless_switched_off(
 
 
 async def test_delivery_receipts_settle_the_log(
-    client: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources,
+    client: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services,
     db: asyncpg.Connection,
 ) -> None:  # fmt: skip
     from push.tasks import collect_receipts
@@ -74,7 +74,7 @@ async def test_delivery_receipts_settle_the_log(
     bad = await sms_login(client, applicant.outside, "13500009999")
     await applicant.outside.post(f"{applicant.outside.sms}/_control/sms-fail",
                                  {"phone": "13500009999", "fail": True})  # fmt: skip
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         for n, who in enumerate((good, bad)):
             await notify(conn, uuid.UUID(who["citizen"]["id"]), "declaration.completed",
                          {"item": "测试事项", "result": "已办结"}, dedupe_key=f"r:{n}")  # fmt: skip
@@ -84,7 +84,7 @@ async def test_delivery_receipts_settle_the_log(
             "SELECT count(*) = 2 FROM push_deliveries WHERE channel = 'sms' AND status = 'sent'"))  # fmt: skip
 
     await eventually(both_sent)
-    assert await collect_receipts(resources.push) == 2
+    assert await collect_receipts(services.push) == 2
     outcome = dict(await db.fetch(
         "SELECT status, coalesce(reason, '') FROM push_deliveries WHERE channel = 'sms'"))  # fmt: skip
     assert outcome == {"delivered": "", "failed": "UNDELIVERABLE"}

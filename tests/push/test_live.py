@@ -8,14 +8,14 @@ import uuid
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from push.service import notify
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import bearer, sms_login
 
 
 async def test_new_message_is_streamed_to_the_open_page(
-    live: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
     tokens = await sms_login(applicant.client, applicant.outside, "13500006666")
     citizen = uuid.UUID(tokens["citizen"]["id"])
@@ -28,7 +28,7 @@ async def test_new_message_is_streamed_to_the_open_page(
         lines = stream.aiter_lines()
         while (line := await anext(lines)) != "event: ready":
             pass
-        async with resources.db_pool.acquire() as conn, conn.transaction():
+        async with services.infra.pool.acquire() as conn, conn.transaction():
             await notify(conn, citizen, "declaration.accepted", {"item": "测试事项"},
                          dedupe_key="live:1")  # fmt: skip
         while not (line := await anext(lines)).startswith("data: ") or "eventType" not in line:

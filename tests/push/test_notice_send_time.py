@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from tests.api.identity.conftest import bearer, make_staff, staff_login
 from tests.push.test_notices import DRAFT
 
 
-async def test_send_time_needs_its_offset(client: httpx.AsyncClient, resources: Resources) -> None:
-    operator = bearer(await staff_login(client, await make_staff(resources, "t-op", "operator")))
+async def test_send_time_needs_its_offset(client: httpx.AsyncClient, services: Services) -> None:
+    operator = bearer(await staff_login(client, await make_staff(services, "t-op", "operator")))
     naive = await client.post(
         "/ops/v1/notices", json={**DRAFT, "sendAt": "2026-12-05T09:00:00"}, headers=operator
     )

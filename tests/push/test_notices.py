@@ -12,7 +12,7 @@ import sys
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
@@ -22,12 +22,12 @@ DRAFT = {"title": "系统维护通知", "body": "本周六凌晨2点至4点系�
          "audience": {"kind": "all"}}  # fmt: skip
 
 
-async def test_approval_rules(client: httpx.AsyncClient, resources: Resources) -> None:
-    operator = bearer(await staff_login(client, await make_staff(resources, "n-op", "operator")))
+async def test_approval_rules(client: httpx.AsyncClient, services: Services) -> None:
+    operator = bearer(await staff_login(client, await make_staff(services, "n-op", "operator")))
     supervisor = bearer(
-        await staff_login(client, await make_staff(resources, "n-sup", "supervisor"))
+        await staff_login(client, await make_staff(services, "n-sup", "supervisor"))
     )
-    auditor = bearer(await staff_login(client, await make_staff(resources, "n-aud", "auditor")))
+    auditor = bearer(await staff_login(client, await make_staff(services, "n-aud", "auditor")))
 
     drafted = await client.post("/ops/v1/notices", json=DRAFT, headers=operator)
     assert drafted.status_code == 200 and drafted.json()["status"] == "draft"
@@ -65,14 +65,14 @@ def _worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 async def test_notice_reaches_100k_exactly_once_despite_sigkill(
-    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient, services: Services, settings: Settings, db: asyncpg.Connection
 ) -> None:
     await db.execute(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)", RECIPIENTS
     )
-    operator = bearer(await staff_login(client, await make_staff(resources, "k-op", "operator")))
+    operator = bearer(await staff_login(client, await make_staff(services, "k-op", "operator")))
     supervisor = bearer(
-        await staff_login(client, await make_staff(resources, "k-sup", "supervisor"))
+        await staff_login(client, await make_staff(services, "k-sup", "supervisor"))
     )
     notice = (await client.post("/ops/v1/notices", json=DRAFT, headers=operator)).json()["id"]
     approved = await client.post(f"/ops/v1/notices/{notice}/approve", headers=supervisor)
@@ -120,7 +120,7 @@ GRANTED = 500
 
 
 async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
-    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient, services: Services, settings: Settings, db: asyncpg.Connection
 ) -> None:
     """100,000 recipients, 500 of whom granted the long-term notice template: the worker is
     killed again and again; every recipient gets it once in the inbox, every granted one at
@@ -149,11 +149,9 @@ async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
             resp = await wechat.post("/_control/subscriptions",
                                      json={"openid": openid, "templateId": "TPL_NOTICE"})  # fmt: skip
             assert resp.status_code == 200, resp.text
-        operator = bearer(
-            await staff_login(client, await make_staff(resources, "w-op", "operator"))
-        )
+        operator = bearer(await staff_login(client, await make_staff(services, "w-op", "operator")))
         supervisor = bearer(
-            await staff_login(client, await make_staff(resources, "w-sup", "supervisor"))
+            await staff_login(client, await make_staff(services, "w-sup", "supervisor"))
         )
         notice = (await client.post("/ops/v1/notices", json={**DRAFT, "channels": ["inbox", "wechat"]},
                                     headers=operator)).json()["id"]  # fmt: skip
@@ -203,15 +201,15 @@ async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
 
 
 async def test_region_audience(
-    client: httpx.AsyncClient, resources: Resources, db: asyncpg.Connection
+    client: httpx.AsyncClient, services: Services, db: asyncpg.Connection
 ) -> None:
     await db.execute(
         """INSERT INTO citizens (id, region_code)
            SELECT gen_random_uuid(), r FROM unnest(ARRAY['620102', '620104', '620302']) AS r"""
     )
-    operator = bearer(await staff_login(client, await make_staff(resources, "r-op", "operator")))
+    operator = bearer(await staff_login(client, await make_staff(services, "r-op", "operator")))
     supervisor = bearer(
-        await staff_login(client, await make_staff(resources, "r-sup", "supervisor"))
+        await staff_login(client, await make_staff(services, "r-sup", "supervisor"))
     )
     city = {**DRAFT, "audience": {"kind": "region", "regionCode": "620100"}}
     notice = (await client.post("/ops/v1/notices", json=city, headers=operator)).json()["id"]
@@ -222,13 +220,13 @@ async def test_region_audience(
 
 
 async def test_tag_audience(
-    client: httpx.AsyncClient, resources: Resources, db: asyncpg.Connection
+    client: httpx.AsyncClient, services: Services, db: asyncpg.Connection
 ) -> None:
     ids = [str(r["id"]) for r in await db.fetch(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, 3) RETURNING id")]  # fmt: skip
-    operator = bearer(await staff_login(client, await make_staff(resources, "t-op", "operator")))
+    operator = bearer(await staff_login(client, await make_staff(services, "t-op", "operator")))
     supervisor = bearer(
-        await staff_login(client, await make_staff(resources, "t-sup", "supervisor"))
+        await staff_login(client, await make_staff(services, "t-sup", "supervisor"))
     )
     tagged = await client.post("/ops/v1/notices/citizen-tags",
                                json={"tag": "高龄老人", "citizenIds": ids[:2]}, headers=operator)  # fmt: skip

@@ -11,7 +11,7 @@ import httpx
 import msgspec
 import pytest
 
-from api.resources import Resources, open_resources
+from api.composition import Services, open_services
 from core.settings import Settings
 from push.service import notify
 from tests.api.declarations.conftest import eventually
@@ -23,26 +23,26 @@ NOTIFICATIONS = 6  # with the sign-in code: 7 messages, the gateway takes 5 a wi
 
 
 @pytest.fixture
-async def short_window(settings: Settings) -> AsyncIterator[Resources]:
+async def short_window(settings: Settings) -> AsyncIterator[Services]:
     """Our side waits 0.3 s for the gateway's window (its own clock is moved by the test)."""
     sms = msgspec.structs.replace(settings.sms, flow_control_window_s=0.3)
-    async with open_resources(msgspec.structs.replace(settings, sms=sms)) as resources:
-        yield resources
+    async with open_services(msgspec.structs.replace(settings, sms=sms)) as services:
+        yield services
 
 
 async def test_sms_over_the_phone_limit_waits_for_the_window(
     client: httpx.AsyncClient,
     outside: Outside,
-    short_window: Resources,
+    short_window: Services,
     db: asyncpg.Connection,
 ) -> None:
-    resources = short_window
+    services = short_window
     citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         for n in range(NOTIFICATIONS):
             await notify(conn, citizen, "declaration.completed",
                          {"item": "测试事项", "result": "已办结"}, dedupe_key=f"flow:{n}")  # fmt: skip
-    async with running_worker(resources):
+    async with running_worker(services):
 
         async def waits_often() -> bool:
             # Deferred many more times than max_attempts (3) allows failures.

@@ -1,4 +1,4 @@
-"""The API in process with its resources at hand (to set its clocks), a hypothetical 2027 notice."""
+"""The API in process with its services at hand (to set its clocks), a hypothetical 2027 notice."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from datetime import date
 
 import httpx
 import pytest
+from litestar.datastructures import State
 
 from api.app import create_app
-from api.resources import Resources
 from core.settings import Settings
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     applicant,
     live,
     outside,
-    resources,
+    services,
     worker,
 )
 from tests.api.identity.conftest import bearer, make_staff, staff_login
@@ -70,15 +70,16 @@ workdays = [2027-09-26, 2027-10-09]
 @dataclass
 class Served:
     client: httpx.AsyncClient
-    # The API process's own resources: its declarations clock and its calendar's "today".
-    resources: Resources
+    # The API process's own services by their keys (api.composition): its declarations clock
+    # and its calendar's "today".
+    services: State
 
 
 @pytest.fixture
 async def served(settings: Settings) -> AsyncIterator[Served]:
     app = create_app(settings, configure_logs=False)
     async with serve_in_process(app) as test_client:
-        yield Served(test_client, app.state.resources)
+        yield Served(test_client, app.state)
 
 
 @pytest.fixture
@@ -88,9 +89,9 @@ def client(served: Served) -> httpx.AsyncClient:
 
 
 async def staff_headers(served: Served, username: str, role: str) -> dict[str, str]:
-    account = await make_staff(served.resources, username, role)
+    account = await make_staff(served.services, username, role)
     return bearer(await staff_login(served.client, account))
 
 
 def today_is(served: Served, day: date) -> None:
-    served.resources.calendars.today = lambda: day
+    served.services.calendars.today = lambda: day

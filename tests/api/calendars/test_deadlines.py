@@ -51,7 +51,7 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     applicant: Applicant,
     db: asyncpg.Connection,
 ) -> None:
-    declarations = served.resources.declarations
+    declarations = served.services.declarations
     # Received on Wednesday 30 December 2026, 10:00 in China. chinesecalendar knows 2026 only:
     # day 1 is Thursday 31 December, then 1 January 2027 (a statutory holiday by the rule) and
     # the weekend: day 2 is Monday 4 January, provisional.
@@ -122,7 +122,7 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
 async def test_received_on_28_december_a_20_day_promise_ends_provisionally_in_2027(
     served: Served, live: httpx.AsyncClient, worker: None, applicant: Applicant
 ) -> None:
-    served.resources.declarations.clock = FixedClock(_cst(2026, 12, 28))
+    served.services.declarations.clock = FixedClock(_cst(2026, 12, 28))
     draft = await applicant.create(LICENCE_ISSUER)  # 居民身份证补领: promised in 20 working days
     await applicant.fill(draft["id"])
     for material in draft["materials"]:

@@ -6,7 +6,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from api.resources import Resources, open_resources
+from api.composition import Services, open_services
 from core.settings import Settings
 from tests.conftest import PROVINCIAL_KEY
 
@@ -48,6 +48,6 @@ async def platform(settings: Settings) -> AsyncIterator[Platform]:
 
 
 @pytest.fixture
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    async with open_resources(settings) as opened:
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with open_services(settings) as opened:
         yield opened

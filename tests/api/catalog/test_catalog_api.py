@@ -9,13 +9,15 @@ import httpx
 import pytest
 
 from api.catalog import service
-from api.resources import Resources
+from api.composition import Services
 from tests.api.catalog.conftest import Platform
 
 
 @pytest.fixture
-async def synced(resources: Resources, platform: Platform) -> AsyncIterator[list[dict[str, Any]]]:
-    await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+async def synced(services: Services, platform: Platform) -> AsyncIterator[list[dict[str, Any]]]:
+    await service.sync_catalog(
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
+    )
     # Terminated items (取消) leave the catalogue; everything else is listed.
     yield [i for i in await platform.all_items() if i["status"] != "terminated"]
 

@@ -10,8 +10,7 @@ import pytest
 
 from api.catalog import service
 from api.catalog.tasks import SYNC_JOB
-from api.resources import Resources
-from api.worker import build_registry
+from api.composition import Services, build_registry
 from core.http import OutsideSystemHttpError
 from core.jobs import build_worker, enqueue
 from tests.api.catalog.conftest import Platform
@@ -22,11 +21,11 @@ async def _stored_codes(db: asyncpg.Connection) -> list[str]:
 
 
 async def test_first_sync_stores_every_item_once(
-    resources: Resources, platform: Platform, db: asyncpg.Connection
+    services: Services, platform: Platform, db: asyncpg.Connection
 ) -> None:
     expected = sorted(i["code"] for i in await platform.all_items())
     report = await service.sync_catalog(
-        resources.db_pool, resources.provincial, resources.catalog_cache
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
     )
 
     assert len(expected) >= 30
@@ -36,28 +35,30 @@ async def test_first_sync_stores_every_item_once(
     assert await _stored_codes(db) == expected
 
     again = await service.sync_catalog(
-        resources.db_pool, resources.provincial, resources.catalog_cache
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
     )
     assert (again.received, again.changed) == (0, 0)
 
 
 @pytest.mark.parametrize("mode", ["error", "reset"])
 async def test_platform_down_mid_sync_resumes_from_cursor(
-    mode: str, resources: Resources, platform: Platform, db: asyncpg.Connection
+    mode: str, services: Services, platform: Platform, db: asyncpg.Connection
 ) -> None:
     expected = sorted(i["code"] for i in await platform.all_items())
     # Two pages go through, then the platform fails every request until it recovers.
     await platform.control("POST", "/faults", {"mode": mode, "status": 503, "afterRequests": 2})
 
     with pytest.raises(OutsideSystemHttpError):
-        await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+        await service.sync_catalog(
+            services.infra.pool, services.catalog.provincial, services.catalog.cache
+        )
     applied = await _stored_codes(db)
     assert len(applied) == 14
     assert await db.fetchval("SELECT cursor FROM catalog_sync_state") is not None
 
     await platform.control("DELETE", "/faults")
     resumed = await service.sync_catalog(
-        resources.db_pool, resources.provincial, resources.catalog_cache
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
     )
 
     assert resumed.received == len(expected) - 14  # nothing fetched twice
@@ -66,21 +67,25 @@ async def test_platform_down_mid_sync_resumes_from_cursor(
 
 
 async def test_rejected_cursor_falls_back_to_a_full_idempotent_pass(
-    resources: Resources, platform: Platform, db: asyncpg.Connection
+    services: Services, platform: Platform, db: asyncpg.Connection
 ) -> None:
-    await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    await service.sync_catalog(
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
+    )
     await db.execute("UPDATE catalog_sync_state SET cursor = 'not-a-cursor'")
     report = await service.sync_catalog(
-        resources.db_pool, resources.provincial, resources.catalog_cache
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
     )
     assert report.changed == 0
     assert report.received == len(await _stored_codes(db))
 
 
 async def test_changes_and_suspension_flow_through_and_invalidate_cache(
-    resources: Resources, platform: Platform, client: httpx.AsyncClient
+    services: Services, platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    await service.sync_catalog(
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
+    )
     item = next(i for i in await platform.all_items() if i["status"] == "active")
     url = f"/api/v1/items/{item['code']}"
     first = await client.get(url)
@@ -98,7 +103,7 @@ async def test_changes_and_suspension_flow_through_and_invalidate_cache(
         "POST", f"/items/{item['code']}/suspend", {"reason": "系统升级维护，暂停网上受理"}
     )
     report = await service.sync_catalog(
-        resources.db_pool, resources.provincial, resources.catalog_cache
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
     )
     assert report.changed == 1  # two changes to one item arrive once, at its latest version
 
@@ -112,7 +117,9 @@ async def test_changes_and_suspension_flow_through_and_invalidate_cache(
     assert body["acceptingApplications"] is False
 
     await platform.control("POST", f"/items/{item['code']}/resume")
-    await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    await service.sync_catalog(
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
+    )
     async with asyncio.timeout(5):
         while not (await client.get(url)).json()["acceptingApplications"]:
             await asyncio.sleep(0.01)
@@ -128,13 +135,13 @@ async def _until_status(
 
 
 async def test_worker_runs_the_sync_job(
-    resources: Resources, platform: Platform, database_url: str, db: asyncpg.Connection
+    services: Services, platform: Platform, database_url: str, db: asyncpg.Connection
 ) -> None:
     expected = sorted(i["code"] for i in await platform.all_items())
     await enqueue(db, SYNC_JOB, dedupe_key=SYNC_JOB)
     conn = await asyncpg.connect(database_url)
     worker = build_worker(
-        conn, resources.db_pool, build_registry(resources), resources.settings.jobs
+        conn, services.infra.pool, build_registry(services), services.infra.settings.jobs
     )
     task = asyncio.create_task(worker.run(batch_size=2))
     try:

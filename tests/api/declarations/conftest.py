@@ -13,8 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from api.resources import Resources
-from api.worker import build_registry
+from api.composition import Services, build_registry
 from core.jobs import build_worker
 from core.settings import Settings
 from tests import documents
@@ -43,10 +42,10 @@ async def live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def worker(resources: Resources, database_url: str) -> AsyncIterator[None]:
+async def worker(services: Services, database_url: str) -> AsyncIterator[None]:
     conn = await asyncpg.connect(database_url)
     worker = build_worker(
-        conn, resources.db_pool, build_registry(resources), resources.settings.jobs
+        conn, services.infra.pool, build_registry(services), services.infra.settings.jobs
     )
     task = asyncio.create_task(worker.run(batch_size=5, dequeue_timeout=timedelta(seconds=1)))
     try:
@@ -57,10 +56,12 @@ async def worker(resources: Resources, database_url: str) -> AsyncIterator[None]
         await conn.close()
 
 
-async def synced(resources: Resources) -> None:
+async def synced(services: Services) -> None:
     from api.catalog import service
 
-    await service.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    await service.sync_catalog(
+        services.infra.pool, services.catalog.provincial, services.catalog.cache
+    )
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15) -> Any:
@@ -139,8 +140,8 @@ class Applicant:
 
 
 @pytest.fixture
-async def applicant(client: httpx.AsyncClient, outside: Outside, resources: Resources) -> Applicant:
-    await synced(resources)
+async def applicant(client: httpx.AsyncClient, outside: Outside, services: Services) -> Applicant:
+    await synced(services)
     token = (await sso(client, outside, user("zhangsan"))).json()["accessToken"]
     return Applicant(client, outside, token)
 
@@ -150,10 +151,10 @@ def first_format(material: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    from api.resources import open_resources
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    from api.composition import open_services
 
-    async with open_resources(settings) as opened:
+    async with open_services(settings) as opened:
         yield opened
 
 

@@ -18,8 +18,8 @@ import msgspec
 import pytest
 
 from api.app import create_app
+from api.composition import Services
 from api.declarations.service import PlatformEvent
-from api.resources import Resources
 from core.clock import FixedClock
 from core.settings import Settings
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
@@ -101,7 +101,7 @@ async def test_acceptance_counts_from_the_day_in_china(
 
 
 async def test_supervision_today_is_the_day_in_china(
-    applicant: Applicant, resources: Resources, db: asyncpg.Connection
+    applicant: Applicant, services: Services, db: asyncpg.Connection
 ) -> None:
     declaration = uuid.UUID(str((await _submitted(applicant))["id"]))
     tuesday_0730 = datetime(2025, 6, 9, 23, 30, tzinfo=UTC)  # Monday 23:30 UTC
@@ -110,7 +110,7 @@ async def test_supervision_today_is_the_day_in_china(
         await db.execute(
             "UPDATE declarations SET pre_review_due = $2 WHERE id = $1", declaration, due
         )
-        await resources.declarations.supervise(now=tuesday_0730)
+        await services.declarations.supervise(now=tuesday_0730)
         return str((await applicant.detail(str(declaration)))["supervision"])
 
     # Due Wednesday: one working day left on Tuesday (two from Monday, the UTC day).

@@ -35,9 +35,9 @@ import httpx
 import pytest
 
 from api.catalog import service as catalog
+from api.composition import open_services
 from api.declarations.states import FROM_PLATFORM
 from api.declarations.tasks import SUBMIT_JOB
-from api.resources import open_resources
 from tests.api.declarations.conftest import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant
 from tests.api.declarations.test_refusals import CASES, ready_to_submit
 from tests.api.identity.conftest import Outside, sso, user
@@ -408,8 +408,10 @@ async def test_fault_run(run: Run) -> None:
     settings = run.own.settings
     window = max(12.0, KILLS * 2.5)  # seconds over which submissions and faults are spread
     print(f"fault run: {SIZE} citizens, {KILLS} kills, seed {SEED}")
-    async with open_resources(settings) as resources:
-        await catalog.sync_catalog(resources.db_pool, resources.provincial, resources.catalog_cache)
+    async with open_services(settings) as services:
+        await catalog.sync_catalog(
+            services.infra.pool, services.catalog.provincial, services.catalog.cache
+        )
 
     async with (
         running_server(settings, port=settings.port) as base,

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests import documents
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant
@@ -129,7 +129,7 @@ async def test_downloads_are_attachments_under_a_safe_readable_name(
 
 
 async def test_signed_links_are_opaque_and_refused_when_tampered_or_expired(
-    applicant: Applicant, db: asyncpg.Connection, resources: Resources
+    applicant: Applicant, db: asyncpg.Connection, services: Services
 ) -> None:
     draft = (await applicant.create(RENT_WITHDRAWAL))["id"]
     uploaded = await _upload(applicant, draft, "户口本.pdf", documents.pdf())
@@ -163,7 +163,7 @@ async def test_signed_links_are_opaque_and_refused_when_tampered_or_expired(
     assert (await applicant.client.get(f"/api/v1/files/{old_token}")).status_code == 403
 
     # Expired: minted by the same service, as if five minutes ago.
-    expired = resources.declarations.storage.sign_download(
+    expired = services.declarations.storage.sign_download(
         row["storage_key"], 300, name="户口本.pdf", content_type="application/pdf",
         now=time.time() - 301,
     )  # fmt: skip

@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
 from tests.api.declarations.test_refusals import CASES, inbox, platform_case, ready_to_submit
@@ -103,14 +103,14 @@ async def assert_follows_platform(
     ],
 )
 async def test_submission_job_dies_at_each_point(
-    point: str, live: httpx.AsyncClient, applicant: Applicant, resources: Resources,
+    point: str, live: httpx.AsyncClient, applicant: Applicant, services: Services,
     db: asyncpg.Connection, settings: Settings,
 ) -> None:  # fmt: skip
     """No worker runs: each run of the job (``deliver``) and of the event job (``apply_events``)
     is made here, after the platform moved the case as it would have meanwhile."""
     declaration = await ready_to_submit(applicant)
     assert (await applicant.submit(declaration)).status_code == 200
-    declarations, job = resources.declarations, uuid.UUID(declaration)
+    declarations, job = services.declarations, uuid.UUID(declaration)
 
     if point == "before_the_call":
         # Died before calling: the retried job is the first to reach the platform.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually, first_format
 from tests.worker import running_worker
 
@@ -22,7 +22,7 @@ async def _ready_to_submit(applicant: Applicant) -> str:
 
 
 async def test_an_outage_costs_one_request_per_job_attempt(
-    live: httpx.AsyncClient, applicant: Applicant, resources: Resources, db: asyncpg.Connection
+    live: httpx.AsyncClient, applicant: Applicant, services: Services, db: asyncpg.Connection
 ) -> None:
     platform = applicant.outside.provincial
     declaration = await _ready_to_submit(applicant)
@@ -32,7 +32,7 @@ async def test_an_outage_costs_one_request_per_job_attempt(
     submitted = await applicant.submit(declaration)
     assert submitted.status_code == 200, submitted.text
 
-    async with running_worker(resources):
+    async with running_worker(services):
 
         async def retried() -> bool:
             attempts = await db.fetchval(
@@ -50,5 +50,5 @@ async def test_an_outage_costs_one_request_per_job_attempt(
     assert fault["faultedRequests"] == attempts
 
     await applicant.outside.session.delete(f"{platform}/_control/faults")
-    async with running_worker(resources):
+    async with running_worker(services):
         await applicant.case_number(declaration)  # delivered once the platform is back

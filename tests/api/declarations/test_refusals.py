@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from tests.api.declarations.conftest import (
     FILES,
     RENT_WITHDRAWAL,
@@ -86,7 +86,7 @@ async def job_ended(db: asyncpg.Connection, entrypoint: str) -> None:
 
 async def test_item_suspended_at_the_platform_after_our_sync(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, db: asyncpg.Connection,
-    resources: Resources,
+    services: Services,
 ) -> None:  # fmt: skip
     declaration = await ready_to_submit(applicant)
     before = await applicant.detail(declaration)
@@ -149,7 +149,7 @@ async def test_item_suspended_at_the_platform_after_our_sync(
     await applicant.outside.post(
         f"{applicant.outside.provincial}/_control/items/{RENT_WITHDRAWAL}/resume", {}
     )
-    await synced(resources)
+    await synced(services)
     # The same Idempotency-Key is a new submission: the refused one's mapping was cleared.
     resubmitted = await applicant.submit(declaration, key)
     assert resubmitted.status_code == 200, resubmitted.text

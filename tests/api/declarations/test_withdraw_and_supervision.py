@@ -8,7 +8,7 @@ from datetime import timedelta
 import asyncpg
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from core.clock import china_today
 from core.workdays import add_working_days
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
@@ -61,7 +61,7 @@ async def test_supervision_flags_yellow_then_red(
     live: httpx.AsyncClient,
     worker: None,
     applicant: Applicant,
-    resources: Resources,
+    services: Services,
     db: asyncpg.Connection,
 ) -> None:
     declaration = await _submitted(applicant)
@@ -72,7 +72,7 @@ async def test_supervision_flags_yellow_then_red(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), add_working_days(today, 1),
     )  # fmt: skip
-    assert await resources.declarations.supervise() == 1
+    assert await services.declarations.supervise() == 1
     assert (await applicant.detail(declaration))["supervision"] == "yellow"
     inbox = await applicant.client.get("/api/v1/inbox", headers=applicant.headers)
     assert "declaration.overdue_warning" in [m["eventType"] for m in inbox.json()["items"]]
@@ -80,6 +80,6 @@ async def test_supervision_flags_yellow_then_red(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), today - timedelta(days=3),
     )  # fmt: skip
-    assert await resources.declarations.supervise() == 1
+    assert await services.declarations.supervise() == 1
     assert (await applicant.detail(declaration))["supervision"] == "red"
-    assert await resources.declarations.supervise() == 0  # unchanged: nothing to do
+    assert await services.declarations.supervise() == 0  # unchanged: nothing to do

@@ -19,8 +19,8 @@ import msgspec
 import pytest
 
 from api.app import create_app
+from api.composition import Services
 from api.guards import principal_dependencies
-from api.resources import Resources
 from core.settings import Settings, with_changes
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
 from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
@@ -134,10 +134,10 @@ async def test_nul_in_query_path_body_or_credentials_is_a_400_never_a_500(
 
 
 async def test_deeply_nested_json_is_refused_before_decoding_without_a_traceback(
-    applicant: Applicant, caplog: pytest.LogCaptureFixture, resources: Resources
+    applicant: Applicant, caplog: pytest.LogCaptureFixture, services: Services
 ) -> None:
     client = applicant.client
-    staff = await staff_login(client, await make_staff(resources, "op-deep", "operator"))
+    staff = await staff_login(client, await make_staff(services, "op-deep", "operator"))
     caplog.set_level(logging.INFO)
     anonymous = (
         ("/api/v1/auth/wechat/login", "code"),
@@ -240,7 +240,7 @@ async def test_an_untrusted_peer_cannot_choose_its_address_with_x_forwarded_for(
 
 
 async def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(
-    settings: Settings, resources: Resources
+    settings: Settings, services: Services
 ) -> None:
     trusted = _limited(settings, trusted_proxies="127.0.0.1, 10.0.0.0/8")
     async with serve_in_process(create_app(trusted, configure_logs=False)) as client:
@@ -257,14 +257,14 @@ async def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_cl
         # Without the header the proxy itself is the client.
         assert await _probe(client, None) == 400
         # The staff audit trail records the same address (here of a failed sign-in).
-        account = await make_staff(resources, "op-proxy", "operator")
+        account = await make_staff(services, "op-proxy", "operator")
         login = await client.post(
             "/ops/v1/auth/login",
             json={"username": account.username, "password": "wrong-password-123"},
             headers={"X-Forwarded-For": "9.9.9.9, 198.51.100.77"},
         )
         assert login.status_code == 401, login.text
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         ips = await conn.fetch("SELECT DISTINCT ip FROM audit_log WHERE ip IS NOT NULL")
     assert [r["ip"] for r in ips] == ["198.51.100.77"]
 
@@ -291,7 +291,7 @@ def _private(resp: httpx.Response) -> None:
 
 
 async def test_token_answers_are_no_store_and_personal_answers_private(
-    applicant: Applicant, outside: Outside, resources: Resources
+    applicant: Applicant, outside: Outside, services: Services
 ) -> None:
     client = applicant.client
     signed_in = await client.post("/api/v1/auth/wechat/login",
@@ -315,7 +315,7 @@ async def test_token_answers_are_no_store_and_personal_answers_private(
     _no_store(sso_answer)
     # Token exchange (RFC 8693) answers no-store even when it refuses.
     _no_store(await client.post("/api/v1/oauth/token", data={"grant_type": "x"}))
-    staff_account = await make_staff(resources, "op-cache", "operator")
+    staff_account = await make_staff(services, "op-cache", "operator")
     first = await client.post("/ops/v1/auth/login", json={
         "username": staff_account.username, "password": staff_account.password})  # fmt: skip
     _no_store(first)
@@ -351,10 +351,10 @@ async def test_token_answers_are_no_store_and_personal_answers_private(
 
 
 async def _signed_in(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> dict[str, dict[str, str]]:
     citizen = (await sso(client, outside, user("zhangsan"))).json()["accessToken"]
-    staff = await staff_login(client, await make_staff(resources, f"op-{uuid.uuid4().hex[:8]}",
+    staff = await staff_login(client, await make_staff(services, f"op-{uuid.uuid4().hex[:8]}",
                                                        "operator"))  # fmt: skip
     return {"citizen": bearer(citizen), "staff": bearer(staff)}
 
@@ -368,7 +368,7 @@ def _concrete(path: str) -> str:
 
 
 async def test_every_route_that_needs_a_signed_in_caller_answers_private_no_store(
-    settings: Settings, outside: Outside, resources: Resources
+    settings: Settings, outside: Outside, services: Services
 ) -> None:
     """A scan over the application's routes: every handler that asks for a principal (citizen,
     staff) answers a signed-in caller `private, no-store`, whatever its status or its own
@@ -391,11 +391,11 @@ async def test_every_route_that_needs_a_signed_in_caller_answers_private_no_stor
         running_server(settings) as base,
         httpx.AsyncClient(base_url=base, timeout=10) as client,
     ):
-        sessions = await _signed_in(client, outside, resources)
+        sessions = await _signed_in(client, outside, services)
         for method, path, who in scanned:
             headers = sessions[who]
             if "logout" in path:  # ends the session: with one of its own
-                headers = (await _signed_in(client, outside, resources))[who]
+                headers = (await _signed_in(client, outside, services))[who]
             body = {} if method in ("POST", "PUT", "PATCH") else None
             async with client.stream(method, _concrete(path), json=body, headers=headers) as resp:
                 assert resp.status_code < 500, (method, path, resp.status_code)

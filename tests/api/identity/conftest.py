@@ -13,7 +13,7 @@ import httpx
 import pyotp
 import pytest
 
-from api.resources import Resources, open_resources
+from api.composition import Services, open_services
 from core.settings import Settings
 from sandbox.provincial.users import USERS_BY_NAME, TestUser
 
@@ -70,8 +70,8 @@ async def outside(settings: Settings) -> AsyncIterator[Outside]:
 
 
 @pytest.fixture
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    async with open_resources(settings) as opened:
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with open_services(settings) as opened:
         yield opened
 
 
@@ -125,10 +125,10 @@ class StaffAccount:
     totp: pyotp.TOTP
 
 
-async def make_staff(resources: Resources, username: str, role: str) -> StaffAccount:
+async def make_staff(services: Services, username: str, role: str) -> StaffAccount:
     password = f"Ops-{username}-2026!long"
-    async with resources.db_pool.acquire() as conn, conn.transaction():
-        _, uri = await resources.identity.create_staff(
+    async with services.infra.pool.acquire() as conn, conn.transaction():
+        _, uri = await services.identity.create_staff(
             conn, username=username, display_name=username, password=password, role=role
         )
     return StaffAccount(username, password, pyotp.parse_uri(uri))  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests.api.identity.conftest import (
     Outside,
@@ -126,11 +126,11 @@ async def test_tampered_and_forged_tokens(
 
 
 async def test_expired_access_token(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources, settings: Settings
+    client: httpx.AsyncClient, outside: Outside, services: Services, settings: Settings
 ) -> None:
     tokens = await wechat_login(client, outside, "wx-olaf")
     claims = jwt.decode(tokens["accessToken"], options={"verify_signature": False})
-    expired = resources.identity.signing.issue(
+    expired = services.identity.signing.issue(
         {k: claims[k] for k in ("sub", "sid", "acr", "amr", "typ")},
         ttl_s=60,
         now=time.time() - 3600,
@@ -194,9 +194,9 @@ async def test_sms_code_is_single_use(client: httpx.AsyncClient, outside: Outsid
 
 
 async def test_staff_brute_force_locks_the_account(
-    client: httpx.AsyncClient, resources: Resources
+    client: httpx.AsyncClient, services: Services
 ) -> None:
-    account = await make_staff(resources, "op-brute", "operator")
+    account = await make_staff(services, "op-brute", "operator")
     for _ in range(4):
         resp = await client.post(
             "/ops/v1/auth/login", json={"username": "op-brute", "password": "guess-guess-guess"}
@@ -230,11 +230,11 @@ async def test_assurance_too_low(client: httpx.AsyncClient, outside: Outside) ->
 
 
 @pytest.fixture
-async def department_app(resources: Resources) -> tuple[str, str]:
+async def department_app(services: Services) -> tuple[str, str]:
     from api.identity import repository
     from core.passwords import hash_password
 
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         await repository.upsert_department_app(
             conn, "housing-fund-h5", "公积金网厅", hash_password("dept-secret-1"),
             ["openid", "profile"],
@@ -246,7 +246,7 @@ async def test_ticket_reused_or_expired(
     client: httpx.AsyncClient,
     outside: Outside,
     department_app: tuple[str, str],
-    resources: Resources,
+    services: Services,
 ) -> None:
     citizen = await sso(client, outside, user("lisi"))
     token = citizen.json()["accessToken"]
@@ -275,7 +275,7 @@ async def test_ticket_reused_or_expired(
              "TICKET_INVALID")  # fmt: skip
 
     late = await ticket()
-    await resources.redis.expire(
+    await services.infra.redis.expire(
         "trust:ticket:" + __import__("hashlib").sha256(late.encode()).hexdigest(), 1
     )
     await asyncio.sleep(1.2)
@@ -288,24 +288,24 @@ async def test_ticket_reused_or_expired(
 
 
 async def test_staff_session_after_idle_timeout(
-    client: httpx.AsyncClient, resources: Resources
+    client: httpx.AsyncClient, services: Services
 ) -> None:
-    account = await make_staff(resources, "op-idle", "operator")
+    account = await make_staff(services, "op-idle", "operator")
     session = await staff_login(client, account)
     assert (await client.get("/ops/v1/me", headers=bearer(session))).status_code == 200
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         await conn.execute("UPDATE staff_sessions SET last_seen_at = now() - interval '31 minutes'")
     _problem(await client.get("/ops/v1/me", headers=bearer(session)), 401, "SESSION_EXPIRED")
     # The expiry was recorded, not just answered: the session stays ended.
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         assert await conn.fetchval("SELECT ended_why FROM staff_sessions") == "idle_timeout"
 
 
 async def test_staff_session_after_absolute_timeout(
-    client: httpx.AsyncClient, resources: Resources
+    client: httpx.AsyncClient, services: Services
 ) -> None:
-    session = await staff_login(client, await make_staff(resources, "op-long", "operator"))
-    async with resources.db_pool.acquire() as conn:
+    session = await staff_login(client, await make_staff(services, "op-long", "operator"))
+    async with services.infra.pool.acquire() as conn:
         await conn.execute(
             "UPDATE staff_sessions SET created_at = now() - interval '12 hours 1 minute'"
         )

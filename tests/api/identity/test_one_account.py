@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 
-from api.resources import Resources
+from api.composition import Services
 from core.logging import mask_personal_data
 from core.settings import Settings
 from tests.api.declarations.conftest import PDF, RENT_WITHDRAWAL, Applicant, synced
@@ -40,8 +40,8 @@ MATERIAL = "CL00401001-03"
 
 
 @pytest.fixture(autouse=True)
-async def _catalogue(resources: Resources) -> None:
-    await synced(resources)  # drafts need the item
+async def _catalogue(services: Services) -> None:
+    await synced(services)  # drafts need the item
 
 
 @dataclass
@@ -72,7 +72,7 @@ async def with_traces(
 
 async def assert_one_person(
     client: httpx.AsyncClient,
-    resources: Resources,
+    services: Services,
     tokens: dict[str, Any],
     owned: list[Account],
     absorbed: list[Account],
@@ -98,7 +98,7 @@ async def assert_one_person(
             "/api/v1/auth/refresh", json={"refreshToken": account.tokens["refreshToken"]}
         )
         assert refresh.status_code == 401
-        async with resources.db_pool.acquire() as conn:
+        async with services.infra.pool.acquire() as conn:
             entries = await conn.fetch(
                 """SELECT details FROM audit_log WHERE action = 'identity.accounts_merged'
                     AND target_id = $1""",
@@ -109,7 +109,7 @@ async def assert_one_person(
 
 
 async def test_wechat_then_sms_then_sso_binding(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     zhaolei = user("zhaolei")
     wechat = await with_traces(
@@ -127,13 +127,13 @@ async def test_wechat_then_sms_then_sso_binding(
     # Neither had the real name: the oldest account survives; the phone the platform vouches
     # for is the one the app signed in with.
     assert tokens["citizen"]["id"] == wechat.id
-    await assert_one_person(client, resources, tokens, [wechat, app], [app])
+    await assert_one_person(client, services, tokens, [wechat, app], [app])
     assert (await sms_login(client, outside, zhaolei.phone))["citizen"]["id"] == wechat.id
     assert (await wechat_login(client, outside, "wx-zhaolei"))["citizen"]["id"] == wechat.id
 
 
 async def test_sms_then_wechat_then_sso_binding(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     lisi = user("lisi")
     app = await with_traces(
@@ -149,12 +149,12 @@ async def test_sms_then_wechat_then_sso_binding(
     # The app's account is older: the binding session's own account is the one absorbed.
     assert tokens["citizen"]["id"] == app.id
     assert tokens["citizen"]["realNameBound"] is True and tokens["citizen"]["wechatBound"] is True
-    await assert_one_person(client, resources, tokens, [app, wechat], [wechat])
+    await assert_one_person(client, services, tokens, [app, wechat], [wechat])
     assert (await wechat_login(client, outside, "wx-lisi"))["citizen"]["id"] == app.id
 
 
 async def test_sms_then_sso_login_then_wechat(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     wangfang = user("wangfang")
     app = await with_traces(
@@ -173,11 +173,11 @@ async def test_sms_then_sso_login_then_wechat(
     assert bound.status_code == 200, bound.text
     tokens = bound.json()
     assert tokens["citizen"]["id"] == app.id
-    await assert_one_person(client, resources, tokens, [app, wechat], [wechat])
+    await assert_one_person(client, services, tokens, [app, wechat], [wechat])
 
 
 async def test_sso_login_then_sms_then_sso_login_in_the_signed_in_app(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     chenjing = user("chenjing")
     first = await sso(client, outside, chenjing)
@@ -194,12 +194,12 @@ async def test_sso_login_then_sms_then_sso_login_in_the_signed_in_app(
     assert login.status_code == 200, login.text
     tokens = login.json()
     assert tokens["citizen"]["id"] == platform.id  # the real-named account survives
-    await assert_one_person(client, resources, tokens, [platform, second_phone], [second_phone])
+    await assert_one_person(client, services, tokens, [platform, second_phone], [second_phone])
     assert (await sms_login(client, outside, "13700007777"))["citizen"]["id"] == platform.id
 
 
 async def test_sso_login_then_sms_then_wechat(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     zhangsan = user("zhangsan")
     login = await sso(client, outside, zhangsan)
@@ -216,11 +216,11 @@ async def test_sso_login_then_sms_then_wechat(
     assert bound.status_code == 200, bound.text
     tokens = bound.json()
     assert tokens["citizen"]["id"] == platform.id
-    await assert_one_person(client, resources, tokens, [platform, app, wechat], [wechat])
+    await assert_one_person(client, services, tokens, [platform, app, wechat], [wechat])
 
 
 async def test_sso_login_then_wechat_then_sms_each_bound(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     zhangsan = user("zhangsan")
     login = await sso(client, outside, zhangsan)
@@ -245,12 +245,12 @@ async def test_sso_login_then_wechat_then_sms_each_bound(
     tokens = from_wechat.json()
     assert tokens["citizen"]["id"] == platform.id
     await assert_one_person(
-        client, resources, tokens, [platform, wechat, second_phone], [wechat, second_phone]
+        client, services, tokens, [platform, wechat, second_phone], [wechat, second_phone]
     )
 
 
 async def test_wechat_with_its_phone_then_sso_login_then_sms(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     zhaolei, liuyang = user("zhaolei"), user("liuyang")
     signed_in = await wechat_login(client, outside, "wx-zhaolei")
@@ -274,13 +274,13 @@ async def test_wechat_with_its_phone_then_sso_login_then_sms(
     tokens = login.json()
     by_sms = await sms_login(client, outside, zhaolei.phone)
     assert by_sms["citizen"]["id"] == wechat.id
-    await assert_one_person(client, resources, tokens, [wechat], [])
+    await assert_one_person(client, services, tokens, [wechat], [])
     unverified = await sso(client, outside, liuyang)
     assert unverified.json()["citizen"]["id"] != other["citizen"]["id"]
 
 
 async def test_an_account_of_another_person_is_never_joined(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     lisi, wangfang = user("lisi"), user("wangfang")
     app = await with_traces(
@@ -465,18 +465,18 @@ async def _seed(
 
 
 async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     zhangsan = user("zhangsan")
     kept_tokens = (await sso(client, outside, zhangsan)).json()
     mine_tokens = await sms_login(client, outside, "13700006666")
     kept, mine = uuid.UUID(kept_tokens["citizen"]["id"]), uuid.UUID(mine_tokens["citizen"]["id"])
-    await make_staff(resources, "op-tagger", "operator")
-    async with resources.db_pool.acquire() as conn:
+    await make_staff(services, "op-tagger", "operator")
+    async with services.infra.pool.acquire() as conn:
         columns = [(r["table_name"], r["column_name"]) for r in await conn.fetch(CITIZEN_COLUMNS)]
         assert {table for table, _ in columns} == SEEDED_TABLES, (
             "a table keyed by citizen is not moved by the merge: give its domain an "
-            "absorb_citizen (wired in api.resources) and seed it here"
+            "absorb_citizen (wired in api.services) and seed it here"
         )
         staff = await conn.fetchval("SELECT id FROM staff WHERE username = 'op-tagger'")
         async with conn.transaction():
@@ -489,7 +489,7 @@ async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
     assert bound.status_code == 200, bound.text
     assert bound.json()["citizen"]["id"] == str(kept)
 
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         for table, column in columns:
             left = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = $1", mine)
             assert left == 0, f"{left} row(s) of {table}.{column} left on the absorbed account"
@@ -536,7 +536,7 @@ async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
             keys = await conn.fetch(f"SELECT {key} FROM {table} WHERE citizen_id = $1", kept)
             assert len({r[key] for r in keys}) == 2 and "same-key" in {r[key] for r in keys}
         # A department app sees the survivor's pairwise subject; the consent follows it.
-        subject = resources.identity.pii.lookup_hash(str(kept), field="pairwise:dept-app").hex()
+        subject = services.identity.pii.lookup_hash(str(kept), field="pairwise:dept-app").hex()
         assert (
             await conn.fetchval(
                 "SELECT pairwise_sub FROM licence_consents WHERE citizen_id = $1", kept
@@ -559,14 +559,14 @@ async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
 
 
 async def test_merges_made_before_every_domain_moved_its_rows_are_finished(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources, settings: Settings
+    client: httpx.AsyncClient, outside: Outside, services: Services, settings: Settings
 ) -> None:
     zhangsan = user("zhangsan")
     tokens = (await sso(client, outside, zhangsan)).json()
     wechat = await with_traces(
         client, outside, await wechat_login(client, outside, "wx-zhangsan"), pdf("left behind")
     )
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         # What a merge did before: the openid moved, the account became a tombstone.
         await conn.execute(
             "UPDATE citizen_wechat SET citizen_id = $2 WHERE citizen_id = $1",
@@ -587,8 +587,8 @@ async def test_merges_made_before_every_domain_moved_its_rows_are_finished(
         assert done.returncode == 0
         assert out.decode().strip().endswith(f": {expected}")
 
-    await assert_one_person(client, resources, tokens, [wechat], [])
-    async with resources.db_pool.acquire() as conn:
+    await assert_one_person(client, services, tokens, [wechat], [])
+    async with services.infra.pool.acquire() as conn:
         assert (
             await conn.fetchval(
                 "SELECT count(*) FROM audit_log WHERE action = 'identity.accounts_merge_finished'"

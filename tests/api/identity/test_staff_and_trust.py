@@ -9,16 +9,16 @@ import sys
 import httpx
 import jwt
 
+from api.composition import Services
 from api.identity import repository
-from api.resources import Resources
 from core.passwords import hash_password
 from core.settings import Settings
 from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
 
 
-async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, resources: Resources) -> None:
-    operator = await staff_login(client, await make_staff(resources, "op-ann", "operator"))
-    auditor = await staff_login(client, await make_staff(resources, "au-ben", "auditor"))
+async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, services: Services) -> None:
+    operator = await staff_login(client, await make_staff(services, "op-ann", "operator"))
+    auditor = await staff_login(client, await make_staff(services, "au-ben", "auditor"))
 
     me = await client.get("/ops/v1/me", headers=bearer(operator))
     assert me.status_code == 200 and me.json()["role"] == "operator"
@@ -27,7 +27,7 @@ async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, resources:
     report = await client.get("/ops/v1/system/audit/verify", headers=bearer(auditor))
     assert report.status_code == 200 and report.json()["ok"] is True
 
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         actions = [
             r["action"] for r in await conn.fetch("SELECT action FROM audit_log ORDER BY id")
         ]
@@ -39,10 +39,8 @@ async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, resources:
     assert (await client.get("/ops/v1/me", headers=bearer(operator))).status_code == 401
 
 
-async def test_totp_code_cannot_be_replayed(
-    client: httpx.AsyncClient, resources: Resources
-) -> None:
-    account = await make_staff(resources, "op-cat", "operator")
+async def test_totp_code_cannot_be_replayed(client: httpx.AsyncClient, services: Services) -> None:
+    account = await make_staff(services, "op-cat", "operator")
     credentials = {"username": account.username, "password": account.password}
     code = account.totp.now()  # the very code used, even if a new 30 s step begins meanwhile
     first = await client.post("/ops/v1/auth/login", json=credentials)
@@ -58,16 +56,16 @@ async def test_totp_code_cannot_be_replayed(
 
 
 async def test_audit_verify_reports_an_edited_row(
-    client: httpx.AsyncClient, resources: Resources, settings: Settings
+    client: httpx.AsyncClient, services: Services, settings: Settings
 ) -> None:
     for name in ("op-dan", "op-eva", "op-fay"):
-        await staff_login(client, await make_staff(resources, name, "operator"))
+        await staff_login(client, await make_staff(services, name, "operator"))
     env = {**os.environ, "HANDHELD_DATABASE_URL": settings.database.url.reveal()}
     cmd = [sys.executable, "-m", "api.cli", "audit", "verify"]
     intact = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert intact.returncode == 0 and "intact" in intact.stdout
 
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         victim = await conn.fetchval("SELECT id FROM audit_log ORDER BY id OFFSET 2 LIMIT 1")
         # Whoever gets past the append-only trigger (a superuser) still cannot hide the edit.
         await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
@@ -79,9 +77,9 @@ async def test_audit_verify_reports_an_edited_row(
 
 
 async def test_department_app_gets_only_its_scopes(
-    client: httpx.AsyncClient, outside: Outside, resources: Resources
+    client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         await repository.upsert_department_app(
             conn, "social-h5", "社保网厅", hash_password("s-secret"), ["openid", "profile"]
         )
@@ -121,7 +119,7 @@ async def test_department_app_gets_only_its_scopes(
     assert social["name"] == lisi.name and "id_number" not in social
     assert police["id_number"] == lisi.id_number and "name" not in police
     assert social["sub"] != police["sub"]  # pairwise: the apps cannot correlate the citizen
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         audited = await conn.fetch(
             "SELECT actor_id FROM audit_log WHERE action = 'trust.ticket_exchanged' ORDER BY id"
         )

@@ -6,9 +6,8 @@ from typing import Any
 
 import httpx
 
-from api.licences.deps import build_service
+from api.composition import Services
 from api.licences.service import LicencesService
-from api.resources import Resources
 from tests.api.declarations.conftest import (
     LICENCE_ISSUER,
     Applicant,
@@ -17,7 +16,7 @@ from tests.api.declarations.conftest import (
     first_format,
     live,
     outside,
-    resources,
+    services,
     worker,
 )
 from tests.api.identity.conftest import bearer, sso, user
@@ -57,8 +56,8 @@ async def other_citizen(client: httpx.AsyncClient, applicant: Applicant) -> dict
     return bearer(token)
 
 
-def service(resources: Resources) -> LicencesService:
-    return build_service(resources)
+def service(services: Services) -> LicencesService:
+    return services.licences
 
 
 __all__ = [
@@ -66,6 +65,6 @@ __all__ = [
     "eventually",
     "live",
     "outside",
-    "resources",
+    "services",
     "worker",
 ]

@@ -6,8 +6,8 @@ import base64
 
 import httpx
 
+from api.composition import Services
 from api.identity import repository
-from api.resources import Resources
 from core import sm2
 from core.passwords import hash_password
 from tests.api.declarations.conftest import Applicant
@@ -33,9 +33,9 @@ async def _exchanged_token(applicant: Applicant, client_id: str, secret: str) ->
 
 
 async def test_department_app_reads_a_licence_only_with_consent(
-    live: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
-    async with resources.db_pool.acquire() as conn:
+    async with services.infra.pool.acquire() as conn:
         await repository.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid"]
         )

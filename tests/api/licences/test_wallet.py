@@ -13,8 +13,8 @@ import httpx
 import pytest
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
+from api.composition import Services
 from api.licences import display
-from api.resources import Resources
 from core import sm2
 from core.settings import Settings
 from core.sm2 import Sm2Verifier
@@ -150,7 +150,7 @@ async def test_tampered_signature_is_rejected_on_import(
 
 
 async def test_revocation_reaches_the_wallet_through_the_feed(
-    live: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
     entry = await earn_licence(applicant)
     client, headers = applicant.client, applicant.headers
@@ -161,7 +161,7 @@ async def test_revocation_reaches_the_wallet_through_the_feed(
         f"{applicant.outside.provincial}/_control/licences/{entry['licenceNumber']}/revoke",
         {"reason": "证件挂失"},
     )
-    assert await service(resources).sync_feed() >= 1
+    assert await service(services).sync_feed() >= 1
     after = (await client.get(f"/api/v1/licences/{entry['id']}", headers=headers)).json()
     assert after["status"] == "revoked" and after["statusText"] == "已注销"
     assert after["revocationReason"] == "证件挂失" and not after["usable"]
@@ -172,7 +172,7 @@ async def test_revocation_reaches_the_wallet_through_the_feed(
     assert not checked["valid"] and checked["outcome"] == "licence_revoked"
     again = await client.post(f"/api/v1/licences/{entry['id']}/display", headers=headers)
     assert again.status_code == 409
-    assert await service(resources).sync_feed() == 0  # the position moved on
+    assert await service(services).sync_feed() == 0  # the position moved on
 
 
 async def test_declaration_use_needs_consent_and_is_logged(
@@ -206,7 +206,7 @@ async def test_declaration_use_needs_consent_and_is_logged(
 
 
 async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
-    live: httpx.AsyncClient, worker: None, applicant: Applicant, resources: Resources
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
     entry = await earn_licence(applicant)
     client, headers = applicant.client, applicant.headers
@@ -215,7 +215,7 @@ async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
         f"{applicant.outside.provincial}/_control/licences/{entry['licenceNumber']}/revoke",
         {"reason": "证件挂失"},
     )
-    assert await service(resources).sync_feed() >= 1
+    assert await service(services).sync_feed() >= 1
     refused = await applicant.submit(draft["id"])
     assert refused.status_code == 409 and refused.json()["code"] == "LICENCE_NO_LONGER_VALID"
     assert (await applicant.detail(draft["id"]))["state"] == "draft"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from api.resources import Resources
+from api.composition import Services
 from core.settings import Settings
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     applicant,
     live,
     outside,
-    resources,
+    services,
     worker,
 )
 from tests.test_schemathesis import running_server
@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-async def console_url(settings: Settings, resources: Resources) -> AsyncIterator[str]:  # noqa: F811
+async def console_url(settings: Settings, services: Services) -> AsyncIterator[str]:  # noqa: F811
     """The console page of an API served on a free port."""
     async with running_server(settings) as base:
         yield f"{base}/ops/console/"

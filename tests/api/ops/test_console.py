@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 from playwright.async_api import Page, Route, expect
 
+from api.composition import Services
 from api.ops.console import CONSOLE_DIR
-from api.resources import Resources
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import StaffAccount, bearer, make_staff, staff_login
 from tests.api.ops.conftest import BrowserLog
@@ -95,7 +95,7 @@ async def _sign_in(page: Page, account: StaffAccount) -> None:
 async def test_operator_drafts_supervisor_approves_figures_appear(
     page: tuple[Page, BrowserLog],
     console_url: str,
-    resources: Resources,
+    services: Services,
     db: asyncpg.Connection,
     client: httpx.AsyncClient,
     worker: None,
@@ -107,8 +107,8 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
         recipients,
     )
-    operator = await make_staff(resources, "console-op", "operator")
-    supervisor = await make_staff(resources, "console-sup", "supervisor")
+    operator = await make_staff(services, "console-op", "operator")
+    supervisor = await make_staff(services, "console-sup", "supervisor")
     title = "端午节假期服务安排"
 
     await browser.goto(console_url)
@@ -158,7 +158,7 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     assert not log.problems, f"{log.problems} (screenshot: {shot})"
 
     # What the page showed is what the API holds: drafted by one person, approved by another.
-    token = await staff_login(client, await make_staff(resources, "console-aud", "auditor"))
+    token = await staff_login(client, await make_staff(services, "console-aud", "auditor"))
     notices = (await client.get("/ops/v1/notices", headers=bearer(token))).json()
     (notice,) = [n for n in notices if n["title"] == title]
     assert notice["status"] == "sent" and notice["figures"]["sent"] == recipients
@@ -170,10 +170,10 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
 
 
 async def test_every_view_renders_for_a_read_only_auditor(
-    page: tuple[Page, BrowserLog], console_url: str, resources: Resources, tmp_path: Path
+    page: tuple[Page, BrowserLog], console_url: str, services: Services, tmp_path: Path
 ) -> None:
     browser, log = page
-    auditor = await make_staff(resources, "console-aud", "auditor")
+    auditor = await make_staff(services, "console-aud", "auditor")
     await browser.goto(console_url)
     await _sign_in(browser, auditor)
     headings = {"dashboard": "运营看板", "notices": "通知公告", "tickets": "差评整改",
@@ -199,7 +199,7 @@ async def test_every_view_renders_for_a_read_only_auditor(
 async def test_a_view_whose_api_is_absent_is_left_out(
     page: tuple[Page, BrowserLog],
     console_url: str,
-    resources: Resources,
+    services: Services,
     client: httpx.AsyncClient,
 ) -> None:
     """Deployed without the payments domain, the mismatches list answers 404 as the router
@@ -213,7 +213,7 @@ async def test_a_view_whose_api_is_absent_is_left_out(
 
     await browser.route("**/ops/v1/payments/**", absent)
     await browser.goto(console_url)
-    await _sign_in(browser, await make_staff(resources, "console-sup2", "supervisor"))
+    await _sign_in(browser, await make_staff(services, "console-sup2", "supervisor"))
     await expect(browser.locator('#nav a[data-view="tickets"]')).to_be_visible()
     await expect(browser.locator('#nav a[data-view="payments"]')).to_have_count(0)
     await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
@@ -223,7 +223,7 @@ async def test_a_view_whose_api_is_absent_is_left_out(
 async def test_operator_works_a_bad_review_ticket_to_the_end(
     page: tuple[Page, BrowserLog],
     console_url: str,
-    resources: Resources,
+    services: Services,
     client: httpx.AsyncClient,
     applicant: Applicant,
     live: httpx.AsyncClient,
@@ -235,7 +235,7 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
     declaration = await finished(applicant)
     rated = await rate(client, applicant.token, declaration, BAD)
     assert rated.status_code == 200, rated.text
-    operator = await make_staff(resources, "console-op3", "operator")
+    operator = await make_staff(services, "console-op3", "operator")
 
     await browser.goto(console_url)
     await _sign_in(browser, operator)
@@ -268,20 +268,20 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
     await _no_stray_values(browser)
     assert not log.problems, log.problems
 
-    token = await staff_login(client, await make_staff(resources, "console-aud3", "auditor"))
+    token = await staff_login(client, await make_staff(services, "console-aud3", "auditor"))
     tickets = (await client.get("/ops/v1/reviews/tickets", headers=bearer(token))).json()
     (ticket,) = tickets["items"]
     assert ticket["state"] == "closed" and ticket["outcome"] == "rectified"
 
 
 async def test_supervisor_imports_a_holiday_notice_in_the_calendar_view(
-    page: tuple[Page, BrowserLog], console_url: str, resources: Resources, tmp_path: Path
+    page: tuple[Page, BrowserLog], console_url: str, services: Services, tmp_path: Path
 ) -> None:
     from tests.api.calendars.conftest import NOTICE_2027
 
     browser, log = page
     await browser.goto(console_url)
-    await _sign_in(browser, await make_staff(resources, "console-sup-cal", "supervisor"))
+    await _sign_in(browser, await make_staff(services, "console-sup-cal", "supervisor"))
     await browser.click('#nav a[data-view="calendar"]')
     await expect(browser.locator("main h1")).to_have_text("工作日历")
     await browser.fill(

@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 from playwright.async_api import Page, expect
 
-from api.resources import Resources
+from api.composition import Services
 from push.service import notify
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import Outside, bearer, make_staff, sms_login, staff_login
@@ -24,8 +24,8 @@ PHONE = "13500004444"
 DEAD = "/ops/v1/system/jobs/dead-letters"
 
 
-async def _notify(resources: Resources, citizen: uuid.UUID, key: str) -> uuid.UUID:
-    async with resources.db_pool.acquire() as conn, conn.transaction():
+async def _notify(services: Services, citizen: uuid.UUID, key: str) -> uuid.UUID:
+    async with services.infra.pool.acquire() as conn, conn.transaction():
         await notify(conn, citizen, "declaration.completed",
                      {"item": "测试事项", "result": "已办结"}, dedupe_key=key)  # fmt: skip
         message = await conn.fetchval(
@@ -45,20 +45,18 @@ async def _sms_delivery(db: asyncpg.Connection, message: uuid.UUID) -> asyncpg.R
 async def test_dead_push_delivery_is_failed_shown_retried_and_discarded(
     client: httpx.AsyncClient,
     outside: Outside,
-    resources: Resources,
+    services: Services,
     db: asyncpg.Connection,
 ) -> None:
-    supervisor = bearer(
-        await staff_login(client, await make_staff(resources, "sup1", "supervisor"))
-    )
-    operator = bearer(await staff_login(client, await make_staff(resources, "op1", "operator")))
+    supervisor = bearer(await staff_login(client, await make_staff(services, "sup1", "supervisor")))
+    operator = bearer(await staff_login(client, await make_staff(services, "op1", "operator")))
     citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])
     # The SMS gateway is down for longer than the job's attempts (3 in tests).
     await outside.post(f"{outside.sms}/_control/faults", {"mode": "error", "status": 500})
-    first = await _notify(resources, citizen, "dead:1")
-    second = await _notify(resources, citizen, "dead:2")
+    first = await _notify(services, citizen, "dead:1")
+    second = await _notify(services, citizen, "dead:2")
 
-    async with running_worker(resources):
+    async with running_worker(services):
 
         async def both_failed() -> bool:
             rows = [await _sms_delivery(db, m) for m in (first, second)]
@@ -127,7 +125,7 @@ async def test_dead_push_delivery_is_failed_shown_retried_and_discarded(
     assert details["subjectId"] == str(first) and details["role"] == "supervisor"
     assert (await client.get("/ops/v1/system/audit/verify",
                              headers=bearer(await staff_login(
-                                 client, await make_staff(resources, "aud1", "auditor"))))
+                                 client, await make_staff(services, "aud1", "auditor"))))
             ).json()["ok"]  # fmt: skip
 
 
@@ -146,7 +144,7 @@ async def _park(db: asyncpg.Connection, message: uuid.UUID, channel: str) -> int
 async def test_console_lists_retries_and_discards_dead_letters(
     page: tuple[Page, BrowserLog],
     console_url: str,
-    resources: Resources,
+    services: Services,
     db: asyncpg.Connection,
 ) -> None:
     browser, log = page
@@ -154,7 +152,7 @@ async def test_console_lists_retries_and_discards_dead_letters(
     retry_id = await _park(db, kept, "sms")
     discard_id = await _park(db, dropped, "app")
     await browser.goto(console_url)
-    await sign_in(browser, await make_staff(resources, "console-sup9", "supervisor"))
+    await sign_in(browser, await make_staff(services, "console-sup9", "supervisor"))
     await browser.click('#nav a[data-view="jobs"]')
     await expect(browser.locator("main h1")).to_have_text("失败任务")
     rows = browser.locator("#dead-letter-table tbody tr")
@@ -181,11 +179,11 @@ async def test_console_lists_retries_and_discards_dead_letters(
 
 
 async def test_console_leaves_the_view_out_for_operators(
-    page: tuple[Page, BrowserLog], console_url: str, resources: Resources
+    page: tuple[Page, BrowserLog], console_url: str, services: Services
 ) -> None:
     browser, log = page
     await browser.goto(console_url)
-    await sign_in(browser, await make_staff(resources, "console-op9", "operator"))
+    await sign_in(browser, await make_staff(services, "console-op9", "operator"))
     await expect(browser.locator('#nav a[data-view="notices"]')).to_be_visible()
     await expect(browser.locator('#nav a[data-view="jobs"]')).to_have_count(0)
     assert not log.problems, log.problems

@@ -11,7 +11,7 @@ import pytest
 from litestar.di import Provide
 
 from api.app import create_app
-from api.resources import Resources
+from api.composition import Services
 from api.reviews.service import Clock
 from core.settings import Settings
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
@@ -21,7 +21,7 @@ from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     first_format,
     live,
     outside,
-    resources,
+    services,
     worker,
 )
 from tests.api.identity.conftest import bearer, make_staff, staff_login
@@ -116,8 +116,8 @@ class Staff:
 
 async def staff(
     client: httpx.AsyncClient,
-    resources: Resources,  # noqa: F811
+    services: Services,  # noqa: F811
     name: str,
     role: str,
 ) -> Staff:
-    return Staff(client, await staff_login(client, await make_staff(resources, name, role)))
+    return Staff(client, await staff_login(client, await make_staff(services, name, role)))

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from tests.api.calendars.conftest import NOTICE_2027
 from tests.api.declarations.conftest import Applicant, eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
@@ -18,7 +18,7 @@ async def test_ticket_deadline_is_provisional_then_moved_by_the_notice(
     live: httpx.AsyncClient,
     worker: None,
     applicant: Applicant,
-    resources: Resources,
+    services: Services,
     clock: SetClock,
 ) -> None:
     client, token = applicant.client, applicant.token
@@ -28,7 +28,7 @@ async def test_ticket_deadline_is_provisional_then_moved_by_the_notice(
     assert (await rate(client, token, declaration, BAD)).status_code == 200
     ticket = (await reviews(client, token, declaration))["ticket"]
     assert (ticket["dueOn"], ticket["dueProvisional"]) == ("2027-02-24", True)
-    supervisor = await staff_login(client, await make_staff(resources, "sup-wu", "supervisor"))
+    supervisor = await staff_login(client, await make_staff(services, "sup-wu", "supervisor"))
     listed = await client.get("/ops/v1/reviews/tickets", headers=bearer(supervisor))
     assert listed.json()["items"][0]["dueProvisional"] is True
 

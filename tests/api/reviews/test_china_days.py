@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from api.resources import Resources
+from api.composition import Services
 from api.reviews.service import supervise
 from tests.api.declarations.conftest import Applicant
 from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff
@@ -18,7 +18,7 @@ async def test_a_ticket_counts_from_the_day_in_china(
     live: httpx.AsyncClient,
     worker: None,
     applicant: Applicant,
-    resources: Resources,
+    services: Services,
     clock: SetClock,
 ) -> None:
     client, token = applicant.client, applicant.token
@@ -28,8 +28,8 @@ async def test_a_ticket_counts_from_the_day_in_china(
     # Day 1 Tuesday, day 3 Thursday 12 June (Wednesday counting from Sunday, the UTC day).
     assert (await reviews(client, token, declaration))["ticket"]["dueOn"] == "2025-06-12"
 
-    operator = await staff(client, resources, "op-zhao", "operator")
-    auditor = await staff(client, resources, "audit-qian", "auditor")
+    operator = await staff(client, services, "op-zhao", "operator")
+    auditor = await staff(client, services, "audit-qian", "auditor")
     # Rated on Monday in China: in Monday's figures, not in Sunday's.
     monday = (await auditor.get("/figures?from=2025-06-09&to=2025-06-09")).json()
     sunday = (await auditor.get("/figures?from=2025-06-08&to=2025-06-08")).json()
@@ -37,7 +37,7 @@ async def test_a_ticket_counts_from_the_day_in_china(
 
     # Thursday 23:30 UTC is Friday in Beijing: the ticket is late (not due today), resolved late.
     thursday_2330 = datetime(2025, 6, 12, 23, 30, tzinfo=UTC)
-    assert await supervise(resources.db_pool, resources.calendars, now=thursday_2330) == 1
+    assert await supervise(services.infra.pool, services.calendars, now=thursday_2330) == 1
     ticket = (await operator.get("/tickets")).json()["items"][0]
     assert ticket["flag"] == "late"
     path = f"/tickets/{ticket['id']}"

@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
-from api.resources import Resources
+from api.composition import Services
 from api.reviews.service import supervise
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import Outside, bearer, sso, user, wechat_login
@@ -28,7 +28,7 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     live: httpx.AsyncClient,
     worker: None,
     applicant: Applicant,
-    resources: Resources,
+    services: Services,
     clock: SetClock,
     db: asyncpg.Connection,
 ) -> None:
@@ -50,8 +50,8 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     opened = next(m for m in await _inbox(applicant) if m["eventType"] == "review.ticket_opened")
     assert "2025-10-11" in opened["body"]
 
-    operator = await staff(client, resources, "op-li", "operator")
-    auditor = await staff(client, resources, "audit-wang", "auditor")
+    operator = await staff(client, services, "op-li", "operator")
+    auditor = await staff(client, services, "audit-wang", "auditor")
     listed = await operator.get("/tickets?state=open")
     assert listed.status_code == 200 and listed.json()["total"] == 1
     ticket = listed.json()["items"][0]
@@ -145,7 +145,7 @@ async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
     worker: None,
     applicant: Applicant,
     outside: Outside,
-    resources: Resources,
+    services: Services,
     clock: SetClock,
 ) -> None:
     client, token = applicant.client, applicant.token
@@ -160,9 +160,9 @@ async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
     on_wechat = await rate(client, mini, declaration, {"level": 2, "text": "点错了"})
     assert on_wechat.status_code == 200 and on_wechat.json()["channel"] == "wechat"
 
-    operator = await staff(client, resources, "op-zhao", "operator")
-    supervisor = await staff(client, resources, "sup-qian", "supervisor")
-    admin = await staff(client, resources, "admin-sun", "admin")
+    operator = await staff(client, services, "op-zhao", "operator")
+    supervisor = await staff(client, services, "sup-qian", "supervisor")
+    admin = await staff(client, services, "admin-sun", "admin")
     tickets = {t["channel"]: t for t in (await operator.get("/tickets")).json()["items"]}
     app_ticket, wechat_ticket = (
         f"/tickets/{tickets['app']['id']}",
@@ -171,7 +171,7 @@ async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
 
     # The supervision job: nothing on the rating day, due soon a working day before, then late.
     def flags(today: date) -> Awaitable[int]:
-        return supervise(resources.db_pool, resources.calendars, today=today)
+        return supervise(services.infra.pool, services.calendars, today=today)
 
     assert await flags(date(2025, 9, 30)) == 0
     assert await flags(date(2025, 10, 10)) == 2

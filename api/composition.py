@@ -1,0 +1,178 @@
+"""The composition root: every domain's service of a process, built from one infrastructure.
+
+Each domain says how its service is built (``<domain>/deps.py``: ``build`` and the dependency
+it is provided as); this module alone decides the order and what each one is handed from the
+others. The API (``api.app``), the worker (``api.worker``) and the CLI open the same services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from litestar.di import Provide
+
+from api.calendars import deps as calendars_deps
+from api.calendars import tasks as calendars_tasks
+from api.calendars.service import Calendars
+from api.catalog import deps as catalog_deps
+from api.catalog import tasks as catalog_tasks
+from api.catalog.service import CatalogService
+from api.declarations import deps as declarations_deps
+from api.declarations import service as declarations_service
+from api.declarations import tasks as declarations_tasks
+from api.declarations.service import DeclarationsService
+from api.identity import deps as identity_deps
+from api.identity.service import AccessTokens, IdentityService
+from api.licences import deps as licences_deps
+from api.licences import service as licences_service
+from api.licences import tasks as licences_tasks
+from api.licences.service import LicencesService
+from api.reviews import deps as reviews_deps
+from api.reviews import service as reviews_service
+from api.reviews import tasks as reviews_tasks
+from api.reviews.service import ReviewsService
+from core import idempotency
+from core.clients.provincial import ProvincialCasesClient
+from core.clients.sms import SmsClient
+from core.clients.wechat import WechatClient
+from core.clock import SYSTEM_CLOCK, Clock
+from core.di import from_state
+from core.infra import Infrastructure, open_infrastructure
+from core.jobs import JobRegistry
+from core.settings import Settings
+from payments import deps as payments_deps
+from payments import service as payments_service
+from payments import tasks as payments_tasks
+from payments.service import PaymentsService
+from push import deps as push_deps
+from push import service as push_service
+from push import tasks as push_tasks
+from push.tasks import PushContext
+
+INFRA_KEY = "infra"
+DB_POOL_KEY = "db_pool"
+JOBS_KEY = "job_registry"
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    infra: Infrastructure
+    calendars: Calendars
+    catalog: CatalogService
+    identity: IdentityService
+    access_tokens: AccessTokens
+    declarations: DeclarationsService
+    licences: LicencesService
+    reviews: ReviewsService
+    push: PushContext
+    payments: PaymentsService
+
+    def by_key(self) -> dict[str, object]:
+        """What the API puts on ``app.state``: each service under its domain's key."""
+        return {
+            INFRA_KEY: self.infra,
+            DB_POOL_KEY: self.infra.pool,
+            calendars_deps.KEY: self.calendars,
+            catalog_deps.KEY: self.catalog,
+            identity_deps.KEY: self.identity,
+            identity_deps.TOKENS_KEY: self.access_tokens,
+            declarations_deps.KEY: self.declarations,
+            licences_deps.KEY: self.licences,
+            reviews_deps.KEY: self.reviews,
+            push_deps.KEY: self.push,
+            payments_deps.KEY: self.payments,
+        }
+
+
+def dependencies() -> dict[str, Provide]:
+    """Every service as a named dependency (a handler names ``declarations`` and gets it)."""
+    return (
+        from_state(INFRA_KEY)
+        | from_state(DB_POOL_KEY)
+        | from_state(JOBS_KEY)
+        | calendars_deps.DEPENDENCIES
+        | catalog_deps.DEPENDENCIES
+        | identity_deps.DEPENDENCIES
+        | declarations_deps.DEPENDENCIES
+        | licences_deps.DEPENDENCIES
+        | reviews_deps.DEPENDENCIES
+        | push_deps.DEPENDENCIES
+        | payments_deps.DEPENDENCIES
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, *, name: str = "handheld", clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[Services]:
+    async with (
+        open_infrastructure(settings, name=name, clock=clock) as infra,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        calendars = await stack.enter_async_context(calendars_deps.build(infra))
+        settings = infra.settings
+        catalog = await stack.enter_async_context(catalog_deps.build(infra))
+        # One person, one account: every domain that keys rows by citizen moves them when
+        # identity joins two accounts (tests/api/identity/test_one_account.py finds every
+        # citizen-keyed column in the schema and checks none is left behind).
+        absorbers = (
+            declarations_service.absorb_citizen,
+            functools.partial(licences_service.absorb_citizen, pii=infra.pii),
+            reviews_service.absorb_citizen,
+            push_service.absorb_citizen,
+            payments_service.absorb_citizen,
+            idempotency.absorb_citizen,
+        )
+        # Outside systems more than one domain talks to: one client each per process.
+        wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
+        sms = SmsClient(infra.http, settings.sms, settings.http)
+        cases = ProvincialCasesClient(infra.http, settings.provincial, settings.http)
+        identity = await stack.enter_async_context(
+            identity_deps.build(infra, wechat=wechat, sms=sms, absorbers=absorbers)
+        )
+        declarations = await stack.enter_async_context(
+            declarations_deps.build(infra, calendars=calendars, cases=cases)
+        )
+        yield Services(
+            infra=infra,
+            calendars=calendars,
+            catalog=catalog,
+            identity=identity,
+            access_tokens=identity_deps.access_tokens(identity),
+            declarations=declarations,
+            licences=await stack.enter_async_context(licences_deps.build(infra, identity=identity)),
+            reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
+            push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
+            payments=await stack.enter_async_context(
+                payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
+            ),
+        )
+
+
+def build_registry(services: Services) -> JobRegistry:
+    """Every domain's jobs, as the worker runs them (the ops console describes and revives dead
+    letters through the same registry)."""
+    settings = services.infra.settings
+    registry = JobRegistry()
+    catalog_tasks.register(registry, services.catalog, settings.catalog.sync_cron)
+    calendars_tasks.register(
+        registry,
+        services.calendars,
+        followers={
+            "declarations": services.declarations.recompute_deadlines,
+            "tickets": reviews_service.recompute_deadlines,
+        },
+    )
+    declarations_tasks.register(registry, services.declarations)
+    licences_tasks.register(registry, services.licences)
+    push_tasks.register(registry, services.push)
+    reviews_tasks.register(registry, services.reviews)
+    payments_tasks.register(registry, services.payments, settings.wechatpay.reconcile_cron)
+    idempotency.register(registry, services.infra.pool)
+    return registry
+
+
+__all__ = ["Services", "build_registry", "dependencies", "open_services"]

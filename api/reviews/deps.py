@@ -1,0 +1,26 @@
+"""How the good/bad review service of a process is built and provided."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from api.calendars.service import Calendars
+from api.reviews.service import ReviewsService
+from core.clients.provincial import ProvincialRatingsClient
+from core.di import from_state
+from core.infra import Infrastructure
+
+KEY = "reviews"
+DEPENDENCIES = from_state(KEY)
+
+
+@contextlib.asynccontextmanager
+async def build(infra: Infrastructure, *, calendars: Calendars) -> AsyncIterator[ReviewsService]:
+    settings = infra.settings
+    yield ReviewsService(
+        pool=infra.pool,
+        pii=infra.pii,
+        calendars=calendars,
+        ratings=ProvincialRatingsClient(infra.http, settings.provincial, settings.http),
+    )

@@ -1,0 +1,97 @@
+"""What every domain is built from: a process's pools, clients, keys and clock.
+
+The composition root (``api.composition``) opens one ``Infrastructure`` per process and hands it
+to each domain's ``deps.build``; a domain takes from it what it needs and builds its own clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from redis.asyncio import Redis
+
+from core.clock import SYSTEM_CLOCK, Clock
+from core.db import Pool, create_pool
+from core.filecrypt import FileCipher
+from core.http import create_http_session
+from core.pii import PiiCipher
+from core.redis import create_redis
+from core.settings import Settings
+from core.storage import ObjectStorage
+
+
+class MissingSecrets(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Infrastructure:
+    settings: Settings
+    pool: Pool
+    redis: Redis
+    http: aiohttp.ClientSession
+    # Personal data at rest: field encryption and blind indexes (core.pii).
+    pii: PiiCipher
+    # Materials and licence files, encrypted with a data key per object (core.filecrypt).
+    storage: ObjectStorage
+    # Where services read the time (business days are China's days of it); tests fix it.
+    clock: Clock = SYSTEM_CLOCK
+
+
+def _pii(settings: Settings) -> PiiCipher:
+    if not settings.pii.keys or not settings.pii.lookup_key or settings.auth.keys_dir is None:
+        raise MissingSecrets(
+            "set HANDHELD_PII_KEYS, HANDHELD_PII_CURRENT_KEY_ID, HANDHELD_PII_LOOKUP_KEY and "
+            "HANDHELD_AUTH_KEYS_DIR (handheld dev generates them under its data directory)"
+        )
+    return PiiCipher.from_settings(
+        settings.pii.keys.reveal(), settings.pii.current_key_id, settings.pii.lookup_key.reveal()
+    )
+
+
+def _storage(settings: Settings, pii: PiiCipher) -> ObjectStorage:
+    secret = settings.storage.link_secret.reveal() or settings.pii.lookup_key.reveal()
+    # Files at rest: a data key per object, wrapped by the personal-data keyset.
+    files = FileCipher(pii, settings.storage.file_cipher)
+    if settings.storage.backend == "s3":
+        s3 = settings.s3
+        return ObjectStorage.s3(
+            s3.endpoint_url,
+            s3.bucket,
+            s3.access_key.reveal(),
+            s3.secret_key.reveal(),
+            signing_secret=secret,
+            files=files,
+        )
+    root = settings.storage.local_root or settings.data_dir / "materials"
+    return ObjectStorage.local(root, signing_secret=secret, files=files)
+
+
+@contextlib.asynccontextmanager
+async def open_infrastructure(
+    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[Infrastructure]:
+    pii = _pii(settings)
+    pool = await create_pool(settings.database, application_name=name)
+    redis = create_redis(settings.redis)
+    http = create_http_session(settings.http)
+    try:
+        yield Infrastructure(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            http=http,
+            pii=pii,
+            storage=_storage(settings, pii),
+            clock=clock,
+        )
+    finally:
+        await http.close()
+        await redis.aclose()
+        await pool.close()
+
+
+__all__ = ["Infrastructure", "MissingSecrets", "open_infrastructure"]
