@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import AsyncGenerator, Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
 import msgspec
@@ -22,6 +22,18 @@ if TYPE_CHECKING:
 else:
     Connection = asyncpg.Connection
     Pool = asyncpg.Pool
+
+Row = TypeVar("Row", bound=msgspec.Struct)
+
+
+def one(row_type: type[Row], record: asyncpg.Record | None) -> Row | None:
+    """A row as the repository's typed Struct (its fields named as the query's columns)."""
+    return None if record is None else row_type(**record)
+
+
+def many(row_type: type[Row], records: Iterable[asyncpg.Record]) -> list[Row]:
+    return [row_type(**record) for record in records]
+
 
 _json_encode = msgspec.json.encode
 _json_decode = msgspec.json.decode
@@ -149,4 +161,4 @@ async def provide_transaction(db_pool: NamedDependency[Pool]) -> AsyncGenerator[
             await transaction.commit()
 
 
-__all__ = ["Connection", "Pool", "connect", "create_pool", "provide_transaction"]
+__all__ = ["Connection", "Pool", "connect", "create_pool", "many", "one", "provide_transaction"]

@@ -22,6 +22,7 @@ from core import jobs
 from core.db import Connection
 from core.errors import Conflict, DomainError, NotFound
 from push import repository as repo
+from push.events import EventType
 from push.schemas import InboxMessage, InboxPage
 from push.templates import render
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 async def notify(
     conn: Connection,
     citizen_id: uuid.UUID,
-    event_type: str,
+    event_type: EventType,
     params: Mapping[str, str],
     *,
     dedupe_key: str,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
+from push.events import EventType
+
+TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
     "declaration.submitted": {
         "zh-CN": ("申请已提交", "您的“{item}”申请已提交，正在送达审批部门。"),
     },
@@ -90,7 +92,9 @@ class _Missing(dict[str, str]):
         return ""
 
 
-def render(event_type: str, params: Mapping[str, str], locale: str = "zh-CN") -> tuple[str, str]:
+def render(
+    event_type: EventType, params: Mapping[str, str], locale: str = "zh-CN"
+) -> tuple[str, str]:
     variants = TEMPLATES[event_type]
     title, body = variants.get(locale) or variants["zh-CN"]
     values = _Missing(params)

@@ -53,6 +53,7 @@ from core.uploads import ReceivedFile
 from core.webhooks import SignatureInvalid, verify_hmac_signature
 from core.workdays import WorkingCalendar
 from payments.service import PaidOrder, record_fee_notice
+from push.events import EventType
 from push.service import notify
 
 log = logging.getLogger(__name__)
@@ -974,10 +975,24 @@ class DeclarationsService:
             "result": (event.result or {}).get("resultType", ""),
         }
         await notify(
-            conn, row["citizen_id"], f"declaration.{state}", params,
+            conn, row["citizen_id"], STATE_EVENTS[state], params,
             dedupe_key=f"{row['id']}:{state}:{event.sequence}",
             link=f"/pages/declaration/index?id={row['id']}",
         )  # fmt: skip
+
+
+# What a citizen is told when their case reaches a state on the platform.
+STATE_EVENTS: dict[str, EventType] = {
+    "submitted": "declaration.submitted",
+    "delivered": "declaration.delivered",
+    "needs_supplement": "declaration.needs_supplement",
+    "not_accepted": "declaration.not_accepted",
+    "accepted": "declaration.accepted",
+    "processing": "declaration.processing",
+    "completed": "declaration.completed",
+    "refused": "declaration.refused",
+    "withdrawn": "declaration.withdrawn",
+}
 
 
 def _due_text(due: date | None, provisional: bool | None) -> str:

@@ -3,6 +3,6 @@
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     live,
     outside,
-    resources,
+    services,
     worker,
 )

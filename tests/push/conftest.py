@@ -2,6 +2,6 @@ from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     applicant,
     live,
     outside,
-    resources,
+    services,
     worker,
 )

@@ -5,5 +5,5 @@ from __future__ import annotations
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     applicant,
     outside,
-    resources,
+    services,
 )

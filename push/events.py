@@ -1,0 +1,32 @@
+"""Every event a citizen can be told of: the inbox message, the WeChat subscribe message and the
+SMS of each are chosen by its type (push.templates), so the type is checked end to end."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+EventType = Literal[
+    "declaration.submitted",
+    "declaration.delivered",
+    "declaration.needs_supplement",
+    "declaration.not_accepted",
+    "declaration.accepted",
+    "declaration.processing",
+    "declaration.completed",
+    "declaration.refused",
+    "declaration.withdrawn",
+    "declaration.platform_refused",
+    "declaration.supplement_refused",
+    "declaration.tolerated_refused",
+    "declaration.overdue_warning",
+    "payment.notice",
+    "payment.paid",
+    "licence.revoked",
+    "deadline.moved",
+    "review.ticket_opened",
+    "review.ticket_resolved",
+]
+
+EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))
+
+__all__ = ["EVENT_TYPES", "EventType"]
