@@ -1,6 +1,6 @@
 """Append-only audit log, chained by SM3 so that a changed or removed row is found.
 
-DOMAIN.md §9: every access to a citizen's data is auditable, security logs are kept, and no
+docs/domain.md §9: every access to a citizen's data is auditable, security logs are kept, and no
 one may silently alter or delete them. The table (migration 0004) refuses UPDATE, DELETE and
 TRUNCATE with a trigger; the chain is what catches whoever gets past the trigger (a superuser,
 or the table owner disabling it).
@@ -28,7 +28,7 @@ by copying ``head()`` somewhere they cannot write (the ops report, another syste
 never a float: PostgreSQL's jsonb rewrites some floats (1e20 comes back as an integer), which
 would break the hash. Record amounts in fen and measures as strings.
 
-**Never put plaintext ID numbers or phone numbers in an audit row** (DOMAIN.md §9, PIPL): use
+**Never put plaintext ID numbers or phone numbers in an audit row** (docs/domain.md §9, PIPL): use
 ``core.pii.mask_id_number`` / ``mask_phone``, or better an internal id. As a safety net, the
 free-text fields (actor_id, target_id, every string in details) are passed through
 ``core.logging.mask_personal_data`` before they are stored and hashed.

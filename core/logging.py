@@ -17,7 +17,7 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 # Citizen ID numbers (18 chars, last may be X) and mainland mobile numbers, masked as
-# DOMAIN.md §9 shows: keep the first 4 / last 4 (ID) or first 3 / last 4 (phone).
+# docs/domain.md §9 shows: keep the first 4 / last 4 (ID) or first 3 / last 4 (phone).
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 # Both need 11 digits in a row; most lines have none, and this check is 5x cheaper.

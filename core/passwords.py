@@ -1,4 +1,4 @@
-"""Staff passwords: argon2id hashes and the strength rule (DOMAIN.md §9: strong passwords).
+"""Staff passwords: argon2id hashes and the strength rule (docs/domain.md §9: strong passwords).
 
 Parameters are explicit rather than argon2-cffi's defaults so that a library upgrade never
 changes them behind our back (``needs_rehash`` then tells us which stored hashes to upgrade

@@ -1,6 +1,6 @@
 """Personal data at rest: SM4-GCM field encryption, HMAC-SM3 lookup hashes, masking, validators.
 
-DOMAIN.md §9 makes ID numbers and phone numbers sensitive personal information: encrypted at
+docs/domain.md §9 makes ID numbers and phone numbers sensitive personal information: encrypted at
 rest with the national algorithms, masked in every response and log. A column holding such a
 value is stored twice: as ``encrypt(value, field=...)`` (bytea, readable only with the key) and
 as ``lookup_hash(value, field=...)`` (bytea, indexed) so that "find the citizen with this ID
@@ -218,7 +218,7 @@ def _parse_header(blob: bytes) -> tuple[str, int]:
     return key_id, end
 
 
-# --- masking: for every response and every log line (DOMAIN.md §9) -------------------------
+# --- masking: for every response and every log line (docs/domain.md §9) -------------------------
 
 
 def mask_id_number(value: str) -> str:

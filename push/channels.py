@@ -7,7 +7,7 @@ from typing import Any
 
 from core.clock import china_time
 
-# Events a citizen must not miss: SMS carries them too (DOMAIN.md §4).
+# Events a citizen must not miss: SMS carries them too (docs/domain.md §4).
 MUST_NOT_MISS = frozenset(
     {
         "declaration.needs_supplement",

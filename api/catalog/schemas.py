@@ -111,7 +111,7 @@ class FormField(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
 
 
 class Guide(_Out, kw_only=True):
-    """办事指南: every field DOMAIN.md §2 lists, as the platform publishes it."""
+    """办事指南: every field docs/domain.md §2 lists, as the platform publishes it."""
 
     targets: list[str]
     visits_required: int

@@ -64,7 +64,7 @@ SUPPLEMENT_JOB = "declarations.supplement"
 APPLY_EVENTS_JOB = "declarations.apply_events"
 SUPERVISE_JOB = "declarations.supervise"
 TOLERATED_JOB = "declarations.supply_tolerated"
-PRE_REVIEW_DAYS = 2  # DOMAIN.md §3, Art. 18
+PRE_REVIEW_DAYS = 2  # docs/domain.md §3, Art. 18
 
 
 class PlatformEvent(msgspec.Struct, rename="camel", kw_only=True):

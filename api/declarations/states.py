@@ -1,4 +1,4 @@
-"""The declaration lifecycle of DOMAIN.md §3 (also enforced by a trigger, migrations 0007 and 0019)."""
+"""The declaration lifecycle of docs/domain.md §3 (also enforced by a trigger, migrations 0007 and 0019)."""
 
 from __future__ import annotations
 

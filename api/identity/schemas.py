@@ -63,7 +63,7 @@ class RefreshRequest(_In, kw_only=True):
 
 
 class CitizenProfile(_Out, kw_only=True):
-    """What a citizen sees of their own account: personal data masked (DOMAIN.md §9)."""
+    """What a citizen sees of their own account: personal data masked (docs/domain.md §9)."""
 
     id: str
     real_name_bound: bool

@@ -1,4 +1,4 @@
-"""The rules of good/bad review (DOMAIN.md §6), free of I/O: levels, tags, who may rate when,
+"""The rules of good/bad review (docs/domain.md §6), free of I/O: levels, tags, who may rate when,
 the rectification deadline and the ticket lifecycle (also enforced by a trigger, migration 0014).
 """
 

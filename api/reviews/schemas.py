@@ -159,7 +159,7 @@ class TicketPage(_Out, kw_only=True):
 
 
 class Contact(_Out, kw_only=True):
-    """Masked (DOMAIN.md §9): enough to confirm who is called."""
+    """Masked (docs/domain.md §9): enough to confirm who is called."""
 
     name: str | None = None
     phone: str | None = None

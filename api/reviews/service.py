@@ -274,7 +274,7 @@ async def call_number(
     conn: Connection, pii: PiiCipher, staff: StaffPrincipal, ticket_id: uuid.UUID
 ) -> str:
     """The citizen's number for the call back, while the ticket is being worked; every
-    disclosure is in the audit log (minimum necessary use, DOMAIN.md §9)."""
+    disclosure is in the audit log (minimum necessary use, docs/domain.md §9)."""
     t = await repo.ticket(conn, ticket_id)
     context = await repo.ticket_context(conn, ticket_id)
     if t is None or context is None:

@@ -1,5 +1,5 @@
 """After real sign-ins, no test ID number or phone is readable in a dump of the database or in
-the logs (DOMAIN.md §9)."""
+the logs (docs/domain.md §9)."""
 
 from __future__ import annotations
 
