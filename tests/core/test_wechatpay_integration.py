@@ -28,10 +28,9 @@ from core.clients.wechatpay import (
     WechatPayError,
     WechatPayNotFound,
     WechatPaySignatureInvalid,
-    parse_trade_bill,
-    parse_trade_bill_summary,
 )
 from core.settings import HttpClientSettings, Secret, WechatPaySettings
+from payments.bills import parse_trade_bill, parse_trade_bill_summary
 from sandbox.runner import RunningApp, start_app
 from sandbox.wechatpay.handle import WeChatPayStandIn
 
@@ -157,17 +156,19 @@ async def control(
 
 
 def calls(caplog: pytest.LogCaptureFixture, operation: str) -> int:
-    """Requests the client made for ``operation`` (every call is logged once)."""
+    """Requests the client made for ``operation`` (``JsonApiClient`` logs every call once)."""
     return sum(
         1
         for record in caplog.records
-        if record.name == "core.clients.wechatpay" and getattr(record, "operation", "") == operation
+        if record.name == "core.http"
+        and getattr(record, "system", "") == "wechatpay"
+        and getattr(record, "operation", "") == operation
     )
 
 
 @pytest.fixture(autouse=True)
 def _log_calls(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="core.clients.wechatpay")
+    caplog.set_level(logging.INFO, logger="core.http")
 
 
 # ---------------------------------------------------------------------------------------------
