@@ -200,7 +200,7 @@ class JsonApiClient:
                         operation, RawResponse(response.status, response.headers, body)
                     )
                 if response_type is RawResponse:
-                    outcome = "ok"
+                    outcome = "ok" if response.status < 400 else f"http_{response.status}"
                     return cast(T, RawResponse(response.status, response.headers, body))
                 try:
                     result = msgspec.json.decode(body, type=response_type)
