@@ -9,11 +9,13 @@ import random
 import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import aiohttp
 import msgspec
 from prometheus_client import Histogram
+from yarl import URL
 
 from core.errors import OutsideSystemError
 from core.settings import HttpClientSettings
@@ -38,6 +40,17 @@ class OutsideSystemHttpError(OutsideSystemError):
     def __init__(self, system: str, operation: str, status: int | None, message: str) -> None:
         super().__init__(f"{system}.{operation}: {status or '-'} {message}")
         self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An answer as it came. ``JsonApiClient._call`` returns one, undecoded, when it is asked for
+    ``RawResponse``: a download that is not JSON, or a body whose signature the caller checks
+    before decoding it."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
 
 
 # False inside a job: the job's backoff is the one retry layer, so an outage costs one request
@@ -82,6 +95,24 @@ class JsonApiClient:
     def _headers(self) -> Mapping[str, str]:
         return {}
 
+    def _url(self, path: str) -> str | URL:
+        """Where a call to ``path`` goes; override to follow absolute links or send a URL as
+        encoded."""
+        return self._base_url + path
+
+    def _request_headers(
+        self, method: str, url: str | URL, body: bytes | None
+    ) -> Mapping[str, str]:
+        """Headers of one request, given what it sends; override to sign each request."""
+        return self._headers()
+
+    def _error(self, operation: str, response: RawResponse) -> OutsideSystemHttpError:
+        """The exception for an error answer; override to read the system's documented error
+        body. Its ``status`` decides a retry as the base error's does."""
+        return OutsideSystemHttpError(
+            self.system, operation, response.status, response.body[:200].decode("utf-8", "replace")
+        )
+
     async def _get_json(
         self,
         operation: str,
@@ -113,7 +144,7 @@ class JsonApiClient:
     ) -> T:
         """One call; ``retry`` only for idempotent ones (and never inside a job). Statuses in ``error_statuses`` are
         decoded into ``response_type`` (an outside system's documented error body) instead of
-        raising."""
+        raising; ``response_type`` ``RawResponse`` is the answer undecoded."""
         attempts = attempts_for(retry, self._settings.retries)
         last_error: Exception | None = None
         for attempt in range(attempts):
@@ -147,13 +178,14 @@ class JsonApiClient:
         started = time.perf_counter()
         outcome = "error"
         body_bytes = msgspec.json.encode(json) if json is not None else None
-        all_headers = {**self._headers(), **(headers or {})}
+        url = self._url(path)
+        all_headers = {**self._request_headers(method, url, body_bytes), **(headers or {})}
         if body_bytes is not None:
             all_headers["Content-Type"] = "application/json"
         try:
             async with self._session.request(
                 method,
-                self._base_url + path,
+                url,
                 params=params,
                 data=body_bytes if body_bytes is not None else form,
                 headers=all_headers,
@@ -164,12 +196,12 @@ class JsonApiClient:
                     raise not_found(path)
                 if response.status >= 400 and response.status not in error_statuses:
                     outcome = f"http_{response.status}"
-                    raise OutsideSystemHttpError(
-                        self.system,
-                        operation,
-                        response.status,
-                        body[:200].decode("utf-8", "replace"),
+                    raise self._error(
+                        operation, RawResponse(response.status, response.headers, body)
                     )
+                if response_type is RawResponse:
+                    outcome = "ok" if response.status < 400 else f"http_{response.status}"
+                    return cast(T, RawResponse(response.status, response.headers, body))
                 try:
                     result = msgspec.json.decode(body, type=response_type)
                 except msgspec.ValidationError as exc:
@@ -199,6 +231,7 @@ class JsonApiClient:
 __all__ = [
     "JsonApiClient",
     "OutsideSystemHttpError",
+    "RawResponse",
     "attempts_for",
     "backoff_delay",
     "create_http_session",

@@ -29,7 +29,6 @@ from core.clients.wechatpay import (
     WechatPayClient,
     WechatPayError,
     WechatPaySignatureInvalid,
-    parse_trade_bill,
 )
 from core.clock import china_today
 from core.db import Connection, Pool
@@ -38,6 +37,7 @@ from core.principals import CitizenPrincipal, StaffPrincipal
 from core.settings import WechatPaySettings
 from payments import errors
 from payments import repository as repo
+from payments.bills import parse_trade_bill
 from payments.schemas import (
     CreateOrder,
     FeeNotice,

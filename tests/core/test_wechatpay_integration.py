@@ -28,10 +28,9 @@ from core.clients.wechatpay import (
     WechatPayError,
     WechatPayNotFound,
     WechatPaySignatureInvalid,
-    parse_trade_bill,
-    parse_trade_bill_summary,
 )
 from core.settings import HttpClientSettings, Secret, WechatPaySettings
+from payments.bills import parse_trade_bill, parse_trade_bill_summary
 from sandbox.runner import RunningApp, start_app
 from sandbox.wechatpay.handle import WeChatPayStandIn
 
@@ -157,17 +156,19 @@ async def control(
 
 
 def calls(caplog: pytest.LogCaptureFixture, operation: str) -> int:
-    """Requests the client made for ``operation`` (every call is logged once)."""
+    """Requests the client made for ``operation`` (``JsonApiClient`` logs every call once)."""
     return sum(
         1
         for record in caplog.records
-        if record.name == "core.clients.wechatpay" and getattr(record, "operation", "") == operation
+        if record.name == "core.http"
+        and getattr(record, "system", "") == "wechatpay"
+        and getattr(record, "operation", "") == operation
     )
 
 
 @pytest.fixture(autouse=True)
 def _log_calls(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="core.clients.wechatpay")
+    caplog.set_level(logging.INFO, logger="core.http")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +347,85 @@ async def test_client_errors_are_not_retried_and_outages_are(
     with pytest.raises(WechatPayError):
         await down.close("ERR2026010500001")
     assert calls(caplog, "close") == 1
+
+
+@dataclass
+class FaultyWechatPay:
+    """A WeChat Pay that is having a bad day (faults the stand-in does not play): every request
+    is kept, and answered with ``status`` and ``body`` (unsigned)."""
+
+    status: int
+    body: bytes
+    requests: list[web.Request] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(request)
+        return web.Response(
+            status=self.status,
+            body=self.body,
+            content_type="application/json",
+            headers={"Request-ID": f"08F0-{len(self.requests)}"},
+        )
+
+
+@pytest.fixture
+async def faulty(
+    wechatpay: WeChatPayStandIn, tmp_path: Path, http: aiohttp.ClientSession
+) -> AsyncIterator[Callable[[int, bytes], Awaitable[tuple[FaultyWechatPay, WechatPayClient]]]]:
+    servers: list[RunningApp] = []
+
+    async def start(status: int, body: bytes) -> tuple[FaultyWechatPay, WechatPayClient]:
+        fault = FaultyWechatPay(status, body)
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", fault.handle)
+        server = await start_app(app)
+        servers.append(server)
+        settings = msgspec.structs.replace(
+            pay_settings(wechatpay, tmp_path, "public_key", "https://handheld.example/notify"),
+            base_url=server.url,
+        )
+        client = WechatPayClient(http, settings, HttpClientSettings(retries=2, backoff_base=0.01))
+        return fault, client
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+async def test_server_errors_are_retried_and_keep_wechatpays_code(
+    faulty: Callable[[int, bytes], Awaitable[tuple[FaultyWechatPay, WechatPayClient]]],
+) -> None:
+    busy = msgspec.json.encode({"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"})
+    fault, client = await faulty(503, busy)
+    with pytest.raises(WechatPayError) as error:
+        await client.query_by_out_trade_no("SYS2026010500001")
+    assert (error.value.status, error.value.code) == (503, "SYSTEM_ERROR")
+    assert error.value.message == "系统繁忙，请稍后重试"
+    assert error.value.request_id == "08F0-3"
+    # An idempotent query: 1 + retries attempts, each signed anew (its own nonce).
+    assert len(fault.requests) == 3
+    authorizations = [r.headers["Authorization"] for r in fault.requests]
+    assert all(a.startswith("WECHATPAY2-SHA256-RSA2048 mchid=") for a in authorizations)
+    assert len(set(authorizations)) == 3
+    assert fault.requests[0].path_qs == (
+        "/v3/pay/transactions/out-trade-no/SYS2026010500001?mchid=" + client.mchid
+    )
+    # Closing is not idempotent here (the caller's job retries it): one attempt.
+    fault.requests.clear()
+    with pytest.raises(WechatPayError):
+        await client.close("SYS2026010500001")
+    assert len(fault.requests) == 1
+
+
+async def test_an_answer_that_does_not_verify_is_not_retried(
+    faulty: Callable[[int, bytes], Awaitable[tuple[FaultyWechatPay, WechatPayClient]]],
+) -> None:
+    """A 200 without WeChat Pay's signature: refused at once, however many retries are allowed
+    (asking again would not make it WeChat Pay's)."""
+    fault, client = await faulty(200, b'{"out_trade_no":"SYS1","trade_state":"SUCCESS"}')
+    with pytest.raises(WechatPaySignatureInvalid, match="signature headers missing"):
+        await client.query_by_out_trade_no("SYS1")
+    assert len(fault.requests) == 1
 
 
 async def test_trade_bill_with_hash_check(
