@@ -30,8 +30,6 @@ from redis.asyncio import Redis
 
 from core.pubsub import ChannelListener
 
-
-
 # Below this, gzip's framing costs more than it saves.
 GZIP_MIN_BYTES = 1024
 
