@@ -4,7 +4,8 @@ process must keep current (cache versions, revoked tokens).
 Pub/sub delivers at most once: a message published while the subscription is down is lost.
 So the state is also rebuilt from Redis itself (``resync``) right after every (re)subscribe,
 read once the server has confirmed the subscription so nothing can fall between the two, and
-whenever the channel has been quiet for ``reconcile_s`` seconds; a lost message delays a change by that much, never forever.
+whenever the channel has been quiet for ``reconcile_s`` seconds; a lost message delays a change
+by that much, never forever.
 """
 
 from __future__ import annotations

@@ -1,8 +1,18 @@
-"""Client of the provincial integrated government-service platform (省一体化平台).
+"""Clients of the provincial integrated government-service platform (省一体化平台), one per API:
 
-Only the parts in use so far: the service-item catalogue and its incremental change feed.
-Response Structs are tolerant readers (unknown fields ignored) since the platform may add
-fields at any time; the fields we rely on are typed and validated.
+- ``ProvincialClient``: the service-item catalogue and its incremental change feed;
+- ``ProvincialCasesClient``: cases (办件库): submission, supplements, 容缺 materials,
+  withdrawal, a case with its status events; payment notices (缴款通知书) and the reporting of
+  their payment, answered with the electronic receipt (电子缴款票据);
+- ``ProvincialRatingsClient``: ratings of finished cases (好差评);
+- ``ProvincialLicencesClient``: the e-licence library (电子证照库): licences, issuer keys, the
+  issue/revoke feed and licence files.
+
+The unified identity (统一身份认证) is ``core.clients.provincial_identity``. All are
+``JsonApiClient``s: timed, logged, idempotent calls retried on the request path and tried once
+inside a job. A documented refusal is an answer (``PlatformRefused``), never retried. Response
+Structs are tolerant readers (unknown fields ignored) since the platform may add fields at any
+time; the fields we rely on are typed and validated.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Client of the WeChat server API (mini-program login, access token, phone number).
+"""Client of the WeChat server API (mini-program login, access token, phone number, subscribe
+messages).
 
 WeChat answers errors with HTTP 200 and an ``errcode``; the client turns the ones a caller can
 act on into exceptions and the rest into ``OutsideSystemError``.
