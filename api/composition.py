@@ -133,8 +133,11 @@ async def open_services(
         identity = await stack.enter_async_context(
             identity_deps.build(infra, wechat=wechat, sms=sms, absorbers=absorbers)
         )
+        licences = await stack.enter_async_context(licences_deps.build(infra, identity=identity))
         declarations = await stack.enter_async_context(
-            declarations_deps.build(infra, calendars=calendars, cases=cases)
+            declarations_deps.build(
+                infra, calendars=calendars, cases=cases, catalog=catalog, licences=licences
+            )
         )
         yield Services(
             infra=infra,
@@ -143,7 +146,7 @@ async def open_services(
             identity=identity,
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
-            licences=await stack.enter_async_context(licences_deps.build(infra, identity=identity)),
+            licences=licences,
             reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
             push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
             payments=await stack.enter_async_context(

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, one
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,3 +465,35 @@ async def end_staff_session(conn: Connection, token_hash: bytes, why: str) -> No
         token_hash,
         why,
     )
+
+
+# --- for reviews ---
+
+
+class ContactFieldsRow(msgspec.Struct, frozen=True, kw_only=True):
+    real_name_enc: bytes | None
+    phone_enc: bytes | None
+
+
+async def contact_fields(conn: Connection, citizen_id: uuid.UUID) -> ContactFieldsRow | None:
+    row = await conn.fetchrow(
+        "SELECT real_name_enc, phone_enc FROM citizens WHERE id = $1", citizen_id
+    )
+    return one(ContactFieldsRow, row)
+
+
+# --- for licences ---
+
+
+async def id_number_enc(conn: Connection, citizen_id: uuid.UUID) -> bytes | None:
+    value: bytes | None = await conn.fetchval(
+        "SELECT id_number_enc FROM citizens WHERE id = $1", citizen_id
+    )
+    return value
+
+
+async def active_department_app_name(conn: Connection, client_id: str) -> str | None:
+    name: str | None = await conn.fetchval(
+        "SELECT name FROM department_apps WHERE client_id = $1 AND active", client_id
+    )
+    return name

@@ -64,10 +64,13 @@ class LicenceController(Controller):
     @get("", responses=problem_responses(401), summary="My e-licence wallet",
          opt={"links": _LICENCE_LINKS})  # fmt: skip
     async def wallet(
-        self, request: _Req, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        request: _Req,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[LicenceSummary]:  # fmt: skip
-        return await licences.wallet(citizen, _locale(request))
+        db_connection: NamedDependency[Connection],
+    ) -> list[LicenceSummary]:
+        return await licences.wallet(db_connection, citizen, _locale(request))
 
     @get("/display-key", summary="Public SM2 key that signs display codes (verify offline)",
          responses=problem_responses(503))  # fmt: skip
@@ -76,17 +79,21 @@ class LicenceController(Controller):
 
     @get("/uses", responses=problem_responses(401), summary="Who used my licences, and when")
     async def uses(
-        self, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[UseEntry]:  # fmt: skip
-        return await licences.uses(citizen)
+        db_connection: NamedDependency[Connection],
+    ) -> list[UseEntry]:
+        return await licences.uses(db_connection, citizen)
 
     @get("/consents", responses=problem_responses(401), summary="My consents to use licences")
     async def consents(
-        self, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[ConsentEntry]:  # fmt: skip
-        return await licences.consents(citizen)
+        db_connection: NamedDependency[Connection],
+    ) -> list[ConsentEntry]:
+        return await licences.consents(db_connection, citizen)
 
     @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
           summary="Let a department app use one of my licences (授权用证)")  # fmt: skip
@@ -112,10 +119,14 @@ class LicenceController(Controller):
 
     @get("/{licence_id:uuid}", responses=problem_responses(401, 404), summary="One licence")
     async def detail(
-        self, request: _Req, licence_id: FromPath[uuid.UUID],
-        citizen: NamedDependency[CitizenPrincipal], licences: NamedDependency[LicencesService],
-    ) -> LicenceDetail:  # fmt: skip
-        return await licences.detail(citizen, licence_id, _locale(request))
+        self,
+        request: _Req,
+        licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> LicenceDetail:
+        return await licences.detail(db_connection, citizen, licence_id, _locale(request))
 
     @get("/{licence_id:uuid}/file", responses=problem_responses(401, 404, 409),
          summary="The licence file (PDF or OFD), for its holder only")  # fmt: skip
@@ -158,10 +169,13 @@ class LicenceController(Controller):
     @get("/{licence_id:uuid}/verifications", responses=problem_responses(401, 404),
          summary="Who checked my displayed licence, and when")  # fmt: skip
     async def verifications(
-        self, licence_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
+        self,
+        licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[VerificationEntry]:  # fmt: skip
-        return await licences.verifications(citizen, licence_id)
+        db_connection: NamedDependency[Connection],
+    ) -> list[VerificationEntry]:
+        return await licences.verifications(db_connection, citizen, licence_id)
 
 
 class LicenceVerificationController(Controller):
