@@ -147,7 +147,9 @@ async def open_services(
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
             licences=licences,
-            reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
+            reviews=await stack.enter_async_context(
+                reviews_deps.build(infra, calendars=calendars, identity=identity)
+            ),
             push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
             payments=await stack.enter_async_context(
                 payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
@@ -166,7 +168,7 @@ def build_registry(services: Services) -> JobRegistry:
         services.calendars,
         followers={
             "declarations": services.declarations.recompute_deadlines,
-            "tickets": reviews_service.recompute_deadlines,
+            "tickets": services.reviews.recompute_deadlines,
         },
     )
     declarations_tasks.register(registry, services.declarations)
