@@ -47,7 +47,6 @@ from api.reviews.controllers import (
     DeclarationReviewController,
     ReviewCatalogueController,
     ReviewTicketController,
-    review_clock_dependency,
 )
 from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
@@ -138,7 +137,6 @@ def create_app(
             **dependencies(),
             "db_connection": Provide(provide_transaction),
             **principal_dependencies(),
-            **review_clock_dependency(),
             **(dependency_overrides or {}),
         },
         exception_handlers=exception_handlers(),

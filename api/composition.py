@@ -145,8 +145,11 @@ async def open_services(
         push = await stack.enter_async_context(
             push_deps.build(infra, wechat=wechat, sms=sms, recipients=identity)
         )
+        licences = await stack.enter_async_context(licences_deps.build(infra, identity=identity))
         declarations = await stack.enter_async_context(
-            declarations_deps.build(infra, calendars=calendars, cases=cases)
+            declarations_deps.build(
+                infra, calendars=calendars, cases=cases, catalog=catalog, licences=licences
+            )
         )
         yield Services(
             infra=infra,
@@ -155,8 +158,10 @@ async def open_services(
             identity=identity,
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
-            licences=await stack.enter_async_context(licences_deps.build(infra, identity=identity)),
-            reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
+            licences=licences,
+            reviews=await stack.enter_async_context(
+                reviews_deps.build(infra, calendars=calendars, identity=identity)
+            ),
             push=push,
             payments=await stack.enter_async_context(
                 payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
@@ -175,7 +180,7 @@ def build_registry(services: Services) -> JobRegistry:
         services.calendars,
         followers={
             "declarations": services.declarations.recompute_deadlines,
-            "tickets": reviews_service.recompute_deadlines,
+            "tickets": services.reviews.recompute_deadlines,
         },
     )
     declarations_tasks.register(registry, services.declarations)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.catalog import service
 from api.composition import open_services
 from bench.harness import ROOT, result, server, stack, wrk
 from core.embedded import free_port
@@ -42,9 +41,7 @@ def main() -> None:
 
         async def sync() -> str:
             async with open_services(settings) as services:
-                await service.sync_catalog(
-                    services.infra.pool, services.catalog.provincial, services.catalog.cache
-                )
+                await services.catalog.sync()
                 async with services.infra.pool.acquire() as conn:
                     code: str = await conn.fetchval(
                         "SELECT code FROM catalog_items WHERE status = 'active' "

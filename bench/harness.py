@@ -130,14 +130,11 @@ def result(name: str, value: float, baseline: float, target: float) -> None:
 
 def sync_catalogue(env: dict[str, str]) -> None:
     """Pull the stand-in's catalogue into the bench database (what the worker does)."""
-    from api.catalog import service
     from api.composition import open_services
     from core.settings import load_settings
 
     async def run() -> None:
         async with open_services(load_settings(env)) as services:
-            await service.sync_catalog(
-                services.infra.pool, services.catalog.provincial, services.catalog.cache
-            )
+            await services.catalog.sync()
 
     asyncio.run(run())

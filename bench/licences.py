@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    from api.licences.display import DisplayPayload
+    from api.licences.display_codes import DisplayPayload
     from core.sm2 import Sm2KeyPair
 
     with stack() as env_stack, tempfile.TemporaryDirectory() as tmp:

@@ -30,7 +30,6 @@ import pytest
 import uvicorn
 
 from api.app import asgi_app, create_app
-from api.catalog import service
 from api.cli import SERVER_OPTIONS
 from api.composition import open_services
 from core.embedded import free_port
@@ -173,9 +172,7 @@ async def test_schemathesis_finds_no_contract_violation(settings: Settings, tmp_
     from tests.api.identity.conftest import make_staff, staff_login
 
     async with open_services(settings) as services:
-        await service.sync_catalog(
-            services.infra.pool, services.catalog.provincial, services.catalog.cache
-        )
+        await services.catalog.sync()
         staff = await make_staff(services, "fuzz-admin", "admin")
     async with (
         running_server(settings, port=settings.port) as base,

@@ -16,7 +16,6 @@ from litestar.openapi.spec import Example
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from api.catalog import service
 from api.catalog.schemas import (
     CatalogFacets,
     ItemDetail,
@@ -116,7 +115,7 @@ class CatalogController(Controller):
             page=page,
             page_size=page_size,
         )
-        response = await _cached(request, catalog, lambda conn: service.list_items(conn, filters))
+        response = await _cached(request, catalog, lambda conn: catalog.list_items(conn, filters))
         return _typed(response, ItemPage)
 
     @get("/items/hot", summary="Most used service items", responses=problem_responses(400),
@@ -127,7 +126,7 @@ class CatalogController(Controller):
         catalog: NamedDependency[CatalogService],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
-        response = await _cached(request, catalog, lambda conn: service.hot_items(conn, limit))
+        response = await _cached(request, catalog, lambda conn: catalog.hot_items(conn, limit))
         return _typed(response, list[ItemSummary])
 
     @get(
@@ -141,7 +140,7 @@ class CatalogController(Controller):
         catalog: NamedDependency[CatalogService],
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
-        response = await _cached(request, catalog, lambda conn: service.item_detail(conn, code))
+        response = await _cached(request, catalog, lambda conn: catalog.item_detail(conn, code))
         return _typed(response, ItemDetail)
 
     @get("/catalog/facets", summary="Departments, regions and themes with item counts")
@@ -150,5 +149,5 @@ class CatalogController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
     ) -> Response[CatalogFacets]:
-        response = await _cached(request, catalog, service.facets)
+        response = await _cached(request, catalog, catalog.facets)
         return _typed(response, CatalogFacets)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
+import msgspec
 
 from api.catalog.schemas import ItemFilter
-from core.db import Connection
+from core.db import Connection, many, one
 
 FEED_ITEMS = "provincial.items"
 
@@ -19,8 +18,7 @@ _SUMMARY_COLUMNS = """code, name, item_type, department_code, department_name, r
     status_reason"""
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+class ItemRow(msgspec.Struct, frozen=True, kw_only=True):
     """One item as stored, ready for an idempotent upsert."""
 
     code: str
@@ -44,6 +42,44 @@ class ItemRow:
     guide: Any
     search_text: str
     name_initials: str
+
+
+class SummaryRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An item's columns shown in lists (``_SUMMARY_COLUMNS``)."""
+
+    code: str
+    name: str
+    item_type: str
+    department_code: str
+    department_name: str
+    region_code: str
+    region_name: str
+    themes: list[str]
+    case_type: str
+    online_level: str
+    charged: bool
+    issues_licence: bool
+    is_bundle: bool
+    status: str
+    status_reason: str | None
+
+
+class PagedSummaryRow(SummaryRow, frozen=True, kw_only=True):
+    total: int
+
+
+class StoredItemRow(SummaryRow, frozen=True, kw_only=True):
+    """An item with its guide (the platform's JSON, as stored) and version."""
+
+    guide: Any
+    platform_version: int
+    platform_updated_at: datetime
+
+
+class FacetRow(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    name: str
+    count: int
 
 
 async def upsert_item(conn: Connection, row: ItemRow) -> bool:
@@ -138,7 +174,7 @@ def _where(filters: ItemFilter) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[asyncpg.Record], int]:
+async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[SummaryRow], int]:
     where, args = _where(filters)
     order = "annual_volume DESC, code"
     if filters.keyword:
@@ -154,8 +190,9 @@ async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[asyncp
              ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg}""",
         *args,
     )
-    total = rows[0]["total"] if rows else await _count(conn, filters)
-    return list(rows), total
+    page = many(PagedSummaryRow, rows)
+    total = page[0].total if page else await _count(conn, filters)
+    return list(page), total
 
 
 async def _count(conn: Connection, filters: ItemFilter) -> int:
@@ -164,23 +201,23 @@ async def _count(conn: Connection, filters: ItemFilter) -> int:
     return count
 
 
-async def hot_items(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"""SELECT {_SUMMARY_COLUMNS} FROM catalog_items
-                 WHERE status = 'active'
-                 ORDER BY annual_volume DESC, code LIMIT $1""",
-            limit,
-        )
+async def hot_items(conn: Connection, limit: int) -> list[SummaryRow]:
+    rows = await conn.fetch(
+        f"""SELECT {_SUMMARY_COLUMNS} FROM catalog_items
+             WHERE status = 'active'
+             ORDER BY annual_volume DESC, code LIMIT $1""",
+        limit,
     )
+    return many(SummaryRow, rows)
 
 
-async def get_item(conn: Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def get_item(conn: Connection, code: str) -> StoredItemRow | None:
+    row = await conn.fetchrow(
         f"""SELECT {_SUMMARY_COLUMNS}, guide, platform_version, platform_updated_at
               FROM catalog_items WHERE code = $1""",
         code,
     )
+    return one(StoredItemRow, row)
 
 
 async def names_of(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
@@ -188,7 +225,7 @@ async def names_of(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
     return {r["code"]: r["name"] for r in rows}
 
 
-async def facets(conn: Connection) -> dict[str, list[asyncpg.Record]]:
+async def facets(conn: Connection) -> dict[str, list[FacetRow]]:
     live = "status <> 'terminated'"
     departments = await conn.fetch(
         f"""SELECT department_code AS code, min(department_name) AS name, count(*) AS count
@@ -203,4 +240,8 @@ async def facets(conn: Connection) -> dict[str, list[asyncpg.Record]]:
               FROM catalog_items, unnest(themes) AS theme
              WHERE {live} GROUP BY theme ORDER BY count DESC, theme"""
     )
-    return {"departments": list(departments), "regions": list(regions), "themes": list(themes)}
+    return {
+        "departments": many(FacetRow, departments),
+        "regions": many(FacetRow, regions),
+        "themes": many(FacetRow, themes),
+    }

@@ -6,7 +6,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-import asyncpg
 import msgspec
 from pypinyin import Style, lazy_pinyin
 
@@ -32,7 +31,7 @@ from api.catalog.schemas import (
     Link,
 )
 from core.cache import VersionedCache
-from core.clients.provincial import PlatformItem, ProvincialClient
+from core.clients.provincial import ItemChangesPage, PlatformItem, ProvincialClient
 from core.db import Connection, Pool
 from core.http import OutsideSystemHttpError
 
@@ -146,117 +145,122 @@ def to_row(item: PlatformItem) -> repo.ItemRow:
     )
 
 
-async def sync_catalog(pool: Pool, client: ProvincialClient, cache: VersionedCache) -> SyncReport:
-    """Pull the item feed from the stored cursor to its end.
-
-    Each page is applied and its cursor saved in one transaction, so a failure (the platform
-    down mid-sync, a crash) loses nothing and repeats nothing: the next run resumes after the
-    last committed page, and upserts ignore versions already stored.
-    """
-    async with pool.acquire() as conn:
-        cursor = await repo.get_cursor(conn, repo.FEED_ITEMS)
-    pages = received = changed = 0
-    try:
-        while True:
-            page = await _fetch_page(client, cursor)
-            async with pool.acquire() as conn, conn.transaction():
-                page_changed = 0
-                for item in page.items:
-                    page_changed += await repo.upsert_item(conn, to_row(item))
-                await repo.save_cursor(conn, repo.FEED_ITEMS, page.next_cursor, len(page.items))
-            pages, received, changed = pages + 1, received + len(page.items), changed + page_changed
-            cursor = page.next_cursor
-            if not page.has_more or not page.items:
-                break
-    finally:
-        if changed:
-            await cache.bump()
-    log.info("catalogue synced", extra={"pages": pages, "received": received, "changed": changed})
-    return SyncReport(pages, received, changed)
-
-
-async def _fetch_page(client: ProvincialClient, cursor: str | None):  # type: ignore[no-untyped-def]
-    try:
-        return await client.item_changes(cursor)
-    except OutsideSystemHttpError as exc:
-        if cursor is None or exc.status != 400:
-            raise
-        # The platform no longer knows our cursor (e.g. its feed was rebuilt): start over.
-        # Upserts are idempotent, so a full pass repeats nothing.
-        log.warning("feed cursor rejected, resyncing from the start", extra={"cursor": cursor})
-        return await client.item_changes(None)
-
-
-def _summary_fields(row: asyncpg.Record) -> dict[str, object]:
+def _summary_fields(row: repo.SummaryRow) -> dict[str, object]:
     return {
-        "code": row["code"],
-        "name": row["name"],
-        "item_type": row["item_type"],
-        "department": CodeName(code=row["department_code"], name=row["department_name"]),
-        "region": CodeName(code=row["region_code"], name=row["region_name"]),
-        "themes": list(row["themes"]),
-        "case_type": row["case_type"],
-        "online_level": row["online_level"],
-        "charged": row["charged"],
-        "issues_licence": row["issues_licence"],
-        "is_bundle": row["is_bundle"],
-        "status": row["status"],
-        "status_reason": row["status_reason"],
-        "accepting_applications": row["status"] == "active",
+        "code": row.code,
+        "name": row.name,
+        "item_type": row.item_type,
+        "department": CodeName(code=row.department_code, name=row.department_name),
+        "region": CodeName(code=row.region_code, name=row.region_name),
+        "themes": list(row.themes),
+        "case_type": row.case_type,
+        "online_level": row.online_level,
+        "charged": row.charged,
+        "issues_licence": row.issues_licence,
+        "is_bundle": row.is_bundle,
+        "status": row.status,
+        "status_reason": row.status_reason,
+        "accepting_applications": row.status == "active",
     }
 
 
-def _summary(row: asyncpg.Record) -> ItemSummary:
+def _summary(row: repo.SummaryRow) -> ItemSummary:
     return ItemSummary(**_summary_fields(row))  # type: ignore[arg-type]
-
-
-async def list_items(conn: Connection, filters: ItemFilter) -> ItemPage:
-    rows, total = await repo.list_items(conn, filters)
-    return ItemPage(
-        items=[_summary(r) for r in rows],
-        total=total,
-        page=filters.page,
-        page_size=filters.page_size,
-    )
-
-
-async def hot_items(conn: Connection, limit: int) -> list[ItemSummary]:
-    return [_summary(r) for r in await repo.hot_items(conn, limit)]
-
-
-async def item_detail(conn: Connection, code: str) -> ItemDetail:
-    row = await repo.get_item(conn, code)
-    if row is None:
-        raise ItemNotFound(itemCode=code)
-    guide = msgspec.convert(row["guide"], Guide)
-    if guide.bundle_members:
-        names = await repo.names_of(conn, [m.code for m in guide.bundle_members])
-        guide.bundle_members = [
-            CodeName(code=m.code, name=names.get(m.code, "")) for m in guide.bundle_members
-        ]
-    return ItemDetail(
-        **_summary_fields(row),  # type: ignore[arg-type]
-        guide=guide,
-        version=row["platform_version"],
-        updated_at=row["platform_updated_at"],
-    )
-
-
-async def facets(conn: Connection) -> CatalogFacets:
-    groups = await repo.facets(conn)
-    return CatalogFacets(
-        **{
-            name: [Facet(code=r["code"], name=r["name"], count=r["count"]) for r in rows]
-            for name, rows in groups.items()
-        }
-    )
 
 
 class CatalogService:
     """The catalogue of a process: the platform's items mirrored into PostgreSQL, read through
-    a versioned response cache that a sync invalidates everywhere at once."""
+    a versioned response cache that a sync invalidates everywhere at once.
+
+    Reads take the caller's connection; the controllers call them only on a cache miss (a hit
+    is answered before routing, see ``api.app``)."""
 
     def __init__(self, *, pool: Pool, cache: VersionedCache, provincial: ProvincialClient) -> None:
         self.pool = pool
         self.cache = cache
         self.provincial = provincial
+
+    # --- sync (the catalog.sync job) -----------------------------------------------------------
+
+    async def sync(self) -> SyncReport:
+        """Pull the item feed from the stored cursor to its end.
+
+        Each page is applied and its cursor saved in one transaction, so a failure (the platform
+        down mid-sync, a crash) loses nothing and repeats nothing: the next run resumes after the
+        last committed page, and upserts ignore versions already stored. No connection is held
+        while a page is fetched from the platform.
+        """
+        async with self.pool.acquire() as conn:
+            cursor = await repo.get_cursor(conn, repo.FEED_ITEMS)
+        pages = received = changed = 0
+        try:
+            while True:
+                page = await self._fetch_page(cursor)
+                async with self.pool.acquire() as conn, conn.transaction():
+                    page_changed = 0
+                    for item in page.items:
+                        page_changed += await repo.upsert_item(conn, to_row(item))
+                    await repo.save_cursor(conn, repo.FEED_ITEMS, page.next_cursor, len(page.items))
+                pages, received = pages + 1, received + len(page.items)
+                changed += page_changed
+                cursor = page.next_cursor
+                if not page.has_more or not page.items:
+                    break
+        finally:
+            if changed:
+                await self.cache.bump()
+        log.info(
+            "catalogue synced", extra={"pages": pages, "received": received, "changed": changed}
+        )
+        return SyncReport(pages, received, changed)
+
+    async def _fetch_page(self, cursor: str | None) -> ItemChangesPage:
+        try:
+            return await self.provincial.item_changes(cursor)
+        except OutsideSystemHttpError as exc:
+            if cursor is None or exc.status != 400:
+                raise
+            # The platform no longer knows our cursor (e.g. its feed was rebuilt): start over.
+            # Upserts are idempotent, so a full pass repeats nothing.
+            log.warning("feed cursor rejected, resyncing from the start", extra={"cursor": cursor})
+            return await self.provincial.item_changes(None)
+
+    # --- reads (rendered on a cache miss) ------------------------------------------------------
+
+    async def list_items(self, conn: Connection, filters: ItemFilter) -> ItemPage:
+        rows, total = await repo.list_items(conn, filters)
+        return ItemPage(
+            items=[_summary(r) for r in rows],
+            total=total,
+            page=filters.page,
+            page_size=filters.page_size,
+        )
+
+    async def hot_items(self, conn: Connection, limit: int) -> list[ItemSummary]:
+        return [_summary(r) for r in await repo.hot_items(conn, limit)]
+
+    async def item_detail(self, conn: Connection, code: str) -> ItemDetail:
+        row = await repo.get_item(conn, code)
+        if row is None:
+            raise ItemNotFound(itemCode=code)
+        guide = msgspec.convert(row.guide, Guide)
+        if guide.bundle_members:
+            names = await repo.names_of(conn, [m.code for m in guide.bundle_members])
+            guide.bundle_members = [
+                CodeName(code=m.code, name=names.get(m.code, "")) for m in guide.bundle_members
+            ]
+        return ItemDetail(
+            **_summary_fields(row),  # type: ignore[arg-type]
+            guide=guide,
+            version=row.platform_version,
+            updated_at=row.platform_updated_at,
+        )
+
+    async def facets(self, conn: Connection) -> CatalogFacets:
+        groups = await repo.facets(conn)
+        return CatalogFacets(
+            **{
+                name: [Facet(code=r.code, name=r.name, count=r.count) for r in rows]
+                for name, rows in groups.items()
+            }
+        )

@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from api.calendars.service import Calendars
+from api.catalog.service import CatalogService
 from api.declarations.service import DeclarationsService
+from api.licences.service import LicencesService
 from core.clients.provincial import ProvincialCasesClient
 from core.di import from_state
 from core.infra import Infrastructure
@@ -17,7 +19,12 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, calendars: Calendars, cases: ProvincialCasesClient
+    infra: Infrastructure,
+    *,
+    calendars: Calendars,
+    cases: ProvincialCasesClient,
+    catalog: CatalogService,
+    licences: LicencesService,
 ) -> AsyncIterator[DeclarationsService]:
     settings = infra.settings
     yield DeclarationsService(
@@ -27,5 +34,7 @@ async def build(
         cases=cases,
         settings=settings.provincial,
         calendars=calendars,
+        catalog=catalog,
+        licences=licences,
         clock=infra.clock,
     )

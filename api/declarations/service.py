@@ -12,8 +12,8 @@ import asyncpg
 import msgspec
 
 from api.calendars.service import Calendars
-from api.catalog import service as catalog
 from api.catalog.schemas import ItemDetail
+from api.catalog.service import CatalogService
 from api.declarations import errors
 from api.declarations import repository as repo
 from api.declarations.forms import form_of, licence_prefills, problems
@@ -31,7 +31,7 @@ from api.declarations.schemas import (
 from api.declarations.states import FROM_PLATFORM, WITHDRAWABLE, can_move
 from api.identity import repository as identity_repo
 from api.identity.service import ID_NUMBER, PHONE, REAL_NAME
-from api.licences import service as licences
+from api.licences.service import LicencesService
 from core import idempotency, jobs
 from core.clients.provincial import (
     Applicant,
@@ -105,9 +105,14 @@ class DeclarationsService:
         cases: ProvincialCasesClient,
         settings: ProvincialSettings,
         calendars: Calendars,
+        catalog: CatalogService,
+        licences: LicencesService,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._pool = pool
+        # Other domains, through their services: items and guides; the wallet.
+        self._catalog = catalog
+        self._licences = licences
         self._pii = pii
         self.storage = storage
         self._cases = cases
@@ -151,7 +156,7 @@ class DeclarationsService:
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
     ) -> DeclarationDetail:
         row = await self._owned(conn, principal, declaration_id)
-        item = await catalog.item_detail(conn, row["item_code"])
+        item = await self._catalog.item_detail(conn, row["item_code"])
         return await self._detail(conn, principal, row, item)
 
     async def _detail(
@@ -239,7 +244,7 @@ class DeclarationsService:
     async def create(
         self, conn: Connection, principal: CitizenPrincipal, item_code: str
     ) -> DeclarationDetail:
-        item = await catalog.item_detail(conn, item_code)
+        item = await self._catalog.item_detail(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
         declaration_id = await repo.create(conn, principal.citizen_id, item.code, item.name)
@@ -260,7 +265,7 @@ class DeclarationsService:
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row["state"] != "draft":
             raise errors.InvalidState(state=row["state"])
-        item = await catalog.item_detail(conn, row["item_code"])
+        item = await self._catalog.item_detail(conn, row["item_code"])
         if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)
         await repo.save_form(conn, declaration_id, data)
@@ -275,7 +280,7 @@ class DeclarationsService:
         )
         if row["state"] not in ("draft", "needs_supplement") and not tolerated_late:
             raise errors.InvalidState(state=row["state"])
-        item = await catalog.item_detail(conn, row["item_code"])
+        item = await self._catalog.item_detail(conn, row["item_code"])
         material = next((m for m in item.guide.materials if m.code == code), None)
         if material is None:
             raise errors.UnknownMaterial(materialCode=code)
@@ -328,7 +333,7 @@ class DeclarationsService:
             raise errors.LicenceNotUsable(materialCode=code)
         await repo.attach(conn, declaration_id, code, licence_number=licence_number)
         # Choosing the licence for this application is the consent to use it (授权用证).
-        await licences.consent_for_declaration(
+        await self._licences.consent_for_declaration(
             conn, principal.citizen_id, licence_number, declaration_id, row["item_name"]
         )
         return await self.detail(conn, principal, declaration_id)
@@ -369,7 +374,7 @@ class DeclarationsService:
         citizen = await identity_repo.get_citizen(conn, principal.citizen_id)
         if citizen is None or citizen.id_number_enc is None:
             raise errors.RealNameRequired()
-        item = await catalog.item_detail(conn, row["item_code"])
+        item = await self._catalog.item_detail(conn, row["item_code"])
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
         if found := problems(form_of(item.guide.form), row["form_data"], complete=True):
@@ -381,7 +386,7 @@ class DeclarationsService:
             raise errors.MaterialsMissing(materialCodes=blocking)
         for r in await repo.attached(conn, declaration_id):
             if r["licence_number"]:  # used only under the holder's consent, and the use logged
-                await licences.use_for_declaration(
+                await self._licences.use_for_declaration(
                     conn, principal.citizen_id, r["licence_number"], declaration_id
                 )
         now = self.clock.now()
@@ -884,7 +889,7 @@ class DeclarationsService:
                 )
             if target == "accepted":
                 fields["accepted_at"] = event.occurred_at
-                item = await catalog.item_detail(conn, row["item_code"])
+                item = await self._catalog.item_detail(conn, row["item_code"])
                 fields |= await self._deadline(
                     conn,
                     "promised",
@@ -956,7 +961,7 @@ class DeclarationsService:
         if not licence:
             return
         # Into the wallet; the signed licence is fetched from the library and verified by a job.
-        await licences.record_issued(
+        await self._licences.record_issued(
             conn, licence_number=licence["licenceNumber"], citizen_id=row["citizen_id"],
             type_code=licence["typeCode"], name=licence.get("name", ""),
             issued_at=datetime.fromisoformat(licence["issuedAt"].replace("Z", "+00:00")),

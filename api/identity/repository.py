@@ -565,3 +565,35 @@ async def push_audience_count(
 async def push_existing(conn: Connection, citizen_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     rows = await conn.fetch("SELECT id FROM citizens WHERE id = ANY($1::uuid[])", list(citizen_ids))
     return [r["id"] for r in rows]
+
+
+# --- for reviews ---
+
+
+class ContactFieldsRow(msgspec.Struct, frozen=True, kw_only=True):
+    real_name_enc: bytes | None
+    phone_enc: bytes | None
+
+
+async def contact_fields(conn: Connection, citizen_id: uuid.UUID) -> ContactFieldsRow | None:
+    row = await conn.fetchrow(
+        "SELECT real_name_enc, phone_enc FROM citizens WHERE id = $1", citizen_id
+    )
+    return one(ContactFieldsRow, row)
+
+
+# --- for licences ---
+
+
+async def id_number_enc(conn: Connection, citizen_id: uuid.UUID) -> bytes | None:
+    value: bytes | None = await conn.fetchval(
+        "SELECT id_number_enc FROM citizens WHERE id = $1", citizen_id
+    )
+    return value
+
+
+async def active_department_app_name(conn: Connection, client_id: str) -> str | None:
+    name: str | None = await conn.fetchval(
+        "SELECT name FROM department_apps WHERE client_id = $1 AND active", client_id
+    )
+    return name

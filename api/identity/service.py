@@ -748,6 +748,35 @@ class IdentityService:
     ) -> list[uuid.UUID]:
         return await repo.push_existing(conn, citizen_ids)
 
+    # --- for reviews ---
+
+    async def contact_of(
+        self, conn: Connection, citizen_id: uuid.UUID
+    ) -> tuple[str | None, str | None]:
+        """The citizen's real name and phone number in clear (None where unknown), for a
+        rectification call back; the caller masks what it shows."""
+        row = await repo.contact_fields(conn, citizen_id)
+        if row is None:
+            return None, None
+        name = self.pii.decrypt(row.real_name_enc, field=REAL_NAME) if row.real_name_enc else None
+        phone = self.pii.decrypt(row.phone_enc, field=PHONE) if row.phone_enc else None
+        return name, phone
+
+    # --- for licences ---
+
+    async def id_number_of(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
+        """The citizen's ID number in clear (a licence's holder is checked against it)."""
+        blob = await repo.id_number_enc(conn, citizen_id)
+        return self.pii.decrypt(blob, field=ID_NUMBER) if blob else None
+
+    def id_number_hash(self, id_number: str) -> bytes:
+        """The keyed hash ID numbers are looked up by (the same as a citizen's)."""
+        return self.pii.lookup_hash(id_number, field=ID_NUMBER)
+
+    async def department_app_name(self, conn: Connection, client_id: str) -> str | None:
+        """The name of an active department app; None when unknown or disabled."""
+        return await repo.active_department_app_name(conn, client_id)
+
 
 class AccessTokens:
     """Verifies citizens' access tokens; a token seen before skips the signature check until it

@@ -40,14 +40,6 @@ def _locale(request: _Req) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
-def _service(request: _Req) -> LicencesService:
-    """The wallet service without dependency injection, for the 亮证 routes: Litestar resolves
-    two independent dependencies of one handler (``licences`` and ``citizen``/``db_connection``)
-    in an anyio task group, which costs more per request than these handlers' own work."""
-    service: LicencesService = request.app.state.licences
-    return service
-
-
 _LICENCE = "/api/v1/licences/{licence_id}"
 _LICENCE_LINKS = {
     name: link(method, _LICENCE + tail, parameters={"licence_id": "$response.body#/0/id"})
@@ -64,10 +56,13 @@ class LicenceController(Controller):
     @get("", responses=problem_responses(401), summary="My e-licence wallet",
          opt={"links": _LICENCE_LINKS})  # fmt: skip
     async def wallet(
-        self, request: _Req, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        request: _Req,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[LicenceSummary]:  # fmt: skip
-        return await licences.wallet(citizen, _locale(request))
+        db_connection: NamedDependency[Connection],
+    ) -> list[LicenceSummary]:
+        return await licences.wallet(db_connection, citizen, _locale(request))
 
     @get("/display-key", summary="Public SM2 key that signs display codes (verify offline)",
          responses=problem_responses(503))  # fmt: skip
@@ -76,17 +71,21 @@ class LicenceController(Controller):
 
     @get("/uses", responses=problem_responses(401), summary="Who used my licences, and when")
     async def uses(
-        self, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[UseEntry]:  # fmt: skip
-        return await licences.uses(citizen)
+        db_connection: NamedDependency[Connection],
+    ) -> list[UseEntry]:
+        return await licences.uses(db_connection, citizen)
 
     @get("/consents", responses=problem_responses(401), summary="My consents to use licences")
     async def consents(
-        self, citizen: NamedDependency[CitizenPrincipal],
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[ConsentEntry]:  # fmt: skip
-        return await licences.consents(citizen)
+        db_connection: NamedDependency[Connection],
+    ) -> list[ConsentEntry]:
+        return await licences.consents(db_connection, citizen)
 
     @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
           summary="Let a department app use one of my licences (授权用证)")  # fmt: skip
@@ -112,10 +111,14 @@ class LicenceController(Controller):
 
     @get("/{licence_id:uuid}", responses=problem_responses(401, 404), summary="One licence")
     async def detail(
-        self, request: _Req, licence_id: FromPath[uuid.UUID],
-        citizen: NamedDependency[CitizenPrincipal], licences: NamedDependency[LicencesService],
-    ) -> LicenceDetail:  # fmt: skip
-        return await licences.detail(citizen, licence_id, _locale(request))
+        self,
+        request: _Req,
+        licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> LicenceDetail:
+        return await licences.detail(db_connection, citizen, licence_id, _locale(request))
 
     @get("/{licence_id:uuid}/file", responses=problem_responses(401, 404, 409),
          summary="The licence file (PDF or OFD), for its holder only")  # fmt: skip
@@ -136,9 +139,11 @@ class LicenceController(Controller):
          summary="The QR symbol of a display code (no login: the code is the secret); "
          "only while the code is valid")  # fmt: skip
     async def display_qr(
-        self, request: _Req, code: Annotated[str, QueryParameter(min_length=1, max_length=1024)]
+        self,
+        licences: NamedDependency[LicencesService],
+        code: Annotated[str, QueryParameter(min_length=1, max_length=1024)],
     ) -> Response[str]:
-        svg, seconds_left = _service(request).qr(code)
+        svg, seconds_left = licences.qr(code)
         return Response(
             svg, media_type="image/svg+xml",
             headers={"Cache-Control": f"private, max-age={seconds_left}",
@@ -150,18 +155,23 @@ class LicenceController(Controller):
           responses=problem_responses(401, 404, 409, 503),
           summary="亮证: a short-lived signed code, and where its QR symbol is drawn")  # fmt: skip
     async def show(
-        self, request: _Req, licence_id: FromPath[uuid.UUID],
+        self,
+        licence_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
-    ) -> DisplayCode:  # fmt: skip
-        return await _service(request).show(citizen, licence_id)
+        licences: NamedDependency[LicencesService],
+    ) -> DisplayCode:
+        return await licences.show(citizen, licence_id)
 
     @get("/{licence_id:uuid}/verifications", responses=problem_responses(401, 404),
          summary="Who checked my displayed licence, and when")  # fmt: skip
     async def verifications(
-        self, licence_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
+        self,
+        licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
         licences: NamedDependency[LicencesService],
-    ) -> list[VerificationEntry]:  # fmt: skip
-        return await licences.verifications(citizen, licence_id)
+        db_connection: NamedDependency[Connection],
+    ) -> list[VerificationEntry]:
+        return await licences.verifications(db_connection, citizen, licence_id)
 
 
 class LicenceVerificationController(Controller):
@@ -172,10 +182,13 @@ class LicenceVerificationController(Controller):
 
     @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 429, 503),
           summary="Verify a display code online (recorded; the holder sees it)")  # fmt: skip
-    async def verify(self, request: _Req, data: JSONBody[VerifyRequest]) -> VerificationResult:
-        return await _service(request).verify(
-            data.code, data.verifier, client_ip(request), _locale(request)
-        )
+    async def verify(
+        self,
+        request: _Req,
+        data: JSONBody[VerifyRequest],
+        licences: NamedDependency[LicencesService],
+    ) -> VerificationResult:
+        return await licences.verify(data.code, data.verifier, client_ip(request), _locale(request))
 
 
 class DepartmentLicenceController(Controller):

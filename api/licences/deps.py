@@ -31,6 +31,7 @@ async def build(
         settings=settings.licences,
         auth=settings.auth,
         signing=identity.signing,
+        identity=identity,
         clock=infra.clock,
         # A fixed window: one Redis round trip per verification (a moving window costs a script).
         limiter=FixedWindowRateLimiter(limiter_storage(settings.redis)),

@@ -4,17 +4,122 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, many, one
 
 _LICENCE = """l.id, l.licence_number, l.citizen_id, l.type_code, l.name, l.issued_at,
     l.declaration_id, l.status, l.problem, l.holder_name_enc, l.holder_id_hash, l.issuer_code,
     l.issuer_name, l.valid_from, l.valid_until, l.revoked_at, l.revocation_reason,
     l.signed_data_enc, l.signature, l.key_id, l.file_key, l.file_type, l.imported_at"""
+
+
+class LicenceRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A wallet row (``_LICENCE``)."""
+
+    id: uuid.UUID
+    licence_number: str
+    citizen_id: uuid.UUID
+    type_code: str
+    name: str
+    issued_at: datetime
+    declaration_id: uuid.UUID | None
+    status: str
+    problem: str | None
+    holder_name_enc: bytes | None
+    holder_id_hash: bytes | None
+    issuer_code: str | None
+    issuer_name: str | None
+    valid_from: date | None
+    valid_until: date | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    signed_data_enc: bytes | None
+    signature: bytes | None
+    key_id: str | None
+    file_key: str | None
+    file_type: str | None
+    imported_at: datetime | None
+
+
+class DisplaySourceRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    type_code: str
+    status: str
+    valid_from: date | None
+    valid_until: date | None
+    holder_name_enc: bytes | None
+
+
+class DisplayRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A display code's row with what a verifier is answered about its licence."""
+
+    display_id: uuid.UUID
+    expires_at: datetime
+    code_digest: bytes | None
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    type_code: str
+    name: str
+    status: str
+    issuer_name: str | None
+    valid_from: date | None
+    valid_until: date | None
+
+
+class VerificationRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    verified_at: datetime
+    outcome: str
+    verifier: str | None
+
+
+class ConsentRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A consent with its licence's number and name (``_CONSENT``)."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    licence_id: uuid.UUID
+    grantee_kind: str
+    grantee_id: str
+    grantee_name: str
+    purpose: str
+    pairwise_sub: str | None
+    granted_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    licence_number: str
+    licence_name: str
+
+
+class DepartmentConsentRow(ConsentRow, frozen=True, kw_only=True):
+    """A department app's consent with the signed licence it gives access to."""
+
+    status: str
+    issuer_code: str | None
+    issuer_name: str | None
+    valid_from: date | None
+    valid_until: date | None
+    signed_data_enc: bytes | None
+    signature: bytes | None
+    key_id: str | None
+    type_code: str
+
+
+class UseRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    used_at: datetime
+    purpose: str
+    consent_id: uuid.UUID
+    licence_id: uuid.UUID
+    licence_number: str
+    licence_name: str
+    grantee_kind: str
+    grantee_id: str
+    grantee_name: str
 
 
 # --- licences ------------------------------------------------------------------------------------
@@ -33,39 +138,34 @@ async def add_pending(
     return bool(status.endswith(" 1"))
 
 
-async def list_for(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.citizen_id = $1"
-            " ORDER BY l.issued_at DESC, l.licence_number",
-            citizen_id,
-        )
+async def list_for(conn: Connection, citizen_id: uuid.UUID) -> list[LicenceRow]:
+    rows = await conn.fetch(
+        f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.citizen_id = $1"
+        " ORDER BY l.issued_at DESC, l.licence_number",
+        citizen_id,
     )
+    return many(LicenceRow, rows)
 
 
-async def get(
-    conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def get(conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID) -> LicenceRow | None:
+    row = await conn.fetchrow(
         f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.id = $1 AND l.citizen_id = $2",
-        licence_id, citizen_id,
-    )  # fmt: skip
+        licence_id,
+        citizen_id,
+    )
+    return one(LicenceRow, row)
 
 
 async def by_number(
     conn: Connection, licence_number: str, citizen_id: uuid.UUID | None = None
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> LicenceRow | None:
+    row = await conn.fetchrow(
         f"""SELECT {_LICENCE} FROM citizen_licences l
              WHERE l.licence_number = $1 AND ($2::uuid IS NULL OR l.citizen_id = $2)""",
-        licence_number, citizen_id,
-    )  # fmt: skip
-
-
-async def by_internal_id(conn: Connection, licence_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_LICENCE} FROM citizen_licences l WHERE l.id = $1", licence_id
+        licence_number,
+        citizen_id,
     )
+    return one(LicenceRow, row)
 
 
 async def update(conn: Connection, licence_number: str, **fields: Any) -> None:
@@ -126,12 +226,12 @@ async def add_display(
 
 async def display_source(
     conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(DISPLAY_SOURCE_SQL, licence_id, citizen_id)
+) -> DisplaySourceRow | None:
+    return one(DisplaySourceRow, await conn.fetchrow(DISPLAY_SOURCE_SQL, licence_id, citizen_id))
 
 
-async def display(conn: Connection, display_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(DISPLAY_SQL, display_id)
+async def display(conn: Connection, display_id: uuid.UUID) -> DisplayRow | None:
+    return one(DisplayRow, await conn.fetchrow(DISPLAY_SQL, display_id))
 
 
 async def add_verification(
@@ -148,16 +248,15 @@ async def add_verification(
 
 async def verifications(
     conn: Connection, licence_id: uuid.UUID, citizen_id: uuid.UUID, limit: int = 200
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT id, verified_at, outcome, verifier FROM licence_verifications
-                WHERE licence_id = $1 AND citizen_id = $2 ORDER BY verified_at DESC LIMIT $3""",
-            licence_id,
-            citizen_id,
-            limit,
-        )
+) -> list[VerificationRow]:
+    rows = await conn.fetch(
+        """SELECT id, verified_at, outcome, verifier FROM licence_verifications
+            WHERE licence_id = $1 AND citizen_id = $2 ORDER BY verified_at DESC LIMIT $3""",
+        licence_id,
+        citizen_id,
+        limit,
     )
+    return many(VerificationRow, rows)
 
 
 # --- consents and uses ---------------------------------------------------------------------------
@@ -169,13 +268,16 @@ _CONSENT = """c.id, c.citizen_id, c.licence_id, c.grantee_kind, c.grantee_id, c.
 
 async def active_consent(
     conn: Connection, licence_id: uuid.UUID, grantee_kind: str, grantee_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> ConsentRow | None:
+    row = await conn.fetchrow(
         f"""SELECT {_CONSENT} FROM licence_consents c JOIN citizen_licences l ON l.id = c.licence_id
              WHERE c.licence_id = $1 AND c.grantee_kind = $2 AND c.grantee_id = $3
                AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now())""",
-        licence_id, grantee_kind, grantee_id,
-    )  # fmt: skip
+        licence_id,
+        grantee_kind,
+        grantee_id,
+    )
+    return one(ConsentRow, row)
 
 
 async def add_consent(
@@ -201,15 +303,14 @@ async def add_consent(
     return consent_id
 
 
-async def consents(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"""SELECT {_CONSENT} FROM licence_consents c
-                  JOIN citizen_licences l ON l.id = c.licence_id
-                 WHERE c.citizen_id = $1 ORDER BY c.granted_at DESC, c.id""",
-            citizen_id,
-        )
+async def consents(conn: Connection, citizen_id: uuid.UUID) -> list[ConsentRow]:
+    rows = await conn.fetch(
+        f"""SELECT {_CONSENT} FROM licence_consents c
+              JOIN citizen_licences l ON l.id = c.licence_id
+             WHERE c.citizen_id = $1 ORDER BY c.granted_at DESC, c.id""",
+        citizen_id,
     )
+    return many(ConsentRow, rows)
 
 
 async def revoke_consent(conn: Connection, consent_id: uuid.UUID, citizen_id: uuid.UUID) -> bool:
@@ -224,20 +325,19 @@ async def revoke_consent(conn: Connection, consent_id: uuid.UUID, citizen_id: uu
 
 async def department_consents(
     conn: Connection, client_id: str, pairwise_sub: str
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"""SELECT {_CONSENT}, l.status, l.issuer_code, l.issuer_name, l.valid_from,
-                       l.valid_until, l.signed_data_enc, l.signature, l.key_id, l.type_code
-                  FROM licence_consents c JOIN citizen_licences l ON l.id = c.licence_id
-                 WHERE c.grantee_kind = 'department_app' AND c.grantee_id = $1
-                   AND c.pairwise_sub = $2 AND c.revoked_at IS NULL
-                   AND (c.expires_at IS NULL OR c.expires_at > now())
-                 ORDER BY c.granted_at""",
-            client_id,
-            pairwise_sub,
-        )
+) -> list[DepartmentConsentRow]:
+    rows = await conn.fetch(
+        f"""SELECT {_CONSENT}, l.status, l.issuer_code, l.issuer_name, l.valid_from,
+                   l.valid_until, l.signed_data_enc, l.signature, l.key_id, l.type_code
+              FROM licence_consents c JOIN citizen_licences l ON l.id = c.licence_id
+             WHERE c.grantee_kind = 'department_app' AND c.grantee_id = $1
+               AND c.pairwise_sub = $2 AND c.revoked_at IS NULL
+               AND (c.expires_at IS NULL OR c.expires_at > now())
+             ORDER BY c.granted_at""",
+        client_id,
+        pairwise_sub,
     )
+    return many(DepartmentConsentRow, rows)
 
 
 async def add_use(
@@ -251,19 +351,18 @@ async def add_use(
     )  # fmt: skip
 
 
-async def uses(conn: Connection, citizen_id: uuid.UUID, limit: int = 200) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT u.id, u.used_at, u.purpose, u.consent_id, u.licence_id, l.licence_number,
-                      l.name AS licence_name, c.grantee_kind, c.grantee_id, c.grantee_name
-                 FROM licence_uses u
-                 JOIN licence_consents c ON c.id = u.consent_id
-                 JOIN citizen_licences l ON l.id = u.licence_id
-                WHERE u.citizen_id = $1 ORDER BY u.used_at DESC, u.id LIMIT $2""",
-            citizen_id,
-            limit,
-        )
+async def uses(conn: Connection, citizen_id: uuid.UUID, limit: int = 200) -> list[UseRow]:
+    rows = await conn.fetch(
+        """SELECT u.id, u.used_at, u.purpose, u.consent_id, u.licence_id, l.licence_number,
+                  l.name AS licence_name, c.grantee_kind, c.grantee_id, c.grantee_name
+             FROM licence_uses u
+             JOIN licence_consents c ON c.id = u.consent_id
+             JOIN citizen_licences l ON l.id = u.licence_id
+            WHERE u.citizen_id = $1 ORDER BY u.used_at DESC, u.id LIMIT $2""",
+        citizen_id,
+        limit,
     )
+    return many(UseRow, rows)
 
 
 # --- one person, one account (api.identity joins a person's accounts) ----------------------------

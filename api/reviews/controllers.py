@@ -7,11 +7,10 @@ from datetime import date
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from api.reviews import service
 from api.reviews.schemas import (
     AppealDecision,
     AppealRequest,
@@ -26,7 +25,7 @@ from api.reviews.schemas import (
     TicketDetail,
     TicketPage,
 )
-from api.reviews.service import SYSTEM_CLOCK, Clock, ReviewsService
+from api.reviews.service import ReviewsService
 from core.db import Connection
 from core.openapi import problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
@@ -37,15 +36,6 @@ DECIDE = {"staff_roles": ["supervisor", "admin"]}
 _ACT = problem_responses(400, 401, 403, 404, 409, 422)
 TicketStateFilter = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
 FlagFilter = Literal["none", "due_soon", "late"]
-
-
-def _system_clock() -> Clock:
-    return SYSTEM_CLOCK
-
-
-def review_clock_dependency() -> dict[str, Provide]:
-    """Registered at the application (so tests can override ``review_clock`` there)."""
-    return {"review_clock": Provide(_system_clock, sync_to_thread=False)}
 
 
 class DeclarationReviewController(Controller):
@@ -59,13 +49,10 @@ class DeclarationReviewController(Controller):
         declaration_id: FromPath[uuid.UUID],
         data: JSONBody[RateRequest],
         citizen: NamedDependency[CitizenPrincipal],
-        review_clock: NamedDependency[Clock],
         reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> Review:
-        return await service.rate(
-            db_connection, citizen, declaration_id, data, review_clock, reviews.calendars
-        )
+        return await reviews.rate(db_connection, citizen, declaration_id, data)
 
     @get("", responses=problem_responses(400, 401, 404),
          summary="My ratings of a matter, whether I can rate now, the rectification outcome")  # fmt: skip
@@ -73,9 +60,10 @@ class DeclarationReviewController(Controller):
         self,
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> DeclarationReviews:
-        return await service.reviews_of(db_connection, citizen, declaration_id)
+        return await reviews.reviews_of(db_connection, citizen, declaration_id)
 
 
 class ReviewCatalogueController(Controller):
@@ -83,8 +71,8 @@ class ReviewCatalogueController(Controller):
     tags = ["reviews 好差评"]  # noqa: RUF012
 
     @get("/tags", summary="The five levels and the tags a rating may carry (Chinese labels)")
-    async def catalogue(self) -> TagCatalogue:
-        return service.tag_catalogue()
+    async def catalogue(self, reviews: NamedDependency[ReviewsService]) -> TagCatalogue:
+        return reviews.tag_catalogue()
 
 
 class ReviewTicketController(Controller):
@@ -99,13 +87,14 @@ class ReviewTicketController(Controller):
     async def tickets(
         self,
         staff: NamedDependency[StaffPrincipal],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
         state_filter: Annotated[TicketStateFilter | None, QueryParameter(name="state")] = None,
         flag: Annotated[FlagFilter | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
     ) -> TicketPage:
-        return await service.list_tickets(db_connection, state_filter, flag, limit, offset)
+        return await reviews.list_tickets(db_connection, state_filter, flag, limit, offset)
 
     @get("/tickets/{ticket_id:uuid}", opt=READ, responses=problem_responses(400, 401, 403, 404))
     async def ticket(
@@ -115,7 +104,7 @@ class ReviewTicketController(Controller):
         reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/call-number", opt=WORK, status_code=HTTP_200_OK,
           responses=problem_responses(400, 401, 403, 404, 409),
@@ -127,7 +116,7 @@ class ReviewTicketController(Controller):
         reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> CallNumber:
-        phone = await service.call_number(db_connection, reviews.pii, staff, ticket_id)
+        phone = await reviews.call_number(db_connection, staff, ticket_id)
         return CallNumber(phone=phone)
 
     @post("/tickets/{ticket_id:uuid}/contact", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
@@ -138,11 +127,10 @@ class ReviewTicketController(Controller):
         data: JSONBody[ContactRequest],
         staff: NamedDependency[StaffPrincipal],
         reviews: NamedDependency[ReviewsService],
-        review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        await service.contact(db_connection, staff, ticket_id, data.note, review_clock)
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        await reviews.contact(db_connection, staff, ticket_id, data.note)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/resolve", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
           summary="Rectified or explained (contacted → …); the outcome is published to the citizen")  # fmt: skip
@@ -152,13 +140,10 @@ class ReviewTicketController(Controller):
         data: JSONBody[ResolveRequest],
         staff: NamedDependency[StaffPrincipal],
         reviews: NamedDependency[ReviewsService],
-        review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        await service.resolve(
-            db_connection, staff, ticket_id, data.outcome, data.note, review_clock
-        )
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        await reviews.resolve(db_connection, staff, ticket_id, data.outcome, data.note)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/close", opt=WORK, status_code=HTTP_200_OK, responses=_ACT)
     async def close(
@@ -166,11 +151,10 @@ class ReviewTicketController(Controller):
         ticket_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
         reviews: NamedDependency[ReviewsService],
-        review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        await service.close(db_connection, staff, ticket_id, review_clock)
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        await reviews.close(db_connection, staff, ticket_id)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/appeal", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
           summary="Appeal a malicious or mistaken rating (a supervisor decides)")  # fmt: skip
@@ -180,11 +164,10 @@ class ReviewTicketController(Controller):
         data: JSONBody[AppealRequest],
         staff: NamedDependency[StaffPrincipal],
         reviews: NamedDependency[ReviewsService],
-        review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        await service.appeal(db_connection, staff, ticket_id, data.reason, review_clock)
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        await reviews.appeal(db_connection, staff, ticket_id, data.reason)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/appeal/decision", opt=DECIDE, status_code=HTTP_200_OK,
           responses=_ACT,
@@ -195,21 +178,19 @@ class ReviewTicketController(Controller):
         data: JSONBody[AppealDecision],
         staff: NamedDependency[StaffPrincipal],
         reviews: NamedDependency[ReviewsService],
-        review_clock: NamedDependency[Clock],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
-        await service.decide_appeal(
-            db_connection, staff, ticket_id, data.upheld, data.note, review_clock
-        )
-        return await service.ticket_detail(db_connection, reviews.pii, ticket_id)
+        await reviews.decide_appeal(db_connection, staff, ticket_id, data.upheld, data.note)
+        return await reviews.ticket_detail(db_connection, ticket_id)
 
     @get("/figures", opt=READ, responses=problem_responses(400, 401, 403),
          summary="Satisfaction by item, department and channel; bad-review and on-time rates")  # fmt: skip
     async def figures(
         self,
         staff: NamedDependency[StaffPrincipal],
+        reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
         start: Annotated[date | None, QueryParameter(name="from")] = None,
         end: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> Figures:
-        return await service.figures(db_connection, start, end)
+        return await reviews.figures(db_connection, start, end)

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from api.calendars.service import Calendars
+from api.identity.service import IdentityService
 from api.reviews.service import ReviewsService
 from core.clients.provincial import ProvincialRatingsClient
 from core.di import from_state
@@ -16,11 +17,14 @@ DEPENDENCIES = from_state(KEY)
 
 
 @contextlib.asynccontextmanager
-async def build(infra: Infrastructure, *, calendars: Calendars) -> AsyncIterator[ReviewsService]:
+async def build(
+    infra: Infrastructure, *, calendars: Calendars, identity: IdentityService
+) -> AsyncIterator[ReviewsService]:
     settings = infra.settings
     yield ReviewsService(
         pool=infra.pool,
-        pii=infra.pii,
         calendars=calendars,
         ratings=ProvincialRatingsClient(infra.http, settings.provincial, settings.http),
+        identity=identity,
+        clock=infra.clock,
     )

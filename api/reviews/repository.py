@@ -1,17 +1,17 @@
 """All SQL of good/bad review: ratings, rectification tickets, their figures.
 
-Declarations, the catalogue and citizens are read here with our own SELECTs (this domain does
-not import theirs)."""
+Declarations and the catalogue are read here with our own SELECTs (this domain does not import
+theirs); citizens' contact fields come through identity's service."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, many, one
 
 # China's calendar day of a rating, whatever the session's TimeZone.
 _RATED_ON = "(r.rated_at AT TIME ZONE 'Asia/Shanghai')::date"
@@ -32,13 +32,147 @@ _TICKET = """SELECT t.id, t.review_id, t.declaration_id, t.citizen_id, t.state, 
     FROM review_tickets t JOIN reviews r ON r.id = t.review_id"""
 
 
+class DeclarationRow(msgspec.Struct, frozen=True, kw_only=True):
+    """The matter rated, with its item's department."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    state: str
+    item_code: str
+    item_name: str
+    case_number: str | None
+    department_code: str
+    department_name: str
+
+
+class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A rating (``_REVIEW``)."""
+
+    id: uuid.UUID
+    declaration_id: uuid.UUID
+    citizen_id: uuid.UUID
+    item_code: str
+    item_name: str
+    department_code: str
+    department_name: str
+    channel: Literal["wechat", "app"]
+    kind: str
+    follows_review_id: uuid.UUID | None
+    level: int
+    score_overall: int | None
+    score_efficiency: int | None
+    score_guide_accuracy: int | None
+    score_convenience: int | None
+    score_ease_of_use: int | None
+    tags: list[str]
+    text: str
+    rated_at: datetime
+    report_state: str
+    platform_number: str | None
+    excluded: bool
+
+
+class TicketRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A rectification ticket with its rating's item, department, channel and level."""
+
+    id: uuid.UUID
+    review_id: uuid.UUID
+    declaration_id: uuid.UUID
+    citizen_id: uuid.UUID
+    state: str
+    outcome: str | None
+    due_on: date | None
+    due_provisional: bool
+    flag: str
+    contacted_at: datetime | None
+    contact_note: str | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    resolved_on_time: bool | None
+    closed_at: datetime | None
+    appeal_reason: str | None
+    appeal_from_state: str | None
+    appealed_at: datetime | None
+    appealed_by: uuid.UUID | None
+    appeal_upheld: bool | None
+    appeal_note: str | None
+    appeal_decided_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    item_code: str
+    item_name: str
+    department_code: str
+    department_name: str
+    channel: Literal["wechat", "app"]
+    level: int
+
+
+class PagedTicketRow(TicketRow, frozen=True, kw_only=True):
+    total: int
+
+
+class EventRow(msgspec.Struct, frozen=True, kw_only=True):
+    action: str
+    from_state: str | None
+    to_state: str
+    username: str | None
+    note: str | None
+    at: datetime
+
+
+class TicketContextRow(msgspec.Struct, frozen=True, kw_only=True):
+    case_number: str | None
+    declaration_state: str
+
+
+class UnresolvedRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    due_on: date | None
+    flag: str
+
+
+class RecomputeRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    declaration_id: uuid.UUID
+    due_on: date | None
+    due_provisional: bool
+    rated_at: datetime
+    item_name: str
+
+
+class SatisfactionRow(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    name: str
+    reviews: int
+    average_level: float | None
+    good: int
+    bad: int
+
+
+class TicketFiguresRow(msgspec.Struct, frozen=True, kw_only=True):
+    total: int
+    unresolved: int
+    due_soon: int
+    late: int
+    resolved: int
+    resolved_on_time: int
+    appeals_upheld: int
+
+
+class FollowUpFiguresRow(msgspec.Struct, frozen=True, kw_only=True):
+    count: int
+    average_level: float | None
+    improved: int
+
+
 # --- the matter rated ------------------------------------------------------------------------
 
 
 async def declaration(
     conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> DeclarationRow | None:
+    row = await conn.fetchrow(
         """SELECT d.id, d.citizen_id, d.state, d.item_code, d.item_name, d.case_number,
                   coalesce(c.department_code, '') AS department_code,
                   coalesce(c.department_name, '') AS department_name
@@ -47,21 +181,21 @@ async def declaration(
         declaration_id,
         citizen_id,
     )
+    return one(DeclarationRow, row)
 
 
 # --- reviews ---------------------------------------------------------------------------------
 
 
-async def reviews_of(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            _REVIEW + " WHERE r.declaration_id = $1 ORDER BY r.rated_at, r.id", declaration_id
-        )
+async def reviews_of(conn: Connection, declaration_id: uuid.UUID) -> list[ReviewRow]:
+    rows = await conn.fetch(
+        _REVIEW + " WHERE r.declaration_id = $1 ORDER BY r.rated_at, r.id", declaration_id
     )
+    return many(ReviewRow, rows)
 
 
-async def review(conn: Connection, review_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_REVIEW + " WHERE r.id = $1", review_id)
+async def review(conn: Connection, review_id: uuid.UUID) -> ReviewRow | None:
+    return one(ReviewRow, await conn.fetchrow(_REVIEW + " WHERE r.id = $1", review_id))
 
 
 async def insert_review(conn: Connection, **fields: Any) -> uuid.UUID:
@@ -136,28 +270,24 @@ async def insert_ticket(
     return ticket_id
 
 
-async def ticket(
-    conn: Connection, ticket_id: uuid.UUID, *, lock: bool = False
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def ticket(conn: Connection, ticket_id: uuid.UUID, *, lock: bool = False) -> TicketRow | None:
+    row = await conn.fetchrow(
         _TICKET + " WHERE t.id = $1" + (" FOR UPDATE OF t" if lock else ""), ticket_id
     )
+    return one(TicketRow, row)
 
 
-async def tickets_of_declaration(
-    conn: Connection, declaration_id: uuid.UUID
-) -> list[asyncpg.Record]:
+async def tickets_of_declaration(conn: Connection, declaration_id: uuid.UUID) -> list[TicketRow]:
     """The matter's tickets, oldest first (one per bad initial rating: at most one a channel)."""
-    return list(
-        await conn.fetch(
-            _TICKET + " WHERE t.declaration_id = $1 ORDER BY t.created_at, t.id", declaration_id
-        )
+    rows = await conn.fetch(
+        _TICKET + " WHERE t.declaration_id = $1 ORDER BY t.created_at, t.id", declaration_id
     )
+    return many(TicketRow, rows)
 
 
 async def list_tickets(
     conn: Connection, state: str | None, flag: str | None, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[TicketRow], int]:
     rows = await conn.fetch(
         _TICKET.replace("SELECT ", "SELECT count(*) OVER () AS total, ", 1)
         + """ WHERE ($1::text IS NULL OR t.state = $1) AND ($2::text IS NULL OR t.flag = $2)
@@ -167,7 +297,8 @@ async def list_tickets(
         limit,
         offset,
     )
-    return list(rows), rows[0]["total"] if rows else 0
+    page = many(PagedTicketRow, rows)
+    return list(page), page[0].total if page else 0
 
 
 async def update_ticket(conn: Connection, ticket_id: uuid.UUID, **fields: Any) -> None:
@@ -200,55 +331,53 @@ async def add_event(
     )
 
 
-async def events(conn: Connection, ticket_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT e.action, e.from_state, e.to_state, s.username, e.note, e.at
-                 FROM review_ticket_events e LEFT JOIN staff s ON s.id = e.staff_id
-                WHERE e.ticket_id = $1 ORDER BY e.id""",
-            ticket_id,
-        )
+async def events(conn: Connection, ticket_id: uuid.UUID) -> list[EventRow]:
+    rows = await conn.fetch(
+        """SELECT e.action, e.from_state, e.to_state, s.username, e.note, e.at
+             FROM review_ticket_events e LEFT JOIN staff s ON s.id = e.staff_id
+            WHERE e.ticket_id = $1 ORDER BY e.id""",
+        ticket_id,
     )
+    return many(EventRow, rows)
 
 
-async def follow_up_of(conn: Connection, review_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def follow_up_of(conn: Connection, review_id: uuid.UUID) -> ReviewRow | None:
+    row = await conn.fetchrow(
         _REVIEW + " WHERE r.follows_review_id = $1 AND r.kind = 'follow_up'", review_id
     )
+    return one(ReviewRow, row)
 
 
-async def ticket_context(conn: Connection, ticket_id: uuid.UUID) -> asyncpg.Record | None:
-    """The declaration's case number and state, and the citizen's encrypted contact fields."""
-    return await conn.fetchrow(
-        """SELECT d.case_number, d.state AS declaration_state, c.real_name_enc, c.phone_enc
+async def ticket_context(conn: Connection, ticket_id: uuid.UUID) -> TicketContextRow | None:
+    """The declaration's case number and state."""
+    row = await conn.fetchrow(
+        """SELECT d.case_number, d.state AS declaration_state
              FROM review_tickets t
              JOIN declarations d ON d.id = t.declaration_id
-             JOIN citizens c ON c.id = t.citizen_id
             WHERE t.id = $1""",
         ticket_id,
     )
+    return one(TicketContextRow, row)
 
 
-async def unresolved_tickets(conn: Connection) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT id, due_on, flag FROM review_tickets
-                WHERE state IN ('open', 'contacted', 'appealing') ORDER BY id FOR UPDATE"""
-        )
+async def unresolved_tickets(conn: Connection) -> list[UnresolvedRow]:
+    rows = await conn.fetch(
+        """SELECT id, due_on, flag FROM review_tickets
+            WHERE state IN ('open', 'contacted', 'appealing') ORDER BY id FOR UPDATE"""
     )
+    return many(UnresolvedRow, rows)
 
 
-async def unresolved_for_recompute(conn: Connection) -> list[asyncpg.Record]:
+async def unresolved_for_recompute(conn: Connection) -> list[RecomputeRow]:
     """Unresolved tickets with what their deadline counts from (the rating), locked."""
-    return list(
-        await conn.fetch(
-            """SELECT t.id, t.citizen_id, t.declaration_id, t.due_on, t.due_provisional,
-                      r.rated_at, r.item_name
-                 FROM review_tickets t JOIN reviews r ON r.id = t.review_id
-                WHERE t.state IN ('open', 'contacted', 'appealing')
-                ORDER BY t.id FOR UPDATE OF t"""
-        )
+    rows = await conn.fetch(
+        """SELECT t.id, t.citizen_id, t.declaration_id, t.due_on, t.due_provisional,
+                  r.rated_at, r.item_name
+             FROM review_tickets t JOIN reviews r ON r.id = t.review_id
+            WHERE t.state IN ('open', 'contacted', 'appealing')
+            ORDER BY t.id FOR UPDATE OF t"""
     )
+    return many(RecomputeRow, rows)
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -259,7 +388,7 @@ _SATISFACTION = """count(*) AS reviews, avg(r.level)::float8 AS average_level,
 
 async def satisfaction(
     conn: Connection, group: str | None, start: date | None, end: date | None
-) -> list[asyncpg.Record]:
+) -> list[SatisfactionRow]:
     """Initial ratings not excluded by an upheld appeal, overall or grouped by ``group``."""
     key, name = {
         None: ("''", "''"),
@@ -268,18 +397,19 @@ async def satisfaction(
         "channel": ("r.channel", "r.channel"),
     }[group]
     grouping = "" if group is None else f" GROUP BY {key}, {name} ORDER BY count(*) DESC, {key}"
-    return list(
-        await conn.fetch(
-            f"""SELECT {key} AS key, {name} AS name, {_SATISFACTION}
-                  FROM reviews r
-                 WHERE r.kind = 'initial' AND NOT r.excluded AND {_PERIOD}{grouping}""",
-            start,
-            end,
-        )
+    rows = await conn.fetch(
+        f"""SELECT {key} AS key, {name} AS name, {_SATISFACTION}
+              FROM reviews r
+             WHERE r.kind = 'initial' AND NOT r.excluded AND {_PERIOD}{grouping}""",
+        start,
+        end,
     )
+    return many(SatisfactionRow, rows)
 
 
-async def ticket_figures(conn: Connection, start: date | None, end: date | None) -> asyncpg.Record:
+async def ticket_figures(
+    conn: Connection, start: date | None, end: date | None
+) -> TicketFiguresRow:
     row = await conn.fetchrow(
         f"""SELECT count(*) AS total,
                    count(*) FILTER (WHERE t.state IN ('open', 'contacted', 'appealing')) AS unresolved,
@@ -295,13 +425,13 @@ async def ticket_figures(conn: Connection, start: date | None, end: date | None)
         start,
         end,
     )
-    assert row is not None
-    return row
+    assert row is not None  # an aggregate without GROUP BY: always one row
+    return TicketFiguresRow(**row)
 
 
 async def follow_up_figures(
     conn: Connection, start: date | None, end: date | None
-) -> asyncpg.Record:
+) -> FollowUpFiguresRow:
     row = await conn.fetchrow(
         f"""SELECT count(*) AS count, avg(r.level)::float8 AS average_level,
                    count(*) FILTER (WHERE r.level > o.level) AS improved
@@ -310,8 +440,8 @@ async def follow_up_figures(
         start,
         end,
     )
-    assert row is not None
-    return row
+    assert row is not None  # an aggregate without GROUP BY: always one row
+    return FollowUpFiguresRow(**row)
 
 
 # --- one person, one account (api.identity joins a person's accounts) ----------------------------

@@ -8,16 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from api.catalog import service
+from api.catalog.service import name_initials
 from api.composition import Services
 from tests.api.catalog.conftest import Platform
 
 
 @pytest.fixture
 async def synced(services: Services, platform: Platform) -> AsyncIterator[list[dict[str, Any]]]:
-    await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    await services.catalog.sync()
     # Terminated items (取消) leave the catalogue; everything else is listed.
     yield [i for i in await platform.all_items() if i["status"] != "terminated"]
 
@@ -72,7 +70,7 @@ async def test_search_by_pinyin_initials(
     client: httpx.AsyncClient, synced: list[dict[str, Any]]
 ) -> None:
     target = next(i for i in synced if "身份证" in i["name"])
-    initials = service.name_initials(target["name"])
+    initials = name_initials(target["name"])
     found = await _all_pages(client, q=initials)
     assert target["code"] in {i["code"] for i in found}
 

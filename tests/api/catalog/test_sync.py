@@ -8,7 +8,6 @@ import asyncpg
 import httpx
 import pytest
 
-from api.catalog import service
 from api.catalog.tasks import SYNC_JOB
 from api.composition import Services, build_registry
 from core.http import OutsideSystemHttpError
@@ -24,9 +23,7 @@ async def test_first_sync_stores_every_item_once(
     services: Services, platform: Platform, db: asyncpg.Connection
 ) -> None:
     expected = sorted(i["code"] for i in await platform.all_items())
-    report = await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    report = await services.catalog.sync()
 
     assert len(expected) >= 30
     assert report.received == len(expected)
@@ -34,9 +31,7 @@ async def test_first_sync_stores_every_item_once(
     assert report.pages >= 5  # page size 7 in tests: the feed really is paged
     assert await _stored_codes(db) == expected
 
-    again = await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    again = await services.catalog.sync()
     assert (again.received, again.changed) == (0, 0)
 
 
@@ -49,17 +44,13 @@ async def test_platform_down_mid_sync_resumes_from_cursor(
     await platform.control("POST", "/faults", {"mode": mode, "status": 503, "afterRequests": 2})
 
     with pytest.raises(OutsideSystemHttpError):
-        await service.sync_catalog(
-            services.infra.pool, services.catalog.provincial, services.catalog.cache
-        )
+        await services.catalog.sync()
     applied = await _stored_codes(db)
     assert len(applied) == 14
     assert await db.fetchval("SELECT cursor FROM catalog_sync_state") is not None
 
     await platform.control("DELETE", "/faults")
-    resumed = await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    resumed = await services.catalog.sync()
 
     assert resumed.received == len(expected) - 14  # nothing fetched twice
     assert await _stored_codes(db) == expected  # nothing missing, nothing doubled
@@ -69,13 +60,9 @@ async def test_platform_down_mid_sync_resumes_from_cursor(
 async def test_rejected_cursor_falls_back_to_a_full_idempotent_pass(
     services: Services, platform: Platform, db: asyncpg.Connection
 ) -> None:
-    await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    await services.catalog.sync()
     await db.execute("UPDATE catalog_sync_state SET cursor = 'not-a-cursor'")
-    report = await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    report = await services.catalog.sync()
     assert report.changed == 0
     assert report.received == len(await _stored_codes(db))
 
@@ -83,9 +70,7 @@ async def test_rejected_cursor_falls_back_to_a_full_idempotent_pass(
 async def test_changes_and_suspension_flow_through_and_invalidate_cache(
     services: Services, platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    await services.catalog.sync()
     item = next(i for i in await platform.all_items() if i["status"] == "active")
     url = f"/api/v1/items/{item['code']}"
     first = await client.get(url)
@@ -102,9 +87,7 @@ async def test_changes_and_suspension_flow_through_and_invalidate_cache(
     await platform.control(
         "POST", f"/items/{item['code']}/suspend", {"reason": "系统升级维护，暂停网上受理"}
     )
-    report = await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    report = await services.catalog.sync()
     assert report.changed == 1  # two changes to one item arrive once, at its latest version
 
     # Every API process hears of the change through Redis pub/sub, within milliseconds.
@@ -117,9 +100,7 @@ async def test_changes_and_suspension_flow_through_and_invalidate_cache(
     assert body["acceptingApplications"] is False
 
     await platform.control("POST", f"/items/{item['code']}/resume")
-    await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    await services.catalog.sync()
     async with asyncio.timeout(5):
         while not (await client.get(url)).json()["acceptingApplications"]:
             await asyncio.sleep(0.01)

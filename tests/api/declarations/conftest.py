@@ -57,11 +57,7 @@ async def worker(services: Services, database_url: str) -> AsyncIterator[None]:
 
 
 async def synced(services: Services) -> None:
-    from api.catalog import service
-
-    await service.sync_catalog(
-        services.infra.pool, services.catalog.provincial, services.catalog.cache
-    )
+    await services.catalog.sync()
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15) -> Any:

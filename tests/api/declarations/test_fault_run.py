@@ -34,7 +34,6 @@ import asyncpg
 import httpx
 import pytest
 
-from api.catalog import service as catalog
 from api.composition import open_services
 from api.declarations.states import FROM_PLATFORM
 from api.declarations.tasks import SUBMIT_JOB
@@ -409,9 +408,7 @@ async def test_fault_run(run: Run) -> None:
     window = max(12.0, KILLS * 2.5)  # seconds over which submissions and faults are spread
     print(f"fault run: {SIZE} citizens, {KILLS} kills, seed {SEED}")
     async with open_services(settings) as services:
-        await catalog.sync_catalog(
-            services.infra.pool, services.catalog.provincial, services.catalog.cache
-        )
+        await services.catalog.sync()
 
     async with (
         running_server(settings, port=settings.port) as base,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
-from api.licences import display
+from api.licences import display_codes
 from api.licences.identifiers import (
     licence_number_problem,
     mod37_36_check,
@@ -56,9 +56,9 @@ def test_licence_number_problems() -> None:
     assert licence_number_problem(number, "SFZ", bad_issuer) == "ISSUER_CODE_INVALID"
 
 
-def _payload(expires: int) -> display.DisplayPayload:
-    return display.DisplayPayload(
-        v=1, k="k1", d=display.display_id_text(uuid.uuid4()), t="SFZ", h="张*",
+def _payload(expires: int) -> display_codes.DisplayPayload:
+    return display_codes.DisplayPayload(
+        v=1, k="k1", d=display_codes.display_id_text(uuid.uuid4()), t="SFZ", h="张*",
         f="2026-01-01", u="2036-01-01", s="valid", i=expires - 60, e=expires,
     )  # fmt: skip
 
@@ -70,7 +70,7 @@ def _unb64(text: str) -> bytes:
 def test_display_code_verifies_with_pure_python_gmssl() -> None:
     """gmssl-pyx signs; the pure-Python gmssl package, another implementation, verifies."""
     key = sm2.Sm2KeyPair.generate("k1")
-    code = display.encode(key, _payload(2_000_000_000))
+    code = display_codes.encode(key, _payload(2_000_000_000))
     signing_input, _, signature = code.rpartition(".")
     peer = pure_sm2.CryptSM2(private_key="", public_key=key.public_key.hex())  # r||s mode
     assert peer.verify_with_sm3(_unb64(signature).hex(), signing_input.encode())
@@ -78,14 +78,14 @@ def test_display_code_verifies_with_pure_python_gmssl() -> None:
     assert not peer.verify_with_sm3(_unb64(signature).hex(), altered.encode())
     # And ours reads it back, refusing any alteration or another key.
     ours = {"k1": Sm2Verifier(key.public_key)}
-    assert display.decode(ours, code).h == "张*"
-    with pytest.raises(display.CodeInvalid):
-        display.decode(ours, altered + "." + signature)
-    with pytest.raises(display.CodeInvalid):
-        display.decode({"k1": Sm2Verifier(sm2.Sm2KeyPair.generate().public_key)}, code)
-    with pytest.raises(display.CodeInvalid):
-        display.decode(ours, code[:-4])  # a truncated signature
-    assert display.qr_svg(code).lstrip().startswith("<svg")
+    assert display_codes.decode(ours, code).h == "张*"
+    with pytest.raises(display_codes.CodeInvalid):
+        display_codes.decode(ours, altered + "." + signature)
+    with pytest.raises(display_codes.CodeInvalid):
+        display_codes.decode({"k1": Sm2Verifier(sm2.Sm2KeyPair.generate().public_key)}, code)
+    with pytest.raises(display_codes.CodeInvalid):
+        display_codes.decode(ours, code[:-4])  # a truncated signature
+    assert display_codes.qr_svg(code).lstrip().startswith("<svg")
 
 
 def test_der_and_raw_signatures_round_trip() -> None:

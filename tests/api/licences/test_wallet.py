@@ -14,7 +14,7 @@ import pytest
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from api.composition import Services
-from api.licences import display
+from api.licences import display_codes
 from core import sm2
 from core.settings import Settings
 from core.sm2 import Sm2Verifier
@@ -61,7 +61,7 @@ async def test_licence_imported_displayed_verified_and_logged(
     qr = await client.get(shown.json()["qrUrl"])
     assert qr.status_code == 200, qr.text
     assert qr.headers["content-type"].startswith("image/svg+xml")
-    assert qr.text == display.qr_svg(code)  # the symbol of exactly this code
+    assert qr.text == display_codes.qr_svg(code)  # the symbol of exactly this code
     cache = qr.headers["cache-control"]
     assert cache.startswith("private, max-age=") and 0 < int(cache.split("=")[1]) <= 60
     key = (await client.get("/api/v1/licences/display-key")).json()
@@ -122,9 +122,9 @@ async def test_a_code_re_signed_by_us_but_never_issued_is_refused_online(
     ]
     assert settings.licences.display_key_path is not None
     ours = sm2.Sm2KeyPair.load(Path(settings.licences.display_key_path))
-    payload = display.decode({ours.key_id: Sm2Verifier(ours.public_key)}, code)
+    payload = display_codes.decode({ours.key_id: Sm2Verifier(ours.public_key)}, code)
     payload.s = "valid" if payload.s != "valid" else "revoked"
-    forged = display.encode(ours, payload)
+    forged = display_codes.encode(ours, payload)
     resp = await client.post("/api/v1/licence-verifications", json={"code": forged})
     assert resp.status_code == 400 and resp.json()["code"] == "DISPLAY_CODE_INVALID"
     genuine = await client.post("/api/v1/licence-verifications", json={"code": code})

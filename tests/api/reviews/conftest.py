@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
-from litestar.di import Provide
 
 from api.app import create_app
 from api.composition import Services
-from api.reviews.service import Clock
 from core.settings import Settings
 from tests.api.declarations.conftest import (  # noqa: F401 - shared fixtures
     RENT_WITHDRAWAL,
@@ -30,8 +28,9 @@ from tests.conftest import serve_in_process
 CST = timezone(timedelta(hours=8))
 
 
-class SetClock(Clock):
-    """The time of ratings and staff actions, as the test says (real time until set)."""
+class SetClock:
+    """The API's clock (``core.clock.Clock``): the time of ratings and staff actions, as the
+    test says (real time until set)."""
 
     def __init__(self) -> None:
         self.at: datetime | None = None
@@ -50,12 +49,8 @@ def clock() -> SetClock:
 
 @pytest.fixture
 async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
-    """The API in process, with the review clock replaced (the ``applicant`` uses this one)."""
-    app = create_app(
-        settings,
-        configure_logs=False,
-        dependency_overrides={"review_clock": Provide(lambda: clock, sync_to_thread=False)},
-    )
+    """The API in process on the test's clock (the ``applicant`` uses this one)."""
+    app = create_app(settings, configure_logs=False, clock=clock)
     async with serve_in_process(app) as test_client:
         yield test_client
 
@@ -121,3 +116,14 @@ async def staff(
     role: str,
 ) -> Staff:
     return Staff(client, await staff_login(client, await make_staff(services, name, role)))
+
+
+async def supervise(
+    services: Services,  # noqa: F811
+    today: date | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """One run of the supervision job, in its own transaction as the job runs it."""
+    async with services.infra.pool.acquire() as conn, conn.transaction():
+        return await services.reviews.supervise(conn, today, now=now)

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import httpx
 
 from api.composition import Services
-from api.reviews.service import supervise
 from tests.api.declarations.conftest import Applicant
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff
+from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff, supervise
 
 
 async def test_a_ticket_counts_from_the_day_in_china(
@@ -37,7 +36,7 @@ async def test_a_ticket_counts_from_the_day_in_china(
 
     # Thursday 23:30 UTC is Friday in Beijing: the ticket is late (not due today), resolved late.
     thursday_2330 = datetime(2025, 6, 12, 23, 30, tzinfo=UTC)
-    assert await supervise(services.infra.pool, services.calendars, now=thursday_2330) == 1
+    assert await supervise(services, now=thursday_2330) == 1
     ticket = (await operator.get("/tickets")).json()["items"][0]
     assert ticket["flag"] == "late"
     path = f"/tickets/{ticket['id']}"

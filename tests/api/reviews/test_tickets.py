@@ -13,10 +13,9 @@ import httpx
 import pytest
 
 from api.composition import Services
-from api.reviews.service import supervise
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import Outside, bearer, sso, user, wechat_login
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff
+from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff, supervise
 
 
 async def _inbox(applicant: Applicant) -> list[dict[str, Any]]:
@@ -171,7 +170,7 @@ async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
 
     # The supervision job: nothing on the rating day, due soon a working day before, then late.
     def flags(today: date) -> Awaitable[int]:
-        return supervise(services.infra.pool, services.calendars, today=today)
+        return supervise(services, today=today)
 
     assert await flags(date(2025, 9, 30)) == 0
     assert await flags(date(2025, 10, 10)) == 2

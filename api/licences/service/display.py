@@ -1,0 +1,205 @@
+"""亮证: display codes issued to the holder, their QR symbol, online verification.
+
+``show`` and ``verify`` are the hot path of a licence shown at a counter (bench/licences.py):
+each holds a pooled connection for its two short statements and its one INSERT commits on its
+own, instead of the request transaction (which would add BEGIN and COMMIT round trips to both).
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from api.licences import display_codes, errors
+from api.licences import repository as repo
+from api.licences.schemas import (
+    DisplayCode,
+    DisplayKey,
+    VerificationEntry,
+    VerificationResult,
+    VerifiedLicence,
+)
+from api.licences.service._base import HOLDER_NAME, LicencesBase, effective_status, status_text
+from core import sm2
+from core.db import Connection
+from core.pii import mask_name
+from core.principals import CitizenPrincipal
+
+# Where a display code's QR symbol is drawn (no login: the code is the short-lived secret).
+QR_PATH = "/api/v1/licences/display-qr.svg"
+
+
+class DisplayCases(LicencesBase):
+    def _key(self) -> sm2.Sm2KeyPair:
+        if self.display_key is None:
+            raise errors.DisplayUnavailable()
+        return self.display_key
+
+    def published_key(self) -> DisplayKey:
+        key = self._key()
+        return DisplayKey(
+            key_id=key.key_id,
+            algorithm="SM2-SM3",
+            signer_id=sm2.SIGNER_ID.decode(),
+            public_key=key.public_key_hex,
+            public_key_pem=sm2.public_key_pem(key.public_key),
+            code_format="HL1.<base64url(JSON)>.<base64url(r||s)>: SM2-SM3 signature of the "
+            "ASCII text before the second dot",
+        )
+
+    async def show(self, principal: CitizenPrincipal, licence_id: uuid.UUID) -> DisplayCode:
+        """A fresh display code. Its QR symbol is drawn by ``qr`` at ``qrUrl``, so that this
+        request holds a database connection for two short statements only: the licence read
+        and the display row (one INSERT, committed on its own)."""
+        key = self._key()
+        async with self._pool.acquire() as conn:
+            row = await repo.display_source(conn, licence_id, principal.citizen_id)
+            if row is None:
+                raise errors.LicenceNotFound()  # also another citizen's: no oracle
+            status = effective_status(row.status, row.valid_until, self._today())
+            if status != "valid":
+                raise errors.LicenceNotDisplayable(status=status)
+            now = int(time.time())
+            expires = now + self._settings.display_ttl_s
+            display_id = uuid.uuid4()
+            if row.holder_name_enc is None:  # a valid licence was imported with its holder
+                raise errors.LicenceNotDisplayable(status="pending")
+            holder = mask_name(self._pii.decrypt(row.holder_name_enc, field=HOLDER_NAME))
+            payload = display_codes.DisplayPayload(
+                v=1,
+                k=key.key_id,
+                d=display_codes.display_id_text(display_id),
+                t=row.type_code,
+                h=holder,
+                f=row.valid_from.isoformat() if row.valid_from else None,
+                u=row.valid_until.isoformat() if row.valid_until else None,
+                s=status,
+                i=now,
+                e=expires,
+            )
+            code = display_codes.encode(key, payload)
+            await repo.add_display(
+                conn,
+                display_id,
+                row.id,
+                principal.citizen_id,
+                datetime.fromtimestamp(now, UTC),
+                datetime.fromtimestamp(expires, UTC),
+                display_codes.digest(code),
+            )
+        base = self._settings.verify_base_url
+        return DisplayCode(
+            code=code,
+            expires_at=datetime.fromtimestamp(expires, UTC),
+            verify_url=f"{base.rstrip('/')}#{code}" if base else None,
+            qr_url=f"{QR_PATH}?{urlencode({'code': code})}",
+        )
+
+    def _decode(self, code: str) -> display_codes.DisplayPayload:
+        key = self._key()
+        if self._verifier is None or self._verifier.public_key != key.public_key:
+            self._verifier = sm2.Sm2Verifier(key.public_key)
+        try:
+            return display_codes.decode({key.key_id: self._verifier}, code)
+        except display_codes.CodeInvalid as exc:
+            raise errors.DisplayCodeInvalid() from exc
+
+    async def _refused(self, ip: str | None) -> None:
+        """Count a code we did not issue against its address: probing answers 429 once over the
+        limit. Genuine codes are never throttled (a service hall verifies many from one
+        address) and cost no Redis round trip."""
+        if self._limiter is None:
+            return
+        for limit in self._verify_limits:
+            if not await self._limiter.hit(limit, "licence-verify-refused", ip or "unknown"):
+                raise errors.VerificationsLimited()
+
+    def qr(self, code: str) -> tuple[str, int]:
+        """The QR symbol (SVG) of a display code whose signature verifies and that has not
+        expired, and how many whole seconds it has left (for ``Cache-Control: max-age``)."""
+        payload = self._decode(code)
+        left = payload.e - time.time()
+        if left < 0:
+            raise errors.DisplayCodeExpired()
+        return display_codes.qr_svg(code.strip()), int(left)
+
+    async def verify(
+        self, code: str, verifier: str | None, ip: str | None, locale: str
+    ) -> VerificationResult:
+        """Online verification. Every attempt with a code we signed is recorded (an expired one
+        too, before the 410); the row is one INSERT, committed on its own."""
+        try:
+            payload = display_codes.parse(code).payload
+        except display_codes.CodeInvalid as exc:
+            await self._refused(ip)
+            raise errors.DisplayCodeInvalid() from exc
+        now = datetime.now(UTC)
+        expired = now.timestamp() > payload.e
+        async with self._pool.acquire() as conn:
+            row = await repo.display(conn, payload.display_id)
+            # Online, the code is recognised as the very one we issued (its digest is on the
+            # display row; offline verifiers check the signature instead). A row from before
+            # digests were kept falls back to the signature.
+            if row is None or not (
+                hmac.compare_digest(row.code_digest, display_codes.digest(code))
+                if row.code_digest is not None
+                else self._decode(code) == payload
+            ):
+                await self._refused(ip)
+                raise errors.DisplayCodeInvalid()
+            status = effective_status(row.status, row.valid_until, self._today())
+            outcome = (
+                "code_expired"
+                if expired
+                else "valid"
+                if status == "valid"
+                else f"licence_{status}"
+                if status in ("revoked", "expired", "invalid")
+                else "licence_invalid"
+            )
+            await repo.add_verification(
+                conn,
+                display_id=payload.display_id,
+                licence_id=row.id,
+                citizen_id=row.citizen_id,
+                outcome=outcome,
+                verifier=verifier,
+                verifier_ip=ip,
+                at=now,
+            )
+        if expired:
+            raise errors.DisplayCodeExpired()  # the attempt is the holder's business: recorded
+        return VerificationResult(
+            valid=outcome == "valid",
+            outcome=outcome,
+            licence=VerifiedLicence(
+                type_code=row.type_code,
+                type_name=row.name,
+                holder_name=payload.h,
+                issuer_name=row.issuer_name,
+                valid_from=row.valid_from,
+                valid_until=row.valid_until,
+                status=status,  # type: ignore[arg-type]
+                status_text=status_text(status, locale),
+            ),
+            verified_at=now,
+            code_expires_at=datetime.fromtimestamp(payload.e, UTC),
+        )
+
+    async def verifications(
+        self, conn: Connection, principal: CitizenPrincipal, licence_id: uuid.UUID
+    ) -> list[VerificationEntry]:
+        await self._owned(conn, principal, licence_id)
+        rows = await repo.verifications(conn, licence_id, principal.citizen_id)
+        return [
+            VerificationEntry(
+                id=str(r.id),
+                verified_at=r.verified_at,
+                outcome=r.outcome,
+                verifier=r.verifier,
+            )
+            for r in rows
+        ]
