@@ -170,7 +170,9 @@ def build_registry(services: Services) -> JobRegistry:
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push)
     reviews_tasks.register(registry, services.reviews)
-    payments_tasks.register(registry, services.payments, settings.wechatpay.reconcile_cron)
+    payments_tasks.register(
+        registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
+    )
     idempotency.register(registry, services.infra.pool)
     return registry
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core import idempotency
-from core.db import Connection, Pool
+from core.clients.wechatpay import PayNotification
+from core.db import Connection, Pool, provide_transaction
 from core.openapi import IdempotencyKey, problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
 from payments.schemas import (
@@ -53,7 +56,7 @@ class PaymentController(Controller):
         status: Annotated[NoticeFilter, QueryParameter()] = "unpaid",
         declarationId: FromQuery[uuid.UUID | None] = None,  # the wire is camelCase
     ) -> NoticeList:
-        items = await payments.notices(db_connection, citizen, status, declarationId)
+        items = await payments.notices.of_citizen(db_connection, citizen, status, declarationId)
         return NoticeList(items=items)
 
     @post("/orders", status_code=HTTP_200_OK,
@@ -72,7 +75,7 @@ class PaymentController(Controller):
         return await idempotency.once(
             db_connection, citizen_id=citizen.citizen_id, route="payments.create_order",
             key=idempotency_key, request=data,
-            run=lambda: payments.create_order(db_connection, citizen, idempotency_key, data),
+            run=lambda: payments.orders.create(db_connection, citizen, idempotency_key, data),
         )  # fmt: skip
 
     @get("/orders/{order_id:uuid}", responses=problem_responses(401, 404))
@@ -83,7 +86,7 @@ class PaymentController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> Order:
-        return await payments.order(db_connection, citizen, order_id)
+        return await payments.orders.get(db_connection, citizen, order_id)
 
     @get("/orders/{order_id:uuid}/receipt", responses=problem_responses(401, 404),
          summary="The electronic payment receipt (电子缴款票据)")  # fmt: skip
@@ -94,42 +97,63 @@ class PaymentController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> Receipt:
-        return await payments.receipt(db_connection, citizen, order_id)
+        return await payments.orders.receipt(db_connection, citizen, order_id)
+
+
+async def _verified_notification(
+    request: Request[Any, Any, Any], payments: NamedDependency[PaymentsService]
+) -> PayNotification:
+    return await payments.notifications.verify(request.headers, await request.body())
+
+
+async def _transaction_after_verification(
+    pay_notification: NamedDependency[PayNotification], db_pool: NamedDependency[Pool]
+) -> AsyncGenerator[Connection, None]:
+    """The request's transaction (``core.db.provide_transaction``), opened only once the
+    notification is verified: depending on it makes Litestar resolve it first, so a forged
+    notification never holds a connection."""
+    transaction = provide_transaction(db_pool)
+    conn = await anext(transaction)
+    try:
+        yield conn
+    except BaseException as exc:
+        # Rolls back (or keeps what a DomainError asks to keep) and raises ``exc`` again.
+        await transaction.athrow(exc)
+        raise
+    else:
+        with contextlib.suppress(StopAsyncIteration):
+            await anext(transaction)  # commits
 
 
 class WechatPayHookController(Controller):
     """WeChat Pay's notifications: verified and decrypted first (a forged one never touches the
-    database), then stored once and applied in one short transaction, so a duplicate or a
+    database), then stored once and applied in the request's transaction, so a duplicate or a
     mismatch is answered at once and WeChat retries what we refused."""
 
     path = "/api/v1/hooks/wechatpay"
     tags = ["platform hooks"]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 - Litestar reads a dict
+        "pay_notification": Provide(_verified_notification),
+        "db_connection": Provide(_transaction_after_verification),
+    }
 
     @post("/transactions", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
     async def transaction(
         self,
-        request: Request[Any, Any, Any],
+        pay_notification: NamedDependency[PayNotification],
         payments: NamedDependency[PaymentsService],
-        db_pool: NamedDependency[Pool],
+        db_connection: NamedDependency[Connection],
     ) -> None:
-        await _receive(request, payments, db_pool)
+        await payments.notifications.apply(db_connection, pay_notification)
 
     @post("/refunds", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
     async def refund(
         self,
-        request: Request[Any, Any, Any],
+        pay_notification: NamedDependency[PayNotification],
         payments: NamedDependency[PaymentsService],
-        db_pool: NamedDependency[Pool],
+        db_connection: NamedDependency[Connection],
     ) -> None:
-        await _receive(request, payments, db_pool)
-
-
-async def _receive(
-    request: Request[Any, Any, Any], payments: PaymentsService, db_pool: Pool
-) -> None:
-    notification = await payments.verify_notification(request.headers, await request.body())
-    async with db_pool.acquire() as conn, conn.transaction():
-        await payments.apply_notification(conn, notification)
+        await payments.notifications.apply(db_connection, pay_notification)
 
 
 class PaymentOpsController(Controller):
@@ -147,7 +171,7 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> PaymentFigures:
-        return await payments.figures(db_connection)
+        return await payments.staff.figures(db_connection)
 
     @get("/orders", opt=_STAFF, responses=problem_responses(400, 401, 403))
     async def orders(
@@ -159,7 +183,7 @@ class PaymentOpsController(Controller):
             Literal["pending", "paid", "closed", "failed", "refunded"] | None, QueryParameter()
         ] = None,
     ) -> StaffOrderPage:
-        return StaffOrderPage(items=await payments.staff_orders(db_connection, status))
+        return StaffOrderPage(items=await payments.staff.orders(db_connection, status))
 
     @post("/orders/{order_id:uuid}/refunds", status_code=HTTP_200_OK, opt=_OPERATORS,
           responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
@@ -171,7 +195,7 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> Refund:
-        return await payments.request_refund(
+        return await payments.refunds.request(
             db_connection, staff, order_id, data.amount_fen, data.reason
         )
 
@@ -187,7 +211,7 @@ class PaymentOpsController(Controller):
             QueryParameter(),
         ] = None,
     ) -> RefundPage:  # fmt: skip
-        return RefundPage(items=await payments.refunds(db_connection, status))
+        return RefundPage(items=await payments.refunds.recent(db_connection, status))
 
     @post("/refunds/{refund_id:uuid}/{decision:str}", status_code=HTTP_200_OK, opt=_SUPERVISORS,
           responses=problem_responses(400, 401, 403, 404, 409),
@@ -201,7 +225,7 @@ class PaymentOpsController(Controller):
         db_connection: NamedDependency[Connection],
         data: JSONBody[DecideRefund | None] = None,
     ) -> Refund:
-        return await payments.decide_refund(
+        return await payments.refunds.decide(
             db_connection, staff, refund_id, approve=decision == "approve",
             note=data.note if data else "",
         )  # fmt: skip
@@ -214,7 +238,7 @@ class PaymentOpsController(Controller):
         db_connection: NamedDependency[Connection],
         status: Annotated[Literal["open", "resolved"] | None, QueryParameter()] = "open",
     ) -> MismatchPage:
-        return MismatchPage(items=await payments.mismatches(db_connection, status))
+        return MismatchPage(items=await payments.reconciliation.mismatches(db_connection, status))
 
     @post("/mismatches/{mismatch_id:uuid}/resolve", status_code=HTTP_200_OK, opt=_OPERATORS,
           responses=problem_responses(400, 401, 403, 404))  # fmt: skip
@@ -226,7 +250,9 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> Mismatch:
-        return await payments.resolve_mismatch(db_connection, staff, mismatch_id, data.note)
+        return await payments.reconciliation.resolve_mismatch(
+            db_connection, staff, mismatch_id, data.note
+        )
 
     @get("/reconciliations", opt=_STAFF, responses=problem_responses(401, 403))
     async def reconciliations(
@@ -235,7 +261,7 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> list[Reconciliation]:
-        return await payments.reconciliations(db_connection)
+        return await payments.reconciliation.runs(db_connection)
 
     @post("/reconciliations", status_code=HTTP_200_OK, opt=_OPERATORS,
           responses=problem_responses(400, 401, 403),
@@ -247,4 +273,4 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await payments.enqueue_reconciliation(db_connection, staff, data.bill_date)
+        await payments.reconciliation.enqueue(db_connection, staff, data.bill_date)

@@ -10,6 +10,7 @@ from core.clients.wechatpay import WechatPayClient
 from core.di import from_state
 from core.infra import Infrastructure
 from payments.service import PaidHook, PaymentsService
+from payments.tasks import PaymentJobQueue
 
 KEY = "payments"
 DEPENDENCIES = from_state(KEY)
@@ -27,9 +28,9 @@ async def build(
         else None
     )
     yield PaymentsService(
-        pool=infra.pool,
         client=client,
         platform=cases,
         settings=settings.wechatpay,
         on_paid=on_paid,
+        jobs=PaymentJobQueue(),
     )
