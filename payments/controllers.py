@@ -100,14 +100,28 @@ class PaymentController(Controller):
         return await payments.orders.receipt(db_connection, citizen, order_id)
 
 
+class VerifiedNotification:
+    """A WeChat Pay notification whose signature, time and decryption were checked.
+
+    A plain holder rather than the Struct itself: Litestar converts a dependency's value to the
+    parameter's type, and ``PayNotification`` (a union of untagged Structs) is not convertible;
+    an instance of a plain class passes through as it is."""
+
+    __slots__ = ("notification",)
+
+    def __init__(self, notification: PayNotification) -> None:
+        self.notification = notification
+
+
 async def _verified_notification(
     request: Request[Any, Any, Any], payments: NamedDependency[PaymentsService]
-) -> PayNotification:
-    return await payments.notifications.verify(request.headers, await request.body())
+) -> VerifiedNotification:
+    body = await request.body()
+    return VerifiedNotification(await payments.notifications.verify(request.headers, body))
 
 
 async def _transaction_after_verification(
-    pay_notification: NamedDependency[PayNotification], db_pool: NamedDependency[Pool]
+    pay_notification: NamedDependency[VerifiedNotification], db_pool: NamedDependency[Pool]
 ) -> AsyncGenerator[Connection, None]:
     """The request's transaction (``core.db.provide_transaction``), opened only once the
     notification is verified: depending on it makes Litestar resolve it first, so a forged
@@ -140,20 +154,20 @@ class WechatPayHookController(Controller):
     @post("/transactions", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
     async def transaction(
         self,
-        pay_notification: NamedDependency[PayNotification],
+        pay_notification: NamedDependency[VerifiedNotification],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await payments.notifications.apply(db_connection, pay_notification)
+        await payments.notifications.apply(db_connection, pay_notification.notification)
 
     @post("/refunds", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401))
     async def refund(
         self,
-        pay_notification: NamedDependency[PayNotification],
+        pay_notification: NamedDependency[VerifiedNotification],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await payments.notifications.apply(db_connection, pay_notification)
+        await payments.notifications.apply(db_connection, pay_notification.notification)
 
 
 class PaymentOpsController(Controller):
