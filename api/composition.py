@@ -147,7 +147,12 @@ async def open_services(
             reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
             push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
             payments=await stack.enter_async_context(
-                payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
+                payments_deps.build(
+                    infra,
+                    cases=cases,
+                    on_paid=declarations.payment_received,
+                    openid_of=identity.wechat_openid,
+                )
             ),
         )
 

@@ -265,15 +265,6 @@ async def update_order(conn: Connection, order_id: uuid.UUID, **fields: Any) -> 
     await _update(conn, "payment_orders", order_id, fields)
 
 
-async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
-    value = await conn.fetchval(
-        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
-           ORDER BY updated_at DESC LIMIT 1""",
-        citizen_id, appid,
-    )  # fmt: skip
-    return None if value is None else str(value)
-
-
 async def staff_orders(conn: Connection, status: str | None, limit: int) -> list[StaffOrderRow]:
     records = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS}, n.notice_number, n.item_name,

@@ -464,3 +464,16 @@ async def end_staff_session(conn: Connection, token_hash: bytes, why: str) -> No
         token_hash,
         why,
     )
+
+
+# --- for payments ---
+
+
+async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
+    value = await conn.fetchval(
+        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
+           ORDER BY updated_at DESC LIMIT 1""",
+        citizen_id,
+        appid,
+    )
+    return None if value is None else str(value)

@@ -697,6 +697,14 @@ class IdentityService:
         )  # fmt: skip
         return staff_id, totp.provisioning_uri(secret, username)
 
+    # --- for payments ---
+
+    async def wechat_openid(
+        self, conn: Connection, citizen_id: uuid.UUID, appid: str
+    ) -> str | None:
+        """The citizen's openid in a WeChat app (the one bound last), for a JSAPI payment."""
+        return await repo.wechat_openid(conn, citizen_id, appid)
+
 
 class AccessTokens:
     """Verifies citizens' access tokens; a token seen before skips the signature check until it

@@ -28,6 +28,7 @@ from core.clients.wechatpay import WechatPayClient
 from core.settings import WechatPaySettings
 from payments.service.common import (
     JobQueue,
+    OpenidLookup,
     PaidHook,
     PaidOrder,
     new_trade_no,
@@ -52,18 +53,23 @@ class PaymentsService:
         platform: ProvincialCasesClient,
         settings: WechatPaySettings,
         on_paid: PaidHook,
+        openid_of: OpenidLookup,
         jobs: JobQueue,
     ) -> None:
         """``client``: None where WeChat Pay is not configured (payment endpoints answer 503);
-        ``on_paid``: what the case's domain does when its fee is paid; ``jobs``: the queue of
-        ``payments.tasks``."""
+        ``on_paid``: what the case's domain does when its fee is paid; ``openid_of``: the
+        citizen's WeChat openid (identity's); ``jobs``: the queue of ``payments.tasks``."""
         self.notices = NoticeService()
         self.refunds = RefundService(client=client, settings=settings, jobs=jobs)
         self.notifications = NotificationService(
             client=client, settings=settings, jobs=jobs, refunds=self.refunds
         )
         self.orders = OrderService(
-            client=client, settings=settings, jobs=jobs, notifications=self.notifications
+            client=client,
+            settings=settings,
+            jobs=jobs,
+            notifications=self.notifications,
+            openid_of=openid_of,
         )
         self.reports = ReportService(platform=platform, on_paid=on_paid, refunds=self.refunds)
         self.reconciliation = ReconciliationService(client=client, settings=settings, jobs=jobs)
@@ -74,6 +80,7 @@ __all__ = [
     "JobQueue",
     "NoticeService",
     "NotificationService",
+    "OpenidLookup",
     "OrderService",
     "PaidHook",
     "PaidOrder",

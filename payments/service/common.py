@@ -35,6 +35,8 @@ class PaidOrder:
 
 
 PaidHook = Callable[[Connection, PaidOrder], Awaitable[None]]
+# The citizen's openid in a WeChat app, or None (identity's, handed in by the composition root).
+OpenidLookup = Callable[[Connection, uuid.UUID, str], Awaitable[str | None]]
 
 
 class JobQueue(Protocol):

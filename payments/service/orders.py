@@ -19,7 +19,7 @@ from payments import errors
 from payments import repository as repo
 from payments.repository import NoticeRow, OrderRow
 from payments.schemas import CreateOrder, Order, Receipt
-from payments.service.common import UsesWechatPay, new_trade_no, now, receipt_of
+from payments.service.common import OpenidLookup, UsesWechatPay, new_trade_no, now, receipt_of
 from payments.service.notifications import NotificationService
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def _request_hash(body: CreateOrder) -> bytes:
 @dataclass(frozen=True, kw_only=True)
 class OrderService(UsesWechatPay):
     notifications: NotificationService
+    openid_of: OpenidLookup
 
     # -- citizens ------------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class OrderService(UsesWechatPay):
         appid = self.settings.appid if body.channel == "jsapi" else self.settings.app_appid
         openid = None
         if body.channel == "jsapi":
-            openid = await repo.wechat_openid(conn, citizen.citizen_id, appid)
+            openid = await self.openid_of(conn, citizen.citizen_id, appid)
             if openid is None:
                 raise errors.WechatNotBound()
         expires_at = min(
