@@ -46,8 +46,11 @@ class PaymentController(Controller):
     path = "/api/v1/payments"
     tags = ["payments 缴费"]  # noqa: RUF012 - Litestar reads a list
 
-    @get("/notices", responses=problem_responses(400, 401),
-         summary="My payment notices (待缴费 by default)")  # fmt: skip
+    @get(
+        "/notices",
+        responses=problem_responses(400, 401),
+        summary="My payment notices (待缴费 by default)",
+    )
     async def notices(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -59,9 +62,12 @@ class PaymentController(Controller):
         items = await payments.notices.of_citizen(db_connection, citizen, status, declarationId)
         return NoticeList(items=items)
 
-    @post("/orders", status_code=HTTP_200_OK,
-          responses=problem_responses(400, 401, 404, 409, 422, 503),
-          summary="Open an order for a notice (idempotent by Idempotency-Key) with pay parameters")  # fmt: skip
+    @post(
+        "/orders",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 409, 422, 503),
+        summary="Open an order for a notice (idempotent by Idempotency-Key) with pay parameters",
+    )
     async def create_order(
         self,
         data: JSONBody[CreateOrder],
@@ -73,10 +79,13 @@ class PaymentController(Controller):
         # Copies of one tap (the same key) get the first one's answer: one order, one prepay,
         # and the pay parameters signed once.
         return await idempotency.once(
-            db_connection, citizen_id=citizen.citizen_id, route="payments.create_order",
-            key=idempotency_key, request=data,
+            db_connection,
+            citizen_id=citizen.citizen_id,
+            route="payments.create_order",
+            key=idempotency_key,
+            request=data,
             run=lambda: payments.orders.create(db_connection, citizen, idempotency_key, data),
-        )  # fmt: skip
+        )
 
     @get("/orders/{order_id:uuid}", responses=problem_responses(401, 404))
     async def order(
@@ -88,8 +97,11 @@ class PaymentController(Controller):
     ) -> Order:
         return await payments.orders.get(db_connection, citizen, order_id)
 
-    @get("/orders/{order_id:uuid}/receipt", responses=problem_responses(401, 404),
-         summary="The electronic payment receipt (电子缴款票据)")  # fmt: skip
+    @get(
+        "/orders/{order_id:uuid}/receipt",
+        responses=problem_responses(401, 404),
+        summary="The electronic payment receipt (电子缴款票据)",
+    )
     async def receipt(
         self,
         order_id: FromPath[uuid.UUID],
@@ -177,8 +189,12 @@ class PaymentOpsController(Controller):
     path = "/ops/v1/payments"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @get("/figures", opt=_STAFF, responses=problem_responses(401, 403),
-         summary="Totals for the dashboard: orders by status, amounts, what waits for staff")  # fmt: skip
+    @get(
+        "/figures",
+        opt=_STAFF,
+        responses=problem_responses(401, 403),
+        summary="Totals for the dashboard: orders by status, amounts, what waits for staff",
+    )
     async def figures(
         self,
         staff: NamedDependency[StaffPrincipal],
@@ -199,8 +215,12 @@ class PaymentOpsController(Controller):
     ) -> StaffOrderPage:
         return StaffOrderPage(items=await payments.staff.orders(db_connection, status))
 
-    @post("/orders/{order_id:uuid}/refunds", status_code=HTTP_200_OK, opt=_OPERATORS,
-          responses=problem_responses(400, 401, 403, 404, 409))  # fmt: skip
+    @post(
+        "/orders/{order_id:uuid}/refunds",
+        status_code=HTTP_200_OK,
+        opt=_OPERATORS,
+        responses=problem_responses(400, 401, 403, 404, 409),
+    )
     async def request_refund(
         self,
         order_id: FromPath[uuid.UUID],
@@ -220,16 +240,28 @@ class PaymentOpsController(Controller):
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
         status: Annotated[
-            Literal["pending_approval", "rejected", "approved", "processing", "success", "closed",
-                    "abnormal"] | None,
+            Literal[
+                "pending_approval",
+                "rejected",
+                "approved",
+                "processing",
+                "success",
+                "closed",
+                "abnormal",
+            ]
+            | None,
             QueryParameter(),
         ] = None,
-    ) -> RefundPage:  # fmt: skip
+    ) -> RefundPage:
         return RefundPage(items=await payments.refunds.recent(db_connection, status))
 
-    @post("/refunds/{refund_id:uuid}/{decision:str}", status_code=HTTP_200_OK, opt=_SUPERVISORS,
-          responses=problem_responses(400, 401, 403, 404, 409),
-          summary="Approve or reject a refund (a supervisor who did not ask for it)")  # fmt: skip
+    @post(
+        "/refunds/{refund_id:uuid}/{decision:str}",
+        status_code=HTTP_200_OK,
+        opt=_SUPERVISORS,
+        responses=problem_responses(400, 401, 403, 404, 409),
+        summary="Approve or reject a refund (a supervisor who did not ask for it)",
+    )
     async def decide(
         self,
         refund_id: FromPath[uuid.UUID],
@@ -240,9 +272,12 @@ class PaymentOpsController(Controller):
         data: JSONBody[DecideRefund | None] = None,
     ) -> Refund:
         return await payments.refunds.decide(
-            db_connection, staff, refund_id, approve=decision == "approve",
+            db_connection,
+            staff,
+            refund_id,
+            approve=decision == "approve",
             note=data.note if data else "",
-        )  # fmt: skip
+        )
 
     @get("/mismatches", opt=_STAFF, responses=problem_responses(400, 401, 403))
     async def mismatches(
@@ -254,8 +289,12 @@ class PaymentOpsController(Controller):
     ) -> MismatchPage:
         return MismatchPage(items=await payments.reconciliation.mismatches(db_connection, status))
 
-    @post("/mismatches/{mismatch_id:uuid}/resolve", status_code=HTTP_200_OK, opt=_OPERATORS,
-          responses=problem_responses(400, 401, 403, 404))  # fmt: skip
+    @post(
+        "/mismatches/{mismatch_id:uuid}/resolve",
+        status_code=HTTP_200_OK,
+        opt=_OPERATORS,
+        responses=problem_responses(400, 401, 403, 404),
+    )
     async def resolve(
         self,
         mismatch_id: FromPath[uuid.UUID],
@@ -277,9 +316,13 @@ class PaymentOpsController(Controller):
     ) -> list[Reconciliation]:
         return await payments.reconciliation.runs(db_connection)
 
-    @post("/reconciliations", status_code=HTTP_200_OK, opt=_OPERATORS,
-          responses=problem_responses(400, 401, 403),
-          summary="Reconcile one day's bill now (a job; the daily schedule does yesterday)")  # fmt: skip
+    @post(
+        "/reconciliations",
+        status_code=HTTP_200_OK,
+        opt=_OPERATORS,
+        responses=problem_responses(400, 401, 403),
+        summary="Reconcile one day's bill now (a job; the daily schedule does yesterday)",
+    )
     async def reconcile(
         self,
         data: JSONBody[RunReconciliation],

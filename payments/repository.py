@@ -130,10 +130,19 @@ async def insert_notice(
                payment_code, item_name, payee, payee_code, amount_fen, issued_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT (notice_number) DO NOTHING RETURNING id""",
-        uuid.uuid4(), notice["noticeNumber"], citizen_id, declaration_id, case_number,
-        notice["paymentCode"], notice["itemName"], notice["payee"], notice.get("payeeCode", ""),
-        notice["amountFen"], notice["issuedAt"], notice["expiresAt"],
-    )  # fmt: skip
+        uuid.uuid4(),
+        notice["noticeNumber"],
+        citizen_id,
+        declaration_id,
+        case_number,
+        notice["paymentCode"],
+        notice["itemName"],
+        notice["payee"],
+        notice.get("payeeCode", ""),
+        notice["amountFen"],
+        notice["issuedAt"],
+        notice["expiresAt"],
+    )
     return row is not None
 
 
@@ -150,8 +159,10 @@ async def notices_of(
             WHERE citizen_id = $1 AND status = ANY($2::text[])
               AND ($3::uuid IS NULL OR declaration_id = $3)
             ORDER BY issued_at DESC LIMIT 200""",
-        citizen_id, statuses, declaration_id,
-    )  # fmt: skip
+        citizen_id,
+        statuses,
+        declaration_id,
+    )
     return many(NoticeRow, rows)
 
 
@@ -184,8 +195,9 @@ async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> Ord
     record = await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "
         "WHERE o.citizen_id = $1 AND o.idempotency_key = $2",
-        citizen_id, key,
-    )  # fmt: skip
+        citizen_id,
+        key,
+    )
     return one(OrderRow, record)
 
 
@@ -232,8 +244,12 @@ async def mark_paid(
                WHERE id = $1)
            UPDATE fee_notices SET status = 'paid', paid_order_id = $1, paid_at = $4
            WHERE id = $2 AND NOT $5 AND status <> 'paid'""",
-        order_id, notice_id, transaction_id, paid_at, duplicate,
-    )  # fmt: skip
+        order_id,
+        notice_id,
+        transaction_id,
+        paid_at,
+        duplicate,
+    )
 
 
 async def open_order(conn: Connection, notice_id: uuid.UUID) -> OrderRow | None:
@@ -273,8 +289,9 @@ async def staff_orders(conn: Connection, status: str | None, limit: int) -> list
             FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
             WHERE ($1::text IS NULL OR o.status = $1)
             ORDER BY o.created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
     return many(StaffOrderRow, records)
 
 
@@ -284,8 +301,10 @@ async def paid_orders_between(
     records = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM payment_orders o
             WHERE o.paid_at >= $1 AND o.paid_at < $2 AND o.mchid = $3""",
-        start, end, mchid,
-    )  # fmt: skip
+        start,
+        end,
+        mchid,
+    )
     return many(OrderRow, records)
 
 
@@ -312,8 +331,12 @@ async def store_notification(
     row = await conn.fetchval(
         """INSERT INTO payment_notifications (id, event_type, out_trade_no, out_refund_no, resource)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id""",
-        notification_id, event_type, out_trade_no, out_refund_no, resource,
-    )  # fmt: skip
+        notification_id,
+        event_type,
+        out_trade_no,
+        out_refund_no,
+        resource,
+    )
     return row is not None
 
 
@@ -338,8 +361,14 @@ async def insert_refund(
         """INSERT INTO payment_refunds (id, order_id, out_refund_no, amount_fen, reason,
                requested_by, status)
            VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        refund_id, order_id, out_refund_no, amount_fen, reason, requested_by, status,
-    )  # fmt: skip
+        refund_id,
+        order_id,
+        out_refund_no,
+        amount_fen,
+        reason,
+        requested_by,
+        status,
+    )
 
 
 async def refundable_fen(conn: Connection, order_id: uuid.UUID) -> int:
@@ -358,8 +387,9 @@ async def refunds(conn: Connection, status: str | None, limit: int) -> list[Refu
     records = await conn.fetch(
         f"""SELECT {_REFUND_COLUMNS} FROM payment_refunds
             WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
     return many(RefundRow, records)
 
 
@@ -414,8 +444,13 @@ async def add_mismatch(
         """INSERT INTO payment_mismatches (id, bill_date, out_trade_no, kind, ours, theirs)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (bill_date, out_trade_no, kind) DO NOTHING RETURNING id""",
-        uuid.uuid4(), bill_date, out_trade_no, kind, ours, theirs,
-    )  # fmt: skip
+        uuid.uuid4(),
+        bill_date,
+        out_trade_no,
+        kind,
+        ours,
+        theirs,
+    )
     return row is not None
 
 
@@ -424,8 +459,9 @@ async def mismatches(conn: Connection, status: str | None, limit: int) -> list[M
         """SELECT id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at
            FROM payment_mismatches WHERE ($1::text IS NULL OR status = $1)
            ORDER BY created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
     return many(MismatchRow, records)
 
 
@@ -437,8 +473,10 @@ async def resolve_mismatch(
                resolved_at = now()
            WHERE id = $1 AND status = 'open'
            RETURNING id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at""",
-        mismatch_id, staff_id, note,
-    )  # fmt: skip
+        mismatch_id,
+        staff_id,
+        note,
+    )
     return one(MismatchRow, record)
 
 
@@ -451,8 +489,11 @@ async def save_reconciliation(
            ON CONFLICT (bill_date) DO UPDATE SET ran_at = now(), bill_rows = $2, matched = $3,
                mismatches = $4
            RETURNING bill_date, ran_at, bill_rows, matched, mismatches""",
-        bill_date, bill_rows, matched, mismatches,
-    )  # fmt: skip
+        bill_date,
+        bill_rows,
+        matched,
+        mismatches,
+    )
     saved = one(ReconciliationRow, row)
     assert saved is not None
     return saved
