@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ from core.clients.provincial import ProvincialCasesClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.clock import SYSTEM_CLOCK, Clock
+from core.db import Connection
 from core.di import from_state
 from core.infra import Infrastructure, open_infrastructure
 from core.jobs import JobRegistry
@@ -48,9 +50,8 @@ from payments import service as payments_service
 from payments import tasks as payments_tasks
 from payments.service import PaymentsService
 from push import deps as push_deps
-from push import service as push_service
 from push import tasks as push_tasks
-from push.tasks import PushContext
+from push.service import PushService
 
 INFRA_KEY = "infra"
 DB_POOL_KEY = "db_pool"
@@ -67,7 +68,7 @@ class Services:
     declarations: DeclarationsService
     licences: LicencesService
     reviews: ReviewsService
-    push: PushContext
+    push: PushService
     payments: PaymentsService
 
     def by_key(self) -> dict[str, object]:
@@ -115,6 +116,14 @@ async def open_services(
         calendars = await stack.enter_async_context(calendars_deps.build(infra))
         settings = infra.settings
         catalog = await stack.enter_async_context(catalog_deps.build(infra))
+
+        # Push is built after identity (it asks identity about citizens), so identity reaches
+        # push's absorber through this name, bound before any request or job runs.
+        async def absorb_push(
+            conn: Connection, source: uuid.UUID, target: uuid.UUID
+        ) -> dict[str, int]:
+            return await push.absorb_citizen(conn, source, target)
+
         # One person, one account: every domain that keys rows by citizen moves them when
         # identity joins two accounts (tests/api/identity/test_one_account.py finds every
         # citizen-keyed column in the schema and checks none is left behind).
@@ -122,7 +131,7 @@ async def open_services(
             declarations_service.absorb_citizen,
             functools.partial(licences_service.absorb_citizen, pii=infra.pii),
             reviews_service.absorb_citizen,
-            push_service.absorb_citizen,
+            absorb_push,
             payments_service.absorb_citizen,
             idempotency.absorb_citizen,
         )
@@ -132,6 +141,9 @@ async def open_services(
         cases = ProvincialCasesClient(infra.http, settings.provincial, settings.http)
         identity = await stack.enter_async_context(
             identity_deps.build(infra, wechat=wechat, sms=sms, absorbers=absorbers)
+        )
+        push = await stack.enter_async_context(
+            push_deps.build(infra, wechat=wechat, sms=sms, recipients=identity)
         )
         declarations = await stack.enter_async_context(
             declarations_deps.build(infra, calendars=calendars, cases=cases)
@@ -145,7 +157,7 @@ async def open_services(
             declarations=declarations,
             licences=await stack.enter_async_context(licences_deps.build(infra, identity=identity)),
             reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
-            push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
+            push=push,
             payments=await stack.enter_async_context(
                 payments_deps.build(
                     infra,
@@ -173,7 +185,7 @@ def build_registry(services: Services) -> JobRegistry:
     )
     declarations_tasks.register(registry, services.declarations)
     licences_tasks.register(registry, services.licences)
-    push_tasks.register(registry, services.push)
+    push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron

@@ -1,19 +1,18 @@
 """Rendered responses cached in process, invalidated across processes through Redis.
 
 A hit costs no network round trip at all: the namespace's version is held in memory and
-kept current by a Redis pub/sub subscription (``bump`` increments the version key and
-publishes it). Should a message be lost (a dropped subscription), the version is re-read on
-every resubscribe and every ``reconcile_s`` seconds, so staleness is bounded. ETags are
-content hashes, so a client's If-None-Match survives a bump that did not change its page.
+kept current by a Redis pub/sub subscription (``core.pubsub.ChannelListener``; ``bump``
+increments the version key and publishes it). Should a message be lost (a dropped
+subscription), the version is re-read on every resubscribe and every ``reconcile_s`` seconds,
+so staleness is bounded; while the subscription is down nothing is served from the cache.
+ETags are content hashes, so a client's If-None-Match survives a bump that did not change its
+page.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gzip
 import hashlib
-import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +28,7 @@ from litestar.types import (
 )
 from redis.asyncio import Redis
 
-log = logging.getLogger(__name__)
-
+from core.pubsub import ChannelListener
 
 # Below this, gzip's framing costs more than it saves.
 GZIP_MIN_BYTES = 1024
@@ -55,11 +53,17 @@ class VersionedCache:
         self._redis = redis
         self._key = f"cache-version:{namespace}"
         self._max_entries = max_entries
-        self._reconcile_s = reconcile_s
         self._entries: OrderedDict[str, tuple[bytes, CachedBody]] = OrderedDict()
         # Until the subscription is up, an unknown version never matches a stored entry.
         self._version: bytes | None = None
-        self._listener: asyncio.Task[None] | None = None
+        self._listener = ChannelListener(
+            redis,
+            self._key,
+            on_message=self._on_bump,
+            resync=self._resync,
+            reconcile_s=reconcile_s,
+            on_lost=self._forget_version,
+        )
 
     @property
     def version(self) -> bytes | None:
@@ -89,47 +93,21 @@ class VersionedCache:
         await self._redis.publish(self._key, str(version))
 
     async def start(self) -> None:
-        ready = asyncio.Event()
-        self._listener = asyncio.create_task(self._listen(ready), name=f"cache:{self._key}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), timeout=5)
+        await self._listener.start()
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await self._listener.stop()
 
-    async def _read_version(self) -> bytes:
+    async def _resync(self) -> None:
         value = await self._redis.get(self._key)
-        if not value:
-            return b"0"
-        return value if isinstance(value, bytes) else value.encode()
+        self._version = (value if isinstance(value, bytes) else value.encode()) if value else b"0"
 
-    async def _listen(self, ready: asyncio.Event) -> None:
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self._key)
-                    # Read after subscribing: no bump can fall between the two.
-                    self._version = await self._read_version()
-                    ready.set()
-                    while True:
-                        message = await pubsub.get_message(
-                            ignore_subscribe_messages=True, timeout=self._reconcile_s
-                        )
-                        if message is None:
-                            self._version = await self._read_version()
-                        elif message["type"] == "message":
-                            data = message["data"]
-                            self._version = data if isinstance(data, bytes) else str(data).encode()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("cache invalidation subscription lost; retrying", exc_info=True)
-                self._version = None
-                await asyncio.sleep(1)
+    def _on_bump(self, version: bytes) -> None:
+        self._version = version
+
+    def _forget_version(self) -> None:
+        # Bumps may be missed while unsubscribed: serve nothing from the cache until resynced.
+        self._version = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,22 @@
-"""One aiohttp session per process, and the base of every typed client of an outside system."""
+"""One aiohttp session per process, the base of every typed client of an outside system, and
+the one retry mechanism for calls to outside systems (``call_with_retries``, on stamina)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
 import aiohttp
 import msgspec
-from prometheus_client import Histogram
+import stamina
+from prometheus_client import Counter, Histogram
+from stamina.instrumentation import RetryDetails
 from yarl import URL
 
 from core.errors import OutsideSystemError
@@ -27,6 +29,11 @@ OUTSIDE_CALL_SECONDS = Histogram(
     "handheld_outside_call_seconds",
     "Duration of calls to outside systems",
     ["system", "operation", "outcome"],
+)
+OUTSIDE_CALL_RETRIES = Counter(
+    "handheld_outside_call_retries",
+    "Calls to outside systems tried again after a transient failure",
+    ["system", "operation"],
 )
 
 
@@ -58,6 +65,10 @@ class RawResponse:
 # already down). Request handlers keep the quick retry of idempotent calls.
 _RETRIES_ALLOWED: ContextVar[bool] = ContextVar("handheld_http_retries", default=True)
 
+# The longest pause between two tries of one call: past it the citizen's request is better
+# answered with the failure than held.
+MAX_BACKOFF_S = 5.0
+
 
 @contextlib.contextmanager
 def single_attempt() -> Iterator[None]:
@@ -75,13 +86,77 @@ def attempts_for(retry: bool, retries: int) -> int:
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
-    """Full-jitter exponential backoff (AWS architecture blog): uniform in [0, min(cap, b·2^n)]."""
+    """Full-jitter exponential backoff (AWS architecture blog): uniform in [0, min(cap, b·2^n)].
+    The job queue's delay between attempts of a job (calls to outside systems are retried by
+    ``call_with_retries``)."""
     return random.uniform(0, min(cap, base * (2**attempt)))
+
+
+def is_transient(exc: Exception) -> bool:
+    """A failure worth another try: no answer (timeout, dropped connection) or a 5xx. Any other
+    answer (a 4xx, a documented refusal, "not found") is final: asking again gets it again."""
+    return isinstance(exc, OutsideSystemHttpError) and (exc.status is None or exc.status >= 500)
+
+
+async def _outside_call(call: Callable[[], Awaitable[T]], *, system: str, operation: str) -> T:
+    # What stamina retries; ``system`` and ``operation`` reach the retry hook as its kwargs.
+    return await call()
+
+
+async def call_with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    system: str,
+    operation: str,
+    settings: HttpClientSettings,
+    retry: bool = True,
+    on: Callable[[Exception], bool] = is_transient,
+) -> T:
+    """``call()`` (one request), tried again after a failure that ``on`` deems transient: up to
+    ``settings.retries`` more times when ``retry`` (idempotent calls) and not inside a job
+    (``single_attempt``), else once. The pause before try n+1 is
+    min(MAX_BACKOFF_S, backoff_base·2^(n-1) + uniform(0, backoff_base)) (stamina's exponential
+    backoff with jitter). Every retry is counted and logged by ``_count_retry``."""
+    attempts = attempts_for(retry, settings.retries)
+    if attempts == 1:
+        return await call()
+    retrying = stamina.retry(
+        on=on,
+        attempts=attempts,
+        timeout=None,  # the attempts bound it, each under the session's total timeout
+        wait_initial=settings.backoff_base,
+        wait_max=MAX_BACKOFF_S,
+        wait_jitter=settings.backoff_base,
+    )(_outside_call)
+    return await retrying(call, system=system, operation=operation)
+
+
+def _count_retry(details: RetryDetails) -> None:
+    """The one place retries of outside calls are observed (stamina's on-retry hook)."""
+    system = str(details.kwargs.get("system", "outside"))
+    operation = str(details.kwargs.get("operation", details.name))
+    OUTSIDE_CALL_RETRIES.labels(system, operation).inc()
+    log.warning(
+        "outside call retried",
+        extra={
+            "system": system,
+            "operation": operation,
+            "retry": details.retry_num,
+            "wait_ms": round(details.wait_for * 1000, 1),
+            "reason": repr(details.caused_by)[:300],
+        },
+    )
+
+
+# Replaces stamina's default hooks (its own Prometheus counter and log line, which name the
+# retried callable but not the outside system and operation).
+stamina.instrumentation.set_on_retry_hooks([_count_retry])
 
 
 class JsonApiClient:
     """Calls a JSON HTTP API: timed, logged, decoded into Structs; idempotent calls retried
-    quickly on the request path, tried once inside a job (the job retries)."""
+    quickly on the request path (``call_with_retries``), tried once inside a job (the job
+    retries)."""
 
     system: str = "outside"
 
@@ -142,25 +217,28 @@ class JsonApiClient:
         error_statuses: frozenset[int] = frozenset(),
         retry: bool = False,
     ) -> T:
-        """One call; ``retry`` only for idempotent ones (and never inside a job). Statuses in ``error_statuses`` are
-        decoded into ``response_type`` (an outside system's documented error body) instead of
-        raising; ``response_type`` ``RawResponse`` is the answer undecoded."""
-        attempts = attempts_for(retry, self._settings.retries)
-        last_error: Exception | None = None
-        for attempt in range(attempts):
-            if attempt:
-                await asyncio.sleep(backoff_delay(attempt, self._settings.backoff_base, 5.0))
-            try:
-                return await self._call_once(
-                    method, operation, path, response_type, params, json, form, headers,
-                    not_found, error_statuses,
-                )  # fmt: skip
-            except OutsideSystemHttpError as exc:
-                if exc.status is not None and exc.status < 500:
-                    raise
-                last_error = exc
-        assert last_error is not None
-        raise last_error
+        """One call; ``retry`` only for idempotent ones (and never inside a job: see
+        ``call_with_retries``). Statuses in ``error_statuses`` are decoded into ``response_type``
+        (an outside system's documented error body) instead of raising, so a refusal is an
+        answer and is never retried; ``response_type`` ``RawResponse`` is the answer undecoded."""
+        return await call_with_retries(
+            lambda: self._call_once(
+                method,
+                operation,
+                path,
+                response_type,
+                params,
+                json,
+                form,
+                headers,
+                not_found,
+                error_statuses,
+            ),
+            system=self.system,
+            operation=operation,
+            settings=self._settings,
+            retry=retry,
+        )
 
     async def _call_once(
         self,
@@ -229,11 +307,16 @@ class JsonApiClient:
 
 
 __all__ = [
+    "MAX_BACKOFF_S",
+    "OUTSIDE_CALL_RETRIES",
+    "OUTSIDE_CALL_SECONDS",
     "JsonApiClient",
     "OutsideSystemHttpError",
     "RawResponse",
     "attempts_for",
     "backoff_delay",
+    "call_with_retries",
     "create_http_session",
+    "is_transient",
     "single_attempt",
 ]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, MediaType, Request, get, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
@@ -17,9 +16,18 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from core.db import Connection
 from core.openapi import link, problem_responses
 from core.principals import CitizenPrincipal, StaffPrincipal
-from push import notices, service
-from push.schemas import InboxPage
-from push.tasks import PushContext, live_channel
+from push.schemas import (
+    DeviceRegistration,
+    InboxPage,
+    Notice,
+    NoticeDraft,
+    Preferences,
+    Quota,
+    SubscriptionReport,
+    TagRequest,
+    TagResult,
+)
+from push.service import PushService, live_channel
 
 
 class InboxController(Controller):
@@ -33,11 +41,12 @@ class InboxController(Controller):
     async def inbox(
         self,
         citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> InboxPage:
-        return await service.inbox(db_connection, citizen.citizen_id, page, page_size)
+        return await push.inbox(db_connection, citizen.citizen_id, page, page_size)
 
     @post("/{message_id:uuid}/read", status_code=HTTP_204_NO_CONTENT,
           responses=problem_responses(400, 401, 404))  # fmt: skip
@@ -45,21 +54,10 @@ class InboxController(Controller):
         self,
         message_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await service.mark_read(db_connection, citizen.citizen_id, message_id)
-
-
-class SubscriptionReport(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    """What wx.requestSubscribeMessage answered: templateId → accept | reject | ban | filter."""
-
-    results: dict[str, Literal["accept", "reject", "ban", "filter"]]
-
-
-class Quota(msgspec.Struct, rename="camel", kw_only=True):
-    template_id: str
-    quota: int
-    long_term: bool
+        await push.mark_read(db_connection, citizen.citizen_id, message_id)
 
 
 class PushSubscriptionController(Controller):
@@ -72,15 +70,12 @@ class PushSubscriptionController(Controller):
         self,
         data: JSONBody[SubscriptionReport],
         citizen: NamedDependency[CitizenPrincipal],
-        push: NamedDependency[PushContext],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
     ) -> list[Quota]:
-        rows = await service.report_subscriptions(
-            db_connection, push, citizen.citizen_id, data.results
-        )
+        rows = await push.report_subscriptions(db_connection, citizen.citizen_id, data.results)
         return [
-            Quota(template_id=r["template_id"], quota=r["quota"], long_term=r["long_term"])
-            for r in rows
+            Quota(template_id=r.template_id, quota=r.quota, long_term=r.long_term) for r in rows
         ]
 
 
@@ -93,13 +88,13 @@ class WechatPushHookController(Controller):
     @get("/message-push", media_type=MediaType.TEXT, responses=problem_responses(401))
     async def verify(
         self,
-        push: NamedDependency[PushContext],
+        push: NamedDependency[PushService],
         signature: FromQuery[str] = "",
         timestamp: FromQuery[str] = "",
         nonce: FromQuery[str] = "",
         echostr: FromQuery[str] = "",
     ) -> str:
-        service.check_url_signature(push, signature, timestamp, nonce)
+        push.check_url_signature(signature, timestamp, nonce)
         return echostr
 
     @post("/message-push", status_code=HTTP_200_OK, media_type=MediaType.TEXT,
@@ -107,14 +102,14 @@ class WechatPushHookController(Controller):
     async def event(
         self,
         request: Request[Any, Any, Any],
-        push: NamedDependency[PushContext],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
         msg_signature: FromQuery[str] = "",
         timestamp: FromQuery[str] = "",
         nonce: FromQuery[str] = "",
     ) -> str:
-        await service.receive_push_event(
-            db_connection, push, await request.body(), msg_signature, timestamp, nonce
+        await push.receive_push_event(
+            db_connection, await request.body(), msg_signature, timestamp, nonce
         )
         return "success"
 
@@ -138,20 +133,22 @@ class NoticeController(Controller):
           responses=problem_responses(400, 401, 403, 422))  # fmt: skip
     async def draft(
         self,
-        data: JSONBody[notices.NoticeDraft],
+        data: JSONBody[NoticeDraft],
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
-    ) -> notices.Notice:
-        return await notices.draft(db_connection, staff, data)
+    ) -> Notice:
+        return await push.draft_notice(db_connection, staff, data)
 
     @get("", responses=problem_responses(400, 401, 403))
     async def list_all(
         self,
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> list[notices.Notice]:
-        return await notices.list_notices(db_connection, limit)
+    ) -> list[Notice]:
+        return await push.notices(db_connection, limit)
 
     @get("/{notice_id:uuid}", responses=problem_responses(401, 403, 404),
          summary="A notice with its figures: targeted, sent, read")  # fmt: skip
@@ -159,9 +156,10 @@ class NoticeController(Controller):
         self,
         notice_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
-    ) -> notices.Notice:
-        return await notices.get(db_connection, notice_id)
+    ) -> Notice:
+        return await push.notice(db_connection, notice_id)
 
     @post("/{notice_id:uuid}/approve", status_code=HTTP_200_OK,
           opt={"staff_roles": ["supervisor", "admin"]},
@@ -170,9 +168,10 @@ class NoticeController(Controller):
         self,
         notice_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
-    ) -> notices.Notice:
-        return await notices.approve(db_connection, staff, notice_id)
+    ) -> Notice:
+        return await push.approve_notice(db_connection, staff, notice_id)
 
     @post("/citizen-tags", status_code=HTTP_200_OK,
           opt={"staff_roles": ["operator", "supervisor", "admin"]},
@@ -180,11 +179,12 @@ class NoticeController(Controller):
           summary="Tag an uploaded list of citizens (a notice audience)")  # fmt: skip
     async def tag(
         self,
-        data: JSONBody[notices.TagRequest],
+        data: JSONBody[TagRequest],
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
-    ) -> notices.TagResult:
-        return await notices.tag_citizens(db_connection, staff, data)
+    ) -> TagResult:
+        return await push.tag_citizens(db_connection, staff, data)
 
     @post("/{notice_id:uuid}/cancel", status_code=HTTP_200_OK,
           opt={"staff_roles": ["operator", "supervisor", "admin"]},
@@ -193,22 +193,10 @@ class NoticeController(Controller):
         self,
         notice_id: FromPath[uuid.UUID],
         staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
-    ) -> notices.Notice:
-        return await notices.cancel(db_connection, notice_id)
-
-
-class DeviceRegistration(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    registration_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    platform: Literal["android", "ios", "harmony"]
-
-
-class Preferences(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    """Which channels besides the inbox (always on) may carry a citizen's messages."""
-
-    wechat: bool = True
-    app: bool = True
-    sms: bool = True
+    ) -> Notice:
+        return await push.cancel_notice(db_connection, notice_id)
 
 
 class PushSettingsController(Controller):
@@ -221,27 +209,32 @@ class PushSettingsController(Controller):
         self,
         data: JSONBody[DeviceRegistration],
         citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
     ) -> None:
-        await service.register_device(
+        await push.register_device(
             db_connection, citizen.citizen_id, data.registration_id, data.platform
         )
 
     @get("/preferences", responses=problem_responses(401))
     async def preferences(
-        self, citizen: NamedDependency[CitizenPrincipal], db_connection: NamedDependency[Connection]
+        self,
+        citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushService],
+        db_connection: NamedDependency[Connection],
     ) -> Preferences:
-        row = await service.preferences(db_connection, citizen.citizen_id)
-        return Preferences(wechat=row["wechat"], app=row["app"], sms=row["sms"])
+        row = await push.preferences(db_connection, citizen.citizen_id)
+        return Preferences(wechat=row.wechat, app=row.app, sms=row.sms)
 
     @put("/preferences", responses=problem_responses(400, 401, 422))
     async def set_preferences(
         self,
         data: JSONBody[Preferences],
         citizen: NamedDependency[CitizenPrincipal],
+        push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
     ) -> Preferences:
-        await service.set_preferences(
+        await push.set_preferences(
             db_connection, citizen.citizen_id, data.wechat, data.app, data.sms
         )
         return data

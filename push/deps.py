@@ -12,7 +12,9 @@ from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.di import from_state
 from core.infra import Infrastructure
-from push.tasks import PushContext
+from push.repository import DeclarationsTableApplicants
+from push.service import PushService
+from push.service.recipients import Applicants, Recipients
 
 KEY = "push"
 DEPENDENCIES = from_state(KEY)
@@ -20,15 +22,23 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, wechat: WechatClient, sms: SmsClient
-) -> AsyncIterator[PushContext]:
+    infra: Infrastructure,
+    *,
+    wechat: WechatClient,
+    sms: SmsClient,
+    recipients: Recipients,
+    applicants: Applicants | None = None,
+) -> AsyncIterator[PushService]:
+    """``recipients``: the identity domain's citizens (``IdentityService``); ``applicants``:
+    who applied for an item (the declarations domain; until its service offers it, a stopgap
+    reading its table)."""
     settings = infra.settings
-    yield PushContext(
-        pool=infra.pool,
-        pii=infra.pii,
+    yield PushService(
         wechat=wechat,
         sms=sms,
         apppush=AppPushClient(infra.http, settings.apppush, settings.http),
         settings=settings.wechat,
         live=RedisChannelsPubSubBackend(redis=infra.redis),
+        recipients=recipients,
+        applicants=applicants or DeclarationsTableApplicants(),
     )

@@ -29,4 +29,7 @@ EventType = Literal[
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))
 
-__all__ = ["EVENT_TYPES", "EventType"]
+# What an inbox message reports: an event, or a notice staff sent (push.service.notices).
+MessageType = EventType | Literal["notice"]
+
+__all__ = ["EVENT_TYPES", "EventType", "MessageType"]

@@ -45,6 +45,8 @@ from core.revocation import RevocationList
 from core.settings import AuthSettings, SmsSettings
 from core.signing import SigningKeys
 from core.signing import TokenInvalid as SigningTokenInvalid
+from push.service.recipients import Contact as PushContact
+from push.service.recipients import WechatAddress
 
 log = logging.getLogger(__name__)
 
@@ -696,6 +698,55 @@ class IdentityService:
             target_type="staff", target_id=str(staff_id), details={"role": role},
         )  # fmt: skip
         return staff_id, totp.provisioning_uri(secret, username)
+
+    # --- for push ---
+    # push.service.recipients.Recipients: what push may know of citizens (it never reads
+    # identity's tables). Audiences are walked in id order, a page per call.
+
+    async def push_contact(
+        self, conn: Connection, citizen_id: uuid.UUID, appid: str
+    ) -> PushContact | None:
+        row = await repo.push_contact(conn, citizen_id, appid)
+        return None if row is None else PushContact(has_phone=row.has_phone, openid=row.openid)
+
+    async def push_phone(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
+        phone_enc = await repo.push_phone(conn, citizen_id)
+        return None if phone_enc is None else self.pii.decrypt(phone_enc, field=PHONE)
+
+    async def push_openids(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[WechatAddress]:
+        return [
+            WechatAddress(citizen_id=r.citizen_id, openid=r.openid)
+            for r in await repo.push_openids(conn, citizen_ids)
+        ]
+
+    async def push_audience(
+        self,
+        conn: Connection,
+        *,
+        after: uuid.UUID,
+        limit: int,
+        region_code: str | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> list[uuid.UUID]:
+        return await repo.push_audience(
+            conn, after=after, limit=limit, region_code=region_code, among=among
+        )
+
+    async def push_audience_count(
+        self,
+        conn: Connection,
+        *,
+        region_code: str | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> int:
+        return await repo.push_audience_count(conn, region_code=region_code, among=among)
+
+    async def push_existing(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        return await repo.push_existing(conn, citizen_ids)
 
     # --- for payments ---
 

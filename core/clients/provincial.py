@@ -1,13 +1,22 @@
-"""Client of the provincial integrated government-service platform (省一体化平台).
+"""Clients of the provincial integrated government-service platform (省一体化平台), one per API:
 
-Only the parts in use so far: the service-item catalogue and its incremental change feed.
-Response Structs are tolerant readers (unknown fields ignored) since the platform may add
-fields at any time; the fields we rely on are typed and validated.
+- ``ProvincialClient``: the service-item catalogue and its incremental change feed;
+- ``ProvincialCasesClient``: cases (办件库): submission, supplements, 容缺 materials,
+  withdrawal, a case with its status events; payment notices (缴款通知书) and the reporting of
+  their payment, answered with the electronic receipt (电子缴款票据);
+- ``ProvincialRatingsClient``: ratings of finished cases (好差评);
+- ``ProvincialLicencesClient``: the e-licence library (电子证照库): licences, issuer keys, the
+  issue/revoke feed and licence files.
+
+The unified identity (统一身份认证) is ``core.clients.provincial_identity``. All are
+``JsonApiClient``s: timed, logged, idempotent calls retried on the request path and tried once
+inside a job. A documented refusal is an answer (``PlatformRefused``), never retried. Response
+Structs are tolerant readers (unknown fields ignored) since the platform may add fields at any
+time; the fields we rely on are typed and validated.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -21,7 +30,7 @@ from core.http import (
     OUTSIDE_CALL_SECONDS,
     JsonApiClient,
     OutsideSystemHttpError,
-    backoff_delay,
+    call_with_retries,
 )
 from core.settings import HttpClientSettings, ProvincialSettings
 
@@ -566,34 +575,34 @@ class ProvincialLicencesClient(_PlatformApi):
     async def file(self, licence_number: str) -> tuple[bytes, str]:
         """The licence file (PDF or OFD) and its content type; retried like any GET."""
         path = f"/gov/licences/v1/licences/{quote(licence_number, safe='')}/file"
-        last: Exception | None = None
-        for attempt in range(max(1, self._settings.retries + 1)):
-            if attempt:
-                await asyncio.sleep(backoff_delay(attempt, self._settings.backoff_base, 5.0))
-            started, outcome = time.perf_counter(), "error"
-            try:
-                async with self._session.get(self._base_url + path, headers=self._auth) as resp:
-                    if resp.status == 404:
-                        outcome = "not_found"
-                        raise LicenceNotInLibrary(licence_number)
-                    body = await resp.content.read(self.max_file_bytes + 1)
-                    if resp.status >= 400 or len(body) > self.max_file_bytes:
-                        outcome = f"http_{resp.status}"
-                        last = OutsideSystemHttpError(
-                            self.system, "licence_file", resp.status, "no usable file"
-                        )
-                        if resp.status < 500:
-                            raise last
-                        continue
-                    outcome = "ok"
-                    content_type = resp.headers.get("Content-Type", "application/octet-stream")
-                    return body, content_type.split(";")[0].strip()
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                outcome = type(exc).__name__
-                last = OutsideSystemHttpError(self.system, "licence_file", None, repr(exc))
-            finally:
-                OUTSIDE_CALL_SECONDS.labels(self.system, "licence_file", outcome).observe(
-                    time.perf_counter() - started
-                )
-        assert last is not None
-        raise last
+        return await call_with_retries(
+            lambda: self._file_once(licence_number, path),
+            system=self.system,
+            operation="licence_file",
+            settings=self._settings,
+        )
+
+    async def _file_once(self, licence_number: str, path: str) -> tuple[bytes, str]:
+        # Not JSON (and capped in size), so not ``_call``: one request, timed like the others.
+        started, outcome = time.perf_counter(), "error"
+        try:
+            async with self._session.get(self._base_url + path, headers=self._auth) as resp:
+                if resp.status == 404:
+                    outcome = "not_found"
+                    raise LicenceNotInLibrary(licence_number)
+                body = await resp.content.read(self.max_file_bytes + 1)
+                if resp.status >= 400 or len(body) > self.max_file_bytes:
+                    outcome = f"http_{resp.status}"
+                    raise OutsideSystemHttpError(
+                        self.system, "licence_file", resp.status, "no usable file"
+                    )
+                outcome = "ok"
+                content_type = resp.headers.get("Content-Type", "application/octet-stream")
+                return body, content_type.split(";")[0].strip()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            outcome = type(exc).__name__
+            raise OutsideSystemHttpError(self.system, "licence_file", None, repr(exc)) from exc
+        finally:
+            OUTSIDE_CALL_SECONDS.labels(self.system, "licence_file", outcome).observe(
+                time.perf_counter() - started
+            )

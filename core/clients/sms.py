@@ -1,4 +1,6 @@
-"""Client of the SMS gateway."""
+"""Client of the SMS gateway: sending a templated message, and the delivery receipts of sent
+ones. Sending is not retried by the client (a resend could text the citizen twice); a refusal
+or flow control (流控) raises ``SmsRejected``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Client of the WeChat server API (mini-program login, access token, phone number).
+"""Client of the WeChat server API (mini-program login, access token, phone number, subscribe
+messages).
 
 WeChat answers errors with HTTP 200 and an ``errcode``; the client turns the ones a caller can
 act on into exceptions and the rest into ``OutsideSystemError``.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import msgspec
@@ -62,6 +65,9 @@ class SubscribeResult(_Reply, kw_only=True):
     msgid: int = 0
 
 
+R = TypeVar("R", bound=_Reply)
+
+
 # Errors the caller acts on rather than retrying blindly.
 NO_QUOTA = 43101
 BAD_ARGUMENT = 47003
@@ -102,9 +108,8 @@ class WechatClient(JsonApiClient):
         return reply
 
     async def phone_number(self, code: str) -> str:
-        for attempt in range(2):
-            token = await self.access_token(force_refresh=attempt > 0)
-            reply = await self._call(
+        reply = await self._with_token(
+            lambda token: self._call(
                 "POST",
                 "getuserphonenumber",
                 "/wxa/business/getuserphonenumber",
@@ -112,13 +117,20 @@ class WechatClient(JsonApiClient):
                 params={"access_token": token},
                 json={"code": code},
             )
-            if reply.errcode in _BAD_TOKEN and attempt == 0:
-                continue  # another process refreshed it, or WeChat expired it early
-            self._raise_for(reply, "getuserphonenumber")
-            if reply.phone_info is None or not reply.phone_info.purePhoneNumber:
-                raise OutsideSystemError("wechat getuserphonenumber: no phone_info")
-            return reply.phone_info.purePhoneNumber
-        raise OutsideSystemError("wechat getuserphonenumber: access token rejected twice")
+        )
+        self._raise_for(reply, "getuserphonenumber")
+        if reply.phone_info is None or not reply.phone_info.purePhoneNumber:
+            raise OutsideSystemError("wechat getuserphonenumber: no phone_info")
+        return reply.phone_info.purePhoneNumber
+
+    async def _with_token(self, send: Callable[[str], Awaitable[R]]) -> R:
+        """``send(token)`` with the cached access token, and once more with a fresh one when
+        WeChat rejects it (another process refreshed it, or WeChat expired it early). Not a
+        retry of a failure: the second request is a different one."""
+        reply = await send(await self.access_token())
+        if reply.errcode in _BAD_TOKEN:
+            reply = await send(await self.access_token(force_refresh=True))
+        return reply
 
     async def access_token(self, *, force_refresh: bool = False) -> str:
         """The stable access token, cached in Redis and refreshed by one process at a time."""
@@ -182,13 +194,13 @@ class WechatClient(JsonApiClient):
             "lang": "zh_CN",
             **({"page": page} if page else {}),
         }
-        for attempt in range(2):
-            token = await self.access_token(force_refresh=attempt > 0)
-            reply = await self._call(
-                "POST", "subscribe_send", "/cgi-bin/message/subscribe/send", SubscribeResult,
-                params={"access_token": token}, json=body,
-            )  # fmt: skip
-            if reply.errcode in _BAD_TOKEN and attempt == 0:
-                continue
-            return reply
-        raise OutsideSystemError("wechat subscribe send: access token rejected twice")
+        return await self._with_token(
+            lambda token: self._call(
+                "POST",
+                "subscribe_send",
+                "/cgi-bin/message/subscribe/send",
+                SubscribeResult,
+                params={"access_token": token},
+                json=body,
+            )
+        )

@@ -161,6 +161,7 @@ def calls(caplog: pytest.LogCaptureFixture, operation: str) -> int:
         1
         for record in caplog.records
         if record.name == "core.http"
+        and record.getMessage() == "outside call"
         and getattr(record, "system", "") == "wechatpay"
         and getattr(record, "operation", "") == operation
     )

@@ -8,7 +8,6 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from push.service import notify
 from tests.api.declarations.conftest import Applicant, eventually
 from tests.api.identity.conftest import bearer, sms_login
 
@@ -35,7 +34,7 @@ async def test_device_gets_the_message_unless_switched_off(
     assert registered.status_code == 204
     citizen = uuid.UUID(tokens["citizen"]["id"])
     async with services.infra.pool.acquire() as conn, conn.transaction():
-        await notify(conn, citizen, "declaration.accepted", {"item": "测试事项", "due": "2026-12-01"},
+        await services.push.notify(conn, citizen, "declaration.accepted", {"item": "测试事项", "due": "2026-12-01"},
                      dedupe_key="t:1")  # fmt: skip
 
     async def delivered() -> bool:
@@ -51,7 +50,7 @@ async def test_device_gets_the_message_unless_switched_off(
     )  # fmt: skip
     assert off.json() == {"wechat": True, "app": False, "sms": True}
     async with services.infra.pool.acquire() as conn, conn.transaction():
-        await notify(conn, citizen, "declaration.processing", {"item": "测试事项"},
+        await services.push.notify(conn, citizen, "declaration.processing", {"item": "测试事项"},
                      dedupe_key="t:2")  # fmt: skip
 
     async def inboxed() -> bool:
@@ -76,7 +75,7 @@ async def test_delivery_receipts_settle_the_log(
                                  {"phone": "13500009999", "fail": True})  # fmt: skip
     async with services.infra.pool.acquire() as conn, conn.transaction():
         for n, who in enumerate((good, bad)):
-            await notify(conn, uuid.UUID(who["citizen"]["id"]), "declaration.completed",
+            await services.push.notify(conn, uuid.UUID(who["citizen"]["id"]), "declaration.completed",
                          {"item": "测试事项", "result": "已办结"}, dedupe_key=f"r:{n}")  # fmt: skip
 
     async def both_sent() -> bool:
@@ -84,7 +83,7 @@ async def test_delivery_receipts_settle_the_log(
             "SELECT count(*) = 2 FROM push_deliveries WHERE channel = 'sms' AND status = 'sent'"))  # fmt: skip
 
     await eventually(both_sent)
-    assert await collect_receipts(services.push) == 2
+    assert await collect_receipts(services.infra.pool, services.push) == 2
     outcome = dict(await db.fetch(
         "SELECT status, coalesce(reason, '') FROM push_deliveries WHERE channel = 'sms'"))  # fmt: skip
     assert outcome == {"delivered": "", "failed": "UNDELIVERABLE"}

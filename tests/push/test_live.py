@@ -9,7 +9,6 @@ import uuid
 import httpx
 
 from api.composition import Services
-from push.service import notify
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import bearer, sms_login
 
@@ -29,7 +28,7 @@ async def test_new_message_is_streamed_to_the_open_page(
         while (line := await anext(lines)) != "event: ready":
             pass
         async with services.infra.pool.acquire() as conn, conn.transaction():
-            await notify(conn, citizen, "declaration.accepted", {"item": "测试事项"},
+            await services.push.notify(conn, citizen, "declaration.accepted", {"item": "测试事项"},
                          dedupe_key="live:1")  # fmt: skip
         while not (line := await anext(lines)).startswith("data: ") or "eventType" not in line:
             pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from push.channels import progress_fields
+from push.service.channels import progress_fields
 
 
 def test_progress_time_is_beijing_time() -> None:

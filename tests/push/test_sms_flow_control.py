@@ -13,7 +13,6 @@ import pytest
 
 from api.composition import Services, open_services
 from core.settings import Settings
-from push.service import notify
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import Outside, sms_login
 from tests.worker import running_worker
@@ -40,7 +39,7 @@ async def test_sms_over_the_phone_limit_waits_for_the_window(
     citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])
     async with services.infra.pool.acquire() as conn, conn.transaction():
         for n in range(NOTIFICATIONS):
-            await notify(conn, citizen, "declaration.completed",
+            await services.push.notify(conn, citizen, "declaration.completed",
                          {"item": "测试事项", "result": "已办结"}, dedupe_key=f"flow:{n}")  # fmt: skip
     async with running_worker(services):
 

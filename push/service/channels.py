@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Literal
+
+import msgspec
 
 from core.clock import china_time
+from push.events import EventType, MessageType
+
+Channel = Literal["wechat", "app", "sms"]
 
 # Events a citizen must not miss: SMS carries them too (docs/domain.md §4).
-MUST_NOT_MISS = frozenset(
+MUST_NOT_MISS: frozenset[EventType] = frozenset(
     {
         "declaration.needs_supplement",
         "declaration.not_accepted",
@@ -25,7 +31,7 @@ MUST_NOT_MISS = frozenset(
 )
 
 # 订阅消息 "phrase" fields hold at most 5 characters.
-STATUS_PHRASES = {
+STATUS_PHRASES: Mapping[MessageType, str] = {
     "declaration.submitted": "已提交",
     "declaration.delivered": "已送达",
     "declaration.needs_supplement": "需补正",
@@ -55,19 +61,31 @@ def thing(text: str) -> str:
     return text if len(text) <= THING_MAX else text[: THING_MAX - 1] + "…"
 
 
-def channels_for(event_type: str, recipient: Any) -> list[str]:
-    chosen = []
-    if recipient["openid"] and recipient["wechat_ok"] and event_type in STATUS_PHRASES:
+class Reach(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a citizen can be reached (identity's contact) and what they allowed (push's
+    preferences: every channel unless switched off)."""
+
+    openid: str | None
+    has_phone: bool
+    has_device: bool
+    wechat_ok: bool
+    app_ok: bool
+    sms_ok: bool
+
+
+def channels_for(event_type: MessageType, reach: Reach) -> list[Channel]:
+    chosen: list[Channel] = []
+    if reach.openid and reach.wechat_ok and event_type in STATUS_PHRASES:
         chosen.append("wechat")
-    if recipient["has_device"] and recipient["app_ok"] and event_type in STATUS_PHRASES:
+    if reach.has_device and reach.app_ok and event_type in STATUS_PHRASES:
         chosen.append("app")
-    if recipient["phone_enc"] and recipient["sms_ok"] and event_type in MUST_NOT_MISS:
+    if reach.has_phone and reach.sms_ok and event_type in MUST_NOT_MISS:
         chosen.append("sms")
     return chosen
 
 
 def progress_fields(
-    params: dict[str, str], event_type: str, at: datetime, title: str
+    params: Mapping[str, str], event_type: MessageType, at: datetime, title: str
 ) -> dict[str, str]:
     """TPL_PROGRESS: thing1 事项名称, phrase2 办理状态, time3 更新时间, thing4 备注."""
     note = params.get("notice") or params.get("reason") or title

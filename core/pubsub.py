@@ -1,0 +1,102 @@
+"""A Redis pub/sub channel followed by a background task, for in-process state that every
+process must keep current (cache versions, revoked tokens).
+
+Pub/sub delivers at most once: a message published while the subscription is down is lost.
+So the state is also rebuilt from Redis itself (``resync``) right after every (re)subscribe,
+read once the server has confirmed the subscription so nothing can fall between the two, and
+whenever the channel has been quiet for ``reconcile_s`` seconds; a lost message delays a change
+by that much, never forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+# How long the server may take to confirm a subscribe before we try again.
+_CONFIRM_TIMEOUT_S = 5.0
+
+
+class ChannelListener:
+    """Follows ``channel``: ``on_message(data)`` for each message, ``resync()`` after each
+    subscribe and after ``reconcile_s`` seconds of quiet, ``on_lost()`` when the subscription
+    drops (it is taken up again after ``reconnect_s``)."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        channel: str,
+        *,
+        on_message: Callable[[bytes], None],
+        resync: Callable[[], Awaitable[None]],
+        reconcile_s: float,
+        on_lost: Callable[[], None] | None = None,
+        reconnect_s: float = 1.0,
+    ) -> None:
+        self._redis = redis
+        self.channel = channel
+        self._on_message = on_message
+        self._resync = resync
+        self._reconcile_s = reconcile_s
+        self._on_lost = on_lost
+        self._reconnect_s = reconnect_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, ready_timeout_s: float = 5.0) -> None:
+        """Start following; returns once subscribed and resynced, or after ``ready_timeout_s``
+        (Redis away: the task keeps trying, and the state stays as its owner left it)."""
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._follow(ready), name=f"pubsub:{self.channel}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), timeout=ready_timeout_s)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _follow(self, ready: asyncio.Event) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    # Once the server confirms, no publish is missed: the resync after it sees
+                    # every change made before, the channel every change made after.
+                    confirmed = await pubsub.get_message(timeout=_CONFIRM_TIMEOUT_S)
+                    if confirmed is None or confirmed["type"] != "subscribe":
+                        raise ConnectionError(f"subscription not confirmed: {confirmed!r}")
+                    await self._resync()
+                    ready.set()
+                    while True:
+                        message = await pubsub.get_message(
+                            ignore_subscribe_messages=True, timeout=self._reconcile_s
+                        )
+                        if message is None:
+                            await self._resync()
+                        elif message["type"] == "message":
+                            data = message["data"]
+                            self._on_message(
+                                data if isinstance(data, bytes) else str(data).encode()
+                            )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning(
+                    "pub/sub subscription lost; retrying",
+                    extra={"channel": self.channel},
+                    exc_info=True,
+                )
+                if self._on_lost is not None:
+                    self._on_lost()
+                await asyncio.sleep(self._reconnect_s)
+
+
+__all__ = ["ChannelListener"]

@@ -1,0 +1,204 @@
+"""Delivery beyond the inbox: choose a message's channels, send it on each, fold in the
+providers' delivery reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import msgspec
+
+from core import jobs
+from core.clients.apppush import AppPushRejected
+from core.clients.sms import SmsRejected
+from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
+from core.db import Connection
+from core.jobs import Deferred
+from push import repository as repo
+from push.errors import Throttled
+from push.repository import DeliveryRow, SentRow
+from push.schemas import DELIVER_JOB, DeliveryJob
+from push.service.base import PushBase, live_channel
+from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
+
+SMS_TEMPLATE = "SMS_PROGRESS"
+RECEIPT_BATCH = 100
+# The reason of a delivery whose job gave up (followed by the error's type).
+DEAD_LETTER_REASON = "job_failed"
+
+# A provider's report on one delivery: (channel, provider id, status, reason).
+Outcome = tuple[str, str, str, str | None]
+
+
+class Receipts(msgspec.Struct, frozen=True, kw_only=True):
+    """Deliveries sent and not yet confirmed, per channel."""
+
+    sms: list[SentRow]
+    app: list[SentRow]
+
+
+class Deliveries(PushBase):
+    async def fan_out(self, conn: Connection, message_id: uuid.UUID) -> None:
+        """Tell open pages of the new message, and queue a delivery on each channel that
+        carries it to this citizen."""
+        message = await repo.message(conn, message_id)
+        if message is None:
+            return
+        # After the commit that wrote it (this job exists only then): tell open pages.
+        await self.live.publish(
+            msgspec.json.encode(
+                {
+                    "id": str(message_id),
+                    "eventType": message.event_type,
+                    "title": message.title,
+                    "body": message.body,
+                }
+            ),
+            [live_channel(message.citizen_id)],
+        )
+        contact = await self.recipients.push_contact(conn, message.citizen_id, self.settings.appid)
+        if contact is None:
+            return
+        allowed = await repo.allowed(conn, message.citizen_id)
+        reach = Reach(
+            openid=contact.openid,
+            has_phone=contact.has_phone,
+            has_device=allowed.has_device,
+            wechat_ok=allowed.wechat_ok,
+            app_ok=allowed.app_ok,
+            sms_ok=allowed.sms_ok,
+        )
+        for channel in channels_for(message.event_type, reach):
+            if await repo.queue_delivery(conn, message_id, channel):
+                await jobs.enqueue(
+                    conn,
+                    DELIVER_JOB,
+                    DeliveryJob(str(message_id), channel),
+                    dedupe_key=f"deliver:{message_id}:{channel}",
+                )
+
+    async def deliver(self, conn: Connection, message_id: uuid.UUID, channel: str) -> None:
+        """Send one queued delivery; one no longer queued is never sent again."""
+        row = await repo.delivery(conn, message_id, channel)
+        if row is None or row.status != "queued":
+            return  # already sent, failed for good, or skipped: never twice
+        if channel == "wechat":
+            await self._wechat(conn, message_id, row)
+        elif channel == "sms":
+            await self._sms(conn, message_id, row)
+        elif channel == "app":
+            await self._app(conn, message_id, row)
+
+    async def _wechat(self, conn: Connection, message_id: uuid.UUID, row: DeliveryRow) -> None:
+        settings = self.settings
+        contact = await self.recipients.push_contact(conn, row.citizen_id, settings.appid)
+        openid = contact.openid if contact is not None else None
+        notice = row.event_type == "notice"
+        template = settings.template_notice if notice else settings.template_progress
+        if openid is None or not await repo.has_quota(conn, openid, template):
+            # No grant, no attempt: WeChat would only answer 43101.
+            await repo.record_delivery(conn, message_id, "wechat", "skipped", "no_quota")
+            return
+        data = (
+            {"thing1": thing(row.title), "thing2": thing(row.body)}
+            if notice
+            else progress_fields(row.params, row.event_type, row.created_at, row.title)
+        )
+        reply = await self.wechat.send_subscribe_message(
+            openid=openid,
+            template_id=template,
+            data=data,
+            page=row.link,
+            state=settings.miniprogram_state,
+        )
+        if reply.errcode == 0:
+            await repo.debit_quota(conn, openid, template)
+            await repo.record_delivery(conn, message_id, "wechat", "sent", None, str(reply.msgid))
+        elif reply.errcode == NO_QUOTA:
+            await repo.zero_quota(conn, openid, template)
+            await repo.record_delivery(conn, message_id, "wechat", "failed", "43101 no quota")
+        elif reply.errcode == BAD_ARGUMENT:
+            await repo.record_delivery(
+                conn, message_id, "wechat", "failed", f"47003 {reply.errmsg}"
+            )
+        elif reply.errcode in THROTTLED:
+            raise Throttled(f"{reply.errcode} {reply.errmsg}")
+        else:
+            raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
+
+    async def _app(self, conn: Connection, message_id: uuid.UUID, row: DeliveryRow) -> None:
+        devices = await repo.devices_of(conn, row.citizen_id)
+        if not devices:
+            await repo.record_delivery(conn, message_id, "app", "skipped", "no_device")
+            return
+        try:
+            provider_id = await self.apppush.push(devices, row.title, row.body)
+        except AppPushRejected as exc:
+            # 1011: none of the devices is known to the aggregator any more (app uninstalled).
+            await repo.record_delivery(conn, message_id, "app", "failed", f"{exc.code}")
+            return
+        await repo.record_delivery(conn, message_id, "app", "sent", None, provider_id)
+
+    async def _sms(self, conn: Connection, message_id: uuid.UUID, row: DeliveryRow) -> None:
+        phone = await self.recipients.push_phone(conn, row.citizen_id)
+        if phone is None:
+            await repo.record_delivery(conn, message_id, "sms", "skipped", "no_phone")
+            return
+        params = {
+            "item": row.params.get("item", ""),
+            "status": STATUS_PHRASES.get(row.event_type, "有更新"),
+        }
+        try:
+            provider_id = await self.sms.send(phone, SMS_TEMPLATE, params, out_id=str(message_id))
+        except SmsRejected as exc:
+            if exc.retry_after is not None:
+                # Over the gateway's per-phone limit: wait for its window, not a failed attempt.
+                raise Deferred(timedelta(seconds=exc.retry_after), f"sms {exc.code}") from exc
+            await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
+            return
+        await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
+
+    # --- a delivery job that gives up ----------------------------------------------------------
+
+    async def fail_queued(
+        self, conn: Connection, message_ids: list[uuid.UUID], channel: str, error: BaseException
+    ) -> None:
+        """Deliveries whose job gave up are failed (never queued for ever); staff retrying the
+        job from the dead letters queue them again (``requeue_failed``)."""
+        await repo.fail_queued(
+            conn, message_ids, channel, f"{DEAD_LETTER_REASON}: {type(error).__name__}"
+        )
+
+    async def requeue_failed(
+        self, conn: Connection, message_ids: list[uuid.UUID], channel: str
+    ) -> None:
+        await repo.requeue_failed(conn, message_ids, channel, DEAD_LETTER_REASON)
+
+    # --- delivery reports ----------------------------------------------------------------------
+
+    async def awaiting_receipts(self, conn: Connection) -> Receipts:
+        return Receipts(
+            sms=await repo.awaiting_receipt(conn, "sms", RECEIPT_BATCH),
+            app=await repo.awaiting_receipt(conn, "app", RECEIPT_BATCH),
+        )
+
+    async def ask_receipts(self, waiting: Receipts) -> list[Outcome]:
+        """The providers' reports on ``waiting`` (no connection held while they answer)."""
+        outcomes: list[Outcome] = []
+        if waiting.sms:
+            for receipt in await self.sms.receipts([r.provider_id for r in waiting.sms]):
+                if receipt.status == "DELIVERED":
+                    outcomes.append(("sms", receipt.message_id, "delivered", None))
+                elif receipt.status == "FAILED":
+                    outcomes.append(("sms", receipt.message_id, "failed", receipt.error_code))
+        if waiting.app:
+            for received in await self.apppush.received([r.provider_id for r in waiting.app]):
+                if (received.android_received or 0) + (received.ios_apns_sent or 0) > 0:
+                    outcomes.append(("app", received.msg_id, "delivered", None))
+        return outcomes
+
+    async def settle(self, conn: Connection, outcomes: list[Outcome]) -> int:
+        """Fold the reports into the delivery log: sent → delivered / failed."""
+        for channel, provider_id, status, reason in outcomes:
+            await repo.settle_delivery(conn, channel, provider_id, status, reason)
+        return len(outcomes)
