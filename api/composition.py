@@ -164,7 +164,12 @@ async def open_services(
             ),
             push=push,
             payments=await stack.enter_async_context(
-                payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
+                payments_deps.build(
+                    infra,
+                    cases=cases,
+                    on_paid=declarations.payment_received,
+                    openid_of=identity.wechat_openid,
+                )
             ),
         )
 
@@ -187,7 +192,9 @@ def build_registry(services: Services) -> JobRegistry:
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
-    payments_tasks.register(registry, services.payments, settings.wechatpay.reconcile_cron)
+    payments_tasks.register(
+        registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
+    )
     idempotency.register(registry, services.infra.pool)
     return registry
 

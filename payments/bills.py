@@ -15,9 +15,7 @@ from typing import Any
 
 import msgspec
 
-
-class BillMalformed(ValueError):
-    """The trade bill text does not have WeChat Pay's layout."""
+from payments.errors import BillMalformed
 
 
 class BillRow(msgspec.Struct, kw_only=True, frozen=True):

@@ -9,7 +9,8 @@ from core.clients.provincial import ProvincialCasesClient
 from core.clients.wechatpay import WechatPayClient
 from core.di import from_state
 from core.infra import Infrastructure
-from payments.service import PaidHook, PaymentsService
+from payments.service import OpenidLookup, PaidHook, PaymentsService
+from payments.tasks import PaymentJobQueue
 
 KEY = "payments"
 DEPENDENCIES = from_state(KEY)
@@ -17,9 +18,14 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, cases: ProvincialCasesClient, on_paid: PaidHook
+    infra: Infrastructure,
+    *,
+    cases: ProvincialCasesClient,
+    on_paid: PaidHook,
+    openid_of: OpenidLookup,
 ) -> AsyncIterator[PaymentsService]:
-    """``on_paid``: what the case's domain does when its fee is paid (declarations)."""
+    """``on_paid``: what the case's domain does when its fee is paid (declarations);
+    ``openid_of``: the citizen's WeChat openid, for JSAPI payments (identity)."""
     settings = infra.settings
     client = (
         WechatPayClient(infra.http, settings.wechatpay, settings.http)
@@ -27,9 +33,10 @@ async def build(
         else None
     )
     yield PaymentsService(
-        pool=infra.pool,
         client=client,
         platform=cases,
         settings=settings.wechatpay,
         on_paid=on_paid,
+        openid_of=openid_of,
+        jobs=PaymentJobQueue(),
     )

@@ -1,3 +1,5 @@
+"""Every error of the payments domain: problem details for HTTP, and the bill reader's."""
+
 from __future__ import annotations
 
 from core.errors import Conflict, DomainError, NotFound
@@ -71,3 +73,8 @@ class NotificationMismatch(DomainError):
 class PaymentUnavailable(DomainError):
     status_code = 503
     code = "PAYMENT_UNAVAILABLE"
+
+
+class BillMalformed(ValueError):
+    """The trade bill text does not have WeChat Pay's layout (the reconcile job fails and is
+    retried; never an HTTP answer)."""

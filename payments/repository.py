@@ -1,4 +1,4 @@
-"""All SQL of the payments domain."""
+"""All SQL of the payments domain; rows come back as the typed Structs below."""
 
 from __future__ import annotations
 
@@ -6,9 +6,113 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, many, one
+from payments.schemas import Channel, MismatchStatus, NoticeStatus, OrderStatus, RefundStatus
+
+# -- rows (fields named as the queries' columns) ---------------------------------------------
+
+
+class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    notice_number: str
+    payment_code: str
+    declaration_id: uuid.UUID | None
+    case_number: str
+    item_name: str
+    payee: str
+    payee_code: str
+    amount_fen: int
+    issued_at: datetime
+    expires_at: datetime
+    status: NoticeStatus
+    paid_at: datetime | None
+    paid_order_id: uuid.UUID | None
+    receipt: dict[str, Any] | None
+    citizen_id: uuid.UUID
+
+
+class OrderRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    notice_id: uuid.UUID
+    citizen_id: uuid.UUID
+    out_trade_no: str
+    channel: Channel
+    appid: str
+    mchid: str
+    amount_fen: int
+    description: str
+    status: OrderStatus
+    prepay_id: str | None
+    transaction_id: str | None
+    paid_at: datetime | None
+    expires_at: datetime
+    idempotency_key: str
+    request_hash: bytes
+    duplicate: bool
+    reported_at: datetime | None
+    receipt: dict[str, Any] | None
+    created_at: datetime
+
+
+class OrderAndNoticeRow(OrderRow, frozen=True, kw_only=True):
+    """An order with what the notification path needs of its notice."""
+
+    notice_status: str
+    declaration_id: uuid.UUID | None
+    item_name: str
+    notice_number: str
+
+
+class StaffOrderRow(OrderRow, frozen=True, kw_only=True):
+    notice_number: str
+    item_name: str
+    refunded_fen: int
+
+
+class RefundRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    out_refund_no: str
+    amount_fen: int
+    reason: str
+    status: RefundStatus
+    requested_by: uuid.UUID | None
+    decided_by: uuid.UUID | None
+    refund_id: str | None
+    created_at: datetime
+    succeeded_at: datetime | None
+
+
+class MismatchRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    bill_date: date | None
+    out_trade_no: str
+    kind: str
+    ours: dict[str, Any] | None
+    theirs: dict[str, Any] | None
+    status: MismatchStatus
+    note: str | None
+    created_at: datetime
+
+
+class ReconciliationRow(msgspec.Struct, frozen=True, kw_only=True):
+    bill_date: date
+    ran_at: datetime
+    bill_rows: int
+    matched: int
+    mismatches: int
+
+
+class FiguresRow(msgspec.Struct, frozen=True, kw_only=True):
+    orders_by_status: dict[str, int]
+    paid_fen: int
+    refunded_fen: int
+    refunds_pending: int
+    mismatches_open: int
+    notices_unpaid: int
+
 
 # -- fee notices ------------------------------------------------------------------------------
 
@@ -26,10 +130,19 @@ async def insert_notice(
                payment_code, item_name, payee, payee_code, amount_fen, issued_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT (notice_number) DO NOTHING RETURNING id""",
-        uuid.uuid4(), notice["noticeNumber"], citizen_id, declaration_id, case_number,
-        notice["paymentCode"], notice["itemName"], notice["payee"], notice.get("payeeCode", ""),
-        notice["amountFen"], notice["issuedAt"], notice["expiresAt"],
-    )  # fmt: skip
+        uuid.uuid4(),
+        notice["noticeNumber"],
+        citizen_id,
+        declaration_id,
+        case_number,
+        notice["paymentCode"],
+        notice["itemName"],
+        notice["payee"],
+        notice.get("payeeCode", ""),
+        notice["amountFen"],
+        notice["issuedAt"],
+        notice["expiresAt"],
+    )
     return row is not None
 
 
@@ -40,36 +153,31 @@ _NOTICE_COLUMNS = """id, notice_number, payment_code, declaration_id, case_numbe
 
 async def notices_of(
     conn: Connection, citizen_id: uuid.UUID, statuses: list[str], declaration_id: uuid.UUID | None
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
+) -> list[NoticeRow]:
+    rows = await conn.fetch(
         f"""SELECT {_NOTICE_COLUMNS} FROM fee_notices
             WHERE citizen_id = $1 AND status = ANY($2::text[])
               AND ($3::uuid IS NULL OR declaration_id = $3)
             ORDER BY issued_at DESC LIMIT 200""",
-        citizen_id, statuses, declaration_id,
-    )  # fmt: skip
+        citizen_id,
+        statuses,
+        declaration_id,
+    )
+    return many(NoticeRow, rows)
 
 
-async def lock_notice(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_notice(conn: Connection, notice_id: uuid.UUID) -> NoticeRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1 FOR UPDATE", notice_id
     )
+    return one(NoticeRow, record)
 
 
-async def notice(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def notice(conn: Connection, notice_id: uuid.UUID) -> NoticeRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1", notice_id
     )
-
-
-async def mark_notice_paid(
-    conn: Connection, notice_id: uuid.UUID, order_id: uuid.UUID, paid_at: datetime
-) -> None:
-    await conn.execute(
-        """UPDATE fee_notices SET status = 'paid', paid_order_id = $2, paid_at = $3
-           WHERE id = $1 AND status <> 'paid'""",
-        notice_id, order_id, paid_at,
-    )  # fmt: skip
+    return one(NoticeRow, record)
 
 
 async def set_notice_receipt(conn: Connection, notice_id: uuid.UUID, receipt: Any) -> None:
@@ -83,42 +191,40 @@ _ORDER_COLUMNS = """o.id, o.notice_id, o.citizen_id, o.out_trade_no, o.channel, 
     o.idempotency_key, o.request_hash, o.duplicate, o.reported_at, o.receipt, o.created_at"""
 
 
-async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> OrderRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "
         "WHERE o.citizen_id = $1 AND o.idempotency_key = $2",
-        citizen_id, key,
-    )  # fmt: skip
+        citizen_id,
+        key,
+    )
+    return one(OrderRow, record)
 
 
-async def order(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def order(conn: Connection, order_id: uuid.UUID) -> OrderRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1", order_id
     )
+    return one(OrderRow, record)
 
 
-async def lock_order(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_order(conn: Connection, order_id: uuid.UUID) -> OrderRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1 FOR UPDATE", order_id
     )
+    return one(OrderRow, record)
 
 
-async def lock_order_by_trade_no(conn: Connection, out_trade_no: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.out_trade_no = $1 FOR UPDATE",
-        out_trade_no,
-    )
-
-
-async def lock_order_and_notice(conn: Connection, out_trade_no: str) -> asyncpg.Record | None:
+async def lock_order_and_notice(conn: Connection, out_trade_no: str) -> OrderAndNoticeRow | None:
     """The order and its notice, both rows locked (one round trip on the notification path)."""
-    return await conn.fetchrow(
+    record = await conn.fetchrow(
         f"""SELECT {_ORDER_COLUMNS}, n.status AS notice_status, n.declaration_id,
                    n.item_name, n.notice_number
             FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
             WHERE o.out_trade_no = $1 FOR UPDATE OF o, n""",
         out_trade_no,
     )
+    return one(OrderAndNoticeRow, record)
 
 
 async def mark_paid(
@@ -138,16 +244,21 @@ async def mark_paid(
                WHERE id = $1)
            UPDATE fee_notices SET status = 'paid', paid_order_id = $1, paid_at = $4
            WHERE id = $2 AND NOT $5 AND status <> 'paid'""",
-        order_id, notice_id, transaction_id, paid_at, duplicate,
-    )  # fmt: skip
+        order_id,
+        notice_id,
+        transaction_id,
+        paid_at,
+        duplicate,
+    )
 
 
-async def open_order(conn: Connection, notice_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def open_order(conn: Connection, notice_id: uuid.UUID) -> OrderRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o "
         "WHERE o.notice_id = $1 AND o.status = 'pending'",
         notice_id,
     )
+    return one(OrderRow, record)
 
 
 async def insert_order(conn: Connection, **values: Any) -> None:
@@ -170,42 +281,39 @@ async def update_order(conn: Connection, order_id: uuid.UUID, **fields: Any) -> 
     await _update(conn, "payment_orders", order_id, fields)
 
 
-async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
-    value = await conn.fetchval(
-        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
-           ORDER BY updated_at DESC LIMIT 1""",
-        citizen_id, appid,
-    )  # fmt: skip
-    return None if value is None else str(value)
-
-
-async def staff_orders(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def staff_orders(conn: Connection, status: str | None, limit: int) -> list[StaffOrderRow]:
+    records = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS}, n.notice_number, n.item_name,
                    COALESCE((SELECT sum(r.amount_fen) FROM payment_refunds r
                              WHERE r.order_id = o.id AND r.status = 'success'), 0) AS refunded_fen
             FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
             WHERE ($1::text IS NULL OR o.status = $1)
             ORDER BY o.created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
+    return many(StaffOrderRow, records)
 
 
 async def paid_orders_between(
     conn: Connection, start: datetime, end: datetime, mchid: str
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
+) -> list[OrderRow]:
+    records = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM payment_orders o
             WHERE o.paid_at >= $1 AND o.paid_at < $2 AND o.mchid = $3""",
-        start, end, mchid,
-    )  # fmt: skip
+        start,
+        end,
+        mchid,
+    )
+    return many(OrderRow, records)
 
 
-async def orders_by_trade_nos(conn: Connection, trade_nos: list[str]) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def orders_by_trade_nos(conn: Connection, trade_nos: list[str]) -> list[OrderRow]:
+    records = await conn.fetch(
         f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.out_trade_no = ANY($1::text[])",
         trade_nos,
     )
+    return many(OrderRow, records)
 
 
 # -- notifications ----------------------------------------------------------------------------
@@ -223,8 +331,12 @@ async def store_notification(
     row = await conn.fetchval(
         """INSERT INTO payment_notifications (id, event_type, out_trade_no, out_refund_no, resource)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id""",
-        notification_id, event_type, out_trade_no, out_refund_no, resource,
-    )  # fmt: skip
+        notification_id,
+        event_type,
+        out_trade_no,
+        out_refund_no,
+        resource,
+    )
     return row is not None
 
 
@@ -249,8 +361,14 @@ async def insert_refund(
         """INSERT INTO payment_refunds (id, order_id, out_refund_no, amount_fen, reason,
                requested_by, status)
            VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        refund_id, order_id, out_refund_no, amount_fen, reason, requested_by, status,
-    )  # fmt: skip
+        refund_id,
+        order_id,
+        out_refund_no,
+        amount_fen,
+        reason,
+        requested_by,
+        status,
+    )
 
 
 async def refundable_fen(conn: Connection, order_id: uuid.UUID) -> int:
@@ -265,31 +383,36 @@ async def refundable_fen(conn: Connection, order_id: uuid.UUID) -> int:
     return int(value or 0)
 
 
-async def refunds(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def refunds(conn: Connection, status: str | None, limit: int) -> list[RefundRow]:
+    records = await conn.fetch(
         f"""SELECT {_REFUND_COLUMNS} FROM payment_refunds
             WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
+    return many(RefundRow, records)
 
 
-async def refund(conn: Connection, refund_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def refund(conn: Connection, refund_id: uuid.UUID) -> RefundRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1", refund_id
     )
+    return one(RefundRow, record)
 
 
-async def lock_refund(conn: Connection, refund_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_refund(conn: Connection, refund_id: uuid.UUID) -> RefundRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1 FOR UPDATE", refund_id
     )
+    return one(RefundRow, record)
 
 
-async def lock_refund_by_number(conn: Connection, out_refund_no: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_refund_by_number(conn: Connection, out_refund_no: str) -> RefundRow | None:
+    record = await conn.fetchrow(
         f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE out_refund_no = $1 FOR UPDATE",
         out_refund_no,
     )
+    return one(RefundRow, record)
 
 
 async def update_refund(conn: Connection, refund_pk: uuid.UUID, **fields: Any) -> None:
@@ -321,56 +444,71 @@ async def add_mismatch(
         """INSERT INTO payment_mismatches (id, bill_date, out_trade_no, kind, ours, theirs)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (bill_date, out_trade_no, kind) DO NOTHING RETURNING id""",
-        uuid.uuid4(), bill_date, out_trade_no, kind, ours, theirs,
-    )  # fmt: skip
+        uuid.uuid4(),
+        bill_date,
+        out_trade_no,
+        kind,
+        ours,
+        theirs,
+    )
     return row is not None
 
 
-async def mismatches(conn: Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def mismatches(conn: Connection, status: str | None, limit: int) -> list[MismatchRow]:
+    records = await conn.fetch(
         """SELECT id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at
            FROM payment_mismatches WHERE ($1::text IS NULL OR status = $1)
            ORDER BY created_at DESC LIMIT $2""",
-        status, limit,
-    )  # fmt: skip
+        status,
+        limit,
+    )
+    return many(MismatchRow, records)
 
 
 async def resolve_mismatch(
     conn: Connection, mismatch_id: uuid.UUID, staff_id: uuid.UUID, note: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> MismatchRow | None:
+    record = await conn.fetchrow(
         """UPDATE payment_mismatches SET status = 'resolved', note = $3, resolved_by = $2,
                resolved_at = now()
            WHERE id = $1 AND status = 'open'
            RETURNING id, bill_date, out_trade_no, kind, ours, theirs, status, note, created_at""",
-        mismatch_id, staff_id, note,
-    )  # fmt: skip
+        mismatch_id,
+        staff_id,
+        note,
+    )
+    return one(MismatchRow, record)
 
 
 async def save_reconciliation(
     conn: Connection, bill_date: date, bill_rows: int, matched: int, mismatches: int
-) -> asyncpg.Record:
+) -> ReconciliationRow:
     row = await conn.fetchrow(
         """INSERT INTO payment_reconciliations (bill_date, bill_rows, matched, mismatches)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (bill_date) DO UPDATE SET ran_at = now(), bill_rows = $2, matched = $3,
                mismatches = $4
            RETURNING bill_date, ran_at, bill_rows, matched, mismatches""",
-        bill_date, bill_rows, matched, mismatches,
-    )  # fmt: skip
-    assert row is not None
-    return row
+        bill_date,
+        bill_rows,
+        matched,
+        mismatches,
+    )
+    saved = one(ReconciliationRow, row)
+    assert saved is not None
+    return saved
 
 
-async def reconciliations(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def reconciliations(conn: Connection, limit: int) -> list[ReconciliationRow]:
+    records = await conn.fetch(
         """SELECT bill_date, ran_at, bill_rows, matched, mismatches FROM payment_reconciliations
            ORDER BY bill_date DESC LIMIT $1""",
         limit,
     )
+    return many(ReconciliationRow, records)
 
 
-async def figures(conn: Connection) -> asyncpg.Record:
+async def figures(conn: Connection) -> FiguresRow:
     """Totals for the staff dashboard, in one statement."""
     row = await conn.fetchrow(
         """SELECT
@@ -387,8 +525,9 @@ async def figures(conn: Connection) -> asyncpg.Record:
                (SELECT count(*) FROM fee_notices WHERE status = 'unpaid' AND expires_at > now())
                    AS notices_unpaid"""
     )
-    assert row is not None
-    return row
+    figures = one(FiguresRow, row)
+    assert figures is not None
+    return figures
 
 
 # --- one person, one account (the identity domain joins a person's accounts) ---------------------

@@ -13,6 +13,7 @@ NoticeStatus = Literal["unpaid", "paid", "expired", "cancelled"]
 RefundStatus = Literal[
     "pending_approval", "rejected", "approved", "processing", "success", "closed", "abnormal"
 ]
+MismatchStatus = Literal["open", "resolved"]
 
 
 class _In(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
@@ -137,7 +138,7 @@ class Mismatch(_Out):
     kind: str
     ours: dict[str, Any] | None
     theirs: dict[str, Any] | None
-    status: Literal["open", "resolved"]
+    status: MismatchStatus
     note: str | None
     created_at: datetime
 
@@ -169,20 +170,3 @@ class PaymentFigures(_Out):
     refunds_pending: int
     mismatches_open: int
     notices_unpaid: int
-
-
-# -- jobs -------------------------------------------------------------------------------------
-
-
-class OrderJob(msgspec.Struct):
-    order_id: str
-    attempt: int = 0
-
-
-class RefundJob(msgspec.Struct):
-    refund_id: str
-    attempt: int = 0
-
-
-class ReconcileJob(msgspec.Struct):
-    bill_date: str

@@ -597,3 +597,16 @@ async def active_department_app_name(conn: Connection, client_id: str) -> str | 
         "SELECT name FROM department_apps WHERE client_id = $1 AND active", client_id
     )
     return name
+
+
+# --- for payments ---
+
+
+async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> str | None:
+    value = await conn.fetchval(
+        """SELECT openid FROM citizen_wechat WHERE citizen_id = $1 AND appid = $2
+           ORDER BY updated_at DESC LIMIT 1""",
+        citizen_id,
+        appid,
+    )
+    return None if value is None else str(value)

@@ -777,6 +777,14 @@ class IdentityService:
         """The name of an active department app; None when unknown or disabled."""
         return await repo.active_department_app_name(conn, client_id)
 
+    # --- for payments ---
+
+    async def wechat_openid(
+        self, conn: Connection, citizen_id: uuid.UUID, appid: str
+    ) -> str | None:
+        """The citizen's openid in a WeChat app (the one bound last), for a JSAPI payment."""
+        return await repo.wechat_openid(conn, citizen_id, appid)
+
 
 class AccessTokens:
     """Verifies citizens' access tokens; a token seen before skips the signature check until it

@@ -12,6 +12,7 @@ import httpx
 from api.composition import Services
 from core.clock import china_today
 from payments.service import new_trade_no, yesterday_in_china
+from payments.tasks import PaymentJobs
 from tests.payments.conftest import Payer, WechatPayDesk
 from tests.payments.test_refunds_and_reconciliation import _paid_order
 
@@ -34,8 +35,9 @@ async def test_a_payment_at_2330_utc_is_on_the_next_chinese_days_bill(
     await db.execute(
         "UPDATE payment_orders SET paid_at = $2 WHERE id = $1", uuid.UUID(order["id"]), late
     )
-    on_utc_day = await services.payments.reconcile(day)
-    on_china_day = await services.payments.reconcile(day + timedelta(days=1))
+    jobs = PaymentJobs(services.payments, services.infra.pool)
+    on_utc_day = await jobs.reconcile(day)
+    on_china_day = await jobs.reconcile(day + timedelta(days=1))
     assert on_utc_day.mismatches == 0
     assert on_china_day.mismatches == 1  # ours, missing from WeChat's bill of that day
     mismatches = await db.fetch("SELECT bill_date, out_trade_no, kind FROM payment_mismatches")

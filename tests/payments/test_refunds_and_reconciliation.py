@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from api.composition import Services
+from payments.tasks import PaymentJobs
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import bearer, make_staff, staff_login
 from tests.payments.conftest import Payer, WechatPayDesk
@@ -66,7 +67,8 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
 
     # The job is retried three times (a timeout after WeChat made the refund, say): one refund.
     refund_id = uuid.UUID(refund["id"])
-    await asyncio.gather(*(services.payments.execute_refund(refund_id) for _ in range(3)))
+    jobs = PaymentJobs(services.payments, services.infra.pool)
+    await asyncio.gather(*(jobs.execute_refund(refund_id) for _ in range(3)))
     at_wechat = (await desk.get("/_control/refunds"))["refunds"]
     assert len([r for r in at_wechat if r["out_refund_no"] == refund["outRefundNo"]]) == 1
 
@@ -106,7 +108,7 @@ async def test_reconciliation_reports_planted_mismatches(
     # WeChat makes a day's bill the next day: move its business clock on (signatures keep
     # the wall time).
     await desk.post("/_control/clock", {"offsetSeconds": 86400})
-    payments = services.payments
+    payments = PaymentJobs(services.payments, services.infra.pool)  # as the worker runs them
     clean = await payments.reconcile(day)
     assert (clean.matched, clean.mismatches) == (1, 0)
 
