@@ -116,8 +116,10 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
                 if child.name == "worker" and status is not None:
                     # The worker rides out a database restart by itself and exits (non-zero)
                     # only when it cannot: be its supervisor and start it again.
-                    print(f"handheld dev: worker exited ({status}); starting it again",
-                          file=sys.stderr)  # fmt: skip
+                    print(
+                        f"handheld dev: worker exited ({status}); starting it again",
+                        file=sys.stderr,
+                    )
                     time.sleep(WORKER_RESTART_DELAY_S)
                     children[i] = _Child("worker", subprocess.Popen(worker_cmd, env=env))
             if any(c.process.poll() is not None for c in children if c.name != "worker"):
@@ -184,17 +186,40 @@ def _start_sandbox(
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
     sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
     wechatpay_port = port_or_free(port + 105)
-    cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
-           "--provincial-port", str(provincial_port), "--wechat-port", str(wechat_port),
-           "--sms-port", str(sms_port), "--apppush-port", str(apppush_port),
-           "--wechatpay-port", str(wechatpay_port), "--wechat-appid", DEV_WECHAT_APPID,
-           "--apppush-app-key", DEV_APPPUSH_KEY, "--apppush-master-secret", DEV_APPPUSH_SECRET,
-           "--wechat-push-url", f"http://127.0.0.1:{port}/api/v1/hooks/wechat/message-push",
-           "--data-dir", str(data_dir),
-           "--callback-url", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases",
-           "--callback-secret", DEV_CALLBACK_SECRET,
-           # The stand-in's clerks move each case one step every 20 s, so a demo progresses.
-           "--auto-process-seconds", "20"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "--host",
+        "127.0.0.1",
+        "--provincial-port",
+        str(provincial_port),
+        "--wechat-port",
+        str(wechat_port),
+        "--sms-port",
+        str(sms_port),
+        "--apppush-port",
+        str(apppush_port),
+        "--wechatpay-port",
+        str(wechatpay_port),
+        "--wechat-appid",
+        DEV_WECHAT_APPID,
+        "--apppush-app-key",
+        DEV_APPPUSH_KEY,
+        "--apppush-master-secret",
+        DEV_APPPUSH_SECRET,
+        "--wechat-push-url",
+        f"http://127.0.0.1:{port}/api/v1/hooks/wechat/message-push",
+        "--data-dir",
+        str(data_dir),
+        "--callback-url",
+        f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases",
+        "--callback-secret",
+        DEV_CALLBACK_SECRET,
+        # The stand-in's clerks move each case one step every 20 s, so a demo progresses.
+        "--auto-process-seconds",
+        "20",
+    ]
     process = subprocess.Popen(cmd, env=env)
     children.append(_Child("sandbox", process))
     wait_for_port("127.0.0.1", provincial_port, 15, process)
@@ -245,13 +270,18 @@ def _configure_wechatpay(url: str, data_dir: Path, port: int, env: dict[str, str
     public_key_path.write_text(public_key["pem"])
     hooks = f"http://127.0.0.1:{port}/api/v1/hooks/wechatpay"
     for name, value in {
-        "BASE_URL": url, "MCHID": merchant["mchid"], "APPID": merchant["appids"][0],
-        "APP_APPID": merchant["appids"][-1], "MERCHANT_SERIAL_NO": merchant["serialNo"],
+        "BASE_URL": url,
+        "MCHID": merchant["mchid"],
+        "APPID": merchant["appids"][0],
+        "APP_APPID": merchant["appids"][-1],
+        "MERCHANT_SERIAL_NO": merchant["serialNo"],
         "MERCHANT_PRIVATE_KEY_PATH": str(merchant_dir / "apiclient_key.pem"),
-        "APIV3_KEY": merchant["apiv3Key"], "PUBLIC_KEY_ID": public_key["id"],
-        "PUBLIC_KEY_PATH": str(public_key_path), "NOTIFY_URL": f"{hooks}/transactions",
+        "APIV3_KEY": merchant["apiv3Key"],
+        "PUBLIC_KEY_ID": public_key["id"],
+        "PUBLIC_KEY_PATH": str(public_key_path),
+        "NOTIFY_URL": f"{hooks}/transactions",
         "REFUND_NOTIFY_URL": f"{hooks}/refunds",
-    }.items():  # fmt: skip
+    }.items():
         env.setdefault(f"HANDHELD_WECHATPAY_{name}", value)
 
 

@@ -75,10 +75,14 @@ async def provide_staff(
     )
     # Every staff action is audited, reads included (who looked at what).
     await audit.append(
-        db_connection, actor_type="staff", actor_id=str(principal.staff_id),
-        action=f"staff.{request.method.lower()}", target_type="route",
-        target_id=request.scope.get("path_template", request.url.path), ip=client_ip(request),
-    )  # fmt: skip
+        db_connection,
+        actor_type="staff",
+        actor_id=str(principal.staff_id),
+        action=f"staff.{request.method.lower()}",
+        target_type="route",
+        target_id=request.scope.get("path_template", request.url.path),
+        ip=client_ip(request),
+    )
     return principal
 
 

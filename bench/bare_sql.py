@@ -47,8 +47,9 @@ def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
                 size += len(chunk)
         return {"size": size}
 
-    return Litestar(route_handlers=[declarations, raw_upload], on_startup=[startup],
-                    openapi_config=None)  # fmt: skip
+    return Litestar(
+        route_handlers=[declarations, raw_upload], on_startup=[startup], openapi_config=None
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,12 @@ BIG_ITEM = "BENCH-UPLOAD-001"
 
 def call(method: str, url: str, body: object = None, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Content-Type": "application/json", **(headers or {})})  # fmt: skip
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     with urllib.request.urlopen(request, timeout=60) as resp:
         raw = resp.read()
         return json.loads(raw) if raw else {}
@@ -46,18 +50,31 @@ def call(method: str, url: str, body: object = None, headers: dict[str, str] | N
 def sign_in(api: str, sms: str) -> tuple[str, str]:
     call("POST", api + "/api/v1/auth/sms/send", {"phone": PHONE})
     messages = call("GET", f"{sms}/_control/messages?phone={PHONE}")["messages"]
-    tokens = call("POST", api + "/api/v1/auth/sms/login",
-                  {"phone": PHONE, "code": messages[-1]["templateParams"]["code"]})  # fmt: skip
+    tokens = call(
+        "POST",
+        api + "/api/v1/auth/sms/login",
+        {"phone": PHONE, "code": messages[-1]["templateParams"]["code"]},
+    )
     return tokens["accessToken"], tokens["citizen"]["id"]
 
 
 def big_item(provincial: str, api: str) -> None:
     """An item whose material accepts 60 MB files, added to the stand-in and synced."""
-    item = call("GET", provincial + "/gov/catalog/v1/items/11620100013900112A-GG-00101-001",
-                headers={"Authorization": "Bearer bench-key"})  # fmt: skip
+    item = call(
+        "GET",
+        provincial + "/gov/catalog/v1/items/11620100013900112A-GG-00101-001",
+        headers={"Authorization": "Bearer bench-key"},
+    )
     item.update(code=BIG_ITEM, name="大文件上传基准事项", status="active", statusReason=None)
-    item["materials"] = [{**item["materials"][0], "code": "BIG", "formats": ["pdf"],
-                          "maxSizeKb": 60 * 1024, "licenceTypes": []}]  # fmt: skip
+    item["materials"] = [
+        {
+            **item["materials"][0],
+            "code": "BIG",
+            "formats": ["pdf"],
+            "maxSizeKb": 60 * 1024,
+            "licenceTypes": [],
+        }
+    ]
     call("POST", provincial + "/_control/items", item)
 
 
@@ -66,9 +83,14 @@ def pdf_around(content_length: int) -> tuple[bytes, bytes]:
     written between them: uploads are opened by a PDF parser, so the file must be a real one."""
     head = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
-    for number, body in enumerate([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                   b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                   b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"], 1):  # fmt: skip
+    for number, body in enumerate(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+        ],
+        1,
+    ):
         offsets.append(len(head))
         head += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     offsets.append(len(head))
@@ -82,8 +104,10 @@ def pdf_around(content_length: int) -> tuple[bytes, bytes]:
 
 def multipart_file(path: Path, size: int) -> tuple[bytes, bytes]:
     boundary = b"benchboundary"
-    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
-            b'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n')  # fmt: skip
+    head = (
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
+        b'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+    )
     tail = b"\r\n--" + boundary + b"--\r\n"
     pdf_head, pdf_tail = pdf_around(size - 400)
     content = size - len(pdf_head) - len(pdf_tail)
@@ -108,8 +132,12 @@ def upload(url: str, body: Path, content_type: str, headers: dict[str, str]) -> 
             while block := f.read(1 << 20):
                 yield block
 
-    request = urllib.request.Request(url, data=chunks(), method="PUT", headers={
-        "Content-Type": content_type, "Content-Length": str(size), **headers})  # fmt: skip
+    request = urllib.request.Request(
+        url,
+        data=chunks(),
+        method="PUT",
+        headers={"Content-Type": content_type, "Content-Length": str(size), **headers},
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as resp:
         resp.read()
@@ -160,16 +188,25 @@ def main() -> None:
             draft = call("POST", api + "/api/v1/declarations", {"itemCode": BIG_ITEM}, auth)
             body = work / "upload.multipart"
             boundary, _ = multipart_file(body, UPLOAD_MB * 1024 * 1024)
-            pid = next(p.pid for p in psutil.Process().children(recursive=True)
-                       if "serve" in " ".join(p.cmdline()) and str(port) in p.cmdline())  # fmt: skip
+            pid = next(
+                p.pid
+                for p in psutil.Process().children(recursive=True)
+                if "serve" in " ".join(p.cmdline()) and str(port) in p.cmdline()
+            )
             url = f"{api}/api/v1/declarations/{draft['id']}/materials/BIG"
             content_type = f"multipart/form-data; boundary={boundary.decode()}"
             before, peak, ours_s = peak_rss_during(
                 pid, lambda: upload(url, body, content_type, auth)
             )
         bare_port = free_port()
-        bare = [sys.executable, "-m", "bench.bare_sql", str(bare_port), citizen_id,
-                str(work / "raw-upload")]  # fmt: skip
+        bare = [
+            sys.executable,
+            "-m",
+            "bench.bare_sql",
+            str(bare_port),
+            citizen_id,
+            str(work / "raw-upload"),
+        ]
         with server(bare, env, bare_port) as base:
             bare_listing = wrk(base + "/declarations", seconds=args.seconds)
             raw_s = upload(base + "/raw-upload", body, "application/octet-stream", {})

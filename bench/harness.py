@@ -44,12 +44,29 @@ def stack() -> Iterator[Stack]:
         valkey.start()
         provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
         sandbox = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--provincial-port", str(provincial_port),
-             "--wechat-port", str(wechat_port), "--sms-port", str(sms_port),
-             "--apppush-port", str(free_port()), "--wechatpay-port", str(free_port()),
-             "--provincial-api-key", "bench-key", "--sms-api-key", "bench-sms-key"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "--provincial-port",
+                str(provincial_port),
+                "--wechat-port",
+                str(wechat_port),
+                "--sms-port",
+                str(sms_port),
+                "--apppush-port",
+                str(free_port()),
+                "--wechatpay-port",
+                str(free_port()),
+                "--provincial-api-key",
+                "bench-key",
+                "--sms-api-key",
+                "bench-sms-key",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         keys_dir = Path(tmp) / "keys"
         keys_dir.mkdir()
         SigningKeys.generate(keys_dir)
@@ -109,12 +126,15 @@ def wrk(
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
     header_args = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
-    subprocess.run(["wrk", "-t1", "-c8", "-d1s", *header_args, url], check=True,
-                   capture_output=True)  # warm-up  # fmt: skip
+    subprocess.run(
+        ["wrk", "-t1", "-c8", "-d1s", *header_args, url], check=True, capture_output=True
+    )  # warm-up
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         raise RuntimeError(f"errors while loading {url}:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)

@@ -116,10 +116,12 @@ async def _seed_licence(env: dict[str, str], citizen_id: str) -> str:
                    valid_until, key_id)
                VALUES ($1, 'SFZ11620100013900112A000000000101X', $2, 'SFZ', '居民身份证', now(),
                    'valid', $3, '11620100013900112A', '金城市公安局', $4, $5, 'bench')""",
-            licence_id, uuid.UUID(citizen_id),
-            pii.encrypt("张三", field="licence.holder_name"), date.today(),
+            licence_id,
+            uuid.UUID(citizen_id),
+            pii.encrypt("张三", field="licence.holder_name"),
+            date.today(),
             date.today() + timedelta(days=3650),
-        )  # fmt: skip
+        )
         return str(licence_id)
     finally:
         await conn.close()
@@ -161,9 +163,16 @@ def bare(port: int, licence_id: str, citizen_id: str) -> None:
     async def verify(conn: Any, display_id: str) -> dict[str, str]:
         row = await conn.fetchrow(sql.DISPLAY_SQL, uuid.UUID(display_id))
         await conn.execute(
-            sql.ADD_VERIFICATION_SQL, uuid.uuid4(), row["display_id"], row["id"],
-            row["citizen_id"], "valid", None, "127.0.0.1", datetime.now(UTC),
-        )  # fmt: skip
+            sql.ADD_VERIFICATION_SQL,
+            uuid.uuid4(),
+            row["display_id"],
+            row["id"],
+            row["citizen_id"],
+            "valid",
+            None,
+            "127.0.0.1",
+            datetime.now(UTC),
+        )
         return {"outcome": "valid", "typeCode": row["type_code"]}
 
     # The reference: the same statements in one transaction per request (the project's rule
@@ -190,10 +199,14 @@ def bare(port: int, licence_id: str, citizen_id: str) -> None:
             return await verify(conn, data["code"])
 
     run_server(
-        Litestar(route_handlers=[issue_tx, verify_tx, issue_plain, verify_plain],
-                 on_startup=[startup], openapi_config=None),
-        "127.0.0.1", port,
-    )  # fmt: skip
+        Litestar(
+            route_handlers=[issue_tx, verify_tx, issue_plain, verify_plain],
+            on_startup=[startup],
+            openapi_config=None,
+        ),
+        "127.0.0.1",
+        port,
+    )
 
 
 def _issue(url: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -213,8 +226,11 @@ def main() -> None:
     with stack() as env_stack, tempfile.TemporaryDirectory() as tmp:
         key = Path(tmp) / "display.json"
         Sm2KeyPair.generate("bench").save(key)
-        env = {**env_stack.env, "HANDHELD_LICENCES_DISPLAY_KEY_PATH": str(key),
-               "HANDHELD_LICENCES_DISPLAY_TTL_S": "600"}  # fmt: skip
+        env = {
+            **env_stack.env,
+            "HANDHELD_LICENCES_DISPLAY_KEY_PATH": str(key),
+            "HANDHELD_LICENCES_DISPLAY_TTL_S": "600",
+        }
         port = free_port()
         serve = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
         with server(serve, env, port) as api:
@@ -229,8 +245,15 @@ def main() -> None:
                 str(DisplayPayload(**json.loads(_unb64(c.split(".")[1]))).display_id) for c in codes
             ]
             base_port = free_port()
-            baseline = [sys.executable, "-m", "bench.licences", "bare", str(base_port),
-                        licence_id, citizen_id]  # fmt: skip
+            baseline = [
+                sys.executable,
+                "-m",
+                "bench.licences",
+                "bare",
+                str(base_port),
+                licence_id,
+                citizen_id,
+            ]
             json_type = {"Content-Type": "application/json"}
             ours_verify = [json.dumps({"code": c}) for c in codes]
             bare_verify = [json.dumps({"code": d}) for d in display_ids]

@@ -69,32 +69,48 @@ class WechatPay:
 
     def notification(self, out_trade_no: str) -> tuple[dict[str, str], bytes]:
         resource = {
-            "appid": APPID, "mchid": MCHID, "out_trade_no": out_trade_no,
-            "transaction_id": "42" + secrets.token_hex(13)[:26], "trade_type": "JSAPI",
-            "trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
-            "success_time": datetime.now(UTC).isoformat(), "payer": {"openid": "o-bench"},
+            "appid": APPID,
+            "mchid": MCHID,
+            "out_trade_no": out_trade_no,
+            "transaction_id": "42" + secrets.token_hex(13)[:26],
+            "trade_type": "JSAPI",
+            "trade_state": "SUCCESS",
+            "trade_state_desc": "支付成功",
+            "bank_type": "OTHERS",
+            "success_time": datetime.now(UTC).isoformat(),
+            "payer": {"openid": "o-bench"},
             "amount": {"total": AMOUNT, "payer_total": AMOUNT, "currency": "CNY"},
-        }  # fmt: skip
+        }
         nonce = secrets.token_hex(6)
         ciphertext = self.aead.encrypt(
             nonce.encode(), json.dumps(resource).encode(), b"transaction"
         )
-        body = json.dumps({
-            "id": str(uuid.uuid4()), "create_time": datetime.now(UTC).isoformat(),
-            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS",
-            "summary": "支付成功",
-            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
-                         "ciphertext": base64.b64encode(ciphertext).decode(),
-                         "associated_data": "transaction", "nonce": nonce},
-        }).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "id": str(uuid.uuid4()),
+                "create_time": datetime.now(UTC).isoformat(),
+                "resource_type": "encrypt-resource",
+                "event_type": "TRANSACTION.SUCCESS",
+                "summary": "支付成功",
+                "resource": {
+                    "original_type": "transaction",
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "ciphertext": base64.b64encode(ciphertext).decode(),
+                    "associated_data": "transaction",
+                    "nonce": nonce,
+                },
+            }
+        ).encode()
         stamp, header_nonce = str(int(time.time())), secrets.token_hex(16)
         message = f"{stamp}\n{header_nonce}\n{body.decode()}\n".encode()
         signature = self.key.sign(message, padding.PKCS1v15(), hashes.SHA256())
         return {
-            "Wechatpay-Timestamp": stamp, "Wechatpay-Nonce": header_nonce,
+            "Wechatpay-Timestamp": stamp,
+            "Wechatpay-Nonce": header_nonce,
             "Wechatpay-Signature": base64.b64encode(signature).decode(),
-            "Wechatpay-Serial": PUBLIC_KEY_ID, "Content-Type": "application/json",
-        }, body  # fmt: skip
+            "Wechatpay-Serial": PUBLIC_KEY_ID,
+            "Content-Type": "application/json",
+        }, body
 
 
 async def _orders(database_url: str, count: int) -> list[str]:
@@ -105,10 +121,20 @@ async def _orders(database_url: str, count: int) -> list[str]:
         await conn.execute("INSERT INTO citizens (id) VALUES ($1)", citizen)
         now = datetime.now(UTC)
         notices = [
-            (uuid.uuid4(), f"BENCH{i:015d}", citizen, f"CASE{i}", f"{i:016d}", "临时居民身份证申领",
-             "公安局", AMOUNT, now, now + timedelta(days=7))
+            (
+                uuid.uuid4(),
+                f"BENCH{i:015d}",
+                citizen,
+                f"CASE{i}",
+                f"{i:016d}",
+                "临时居民身份证申领",
+                "公安局",
+                AMOUNT,
+                now,
+                now + timedelta(days=7),
+            )
             for i in range(count)
-        ]  # fmt: skip
+        ]
         await conn.executemany(
             """INSERT INTO fee_notices (id, notice_number, citizen_id, case_number, payment_code,
                    item_name, payee, amount_fen, issued_at, expires_at)
@@ -120,9 +146,21 @@ async def _orders(database_url: str, count: int) -> list[str]:
             """INSERT INTO payment_orders (id, notice_id, citizen_id, out_trade_no, channel, appid,
                    mchid, amount_fen, description, expires_at, idempotency_key, request_hash)
                VALUES ($1, $2, $3, $4, 'jsapi', $5, $6, $7, 'bench', $8, $9, '\\x00')""",
-            [(uuid.uuid4(), n[0], citizen, no, APPID, MCHID, AMOUNT, now + timedelta(hours=1),
-              f"bench-{no}") for n, no in zip(notices, trade_nos, strict=True)],
-        )  # fmt: skip
+            [
+                (
+                    uuid.uuid4(),
+                    n[0],
+                    citizen,
+                    no,
+                    APPID,
+                    MCHID,
+                    AMOUNT,
+                    now + timedelta(hours=1),
+                    f"bench-{no}",
+                )
+                for n, no in zip(notices, trade_nos, strict=True)
+            ],
+        )
         return trade_nos
     finally:
         await conn.close()
@@ -203,9 +241,11 @@ def main() -> None:
         paid = asyncio.run(_count_paid(env["HANDHELD_DATABASE_URL"]))
         assert paid == count + CONCURRENCY, f"{paid} orders paid, expected {count + CONCURRENCY}"
     p99, bare_p99 = _p99(latencies), _p99(baseline)
-    print(f"  {len(latencies)} notifications, {CONCURRENCY} in flight: p99 {p99 * 1000:.1f} ms "
-          f"(median {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms); bare endpoint p99 "
-          f"{bare_p99 * 1000:.1f} ms; every order paid once")  # fmt: skip
+    print(
+        f"  {len(latencies)} notifications, {CONCURRENCY} in flight: p99 {p99 * 1000:.1f} ms "
+        f"(median {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms); bare endpoint p99 "
+        f"{bare_p99 * 1000:.1f} ms; every order paid once"
+    )
     print(f"RESULT payment_notification_p99 ratio={p99 / BUDGET_S:.4f} target<=0.02")
 
 

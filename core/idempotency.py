@@ -81,8 +81,12 @@ async def once(
     await conn.execute(
         """UPDATE idempotency_keys SET status_code = $4, response_body = $5
            WHERE citizen_id = $1 AND route = $2 AND key = $3""",
-        citizen_id, route, key, status_code, body,
-    )  # fmt: skip
+        citizen_id,
+        route,
+        key,
+        status_code,
+        body,
+    )
     return _answer(status_code, body, replayed=False)
 
 
@@ -94,16 +98,21 @@ async def _claim(
         claimed = await conn.fetchval(
             """INSERT INTO idempotency_keys (citizen_id, route, key, request_hash)
                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-            citizen_id, route, key, digest,
-        )  # fmt: skip
+            citizen_id,
+            route,
+            key,
+            digest,
+        )
         if claimed:
             return None
         # Read committed: this statement sees the row the blocking transaction committed.
         row = await conn.fetchrow(
             """SELECT request_hash, status_code, response_body FROM idempotency_keys
                WHERE citizen_id = $1 AND route = $2 AND key = $3""",
-            citizen_id, route, key,
-        )  # fmt: skip
+            citizen_id,
+            route,
+            key,
+        )
         if row is None:
             continue  # purged between the two statements: claim it afresh
         if bytes(row["request_hash"]) != digest:
@@ -119,8 +128,10 @@ async def _claim(
 async def _release(conn: Connection, citizen_id: uuid.UUID, route: str, key: str) -> None:
     await conn.execute(
         "DELETE FROM idempotency_keys WHERE citizen_id = $1 AND route = $2 AND key = $3",
-        citizen_id, route, key,
-    )  # fmt: skip
+        citizen_id,
+        route,
+        key,
+    )
 
 
 async def forget(conn: Connection, citizen_id: uuid.UUID, route: str, key: str) -> None:
@@ -155,8 +166,9 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
             WHERE k.citizen_id = $1
               AND NOT EXISTS (SELECT 1 FROM idempotency_keys o
                                WHERE o.citizen_id = $2 AND o.route = k.route AND o.key = k.key)""",
-        source, target,
-    )  # fmt: skip
+        source,
+        target,
+    )
     await conn.execute("DELETE FROM idempotency_keys WHERE citizen_id = $1", source)
     return {"idempotency_keys": int(done.split()[-1])}
 

@@ -161,9 +161,13 @@ class _JitteredRetryExecutor(EntrypointExecutor):
             await self._uncount(job)
             log.info(
                 "job deferred",
-                extra={"entrypoint": job.entrypoint, "job_id": job.id, "reason": deferred.reason,
-                       "retry_in_s": deferred.delay.total_seconds()},
-            )  # fmt: skip
+                extra={
+                    "entrypoint": job.entrypoint,
+                    "job_id": job.id,
+                    "reason": deferred.reason,
+                    "retry_in_s": deferred.delay.total_seconds(),
+                },
+            )
             raise RetryRequested(delay=deferred.delay, reason=deferred.reason) from deferred
         except Exception as exc:
             if (retry := retry_request(exc)) is not None:
@@ -202,9 +206,13 @@ class _JitteredRetryExecutor(EntrypointExecutor):
     async def _dead(self, job: Job, exc: Exception) -> None:
         log.error(
             "job failed every attempt; parked as a dead letter",
-            extra={"entrypoint": job.entrypoint, "job_id": job.id, "attempt": job.attempts,
-                   "reason": repr(exc)[:300]},
-        )  # fmt: skip
+            extra={
+                "entrypoint": job.entrypoint,
+                "job_id": job.id,
+                "attempt": job.attempts,
+                "reason": repr(exc)[:300],
+            },
+        )
         spec = self.spec
         if spec is None or spec.on_dead is None:
             return
@@ -257,9 +265,15 @@ class JobRegistry:
         if entrypoint in self.specs:
             raise ValueError(f"job {entrypoint} registered twice")
         self.specs[entrypoint] = JobSpec(
-            entrypoint, payload_type, handler, concurrency_limit, max_attempts,
-            on_dead, on_retry, describe,
-        )  # fmt: skip
+            entrypoint,
+            payload_type,
+            handler,
+            concurrency_limit,
+            max_attempts,
+            on_dead,
+            on_retry,
+            describe,
+        )
 
     def every(self, cron: str, entrypoint: str) -> None:
         """Enqueue ``entrypoint`` on a cron schedule (once across all workers)."""

@@ -134,12 +134,19 @@ def problem_codes() -> dict[int, list[str]]:
 
 # JSON Schema keywords msgspec publishes for a ``Meta`` constraint, and Litestar's names for them.
 _CONSTRAINTS = {
-    "minLength": "min_length", "maxLength": "max_length", "pattern": "pattern",
-    "minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "exclusive_minimum",
-    "exclusiveMaximum": "exclusive_maximum", "multipleOf": "multiple_of",
-    "minItems": "min_items", "maxItems": "max_items",
-    "minProperties": "min_properties", "maxProperties": "max_properties",
-}  # fmt: skip
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "multipleOf": "multiple_of",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+}
 
 
 def _complete(schema: Any, truth: Mapping[str, Any], definitions: Mapping[str, Any]) -> None:
@@ -212,15 +219,18 @@ STAFF_SCHEME = "staffSession"
 SECURITY_COMPONENTS = Components(
     security_schemes={
         CITIZEN_SCHEME: SecurityScheme(
-            type="http", scheme="bearer", bearer_format="JWT",
+            type="http",
+            scheme="bearer",
+            bearer_format="JWT",
             description="A citizen's access token (`/api/v1/auth/...` logins, `/auth/refresh`)",
         ),
         STAFF_SCHEME: SecurityScheme(
-            type="http", scheme="bearer",
+            type="http",
+            scheme="bearer",
             description="A staff session token (`/ops/v1/auth/login` then `/ops/v1/auth/totp`)",
         ),
     }
-)  # fmt: skip
+)
 
 # What authenticates a handler: the name of the dependency it asks for, mapped to one of these.
 CITIZEN, OPTIONAL_CITIZEN, STAFF = "citizen", "optional citizen", "staff"

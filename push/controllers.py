@@ -34,10 +34,20 @@ class InboxController(Controller):
     path = "/api/v1/inbox"
     tags = ["push 消息"]  # noqa: RUF012 - Litestar reads a list
 
-    @get("", summary="My messages, newest first, with the unread count",
-         responses=problem_responses(400, 401),
-         opt={"links": {"markRead": link("POST", "/api/v1/inbox/{message_id}/read",
-                                         parameters={"message_id": "$response.body#/items/0/id"})}})  # fmt: skip
+    @get(
+        "",
+        summary="My messages, newest first, with the unread count",
+        responses=problem_responses(400, 401),
+        opt={
+            "links": {
+                "markRead": link(
+                    "POST",
+                    "/api/v1/inbox/{message_id}/read",
+                    parameters={"message_id": "$response.body#/items/0/id"},
+                )
+            }
+        },
+    )
     async def inbox(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -48,8 +58,11 @@ class InboxController(Controller):
     ) -> InboxPage:
         return await push.inbox(db_connection, citizen.citizen_id, page, page_size)
 
-    @post("/{message_id:uuid}/read", status_code=HTTP_204_NO_CONTENT,
-          responses=problem_responses(400, 401, 404))  # fmt: skip
+    @post(
+        "/{message_id:uuid}/read",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problem_responses(400, 401, 404),
+    )
     async def read(
         self,
         message_id: FromPath[uuid.UUID],
@@ -64,8 +77,12 @@ class PushSubscriptionController(Controller):
     path = "/api/v1/push"
     tags = ["push 消息"]  # noqa: RUF012
 
-    @post("/subscriptions", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 409, 422),
-          summary="Report the citizen's answers to the subscribe-message popup")  # fmt: skip
+    @post(
+        "/subscriptions",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 409, 422),
+        summary="Report the citizen's answers to the subscribe-message popup",
+    )
     async def report(
         self,
         data: JSONBody[SubscriptionReport],
@@ -97,8 +114,12 @@ class WechatPushHookController(Controller):
         push.check_url_signature(signature, timestamp, nonce)
         return echostr
 
-    @post("/message-push", status_code=HTTP_200_OK, media_type=MediaType.TEXT,
-          responses=problem_responses(401))  # fmt: skip
+    @post(
+        "/message-push",
+        status_code=HTTP_200_OK,
+        media_type=MediaType.TEXT,
+        responses=problem_responses(401),
+    )
     async def event(
         self,
         request: Request[Any, Any, Any],
@@ -117,9 +138,12 @@ class WechatPushHookController(Controller):
 _NOTICE = "/ops/v1/notices/{notice_id}"
 _NOTICE_LINKS = {
     name: link(method, _NOTICE + tail, parameters={"notice_id": "$response.body#/id"})
-    for name, method, tail in [("read", "GET", ""), ("approve", "POST", "/approve"),
-                               ("cancel", "POST", "/cancel")]
-}  # fmt: skip
+    for name, method, tail in [
+        ("read", "GET", ""),
+        ("approve", "POST", "/approve"),
+        ("cancel", "POST", "/cancel"),
+    ]
+}
 
 
 class NoticeController(Controller):
@@ -128,9 +152,12 @@ class NoticeController(Controller):
     path = "/ops/v1/notices"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @post("", status_code=HTTP_200_OK,
-          opt={"staff_roles": ["operator", "supervisor", "admin"], "links": _NOTICE_LINKS},
-          responses=problem_responses(400, 401, 403, 422))  # fmt: skip
+    @post(
+        "",
+        status_code=HTTP_200_OK,
+        opt={"staff_roles": ["operator", "supervisor", "admin"], "links": _NOTICE_LINKS},
+        responses=problem_responses(400, 401, 403, 422),
+    )
     async def draft(
         self,
         data: JSONBody[NoticeDraft],
@@ -150,8 +177,11 @@ class NoticeController(Controller):
     ) -> list[Notice]:
         return await push.notices(db_connection, limit)
 
-    @get("/{notice_id:uuid}", responses=problem_responses(401, 403, 404),
-         summary="A notice with its figures: targeted, sent, read")  # fmt: skip
+    @get(
+        "/{notice_id:uuid}",
+        responses=problem_responses(401, 403, 404),
+        summary="A notice with its figures: targeted, sent, read",
+    )
     async def one(
         self,
         notice_id: FromPath[uuid.UUID],
@@ -161,9 +191,12 @@ class NoticeController(Controller):
     ) -> Notice:
         return await push.notice(db_connection, notice_id)
 
-    @post("/{notice_id:uuid}/approve", status_code=HTTP_200_OK,
-          opt={"staff_roles": ["supervisor", "admin"]},
-          responses=problem_responses(401, 403, 404, 409))  # fmt: skip
+    @post(
+        "/{notice_id:uuid}/approve",
+        status_code=HTTP_200_OK,
+        opt={"staff_roles": ["supervisor", "admin"]},
+        responses=problem_responses(401, 403, 404, 409),
+    )
     async def approve(
         self,
         notice_id: FromPath[uuid.UUID],
@@ -173,10 +206,13 @@ class NoticeController(Controller):
     ) -> Notice:
         return await push.approve_notice(db_connection, staff, notice_id)
 
-    @post("/citizen-tags", status_code=HTTP_200_OK,
-          opt={"staff_roles": ["operator", "supervisor", "admin"]},
-          responses=problem_responses(400, 401, 403, 422),
-          summary="Tag an uploaded list of citizens (a notice audience)")  # fmt: skip
+    @post(
+        "/citizen-tags",
+        status_code=HTTP_200_OK,
+        opt={"staff_roles": ["operator", "supervisor", "admin"]},
+        responses=problem_responses(400, 401, 403, 422),
+        summary="Tag an uploaded list of citizens (a notice audience)",
+    )
     async def tag(
         self,
         data: JSONBody[TagRequest],
@@ -186,9 +222,12 @@ class NoticeController(Controller):
     ) -> TagResult:
         return await push.tag_citizens(db_connection, staff, data)
 
-    @post("/{notice_id:uuid}/cancel", status_code=HTTP_200_OK,
-          opt={"staff_roles": ["operator", "supervisor", "admin"]},
-          responses=problem_responses(401, 403, 404, 409))  # fmt: skip
+    @post(
+        "/{notice_id:uuid}/cancel",
+        status_code=HTTP_200_OK,
+        opt={"staff_roles": ["operator", "supervisor", "admin"]},
+        responses=problem_responses(401, 403, 404, 409),
+    )
     async def cancel(
         self,
         notice_id: FromPath[uuid.UUID],
@@ -203,8 +242,12 @@ class PushSettingsController(Controller):
     path = "/api/v1/push"
     tags = ["push 消息"]  # noqa: RUF012
 
-    @post("/devices", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(400, 401, 422),
-          summary="Register this app installation for app push")  # fmt: skip
+    @post(
+        "/devices",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problem_responses(400, 401, 422),
+        summary="Register this app installation for app push",
+    )
     async def device(
         self,
         data: JSONBody[DeviceRegistration],
@@ -244,8 +287,12 @@ class LiveInboxController(Controller):
     path = "/api/v1/inbox/live"
     tags = ["push 消息"]  # noqa: RUF012
 
-    @get("", responses=problem_responses(401), media_type="text/event-stream",
-         summary="Server-sent events: each new inbox message while the page is open")  # fmt: skip
+    @get(
+        "",
+        responses=problem_responses(401),
+        media_type="text/event-stream",
+        summary="Server-sent events: each new inbox message while the page is open",
+    )
     async def live(
         self,
         citizen: NamedDependency[CitizenPrincipal],

@@ -116,8 +116,15 @@ async def insert_message(
         """INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link, dedupe_key,
                params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (citizen_id, dedupe_key) DO NOTHING RETURNING id""",
-        uuid.uuid4(), citizen_id, event_type, title, body, link, dedupe_key, params,
-    )  # fmt: skip
+        uuid.uuid4(),
+        citizen_id,
+        event_type,
+        title,
+        body,
+        link,
+        dedupe_key,
+        params,
+    )
     return inserted
 
 
@@ -315,8 +322,15 @@ async def insert_notice(
     await conn.execute(
         """INSERT INTO notices (id, title, body, link, audience, channels, created_by, send_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        notice_id, title, body, link, audience, channels, created_by, send_at,
-    )  # fmt: skip
+        notice_id,
+        title,
+        body,
+        link,
+        audience,
+        channels,
+        created_by,
+        send_at,
+    )
 
 
 async def notice(conn: Connection, notice_id: uuid.UUID, *, lock: bool = False) -> NoticeRow | None:
@@ -353,8 +367,10 @@ async def approve_notice(
     await conn.execute(
         """UPDATE notices SET status = 'approved', approved_by = $2, approved_at = now(),
                targeted = $3 WHERE id = $1""",
-        notice_id, staff_id, targeted,
-    )  # fmt: skip
+        notice_id,
+        staff_id,
+        targeted,
+    )
 
 
 async def set_notice_status(conn: Connection, notice_id: uuid.UUID, status: str) -> None:
@@ -409,9 +425,16 @@ async def write_notice_batch(
                 UPDATE notices SET sent = sent + (SELECT count(*) FROM written)
                  WHERE id = $9)
             SELECT coalesce(array_agg(message_id), '{}') FROM queued""",
-        list(citizen_ids), notice.title, notice.body, notice.link, f"notice:{notice.id}",
-        [c for c, _ in wechat], [o for _, o in wechat], wechat_template, notice.id,
-    )  # fmt: skip
+        list(citizen_ids),
+        notice.title,
+        notice.body,
+        notice.link,
+        f"notice:{notice.id}",
+        [c for c, _ in wechat],
+        [o for _, o in wechat],
+        wechat_template,
+        notice.id,
+    )
     return list(queued)
 
 

@@ -118,8 +118,12 @@ class CatalogController(Controller):
         response = await _cached(request, catalog, lambda conn: catalog.list_items(conn, filters))
         return _typed(response, ItemPage)
 
-    @get("/items/hot", summary="Most used service items", responses=problem_responses(400),
-         opt={"links": _item_links("/0/code")})  # fmt: skip
+    @get(
+        "/items/hot",
+        summary="Most used service items",
+        responses=problem_responses(400),
+        opt={"links": _item_links("/0/code")},
+    )
     async def hot_items(
         self,
         request: Request[Any, Any, Any],

@@ -112,12 +112,28 @@ async def upsert_item(conn: Connection, row: ItemRow) -> bool:
             < (EXCLUDED.platform_version, EXCLUDED.platform_updated_at)
         RETURNING true
         """,
-        row.code, row.name, row.item_type, row.department_code, row.department_name,
-        row.region_code, row.region_name, row.themes, row.case_type, row.online_level,
-        row.charged, row.issues_licence, row.is_bundle, row.status, row.status_reason,
-        row.annual_volume, row.platform_version, row.platform_updated_at, row.guide,
-        row.search_text, row.name_initials,
-    )  # fmt: skip
+        row.code,
+        row.name,
+        row.item_type,
+        row.department_code,
+        row.department_name,
+        row.region_code,
+        row.region_name,
+        row.themes,
+        row.case_type,
+        row.online_level,
+        row.charged,
+        row.issues_licence,
+        row.is_bundle,
+        row.status,
+        row.status_reason,
+        row.annual_volume,
+        row.platform_version,
+        row.platform_updated_at,
+        row.guide,
+        row.search_text,
+        row.name_initials,
+    )
     return bool(changed)
 
 

@@ -57,8 +57,13 @@ def _guide_of(item: PlatformItem) -> Guide:
         acceptance_conditions=item.acceptance_conditions,
         materials=[
             GuideMaterial(
-                code=m.code, name=m.name, required=m.required, tolerance=m.tolerance,
-                formats=m.formats, max_size_kb=m.max_size_kb, licence_types=m.licence_types,
+                code=m.code,
+                name=m.name,
+                required=m.required,
+                tolerance=m.tolerance,
+                formats=m.formats,
+                max_size_kb=m.max_size_kb,
+                licence_types=m.licence_types,
                 notes=m.notes,
             )
             for m in item.materials
@@ -92,12 +97,17 @@ def _guide_of(item: PlatformItem) -> Guide:
         bundle_members=[CodeName(code=c, name="") for c in _members(item)],
         form=[
             FormField(
-                key=f.key, label=f.label, type=f.type, required=f.required,
-                max_length=f.max_length, options=f.options, prefill=f.prefill,
+                key=f.key,
+                label=f.label,
+                type=f.type,
+                required=f.required,
+                max_length=f.max_length,
+                options=f.options,
+                prefill=f.prefill,
             )
             for f in item.form
         ],
-    )  # fmt: skip
+    )
 
 
 def _members(item: PlatformItem) -> list[str]:

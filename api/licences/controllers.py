@@ -43,18 +43,25 @@ def _locale(request: _Req) -> str:
 _LICENCE = "/api/v1/licences/{licence_id}"
 _LICENCE_LINKS = {
     name: link(method, _LICENCE + tail, parameters={"licence_id": "$response.body#/0/id"})
-    for name, method, tail in [("read", "GET", ""), ("file", "GET", "/file"),
-                               ("display", "POST", "/display"),
-                               ("verifications", "GET", "/verifications")]
-}  # fmt: skip
+    for name, method, tail in [
+        ("read", "GET", ""),
+        ("file", "GET", "/file"),
+        ("display", "POST", "/display"),
+        ("verifications", "GET", "/verifications"),
+    ]
+}
 
 
 class LicenceController(Controller):
     path = "/api/v1/licences"
     tags = ["licences 电子证照"]  # noqa: RUF012 - Litestar reads a list
 
-    @get("", responses=problem_responses(401), summary="My e-licence wallet",
-         opt={"links": _LICENCE_LINKS})  # fmt: skip
+    @get(
+        "",
+        responses=problem_responses(401),
+        summary="My e-licence wallet",
+        opt={"links": _LICENCE_LINKS},
+    )
     async def wallet(
         self,
         request: _Req,
@@ -64,8 +71,11 @@ class LicenceController(Controller):
     ) -> list[LicenceSummary]:
         return await licences.wallet(db_connection, citizen, _locale(request))
 
-    @get("/display-key", summary="Public SM2 key that signs display codes (verify offline)",
-         responses=problem_responses(503))  # fmt: skip
+    @get(
+        "/display-key",
+        summary="Public SM2 key that signs display codes (verify offline)",
+        responses=problem_responses(503),
+    )
     async def display_key(self, licences: NamedDependency[LicencesService]) -> DisplayKey:
         return licences.published_key()
 
@@ -87,12 +97,19 @@ class LicenceController(Controller):
     ) -> list[ConsentEntry]:
         return await licences.consents(db_connection, citizen)
 
-    @post("/consents", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
-          summary="Let a department app use one of my licences (授权用证)")  # fmt: skip
+    @post(
+        "/consents",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 409, 422),
+        summary="Let a department app use one of my licences (授权用证)",
+    )
     async def grant(
-        self, data: JSONBody[GrantConsent], citizen: NamedDependency[CitizenPrincipal],
-        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
-    ) -> ConsentEntry:  # fmt: skip
+        self,
+        data: JSONBody[GrantConsent],
+        citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> ConsentEntry:
         try:
             licence_id = uuid.UUID(data.licence_id)
         except ValueError as exc:
@@ -101,12 +118,19 @@ class LicenceController(Controller):
             db_connection, citizen, licence_id, data.client_id, data.purpose, data.days
         )
 
-    @delete("/consents/{consent_id:uuid}", status_code=HTTP_204_NO_CONTENT,
-            responses=problem_responses(401, 404), summary="Revoke a consent")  # fmt: skip
+    @delete(
+        "/consents/{consent_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problem_responses(401, 404),
+        summary="Revoke a consent",
+    )
     async def revoke(
-        self, consent_id: FromPath[uuid.UUID], citizen: NamedDependency[CitizenPrincipal],
-        licences: NamedDependency[LicencesService], db_connection: NamedDependency[Connection],
-    ) -> None:  # fmt: skip
+        self,
+        consent_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
         await licences.revoke(db_connection, citizen, consent_id)
 
     @get("/{licence_id:uuid}", responses=problem_responses(401, 404), summary="One licence")
@@ -120,24 +144,35 @@ class LicenceController(Controller):
     ) -> LicenceDetail:
         return await licences.detail(db_connection, citizen, licence_id, _locale(request))
 
-    @get("/{licence_id:uuid}/file", responses=problem_responses(401, 404, 409),
-         summary="The licence file (PDF or OFD), for its holder only")  # fmt: skip
+    @get(
+        "/{licence_id:uuid}/file",
+        responses=problem_responses(401, 404, 409),
+        summary="The licence file (PDF or OFD), for its holder only",
+    )
     async def file(
-        self, request: _Req, licence_id: FromPath[uuid.UUID],
-        citizen: NamedDependency[CitizenPrincipal], licences: NamedDependency[LicencesService],
+        self,
+        request: _Req,
+        licence_id: FromPath[uuid.UUID],
+        citizen: NamedDependency[CitizenPrincipal],
+        licences: NamedDependency[LicencesService],
         db_connection: NamedDependency[Connection],
-    ) -> Stream:  # fmt: skip
+    ) -> Stream:
         stream, media, name = await licences.file(
             db_connection, citizen, licence_id, client_ip(request)
         )
         return Stream(
-            stream, media_type=media,
+            stream,
+            media_type=media,
             headers={**attachment_headers(name), "Cache-Control": "no-store"},
-        )  # fmt: skip
+        )
 
-    @get("/display-qr.svg", media_type="image/svg+xml", responses=problem_responses(400, 410, 503),
-         summary="The QR symbol of a display code (no login: the code is the secret); "
-         "only while the code is valid")  # fmt: skip
+    @get(
+        "/display-qr.svg",
+        media_type="image/svg+xml",
+        responses=problem_responses(400, 410, 503),
+        summary="The QR symbol of a display code (no login: the code is the secret); "
+        "only while the code is valid",
+    )
     async def display_qr(
         self,
         licences: NamedDependency[LicencesService],
@@ -145,15 +180,21 @@ class LicenceController(Controller):
     ) -> Response[str]:
         svg, seconds_left = licences.qr(code)
         return Response(
-            svg, media_type="image/svg+xml",
-            headers={"Cache-Control": f"private, max-age={seconds_left}",
-                     "Content-Security-Policy": "default-src 'none'",
-                     "Referrer-Policy": "no-referrer"},
-        )  # fmt: skip
+            svg,
+            media_type="image/svg+xml",
+            headers={
+                "Cache-Control": f"private, max-age={seconds_left}",
+                "Content-Security-Policy": "default-src 'none'",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
-    @post("/{licence_id:uuid}/display", status_code=HTTP_200_OK,
-          responses=problem_responses(401, 404, 409, 503),
-          summary="亮证: a short-lived signed code, and where its QR symbol is drawn")  # fmt: skip
+    @post(
+        "/{licence_id:uuid}/display",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(401, 404, 409, 503),
+        summary="亮证: a short-lived signed code, and where its QR symbol is drawn",
+    )
     async def show(
         self,
         licence_id: FromPath[uuid.UUID],
@@ -162,8 +203,11 @@ class LicenceController(Controller):
     ) -> DisplayCode:
         return await licences.show(citizen, licence_id)
 
-    @get("/{licence_id:uuid}/verifications", responses=problem_responses(401, 404),
-         summary="Who checked my displayed licence, and when")  # fmt: skip
+    @get(
+        "/{licence_id:uuid}/verifications",
+        responses=problem_responses(401, 404),
+        summary="Who checked my displayed licence, and when",
+    )
     async def verifications(
         self,
         licence_id: FromPath[uuid.UUID],
@@ -180,8 +224,12 @@ class LicenceVerificationController(Controller):
     path = "/api/v1/licence-verifications"
     tags = ["licences 电子证照"]  # noqa: RUF012
 
-    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 410, 422, 429, 503),
-          summary="Verify a display code online (recorded; the holder sees it)")  # fmt: skip
+    @post(
+        "",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 410, 422, 429, 503),
+        summary="Verify a display code online (recorded; the holder sees it)",
+    )
     async def verify(
         self,
         request: _Req,
@@ -197,12 +245,17 @@ class DepartmentLicenceController(Controller):
     path = "/api/v1/department/licences"
     tags = ["licences 电子证照"]  # noqa: RUF012
 
-    @get("", responses=problem_responses(401),
-         summary="Licences the citizen consented to this app using (each read is logged)")  # fmt: skip
+    @get(
+        "",
+        responses=problem_responses(401),
+        summary="Licences the citizen consented to this app using (each read is logged)",
+    )
     async def consented(
-        self, request: _Req, licences: NamedDependency[LicencesService],
+        self,
+        request: _Req,
+        licences: NamedDependency[LicencesService],
         db_connection: NamedDependency[Connection],
-    ) -> list[DepartmentLicence]:  # fmt: skip
+    ) -> list[DepartmentLicence]:
         return await licences.for_department(
             db_connection, bearer_token(request), client_ip(request)
         )

@@ -126,15 +126,26 @@ class UseRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def add_pending(
-    conn: Connection, *, licence_number: str, citizen_id: uuid.UUID, type_code: str, name: str,
-    issued_at: datetime, declaration_id: uuid.UUID | None,
-) -> bool:  # fmt: skip
+    conn: Connection,
+    *,
+    licence_number: str,
+    citizen_id: uuid.UUID,
+    type_code: str,
+    name: str,
+    issued_at: datetime,
+    declaration_id: uuid.UUID | None,
+) -> bool:
     status = await conn.execute(
         """INSERT INTO citizen_licences (licence_number, citizen_id, type_code, name, issued_at,
                declaration_id) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (licence_number) DO NOTHING""",
-        licence_number, citizen_id, type_code, name, issued_at, declaration_id,
-    )  # fmt: skip
+        licence_number,
+        citizen_id,
+        type_code,
+        name,
+        issued_at,
+        declaration_id,
+    )
     return bool(status.endswith(" 1"))
 
 
@@ -173,8 +184,9 @@ async def update(conn: Connection, licence_number: str, **fields: Any) -> None:
     assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
     await conn.execute(
         f"UPDATE citizen_licences SET {assignments} WHERE licence_number = $1",
-        licence_number, *(fields[c] for c in columns),
-    )  # fmt: skip
+        licence_number,
+        *(fields[c] for c in columns),
+    )
 
 
 async def pending_numbers(conn: Connection, limit: int = 100) -> list[str]:
@@ -216,9 +228,14 @@ ADD_VERIFICATION_SQL = """INSERT INTO licence_verifications (id, display_id, lic
 
 
 async def add_display(
-    conn: Connection, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
-    issued_at: datetime, expires_at: datetime, code_digest: bytes,
-) -> None:  # fmt: skip
+    conn: Connection,
+    display_id: uuid.UUID,
+    licence_id: uuid.UUID,
+    citizen_id: uuid.UUID,
+    issued_at: datetime,
+    expires_at: datetime,
+    code_digest: bytes,
+) -> None:
     await conn.execute(
         ADD_DISPLAY_SQL, display_id, licence_id, citizen_id, issued_at, expires_at, code_digest
     )
@@ -235,14 +252,28 @@ async def display(conn: Connection, display_id: uuid.UUID) -> DisplayRow | None:
 
 
 async def add_verification(
-    conn: Connection, *, display_id: uuid.UUID, licence_id: uuid.UUID, citizen_id: uuid.UUID,
-    outcome: str, verifier: str | None, verifier_ip: str | None, at: datetime,
-) -> uuid.UUID:  # fmt: skip
+    conn: Connection,
+    *,
+    display_id: uuid.UUID,
+    licence_id: uuid.UUID,
+    citizen_id: uuid.UUID,
+    outcome: str,
+    verifier: str | None,
+    verifier_ip: str | None,
+    at: datetime,
+) -> uuid.UUID:
     verification_id = uuid.uuid4()
     await conn.execute(
         ADD_VERIFICATION_SQL,
-        verification_id, display_id, licence_id, citizen_id, outcome, verifier, verifier_ip, at,
-    )  # fmt: skip
+        verification_id,
+        display_id,
+        licence_id,
+        citizen_id,
+        outcome,
+        verifier,
+        verifier_ip,
+        at,
+    )
     return verification_id
 
 
@@ -281,25 +312,41 @@ async def active_consent(
 
 
 async def add_consent(
-    conn: Connection, *, citizen_id: uuid.UUID, licence_id: uuid.UUID, grantee_kind: str,
-    grantee_id: str, grantee_name: str, purpose: str, pairwise_sub: str | None,
+    conn: Connection,
+    *,
+    citizen_id: uuid.UUID,
+    licence_id: uuid.UUID,
+    grantee_kind: str,
+    grantee_id: str,
+    grantee_name: str,
+    purpose: str,
+    pairwise_sub: str | None,
     expires_at: datetime | None,
-) -> uuid.UUID:  # fmt: skip
+) -> uuid.UUID:
     # One active consent per licence and grantee: a new grant replaces the previous one.
     await conn.execute(
         """UPDATE licence_consents SET revoked_at = now()
             WHERE licence_id = $1 AND grantee_kind = $2 AND grantee_id = $3
               AND revoked_at IS NULL""",
-        licence_id, grantee_kind, grantee_id,
-    )  # fmt: skip
+        licence_id,
+        grantee_kind,
+        grantee_id,
+    )
     consent_id = uuid.uuid4()
     await conn.execute(
         """INSERT INTO licence_consents (id, citizen_id, licence_id, grantee_kind, grantee_id,
                grantee_name, purpose, pairwise_sub, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-        consent_id, citizen_id, licence_id, grantee_kind, grantee_id, grantee_name, purpose,
-        pairwise_sub, expires_at,
-    )  # fmt: skip
+        consent_id,
+        citizen_id,
+        licence_id,
+        grantee_kind,
+        grantee_id,
+        grantee_name,
+        purpose,
+        pairwise_sub,
+        expires_at,
+    )
     return consent_id
 
 
@@ -318,8 +365,9 @@ async def revoke_consent(conn: Connection, consent_id: uuid.UUID, citizen_id: uu
     found = await conn.fetchval(
         """UPDATE licence_consents SET revoked_at = coalesce(revoked_at, now())
             WHERE id = $1 AND citizen_id = $2 RETURNING id""",
-        consent_id, citizen_id,
-    )  # fmt: skip
+        consent_id,
+        citizen_id,
+    )
     return found is not None
 
 
@@ -341,14 +389,22 @@ async def department_consents(
 
 
 async def add_use(
-    conn: Connection, *, consent_id: uuid.UUID, citizen_id: uuid.UUID, licence_id: uuid.UUID,
+    conn: Connection,
+    *,
+    consent_id: uuid.UUID,
+    citizen_id: uuid.UUID,
+    licence_id: uuid.UUID,
     purpose: str,
-) -> None:  # fmt: skip
+) -> None:
     await conn.execute(
         """INSERT INTO licence_uses (id, consent_id, citizen_id, licence_id, purpose)
            VALUES ($1, $2, $3, $4, $5)""",
-        uuid.uuid4(), consent_id, citizen_id, licence_id, purpose,
-    )  # fmt: skip
+        uuid.uuid4(),
+        consent_id,
+        citizen_id,
+        licence_id,
+        purpose,
+    )
 
 
 async def uses(conn: Connection, citizen_id: uuid.UUID, limit: int = 200) -> list[UseRow]:
@@ -385,13 +441,18 @@ async def absorb_citizen(
         await conn.execute(
             """UPDATE licence_consents SET pairwise_sub = $3
                 WHERE citizen_id = $1 AND grantee_kind = 'department_app' AND grantee_id = $2""",
-            source, row["grantee_id"], pairwise_sub(row["grantee_id"]),
-        )  # fmt: skip
+            source,
+            row["grantee_id"],
+            pairwise_sub(row["grantee_id"]),
+        )
     moved = {}
     for table in (
-        "citizen_licences", "licence_displays", "licence_verifications", "licence_consents",
+        "citizen_licences",
+        "licence_displays",
+        "licence_verifications",
+        "licence_consents",
         "licence_uses",
-    ):  # fmt: skip
+    ):
         moved[table] = _rows(
             await conn.execute(
                 f"UPDATE {table} SET citizen_id = $2 WHERE citizen_id = $1", source, target

@@ -42,8 +42,12 @@ class DeclarationReviewController(Controller):
     path = "/api/v1/declarations/{declaration_id:uuid}/reviews"
     tags = ["reviews 好差评"]  # noqa: RUF012 - Litestar reads a list
 
-    @post("", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 404, 409, 422),
-          summary="Rate a finished matter: once per channel, plus one follow-up after rectification")  # fmt: skip
+    @post(
+        "",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 409, 422),
+        summary="Rate a finished matter: once per channel, plus one follow-up after rectification",
+    )
     async def rate(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -54,8 +58,11 @@ class DeclarationReviewController(Controller):
     ) -> Review:
         return await reviews.rate(db_connection, citizen, declaration_id, data)
 
-    @get("", responses=problem_responses(400, 401, 404),
-         summary="My ratings of a matter, whether I can rate now, the rectification outcome")  # fmt: skip
+    @get(
+        "",
+        responses=problem_responses(400, 401, 404),
+        summary="My ratings of a matter, whether I can rate now, the rectification outcome",
+    )
     async def mine(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -82,8 +89,12 @@ class ReviewTicketController(Controller):
     path = "/ops/v1/reviews"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @get("/tickets", opt=READ, responses=problem_responses(400, 401, 403),
-         summary="Rectification tickets, soonest due first")  # fmt: skip
+    @get(
+        "/tickets",
+        opt=READ,
+        responses=problem_responses(400, 401, 403),
+        summary="Rectification tickets, soonest due first",
+    )
     async def tickets(
         self,
         staff: NamedDependency[StaffPrincipal],
@@ -106,9 +117,13 @@ class ReviewTicketController(Controller):
     ) -> TicketDetail:
         return await reviews.ticket_detail(db_connection, ticket_id)
 
-    @post("/tickets/{ticket_id:uuid}/call-number", opt=WORK, status_code=HTTP_200_OK,
-          responses=problem_responses(400, 401, 403, 404, 409),
-          summary="The citizen's whole phone number for the call back (audited)")  # fmt: skip
+    @post(
+        "/tickets/{ticket_id:uuid}/call-number",
+        opt=WORK,
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 403, 404, 409),
+        summary="The citizen's whole phone number for the call back (audited)",
+    )
     async def call_number(
         self,
         ticket_id: FromPath[uuid.UUID],
@@ -119,8 +134,13 @@ class ReviewTicketController(Controller):
         phone = await reviews.call_number(db_connection, staff, ticket_id)
         return CallNumber(phone=phone)
 
-    @post("/tickets/{ticket_id:uuid}/contact", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
-          summary="Record the call back to the citizen (open → contacted)")  # fmt: skip
+    @post(
+        "/tickets/{ticket_id:uuid}/contact",
+        opt=WORK,
+        status_code=HTTP_200_OK,
+        responses=_ACT,
+        summary="Record the call back to the citizen (open → contacted)",
+    )
     async def contact(
         self,
         ticket_id: FromPath[uuid.UUID],
@@ -132,8 +152,13 @@ class ReviewTicketController(Controller):
         await reviews.contact(db_connection, staff, ticket_id, data.note)
         return await reviews.ticket_detail(db_connection, ticket_id)
 
-    @post("/tickets/{ticket_id:uuid}/resolve", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
-          summary="Rectified or explained (contacted → …); the outcome is published to the citizen")  # fmt: skip
+    @post(
+        "/tickets/{ticket_id:uuid}/resolve",
+        opt=WORK,
+        status_code=HTTP_200_OK,
+        responses=_ACT,
+        summary="Rectified or explained (contacted → …); the outcome is published to the citizen",
+    )
     async def resolve(
         self,
         ticket_id: FromPath[uuid.UUID],
@@ -156,8 +181,13 @@ class ReviewTicketController(Controller):
         await reviews.close(db_connection, staff, ticket_id)
         return await reviews.ticket_detail(db_connection, ticket_id)
 
-    @post("/tickets/{ticket_id:uuid}/appeal", opt=WORK, status_code=HTTP_200_OK, responses=_ACT,
-          summary="Appeal a malicious or mistaken rating (a supervisor decides)")  # fmt: skip
+    @post(
+        "/tickets/{ticket_id:uuid}/appeal",
+        opt=WORK,
+        status_code=HTTP_200_OK,
+        responses=_ACT,
+        summary="Appeal a malicious or mistaken rating (a supervisor decides)",
+    )
     async def appeal(
         self,
         ticket_id: FromPath[uuid.UUID],
@@ -169,9 +199,13 @@ class ReviewTicketController(Controller):
         await reviews.appeal(db_connection, staff, ticket_id, data.reason)
         return await reviews.ticket_detail(db_connection, ticket_id)
 
-    @post("/tickets/{ticket_id:uuid}/appeal/decision", opt=DECIDE, status_code=HTTP_200_OK,
-          responses=_ACT,
-          summary="Uphold (the rating leaves the figures, ticket closed) or reject an appeal")  # fmt: skip
+    @post(
+        "/tickets/{ticket_id:uuid}/appeal/decision",
+        opt=DECIDE,
+        status_code=HTTP_200_OK,
+        responses=_ACT,
+        summary="Uphold (the rating leaves the figures, ticket closed) or reject an appeal",
+    )
     async def decide(
         self,
         ticket_id: FromPath[uuid.UUID],
@@ -183,8 +217,12 @@ class ReviewTicketController(Controller):
         await reviews.decide_appeal(db_connection, staff, ticket_id, data.upheld, data.note)
         return await reviews.ticket_detail(db_connection, ticket_id)
 
-    @get("/figures", opt=READ, responses=problem_responses(400, 401, 403),
-         summary="Satisfaction by item, department and channel; bad-review and on-time rates")  # fmt: skip
+    @get(
+        "/figures",
+        opt=READ,
+        responses=problem_responses(400, 401, 403),
+        summary="Satisfaction by item, department and channel; bad-review and on-time rates",
+    )
     async def figures(
         self,
         staff: NamedDependency[StaffPrincipal],

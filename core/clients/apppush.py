@@ -55,7 +55,10 @@ class AppPushClient(JsonApiClient):
         progress messages go in the vendors' service category (not marketing), so they pass
         vendors' daily limits for marketing pushes."""
         reply = await self._call(
-            "POST", "push", "/v3/push", _Reply,
+            "POST",
+            "push",
+            "/v3/push",
+            _Reply,
             json={
                 "platform": "all",
                 "audience": {"registration_id": registration_ids},
@@ -67,7 +70,7 @@ class AppPushClient(JsonApiClient):
                 "options": {"third_party_channel": {"huawei": {"category": category}}},
             },
             error_statuses=frozenset({400}),
-        )  # fmt: skip
+        )
         if reply.error is not None:
             raise AppPushRejected(reply.error.code, reply.error.message)
         return reply.msg_id

@@ -353,9 +353,14 @@ class ProvincialCasesClient(_PlatformApi):
         # Retried: the platform deduplicates submissions on our idempotency key, and
         # supplement/withdraw are state moves it refuses (409) rather than doubles.
         reply = await self._call(
-            "POST", operation, path, _CaseReply, json=body, retry=True,
+            "POST",
+            operation,
+            path,
+            _CaseReply,
+            json=body,
+            retry=True,
             error_statuses=REFUSAL_STATUSES,
-        )  # fmt: skip
+        )
         if reply.code:
             raise PlatformRefused(reply.code, reply.message)
         if not reply.case_number:
@@ -368,9 +373,11 @@ class ProvincialCasesClient(_PlatformApi):
     async def case(self, case_number: str) -> PlatformCase:
         """The case now, with its events. Unknown: ``PlatformRefused("CASE_NOT_FOUND")``."""
         return await self._get_json(
-            "get_case", f"/gov/cases/v1/cases/{quote(case_number, safe='')}", PlatformCase,
+            "get_case",
+            f"/gov/cases/v1/cases/{quote(case_number, safe='')}",
+            PlatformCase,
             not_found=PlatformCaseNotFound,
-        )  # fmt: skip
+        )
 
     async def submit(self, submission: CaseSubmission) -> CaseReceipt:
         return await self._case_call("submit_case", "/gov/cases/v1/cases", submission)
@@ -427,15 +434,21 @@ class ProvincialCasesClient(_PlatformApi):
         if paid_at.tzinfo is None:
             raise ValueError("paid_at must be timezone-aware")
         report = _PaymentReport(
-            transaction_id=transaction_id, out_trade_no=out_trade_no, amount_fen=amount_fen,
+            transaction_id=transaction_id,
+            out_trade_no=out_trade_no,
+            amount_fen=amount_fen,
             paid_at=paid_at,
-        )  # fmt: skip
+        )
         raw = await self._call(
-            "POST", "report_payment",
-            f"/gov/payments/v1/notices/{quote(notice_number, safe='')}/payments", msgspec.Raw,
-            json=report, retry=True, error_statuses=frozenset({400, 409, 410}),
+            "POST",
+            "report_payment",
+            f"/gov/payments/v1/notices/{quote(notice_number, safe='')}/payments",
+            msgspec.Raw,
+            json=report,
+            retry=True,
+            error_statuses=frozenset({400, 409, 410}),
             not_found=PaymentNoticeNotFound,
-        )  # fmt: skip
+        )
         try:
             refusal = msgspec.json.decode(raw, type=_Refusal)
             if not refusal.code:
@@ -494,9 +507,14 @@ class ProvincialRatingsClient(_PlatformApi):
         """Report a rating to the platform's rating system. Retried: the platform keeps one
         rating per ``rating_id``. A documented refusal raises ``PlatformRefused``."""
         reply = await self._call(
-            "POST", "report_rating", "/gov/ratings/v1/ratings", _RatingReply, json=rating,
-            retry=True, error_statuses=frozenset({400, 404, 409}),
-        )  # fmt: skip
+            "POST",
+            "report_rating",
+            "/gov/ratings/v1/ratings",
+            _RatingReply,
+            json=rating,
+            retry=True,
+            error_statuses=frozenset({400, 404, 409}),
+        )
         if reply.code:
             raise PlatformRefused(reply.code, reply.message)
         return RatingReceipt(rating_id=reply.rating_id, rating_number=reply.rating_number)
@@ -568,9 +586,11 @@ class ProvincialLicencesClient(_PlatformApi):
     async def events(self, after: int, limit: int = 100) -> LicenceEventsPage:
         """The library's issue/revoke events after position ``after``."""
         return await self._get_json(
-            "licence_events", "/gov/licences/v1/events", LicenceEventsPage,
+            "licence_events",
+            "/gov/licences/v1/events",
+            LicenceEventsPage,
             params={"after": str(after), "limit": str(limit)},
-        )  # fmt: skip
+        )
 
     async def file(self, licence_number: str) -> tuple[bytes, str]:
         """The licence file (PDF or OFD) and its content type; retried like any GET."""
