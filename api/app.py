@@ -32,10 +32,10 @@ from api.identity.controllers import (
     JwksController,
     MeController,
     StaffAuthController,
+    SsoReturnController,
     StaffController,
     TokenExchangeController,
 )
-from api.identity.sso_return import SsoReturnController
 from api.licences.controllers import (
     DepartmentLicenceController,
     LicenceController,
