@@ -19,7 +19,7 @@ from api.calendars.controllers import OpsCalendarController
 from api.catalog import deps as catalog_deps
 from api.catalog.controllers import CatalogController
 from api.catalog.service import CatalogService
-from api.composition import JOBS_KEY, build_registry, dependencies, open_services
+from api.composition import dependencies, open_api_services
 from api.declarations.controllers import (
     DeclarationController,
     MaterialController,
@@ -31,8 +31,8 @@ from api.identity.controllers import (
     CitizenAuthController,
     JwksController,
     MeController,
-    StaffAuthController,
     SsoReturnController,
+    StaffAuthController,
     StaffController,
     TokenExchangeController,
 )
@@ -41,8 +41,7 @@ from api.licences.controllers import (
     LicenceController,
     LicenceVerificationController,
 )
-from api.ops.console import OpsConsoleController
-from api.ops.controllers import OpsSystemController
+from api.ops.controllers import OpsConsoleController, OpsSystemController
 from api.reviews.controllers import (
     DeclarationReviewController,
     ReviewCatalogueController,
@@ -92,11 +91,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_services(settings, name="handheld-api", clock=clock) as services:
-            app.state.update(services.by_key())
-            # The jobs as the worker runs them: the ops console describes and revives dead
-            # letters through their domains' hooks.
-            app.state[JOBS_KEY] = build_registry(services)
+        async with open_api_services(settings, name="handheld-api", clock=clock) as provided:
+            app.state.update(provided)
             yield
 
     # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
