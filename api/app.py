@@ -19,7 +19,7 @@ from api.calendars.controllers import OpsCalendarController
 from api.catalog import deps as catalog_deps
 from api.catalog.controllers import CatalogController
 from api.catalog.service import CatalogService
-from api.composition import JOBS_KEY, build_registry, dependencies, open_services
+from api.composition import dependencies, open_api_services
 from api.declarations.controllers import (
     DeclarationController,
     MaterialController,
@@ -31,18 +31,17 @@ from api.identity.controllers import (
     CitizenAuthController,
     JwksController,
     MeController,
+    SsoReturnController,
     StaffAuthController,
     StaffController,
     TokenExchangeController,
 )
-from api.identity.sso_return import SsoReturnController
 from api.licences.controllers import (
     DepartmentLicenceController,
     LicenceController,
     LicenceVerificationController,
 )
-from api.ops.console import OpsConsoleController
-from api.ops.controllers import OpsSystemController
+from api.ops.controllers import OpsConsoleController, OpsSystemController
 from api.reviews.controllers import (
     DeclarationReviewController,
     ReviewCatalogueController,
@@ -91,11 +90,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_services(settings, name="handheld-api", clock=clock) as services:
-            app.state.update(services.by_key())
-            # The jobs as the worker runs them: the ops console describes and revives dead
-            # letters through their domains' hooks.
-            app.state[JOBS_KEY] = build_registry(services)
+        async with open_api_services(settings, name="handheld-api", clock=clock) as provided:
+            app.state.update(provided)
             yield
 
     # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.

@@ -151,14 +151,14 @@ def cmd_calendar_import(args: argparse.Namespace) -> None:
     import getpass
     from pathlib import Path
 
-    from api.calendars import service
     from api.calendars.errors import NoticeInvalid
-    from core.db import connect
+    from api.calendars.service import Calendars, parse_notice
+    from core.db import create_pool
 
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL")
     try:
-        notice = service.parse_notice(Path(args.file).read_text(encoding="utf-8"))
+        notice = parse_notice(Path(args.file).read_text(encoding="utf-8"))
     except OSError as exc:
         sys.exit(f"handheld: cannot read {args.file}: {exc}")
     except NoticeInvalid as exc:
@@ -167,14 +167,14 @@ def cmd_calendar_import(args: argparse.Namespace) -> None:
     who = f"cli:{getpass.getuser()}"
 
     async def main() -> str:
-        conn = await connect(settings.database)
+        pool = await create_pool(settings.database, application_name="handheld-cli")
         try:
-            async with conn.transaction():
-                result = await service.import_notice(
+            async with pool.acquire() as conn, conn.transaction():
+                result = await Calendars(pool).import_notice(
                     conn, notice, imported_by=who, actor_type="system", actor_id=who
                 )
         finally:
-            await conn.close()
+            await pool.close()
         return (
             f"calendar {result.year} imported ({result.holidays} holidays, {result.workdays} "
             f"shifted working days{', replacing what the year had' if result.replaced else ''}); "

@@ -31,6 +31,7 @@ from api.licences import deps as licences_deps
 from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
 from api.licences.service import LicencesService
+from api.ops import deps as ops_deps
 from api.reviews import deps as reviews_deps
 from api.reviews import service as reviews_service
 from api.reviews import tasks as reviews_tasks
@@ -102,6 +103,7 @@ def dependencies() -> dict[str, Provide]:
         | reviews_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
         | payments_deps.DEPENDENCIES
+        | ops_deps.DEPENDENCIES
     )
 
 
@@ -199,4 +201,16 @@ def build_registry(services: Services) -> JobRegistry:
     return registry
 
 
-__all__ = ["Services", "build_registry", "dependencies", "open_services"]
+@contextlib.asynccontextmanager
+async def open_api_services(
+    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[dict[str, object]]:
+    """What the API provides by name: every domain's service, and the ops console's, which
+    describes and revives dead letters through the jobs as the worker runs them."""
+    async with open_services(settings, name=name, clock=clock) as services:
+        jobs = build_registry(services)
+        async with ops_deps.build(services.infra, jobs=jobs) as ops:
+            yield services.by_key() | {JOBS_KEY: jobs, ops_deps.KEY: ops}
+
+
+__all__ = ["Services", "build_registry", "dependencies", "open_api_services", "open_services"]

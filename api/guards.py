@@ -14,7 +14,7 @@ from litestar.di import NamedDependency, Provide
 from api.identity import errors
 from api.identity.service import AccessTokens, IdentityService
 from core import audit
-from core.db import Connection
+from core.db import Connection, Pool
 from core.errors import DomainError
 from core.openapi import CITIZEN, OPTIONAL_CITIZEN, STAFF
 from core.principals import CitizenPrincipal, StaffPrincipal
@@ -58,6 +58,7 @@ async def provide_staff(
     identity: NamedDependency[IdentityService],
     access_tokens: NamedDependency[AccessTokens],
     db_connection: NamedDependency[Connection],
+    db_pool: NamedDependency[Pool],
 ) -> StaffPrincipal:
     token = bearer_token(request)
     if token is None:
@@ -70,9 +71,17 @@ async def provide_staff(
             raise errors.TokenInvalid() from exc
         raise errors.StaffOnly()
     roles = request.route_handler.opt.get("staff_roles")
-    principal = await identity.staff_session(
-        db_connection, token, frozenset(roles) if roles else None
-    )
+    try:
+        principal = await identity.staff_session(
+            db_connection, token, frozenset(roles) if roles else None
+        )
+    except errors.SessionExpired as exc:
+        if reason := exc.extra.get("reason"):
+            # Recorded on a connection of its own: the request's transaction rolls back on the
+            # error (it is raised while resolving the request's dependencies).
+            async with db_pool.acquire() as own:
+                await identity.end_staff_session(own, token, reason)
+        raise
     # Every staff action is audited, reads included (who looked at what).
     await audit.append(
         db_connection,

@@ -9,8 +9,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from api.composition import open_services
-from api.identity import repository as identity_repo
-from core.passwords import hash_password
 from core.settings import Settings
 
 DEMO_PASSWORD = "Demo@handheld-2026"
@@ -26,19 +24,23 @@ async def seed_demo(settings: Settings) -> list[str]:
         services.infra.pool.acquire() as conn,
         conn.transaction(),
     ):
-        existing = set(await identity_repo.staff_usernames(conn))
+        identity = services.identity
+        existing = await identity.staff_usernames(conn)
         for role in ROLES:
             username = f"demo-{role}"
             if username in existing:
                 continue
-            _, uri = await services.identity.create_staff(
-                conn, username=username, display_name=f"演示{role}", password=DEMO_PASSWORD,
+            _, uri = await identity.create_staff(
+                conn,
+                username=username,
+                display_name=f"演示{role}",
+                password=DEMO_PASSWORD,
                 role=role,
-            )  # fmt: skip
+            )
             secret = parse_qs(urlsplit(uri).query)["secret"][0]
             lines.append(f"{username}  password {DEMO_PASSWORD}  TOTP secret {secret}")
         client_id, name, app_secret, scopes = DEMO_APP
-        await identity_repo.upsert_department_app(
-            conn, client_id, name, hash_password(app_secret), scopes
+        await identity.register_department_app(
+            conn, client_id=client_id, name=name, secret=app_secret, scopes=scopes
         )
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from api.calendars import service as calendars
+from api.calendars import tasks as calendars_tasks
 from api.catalog import tasks as catalog_tasks
 from api.composition import build_registry, open_services
 from core.db import connect
@@ -26,5 +26,5 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             await enqueue(c, catalog_tasks.SYNC_JOB, dedupe_key=catalog_tasks.SYNC_JOB)
         # Years a newer chinesecalendar knows, and every open deadline counted on the calendar
         # as it is now (none may stay empty).
-        await calendars.ensure_library_years(pool)
+        await calendars_tasks.ensure_library_years(services.calendars)
         await run_jobs(lambda: connect(settings.database), pool, registry, settings.jobs, stop)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, many, one
 
 # The lock ``calendar_version_for_deadline()`` takes shared (migration 0018).
 _DEADLINE_LOCK = 7_240_301_018
@@ -35,28 +35,53 @@ async def bump_version(conn: Connection) -> int:
     )
 
 
-async def years(conn: Connection) -> list[asyncpg.Record]:
-    return list(
+class YearRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A year of the official calendar: where its days come from."""
+
+    year: int
+    source: str
+    source_url: str | None
+    imported_by: str
+    imported_at: datetime
+
+
+class YearCountsRow(YearRow, frozen=True, kw_only=True):
+    holidays: int
+    workdays: int
+
+
+class DayRow(msgspec.Struct, frozen=True, kw_only=True):
+    day: date
+    kind: str  # 'holiday' | 'workday' (a 调休 working day on a weekend)
+    name: str
+
+
+async def years(conn: Connection) -> list[YearCountsRow]:
+    return many(
+        YearCountsRow,
         await conn.fetch(
             """SELECT y.year, y.source, y.source_url, y.imported_by, y.imported_at,
                       count(*) FILTER (WHERE d.kind = 'holiday') AS holidays,
                       count(*) FILTER (WHERE d.kind = 'workday') AS workdays
                  FROM calendar_years y LEFT JOIN calendar_days d ON d.year = y.year
                 GROUP BY y.year ORDER BY y.year"""
-        )
+        ),
     )
 
 
-async def year(conn: Connection, year: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT year, source, source_url, imported_by, imported_at
-             FROM calendar_years WHERE year = $1""",
-        year,
+async def year(conn: Connection, year: int) -> YearRow | None:
+    return one(
+        YearRow,
+        await conn.fetchrow(
+            """SELECT year, source, source_url, imported_by, imported_at
+                 FROM calendar_years WHERE year = $1""",
+            year,
+        ),
     )
 
 
-async def days(conn: Connection) -> list[asyncpg.Record]:
-    return list(await conn.fetch("SELECT day, kind, name FROM calendar_days ORDER BY day"))
+async def days(conn: Connection) -> list[DayRow]:
+    return many(DayRow, await conn.fetch("SELECT day, kind, name FROM calendar_days ORDER BY day"))
 
 
 async def replace_year(

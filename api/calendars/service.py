@@ -63,15 +63,15 @@ def _today_in_china() -> date:
     return china_today()
 
 
-async def load(conn: Connection) -> WorkingCalendar:
+async def _load(conn: Connection) -> WorkingCalendar:
     """The calendar as the database holds it now."""
     version = await repo.version(conn)
     holidays: dict[date, str] = {}
     workdays: dict[date, str] = {}
     for row in await repo.days(conn):
-        (holidays if row["kind"] == "holiday" else workdays)[row["day"]] = row["name"]
+        (holidays if row.kind == "holiday" else workdays)[row.day] = row.name
     return WorkingCalendar(
-        official_years=[r["year"] for r in await repo.years(conn)],
+        official_years=[r.year for r in await repo.years(conn)],
         holidays=holidays,
         workdays=workdays,
         version=version,
@@ -93,7 +93,7 @@ class Calendars:
 
     async def start(self) -> None:
         async with self.pool.acquire() as conn:
-            self.calendar = await load(conn)
+            self.calendar = await _load(conn)
         self._task = asyncio.create_task(self._refresh(), name="calendar-refresh")
         NEXT_YEAR_MISSING.set_function(lambda: 1.0 if self.warning() else 0.0)
 
@@ -114,7 +114,7 @@ class Calendars:
 
     async def _at(self, conn: Connection, version: int) -> WorkingCalendar:
         if version != self.calendar.version:
-            self.calendar = await load(conn)
+            self.calendar = await _load(conn)
         return self.calendar
 
     async def for_deadline(self, conn: Connection) -> WorkingCalendar:
@@ -153,14 +153,18 @@ class Calendars:
             calendar_version=calendar.version,
             official_years=[
                 YearSummary(
-                    year=r["year"], source=r["source"], source_url=r["source_url"],
-                    imported_by=r["imported_by"], imported_at=r["imported_at"],
-                    holidays=r["holidays"], workdays=r["workdays"],
+                    year=r.year,
+                    source=r.source,
+                    source_url=r.source_url,
+                    imported_by=r.imported_by,
+                    imported_at=r.imported_at,
+                    holidays=r.holidays,
+                    workdays=r.workdays,
                 )
                 for r in await repo.years(conn)
             ],
             warning=self.warning(),
-        )  # fmt: skip
+        )
 
     async def year(self, conn: Connection, year: int) -> CalendarYear:
         if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -171,13 +175,109 @@ class Calendars:
         return CalendarYear(
             year=year,
             official=row is not None,
-            source=row["source"] if row else None,
-            source_url=row["source_url"] if row else None,
-            imported_by=row["imported_by"] if row else None,
-            imported_at=row["imported_at"] if row else None,
+            source=row.source if row else None,
+            source_url=row.source_url if row else None,
+            imported_by=row.imported_by if row else None,
+            imported_at=row.imported_at if row else None,
             holidays=[CalendarDay(day=d, name=n) for d, n in holidays.items()],
             workdays=[CalendarDay(day=d, name=n) for d, n in workdays.items()],
         )
+
+    # --- importing, for staff and the worker -----------------------------------------------
+
+    async def import_notice(
+        self,
+        conn: Connection,
+        notice: Notice,
+        *,
+        imported_by: str,
+        actor_type: ActorType,
+        actor_id: str,
+        ip: str | None = None,
+    ) -> ImportResult:
+        """The year's notice replaces what the calendar held for it (official or provisional);
+        every open deadline is recomputed by one job, enqueued in this transaction."""
+        version = await repo.bump_version(conn)  # first: a concurrent import waits here
+        days = notice_days(notice)
+        replaced = await repo.replace_year(
+            conn,
+            notice.year,
+            source=notice.source,
+            source_url=notice.url,
+            imported_by=imported_by,
+            days=days,
+        )
+        await jobs.enqueue(
+            conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
+        )
+        holidays = sum(1 for _, kind, _ in days if kind == "holiday")
+        await audit.append(
+            conn,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            action="calendar.import",
+            target_type="calendar_year",
+            target_id=str(notice.year),
+            details={
+                "source": notice.source,
+                "url": notice.url,
+                "holidays": holidays,
+                "workdays": len(days) - holidays,
+                "replaced": replaced,
+                "version": version,
+            },
+            ip=ip,
+        )
+        log.info(
+            "calendar notice imported",
+            extra={"year": notice.year, "by": imported_by, "version": version},
+        )
+        return ImportResult(
+            year=notice.year,
+            source=notice.source,
+            holidays=holidays,
+            workdays=len(days) - holidays,
+            replaced=replaced,
+            calendar_version=version,
+        )
+
+    async def ensure_library_years(self, conn: Connection) -> int:
+        """Add the years the installed chinesecalendar knows and the database does not (a newer
+        release than the one migration 0018 transcribed); notices imported by hand stay as they
+        are. Enqueues the recompute of open deadlines either way (fills deadlines left empty
+        before migration 0018; moves nothing on an unchanged calendar). Returns the version."""
+        library = library_calendar()
+        known = {r.year for r in await repo.years(conn)}
+        missing = sorted(library.official_years - known)
+        version = await repo.version(conn)
+        if missing:
+            version = await repo.bump_version(conn)
+            for year in missing:
+                holidays, workdays = library.year_days(year)
+                await repo.add_year_if_missing(
+                    conn,
+                    year,
+                    source=LIBRARY_SOURCE,
+                    imported_by="worker start",
+                    days=sorted(
+                        [(d, "holiday", n) for d, n in holidays.items()]
+                        + [(d, "workday", n) for d, n in workdays.items()]
+                    ),
+                )
+            await audit.append(
+                conn,
+                actor_type="system",
+                actor_id="worker",
+                action="calendar.import",
+                target_type="calendar_year",
+                target_id=",".join(map(str, missing)),
+                details={"source": LIBRARY_SOURCE, "version": version},
+            )
+            log.info("calendar years added from the library", extra={"years": missing})
+        await jobs.enqueue(
+            conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
+        )
+        return version
 
 
 # --- the notice file -------------------------------------------------------------------------
@@ -245,76 +345,3 @@ def notice_days(notice: Notice) -> list[tuple[date, str, str]]:
         ]
         out += [(d, "workday", h.name) for d in h.workdays]
     return sorted(out)
-
-
-async def import_notice(
-    conn: Connection,
-    notice: Notice,
-    *,
-    imported_by: str,
-    actor_type: ActorType,
-    actor_id: str,
-    ip: str | None = None,
-) -> ImportResult:
-    """The year's notice replaces what the calendar held for it (official or provisional);
-    every open deadline is recomputed by one job, enqueued in this transaction."""
-    version = await repo.bump_version(conn)  # first: a concurrent import waits here
-    days = notice_days(notice)
-    replaced = await repo.replace_year(
-        conn, notice.year, source=notice.source, source_url=notice.url,
-        imported_by=imported_by, days=days,
-    )  # fmt: skip
-    await jobs.enqueue(
-        conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
-    )
-    holidays = sum(1 for _, kind, _ in days if kind == "holiday")
-    await audit.append(
-        conn, actor_type=actor_type, actor_id=actor_id, action="calendar.import",
-        target_type="calendar_year", target_id=str(notice.year),
-        details={
-            "source": notice.source, "url": notice.url, "holidays": holidays,
-            "workdays": len(days) - holidays, "replaced": replaced, "version": version,
-        },
-        ip=ip,
-    )  # fmt: skip
-    log.info(
-        "calendar notice imported",
-        extra={"year": notice.year, "by": imported_by, "version": version},
-    )
-    return ImportResult(
-        year=notice.year, source=notice.source, holidays=holidays,
-        workdays=len(days) - holidays, replaced=replaced, calendar_version=version,
-    )  # fmt: skip
-
-
-async def ensure_library_years(pool: Pool) -> int:
-    """Add the years the installed chinesecalendar knows and the database does not (a newer
-    release than the one migration 0018 transcribed); notices imported by hand stay as they
-    are. Enqueues the recompute of open deadlines either way (fills deadlines left empty
-    before migration 0018; moves nothing on an unchanged calendar). Returns the version."""
-    library = library_calendar()
-    async with pool.acquire() as conn, conn.transaction():
-        known = {r["year"] for r in await repo.years(conn)}
-        missing = sorted(library.official_years - known)
-        version = await repo.version(conn)
-        if missing:
-            version = await repo.bump_version(conn)
-            for year in missing:
-                holidays, workdays = library.year_days(year)
-                await repo.add_year_if_missing(
-                    conn, year, source=LIBRARY_SOURCE, imported_by="worker start",
-                    days=sorted(
-                        [(d, "holiday", n) for d, n in holidays.items()]
-                        + [(d, "workday", n) for d, n in workdays.items()]
-                    ),
-                )  # fmt: skip
-            await audit.append(
-                conn, actor_type="system", actor_id="worker", action="calendar.import",
-                target_type="calendar_year", target_id=",".join(map(str, missing)),
-                details={"source": LIBRARY_SOURCE, "version": version},
-            )  # fmt: skip
-            log.info("calendar years added from the library", extra={"years": missing})
-        await jobs.enqueue(
-            conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
-        )
-    return version

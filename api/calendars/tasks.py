@@ -1,4 +1,6 @@
-"""Job handlers of the working-day calendar: recompute every open deadline after an import."""
+"""Jobs of the working-day calendar: recompute every open deadline after an import (the job's
+name and payload, ``RECOMPUTE_JOB``/``RecomputeJob``, sit in the service, which enqueues it),
+and the worker's start: the years a newer chinesecalendar knows."""
 
 from __future__ import annotations
 
@@ -38,6 +40,17 @@ def register(
         log.info("open deadlines recomputed", extra={"calendar_version": calendar.version, **moved})
 
     registry.register(
-        RECOMPUTE_JOB, recompute, RecomputeJob, concurrency_limit=1,
+        RECOMPUTE_JOB,
+        recompute,
+        RecomputeJob,
+        concurrency_limit=1,
         max_attempts=RECOMPUTE_ATTEMPTS,
-    )  # fmt: skip
+    )
+
+
+async def ensure_library_years(calendars: Calendars) -> int:
+    """At the worker's start, in one transaction: years a newer chinesecalendar knows, and the
+    recompute of every open deadline on the calendar as it is now (none may stay empty).
+    Returns the calendar's version."""
+    async with calendars.pool.acquire() as conn, conn.transaction():
+        return await calendars.ensure_library_years(conn)

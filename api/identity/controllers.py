@@ -1,11 +1,17 @@
-"""HTTP of identity: citizens' logins and sessions, trust transfer, staff sessions."""
+"""HTTP of identity: citizens' logins and sessions, trust transfer, staff sessions, and the
+static page the platform's unified identity returns to (``SsoReturnController``; its files are
+in ``sso_return/`` next to this module)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
@@ -47,8 +53,12 @@ class CitizenAuthController(Controller):
     path = "/api/v1/auth"
     tags = ["identity 身份认证"]  # noqa: RUF012 - Litestar reads a list
 
-    @post("/wechat/login", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
-          summary="Sign in with the code from wx.login")  # fmt: skip
+    @post(
+        "/wechat/login",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Sign in with the code from wx.login",
+    )
     async def wechat_login(
         self,
         data: JSONBody[WechatLoginRequest],
@@ -57,8 +67,12 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await identity.wechat_login(db_connection, data.code)
 
-    @post("/wechat/phone", status_code=HTTP_200_OK,
-          responses=_LOGIN_PROBLEMS, summary="Bind the phone number from getPhoneNumber")  # fmt: skip
+    @post(
+        "/wechat/phone",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Bind the phone number from getPhoneNumber",
+    )
     async def wechat_phone(
         self,
         data: JSONBody[WechatPhoneRequest],
@@ -68,9 +82,12 @@ class CitizenAuthController(Controller):
     ) -> CitizenProfile:
         return await identity.bind_wechat_phone(db_connection, citizen, data.code)
 
-    @post("/sso/start", status_code=HTTP_200_OK,
-          responses=_LOGIN_PROBLEMS,
-          summary="Start real-name sign-in or binding with the platform's unified identity")  # fmt: skip
+    @post(
+        "/sso/start",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Start real-name sign-in or binding with the platform's unified identity",
+    )
     async def sso_start(
         self,
         data: JSONBody[SsoStartRequest],
@@ -79,9 +96,12 @@ class CitizenAuthController(Controller):
     ) -> SsoStartResponse:
         return await identity.sso_start(data.purpose, maybe_citizen)
 
-    @post("/sso/complete", status_code=HTTP_200_OK,
-          responses=problem_responses(400, 401, 409, 422, 429, 503),
-          summary="Finish it with the code and state the platform redirected with")  # fmt: skip
+    @post(
+        "/sso/complete",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 409, 422, 429, 503),
+        summary="Finish it with the code and state the platform redirected with",
+    )
     async def sso_complete(
         self,
         data: JSONBody[SsoCompleteRequest],
@@ -91,8 +111,12 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await identity.sso_complete(db_connection, data.code, data.state, maybe_citizen)
 
-    @post("/sms/send", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
-          summary="Send a 6-digit sign-in code by SMS (app)")  # fmt: skip
+    @post(
+        "/sms/send",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Send a 6-digit sign-in code by SMS (app)",
+    )
     async def sms_send(
         self,
         request: Request[Any, Any, Any],
@@ -102,8 +126,12 @@ class CitizenAuthController(Controller):
         ttl = await identity.sms_send(data.phone, client_ip(request))
         return SmsSendResponse(expires_in=ttl)
 
-    @post("/sms/login", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
-          summary="Sign in with the SMS code (app)")  # fmt: skip
+    @post(
+        "/sms/login",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Sign in with the SMS code (app)",
+    )
     async def sms_login(
         self,
         request: Request[Any, Any, Any],
@@ -113,8 +141,12 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await identity.sms_login(db_connection, data.phone, data.code, client_ip(request))
 
-    @post("/refresh", status_code=HTTP_200_OK, responses=_LOGIN_PROBLEMS,
-          summary="Rotate the refresh token; a spent one revokes its whole family")  # fmt: skip
+    @post(
+        "/refresh",
+        status_code=HTTP_200_OK,
+        responses=_LOGIN_PROBLEMS,
+        summary="Rotate the refresh token; a spent one revokes its whole family",
+    )
     async def refresh(
         self,
         data: JSONBody[RefreshRequest],
@@ -123,8 +155,7 @@ class CitizenAuthController(Controller):
     ) -> TokenPair:
         return await identity.refresh(db_connection, data.refresh_token)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT,
-          responses=problem_responses(401))  # fmt: skip
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(401))
     async def logout(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -133,8 +164,12 @@ class CitizenAuthController(Controller):
     ) -> None:
         await identity.logout(db_connection, citizen)
 
-    @post("/logout-all", status_code=HTTP_204_NO_CONTENT,
-          responses=problem_responses(401), summary="Log out on every device")  # fmt: skip
+    @post(
+        "/logout-all",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problem_responses(401),
+        summary="Log out on every device",
+    )
     async def logout_all(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -143,9 +178,12 @@ class CitizenAuthController(Controller):
     ) -> None:
         await identity.logout_everywhere(db_connection, citizen)
 
-    @post("/tickets", status_code=HTTP_200_OK,
-          responses=problem_responses(400, 401, 422),
-          summary="A one-time ticket for an embedded department service (信任传递)")  # fmt: skip
+    @post(
+        "/tickets",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 422),
+        summary="A one-time ticket for an embedded department service (信任传递)",
+    )
     async def ticket(
         self,
         data: JSONBody[TicketRequest],
@@ -195,10 +233,6 @@ def _client_credentials(
     request: Request[Any, Any, Any], form: TokenExchangeForm
 ) -> tuple[str, str]:
     """HTTP Basic (RFC 6749 §2.3.1) or client_secret_post."""
-    import base64
-    import binascii
-    from urllib.parse import unquote
-
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
         try:
@@ -226,9 +260,12 @@ class MeController(Controller):
     ) -> CitizenProfile:
         return await identity.profile(db_connection, citizen.citizen_id)
 
-    @get("/real-name", opt={"assurance_level": REAL_NAME_LEVEL},
-         responses=problem_responses(401, 403),
-         summary="My real-name identity; needs a real-name session")  # fmt: skip
+    @get(
+        "/real-name",
+        opt={"assurance_level": REAL_NAME_LEVEL},
+        responses=problem_responses(401, 403),
+        summary="My real-name identity; needs a real-name session",
+    )
     async def real_name(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -251,8 +288,12 @@ class StaffAuthController(Controller):
     path = "/ops/v1/auth"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @post("/login", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 422, 423),
-          summary="Staff password step; answers a TOTP challenge")  # fmt: skip
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 422, 423),
+        summary="Staff password step; answers a TOTP challenge",
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -264,8 +305,12 @@ class StaffAuthController(Controller):
             db_connection, data.username, data.password, client_ip(request)
         )
 
-    @post("/totp", status_code=HTTP_200_OK, responses=problem_responses(400, 401, 422, 423),
-          summary="Staff TOTP step; opens a session")  # fmt: skip
+    @post(
+        "/totp",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 422, 423),
+        summary="Staff TOTP step; opens a session",
+    )
     async def totp(
         self,
         request: Request[Any, Any, Any],
@@ -277,8 +322,7 @@ class StaffAuthController(Controller):
             db_connection, data.mfa_token, data.code, client_ip(request)
         )
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT,
-          responses=problem_responses(401, 403))  # fmt: skip
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(401, 403))
     async def logout(
         self,
         staff: NamedDependency[StaffPrincipal],
@@ -300,3 +344,55 @@ class StaffController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> StaffProfile:
         return await identity.staff_profile(db_connection, staff.staff_id)
+
+
+# --- the page the platform's unified identity returns to (the OAuth ``redirect_uri``) ---------
+#
+# A static page: inside the mini-program's web-view its script hands ``code`` and ``state`` to
+# the mini-program page that completes the binding (``wx.miniProgram.redirectTo``, WeChat's
+# JS-SDK, the only script allowed from elsewhere); the mobile app intercepts the address itself.
+# Nothing from the request is written into the page.
+
+PAGE_DIR = Path(__file__).with_name("sso_return")
+_PAGE_FILES = {
+    "index.html": "text/html",
+    "page.js": "text/javascript",
+    "page.css": "text/css",
+}
+_PAGE_BODIES = {name: (PAGE_DIR / name).read_bytes() for name in _PAGE_FILES}
+PAGE_HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self' https://res.wx.qq.com",
+            "style-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # The code in the address must not leak to other sites.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _page_file(name: str) -> Response[bytes]:
+    return Response(_PAGE_BODIES[name], media_type=_PAGE_FILES[name], headers=PAGE_HEADERS)
+
+
+class SsoReturnController(Controller):
+    path = "/sso/return"
+    include_in_schema = False
+
+    @get("")
+    async def page(self) -> Response[bytes]:
+        return _page_file("index.html")
+
+    @get("/page.js")
+    async def script(self) -> Response[bytes]:
+        return _page_file("page.js")
+
+    @get("/page.css")
+    async def style(self) -> Response[bytes]:
+        return _page_file("page.css")

@@ -38,7 +38,6 @@ async def build(
         yield IdentityService(
             settings=settings.auth,
             sms_settings=settings.sms,
-            pool=infra.pool,
             pii=infra.pii,
             signing=SigningKeys.load(settings.auth.keys_dir),
             redis=infra.redis,

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
 import msgspec
 
 from core.db import Connection, many, one
 
 
-@dataclass(frozen=True, slots=True)
-class CitizenRow:
+class CitizenRow(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     real_name_enc: bytes | None
     id_number_enc: bytes | None
@@ -32,22 +29,19 @@ _CITIZEN = """SELECT c.id, c.real_name_enc, c.id_number_enc, c.phone_enc, c.assu
     FROM citizens c"""
 
 
-def _citizen(row: asyncpg.Record | None) -> CitizenRow | None:
-    return CitizenRow(**dict(row)) if row else None
-
-
 async def get_citizen(conn: Connection, citizen_id: uuid.UUID) -> CitizenRow | None:
-    return _citizen(await conn.fetchrow(_CITIZEN + " WHERE c.id = $1", citizen_id))
+    return one(CitizenRow, await conn.fetchrow(_CITIZEN + " WHERE c.id = $1", citizen_id))
 
 
 async def find_by_id_number(conn: Connection, id_hash: bytes) -> CitizenRow | None:
-    return _citizen(await conn.fetchrow(_CITIZEN + " WHERE c.id_number_hash = $1", id_hash))
+    return one(CitizenRow, await conn.fetchrow(_CITIZEN + " WHERE c.id_number_hash = $1", id_hash))
 
 
 async def find_by_phone(conn: Connection, phone_hash: bytes) -> CitizenRow | None:
     # A phone may have moved between people over the years: prefer the real-named account. The
     # phone of an account absorbed into another signs in to the one that absorbed it.
-    return _citizen(
+    return one(
+        CitizenRow,
         await conn.fetchrow(
             _CITIZEN
             + """ WHERE c.id = (SELECT COALESCE(p.merged_into, p.id) FROM citizens p
@@ -55,18 +49,19 @@ async def find_by_phone(conn: Connection, phone_hash: bytes) -> CitizenRow | Non
                   ORDER BY p.merged_into IS NOT NULL, p.id_number_hash IS NULL,
                            p.updated_at DESC LIMIT 1)""",
             phone_hash,
-        )
+        ),
     )
 
 
 async def find_by_wechat(conn: Connection, appid: str, openid: str) -> CitizenRow | None:
-    return _citizen(
+    return one(
+        CitizenRow,
         await conn.fetchrow(
             _CITIZEN + " JOIN citizen_wechat w2 ON w2.citizen_id = c.id"
             " WHERE w2.appid = $1 AND w2.openid = $2",
             appid,
             openid,
-        )
+        ),
     )
 
 
@@ -156,7 +151,7 @@ async def unnamed_by_phone(conn: Connection, phone_hash: bytes) -> list[CitizenR
             ORDER BY c.id FOR NO KEY UPDATE OF c""",
         phone_hash,
     )
-    return [CitizenRow(**dict(r)) for r in rows]
+    return many(CitizenRow, rows)
 
 
 async def lock_citizens(conn: Connection, ids: list[uuid.UUID]) -> list[CitizenRow]:
@@ -164,7 +159,7 @@ async def lock_citizens(conn: Connection, ids: list[uuid.UUID]) -> list[CitizenR
     rows = await conn.fetch(
         _CITIZEN + " WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR NO KEY UPDATE OF c", ids
     )
-    return [CitizenRow(**dict(r)) for r in rows]
+    return many(CitizenRow, rows)
 
 
 async def mark_merged(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> None:
@@ -182,13 +177,18 @@ async def mark_merged(conn: Connection, source: uuid.UUID, target: uuid.UUID) ->
     )
 
 
-async def tombstones(conn: Connection) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(absorbed, survivor) of every merge, oldest first."""
+class Tombstone(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID  # the absorbed account
+    merged_into: uuid.UUID  # the survivor
+
+
+async def tombstones(conn: Connection) -> list[Tombstone]:
+    """Every merge, oldest first."""
     rows = await conn.fetch(
         """SELECT id, merged_into FROM citizens WHERE merged_into IS NOT NULL
             ORDER BY merged_at, id"""
     )
-    return [(r["id"], r["merged_into"]) for r in rows]
+    return many(Tombstone, rows)
 
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
@@ -221,8 +221,7 @@ def _count(status: str) -> int:
 # --- token families and refresh tokens -------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshRow:
+class RefreshRow(msgspec.Struct, frozen=True, kw_only=True):
     family_id: uuid.UUID
     citizen_id: uuid.UUID
     method: str
@@ -267,7 +266,7 @@ async def take_refresh(conn: Connection, token_hash: bytes) -> RefreshRow | None
             FOR UPDATE OF r, f""",
         token_hash,
     )
-    return RefreshRow(**dict(row)) if row else None
+    return one(RefreshRow, row)
 
 
 async def mark_refresh_used(conn: Connection, token_hash: bytes) -> None:
@@ -306,8 +305,7 @@ async def family_active(conn: Connection, family_id: uuid.UUID) -> bool:
 # --- department apps ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DepartmentApp:
+class DepartmentApp(msgspec.Struct, frozen=True, kw_only=True):
     client_id: str
     name: str
     secret_hash: str
@@ -321,7 +319,7 @@ async def get_department_app(conn: Connection, client_id: str) -> DepartmentApp 
         " WHERE client_id = $1",
         client_id,
     )
-    return DepartmentApp(**dict(row)) if row else None
+    return one(DepartmentApp, row)
 
 
 async def upsert_department_app(
@@ -342,8 +340,7 @@ async def upsert_department_app(
 # --- staff -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StaffRow:
+class StaffRow(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     username: str
     display_name: str
@@ -366,14 +363,14 @@ async def staff_usernames(conn: Connection) -> list[str]:
 
 async def staff_by_username(conn: Connection, username: str) -> StaffRow | None:
     row = await conn.fetchrow(_STAFF + " WHERE username = $1 FOR UPDATE", username)
-    return StaffRow(**dict(row)) if row else None
+    return one(StaffRow, row)
 
 
 async def staff_by_id(
     conn: Connection, staff_id: uuid.UUID, *, lock: bool = False
 ) -> StaffRow | None:
     row = await conn.fetchrow(_STAFF + " WHERE id = $1" + (" FOR UPDATE" if lock else ""), staff_id)
-    return StaffRow(**dict(row)) if row else None
+    return one(StaffRow, row)
 
 
 async def record_staff_failure(
@@ -424,8 +421,7 @@ async def create_staff(
     return staff_id
 
 
-@dataclass(frozen=True, slots=True)
-class StaffSessionRow:
+class StaffSessionRow(msgspec.Struct, frozen=True, kw_only=True):
     staff_id: uuid.UUID
     username: str
     display_name: str
@@ -450,7 +446,7 @@ async def get_staff_session(conn: Connection, token_hash: bytes) -> StaffSession
             WHERE s.token_hash = $1""",
         token_hash,
     )
-    return StaffSessionRow(**dict(row)) if row else None
+    return one(StaffSessionRow, row)
 
 
 async def touch_staff_session(conn: Connection, token_hash: bytes) -> None:

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import datetime
+from typing import Any
 
-from core.db import Connection
+import msgspec
+
+from core.db import Connection, many, one
 
 
-async def dead_letters(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    return list(
+class DeadLetterRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    entrypoint: str
+    attempts: int
+    created: datetime
+    updated: datetime
+    payload: bytes | None
+    # pgqueuer's log entry of the last failure (a JSON object), None when it kept none.
+    last_error: Any
+
+
+class ParkedJobRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    entrypoint: str
+    payload: bytes | None
+    dedupe_key: str | None
+
+
+async def dead_letters(conn: Connection, limit: int) -> list[DeadLetterRow]:
+    return many(
+        DeadLetterRow,
         await conn.fetch(
             """SELECT j.id, j.entrypoint, j.attempts, j.created, j.updated, j.payload,
                       (SELECT l.traceback FROM pgqueuer_log l
@@ -16,16 +38,19 @@ async def dead_letters(conn: Connection, limit: int) -> list[asyncpg.Record]:
                         ORDER BY l.id DESC LIMIT 1) AS last_error
                  FROM pgqueuer j WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT $1""",
             limit,
-        )
+        ),
     )
 
 
-async def dead_letter(conn: Connection, job_id: int) -> asyncpg.Record | None:
+async def dead_letter(conn: Connection, job_id: int) -> ParkedJobRow | None:
     """The parked job, locked until the caller's transaction ends."""
-    return await conn.fetchrow(
-        """SELECT id, entrypoint, payload, dedupe_key FROM pgqueuer
-            WHERE id = $1 AND status = 'failed' FOR UPDATE""",
-        job_id,
+    return one(
+        ParkedJobRow,
+        await conn.fetchrow(
+            """SELECT id, entrypoint, payload, dedupe_key FROM pgqueuer
+                WHERE id = $1 AND status = 'failed' FOR UPDATE""",
+            job_id,
+        ),
     )
 
 

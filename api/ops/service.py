@@ -7,6 +7,7 @@ from typing import Any
 
 from api.ops import repository as repo
 from api.ops.errors import DeadLetterNotFound, JobAlreadyQueued
+from api.ops.repository import ParkedJobRow
 from api.ops.schemas import AuditReport, DeadLetter, JobSubjectOut
 from core import audit
 from core.db import Connection
@@ -17,16 +18,6 @@ from core.principals import StaffPrincipal
 ERROR_TEXT_LIMIT = 300
 
 
-async def verify_audit_chain(conn: Connection) -> AuditReport:
-    result = await audit.verify(conn)
-    return AuditReport(
-        ok=result.ok,
-        rows_checked=result.rows_checked,
-        first_broken_id=result.first_broken_id,
-        reason=result.reason,
-    )
-
-
 def _error_text(traceback: Any) -> str | None:
     """Type and message of the last error, not the traceback (which may quote anything)."""
     if not isinstance(traceback, dict):
@@ -35,60 +26,78 @@ def _error_text(traceback: Any) -> str | None:
     return mask_personal_data(text[:ERROR_TEXT_LIMIT])
 
 
-def _subject(registry: JobRegistry, entrypoint: str, payload: bytes | None) -> JobSubjectOut:
-    subject = subject_of(registry.specs.get(entrypoint), entrypoint, payload)
-    return JobSubjectOut(kind=subject.kind, id=subject.id, summary=subject.summary)
+class OpsService:
+    """``jobs``: every domain's jobs as the worker runs them, so a dead letter is described
+    by its domain and revived through its domain's hooks (built by ``api.ops.deps``)."""
 
+    def __init__(self, *, jobs: JobRegistry) -> None:
+        self.jobs = jobs
 
-async def dead_letters(conn: Connection, registry: JobRegistry, limit: int) -> list[DeadLetter]:
-    return [
-        DeadLetter(
-            id=row["id"],
-            entrypoint=row["entrypoint"],
-            attempts=row["attempts"],
-            created=row["created"],
-            updated=row["updated"],
-            subject=_subject(registry, row["entrypoint"], row["payload"]),
-            last_error=_error_text(row["last_error"]),
+    async def verify_audit_chain(self, conn: Connection) -> AuditReport:
+        result = await audit.verify(conn)
+        return AuditReport(
+            ok=result.ok,
+            rows_checked=result.rows_checked,
+            first_broken_id=result.first_broken_id,
+            reason=result.reason,
         )
-        for row in await repo.dead_letters(conn, limit)
-    ]
 
+    def _subject(self, entrypoint: str, payload: bytes | None) -> JobSubjectOut:
+        subject = subject_of(self.jobs.specs.get(entrypoint), entrypoint, payload)
+        return JobSubjectOut(kind=subject.kind, id=subject.id, summary=subject.summary)
 
-async def retry_dead_letter(
-    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, job_id: int
-) -> None:
-    """Put a parked job back in the queue; its domain first undoes what it marked failed."""
-    row = await repo.dead_letter(conn, job_id)
-    if row is None:
-        raise DeadLetterNotFound()
-    if row["dedupe_key"] and await repo.live_duplicate(conn, row["dedupe_key"], job_id):
-        raise JobAlreadyQueued()
-    spec = registry.specs.get(row["entrypoint"])
-    if spec is not None and spec.on_retry is not None:
-        await spec.on_retry(conn, decode_payload(spec, row["payload"]))
-    await repo.requeue(conn, job_id)
-    await _audit(conn, registry, staff, "ops.dead_letter_retry", row)
+    async def dead_letters(self, conn: Connection, limit: int) -> list[DeadLetter]:
+        return [
+            DeadLetter(
+                id=row.id,
+                entrypoint=row.entrypoint,
+                attempts=row.attempts,
+                created=row.created,
+                updated=row.updated,
+                subject=self._subject(row.entrypoint, row.payload),
+                last_error=_error_text(row.last_error),
+            )
+            for row in await repo.dead_letters(conn, limit)
+        ]
 
+    async def retry_dead_letter(self, conn: Connection, staff: StaffPrincipal, job_id: int) -> None:
+        """Put a parked job back in the queue; its domain first undoes what it marked failed."""
+        row = await repo.dead_letter(conn, job_id)
+        if row is None:
+            raise DeadLetterNotFound()
+        if row.dedupe_key and await repo.live_duplicate(conn, row.dedupe_key, job_id):
+            raise JobAlreadyQueued()
+        spec = self.jobs.specs.get(row.entrypoint)
+        if spec is not None and spec.on_retry is not None:
+            await spec.on_retry(conn, decode_payload(spec, row.payload))
+        await repo.requeue(conn, job_id)
+        await self._audit(conn, staff, "ops.dead_letter_retry", row)
 
-async def discard_dead_letter(
-    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, job_id: int
-) -> None:
-    """Give the job up for good; what it was delivering stays failed (its on_dead hook)."""
-    row = await repo.dead_letter(conn, job_id)
-    if row is None:
-        raise DeadLetterNotFound()
-    await repo.discard(conn, job_id)
-    await _audit(conn, registry, staff, "ops.dead_letter_discard", row)
+    async def discard_dead_letter(
+        self, conn: Connection, staff: StaffPrincipal, job_id: int
+    ) -> None:
+        """Give the job up for good; what it was delivering stays failed (its on_dead hook)."""
+        row = await repo.dead_letter(conn, job_id)
+        if row is None:
+            raise DeadLetterNotFound()
+        await repo.discard(conn, job_id)
+        await self._audit(conn, staff, "ops.dead_letter_discard", row)
 
-
-async def _audit(
-    conn: Connection, registry: JobRegistry, staff: StaffPrincipal, action: str, row: Any
-) -> None:
-    subject = _subject(registry, row["entrypoint"], row["payload"])
-    await audit.append(
-        conn, actor_type="staff", actor_id=str(staff.staff_id), action=action,
-        target_type="job", target_id=str(row["id"]),
-        details={"entrypoint": row["entrypoint"], "subjectKind": subject.kind,
-                 "subjectId": subject.id, "role": staff.role},
-    )  # fmt: skip
+    async def _audit(
+        self, conn: Connection, staff: StaffPrincipal, action: str, row: ParkedJobRow
+    ) -> None:
+        subject = self._subject(row.entrypoint, row.payload)
+        await audit.append(
+            conn,
+            actor_type="staff",
+            actor_id=str(staff.staff_id),
+            action=action,
+            target_type="job",
+            target_id=str(row.id),
+            details={
+                "entrypoint": row.entrypoint,
+                "subjectKind": subject.kind,
+                "subjectId": subject.id,
+                "role": staff.role,
+            },
+        )

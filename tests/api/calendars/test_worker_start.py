@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from api.calendars.service import ensure_library_years
+from api.calendars.tasks import ensure_library_years
 from api.composition import Services
 from core.workdays import LIBRARY_SOURCE, library_calendar
 from tests.api.calendars.test_deadlines import _inbox, _submitted
@@ -24,7 +24,7 @@ async def test_library_years_added_and_empty_deadlines_filled(
     await db.execute("UPDATE declarations SET pre_review_due = NULL WHERE id = $1", declaration)
     await db.execute("DELETE FROM calendar_years WHERE year = 2026")
 
-    version = await ensure_library_years(services.infra.pool)
+    version = await ensure_library_years(services.calendars)
     year = await db.fetchrow("SELECT source, imported_by FROM calendar_years WHERE year = 2026")
     assert year is not None
     assert (year["source"], year["imported_by"]) == (LIBRARY_SOURCE, "worker start")
@@ -42,4 +42,4 @@ async def test_library_years_added_and_empty_deadlines_filled(
     # Filling an empty deadline moves nothing the citizen was told.
     assert "deadline.moved" not in [m["eventType"] for m in await _inbox(applicant)]
     # Nothing new: the same version, nothing added again.
-    assert await ensure_library_years(services.infra.pool) == version
+    assert await ensure_library_years(services.calendars) == version

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.identity.sso_return import PAGE_DIR
+from api.identity.controllers import PAGE_DIR
 
 # Runs page.js with a stand-in for the browser and WeChat's JS-SDK; prints what it did.
 HARNESS = """

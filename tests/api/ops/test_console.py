@@ -12,7 +12,7 @@ import httpx
 from playwright.async_api import Page, Route, expect
 
 from api.composition import Services
-from api.ops.console import CONSOLE_DIR
+from api.ops.controllers import CONSOLE_DIR
 from tests.api.declarations.conftest import Applicant
 from tests.api.identity.conftest import StaffAccount, bearer, make_staff, staff_login
 from tests.api.ops.conftest import BrowserLog

@@ -1,0 +1,101 @@
+"""What other domains ask of identity: each block names the domain it serves. Other domains
+never read identity's tables; they call these (wired by the composition root)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from api.identity import repository as repo
+from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase
+from core.db import Connection
+from push.service.recipients import Contact as PushContact
+from push.service.recipients import WechatAddress
+
+
+class ForOtherDomains(IdentityBase):
+    # --- for push ---
+    # push.service.recipients.Recipients: what push may know of citizens (it never reads
+    # identity's tables). Audiences are walked in id order, a page per call.
+
+    async def push_contact(
+        self, conn: Connection, citizen_id: uuid.UUID, appid: str
+    ) -> PushContact | None:
+        row = await repo.push_contact(conn, citizen_id, appid)
+        return None if row is None else PushContact(has_phone=row.has_phone, openid=row.openid)
+
+    async def push_phone(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
+        phone_enc = await repo.push_phone(conn, citizen_id)
+        return None if phone_enc is None else self.pii.decrypt(phone_enc, field=PHONE)
+
+    async def push_openids(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[WechatAddress]:
+        return [
+            WechatAddress(citizen_id=r.citizen_id, openid=r.openid)
+            for r in await repo.push_openids(conn, citizen_ids)
+        ]
+
+    async def push_audience(
+        self,
+        conn: Connection,
+        *,
+        after: uuid.UUID,
+        limit: int,
+        region_code: str | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> list[uuid.UUID]:
+        return await repo.push_audience(
+            conn, after=after, limit=limit, region_code=region_code, among=among
+        )
+
+    async def push_audience_count(
+        self,
+        conn: Connection,
+        *,
+        region_code: str | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> int:
+        return await repo.push_audience_count(conn, region_code=region_code, among=among)
+
+    async def push_existing(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        return await repo.push_existing(conn, citizen_ids)
+
+    # --- for reviews ---
+
+    async def contact_of(
+        self, conn: Connection, citizen_id: uuid.UUID
+    ) -> tuple[str | None, str | None]:
+        """The citizen's real name and phone number in clear (None where unknown), for a
+        rectification call back; the caller masks what it shows."""
+        row = await repo.contact_fields(conn, citizen_id)
+        if row is None:
+            return None, None
+        name = self.pii.decrypt(row.real_name_enc, field=REAL_NAME) if row.real_name_enc else None
+        phone = self.pii.decrypt(row.phone_enc, field=PHONE) if row.phone_enc else None
+        return name, phone
+
+    # --- for licences ---
+
+    async def id_number_of(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
+        """The citizen's ID number in clear (a licence's holder is checked against it)."""
+        blob = await repo.id_number_enc(conn, citizen_id)
+        return self.pii.decrypt(blob, field=ID_NUMBER) if blob else None
+
+    def id_number_hash(self, id_number: str) -> bytes:
+        """The keyed hash ID numbers are looked up by (the same as a citizen's)."""
+        return self.pii.lookup_hash(id_number, field=ID_NUMBER)
+
+    async def department_app_name(self, conn: Connection, client_id: str) -> str | None:
+        """The name of an active department app; None when unknown or disabled."""
+        return await repo.active_department_app_name(conn, client_id)
+
+    # --- for payments ---
+
+    async def wechat_openid(
+        self, conn: Connection, citizen_id: uuid.UUID, appid: str
+    ) -> str | None:
+        """The citizen's openid in a WeChat app (the one bound last), for a JSAPI payment."""
+        return await repo.wechat_openid(conn, citizen_id, appid)
