@@ -133,8 +133,27 @@ async def open_services(
         identity = await stack.enter_async_context(
             identity_deps.build(infra, wechat=wechat, sms=sms, absorbers=absorbers)
         )
+        licences = await stack.enter_async_context(licences_deps.build(infra, identity=identity))
+        # Payments and declarations need each other: a case's fee notice goes to payments, a
+        # payment is told to declarations. Payments is built first; its hook reaches the
+        # declarations service, built next, when a payment arrives (long after both exist).
+        payments = await stack.enter_async_context(
+            payments_deps.build(
+                infra,
+                cases=cases,
+                on_paid=lambda conn, paid: declarations.payment_received(conn, paid),
+            )
+        )
         declarations = await stack.enter_async_context(
-            declarations_deps.build(infra, calendars=calendars, cases=cases)
+            declarations_deps.build(
+                infra,
+                calendars=calendars,
+                cases=cases,
+                catalog=catalog,
+                identity=identity,
+                licences=licences,
+                fees=payments,
+            )
         )
         yield Services(
             infra=infra,
@@ -143,12 +162,10 @@ async def open_services(
             identity=identity,
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
-            licences=await stack.enter_async_context(licences_deps.build(infra, identity=identity)),
+            licences=licences,
             reviews=await stack.enter_async_context(reviews_deps.build(infra, calendars=calendars)),
             push=await stack.enter_async_context(push_deps.build(infra, wechat=wechat, sms=sms)),
-            payments=await stack.enter_async_context(
-                payments_deps.build(infra, cases=cases, on_paid=declarations.payment_received)
-            ),
+            payments=payments,
         )
 
 

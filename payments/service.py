@@ -649,6 +649,26 @@ class PaymentsService:
     async def staff_orders(self, conn: Connection, status: str | None) -> list[StaffOrder]:
         return [_staff_order(r) for r in await repo.staff_orders(conn, status, 200)]
 
+    # --- for declarations ---
+
+    async def fee_notice_from_platform(
+        self,
+        conn: Connection,
+        *,
+        citizen_id: uuid.UUID,
+        declaration_id: uuid.UUID,
+        case_number: str,
+        notice: Mapping[str, Any],
+    ) -> bool:
+        """``record_fee_notice`` for a case's event: whether the notice is new."""
+        return await record_fee_notice(
+            conn,
+            citizen_id=citizen_id,
+            declaration_id=declaration_id,
+            case_number=case_number,
+            notice=notice,
+        )
+
 
 def yesterday_in_china(now: datetime | None = None) -> date:
     """The bill day the daily reconciliation checks: the day before today in China (WeChat

@@ -260,3 +260,10 @@ class CatalogService:
         self.pool = pool
         self.cache = cache
         self.provincial = provincial
+
+    # --- for declarations ---
+
+    async def item_for_declaration(self, conn: Connection, code: str) -> ItemDetail:
+        """An item with its guide (form, materials, limits), as a declaration follows it;
+        ``ItemNotFound`` for a code the catalogue does not hold."""
+        return await item_detail(conn, code)

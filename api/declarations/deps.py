@@ -6,7 +6,10 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from api.calendars.service import Calendars
-from api.declarations.service import DeclarationsService
+from api.catalog.service import CatalogService
+from api.declarations.service import DeclarationsService, FeeNotices
+from api.identity.service import IdentityService
+from api.licences.service import LicencesService
 from core.clients.provincial import ProvincialCasesClient
 from core.di import from_state
 from core.infra import Infrastructure
@@ -17,15 +20,26 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, calendars: Calendars, cases: ProvincialCasesClient
+    infra: Infrastructure,
+    *,
+    calendars: Calendars,
+    cases: ProvincialCasesClient,
+    catalog: CatalogService,
+    identity: IdentityService,
+    licences: LicencesService,
+    fees: FeeNotices,
 ) -> AsyncIterator[DeclarationsService]:
-    settings = infra.settings
+    """``fees`` is payments' service (it keeps the fee notices a case brings); payments is
+    built first, with its payment hook bound to this service once built (api.composition)."""
     yield DeclarationsService(
         pool=infra.pool,
-        pii=infra.pii,
         storage=infra.storage,
         cases=cases,
-        settings=settings.provincial,
+        settings=infra.settings.provincial,
         calendars=calendars,
+        catalog=catalog,
+        identity=identity,
+        licences=licences,
+        fees=fees,
         clock=infra.clock,
     )

@@ -697,6 +697,34 @@ class IdentityService:
         )  # fmt: skip
         return staff_id, totp.provisioning_uri(secret, username)
 
+    # --- for declarations ---
+
+    async def citizen_for_case(
+        self, conn: Connection, citizen_id: uuid.UUID
+    ) -> CitizenForCase | None:
+        """What a declaration needs of its applicant, decrypted: the name, ID number and phone
+        on record (None where not bound); one query, each field decrypted once."""
+        row = await repo.get_citizen(conn, citizen_id)
+        if row is None:
+            return None
+
+        def clear(blob: bytes | None, field: str) -> str | None:
+            return self.pii.decrypt(blob, field=field) if blob else None
+
+        return CitizenForCase(
+            real_name=clear(row.real_name_enc, REAL_NAME),
+            id_number=clear(row.id_number_enc, ID_NUMBER),
+            phone=clear(row.phone_enc, PHONE),
+        )
+
+
+class CitizenForCase(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen's personal data as a declaration uses it (never sent to a client unmasked)."""
+
+    real_name: str | None
+    id_number: str | None
+    phone: str | None
+
 
 class AccessTokens:
     """Verifies citizens' access tokens; a token seen before skips the signature check until it

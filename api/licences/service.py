@@ -33,6 +33,7 @@ from api.licences import repository as repo
 from api.licences.identifiers import licence_number_problem
 from api.licences.schemas import (
     ConsentEntry,
+    DeclarationLicence,
     DepartmentLicence,
     DisplayCode,
     DisplayKey,
@@ -659,6 +660,81 @@ class LicencesService:
                 )
             )
         return result
+
+    # --- for declarations ---
+    # A declaration's materials may be e-licences of the wallet; their use is consented and logged.
+
+    async def usable_for_declaration(
+        self, conn: Connection, citizen_id: uuid.UUID, licence_number: str | None = None
+    ) -> list[DeclarationLicence]:
+        """The licences that may satisfy a material (or the one numbered ``licence_number``)."""
+        return await repo.usable_for_declaration(conn, citizen_id, licence_number)
+
+    async def types_for_declaration(
+        self, conn: Connection, licence_numbers: list[str]
+    ) -> dict[str, str]:
+        """Each licence's type, as a case submitted to the platform names it."""
+        return await repo.types_of(conn, licence_numbers) if licence_numbers else {}
+
+    async def consent_for_declaration_material(
+        self,
+        conn: Connection,
+        citizen_id: uuid.UUID,
+        licence_number: str,
+        declaration_id: uuid.UUID,
+        item_name: str,
+    ) -> None:
+        await consent_for_declaration(conn, citizen_id, licence_number, declaration_id, item_name)
+
+    async def use_for_declaration_submission(
+        self,
+        conn: Connection,
+        citizen_id: uuid.UUID,
+        licence_numbers: list[str],
+        declaration_id: uuid.UUID,
+    ) -> None:
+        """``use_for_declaration`` for all the licences of a submission at once: each needs an
+        active consent and is still valid (else the error, and the caller's transaction rolls
+        back the uses logged with it)."""
+        if not licence_numbers:
+            return
+        found = {
+            u.licence_number: u
+            for u in await repo.use_for_declaration(
+                conn, citizen_id, licence_numbers, str(declaration_id)
+            )
+        }
+        on = today()
+        for number in licence_numbers:
+            use = found.get(number)
+            if use is None or use.consent_id is None:
+                raise errors.ConsentRequired(licenceNumber=number)
+            status = use.status
+            if status == "valid" and use.valid_until is not None and use.valid_until < on:
+                status = "expired"
+            if status not in ("valid", "pending"):
+                raise errors.LicenceNoLongerValid(licenceNumber=number, status=status)
+
+    async def record_issued_by_declaration(
+        self,
+        conn: Connection,
+        *,
+        citizen_id: uuid.UUID,
+        licence_number: str,
+        type_code: str,
+        name: str,
+        issued_at: datetime,
+        declaration_id: uuid.UUID,
+    ) -> None:
+        await record_issued(
+            conn,
+            citizen_id=citizen_id,
+            licence_number=licence_number,
+            type_code=type_code,
+            name=name,
+            issued_at=issued_at,
+            declaration_id=declaration_id,
+        )
 
 
 def pairwise_sub(pii: PiiCipher, citizen_id: uuid.UUID, client_id: str) -> str:
