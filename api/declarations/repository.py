@@ -230,14 +230,6 @@ async def list_for(
     return summaries, summaries[0].total if summaries else 0
 
 
-async def save_form(conn: Connection, declaration_id: uuid.UUID, form: dict[str, Any]) -> None:
-    await conn.execute(
-        "UPDATE declarations SET form_data = $2, updated_at = now() WHERE id = $1",
-        declaration_id,
-        form,
-    )
-
-
 async def move(
     conn: Connection,
     declaration_id: uuid.UUID,
