@@ -32,8 +32,8 @@ from tests.api.identity.conftest import Outside, sso, user
 from tests.conftest import serve_in_process
 
 # Before each round trip was made once, the request made 24 statements (the declaration read
-# three times, the item and attachments twice, the citizen twice, three per licence) and the
-# delivery job 12 (one per licence material).
+# three times, the attachments three times, the item and the citizen twice, three per licence)
+# and the delivery job 12 (one per licence material), with the one licence used here.
 REQUEST_STATEMENTS = 13
 DELIVERY_STATEMENTS = 10
 _NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK")
