@@ -148,9 +148,26 @@ async def open_services(
             push_deps.build(infra, wechat=wechat, sms=sms, recipients=identity)
         )
         licences = await stack.enter_async_context(licences_deps.build(infra, identity=identity))
+        # Payments and declarations need each other: a case's fee notice goes to payments, a
+        # payment is told to declarations. Payments is built first; its hook reaches the
+        # declarations service, built next, when a payment arrives (long after both exist).
+        payments = await stack.enter_async_context(
+            payments_deps.build(
+                infra,
+                cases=cases,
+                on_paid=lambda conn, paid: declarations.payment_received(conn, paid),
+                openid_of=identity.wechat_openid,
+            )
+        )
         declarations = await stack.enter_async_context(
             declarations_deps.build(
-                infra, calendars=calendars, cases=cases, catalog=catalog, licences=licences
+                infra,
+                calendars=calendars,
+                cases=cases,
+                catalog=catalog,
+                identity=identity,
+                licences=licences,
+                fees=payments,
             )
         )
         yield Services(
@@ -165,14 +182,7 @@ async def open_services(
                 reviews_deps.build(infra, calendars=calendars, identity=identity)
             ),
             push=push,
-            payments=await stack.enter_async_context(
-                payments_deps.build(
-                    infra,
-                    cases=cases,
-                    on_paid=declarations.payment_received,
-                    openid_of=identity.wechat_openid,
-                )
-            ),
+            payments=payments,
         )
 
 

@@ -274,3 +274,10 @@ class CatalogService:
                 for name, rows in groups.items()
             }
         )
+
+    # --- for declarations ---
+
+    async def item_for_declaration(self, conn: Connection, code: str) -> ItemDetail:
+        """An item with its guide (form, materials, limits), as a declaration follows it;
+        ``ItemNotFound`` for a code the catalogue does not hold."""
+        return await self.item_detail(conn, code)

@@ -13,6 +13,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from api.declarations import errors
+from api.declarations.callbacks import verified_event
 from api.declarations.schemas import (
     CreateDeclaration,
     DeclarationDetail,
@@ -91,7 +92,9 @@ class DeclarationController(Controller):
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> DeclarationPage:
-        return await declarations.list_mine(citizen, state_filter, page, page_size)
+        # Read-only: one statement on a pooled connection, no transaction around it.
+        async with declarations.pool.acquire() as conn:
+            return await declarations.list_mine(conn, citizen, state_filter, page, page_size)
 
     @get("/{declaration_id:uuid}", responses=problem_responses(401, 404),
          summary="One declaration: form, materials, timeline, due dates")  # fmt: skip
@@ -101,7 +104,9 @@ class DeclarationController(Controller):
         citizen: NamedDependency[CitizenPrincipal],
         declarations: NamedDependency[DeclarationsService],
     ) -> DeclarationDetail:
-        return await declarations.read_detail(citizen, declaration_id)
+        # Read-only: a pooled connection, no transaction around the reads.
+        async with declarations.pool.acquire() as conn:
+            return await declarations.detail(conn, citizen, declaration_id)
 
     @patch("/{declaration_id:uuid}", responses=_EDIT, summary="Autosave the draft's form")
     async def save(
@@ -357,5 +362,6 @@ class PlatformCallbackController(Controller):
     ) -> Response[dict[str, str]]:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        new = await declarations.receive_callback(db_connection, headers, body)
+        event, stored = verified_event(declarations.callback_secret, headers, body)
+        new = await declarations.store_callback(db_connection, event, stored)
         return Response({"status": "accepted" if new else "duplicate"})

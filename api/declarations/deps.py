@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from api.calendars.service import Calendars
 from api.catalog.service import CatalogService
-from api.declarations.service import DeclarationsService
+from api.declarations.service import DeclarationsService, FeeNotices
+from api.identity.service import IdentityService
 from api.licences.service import LicencesService
 from core.clients.provincial import ProvincialCasesClient
 from core.di import from_state
@@ -24,17 +25,21 @@ async def build(
     calendars: Calendars,
     cases: ProvincialCasesClient,
     catalog: CatalogService,
+    identity: IdentityService,
     licences: LicencesService,
+    fees: FeeNotices,
 ) -> AsyncIterator[DeclarationsService]:
-    settings = infra.settings
+    """``fees`` is payments' service (it keeps the fee notices a case brings); payments is
+    built first, with its payment hook bound to this service once built (api.composition)."""
     yield DeclarationsService(
         pool=infra.pool,
-        pii=infra.pii,
         storage=infra.storage,
         cases=cases,
-        settings=settings.provincial,
+        settings=infra.settings.provincial,
         calendars=calendars,
         catalog=catalog,
+        identity=identity,
         licences=licences,
+        fees=fees,
         clock=infra.clock,
     )

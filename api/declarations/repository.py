@@ -1,19 +1,141 @@
-"""All SQL of declarations, materials and the platform's event inbox."""
+"""All SQL of declarations, materials and the platform's event inbox; rows come back as the
+typed Structs below (fields named as the query's columns)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
-import asyncpg
+import msgspec
 
-from core.db import Connection
+from core.db import Connection, many, one
 
-_DECLARATION = """SELECT id, citizen_id, item_code, item_name, state, delivery, form_data,
+
+class _Row(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class DeclarationRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    item_code: str
+    item_name: str
+    state: str
+    delivery: str
+    form_data: dict[str, Any]
+    case_number: str | None
+    platform_version: int
+    submit_key: str | None
+    supplement_notice: dict[str, Any] | None
+    tolerated_missing: list[str]
+    result: dict[str, Any] | None
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    finished_at: datetime | None
+    pre_review_due: date | None
+    promised_due: date | None
+    supervision: str
+    pre_review_due_provisional: bool
+    promised_due_provisional: bool
+    created_at: datetime
+    updated_at: datetime
+    delivery_refusal: dict[str, Any] | None
+    submit_round: int
+
+
+class SubmitTarget(DeclarationRow, frozen=True, kw_only=True):
+    # The declaration that already carries the submit's Idempotency-Key, if any.
+    key_holder: uuid.UUID | None
+
+
+class SummaryRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    item_code: str
+    item_name: str
+    state: str
+    delivery: str
+    case_number: str | None
+    submitted_at: datetime | None
+    promised_due: date | None
+    promised_due_provisional: bool
+    supervision: str
+    updated_at: datetime
+    total: int
+
+
+class EventRow(_Row, frozen=True, kw_only=True):
+    from_state: str | None
+    to_state: str
+    actor: str
+    reason: str | None
+    details: dict[str, Any] | None
+    at: datetime
+
+
+class LibraryRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    size: int
+    kind: str
+    content_type: str
+    display_name: str
+    created_at: datetime
+    sha256: str
+
+
+class MaterialRow(LibraryRow, frozen=True, kw_only=True):
+    storage_key: str
+
+
+class AttachedRow(_Row, frozen=True, kw_only=True):
+    material_code: str
+    material_id: uuid.UUID | None
+    licence_number: str | None
+    needs_replacement: bool
+    problem: str | None
+    display_name: str | None
+    size: int | None
+    kind: str | None
+    content_type: str | None
+    sha256: str | None
+
+
+class StoredEventRow(_Row, frozen=True, kw_only=True):
+    event_id: str
+    sequence: int
+    body: dict[str, Any]
+
+
+class OpenCaseRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    item_name: str
+    state: str
+    pre_review_due: date | None
+    promised_due: date | None
+    supervision: str
+
+
+class DeadlineBasisRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    item_name: str
+    state: str
+    pre_review_due: date | None
+    pre_review_due_provisional: bool
+    pre_review_from: date | None
+    promised_due: date | None
+    promised_due_provisional: bool
+    promised_from: date | None
+    promised_days: int | None
+
+
+_COLUMNS = """id, citizen_id, item_code, item_name, state, delivery, form_data,
     case_number, platform_version, submit_key, supplement_notice, tolerated_missing, result,
     submitted_at, accepted_at, finished_at, pre_review_due, promised_due, supervision,
     pre_review_due_provisional, promised_due_provisional, created_at, updated_at,
-    delivery_refusal, submit_round FROM declarations"""
+    delivery_refusal, submit_round"""
+_DECLARATION = f"SELECT {_COLUMNS} FROM declarations"
 
 
 async def create(
@@ -33,35 +155,65 @@ async def create(
 
 async def get(
     conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID, *, lock: bool = False
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        _DECLARATION + " WHERE id = $1 AND citizen_id = $2" + (" FOR UPDATE" if lock else ""),
-        declaration_id,
-        citizen_id,
+) -> DeclarationRow | None:
+    return one(
+        DeclarationRow,
+        await conn.fetchrow(
+            _DECLARATION + " WHERE id = $1 AND citizen_id = $2" + (" FOR UPDATE" if lock else ""),
+            declaration_id,
+            citizen_id,
+        ),
+    )
+
+
+async def for_submit(
+    conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID, key: str
+) -> SubmitTarget | None:
+    """The citizen's declaration, locked, with the declaration that already used ``key`` to
+    submit (one round trip for both)."""
+    return one(
+        SubmitTarget,
+        await conn.fetchrow(
+            f"""SELECT {_COLUMNS}, (SELECT o.id FROM declarations o
+                       WHERE o.citizen_id = $2 AND o.submit_key = $3) AS key_holder
+                  FROM declarations WHERE id = $1 AND citizen_id = $2 FOR UPDATE""",
+            declaration_id,
+            citizen_id,
+            key,
+        ),
     )
 
 
 async def get_for_system(
     conn: Connection, declaration_id: uuid.UUID, *, lock: bool = True
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        _DECLARATION + " WHERE id = $1" + (" FOR UPDATE" if lock else ""), declaration_id
+) -> DeclarationRow | None:
+    return one(
+        DeclarationRow,
+        await conn.fetchrow(
+            _DECLARATION + " WHERE id = $1" + (" FOR UPDATE" if lock else ""), declaration_id
+        ),
     )
 
 
-async def by_case(conn: Connection, case_number: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(_DECLARATION + " WHERE case_number = $1 FOR UPDATE", case_number)
+async def by_case(conn: Connection, case_number: str) -> DeclarationRow | None:
+    return one(
+        DeclarationRow,
+        await conn.fetchrow(_DECLARATION + " WHERE case_number = $1 FOR UPDATE", case_number),
+    )
 
 
-async def by_submit_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        _DECLARATION + " WHERE citizen_id = $1 AND submit_key = $2", citizen_id, key
+async def by_submit_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> DeclarationRow | None:
+    return one(
+        DeclarationRow,
+        await conn.fetchrow(
+            _DECLARATION + " WHERE citizen_id = $1 AND submit_key = $2", citizen_id, key
+        ),
     )
 
 
 async def list_for(
     conn: Connection, citizen_id: uuid.UUID, state: str | None, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[SummaryRow], int]:
     rows = await conn.fetch(
         """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
                   promised_due, promised_due_provisional, supervision, updated_at,
@@ -74,15 +226,8 @@ async def list_for(
         limit,
         offset,
     )
-    return list(rows), rows[0]["total"] if rows else 0
-
-
-async def save_form(conn: Connection, declaration_id: uuid.UUID, form: dict[str, Any]) -> None:
-    await conn.execute(
-        "UPDATE declarations SET form_data = $2, updated_at = now() WHERE id = $1",
-        declaration_id,
-        form,
-    )
+    summaries = many(SummaryRow, rows)
+    return summaries, summaries[0].total if summaries else 0
 
 
 async def move(
@@ -94,24 +239,48 @@ async def move(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     **fields: Any,
-) -> None:
-    """Change state (the trigger refuses illegal moves), set ``fields``, append to the timeline."""
+) -> DeclarationRow:
+    """Change state (the trigger refuses illegal moves), set ``fields``, append to the timeline:
+    one statement, answering the row as it is now."""
     assignments = ["state = $2", "updated_at = now()"]
     args: list[Any] = [declaration_id, to_state]
     for name, value in fields.items():
         args.append(value)
         assignments.append(f"{name} = ${len(args)}")
-    await conn.execute(f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1", *args)
-    if from_state != to_state or details:
-        await add_event(conn, declaration_id, from_state, to_state, actor, reason, details)
+    update = f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1 RETURNING {_COLUMNS}"
+    if from_state == to_state and not details:
+        row = await conn.fetchrow(update, *args)
+    else:
+        args += [from_state, actor, reason, details]
+        n = len(args)
+        row = await conn.fetchrow(
+            f"""WITH moved AS ({update}), logged AS (
+                    INSERT INTO declaration_events
+                        (declaration_id, from_state, to_state, actor, reason, details)
+                    SELECT id, ${n - 3}::text, state, ${n - 2}::text, ${n - 1}::text,
+                           ${n}::jsonb FROM moved)
+                SELECT * FROM moved""",
+            *args,
+        )
+    moved = one(DeclarationRow, row)
+    assert moved is not None, declaration_id
+    return moved
 
 
-async def update(conn: Connection, declaration_id: uuid.UUID, **fields: Any) -> None:
+async def update(conn: Connection, declaration_id: uuid.UUID, **fields: Any) -> DeclarationRow:
     assignments, args = ["updated_at = now()"], [declaration_id]
     for name, value in fields.items():
         args.append(value)
         assignments.append(f"{name} = ${len(args)}")
-    await conn.execute(f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1", *args)
+    updated = one(
+        DeclarationRow,
+        await conn.fetchrow(
+            f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1 RETURNING {_COLUMNS}",
+            *args,
+        ),
+    )
+    assert updated is not None, declaration_id
+    return updated
 
 
 async def add_event(
@@ -135,13 +304,14 @@ async def add_event(
     )
 
 
-async def events(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
+async def events(conn: Connection, declaration_id: uuid.UUID) -> list[EventRow]:
+    return many(
+        EventRow,
         await conn.fetch(
             """SELECT from_state, to_state, actor, reason, details, at FROM declaration_events
                 WHERE declaration_id = $1 ORDER BY id""",
             declaration_id,
-        )
+        ),
     )
 
 
@@ -174,25 +344,29 @@ async def library_add(
     return existing, False
 
 
-async def library(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
+async def library(conn: Connection, citizen_id: uuid.UUID) -> list[LibraryRow]:
+    return many(
+        LibraryRow,
         await conn.fetch(
             """SELECT id, size, kind, content_type, display_name, created_at, encode(sha256, 'hex')
                       AS sha256 FROM materials WHERE citizen_id = $1 ORDER BY created_at DESC""",
             citizen_id,
-        )
+        ),
     )
 
 
 async def material(
     conn: Connection, material_id: uuid.UUID, citizen_id: uuid.UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT id, size, kind, content_type, display_name, storage_key, created_at,
+) -> MaterialRow | None:
+    return one(
+        MaterialRow,
+        await conn.fetchrow(
+            """SELECT id, size, kind, content_type, display_name, storage_key, created_at,
                   encode(sha256, 'hex') AS sha256
              FROM materials WHERE id = $1 AND citizen_id = $2""",
-        material_id,
-        citizen_id,
+            material_id,
+            citizen_id,
+        ),
     )
 
 
@@ -227,8 +401,9 @@ async def detach(conn: Connection, declaration_id: uuid.UUID, material_code: str
     ) != "DELETE 0"
 
 
-async def attached(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
+async def attached(conn: Connection, declaration_id: uuid.UUID) -> list[AttachedRow]:
+    return many(
+        AttachedRow,
         await conn.fetch(
             """SELECT dm.material_code, dm.material_id, dm.licence_number, dm.needs_replacement,
                       dm.problem, m.display_name, m.size, m.kind, m.content_type,
@@ -236,7 +411,7 @@ async def attached(conn: Connection, declaration_id: uuid.UUID) -> list[asyncpg.
                  FROM declaration_materials dm LEFT JOIN materials m ON m.id = dm.material_id
                 WHERE dm.declaration_id = $1 ORDER BY dm.material_code""",
             declaration_id,
-        )
+        ),
     )
 
 
@@ -244,41 +419,16 @@ async def flag_for_replacement(
     conn: Connection, declaration_id: uuid.UUID, problems: dict[str, str]
 ) -> None:
     # A problem with a material not attached at all stays in the notice: the citizen adds it.
-    for code, problem in problems.items():
-        await conn.execute(
-            """UPDATE declaration_materials SET needs_replacement = true, problem = $3,
-                   updated_at = now() WHERE declaration_id = $1 AND material_code = $2""",
-            declaration_id,
-            code,
-            problem,
-        )
-
-
-# --- e-licences ---------------------------------------------------------------------------------
-
-# What may satisfy a material: not revoked, not rejected on import, not expired (api.licences).
-_USABLE = """status IN ('pending', 'valid')
-    AND (valid_until IS NULL OR valid_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date)"""
-
-
-async def licence(
-    conn: Connection, licence_number: str, citizen_id: uuid.UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""SELECT licence_number, type_code, name, issued_at FROM citizen_licences
-            WHERE licence_number = $1 AND citizen_id = $2 AND {_USABLE}""",
-        licence_number,
-        citizen_id,
-    )
-
-
-async def licences(conn: Connection, citizen_id: uuid.UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"""SELECT licence_number, type_code, name, issued_at FROM citizen_licences
-                WHERE citizen_id = $1 AND {_USABLE} ORDER BY issued_at DESC""",
-            citizen_id,
-        )
+    if not problems:
+        return
+    await conn.execute(
+        """UPDATE declaration_materials dm SET needs_replacement = true, problem = p.problem,
+               updated_at = now()
+             FROM unnest($2::text[], $3::text[]) AS p(code, problem)
+            WHERE dm.declaration_id = $1 AND dm.material_code = p.code""",
+        declaration_id,
+        list(problems),
+        list(problems.values()),
     )
 
 
@@ -300,13 +450,14 @@ async def store_event(
     )
 
 
-async def unprocessed_events(conn: Connection, case_number: str) -> list[asyncpg.Record]:
-    return list(
+async def unprocessed_events(conn: Connection, case_number: str) -> list[StoredEventRow]:
+    return many(
+        StoredEventRow,
         await conn.fetch(
             """SELECT event_id, sequence, body FROM platform_events
                 WHERE case_number = $1 AND processed_at IS NULL ORDER BY sequence, received_at""",
             case_number,
-        )
+        ),
     )
 
 
@@ -318,33 +469,28 @@ async def mark_event(conn: Connection, event_id: str, outcome: str) -> None:
     )
 
 
-async def open_with_deadlines(conn: Connection) -> list[asyncpg.Record]:
-    return list(
+async def open_with_deadlines(conn: Connection) -> list[OpenCaseRow]:
+    return many(
+        OpenCaseRow,
         await conn.fetch(
             """SELECT id, citizen_id, item_name, state, pre_review_due, promised_due, supervision
                  FROM declarations WHERE state IN ('submitted', 'accepted', 'processing')
                  FOR UPDATE SKIP LOCKED"""
-        )
+        ),
     )
 
 
-async def open_deadline_bases(conn: Connection) -> list[asyncpg.Record]:
+async def open_deadline_bases(conn: Connection) -> list[DeadlineBasisRow]:
     """Open cases with their deadlines and what each counts from, locked for the recompute."""
-    return list(
+    return many(
+        DeadlineBasisRow,
         await conn.fetch(
             """SELECT id, citizen_id, item_name, state, pre_review_due, pre_review_due_provisional,
                       pre_review_from, promised_due, promised_due_provisional, promised_from,
                       promised_days
                  FROM declarations WHERE state IN ('submitted', 'accepted', 'processing')
                 ORDER BY id FOR UPDATE"""
-        )
-    )
-
-
-async def licence_any(conn: Connection, licence_number: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT licence_number, type_code FROM citizen_licences WHERE licence_number = $1",
-        licence_number,
+        ),
     )
 
 

@@ -12,6 +12,23 @@ from api.catalog.schemas import FormField
 ItemCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
+class PlatformEvent(msgspec.Struct, rename="camel", kw_only=True):
+    """A status event of a case, as the platform's callback (or a case's history) carries it."""
+
+    event_id: str
+    case_number: str
+    sequence: int
+    status: str
+    # With its offset (RFC 3339): the acceptance day is China's day of this instant.
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    idempotency_key: str = ""
+    reason: str | None = None
+    supplement: dict[str, Any] | None = None
+    acceptance: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    payment_notice: dict[str, Any] | None = None
+
+
 class _In(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
     pass
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from api.licences.schemas import DeclarationLicence
 from core.db import Connection, many, one
 
 _LICENCE = """l.id, l.licence_number, l.citizen_id, l.type_code, l.name, l.issued_at,
@@ -459,3 +460,70 @@ async def absorb_citizen(
             )
         )
     return moved
+
+
+# --- for declarations ---------------------------------------------------------------------------
+
+
+class DeclarationUse(msgspec.Struct, frozen=True, kw_only=True):
+    licence_number: str
+    status: str
+    valid_until: date | None
+    consent_id: uuid.UUID | None
+
+
+# What may satisfy a material: not revoked, not rejected on import, not expired.
+_USABLE = """status IN ('pending', 'valid')
+    AND (valid_until IS NULL OR valid_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date)"""
+
+
+async def usable_for_declaration(
+    conn: Connection, citizen_id: uuid.UUID, licence_number: str | None = None
+) -> list[DeclarationLicence]:
+    """The citizen's usable licences (or the one numbered ``licence_number``), newest first."""
+    return many(
+        DeclarationLicence,
+        await conn.fetch(
+            f"""SELECT licence_number, type_code, name, issued_at FROM citizen_licences
+                WHERE citizen_id = $1 AND ($2::text IS NULL OR licence_number = $2) AND {_USABLE}
+                ORDER BY issued_at DESC""",
+            citizen_id,
+            licence_number,
+        ),
+    )
+
+
+async def types_of(conn: Connection, licence_numbers: list[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT licence_number, type_code FROM citizen_licences WHERE licence_number = ANY($1)",
+        licence_numbers,
+    )
+    return {r["licence_number"]: r["type_code"] for r in rows}
+
+
+async def use_for_declaration(
+    conn: Connection, citizen_id: uuid.UUID, licence_numbers: list[str], declaration_id: str
+) -> list[DeclarationUse]:
+    """Log a use of each licence under its active consent to this declaration, in one
+    statement; answers every licence found with its consent (None: no active consent, no use)."""
+    return many(
+        DeclarationUse,
+        await conn.fetch(
+            """WITH found AS (
+                   SELECT l.id, l.licence_number, l.status, l.valid_until, c.id AS consent_id,
+                          c.purpose
+                     FROM citizen_licences l
+                     LEFT JOIN licence_consents c ON c.licence_id = l.id
+                          AND c.grantee_kind = 'declaration' AND c.grantee_id = $3
+                          AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now())
+                    WHERE l.citizen_id = $1 AND l.licence_number = ANY($2::text[])
+               ), used AS (
+                   INSERT INTO licence_uses (id, consent_id, citizen_id, licence_id, purpose)
+                   SELECT gen_random_uuid(), consent_id, $1, id, purpose FROM found
+                    WHERE consent_id IS NOT NULL)
+               SELECT licence_number, status, valid_until, consent_id FROM found""",
+            citizen_id,
+            licence_numbers,
+            declaration_id,
+        ),
+    )

@@ -158,3 +158,15 @@ class DepartmentLicence(_Out, kw_only=True):
     signed_data: str
     signature: str
     key_id: str | None
+
+
+# --- for declarations ---
+
+
+class DeclarationLicence(msgspec.Struct, frozen=True, kw_only=True):
+    """A usable licence of the wallet, as a declaration offers it for a material."""
+
+    licence_number: str
+    type_code: str
+    name: str
+    issued_at: datetime

@@ -23,8 +23,13 @@ job's (``payments.tasks`` opens those; a job's outside calls run between its tra
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
 from core.clients.provincial import ProvincialCasesClient
 from core.clients.wechatpay import WechatPayClient
+from core.db import Connection
 from core.settings import WechatPaySettings
 from payments.service.common import (
     JobQueue,
@@ -74,6 +79,26 @@ class PaymentsService:
         self.reports = ReportService(platform=platform, on_paid=on_paid, refunds=self.refunds)
         self.reconciliation = ReconciliationService(client=client, settings=settings, jobs=jobs)
         self.staff = StaffViewService()
+
+    # --- for declarations ---
+
+    async def fee_notice_from_platform(
+        self,
+        conn: Connection,
+        *,
+        citizen_id: uuid.UUID,
+        declaration_id: uuid.UUID,
+        case_number: str,
+        notice: Mapping[str, Any],
+    ) -> bool:
+        """Keep the fee notice a case's event brings: whether the notice is new."""
+        return await record_fee_notice(
+            conn,
+            citizen_id=citizen_id,
+            declaration_id=declaration_id,
+            case_number=case_number,
+            notice=notice,
+        )
 
 
 __all__ = [

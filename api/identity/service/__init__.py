@@ -21,7 +21,7 @@ from api.identity.service.base import (
     Absorber,
 )
 from api.identity.service.department_apps import DepartmentApps
-from api.identity.service.for_domains import ForOtherDomains
+from api.identity.service.for_domains import CitizenForCase, ForOtherDomains
 from api.identity.service.logins import Logins
 from api.identity.service.sessions import Sessions
 from api.identity.service.sso import RealNameSso
@@ -46,5 +46,6 @@ __all__ = [
     "TOTP_SECRET",
     "Absorber",
     "AccessTokens",
+    "CitizenForCase",
     "IdentityService",
 ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+import msgspec
+
 from api.identity import repository as repo
 from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase
 from core.db import Connection
@@ -13,7 +15,35 @@ from push.service.recipients import Contact as PushContact
 from push.service.recipients import WechatAddress
 
 
+class CitizenForCase(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen's personal data as a declaration uses it (never sent to a client unmasked)."""
+
+    real_name: str | None
+    id_number: str | None
+    phone: str | None
+
+
 class ForOtherDomains(IdentityBase):
+    # --- for declarations ---
+
+    async def citizen_for_case(
+        self, conn: Connection, citizen_id: uuid.UUID
+    ) -> CitizenForCase | None:
+        """What a declaration needs of its applicant, decrypted: the name, ID number and phone
+        on record (None where not bound); one query, each field decrypted once."""
+        row = await repo.get_citizen(conn, citizen_id)
+        if row is None:
+            return None
+
+        def clear(blob: bytes | None, field: str) -> str | None:
+            return self.pii.decrypt(blob, field=field) if blob else None
+
+        return CitizenForCase(
+            real_name=clear(row.real_name_enc, REAL_NAME),
+            id_number=clear(row.id_number_enc, ID_NUMBER),
+            phone=clear(row.phone_enc, PHONE),
+        )
+
     # --- for push ---
     # push.service.recipients.Recipients: what push may know of citizens (it never reads
     # identity's tables). Audiences are walked in id order, a page per call.

@@ -3,7 +3,8 @@
 - ``wallet``: the holder's list, one licence, its file; ``record_issued`` for declarations;
 - ``importing``: the import job (fetch, verify the issuer's seal, store) and the event feed;
 - ``display``: 亮证 display codes, their QR symbol, online verification;
-- ``consents``: consents and uses (declarations, department apps by trust transfer).
+- ``consents``: consents and uses (declarations, department apps by trust transfer);
+- ``for_declarations``: the licences a declaration may use, their types, their use at submit.
 
 The pure rules they use sit beside the service: ``api.licences.display_codes`` (the signed
 code's format) and ``api.licences.identifiers`` (licence-number check characters).
@@ -17,13 +18,14 @@ from api.licences import repository as repo
 from api.licences.service._base import effective_status, pairwise_sub, today
 from api.licences.service.consents import ConsentCases
 from api.licences.service.display import QR_PATH, DisplayCases
+from api.licences.service.for_declarations import DeclarationCases
 from api.licences.service.importing import ImportCases, LicenceDocument
 from api.licences.service.wallet import WalletCases
 from core.db import Connection
 from core.pii import PiiCipher
 
 
-class LicencesService(WalletCases, ImportCases, DisplayCases, ConsentCases):
+class LicencesService(WalletCases, ImportCases, DisplayCases, ConsentCases, DeclarationCases):
     """The wallet of a process (built by ``api.licences.deps``)."""
 
 

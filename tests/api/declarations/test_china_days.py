@@ -19,7 +19,8 @@ import pytest
 
 from api.app import create_app
 from api.composition import Services
-from api.declarations.service import PlatformEvent
+from api.declarations.schemas import PlatformEvent
+from api.declarations.tasks import DeclarationJobs
 from core.clock import FixedClock
 from core.settings import Settings
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
@@ -110,7 +111,7 @@ async def test_supervision_today_is_the_day_in_china(
         await db.execute(
             "UPDATE declarations SET pre_review_due = $2 WHERE id = $1", declaration, due
         )
-        await services.declarations.supervise(now=tuesday_0730)
+        await DeclarationJobs(services.declarations).supervise(now=tuesday_0730)
         return str((await applicant.detail(str(declaration)))["supervision"])
 
     # Due Wednesday: one working day left on Tuesday (two from Monday, the UTC day).

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from api.composition import Services
+from api.declarations.tasks import DeclarationJobs
 from core.settings import Settings
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
 from tests.api.declarations.test_refusals import CASES, inbox, platform_case, ready_to_submit
@@ -110,7 +111,7 @@ async def test_submission_job_dies_at_each_point(
     is made here, after the platform moved the case as it would have meanwhile."""
     declaration = await ready_to_submit(applicant)
     assert (await applicant.submit(declaration)).status_code == 200
-    declarations, job = services.declarations, uuid.UUID(declaration)
+    declarations, job = DeclarationJobs(services.declarations), uuid.UUID(declaration)
 
     if point == "before_the_call":
         # Died before calling: the retried job is the first to reach the platform.

@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 
 from api.composition import Services
+from api.declarations.tasks import DeclarationJobs
 from core.clock import china_today
 from core.workdays import add_working_days
 from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
@@ -72,7 +73,7 @@ async def test_supervision_flags_yellow_then_red(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), add_working_days(today, 1),
     )  # fmt: skip
-    assert await services.declarations.supervise() == 1
+    assert await DeclarationJobs(services.declarations).supervise() == 1
     assert (await applicant.detail(declaration))["supervision"] == "yellow"
     inbox = await applicant.client.get("/api/v1/inbox", headers=applicant.headers)
     assert "declaration.overdue_warning" in [m["eventType"] for m in inbox.json()["items"]]
@@ -80,6 +81,6 @@ async def test_supervision_flags_yellow_then_red(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), today - timedelta(days=3),
     )  # fmt: skip
-    assert await services.declarations.supervise() == 1
+    assert await DeclarationJobs(services.declarations).supervise() == 1
     assert (await applicant.detail(declaration))["supervision"] == "red"
-    assert await services.declarations.supervise() == 0  # unchanged: nothing to do
+    assert await DeclarationJobs(services.declarations).supervise() == 0  # unchanged: nothing to do

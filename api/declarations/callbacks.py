@@ -1,0 +1,37 @@
+"""The platform's status callbacks as they arrive: the signature on the raw body checked, the
+event decoded (the controller calls this before the service stores the event)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from api.declarations import errors
+from api.declarations.schemas import PlatformEvent
+from core.webhooks import SignatureInvalid, verify_hmac_signature
+
+log = logging.getLogger(__name__)
+
+
+def verified_event(
+    secret: str, headers: Mapping[str, str], body: bytes
+) -> tuple[PlatformEvent, dict[str, Any]]:
+    """The event and its body as stored, or ``CallbackRejected`` (forged, stale, malformed)."""
+    try:
+        verify_hmac_signature(
+            secret=secret,
+            timestamp=headers.get("x-gov-timestamp"),
+            body=body,
+            signature=headers.get("x-gov-signature"),
+        )
+    except SignatureInvalid as exc:
+        log.warning("platform callback rejected", extra={"reason": str(exc)})
+        raise errors.CallbackRejected() from exc
+    try:
+        event = msgspec.json.decode(body, type=PlatformEvent)
+    except msgspec.DecodeError as exc:
+        raise errors.CallbackRejected("malformed event") from exc
+    return event, msgspec.json.decode(body)

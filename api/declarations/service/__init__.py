@@ -1,0 +1,65 @@
+"""Declaration rules: drafts, materials, submission that is never lost, the platform's events.
+
+``DeclarationsService`` is one object (one dependency for handlers and jobs) composed of one
+mixin per use case, each in its own module:
+
+- ``reading``: a declaration in full, the citizen's list (``Reading``, which the others build on)
+- ``drafting``: start a draft, save its form
+- ``materials``: uploads, library files and e-licences attached; materials as a case sends them
+- ``submission``: submit, deliver to the platform (read / call / record), refusal, redraft
+- ``supplements``: 补正 and 容缺, and their deliveries
+- ``withdrawal``: take a declaration back
+- ``supervision``: deadline flags, deadlines recomputed when the calendar changes
+- ``platform_events``: the platform's callbacks stored once and applied in sequence
+- ``fees_and_licences``: fee notices, the payment's echo, the issued licence into the wallet
+
+Mixins rather than collaborator objects: the use cases share one state (the collaborators in
+``base.DeclarationsBase``) and one way to answer (``Reading._detail``), and a mixin reaches
+them as ``self`` without a second layer of wiring. Each mixin inherits what it calls, so mypy
+checks every call across modules.
+
+Every method that touches the database takes the caller's connection first: the request's
+transaction, or the one a job opens (``api.declarations.tasks``). The service never opens a
+transaction of its own; it reaches other domains only through their services.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from api.declarations import repository as repo
+from api.declarations.service.base import (
+    PRE_REVIEW_DAYS,
+    STATE_EVENTS,
+    SUBMIT_ROUTE,
+    FeeNotices,
+    refusal_text,
+)
+from api.declarations.service.drafting import Drafting
+from api.declarations.service.submission import Submission, SubmissionSent
+from api.declarations.service.supervision import Supervision
+from api.declarations.service.supplements import Supplements
+from api.declarations.service.withdrawal import Withdrawal
+from core.db import Connection
+
+
+class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervision):
+    """Every use case of declarations (see the package's docstring for where each lives)."""
+
+
+async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """One person, one account: ``source``'s declarations and material library become
+    ``target``'s (called by api.identity when it joins a person's accounts)."""
+    return await repo.absorb_citizen(conn, source, target)
+
+
+__all__ = [
+    "PRE_REVIEW_DAYS",
+    "STATE_EVENTS",
+    "SUBMIT_ROUTE",
+    "DeclarationsService",
+    "FeeNotices",
+    "SubmissionSent",
+    "absorb_citizen",
+    "refusal_text",
+]

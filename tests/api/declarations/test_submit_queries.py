@@ -1,0 +1,137 @@
+"""What a submission costs the database: the statements of the citizen's request and of the job
+that delivers it to the platform, each round trip made once (no reloads, no query per material).
+
+The count is taken on the application's own pool: every connection it hands out during the
+measured step logs its statements (asyncpg's query loggers). Not counted: transaction control
+(BEGIN, COMMIT) and asyncpg's own type introspection, which runs once per connection for a
+type it has not seen (so whether it shows depends on which connection the pool hands out).
+Everything else is, the outbox's (job queue, inbox) and the Idempotency-Key's statements
+included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from asyncpg.connection import LoggedQuery
+
+from api.app import create_app
+from api.composition import DB_POOL_KEY, JOBS_KEY
+from api.declarations.tasks import SUBMIT_JOB, DeclarationJob
+from core.db import Pool
+from core.settings import Settings
+from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format, synced
+from tests.api.identity.conftest import Outside, sso, user
+from tests.conftest import serve_in_process
+
+# Before each round trip was made once, the request made 24 statements (the declaration read
+# three times, the attachments three times, the item and the citizen twice, three per licence)
+# and the delivery job 12 (one per licence material), with the one licence used here.
+REQUEST_STATEMENTS = 13
+DELIVERY_STATEMENTS = 10
+_NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK")
+_INTROSPECTION = ("typeinfo_tree", "set_config('jit'")
+
+
+@contextlib.contextmanager
+def counting(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The statements run on connections ``pool`` hands out while the block runs."""
+    statements: list[str] = []
+    acquire = pool.acquire
+
+    def logged(record: LoggedQuery) -> None:
+        query = record.query.strip().rstrip(";")
+        if query.split(None, 1)[0].upper() in _NOT_COUNTED:
+            return
+        if any(marker in query for marker in _INTROSPECTION):
+            return
+        statements.append(query)
+
+    class Counted:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        async def __aenter__(self) -> Any:
+            self.conn = await self.inner.__aenter__()
+            self.conn.add_query_logger(logged)
+            return self.conn
+
+        async def __aexit__(self, *exc: object) -> Any:
+            self.conn.remove_query_logger(logged)
+            return await self.inner.__aexit__(*exc)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pool, "acquire", lambda **kw: Counted(acquire(**kw)))
+        yield statements
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = create_app(settings, configure_logs=False)
+    async with serve_in_process(app) as client:
+        yield client, app
+
+
+async def _ready_draft(applicant: Applicant, pool: Pool) -> str:
+    """A complete draft: its form filled, an e-licence for one material, uploads for the rest."""
+    me = await applicant.client.get("/api/v1/me", headers=applicant.headers)
+    assert me.status_code == 200, me.text
+    licence = f"SFZ-{uuid.uuid4().hex[:12]}"
+    async with pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO citizen_licences (licence_number, citizen_id, type_code, name,
+                   issued_at) VALUES ($1, $2, 'SFZ', '居民身份证', $3)""",
+            licence,
+            uuid.UUID(me.json()["id"]),
+            datetime.now(UTC),
+        )
+    draft = await applicant.create(RENT_WITHDRAWAL)
+    await applicant.fill(draft["id"])
+    for material in draft["materials"]:
+        path = f"/api/v1/declarations/{draft['id']}/materials/{material['code']}"
+        if "SFZ" in material["licenceTypes"]:
+            resp = await applicant.client.put(
+                path + "/licence", json={"licenceNumber": licence}, headers=applicant.headers
+            )
+        else:
+            resp = await applicant.upload(draft["id"], material["code"], first_format(material))
+        assert resp.status_code == 200, resp.text
+    return str(draft["id"])
+
+
+async def test_a_submission_makes_each_round_trip_once(
+    app_client: tuple[httpx.AsyncClient, Any],
+    outside: Outside,
+    services: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, app = app_client
+    await synced(services)
+    token = (await sso(client, outside, user("zhangsan"))).json()["accessToken"]
+    applicant = Applicant(client, outside, token)
+    pool: Pool = app.state[DB_POOL_KEY]
+    declaration = await _ready_draft(applicant, pool)
+
+    with counting(pool, monkeypatch) as request_statements:
+        submitted = await applicant.submit(declaration)
+        await asyncio.sleep(0)  # the loggers are called soon after each statement
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["state"] == "submitted"
+    assert len(submitted.json()["materials"]) >= 2
+
+    # The job as the worker runs it (no worker here: it waits in the queue, run by hand).
+    job = app.state[JOBS_KEY].specs[SUBMIT_JOB]
+    with counting(pool, monkeypatch) as delivery_statements:
+        await job.handler(DeclarationJob(declaration))
+        await asyncio.sleep(0)
+    assert (await applicant.detail(declaration))["delivery"] == "delivered"
+
+    assert len(request_statements) <= REQUEST_STATEMENTS, "\n".join(request_statements)
+    assert len(delivery_statements) <= DELIVERY_STATEMENTS, "\n".join(delivery_statements)
