@@ -147,7 +147,9 @@ async def open_services(
         push = await stack.enter_async_context(
             push_deps.build(infra, wechat=wechat, sms=sms, recipients=identity)
         )
-        licences = await stack.enter_async_context(licences_deps.build(infra, identity=identity))
+        licences = await stack.enter_async_context(
+            licences_deps.build(infra, identity=identity, push=push)
+        )
         # Payments and declarations need each other: a case's fee notice goes to payments, a
         # payment is told to declarations. Payments is built first; its hook reaches the
         # declarations service, built next, when a payment arrives (long after both exist).
@@ -168,6 +170,7 @@ async def open_services(
                 identity=identity,
                 licences=licences,
                 fees=payments,
+                push=push,
             )
         )
         yield Services(
@@ -179,7 +182,7 @@ async def open_services(
             declarations=declarations,
             licences=licences,
             reviews=await stack.enter_async_context(
-                reviews_deps.build(infra, calendars=calendars, identity=identity)
+                reviews_deps.build(infra, calendars=calendars, identity=identity, push=push)
             ),
             push=push,
             payments=payments,

@@ -13,6 +13,7 @@ from api.licences.service import LicencesService
 from core.clients.provincial import ProvincialCasesClient
 from core.di import from_state
 from core.infra import Infrastructure
+from push.service import PushService
 
 KEY = "declarations"
 DEPENDENCIES = from_state(KEY)
@@ -28,6 +29,7 @@ async def build(
     identity: IdentityService,
     licences: LicencesService,
     fees: FeeNotices,
+    push: PushService,
 ) -> AsyncIterator[DeclarationsService]:
     """``fees`` is payments' service (it keeps the fee notices a case brings); payments is
     built first, with its payment hook bound to this service once built (api.composition)."""
@@ -41,5 +43,6 @@ async def build(
         identity=identity,
         licences=licences,
         fees=fees,
+        push=push,
         clock=infra.clock,
     )

@@ -13,6 +13,7 @@ from core.clients.provincial import ProvincialLicencesClient
 from core.di import from_state
 from core.infra import Infrastructure
 from core.redis import limiter_storage
+from push.service import PushService
 
 KEY = "licences"
 DEPENDENCIES = from_state(KEY)
@@ -20,7 +21,7 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, identity: IdentityService
+    infra: Infrastructure, *, identity: IdentityService, push: PushService
 ) -> AsyncIterator[LicencesService]:
     settings = infra.settings
     yield LicencesService(
@@ -32,6 +33,7 @@ async def build(
         auth=settings.auth,
         signing=identity.signing,
         identity=identity,
+        push=push,
         clock=infra.clock,
         # A fixed window: one Redis round trip per verification (a moving window costs a script).
         limiter=FixedWindowRateLimiter(limiter_storage(settings.redis)),

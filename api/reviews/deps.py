@@ -11,6 +11,7 @@ from api.reviews.service import ReviewsService
 from core.clients.provincial import ProvincialRatingsClient
 from core.di import from_state
 from core.infra import Infrastructure
+from push.service import PushService
 
 KEY = "reviews"
 DEPENDENCIES = from_state(KEY)
@@ -18,7 +19,7 @@ DEPENDENCIES = from_state(KEY)
 
 @contextlib.asynccontextmanager
 async def build(
-    infra: Infrastructure, *, calendars: Calendars, identity: IdentityService
+    infra: Infrastructure, *, calendars: Calendars, identity: IdentityService, push: PushService
 ) -> AsyncIterator[ReviewsService]:
     settings = infra.settings
     yield ReviewsService(
@@ -26,5 +27,6 @@ async def build(
         calendars=calendars,
         ratings=ProvincialRatingsClient(infra.http, settings.provincial, settings.http),
         identity=identity,
+        push=push,
         clock=infra.clock,
     )

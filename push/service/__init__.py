@@ -8,20 +8,15 @@ interface through which push asks the identity domain about citizens.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
-
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.db import Connection
 from core.settings import WechatSettings
-from push.events import EventType
 from push.service.base import live_channel
 from push.service.deliveries import Deliveries
-from push.service.messages import Messages, write_message
+from push.service.messages import Messages
 from push.service.notices import Notices
 from push.service.recipients import Applicants, Recipients
 
@@ -50,24 +45,4 @@ class PushService(Messages, Deliveries, Notices):
         self.applicants = applicants
 
 
-# --- compatibility: module functions other domains still call ---------------------------------
-# Until their deps.build receives ``push: PushService`` (then they call ``push.notify``); the
-# same code as the method, which needs nothing of the instance.
-
-
-async def notify(
-    conn: Connection,
-    citizen_id: uuid.UUID,
-    event_type: EventType,
-    params: Mapping[str, str],
-    *,
-    dedupe_key: str,
-    link: str | None = None,
-) -> bool:
-    """``PushService.notify`` for callers not handed the service yet."""
-    return await write_message(
-        conn, citizen_id, event_type, params, dedupe_key=dedupe_key, link=link
-    )
-
-
-__all__ = ["PushService", "live_channel", "notify"]
+__all__ = ["PushService", "live_channel"]

@@ -22,6 +22,7 @@ from core.principals import CitizenPrincipal
 from core.settings import ProvincialSettings
 from core.storage import ObjectStorage
 from push.events import EventType
+from push.service import PushService
 
 SUBMIT_ROUTE = "declarations.submit"  # the Idempotency-Key scope of POST …/submit
 PRE_REVIEW_DAYS = 2  # docs/domain.md §3, Art. 18
@@ -81,6 +82,7 @@ class DeclarationsBase:
         identity: IdentityService,
         licences: LicencesService,
         fees: FeeNotices,
+        push: PushService,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         # For read-only handlers (a connection without a transaction) and the jobs (tasks.py),
@@ -94,6 +96,8 @@ class DeclarationsBase:
         self._identity = identity
         self._licences = licences
         self._fees = fees
+        # Citizens told of each step, in the transaction of the change (the outbox).
+        self._push = push
         # When a citizen's action happens (tests set a FixedClock).
         self.clock = clock
 

@@ -12,7 +12,6 @@ from api.declarations.service.base import yuan
 from api.declarations.service.reading import Reading
 from core.db import Connection
 from payments.service import PaidOrder
-from push.service import notify
 
 
 class FeesAndLicences(Reading):
@@ -39,7 +38,7 @@ class FeesAndLicences(Reading):
             "已开具缴款通知书",
             {"noticeNumber": notice.get("noticeNumber"), "amountFen": notice.get("amountFen")},
         )
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             "payment.notice",
@@ -51,7 +50,7 @@ class FeesAndLicences(Reading):
     async def payment_received(self, conn: Connection, paid: PaidOrder) -> None:
         """Payments' hook: the citizen told once, the declaration's timeline shows the payment
         (a retried job finds the message and changes nothing)."""
-        told = await notify(
+        told = await self._push.notify(
             conn,
             paid.citizen_id,
             "payment.paid",

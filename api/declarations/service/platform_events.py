@@ -17,7 +17,6 @@ from api.declarations.tasks import APPLY_EVENTS_JOB, CaseJob
 from core import jobs
 from core.clock import china_date
 from core.db import Connection
-from push.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ class PlatformEvents(FeesAndLicences):
             "due": due_text(fields.get("promised_due"), fields.get("promised_due_provisional")),
             "result": (event.result or {}).get("resultType", ""),
         }
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             STATE_EVENTS[state],

@@ -32,7 +32,6 @@ from core.clock import china_date
 from core.db import Connection
 from core.errors import IdempotencyKeyReused
 from core.principals import CitizenPrincipal
-from push.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class Submission(Materials, PlatformEvents):
             DeclarationJob(str(declaration_id)),
             dedupe_key=f"submit:{declaration_id}",
         )
-        await notify(
+        await self._push.notify(
             conn,
             principal.citizen_id,
             STATE_EVENTS["submitted"],
@@ -217,7 +216,7 @@ class Submission(Materials, PlatformEvents):
             case_number=outcome.case_number,
             delivery_refusal=None,
         )
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             STATE_EVENTS["delivered"],
@@ -262,7 +261,7 @@ class Submission(Materials, PlatformEvents):
             delivery="refused",
             delivery_refusal=refusal("submission", exc, reason),
         )
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             STATE_EVENTS["platform_refused"],

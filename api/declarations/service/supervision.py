@@ -12,7 +12,6 @@ from api.declarations.service.base import DEADLINES, PRE_REVIEW_DAYS, Declaratio
 from core.clock import china_today
 from core.db import Connection
 from core.workdays import WorkingCalendar
-from push.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ class Supervision(DeclarationsBase):
             await repo.update(conn, row.id, supervision=flag)
             changed += 1
             if flag == "yellow":
-                await notify(
+                await self._push.notify(
                     conn,
                     row.citizen_id,
                     "declaration.overdue_warning",
@@ -78,7 +77,7 @@ class Supervision(DeclarationsBase):
                 changes |= {f"{kind}_due": due.day, f"{kind}_due_provisional": due.provisional}
                 if kind == watched and old is not None and old != due.day:
                     moved += 1
-                    await notify(
+                    await self._push.notify(
                         conn,
                         row.citizen_id,
                         "deadline.moved",

@@ -21,7 +21,6 @@ from core.clients.provincial import CaseMaterial, PlatformRefused
 from core.clock import china_today
 from core.db import Connection
 from core.principals import CitizenPrincipal
-from push.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +181,7 @@ class Supplements(Materials):
             delivery="refused",
             delivery_refusal=refusal("supplement", exc, reason),
         )
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             "declaration.supplement_refused",
@@ -270,7 +269,7 @@ class Supplements(Materials):
             {"materials": codes, "code": exc.code},
             delivery_refusal=refusal("tolerated", exc, reason, materials=codes),
         )
-        await notify(
+        await self._push.notify(
             conn,
             row.citizen_id,
             "declaration.tolerated_refused",

@@ -14,7 +14,6 @@ from api.declarations.states import WITHDRAWABLE
 from core.clients.provincial import PlatformRefused
 from core.db import Connection
 from core.principals import CitizenPrincipal
-from push.service import notify
 
 
 class Withdrawal(Reading):
@@ -43,7 +42,7 @@ class Withdrawal(Reading):
             reason=reason or None,
             finished_at=datetime.now(UTC),
         )
-        await notify(
+        await self._push.notify(
             conn,
             principal.citizen_id,
             STATE_EVENTS["withdrawn"],

@@ -21,6 +21,7 @@ from core.principals import CitizenPrincipal
 from core.settings import AuthSettings, LicenceSettings
 from core.signing import SigningKeys
 from core.storage import ObjectStorage
+from push.service import PushService
 
 log = logging.getLogger("api.licences.service")
 
@@ -64,6 +65,7 @@ class LicencesBase:
         auth: AuthSettings,
         signing: SigningKeys,
         identity: IdentityService,
+        push: PushService,
         limiter: RateLimiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
@@ -79,6 +81,8 @@ class LicencesBase:
         self._signing = signing
         # The holder's ID number and department apps come from identity, through its service.
         self._identity = identity
+        # Holders told of a revoked licence, in the transaction of the change (the outbox).
+        self._push = push
         self._issuer_keys: dict[str, tuple[str, bytes]] = {}
         self.display_key: sm2.Sm2KeyPair | None = None
         self._verifier: sm2.Sm2Verifier | None = None

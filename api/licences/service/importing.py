@@ -25,7 +25,6 @@ from api.licences.service._base import HOLDER_NAME, SIGNED_DATA, LicencesBase, l
 from api.licences.tasks import IMPORT_JOB, LicenceJob
 from core import jobs, sm2
 from core.clients.provincial import LibraryLicence, LicenceNotInLibrary
-from push.service import notify
 
 PAGE = 100
 
@@ -176,7 +175,7 @@ class ImportCases(LicencesBase):
                             revoked_at=event.occurred_at,
                             revocation_reason=event.reason,
                         )
-                        await notify(
+                        await self._push.notify(
                             conn,
                             row.citizen_id,
                             "licence.revoked",

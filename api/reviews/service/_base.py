@@ -10,6 +10,7 @@ from api.reviews.schemas import CitizenTicket, Review, ScoresOut, Tag, TicketSum
 from core.clients.provincial import ProvincialRatingsClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import Pool
+from push.service import PushService
 
 OUTCOME_LABELS = {"rectified": "已整改", "explained": "已解释说明"}
 
@@ -25,6 +26,7 @@ class ReviewsBase:
         calendars: Calendars,
         ratings: ProvincialRatingsClient,
         identity: IdentityService,
+        push: PushService,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.pool = pool
@@ -32,6 +34,8 @@ class ReviewsBase:
         self.ratings = ratings
         # The citizen's name and phone for a call back, through identity's service.
         self._identity = identity
+        # Citizens told of their ticket, in the transaction of the change (the outbox).
+        self._push = push
         # When a rating or a staff action happens (the process's clock; tests set it).
         self.clock = clock
 

@@ -35,7 +35,6 @@ from api.reviews.tasks import REPORT_JOB, ReviewJob
 from core import jobs
 from core.db import Connection
 from core.principals import CitizenPrincipal
-from push.service import notify
 
 
 def _next_kind(
@@ -123,7 +122,7 @@ class RatingCases(ReviewsBase):
                 due_on=due.day,
                 due_provisional=due.provisional,
             )
-            await notify(
+            await self._push.notify(
                 conn,
                 principal.citizen_id,
                 "review.ticket_opened",

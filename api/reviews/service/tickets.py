@@ -20,7 +20,6 @@ from core.db import Connection
 from core.pii import mask_name, mask_phone
 from core.principals import StaffPrincipal
 from core.workdays import WorkingCalendar
-from push.service import notify
 
 
 class TicketCases(ReviewsBase):
@@ -167,7 +166,7 @@ class TicketCases(ReviewsBase):
             resolved_on_time=None if due is None else china_date(now) <= due,
         )
         # The outcome is published to the citizen, who may now rate the matter once more.
-        await notify(
+        await self._push.notify(
             conn,
             before.citizen_id,
             "review.ticket_resolved",
@@ -273,7 +272,7 @@ class TicketCases(ReviewsBase):
             await repo.update_ticket(conn, t.id, due_on=due.day, due_provisional=due.provisional)
             if t.due_on is not None and t.due_on != due.day:
                 moved += 1
-                await notify(
+                await self._push.notify(
                     conn,
                     t.citizen_id,
                     "deadline.moved",

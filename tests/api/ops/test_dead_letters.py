@@ -13,7 +13,6 @@ import httpx
 from playwright.async_api import Page, expect
 
 from api.composition import Services
-from push.service import notify
 from tests.api.declarations.conftest import eventually
 from tests.api.identity.conftest import Outside, bearer, make_staff, sms_login, staff_login
 from tests.api.ops.conftest import BrowserLog
@@ -26,7 +25,7 @@ DEAD = "/ops/v1/system/jobs/dead-letters"
 
 async def _notify(services: Services, citizen: uuid.UUID, key: str) -> uuid.UUID:
     async with services.infra.pool.acquire() as conn, conn.transaction():
-        await notify(conn, citizen, "declaration.completed",
+        await services.push.notify(conn, citizen, "declaration.completed",
                      {"item": "测试事项", "result": "已办结"}, dedupe_key=key)  # fmt: skip
         message = await conn.fetchval(
             "SELECT id FROM inbox_messages WHERE citizen_id = $1 ORDER BY created_at DESC LIMIT 1",
