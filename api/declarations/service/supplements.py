@@ -98,11 +98,18 @@ class Supplements(Materials):
             "补交容缺材料",
             {"materials": ready},
         )
+        # Deduplicated on the files sent, not just the codes: corrected files sent again right
+        # after a refusal are a new delivery even while the refused one's job is still finishing.
+        files = ",".join(
+            f"{r.material_code}={r.material_id or r.licence_number}"
+            for r in attached
+            if r.material_code in ready
+        )
         await jobs.enqueue(
             conn,
             TOLERATED_JOB,
             DeclarationJob(str(declaration_id)),
-            dedupe_key=f"tolerated:{declaration_id}:{','.join(ready)}",
+            dedupe_key=f"tolerated:{declaration_id}:{hashlib.sha256(files.encode()).hexdigest()[:32]}",
         )
         return await self._detail(conn, row, attached=attached)
 
