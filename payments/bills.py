@@ -10,11 +10,13 @@ line. Amounts are in yuan with two decimals (the fee with five).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
 
+from core.clock import china_today
 from payments.errors import BillMalformed
 
 
@@ -205,4 +207,11 @@ __all__ = [
     "BillSummary",
     "parse_trade_bill",
     "parse_trade_bill_summary",
+    "yesterday_in_china",
 ]
+
+
+def yesterday_in_china(now: datetime | None = None) -> date:
+    """The bill day the daily reconciliation checks: the day before today in China (WeChat
+    Pay's bills are of China's days, ready the next morning)."""
+    return china_today(now) - timedelta(days=1)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from core import jobs
 from core.db import Connection, Pool
 from core.jobs import JobRegistry, JobSubject
+from payments.bills import yesterday_in_china
 from payments.schemas import Reconciliation
-from payments.service import PaymentsService, yesterday_in_china
+
+if TYPE_CHECKING:
+    from payments.service import PaymentsService
 
 PAID_JOB = "payments.paid"
 POLL_JOB = "payments.poll"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import TYPE_CHECKING
 
 from core.db import Connection, Pool
 from core.jobs import JobRegistry, JobSubject
@@ -19,7 +20,9 @@ from push.schemas import (
     DeliveryJob,
     MessageJob,
 )
-from push.service import PushService
+
+if TYPE_CHECKING:
+    from push.service import PushService
 
 NOTICE_SENDS_PER_SECOND = 500
 RECEIPTS_CRON = "* * * * *"

@@ -37,6 +37,7 @@ from api.calendars.schemas import (
     Notice,
     YearSummary,
 )
+from api.calendars.tasks import RECOMPUTE_JOB, RecomputeJob
 from core import audit, jobs
 from core.audit import ActorType
 from core.clock import china_today
@@ -45,7 +46,6 @@ from core.workdays import LIBRARY_SOURCE, WorkingCalendar, library_calendar
 
 log = logging.getLogger(__name__)
 
-RECOMPUTE_JOB = "calendar.recompute"
 WARN_FROM = (12, 1)  # month, day: when next year's notice is expected to be loaded
 
 NEXT_YEAR_MISSING = Gauge(
@@ -53,10 +53,6 @@ NEXT_YEAR_MISSING = Gauge(
     "1 while deadlines can reach a year without the State Council's notice: this year, or from "
     "1 December next year (its deadlines are provisional until the notice is imported)",
 )
-
-
-class RecomputeJob(msgspec.Struct):
-    calendar_version: int
 
 
 def _today_in_china() -> date:

@@ -1,18 +1,29 @@
-"""Jobs of the working-day calendar: recompute every open deadline after an import (the job's
-name and payload, ``RECOMPUTE_JOB``/``RecomputeJob``, sit in the service, which enqueues it),
-and the worker's start: the years a newer chinesecalendar knows."""
+"""Jobs of the working-day calendar: recompute every open deadline after an import, and the
+worker's start: the years a newer chinesecalendar knows."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
 
-from api.calendars.service import RECOMPUTE_JOB, Calendars, RecomputeJob
+import msgspec
+
 from core.db import Connection
 from core.jobs import JobRegistry
 from core.workdays import WorkingCalendar
 
+if TYPE_CHECKING:
+    from api.calendars.service import Calendars
+
 log = logging.getLogger(__name__)
+
+RECOMPUTE_JOB = "calendar.recompute"
+
+
+class RecomputeJob(msgspec.Struct):
+    calendar_version: int
+
 
 # A moved deadline must reach its citizen: retried well past any database hiccup.
 RECOMPUTE_ATTEMPTS = 1_000

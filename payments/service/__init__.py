@@ -31,13 +31,13 @@ from core.clients.provincial import ProvincialCasesClient
 from core.clients.wechatpay import WechatPayClient
 from core.db import Connection
 from core.settings import WechatPaySettings
+from payments.bills import yesterday_in_china
 from payments.service.common import (
     JobQueue,
     OpenidLookup,
     PaidHook,
     PaidOrder,
     new_trade_no,
-    yesterday_in_china,
 )
 from payments.service.notices import NoticeService, absorb_citizen, record_fee_notice
 from payments.service.notifications import NotificationService

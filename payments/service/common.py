@@ -89,12 +89,6 @@ def new_trade_no(prefix: str = "HH", now: datetime | None = None) -> str:
     return prefix + stamp + "".join(secrets.choice(_BASE62) for _ in range(16))
 
 
-def yesterday_in_china(now: datetime | None = None) -> date:
-    """The bill day the daily reconciliation checks: the day before today in China (WeChat
-    Pay's bills are of China's days, ready the next morning)."""
-    return china_today(now) - timedelta(days=1)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
