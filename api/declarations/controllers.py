@@ -36,9 +36,17 @@ from core.uploads import receive_upload
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
 LINK_TTL_S = 300
 StateFilter = Literal[
-    "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
-    "completed", "refused", "withdrawn", "platform_refused",
-]  # fmt: skip
+    "draft",
+    "submitted",
+    "needs_supplement",
+    "not_accepted",
+    "accepted",
+    "processing",
+    "completed",
+    "refused",
+    "withdrawn",
+    "platform_refused",
+]
 Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
 _EDIT = problem_responses(400, 401, 404, 409, 422)
 
@@ -71,8 +79,13 @@ class DeclarationController(Controller):
     path = "/api/v1/declarations"
     tags = ["declarations 网上申报"]  # noqa: RUF012 - Litestar reads a list
 
-    @post("", status_code=HTTP_200_OK, responses=_EDIT, summary="Start a draft for an item",
-          opt={"links": _declaration_links("/id")})  # fmt: skip
+    @post(
+        "",
+        status_code=HTTP_200_OK,
+        responses=_EDIT,
+        summary="Start a draft for an item",
+        opt={"links": _declaration_links("/id")},
+    )
     async def create(
         self,
         data: JSONBody[CreateDeclaration],
@@ -82,8 +95,12 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await declarations.create(db_connection, citizen, data.item_code)
 
-    @get("", responses=problem_responses(400, 401), summary="My declarations",
-         opt={"links": _declaration_links("/items/0/id")})  # fmt: skip
+    @get(
+        "",
+        responses=problem_responses(400, 401),
+        summary="My declarations",
+        opt={"links": _declaration_links("/items/0/id")},
+    )
     async def list_mine(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -96,8 +113,11 @@ class DeclarationController(Controller):
         async with declarations.pool.acquire() as conn:
             return await declarations.list_mine(conn, citizen, state_filter, page, page_size)
 
-    @get("/{declaration_id:uuid}", responses=problem_responses(401, 404),
-         summary="One declaration: form, materials, timeline, due dates")  # fmt: skip
+    @get(
+        "/{declaration_id:uuid}",
+        responses=problem_responses(401, 404),
+        summary="One declaration: form, materials, timeline, due dates",
+    )
     async def detail(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -172,8 +192,11 @@ class DeclarationController(Controller):
             await service.storage.delete(key)  # the library already holds these bytes
         return entry
 
-    @put("/{declaration_id:uuid}/materials/{code:str}/reuse", responses=_EDIT,
-         summary="Satisfy a material with a file from my library")  # fmt: skip
+    @put(
+        "/{declaration_id:uuid}/materials/{code:str}/reuse",
+        responses=_EDIT,
+        summary="Satisfy a material with a file from my library",
+    )
     async def reuse(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -189,8 +212,11 @@ class DeclarationController(Controller):
             raise errors.MaterialNotUsable(materialCode=code) from exc
         return await declarations.reuse(db_connection, citizen, declaration_id, code, material_id)
 
-    @put("/{declaration_id:uuid}/materials/{code:str}/licence", responses=_EDIT,
-         summary="Satisfy a material with one of my e-licences (免提交)")  # fmt: skip
+    @put(
+        "/{declaration_id:uuid}/materials/{code:str}/licence",
+        responses=_EDIT,
+        summary="Satisfy a material with one of my e-licences (免提交)",
+    )
     async def licence(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -204,8 +230,11 @@ class DeclarationController(Controller):
             db_connection, citizen, declaration_id, code, data.licence_number
         )
 
-    @delete("/{declaration_id:uuid}/materials/{code:str}", status_code=HTTP_204_NO_CONTENT,
-            responses=_EDIT)  # fmt: skip
+    @delete(
+        "/{declaration_id:uuid}/materials/{code:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=_EDIT,
+    )
     async def remove(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -216,8 +245,12 @@ class DeclarationController(Controller):
     ) -> None:
         await declarations.remove_material(db_connection, citizen, declaration_id, code)
 
-    @post("/{declaration_id:uuid}/submit", status_code=HTTP_200_OK, responses=_EDIT,
-          summary="Submit (idempotent by Idempotency-Key); delivered to the platform by a job")  # fmt: skip
+    @post(
+        "/{declaration_id:uuid}/submit",
+        status_code=HTTP_200_OK,
+        responses=_EDIT,
+        summary="Submit (idempotent by Idempotency-Key); delivered to the platform by a job",
+    )
     async def submit(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -228,15 +261,22 @@ class DeclarationController(Controller):
     ) -> Response[DeclarationDetail]:
         # Copies of one tap (the same key) get the first one's answer, even while it runs.
         return await idempotency.once(
-            db_connection, citizen_id=citizen.citizen_id, route=SUBMIT_ROUTE,
-            key=idempotency_key, request={"declarationId": str(declaration_id)},
+            db_connection,
+            citizen_id=citizen.citizen_id,
+            route=SUBMIT_ROUTE,
+            key=idempotency_key,
+            request={"declarationId": str(declaration_id)},
             run=lambda: declarations.submit(
                 db_connection, citizen, declaration_id, idempotency_key
             ),
-        )  # fmt: skip
+        )
 
-    @post("/{declaration_id:uuid}/supplement", status_code=HTTP_200_OK, responses=_EDIT,
-          summary="Resubmit after replacing the materials the notice listed")  # fmt: skip
+    @post(
+        "/{declaration_id:uuid}/supplement",
+        status_code=HTTP_200_OK,
+        responses=_EDIT,
+        summary="Resubmit after replacing the materials the notice listed",
+    )
     async def supplement(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -246,9 +286,12 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await declarations.supplement(db_connection, citizen, declaration_id)
 
-    @post("/{declaration_id:uuid}/tolerated-materials", status_code=HTTP_200_OK,
-          responses=_EDIT,
-          summary="容缺: send materials accepted as missing, once attached (after acceptance)")  # fmt: skip
+    @post(
+        "/{declaration_id:uuid}/tolerated-materials",
+        status_code=HTTP_200_OK,
+        responses=_EDIT,
+        summary="容缺: send materials accepted as missing, once attached (after acceptance)",
+    )
     async def supply_tolerated(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -258,9 +301,12 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await declarations.supply_tolerated(db_connection, citizen, declaration_id)
 
-    @post("/{declaration_id:uuid}/redraft", status_code=HTTP_200_OK,
-          responses=problem_responses(401, 404, 409),
-          summary="Back to a draft after the platform refused it (form and materials kept)")  # fmt: skip
+    @post(
+        "/{declaration_id:uuid}/redraft",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(401, 404, 409),
+        summary="Back to a draft after the platform refused it (form and materials kept)",
+    )
     async def redraft(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -270,8 +316,11 @@ class DeclarationController(Controller):
     ) -> DeclarationDetail:
         return await declarations.redraft(db_connection, citizen, declaration_id)
 
-    @post("/{declaration_id:uuid}/withdraw", status_code=HTTP_200_OK,
-          responses=problem_responses(400, 401, 404, 409, 503))  # fmt: skip
+    @post(
+        "/{declaration_id:uuid}/withdraw",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 409, 503),
+    )
     async def withdraw(
         self,
         declaration_id: FromPath[uuid.UUID],
@@ -287,13 +336,25 @@ class MaterialController(Controller):
     path = "/api/v1"
     tags = ["declarations 网上申报"]  # noqa: RUF012
 
-    @get("/materials", responses=problem_responses(401), summary="My material library",
-         opt={"links": {
-             "content": link("GET", "/api/v1/materials/{material_id}/content",
-                             parameters={"material_id": "$response.body#/0/id"}),
-             "signedLink": link("POST", "/api/v1/materials/{material_id}/link",
-                                parameters={"material_id": "$response.body#/0/id"}),
-         }})  # fmt: skip
+    @get(
+        "/materials",
+        responses=problem_responses(401),
+        summary="My material library",
+        opt={
+            "links": {
+                "content": link(
+                    "GET",
+                    "/api/v1/materials/{material_id}/content",
+                    parameters={"material_id": "$response.body#/0/id"},
+                ),
+                "signedLink": link(
+                    "POST",
+                    "/api/v1/materials/{material_id}/link",
+                    parameters={"material_id": "$response.body#/0/id"},
+                ),
+            }
+        },
+    )
     async def library(
         self,
         citizen: NamedDependency[CitizenPrincipal],
@@ -304,8 +365,11 @@ class MaterialController(Controller):
 
     # GET /api/v1/licences (my e-licences) is the wallet's: api.licences.controllers.
 
-    @get("/materials/{material_id:uuid}/content", responses=problem_responses(401, 404),
-         summary="Download my material")  # fmt: skip
+    @get(
+        "/materials/{material_id:uuid}/content",
+        responses=problem_responses(401, 404),
+        summary="Download my material",
+    )
     async def download(
         self,
         material_id: FromPath[uuid.UUID],
@@ -319,9 +383,12 @@ class MaterialController(Controller):
         chunks = await declarations.storage.get_stream(key)
         return attachment(chunks, name=name, media_type=content_type)
 
-    @post("/materials/{material_id:uuid}/link", status_code=HTTP_200_OK,
-          responses=problem_responses(401, 404),
-          summary="A short-lived link to my material (e.g. for a web-view)")  # fmt: skip
+    @post(
+        "/materials/{material_id:uuid}/link",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(401, 404),
+        summary="A short-lived link to my material (e.g. for a web-view)",
+    )
     async def link(
         self,
         material_id: FromPath[uuid.UUID],
@@ -337,8 +404,11 @@ class MaterialController(Controller):
         )
         return DownloadLink(url=f"/api/v1/files/{token}", expires_in=LINK_TTL_S)
 
-    @get("/files/{token:str}", responses=problem_responses(400, 403, 404),
-         summary="Content behind a signed link")  # fmt: skip
+    @get(
+        "/files/{token:str}",
+        responses=problem_responses(400, 403, 404),
+        summary="Content behind a signed link",
+    )
     async def signed(
         self, token: FromPath[str], declarations: NamedDependency[DeclarationsService]
     ) -> Stream:

@@ -334,8 +334,15 @@ async def library_add(
         """INSERT INTO materials (id, citizen_id, sha256, size, kind, content_type, display_name,
                storage_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (citizen_id, sha256) DO NOTHING RETURNING id""",
-        uuid.uuid4(), citizen_id, sha256, size, kind, content_type, display_name, storage_key,
-    )  # fmt: skip
+        uuid.uuid4(),
+        citizen_id,
+        sha256,
+        size,
+        kind,
+        content_type,
+        display_name,
+        storage_key,
+    )
     if created is not None:
         return created, True
     existing = await conn.fetchval(

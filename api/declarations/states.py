@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 State = Literal[
-    "draft", "submitted", "needs_supplement", "not_accepted", "accepted", "processing",
-    "completed", "refused", "withdrawn", "platform_refused",
-]  # fmt: skip
+    "draft",
+    "submitted",
+    "needs_supplement",
+    "not_accepted",
+    "accepted",
+    "processing",
+    "completed",
+    "refused",
+    "withdrawn",
+    "platform_refused",
+]
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"submitted", "withdrawn"}),
