@@ -49,9 +49,15 @@ CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 ALGORITHM = "SM2-SM3"
 # Years of validity by licence type; absent types are long-term (validUntil null).
 VALIDITY_YEARS = {
-    "SFZ": 10, "SBK": 10, "JSZ": 6, "SPJYXKZ": 5, "YSZYZS": 5, "JSZGZS": 5, "DLYSCYZGZ": 6,
+    "SFZ": 10,
+    "SBK": 10,
+    "JSZ": 6,
+    "SPJYXKZ": 5,
+    "YSZYZS": 5,
+    "JSZGZS": 5,
+    "DLYSCYZGZ": 6,
     "CJRZ": 10,
-}  # fmt: skip
+}
 MAX_EVENTS_PAGE = 500
 
 Tamper = Literal["signature", "data"]
