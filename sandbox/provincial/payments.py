@@ -20,7 +20,8 @@ import msgspec
 from aiohttp import web
 
 from sandbox.clock import Clock
-from sandbox.provincial.http import ApiError, json_response
+from sandbox.http import json_response
+from sandbox.provincial.http import ApiError
 
 NOTICE_VALID_SECONDS = 7 * 86400
 DEFAULT_AMOUNT_FEN = 100  # an on-demand notice for a free item, when no amount is given

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, cast
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from sandbox.provincial.codes import uscc
 from sandbox.provincial.models import (
     Bundle,
     CaseType,
@@ -51,27 +52,6 @@ DATA = resources.files("sandbox.provincial") / "data"
 
 # An item's first change is at the epoch; the next ones follow at steps of two days and a few hours.
 _SEED_EPOCH = dt.datetime(2025, 11, 3, 8, 0, tzinfo=dt.UTC)
-
-# --------------------------------------------------------------------------------------------
-# Unified social credit codes (GB 32100-2015) with their organisation-code check (GB 11714).
-
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _org_check(body: str) -> str:
-    total = sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return "X" if check == 10 else "0" if check == 11 else str(check)
-
-
-def uscc(registration: str, region: str, org_body: str) -> str:
-    """Build an 18-character unified social credit code with valid check characters."""
-    first17 = registration + region + org_body + _org_check(org_body)
-    total = sum(_USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return first17 + _USCC_ALPHABET[(31 - total % 31) % 31]
-
 
 # --------------------------------------------------------------------------------------------
 # Source models: the data files as written (snake_case keys, defaults left out).

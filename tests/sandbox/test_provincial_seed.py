@@ -5,8 +5,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from sandbox.provincial.codes import uscc
 from sandbox.provincial.models import Item
-from sandbox.provincial.seed import DATA, SeedError, build_seed, load_seed, uscc
+from sandbox.provincial.seed import DATA, SeedError, build_seed, load_seed
 
 CATALOGUE = """
 common_form_fields = [
