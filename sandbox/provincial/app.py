@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
-from sandbox.http import error_response, json_response
+from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
 from sandbox.provincial.cases import (
     CASES_KEY,
     DEFAULT_CALLBACK_CLIENT_ID,
@@ -22,7 +21,6 @@ from sandbox.provincial.cases import (
     CaseService,
     add_case_routes,
 )
-from sandbox.provincial.http import ApiError
 from sandbox.provincial.identity import (
     DEFAULT_ISSUER,
     IDENTITY_KEY,
@@ -46,7 +44,6 @@ from sandbox.provincial.state import (
 STATE_KEY = web.AppKey("provincial_state", CatalogState)
 FAULTS_KEY = web.AppKey("provincial_faults", FaultInjector)
 STATS_KEY = web.AppKey("provincial_stats", Counter[str])
-API_KEY = web.AppKey("provincial_api_key", str)
 CLOCK_KEY = web.AppKey("provincial_clock", Clock)
 
 PLATFORM_PREFIX = "/gov/"
@@ -59,39 +56,11 @@ MAX_LIMIT = 100
 
 
 @web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message)
-    except web.HTTPNotFound:
-        return error_response(404, "NOT_FOUND", f"no endpoint {request.path}")
-    except web.HTTPMethodNotAllowed:
-        return error_response(
-            405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}"
-        )
-
-
-@web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith((PLATFORM_PREFIX, IDENTITY_PREFIX)):
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         request.app[STATS_KEY][template] += 1
-    return await handler(request)
-
-
-@web.middleware
-async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(PLATFORM_PREFIX):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = request.app[API_KEY]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), expected.encode()
-        ):
-            return error_response(
-                401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)"
-            )
     return await handler(request)
 
 
@@ -252,13 +221,17 @@ def build_provincial_app(
         raise ValueError("callback_retry_base must be positive")
     faults = FaultInjector(default_prefix=PLATFORM_PREFIX)
     app = web.Application(
-        middlewares=[errors_as_json, count_requests, faults.middleware(), require_api_key]
+        middlewares=[
+            errors_as_json,
+            count_requests,
+            faults.middleware(),
+            require_api_key(PLATFORM_PREFIX, api_key),
+        ]
     )
     app[STATE_KEY] = CatalogState(data_dir)
     app[FAULTS_KEY] = faults
     stats: Counter[str] = Counter()
     app[STATS_KEY] = stats
-    app[API_KEY] = api_key
     clock = Clock()
     app[CLOCK_KEY] = clock
     app[IDENTITY_KEY] = IdentityState(clients, issuer, clock)

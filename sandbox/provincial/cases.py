@@ -29,9 +29,8 @@ from aiohttp import web
 from yarl import URL
 
 from sandbox.clock import Clock
-from sandbox.http import json_response
+from sandbox.http import ApiError, json_response
 from sandbox.provincial.codes import mod37_36_check
-from sandbox.provincial.http import ApiError
 from sandbox.provincial.models import Item
 from sandbox.provincial.payments import (
     DEFAULT_AMOUNT_FEN,

@@ -39,9 +39,8 @@ from aiohttp import web
 from gmssl import func, sm2  # type: ignore[import-untyped]
 
 from sandbox.clock import Clock
-from sandbox.http import json_response
+from sandbox.http import ApiError, json_response
 from sandbox.provincial.codes import MOD37_36_ALPHABET, mod37_36_check
-from sandbox.provincial.http import ApiError
 
 if TYPE_CHECKING:
     from sandbox.provincial.cases import Case, IssuedLicence

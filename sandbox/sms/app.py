@@ -8,7 +8,6 @@ API.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from collections import deque
@@ -16,11 +15,10 @@ from dataclasses import dataclass, field
 
 import msgspec
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
-from sandbox.http import error_response, json_response
+from sandbox.http import error_response, errors_as_json, json_response, require_api_key
 
 API_PREFIX = "/sms/"
 MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
@@ -104,7 +102,6 @@ class SmsState:
 
 STATE_KEY = web.AppKey("sms_state", SmsState)
 FAULTS_KEY = web.AppKey("sms_faults", FaultInjector)
-API_KEY = web.AppKey("sms_api_key", str)
 
 
 def normalize_phone(value: str) -> str | None:
@@ -114,32 +111,6 @@ def normalize_phone(value: str) -> str | None:
             value = value[len(prefix) :]
             break
     return value if MOBILE_PATTERN.fullmatch(value) else None
-
-
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPNotFound:
-        return error_response(404, "NOT_FOUND", f"no endpoint {request.path}")
-    except web.HTTPMethodNotAllowed:
-        return error_response(
-            405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}"
-        )
-
-
-@web.middleware
-async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(API_PREFIX):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = request.app[API_KEY]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), expected.encode()
-        ):
-            return error_response(
-                401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)"
-            )
-    return await handler(request)
 
 
 async def send_message(request: web.Request) -> web.Response:
@@ -227,10 +198,11 @@ def build_sms_app(*, api_key: str) -> web.Application:
     if not api_key:
         raise ValueError("api_key must not be empty")
     faults = FaultInjector(default_prefix=API_PREFIX)
-    app = web.Application(middlewares=[errors_as_json, faults.middleware(), require_api_key])
+    app = web.Application(
+        middlewares=[errors_as_json, faults.middleware(), require_api_key(API_PREFIX, api_key)]
+    )
     app[STATE_KEY] = SmsState()
     app[FAULTS_KEY] = faults
-    app[API_KEY] = api_key
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/sms/v1/messages", send_message)
