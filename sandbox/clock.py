@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from aiohttp import web
+
+from sandbox.http import error_response, json_response
 
 
 class ClockBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -49,3 +53,21 @@ def parse_clock_body(raw: bytes) -> int:
     except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
         raise ValueError(f'expected {{"offsetSeconds": int}}: {exc}') from exc
     return body.offset_seconds
+
+
+def add_clock_routes(app: web.Application, clock_of: Callable[[web.Application], Clock]) -> None:
+    """``GET /_control/clock`` (the offset and the time now) and ``POST`` (set the offset)."""
+
+    async def get_clock(request: web.Request) -> web.Response:
+        return json_response(clock_of(request.app).describe())
+
+    async def set_clock(request: web.Request) -> web.Response:
+        clock = clock_of(request.app)
+        try:
+            clock.set_offset(parse_clock_body(await request.read()))
+        except ValueError as exc:
+            return error_response(400, "INVALID_PARAMETER", str(exc))
+        return json_response(clock.describe())
+
+    app.router.add_get("/_control/clock", get_clock)
+    app.router.add_post("/_control/clock", set_clock)

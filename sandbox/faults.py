@@ -21,6 +21,8 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from sandbox.http import error_response, json_response
+
 FaultMode = Literal["latency", "error", "timeout", "reset", "refuse"]
 
 TIMEOUT_SECONDS = 300.0
@@ -45,15 +47,6 @@ class FaultSpec(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
         # Raised while decoding, this is a validation error (400 from the control API).
         if self.mode == "refuse" and self.status is not None and self.status >= 500:
             raise ValueError("status: a refusal is a 4xx (400..499)")
-
-
-def _json(status: int, body: Any) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
 
 
 def _default_error_body(status: int) -> dict[str, Any]:
@@ -128,6 +121,33 @@ class FaultInjector:
             "faultedRequests": self._faulted,
         }
 
+    def add_control_routes(self, app: web.Application) -> None:
+        """``GET``/``POST``/``DELETE /_control/faults`` (see, set, clear the fault); requests
+        held by a fault go on when the server shuts down."""
+
+        async def get_fault(request: web.Request) -> web.Response:
+            return json_response(self.describe())
+
+        async def set_fault(request: web.Request) -> web.Response:
+            try:
+                spec = msgspec.json.decode(await request.read(), type=FaultSpec)
+            except msgspec.DecodeError as exc:
+                return error_response(400, "INVALID_PARAMETER", str(exc))
+            self.set(spec)
+            return json_response(self.describe())
+
+        async def clear_fault(request: web.Request) -> web.Response:
+            self.clear()
+            return json_response(self.describe())
+
+        async def release(app: web.Application) -> None:
+            self.release()
+
+        app.router.add_get("/_control/faults", get_fault)
+        app.router.add_post("/_control/faults", set_fault)
+        app.router.add_delete("/_control/faults", clear_fault)
+        app.on_shutdown.append(release)
+
     def _pick(self, path: str) -> FaultSpec | None:
         spec = self._spec
         if (
@@ -164,9 +184,9 @@ class FaultInjector:
                 await self._sleep(spec.latency_ms / 1000)
                 return await handler(request)
             if spec.mode == "error":
-                return _json(spec.status or 503, self.error_body(spec.status or 503))
+                return json_response(self.error_body(spec.status or 503), spec.status or 503)
             if spec.mode == "refuse":
-                return _json(spec.status or 400, self.refusal_body(spec.code, spec.message))
+                return json_response(self.refusal_body(spec.code, spec.message), spec.status or 400)
             if spec.mode == "timeout":
                 await self._sleep(TIMEOUT_SECONDS)
             _abort_connection(request)

@@ -21,8 +21,9 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from sandbox.clock import Clock, parse_clock_body
-from sandbox.faults import FaultInjector, FaultSpec
+from sandbox.clock import Clock, add_clock_routes
+from sandbox.faults import FaultInjector
+from sandbox.http import error_response, json_response
 
 API_PREFIX = "/v3/"
 PLATFORMS = ("android", "ios")
@@ -155,21 +156,12 @@ FAULTS_KEY = web.AppKey("apppush_faults", FaultInjector)
 CREDENTIALS_KEY = web.AppKey("apppush_credentials", tuple)
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
 def _api_error(status: int, code: int, message: str) -> web.Response:
-    return _json({"error": {"code": code, "message": message}}, status)
+    return json_response({"error": {"code": code, "message": message}}, status)
 
 
 def _control_error(status: int, message: str) -> web.Response:
-    return _json({"code": "INVALID_PARAMETER", "message": message}, status)
+    return error_response(status, "INVALID_PARAMETER", message)
 
 
 def _fault_body(status: int) -> dict[str, Any]:
@@ -183,9 +175,9 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     except ApiError as exc:
         return _api_error(exc.status, exc.code, exc.message)
     except web.HTTPNotFound:
-        return _json({"code": "NOT_FOUND", "message": f"no endpoint {request.path}"}, 404)
+        return json_response({"code": "NOT_FOUND", "message": f"no endpoint {request.path}"}, 404)
     except web.HTTPMethodNotAllowed:
-        return _json(
+        return json_response(
             {"code": "METHOD_NOT_ALLOWED", "message": f"{request.method} on {request.path}"}, 405
         )
 
@@ -317,7 +309,7 @@ async def push(request: web.Request) -> web.Response:
         ios_apns_sent=sum(1 for d in targets if d.platform == "ios"),
         accepted_at=state.clock.rfc3339(),
     )
-    return _json({"sendno": sendno, "msg_id": msg_id})
+    return json_response({"sendno": sendno, "msg_id": msg_id})
 
 
 def _device(request: web.Request) -> Device:
@@ -335,7 +327,9 @@ def _check_tag(tag: Any) -> str:
 
 async def get_device(request: web.Request) -> web.Response:
     device = _device(request)
-    return _json({"tags": sorted(device.tags), "alias": device.alias, "mobile": device.mobile})
+    return json_response(
+        {"tags": sorted(device.tags), "alias": device.alias, "mobile": device.mobile}
+    )
 
 
 async def update_device(request: web.Request) -> web.Response:
@@ -374,7 +368,7 @@ async def received(request: web.Request) -> web.Response:
     if not ids or len(ids) > MAX_RECEIVED_IDS:
         raise _bad(f"msg_ids: 1..{MAX_RECEIVED_IDS} comma-separated ids")
     pushes = request.app[STATE_KEY].pushes
-    return _json(
+    return json_response(
         [
             {
                 "msg_id": msg_id,
@@ -388,7 +382,7 @@ async def received(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 # -- control ----------------------------------------------------------------------------------
@@ -413,12 +407,12 @@ async def control_register_device(request: web.Request) -> web.Response:
         return _control_error(400, "alias: a string or null")
     device = Device(rid, platform, online, set(tags), alias or None)
     state.devices[rid] = device
-    return _json(device.describe())
+    return json_response(device.describe())
 
 
 async def control_list_devices(request: web.Request) -> web.Response:
     devices = request.app[STATE_KEY].devices.values()
-    return _json({"devices": [d.describe() for d in devices]})
+    return json_response({"devices": [d.describe() for d in devices]})
 
 
 async def control_pushes(request: web.Request) -> web.Response:
@@ -426,48 +420,13 @@ async def control_pushes(request: web.Request) -> web.Response:
     rid = request.query.get("registrationId")
     if rid is not None:
         pushes = [p for p in pushes if rid in p.registration_ids]
-    return _json({"pushes": [p.describe() for p in pushes]})
+    return json_response({"pushes": [p.describe() for p in pushes]})
 
 
 async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     request.app[FAULTS_KEY].clear()
-    return _json({"status": "reset"})
-
-
-async def control_set_fault(request: web.Request) -> web.Response:
-    try:
-        spec = msgspec.json.decode(await request.read(), type=FaultSpec)
-    except msgspec.DecodeError as exc:
-        return _control_error(400, str(exc))
-    request.app[FAULTS_KEY].set(spec)
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_get_fault(request: web.Request) -> web.Response:
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_clear_fault(request: web.Request) -> web.Response:
-    request.app[FAULTS_KEY].clear()
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_set_clock(request: web.Request) -> web.Response:
-    clock = request.app[STATE_KEY].clock
-    try:
-        clock.set_offset(parse_clock_body(await request.read()))
-    except ValueError as exc:
-        return _control_error(400, str(exc))
-    return _json(clock.describe())
-
-
-async def control_get_clock(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].clock.describe())
-
-
-async def _release_faults(app: web.Application) -> None:
-    app[FAULTS_KEY].release()
+    return json_response({"status": "reset"})
 
 
 def build_apppush_app(*, app_key: str, master_secret: str) -> web.Application:
@@ -479,7 +438,6 @@ def build_apppush_app(*, app_key: str, master_secret: str) -> web.Application:
     app[STATE_KEY] = AppPushState()
     app[FAULTS_KEY] = faults
     app[CREDENTIALS_KEY] = (app_key, master_secret)
-    app.on_shutdown.append(_release_faults)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/v3/push", push)
@@ -491,9 +449,6 @@ def build_apppush_app(*, app_key: str, master_secret: str) -> web.Application:
     app.router.add_post("/_control/devices", control_register_device)
     app.router.add_get("/_control/pushes", control_pushes)
     app.router.add_post("/_control/reset", control_reset)
-    app.router.add_get("/_control/faults", control_get_fault)
-    app.router.add_post("/_control/faults", control_set_fault)
-    app.router.add_delete("/_control/faults", control_clear_fault)
-    app.router.add_get("/_control/clock", control_get_clock)
-    app.router.add_post("/_control/clock", control_set_clock)
+    faults.add_control_routes(app)
+    add_clock_routes(app, lambda app: app[STATE_KEY].clock)
     return app

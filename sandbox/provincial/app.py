@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,9 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from sandbox.clock import Clock, parse_clock_body
-from sandbox.faults import FaultInjector, FaultSpec
+from sandbox.clock import Clock, add_clock_routes
+from sandbox.faults import FaultInjector
+from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
 from sandbox.provincial.cases import (
     CASES_KEY,
     DEFAULT_CALLBACK_CLIENT_ID,
@@ -21,7 +21,6 @@ from sandbox.provincial.cases import (
     CaseService,
     add_case_routes,
 )
-from sandbox.provincial.http import ApiError, error_response, json_response
 from sandbox.provincial.identity import (
     DEFAULT_ISSUER,
     IDENTITY_KEY,
@@ -45,7 +44,6 @@ from sandbox.provincial.state import (
 STATE_KEY = web.AppKey("provincial_state", CatalogState)
 FAULTS_KEY = web.AppKey("provincial_faults", FaultInjector)
 STATS_KEY = web.AppKey("provincial_stats", Counter[str])
-API_KEY = web.AppKey("provincial_api_key", str)
 CLOCK_KEY = web.AppKey("provincial_clock", Clock)
 
 PLATFORM_PREFIX = "/gov/"
@@ -54,23 +52,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 
 
-_json = json_response
-_error = error_response
-
-
 # -- middlewares (outermost first) --------------------------------------------------------------
-
-
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return _error(exc.status, exc.code, exc.message)
-    except web.HTTPNotFound:
-        return _error(404, "NOT_FOUND", f"no endpoint {request.path}")
-    except web.HTTPMethodNotAllowed:
-        return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}")
 
 
 @web.middleware
@@ -79,18 +61,6 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         request.app[STATS_KEY][template] += 1
-    return await handler(request)
-
-
-@web.middleware
-async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(PLATFORM_PREFIX):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = request.app[API_KEY]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), expected.encode()
-        ):
-            return _error(401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)")
     return await handler(request)
 
 
@@ -128,7 +98,7 @@ async def item_changes(request: web.Request) -> web.Response:
     position = _feed_position(request.query)
     limit = _limit(request.query)
     page = request.app[STATE_KEY].changes(position, limit)
-    return _json(
+    return json_response(
         {
             "items": page.items,
             "nextCursor": encode_cursor(page.next_position),
@@ -142,11 +112,11 @@ async def get_item(request: web.Request) -> web.Response:
     item = request.app[STATE_KEY].get(code)
     if item is None:
         raise ApiError(404, "ITEM_NOT_FOUND", f"no service item {code}")
-    return _json(item)
+    return json_response(item)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 # -- control endpoints ------------------------------------------------------------------------
@@ -178,43 +148,12 @@ async def control_reset(request: web.Request) -> web.Response:
     await request.app[CASES_KEY].reset()
     request.app[LICENCES_KEY].reset()
     request.app[RATINGS_KEY].reset()
-    return _json({"status": "reset", "seq": request.app[STATE_KEY].seq})
-
-
-async def control_set_fault(request: web.Request) -> web.Response:
-    try:
-        spec = msgspec.convert(await _json_object(request), FaultSpec)
-    except msgspec.ValidationError as exc:
-        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
-    request.app[FAULTS_KEY].set(spec)
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_get_fault(request: web.Request) -> web.Response:
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_clear_fault(request: web.Request) -> web.Response:
-    request.app[FAULTS_KEY].clear()
-    return _json(request.app[FAULTS_KEY].describe())
+    return json_response({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 
 async def control_stats(request: web.Request) -> web.Response:
     counts: Counter[str] = request.app[STATS_KEY]
-    return _json({"requests": dict(counts)})
-
-
-async def control_set_clock(request: web.Request) -> web.Response:
-    try:
-        offset = parse_clock_body(await request.read())
-    except ValueError as exc:
-        raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
-    request.app[CLOCK_KEY].set_offset(offset)
-    return _json(request.app[CLOCK_KEY].describe())
-
-
-async def control_get_clock(request: web.Request) -> web.Response:
-    return _json(request.app[CLOCK_KEY].describe())
+    return json_response({"requests": dict(counts)})
 
 
 async def control_suspend(request: web.Request) -> web.Response:
@@ -222,17 +161,17 @@ async def control_suspend(request: web.Request) -> web.Response:
     reason = (await _json_object(request)).get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise ApiError(400, "INVALID_PARAMETER", "reason: a non-empty string is required")
-    return _json(request.app[STATE_KEY].suspend(code, reason))
+    return json_response(request.app[STATE_KEY].suspend(code, reason))
 
 
 async def control_resume(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].resume(_known_code(request)))
+    return json_response(request.app[STATE_KEY].resume(_known_code(request)))
 
 
 async def control_patch(request: web.Request) -> web.Response:
     code = _known_code(request)
     try:
-        return _json(request.app[STATE_KEY].patch(code, await _json_object(request)))
+        return json_response(request.app[STATE_KEY].patch(code, await _json_object(request)))
     except InvalidItem as exc:
         raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
 
@@ -242,11 +181,7 @@ async def control_upsert(request: web.Request) -> web.Response:
         item, created = request.app[STATE_KEY].upsert(await _json_object(request))
     except InvalidItem as exc:
         raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
-    return _json(item, status=201 if created else 200)
-
-
-async def _release_faults(app: web.Application) -> None:
-    app[FAULTS_KEY].release()
+    return json_response(item, status=201 if created else 200)
 
 
 def build_provincial_app(
@@ -286,17 +221,20 @@ def build_provincial_app(
         raise ValueError("callback_retry_base must be positive")
     faults = FaultInjector(default_prefix=PLATFORM_PREFIX)
     app = web.Application(
-        middlewares=[errors_as_json, count_requests, faults.middleware(), require_api_key]
+        middlewares=[
+            errors_as_json,
+            count_requests,
+            faults.middleware(),
+            require_api_key(PLATFORM_PREFIX, api_key),
+        ]
     )
     app[STATE_KEY] = CatalogState(data_dir)
     app[FAULTS_KEY] = faults
     stats: Counter[str] = Counter()
     app[STATS_KEY] = stats
-    app[API_KEY] = api_key
     clock = Clock()
     app[CLOCK_KEY] = clock
     app[IDENTITY_KEY] = IdentityState(clients, issuer, clock)
-    app.on_shutdown.append(_release_faults)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/gov/catalog/v1/items/changes", item_changes)
@@ -321,11 +259,8 @@ def build_provincial_app(
     add_rating_routes(app, clock)
 
     app.router.add_post("/_control/reset", control_reset)
-    app.router.add_get("/_control/clock", control_get_clock)
-    app.router.add_post("/_control/clock", control_set_clock)
-    app.router.add_get("/_control/faults", control_get_fault)
-    app.router.add_post("/_control/faults", control_set_fault)
-    app.router.add_delete("/_control/faults", control_clear_fault)
+    add_clock_routes(app, lambda app: app[CLOCK_KEY])
+    faults.add_control_routes(app)
     app.router.add_get("/_control/stats", control_stats)
     app.router.add_post("/_control/items", control_upsert)
     app.router.add_patch("/_control/items/{code}", control_patch)

@@ -29,7 +29,8 @@ from aiohttp import web
 from yarl import URL
 
 from sandbox.clock import Clock
-from sandbox.provincial.http import ApiError, json_response
+from sandbox.http import ApiError, json_response
+from sandbox.provincial.codes import mod37_36_check
 from sandbox.provincial.models import Item
 from sandbox.provincial.payments import (
     DEFAULT_AMOUNT_FEN,
@@ -261,24 +262,6 @@ class Case:
             "result": msgspec.to_builtins(self.result),
             "events": msgspec.to_builtins(self.events),
         }
-
-
-# -- licence numbers --------------------------------------------------------------------------
-
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def mod37_36_check(text: str) -> str:
-    """ISO 7064 MOD 37,36 (hybrid) check character of ``text`` (0-9, A-Z)."""
-    p = 36
-    for char in text.upper():
-        s = (p + _ALPHABET.index(char)) % 36 or 36
-        p = (s * 2) % 37
-    return _ALPHABET[(37 - p) % 36]
-
-
-def mod37_36_valid(text: str) -> bool:
-    return len(text) > 1 and mod37_36_check(text[:-1]) == text[-1].upper()
 
 
 # -- the case book ----------------------------------------------------------------------------

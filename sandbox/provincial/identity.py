@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from yarl import URL
 
 from sandbox.clock import Clock
+from sandbox.http import error_response, json_response
 from sandbox.provincial.users import TEST_USERS, USERS_BY_NAME, TestUser
 
 DEFAULT_ISSUER = "https://sso.xiling.gov.cn"
@@ -222,16 +223,6 @@ IDENTITY_KEY = web.AppKey("provincial_identity", IdentityState)
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-        headers=headers,
-    )
 
 
 def _base_url(request: web.Request) -> str:
@@ -493,7 +484,7 @@ class TokenError(Exception):
         headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
         if self.status == 401:
             headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
-        return _json(
+        return json_response(
             {"error": self.error, "error_description": self.description}, self.status, headers
         )
 
@@ -577,7 +568,7 @@ async def token(request: web.Request) -> web.Response:
         body = _exchange(ids, request, form)
     except TokenError as exc:
         return exc.response()
-    return _json(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 async def userinfo(request: web.Request) -> web.Response:
@@ -585,7 +576,7 @@ async def userinfo(request: web.Request) -> web.Response:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         # RFC 6750 §3.1: no error code when the request carries no token at all.
-        return _json(
+        return json_response(
             {"error": "invalid_request", "error_description": "Bearer token required"},
             401,
             {"WWW-Authenticate": f'Bearer realm="{REALM}"'},
@@ -593,7 +584,7 @@ async def userinfo(request: web.Request) -> web.Response:
     user = ids.token_user(value.strip())
     if user is None:
         description = "access token unknown, expired or revoked"
-        return _json(
+        return json_response(
             {"error": "invalid_token", "error_description": description},
             401,
             {
@@ -603,16 +594,16 @@ async def userinfo(request: web.Request) -> web.Response:
                 )
             },
         )
-    return _json(user.userinfo(), headers={"Cache-Control": "no-store"})
+    return json_response(user.userinfo(), headers={"Cache-Control": "no-store"})
 
 
 async def jwks(request: web.Request) -> web.Response:
-    return _json({"keys": [request.app[IDENTITY_KEY].key.jwk]})
+    return json_response({"keys": [request.app[IDENTITY_KEY].key.jwk]})
 
 
 async def openid_configuration(request: web.Request) -> web.Response:
     base = _base_url(request)
-    return _json(
+    return json_response(
         {
             "issuer": _issuer(request),
             "authorization_endpoint": base + "/oauth2/authorize",
@@ -648,31 +639,27 @@ class MintCodeBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     scope: str = "openid"
 
 
-def _control_error(status: int, code: str, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
-
-
 async def control_mint_code(request: web.Request) -> web.Response:
     """Mint an authorization code as if the user had logged in through the form."""
     ids = request.app[IDENTITY_KEY]
     try:
         body = msgspec.json.decode(await request.read(), type=MintCodeBody)
     except msgspec.DecodeError as exc:
-        return _control_error(400, "INVALID_PARAMETER", str(exc))
+        return error_response(400, "INVALID_PARAMETER", str(exc))
     user = USERS_BY_NAME.get(body.username)
     if user is None:
-        return _control_error(404, "USER_NOT_FOUND", f"no test user {body.username}")
+        return error_response(404, "USER_NOT_FOUND", f"no test user {body.username}")
     client = ids.clients.get(body.client_id)
     if client is None:
-        return _control_error(
+        return error_response(
             400, "INVALID_PARAMETER", f"clientId: unknown client {body.client_id}"
         )
     if not client.allows(body.redirect_uri):
-        return _control_error(
+        return error_response(
             400, "INVALID_PARAMETER", "redirectUri: not registered for the client"
         )
     if not PKCE_PATTERN.fullmatch(body.code_challenge):
-        return _control_error(400, "INVALID_PARAMETER", "codeChallenge: 43..128 characters")
+        return error_response(400, "INVALID_PARAMETER", "codeChallenge: 43..128 characters")
     code = ids.mint_code(
         user=user,
         client_id=body.client_id,
@@ -681,7 +668,7 @@ async def control_mint_code(request: web.Request) -> web.Response:
         nonce=body.nonce,
         scope=body.scope,
     )
-    return _json({"code": code})
+    return json_response({"code": code})
 
 
 def add_identity_routes(app: web.Application) -> None:

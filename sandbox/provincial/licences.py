@@ -39,7 +39,8 @@ from aiohttp import web
 from gmssl import func, sm2  # type: ignore[import-untyped]
 
 from sandbox.clock import Clock
-from sandbox.provincial.http import ApiError, json_response
+from sandbox.http import ApiError, json_response
+from sandbox.provincial.codes import MOD37_36_ALPHABET, mod37_36_check
 
 if TYPE_CHECKING:
     from sandbox.provincial.cases import Case, IssuedLicence
@@ -49,24 +50,19 @@ CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 ALGORITHM = "SM2-SM3"
 # Years of validity by licence type; absent types are long-term (validUntil null).
 VALIDITY_YEARS = {
-    "SFZ": 10, "SBK": 10, "JSZ": 6, "SPJYXKZ": 5, "YSZYZS": 5, "JSZGZS": 5, "DLYSCYZGZ": 6,
+    "SFZ": 10,
+    "SBK": 10,
+    "JSZ": 6,
+    "SPJYXKZ": 5,
+    "YSZYZS": 5,
+    "JSZGZS": 5,
+    "DLYSCYZGZ": 6,
     "CJRZ": 10,
-}  # fmt: skip
+}
 MAX_EVENTS_PAGE = 500
 
 Tamper = Literal["signature", "data"]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def mod37_36_check(text: str) -> str:
-    """ISO 7064 MOD 37,36 check character of ``text`` (0-9, A-Z)."""
-    p = 36
-    for char in text.upper():
-        s = (p + _ALPHABET.index(char)) % 36 or 36
-        p = (s * 2) % 37
-    return _ALPHABET[(37 - p) % 36]
 
 
 class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -227,7 +223,7 @@ class LicenceLibrary:
             body.valid_until = _years_later(body.valid_from, VALIDITY_YEARS[body.type_code])
         number = self._number(body.type_code, body.issuer_code)
         if body.bad_check_character:
-            wrong = next(c for c in _ALPHABET if c != number[-1])
+            wrong = next(c for c in MOD37_36_ALPHABET if c != number[-1])
             number = number[:-1] + wrong
         return self.issue(number=number, body=body, issued_at=self.clock.rfc3339())
 

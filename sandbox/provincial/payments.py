@@ -20,7 +20,7 @@ import msgspec
 from aiohttp import web
 
 from sandbox.clock import Clock
-from sandbox.provincial.http import ApiError, json_response
+from sandbox.http import ApiError, json_response
 
 NOTICE_VALID_SECONDS = 7 * 86400
 DEFAULT_AMOUNT_FEN = 100  # an on-demand notice for a free item, when no amount is given

@@ -18,8 +18,8 @@ import msgspec
 from aiohttp import web
 
 from sandbox.clock import Clock
+from sandbox.http import ApiError, json_response
 from sandbox.provincial.cases import CASES_KEY
-from sandbox.provincial.http import ApiError, json_response
 
 FINISHED = frozenset({"completed", "refused"})  # 办结: decided, granted or refused
 RATING_PREFIX = "PJ"

@@ -8,19 +8,17 @@ API.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from sandbox.clock import Clock, parse_clock_body
-from sandbox.faults import FaultInjector, FaultSpec
+from sandbox.clock import Clock, add_clock_routes
+from sandbox.faults import FaultInjector
+from sandbox.http import error_response, errors_as_json, json_response, require_api_key
 
 API_PREFIX = "/sms/"
 MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
@@ -104,20 +102,6 @@ class SmsState:
 
 STATE_KEY = web.AppKey("sms_state", SmsState)
 FAULTS_KEY = web.AppKey("sms_faults", FaultInjector)
-API_KEY = web.AppKey("sms_api_key", str)
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
 
 
 def normalize_phone(value: str) -> str | None:
@@ -129,61 +113,43 @@ def normalize_phone(value: str) -> str | None:
     return value if MOBILE_PATTERN.fullmatch(value) else None
 
 
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPNotFound:
-        return _error(404, "NOT_FOUND", f"no endpoint {request.path}")
-    except web.HTTPMethodNotAllowed:
-        return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {request.path}")
-
-
-@web.middleware
-async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(API_PREFIX):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = request.app[API_KEY]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), expected.encode()
-        ):
-            return _error(401, "UNAUTHORIZED", "missing or invalid API key (Authorization: Bearer)")
-    return await handler(request)
-
-
 async def send_message(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     try:
         body = msgspec.json.decode(await request.read(), type=SendBody)
     except msgspec.DecodeError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc))
+        return error_response(400, "INVALID_PARAMETER", str(exc))
     if not body.sign_name.strip() or not body.template_code.strip():
-        return _error(400, "INVALID_PARAMETER", "signName and templateCode must not be empty")
+        return error_response(
+            400, "INVALID_PARAMETER", "signName and templateCode must not be empty"
+        )
     phone = normalize_phone(body.phone)
     if phone is None:
-        return _error(400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}")
+        return error_response(
+            400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}"
+        )
     if not state.flow_allows(phone):
-        return _error(
+        return error_response(
             429,
             "FLOW_CONTROL",
             f"触发号码流控：同一号码每分钟最多 {FLOW_LIMIT} 条",
         )
     message = state.accept(body, phone)
-    return _json({"messageId": message.message_id, "status": "accepted"})
+    return json_response({"messageId": message.message_id, "status": "accepted"})
 
 
 async def receipts(request: web.Request) -> web.Response:
     ids = [i for i in request.query.get("messageIds", "").split(",") if i]
     if not ids or len(ids) > MAX_RECEIPT_IDS:
-        return _error(
+        return error_response(
             400, "INVALID_PARAMETER", f"messageIds: 1..{MAX_RECEIPT_IDS} comma-separated ids"
         )
     known = request.app[STATE_KEY].receipts
-    return _json({"receipts": [known[i] for i in ids if i in known]})
+    return json_response({"receipts": [known[i] for i in ids if i in known]})
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 # -- control ----------------------------------------------------------------------------------
@@ -195,7 +161,7 @@ async def control_messages(request: web.Request) -> web.Response:
     if phone is not None:
         wanted = normalize_phone(phone) or phone
         messages = [m for m in messages if m.phone == wanted]
-    return _json({"messages": messages})
+    return json_response({"messages": messages})
 
 
 class FailBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -207,57 +173,24 @@ async def control_sms_fail(request: web.Request) -> web.Response:
     try:
         body = msgspec.json.decode(await request.read(), type=FailBody)
     except msgspec.DecodeError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc))
+        return error_response(400, "INVALID_PARAMETER", str(exc))
     phone = normalize_phone(body.phone)
     if phone is None:
-        return _error(400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}")
+        return error_response(
+            400, "INVALID_PHONE", f"not a mainland China mobile number: {body.phone}"
+        )
     failing = request.app[STATE_KEY].failing_phones
     if body.fail:
         failing.add(phone)
     else:
         failing.discard(phone)
-    return _json({"failingPhones": sorted(failing)})
+    return json_response({"failingPhones": sorted(failing)})
 
 
 async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     request.app[FAULTS_KEY].clear()
-    return _json({"status": "reset"})
-
-
-async def control_set_fault(request: web.Request) -> web.Response:
-    try:
-        spec = msgspec.json.decode(await request.read(), type=FaultSpec)
-    except msgspec.DecodeError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc))
-    request.app[FAULTS_KEY].set(spec)
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_get_fault(request: web.Request) -> web.Response:
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_clear_fault(request: web.Request) -> web.Response:
-    request.app[FAULTS_KEY].clear()
-    return _json(request.app[FAULTS_KEY].describe())
-
-
-async def control_set_clock(request: web.Request) -> web.Response:
-    clock = request.app[STATE_KEY].clock
-    try:
-        clock.set_offset(parse_clock_body(await request.read()))
-    except ValueError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc))
-    return _json(clock.describe())
-
-
-async def control_get_clock(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].clock.describe())
-
-
-async def _release_faults(app: web.Application) -> None:
-    app[FAULTS_KEY].release()
+    return json_response({"status": "reset"})
 
 
 def build_sms_app(*, api_key: str) -> web.Application:
@@ -265,11 +198,11 @@ def build_sms_app(*, api_key: str) -> web.Application:
     if not api_key:
         raise ValueError("api_key must not be empty")
     faults = FaultInjector(default_prefix=API_PREFIX)
-    app = web.Application(middlewares=[errors_as_json, faults.middleware(), require_api_key])
+    app = web.Application(
+        middlewares=[errors_as_json, faults.middleware(), require_api_key(API_PREFIX, api_key)]
+    )
     app[STATE_KEY] = SmsState()
     app[FAULTS_KEY] = faults
-    app[API_KEY] = api_key
-    app.on_shutdown.append(_release_faults)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/sms/v1/messages", send_message)
@@ -278,9 +211,6 @@ def build_sms_app(*, api_key: str) -> web.Application:
     app.router.add_get("/_control/messages", control_messages)
     app.router.add_post("/_control/sms-fail", control_sms_fail)
     app.router.add_post("/_control/reset", control_reset)
-    app.router.add_get("/_control/faults", control_get_fault)
-    app.router.add_post("/_control/faults", control_set_fault)
-    app.router.add_delete("/_control/faults", control_clear_fault)
-    app.router.add_get("/_control/clock", control_get_clock)
-    app.router.add_post("/_control/clock", control_set_clock)
+    faults.add_control_routes(app)
+    add_clock_routes(app, lambda app: app[STATE_KEY].clock)
     return app

@@ -15,7 +15,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from sandbox.clock import parse_clock_body
+from sandbox.clock import add_clock_routes
+from sandbox.http import error_response, json_response
 from sandbox.wechat.crypto import DEFAULT_PUSH_AES_KEY, DEFAULT_PUSH_TOKEN
 from sandbox.wechat.push import (
     PUSH_FORMATS,
@@ -48,22 +49,9 @@ SUBSCRIBE_KEY = web.AppKey("wechat_subscribe", SubscribeState)
 PUSH_KEY = web.AppKey("wechat_push", PushSender)
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def _control_error(status: int, code: str, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
-
-
 def wx_error(errcode: int, errmsg: str) -> web.Response:
     """An error as WeChat sends it; errmsg carries a request id like the real service."""
-    return _json({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(12)}"})
+    return json_response({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(12)}"})
 
 
 def _check_app(state: WeChatState, appid: str, secret: str) -> web.Response | None:
@@ -87,7 +75,7 @@ async def get_token(request: web.Request) -> web.Response:
         return failure
     if not secrets.compare_digest(secret.encode(), state.secret.encode()):
         return wx_error(40001, "invalid credential, access_token is invalid or not latest")
-    return _json({"access_token": state.issue_token(), "expires_in": 7200})
+    return json_response({"access_token": state.issue_token(), "expires_in": 7200})
 
 
 async def jscode2session(request: web.Request) -> web.Response:
@@ -107,7 +95,7 @@ async def jscode2session(request: web.Request) -> web.Response:
     session = state.login(js_code)
     if session is None:
         return wx_error(40163, "code been used")
-    return _json(
+    return json_response(
         {
             "openid": session.openid,
             "session_key": session.session_key,
@@ -143,7 +131,7 @@ async def stable_token(request: web.Request) -> web.Response:
     if not secrets.compare_digest(secret.encode(), state.secret.encode()):
         return wx_error(40125, "invalid appsecret")
     token, expires_in = state.stable_token(force_refresh)
-    return _json({"access_token": token, "expires_in": expires_in})
+    return json_response({"access_token": token, "expires_in": expires_in})
 
 
 def _check_token(state: WeChatState, token: str) -> web.Response | None:
@@ -169,7 +157,7 @@ async def get_user_phone_number(request: web.Request) -> web.Response:
     phone = state.redeem_phone_code(code) if isinstance(code, str) else None
     if phone is None:
         return wx_error(40029, "invalid code")
-    return _json(
+    return json_response(
         {
             "errcode": 0,
             "errmsg": "ok",
@@ -184,23 +172,23 @@ async def get_user_phone_number(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     request.app[SUBSCRIBE_KEY].reset()
     request.app[PUSH_KEY].reset()
-    return _json({"status": "reset"})
+    return json_response({"status": "reset"})
 
 
 async def _control_user(request: web.Request) -> tuple[dict[str, Any], str] | web.Response:
     body = await _json_body(request)
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     user = body.get("user")
     if not isinstance(user, str) or not USER_PATTERN.fullmatch(user):
-        return _control_error(400, "INVALID_PARAMETER", "user: 1..64 of [0-9A-Za-z_-]")
+        return error_response(400, "INVALID_PARAMETER", "user: 1..64 of [0-9A-Za-z_-]")
     return body, user
 
 
@@ -211,16 +199,16 @@ async def control_register_user(request: web.Request) -> web.Response:
     body, user = parsed
     phone = body.get("phone")
     if not isinstance(phone, str) or not MOBILE_PATTERN.fullmatch(phone):
-        return _control_error(400, "INVALID_PARAMETER", "phone: a mainland mobile number")
+        return error_response(400, "INVALID_PARAMETER", "phone: a mainland mobile number")
     request.app[STATE_KEY].register_phone(user, phone)
-    return _json({"user": user, "phone": phone})
+    return json_response({"user": user, "phone": phone})
 
 
 async def control_login_code(request: web.Request) -> web.Response:
     parsed = await _control_user(request)
     if isinstance(parsed, web.Response):
         return parsed
-    return _json({"code": request.app[STATE_KEY].mint_login_code(parsed[1])})
+    return json_response({"code": request.app[STATE_KEY].mint_login_code(parsed[1])})
 
 
 async def control_phone_code(request: web.Request) -> web.Response:
@@ -229,23 +217,10 @@ async def control_phone_code(request: web.Request) -> web.Response:
         return parsed
     code = request.app[STATE_KEY].mint_phone_code(parsed[1])
     if code is None:
-        return _control_error(
+        return error_response(
             404, "USER_NOT_FOUND", "no phone for this user: POST /_control/users first"
         )
-    return _json({"code": code})
-
-
-async def control_set_clock(request: web.Request) -> web.Response:
-    clock = request.app[STATE_KEY].clock
-    try:
-        clock.set_offset(parse_clock_body(await request.read()))
-    except ValueError as exc:
-        return _control_error(400, "INVALID_PARAMETER", str(exc))
-    return _json(clock.describe())
-
-
-async def control_get_clock(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].clock.describe())
+    return json_response({"code": code})
 
 
 # -- subscribe messages (订阅消息) ---------------------------------------------------------------
@@ -328,7 +303,7 @@ async def subscribe_send(request: web.Request) -> web.Response:
                 msgid=msgid,
             ),
         )
-    return _json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+    return json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
 def _openid_of(request: web.Request, body: dict[str, Any]) -> str | web.Response:
@@ -338,47 +313,47 @@ def _openid_of(request: web.Request, body: dict[str, Any]) -> str | web.Response
         return openid
     if isinstance(user, str) and USER_PATTERN.fullmatch(user):
         return openid_for(request.app[STATE_KEY].appid, user)
-    return _control_error(400, "INVALID_PARAMETER", "give openid, or user: 1..64 of [0-9A-Za-z_-]")
+    return error_response(400, "INVALID_PARAMETER", "give openid, or user: 1..64 of [0-9A-Za-z_-]")
 
 
 async def control_add_template(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     template_id, title = body.get("templateId"), body.get("title")
     kind, keys = body.get("kind", "one_time"), body.get("keys")
     key_names = body.get("keyNames", {})
     if not isinstance(template_id, str) or not TEMPLATE_ID_PATTERN.fullmatch(template_id):
-        return _control_error(400, "INVALID_PARAMETER", "templateId: 1..64 of [0-9A-Za-z_-]")
+        return error_response(400, "INVALID_PARAMETER", "templateId: 1..64 of [0-9A-Za-z_-]")
     if not isinstance(title, str) or not title:
-        return _control_error(400, "INVALID_PARAMETER", "title: a non-empty string")
+        return error_response(400, "INVALID_PARAMETER", "title: a non-empty string")
     if kind not in ("one_time", "long_term"):
-        return _control_error(400, "INVALID_PARAMETER", "kind: one_time or long_term")
+        return error_response(400, "INVALID_PARAMETER", "kind: one_time or long_term")
     if (
         not isinstance(keys, list)
         or not 1 <= len(keys) <= 20
         or len(set(map(str, keys))) != len(keys)
         or not all(isinstance(k, str) and KEY_PATTERN.fullmatch(k) for k in keys)
     ):
-        return _control_error(
+        return error_response(
             400, "INVALID_PARAMETER", "keys: 1..20 distinct keys like thing1, phrase2, time3"
         )
     if not isinstance(key_names, dict) or not all(isinstance(v, str) for v in key_names.values()):
-        return _control_error(400, "INVALID_PARAMETER", "keyNames: {key: name}")
+        return error_response(400, "INVALID_PARAMETER", "keyNames: {key: name}")
     template = Template(template_id, title, kind, tuple(keys), dict(key_names))
     request.app[SUBSCRIBE_KEY].templates[template_id] = template
-    return _json(template.describe())
+    return json_response(template.describe())
 
 
 async def control_list_templates(request: web.Request) -> web.Response:
     templates = request.app[SUBSCRIBE_KEY].templates.values()
-    return _json({"templates": [t.describe() for t in templates]})
+    return json_response({"templates": [t.describe() for t in templates]})
 
 
 async def control_subscribe(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     openid = _openid_of(request, body)
     if isinstance(openid, web.Response):
         return openid
@@ -389,16 +364,16 @@ async def control_subscribe(request: web.Request) -> web.Response:
         or not 1 <= len(raw_ids) <= 3
         or not all(isinstance(t, str) and t in subscribe.templates for t in raw_ids)
     ):
-        return _control_error(
+        return error_response(
             400, "INVALID_PARAMETER", "templateId (or templateIds, 1..3) of known templates"
         )
     template_ids: list[str] = list(raw_ids)
     accept, count = body.get("accept", True), body.get("count", 1)
     list_as_object = body.get("listAsObject", False)
     if not isinstance(accept, bool) or not isinstance(list_as_object, bool):
-        return _control_error(400, "INVALID_PARAMETER", "accept, listAsObject: booleans")
+        return error_response(400, "INVALID_PARAMETER", "accept, listAsObject: booleans")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-        return _control_error(400, "INVALID_PARAMETER", "count: 1..1000")
+        return error_response(400, "INVALID_PARAMETER", "count: 1..1000")
     for template_id in template_ids:
         subscribe.credit(openid, subscribe.templates[template_id], accept, count)
     push = request.app[PUSH_KEY]
@@ -414,7 +389,7 @@ async def control_subscribe(request: web.Request) -> web.Response:
             push_format=push.format,
         ),
     )
-    return _json(
+    return json_response(
         {
             "openid": openid,
             "quotas": subscribe.quotas_of(openid),
@@ -435,8 +410,8 @@ def _query_openid(request: web.Request) -> str | None:
 async def control_get_subscriptions(request: web.Request) -> web.Response:
     openid = _query_openid(request)
     if openid is None:
-        return _control_error(400, "INVALID_PARAMETER", "openid or user is required")
-    return _json({"openid": openid, "quotas": request.app[SUBSCRIBE_KEY].quotas_of(openid)})
+        return error_response(400, "INVALID_PARAMETER", "openid or user is required")
+    return json_response({"openid": openid, "quotas": request.app[SUBSCRIBE_KEY].quotas_of(openid)})
 
 
 async def control_sent(request: web.Request) -> web.Response:
@@ -444,29 +419,29 @@ async def control_sent(request: web.Request) -> web.Response:
     sent = request.app[SUBSCRIBE_KEY].sent
     if openid is not None:
         sent = [m for m in sent if m["touser"] == openid]
-    return _json({"messages": sent})
+    return json_response({"messages": sent})
 
 
 async def control_set_limits(request: web.Request) -> web.Response:
     body = await _json_body(request)
     subscribe = request.app[SUBSCRIBE_KEY]
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     daily = body.get("dailyLimit", subscribe.daily_limit)
     per_second = body.get("perSecond", subscribe.per_second)
     if isinstance(daily, bool) or not isinstance(daily, int) or daily < 0:
-        return _control_error(400, "INVALID_PARAMETER", "dailyLimit: an integer >= 0")
+        return error_response(400, "INVALID_PARAMETER", "dailyLimit: an integer >= 0")
     if per_second is not None and (
         isinstance(per_second, bool) or not isinstance(per_second, int) or per_second < 1
     ):
-        return _control_error(400, "INVALID_PARAMETER", "perSecond: null or an integer >= 1")
+        return error_response(400, "INVALID_PARAMETER", "perSecond: null or an integer >= 1")
     subscribe.daily_limit, subscribe.per_second = daily, per_second
     return await control_get_limits(request)
 
 
 async def control_get_limits(request: web.Request) -> web.Response:
     subscribe = request.app[SUBSCRIBE_KEY]
-    return _json({"dailyLimit": subscribe.daily_limit, "perSecond": subscribe.per_second})
+    return json_response({"dailyLimit": subscribe.daily_limit, "perSecond": subscribe.per_second})
 
 
 # -- message push (消息推送) ----------------------------------------------------------------------
@@ -475,13 +450,13 @@ async def control_get_limits(request: web.Request) -> web.Response:
 async def control_push_event(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     openid = _openid_of(request, body)
     if isinstance(openid, web.Response):
         return openid
     event, tampered = body.get("event"), body.get("tamper", False)
     if not isinstance(event, dict) or not isinstance(tampered, bool):
-        return _control_error(400, "INVALID_PARAMETER", "event: an object; tamper: a boolean")
+        return error_response(400, "INVALID_PARAMETER", "event: an object; tamper: a boolean")
     push = request.app[PUSH_KEY]
     full = {
         "ToUserName": push.original_id,
@@ -490,34 +465,36 @@ async def control_push_event(request: web.Request) -> web.Response:
         **event,
     }
     delivery = push.push(openid, full, tampered=tampered)
-    return _json({"pushEventId": delivery.id, "pushed": delivery.url is not None, "event": full})
+    return json_response(
+        {"pushEventId": delivery.id, "pushed": delivery.url is not None, "event": full}
+    )
 
 
 async def control_list_push_events(request: web.Request) -> web.Response:
     deliveries = request.app[PUSH_KEY].deliveries
-    return _json({"deliveries": [d.describe() for d in deliveries]})
+    return json_response({"deliveries": [d.describe() for d in deliveries]})
 
 
 async def control_get_push_config(request: web.Request) -> web.Response:
-    return _json(request.app[PUSH_KEY].describe())
+    return json_response(request.app[PUSH_KEY].describe())
 
 
 async def control_set_push_config(request: web.Request) -> web.Response:
     body = await _json_body(request)
     push = request.app[PUSH_KEY]
     if body is None:
-        return _control_error(400, "INVALID_PARAMETER", "body must be a JSON object")
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
     url = body.get("url", push.url)
     push_format = body.get("format", push.format)
     sent_events = body.get("sentEvents", push.sent_events)
     if url is not None and (
         not isinstance(url, str) or not url.startswith(("http://", "https://"))
     ):
-        return _control_error(400, "INVALID_PARAMETER", "url: null or an http(s) URL")
+        return error_response(400, "INVALID_PARAMETER", "url: null or an http(s) URL")
     if push_format not in PUSH_FORMATS or not isinstance(sent_events, bool):
-        return _control_error(400, "INVALID_PARAMETER", "format: json or xml; sentEvents: bool")
+        return error_response(400, "INVALID_PARAMETER", "format: json or xml; sentEvents: bool")
     push.url, push.format, push.sent_events = url, push_format, sent_events
-    return _json(push.describe())
+    return json_response(push.describe())
 
 
 async def _close_push(app: web.Application) -> None:
@@ -584,6 +561,5 @@ def build_wechat_app(
     app.router.add_post("/_control/users", control_register_user)
     app.router.add_post("/_control/codes", control_login_code)
     app.router.add_post("/_control/phone-codes", control_phone_code)
-    app.router.add_get("/_control/clock", control_get_clock)
-    app.router.add_post("/_control/clock", control_set_clock)
+    add_clock_routes(app, lambda app: app[STATE_KEY].clock)
     return app

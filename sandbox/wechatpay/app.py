@@ -28,7 +28,8 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from sandbox.clock import Clock, parse_clock_body
+from sandbox.clock import Clock, add_clock_routes
+from sandbox.http import error_response, json_response
 from sandbox.wechatpay.bill import BILL_TYPES, BillFault, trade_bill
 from sandbox.wechatpay.crypto import (
     aes_gcm_encrypt,
@@ -115,20 +116,7 @@ class WxError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.detail is not None:
             body["detail"] = self.detail
-        return _json(body, self.status)
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=msgspec.json.encode(body),
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def _control_error(status: int, code: str, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
+        return json_response(body, self.status)
 
 
 def param_error(path: str, label: str, issue: str, value: Any = None) -> WxError:
@@ -363,7 +351,7 @@ def _prepay(trade_type: TradeType) -> Handler:
                 raise WxError(403, "OUT_TRADE_NO_USED", "商户订单号重复")
             if trade.prepay_id is None or now - trade.prepay_at >= PREPAY_TTL_SECONDS:
                 trade.prepay_id, trade.prepay_at = new_prepay_id(now), now
-            return _json({"prepay_id": trade.prepay_id})
+            return json_response({"prepay_id": trade.prepay_id})
         trade = Transaction(
             mchid=merchant.mchid,
             appid=appid,
@@ -382,7 +370,7 @@ def _prepay(trade_type: TradeType) -> Handler:
             created_at=now,
         )
         state.book.add(trade)
-        return _json({"prepay_id": trade.prepay_id})
+        return json_response({"prepay_id": trade.prepay_id})
 
     return handler
 
@@ -406,7 +394,7 @@ async def query_by_out_trade_no(request: web.Request) -> web.StreamResponse:
     trade = state.book.transaction(merchant.mchid, request.match_info["out_trade_no"])
     if trade is None:
         raise _order_not_exist()
-    return _json(trade.describe())
+    return json_response(trade.describe())
 
 
 async def query_by_transaction_id(request: web.Request) -> web.StreamResponse:
@@ -415,7 +403,7 @@ async def query_by_transaction_id(request: web.Request) -> web.StreamResponse:
     trade = state.book.by_id(merchant.mchid, request.match_info["transaction_id"])
     if trade is None:
         raise _order_not_exist()
-    return _json(trade.describe())
+    return json_response(trade.describe())
 
 
 async def close_order(request: web.Request) -> web.StreamResponse:
@@ -503,7 +491,7 @@ async def create_refund(request: web.Request) -> web.StreamResponse:
             raise WxError(
                 400, "INVALID_REQUEST", "同一商户退款单号的订单或退款金额与之前的请求不一致"
             )
-        return _json(existing.describe())
+        return json_response(existing.describe())
     if trade.state not in ("SUCCESS", "REFUND"):
         raise WxError(400, "INVALID_REQUEST", "订单未支付成功，不能退款")
     if total_fen != trade.total:
@@ -526,7 +514,7 @@ async def create_refund(request: web.Request) -> web.StreamResponse:
     trade.state = "REFUND"
     if state.refund_seconds is not None:
         state.notifier.spawn(_settle_later(state, refund, state.refund_seconds * state.time_scale))
-    return _json(refund.describe())
+    return json_response(refund.describe())
 
 
 async def query_refund(request: web.Request) -> web.StreamResponse:
@@ -534,7 +522,7 @@ async def query_refund(request: web.Request) -> web.StreamResponse:
     refund = state.book.refunds.get((merchant.mchid, request.match_info["out_refund_no"]))
     if refund is None:
         raise WxError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
-    return _json(refund.describe())
+    return json_response(refund.describe())
 
 
 # -- certificates and bills ----------------------------------------------------------------------
@@ -546,7 +534,7 @@ async def certificates(request: web.Request) -> web.StreamResponse:
     encrypted = aes_gcm_encrypt(
         merchant.apiv3_key, state.keys.certificate_pem.encode(), "certificate"
     )
-    return _json(
+    return json_response(
         {
             "data": [
                 {
@@ -591,7 +579,7 @@ async def apply_trade_bill(request: web.Request) -> web.StreamResponse:
     state.bill_files[token] = BillFile(
         merchant.mchid, payload, state.clock.now() + BILL_URL_TTL_SECONDS
     )
-    return _json(
+    return json_response(
         {
             "hash_type": "SHA1",
             "hash_value": hashlib.sha1(content).hexdigest(),
@@ -673,7 +661,7 @@ async def control_errors(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except ControlError as error:
-        return _control_error(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message)
 
 
 def openid_for(appid: str, seed: str) -> str:
@@ -737,7 +725,7 @@ async def control_pay(request: web.Request) -> web.Response:
         state.book.by_transaction_id[trade.transaction_id] = trade
     else:
         trade.state = "USERPAYING"
-    return _json({"transaction": trade.describe(), "notificationId": event_id})
+    return json_response({"transaction": trade.describe(), "notificationId": event_id})
 
 
 async def control_plant(request: web.Request) -> web.Response:
@@ -772,7 +760,7 @@ async def control_plant(request: web.Request) -> web.Response:
     state.book.add(trade)
     state.book.mark_paid(trade, moment)
     event_id = notify_payment(state, trade)
-    return _json({"transaction": trade.describe(), "notificationId": event_id})
+    return json_response({"transaction": trade.describe(), "notificationId": event_id})
 
 
 async def control_transactions(request: web.Request) -> web.Response:
@@ -783,12 +771,12 @@ async def control_transactions(request: web.Request) -> web.Response:
         for t in state.book.transactions.values()
         if out_trade_no is None or t.out_trade_no == out_trade_no
     ]
-    return _json({"transactions": trades})
+    return json_response({"transactions": trades})
 
 
 async def control_refunds(request: web.Request) -> web.Response:
     refunds = [r.describe() for r in request.app[STATE_KEY].book.refunds.values()]
-    return _json({"refunds": refunds})
+    return json_response({"refunds": refunds})
 
 
 async def control_settle_refund(request: web.Request) -> web.Response:
@@ -805,13 +793,13 @@ async def control_settle_refund(request: web.Request) -> web.Response:
     if found[0].status != "PROCESSING":
         raise ControlError(409, "REFUND_STATE", f"the refund is {found[0].status} already")
     settle_refund(state, found[0], body.status)
-    return _json(found[0].describe())
+    return json_response(found[0].describe())
 
 
 async def control_keys(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     keys = state.keys
-    return _json(
+    return json_response(
         {
             "signingMode": state.signer.mode,
             "platformCertificate": {
@@ -825,7 +813,7 @@ async def control_keys(request: web.Request) -> web.Response:
 
 async def control_get_signing(request: web.Request) -> web.Response:
     signer = request.app[STATE_KEY].signer
-    return _json({"mode": signer.mode, "serial": signer.serial})
+    return json_response({"mode": signer.mode, "serial": signer.serial})
 
 
 async def control_set_signing(request: web.Request) -> web.Response:
@@ -844,7 +832,7 @@ def _describe_merchant(merchant: Merchant) -> dict[str, Any]:
 
 async def control_list_merchants(request: web.Request) -> web.Response:
     merchants = request.app[STATE_KEY].book.merchants.values()
-    return _json({"merchants": [_describe_merchant(m) for m in merchants]})
+    return json_response({"merchants": [_describe_merchant(m) for m in merchants]})
 
 
 async def control_add_merchant(request: web.Request) -> web.Response:
@@ -860,7 +848,7 @@ async def control_add_merchant(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ControlError(400, "INVALID_PARAMETER", str(exc)) from None
     request.app[STATE_KEY].book.merchants[merchant.mchid] = merchant
-    return _json(_describe_merchant(merchant))
+    return json_response(_describe_merchant(merchant))
 
 
 async def control_notifications(request: web.Request) -> web.Response:
@@ -873,11 +861,11 @@ async def control_notifications(request: web.Request) -> web.Response:
         and query.get("eventType") in (None, a.event_type)
         and query.get("id") in (None, a.event_id)
     ]
-    return _json({"attempts": attempts})
+    return json_response({"attempts": attempts})
 
 
 async def control_get_notify_faults(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].notifier.describe_fault())
+    return json_response(request.app[STATE_KEY].notifier.describe_fault())
 
 
 async def control_set_notify_faults(request: web.Request) -> web.Response:
@@ -893,7 +881,7 @@ async def control_clear_notify_faults(request: web.Request) -> web.Response:
 
 async def control_get_bill_faults(request: web.Request) -> web.Response:
     faults = request.app[STATE_KEY].bill_faults
-    return _json({"faults": msgspec.to_builtins(faults)})
+    return json_response({"faults": msgspec.to_builtins(faults)})
 
 
 async def control_add_bill_fault(request: web.Request) -> web.Response:
@@ -911,24 +899,11 @@ async def control_clear_bill_faults(request: web.Request) -> web.Response:
 
 async def control_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
-    return _json({"status": "reset"})
-
-
-async def control_get_clock(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].clock.describe())
-
-
-async def control_set_clock(request: web.Request) -> web.Response:
-    clock = request.app[STATE_KEY].clock
-    try:
-        clock.set_offset(parse_clock_body(await request.read()))
-    except ValueError as exc:
-        raise ControlError(400, "INVALID_PARAMETER", str(exc)) from None
-    return _json(clock.describe())
+    return json_response({"status": "reset"})
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def _close(app: web.Application) -> None:
@@ -1004,6 +979,5 @@ def build_wechatpay_app(
     r.add_get("/_control/bill-faults", control_get_bill_faults)
     r.add_post("/_control/bill-faults", control_add_bill_fault)
     r.add_delete("/_control/bill-faults", control_clear_bill_faults)
-    r.add_get("/_control/clock", control_get_clock)
-    r.add_post("/_control/clock", control_set_clock)
+    add_clock_routes(app, lambda app: app[STATE_KEY].clock)
     return app

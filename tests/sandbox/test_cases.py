@@ -24,7 +24,7 @@ from aiohttp import web
 
 from sandbox.__main__ import _parser
 from sandbox.provincial.app import build_provincial_app
-from sandbox.provincial.cases import mod37_36_check, mod37_36_valid
+from sandbox.provincial.codes import mod37_36_check, mod37_36_valid
 from sandbox.runner import RunningApp, run_sandbox, start_app
 
 API_KEY = "test-provincial-key"

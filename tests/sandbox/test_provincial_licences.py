@@ -13,7 +13,7 @@ import gmssl_pyx  # type: ignore[import-untyped]
 import pytest
 
 from sandbox.provincial.app import build_provincial_app
-from sandbox.provincial.licences import mod37_36_check
+from sandbox.provincial.codes import mod37_36_check
 from sandbox.runner import RunningApp, start_app
 
 KEY = "k"
