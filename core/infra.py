@@ -6,7 +6,9 @@ to each domain's ``deps.build``; a domain takes from it what it needs and builds
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ from core.pii import PiiCipher
 from core.redis import create_redis
 from core.settings import Settings
 from core.storage import ObjectStorage
+
+log = logging.getLogger(__name__)
 
 
 class MissingSecrets(RuntimeError):
@@ -91,7 +95,19 @@ async def open_infrastructure(
     finally:
         await http.close()
         await redis.aclose()
-        await pool.close()
+        await close_pool(pool)
+
+
+async def close_pool(pool: Pool, grace_s: float = 10.0) -> None:
+    """Close gracefully, but never hang a stopping process: a connection still held after
+    ``grace_s`` (a stuck query, a leak) is cut, and said in the log."""
+    closing = asyncio.ensure_future(pool.close())
+    done, _ = await asyncio.wait({closing}, timeout=grace_s)
+    if not done:
+        log.warning("database pool did not close in time; terminating its connections")
+        pool.terminate()
+        closing.cancel()
+        await asyncio.wait({closing}, timeout=1.0)
 
 
 __all__ = ["Infrastructure", "MissingSecrets", "open_infrastructure"]

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # How long the server may take to confirm a subscribe before we try again.
 _CONFIRM_TIMEOUT_S = 5.0
+_STOP_TIMEOUT_S = 5.0
 
 
 class ChannelListener:
@@ -59,8 +60,9 @@ class ChannelListener:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Bounded: a subscription connection that does not close (a server gone silent)
+            # must not hang the process's shutdown.
+            await asyncio.wait({self._task}, timeout=_STOP_TIMEOUT_S)
             self._task = None
 
     async def _follow(self, ready: asyncio.Event) -> None:
