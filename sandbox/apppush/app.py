@@ -429,9 +429,14 @@ async def control_pushes(request: web.Request) -> web.Response:
     return _json({"pushes": [p.describe() for p in pushes]})
 
 
+def reset_apppush(app: web.Application) -> None:
+    """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it)."""
+    app[STATE_KEY].reset()
+    app[FAULTS_KEY].clear()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
-    request.app[FAULTS_KEY].clear()
+    reset_apppush(request.app)
     return _json({"status": "reset"})
 
 

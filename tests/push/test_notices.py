@@ -14,12 +14,10 @@ import httpx
 
 from api.resources import Resources
 from core.settings import Settings
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import bearer, make_staff, staff_login
-from tests.conftest import settings_env
-
-DRAFT = {"title": "系统维护通知", "body": "本周六凌晨2点至4点系统维护，期间暂停网上申报。",
-         "audience": {"kind": "all"}}  # fmt: skip
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.push import DRAFT
+from tests.fixtures.settings import settings_env
+from tests.fixtures.waiting import eventually
 
 
 async def test_approval_rules(client: httpx.AsyncClient, resources: Resources) -> None:

@@ -14,9 +14,9 @@ import pytest
 from api.resources import Resources, open_resources
 from core.settings import Settings
 from push.service import notify
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import Outside, sms_login
-from tests.worker import running_worker
+from tests.fixtures.identity import Outside, sms_login
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 PHONE = "13500006666"
 NOTIFICATIONS = 6  # with the sign-in code: 7 messages, the gateway takes 5 a window

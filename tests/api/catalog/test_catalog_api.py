@@ -10,7 +10,7 @@ import pytest
 
 from api.catalog import service
 from api.resources import Resources
-from tests.api.catalog.conftest import Platform
+from tests.fixtures.catalog import Platform
 
 
 @pytest.fixture

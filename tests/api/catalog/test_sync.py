@@ -14,7 +14,7 @@ from api.resources import Resources
 from api.worker import build_registry
 from core.http import OutsideSystemHttpError
 from core.jobs import build_worker, enqueue
-from tests.api.catalog.conftest import Platform
+from tests.fixtures.catalog import Platform
 
 
 async def _stored_codes(db: asyncpg.Connection) -> list[str]:

@@ -19,9 +19,17 @@ import pytest
 
 from api.resources import Resources
 from core.settings import Settings
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
-from tests.api.declarations.test_refusals import CASES, inbox, platform_case, ready_to_submit
-from tests.conftest import PROVINCIAL_KEY, settings_env
+from tests.fixtures.declarations import (
+    CASES,
+    RENT_WITHDRAWAL,
+    Applicant,
+    inbox,
+    platform_case,
+    ready_to_submit,
+)
+from tests.fixtures.settings import settings_env
+from tests.fixtures.standins import PROVINCIAL_KEY
+from tests.fixtures.waiting import eventually
 
 STEPS = ("accepted", "processing", "completed")
 TOLD_ONCE = Counter({

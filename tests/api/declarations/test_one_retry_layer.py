@@ -7,8 +7,9 @@ import asyncpg
 import httpx
 
 from api.resources import Resources
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually, first_format
-from tests.worker import running_worker
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 
 async def _ready_to_submit(applicant: Applicant) -> str:

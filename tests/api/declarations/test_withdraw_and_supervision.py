@@ -11,7 +11,7 @@ import httpx
 from api.resources import Resources
 from core.clock import china_today
 from core.workdays import add_working_days
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
 
 
 async def _submitted(applicant: Applicant) -> str:

@@ -22,10 +22,11 @@ from api.app import create_app
 from api.guards import principal_dependencies
 from api.resources import Resources
 from core.settings import Settings, with_changes
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
-from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
-from tests.conftest import OAUTH_CLIENT_ID, serve_in_process
-from tests.test_schemathesis import running_server
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
+from tests.fixtures.servers import running_server, serve_in_process
+from tests.fixtures.standins import OAUTH_CLIENT_ID
+from tests.fixtures.waiting import eventually
 
 DEEP = 3000
 

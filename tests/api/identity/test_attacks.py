@@ -14,7 +14,7 @@ import pytest
 
 from api.resources import Resources
 from core.settings import Settings
-from tests.api.identity.conftest import (
+from tests.fixtures.identity import (
     Outside,
     bearer,
     make_staff,

@@ -14,11 +14,10 @@ from playwright.async_api import Page, expect
 
 from api.resources import Resources
 from push.service import notify
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import Outside, bearer, make_staff, sms_login, staff_login
-from tests.api.ops.conftest import BrowserLog
-from tests.api.ops.test_console import _sign_in as sign_in
-from tests.worker import running_worker
+from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
+from tests.fixtures.ops import BrowserLog, sign_in
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 PHONE = "13500004444"
 DEAD = "/ops/v1/system/jobs/dead-letters"

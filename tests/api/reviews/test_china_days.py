@@ -10,8 +10,8 @@ import httpx
 
 from api.resources import Resources
 from api.reviews.service import supervise
-from tests.api.declarations.conftest import Applicant
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews, staff
 
 
 async def test_a_ticket_counts_from_the_day_in_china(

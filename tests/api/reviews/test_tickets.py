@@ -14,9 +14,9 @@ import pytest
 
 from api.resources import Resources
 from api.reviews.service import supervise
-from tests.api.declarations.conftest import Applicant
-from tests.api.identity.conftest import Outside, bearer, sso, user, wechat_login
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import Outside, bearer, sso, user, wechat_login
+from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews, staff
 
 
 async def _inbox(applicant: Applicant) -> list[dict[str, Any]]:
