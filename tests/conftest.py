@@ -6,9 +6,9 @@ its own database, cloned from a migrated template, and a flushed Redis.
 The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``) start once per
 run, the first time a test requests one, and are reset to a new stand-in's state before and
 after every test that requests it. ``settings`` wires in only the stand-ins the test requests,
-by name or through another fixture (``outside``: the identity ones; ``worker``: all five, since
-it runs every domain's jobs); the others point at a tripwire that fails the test if it is
-reached. A test that needs no stand-in starts none.
+by name or through another fixture (``outside``: the identity ones; ``stand_ins``, and so
+``worker``: all five); the others point at a tripwire that fails the test if it is reached. A
+test that needs no stand-in starts none.
 """
 
 from __future__ import annotations
@@ -168,6 +168,18 @@ def wechatpay(wechatpay_server: WeChatPayStandIn) -> Iterator[WeChatPayStandIn]:
     standins.fresh_wechatpay(wechatpay_server)
 
 
+@pytest.fixture
+def stand_ins(
+    provincial: RunningApp,
+    wechat: RunningApp,
+    sms: RunningApp,
+    apppush: RunningApp,
+    wechatpay: WeChatPayStandIn,
+) -> None:
+    """Every stand-in: for a test that runs a worker (in process or a process of its own), the
+    whole API (schemathesis), or our side as a citizen meets it, end to end."""
+
+
 # -- keys made once per run -------------------------------------------------------------------
 
 
@@ -254,16 +266,8 @@ async def live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def worker(
-    resources: Resources,
-    database_url: str,
-    provincial: RunningApp,
-    wechat: RunningApp,
-    sms: RunningApp,
-    apppush: RunningApp,
-    wechatpay: WeChatPayStandIn,
-) -> AsyncIterator[None]:
-    """A worker running every domain's jobs (so every stand-in is at hand)."""
+async def worker(resources: Resources, database_url: str, stand_ins: None) -> AsyncIterator[None]:
+    """A worker running every domain's jobs, in process."""
     async with in_process_worker(resources, database_url):
         yield
 

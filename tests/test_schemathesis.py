@@ -142,7 +142,9 @@ def _bearer(scheme: str, token: str) -> str:
 
 
 @pytest.mark.timeout(900)  # three runs; the suite's 180 s is for ordinary tests
-async def test_schemathesis_finds_no_contract_violation(settings: Settings, tmp_path: Path) -> None:
+async def test_schemathesis_finds_no_contract_violation(
+    settings: Settings, tmp_path: Path, stand_ins: None
+) -> None:
     from tests.fixtures.identity import make_staff, staff_login
 
     async with open_resources(settings) as resources:

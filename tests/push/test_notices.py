@@ -63,7 +63,11 @@ def _worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 async def test_notice_reaches_100k_exactly_once_despite_sigkill(
-    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient,
+    resources: Resources,
+    settings: Settings,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     await db.execute(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)", RECIPIENTS
@@ -118,7 +122,11 @@ GRANTED = 500
 
 
 async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
-    client: httpx.AsyncClient, resources: Resources, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient,
+    resources: Resources,
+    settings: Settings,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     """100,000 recipients, 500 of whom granted the long-term notice template: the worker is
     killed again and again; every recipient gets it once in the inbox, every granted one at

@@ -35,6 +35,7 @@ async def test_sms_over_the_phone_limit_waits_for_the_window(
     outside: Outside,
     short_window: Resources,
     db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     resources = short_window
     citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])

@@ -76,7 +76,9 @@ async def test_platform_down_during_submission(
 
 
 @pytest.fixture
-async def worker_process(settings: Settings) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+async def worker_process(
+    settings: Settings, stand_ins: None
+) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

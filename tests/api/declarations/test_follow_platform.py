@@ -159,7 +159,8 @@ async def test_submission_job_dies_at_each_point(
 
 
 @pytest.fixture
-async def workers() -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+async def workers(stand_ins: None) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+    """Worker processes the test starts (every domain's jobs: every stand-in at hand)."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

@@ -23,7 +23,11 @@ async def _ready_to_submit(applicant: Applicant) -> str:
 
 
 async def test_an_outage_costs_one_request_per_job_attempt(
-    live: httpx.AsyncClient, applicant: Applicant, resources: Resources, db: asyncpg.Connection
+    live: httpx.AsyncClient,
+    applicant: Applicant,
+    resources: Resources,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     platform = applicant.outside.provincial
     declaration = await _ready_to_submit(applicant)

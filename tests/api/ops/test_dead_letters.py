@@ -46,6 +46,7 @@ async def test_dead_push_delivery_is_failed_shown_retried_and_discarded(
     outside: Outside,
     resources: Resources,
     db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     supervisor = bearer(
         await staff_login(client, await make_staff(resources, "sup1", "supervisor"))
