@@ -22,6 +22,7 @@ from api.app import create_app
 from api.guards import principal_dependencies
 from api.resources import Resources
 from core.settings import Settings, with_changes
+from sandbox.runner import RunningApp
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
 from tests.fixtures.servers import running_server, serve_in_process
@@ -215,7 +216,7 @@ def _limited(settings: Settings, **top: Any) -> Settings:
 
 
 async def test_an_untrusted_peer_cannot_choose_its_address_with_x_forwarded_for(
-    settings: Settings,
+    settings: Settings, sms: RunningApp
 ) -> None:
     """Served as `handheld serve` serves it (uvicorn, its options), from 127.0.0.1, no trusted
     proxies configured: every X-Forwarded-For is the caller's own words."""
