@@ -1,115 +1,64 @@
-"""Real PostgreSQL and a real Redis-protocol server for every test run.
+"""Fixtures every test may request; what they build lives in ``tests/fixtures/``.
 
-Embedded ones (from the pip wheels) by default; HANDHELD_TEST_DATABASE_URL (an admin URL on a
-server where we may create databases) and HANDHELD_TEST_REDIS_URL switch to real resources.
-The schema is built only by running the migrations, once, into a template database; each
-test gets its own database cloned from it, and a flushed Redis.
+PostgreSQL and Valkey run once per test run (``tests/fixtures/databases.py``); each test gets
+its own database, cloned from a migrated template, and a flushed Redis.
+
+The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``) start once per
+run, the first time a test requests one, and are reset to a new stand-in's state before and
+after every test that requests it. ``settings`` wires in only the stand-ins the test requests,
+by name or through another fixture (``outside``: the identity ones; ``stand_ins``, and so
+``worker``: all five); the others point at a tripwire that fails the test if it is reached. A
+test that needs no stand-in starts none.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import asyncpg
 import httpx
 import pytest
-from litestar import Litestar
 from redis.asyncio import Redis
 
-from api.app import asgi_app, create_app
-from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
-from core.migrate import apply_migrations
+from api.app import create_app
+from api.composition import Services, open_services
+from core.embedded import free_port
 from core.pii import generate_keyset
-from core.settings import Settings, load_settings
-from core.signing import SigningKeys
+from core.settings import Settings
+from sandbox.runner import RunningApp
+from sandbox.wechatpay.handle import WeChatPayStandIn
+from tests.fixtures import databases, keys, standins
+from tests.fixtures.declarations import Applicant, synced
+from tests.fixtures.identity import Outside, sso, user
+from tests.fixtures.servers import in_process_worker, running_server, serve_in_process
+from tests.fixtures.settings import build_settings
 
-if TYPE_CHECKING:
-    from sandbox.runner import RunningApp
-    from sandbox.wechatpay.handle import WeChatPayStandIn
-
-TEMPLATE_DB = "handheld_test_template"
-PROVINCIAL_KEY = "test-provincial-key"
-OAUTH_CLIENT_ID = "handheld-test"
-OAUTH_CLIENT_SECRET = "test-oauth-secret"
-OAUTH_REDIRECT_URI = "http://127.0.0.1/sso/return"
-OAUTH_ISSUER = "https://sso.xiling.gov.cn"
-WECHAT_APPID = "wxtest0000000001"
-WECHAT_SECRET = "test-wechat-secret"
-SMS_KEY = "test-sms-key"
-APPPUSH_KEY = "testappkey"
-APPPUSH_SECRET = "test-master-secret"
-CALLBACK_SECRET = "test-callback-secret"
-WECHAT_PUSH_TOKEN = "testpushtoken"
-WECHAT_PUSH_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + database))
+# -- databases ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
-    if url := os.environ.get("HANDHELD_TEST_DATABASE_URL"):
+    with databases.postgres_admin_url() as url:
         yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="handheld-pg-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg", durable=False)
-        server.start()
-        try:
-            yield server.admin_url
-        finally:
-            server.stop()
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    if url := os.environ.get("HANDHELD_TEST_REDIS_URL"):
+    with databases.redis_server_url() as url:
         yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="handheld-valkey-") as tmp:
-        server = EmbeddedValkey(Path(tmp), durable=False)
-        server.start()
-        try:
-            yield server.url
-        finally:
-            server.stop()
 
 
 @pytest.fixture(scope="session")
 async def template_database(pg_admin_url: str) -> str:
-    admin = await asyncpg.connect(pg_admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
-    finally:
-        await admin.close()
-    conn = await asyncpg.connect(_with_database(pg_admin_url, TEMPLATE_DB))
-    try:
-        await apply_migrations(conn)
-    finally:
-        await conn.close()
-    return TEMPLATE_DB
+    return await databases.migrated_template(pg_admin_url)
 
 
 @pytest.fixture
 async def database_url(pg_admin_url: str, template_database: str) -> AsyncIterator[str]:
-    name = "t_" + uuid.uuid4().hex[:16]
-    admin = await asyncpg.connect(pg_admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield _with_database(pg_admin_url, name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with databases.cloned_database(pg_admin_url, template_database) as url:
+        yield url
 
 
 @pytest.fixture
@@ -131,133 +80,125 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
         await client.aclose()
 
 
-@pytest.fixture
-async def provincial(tmp_path: Path) -> AsyncIterator[RunningApp]:
-    """The provincial platform stand-in on a loopback port, fresh for each test."""
-    from sandbox.provincial.app import build_provincial_app
-    from sandbox.provincial.identity import OAuthClient
-    from sandbox.runner import start_app
+# -- stand-ins: one server per run, reset around each test that requests it --------------------
 
-    clients = {OAUTH_CLIENT_ID: OAuthClient(OAUTH_CLIENT_SECRET, (OAUTH_REDIRECT_URI,))}
-    app = build_provincial_app(
-        api_key=PROVINCIAL_KEY,
-        oauth_clients=clients,
-        issuer=OAUTH_ISSUER,
-        callback_secret=CALLBACK_SECRET,
-        callback_retry_base=0.05,
-    )
-    running = await start_app(app, "127.0.0.1", 0)
-    try:
-        yield running
-    finally:
-        await running.runner.cleanup()
+
+@pytest.fixture(scope="session")
+async def tripwire() -> AsyncIterator[standins.Tripwire]:
+    async with standins.serving_tripwire() as wire:
+        yield wire
+
+
+@pytest.fixture(scope="session")
+async def provincial_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.provincial_app()) as server:
+        yield server
 
 
 @pytest.fixture
-async def wechat(api_port: int) -> AsyncIterator[RunningApp]:
-    from sandbox.runner import start_app
-    from sandbox.wechat.app import build_wechat_app
+async def provincial(provincial_server: RunningApp) -> AsyncIterator[RunningApp]:
+    """The provincial platform stand-in (catalogue, identity, cases, licences, payments)."""
+    yield await standins.fresh_provincial(provincial_server)
+    await standins.fresh_provincial(provincial_server)
 
-    # Message-push events go to a live API, when a test runs one on `api_port`.
-    app = build_wechat_app(
-        appid=WECHAT_APPID,
-        secret=WECHAT_SECRET,
-        push_url=f"http://127.0.0.1:{api_port}/api/v1/hooks/wechat/message-push",
-        push_token=WECHAT_PUSH_TOKEN,
-        push_aes_key=WECHAT_PUSH_AES_KEY,
-    )
-    running = await start_app(app)
-    try:
-        yield running
-    finally:
-        await running.runner.cleanup()
+
+@pytest.fixture(scope="session")
+async def wechat_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.wechat_app()) as server:
+        yield server
 
 
 @pytest.fixture
-async def sms() -> AsyncIterator[RunningApp]:
-    from sandbox.runner import start_app
-    from sandbox.sms.app import build_sms_app
+def wechat(wechat_server: RunningApp, api_port: int) -> Iterator[RunningApp]:
+    """The WeChat stand-in; its message-push events go to a live API on ``api_port``."""
+    yield standins.fresh_wechat(wechat_server, api_port)
+    standins.fresh_wechat(wechat_server, api_port)
 
-    running = await start_app(build_sms_app(api_key=SMS_KEY))
-    try:
-        yield running
-    finally:
-        await running.runner.cleanup()
+
+@pytest.fixture(scope="session")
+async def sms_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.sms_app()) as server:
+        yield server
 
 
 @pytest.fixture
-async def apppush() -> AsyncIterator[RunningApp]:
-    from sandbox.apppush.app import build_apppush_app
-    from sandbox.runner import start_app
-
-    running = await start_app(build_apppush_app(app_key=APPPUSH_KEY, master_secret=APPPUSH_SECRET))
-    try:
-        yield running
-    finally:
-        await running.runner.cleanup()
+def sms(sms_server: RunningApp) -> Iterator[RunningApp]:
+    yield standins.fresh_sms(sms_server)
+    standins.fresh_sms(sms_server)
 
 
-WECHATPAY_MCHID = "1900000109"
-WECHATPAY_APP_APPID = "wx8888888888888888"
+@pytest.fixture(scope="session")
+async def apppush_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.apppush_app()) as server:
+        yield server
+
+
+@pytest.fixture
+def apppush(apppush_server: RunningApp) -> Iterator[RunningApp]:
+    yield standins.fresh_apppush(apppush_server)
+    standins.fresh_apppush(apppush_server)
 
 
 @pytest.fixture(scope="session")
 def wechatpay_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """RSA-2048 keys made once per run: the stand-in's (``platform/``) and the merchant's."""
-    from sandbox.wechatpay.keys import MerchantKey, PlatformKeys
+    return standins.make_wechatpay_keys(tmp_path_factory.mktemp("wechatpay-keys"))
 
-    directory = tmp_path_factory.mktemp("wechatpay-keys")
-    PlatformKeys.load_or_generate(directory / "platform")
-    MerchantKey.load_or_generate(
-        directory / "merchant", WECHATPAY_MCHID, (WECHAT_APPID, WECHATPAY_APP_APPID)
-    )
-    return directory
+
+@pytest.fixture(scope="session")
+def wechatpay_account(
+    wechatpay_keys: Path, tmp_path_factory: pytest.TempPathFactory
+) -> standins.WechatPayAccount:
+    return standins.wechatpay_account(wechatpay_keys, tmp_path_factory.mktemp("wechatpay-account"))
+
+
+@pytest.fixture(scope="session")
+async def wechatpay_server(
+    wechatpay_keys: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WeChatPayStandIn]:
+    directory = tmp_path_factory.mktemp("wechatpay-merchant")
+    async with standins.serving_wechatpay(wechatpay_keys, directory) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
-async def wechatpay(tmp_path: Path, wechatpay_keys: Path) -> AsyncIterator[WeChatPayStandIn]:
+def wechatpay(wechatpay_server: WeChatPayStandIn) -> Iterator[WeChatPayStandIn]:
     """The WeChat Pay stand-in with one merchant (mchid 1900000109, appids: the mini-program's
     WECHAT_APPID and the app's WECHATPAY_APP_APPID), public-key mode, retries 1000× faster."""
-    from sandbox.runner import start_app
-    from sandbox.wechatpay import build_wechatpay_app
-    from sandbox.wechatpay.handle import WeChatPayStandIn
-    from sandbox.wechatpay.keys import MerchantKey
+    yield standins.fresh_wechatpay(wechatpay_server)
+    standins.fresh_wechatpay(wechatpay_server)
 
-    key = MerchantKey.load_or_generate(
-        wechatpay_keys / "merchant", WECHATPAY_MCHID, (WECHAT_APPID, WECHATPAY_APP_APPID)
-    )
-    app = build_wechatpay_app(
-        merchants=[key.merchant()],
-        keys_dir=wechatpay_keys / "platform",
-        notify_time_scale=0.001,
-    )
-    running = await start_app(app)
-    try:
-        yield WeChatPayStandIn.create(running, key, tmp_path / "wechatpay-merchant")
-    finally:
-        await running.runner.cleanup()
+
+@pytest.fixture
+def stand_ins(
+    provincial: RunningApp,
+    wechat: RunningApp,
+    sms: RunningApp,
+    apppush: RunningApp,
+    wechatpay: WeChatPayStandIn,
+) -> None:
+    """Every stand-in: for a test that runs a worker (in process or a process of its own), the
+    whole API (schemathesis), or our side as a citizen meets it, end to end."""
+
+
+# -- keys made once per run -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def auth_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("signing-keys")
-    SigningKeys.generate(directory)
-    return directory
+    return keys.signing_keys(tmp_path_factory.mktemp("signing-keys"))
 
 
 @pytest.fixture(scope="session")
 def licence_display_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Our SM2 key that signs licence display codes (亮证)."""
-    from core.sm2 import Sm2KeyPair
-
-    path = tmp_path_factory.mktemp("licence-key") / "display-key.json"
-    Sm2KeyPair.generate("test-display").save(path)
-    return path
+    return keys.display_key(tmp_path_factory.mktemp("licence-key") / "display-key.json")
 
 
 @pytest.fixture(scope="session")
 def pii_keyset() -> tuple[str, str, str]:
     return generate_keyset()
+
+
+# -- our side: settings, the API, its services, a worker --------------------------------------
 
 
 @pytest.fixture
@@ -268,109 +209,38 @@ def api_port() -> int:
 
 @pytest.fixture
 def settings(
+    request: pytest.FixtureRequest,
     api_port: int,
     tmp_path: Path,
     database_url: str,
     redis: Redis,
     redis_url: str,
-    provincial: RunningApp,
-    wechat: RunningApp,
-    sms: RunningApp,
-    apppush: RunningApp,
     auth_keys_dir: Path,
     pii_keyset: tuple[str, str, str],
     licence_display_key: Path,
-    wechatpay: WeChatPayStandIn,
-) -> Settings:
-    keys, current, lookup = pii_keyset
-    wechatpay_public_key = tmp_path / "wechatpay-public-key.pem"
-    wechatpay_public_key.write_text(wechatpay.public_key_pem)
-    pay_hooks = f"http://127.0.0.1:{api_port}/api/v1/hooks/wechatpay"
-    return load_settings(
-        {},
-        env="test",
-        log_json=True,
-        database={"url": database_url, "pool_min_size": 1, "pool_max_size": 5},
-        redis={"url": redis_url},
-        provincial={
-            "base_url": provincial.url,
-            "api_key": PROVINCIAL_KEY,
-            "feed_page_size": 7,
-            "oauth_client_id": OAUTH_CLIENT_ID,
-            "oauth_client_secret": OAUTH_CLIENT_SECRET,
-            "oauth_redirect_uri": OAUTH_REDIRECT_URI,
-            "oauth_issuer": OAUTH_ISSUER,
-            "callback_secret": CALLBACK_SECRET,
-            "callback_url": f"http://127.0.0.1:{api_port}/api/v1/hooks/provincial/cases",
-        },
-        port=api_port,
-        storage={
-            "local_root": str(tmp_path / "materials"),
-            "link_secret": "test-link-secret-0123456789abcdef-0123",
-        },
-        data_dir=str(tmp_path / "data"),
-        wechat={
-            "base_url": wechat.url,
-            "appid": WECHAT_APPID,
-            "secret": WECHAT_SECRET,
-            "push_token": WECHAT_PUSH_TOKEN,
-            "push_aes_key": WECHAT_PUSH_AES_KEY,
-        },
-        sms={"base_url": sms.url, "api_key": SMS_KEY},
-        apppush={"base_url": apppush.url, "app_key": APPPUSH_KEY, "master_secret": APPPUSH_SECRET},
-        pii={"keys": keys, "current_key_id": current, "lookup_key": lookup},
-        # Per-phone SMS limits loose enough for flows that sign in twice; the limit itself is
-        # tested with its own settings.
-        auth={"keys_dir": str(auth_keys_dir), "sms_per_phone": "3/minute;10/hour"},
-        http={"retries": 1, "backoff_base": 0.01, "total_timeout": 3.0},
-        jobs={"initial_delay_s": 0.05, "max_delay_s": 0.2, "max_attempts": 3},
-        licences={"display_key_path": str(licence_display_key)},
-        # We are the stand-in's merchant; it signs in WeChat Pay public-key mode.
-        wechatpay={
-            "base_url": wechatpay.url,
-            "mchid": wechatpay.merchant.mchid,
-            "appid": wechatpay.merchant.appid,
-            "app_appid": wechatpay.merchant.app_appid,
-            "merchant_serial_no": wechatpay.merchant.serial_no,
-            "merchant_private_key_path": str(wechatpay.merchant.private_key_path),
-            "apiv3_key": wechatpay.merchant.apiv3_key,
-            "public_key_id": wechatpay.public_key_id,
-            "public_key_path": str(wechatpay_public_key),
-            "notify_url": f"{pay_hooks}/transactions",
-            "refund_notify_url": f"{pay_hooks}/refunds",
-            "poll_delays_s": "0.5,0.5,1",
-        },
+    wechatpay_account: standins.WechatPayAccount,
+    tripwire: standins.Tripwire,
+) -> Iterator[Settings]:
+    """This test's settings: the stand-ins it requests, the tripwire for the others."""
+    urls = {
+        name: request.getfixturevalue(name).url
+        if name in request.fixturenames
+        else tripwire.url(name)
+        for name in standins.STAND_INS
+    }
+    tripwire.arm()
+    yield build_settings(
+        urls=urls,
+        api_port=api_port,
+        tmp_path=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        auth_keys_dir=auth_keys_dir,
+        pii_keyset=pii_keyset,
+        licence_display_key=licence_display_key,
+        wechatpay=wechatpay_account,
     )
-
-
-@contextlib.asynccontextmanager
-async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan, on the test's own event loop, spoken to over ASGI.
-
-    The lifespan runs in a task of its own: it holds an anyio cancel scope, which must be
-    left by the task that entered it (fixture setup and teardown run in different tasks).
-    """
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def lifespan() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(lifespan())
-    waiter = asyncio.create_task(started.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        waiter.cancel()
-        task.result()
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=asgi_app(app)), base_url="http://testserver"
-        ) as client:
-            yield client
-    finally:
-        stop.set()
-        await task
+    tripwire.check()
 
 
 @pytest.fixture
@@ -379,19 +249,44 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield test_client
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The HANDHELD_* variables that load back into ``settings`` (for child processes)."""
-    import msgspec
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with open_services(settings) as opened:
+        yield opened
 
-    env: dict[str, str] = {}
-    for field in msgspec.structs.fields(settings):
-        value = getattr(settings, field.name)
-        if isinstance(value, msgspec.Struct):
-            for inner in msgspec.structs.fields(value):
-                item = getattr(value, inner.name)
-                if item is not None:
-                    text = item.reveal() if hasattr(item, "reveal") else str(item)
-                    env[f"HANDHELD_{field.name}_{inner.name}".upper()] = text
-        else:
-            env[f"HANDHELD_{field.name}".upper()] = str(value)
-    return env
+
+@pytest.fixture
+async def live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Our API on a real port: the one the platform stand-in sends its callbacks to."""
+    async with (
+        running_server(settings, port=settings.port) as base,
+        httpx.AsyncClient(base_url=base, timeout=10) as live_client,
+    ):
+        yield live_client
+
+
+@pytest.fixture
+async def worker(services: Services, database_url: str, stand_ins: None) -> AsyncIterator[None]:
+    """A worker running every domain's jobs, in process."""
+    async with in_process_worker(services, database_url):
+        yield
+
+
+# -- the outside world and a citizen ----------------------------------------------------------
+
+
+@pytest.fixture
+async def outside(
+    provincial: RunningApp, wechat: RunningApp, sms: RunningApp
+) -> AsyncIterator[Outside]:
+    """Drivers of the identity stand-ins: the platform, WeChat, the SMS gateway."""
+    async with aiohttp.ClientSession() as session:
+        yield Outside(session, provincial.url, wechat.url, sms.url)
+
+
+@pytest.fixture
+async def applicant(client: httpx.AsyncClient, outside: Outside, services: Services) -> Applicant:
+    """张三, signed in through the platform's unified identity, with the catalogue synced."""
+    await synced(services)
+    token = (await sso(client, outside, user("zhangsan"))).json()["accessToken"]
+    return Applicant(client, outside, token)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.identity.conftest import Outside, bearer, outside, sso, user  # noqa: F401
+from tests.fixtures.identity import Outside, bearer, sso, user
 
 PROBLEM = "application/problem+json"
 
@@ -63,7 +63,7 @@ async def test_constraints_inside_lists_and_optional_fields_are_published(
 
 async def test_a_body_is_as_strict_as_its_schema(
     client: httpx.AsyncClient,
-    outside: Outside,  # noqa: F811 - the fixture
+    outside: Outside,
     schema: dict[str, Any],
 ) -> None:
     """ST201: `0` is not a JSON boolean, `"5"` not an integer, though Litestar's lax conversion

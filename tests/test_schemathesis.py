@@ -15,50 +15,23 @@ it, saving its form, its materials... so real services are reached, not only 404
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import httpx
 import pytest
-import uvicorn
 
-from api.app import asgi_app, create_app
-from api.cli import SERVER_OPTIONS
 from api.composition import open_services
-from core.embedded import free_port
 from core.openapi import CITIZEN_SCHEME, STAFF_SCHEME
 from core.settings import Settings
+from tests.fixtures.servers import running_server
 
 ST = Path(sys.executable).with_name("st")
-
-
-@contextlib.asynccontextmanager
-async def running_server(settings: Settings, port: int | None = None) -> AsyncIterator[str]:
-    port = port or free_port()
-    config = uvicorn.Config(
-        asgi_app(create_app(settings, configure_logs=False)),
-        host="127.0.0.1",
-        port=port,
-        lifespan="on",
-        **SERVER_OPTIONS,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(15):
-            while not server.started:
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 # Every check but one: `unsupported_method` sends each path a method it does not serve and
@@ -152,7 +125,7 @@ async def run_schemathesis(base: str, directory: Path, identity: Identity) -> Ru
 
 
 async def _citizen_token(settings: Settings, client: httpx.AsyncClient) -> str:
-    from tests.api.identity.conftest import Outside, sso, user
+    from tests.fixtures.identity import Outside, sso, user
 
     async with aiohttp.ClientSession() as session:
         outside = Outside(
@@ -168,8 +141,10 @@ def _bearer(scheme: str, token: str) -> str:
 
 
 @pytest.mark.timeout(900)  # three runs; the suite's 180 s is for ordinary tests
-async def test_schemathesis_finds_no_contract_violation(settings: Settings, tmp_path: Path) -> None:
-    from tests.api.identity.conftest import make_staff, staff_login
+async def test_schemathesis_finds_no_contract_violation(
+    settings: Settings, tmp_path: Path, stand_ins: None
+) -> None:
+    from tests.fixtures.identity import make_staff, staff_login
 
     async with open_services(settings) as services:
         await services.catalog.sync()

@@ -423,9 +423,14 @@ async def control_pushes(request: web.Request) -> web.Response:
     return json_response({"pushes": [p.describe() for p in pushes]})
 
 
+def reset_apppush(app: web.Application) -> None:
+    """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it)."""
+    app[STATE_KEY].reset()
+    app[FAULTS_KEY].clear()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
-    request.app[FAULTS_KEY].clear()
+    reset_apppush(request.app)
     return json_response({"status": "reset"})
 
 

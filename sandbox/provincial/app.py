@@ -139,15 +139,21 @@ def _known_code(request: web.Request) -> str:
     return code
 
 
+async def reset_provincial(app: web.Application) -> None:
+    """Back to a new stand-in's state: the seed catalogue, no cases, licences, ratings, codes,
+    faults or clock offset (``POST /_control/reset``; tests sharing one stand-in call it)."""
+    app[STATE_KEY].reset()
+    app[FAULTS_KEY].clear()
+    app[STATS_KEY].clear()
+    app[IDENTITY_KEY].reset()
+    app[CLOCK_KEY].reset()
+    await app[CASES_KEY].reset()
+    app[LICENCES_KEY].reset()
+    app[RATINGS_KEY].reset()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
-    request.app[FAULTS_KEY].clear()
-    request.app[STATS_KEY].clear()
-    request.app[IDENTITY_KEY].reset()
-    request.app[CLOCK_KEY].reset()
-    await request.app[CASES_KEY].reset()
-    request.app[LICENCES_KEY].reset()
-    request.app[RATINGS_KEY].reset()
+    await reset_provincial(request.app)
     return json_response({"status": "reset", "seq": request.app[STATE_KEY].seq})
 
 

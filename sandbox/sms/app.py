@@ -187,9 +187,14 @@ async def control_sms_fail(request: web.Request) -> web.Response:
     return json_response({"failingPhones": sorted(failing)})
 
 
+def reset_sms(app: web.Application) -> None:
+    """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it)."""
+    app[STATE_KEY].reset()
+    app[FAULTS_KEY].clear()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
-    request.app[FAULTS_KEY].clear()
+    reset_sms(request.app)
     return json_response({"status": "reset"})
 
 

@@ -10,6 +10,7 @@ events (``sandbox.wechat.push``) go to the configured push URL. The control API
 from __future__ import annotations
 
 import secrets
+from types import EllipsisType
 from typing import Any
 
 import msgspec
@@ -175,10 +176,21 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+def reset_wechat(app: web.Application, push_url: str | EllipsisType | None = ...) -> None:
+    """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it).
+
+    ``push_url``, when given, is where message-push events go from now on, as if the stand-in
+    had been built with it (None: nowhere): each test's API listens on a port of its own.
+    """
+    app[STATE_KEY].reset()
+    app[SUBSCRIBE_KEY].reset()
+    if not isinstance(push_url, EllipsisType):
+        app[PUSH_KEY].retarget(push_url)
+    app[PUSH_KEY].reset()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
-    request.app[SUBSCRIBE_KEY].reset()
-    request.app[PUSH_KEY].reset()
+    reset_wechat(request.app)
     return json_response({"status": "reset"})
 
 

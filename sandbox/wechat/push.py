@@ -255,6 +255,11 @@ class PushSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def retarget(self, url: str | None) -> None:
+        """Send to ``url`` from now on and after every ``reset``, as if built with it."""
+        self.url = url
+        self._initial = (url, self._initial[1], self._initial[2])
+
     def reset(self) -> None:
         for task in list(self._tasks):
             task.cancel()

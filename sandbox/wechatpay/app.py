@@ -897,8 +897,14 @@ async def control_clear_bill_faults(request: web.Request) -> web.Response:
     return await control_get_bill_faults(request)
 
 
+def reset_wechatpay(app: web.Application) -> None:
+    """Back to a new stand-in's state: its first merchants, no trades, refunds, notifications,
+    faults or clock offset (``POST /_control/reset``; tests sharing one stand-in call it)."""
+    app[STATE_KEY].reset()
+
+
 async def control_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].reset()
+    reset_wechatpay(request.app)
     return json_response({"status": "reset"})
 
 

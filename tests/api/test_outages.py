@@ -12,57 +12,19 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
-import msgspec
 import pytest
 
 from api.app import create_app
-from core.embedded import EmbeddedPostgres, EmbeddedValkey
 from core.jobs import enqueue
-from core.migrate import apply_migrations
-from core.settings import Secret, Settings
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import (  # noqa: F401 - shared fixtures
-    Outside,
-    bearer,
-    outside,
-    wechat_login,
-)
-from tests.conftest import serve_in_process, settings_env
-
-
-@dataclass
-class OwnServers:
-    postgres: EmbeddedPostgres
-    valkey: EmbeddedValkey
-    settings: Settings
-
-
-@pytest.fixture
-async def own(settings: Settings, tmp_path: Path) -> AsyncIterator[OwnServers]:
-    postgres = EmbeddedPostgres(tmp_path / "pg", durable=False)
-    valkey = EmbeddedValkey(tmp_path / "valkey", durable=False)
-    await asyncio.to_thread(postgres.start)
-    await asyncio.to_thread(valkey.start)
-    try:
-        conn = await asyncpg.connect(postgres.admin_url)
-        try:
-            await apply_migrations(conn)
-        finally:
-            await conn.close()
-        own_settings = msgspec.structs.replace(
-            settings,
-            database=msgspec.structs.replace(settings.database, url=Secret(postgres.admin_url)),
-            redis=msgspec.structs.replace(settings.redis, url=Secret(valkey.url)),
-        )
-        yield OwnServers(postgres, valkey, own_settings)
-    finally:
-        await asyncio.to_thread(valkey.stop)
-        await asyncio.to_thread(postgres.stop)
+from tests.fixtures.identity import Outside, bearer, wechat_login
+from tests.fixtures.outages import OwnServers
+from tests.fixtures.servers import serve_in_process
+from tests.fixtures.settings import settings_env
+from tests.fixtures.waiting import eventually
 
 
 @pytest.fixture
@@ -84,7 +46,7 @@ def assert_unavailable(resp: httpx.Response) -> None:
 async def test_database_down_is_a_503_with_retry_after(
     own: OwnServers,
     own_client: httpx.AsyncClient,
-    outside: Outside,  # noqa: F811
+    outside: Outside,
 ) -> None:
     token = (await wechat_login(own_client, outside, "oA1")).get("accessToken")
     assert token
@@ -108,7 +70,7 @@ async def test_database_down_is_a_503_with_retry_after(
 async def test_redis_down_is_a_503_with_retry_after(
     own: OwnServers,
     own_client: httpx.AsyncClient,
-    outside: Outside,  # noqa: F811
+    outside: Outside,
 ) -> None:
     sent = await own_client.post("/api/v1/auth/sms/send", json={"phone": "13700001111"})
     assert sent.status_code == 200, sent.text

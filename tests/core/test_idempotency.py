@@ -15,7 +15,7 @@ import pytest
 from core import idempotency
 from core.errors import Conflict, IdempotencyKeyReused
 from core.jobs import JobRegistry
-from tests.api.declarations.conftest import eventually
+from tests.fixtures.waiting import eventually
 
 
 class Answer(msgspec.Struct, rename="camel"):

@@ -15,7 +15,7 @@ from core.db import create_pool, provide_transaction
 from core.errors import Conflict, exception_handlers
 from core.jobs import Deferred, JobRegistry, JobSubject, build_worker, enqueue, subject_of
 from core.settings import DatabaseSettings, JobSettings, Secret
-from tests.conftest import serve_in_process
+from tests.fixtures.servers import serve_in_process
 
 
 class Note(msgspec.Struct):

@@ -30,7 +30,7 @@ from core.uploads import (
     sanitize_file_name,
     sniff_kind,
 )
-from tests import documents
+from tests.fixtures import documents
 
 BOUNDARY = "----handheld-test-7MA4YWxkTrZu0gW"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"

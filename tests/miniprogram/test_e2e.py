@@ -16,8 +16,8 @@ import httpx
 
 from api.composition import Services
 from core.settings import Settings
-from tests.api.declarations.conftest import synced
-from tests.api.identity.conftest import Outside, user
+from tests.fixtures.declarations import synced
+from tests.fixtures.identity import Outside, user
 
 MINIPROGRAM = Path(__file__).resolve().parents[2] / "miniprogram"
 FLOW = MINIPROGRAM / "e2e" / "flow.js"

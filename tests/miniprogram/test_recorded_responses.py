@@ -32,15 +32,9 @@ from api.identity import repository as identity_repository
 from api.composition import Services
 from core.passwords import hash_password
 from core.settings import Settings
-from tests.api.declarations.conftest import (
-    FILES,
-    LICENCE_ISSUER,
-    RENT_WITHDRAWAL,
-    eventually,
-    first_format,
-    synced,
-)
-from tests.api.identity.conftest import Outside, bearer, make_staff, staff_login, user
+from tests.fixtures.declarations import FILES, LICENCE_ISSUER, RENT_WITHDRAWAL, first_format, synced
+from tests.fixtures.identity import Outside, bearer, make_staff, staff_login, user
+from tests.fixtures.waiting import eventually
 
 RECORDED = Path(__file__).resolve().parents[2] / "miniprogram" / "tests" / "fixtures" / "recorded"
 RECORD = os.environ.get("HANDHELD_RECORD") == "1"

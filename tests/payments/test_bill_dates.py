@@ -13,8 +13,7 @@ from api.composition import Services
 from core.clock import china_today
 from payments.service import new_trade_no, yesterday_in_china
 from payments.tasks import PaymentJobs
-from tests.payments.conftest import Payer, WechatPayDesk
-from tests.payments.test_refunds_and_reconciliation import _paid_order
+from tests.fixtures.payments import Payer, WechatPayDesk, paid_order
 
 LATE_SUNDAY_UTC = datetime(2025, 6, 8, 23, 30, tzinfo=UTC)  # Monday 07:30 in Beijing
 
@@ -28,7 +27,7 @@ async def test_a_payment_at_2330_utc_is_on_the_next_chinese_days_bill(
     live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     db: asyncpg.Connection,
 ) -> None:  # fmt: skip
-    order = await _paid_order(payer, desk)
+    order = await paid_order(payer, desk)
     # A day with no other payment (the stand-in has no bill for it): ours is the only row.
     day = china_today() - timedelta(days=10)
     late = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC)

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from core.settings import Settings
-from tests.api.declarations.conftest import eventually
-from tests.payments.conftest import Payer, WechatPayDesk, platform_reports
+from tests.fixtures.payments import Payer, WechatPayDesk, platform_reports
+from tests.fixtures.waiting import eventually
 
 
 def _pay_sign_valid(settings: Settings, params: dict[str, str]) -> bool:
@@ -137,7 +137,7 @@ async def test_order_rules(
 async def test_another_citizen_cannot_see_or_pay(
     live: httpx.AsyncClient, worker: None, payer: Payer, client: httpx.AsyncClient
 ) -> None:
-    from tests.api.identity.conftest import sso, user
+    from tests.fixtures.identity import sso, user
 
     _, notice = await payer.accepted_with_fee()
     order = (await payer.order(notice["id"])).json()

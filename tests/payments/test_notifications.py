@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.settings import Settings
-from tests.api.declarations.conftest import eventually
-from tests.payments.conftest import Payer, WechatPayDesk, platform_reports
+from tests.fixtures.payments import Payer, WechatPayDesk, platform_reports
+from tests.fixtures.waiting import eventually
 
 
 class WechatPayForger:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.payments.conftest import Payer, WechatPayDesk
+from tests.fixtures.payments import Payer, WechatPayDesk
 
 COPIES = 20
 
@@ -84,8 +84,9 @@ async def test_twenty_concurrent_orders_with_different_keys_open_one_order(
 async def test_order_keys_reused_with_another_body_are_422_and_scoped_by_route_and_citizen(
     live: httpx.AsyncClient, worker: None, payer: Payer, client: httpx.AsyncClient
 ) -> None:
-    from tests.api.declarations.conftest import eventually, first_format
-    from tests.api.identity.conftest import sso, user
+    from tests.fixtures.declarations import first_format
+    from tests.fixtures.identity import sso, user
+    from tests.fixtures.waiting import eventually
 
     # One key submits the declaration, then opens the order: two routes, two answers.
     key = "one-key-two-routes-0001"

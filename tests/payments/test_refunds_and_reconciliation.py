@@ -6,23 +6,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from api.composition import Services
 from payments.tasks import PaymentJobs
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import bearer, make_staff, staff_login
-from tests.payments.conftest import Payer, WechatPayDesk
-
-
-async def _paid_order(payer: Payer, desk: WechatPayDesk) -> dict[str, Any]:
-    _, notice = await payer.accepted_with_fee()
-    order = (await payer.order(notice["id"])).json()
-    await desk.pay(order["outTradeNo"])
-    return await payer.wait_paid(order["id"])
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.payments import Payer, WechatPayDesk, paid_order
+from tests.fixtures.waiting import eventually
 
 
 async def _staff(client: httpx.AsyncClient, services: Services, role: str) -> dict[str, str]:
@@ -34,7 +26,7 @@ async def test_refund_needs_a_supervisor_and_is_made_once(
     live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
-    order = await _paid_order(payer, desk)
+    order = await paid_order(payer, desk)
     operator = await _staff(client, services, "operator")
     supervisor = await _staff(client, services, "supervisor")
     auditor = await _staff(client, services, "auditor")
@@ -86,7 +78,7 @@ async def test_self_approval_is_refused(
     live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
-    order = await _paid_order(payer, desk)
+    order = await paid_order(payer, desk)
     supervisor = await _staff(client, services, "supervisor")
     asked = await client.post(
         f"/ops/v1/payments/orders/{order['id']}/refunds",
@@ -103,7 +95,7 @@ async def test_reconciliation_reports_planted_mismatches(
     live: httpx.AsyncClient, worker: None, payer: Payer, desk: WechatPayDesk, services: Services,
     client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
-    order = await _paid_order(payer, desk)
+    order = await paid_order(payer, desk)
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     # WeChat makes a day's bill the next day: move its business clock on (signatures keep
     # the wall time).
@@ -150,7 +142,7 @@ async def test_a_refund_settles_without_its_notification(
     services: Services, client: httpx.AsyncClient,
 ) -> None:  # fmt: skip
     """WeChat's refund notification never verifies: the refund job asks again until it ends."""
-    order = await _paid_order(payer, desk)
+    order = await paid_order(payer, desk)
     operator = await _staff(client, services, "operator")
     supervisor = await _staff(client, services, "supervisor")
     asked = await client.post(

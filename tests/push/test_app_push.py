@@ -8,8 +8,9 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from tests.api.declarations.conftest import Applicant, eventually
-from tests.api.identity.conftest import bearer, sms_login
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import bearer, sms_login
+from tests.fixtures.waiting import eventually
 
 
 async def _pushes(applicant: Applicant, base: str, registration_id: str) -> list[object]:

@@ -8,8 +8,9 @@ import asyncio
 import asyncpg
 import httpx
 
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually, first_format
-from tests.api.identity.conftest import sso, user, wechat_login
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.identity import sso, user, wechat_login
+from tests.fixtures.waiting import eventually
 
 STEPS = ("accepted", "processing", "completed")
 

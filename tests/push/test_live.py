@@ -9,8 +9,8 @@ import uuid
 import httpx
 
 from api.composition import Services
-from tests.api.declarations.conftest import Applicant
-from tests.api.identity.conftest import bearer, sms_login
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import bearer, sms_login
 
 
 async def test_new_message_is_streamed_to_the_open_page(

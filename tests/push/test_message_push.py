@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 from wechatpy.crypto import PrpCrypto, _get_signature
 
-from tests.api.identity.conftest import Outside, wechat_login
-from tests.conftest import WECHAT_APPID, WECHAT_PUSH_AES_KEY, WECHAT_PUSH_TOKEN
+from tests.fixtures.identity import Outside, wechat_login
+from tests.fixtures.standins import WECHAT_APPID, WECHAT_PUSH_AES_KEY, WECHAT_PUSH_TOKEN
 
 HOOK = "/api/v1/hooks/wechat/message-push"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from api.composition import Services
-from tests.api.identity.conftest import bearer, make_staff, staff_login
-from tests.push.test_notices import DRAFT
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.push import DRAFT
 
 
 async def test_send_time_needs_its_offset(client: httpx.AsyncClient, services: Services) -> None:

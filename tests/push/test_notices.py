@@ -14,12 +14,10 @@ import httpx
 
 from api.composition import Services
 from core.settings import Settings
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import bearer, make_staff, staff_login
-from tests.conftest import settings_env
-
-DRAFT = {"title": "系统维护通知", "body": "本周六凌晨2点至4点系统维护，期间暂停网上申报。",
-         "audience": {"kind": "all"}}  # fmt: skip
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.push import DRAFT
+from tests.fixtures.settings import settings_env
+from tests.fixtures.waiting import eventually
 
 
 async def test_approval_rules(client: httpx.AsyncClient, services: Services) -> None:
@@ -65,7 +63,11 @@ def _worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 async def test_notice_reaches_100k_exactly_once_despite_sigkill(
-    client: httpx.AsyncClient, services: Services, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient,
+    services: Services,
+    settings: Settings,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     await db.execute(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)", RECIPIENTS
@@ -120,7 +122,11 @@ GRANTED = 500
 
 
 async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
-    client: httpx.AsyncClient, services: Services, settings: Settings, db: asyncpg.Connection
+    client: httpx.AsyncClient,
+    services: Services,
+    settings: Settings,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     """100,000 recipients, 500 of whom granted the long-term notice template: the worker is
     killed again and again; every recipient gets it once in the inbox, every granted one at

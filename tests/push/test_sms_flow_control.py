@@ -13,9 +13,9 @@ import pytest
 
 from api.composition import Services, open_services
 from core.settings import Settings
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import Outside, sms_login
-from tests.worker import running_worker
+from tests.fixtures.identity import Outside, sms_login
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 PHONE = "13500006666"
 NOTIFICATIONS = 6  # with the sign-in code: 7 messages, the gateway takes 5 a window
@@ -34,6 +34,7 @@ async def test_sms_over_the_phone_limit_waits_for_the_window(
     outside: Outside,
     short_window: Services,
     db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     services = short_window
     citizen = uuid.UUID((await sms_login(client, outside, PHONE))["citizen"]["id"])

@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import re
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -23,152 +21,28 @@ import pytest_asyncio
 from aiohttp import web
 
 from sandbox.__main__ import _parser
-from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.codes import mod37_36_check, mod37_36_valid
-from sandbox.runner import RunningApp, run_sandbox, start_app
-
-API_KEY = "test-provincial-key"
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
-SECRET = "test-callback-secret"
-CLIENT_ID = "handheld-test"
-CASES = "/gov/cases/v1/cases"
+from sandbox.runner import run_sandbox, start_app
+from tests.fixtures.provincial_cases import (
+    API_KEY,
+    AUTH,
+    CASES,
+    CLIENT_ID,
+    MIGRATION,
+    SECRET,
+    Platform,
+    PlatformFactory,
+    Received,
+    Receiver,
+    start_receiver,
+    submission,
+)
 
 ID_RENEWAL = "11620100013900112A-GG-00101-001"  # 居民身份证换领, licence SFZ
-MIGRATION = "11620000013900016U-XK-00102-001"  # 户口迁移, no licence
 SUSPENDED = "11620000013900024N-GG-00204-001"
 TERMINATED = "11623100013900411D-QT-01301-001"
 
 CASE_NUMBER = re.compile(r"XL\d{8}\d{5}")
-
-
-# -- the callback receiver --------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    raw: bytes
-    at: float
-
-    @property
-    def event(self) -> Any:
-        return json.loads(self.raw)
-
-
-@dataclass
-class Receiver:
-    """Records every callback; answers ``fail_status`` to the first ``fail_first`` of them."""
-
-    fail_first: int = 0
-    fail_status: int = 500
-    calls: int = 0
-    received: list[Received] = field(default_factory=list)  # the acknowledged ones
-    server: RunningApp | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url + "/hook"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.calls += 1
-        raw = await request.read()
-        if self.calls <= self.fail_first:
-            return web.Response(status=self.fail_status, text="busy")
-        self.received.append(Received(dict(request.headers), raw, time.monotonic()))
-        return web.json_response({"code": "SUCCESS"})
-
-    def events(self) -> list[Any]:
-        return [r.event for r in self.received]
-
-    def sequences(self, case_number: str) -> list[int]:
-        return [e["sequence"] for e in self.events() if e["caseNumber"] == case_number]
-
-
-async def _start_receiver(receiver: Receiver) -> Receiver:
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    receiver.server = await start_app(app)
-    return receiver
-
-
-# -- the platform -----------------------------------------------------------------------------
-
-
-@dataclass
-class Platform:
-    server: RunningApp
-    http: aiohttp.ClientSession
-    receiver: Receiver
-
-    def url(self, path: str) -> str:
-        return self.server.url + path
-
-    async def call(
-        self, method: str, path: str, body: Any = None, **params: Any
-    ) -> tuple[int, Any]:
-        async with self.http.request(
-            method, self.url(path), json=body, params=params, headers=AUTH
-        ) as resp:
-            return resp.status, await resp.json()
-
-    async def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.url("/_control" + path), json=body) as resp:
-            return resp.status, await resp.json()
-
-    async def submit(self, **overrides: Any) -> Any:
-        status, body = await self.call("POST", CASES, submission(**overrides))
-        assert status == 201, body
-        return body
-
-    async def advance(self, number: str, to: str, **fields: Any) -> Any:
-        status, case = await self.control("POST", f"/cases/{number}/advance", {"to": to, **fields})
-        assert status == 200, case
-        return case
-
-    async def case(self, number: str) -> Any:
-        status, case = await self.call("GET", f"{CASES}/{number}")
-        assert status == 200, case
-        return case
-
-    async def deliveries(self) -> list[Any]:
-        status, body = await self.control("GET", "/callbacks")
-        assert status == 200
-        result: list[Any] = body["deliveries"]
-        return result
-
-
-def submission(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "idempotencyKey": str(uuid.uuid4()),
-        "itemCode": MIGRATION,
-        "applicant": {"name": "张三", "idNumber": "620102199001011234", "phone": "13912345678"},
-        "formData": {"reason": "工作调动"},
-        "materials": [
-            {
-                "code": "CL00102001-01",
-                "files": [
-                    {
-                        "fileId": "f-1",
-                        "fileName": "户口簿.jpg",
-                        "sha256": "ab" * 32,
-                        "size": 123456,
-                        "contentType": "image/jpeg",
-                    }
-                ],
-                "licence": None,
-            },
-            {
-                "code": "CL00102001-02",
-                "files": [],
-                "licence": {"licenceNumber": "SFZ620102199001011234", "typeCode": "SFZ"},
-            },
-        ],
-        "toleratedMissing": [],
-        "callbackUrl": None,
-    }
-    body.update(overrides)
-    return body
 
 
 async def wait_for(
@@ -201,36 +75,6 @@ def verify_signature(received: Received, secret: str = SECRET, client_id: str = 
     assert received.headers["X-Gov-Client"] == client_id
     assert received.headers["X-Gov-Event-Id"] == received.event["eventId"]
     assert received.headers["Content-Type"].startswith("application/json")
-
-
-PlatformFactory = Callable[..., Awaitable[Platform]]
-
-
-@pytest_asyncio.fixture
-async def make_platform() -> AsyncIterator[PlatformFactory]:
-    """Start a stand-in (and a receiver that is its default callback URL) with given options."""
-    started: list[Platform] = []
-    http = aiohttp.ClientSession()
-
-    async def make(receiver: Receiver | None = None, **options: Any) -> Platform:
-        receiver = await _start_receiver(receiver or Receiver())
-        options.setdefault("callback_url", receiver.url)
-        options.setdefault("callback_retry_base", 0.05)
-        server = await start_app(
-            build_provincial_app(
-                api_key=API_KEY, callback_secret=SECRET, callback_client_id=CLIENT_ID, **options
-            )
-        )
-        platform = Platform(server, http, receiver)
-        started.append(platform)
-        return platform
-
-    yield make
-    for platform in started:
-        await platform.server.close()
-        assert platform.receiver.server is not None
-        await platform.receiver.server.close()
-    await http.close()
 
 
 @pytest_asyncio.fixture
@@ -369,7 +213,7 @@ async def test_query_by_number_and_by_key(platform: Platform) -> None:
 
 @pytest.mark.asyncio
 async def test_full_path_callbacks_in_order_and_signed(platform: Platform) -> None:
-    own = await _start_receiver(Receiver())
+    own = await start_receiver(Receiver())
     try:
         created = await platform.submit(callbackUrl=own.url, toleratedMissing=["CL00102001-03"])
         number = created["caseNumber"]
@@ -946,7 +790,7 @@ def _free_port() -> int:
 
 @pytest.mark.asyncio
 async def test_run_sandbox_passes_case_options() -> None:
-    receiver = await _start_receiver(Receiver())
+    receiver = await start_receiver(Receiver())
     ports = _free_port(), _free_port(), _free_port(), _free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(

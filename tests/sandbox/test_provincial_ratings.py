@@ -19,19 +19,13 @@ from core.clients.provincial import (
     RatingScores,
 )
 from core.settings import HttpClientSettings, ProvincialSettings, Secret
-from tests.sandbox.test_cases import (  # noqa: F401 - make_platform is a fixture
-    API_KEY,
-    MIGRATION,
-    Platform,
-    PlatformFactory,
-    make_platform,
-)
+from tests.fixtures.provincial_cases import API_KEY, MIGRATION, Platform, PlatformFactory
 
 RATINGS = "/gov/ratings/v1/ratings"
 
 
 @pytest_asyncio.fixture
-async def stand_in(make_platform: PlatformFactory) -> Platform:  # noqa: F811
+async def stand_in(make_platform: PlatformFactory) -> Platform:
     return await make_platform()
 
 

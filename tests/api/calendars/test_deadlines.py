@@ -12,32 +12,15 @@ import asyncpg
 import httpx
 
 from core.clock import FixedClock
-from tests.api.calendars.conftest import NOTICE_2027, Served, staff_headers
-from tests.api.declarations.conftest import (
+from tests.fixtures.calendars import NOTICE_2027, Served, staff_headers
+from tests.fixtures.declarations import (
     LICENCE_ISSUER,
-    RENT_WITHDRAWAL,
     Applicant,
-    eventually,
     first_format,
+    inbox,
+    submitted_rent_withdrawal,
 )
-
-
-async def _submitted(applicant: Applicant) -> str:
-    draft = await applicant.create(RENT_WITHDRAWAL)  # promised limit: 1 working day
-    await applicant.fill(draft["id"])
-    for code in ("CL00401001-01", "CL00401001-03"):
-        material = next(m for m in draft["materials"] if m["code"] == code)
-        assert (
-            await applicant.upload(draft["id"], code, first_format(material))
-        ).status_code == 200
-    submitted = await applicant.submit(draft["id"])
-    assert submitted.status_code == 200, submitted.text
-    return str(draft["id"])
-
-
-async def _inbox(applicant: Applicant) -> list[dict[str, Any]]:
-    resp = await applicant.client.get("/api/v1/inbox?pageSize=50", headers=applicant.headers)
-    return list(resp.json()["items"])
+from tests.fixtures.waiting import eventually
 
 
 def _cst(year: int, month: int, day: int, hour: int = 10) -> datetime:
@@ -56,7 +39,7 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     # day 1 is Thursday 31 December, then 1 January 2027 (a statutory holiday by the rule) and
     # the weekend: day 2 is Monday 4 January, provisional.
     declarations.clock = FixedClock(_cst(2026, 12, 30))
-    year_end = await _submitted(applicant)
+    year_end = await submitted_rent_withdrawal(applicant)
     detail = await applicant.detail(year_end)
     assert detail["preReviewDue"] == "2027-01-04"
     assert detail["preReviewDueProvisional"] is True
@@ -74,12 +57,12 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
     listed = await applicant.client.get("/api/v1/declarations", headers=applicant.headers)
     mine = next(d for d in listed.json()["items"] if d["id"] == year_end)
     assert mine["promisedDue"] == "2027-01-04" and mine["promisedDueProvisional"] is True
-    told = next(m for m in await _inbox(applicant) if m["eventType"] == "declaration.accepted")
+    told = next(m for m in await inbox(applicant) if m["eventType"] == "declaration.accepted")
     assert "2027-01-04（暂按法定节假日推算）" in told["body"]
 
     # Received on Friday 19 February 2027: without the notice, Monday 22 and Tuesday 23.
     declarations.clock = FixedClock(_cst(2027, 2, 19))
-    before_spring = await _submitted(applicant)
+    before_spring = await submitted_rent_withdrawal(applicant)
     detail = await applicant.detail(before_spring)
     assert (detail["preReviewDue"], detail["preReviewDueProvisional"]) == ("2027-02-23", True)
 
@@ -107,7 +90,7 @@ async def test_year_end_cases_get_provisional_deadlines_that_the_notice_then_fix
 
     detail = await eventually(moved)
     assert detail["preReviewDueProvisional"] is False
-    notices = [m for m in await _inbox(applicant) if m["eventType"] == "deadline.moved"]
+    notices = [m for m in await inbox(applicant) if m["eventType"] == "deadline.moved"]
     assert len(notices) == 1
     assert notices[0]["title"] == "办理期限调整"
     assert "预审期限由 2027-02-23 调整为 2027-02-22" in notices[0]["body"]

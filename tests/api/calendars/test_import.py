@@ -18,7 +18,7 @@ from api.calendars.errors import NoticeInvalid
 from api.calendars.service import notice_days, parse_notice
 from core.settings import Settings
 from core.workdays import LIBRARY_NAMES
-from tests.api.calendars.conftest import NOTICE_2027, Served, staff_headers, today_is
+from tests.fixtures.calendars import NOTICE_2027, Served, staff_headers, today_is
 
 DOCS = Path(__file__).parents[3] / "docs"
 

@@ -10,14 +10,14 @@ import asyncpg
 from api.calendars.tasks import ensure_library_years
 from api.composition import Services
 from core.workdays import LIBRARY_SOURCE, library_calendar
-from tests.api.calendars.test_deadlines import _inbox, _submitted
-from tests.api.declarations.conftest import Applicant, eventually
+from tests.fixtures.declarations import Applicant, inbox, submitted_rent_withdrawal
+from tests.fixtures.waiting import eventually
 
 
 async def test_library_years_added_and_empty_deadlines_filled(
     worker: None, applicant: Applicant, services: Services, db: asyncpg.Connection
 ) -> None:
-    declaration = uuid.UUID(await _submitted(applicant))
+    declaration = uuid.UUID(await submitted_rent_withdrawal(applicant))
     due = await db.fetchval("SELECT pre_review_due FROM declarations WHERE id = $1", declaration)
     # As the old code left a deadline the library did not cover, and as a database looks to a
     # chinesecalendar release newer than migration 0018's (here: 2026 missing).
@@ -40,6 +40,6 @@ async def test_library_years_added_and_empty_deadlines_filled(
 
     assert await eventually(filled) == due
     # Filling an empty deadline moves nothing the citizen was told.
-    assert "deadline.moved" not in [m["eventType"] for m in await _inbox(applicant)]
+    assert "deadline.moved" not in [m["eventType"] for m in await inbox(applicant)]
     # Nothing new: the same version, nothing added again.
     assert await ensure_library_years(services.calendars) == version

@@ -10,7 +10,7 @@ import pytest
 
 from api.catalog.service import name_initials
 from api.composition import Services
-from tests.api.catalog.conftest import Platform
+from tests.fixtures.catalog import Platform
 
 
 @pytest.fixture

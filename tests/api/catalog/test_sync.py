@@ -12,7 +12,7 @@ from api.catalog.tasks import SYNC_JOB
 from api.composition import Services, build_registry
 from core.http import OutsideSystemHttpError
 from core.jobs import build_worker, enqueue
-from tests.api.catalog.conftest import Platform
+from tests.fixtures.catalog import Platform
 
 
 async def _stored_codes(db: asyncpg.Connection) -> list[str]:

@@ -23,8 +23,8 @@ from api.declarations.schemas import PlatformEvent
 from api.declarations.tasks import DeclarationJobs
 from core.clock import FixedClock
 from core.settings import Settings
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
-from tests.conftest import serve_in_process
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.servers import serve_in_process
 
 SUNDAY_2330_UTC = datetime(2025, 6, 8, 23, 30, tzinfo=UTC)  # Monday 9 June, 07:30 in Beijing
 MONDAY, TUESDAY, WEDNESDAY = date(2025, 6, 9), date(2025, 6, 10), date(2025, 6, 11)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.declarations.conftest import (
-    LICENCE_ISSUER,
-    RENT_WITHDRAWAL,
-    Applicant,
-    first_format,
-)
+from tests.fixtures.declarations import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant, first_format
 
 
 async def _earn_licence(applicant: Applicant) -> str:
@@ -75,7 +70,7 @@ async def test_apply_supplement_accept_complete(
     async def resubmitted_to_platform() -> bool:
         return bool((await applicant.detail(declaration))["delivery"] == "delivered")
 
-    from tests.api.declarations.conftest import eventually
+    from tests.fixtures.waiting import eventually
 
     await eventually(resubmitted_to_platform)
     for step in ("accepted", "processing", "completed"):

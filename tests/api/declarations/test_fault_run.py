@@ -37,12 +37,17 @@ import pytest
 from api.composition import open_services
 from api.declarations.states import FROM_PLATFORM
 from api.declarations.tasks import SUBMIT_JOB
-from tests.api.declarations.conftest import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant
-from tests.api.declarations.test_refusals import CASES, ready_to_submit
-from tests.api.identity.conftest import Outside, sso, user
-from tests.api.test_outages import OwnServers, own  # noqa: F401 - the fixture
-from tests.conftest import settings_env
-from tests.test_schemathesis import running_server
+from tests.fixtures.declarations import (
+    CASES,
+    LICENCE_ISSUER,
+    RENT_WITHDRAWAL,
+    Applicant,
+    ready_to_submit,
+)
+from tests.fixtures.identity import Outside, sso, user
+from tests.fixtures.outages import OwnServers
+from tests.fixtures.servers import running_server
+from tests.fixtures.settings import settings_env
 
 SIZE = int(os.environ.get("HANDHELD_FAULT_RUN_SIZE", "30"))
 KILLS = int(os.environ.get("HANDHELD_FAULT_RUN_KILLS", "3"))
@@ -139,7 +144,7 @@ class Citizen:
 
 
 @pytest.fixture
-async def run(own: OwnServers, tmp_path: Path) -> AsyncIterator[Run]:  # noqa: F811
+async def run(own: OwnServers, tmp_path: Path) -> AsyncIterator[Run]:
     import aiohttp
 
     settings = own.settings

@@ -19,13 +19,10 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from tests.api.declarations.conftest import (
-    RENT_WITHDRAWAL,
-    Applicant,
-    eventually,
-    first_format,
-)
-from tests.conftest import CALLBACK_SECRET, settings_env
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.settings import settings_env
+from tests.fixtures.standins import CALLBACK_SECRET
+from tests.fixtures.waiting import eventually
 
 
 async def _ready_to_submit(applicant: Applicant) -> str:
@@ -42,7 +39,7 @@ async def _ready_to_submit(applicant: Applicant) -> str:
 
 
 async def _cases_at_platform(applicant: Applicant, declaration_id: str) -> int:
-    from tests.conftest import PROVINCIAL_KEY
+    from tests.fixtures.standins import PROVINCIAL_KEY
 
     async with applicant.outside.session.get(
         f"{applicant.outside.provincial}/gov/cases/v1/cases",
@@ -79,7 +76,9 @@ async def test_platform_down_during_submission(
 
 
 @pytest.fixture
-async def worker_process(settings: Settings) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+async def worker_process(
+    settings: Settings, stand_ins: None
+) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

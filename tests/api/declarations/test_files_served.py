@@ -15,8 +15,8 @@ import httpx
 
 from api.composition import Services
 from core.settings import Settings
-from tests import documents
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant
+from tests.fixtures import documents
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 
 CODE = "CL00401001-03"  # a material of RENT_WITHDRAWAL that takes PDF
 MARKER = b"PLAINTEXT-MARKER-110105194912310020-ZHANGSAN"

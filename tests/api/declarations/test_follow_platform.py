@@ -20,9 +20,17 @@ import pytest
 from api.composition import Services
 from api.declarations.tasks import DeclarationJobs
 from core.settings import Settings
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
-from tests.api.declarations.test_refusals import CASES, inbox, platform_case, ready_to_submit
-from tests.conftest import PROVINCIAL_KEY, settings_env
+from tests.fixtures.declarations import (
+    CASES,
+    RENT_WITHDRAWAL,
+    Applicant,
+    inbox,
+    platform_case,
+    ready_to_submit,
+)
+from tests.fixtures.settings import settings_env
+from tests.fixtures.standins import PROVINCIAL_KEY
+from tests.fixtures.waiting import eventually
 
 STEPS = ("accepted", "processing", "completed")
 TOLD_ONCE = Counter({
@@ -152,7 +160,8 @@ async def test_submission_job_dies_at_each_point(
 
 
 @pytest.fixture
-async def workers() -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+async def workers(stand_ins: None) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+    """Worker processes the test starts (every domain's jobs: every stand-in at hand)."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

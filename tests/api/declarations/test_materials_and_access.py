@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 
 from core.settings import Settings
-from tests.api.declarations.conftest import FILES, RENT_WITHDRAWAL, Applicant
-from tests.api.identity.conftest import Outside, bearer, sso, user
+from tests.fixtures.declarations import FILES, RENT_WITHDRAWAL, Applicant
+from tests.fixtures.identity import Outside, bearer, sso, user
 
 
 def _stored_files(settings: Settings) -> list[Path]:

@@ -7,8 +7,9 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually, first_format
-from tests.worker import running_worker
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 
 async def _ready_to_submit(applicant: Applicant) -> str:
@@ -22,7 +23,11 @@ async def _ready_to_submit(applicant: Applicant) -> str:
 
 
 async def test_an_outage_costs_one_request_per_job_attempt(
-    live: httpx.AsyncClient, applicant: Applicant, services: Services, db: asyncpg.Connection
+    live: httpx.AsyncClient,
+    applicant: Applicant,
+    services: Services,
+    db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     platform = applicant.outside.provincial
     declaration = await _ready_to_submit(applicant)

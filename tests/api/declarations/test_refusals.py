@@ -10,42 +10,26 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from tests.api.declarations.conftest import (
+from tests.fixtures.declarations import (
+    CASES,
+    CREMATION,
     FILES,
+    FUNERAL_SUBSIDY,
     RENT_WITHDRAWAL,
     Applicant,
-    eventually,
     first_format,
+    inbox,
+    platform_case,
+    ready_to_submit,
     synced,
 )
-from tests.api.declarations.test_tolerated import CREMATION, FUNERAL_SUBSIDY
-from tests.conftest import PROVINCIAL_KEY
-
-CASES = "/gov/cases/v1/cases"
-
-
-async def ready_to_submit(applicant: Applicant, item_code: str = RENT_WITHDRAWAL) -> str:
-    draft = await applicant.create(item_code)
-    await applicant.fill(draft["id"])
-    for material in draft["materials"]:
-        if material["required"] and not material["tolerance"]:
-            upload = await applicant.upload(draft["id"], material["code"], first_format(material))
-            assert upload.status_code == 200, upload.text
-    return str(draft["id"])
+from tests.fixtures.waiting import eventually
 
 
 def corrected_file(material: dict[str, Any]) -> tuple[str, bytes]:
     """Another file of the material's first format (other bytes: a new library entry)."""
     kind = first_format(material)
     return kind, FILES[kind][0] + b"\n% corrected"
-
-
-async def inbox(applicant: Applicant) -> list[dict[str, Any]]:
-    resp = await applicant.client.get(
-        "/api/v1/inbox", params={"pageSize": 50}, headers=applicant.headers
-    )
-    assert resp.status_code == 200, resp.text
-    return list(resp.json()["items"])
 
 
 async def told(
@@ -60,14 +44,6 @@ async def told(
 async def platform_requests(applicant: Applicant, route: str) -> int:
     async with applicant.outside.session.get(f"{applicant.outside.provincial}/_control/stats") as r:
         return int((await r.json())["requests"].get(route, 0))
-
-
-async def platform_case(applicant: Applicant, idempotency_key: str) -> dict[str, Any] | None:
-    async with applicant.outside.session.get(
-        f"{applicant.outside.provincial}{CASES}", params={"idempotencyKey": idempotency_key},
-        headers={"Authorization": f"Bearer {PROVINCIAL_KEY}"},
-    ) as resp:  # fmt: skip
-        return None if resp.status == 404 else dict(await resp.json())
 
 
 async def set_fault(applicant: Applicant, fault: dict[str, Any]) -> None:

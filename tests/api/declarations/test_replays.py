@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.declarations.conftest import LICENCE_ISSUER, Applicant, first_format
-from tests.api.identity.conftest import sso, user
+from tests.fixtures.declarations import LICENCE_ISSUER, Applicant, first_format
+from tests.fixtures.identity import sso, user
 
 COPIES = 20
 

@@ -27,9 +27,9 @@ from api.composition import DB_POOL_KEY, JOBS_KEY
 from api.declarations.tasks import SUBMIT_JOB, DeclarationJob
 from core.db import Pool
 from core.settings import Settings
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format, synced
-from tests.api.identity.conftest import Outside, sso, user
-from tests.conftest import serve_in_process
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format, synced
+from tests.fixtures.identity import Outside, sso, user
+from tests.fixtures.servers import serve_in_process
 
 # Before each round trip was made once, the request made 24 statements (the declaration read
 # three times, the attachments three times, the item and the citizen twice, three per licence)

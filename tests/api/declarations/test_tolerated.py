@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.declarations.conftest import Applicant, eventually, first_format
-
-FUNERAL_SUBSIDY = "11620100013900147W-JF-00303-001"  # 火化证明 (CL00303001-03) may come later
-CREMATION = "CL00303001-03"
+from tests.fixtures.declarations import CREMATION, FUNERAL_SUBSIDY, Applicant, first_format
+from tests.fixtures.waiting import eventually
 
 
 async def test_tolerated_material_supplied_after_acceptance(

@@ -12,7 +12,7 @@ from api.composition import Services
 from api.declarations.tasks import DeclarationJobs
 from core.clock import china_today
 from core.workdays import add_working_days
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format
 
 
 async def _submitted(applicant: Applicant) -> str:

@@ -22,10 +22,12 @@ from api.app import create_app
 from api.composition import Services
 from api.guards import principal_dependencies
 from core.settings import Settings, with_changes
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
-from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
-from tests.conftest import OAUTH_CLIENT_ID, serve_in_process
-from tests.test_schemathesis import running_server
+from sandbox.runner import RunningApp
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
+from tests.fixtures.servers import running_server, serve_in_process
+from tests.fixtures.standins import OAUTH_CLIENT_ID
+from tests.fixtures.waiting import eventually
 
 DEEP = 3000
 
@@ -214,7 +216,7 @@ def _limited(settings: Settings, **top: Any) -> Settings:
 
 
 async def test_an_untrusted_peer_cannot_choose_its_address_with_x_forwarded_for(
-    settings: Settings,
+    settings: Settings, sms: RunningApp
 ) -> None:
     """Served as `handheld serve` serves it (uvicorn, its options), from 127.0.0.1, no trusted
     proxies configured: every X-Forwarded-For is the caller's own words."""

@@ -14,7 +14,8 @@ import pytest
 
 from api.composition import Services
 from core.settings import Settings
-from tests.api.identity.conftest import (
+from sandbox.runner import RunningApp
+from tests.fixtures.identity import (
     Outside,
     bearer,
     make_staff,
@@ -174,7 +175,7 @@ async def test_sms_code_brute_force_is_limited(client: httpx.AsyncClient, outsid
     _problem(late, 400, "SMS_CODE_INVALID")
 
 
-async def test_sms_sending_is_limited_per_phone(client: httpx.AsyncClient) -> None:
+async def test_sms_sending_is_limited_per_phone(client: httpx.AsyncClient, sms: RunningApp) -> None:
     phone = "13600005555"
     statuses = [
         (await client.post("/api/v1/auth/sms/send", json={"phone": phone})).status_code

@@ -9,8 +9,8 @@ import pytest
 
 from api.app import create_app
 from core.settings import Settings
-from tests.api.identity.conftest import Outside, bearer, sms_login, sso, user, wechat_login
-from tests.conftest import serve_in_process
+from tests.fixtures.identity import Outside, bearer, sms_login, sso, user, wechat_login
+from tests.fixtures.servers import serve_in_process
 
 
 async def test_wechat_login_creates_then_finds_the_account(

@@ -24,17 +24,9 @@ import pytest
 from api.composition import Services
 from core.logging import mask_personal_data
 from core.settings import Settings
-from tests.api.declarations.conftest import PDF, RENT_WITHDRAWAL, Applicant, synced
-from tests.api.identity.conftest import (
-    Outside,
-    bearer,
-    make_staff,
-    sms_login,
-    sso,
-    user,
-    wechat_login,
-)
-from tests.conftest import settings_env
+from tests.fixtures.declarations import PDF, RENT_WITHDRAWAL, Applicant, synced
+from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, sso, user, wechat_login
+from tests.fixtures.settings import settings_env
 
 MATERIAL = "CL00401001-03"
 

@@ -14,7 +14,7 @@ from core.embedded import PG_BIN
 from core.logging import JsonFormatter
 from core.settings import Settings
 from sandbox.provincial.users import TEST_USERS
-from tests.api.identity.conftest import Outside, bearer, sms_login, sso, wechat_login
+from tests.fixtures.identity import Outside, bearer, sms_login, sso, wechat_login
 
 SMS_PHONE = "13912345678"
 WECHAT_PHONE = "15098765432"

@@ -13,7 +13,7 @@ from api.composition import Services
 from api.identity import repository
 from core.passwords import hash_password
 from core.settings import Settings
-from tests.api.identity.conftest import Outside, bearer, make_staff, sso, staff_login, user
+from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
 
 
 async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, services: Services) -> None:

@@ -13,9 +13,9 @@ import pytest
 from api.app import create_app
 from core.clock import FixedClock, china_date
 from core.settings import Settings
-from tests.api.declarations.conftest import Applicant
-from tests.api.licences.conftest import earn_licence, wallet
-from tests.conftest import serve_in_process
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.licences import earn_licence, wallet
+from tests.fixtures.servers import serve_in_process
 
 
 @pytest.fixture

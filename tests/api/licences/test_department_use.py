@@ -10,8 +10,8 @@ from api.composition import Services
 from api.identity import repository
 from core import sm2
 from core.passwords import hash_password
-from tests.api.declarations.conftest import Applicant
-from tests.api.licences.conftest import earn_licence
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.licences import earn_licence
 
 
 async def _exchanged_token(applicant: Applicant, client_id: str, secret: str) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 
 from core.settings import Settings
-from tests.api.declarations.conftest import Applicant
-from tests.api.licences.conftest import earn_licence
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.licences import earn_licence
 
 
 async def test_licence_file_is_encrypted_at_rest_and_served_as_a_download(

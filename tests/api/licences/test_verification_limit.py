@@ -8,8 +8,8 @@ import msgspec
 import pytest
 
 from core.settings import Settings, with_changes
-from tests.api.declarations.conftest import Applicant
-from tests.api.licences.conftest import earn_licence
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.licences import earn_licence
 
 
 @pytest.fixture

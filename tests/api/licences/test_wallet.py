@@ -5,37 +5,19 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from api.composition import Services
 from api.licences import display_codes
 from core import sm2
 from core.settings import Settings
 from core.sm2 import Sm2Verifier
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant
-from tests.api.licences.conftest import earn_licence, other_citizen, service
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def offline_check(key: dict[str, Any], code: str, now: float | None = None) -> dict[str, Any]:
-    """What an offline verifier does with the published key and the pure-Python gmssl package:
-    the signature, then the expiry; returns the payload or raises AssertionError."""
-    signing_input, _, signature = code.rpartition(".")
-    peer = pure_sm2.CryptSM2(private_key="", public_key=key["publicKey"][2:])
-    assert peer.verify_with_sm3(_unb64(signature).hex(), signing_input.encode()), "signature"
-    payload = json.loads(_unb64(signing_input.split(".")[1]))
-    assert payload["k"] == key["keyId"]
-    assert payload["e"] >= (now or time.time()), "expired"
-    return dict(payload)
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.licences import earn_licence, offline_check, other_citizen, service, unb64
 
 
 async def test_licence_imported_displayed_verified_and_logged(
@@ -85,7 +67,7 @@ async def test_licence_imported_displayed_verified_and_logged(
 
     # An altered code fails offline and online, and leaves no entry.
     parts = code.split(".")
-    forged = json.loads(_unb64(parts[1]))
+    forged = json.loads(unb64(parts[1]))
     forged["h"] = "李*"
     altered = ".".join(
         [parts[0], base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("="),

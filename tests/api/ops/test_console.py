@@ -13,10 +13,10 @@ from playwright.async_api import Page, Route, expect
 
 from api.composition import Services
 from api.ops.controllers import CONSOLE_DIR
-from tests.api.declarations.conftest import Applicant
-from tests.api.identity.conftest import StaffAccount, bearer, make_staff, staff_login
-from tests.api.ops.conftest import BrowserLog
-from tests.api.reviews.conftest import BAD, finished, rate
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.ops import BrowserLog, sign_in
+from tests.fixtures.reviews import BAD, finished, rate
 
 ASSETS = sorted(
     p.relative_to(CONSOLE_DIR).as_posix() for p in CONSOLE_DIR.rglob("*") if p.is_file()
@@ -83,15 +83,6 @@ async def _no_stray_values(page: Page) -> None:
         await expect(page.locator("main")).not_to_contain_text(stray)
 
 
-async def _sign_in(page: Page, account: StaffAccount) -> None:
-    await page.fill("#username", account.username)
-    await page.fill("#password", account.password)
-    await page.click("#login-form button[type=submit]")
-    await page.fill("#totp", account.totp.now())
-    await page.click("#totp-form button[type=submit]")
-    await expect(page.locator("#who")).to_contain_text(account.username)
-
-
 async def test_operator_drafts_supervisor_approves_figures_appear(
     page: tuple[Page, BrowserLog],
     console_url: str,
@@ -113,7 +104,7 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
 
     await browser.goto(console_url)
     await expect(browser.locator("#login-form h1")).to_have_text("工作人员登录")
-    await _sign_in(browser, operator)
+    await sign_in(browser, operator)
     await expect(browser.locator("#who")).to_contain_text("运营人员")
 
     await browser.click('#nav a[data-view="notices"]')
@@ -129,7 +120,7 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
 
     await browser.click("#logout")
     await expect(browser.locator("#login-form")).to_be_visible()
-    await _sign_in(browser, supervisor)
+    await sign_in(browser, supervisor)
     await browser.click('#nav a[data-view="notices"]')
     row = browser.locator("#notice-table tbody tr", has_text=title)
     await row.locator("button[data-action=approve]").click()
@@ -175,7 +166,7 @@ async def test_every_view_renders_for_a_read_only_auditor(
     browser, log = page
     auditor = await make_staff(services, "console-aud", "auditor")
     await browser.goto(console_url)
-    await _sign_in(browser, auditor)
+    await sign_in(browser, auditor)
     headings = {"dashboard": "运营看板", "notices": "通知公告", "tickets": "差评整改",
                 "payments": "支付对账", "calendar": "工作日历"}  # fmt: skip
     for view, heading in headings.items():
@@ -213,7 +204,7 @@ async def test_a_view_whose_api_is_absent_is_left_out(
 
     await browser.route("**/ops/v1/payments/**", absent)
     await browser.goto(console_url)
-    await _sign_in(browser, await make_staff(services, "console-sup2", "supervisor"))
+    await sign_in(browser, await make_staff(services, "console-sup2", "supervisor"))
     await expect(browser.locator('#nav a[data-view="tickets"]')).to_be_visible()
     await expect(browser.locator('#nav a[data-view="payments"]')).to_have_count(0)
     await expect(browser.locator('[data-kpi="noticesAwaiting"]')).to_be_visible()
@@ -238,7 +229,7 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
     operator = await make_staff(services, "console-op3", "operator")
 
     await browser.goto(console_url)
-    await _sign_in(browser, operator)
+    await sign_in(browser, operator)
     await browser.click('#nav a[data-view="tickets"]')
     await browser.select_option("#ticket-state", "open")
     row = browser.locator("#ticket-table tbody tr", has_text="住房公积金")
@@ -277,11 +268,11 @@ async def test_operator_works_a_bad_review_ticket_to_the_end(
 async def test_supervisor_imports_a_holiday_notice_in_the_calendar_view(
     page: tuple[Page, BrowserLog], console_url: str, services: Services, tmp_path: Path
 ) -> None:
-    from tests.api.calendars.conftest import NOTICE_2027
+    from tests.fixtures.calendars import NOTICE_2027
 
     browser, log = page
     await browser.goto(console_url)
-    await _sign_in(browser, await make_staff(services, "console-sup-cal", "supervisor"))
+    await sign_in(browser, await make_staff(services, "console-sup-cal", "supervisor"))
     await browser.click('#nav a[data-view="calendar"]')
     await expect(browser.locator("main h1")).to_have_text("工作日历")
     await browser.fill(

@@ -13,11 +13,10 @@ import httpx
 from playwright.async_api import Page, expect
 
 from api.composition import Services
-from tests.api.declarations.conftest import eventually
-from tests.api.identity.conftest import Outside, bearer, make_staff, sms_login, staff_login
-from tests.api.ops.conftest import BrowserLog
-from tests.api.ops.test_console import _sign_in as sign_in
-from tests.worker import running_worker
+from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
+from tests.fixtures.ops import BrowserLog, sign_in
+from tests.fixtures.servers import running_worker
+from tests.fixtures.waiting import eventually
 
 PHONE = "13500004444"
 DEAD = "/ops/v1/system/jobs/dead-letters"
@@ -46,6 +45,7 @@ async def test_dead_push_delivery_is_failed_shown_retried_and_discarded(
     outside: Outside,
     services: Services,
     db: asyncpg.Connection,
+    stand_ins: None,
 ) -> None:
     supervisor = bearer(await staff_login(client, await make_staff(services, "sup1", "supervisor")))
     operator = bearer(await staff_login(client, await make_staff(services, "op1", "operator")))

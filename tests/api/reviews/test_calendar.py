@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 
 from api.composition import Services
-from tests.api.calendars.conftest import NOTICE_2027
-from tests.api.declarations.conftest import Applicant, eventually
-from tests.api.identity.conftest import bearer, make_staff, staff_login
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews
+from tests.fixtures.calendars import NOTICE_2027
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews
+from tests.fixtures.waiting import eventually
 
 
 async def test_ticket_deadline_is_provisional_then_moved_by_the_notice(

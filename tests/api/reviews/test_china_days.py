@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import httpx
 
 from api.composition import Services
-from tests.api.declarations.conftest import Applicant
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff, supervise
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews, staff, supervise
 
 
 async def test_a_ticket_counts_from_the_day_in_china(

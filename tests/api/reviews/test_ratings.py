@@ -7,9 +7,10 @@ from typing import Any
 import aiohttp
 import httpx
 
-from tests.api.declarations.conftest import RENT_WITHDRAWAL, Applicant, eventually
-from tests.api.identity.conftest import Outside, sso, user, wechat_login
-from tests.api.reviews.conftest import BAD, finished, rate, reviews
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.identity import Outside, sso, user, wechat_login
+from tests.fixtures.reviews import BAD, finished, rate, reviews
+from tests.fixtures.waiting import eventually
 
 GOOD = {"level": 5, "tags": ["fast", "no_visit"], "text": "全程网办，很方便"}
 

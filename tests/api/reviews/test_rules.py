@@ -18,7 +18,7 @@ from api.reviews.rules import (
 )
 from core.principals import CitizenPrincipal
 from core.workdays import Deadline, library_calendar
-from tests.api.reviews.conftest import CST
+from tests.fixtures.reviews import CST
 
 CALENDAR = library_calendar()
 

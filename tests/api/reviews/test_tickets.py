@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from api.composition import Services
-from tests.api.declarations.conftest import Applicant
-from tests.api.identity.conftest import Outside, bearer, sso, user, wechat_login
-from tests.api.reviews.conftest import BAD, SetClock, finished, rate, reviews, staff, supervise
+from tests.fixtures.declarations import Applicant
+from tests.fixtures.identity import Outside, bearer, sso, user, wechat_login
+from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews, staff, supervise
 
 
 async def _inbox(applicant: Applicant) -> list[dict[str, Any]]:
