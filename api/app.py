@@ -88,16 +88,24 @@ def create_app(
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
 
+    # One Redis client per process, shared by the services and Litestar Channels (live inbox
+    # events over SSE, fed by the push fan-out job). Channels needs it when the app is built,
+    # before the lifespan opens the services; it connects on first use.
+    redis = create_redis(settings.redis)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_api_services(settings, name="handheld-api", clock=clock) as provided:
+        async with open_api_services(
+            settings, name="handheld-api", clock=clock, redis=redis
+        ) as provided:
             app.state.update(provided)
             yield
 
-    # Live inbox events (SSE): one Redis pub/sub per API process, fed by the push fan-out job.
+    async def close_redis() -> None:
+        await redis.aclose()
+
     channels = ChannelsPlugin(
-        backend=RedisChannelsPubSubBackend(redis=create_redis(settings.redis)),
-        arbitrary_channels_allowed=True,
+        backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True
     )
     app = Litestar(
         route_handlers=[
@@ -158,6 +166,8 @@ def create_app(
         debug=False,
         logging_config=None,
     )
+    # Shutdown hooks run after the lifespan, in order: Channels closes its subscription first.
+    app.on_shutdown.append(close_redis)
     # Every status, body and security requirement an operation has is in the OpenAPI.
     document_operations(app, PRINCIPALS)
     return app

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from litestar.di import Provide
+from redis.asyncio import Redis
 
 from api.calendars import deps as calendars_deps
 from api.calendars import tasks as calendars_tasks
@@ -109,10 +110,14 @@ def dependencies() -> dict[str, Provide]:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, name: str = "handheld", clock: Clock = SYSTEM_CLOCK
+    settings: Settings,
+    *,
+    name: str = "handheld",
+    clock: Clock = SYSTEM_CLOCK,
+    redis: Redis | None = None,
 ) -> AsyncIterator[Services]:
     async with (
-        open_infrastructure(settings, name=name, clock=clock) as infra,
+        open_infrastructure(settings, name=name, clock=clock, redis=redis) as infra,
         contextlib.AsyncExitStack() as stack,
     ):
         calendars = await stack.enter_async_context(calendars_deps.build(infra))
@@ -216,11 +221,11 @@ def build_registry(services: Services) -> JobRegistry:
 
 @contextlib.asynccontextmanager
 async def open_api_services(
-    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK
+    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK, redis: Redis | None = None
 ) -> AsyncIterator[dict[str, object]]:
     """What the API provides by name: every domain's service, and the ops console's, which
     describes and revives dead letters through the jobs as the worker runs them."""
-    async with open_services(settings, name=name, clock=clock) as services:
+    async with open_services(settings, name=name, clock=clock, redis=redis) as services:
         jobs = build_registry(services)
         async with ops_deps.build(services.infra, jobs=jobs) as ops:
             yield services.by_key() | {JOBS_KEY: jobs, ops_deps.KEY: ops}

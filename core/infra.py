@@ -76,11 +76,14 @@ def _storage(settings: Settings, pii: PiiCipher) -> ObjectStorage:
 
 @contextlib.asynccontextmanager
 async def open_infrastructure(
-    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK
+    settings: Settings, *, name: str, clock: Clock = SYSTEM_CLOCK, redis: Redis | None = None
 ) -> AsyncIterator[Infrastructure]:
+    """``redis``: a client the caller owns and closes (the API shares its client with Litestar
+    Channels, whose backend must exist before the lifespan opens this); else one is opened here."""
     pii = _pii(settings)
     pool = await create_pool(settings.database, application_name=name)
-    redis = create_redis(settings.redis)
+    owns_redis = redis is None
+    redis = create_redis(settings.redis) if redis is None else redis
     http = create_http_session(settings.http)
     try:
         yield Infrastructure(
@@ -94,7 +97,8 @@ async def open_infrastructure(
         )
     finally:
         await http.close()
-        await redis.aclose()
+        if owns_redis:
+            await redis.aclose()
         await close_pool(pool)
 
 
