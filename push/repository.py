@@ -659,23 +659,3 @@ async def requeue_failed(
         reason_prefix,
     )
     return int(status.split()[-1])
-
-
-# --- stopgap: the one read of another domain's table left -----------------------------------------
-
-
-class DeclarationsTableApplicants:
-    """``Applicants`` read from the declarations domain's table, until its service offers
-    ``push_applicants`` (then the composition root passes that service instead, and this goes)."""
-
-    async def push_applicants(
-        self, conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
-    ) -> list[uuid.UUID]:
-        rows = await conn.fetch(
-            """SELECT DISTINCT citizen_id FROM declarations
-                WHERE item_code = $1 AND citizen_id > $2 ORDER BY citizen_id LIMIT $3""",
-            item_code,
-            after,
-            limit,
-        )
-        return [r["citizen_id"] for r in rows]

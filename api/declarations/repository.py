@@ -544,3 +544,20 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "declarations": _rows(declarations),
         "materials": _rows(materials) + _rows(duplicates),
     }
+
+
+# --- for push ------------------------------------------------------------------------------------
+
+
+async def applicant_ids(
+    conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
+) -> list[uuid.UUID]:
+    """Citizens who applied for ``item_code``, a page in id order (declarations_citizen_item)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT citizen_id FROM declarations
+            WHERE item_code = $1 AND citizen_id > $2 ORDER BY citizen_id LIMIT $3""",
+        item_code,
+        after,
+        limit,
+    )
+    return [r["citizen_id"] for r in rows]

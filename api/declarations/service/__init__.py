@@ -46,6 +46,14 @@ from core.db import Connection
 class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervision):
     """Every use case of declarations (see the package's docstring for where each lives)."""
 
+    # --- for push ---
+
+    async def push_applicants(
+        self, conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
+    ) -> list[uuid.UUID]:
+        """Who applied for an item (a notice's audience): push.service.recipients.Applicants."""
+        return await repo.applicant_ids(conn, item_code, after=after, limit=limit)
+
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
     """One person, one account: ``source``'s declarations and material library become
