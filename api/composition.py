@@ -191,7 +191,14 @@ async def open_services(
             declarations=declarations,
             licences=licences,
             reviews=await stack.enter_async_context(
-                reviews_deps.build(infra, calendars=calendars, identity=identity, push=push)
+                reviews_deps.build(
+                    infra,
+                    calendars=calendars,
+                    declarations=declarations,
+                    catalog=catalog,
+                    identity=identity,
+                    push=push,
+                )
             ),
             push=push,
             payments=payments,

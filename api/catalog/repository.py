@@ -261,3 +261,18 @@ async def facets(conn: Connection) -> dict[str, list[FacetRow]]:
         "regions": many(FacetRow, regions),
         "themes": many(FacetRow, themes),
     }
+
+
+# --- for reviews ---
+
+
+class DepartmentRow(msgspec.Struct, frozen=True, kw_only=True):
+    department_code: str
+    department_name: str
+
+
+async def department_of(conn: Connection, code: str) -> DepartmentRow | None:
+    row = await conn.fetchrow(
+        "SELECT department_code, department_name FROM catalog_items WHERE code = $1", code
+    )
+    return one(DepartmentRow, row)

@@ -561,3 +561,25 @@ async def applicant_ids(
         limit,
     )
     return [r["citizen_id"] for r in rows]
+
+# --- for reviews ---
+
+
+class RatedDeclarationRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    state: str
+    item_code: str
+    item_name: str
+    case_number: str | None
+
+
+async def rated_declaration(
+    conn: Connection, declaration_id: uuid.UUID
+) -> RatedDeclarationRow | None:
+    row = await conn.fetchrow(
+        """SELECT id, citizen_id, state, item_code, item_name, case_number
+             FROM declarations WHERE id = $1""",
+        declaration_id,
+    )
+    return one(RatedDeclarationRow, row)
