@@ -562,6 +562,7 @@ async def applicant_ids(
     )
     return [r["citizen_id"] for r in rows]
 
+
 # --- for reviews ---
 
 
