@@ -149,8 +149,11 @@ async def open_services(
         identity = await stack.enter_async_context(
             identity_deps.build(infra, wechat=wechat, sms=sms, absorbers=absorbers)
         )
+        applicants = _LateApplicants()
         push = await stack.enter_async_context(
-            push_deps.build(infra, wechat=wechat, sms=sms, recipients=identity)
+            push_deps.build(
+                infra, wechat=wechat, sms=sms, recipients=identity, applicants=applicants
+            )
         )
         licences = await stack.enter_async_context(
             licences_deps.build(infra, identity=identity, push=push)
@@ -178,6 +181,7 @@ async def open_services(
                 push=push,
             )
         )
+        applicants.declarations = declarations
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -187,11 +191,32 @@ async def open_services(
             declarations=declarations,
             licences=licences,
             reviews=await stack.enter_async_context(
-                reviews_deps.build(infra, calendars=calendars, identity=identity, push=push)
+                reviews_deps.build(
+                    infra,
+                    calendars=calendars,
+                    declarations=declarations,
+                    catalog=catalog,
+                    identity=identity,
+                    push=push,
+                )
             ),
             push=push,
             payments=payments,
         )
+
+
+class _LateApplicants:
+    """A notice's "applied for this item" audience, from the declarations service. Push is built
+    before declarations (declarations notifies through push), so this is bound once both exist,
+    before any request or job runs."""
+
+    declarations: DeclarationsService | None = None
+
+    async def push_applicants(
+        self, conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
+    ) -> list[uuid.UUID]:
+        assert self.declarations is not None, "bound by open_services before use"
+        return await self.declarations.push_applicants(conn, item_code, after=after, limit=limit)
 
 
 def build_registry(services: Services) -> JobRegistry:

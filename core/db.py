@@ -35,6 +35,13 @@ def many(row_type: type[Row], records: Iterable[asyncpg.Record]) -> list[Row]:
     return [row_type(**record) for record in records]
 
 
+def columns(row_type: type[msgspec.Struct], table: str = "") -> str:
+    """A SELECT list naming the row type's fields (qualified by ``table``'s alias if given):
+    the columns a query returns for ``one``/``many`` written once, by the Struct."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + field.name for field in msgspec.structs.fields(row_type))
+
+
 _json_encode = msgspec.json.encode
 _json_decode = msgspec.json.decode
 
@@ -161,4 +168,13 @@ async def provide_transaction(db_pool: NamedDependency[Pool]) -> AsyncGenerator[
             await transaction.commit()
 
 
-__all__ = ["Connection", "Pool", "connect", "create_pool", "many", "one", "provide_transaction"]
+__all__ = [
+    "Connection",
+    "Pool",
+    "columns",
+    "connect",
+    "create_pool",
+    "many",
+    "one",
+    "provide_transaction",
+]

@@ -31,7 +31,7 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from litestar import Request
 from litestar.enums import ScopeType
@@ -68,9 +68,7 @@ class ClientDisconnected(HTTPException):
     detail = "client closed the request"
 
 
-class BodyTooDeep(DomainError):
-    status_code: ClassVar[int] = 400
-    code: ClassVar[str] = "BODY_TOO_DEEP"
+class BodyTooDeep(DomainError, status=400, code="BODY_TOO_DEEP"): ...
 
 
 def nested_deeper_than(body: bytes, limit: int) -> bool:

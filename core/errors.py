@@ -24,10 +24,23 @@ PROBLEM_TYPE_BASE = "https://errors.handheld.gov.cn/"
 
 
 class DomainError(Exception):
-    """An expected failure of a business rule: always a 4xx with a stable code."""
+    """An expected failure of a business rule: always a 4xx with a stable code.
+
+    A subclass is declared by its status and code as class keywords (either one may be left to
+    its base's): ``class ItemNotFound(NotFound, code="ITEM_NOT_FOUND"): ...``; its Chinese
+    title is ``core.i18n``'s text for the code."""
 
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "BAD_REQUEST"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self, detail: str | None = None, *, keep_changes: bool = False, **extra: Any
@@ -40,29 +53,20 @@ class DomainError(Exception):
         self.keep_changes = keep_changes
 
 
-class NotFound(DomainError):
-    status_code = 404
-    code = "NOT_FOUND"
+class NotFound(DomainError, status=404, code="NOT_FOUND"): ...
 
 
-class Conflict(DomainError):
-    status_code = 409
-    code = "CONFLICT"
+class Conflict(DomainError, status=409, code="CONFLICT"): ...
 
 
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(DomainError, status=422, code="IDEMPOTENCY_KEY_REUSED"):
     """The same Idempotency-Key came with a different request (another body or target).
 
     422, as Stripe answers it: the request cannot be processed as sent (its key belongs to
     another request), and no retry of it will ever succeed, unlike a 409 state conflict."""
 
-    status_code = 422
-    code = "IDEMPOTENCY_KEY_REUSED"
 
-
-class InvalidParameter(DomainError):
-    status_code = 400
-    code = "INVALID_PARAMETER"
+class InvalidParameter(DomainError, status=400, code="INVALID_PARAMETER"): ...
 
 
 class OutsideSystemError(Exception):

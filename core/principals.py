@@ -20,3 +20,11 @@ class StaffPrincipal:
     username: str
     role: str
     token_hash: bytes
+
+
+# Who may call a staff route, by role group: a handler's ``opt={"staff_roles": ...}`` (the
+# staff guard admits a session whose role is in it).
+ANY_STAFF = ("operator", "supervisor", "auditor", "admin")
+OPERATORS = ("operator", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+AUDITORS = ("auditor", "admin")

@@ -72,15 +72,11 @@ _link_encoder = msgspec.msgpack.Encoder()
 _link_decoder = msgspec.msgpack.Decoder(tuple[str, int, str, str])
 
 
-class SignatureInvalid(DomainError):
+class SignatureInvalid(DomainError, status=403, code="DOWNLOAD_LINK_INVALID"):
     """A download token was tampered with, malformed, or has expired."""
 
-    status_code = 403
-    code = "DOWNLOAD_LINK_INVALID"
 
-
-class ObjectNotFound(NotFound):
-    code = "OBJECT_NOT_FOUND"
+class ObjectNotFound(NotFound, code="OBJECT_NOT_FOUND"): ...
 
 
 class InvalidKey(ValueError):

@@ -27,7 +27,7 @@ import unicodedata
 import zipfile
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import IO, ClassVar
+from typing import IO
 
 from pypdf import PdfReader
 from python_multipart import MultipartParser
@@ -94,42 +94,29 @@ OFD_ENTRY = "OFD.xml"
 OFD_ENTRY_MAX_READ = 1024 * 1024
 
 
-class UploadError(DomainError):
-    status_code: ClassVar[int] = 400
-    code: ClassVar[str] = "UPLOAD_MALFORMED"
+class UploadError(DomainError, status=400, code="UPLOAD_MALFORMED"): ...
 
 
-class UploadTooLarge(UploadError):
-    status_code = 413
-    code = "UPLOAD_TOO_LARGE"
+class UploadTooLarge(UploadError, status=413, code="UPLOAD_TOO_LARGE"): ...
 
 
-class UploadTypeMismatch(UploadError):
-    status_code = 415
-    code = "UPLOAD_TYPE_MISMATCH"
+class UploadTypeMismatch(UploadError, status=415, code="UPLOAD_TYPE_MISMATCH"): ...
 
 
-class UploadTypeNotAllowed(UploadError):
-    status_code = 415
-    code = "UPLOAD_TYPE_NOT_ALLOWED"
+class UploadTypeNotAllowed(UploadError, status=415, code="UPLOAD_TYPE_NOT_ALLOWED"): ...
 
 
-class UploadEmpty(UploadError):
-    code = "UPLOAD_EMPTY"
+class UploadEmpty(UploadError, code="UPLOAD_EMPTY"): ...
 
 
-class UploadMalformed(UploadError):
-    code = "UPLOAD_MALFORMED"
+class UploadMalformed(UploadError, code="UPLOAD_MALFORMED"): ...
 
 
-class FileNameRejected(UploadError):
-    code = "UPLOAD_FILE_NAME_REJECTED"
+class FileNameRejected(UploadError, code="UPLOAD_FILE_NAME_REJECTED"): ...
 
 
-class UploadDocumentInvalid(UploadError):
+class UploadDocumentInvalid(UploadError, code="UPLOAD_DOCUMENT_INVALID"):
     """A PDF or OFD that is one only in its first bytes: it does not open as a document."""
-
-    code = "UPLOAD_DOCUMENT_INVALID"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,19 +16,22 @@ from core import idempotency
 from core.clients.wechatpay import PayNotification
 from core.db import Connection, Pool, provide_transaction
 from core.openapi import IdempotencyKey, problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import ANY_STAFF, OPERATORS, SUPERVISORS, CitizenPrincipal, StaffPrincipal
 from payments.schemas import (
     CreateOrder,
     DecideRefund,
     Mismatch,
     MismatchPage,
+    MismatchStatus,
     NoticeList,
     Order,
+    OrderStatus,
     PaymentFigures,
     Receipt,
     Reconciliation,
     Refund,
     RefundPage,
+    RefundStatus,
     RequestRefund,
     ResolveMismatch,
     RunReconciliation,
@@ -37,9 +40,9 @@ from payments.schemas import (
 from payments.service import PaymentsService
 
 NoticeFilter = Literal["unpaid", "paid", "all"]
-_STAFF = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
-_OPERATORS = {"staff_roles": ["operator", "supervisor", "admin"]}
-_SUPERVISORS = {"staff_roles": ["supervisor", "admin"]}
+_STAFF = {"staff_roles": ANY_STAFF}
+_OPERATORS = {"staff_roles": OPERATORS}
+_SUPERVISORS = {"staff_roles": SUPERVISORS}
 
 
 class PaymentController(Controller):
@@ -209,9 +212,7 @@ class PaymentOpsController(Controller):
         staff: NamedDependency[StaffPrincipal],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
-        status: Annotated[
-            Literal["pending", "paid", "closed", "failed", "refunded"] | None, QueryParameter()
-        ] = None,
+        status: Annotated[OrderStatus | None, QueryParameter()] = None,
     ) -> StaffOrderPage:
         return StaffOrderPage(items=await payments.staff.orders(db_connection, status))
 
@@ -239,19 +240,7 @@ class PaymentOpsController(Controller):
         staff: NamedDependency[StaffPrincipal],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
-        status: Annotated[
-            Literal[
-                "pending_approval",
-                "rejected",
-                "approved",
-                "processing",
-                "success",
-                "closed",
-                "abnormal",
-            ]
-            | None,
-            QueryParameter(),
-        ] = None,
+        status: Annotated[RefundStatus | None, QueryParameter()] = None,
     ) -> RefundPage:
         return RefundPage(items=await payments.refunds.recent(db_connection, status))
 
@@ -285,7 +274,7 @@ class PaymentOpsController(Controller):
         staff: NamedDependency[StaffPrincipal],
         payments: NamedDependency[PaymentsService],
         db_connection: NamedDependency[Connection],
-        status: Annotated[Literal["open", "resolved"] | None, QueryParameter()] = "open",
+        status: Annotated[MismatchStatus | None, QueryParameter()] = "open",
     ) -> MismatchPage:
         return MismatchPage(items=await payments.reconciliation.mismatches(db_connection, status))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from core.db import Connection, many, one
+from core.db import Connection, columns, many, one
 from payments.schemas import Channel, MismatchStatus, NoticeStatus, OrderStatus, RefundStatus
 
 # -- rows (fields named as the queries' columns) ---------------------------------------------
@@ -146,9 +146,7 @@ async def insert_notice(
     return row is not None
 
 
-_NOTICE_COLUMNS = """id, notice_number, payment_code, declaration_id, case_number, item_name,
-    payee, payee_code, amount_fen, issued_at, expires_at, status, paid_at, paid_order_id,
-    receipt, citizen_id"""
+_NOTICE_COLUMNS = columns(NoticeRow)
 
 
 async def notices_of(
@@ -166,16 +164,13 @@ async def notices_of(
     return many(NoticeRow, rows)
 
 
-async def lock_notice(conn: Connection, notice_id: uuid.UUID) -> NoticeRow | None:
-    record = await conn.fetchrow(
-        f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1 FOR UPDATE", notice_id
-    )
-    return one(NoticeRow, record)
+# Without a lock (a read) or locked until the transaction ends (``FOR UPDATE``).
+_LOCK = {False: "", True: " FOR UPDATE"}
 
 
-async def notice(conn: Connection, notice_id: uuid.UUID) -> NoticeRow | None:
+async def notice(conn: Connection, notice_id: uuid.UUID, *, lock: bool = False) -> NoticeRow | None:
     record = await conn.fetchrow(
-        f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1", notice_id
+        f"SELECT {_NOTICE_COLUMNS} FROM fee_notices WHERE id = $1{_LOCK[lock]}", notice_id
     )
     return one(NoticeRow, record)
 
@@ -186,9 +181,7 @@ async def set_notice_receipt(conn: Connection, notice_id: uuid.UUID, receipt: An
 
 # -- orders -----------------------------------------------------------------------------------
 
-_ORDER_COLUMNS = """o.id, o.notice_id, o.citizen_id, o.out_trade_no, o.channel, o.appid, o.mchid,
-    o.amount_fen, o.description, o.status, o.prepay_id, o.transaction_id, o.paid_at, o.expires_at,
-    o.idempotency_key, o.request_hash, o.duplicate, o.reported_at, o.receipt, o.created_at"""
+_ORDER_COLUMNS = columns(OrderRow, "o")
 
 
 async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> OrderRow | None:
@@ -201,16 +194,9 @@ async def order_by_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> Ord
     return one(OrderRow, record)
 
 
-async def order(conn: Connection, order_id: uuid.UUID) -> OrderRow | None:
+async def order(conn: Connection, order_id: uuid.UUID, *, lock: bool = False) -> OrderRow | None:
     record = await conn.fetchrow(
-        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1", order_id
-    )
-    return one(OrderRow, record)
-
-
-async def lock_order(conn: Connection, order_id: uuid.UUID) -> OrderRow | None:
-    record = await conn.fetchrow(
-        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1 FOR UPDATE", order_id
+        f"SELECT {_ORDER_COLUMNS} FROM payment_orders o WHERE o.id = $1{_LOCK[lock]}", order_id
     )
     return one(OrderRow, record)
 
@@ -342,8 +328,7 @@ async def store_notification(
 
 # -- refunds ----------------------------------------------------------------------------------
 
-_REFUND_COLUMNS = """id, order_id, out_refund_no, amount_fen, reason, status, requested_by,
-    decided_by, refund_id, created_at, succeeded_at"""
+_REFUND_COLUMNS = columns(RefundRow)
 
 
 async def insert_refund(
@@ -393,16 +378,9 @@ async def refunds(conn: Connection, status: str | None, limit: int) -> list[Refu
     return many(RefundRow, records)
 
 
-async def refund(conn: Connection, refund_id: uuid.UUID) -> RefundRow | None:
+async def refund(conn: Connection, refund_id: uuid.UUID, *, lock: bool = False) -> RefundRow | None:
     record = await conn.fetchrow(
-        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1", refund_id
-    )
-    return one(RefundRow, record)
-
-
-async def lock_refund(conn: Connection, refund_id: uuid.UUID) -> RefundRow | None:
-    record = await conn.fetchrow(
-        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1 FOR UPDATE", refund_id
+        f"SELECT {_REFUND_COLUMNS} FROM payment_refunds WHERE id = $1{_LOCK[lock]}", refund_id
     )
     return one(RefundRow, record)
 

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
 from core.openapi import link, problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import OPERATORS, SUPERVISORS, CitizenPrincipal, StaffPrincipal
 from push.schemas import (
     DeviceRegistration,
     InboxPage,
@@ -155,7 +155,7 @@ class NoticeController(Controller):
     @post(
         "",
         status_code=HTTP_200_OK,
-        opt={"staff_roles": ["operator", "supervisor", "admin"], "links": _NOTICE_LINKS},
+        opt={"staff_roles": OPERATORS, "links": _NOTICE_LINKS},
         responses=problem_responses(400, 401, 403, 422),
     )
     async def draft(
@@ -194,7 +194,7 @@ class NoticeController(Controller):
     @post(
         "/{notice_id:uuid}/approve",
         status_code=HTTP_200_OK,
-        opt={"staff_roles": ["supervisor", "admin"]},
+        opt={"staff_roles": SUPERVISORS},
         responses=problem_responses(401, 403, 404, 409),
     )
     async def approve(
@@ -209,7 +209,7 @@ class NoticeController(Controller):
     @post(
         "/citizen-tags",
         status_code=HTTP_200_OK,
-        opt={"staff_roles": ["operator", "supervisor", "admin"]},
+        opt={"staff_roles": OPERATORS},
         responses=problem_responses(400, 401, 403, 422),
         summary="Tag an uploaded list of citizens (a notice audience)",
     )
@@ -225,7 +225,7 @@ class NoticeController(Controller):
     @post(
         "/{notice_id:uuid}/cancel",
         status_code=HTTP_200_OK,
-        opt={"staff_roles": ["operator", "supervisor", "admin"]},
+        opt={"staff_roles": OPERATORS},
         responses=problem_responses(401, 403, 404, 409),
     )
     async def cancel(

@@ -12,7 +12,6 @@ from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.di import from_state
 from core.infra import Infrastructure
-from push.repository import DeclarationsTableApplicants
 from push.service import PushService
 from push.service.recipients import Applicants, Recipients
 
@@ -27,11 +26,10 @@ async def build(
     wechat: WechatClient,
     sms: SmsClient,
     recipients: Recipients,
-    applicants: Applicants | None = None,
+    applicants: Applicants,
 ) -> AsyncIterator[PushService]:
     """``recipients``: the identity domain's citizens (``IdentityService``); ``applicants``:
-    who applied for an item (the declarations domain; until its service offers it, a stopgap
-    reading its table)."""
+    who applied for an item (the declarations domain's service)."""
     settings = infra.settings
     yield PushService(
         wechat=wechat,
@@ -40,5 +38,5 @@ async def build(
         settings=settings.wechat,
         live=RedisChannelsPubSubBackend(redis=infra.redis),
         recipients=recipients,
-        applicants=applicants or DeclarationsTableApplicants(),
+        applicants=applicants,
     )

@@ -5,37 +5,27 @@ from __future__ import annotations
 from core.errors import Conflict, DomainError, NotFound
 
 
-class MessageNotFound(NotFound):
-    code = "MESSAGE_NOT_FOUND"
+class MessageNotFound(NotFound, code="MESSAGE_NOT_FOUND"): ...
 
 
-class PushEventRejected(DomainError):
-    status_code = 401
-    code = "WECHAT_PUSH_SIGNATURE_INVALID"
+class PushEventRejected(DomainError, status=401, code="WECHAT_PUSH_SIGNATURE_INVALID"): ...
 
 
-class NoWechatIdentity(Conflict):
-    code = "WECHAT_NOT_BOUND"
+class NoWechatIdentity(Conflict, code="WECHAT_NOT_BOUND"): ...
 
 
-class NoticeNotFound(NotFound):
-    code = "NOTICE_NOT_FOUND"
+class NoticeNotFound(NotFound, code="NOTICE_NOT_FOUND"): ...
 
 
-class NoticeStateConflict(Conflict):
-    code = "NOTICE_STATE_CONFLICT"
+class NoticeStateConflict(Conflict, code="NOTICE_STATE_CONFLICT"): ...
 
 
-class SelfApproval(DomainError):
-    status_code = 403
-    code = "NOTICE_SELF_APPROVAL"
+class SelfApproval(DomainError, status=403, code="NOTICE_SELF_APPROVAL"): ...
 
 
-class AudienceInvalid(DomainError):
+class AudienceInvalid(DomainError, code="NOTICE_AUDIENCE_INVALID"):
     """The audience's kind lacks what it needs (a region audience without its region...): the
     schema carries every other rule, so this refusal of a well-formed draft is a 400."""
-
-    code = "NOTICE_AUDIENCE_INVALID"
 
 
 class Throttled(Exception):

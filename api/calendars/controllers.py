@@ -14,9 +14,7 @@ from api.calendars.service import Calendars, parse_notice
 from api.guards import client_ip
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import StaffPrincipal
-
-ANY_STAFF = ["operator", "supervisor", "auditor", "admin"]
+from core.principals import ANY_STAFF, SUPERVISORS, StaffPrincipal
 
 
 class OpsCalendarController(Controller):
@@ -55,7 +53,7 @@ class OpsCalendarController(Controller):
     @post(
         "/notices",
         status_code=HTTP_200_OK,
-        opt={"staff_roles": ["supervisor", "admin"]},
+        opt={"staff_roles": SUPERVISORS},
         responses=problem_responses(401, 403, 422),
         summary="Import a year's notice of the State Council (the notice file's text, TOML); "
         "open deadlines are recomputed and citizens told",

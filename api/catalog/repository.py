@@ -9,39 +9,9 @@ from typing import Any
 import msgspec
 
 from api.catalog.schemas import ItemFilter
-from core.db import Connection, many, one
+from core.db import Connection, columns, many, one
 
 FEED_ITEMS = "provincial.items"
-
-_SUMMARY_COLUMNS = """code, name, item_type, department_code, department_name, region_code,
-    region_name, themes, case_type, online_level, charged, issues_licence, is_bundle, status,
-    status_reason"""
-
-
-class ItemRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One item as stored, ready for an idempotent upsert."""
-
-    code: str
-    name: str
-    item_type: str
-    department_code: str
-    department_name: str
-    region_code: str
-    region_name: str
-    themes: list[str]
-    case_type: str
-    online_level: str
-    charged: bool
-    issues_licence: bool
-    is_bundle: bool
-    status: str
-    status_reason: str | None
-    annual_volume: int
-    platform_version: int
-    platform_updated_at: datetime
-    guide: Any
-    search_text: str
-    name_initials: str
 
 
 class SummaryRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,6 +32,32 @@ class SummaryRow(msgspec.Struct, frozen=True, kw_only=True):
     is_bundle: bool
     status: str
     status_reason: str | None
+
+
+class ItemRow(SummaryRow, frozen=True, kw_only=True):
+    """One item as stored, ready for an idempotent upsert: its list columns and the rest."""
+
+    annual_volume: int
+    platform_version: int
+    platform_updated_at: datetime
+    guide: Any
+    search_text: str
+    name_initials: str
+
+
+# The columns are the rows' fields, written once: a list's SELECT and the upsert's INSERT.
+_SUMMARY_COLUMNS = columns(SummaryRow)
+_ITEM_COLUMNS = columns(ItemRow).split(", ")
+_UPSERT_ITEM = f"""
+        INSERT INTO catalog_items ({", ".join(_ITEM_COLUMNS)})
+        VALUES ({", ".join(f"${n}" for n in range(1, len(_ITEM_COLUMNS) + 1))})
+        ON CONFLICT (code) DO UPDATE SET
+            {", ".join(f"{c} = EXCLUDED.{c}" for c in _ITEM_COLUMNS if c != "code")},
+            synced_at = now()
+        WHERE (catalog_items.platform_version, catalog_items.platform_updated_at)
+            < (EXCLUDED.platform_version, EXCLUDED.platform_updated_at)
+        RETURNING true
+        """
 
 
 class PagedSummaryRow(SummaryRow, frozen=True, kw_only=True):
@@ -87,53 +83,7 @@ async def upsert_item(conn: Connection, row: ItemRow) -> bool:
 
     Returns whether the stored item changed.
     """
-    changed = await conn.fetchval(
-        """
-        INSERT INTO catalog_items (code, name, item_type, department_code, department_name,
-            region_code, region_name, themes, case_type, online_level, charged, issues_licence,
-            is_bundle, status, status_reason, annual_volume, platform_version,
-            platform_updated_at, guide, search_text, name_initials)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20, $21)
-        ON CONFLICT (code) DO UPDATE SET
-            name = EXCLUDED.name, item_type = EXCLUDED.item_type,
-            department_code = EXCLUDED.department_code,
-            department_name = EXCLUDED.department_name, region_code = EXCLUDED.region_code,
-            region_name = EXCLUDED.region_name, themes = EXCLUDED.themes,
-            case_type = EXCLUDED.case_type, online_level = EXCLUDED.online_level,
-            charged = EXCLUDED.charged, issues_licence = EXCLUDED.issues_licence,
-            is_bundle = EXCLUDED.is_bundle, status = EXCLUDED.status,
-            status_reason = EXCLUDED.status_reason, annual_volume = EXCLUDED.annual_volume,
-            platform_version = EXCLUDED.platform_version,
-            platform_updated_at = EXCLUDED.platform_updated_at, guide = EXCLUDED.guide,
-            search_text = EXCLUDED.search_text, name_initials = EXCLUDED.name_initials,
-            synced_at = now()
-        WHERE (catalog_items.platform_version, catalog_items.platform_updated_at)
-            < (EXCLUDED.platform_version, EXCLUDED.platform_updated_at)
-        RETURNING true
-        """,
-        row.code,
-        row.name,
-        row.item_type,
-        row.department_code,
-        row.department_name,
-        row.region_code,
-        row.region_name,
-        row.themes,
-        row.case_type,
-        row.online_level,
-        row.charged,
-        row.issues_licence,
-        row.is_bundle,
-        row.status,
-        row.status_reason,
-        row.annual_volume,
-        row.platform_version,
-        row.platform_updated_at,
-        row.guide,
-        row.search_text,
-        row.name_initials,
-    )
+    changed = await conn.fetchval(_UPSERT_ITEM, *msgspec.structs.astuple(row))
     return bool(changed)
 
 
@@ -261,3 +211,18 @@ async def facets(conn: Connection) -> dict[str, list[FacetRow]]:
         "regions": many(FacetRow, regions),
         "themes": many(FacetRow, themes),
     }
+
+
+# --- for reviews ---
+
+
+class DepartmentRow(msgspec.Struct, frozen=True, kw_only=True):
+    department_code: str
+    department_name: str
+
+
+async def department_of(conn: Connection, code: str) -> DepartmentRow | None:
+    row = await conn.fetchrow(
+        "SELECT department_code, department_name FROM catalog_items WHERE code = $1", code
+    )
+    return one(DepartmentRow, row)

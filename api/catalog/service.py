@@ -281,3 +281,13 @@ class CatalogService:
         """An item with its guide (form, materials, limits), as a declaration follows it;
         ``ItemNotFound`` for a code the catalogue does not hold."""
         return await self.item_detail(conn, code)
+
+    # --- for reviews ---
+
+    async def department_of(self, conn: Connection, code: str) -> CodeName | None:
+        """The department that handles an item (a rating is filed under it); None for a code
+        the catalogue does not hold."""
+        row = await repo.department_of(conn, code)
+        if row is None:
+            return None
+        return CodeName(code=row.department_code, name=row.department_name)

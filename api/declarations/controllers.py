@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.di import NamedDependency
@@ -26,6 +26,7 @@ from api.declarations.schemas import (
     Withdraw,
 )
 from api.declarations.service import SUBMIT_ROUTE, DeclarationsService
+from api.declarations.states import State
 from core import idempotency
 from core.db import Connection
 from core.downloads import attachment
@@ -35,18 +36,6 @@ from core.uploads import receive_upload
 
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
 LINK_TTL_S = 300
-StateFilter = Literal[
-    "draft",
-    "submitted",
-    "needs_supplement",
-    "not_accepted",
-    "accepted",
-    "processing",
-    "completed",
-    "refused",
-    "withdrawn",
-    "platform_refused",
-]
 Code = Annotated[str, QueryParameter(min_length=1, max_length=64)]
 _EDIT = problem_responses(400, 401, 404, 409, 422)
 
@@ -105,7 +94,7 @@ class DeclarationController(Controller):
         self,
         citizen: NamedDependency[CitizenPrincipal],
         declarations: NamedDependency[DeclarationsService],
-        state_filter: Annotated[StateFilter | None, QueryParameter(name="state")] = None,
+        state_filter: Annotated[State | None, QueryParameter(name="state")] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> DeclarationPage:

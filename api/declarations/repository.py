@@ -544,3 +544,43 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "declarations": _rows(declarations),
         "materials": _rows(materials) + _rows(duplicates),
     }
+
+
+# --- for push ------------------------------------------------------------------------------------
+
+
+async def applicant_ids(
+    conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
+) -> list[uuid.UUID]:
+    """Citizens who applied for ``item_code``, a page in id order (declarations_citizen_item)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT citizen_id FROM declarations
+            WHERE item_code = $1 AND citizen_id > $2 ORDER BY citizen_id LIMIT $3""",
+        item_code,
+        after,
+        limit,
+    )
+    return [r["citizen_id"] for r in rows]
+
+
+# --- for reviews ---
+
+
+class RatedDeclarationRow(_Row, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    state: str
+    item_code: str
+    item_name: str
+    case_number: str | None
+
+
+async def rated_declaration(
+    conn: Connection, declaration_id: uuid.UUID
+) -> RatedDeclarationRow | None:
+    row = await conn.fetchrow(
+        """SELECT id, citizen_id, state, item_code, item_name, case_number
+             FROM declarations WHERE id = $1""",
+        declaration_id,
+    )
+    return one(RatedDeclarationRow, row)

@@ -5,110 +5,80 @@ from __future__ import annotations
 from core.errors import DomainError
 
 
-class _Unauthorized(DomainError):
-    status_code = 401
+class _Unauthorized(DomainError, status=401): ...
 
 
-class _Forbidden(DomainError):
-    status_code = 403
+class _Forbidden(DomainError, status=403): ...
 
 
-class WechatCodeInvalid(DomainError):
-    code = "WECHAT_CODE_INVALID"
+class WechatCodeInvalid(DomainError, code="WECHAT_CODE_INVALID"): ...
 
 
-class SsoStateInvalid(DomainError):
-    code = "SSO_STATE_INVALID"
+class SsoStateInvalid(DomainError, code="SSO_STATE_INVALID"): ...
 
 
-class SsoRejected(DomainError):
-    code = "SSO_REJECTED"
+class SsoRejected(DomainError, code="SSO_REJECTED"): ...
 
 
-class RealNameConflict(DomainError):
+class RealNameConflict(DomainError, status=409, code="REAL_NAME_CONFLICT"):
     """The signed-in account already carries another person's ID number: never joined."""
 
-    status_code = 409
-    code = "REAL_NAME_CONFLICT"
+
+class SmsCodeInvalid(DomainError, code="SMS_CODE_INVALID"): ...
 
 
-class SmsCodeInvalid(DomainError):
-    code = "SMS_CODE_INVALID"
+class SmsRateLimited(DomainError, status=429, code="SMS_RATE_LIMITED"): ...
 
 
-class SmsRateLimited(DomainError):
-    status_code = 429
-    code = "SMS_RATE_LIMITED"
+class PhoneRejected(DomainError, code="PHONE_REJECTED"): ...
 
 
-class PhoneRejected(DomainError):
-    code = "PHONE_REJECTED"
+class TokenMissing(_Unauthorized, code="UNAUTHORIZED"): ...
 
 
-class TokenMissing(_Unauthorized):
-    code = "UNAUTHORIZED"
+class TokenInvalid(_Unauthorized, code="TOKEN_INVALID"): ...
 
 
-class TokenInvalid(_Unauthorized):
-    code = "TOKEN_INVALID"
+class TokenExpired(_Unauthorized, code="TOKEN_EXPIRED"): ...
 
 
-class TokenExpired(_Unauthorized):
-    code = "TOKEN_EXPIRED"
+class TokenRevoked(_Unauthorized, code="TOKEN_REVOKED"): ...
 
 
-class TokenRevoked(_Unauthorized):
-    code = "TOKEN_REVOKED"
+class RefreshTokenInvalid(_Unauthorized, code="REFRESH_TOKEN_INVALID"): ...
 
 
-class RefreshTokenInvalid(_Unauthorized):
-    code = "REFRESH_TOKEN_INVALID"
+class RefreshTokenReused(_Unauthorized, code="REFRESH_TOKEN_REUSED"): ...
 
 
-class RefreshTokenReused(_Unauthorized):
-    code = "REFRESH_TOKEN_REUSED"
+class AssuranceTooLow(_Forbidden, code="ASSURANCE_LEVEL_TOO_LOW"): ...
 
 
-class AssuranceTooLow(_Forbidden):
-    code = "ASSURANCE_LEVEL_TOO_LOW"
+class StaffOnly(_Forbidden, code="STAFF_ONLY"): ...
 
 
-class StaffOnly(_Forbidden):
-    code = "STAFF_ONLY"
+class RoleForbidden(_Forbidden, code="ROLE_FORBIDDEN"): ...
 
 
-class RoleForbidden(_Forbidden):
-    code = "ROLE_FORBIDDEN"
+class CredentialsInvalid(_Unauthorized, code="CREDENTIALS_INVALID"): ...
 
 
-class CredentialsInvalid(_Unauthorized):
-    code = "CREDENTIALS_INVALID"
+class AccountLocked(DomainError, status=423, code="ACCOUNT_LOCKED"): ...
 
 
-class AccountLocked(DomainError):
-    status_code = 423
-    code = "ACCOUNT_LOCKED"
+class MfaInvalid(_Unauthorized, code="MFA_INVALID"): ...
 
 
-class MfaInvalid(_Unauthorized):
-    code = "MFA_INVALID"
+class SessionExpired(_Unauthorized, code="SESSION_EXPIRED"): ...
 
 
-class SessionExpired(_Unauthorized):
-    code = "SESSION_EXPIRED"
+class ClientInvalid(_Unauthorized, code="CLIENT_INVALID"): ...
 
 
-class ClientInvalid(_Unauthorized):
-    code = "CLIENT_INVALID"
+class DepartmentAppUnknown(DomainError, code="CLIENT_UNKNOWN"): ...
 
 
-class DepartmentAppUnknown(DomainError):
-    code = "CLIENT_UNKNOWN"
+class TicketInvalid(DomainError, code="TICKET_INVALID"): ...
 
 
-class TicketInvalid(DomainError):
-    code = "TICKET_INVALID"
-
-
-class UnsupportedGrant(DomainError):
-    code = "UNSUPPORTED_GRANT_TYPE"
+class UnsupportedGrant(DomainError, code="UNSUPPORTED_GRANT_TYPE"): ...

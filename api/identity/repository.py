@@ -578,6 +578,20 @@ async def contact_fields(conn: Connection, citizen_id: uuid.UUID) -> ContactFiel
     return one(ContactFieldsRow, row)
 
 
+class StaffNameRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    username: str
+
+
+async def staff_usernames_of(
+    conn: Connection, staff_ids: Sequence[uuid.UUID]
+) -> list[StaffNameRow]:
+    rows = await conn.fetch(
+        "SELECT id, username FROM staff WHERE id = ANY($1::uuid[])", list(staff_ids)
+    )
+    return many(StaffNameRow, rows)
+
+
 # --- for licences ---
 
 

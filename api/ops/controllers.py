@@ -19,9 +19,7 @@ from api.ops.schemas import AuditReport, DeadLetter
 from api.ops.service import OpsService
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import StaffPrincipal
-
-SUPERVISORS = ["supervisor", "admin"]
+from core.principals import AUDITORS, SUPERVISORS, StaffPrincipal
 
 
 class OpsSystemController(Controller):
@@ -30,7 +28,7 @@ class OpsSystemController(Controller):
 
     @get(
         "/audit/verify",
-        opt={"staff_roles": ["auditor", "admin"]},
+        opt={"staff_roles": AUDITORS},
         responses=problem_responses(401, 403),
         summary="Walk the audit chain and report the first broken link",
     )

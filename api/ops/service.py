@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.ops import repository as repo
 from api.ops.errors import DeadLetterNotFound, JobAlreadyQueued
-from api.ops.repository import ParkedJobRow
 from api.ops.schemas import AuditReport, DeadLetter, JobSubjectOut
-from core import audit
+from core import audit, dead_letters
 from core.db import Connection
+from core.dead_letters import ParkedJobRow
 from core.jobs import JobRegistry, decode_payload, subject_of
 from core.logging import mask_personal_data
 from core.principals import StaffPrincipal
@@ -57,30 +56,30 @@ class OpsService:
                 subject=self._subject(row.entrypoint, row.payload),
                 last_error=_error_text(row.last_error),
             )
-            for row in await repo.dead_letters(conn, limit)
+            for row in await dead_letters.failed_jobs(conn, limit)
         ]
 
     async def retry_dead_letter(self, conn: Connection, staff: StaffPrincipal, job_id: int) -> None:
         """Put a parked job back in the queue; its domain first undoes what it marked failed."""
-        row = await repo.dead_letter(conn, job_id)
+        row = await dead_letters.parked_job(conn, job_id)
         if row is None:
             raise DeadLetterNotFound()
-        if row.dedupe_key and await repo.live_duplicate(conn, row.dedupe_key, job_id):
+        if row.dedupe_key and await dead_letters.live_duplicate(conn, row.dedupe_key, job_id):
             raise JobAlreadyQueued()
         spec = self.jobs.specs.get(row.entrypoint)
         if spec is not None and spec.on_retry is not None:
             await spec.on_retry(conn, decode_payload(spec, row.payload))
-        await repo.requeue(conn, job_id)
+        await dead_letters.requeue(conn, job_id)
         await self._audit(conn, staff, "ops.dead_letter_retry", row)
 
     async def discard_dead_letter(
         self, conn: Connection, staff: StaffPrincipal, job_id: int
     ) -> None:
         """Give the job up for good; what it was delivering stays failed (its on_dead hook)."""
-        row = await repo.dead_letter(conn, job_id)
+        row = await dead_letters.parked_job(conn, job_id)
         if row is None:
             raise DeadLetterNotFound()
-        await repo.discard(conn, job_id)
+        await dead_letters.discard(conn, job_id)
         await self._audit(conn, staff, "ops.dead_letter_discard", row)
 
     async def _audit(

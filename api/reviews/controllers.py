@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Concatenate, Literal, ParamSpec
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
+from litestar.types import AnyCallable
 
 from api.reviews.schemas import (
     AppealDecision,
@@ -36,6 +40,7 @@ DECIDE = {"staff_roles": ["supervisor", "admin"]}
 _ACT = problem_responses(400, 401, 403, 404, 409, 422)
 TicketStateFilter = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
 FlagFilter = Literal["none", "due_soon", "late"]
+P = ParamSpec("P")
 
 
 class DeclarationReviewController(Controller):
@@ -82,12 +87,55 @@ class ReviewCatalogueController(Controller):
         return reviews.tag_catalogue()
 
 
+@dataclass(frozen=True, slots=True)
+class WorkedTicket:
+    """The path's ticket as the signed-in staff member works it, in the request's transaction.
+    Every step on it goes through ``step``, which answers the ticket as it now is."""
+
+    reviews: ReviewsService
+    conn: Connection
+    staff: StaffPrincipal
+    ticket_id: uuid.UUID
+
+    async def step(
+        self,
+        action: Callable[Concatenate[Connection, StaffPrincipal, uuid.UUID, P], Awaitable[None]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> TicketDetail:
+        await action(self.conn, self.staff, self.ticket_id, *args, **kwargs)
+        return await self.reviews.ticket_detail(self.conn, self.ticket_id)
+
+
+def _worked_ticket(
+    ticket_id: FromPath[uuid.UUID],
+    staff: NamedDependency[StaffPrincipal],
+    reviews: NamedDependency[ReviewsService],
+    db_connection: NamedDependency[Connection],
+) -> WorkedTicket:
+    return WorkedTicket(reviews=reviews, conn=db_connection, staff=staff, ticket_id=ticket_id)
+
+
+def _step(
+    action: str, summary: str | None = None, *, opt: dict[str, list[str]] = WORK
+) -> Callable[[AnyCallable], HTTPRouteHandler]:
+    """The route of a step on a ticket: a POST that answers the ticket's detail."""
+    return post(
+        f"/tickets/{{ticket_id:uuid}}/{action}",
+        opt=opt,
+        status_code=HTTP_200_OK,
+        responses=_ACT,
+        summary=summary,
+    )
+
+
 class ReviewTicketController(Controller):
     """Rectification of bad reviews: operators work tickets, supervisors decide appeals,
     auditors read. Every action is audited."""
 
     path = "/ops/v1/reviews"
     tags = ["ops 运营"]  # noqa: RUF012
+    dependencies = {"ticket": Provide(_worked_ticket, sync_to_thread=False)}  # noqa: RUF012
 
     @get(
         "/tickets",
@@ -134,88 +182,39 @@ class ReviewTicketController(Controller):
         phone = await reviews.call_number(db_connection, staff, ticket_id)
         return CallNumber(phone=phone)
 
-    @post(
-        "/tickets/{ticket_id:uuid}/contact",
-        opt=WORK,
-        status_code=HTTP_200_OK,
-        responses=_ACT,
-        summary="Record the call back to the citizen (open → contacted)",
-    )
+    @_step("contact", "Record the call back to the citizen (open → contacted)")
     async def contact(
-        self,
-        ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[ContactRequest],
-        staff: NamedDependency[StaffPrincipal],
-        reviews: NamedDependency[ReviewsService],
-        db_connection: NamedDependency[Connection],
+        self, data: JSONBody[ContactRequest], ticket: NamedDependency[WorkedTicket]
     ) -> TicketDetail:
-        await reviews.contact(db_connection, staff, ticket_id, data.note)
-        return await reviews.ticket_detail(db_connection, ticket_id)
+        return await ticket.step(ticket.reviews.contact, data.note)
 
-    @post(
-        "/tickets/{ticket_id:uuid}/resolve",
-        opt=WORK,
-        status_code=HTTP_200_OK,
-        responses=_ACT,
-        summary="Rectified or explained (contacted → …); the outcome is published to the citizen",
+    @_step(
+        "resolve", "Rectified or explained (contacted → …); the outcome is published to the citizen"
     )
     async def resolve(
-        self,
-        ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[ResolveRequest],
-        staff: NamedDependency[StaffPrincipal],
-        reviews: NamedDependency[ReviewsService],
-        db_connection: NamedDependency[Connection],
+        self, data: JSONBody[ResolveRequest], ticket: NamedDependency[WorkedTicket]
     ) -> TicketDetail:
-        await reviews.resolve(db_connection, staff, ticket_id, data.outcome, data.note)
-        return await reviews.ticket_detail(db_connection, ticket_id)
+        return await ticket.step(ticket.reviews.resolve, data.outcome, data.note)
 
-    @post("/tickets/{ticket_id:uuid}/close", opt=WORK, status_code=HTTP_200_OK, responses=_ACT)
-    async def close(
-        self,
-        ticket_id: FromPath[uuid.UUID],
-        staff: NamedDependency[StaffPrincipal],
-        reviews: NamedDependency[ReviewsService],
-        db_connection: NamedDependency[Connection],
-    ) -> TicketDetail:
-        await reviews.close(db_connection, staff, ticket_id)
-        return await reviews.ticket_detail(db_connection, ticket_id)
+    @_step("close")
+    async def close(self, ticket: NamedDependency[WorkedTicket]) -> TicketDetail:
+        return await ticket.step(ticket.reviews.close)
 
-    @post(
-        "/tickets/{ticket_id:uuid}/appeal",
-        opt=WORK,
-        status_code=HTTP_200_OK,
-        responses=_ACT,
-        summary="Appeal a malicious or mistaken rating (a supervisor decides)",
-    )
+    @_step("appeal", "Appeal a malicious or mistaken rating (a supervisor decides)")
     async def appeal(
-        self,
-        ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[AppealRequest],
-        staff: NamedDependency[StaffPrincipal],
-        reviews: NamedDependency[ReviewsService],
-        db_connection: NamedDependency[Connection],
+        self, data: JSONBody[AppealRequest], ticket: NamedDependency[WorkedTicket]
     ) -> TicketDetail:
-        await reviews.appeal(db_connection, staff, ticket_id, data.reason)
-        return await reviews.ticket_detail(db_connection, ticket_id)
+        return await ticket.step(ticket.reviews.appeal, data.reason)
 
-    @post(
-        "/tickets/{ticket_id:uuid}/appeal/decision",
+    @_step(
+        "appeal/decision",
+        "Uphold (the rating leaves the figures, ticket closed) or reject an appeal",
         opt=DECIDE,
-        status_code=HTTP_200_OK,
-        responses=_ACT,
-        summary="Uphold (the rating leaves the figures, ticket closed) or reject an appeal",
     )
     async def decide(
-        self,
-        ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[AppealDecision],
-        staff: NamedDependency[StaffPrincipal],
-        reviews: NamedDependency[ReviewsService],
-        db_connection: NamedDependency[Connection],
+        self, data: JSONBody[AppealDecision], ticket: NamedDependency[WorkedTicket]
     ) -> TicketDetail:
-        await reviews.decide_appeal(db_connection, staff, ticket_id, data.upheld, data.note)
-        return await reviews.ticket_detail(db_connection, ticket_id)
+        return await ticket.step(ticket.reviews.decide_appeal, data.upheld, data.note)
 
     @get(
         "/figures",

@@ -1,7 +1,8 @@
 """All SQL of good/bad review: ratings, rectification tickets, their figures.
 
-Declarations and the catalogue are read here with our own SELECTs (this domain does not import
-theirs); citizens' contact fields come through identity's service."""
+Only this domain's tables (reviews, review_tickets, review_ticket_events): the matter rated, its
+item's department and staff usernames come through the declarations, catalog and identity
+services (tests/test_table_ownership.py checks)."""
 
 from __future__ import annotations
 
@@ -30,19 +31,6 @@ _TICKET = """SELECT t.id, t.review_id, t.declaration_id, t.citizen_id, t.state, 
     t.updated_at,
     r.item_code, r.item_name, r.department_code, r.department_name, r.channel, r.level
     FROM review_tickets t JOIN reviews r ON r.id = t.review_id"""
-
-
-class DeclarationRow(msgspec.Struct, frozen=True, kw_only=True):
-    """The matter rated, with its item's department."""
-
-    id: uuid.UUID
-    citizen_id: uuid.UUID
-    state: str
-    item_code: str
-    item_name: str
-    case_number: str | None
-    department_code: str
-    department_name: str
 
 
 class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -115,14 +103,9 @@ class EventRow(msgspec.Struct, frozen=True, kw_only=True):
     action: str
     from_state: str | None
     to_state: str
-    username: str | None
+    staff_id: uuid.UUID | None
     note: str | None
     at: datetime
-
-
-class TicketContextRow(msgspec.Struct, frozen=True, kw_only=True):
-    case_number: str | None
-    declaration_state: str
 
 
 class UnresolvedRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,24 +147,6 @@ class FollowUpFiguresRow(msgspec.Struct, frozen=True, kw_only=True):
     count: int
     average_level: float | None
     improved: int
-
-
-# --- the matter rated ------------------------------------------------------------------------
-
-
-async def declaration(
-    conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID
-) -> DeclarationRow | None:
-    row = await conn.fetchrow(
-        """SELECT d.id, d.citizen_id, d.state, d.item_code, d.item_name, d.case_number,
-                  coalesce(c.department_code, '') AS department_code,
-                  coalesce(c.department_name, '') AS department_name
-             FROM declarations d LEFT JOIN catalog_items c ON c.code = d.item_code
-            WHERE d.id = $1 AND d.citizen_id = $2""",
-        declaration_id,
-        citizen_id,
-    )
-    return one(DeclarationRow, row)
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -229,13 +194,6 @@ async def mark_refused(conn: Connection, review_id: uuid.UUID, error: str) -> No
         review_id,
         error,
     )
-
-
-async def case_number(conn: Connection, declaration_id: uuid.UUID) -> str | None:
-    value: str | None = await conn.fetchval(
-        "SELECT case_number FROM declarations WHERE id = $1", declaration_id
-    )
-    return value
 
 
 async def exclude(conn: Connection, review_id: uuid.UUID) -> None:
@@ -333,9 +291,8 @@ async def add_event(
 
 async def events(conn: Connection, ticket_id: uuid.UUID) -> list[EventRow]:
     rows = await conn.fetch(
-        """SELECT e.action, e.from_state, e.to_state, s.username, e.note, e.at
-             FROM review_ticket_events e LEFT JOIN staff s ON s.id = e.staff_id
-            WHERE e.ticket_id = $1 ORDER BY e.id""",
+        """SELECT action, from_state, to_state, staff_id, note, at
+             FROM review_ticket_events WHERE ticket_id = $1 ORDER BY id""",
         ticket_id,
     )
     return many(EventRow, rows)
@@ -346,18 +303,6 @@ async def follow_up_of(conn: Connection, review_id: uuid.UUID) -> ReviewRow | No
         _REVIEW + " WHERE r.follows_review_id = $1 AND r.kind = 'follow_up'", review_id
     )
     return one(ReviewRow, row)
-
-
-async def ticket_context(conn: Connection, ticket_id: uuid.UUID) -> TicketContextRow | None:
-    """The declaration's case number and state."""
-    row = await conn.fetchrow(
-        """SELECT d.case_number, d.state AS declaration_state
-             FROM review_tickets t
-             JOIN declarations d ON d.id = t.declaration_id
-            WHERE t.id = $1""",
-        ticket_id,
-    )
-    return one(TicketContextRow, row)
 
 
 async def unresolved_tickets(conn: Connection) -> list[UnresolvedRow]:

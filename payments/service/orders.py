@@ -68,7 +68,7 @@ class OrderService(UsesWechatPay):
             parsed = uuid.UUID(notice_id)
         except ValueError as exc:
             raise errors.NoticeNotFound() from exc
-        notice = await repo.lock_notice(conn, parsed)
+        notice = await repo.notice(conn, parsed, lock=True)
         if notice is None or notice.citizen_id != citizen.citizen_id:
             raise errors.NoticeNotFound()
         if notice.status == "paid":
@@ -216,6 +216,6 @@ class OrderService(UsesWechatPay):
         await self.wechatpay.close(order.out_trade_no)
 
     async def close_expired(self, conn: Connection, order_id: uuid.UUID) -> None:
-        locked = await repo.lock_order(conn, order_id)
+        locked = await repo.order(conn, order_id, lock=True)
         if locked is not None and locked.status == "pending":
             await repo.update_order(conn, order_id, status="closed")

@@ -41,7 +41,7 @@ class RefundService(UsesWechatPay):
         amount: int,
         reason: str,
     ) -> Refund:
-        order = await repo.lock_order(conn, order_id)
+        order = await repo.order(conn, order_id, lock=True)
         if order is None:
             raise errors.OrderNotFound()
         if order.status != "paid":
@@ -95,7 +95,7 @@ class RefundService(UsesWechatPay):
         approve: bool,
         note: str,
     ) -> Refund:
-        refund = await repo.lock_refund(conn, refund_id)
+        refund = await repo.refund(conn, refund_id, lock=True)
         if refund is None:
             raise errors.RefundNotFound()
         if refund.status != "pending_approval":
@@ -184,7 +184,7 @@ class RefundService(UsesWechatPay):
             fields["succeeded_at"] = now()
         await repo.update_refund(conn, refund.id, **fields)
         if status == "success":
-            order = await repo.lock_order(conn, refund.order_id)
+            order = await repo.order(conn, refund.order_id, lock=True)
             assert order is not None
             if await repo.refunded_fen(conn, order.id) >= order.amount_fen:
                 await repo.update_order(conn, order.id, status="refunded")

@@ -14,9 +14,9 @@ from core.clients.sms import SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
 from core.db import Connection
 from core.jobs import Deferred
-from push import repository as repo
 from push.errors import Throttled
-from push.repository import DeliveryRow, SentRow
+from push.repository import deliveries as repo
+from push.repository.deliveries import DeliveryRow, SentRow
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing

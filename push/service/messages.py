@@ -14,10 +14,10 @@ from wechatpy.crypto import WeChatCrypto
 
 from core import jobs
 from core.db import Connection
-from push import repository as repo
 from push.errors import MessageNotFound, NoWechatIdentity, PushEventRejected
 from push.events import EventType
-from push.repository import PreferencesRow, QuotaRow
+from push.repository import messages as repo
+from push.repository.messages import PreferencesRow, QuotaRow
 from push.schemas import FAN_OUT_JOB, InboxMessage, InboxPage, MessageJob
 from push.service.base import PushBase
 from push.service.templates import render

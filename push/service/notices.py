@@ -23,9 +23,9 @@ import msgspec
 from core import jobs
 from core.db import Connection
 from core.principals import StaffPrincipal
-from push import repository as repo
 from push.errors import AudienceInvalid, NoticeNotFound, NoticeStateConflict, SelfApproval
-from push.repository import NoticeRow
+from push.repository import notices as repo
+from push.repository.notices import NoticeRow
 from push.schemas import (
     NOTICE_BATCH_JOB,
     NOTICE_CHANNEL_JOB,

@@ -19,9 +19,6 @@ PUSH_TABLES = {
     "notices",
     "citizen_tags",
 }
-# The one read of another domain's table left, until the declarations service offers
-# ``push_applicants`` (push.repository.DeclarationsTableApplicants).
-STOPGAP = {"declarations"}
 
 TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_][a-z0-9_]*)\b(?!\s*\()")
 CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+AS\s*\(", re.IGNORECASE)
@@ -48,6 +45,6 @@ def test_push_sql_touches_only_push_tables() -> None:
                 if table not in ctes:
                     seen.setdefault(table, set()).add(str(path.relative_to(root)))
     assert seen, "no SQL found: the scan is broken"
-    foreign = {t: files for t, files in seen.items() if t not in PUSH_TABLES | STOPGAP}
+    foreign = {t: files for t, files in seen.items() if t not in PUSH_TABLES}
     assert foreign == {}
-    assert set(seen) - STOPGAP <= PUSH_TABLES
+    assert set(seen) <= PUSH_TABLES

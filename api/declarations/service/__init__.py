@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
+
 from api.declarations import repository as repo
 from api.declarations.service.base import (
     PRE_REVIEW_DAYS,
@@ -43,8 +45,37 @@ from api.declarations.service.withdrawal import Withdrawal
 from core.db import Connection
 
 
+class DeclarationForReview(msgspec.Struct, frozen=True, kw_only=True):
+    """What good/bad review needs of a declaration: whose it is, how far it went, its item and
+    the platform's case number."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    state: str
+    item_code: str
+    item_name: str
+    case_number: str | None
+
+
 class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervision):
     """Every use case of declarations (see the package's docstring for where each lives)."""
+
+    # --- for push ---
+
+    async def push_applicants(
+        self, conn: Connection, item_code: str, *, after: uuid.UUID, limit: int
+    ) -> list[uuid.UUID]:
+        """Who applied for an item (a notice's audience): push.service.recipients.Applicants."""
+        return await repo.applicant_ids(conn, item_code, after=after, limit=limit)
+
+    # --- for reviews ---
+
+    async def for_review(
+        self, conn: Connection, declaration_id: uuid.UUID
+    ) -> DeclarationForReview | None:
+        """A declaration as a rating or a rectification ticket sees it; None when unknown."""
+        row = await repo.rated_declaration(conn, declaration_id)
+        return None if row is None else DeclarationForReview(**msgspec.structs.asdict(row))
 
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
@@ -57,6 +88,7 @@ __all__ = [
     "PRE_REVIEW_DAYS",
     "STATE_EVENTS",
     "SUBMIT_ROUTE",
+    "DeclarationForReview",
     "DeclarationsService",
     "FeeNotices",
     "SubmissionSent",

@@ -107,6 +107,16 @@ class ForOtherDomains(IdentityBase):
         phone = self.pii.decrypt(row.phone_enc, field=PHONE) if row.phone_enc else None
         return name, phone
 
+    async def usernames_of_staff(
+        self, conn: Connection, staff_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """The usernames of these staff members (one query for a whole ticket history); an
+        unknown id is left out."""
+        if not staff_ids:
+            return {}
+        rows = await repo.staff_usernames_of(conn, sorted(set(staff_ids)))
+        return {r.id: r.username for r in rows}
+
     # --- for licences ---
 
     async def id_number_of(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:

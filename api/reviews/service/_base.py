@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from api.calendars.service import Calendars
+from api.catalog.service import CatalogService
+from api.declarations.service import DeclarationsService
 from api.identity.service import IdentityService
 from api.reviews import repository as repo
 from api.reviews.rules import LEVELS, TAGS, UNRESOLVED, is_bad
@@ -25,6 +27,8 @@ class ReviewsBase:
         pool: Pool,
         calendars: Calendars,
         ratings: ProvincialRatingsClient,
+        declarations: DeclarationsService,
+        catalog: CatalogService,
         identity: IdentityService,
         push: PushService,
         clock: Clock = SYSTEM_CLOCK,
@@ -32,6 +36,10 @@ class ReviewsBase:
         self.pool = pool
         self.calendars = calendars
         self.ratings = ratings
+        # The matter rated (its state, item and case number) and its item's department: asked
+        # of their domains, whose tables this one never reads.
+        self._declarations = declarations
+        self._catalog = catalog
         # The citizen's name and phone for a call back, through identity's service.
         self._identity = identity
         # Citizens told of their ticket, in the transaction of the change (the outbox).

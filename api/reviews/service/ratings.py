@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 
+from api.declarations.service import DeclarationForReview
 from api.reviews import errors
 from api.reviews import repository as repo
 from api.reviews.rules import (
@@ -61,9 +62,10 @@ class RatingCases(ReviewsBase):
 
     async def _declaration(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
-    ) -> repo.DeclarationRow:
-        row = await repo.declaration(conn, declaration_id, principal.citizen_id)
-        if row is None:
+    ) -> DeclarationForReview:
+        """The citizen's own declaration (another's is as unknown as a missing one)."""
+        row = await self._declarations.for_review(conn, declaration_id)
+        if row is None or row.citizen_id != principal.citizen_id:
             raise errors.DeclarationNotFound()
         return row
 
@@ -85,6 +87,8 @@ class RatingCases(ReviewsBase):
         kind, follows = _next_kind(reviews, tickets, channel)
         if kind is None:
             raise errors.AlreadyRated(channel=channel)
+        # The rating is filed under the item's department (none known: left empty).
+        department = await self._catalog.department_of(conn, declaration.item_code)
         now = self.clock.now()
         scores = data.scores
         try:
@@ -94,8 +98,8 @@ class RatingCases(ReviewsBase):
                 citizen_id=principal.citizen_id,
                 item_code=declaration.item_code,
                 item_name=declaration.item_name,
-                department_code=declaration.department_code,
-                department_name=declaration.department_name,
+                department_code=department.code if department else "",
+                department_name=department.name if department else "",
                 channel=channel,
                 kind=kind,
                 follows_review_id=follows,

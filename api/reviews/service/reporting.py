@@ -24,7 +24,8 @@ class ReportingCases(ReviewsBase):
             row = await repo.review(conn, review_id)
             if row is None or row.report_state != "pending":
                 return
-            case_number = await repo.case_number(conn, row.declaration_id)
+            declaration = await self._declarations.for_review(conn, row.declaration_id)
+        case_number = declaration.case_number if declaration else None
         if case_number is None:
             log.error("rated declaration has no case number", extra={"review": str(review_id)})
             async with self.pool.acquire() as conn:

@@ -29,27 +29,32 @@ class TicketCases(ReviewsBase):
         rows, total = await repo.list_tickets(conn, state, flag, limit, offset)
         return TicketPage(items=[ticket_summary(r) for r in rows], total=total)
 
-    async def _ticket_and_context(
-        self, conn: Connection, ticket_id: uuid.UUID
-    ) -> tuple[repo.TicketRow, repo.TicketContextRow]:
+    async def _ticket(self, conn: Connection, ticket_id: uuid.UUID) -> repo.TicketRow:
         t = await repo.ticket(conn, ticket_id)
-        context = await repo.ticket_context(conn, ticket_id)
-        if t is None or context is None:
+        if t is None:
             raise errors.TicketNotFound()
-        return t, context
+        return t
 
     async def ticket_detail(self, conn: Connection, ticket_id: uuid.UUID) -> TicketDetail:
-        t, context = await self._ticket_and_context(conn, ticket_id)
+        t = await self._ticket(conn, ticket_id)
+        declaration = await self._declarations.for_review(conn, t.declaration_id)
+        if declaration is None:  # a ticket's declaration is never deleted (a foreign key)
+            raise errors.TicketNotFound()
         review = await repo.review(conn, t.review_id)
         assert review is not None
         follow_up = await repo.follow_up_of(conn, t.review_id)
         name, phone = await self._identity.contact_of(conn, t.citizen_id)
+        events = await repo.events(conn, ticket_id)
+        # Who did each step: the usernames of the whole history in one question to identity.
+        usernames = await self._identity.usernames_of_staff(
+            conn, [e.staff_id for e in events if e.staff_id is not None]
+        )
         return TicketDetail(
             **msgspec.structs.asdict(ticket_summary(t)),
             review=review_of(review),
             text=review.text,
-            case_number=context.case_number,
-            declaration_state=context.declaration_state,
+            case_number=declaration.case_number,
+            declaration_state=declaration.state,
             contact=Contact(
                 name=mask_name(name) if name else None,
                 phone=mask_phone(phone) if phone else None,
@@ -74,11 +79,11 @@ class TicketCases(ReviewsBase):
                     action=e.action,
                     from_state=e.from_state,
                     to_state=e.to_state,
-                    staff=e.username,
+                    staff=usernames.get(e.staff_id) if e.staff_id else None,
                     note=e.note,
                     at=e.at,
                 )
-                for e in await repo.events(conn, ticket_id)
+                for e in events
             ],
         )
 
@@ -87,7 +92,7 @@ class TicketCases(ReviewsBase):
     ) -> str:
         """The citizen's number for the call back, while the ticket is being worked; every
         disclosure is in the audit log (minimum necessary use, docs/domain.md §9)."""
-        t, _ = await self._ticket_and_context(conn, ticket_id)
+        t = await self._ticket(conn, ticket_id)
         if t.state not in ("open", "contacted"):
             raise errors.TicketState(state=t.state, action="call")
         _, phone = await self._identity.contact_of(conn, t.citizen_id)

@@ -1,4 +1,6 @@
-"""SQL of the ops console's system views: the audit chain, and the jobs that gave up."""
+"""Jobs that gave up (pgqueuer's `failed` rows, parked by ``core.jobs``): listed, requeued with
+their attempts reset, or discarded — each change written to pgqueuer's log as pgqueuer's own
+requeue does. The job queue is core's, so its SQL lives here; the ops console is its one user."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ class ParkedJobRow(msgspec.Struct, frozen=True, kw_only=True):
     dedupe_key: str | None
 
 
-async def dead_letters(conn: Connection, limit: int) -> list[DeadLetterRow]:
+async def failed_jobs(conn: Connection, limit: int) -> list[DeadLetterRow]:
     return many(
         DeadLetterRow,
         await conn.fetch(
@@ -42,7 +44,7 @@ async def dead_letters(conn: Connection, limit: int) -> list[DeadLetterRow]:
     )
 
 
-async def dead_letter(conn: Connection, job_id: int) -> ParkedJobRow | None:
+async def parked_job(conn: Connection, job_id: int) -> ParkedJobRow | None:
     """The parked job, locked until the caller's transaction ends."""
     return one(
         ParkedJobRow,

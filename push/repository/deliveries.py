@@ -1,0 +1,219 @@
+"""One message's deliveries per channel: what is allowed, queued, sent, settled by receipts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from core.db import Connection, many, one
+from push.events import MessageType
+
+
+class SentRow(msgspec.Struct, frozen=True, kw_only=True):
+    message_id: uuid.UUID
+    provider_id: str
+
+
+class DeliveryRow(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    attempts: int
+    citizen_id: uuid.UUID
+    event_type: MessageType
+    title: str
+    body: str
+    link: str | None
+    params: dict[str, str]
+    created_at: datetime
+
+
+class Allowed(msgspec.Struct, frozen=True, kw_only=True):
+    """What a citizen allowed (every channel unless switched off) and whether they have an
+    app installation to push to."""
+
+    wechat_ok: bool
+    app_ok: bool
+    sms_ok: bool
+    has_device: bool
+
+
+class MessageRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    event_type: MessageType
+    title: str
+    body: str
+    link: str | None
+    params: dict[str, str]
+    created_at: datetime
+
+
+async def message(conn: Connection, message_id: uuid.UUID) -> MessageRow | None:
+    return one(
+        MessageRow,
+        await conn.fetchrow(
+            """SELECT id, citizen_id, event_type, title, body, link, params, created_at
+                 FROM inbox_messages WHERE id = $1""",
+            message_id,
+        ),
+    )
+
+
+async def allowed(conn: Connection, citizen_id: uuid.UUID) -> Allowed:
+    """What a citizen allowed (defaults: every channel), and whether they have a device."""
+    row = one(
+        Allowed,
+        await conn.fetchrow(
+            """SELECT COALESCE(p.wechat, true) AS wechat_ok, COALESCE(p.app, true) AS app_ok,
+                      COALESCE(p.sms, true) AS sms_ok,
+                      EXISTS (SELECT 1 FROM push_devices d WHERE d.citizen_id = c.id)
+                          AS has_device
+                 FROM (SELECT $1::uuid AS id) c
+                 LEFT JOIN push_preferences p ON p.citizen_id = c.id""",
+            citizen_id,
+        ),
+    )
+    assert row is not None
+    return row
+
+
+async def queue_delivery(conn: Connection, message_id: uuid.UUID, channel: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO push_deliveries (message_id, channel) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            message_id,
+            channel,
+        )
+    )
+
+
+async def delivery(conn: Connection, message_id: uuid.UUID, channel: str) -> DeliveryRow | None:
+    return one(
+        DeliveryRow,
+        await conn.fetchrow(
+            """SELECT d.status, d.attempts, m.citizen_id, m.event_type, m.title, m.body, m.link,
+                      m.params, m.created_at
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE d.message_id = $1 AND d.channel = $2 FOR UPDATE OF d""",
+            message_id,
+            channel,
+        ),
+    )
+
+
+async def record_delivery(
+    conn: Connection,
+    message_id: uuid.UUID,
+    channel: str,
+    status: str,
+    reason: str | None = None,
+    provider_id: str | None = None,
+) -> None:
+    await conn.execute(
+        """UPDATE push_deliveries SET status = $3, reason = $4,
+               provider_id = COALESCE($5, provider_id), attempts = attempts + 1, updated_at = now()
+           WHERE message_id = $1 AND channel = $2""",
+        message_id,
+        channel,
+        status,
+        reason,
+        provider_id,
+    )
+
+
+async def has_quota(conn: Connection, openid: str, template_id: str) -> bool:
+    """Locks the grant until the caller's transaction ends: concurrent sends to one citizen
+    take turns, so the last unit of quota is never spent twice (a second try would be 43101)."""
+    return bool(
+        await conn.fetchval(
+            """SELECT long_term OR quota > 0 FROM wechat_subscriptions
+                WHERE openid = $1 AND template_id = $2 FOR UPDATE""",
+            openid,
+            template_id,
+        )
+    )
+
+
+async def debit_quota(conn: Connection, openid: str, template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = GREATEST(quota - 1, 0), updated_at = now()
+           WHERE openid = $1 AND template_id = $2 AND NOT long_term""",
+        openid,
+        template_id,
+    )
+
+
+async def zero_quota(conn: Connection, openid: str, template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = 0, long_term = false, updated_at = now()
+           WHERE openid = $1 AND template_id = $2""",
+        openid,
+        template_id,
+    )
+
+
+async def devices_of(conn: Connection, citizen_id: uuid.UUID) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT registration_id FROM push_devices WHERE citizen_id = $1 ORDER BY updated_at DESC",
+        citizen_id,
+    )
+    return [r["registration_id"] for r in rows]
+
+
+async def awaiting_receipt(conn: Connection, channel: str, limit: int) -> list[SentRow]:
+    """Sent in the last day and not yet confirmed: the ones worth asking the provider about."""
+    return many(
+        SentRow,
+        await conn.fetch(
+            """SELECT message_id, provider_id FROM push_deliveries
+                WHERE channel = $1 AND status = 'sent' AND provider_id IS NOT NULL
+                  AND updated_at > now() - interval '1 day'
+                ORDER BY updated_at LIMIT $2""",
+            channel,
+            limit,
+        ),
+    )
+
+
+async def settle_delivery(
+    conn: Connection, channel: str, provider_id: str, status: str, reason: str | None
+) -> None:
+    await conn.execute(
+        """UPDATE push_deliveries SET status = $3, reason = $4, updated_at = now()
+           WHERE channel = $1 AND provider_id = $2 AND status = 'sent'""",
+        channel,
+        provider_id,
+        status,
+        reason,
+    )
+
+
+async def fail_queued(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str, reason: str
+) -> int:
+    """Deliveries whose job gave up: failed with the reason, never left queued."""
+    status = await conn.execute(
+        """UPDATE push_deliveries SET status = 'failed', reason = $3, updated_at = now()
+            WHERE message_id = ANY($1::uuid[]) AND channel = $2 AND status = 'queued'""",
+        message_ids,
+        channel,
+        reason,
+    )
+    return int(status.split()[-1])
+
+
+async def requeue_failed(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str, reason_prefix: str
+) -> int:
+    """Deliveries failed by a job that gave up, queued again when staff retry the job."""
+    status = await conn.execute(
+        """UPDATE push_deliveries SET status = 'queued', reason = NULL, updated_at = now()
+            WHERE message_id = ANY($1::uuid[]) AND channel = $2 AND status = 'failed'
+              AND starts_with(reason, $3)""",
+        message_ids,
+        channel,
+        reason_prefix,
+    )
+    return int(status.split()[-1])
