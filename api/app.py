@@ -50,7 +50,7 @@ from api.reviews.controllers import (
 from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
-from core.db import provide_transaction
+from core.db import provide_read_connection, provide_transaction
 from core.edge import edge_guard
 from core.errors import exception_handlers
 from core.logging import configure_logging
@@ -140,6 +140,7 @@ def create_app(
             # and who is calling.
             **dependencies(),
             "db_connection": Provide(provide_transaction),
+            "db_read": Provide(provide_read_connection),
             **principal_dependencies(),
             **(dependency_overrides or {}),
         },

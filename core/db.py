@@ -168,6 +168,15 @@ async def provide_transaction(db_pool: NamedDependency[Pool]) -> AsyncGenerator[
             await transaction.commit()
 
 
+async def provide_read_connection(
+    db_pool: NamedDependency[Pool],
+) -> AsyncGenerator[Connection, None]:
+    """Litestar generator dependency for read-only handlers: one pooled connection and no
+    BEGIN/COMMIT around their reads (a single statement, or reads that need no snapshot)."""
+    async with db_pool.acquire() as conn:
+        yield conn
+
+
 __all__ = [
     "Connection",
     "Pool",
@@ -176,5 +185,6 @@ __all__ = [
     "create_pool",
     "many",
     "one",
+    "provide_read_connection",
     "provide_transaction",
 ]

@@ -94,13 +94,12 @@ class DeclarationController(Controller):
         self,
         citizen: NamedDependency[CitizenPrincipal],
         declarations: NamedDependency[DeclarationsService],
+        db_read: NamedDependency[Connection],
         state_filter: Annotated[State | None, QueryParameter(name="state")] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
         page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
     ) -> DeclarationPage:
-        # Read-only: one statement on a pooled connection, no transaction around it.
-        async with declarations.pool.acquire() as conn:
-            return await declarations.list_mine(conn, citizen, state_filter, page, page_size)
+        return await declarations.list_mine(db_read, citizen, state_filter, page, page_size)
 
     @get(
         "/{declaration_id:uuid}",
@@ -112,10 +111,9 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
         citizen: NamedDependency[CitizenPrincipal],
         declarations: NamedDependency[DeclarationsService],
+        db_read: NamedDependency[Connection],
     ) -> DeclarationDetail:
-        # Read-only: a pooled connection, no transaction around the reads.
-        async with declarations.pool.acquire() as conn:
-            return await declarations.detail(conn, citizen, declaration_id)
+        return await declarations.detail(db_read, citizen, declaration_id)
 
     @patch("/{declaration_id:uuid}", responses=_EDIT, summary="Autosave the draft's form")
     async def save(

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from api.identity import repository as identity_repository
+from api.identity.repository import department_apps
 from api.composition import Services
 from core.passwords import hash_password
 from core.settings import Settings
@@ -309,9 +309,7 @@ async def _apply(rec: Recorder, item_code: str) -> dict[str, Any]:
     return dict(draft)
 
 
-async def _journey(
-    rec: Recorder, outside: Outside, settings: Settings, services: Services
-) -> None:
+async def _journey(rec: Recorder, outside: Outside, settings: Settings, services: Services) -> None:
     # Sign in as the mini-program does: wx.login's code, then real-name binding (SSO web-view).
     wx_code = await outside.wechat_code(f"wx-{uuid.uuid4().hex[:12]}")
     pair = await rec.post("auth.wechat-login", "/api/v1/auth/wechat/login", json={"code": wx_code})
@@ -488,7 +486,7 @@ async def _notice(rec: Recorder, services: Services) -> None:
 async def _department_use(rec: Recorder, services: Services, licence_id: str) -> None:
     """A department app, under the citizen's consent, reads the licence (授权用证)."""
     async with services.infra.pool.acquire() as conn:
-        await identity_repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid"]
         )
     await rec.post(None, "/api/v1/licences/consents",

@@ -14,7 +14,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
+from api.identity.repository import tokens as tokens_repo
 from api.identity.schemas import CitizenProfile, TokenPair
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
@@ -88,7 +89,7 @@ class IdentityBase:
         self, conn: Connection, citizen_id: uuid.UUID, method: str, acr: int
     ) -> TokenPair:
         """A new session (token family) and its first pair of tokens."""
-        family_id = await repo.create_family(conn, citizen_id, method, acr)
+        family_id = await tokens_repo.create_family(conn, citizen_id, method, acr)
         return await self._tokens(conn, citizen_id, family_id, method, acr)
 
     async def _tokens(
@@ -96,7 +97,7 @@ class IdentityBase:
     ) -> TokenPair:
         refresh = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(seconds=self.settings.refresh_ttl_s)
-        await repo.insert_refresh(conn, digest(refresh), family_id, expires)
+        await tokens_repo.insert_refresh(conn, digest(refresh), family_id, expires)
         access = self.signing.issue(
             {
                 "sub": str(citizen_id),
@@ -118,7 +119,7 @@ class IdentityBase:
         )
 
     async def profile(self, conn: Connection, citizen_id: uuid.UUID) -> CitizenProfile:
-        row = await repo.get_citizen(conn, citizen_id)
+        row = await citizens_repo.get_citizen(conn, citizen_id)
         if row is None:
             raise errors.TokenInvalid()
         return CitizenProfile(

@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
+from api.identity.repository import department_apps as apps_repo
 from api.identity.schemas import TicketResponse, TokenExchangeResponse
 from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase, as_bytes, digest
 from core import audit, passwords
@@ -34,7 +35,7 @@ class DepartmentApps(IdentityBase):
     async def issue_ticket(
         self, conn: Connection, principal: CitizenPrincipal, client_id: str
     ) -> TicketResponse:
-        app = await repo.get_department_app(conn, client_id)
+        app = await apps_repo.get_department_app(conn, client_id)
         if app is None or not app.active:
             raise errors.DepartmentAppUnknown()
         ticket = secrets.token_urlsafe(32)
@@ -59,7 +60,7 @@ class DepartmentApps(IdentityBase):
         subject_token_type: str,
         ip: str | None,
     ) -> TokenExchangeResponse:
-        app = await repo.get_department_app(conn, client_id)
+        app = await apps_repo.get_department_app(conn, client_id)
         secret_ok = (
             passwords.verify_password(app.secret_hash, client_secret)
             if app
@@ -103,7 +104,7 @@ class DepartmentApps(IdentityBase):
     async def _claims_for(
         self, conn: Connection, citizen_id: uuid.UUID, client_id: str, scopes: list[str]
     ) -> dict[str, Any]:
-        row = await repo.get_citizen(conn, citizen_id)
+        row = await citizens_repo.get_citizen(conn, citizen_id)
         if row is None:
             raise errors.TicketInvalid()
         # Pairwise subject (OIDC Core §8.1): two department apps cannot correlate a citizen.
@@ -122,6 +123,6 @@ class DepartmentApps(IdentityBase):
         self, conn: Connection, *, client_id: str, name: str, secret: str, scopes: list[str]
     ) -> None:
         """Add or update a department app (seeding; the secret is stored hashed)."""
-        await repo.upsert_department_app(
+        await apps_repo.upsert_department_app(
             conn, client_id, name, passwords.hash_password(secret), scopes
         )

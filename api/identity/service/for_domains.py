@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
+from api.identity.repository import for_domains as domains_repo
 from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase
 from core.db import Connection
 from push.service.recipients import Contact as PushContact
@@ -31,7 +32,7 @@ class ForOtherDomains(IdentityBase):
     ) -> CitizenForCase | None:
         """What a declaration needs of its applicant, decrypted: the name, ID number and phone
         on record (None where not bound); one query, each field decrypted once."""
-        row = await repo.get_citizen(conn, citizen_id)
+        row = await citizens_repo.get_citizen(conn, citizen_id)
         if row is None:
             return None
 
@@ -51,11 +52,11 @@ class ForOtherDomains(IdentityBase):
     async def push_contact(
         self, conn: Connection, citizen_id: uuid.UUID, appid: str
     ) -> PushContact | None:
-        row = await repo.push_contact(conn, citizen_id, appid)
+        row = await domains_repo.push_contact(conn, citizen_id, appid)
         return None if row is None else PushContact(has_phone=row.has_phone, openid=row.openid)
 
     async def push_phone(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
-        phone_enc = await repo.push_phone(conn, citizen_id)
+        phone_enc = await domains_repo.push_phone(conn, citizen_id)
         return None if phone_enc is None else self.pii.decrypt(phone_enc, field=PHONE)
 
     async def push_openids(
@@ -63,7 +64,7 @@ class ForOtherDomains(IdentityBase):
     ) -> list[WechatAddress]:
         return [
             WechatAddress(citizen_id=r.citizen_id, openid=r.openid)
-            for r in await repo.push_openids(conn, citizen_ids)
+            for r in await domains_repo.push_openids(conn, citizen_ids)
         ]
 
     async def push_audience(
@@ -75,7 +76,7 @@ class ForOtherDomains(IdentityBase):
         region_code: str | None = None,
         among: Sequence[uuid.UUID] | None = None,
     ) -> list[uuid.UUID]:
-        return await repo.push_audience(
+        return await domains_repo.push_audience(
             conn, after=after, limit=limit, region_code=region_code, among=among
         )
 
@@ -86,12 +87,12 @@ class ForOtherDomains(IdentityBase):
         region_code: str | None = None,
         among: Sequence[uuid.UUID] | None = None,
     ) -> int:
-        return await repo.push_audience_count(conn, region_code=region_code, among=among)
+        return await domains_repo.push_audience_count(conn, region_code=region_code, among=among)
 
     async def push_existing(
         self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
     ) -> list[uuid.UUID]:
-        return await repo.push_existing(conn, citizen_ids)
+        return await domains_repo.push_existing(conn, citizen_ids)
 
     # --- for reviews ---
 
@@ -100,7 +101,7 @@ class ForOtherDomains(IdentityBase):
     ) -> tuple[str | None, str | None]:
         """The citizen's real name and phone number in clear (None where unknown), for a
         rectification call back; the caller masks what it shows."""
-        row = await repo.contact_fields(conn, citizen_id)
+        row = await domains_repo.contact_fields(conn, citizen_id)
         if row is None:
             return None, None
         name = self.pii.decrypt(row.real_name_enc, field=REAL_NAME) if row.real_name_enc else None
@@ -114,14 +115,14 @@ class ForOtherDomains(IdentityBase):
         unknown id is left out."""
         if not staff_ids:
             return {}
-        rows = await repo.staff_usernames_of(conn, sorted(set(staff_ids)))
+        rows = await domains_repo.staff_usernames_of(conn, sorted(set(staff_ids)))
         return {r.id: r.username for r in rows}
 
     # --- for licences ---
 
     async def id_number_of(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
         """The citizen's ID number in clear (a licence's holder is checked against it)."""
-        blob = await repo.id_number_enc(conn, citizen_id)
+        blob = await domains_repo.id_number_enc(conn, citizen_id)
         return self.pii.decrypt(blob, field=ID_NUMBER) if blob else None
 
     def id_number_hash(self, id_number: str) -> bytes:
@@ -130,7 +131,7 @@ class ForOtherDomains(IdentityBase):
 
     async def department_app_name(self, conn: Connection, client_id: str) -> str | None:
         """The name of an active department app; None when unknown or disabled."""
-        return await repo.active_department_app_name(conn, client_id)
+        return await domains_repo.active_department_app_name(conn, client_id)
 
     # --- for payments ---
 
@@ -138,4 +139,4 @@ class ForOtherDomains(IdentityBase):
         self, conn: Connection, citizen_id: uuid.UUID, appid: str
     ) -> str | None:
         """The citizen's openid in a WeChat app (the one bound last), for a JSAPI payment."""
-        return await repo.wechat_openid(conn, citizen_id, appid)
+        return await domains_repo.wechat_openid(conn, citizen_id, appid)

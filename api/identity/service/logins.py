@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
 from api.identity.schemas import CitizenProfile, TokenPair
 from api.identity.service.base import (
     PHONE,
@@ -31,9 +31,9 @@ class Logins(IdentityBase):
             session = await self._wechat.code2session(code)
         except WechatCodeRejected as exc:
             raise errors.WechatCodeInvalid(errcode=exc.errcode) from exc
-        known = await repo.find_by_wechat(conn, self._wechat.appid, session.openid)
-        citizen_id = known.id if known else await repo.create_citizen(conn)
-        await repo.upsert_wechat(
+        known = await citizens_repo.find_by_wechat(conn, self._wechat.appid, session.openid)
+        citizen_id = known.id if known else await citizens_repo.create_citizen(conn)
+        await citizens_repo.upsert_wechat(
             conn,
             appid=self._wechat.appid,
             openid=session.openid,
@@ -51,7 +51,7 @@ class Logins(IdentityBase):
             phone = await self._wechat.phone_number(code)
         except WechatCodeRejected as exc:
             raise errors.WechatCodeInvalid(errcode=exc.errcode) from exc
-        await repo.set_phone(
+        await citizens_repo.set_phone(
             conn,
             principal.citizen_id,
             self.pii.encrypt(phone, field=PHONE),
@@ -111,10 +111,12 @@ class Logins(IdentityBase):
         if not await self._redis.delete(key):
             raise errors.SmsCodeInvalid()  # a concurrent login used it first: single use
         phone_hash = self.pii.lookup_hash(phone, field=PHONE)
-        holder = await repo.find_by_phone(conn, phone_hash)
+        holder = await citizens_repo.find_by_phone(conn, phone_hash)
         if holder is None:
-            citizen_id = await repo.create_citizen(conn)
-            await repo.set_phone(conn, citizen_id, self.pii.encrypt(phone, field=PHONE), phone_hash)
+            citizen_id = await citizens_repo.create_citizen(conn)
+            await citizens_repo.set_phone(
+                conn, citizen_id, self.pii.encrypt(phone, field=PHONE), phone_hash
+            )
             level = 0
         else:
             citizen_id, level = holder.id, holder.assurance_level

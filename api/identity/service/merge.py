@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
+from api.identity.repository import tokens as tokens_repo
 from api.identity.service.base import IdentityBase
 from core import audit
 from core.db import Connection
@@ -29,19 +30,19 @@ class AccountMerge(IdentityBase):
         for. The survivor is the account that already had the real name, else the oldest; the
         others are absorbed into it. An account with another person's ID number is never
         joined."""
-        await repo.lock_person(conn, id_hash)
+        await citizens_repo.lock_person(conn, id_hash)
         links: dict[uuid.UUID, str] = {}
-        holder = await repo.find_by_id_number(conn, id_hash)
+        holder = await citizens_repo.find_by_id_number(conn, id_hash)
         if holder is not None:
             links[holder.id] = "id_number"
         if session is not None:
             links.setdefault(session, "session")
         if phone_hash is not None:
-            for row in await repo.unnamed_by_phone(conn, phone_hash):
+            for row in await citizens_repo.unnamed_by_phone(conn, phone_hash):
                 links.setdefault(row.id, "phone")
         if not links:
             return None
-        accounts = await repo.lock_citizens(conn, list(links))
+        accounts = await citizens_repo.lock_citizens(conn, list(links))
         for row in accounts:
             if row.merged_into is not None:
                 raise errors.TokenRevoked()  # a session of an account absorbed a moment ago
@@ -57,7 +58,7 @@ class AccountMerge(IdentityBase):
         self, conn: Connection, source: uuid.UUID, target: uuid.UUID, *, link: str, via: str
     ) -> None:
         """Everything of ``source`` moves to ``target``; its sessions end; audited."""
-        await repo.mark_merged(conn, source, target)
+        await citizens_repo.mark_merged(conn, source, target)
         moved, families = await self._move(conn, source, target)
         await audit.append(
             conn,
@@ -84,8 +85,8 @@ class AccountMerge(IdentityBase):
         moved: dict[str, int] = {}
         for absorb in self._absorbers:
             moved.update(await absorb(conn, source, target))
-        families = await repo.revoke_families_of(conn, source, "merged")
-        moved.update(await repo.absorb_citizen(conn, source, target))
+        families = await tokens_repo.revoke_families_of(conn, source, "merged")
+        moved.update(await citizens_repo.absorb_citizen(conn, source, target))
         return {k: v for k, v in sorted(moved.items()) if v}, families
 
     async def finish_merges(self, conn: Connection) -> int:
@@ -93,7 +94,7 @@ class AccountMerge(IdentityBase):
         rows kept only the openids there): move them now. Idempotent; returns the accounts
         that had rows left (``handheld accounts finish-merges``)."""
         finished = 0
-        for tombstone in await repo.tombstones(conn):
+        for tombstone in await citizens_repo.tombstones(conn):
             source, target = tombstone.id, tombstone.merged_into
             moved, families = await self._move(conn, source, target)
             if moved:

@@ -10,7 +10,7 @@ from typing import Literal
 import msgspec
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import citizens as citizens_repo
 from api.identity.schemas import SsoStartResponse, TokenPair
 from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, REAL_NAME_LEVEL, as_bytes
 from api.identity.service.merge import AccountMerge
@@ -94,9 +94,9 @@ class RealNameSso(AccountMerge):
         joined = await self._join(
             conn, id_hash=id_hash, session=session, phone_hash=phone_hash, via=record.purpose
         )
-        citizen_id = joined if joined is not None else await repo.create_citizen(conn)
-        await repo.lock_citizen(conn, citizen_id)
-        await repo.set_real_name(
+        citizen_id = joined if joined is not None else await citizens_repo.create_citizen(conn)
+        await citizens_repo.lock_citizen(conn, citizen_id)
+        await citizens_repo.set_real_name(
             conn,
             citizen_id,
             real_name_enc=self.pii.encrypt(info.name, field=REAL_NAME),
@@ -107,7 +107,7 @@ class RealNameSso(AccountMerge):
             region_code=info.id_number[:6],
         )
         if info.phone:
-            await repo.set_phone(
+            await citizens_repo.set_phone(
                 conn,
                 citizen_id,
                 self.pii.encrypt(info.phone, field=PHONE),

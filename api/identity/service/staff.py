@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from api.identity import errors
-from api.identity import repository as repo
+from api.identity.repository import staff as staff_repo
 from api.identity.schemas import StaffChallenge, StaffProfile, StaffSession
 from api.identity.service.base import TOTP_SECRET, IdentityBase, as_bytes, digest
 from core import audit, passwords, totp
@@ -22,7 +22,7 @@ class StaffAccounts(IdentityBase):
     async def staff_login(
         self, conn: Connection, username: str, password: str, ip: str | None
     ) -> StaffChallenge:
-        staff = await repo.staff_by_username(conn, username)
+        staff = await staff_repo.staff_by_username(conn, username)
         ok = (
             passwords.verify_password(staff.password_hash, password)
             if staff
@@ -42,7 +42,7 @@ class StaffAccounts(IdentityBase):
     async def _staff_failure(
         self, conn: Connection, staff_id: uuid.UUID, action: str, ip: str | None
     ) -> None:
-        locked = await repo.record_staff_failure(
+        locked = await staff_repo.record_staff_failure(
             conn, staff_id, self.settings.staff_max_failures, self.settings.staff_lockout_s
         )
         await self._staff_audit(conn, staff_id, action, ip)
@@ -56,7 +56,9 @@ class StaffAccounts(IdentityBase):
         staff_id = await self._redis.getdel("staff:mfa:" + digest(mfa_token).hex())
         if staff_id is None:
             raise errors.MfaInvalid()
-        staff = await repo.staff_by_id(conn, uuid.UUID(as_bytes(staff_id).decode()), lock=True)
+        staff = await staff_repo.staff_by_id(
+            conn, uuid.UUID(as_bytes(staff_id).decode()), lock=True
+        )
         if staff is None or not staff.active:
             raise errors.MfaInvalid()
         if staff.locked_until and staff.locked_until > datetime.now(UTC):
@@ -69,9 +71,9 @@ class StaffAccounts(IdentityBase):
             except errors.CredentialsInvalid as exc:
                 raise errors.MfaInvalid(keep_changes=True) from exc
         assert step is not None
-        await repo.reset_staff_failures(conn, staff.id, step)
+        await staff_repo.reset_staff_failures(conn, staff.id, step)
         session_token = secrets.token_urlsafe(32)
-        await repo.create_staff_session(conn, digest(session_token), staff.id)
+        await staff_repo.create_staff_session(conn, digest(session_token), staff.id)
         await self._staff_audit(conn, staff.id, "staff.login", ip)
         return StaffSession(
             session_token=session_token,
@@ -91,7 +93,7 @@ class StaffAccounts(IdentityBase):
         """The staff member of a session token, its last use now. A session past a timeout
         raises ``SessionExpired`` with the ``reason``; ``end_staff_session`` records it."""
         token_hash = digest(token)
-        session = await repo.get_staff_session(conn, token_hash)
+        session = await staff_repo.get_staff_session(conn, token_hash)
         if session is None or session.ended_at is not None or not session.active:
             raise errors.SessionExpired()
         now = datetime.now(UTC)
@@ -104,14 +106,14 @@ class StaffAccounts(IdentityBase):
             raise errors.SessionExpired(reason=why)
         if roles is not None and session.role not in roles:
             raise errors.RoleForbidden(requiredRoles=sorted(roles))
-        await repo.touch_staff_session(conn, token_hash)
+        await staff_repo.touch_staff_session(conn, token_hash)
         return StaffPrincipal(session.staff_id, session.username, session.role, token_hash)
 
     async def end_staff_session(self, conn: Connection, token: str, why: str) -> None:
-        await repo.end_staff_session(conn, digest(token), why)
+        await staff_repo.end_staff_session(conn, digest(token), why)
 
     async def staff_profile(self, conn: Connection, staff_id: uuid.UUID) -> StaffProfile:
-        row = await repo.staff_by_id(conn, staff_id)
+        row = await staff_repo.staff_by_id(conn, staff_id)
         if row is None:
             raise errors.SessionExpired()
         return StaffProfile(
@@ -119,7 +121,7 @@ class StaffAccounts(IdentityBase):
         )
 
     async def staff_logout(self, conn: Connection, principal: StaffPrincipal) -> None:
-        await repo.end_staff_session(conn, principal.token_hash, "logout")
+        await staff_repo.end_staff_session(conn, principal.token_hash, "logout")
 
     async def _staff_audit(
         self, conn: Connection, staff_id: uuid.UUID, action: str, ip: str | None
@@ -135,14 +137,14 @@ class StaffAccounts(IdentityBase):
         )
 
     async def staff_usernames(self, conn: Connection) -> set[str]:
-        return set(await repo.staff_usernames(conn))
+        return set(await staff_repo.staff_usernames(conn))
 
     async def create_staff(
         self, conn: Connection, *, username: str, display_name: str, password: str, role: str
     ) -> tuple[uuid.UUID, str]:
         """For the CLI and seeding: returns the staff id and the TOTP provisioning URI."""
         secret = totp.new_secret()
-        staff_id = await repo.create_staff(
+        staff_id = await staff_repo.create_staff(
             conn,
             username=username,
             display_name=display_name,

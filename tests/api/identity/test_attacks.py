@@ -232,11 +232,11 @@ async def test_assurance_too_low(client: httpx.AsyncClient, outside: Outside) ->
 
 @pytest.fixture
 async def department_app(services: Services) -> tuple[str, str]:
-    from api.identity import repository
+    from api.identity.repository import department_apps
     from core.passwords import hash_password
 
     async with services.infra.pool.acquire() as conn:
-        await repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "housing-fund-h5", "公积金网厅", hash_password("dept-secret-1"),
             ["openid", "profile"],
         )  # fmt: skip

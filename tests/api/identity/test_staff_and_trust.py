@@ -10,7 +10,7 @@ import httpx
 import jwt
 
 from api.composition import Services
-from api.identity import repository
+from api.identity.repository import department_apps
 from core.passwords import hash_password
 from core.settings import Settings
 from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
@@ -80,10 +80,10 @@ async def test_department_app_gets_only_its_scopes(
     client: httpx.AsyncClient, outside: Outside, services: Services
 ) -> None:
     async with services.infra.pool.acquire() as conn:
-        await repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "social-h5", "社保网厅", hash_password("s-secret"), ["openid", "profile"]
         )
-        await repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid", "idcard"]
         )
     lisi = user("lisi")

@@ -7,7 +7,7 @@ import base64
 import httpx
 
 from api.composition import Services
-from api.identity import repository
+from api.identity.repository import department_apps
 from core import sm2
 from core.passwords import hash_password
 from tests.fixtures.declarations import Applicant
@@ -36,10 +36,10 @@ async def test_department_app_reads_a_licence_only_with_consent(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
     async with services.infra.pool.acquire() as conn:
-        await repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid"]
         )
-        await repository.upsert_department_app(
+        await department_apps.upsert_department_app(
             conn, "social-h5", "社保网厅", hash_password("s-secret"), ["openid"]
         )
     entry = await earn_licence(applicant)
