@@ -51,6 +51,7 @@ from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import provide_read_connection, provide_transaction
+from core.di import resolve_synchronous_dependencies_in_order
 from core.edge import edge_guard
 from core.errors import exception_handlers
 from core.logging import configure_logging
@@ -171,6 +172,7 @@ def create_app(
     app.on_shutdown.append(close_redis)
     # Every status, body and security requirement an operation has is in the OpenAPI.
     document_operations(app, PRINCIPALS)
+    resolve_synchronous_dependencies_in_order(app)
     return app
 
 
