@@ -73,14 +73,17 @@ async def test_supervision_flags_yellow_then_red(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), add_working_days(today, 1),
     )  # fmt: skip
-    assert await DeclarationJobs(services.declarations).supervise() == 1
+    # The worker's own scheduled supervision may get there first: the flag and what the citizen
+    # is told are what count, not which run changed them.
+    await DeclarationJobs(services.declarations).supervise()
     assert (await applicant.detail(declaration))["supervision"] == "yellow"
     inbox = await applicant.client.get("/api/v1/inbox", headers=applicant.headers)
-    assert "declaration.overdue_warning" in [m["eventType"] for m in inbox.json()["items"]]
+    events = [m["eventType"] for m in inbox.json()["items"]]
+    assert events.count("declaration.overdue_warning") == 1
     await db.execute(
         "UPDATE declarations SET pre_review_due = $2 WHERE id = $1",
         uuid.UUID(declaration), today - timedelta(days=3),
     )  # fmt: skip
-    assert await DeclarationJobs(services.declarations).supervise() == 1
+    await DeclarationJobs(services.declarations).supervise()
     assert (await applicant.detail(declaration))["supervision"] == "red"
     assert await DeclarationJobs(services.declarations).supervise() == 0  # unchanged: nothing to do
