@@ -36,6 +36,7 @@ async def build(
         sms=sms,
         apppush=AppPushClient(infra.http, settings.apppush, settings.http),
         settings=settings.wechat,
+        sms_settings=settings.sms,
         live=RedisChannelsPubSubBackend(redis=infra.redis),
         recipients=recipients,
         applicants=applicants,

@@ -43,6 +43,9 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
             await push.send_notice_batch(conn, uuid.UUID(job.notice_id))
 
     async def notice_channel_batch(job: ChannelBatchJob) -> None:
+        if job.channel == "app":
+            await send_app_batch(pool, push, [uuid.UUID(m) for m in job.message_ids])
+            return
         # Paced: a channel's rate limit holds however many batches run. A transaction per
         # message: one sent is recorded as sent whatever happens to the next.
         for message_id in job.message_ids:
@@ -95,6 +98,18 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
     registry.every(RECEIPTS_CRON, RECEIPTS_JOB)
 
 
+async def send_app_batch(pool: Pool, push: PushService, message_ids: list[uuid.UUID]) -> int:
+    """A notice's app deliveries in batch single pushes; no connection is held while the
+    aggregator answers. Returns how many deliveries were recorded."""
+    async with pool.acquire() as conn:
+        targets = await push.queued_app(conn, message_ids)
+    if not targets:
+        return 0  # all done already (a retried job): nothing is sent again
+    results = await push.push_app_batch([t for t in targets if t.registration_ids])
+    async with pool.acquire() as conn, conn.transaction():
+        return await push.record_app_batch(conn, targets, results)
+
+
 async def collect_receipts(pool: Pool, push: PushService) -> int:
     """Fold the providers' delivery reports into the delivery log: sent → delivered / failed.
     No connection is held while the providers answer."""
@@ -140,4 +155,5 @@ __all__ = [
     "MessageJob",
     "collect_receipts",
     "register",
+    "send_app_batch",
 ]

@@ -217,3 +217,52 @@ async def requeue_failed(
         reason_prefix,
     )
     return int(status.split()[-1])
+
+
+class AppTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A queued app delivery with the devices it goes to (newest first; none: skipped)."""
+
+    message_id: uuid.UUID
+    title: str
+    body: str
+    registration_ids: list[str]
+
+
+async def queued_app(conn: Connection, message_ids: list[uuid.UUID]) -> list[AppTarget]:
+    """Those of ``message_ids`` whose app delivery is still queued, with their devices."""
+    return many(
+        AppTarget,
+        await conn.fetch(
+            """SELECT m.id AS message_id, m.title, m.body,
+                      coalesce((SELECT array_agg(v.registration_id ORDER BY v.updated_at DESC)
+                                  FROM push_devices v WHERE v.citizen_id = m.citizen_id),
+                               '{}') AS registration_ids
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE d.message_id = ANY($1::uuid[]) AND d.channel = 'app'
+                  AND d.status = 'queued'
+                ORDER BY m.id""",
+            message_ids,
+        ),
+    )
+
+
+async def record_deliveries(
+    conn: Connection,
+    channel: str,
+    outcomes: list[tuple[uuid.UUID, str, str | None, str | None]],
+) -> int:
+    """(message, status, reason, provider id) of each delivery still queued: one statement."""
+    status = await conn.execute(
+        """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
+               provider_id = COALESCE(o.provider_id, d.provider_id),
+               attempts = d.attempts + 1, updated_at = now()
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
+                  AS o (message_id, status, reason, provider_id)
+            WHERE d.message_id = o.message_id AND d.channel = $1 AND d.status = 'queued'""",
+        channel,
+        [o[0] for o in outcomes],
+        [o[1] for o in outcomes],
+        [o[2] for o in outcomes],
+        [o[3] for o in outcomes],
+    )
+    return int(status.split()[-1])

@@ -13,7 +13,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import WechatSettings
+from core.settings import SmsSettings, WechatSettings
 from push.service.base import live_channel
 from push.service.deliveries import Deliveries
 from push.service.messages import Messages
@@ -32,6 +32,7 @@ class PushService(Messages, Deliveries, Notices):
         sms: SmsClient,
         apppush: AppPushClient,
         settings: WechatSettings,
+        sms_settings: SmsSettings,
         live: RedisChannelsPubSubBackend,
         recipients: Recipients,
         applicants: Applicants,
@@ -40,6 +41,7 @@ class PushService(Messages, Deliveries, Notices):
         self.sms = sms
         self.apppush = apppush
         self.settings = settings
+        self.sms_settings = sms_settings
         self.live = live
         self.recipients = recipients
         self.applicants = applicants

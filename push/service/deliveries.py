@@ -9,14 +9,14 @@ from datetime import timedelta
 import msgspec
 
 from core import jobs
-from core.clients.apppush import AppPushRejected
+from core.clients.apppush import BATCH_LIMIT, AppPushRejected, BatchPush, BatchResult
 from core.clients.sms import SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
 from core.db import Connection
 from core.jobs import Deferred
 from push.errors import Throttled
 from push.repository import deliveries as repo
-from push.repository.deliveries import DeliveryRow, SentRow
+from push.repository.deliveries import AppTarget, DeliveryRow, SentRow
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
@@ -144,12 +144,16 @@ class Deliveries(PushBase):
         if phone is None:
             await repo.record_delivery(conn, message_id, "sms", "skipped", "no_phone")
             return
+        template = SMS_TEMPLATE
         params = {
             "item": row.params.get("item", ""),
             "status": STATUS_PHRASES.get(row.event_type, "有更新"),
         }
+        if row.event_type == "notice":  # an urgent notice: its own template (sms_cost)
+            template = self.sms_settings.notice_template
+            params = {"title": row.title, "body": row.body}
         try:
-            provider_id = await self.sms.send(phone, SMS_TEMPLATE, params, out_id=str(message_id))
+            provider_id = await self.sms.send(phone, template, params, out_id=str(message_id))
         except SmsRejected as exc:
             if exc.retry_after is not None:
                 # Over the gateway's per-phone limit: wait for its window, not a failed attempt.
@@ -157,6 +161,46 @@ class Deliveries(PushBase):
             await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
             return
         await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
+
+    # --- a notice's app pushes, in batches -----------------------------------------------------
+    # The job holds no connection while the aggregator answers: read the queued ones, send
+    # them in batch single pushes (each push's cid is derived from its message and device, so
+    # a job retried after its sends were accepted pushes nothing twice), record the outcomes.
+
+    async def queued_app(self, conn: Connection, message_ids: list[uuid.UUID]) -> list[AppTarget]:
+        return await repo.queued_app(conn, message_ids)
+
+    async def push_app_batch(self, targets: list[AppTarget]) -> list[BatchResult]:
+        pushes = [
+            BatchPush(key=str(t.message_id), registration_id=rid, title=t.title, alert=t.body)
+            for t in targets
+            for rid in t.registration_ids
+        ]
+        results: list[BatchResult] = []
+        for start in range(0, len(pushes), BATCH_LIMIT):
+            results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
+        return results
+
+    async def record_app_batch(
+        self, conn: Connection, targets: list[AppTarget], results: list[BatchResult]
+    ) -> int:
+        """Sent when a device took it (the provider id of the newest one that did: its
+        receipt settles the delivery), failed with the aggregator's code when none did,
+        skipped without a device."""
+        by_message: dict[str, list[BatchResult]] = {}
+        for result in results:
+            by_message.setdefault(result.key, []).append(result)
+        outcomes: list[tuple[uuid.UUID, str, str | None, str | None]] = []
+        for target in targets:
+            mine = by_message.get(str(target.message_id), [])
+            accepted = [r.msg_id for r in mine if r.msg_id is not None]
+            if not target.registration_ids:
+                outcomes.append((target.message_id, "skipped", "no_device", None))
+            elif accepted:
+                outcomes.append((target.message_id, "sent", None, accepted[0]))
+            elif mine:
+                outcomes.append((target.message_id, "failed", str(mine[0].error_code), None))
+        return await repo.record_deliveries(conn, "app", outcomes)
 
     # --- a delivery job that gives up ----------------------------------------------------------
 
