@@ -167,6 +167,15 @@ def test_no_manifest_holds_a_secret(objects: list[Obj]) -> None:
                     assert set(env["valueFrom"]) <= {"secretKeyRef", "configMapKeyRef"}, env
 
 
+def test_no_credential_is_written_anywhere_in_the_files() -> None:
+    """Not even in a comment or an annotation: no URL with a password, no key material."""
+    for path in sorted(K8S.rglob("*.yaml")):
+        text = path.read_text("utf-8")
+        assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", text), path
+        assert "PRIVATE KEY" not in text and "BEGIN " not in text, path
+        assert "kind: Secret\n" not in text, path
+
+
 def test_every_setting_named_exists_in_core_settings(objects: list[Obj]) -> None:
     named = set(_config(objects))
     for workload in _workloads(objects):
