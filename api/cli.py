@@ -3,7 +3,7 @@
 handheld dev        everything on embedded defaults (PostgreSQL, Valkey, stand-ins, API, worker)
 handheld serve      the API only
 handheld worker     the job worker only
-handheld migrate    apply database migrations
+handheld migrate    apply database migrations (--wait: wait until another process applied them)
 handheld calendar import FILE   load a year's holiday notice (docs/calendar-notice.md)
 handheld sandbox    the stand-ins of outside systems only
 handheld accounts finish-merges   move what earlier account merges left on absorbed accounts
@@ -110,6 +110,9 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL")
     configure_logging(settings.log_level, json=settings.log_json)
+    if args.wait:
+        asyncio.run(_wait_for_migrations(settings, args.timeout))
+        return
 
     async def main() -> None:
         conn = await connect(settings.database)
@@ -120,6 +123,37 @@ def cmd_migrate(args: argparse.Namespace) -> None:
         print(f"migrations applied: {len(applied)}" + "".join(f"\n  {a}" for a in applied))
 
     asyncio.run(main())
+
+
+async def _wait_for_migrations(settings: Settings, timeout_s: float, poll_s: float = 2.0) -> None:
+    """Return once every migration this code carries is applied, by someone else (a release's
+    migration Job): applies nothing. A database not reachable yet counts as not migrated yet.
+    Exits 1 after ``timeout_s`` (a Kubernetes init container is then started again)."""
+    import time
+
+    from core.db import connect
+    from core.errors import is_unavailable
+    from core.migrate import pending_migrations
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn = await connect(settings.database)
+            try:
+                pending = [m.path.name for m in await pending_migrations(conn)]
+            finally:
+                await conn.close()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            pending = [f"(database unavailable: {type(exc).__name__})"]
+        if not pending:
+            print("migrations: all applied")
+            return
+        if time.monotonic() >= deadline:
+            sys.exit(f"handheld migrate --wait: still pending after {timeout_s:.0f}s: {pending}")
+        print(f"migrations: waiting for {len(pending)} ({pending[0]}…)", flush=True)
+        await asyncio.sleep(poll_s)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
@@ -311,7 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the job worker").set_defaults(func=cmd_worker)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--wait",
+        action="store_true",
+        help="apply nothing: wait until every migration of this code is applied (init container)",
+    )
+    migrate.add_argument("--timeout", type=float, default=900, help="with --wait: give up after")
+    migrate.set_defaults(func=cmd_migrate)
     audit = sub.add_parser("audit", help="audit log tools").add_subparsers(
         dest="audit", required=True
     )

@@ -79,3 +79,20 @@ async def apply_migrations(conn: asyncpg.Connection, directory: Path = MIGRATION
         return applied
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+
+
+async def pending_migrations(
+    conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR
+) -> list[Migration]:
+    """The migrations of this code not yet recorded as applied (all of them on a new database).
+
+    Reads only: takes no lock and creates nothing, so a process without DDL rights may ask, and
+    asking never waits behind a migration in progress (its rows commit with each migration).
+    """
+    recorded = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    done: set[int] = (
+        {r["number"] for r in await conn.fetch("SELECT number FROM schema_migrations")}
+        if recorded
+        else set()
+    )
+    return [m for m in discover(directory) if m.number not in done]

@@ -29,7 +29,7 @@ from core.pii import generate_keyset
 from core.settings import Settings
 from sandbox.runner import RunningApp
 from sandbox.wechatpay.handle import WeChatPayStandIn
-from tests.fixtures import databases, keys, standins
+from tests.fixtures import databases, keys, objectstore, standins
 from tests.fixtures.declarations import Applicant, synced
 from tests.fixtures.identity import Outside, sso, user
 from tests.fixtures.servers import in_process_worker, running_server, serve_in_process
@@ -78,6 +78,30 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
         yield client
     finally:
         await client.aclose()
+
+
+# -- object storage: S3 on a real S3-compatible server (moto's, a process of its own) ---------
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[objectstore.MotoServer]:
+    with objectstore.moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: objectstore.MotoServer) -> Iterator[objectstore.Bucket]:
+    """An empty bucket on a server reset before and after the test."""
+    yield objectstore.fresh_bucket(s3_server)
+    s3_server.reset()
+
+
+@pytest.fixture
+def storage_backend() -> str:
+    """Where this test's materials go: ``local``, or ``s3`` (a fresh ``s3_bucket``). A test
+    parametrises it (``pytest.mark.parametrize("storage_backend", ["local", "s3"])``) to run
+    on both."""
+    return "local"
 
 
 # -- stand-ins: one server per run, reset around each test that requests it --------------------
@@ -220,6 +244,7 @@ def settings(
     licence_display_key: Path,
     wechatpay_account: standins.WechatPayAccount,
     tripwire: standins.Tripwire,
+    storage_backend: str,
 ) -> Iterator[Settings]:
     """This test's settings: the stand-ins it requests, the tripwire for the others."""
     urls = {
@@ -228,6 +253,9 @@ def settings(
         else tripwire.url(name)
         for name in standins.STAND_INS
     }
+    bucket: objectstore.Bucket | None = (
+        request.getfixturevalue("s3_bucket") if storage_backend == "s3" else None
+    )
     tripwire.arm()
     yield build_settings(
         urls=urls,
@@ -239,6 +267,7 @@ def settings(
         pii_keyset=pii_keyset,
         licence_display_key=licence_display_key,
         wechatpay=wechatpay_account,
+        s3=bucket.settings if bucket is not None else None,
     )
     tripwire.check()
 

@@ -1,5 +1,6 @@
 """Files through HTTP: checked beyond their first bytes, served as downloads only, behind opaque
-links, under readable safe names, and encrypted at rest under the storage root."""
+links, under readable safe names, and encrypted at rest — on both backends: a local directory,
+and an S3 bucket on a real S3-compatible server (read back around the product, with boto3)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,23 @@ import base64
 import email.message
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
 import httpx
+import pytest
 
 from api.composition import Services
 from core.settings import Settings
 from tests.fixtures import documents
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.objectstore import overwrite_object, stored_objects
 
 CODE = "CL00401001-03"  # a material of RENT_WITHDRAWAL that takes PDF
 MARKER = b"PLAINTEXT-MARKER-110105194912310020-ZHANGSAN"
 POLYGLOT = b"%PDF-1.4\n<html><script>fetch('/api/v1/me').then(r=>r.text())</script></html>\n"
 
-
-def _stored(settings: Settings) -> list[Path]:
-    root = Path(settings.storage.local_root or "")
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+pytestmark = pytest.mark.parametrize("storage_backend", ["local", "s3"])
 
 
 def _download_name(resp: httpx.Response) -> str | None:
@@ -70,7 +69,7 @@ async def test_a_pdf_that_is_also_html_is_refused(applicant: Applicant, settings
         problem = resp.json()
         assert problem["code"] == "UPLOAD_DOCUMENT_INVALID"
         assert problem["title"] == "文件已损坏或无法打开，请检查后重新上传"
-    assert _stored(settings) == []
+    assert stored_objects(settings) == {}
     assert (await applicant.client.get("/api/v1/materials", headers=applicant.headers)).json() == []
     detail = await applicant.detail(draft)
     assert all(m["file"] is None for m in detail["materials"])
@@ -182,9 +181,9 @@ async def test_materials_are_encrypted_at_rest(applicant: Applicant, settings: S
     # Deduplicated on the plaintext: the same bytes twice are one library entry, one object.
     assert a.json()["id"] == b.json()["id"]
     assert a.json()["size"] == len(data)
-    stored = _stored(settings)
+    stored = stored_objects(settings)
     assert len(stored) == 1
-    at_rest = stored[0].read_bytes()
+    [(key, at_rest)] = stored.items()
     assert MARKER not in at_rest and MARKER[:16] not in at_rest and b"%PDF" not in at_rest
     assert len(at_rest) > len(data)
 
@@ -202,7 +201,7 @@ async def test_materials_are_encrypted_at_rest(applicant: Applicant, settings: S
     # cuts the transfer short instead: tests/core/test_storage.py.)
     damaged = bytearray(at_rest)
     damaged[300] ^= 0x01
-    stored[0].write_bytes(bytes(damaged))
+    overwrite_object(settings, key, bytes(damaged))
     broken = await applicant.client.get(
         f"/api/v1/materials/{material}/content", headers=applicant.headers
     )

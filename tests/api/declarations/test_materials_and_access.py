@@ -1,21 +1,22 @@
-"""Upload abuse is refused with nothing stored; another citizen's declarations do not exist."""
+"""Upload abuse is refused with nothing stored (in a local directory or an S3 bucket); the same
+bytes are stored once; another citizen's declarations do not exist."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import httpx
+import pytest
 
 from core.settings import Settings
+from tests.fixtures import documents
 from tests.fixtures.declarations import FILES, RENT_WITHDRAWAL, Applicant
 from tests.fixtures.identity import Outside, bearer, sso, user
+from tests.fixtures.objectstore import Bucket, stored_objects
 
-
-def _stored_files(settings: Settings) -> list[Path]:
-    root = settings.storage.local_root
-    assert root is not None
-    return [p for p in Path(root).rglob("*") if p.is_file()] if Path(root).exists() else []
+# 基本养老保险待遇申领: its 职工档案 takes files up to 20 MiB.
+PENSION = "11620000013900024N-JF-00202-001"
+PENSION_FILE = "CL00202001-03"
 
 
 async def _problem(resp: httpx.Response, status: int, code: str) -> None:
@@ -23,6 +24,7 @@ async def _problem(resp: httpx.Response, status: int, code: str) -> None:
     assert resp.json()["code"] == code
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 async def test_upload_abuse_stores_nothing(applicant: Applicant, settings: Settings) -> None:
     draft = await applicant.create(RENT_WITHDRAWAL)
     url = f"/api/v1/declarations/{draft['id']}/materials/CL00401001-03"
@@ -60,18 +62,19 @@ async def test_upload_abuse_stores_nothing(applicant: Applicant, settings: Setti
                        headers=applicant.headers)  # fmt: skip
     await _problem(empty, 400, "UPLOAD_EMPTY")
 
-    assert _stored_files(settings) == []
+    assert stored_objects(settings) == {}
     detail = await applicant.detail(draft["id"])
     assert all(m["file"] is None for m in detail["materials"])
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 async def test_same_bytes_are_stored_once(applicant: Applicant, settings: Settings) -> None:
     first = await applicant.create(RENT_WITHDRAWAL)
     second = await applicant.create(RENT_WITHDRAWAL)
     a = await applicant.upload(first["id"], "CL00401001-03", "pdf")
     b = await applicant.upload(second["id"], "CL00401001-03", "pdf")
     assert a.json()["id"] == b.json()["id"]
-    assert len(_stored_files(settings)) == 1
+    assert len(stored_objects(settings)) == 1
     # The library offers it for the next application instead of asking again.
     third = await applicant.create(RENT_WITHDRAWAL)
     offered = {m["code"]: m["suggestions"] for m in third["materials"]}
@@ -87,6 +90,25 @@ async def test_same_bytes_are_stored_once(applicant: Applicant, settings: Settin
     assert by_link.status_code == 200 and by_link.content == FILES["pdf"][0]
     tampered = link.json()["url"][:-3] + "abc"
     assert (await applicant.client.get(tampered)).status_code in (400, 403)
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"])
+async def test_a_large_material_reaches_the_bucket_in_parts(
+    applicant: Applicant, s3_bucket: Bucket
+) -> None:
+    data = documents.pdf(size=12 * 1024 * 1024)
+    draft = await applicant.create(PENSION)
+    uploaded = await applicant.upload(draft["id"], PENSION_FILE, "pdf", data)
+    assert uploaded.status_code == 200, uploaded.text
+    [(key, at_rest)] = s3_bucket.objects().items()
+    assert key.startswith("materials/") and len(at_rest) > len(data)
+    # Streamed to the bucket as a multipart upload (5 MiB parts), completed, nothing left open.
+    assert s3_bucket.head(key)["ETag"].strip('"').endswith("-3")
+    assert s3_bucket.uploads_in_progress() == []
+    download = await applicant.client.get(
+        f"/api/v1/materials/{uploaded.json()['id']}/content", headers=applicant.headers
+    )
+    assert download.status_code == 200 and download.content == data
 
 
 async def test_another_citizen_sees_nothing(

@@ -1,16 +1,18 @@
-"""The licence file: encrypted at rest like every stored file, served only as a download."""
+"""The licence file: encrypted at rest like every stored file (in a local directory or an S3
+bucket), served only as a download."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
+import pytest
 
 from core.settings import Settings
 from tests.fixtures.declarations import Applicant
 from tests.fixtures.licences import earn_licence
+from tests.fixtures.objectstore import stored_objects
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 async def test_licence_file_is_encrypted_at_rest_and_served_as_a_download(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, settings: Settings
 ) -> None:
@@ -27,10 +29,9 @@ async def test_licence_file_is_encrypted_at_rest_and_served_as_a_download(
         f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
 
-    root = Path(settings.storage.local_root or "")
-    stored = [p for p in (root / "licences").rglob("*") if p.is_file()]
+    stored = stored_objects(settings, prefix="licences/")
     assert len(stored) == 1
-    at_rest = stored[0].read_bytes()
+    [at_rest] = stored.values()
     plain = file.content
     assert b"%PDF" not in at_rest
     # No stretch of the document is readable at rest (64-byte windows across the file).
