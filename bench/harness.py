@@ -86,7 +86,7 @@ def _sandbox() -> Iterator[tuple[int, int, int]]:
     )
     try:
         for port in (provincial_port, wechat_port, sms_port):
-            wait_for_port("127.0.0.1", port, 15, sandbox)
+            wait_for_port("127.0.0.1", port, 60, sandbox)
         yield provincial_port, wechat_port, sms_port
     finally:
         stop_group(sandbox)
