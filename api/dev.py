@@ -246,11 +246,11 @@ def _start_sandbox(
         "20",
     ]
     process = _spawn("sandbox", cmd, env, children).process
-    wait_for_port("127.0.0.1", provincial_port, 15, process)
-    wait_for_port("127.0.0.1", wechat_port, 15, process)
-    wait_for_port("127.0.0.1", sms_port, 15, process)
-    wait_for_port("127.0.0.1", apppush_port, 15, process)
-    wait_for_port("127.0.0.1", wechatpay_port, 15, process)
+    wait_for_port("127.0.0.1", provincial_port, 60, process)
+    wait_for_port("127.0.0.1", wechat_port, 60, process)
+    wait_for_port("127.0.0.1", sms_port, 60, process)
+    wait_for_port("127.0.0.1", apppush_port, 60, process)
+    wait_for_port("127.0.0.1", wechatpay_port, 60, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",

@@ -17,9 +17,11 @@ after the window and the attempt is not counted.
 gives up (raises, so the process exits non-zero) only when the database stays away.
 
 Stopping (SIGTERM in a rolling update) loses nothing: the worker takes no new job, the jobs it
-is running get ``grace_s`` to finish, and those still running then are handed back: cancelled
-and put back in the queue at once through pgqueuer's own retry (``RetryRequested``), the
-attempt not counted, for another worker to run again (every handler is idempotent). A worker
+is running get ``grace_s`` to finish, and those still running then are handed back: each stops
+where it would start its next outside call (nothing sent for it yet; a call under way is
+finished, and only cut after ``HAND_BACK_CUT_S``), its transaction rolls back, and it is put
+back in the queue at once through pgqueuer's own retry (``RetryRequested``), the attempt not
+counted, for another worker to run again (every handler is idempotent). A worker
 killed outright (SIGKILL, OOM) hands nothing back: its jobs are picked up again once their
 heartbeat is older than ``heartbeat_timeout_s``.
 """
@@ -48,7 +50,7 @@ from pgqueuer.queries import Queries
 
 from core.db import Connection, Pool
 from core.errors import is_unavailable
-from core.http import backoff_delay, single_attempt
+from core.http import HandBack, backoff_delay, handing_back_on, single_attempt
 from core.settings import JobSettings
 
 log = logging.getLogger(__name__)
@@ -205,22 +207,28 @@ class _JitteredRetryExecutor(EntrypointExecutor):
             raise RetryRequested(delay=timedelta(seconds=delay), reason=str(exc)) from exc
 
     async def _unless_handed_back(self, job: Job, context: Context) -> None:
+        """Run the job; once ``hand_back`` is set it stops at its next outside call (nothing
+        sent for it yet, ``core.http.HandBack``) or finishes; one still in a call after
+        ``HAND_BACK_CUT_S`` is cancelled where it is (its call may then be repeated: the
+        platform's are keyed by our ids, a WeChat message would go twice)."""
         if self.hand_back is None:
             await super().execute(job, context)
             return
-        run = asyncio.ensure_future(super().execute(job, context))
+        with handing_back_on(self.hand_back):  # copied into the task's context
+            run = asyncio.ensure_future(super().execute(job, context))
         back = asyncio.ensure_future(self.hand_back.wait())
         try:
             await asyncio.wait({run, back}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
+                await asyncio.wait({run}, timeout=HAND_BACK_CUT_S)
         finally:
             back.cancel()
-            if not run.done() and not self.hand_back.is_set():
-                run.cancel()  # we were cancelled ourselves
+            if not run.done():
+                run.cancel()  # cut, or we were cancelled ourselves
         if not run.done():
-            run.cancel()
             await asyncio.wait({run})
-            if run.cancelled():
-                raise _HandedBack
+        if run.cancelled() or isinstance(run.exception(), HandBack):
+            raise _HandedBack
         run.result()  # finished (or failed) on its own
 
     async def _uncount(self, job: Job) -> None:
@@ -474,9 +482,11 @@ async def run_jobs(
             await _close_quietly(conn)
 
 
-# How long handed-back jobs get to unwind and be re-queued before the worker gives up on them
-# (they are then picked up again after the heartbeat timeout).
-HAND_BACK_TIMEOUT_S = 10.0
+# After the grace period: how long a job in the middle of an outside call may finish it before
+# it is cut; and how long the worker waits for the handed-back jobs to be re-queued before it
+# gives up on them (they are then picked up again after the heartbeat timeout).
+HAND_BACK_CUT_S = 5.0
+HAND_BACK_TIMEOUT_S = HAND_BACK_CUT_S + 5.0
 
 
 async def _stop_gracefully(
