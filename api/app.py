@@ -52,6 +52,7 @@ from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import provide_read_connection, provide_transaction
 from core.di import resolve_synchronous_dependencies_in_order
+from core.draining import Drain, drain_on_stop_signals
 from core.edge import edge_guard
 from core.errors import exception_handlers
 from core.logging import configure_logging
@@ -93,6 +94,7 @@ def create_app(
     # events over SSE, fed by the push fan-out job). Channels needs it when the app is built,
     # before the lifespan opens the services; it connects on first use.
     redis = create_redis(settings.redis)
+    drain = Drain()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -100,7 +102,13 @@ def create_app(
             settings, name="handheld-api", clock=clock, redis=redis
         ) as provided:
             app.state.update(provided)
-            yield
+            app.state.drain = drain
+            # A stop signal to the server turns readiness off before the server stops.
+            undo = drain_on_stop_signals(drain, settings.shutdown.drain_s)
+            try:
+                yield
+            finally:
+                undo()
 
     async def close_redis() -> None:
         await redis.aclose()

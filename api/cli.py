@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -78,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from api.worker import run_worker
+    from api.worker import run_worker, stop_on_signals
     from core.jobs import DatabaseGone
     from core.logging import configure_logging
 
@@ -90,9 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     async def main() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop_on_signals(stop)
         await run_worker(settings, stop)
 
     try:

@@ -4,7 +4,13 @@ Embedded PostgreSQL and Valkey (unless HANDHELD_DATABASE_URL / HANDHELD_REDIS_UR
 ones), the stand-ins of outside systems (unless HANDHELD_PROVINCIAL_BASE_URL is set), migrations,
 then the API and a worker as child processes. Data lives under the data directory and is reused
 by the next run. A worker that exits is started again; the API or the stand-ins exiting stops
-everything. SIGINT/SIGTERM stop every child, newest first.
+everything.
+
+SIGTERM, SIGINT and SIGHUP (a container runtime or systemd, Ctrl-C, a closed terminal) stop
+every child, newest first, whenever they arrive (during start-up too); each child runs in a
+process group of its own, which is emptied after it stopped; and every child is sent its stop
+signal by the kernel if this process is killed outright (``core.processes``), so no server is
+left holding the data directory.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import asyncpg
 
@@ -28,12 +33,12 @@ from core.embedded import (
     EmbeddedPostgres,
     EmbeddedValkey,
     port_or_free,
-    stop_process,
     wait_for_port,
 )
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
-from core.settings import load_settings
+from core.processes import STOP_SIGNALS, Stopped, die_with_parent, exit_on_signals, stop_group
+from core.settings import Settings, load_settings
 from core.signing import SigningKeys
 
 DEV_DATABASE = "handheld"
@@ -50,18 +55,21 @@ DEV_OAUTH_ISSUER = "https://sso.xiling.gov.cn"
 WORKER_RESTART_DELAY_S = 2.0
 
 
-class _Stop(Exception):
-    pass
-
-
 @dataclass
 class _Child:
     name: str
     process: subprocess.Popen[bytes]
 
 
-def _raise_stop(signum: int, _frame: FrameType | None) -> None:
-    raise _Stop(signal.Signals(signum).name)
+def _spawn(name: str, cmd: list[str], env: dict[str, str], children: list[_Child]) -> _Child:
+    """A child in a process group of its own (a terminal's Ctrl-C reaches only us, and we stop
+    the children in order), sent SIGTERM by the kernel should we die without stopping it."""
+    child = _Child(
+        name,
+        subprocess.Popen(cmd, env=env, process_group=0, preexec_fn=die_with_parent()),
+    )
+    children.append(child)
+    return child
 
 
 def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
@@ -76,66 +84,83 @@ def run_dev(*, port: int | None = None, data_dir: str | None = None) -> None:
     env = dict(os.environ)
     env.setdefault("HANDHELD_LOG_JSON", "false")
     env["HANDHELD_PORT"] = str(settings.port)
+    # Nobody balances load over a dev server: no readiness drain before it stops.
+    env.setdefault("HANDHELD_SHUTDOWN_DRAIN_S", "0")
     _ensure_dev_secrets(root, env)
     servers: list[EmbeddedPostgres | EmbeddedValkey] = []
     children: list[_Child] = []
-    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
-    try:
-        if not settings.database.url:
-            pg = EmbeddedPostgres(root / "postgres", port=port_or_free(settings.port + 432))
-            pg.start()
-            servers.append(pg)
-            asyncio.run(_ensure_database(pg.admin_url, DEV_DATABASE))
-            env["HANDHELD_DATABASE_URL"] = pg.url(DEV_DATABASE)
-        if not settings.redis.url:
-            valkey = EmbeddedValkey(root / "valkey", port=port_or_free(settings.port + 379))
-            valkey.start()
-            servers.append(valkey)
-            env["HANDHELD_REDIS_URL"] = valkey.url
-        sandbox_urls: dict[str, str] = {}
-        if not settings.provincial.base_url:
-            sandbox_urls = _start_sandbox(settings.port, root / "sandbox", env, children)
-        print(f"migrations applied: {asyncio.run(_migrate(env['HANDHELD_DATABASE_URL']))}")
-        demo_file = root / "demo-staff.txt"
-        if created := asyncio.run(seed_demo(load_settings(env))):
-            demo_file.write_text("\n".join(created) + "\n")
-            demo_file.chmod(0o600)
-        api_cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(settings.port)]
-        children.append(_Child("api", subprocess.Popen(api_cmd, env=env)))
-        worker_cmd = [sys.executable, "-m", "api.cli", "worker"]
-        children.append(_Child("worker", subprocess.Popen(worker_cmd, env=env)))
-        base = f"http://127.0.0.1:{settings.port}"
-        wait_for_port("127.0.0.1", settings.port, 30, children[-2].process)
-        items = _wait_for_catalogue(base, timeout=30)
-        _banner(base, sandbox_urls, root, items, time.monotonic() - started, demo_file)
-        while True:
-            time.sleep(0.5)
-            for i, child in enumerate(children):
-                status = child.process.poll()
-                if child.name == "worker" and status is not None:
-                    # The worker rides out a database restart by itself and exits (non-zero)
-                    # only when it cannot: be its supervisor and start it again.
-                    print(
-                        f"handheld dev: worker exited ({status}); starting it again",
-                        file=sys.stderr,
-                    )
-                    time.sleep(WORKER_RESTART_DELAY_S)
-                    children[i] = _Child("worker", subprocess.Popen(worker_cmd, env=env))
-            if any(c.process.poll() is not None for c in children if c.name != "worker"):
-                break
-        failed = [c.name for c in children if c.process.poll() is not None]
-        print(f"handheld dev: {', '.join(failed)} exited; stopping everything", file=sys.stderr)
-    except _Stop as stop:
-        print(f"\nhandheld dev: {stop}, stopping…", file=sys.stderr)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, signal.SIG_IGN if sig == signal.SIGINT else handler)
-        for child in reversed(children):
-            stop_process(child.process)
-        for server in reversed(servers):
-            server.stop()
-        print("handheld dev: stopped", file=sys.stderr)
+    with exit_on_signals():
+        try:
+            _run(settings, root, env, servers, children, started)
+        except Stopped as stop:
+            print(f"\nhandheld dev: {stop}, stopping…", file=sys.stderr)
+        finally:
+            # Nothing interrupts the cleanup (each step has its own timeout).
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
+            for child in reversed(children):
+                stop_group(child.process)
+            for server in reversed(servers):
+                server.stop()
+            print("handheld dev: stopped", file=sys.stderr)
+
+
+def _run(
+    settings: Settings,
+    root: Path,
+    env: dict[str, str],
+    servers: list[EmbeddedPostgres | EmbeddedValkey],
+    children: list[_Child],
+    started: float,
+) -> None:
+    if not settings.database.url:
+        pg = EmbeddedPostgres(root / "postgres", port=port_or_free(settings.port + 432))
+        servers.append(pg)  # before it starts: a signal while it starts still stops it
+        pg.start()
+        asyncio.run(_ensure_database(pg.admin_url, DEV_DATABASE))
+        env["HANDHELD_DATABASE_URL"] = pg.url(DEV_DATABASE)
+    if not settings.redis.url:
+        valkey = EmbeddedValkey(root / "valkey", port=port_or_free(settings.port + 379))
+        servers.append(valkey)
+        valkey.start()
+        env["HANDHELD_REDIS_URL"] = valkey.url
+    sandbox_urls: dict[str, str] = {}
+    if not settings.provincial.base_url:
+        sandbox_urls = _start_sandbox(settings.port, root / "sandbox", env, children)
+    print(f"migrations applied: {asyncio.run(_migrate(env['HANDHELD_DATABASE_URL']))}")
+    demo_file = root / "demo-staff.txt"
+    if created := asyncio.run(seed_demo(load_settings(env))):
+        demo_file.write_text("\n".join(created) + "\n")
+        demo_file.chmod(0o600)
+    api_cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(settings.port)]
+    api = _spawn("api", api_cmd, env, children)
+    worker_cmd = [sys.executable, "-m", "api.cli", "worker"]
+    _spawn("worker", worker_cmd, env, children)
+    base = f"http://127.0.0.1:{settings.port}"
+    # Generous: importing the whole API takes a while on a busy machine; it is watched meanwhile.
+    wait_for_port("127.0.0.1", settings.port, 120, api.process)
+    items = _wait_for_catalogue(base, timeout=60)
+    _banner(base, sandbox_urls, root, items, time.monotonic() - started, demo_file)
+    while True:
+        time.sleep(0.5)
+        for child in list(children):
+            status = child.process.poll()
+            if child.name == "worker" and status is not None:
+                # The worker rides out a database restart by itself and exits (non-zero)
+                # only when it cannot: be its supervisor and start it again.
+                print(
+                    f"handheld dev: worker exited ({status}); starting it again",
+                    file=sys.stderr,
+                )
+                children.remove(child)
+                stop_group(child.process)  # whatever it left in its group
+                time.sleep(WORKER_RESTART_DELAY_S)
+                _spawn("worker", worker_cmd, env, children)
+        if any(c.process.poll() is not None for c in children if c.name != "worker"):
+            break
+    failed = [c.name for c in children if c.process.poll() is not None]
+    print(f"handheld dev: {', '.join(failed)} exited; stopping everything", file=sys.stderr)
 
 
 async def _ensure_database(admin_url: str, name: str) -> None:
@@ -220,13 +245,12 @@ def _start_sandbox(
         "--auto-process-seconds",
         "20",
     ]
-    process = subprocess.Popen(cmd, env=env)
-    children.append(_Child("sandbox", process))
-    wait_for_port("127.0.0.1", provincial_port, 15, process)
-    wait_for_port("127.0.0.1", wechat_port, 15, process)
-    wait_for_port("127.0.0.1", sms_port, 15, process)
-    wait_for_port("127.0.0.1", apppush_port, 15, process)
-    wait_for_port("127.0.0.1", wechatpay_port, 15, process)
+    process = _spawn("sandbox", cmd, env, children).process
+    wait_for_port("127.0.0.1", provincial_port, 60, process)
+    wait_for_port("127.0.0.1", wechat_port, 60, process)
+    wait_for_port("127.0.0.1", sms_port, 60, process)
+    wait_for_port("127.0.0.1", apppush_port, 60, process)
+    wait_for_port("127.0.0.1", wechatpay_port, 60, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",

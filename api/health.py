@@ -7,10 +7,12 @@ import asyncio
 import asyncpg
 import msgspec
 from litestar import Controller, Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
 from api.calendars.service import Calendars
+from core.draining import Drain
 from core.infra import Infrastructure
 from core.openapi import problem_responses
 
@@ -30,13 +32,21 @@ class HealthController(Controller):
 
     @get(
         "/readyz",
-        summary="Readiness: PostgreSQL and Redis reachable; a warning (still ready) when the "
-        "working-day calendar lacks this year's or, from 1 December, next year's notice",
+        summary="Readiness: PostgreSQL and Redis reachable and the process not stopping; a "
+        "warning (still ready) when the working-day calendar lacks this year's or, from "
+        "1 December, next year's notice",
         responses=problem_responses(503),
     )
     async def readyz(
-        self, infra: NamedDependency[Infrastructure], calendars: NamedDependency[Calendars]
+        self,
+        infra: NamedDependency[Infrastructure],
+        calendars: NamedDependency[Calendars],
+        state: State,
     ) -> Response[HealthStatus]:
+        drain: Drain | None = state.get("drain")
+        if drain is not None and drain.draining:
+            # Asked to stop (rolling update): still serving, but send nothing new here.
+            return Response(HealthStatus(status="draining"), status_code=503)
         checks = dict(
             zip(
                 ("postgres", "redis"),

@@ -1,9 +1,14 @@
-"""The job worker process: every domain's job handlers, and the periodic schedules."""
+"""The job worker process: every domain's job handlers, and the periodic schedules.
+
+SIGTERM, SIGINT or SIGHUP stop it without losing a job: nothing new is taken, running jobs get
+``shutdown.jobs_grace_s`` to finish, and those still running are handed back to the queue for
+another worker (core.jobs)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from api.calendars import tasks as calendars_tasks
 from api.catalog import tasks as catalog_tasks
@@ -13,6 +18,15 @@ from core.jobs import enqueue, run_jobs
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """The stop signals set ``stop`` (in the running loop)."""
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
@@ -27,4 +41,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         # Years a newer chinesecalendar knows, and every open deadline counted on the calendar
         # as it is now (none may stay empty).
         await calendars_tasks.ensure_library_years(services.calendars)
-        await run_jobs(lambda: connect(settings.database), pool, registry, settings.jobs, stop)
+        await run_jobs(
+            lambda: connect(settings.database),
+            pool,
+            registry,
+            settings.jobs,
+            stop,
+            grace_s=settings.shutdown.jobs_grace_s,
+        )

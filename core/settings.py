@@ -224,6 +224,18 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     verify_per_ip: str = "20/minute;200/day"
 
 
+class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Stopping for a rolling update (SIGTERM): nothing in flight is lost (core.draining,
+    core.jobs)."""
+
+    # API: /readyz answers 503 this long before the server stops accepting connections, while
+    # requests are still served, so the load balancer's readiness probe takes it out first.
+    drain_s: float = 5.0
+    # Worker: jobs running when the signal came get this long to finish; those still running
+    # are then handed back to the queue (picked up by another worker, not counted as a failure).
+    jobs_grace_s: float = 20.0
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
@@ -249,6 +261,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: JobSettings = JobSettings()
     wechatpay: WechatPaySettings = WechatPaySettings()
     licences: LicenceSettings = LicenceSettings()
+    shutdown: ShutdownSettings = ShutdownSettings()
 
 
 _SECTIONS = {
