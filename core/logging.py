@@ -248,7 +248,8 @@ class JsonLinesHandler(logging.Handler):
         super().close()
 
     def _after_fork(self) -> None:
-        # The child inherits the queue but not the thread: start its own.
+        # The child inherits the queue (the parent writes those lines) but not the thread.
+        self._pending = []
         self._written = threading.RLock()
         self._wake = threading.Event()
         if not self._stopped:
