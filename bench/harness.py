@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,22 +136,42 @@ async def _create_and_migrate(admin_url: str, url: str) -> None:
 
 
 @contextlib.contextmanager
-def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """A server process (its logs discarded, as a log shipper would take them)."""
+def server(
+    argv: list[str], env: dict[str, str], port: int, *, log: Path | None = None
+) -> Iterator[str]:
+    """A server process whose output (its logs, as shipped) goes into a pipe that a thread
+    drains, as a container runtime or log shipper does, into ``log`` when given."""
     process = subprocess.Popen(
         argv,
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         process_group=0,
         preexec_fn=die_with_parent(),
     )
+    assert process.stdout is not None
+    drain = threading.Thread(target=_drain, args=(process.stdout.fileno(), log), daemon=True)
+    drain.start()
     try:
-        wait_for_port("127.0.0.1", port, 30, process)
+        # Generous: several benches and test runs may share the machine while it starts.
+        wait_for_port("127.0.0.1", port, 120, process)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_group(process)
+        drain.join(10)
+        process.stdout.close()
+
+
+def _drain(fd: int, log: Path | None) -> None:
+    out = log.open("ab") if log is not None else None
+    try:
+        while block := os.read(fd, 1 << 20):
+            if out is not None:
+                out.write(block)
+    finally:
+        if out is not None:
+            out.close()
 
 
 def wrk(

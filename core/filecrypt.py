@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 import os
 import struct
-from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterator
 from typing import Literal, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -146,18 +146,23 @@ class Sealer:
         self._pending = bytearray()
         self._counter = 0
 
-    def update(self, data: bytes) -> list[bytes]:
+    def update(self, data: bytes) -> Iterator[bytes]:
+        """Take ``data``; the sealed segments it completes come out one at a time as they are
+        iterated (a chunk of several segments is not sealed whole before the first one moves
+        on). Iterate them all before the next ``update`` or ``finalize``."""
+        self._pending += data
+        return self._complete_segments()
+
+    def _complete_segments(self) -> Iterator[bytes]:
         pending = self._pending
-        pending += data
-        out = []
         # Strictly more than a segment: the last segment is only known at the end.
         while len(pending) > SEGMENT:
             # Sealed from a view, not a copy; the view is released before the buffer moves.
             with memoryview(pending) as view:
-                out.append(self._segments.seal(self._counter, view[:SEGMENT], last=False))
+                sealed = self._segments.seal(self._counter, view[:SEGMENT], last=False)
             del pending[:SEGMENT]
             self._counter += 1
-        return out
+            yield sealed
 
     def finalize(self) -> bytes:
         sealed = self._segments.seal(self._counter, bytes(self._pending), last=True)

@@ -7,14 +7,13 @@ layers cost more than the handler.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, cast
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
 
-from core.logging import bind_request_id, unbind_request_id
+from core.logging import bind_request_id, log_request, unbind_request_id
 
 REQUESTS = Counter("handheld_requests", "HTTP requests served", ["method", "path", "status"])
 REQUEST_SECONDS = Histogram(
@@ -25,7 +24,6 @@ REQUEST_SECONDS = Histogram(
 )
 # Not measured: scraping and probes would drown the figures that matter.
 _UNMEASURED = frozenset({"/metrics", "/healthz", "/readyz"})
-_access_log = logging.getLogger("handheld.access")
 
 
 def observe_requests(app: ASGIApp) -> ASGIApp:
@@ -63,16 +61,7 @@ def observe_requests(app: ASGIApp) -> ASGIApp:
                 method = scope["method"]
                 REQUESTS.labels(method, template, str(status)).inc()
                 REQUEST_SECONDS.labels(method, template).observe(elapsed)
-            if _access_log.isEnabledFor(logging.INFO):
-                _access_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": path,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
-                )
+            log_request(scope["method"], path, status, round(elapsed * 1000, 2))
             unbind_request_id(token)
 
     return cast("ASGIApp", observed)

@@ -1,13 +1,26 @@
 from __future__ import annotations
 
+import io
 import json
 import logging
+import random
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 import pytest
 
-from core.logging import JsonFormatter, mask_personal_data
+from core.logging import (
+    JsonFormatter,
+    JsonLinesHandler,
+    _timestamp,
+    bind_request_id,
+    log_request,
+    mask_personal_data,
+    unbind_request_id,
+)
 from core.settings import load_settings
 
 
@@ -58,3 +71,96 @@ def test_json_log_lines_are_masked() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["msg"] == "bound 1101**********002X"
     assert entry["phone"] == "138****5678"
+
+
+@pytest.fixture
+def json_lines() -> Iterator[tuple[JsonLinesHandler, io.StringIO]]:
+    """Our handler as the root's only one (pytest's capture handlers set aside)."""
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    handler = JsonLinesHandler(stream)
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    try:
+        yield handler, stream
+    finally:
+        handler.close()
+        root.handlers[:] = saved
+        root.setLevel(level)
+
+
+def test_access_lines_are_the_same_with_or_without_a_record(
+    json_lines: tuple[JsonLinesHandler, io.StringIO],
+) -> None:
+    handler, stream = json_lines
+    path = "/api/v1/people/13812345678"
+    _, token = bind_request_id("request-0001")
+    try:
+        log_request("GET", path, 200, 1.25)  # queued as its fields
+        logging.getLogger("handheld.access").info(
+            "request", extra={"method": "GET", "path": path, "status": 200, "duration_ms": 1.25}
+        )  # queued as a record
+    finally:
+        unbind_request_id(token)
+    log_request("POST", "/x", 201, 0.5)  # no request id bound
+    handler.flush()
+    fast, logged, unbound = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert list(fast) == list(logged)  # the same fields in the same order
+    assert {**fast, "ts": None} == {**logged, "ts": None}
+    assert fast["path"] == "/api/v1/people/138****5678"
+    assert fast["request_id"] == "request-0001"
+    assert fast["logger"] == "handheld.access" and fast["msg"] == "request"
+    assert "request_id" not in unbound
+
+
+def test_queued_records_are_rendered_as_they_were_logged(
+    json_lines: tuple[JsonLinesHandler, io.StringIO],
+) -> None:
+    handler, stream = json_lines
+    items = ["before"]
+    logging.getLogger("t").info("items %s", items, extra={"thing": object()})
+    items[0] = "after"
+    try:
+        raise ValueError("boom 11010519491231002X")
+    except ValueError:
+        logging.getLogger("t").exception("failed")
+    handler.flush()
+    first, second = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert first["msg"] == "items ['before']"
+    assert first["thing"].startswith("<object object")  # written as its str(), not dropped
+    assert second["level"] == "error"
+    assert "ValueError: boom 1101**********002X" in second["exc"]
+
+
+def test_lines_are_written_by_the_writer_thread(
+    json_lines: tuple[JsonLinesHandler, io.StringIO],
+) -> None:
+    """Off the request path: logging only queues; the writer thread writes (a warning wakes
+    it at once)."""
+    handler, stream = json_lines
+    writes: list[str] = []
+    write = stream.write
+
+    def record_writer(text: str) -> int:
+        writes.append(threading.current_thread().name)
+        return write(text)
+
+    stream.write = record_writer  # type: ignore[method-assign]
+    logging.getLogger("t").warning("written elsewhere")
+    done = threading.Event()
+    handler.flush = lambda: (JsonLinesHandler.flush(handler), done.set())[0]  # type: ignore[method-assign]
+    assert done.wait(30)
+    assert writes == ["log-writer"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_timestamps_as_datetime_writes_them(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2000):
+        created = rng.uniform(0, 4e9)
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert _timestamp(created) == expected
+    for created in (1.9999996, 1700000000.0, 1700000000.9995, 1700000000.9999999):
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert _timestamp(created) == expected

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import io
+import threading
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -469,6 +472,60 @@ async def test_50_mb_upload_streams_in_bounded_memory(tmp_path: Path) -> None:
     async for chunk in await storage.get_stream("big/1"):
         read_back.update(chunk)
     assert read_back.hexdigest() == expected.hexdigest()
+
+
+def test_upload_holds_a_bounded_number_of_chunks_while_the_disk_stalls(tmp_path: Path) -> None:
+    """The whole upload path (multipart parsing, sniffing, hashing, encryption, the local
+    writer) stops taking the request's bytes when the disk stops taking them: what it holds
+    is a few chunks, not the backlog. The disk stalls here as a busy writer thread: the loop
+    (its own, so that its default executor can be one thread) has its only worker blocked
+    until the path stops pulling."""
+    storage = ObjectStorage.local(tmp_path, signing_secret=b"k" * 32, files=FILES)
+    chunk = 64 * 1024
+    total = 200
+    head, tail = documents.pdf_around(total * chunk)
+    pulled = 0
+
+    async def request_body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        yield part("file", b"", "big.pdf", "application/pdf")[:-2] + head
+        for _ in range(total):
+            pulled += 1
+            yield b"\x5a" * chunk
+        yield tail + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    async def stalled_disk() -> tuple[int, ReceivedFile]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+        disk = threading.Event()
+        busy = loop.run_in_executor(None, disk.wait)
+        upload = asyncio.ensure_future(
+            receive_upload(
+                request_body(),
+                CONTENT_TYPE,
+                max_bytes=(total + 1) * chunk,
+                allowed={"pdf"},
+                sink=lambda chunks: storage.put_stream("big/1", chunks),
+                content_length=None,
+                reopen=lambda: storage.open_plaintext("big/1"),
+            )
+        )
+        try:
+            # Until the path stops pulling (or has pulled everything).
+            seen, quiet = -1, 0
+            while quiet < 20 and pulled < total and not upload.done():
+                quiet = quiet + 1 if pulled == seen else 0
+                seen = pulled
+                await asyncio.sleep(0.01)
+            held = pulled
+        finally:
+            disk.set()
+        await busy
+        return held, await upload
+
+    held, received = asyncio.run(stalled_disk())
+    assert received.size == len(head) + total * chunk + len(tail)
+    assert held * chunk <= 1024 * 1024, f"{held} chunks taken while nothing was written"
 
 
 def test_sniffing() -> None:
