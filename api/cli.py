@@ -70,10 +70,15 @@ def run_server(app: ASGIApp, host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from api.app import asgi_app, create_app
-
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
+    if args.workers > 1:
+        from api.serving import serve_workers
+
+        serve_workers(settings, args.workers)
+        return
+    from api.app import asgi_app, create_app
+
     run_server(asgi_app(create_app(settings)), settings.host, settings.port)
 
 
@@ -309,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes accepting on the one port (docs/architecture.md, Many processes)",
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the job worker").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
