@@ -70,16 +70,11 @@ def run_server(app: ASGIApp, host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    from api.serving import serve
+
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
-    if args.workers > 1:
-        from api.serving import serve_workers
-
-        serve_workers(settings, args.workers)
-        return
-    from api.app import asgi_app, create_app
-
-    run_server(asgi_app(create_app(settings)), settings.host, settings.port)
+    serve(settings, workers=args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

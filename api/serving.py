@@ -27,36 +27,40 @@ from core.settings import Settings, load_settings
 # before any worker process imports the application.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 FACTORY = "api.serving:app_from_environment"
-WORKER_HEALTHCHECK_S = 30
+# How long a worker may take to finish its requests after SIGTERM before it is killed.
+GRACEFUL_S = 10
 
 
-def serve_workers(settings: Settings, workers: int) -> None:
-    """``workers`` processes of the API on ``settings``' host and port, under uvicorn's
-    supervisor (a worker that dies is started again; SIGTERM/SIGINT stop each one gracefully).
+def serve(settings: Settings, workers: int = 1) -> None:
+    """The API under Granian on ``settings``' host and port: ``workers`` processes (Granian
+    starts each, starts a crashed one again and stops on a crash loop; SIGTERM/SIGINT stop each
+    gracefully, killed after ``GRACEFUL_S``). Why Granian: docs/architecture.md, bench/scaling.py.
     """
-    import uvicorn
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+    from granian.server import Server
 
-    from api.cli import SERVER_OPTIONS
-
-    # Each worker loads its settings from the environment: give it the ones given here on
-    # the command line too.
+    # Each worker loads its settings from the environment: give it those given here on the
+    # command line too.
     os.environ["HANDHELD_HOST"] = settings.host
     os.environ["HANDHELD_PORT"] = str(settings.port)
     os.environ["HANDHELD_DATA_DIR"] = str(settings.data_dir)
-    with shared_metrics_dir():
-        uvicorn.run(
+    with shared_metrics_dir() if workers > 1 else contextlib.nullcontext():
+        Server(
             FACTORY,
             factory=True,
-            host=settings.host,
+            address=settings.host,
             port=settings.port,
+            interface=Interfaces.ASGI,
             workers=workers,
-            timeout_graceful_shutdown=10,
-            # A worker still importing the application on a loaded machine is not hung: the
-            # supervisor's default (5 s without an answer: killed and started again) can keep
-            # a worker from ever starting.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **SERVER_OPTIONS,
-        )
+            loop=Loops.uvloop,
+            http=HTTPModes.http1,
+            # Our middleware logs each request with its request id; Granian's own warnings stay.
+            log_access=False,
+            log_level=LogLevels.warning,
+            respawn_failed_workers=True,
+            workers_kill_timeout=GRACEFUL_S,
+        ).serve()
 
 
 def app_from_environment() -> ASGIApp:
@@ -90,9 +94,9 @@ def shared_metrics_dir() -> Iterator[Path]:
 
 __all__ = [
     "FACTORY",
+    "GRACEFUL_S",
     "METRICS_DIR_VARIABLE",
-    "WORKER_HEALTHCHECK_S",
     "app_from_environment",
-    "serve_workers",
+    "serve",
     "shared_metrics_dir",
 ]

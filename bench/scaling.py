@@ -43,7 +43,7 @@ from core.embedded import free_port, stop_process
 
 SEARCH_PATH = "/api/v1/items?q=sfz&pageSize=20"
 ME_PATH = "/api/v1/me"
-CHOSEN = "uvicorn"  # what `handheld serve` runs (api.cli.cmd_serve)
+CHOSEN = "granian"  # what `handheld serve` runs (api.serving.serve)
 SERVERS = ("uvicorn", "granian")
 WORKER_COUNTS = (1, 2)
 

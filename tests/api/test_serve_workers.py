@@ -53,6 +53,8 @@ def on_each_process(
 def get(conn: HTTPConnection, path: str) -> tuple[int, str]:
     conn.request("GET", path)
     response = conn.getresponse()
+    # As `handheld serve` has always answered: no Server header naming what runs here.
+    assert response.getheader("server") is None, response.getheaders()
     return response.status, response.read().decode()
 
 
