@@ -27,40 +27,44 @@ from core.settings import Settings, load_settings
 # before any worker process imports the application.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 FACTORY = "api.serving:app_from_environment"
-# How long a worker may take to finish its requests after SIGTERM before it is killed.
+# As api.cli.run_server: how long a worker may take to finish its requests after SIGTERM.
 GRACEFUL_S = 10
+WORKER_HEALTHCHECK_S = 30
 
 
 def serve(settings: Settings, workers: int = 1) -> None:
-    """The API under Granian on ``settings``' host and port: ``workers`` processes (Granian
-    starts each, starts a crashed one again and stops on a crash loop; SIGTERM/SIGINT stop each
-    gracefully, killed after ``GRACEFUL_S``). Why Granian: docs/architecture.md, bench/scaling.py.
-    """
-    from granian.constants import HTTPModes, Interfaces, Loops
-    from granian.log import LogLevels
-    from granian.server import Server
+    """The API on ``settings``' host and port: in this process with one worker (as
+    ``api.cli.run_server`` has always served it), else ``workers`` processes under uvicorn's
+    supervisor (a worker that dies is started again; SIGTERM/SIGINT stop each one gracefully).
+    Why uvicorn and not Granian: docs/architecture.md, "Many processes"."""
+    from api.cli import SERVER_OPTIONS, run_server
+
+    if workers <= 1:
+        from api.app import asgi_app, create_app
+
+        run_server(asgi_app(create_app(settings)), settings.host, settings.port)
+        return
+    import uvicorn
 
     # Each worker loads its settings from the environment: give it those given here on the
     # command line too.
     os.environ["HANDHELD_HOST"] = settings.host
     os.environ["HANDHELD_PORT"] = str(settings.port)
     os.environ["HANDHELD_DATA_DIR"] = str(settings.data_dir)
-    with shared_metrics_dir() if workers > 1 else contextlib.nullcontext():
-        Server(
+    with shared_metrics_dir():
+        uvicorn.run(
             FACTORY,
             factory=True,
-            address=settings.host,
+            host=settings.host,
             port=settings.port,
-            interface=Interfaces.ASGI,
             workers=workers,
-            loop=Loops.uvloop,
-            http=HTTPModes.http1,
-            # Our middleware logs each request with its request id; Granian's own warnings stay.
-            log_access=False,
-            log_level=LogLevels.warning,
-            respawn_failed_workers=True,
-            workers_kill_timeout=GRACEFUL_S,
-        ).serve()
+            timeout_graceful_shutdown=GRACEFUL_S,
+            # A worker still importing the application on a loaded machine is not hung: the
+            # supervisor's default (no answer for 5 s: killed and started again) can keep a
+            # worker from ever starting.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **SERVER_OPTIONS,
+        )
 
 
 def app_from_environment() -> ASGIApp:
@@ -96,6 +100,7 @@ __all__ = [
     "FACTORY",
     "GRACEFUL_S",
     "METRICS_DIR_VARIABLE",
+    "WORKER_HEALTHCHECK_S",
     "app_from_environment",
     "serve",
     "shared_metrics_dir",

@@ -1,10 +1,10 @@
-"""The API under uvicorn, the ASGI server `handheld serve` does not run, for bench/scaling.py:
+"""The API under Granian, the ASGI server `handheld serve` does not run, for bench/scaling.py:
 the same application (built by ``api.serving.app_from_environment`` in each worker process),
-the same worker count and equivalent options (no access log of the server's own, no proxy
-headers, no Server header, uvloop, HTTP/1.1 with httptools, 10 s graceful shutdown, metrics in
-multiprocess mode with more than one worker).
+the same worker count and equivalent options (no access log of the server's own, uvloop,
+HTTP/1.1, 10 s graceful shutdown, metrics in multiprocess mode with more than one worker).
+Granian cannot leave out its `server: granian` header; the rest matches `handheld serve`.
 
-python -m bench.asgi_servers uvicorn WORKERS PORT
+python -m bench.asgi_servers granian WORKERS PORT
 """
 
 from __future__ import annotations
@@ -12,31 +12,33 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from api.cli import SERVER_OPTIONS
 from api.serving import FACTORY, GRACEFUL_S, shared_metrics_dir
 
 
-def uvicorn_server(workers: int, port: int) -> None:
-    import uvicorn
+def granian_server(workers: int, port: int) -> None:
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+    from granian.server import Server
 
     with shared_metrics_dir() if workers > 1 else contextlib.nullcontext():
-        uvicorn.run(
+        Server(
             FACTORY,
             factory=True,
-            host="127.0.0.1",
+            address="127.0.0.1",
             port=port,
+            interface=Interfaces.ASGI,
             workers=workers,
-            timeout_graceful_shutdown=GRACEFUL_S,
-            # A worker still importing the application on a loaded machine is not hung.
-            timeout_worker_healthcheck=60,
-            http="httptools",
-            loop="uvloop",
-            **SERVER_OPTIONS,
-        )
+            loop=Loops.uvloop,
+            http=HTTPModes.http1,
+            log_access=False,
+            log_level=LogLevels.warning,
+            respawn_failed_workers=True,
+            workers_kill_timeout=GRACEFUL_S,
+        ).serve()
 
 
 if __name__ == "__main__":
     name, count, listen = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    if name != "uvicorn":
+    if name != "granian":
         sys.exit(f"bench.asgi_servers: {name}? `handheld serve` runs the other server")
-    uvicorn_server(count, listen)
+    granian_server(count, listen)

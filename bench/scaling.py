@@ -7,13 +7,14 @@ mostly the server's and the framework's own cost) and `GET /api/v1/me` (a bearer
 one database read, a profile decrypted). Each is loaded by wrk (one thread) on the same two
 cores as the servers, PostgreSQL and Valkey.
 
-- `api_server`: requests per second of the server `handheld serve` runs (see
-  docs/architecture.md) ÷ the other one, same application, same worker count (1 and 2), same
-  options (bench/asgi_servers.py); the geometric mean over both endpoints and both counts.
-  Target ≥ 1: the choice stays the faster one.
-- `api_scaling`: `handheld serve --workers 2` ÷ `--workers 1`, both endpoints summed. No target:
-  on this two-core machine the load generator, PostgreSQL and Valkey share the cores with the
-  API, so it is reported only.
+- `api_server`: requests per second of the server `handheld serve` runs (uvicorn) ÷ Granian,
+  same application, same worker count (1 and 2), equivalent options (bench/asgi_servers.py);
+  the geometric mean over both endpoints and both counts. Reported, no target: uvicorn was
+  chosen although Granian measured faster, for reasons a ratio does not show
+  (docs/architecture.md, "Many processes"); the line says what the choice costs.
+- `api_scaling`: `handheld serve --workers 2` ÷ `--workers 1`, the geometric mean of both
+  endpoints. No target: on this two-core machine the load generator, PostgreSQL and Valkey
+  share the cores with the API, so it is reported only.
 
 Configurations are measured in turns (every configuration once per round, the best round kept),
 so a burst of load from elsewhere on the machine hurts one round of each rather than one
@@ -43,7 +44,7 @@ from core.embedded import free_port, stop_process
 
 SEARCH_PATH = "/api/v1/items?q=sfz&pageSize=20"
 ME_PATH = "/api/v1/me"
-CHOSEN = "granian"  # what `handheld serve` runs (api.serving.serve)
+CHOSEN = "uvicorn"  # what `handheld serve` runs (api.serving.serve)
 SERVERS = ("uvicorn", "granian")
 WORKER_COUNTS = (1, 2)
 
@@ -141,7 +142,7 @@ def main() -> None:
         1 / len(WORKER_COUNTS)
     )
     print(f"  {CHOSEN} (chosen) ÷ {other}: {server_ratio:.2f}")
-    print(f"RESULT api_server ratio={server_ratio:.2f} target>=1.0")
+    print(f"RESULT api_server ratio={server_ratio:.2f} target=report")
     scaling = ratio((CHOSEN, 2), (CHOSEN, 1))
     print(f"  {CHOSEN} --workers 2 ÷ --workers 1: {scaling:.2f}")
     print(f"RESULT api_scaling ratio={scaling:.2f} target=report")
