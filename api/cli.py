@@ -69,11 +69,11 @@ def run_server(app: ASGIApp, host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from api.app import asgi_app, create_app
+    from api.serving import serve
 
     settings = _settings(args)
     _require(settings, "HANDHELD_DATABASE_URL", "HANDHELD_REDIS_URL")
-    run_server(asgi_app(create_app(settings)), settings.host, settings.port)
+    serve(settings, workers=args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -340,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes accepting on the one port (docs/architecture.md, Many processes)",
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the job worker").set_defaults(func=cmd_worker)
     migrate = sub.add_parser("migrate", help="apply database migrations")

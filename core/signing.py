@@ -8,8 +8,11 @@ Key directory layout::
       k20260801T0900.pem  an older key: no longer signs, still verifies and is published
 
 Rotation is ``SigningKeys.generate(dir)`` (a new key becomes current) followed by ``reload()``
-in every process. Tokens signed by an older key stay valid until they expire as long as its
-file is kept; delete the file (after the longest token lifetime) to retire it.
+in every process; a process that meets a token signed by a key it does not know re-reads the
+directory itself (at most every ``UNKNOWN_KID_RELOAD_S``), so with many API processes sharing
+the directory, one that rotated (or restarted first) never has its tokens refused by the others.
+Tokens signed by an older key stay valid until they expire as long as its file is kept; delete
+the file (after the longest token lifetime) to retire it.
 
 Asymmetric keys let other services (department apps, the ops console) verify our tokens from
 the published JWKS without holding anything that could mint one.
@@ -40,6 +43,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 ALGORITHM = "ES256"
 LEEWAY_S = 10
 CURRENT_FILE = "current"
+# How often at most a token signed by an unknown key makes a process re-read its key directory.
+UNKNOWN_KID_RELOAD_S = 5.0
 _KID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud"]
 # Set by issue(); a caller passing them would silently fight with ttl_s/issuer/audience.
@@ -76,6 +81,7 @@ class SigningKeys:
     def __init__(self, directory: Path) -> None:
         self._dir = directory
         self._state = _read_dir(directory)
+        self._unknown_kid_reload_at = 0.0
 
     @classmethod
     def load(cls, directory: Path) -> SigningKeys:
@@ -169,7 +175,7 @@ class SigningKeys:
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str):
             raise TokenInvalid("invalid")
-        key = state.public_keys.get(kid)
+        key = state.public_keys.get(kid) or self._key_after_reload(kid)
         if key is None:
             raise TokenInvalid("invalid")
         try:
@@ -189,6 +195,19 @@ class SigningKeys:
         except jwt.InvalidTokenError:
             raise TokenInvalid("invalid") from None
         return claims
+
+    def _key_after_reload(self, kid: str) -> ec.EllipticCurvePublicKey | None:
+        """A kid we do not know may be another process's new key: re-read the directory, but
+        not more than every UNKNOWN_KID_RELOAD_S (made-up kids must not cost a read each)."""
+        now = time.monotonic()
+        if now - self._unknown_kid_reload_at < UNKNOWN_KID_RELOAD_S:
+            return None
+        self._unknown_kid_reload_at = now
+        try:
+            self.reload()
+        except (OSError, ValueError, SigningKeyError):
+            return None  # the set in use stays; a broken directory must not refuse known keys
+        return self._state.public_keys.get(kid)
 
     def jwks(self) -> dict[str, Any]:
         """Every public key, current or not, as an RFC 7517 JWK Set."""

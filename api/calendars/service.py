@@ -52,6 +52,9 @@ NEXT_YEAR_MISSING = Gauge(
     "handheld_calendar_next_year_missing",
     "1 while deadlines can reach a year without the State Council's notice: this year, or from "
     "1 December next year (its deadlines are provisional until the notice is imported)",
+    # Every API process computes the same value: with several (`handheld serve --workers N`,
+    # prometheus-client's multiprocess mode) the last one set is the answer, not one per pid.
+    multiprocess_mode="mostrecent",
 )
 
 

@@ -233,6 +233,18 @@ def test_rotation_keeps_old_tokens_valid_until_the_key_is_removed(
     assert keys.verify(new_token, issuer=ISS, audience=AUD)["sub"] == "u2"
 
 
+def test_a_token_of_another_process_new_key_is_accepted(keys: SigningKeys, keys_dir: Path) -> None:
+    """Many API processes share the key directory: one that rotated (or restarted with a new
+    key first) signs with a kid the others have not loaded; they re-read the directory."""
+    other_process = SigningKeys.load(keys_dir)
+    new_kid = SigningKeys.generate(keys_dir)
+    other_process.reload()
+    token = other_process.issue({"sub": "u3"}, ttl_s=300, issuer=ISS, audience=AUD)
+    assert jwt.get_unverified_header(token)["kid"] == new_kid
+    assert keys.verify(token, issuer=ISS, audience=AUD)["sub"] == "u3"
+    assert keys.current_kid == new_kid  # re-read: this process signs with it too now
+
+
 def test_generate_files_and_default_kid(keys_dir: Path) -> None:
     first = SigningKeys.generate(keys_dir)
     second = SigningKeys.generate(keys_dir)
