@@ -43,6 +43,7 @@ def stack() -> Iterator[Stack]:
         pg.start()
         valkey.start()
         provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
+        apppush_port = free_port()
         sandbox = subprocess.Popen(
             [
                 sys.executable,
@@ -55,7 +56,7 @@ def stack() -> Iterator[Stack]:
                 "--sms-port",
                 str(sms_port),
                 "--apppush-port",
-                str(free_port()),
+                str(apppush_port),
                 "--wechatpay-port",
                 str(free_port()),
                 "--provincial-api-key",
@@ -72,7 +73,7 @@ def stack() -> Iterator[Stack]:
         SigningKeys.generate(keys_dir)
         pii_keys, pii_current, pii_lookup = generate_keyset()
         try:
-            for port in (provincial_port, wechat_port, sms_port):
+            for port in (provincial_port, wechat_port, sms_port, apppush_port):
                 wait_for_port("127.0.0.1", port, 15, sandbox)
             asyncio.run(_create_and_migrate(pg.admin_url, pg.url("bench")))
             env = {
@@ -85,6 +86,12 @@ def stack() -> Iterator[Stack]:
                 "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{wechat_port}",
                 "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{sms_port}",
                 "HANDHELD_SMS_API_KEY": "bench-sms-key",
+                # The stand-ins' default WeChat app and app push credentials.
+                "HANDHELD_WECHAT_APPID": "wxdev000000000000",
+                "HANDHELD_WECHAT_SECRET": "dev-wechat-secret",
+                "HANDHELD_APPPUSH_BASE_URL": f"http://127.0.0.1:{apppush_port}",
+                "HANDHELD_APPPUSH_APP_KEY": "dev-apppush-key",
+                "HANDHELD_APPPUSH_MASTER_SECRET": "dev-apppush-secret",
                 "HANDHELD_PII_KEYS": pii_keys,
                 "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
                 "HANDHELD_PII_LOOKUP_KEY": pii_lookup,

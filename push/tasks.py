@@ -20,11 +20,16 @@ from push.schemas import (
     DeliveryJob,
     MessageJob,
 )
+from push.service.deliveries import SendOutcome
 
 if TYPE_CHECKING:
     from push.service import PushService
 
-NOTICE_SENDS_PER_SECOND = 500
+# A notice's channels sent a batch at a time (others: a message at a time, like ``deliver``).
+BATCHED_CHANNELS = frozenset({"wechat", "app"})
+# Channel batches one worker runs at once; the channel's concurrency (push settings) bounds the
+# requests in flight across them.
+NOTICE_CHANNEL_BATCHES = 4
 RECEIPTS_CRON = "* * * * *"
 CHANNEL_NAMES = {"wechat": "微信订阅消息", "sms": "短信", "app": "App 推送"}
 
@@ -43,12 +48,24 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
             await push.send_notice_batch(conn, uuid.UUID(job.notice_id))
 
     async def notice_channel_batch(job: ChannelBatchJob) -> None:
-        # Paced: a channel's rate limit holds however many batches run. A transaction per
-        # message: one sent is recorded as sent whatever happens to the next.
-        for message_id in job.message_ids:
-            async with pool.acquire() as conn, conn.transaction():
-                await push.deliver(conn, uuid.UUID(message_id), job.channel)
-            await asyncio.sleep(1 / NOTICE_SENDS_PER_SECOND)
+        message_ids = [uuid.UUID(m) for m in job.message_ids]
+        if job.channel not in BATCHED_CHANNELS:
+            # A transaction per message: one sent is recorded as sent whatever happens next.
+            for message_id in message_ids:
+                async with pool.acquire() as conn, conn.transaction():
+                    await push.deliver(conn, message_id, job.channel)
+            return
+        async with pool.acquire() as conn, conn.transaction():
+            sends = await push.claim_notice_sends(conn, job.channel, message_ids)
+        if not sends:
+            return
+        recorder = GroupCommit(pool, push, job.channel)
+        try:
+            await push.send_notice_sends(job.channel, sends, recorder.add)
+        finally:
+            # Whatever happened to the rest, what was sent is recorded before the job ends:
+            # a retry sends only what is still queued.
+            await recorder.close()
 
     # A delivery job that gives up marks its deliveries failed (never queued for ever); staff
     # retrying it from the dead letters queue them again.
@@ -81,18 +98,51 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
         describe=_describe_delivery,
     )
     registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob, describe=_describe_notice)
-    # One channel batch at a time across workers: the pacing above is then the channel's rate.
     registry.register(
         NOTICE_CHANNEL_JOB,
         notice_channel_batch,
         ChannelBatchJob,
-        concurrency_limit=1,
+        concurrency_limit=NOTICE_CHANNEL_BATCHES,
         on_dead=batch_dead,
         on_retry=batch_retry,
         describe=_describe_channel_batch,
     )
     registry.register(RECEIPTS_JOB, receipts)
     registry.every(RECEIPTS_CRON, RECEIPTS_JOB)
+
+
+class GroupCommit:
+    """Outcomes of a batch's sends written as they come: each write is one transaction with
+    every outcome that arrived while the previous one ran (at most those in flight wait, so a
+    worker killed mid-batch resends few)."""
+
+    def __init__(self, pool: Pool, push: PushService, channel: str) -> None:
+        self._pool, self._push, self._channel = pool, push, channel
+        self._pending: list[SendOutcome] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._writer = asyncio.create_task(self._write())
+
+    def add(self, outcome: SendOutcome) -> None:
+        self._pending.append(outcome)
+        self._wake.set()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                outcomes, self._pending = self._pending, []
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await self._push.record_notice_sends(conn, self._channel, outcomes)
+            if self._closing:
+                return
+
+    async def close(self) -> None:
+        """Writes what is left (raises if a write failed)."""
+        self._closing = True
+        self._wake.set()
+        await self._writer
 
 
 async def collect_receipts(pool: Pool, push: PushService) -> int:

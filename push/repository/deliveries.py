@@ -217,3 +217,112 @@ async def requeue_failed(
         reason_prefix,
     )
     return int(status.split()[-1])
+
+
+# --- a notice's deliveries, a batch at a time ----------------------------------------------------
+
+
+class QueuedSend(msgspec.Struct, frozen=True, kw_only=True):
+    message_id: uuid.UUID
+    citizen_id: uuid.UUID
+    title: str
+    body: str
+    link: str | None
+
+
+class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
+    citizen_id: uuid.UUID
+    registration_id: str
+
+
+class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one delivery; ``openid``: the grant to debit (sent) or zero (43101)."""
+
+    message_id: uuid.UUID
+    status: str
+    reason: str | None = None
+    provider_id: str | None = None
+    openid: str | None = None
+
+
+async def queued_sends(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str
+) -> list[QueuedSend]:
+    """Those of ``message_ids`` still queued on ``channel``: one sent, failed for good or skipped
+    is never sent again (a retried batch sends only what is left)."""
+    return many(
+        QueuedSend,
+        await conn.fetch(
+            """SELECT d.message_id, m.citizen_id, m.title, m.body, m.link
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE d.message_id = ANY($1::uuid[]) AND d.channel = $2 AND d.status = 'queued'
+                ORDER BY d.message_id""",
+            message_ids,
+            channel,
+        ),
+    )
+
+
+async def granted(conn: Connection, openids: list[str], template_id: str) -> list[str]:
+    """Those of ``openids`` that may receive ``template_id`` now (long-term, or quota left)."""
+    rows = await conn.fetch(
+        """SELECT openid FROM wechat_subscriptions
+            WHERE openid = ANY($1::text[]) AND template_id = $2 AND (long_term OR quota > 0)""",
+        openids,
+        template_id,
+    )
+    return [r["openid"] for r in rows]
+
+
+async def devices_of_many(conn: Connection, citizen_ids: list[uuid.UUID]) -> list[DeviceRow]:
+    """The app installations of these citizens, the latest registered first."""
+    return many(
+        DeviceRow,
+        await conn.fetch(
+            """SELECT citizen_id, registration_id FROM push_devices
+                WHERE citizen_id = ANY($1::uuid[]) ORDER BY updated_at DESC""",
+            citizen_ids,
+        ),
+    )
+
+
+async def record_deliveries(conn: Connection, channel: str, outcomes: list[SendOutcome]) -> int:
+    """Many outcomes in one statement; only deliveries still queued change (a delivery is
+    recorded once). Returns how many changed."""
+    status = await conn.execute(
+        """UPDATE push_deliveries d
+              SET status = o.status, reason = o.reason,
+                  provider_id = COALESCE(o.provider_id, d.provider_id),
+                  attempts = d.attempts + 1, updated_at = now()
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
+                  AS o (message_id, status, reason, provider_id)
+            WHERE d.message_id = o.message_id AND d.channel = $1 AND d.status = 'queued'""",
+        channel,
+        [o.message_id for o in outcomes],
+        [o.status for o in outcomes],
+        [o.reason for o in outcomes],
+        [o.provider_id for o in outcomes],
+    )
+    return int(status.split()[-1])
+
+
+async def debit_quotas(conn: Connection, openids: list[str], template_id: str) -> None:
+    """One message's worth of each one-time grant (long-term ones are not counted)."""
+    await conn.execute(
+        """UPDATE wechat_subscriptions s SET quota = GREATEST(s.quota - o.n, 0),
+                  updated_at = now()
+             FROM (SELECT openid, count(*) AS n FROM unnest($1::text[]) AS u (openid)
+                    GROUP BY openid) o
+            WHERE s.openid = o.openid AND s.template_id = $2 AND NOT s.long_term""",
+        openids,
+        template_id,
+    )
+
+
+async def zero_quotas(conn: Connection, openids: list[str], template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = 0, long_term = false, updated_at = now()
+            WHERE openid = ANY($1::text[]) AND template_id = $2""",
+        openids,
+        template_id,
+    )

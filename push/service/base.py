@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+from limits.aio.strategies import RateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import WechatSettings
+from core.settings import PushSettings, WechatSettings
 from push.service.recipients import Applicants, Recipients
 
 
@@ -24,6 +25,9 @@ class PushBase:
     sms: SmsClient
     apppush: AppPushClient
     settings: WechatSettings
+    # A notice's sends per channel: concurrency per process, and a rate across processes.
+    pace: PushSettings
+    limiter: RateLimiter
     # Litestar Channels on Redis: open pages of the citizen hear of new messages at once.
     live: RedisChannelsPubSubBackend
     # Identity's citizens (contact details, audiences) and who applied for an item.

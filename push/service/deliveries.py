@@ -3,10 +3,15 @@ providers' delivery reports."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import msgspec
+from limits import RateLimitItemPerSecond
 
 from core import jobs
 from core.clients.apppush import AppPushRejected
@@ -16,13 +21,17 @@ from core.db import Connection
 from core.jobs import Deferred
 from push.errors import Throttled
 from push.repository import deliveries as repo
-from push.repository.deliveries import DeliveryRow, SentRow
+from push.repository.deliveries import DeliveryRow, QueuedSend, SendOutcome, SentRow
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
 
 SMS_TEMPLATE = "SMS_PROGRESS"
 RECEIPT_BATCH = 100
+# 45011: over WeChat's rate; a notice's batch waits this long and goes on (45009, the daily
+# quota, is a failure the job retries with backoff).
+RATE = 45011
+THROTTLE_PAUSE_S = 2.0
 # The reason of a delivery whose job gave up (followed by the error's type).
 DEAD_LETTER_REASON = "job_failed"
 
@@ -35,6 +44,23 @@ class Receipts(msgspec.Struct, frozen=True, kw_only=True):
 
     sms: list[SentRow]
     app: list[SentRow]
+
+
+class NoticeSend(msgspec.Struct, frozen=True, kw_only=True):
+    """A queued delivery of a notice, with where it goes: the openid (WeChat) or the devices
+    (app push)."""
+
+    message_id: uuid.UUID
+    title: str
+    body: str
+    link: str | None
+    to: tuple[str, ...]
+
+
+# Per event loop and channel: the requests of notices in flight in this process.
+_LANES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class Deliveries(PushBase):
@@ -157,6 +183,211 @@ class Deliveries(PushBase):
             await repo.record_delivery(conn, message_id, "sms", "failed", exc.code)
             return
         await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
+
+    # --- a notice's deliveries, a batch at a time -------------------------------------------------
+    # A batch is claimed in one transaction (who still waits, and where each goes), sent with
+    # up to the channel's concurrency in flight (app push: one request for up to
+    # ``notice_app_devices_per_push`` devices, a notice says the same to all), and each outcome
+    # is handed to ``record`` as it comes (the job writes them in group commits). A send that
+    # fails is left queued and the batch raises once the others are done: its retry sends only
+    # what is still queued, never one already sent.
+
+    async def claim_notice_sends(
+        self, conn: Connection, channel: str, message_ids: Sequence[uuid.UUID]
+    ) -> list[NoticeSend]:
+        """The batch's deliveries still queued on ``channel`` with an address; those without
+        one are skipped here, as ``deliver`` would."""
+        rows = await repo.queued_sends(conn, list(message_ids), channel)
+        if not rows:
+            return []
+        if channel == "wechat":
+            to = await self._openids(conn, rows)
+            reason = "no_quota"
+        else:
+            to = await self._devices(conn, rows)
+            reason = "no_device"
+        skipped = [
+            SendOutcome(message_id=r.message_id, status="skipped", reason=reason)
+            for r in rows
+            if r.citizen_id not in to
+        ]
+        if skipped:
+            await repo.record_deliveries(conn, channel, skipped)
+        return [
+            NoticeSend(
+                message_id=r.message_id,
+                title=r.title,
+                body=r.body,
+                link=r.link,
+                to=to[r.citizen_id],
+            )
+            for r in rows
+            if r.citizen_id in to
+        ]
+
+    async def _openids(
+        self, conn: Connection, rows: list[QueuedSend]
+    ) -> dict[uuid.UUID, tuple[str, ...]]:
+        """Each citizen's openid holding a grant of the notice template (no grant, no attempt:
+        WeChat would only answer 43101)."""
+        addresses = await self.recipients.push_openids(conn, [r.citizen_id for r in rows])
+        granted = set(
+            await repo.granted(conn, [a.openid for a in addresses], self.settings.template_notice)
+        )
+        openids: dict[uuid.UUID, tuple[str, ...]] = {}
+        for address in sorted(addresses, key=lambda a: a.openid):
+            if address.openid in granted:
+                openids.setdefault(address.citizen_id, (address.openid,))
+        return openids
+
+    async def _devices(
+        self, conn: Connection, rows: list[QueuedSend]
+    ) -> dict[uuid.UUID, tuple[str, ...]]:
+        devices: dict[uuid.UUID, list[str]] = {}
+        for d in await repo.devices_of_many(conn, [r.citizen_id for r in rows]):
+            devices.setdefault(d.citizen_id, []).append(d.registration_id)
+        return {citizen: tuple(ids) for citizen, ids in devices.items()}
+
+    async def send_notice_sends(
+        self, channel: str, sends: list[NoticeSend], record: Callable[[SendOutcome], None]
+    ) -> None:
+        """Send ``sends`` on ``channel`` within its limits, handing each outcome to ``record``
+        as it comes. Raises (after every request in flight has answered) when a send failed in
+        a way worth trying again; the throttled WeChat stops sending at once."""
+        lane = self._lane(channel)
+        failure: Exception | None = None
+
+        async def send(unit: list[NoticeSend]) -> None:
+            nonlocal failure
+            async with lane:
+                if isinstance(failure, Throttled):
+                    return  # WeChat asked us to slow down: the rest waits for the retry
+                try:
+                    await self._paced(channel)
+                    outcomes = await self._send_unit(channel, unit)
+                except Exception as exc:  # noqa: BLE001 - raised once the others answered
+                    failure = failure if isinstance(failure, Throttled) else exc
+                    return
+            for outcome in outcomes:
+                record(outcome)
+
+        await asyncio.gather(*(send(unit) for unit in self._units(channel, sends)))
+        if isinstance(failure, Throttled) and failure.per_second:
+            # WeChat's rate, not a failure: the rest goes once its window has passed (a batch of
+            # a big notice may be throttled many times, and never becomes a dead letter).
+            raise Deferred(timedelta(seconds=THROTTLE_PAUSE_S), str(failure)) from failure
+        if failure is not None:
+            raise failure
+
+    def _lane(self, channel: str) -> asyncio.Semaphore:
+        lanes = _LANES.setdefault(asyncio.get_running_loop(), {})
+        if channel not in lanes:
+            pace = self.pace
+            limit = (
+                pace.notice_app_concurrency if channel == "app" else pace.notice_wechat_concurrency
+            )
+            lanes[channel] = asyncio.Semaphore(max(1, limit))
+        return lanes[channel]
+
+    async def _paced(self, channel: str) -> None:
+        """Waits for a slot of the channel's rate across processes, when one is set."""
+        per_second = (
+            self.pace.notice_app_per_second
+            if channel == "app"
+            else self.pace.notice_wechat_per_second
+        )
+        if per_second <= 0:
+            return
+        item = RateLimitItemPerSecond(per_second)
+        while not await self.limiter.hit(item, "notice", channel):
+            stats = await self.limiter.get_window_stats(item, "notice", channel)
+            await asyncio.sleep(min(1.0, max(0.005, stats.reset_time - time.time())))
+
+    def _units(self, channel: str, sends: list[NoticeSend]) -> list[list[NoticeSend]]:
+        """One request each: a WeChat message per citizen; an app push per message text, up to
+        ``notice_app_devices_per_push`` devices."""
+        if channel != "app":
+            return [[s] for s in sends]
+        size = max(1, self.pace.notice_app_devices_per_push)
+        units: list[list[NoticeSend]] = []
+        open_units: dict[tuple[str, str], tuple[list[NoticeSend], list[int]]] = {}
+        for s in sends:
+            unit, devices = open_units.get((s.title, s.body), ([], [0]))
+            if unit and devices[0] + len(s.to) > size:
+                unit, devices = [], [0]
+            if not unit:
+                units.append(unit)
+                open_units[(s.title, s.body)] = (unit, devices)
+            unit.append(s)
+            devices[0] += len(s.to)
+        return units
+
+    async def _send_unit(self, channel: str, unit: list[NoticeSend]) -> list[SendOutcome]:
+        if channel == "app":
+            devices = [d for s in unit for d in s.to]
+            try:
+                provider_id = await self.apppush.push(devices, unit[0].title, unit[0].body)
+            except AppPushRejected as exc:
+                # 1011: none of the devices is known to the aggregator any more.
+                return [
+                    SendOutcome(message_id=s.message_id, status="failed", reason=f"{exc.code}")
+                    for s in unit
+                ]
+            return [
+                SendOutcome(message_id=s.message_id, status="sent", provider_id=provider_id)
+                for s in unit
+            ]
+        (s,) = unit
+        openid = s.to[0]
+        reply = await self.wechat.send_subscribe_message(
+            openid=openid,
+            template_id=self.settings.template_notice,
+            data={"thing1": thing(s.title), "thing2": thing(s.body)},
+            page=s.link,
+            state=self.settings.miniprogram_state,
+        )
+        if reply.errcode == 0:
+            return [
+                SendOutcome(
+                    message_id=s.message_id,
+                    status="sent",
+                    provider_id=str(reply.msgid),
+                    openid=openid,
+                )
+            ]
+        if reply.errcode == NO_QUOTA:
+            return [
+                SendOutcome(
+                    message_id=s.message_id,
+                    status="failed",
+                    reason="43101 no quota",
+                    openid=openid,
+                )
+            ]
+        if reply.errcode == BAD_ARGUMENT:
+            return [
+                SendOutcome(
+                    message_id=s.message_id, status="failed", reason=f"47003 {reply.errmsg}"
+                )
+            ]
+        if reply.errcode in THROTTLED:
+            raise Throttled(f"{reply.errcode} {reply.errmsg}", per_second=reply.errcode == RATE)
+        raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
+
+    async def record_notice_sends(
+        self, conn: Connection, channel: str, outcomes: list[SendOutcome]
+    ) -> None:
+        """Outcomes into the delivery log, and WeChat grants debited (sent) or zeroed (43101)."""
+        await repo.record_deliveries(conn, channel, outcomes)
+        if channel != "wechat":
+            return
+        template = self.settings.template_notice
+        sent = [o.openid for o in outcomes if o.status == "sent" and o.openid]
+        refused = [o.openid for o in outcomes if o.status == "failed" and o.openid]
+        if sent:
+            await repo.debit_quotas(conn, sent, template)
+        if refused:
+            await repo.zero_quotas(conn, refused, template)
 
     # --- a delivery job that gives up ----------------------------------------------------------
 
