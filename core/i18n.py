@@ -129,6 +129,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "通知当前状态不允许此操作",
         "en": "Not allowed in this state",
     },
+    "NOTICE_SMS_COST_CHANGED": {
+        "zh-CN": "短信费用已变化，请核对最新费用后再批准",
+        "en": "The SMS cost has changed; check it and approve again",
+    },
     "NOTICE_SELF_APPROVAL": {
         "zh-CN": "不能审核自己起草的通知",
         "en": "Cannot approve your own notice",

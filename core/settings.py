@@ -85,6 +85,11 @@ class SmsSettings(msgspec.Struct, frozen=True, kw_only=True):
     api_key: Secret = Secret("")
     sign_name: str = "掌上办"
     login_template: str = "SMS_LOGIN_CODE"
+    # An urgent notice's SMS: the template registered at the gateway (its text is mirrored in
+    # push.service.sms_cost, which counts the parts), and the price of one part in fen
+    # (HANDHELD_SMS_PRICE_FEN), shown with the estimate before a supervisor approves.
+    notice_template: str = "SMS_NOTICE"
+    price_fen: int = 5
     # The gateway's per-phone flow-control window (流控): a message refused for the limit is
     # sent again after it, without counting as a failed attempt.
     flow_control_window_s: float = 60.0

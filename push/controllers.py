@@ -20,6 +20,7 @@ from push.schemas import (
     DeviceRegistration,
     InboxPage,
     Notice,
+    NoticeApproval,
     NoticeDraft,
     Preferences,
     Quota,
@@ -180,7 +181,8 @@ class NoticeController(Controller):
     @get(
         "/{notice_id:uuid}",
         responses=problem_responses(401, 403, 404),
-        summary="A notice with its figures: targeted, sent, read",
+        summary="A notice with its figures: targeted, sent, read, per channel; an urgent "
+        "draft's SMS cost",
     )
     async def one(
         self,
@@ -203,8 +205,11 @@ class NoticeController(Controller):
         staff: NamedDependency[StaffPrincipal],
         push: NamedDependency[PushService],
         db_connection: NamedDependency[Connection],
+        data: JSONBody[NoticeApproval | None] = None,
     ) -> Notice:
-        return await push.approve_notice(db_connection, staff, notice_id)
+        """An urgent notice's approval carries the SMS cost the approver was shown
+        (``smsCostFen``); 409 NOTICE_SMS_COST_CHANGED when it is not the cost any more."""
+        return await push.approve_notice(db_connection, staff, notice_id, data)
 
     @post(
         "/citizen-tags",

@@ -40,6 +40,7 @@ async def build(
         settings=settings.wechat,
         pace=settings.push,
         limiter=MovingWindowRateLimiter(limiter_storage(settings.redis)),
+        sms_settings=settings.sms,
         live=RedisChannelsPubSubBackend(redis=infra.redis),
         recipients=recipients,
         applicants=applicants,

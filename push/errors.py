@@ -20,6 +20,11 @@ class NoticeNotFound(NotFound, code="NOTICE_NOT_FOUND"): ...
 class NoticeStateConflict(Conflict, code="NOTICE_STATE_CONFLICT"): ...
 
 
+class NoticeSmsCostChanged(Conflict, code="NOTICE_SMS_COST_CHANGED"):
+    """An urgent notice approved without the SMS cost it has now (none shown, or the audience
+    changed since): the problem carries the cost as it is now."""
+
+
 class SelfApproval(DomainError, status=403, code="NOTICE_SELF_APPROVAL"): ...
 
 
@@ -41,6 +46,7 @@ __all__ = [
     "MessageNotFound",
     "NoWechatIdentity",
     "NoticeNotFound",
+    "NoticeSmsCostChanged",
     "NoticeStateConflict",
     "PushEventRejected",
     "SelfApproval",

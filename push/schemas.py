@@ -85,23 +85,65 @@ class Audience(_In, kw_only=True):
     citizen_ids: list[uuid.UUID] = []
 
 
+NoticeChannel = Literal["inbox", "wechat", "app"]
+NOTICE_CHANNELS: tuple[NoticeChannel, ...] = ("inbox", "wechat", "app")
+
+
 class NoticeDraft(_In, kw_only=True):
     title: Annotated[str, Title]
     body: Annotated[str, Body]
     audience: Audience
     link: str | None = None
-    # The inbox always; WeChat (long-term notice template) for citizens who granted it.
-    channels: list[Literal["inbox", "wechat"]] = msgspec.field(default_factory=lambda: ["inbox"])
+    # Every channel the citizen allows: the inbox always, WeChat (long-term notice template)
+    # where they have an openid and a grant, app push where they have a device. A draft may
+    # narrow it (the inbox is always in); old consoles sending ["inbox", "wechat"] still work.
+    channels: list[NoticeChannel] = msgspec.field(default_factory=lambda: list(NOTICE_CHANNELS))
+    # Urgent: also by SMS to citizens with a phone who allow SMS; its cost is shown before
+    # approval and the approver confirms it (NoticeApproval).
+    urgent: bool = False
     # With its offset: a bare "09:00" would be read in the server's zone, not Beijing's.
     send_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+
+
+class NoticeApproval(_In, kw_only=True):
+    """What the approver saw: an urgent notice's SMS cost in fen (refused with 409 when the
+    cost is not that any more)."""
+
+    sms_cost_fen: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+class SmsEstimate(_Out, kw_only=True):
+    """An urgent notice's SMS: recipients (a phone, SMS allowed), parts per message (70
+    characters in one, 67 per part when longer, signature included), price per part and the
+    total, in fen. ``approved``: the figures the approver confirmed (else the live estimate)."""
+
+    recipients: int
+    parts: int
+    price_fen: int
+    cost_fen: int
+    approved: bool = False
+
+
+class ChannelFigures(_Out, kw_only=True):
+    """One channel of a notice. ``sent`` counts delivered ones too; ``delivered`` is None where
+    the channel has no receipt, ``read`` where it cannot tell; ``quotaMisses`` (WeChat only):
+    recipients with an openid who allow WeChat but hold no grant of the notice template."""
+
+    queued: int = 0
+    sent: int = 0
+    delivered: int | None = None
+    read: int | None = None
+    failed: int = 0
+    skipped: int = 0
+    quota_misses: int | None = None
 
 
 class NoticeFigures(_Out, kw_only=True):
     targeted: int | None
     sent: int
     read: int
-    # Per channel beyond the inbox: {"wechat": {"sent": n, "delivered": n, "failed": n, …}}.
-    channels: dict[str, dict[str, int]] = {}
+    # Per channel: inbox, then each other channel the notice uses (wechat, app, sms).
+    channels: dict[str, ChannelFigures] = {}
 
 
 class Notice(_Out, kw_only=True):
@@ -111,6 +153,9 @@ class Notice(_Out, kw_only=True):
     link: str | None
     audience: dict[str, Any]
     channels: list[str]
+    urgent: bool = False
+    # Urgent notices: the SMS estimate (live while a draft, as approved afterwards).
+    sms: SmsEstimate | None = None
     status: str
     created_by: str
     approved_by: str | None

@@ -25,8 +25,6 @@ from push.service.deliveries import SendOutcome
 if TYPE_CHECKING:
     from push.service import PushService
 
-# A notice's channels sent a batch at a time (others: a message at a time, like ``deliver``).
-BATCHED_CHANNELS = frozenset({"wechat", "app"})
 # Channel batches one worker runs at once; the channel's concurrency (push settings) bounds the
 # requests in flight across them.
 NOTICE_CHANNEL_BATCHES = 4
@@ -49,23 +47,15 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
 
     async def notice_channel_batch(job: ChannelBatchJob) -> None:
         message_ids = [uuid.UUID(m) for m in job.message_ids]
-        if job.channel not in BATCHED_CHANNELS:
+        if job.channel == "app":
+            await send_app_batch(pool, push, message_ids)
+        elif job.channel == "wechat":
+            await send_wechat_batch(pool, push, message_ids)
+        else:
             # A transaction per message: one sent is recorded as sent whatever happens next.
             for message_id in message_ids:
                 async with pool.acquire() as conn, conn.transaction():
                     await push.deliver(conn, message_id, job.channel)
-            return
-        async with pool.acquire() as conn, conn.transaction():
-            sends = await push.claim_notice_sends(conn, job.channel, message_ids)
-        if not sends:
-            return
-        recorder = GroupCommit(pool, push, job.channel)
-        try:
-            await push.send_notice_sends(job.channel, sends, recorder.add)
-        finally:
-            # Whatever happened to the rest, what was sent is recorded before the job ends:
-            # a retry sends only what is still queued.
-            await recorder.close()
 
     # A delivery job that gives up marks its deliveries failed (never queued for ever); staff
     # retrying it from the dead letters queue them again.
@@ -111,13 +101,39 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
     registry.every(RECEIPTS_CRON, RECEIPTS_JOB)
 
 
+async def send_app_batch(pool: Pool, push: PushService, message_ids: list[uuid.UUID]) -> int:
+    """A notice's app deliveries in batch single pushes; no connection is held while the
+    aggregator answers. Returns how many deliveries were recorded."""
+    async with pool.acquire() as conn:
+        targets = await push.queued_app(conn, message_ids)
+    if not targets:
+        return 0  # all done already (a retried job): nothing is sent again
+    results = await push.push_app_batch([t for t in targets if t.registration_ids])
+    async with pool.acquire() as conn, conn.transaction():
+        return await push.record_app_batch(conn, targets, results)
+
+
+async def send_wechat_batch(pool: Pool, push: PushService, message_ids: list[uuid.UUID]) -> None:
+    """A notice's WeChat deliveries, many in flight; no connection is held while WeChat
+    answers, and what was sent is recorded before the job ends whatever befell the rest."""
+    async with pool.acquire() as conn, conn.transaction():
+        sends = await push.claim_notice_sends(conn, message_ids)
+    if not sends:
+        return  # all done already (a retried job): nothing is sent again
+    recorder = GroupCommit(pool, push)
+    try:
+        await push.send_notice_sends(sends, recorder.add)
+    finally:
+        await recorder.close()
+
+
 class GroupCommit:
     """Outcomes of a batch's sends written as they come: each write is one transaction with
     every outcome that arrived while the previous one ran (at most those in flight wait, so a
     worker killed mid-batch resends few)."""
 
-    def __init__(self, pool: Pool, push: PushService, channel: str) -> None:
-        self._pool, self._push, self._channel = pool, push, channel
+    def __init__(self, pool: Pool, push: PushService) -> None:
+        self._pool, self._push = pool, push
         self._pending: list[SendOutcome] = []
         self._wake = asyncio.Event()
         self._closing = False
@@ -134,7 +150,7 @@ class GroupCommit:
             while self._pending:
                 outcomes, self._pending = self._pending, []
                 async with self._pool.acquire() as conn, conn.transaction():
-                    await self._push.record_notice_sends(conn, self._channel, outcomes)
+                    await self._push.record_notice_sends(conn, outcomes)
             if self._closing:
                 return
 
@@ -190,4 +206,6 @@ __all__ = [
     "MessageJob",
     "collect_receipts",
     "register",
+    "send_app_batch",
+    "send_wechat_batch",
 ]

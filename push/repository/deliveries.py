@@ -219,7 +219,56 @@ async def requeue_failed(
     return int(status.split()[-1])
 
 
-# --- a notice's deliveries, a batch at a time ----------------------------------------------------
+class AppTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A queued app delivery with the devices it goes to (newest first; none: skipped)."""
+
+    message_id: uuid.UUID
+    title: str
+    body: str
+    registration_ids: list[str]
+
+
+async def queued_app(conn: Connection, message_ids: list[uuid.UUID]) -> list[AppTarget]:
+    """Those of ``message_ids`` whose app delivery is still queued, with their devices."""
+    return many(
+        AppTarget,
+        await conn.fetch(
+            """SELECT m.id AS message_id, m.title, m.body,
+                      coalesce((SELECT array_agg(v.registration_id ORDER BY v.updated_at DESC)
+                                  FROM push_devices v WHERE v.citizen_id = m.citizen_id),
+                               '{}') AS registration_ids
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE d.message_id = ANY($1::uuid[]) AND d.channel = 'app'
+                  AND d.status = 'queued'
+                ORDER BY m.id""",
+            message_ids,
+        ),
+    )
+
+
+async def record_deliveries(
+    conn: Connection,
+    channel: str,
+    outcomes: list[tuple[uuid.UUID, str, str | None, str | None]],
+) -> int:
+    """(message, status, reason, provider id) of each delivery still queued: one statement."""
+    status = await conn.execute(
+        """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
+               provider_id = COALESCE(o.provider_id, d.provider_id),
+               attempts = d.attempts + 1, updated_at = now()
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
+                  AS o (message_id, status, reason, provider_id)
+            WHERE d.message_id = o.message_id AND d.channel = $1 AND d.status = 'queued'""",
+        channel,
+        [o[0] for o in outcomes],
+        [o[1] for o in outcomes],
+        [o[2] for o in outcomes],
+        [o[3] for o in outcomes],
+    )
+    return int(status.split()[-1])
+
+
+# --- a notice's WeChat deliveries, a batch at a time ---------------------------------------------
 
 
 class QueuedSend(msgspec.Struct, frozen=True, kw_only=True):
@@ -228,21 +277,6 @@ class QueuedSend(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     body: str
     link: str | None
-
-
-class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
-    citizen_id: uuid.UUID
-    registration_id: str
-
-
-class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    """What became of one delivery; ``openid``: the grant to debit (sent) or zero (43101)."""
-
-    message_id: uuid.UUID
-    status: str
-    reason: str | None = None
-    provider_id: str | None = None
-    openid: str | None = None
 
 
 async def queued_sends(
@@ -272,38 +306,6 @@ async def granted(conn: Connection, openids: list[str], template_id: str) -> lis
         template_id,
     )
     return [r["openid"] for r in rows]
-
-
-async def devices_of_many(conn: Connection, citizen_ids: list[uuid.UUID]) -> list[DeviceRow]:
-    """The app installations of these citizens, the latest registered first."""
-    return many(
-        DeviceRow,
-        await conn.fetch(
-            """SELECT citizen_id, registration_id FROM push_devices
-                WHERE citizen_id = ANY($1::uuid[]) ORDER BY updated_at DESC""",
-            citizen_ids,
-        ),
-    )
-
-
-async def record_deliveries(conn: Connection, channel: str, outcomes: list[SendOutcome]) -> int:
-    """Many outcomes in one statement; only deliveries still queued change (a delivery is
-    recorded once). Returns how many changed."""
-    status = await conn.execute(
-        """UPDATE push_deliveries d
-              SET status = o.status, reason = o.reason,
-                  provider_id = COALESCE(o.provider_id, d.provider_id),
-                  attempts = d.attempts + 1, updated_at = now()
-             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
-                  AS o (message_id, status, reason, provider_id)
-            WHERE d.message_id = o.message_id AND d.channel = $1 AND d.status = 'queued'""",
-        channel,
-        [o.message_id for o in outcomes],
-        [o.status for o in outcomes],
-        [o.reason for o in outcomes],
-        [o.provider_id for o in outcomes],
-    )
-    return int(status.split()[-1])
 
 
 async def debit_quotas(conn: Connection, openids: list[str], template_id: str) -> None:

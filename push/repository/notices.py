@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from core.db import Connection, one
+from core.db import Connection, many, one
 
 
 class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +29,12 @@ class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
     approved_at: datetime | None
     finished_at: datetime | None
     sent: int
+    urgent: bool
+    sms_recipients: int | None
+    sms_parts: int | None
+    sms_price_fen: int | None
+    sms_cost_fen: int | None
+    wechat_quota_misses: int
 
 
 _NOTICE_COLUMNS = ", ".join(NoticeRow.__struct_fields__)
@@ -45,10 +51,12 @@ async def insert_notice(
     channels: list[str],
     created_by: uuid.UUID,
     send_at: object,
+    urgent: bool,
 ) -> None:
     await conn.execute(
-        """INSERT INTO notices (id, title, body, link, audience, channels, created_by, send_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        """INSERT INTO notices (id, title, body, link, audience, channels, created_by, send_at,
+               urgent)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         notice_id,
         title,
         body,
@@ -57,6 +65,7 @@ async def insert_notice(
         channels,
         created_by,
         send_at,
+        urgent,
     )
 
 
@@ -88,16 +97,40 @@ async def tagged(conn: Connection, tag: str, *, after: uuid.UUID, limit: int) ->
     return [r["citizen_id"] for r in rows]
 
 
+class SmsFigures(msgspec.Struct, frozen=True, kw_only=True):
+    recipients: int
+    parts: int
+    price_fen: int
+    cost_fen: int
+
+
 async def approve_notice(
-    conn: Connection, notice_id: uuid.UUID, staff_id: uuid.UUID, targeted: int
+    conn: Connection,
+    notice_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    targeted: int,
+    sms: SmsFigures | None,
 ) -> None:
+    """Approved, with the SMS figures the approver confirmed (None: no SMS)."""
     await conn.execute(
         """UPDATE notices SET status = 'approved', approved_by = $2, approved_at = now(),
-               targeted = $3 WHERE id = $1""",
+               targeted = $3, sms_recipients = $4, sms_parts = $5, sms_price_fen = $6,
+               sms_cost_fen = $7
+            WHERE id = $1""",
         notice_id,
         staff_id,
         targeted,
+        sms.recipients if sms else None,
+        sms.parts if sms else None,
+        sms.price_fen if sms else None,
+        sms.cost_fen if sms else None,
     )
+
+
+async def sms_switched_off(conn: Connection) -> list[uuid.UUID]:
+    """Citizens who switched SMS off (push's own preferences; every channel is on unless)."""
+    rows = await conn.fetch("SELECT citizen_id FROM push_preferences WHERE NOT sms")
+    return [r["citizen_id"] for r in rows]
 
 
 async def set_notice_status(conn: Connection, notice_id: uuid.UUID, status: str) -> None:
@@ -116,18 +149,31 @@ async def advance_notice(conn: Connection, notice_id: uuid.UUID, cursor: uuid.UU
     )
 
 
+class QueuedBatch(msgspec.Struct, frozen=True, kw_only=True):
+    """The deliveries one batch queued, per channel (message ids)."""
+
+    wechat: list[uuid.UUID]
+    app: list[uuid.UUID]
+    sms: list[uuid.UUID]
+
+
 async def write_notice_batch(
     conn: Connection,
     notice: NoticeRow,
     citizen_ids: Sequence[uuid.UUID],
     wechat: Sequence[tuple[uuid.UUID, str]],
     wechat_template: str | None,
-) -> list[uuid.UUID]:
-    """Inbox messages of ``notice`` for ``citizen_ids``, and a queued WeChat delivery for those
-    whose openid (``wechat``: citizen, openid pairs) holds a grant of ``wechat_template`` (None:
-    inbox only) and who did not switch WeChat off. Returns the messages queued for WeChat.
-    Set-based: one statement per batch."""
-    queued = await conn.fetchval(
+    *,
+    app: bool = False,
+    sms: Sequence[uuid.UUID] = (),
+) -> QueuedBatch:
+    """Inbox messages of ``notice`` for ``citizen_ids``, and a queued delivery on each other
+    channel the citizen allows (push_preferences; every channel unless switched off):
+    WeChat for those whose openid (``wechat``: citizen, openid pairs) holds a grant of
+    ``wechat_template`` (None: no WeChat) — the others with an openid are counted as quota
+    misses; the app (``app``) for those with a registered device; SMS for ``sms`` (citizens
+    with a phone; empty: no SMS). Set-based: one statement per batch."""
+    row = await conn.fetchrow(
         """WITH written AS (
                 INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link,
                     dedupe_key, params)
@@ -135,23 +181,45 @@ async def write_notice_batch(
                   FROM unnest($1::uuid[]) AS b (id)
                 ON CONFLICT (citizen_id, dedupe_key) DO NOTHING
                 RETURNING id, citizen_id),
+            allowed AS (
+                SELECT w.id, w.citizen_id, COALESCE(p.wechat, true) AS wechat_ok,
+                       COALESCE(p.app, true) AS app_ok, COALESCE(p.sms, true) AS sms_ok
+                  FROM written w LEFT JOIN push_preferences p ON p.citizen_id = w.citizen_id),
             addresses AS (
                 SELECT * FROM unnest($6::uuid[], $7::text[]) AS a (citizen_id, openid)),
+            wechat_reach AS (
+                SELECT a.id, EXISTS (
+                           SELECT 1 FROM addresses ad
+                             JOIN wechat_subscriptions s ON s.openid = ad.openid
+                            WHERE ad.citizen_id = a.citizen_id AND s.template_id = $8::text
+                              AND (s.long_term OR s.quota > 0)) AS granted
+                  FROM allowed a
+                 WHERE $8::text IS NOT NULL AND a.wechat_ok
+                   AND EXISTS (SELECT 1 FROM addresses ad WHERE ad.citizen_id = a.citizen_id)),
             queued AS (
                 INSERT INTO push_deliveries (message_id, channel)
-                SELECT w.id, 'wechat' FROM written w
-                 WHERE $8::text IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM addresses a
-                         JOIN wechat_subscriptions s ON s.openid = a.openid
-                        WHERE a.citizen_id = w.citizen_id AND s.template_id = $8::text
-                          AND (s.long_term OR s.quota > 0))
-                   AND COALESCE((SELECT p.wechat FROM push_preferences p
-                                  WHERE p.citizen_id = w.citizen_id), true)
-                ON CONFLICT DO NOTHING RETURNING message_id),
+                SELECT id, 'wechat' FROM wechat_reach WHERE granted
+                UNION ALL
+                SELECT a.id, 'app' FROM allowed a
+                 WHERE $10::boolean AND a.app_ok
+                   AND EXISTS (SELECT 1 FROM push_devices d WHERE d.citizen_id = a.citizen_id)
+                UNION ALL
+                SELECT a.id, 'sms' FROM allowed a
+                 WHERE a.sms_ok AND a.citizen_id = ANY($11::uuid[])
+                ON CONFLICT DO NOTHING RETURNING message_id, channel),
             counted AS (
-                UPDATE notices SET sent = sent + (SELECT count(*) FROM written)
+                UPDATE notices
+                   SET sent = sent + (SELECT count(*) FROM written),
+                       wechat_quota_misses = wechat_quota_misses
+                           + (SELECT count(*) FROM wechat_reach WHERE NOT granted)
                  WHERE id = $9)
-            SELECT coalesce(array_agg(message_id), '{}') FROM queued""",
+            SELECT
+                coalesce((SELECT array_agg(message_id) FROM queued WHERE channel = 'wechat'),
+                         '{}') AS wechat,
+                coalesce((SELECT array_agg(message_id) FROM queued WHERE channel = 'app'),
+                         '{}') AS app,
+                coalesce((SELECT array_agg(message_id) FROM queued WHERE channel = 'sms'),
+                         '{}') AS sms""",
         list(citizen_ids),
         notice.title,
         notice.body,
@@ -161,8 +229,11 @@ async def write_notice_batch(
         [o for _, o in wechat],
         wechat_template,
         notice.id,
+        app,
+        list(sms),
     )
-    return list(queued)
+    assert row is not None
+    return QueuedBatch(wechat=list(row["wechat"]), app=list(row["app"]), sms=list(row["sms"]))
 
 
 async def notice_reads(conn: Connection, notice_id: uuid.UUID) -> int:
@@ -176,20 +247,29 @@ async def notice_reads(conn: Connection, notice_id: uuid.UUID) -> int:
     )
 
 
-async def notice_channel_figures(
-    conn: Connection, notice_id: uuid.UUID
-) -> dict[str, dict[str, int]]:
-    rows = await conn.fetch(
-        """SELECT d.channel, d.status, count(*) AS n
-             FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
-            WHERE m.event_type = 'notice' AND m.dedupe_key = $1
-            GROUP BY d.channel, d.status""",
-        f"notice:{notice_id}",
+class ChannelCount(msgspec.Struct, frozen=True, kw_only=True):
+    channel: str
+    status: str
+    # Skipped or refused (43101) for want of a WeChat grant.
+    no_quota: bool
+    n: int
+
+
+async def notice_channel_counts(conn: Connection, notice_id: uuid.UUID) -> list[ChannelCount]:
+    """The notice's deliveries counted per channel and status (in the notices' inbox index)."""
+    return many(
+        ChannelCount,
+        await conn.fetch(
+            """SELECT d.channel, d.status,
+                      COALESCE(d.reason = 'no_quota' OR starts_with(d.reason, '43101'), false)
+                          AS no_quota,
+                      count(*) AS n
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE m.event_type = 'notice' AND m.dedupe_key = $1
+                GROUP BY 1, 2, 3""",
+            f"notice:{notice_id}",
+        ),
     )
-    figures: dict[str, dict[str, int]] = {}
-    for r in rows:
-        figures.setdefault(r["channel"], {})[r["status"]] = r["n"]
-    return figures
 
 
 async def tag_citizens(

@@ -14,7 +14,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import PushSettings, WechatSettings
+from core.settings import PushSettings, SmsSettings, WechatSettings
 from push.service.base import live_channel
 from push.service.deliveries import Deliveries
 from push.service.messages import Messages
@@ -35,6 +35,7 @@ class PushService(Messages, Deliveries, Notices):
         settings: WechatSettings,
         pace: PushSettings,
         limiter: RateLimiter,
+        sms_settings: SmsSettings,
         live: RedisChannelsPubSubBackend,
         recipients: Recipients,
         applicants: Applicants,
@@ -45,6 +46,7 @@ class PushService(Messages, Deliveries, Notices):
         self.settings = settings
         self.pace = pace
         self.limiter = limiter
+        self.sms_settings = sms_settings
         self.live = live
         self.recipients = recipients
         self.applicants = applicants

@@ -11,7 +11,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import PushSettings, WechatSettings
+from core.settings import PushSettings, SmsSettings, WechatSettings
 from push.service.recipients import Applicants, Recipients
 
 
@@ -28,6 +28,8 @@ class PushBase:
     # A notice's sends per channel: concurrency per process, and a rate across processes.
     pace: PushSettings
     limiter: RateLimiter
+    # The SMS sign name, notice template and price of one part (urgent notices' cost).
+    sms_settings: SmsSettings
     # Litestar Channels on Redis: open pages of the citizen hear of new messages at once.
     live: RedisChannelsPubSubBackend
     # Identity's citizens (contact details, audiences) and who applied for an item.

@@ -14,14 +14,14 @@ import msgspec
 from limits import RateLimitItemPerSecond
 
 from core import jobs
-from core.clients.apppush import AppPushRejected
+from core.clients.apppush import BATCH_LIMIT, AppPushRejected, BatchPush, BatchResult
 from core.clients.sms import SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
 from core.db import Connection
 from core.jobs import Deferred
 from push.errors import Throttled
 from push.repository import deliveries as repo
-from push.repository.deliveries import DeliveryRow, QueuedSend, SendOutcome, SentRow
+from push.repository.deliveries import AppTarget, DeliveryRow, QueuedSend, SentRow
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
@@ -47,14 +47,23 @@ class Receipts(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class NoticeSend(msgspec.Struct, frozen=True, kw_only=True):
-    """A queued delivery of a notice, with where it goes: the openid (WeChat) or the devices
-    (app push)."""
+    """A queued WeChat delivery of a notice, with the openid it goes to."""
 
     message_id: uuid.UUID
     title: str
     body: str
     link: str | None
-    to: tuple[str, ...]
+    openid: str
+
+
+class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one delivery; ``openid``: the grant to debit (sent) or zero (43101)."""
+
+    message_id: uuid.UUID
+    status: str
+    reason: str | None = None
+    provider_id: str | None = None
+    openid: str | None = None
 
 
 # Per event loop and channel: the requests of notices in flight in this process.
@@ -170,12 +179,16 @@ class Deliveries(PushBase):
         if phone is None:
             await repo.record_delivery(conn, message_id, "sms", "skipped", "no_phone")
             return
+        template = SMS_TEMPLATE
         params = {
             "item": row.params.get("item", ""),
             "status": STATUS_PHRASES.get(row.event_type, "有更新"),
         }
+        if row.event_type == "notice":  # an urgent notice: its own template (sms_cost)
+            template = self.sms_settings.notice_template
+            params = {"title": row.title, "body": row.body}
         try:
-            provider_id = await self.sms.send(phone, SMS_TEMPLATE, params, out_id=str(message_id))
+            provider_id = await self.sms.send(phone, template, params, out_id=str(message_id))
         except SmsRejected as exc:
             if exc.retry_after is not None:
                 # Over the gateway's per-phone limit: wait for its window, not a failed attempt.
@@ -184,94 +197,76 @@ class Deliveries(PushBase):
             return
         await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
 
-    # --- a notice's deliveries, a batch at a time -------------------------------------------------
-    # A batch is claimed in one transaction (who still waits, and where each goes), sent with
-    # up to the channel's concurrency in flight (app push: one request for up to
-    # ``notice_app_devices_per_push`` devices, a notice says the same to all), and each outcome
-    # is handed to ``record`` as it comes (the job writes them in group commits). A send that
-    # fails is left queued and the batch raises once the others are done: its retry sends only
-    # what is still queued, never one already sent.
+    # --- a notice's WeChat deliveries, a batch at a time ----------------------------------------
+    # A batch is claimed in one transaction (who still waits, and their openid), sent with up
+    # to the channel's concurrency in flight (and its rate across workers, when one is set),
+    # and each outcome is handed to ``record`` as it comes (the job writes them in group
+    # commits). A send that fails is left queued and the batch raises once the others have
+    # answered: its retry sends only what is still queued, never one already sent.
 
     async def claim_notice_sends(
-        self, conn: Connection, channel: str, message_ids: Sequence[uuid.UUID]
+        self, conn: Connection, message_ids: Sequence[uuid.UUID]
     ) -> list[NoticeSend]:
-        """The batch's deliveries still queued on ``channel`` with an address; those without
-        one are skipped here, as ``deliver`` would."""
-        rows = await repo.queued_sends(conn, list(message_ids), channel)
+        """The batch's WeChat deliveries still queued, with the openid holding a grant of the
+        notice template; those without one are skipped here (no grant, no attempt: WeChat
+        would only answer 43101)."""
+        rows = await repo.queued_sends(conn, list(message_ids), "wechat")
         if not rows:
             return []
-        if channel == "wechat":
-            to = await self._openids(conn, rows)
-            reason = "no_quota"
-        else:
-            to = await self._devices(conn, rows)
-            reason = "no_device"
-        skipped = [
-            SendOutcome(message_id=r.message_id, status="skipped", reason=reason)
-            for r in rows
-            if r.citizen_id not in to
+        to = await self._granted_openids(conn, rows)
+        skipped: list[tuple[uuid.UUID, str, str | None, str | None]] = [
+            (r.message_id, "skipped", "no_quota", None) for r in rows if r.citizen_id not in to
         ]
         if skipped:
-            await repo.record_deliveries(conn, channel, skipped)
+            await repo.record_deliveries(conn, "wechat", skipped)
         return [
             NoticeSend(
                 message_id=r.message_id,
                 title=r.title,
                 body=r.body,
                 link=r.link,
-                to=to[r.citizen_id],
+                openid=to[r.citizen_id],
             )
             for r in rows
             if r.citizen_id in to
         ]
 
-    async def _openids(
+    async def _granted_openids(
         self, conn: Connection, rows: list[QueuedSend]
-    ) -> dict[uuid.UUID, tuple[str, ...]]:
-        """Each citizen's openid holding a grant of the notice template (no grant, no attempt:
-        WeChat would only answer 43101)."""
+    ) -> dict[uuid.UUID, str]:
         addresses = await self.recipients.push_openids(conn, [r.citizen_id for r in rows])
         granted = set(
             await repo.granted(conn, [a.openid for a in addresses], self.settings.template_notice)
         )
-        openids: dict[uuid.UUID, tuple[str, ...]] = {}
+        openids: dict[uuid.UUID, str] = {}
         for address in sorted(addresses, key=lambda a: a.openid):
             if address.openid in granted:
-                openids.setdefault(address.citizen_id, (address.openid,))
+                openids.setdefault(address.citizen_id, address.openid)
         return openids
 
-    async def _devices(
-        self, conn: Connection, rows: list[QueuedSend]
-    ) -> dict[uuid.UUID, tuple[str, ...]]:
-        devices: dict[uuid.UUID, list[str]] = {}
-        for d in await repo.devices_of_many(conn, [r.citizen_id for r in rows]):
-            devices.setdefault(d.citizen_id, []).append(d.registration_id)
-        return {citizen: tuple(ids) for citizen, ids in devices.items()}
-
     async def send_notice_sends(
-        self, channel: str, sends: list[NoticeSend], record: Callable[[SendOutcome], None]
+        self, sends: list[NoticeSend], record: Callable[[SendOutcome], None]
     ) -> None:
-        """Send ``sends`` on ``channel`` within its limits, handing each outcome to ``record``
-        as it comes. Raises (after every request in flight has answered) when a send failed in
-        a way worth trying again; the throttled WeChat stops sending at once."""
-        lane = self._lane(channel)
+        """Send ``sends`` within WeChat's lane, handing each outcome to ``record`` as it comes.
+        Raises (after every request in flight has answered) when a send failed in a way worth
+        trying again; throttled by WeChat, it stops sending at once and defers the batch."""
+        lane = self._lane("wechat")
         failure: Exception | None = None
 
-        async def send(unit: list[NoticeSend]) -> None:
+        async def send(one: NoticeSend) -> None:
             nonlocal failure
             async with lane:
                 if isinstance(failure, Throttled):
                     return  # WeChat asked us to slow down: the rest waits for the retry
                 try:
-                    await self._paced(channel)
-                    outcomes = await self._send_unit(channel, unit)
+                    await self._paced("wechat")
+                    outcome = await self._send_wechat(one)
                 except Exception as exc:  # noqa: BLE001 - raised once the others answered
                     failure = failure if isinstance(failure, Throttled) else exc
                     return
-            for outcome in outcomes:
-                record(outcome)
+            record(outcome)
 
-        await asyncio.gather(*(send(unit) for unit in self._units(channel, sends)))
+        await asyncio.gather(*(send(one) for one in sends))
         if isinstance(failure, Throttled) and failure.per_second:
             # WeChat's rate, not a failure: the rest goes once its window has passed (a batch of
             # a big notice may be throttled many times, and never becomes a dead letter).
@@ -280,6 +275,7 @@ class Deliveries(PushBase):
             raise failure
 
     def _lane(self, channel: str) -> asyncio.Semaphore:
+        """The requests of notices in flight on ``channel`` in this process."""
         lanes = _LANES.setdefault(asyncio.get_running_loop(), {})
         if channel not in lanes:
             pace = self.pace
@@ -291,10 +287,9 @@ class Deliveries(PushBase):
 
     async def _paced(self, channel: str) -> None:
         """Waits for a slot of the channel's rate across processes, when one is set."""
+        pace = self.pace
         per_second = (
-            self.pace.notice_app_per_second
-            if channel == "app"
-            else self.pace.notice_wechat_per_second
+            pace.notice_app_per_second if channel == "app" else pace.notice_wechat_per_second
         )
         if per_second <= 0:
             return
@@ -303,84 +298,43 @@ class Deliveries(PushBase):
             stats = await self.limiter.get_window_stats(item, "notice", channel)
             await asyncio.sleep(min(1.0, max(0.005, stats.reset_time - time.time())))
 
-    def _units(self, channel: str, sends: list[NoticeSend]) -> list[list[NoticeSend]]:
-        """One request each: a WeChat message per citizen; an app push per message text, up to
-        ``notice_app_devices_per_push`` devices."""
-        if channel != "app":
-            return [[s] for s in sends]
-        size = max(1, self.pace.notice_app_devices_per_push)
-        units: list[list[NoticeSend]] = []
-        open_units: dict[tuple[str, str], tuple[list[NoticeSend], list[int]]] = {}
-        for s in sends:
-            unit, devices = open_units.get((s.title, s.body), ([], [0]))
-            if unit and devices[0] + len(s.to) > size:
-                unit, devices = [], [0]
-            if not unit:
-                units.append(unit)
-                open_units[(s.title, s.body)] = (unit, devices)
-            unit.append(s)
-            devices[0] += len(s.to)
-        return units
-
-    async def _send_unit(self, channel: str, unit: list[NoticeSend]) -> list[SendOutcome]:
-        if channel == "app":
-            devices = [d for s in unit for d in s.to]
-            try:
-                provider_id = await self.apppush.push(devices, unit[0].title, unit[0].body)
-            except AppPushRejected as exc:
-                # 1011: none of the devices is known to the aggregator any more.
-                return [
-                    SendOutcome(message_id=s.message_id, status="failed", reason=f"{exc.code}")
-                    for s in unit
-                ]
-            return [
-                SendOutcome(message_id=s.message_id, status="sent", provider_id=provider_id)
-                for s in unit
-            ]
-        (s,) = unit
-        openid = s.to[0]
+    async def _send_wechat(self, one: NoticeSend) -> SendOutcome:
         reply = await self.wechat.send_subscribe_message(
-            openid=openid,
+            openid=one.openid,
             template_id=self.settings.template_notice,
-            data={"thing1": thing(s.title), "thing2": thing(s.body)},
-            page=s.link,
+            data={"thing1": thing(one.title), "thing2": thing(one.body)},
+            page=one.link,
             state=self.settings.miniprogram_state,
         )
         if reply.errcode == 0:
-            return [
-                SendOutcome(
-                    message_id=s.message_id,
-                    status="sent",
-                    provider_id=str(reply.msgid),
-                    openid=openid,
-                )
-            ]
+            return SendOutcome(
+                message_id=one.message_id,
+                status="sent",
+                provider_id=str(reply.msgid),
+                openid=one.openid,
+            )
         if reply.errcode == NO_QUOTA:
-            return [
-                SendOutcome(
-                    message_id=s.message_id,
-                    status="failed",
-                    reason="43101 no quota",
-                    openid=openid,
-                )
-            ]
+            return SendOutcome(
+                message_id=one.message_id,
+                status="failed",
+                reason="43101 no quota",
+                openid=one.openid,
+            )
         if reply.errcode == BAD_ARGUMENT:
-            return [
-                SendOutcome(
-                    message_id=s.message_id, status="failed", reason=f"47003 {reply.errmsg}"
-                )
-            ]
+            return SendOutcome(
+                message_id=one.message_id, status="failed", reason=f"47003 {reply.errmsg}"
+            )
         if reply.errcode in THROTTLED:
             raise Throttled(f"{reply.errcode} {reply.errmsg}", per_second=reply.errcode == RATE)
         raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
 
-    async def record_notice_sends(
-        self, conn: Connection, channel: str, outcomes: list[SendOutcome]
-    ) -> None:
-        """Outcomes into the delivery log, and WeChat grants debited (sent) or zeroed (43101)."""
-        await repo.record_deliveries(conn, channel, outcomes)
-        if channel != "wechat":
-            return
+    async def record_notice_sends(self, conn: Connection, outcomes: list[SendOutcome]) -> None:
+        """Outcomes into the delivery log, and grants debited (sent) or zeroed (43101)."""
+        await repo.record_deliveries(
+            conn,
+            "wechat",
+            [(o.message_id, o.status, o.reason, o.provider_id) for o in outcomes],
+        )
         template = self.settings.template_notice
         sent = [o.openid for o in outcomes if o.status == "sent" and o.openid]
         refused = [o.openid for o in outcomes if o.status == "failed" and o.openid]
@@ -388,6 +342,46 @@ class Deliveries(PushBase):
             await repo.debit_quotas(conn, sent, template)
         if refused:
             await repo.zero_quotas(conn, refused, template)
+
+    # --- a notice's app pushes, in batches -----------------------------------------------------
+    # The job holds no connection while the aggregator answers: read the queued ones, send
+    # them in batch single pushes (each push's cid is derived from its message and device, so
+    # a job retried after its sends were accepted pushes nothing twice), record the outcomes.
+
+    async def queued_app(self, conn: Connection, message_ids: list[uuid.UUID]) -> list[AppTarget]:
+        return await repo.queued_app(conn, message_ids)
+
+    async def push_app_batch(self, targets: list[AppTarget]) -> list[BatchResult]:
+        pushes = [
+            BatchPush(key=str(t.message_id), registration_id=rid, title=t.title, alert=t.body)
+            for t in targets
+            for rid in t.registration_ids
+        ]
+        results: list[BatchResult] = []
+        for start in range(0, len(pushes), BATCH_LIMIT):
+            results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
+        return results
+
+    async def record_app_batch(
+        self, conn: Connection, targets: list[AppTarget], results: list[BatchResult]
+    ) -> int:
+        """Sent when a device took it (the provider id of the newest one that did: its
+        receipt settles the delivery), failed with the aggregator's code when none did,
+        skipped without a device."""
+        by_message: dict[str, list[BatchResult]] = {}
+        for result in results:
+            by_message.setdefault(result.key, []).append(result)
+        outcomes: list[tuple[uuid.UUID, str, str | None, str | None]] = []
+        for target in targets:
+            mine = by_message.get(str(target.message_id), [])
+            accepted = [r.msg_id for r in mine if r.msg_id is not None]
+            if not target.registration_ids:
+                outcomes.append((target.message_id, "skipped", "no_device", None))
+            elif accepted:
+                outcomes.append((target.message_id, "sent", None, accepted[0]))
+            elif mine:
+                outcomes.append((target.message_id, "failed", str(mine[0].error_code), None))
+        return await repo.record_deliveries(conn, "app", outcomes)
 
     # --- a delivery job that gives up ----------------------------------------------------------
 

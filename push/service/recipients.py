@@ -67,8 +67,16 @@ class Recipients(Protocol):
         *,
         region_code: str | None = None,
         among: Sequence[uuid.UUID] | None = None,
+        with_phone: bool = False,
     ) -> int:
-        """How many citizens ``push_audience`` would walk through."""
+        """How many citizens ``push_audience`` would walk through (``with_phone``: only those
+        with a phone number on record)."""
+        ...
+
+    async def push_with_phone(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        """Those of ``citizen_ids`` with a phone number on record."""
         ...
 
     async def push_existing(

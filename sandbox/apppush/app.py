@@ -1,7 +1,12 @@
 """aiohttp application of the app push aggregator stand-in, modelled on JPush's REST API v3.
 
 ``POST /v3/push`` with HTTP Basic ``app_key:master_secret``; devices (registration ids) with
-tags and an alias; delivery figures from ``GET /v3/received``. Errors are
+tags and an alias; delivery figures from ``GET /v3/received``. Batch single push (批量单推,
+``POST /v3/push/batch/regid/single``): up to 1000 pushes in one request, each keyed by a cid
+(推送唯一标识符, ``{appkey}-{uuid}``, a pool from ``GET /v3/push/cid``), answered per cid
+with its ``msg_id`` or its own error; a cid pushed before answers its first result again and
+pushes nothing (JPush's guard against a caller's retry). Unlike JPush, a well-formed cid need
+not come from the pool. Errors are
 ``{"error": {"code": N, "message": "..."}}`` with JPush's codes. Nothing reaches a phone: every
 accepted push is kept for tests (control API). Devices are registered through the control API,
 as the SDK in the app would do on the real service.
@@ -14,6 +19,7 @@ import binascii
 import hmac
 import re
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +38,7 @@ MAX_REGISTRATION_IDS = 1000
 MAX_TAGS = 20
 MAX_RECEIVED_IDS = 100
 MAX_BULK_DEVICES = 100_000
+MAX_BATCH = 1000
 VENDORS = ("xiaomi", "huawei", "honor", "oppo", "vivo", "meizu", "fcm")
 HUAWEI_CATEGORIES = (
     "IM",
@@ -119,12 +126,36 @@ class AppPushState:
     next_msg_id: int = 18_100_000_000_000_000
     # Registration id -> registration number (the devices' order, kept across re-registration).
     _order: dict[str, int] = field(default_factory=dict)
+    # cid -> the answer of its first successful batch push (a retried cid pushes nothing).
+    cids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.clock.reset()
         self.devices.clear()
         self._order.clear()
         self.pushes.clear()
+        self.cids.clear()
+
+    def accept(self, body: dict[str, Any], sendno: str, targets: list[Device]) -> Push:
+        msg_id = str(self.next_msg_id)
+        self.next_msg_id += 1
+        push = Push(
+            msg_id=msg_id,
+            sendno=sendno,
+            platform=body["platform"],
+            audience=body.get(
+                "audience", {"registration_id": [d.registration_id for d in targets]}
+            ),
+            notification=body.get("notification"),
+            message=body.get("message"),
+            options=body.get("options"),
+            registration_ids=[d.registration_id for d in targets],
+            android_received=sum(1 for d in targets if d.platform == "android" and d.online),
+            ios_apns_sent=sum(1 for d in targets if d.platform == "ios"),
+            accepted_at=self.clock.rfc3339(),
+        )
+        self.pushes[msg_id] = push
+        return push
 
     def audience(self, audience: Any, platforms: tuple[str, ...]) -> list[Device]:
         """The devices an audience names, on the given platforms (registration order)."""
@@ -314,22 +345,69 @@ async def push(request: web.Request) -> web.Response:
     targets = state.audience(body["audience"], platforms)
     if not targets:
         raise ApiError(400, 1011, "cannot find user by this audience")
-    msg_id = str(state.next_msg_id)
-    state.next_msg_id += 1
-    state.pushes[msg_id] = Push(
-        msg_id=msg_id,
-        sendno=sendno,
-        platform=body["platform"],
-        audience=body["audience"],
-        notification=body.get("notification"),
-        message=body.get("message"),
-        options=body.get("options"),
-        registration_ids=[d.registration_id for d in targets],
-        android_received=sum(1 for d in targets if d.platform == "android" and d.online),
-        ios_apns_sent=sum(1 for d in targets if d.platform == "ios"),
-        accepted_at=state.clock.rfc3339(),
-    )
-    return json_response({"sendno": sendno, "msg_id": msg_id})
+    pushed = state.accept(body, sendno, targets)
+    return json_response({"sendno": sendno, "msg_id": pushed.msg_id})
+
+
+def _cid_pattern(request: web.Request) -> re.Pattern[str]:
+    app_key = re.escape(request.app[CREDENTIALS_KEY][0])
+    return re.compile(app_key + r"-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+async def cid_pool(request: web.Request) -> web.Response:
+    """``GET /v3/push/cid?count=n&type=push``: n fresh cids (valid for a day at JPush)."""
+    raw, kind = request.query.get("count", "1"), request.query.get("type", "push")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_BATCH or kind not in ("push", "schedule"):
+        raise _bad(f"count: 1..{MAX_BATCH}; type: push or schedule")
+    app_key = request.app[CREDENTIALS_KEY][0]
+    return json_response({"cidlist": [f"{app_key}-{uuid.uuid4()}" for _ in range(int(raw))]})
+
+
+def _single(state: AppPushState, entry: Any) -> dict[str, Any]:
+    """One entry of a batch single push: its answer (``msg_id`` or ``error``)."""
+    if not isinstance(entry, dict):
+        return {"error": {"code": 1003, "message": "each push must be an object"}}
+    unknown = set(entry) - {"platform", "target", "notification", "message", "sms_message",
+                            "options", "callback"}  # fmt: skip
+    if unknown:
+        return {"error": {"code": 1009, "message": f"unsupported keys: {sorted(unknown)}"}}
+    try:
+        platforms = _platforms(entry.get("platform"))
+        target = entry.get("target")
+        if not isinstance(target, str) or not REGISTRATION_ID_PATTERN.fullmatch(target):
+            raise _bad("target: one registration id")
+        _check_content(entry)
+        sendno = _check_options(entry.get("options"))
+    except ApiError as exc:
+        return {"error": {"code": exc.code, "message": exc.message}}
+    targets = state.audience({"registration_id": [target]}, platforms)
+    if not targets:
+        return {"error": {"code": 1011, "message": "cannot find user by this audience"}}
+    return {"msg_id": state.accept(entry, sendno, targets).msg_id}
+
+
+async def batch_single(request: web.Request) -> web.Response:
+    """``POST /v3/push/batch/regid/single``: ``{"pushlist": {cid: {platform, target,
+    notification, message, options}}}``, each push to one registration id."""
+    state = request.app[STATE_KEY]
+    body = await _json_object(request)
+    pushlist = body.get("pushlist")
+    if set(body) != {"pushlist"} or not isinstance(pushlist, dict):
+        raise _bad("pushlist: an object of cid -> push")
+    if not 1 <= len(pushlist) <= MAX_BATCH:
+        raise _bad(f"pushlist: 1..{MAX_BATCH} cids")
+    valid = _cid_pattern(request)
+    answers: dict[str, Any] = {}
+    for cid, entry in pushlist.items():
+        if not valid.fullmatch(cid):
+            answers[cid] = {"error": {"code": 1003, "message": "cid: {appkey}-{uuid}"}}
+        elif cid in state.cids:
+            answers[cid] = state.cids[cid]  # a retry: the first answer, nothing pushed again
+        else:
+            answers[cid] = _single(state, entry)
+            if "msg_id" in answers[cid]:
+                state.cids[cid] = answers[cid]
+    return json_response(answers)
 
 
 def _device(request: web.Request) -> Device:
@@ -488,6 +566,8 @@ def build_apppush_app(*, app_key: str, master_secret: str) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/v3/push", push)
+    app.router.add_get("/v3/push/cid", cid_pool)
+    app.router.add_post("/v3/push/batch/regid/single", batch_single)
     app.router.add_get("/v3/devices/{registration_id}", get_device)
     app.router.add_post("/v3/devices/{registration_id}", update_device)
     app.router.add_get("/v3/received", received)

@@ -191,3 +191,81 @@ async def test_faults_and_reset(apppush: Push) -> None:
     assert (await apppush.control("GET", "/devices"))["devices"] == []
     async with apppush.http.get(apppush.server.url + "/healthz") as resp:
         assert await resp.json() == {"status": "ok"}
+
+
+def single(target: str, alert: str = "系统维护通知") -> dict[str, Any]:
+    return {
+        "platform": "all",
+        "target": target,
+        "notification": {"alert": alert, "android": {"title": "通知公告"}},
+        "options": {"third_party_channel": {"huawei": {"category": "WORK"}}},
+    }
+
+
+async def test_batch_single_push_answers_per_cid_and_never_repeats_a_cid(apppush: Push) -> None:
+    """JPush's 批量单推: one request, a push per cid, each answered on its own; the same cid
+    again (a caller's retry) answers the first result and pushes nothing more."""
+    await apppush.control("POST", "/devices", {"registrationId": "bandroid01"})
+    await apppush.control("POST", "/devices", {"registrationId": "bios01", "platform": "ios"})
+    status, pool = await apppush.api("GET", "/v3/push/cid", count="4")
+    assert status == 200 and len(set(pool["cidlist"])) == 4
+    assert all(c.startswith(f"{APP_KEY}-") for c in pool["cidlist"])
+    one, two, three, four = pool["cidlist"]
+    pushlist = {
+        one: single("bandroid01", "给安卓"),
+        two: single("bios01", "给苹果"),
+        three: single("nobody01"),
+        four: {**single("bandroid01"), "notification": {}},
+        "not-a-cid": single("bandroid01"),
+    }
+    status, answers = await apppush.api(
+        "POST", "/v3/push/batch/regid/single", {"pushlist": pushlist}
+    )
+    assert status == 200
+    assert set(answers) == set(pushlist)
+    assert answers[one]["msg_id"].isdigit() and answers[two]["msg_id"].isdigit()
+    assert answers[one]["msg_id"] != answers[two]["msg_id"]
+    assert answers[three] == {
+        "error": {"code": 1011, "message": "cannot find user by this audience"}
+    }
+    assert answers[four]["error"]["code"] == 1003
+    assert answers["not-a-cid"]["error"]["code"] == 1003
+
+    pushes = (await apppush.control("GET", "/pushes"))["pushes"]
+    assert [(p["registrationIds"], p["notification"]["alert"]) for p in pushes] == [
+        (["bandroid01"], "给安卓"),
+        (["bios01"], "给苹果"),
+    ]
+    status, received = await apppush.api(
+        "GET", "/v3/received", msg_ids=f"{answers[one]['msg_id']},{answers[two]['msg_id']}"
+    )
+    assert received == [
+        {"msg_id": answers[one]["msg_id"], "android_received": 1, "ios_apns_sent": 0},
+        {"msg_id": answers[two]["msg_id"], "android_received": 0, "ios_apns_sent": 1},
+    ]
+
+    # The caller retries the whole batch (its reply was lost): nothing is pushed twice, and a
+    # cid that failed before is tried again.
+    await apppush.control("POST", "/devices", {"registrationId": "nobody01"})
+    status, again = await apppush.api("POST", "/v3/push/batch/regid/single", {"pushlist": pushlist})
+    assert status == 200
+    assert again[one] == answers[one] and again[two] == answers[two]
+    assert again[three]["msg_id"].isdigit()
+    pushes = (await apppush.control("GET", "/pushes"))["pushes"]
+    assert [p["registrationIds"] for p in pushes] == [["bandroid01"], ["bios01"], ["nobody01"]]
+
+
+async def test_batch_single_push_limits_and_auth(apppush: Push) -> None:
+    cid = f"{APP_KEY}-00000000-0000-4000-8000-000000000000"
+    status, body = await apppush.api(
+        "POST", "/v3/push/batch/regid/single", {"pushlist": {cid: single("x1")}}, auth=None
+    )
+    assert status == 401 and body["error"]["code"] == 1004
+    for bad in ({"pushlist": {}}, {"pushlist": []}, {"pushlist": {cid: single("x1")}, "x": 1}):
+        status, body = await apppush.api("POST", "/v3/push/batch/regid/single", bad)
+        assert status == 400 and body["error"]["code"] == 1003, bad
+    too_many = {f"{APP_KEY}-00000000-0000-4000-8000-{n:012d}": single("x1") for n in range(1001)}
+    status, body = await apppush.api("POST", "/v3/push/batch/regid/single", {"pushlist": too_many})
+    assert status == 400 and body["error"]["code"] == 1003
+    status, body = await apppush.api("GET", "/v3/push/cid", count="1001")
+    assert status == 400

@@ -96,11 +96,25 @@ async def push_audience(
 
 
 async def push_audience_count(
-    conn: Connection, *, region_code: str | None, among: Sequence[uuid.UUID] | None
+    conn: Connection,
+    *,
+    region_code: str | None,
+    among: Sequence[uuid.UUID] | None,
+    with_phone: bool = False,
 ) -> int:
     where, args = _push_audience(region_code, among)
+    if with_phone:
+        where += " AND c.phone_enc IS NOT NULL"
     count: int = await conn.fetchval(f"SELECT count(*) FROM citizens c WHERE {where}", *args)
     return count
+
+
+async def push_with_phone(conn: Connection, citizen_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM citizens WHERE id = ANY($1::uuid[]) AND phone_enc IS NOT NULL",
+        list(citizen_ids),
+    )
+    return [r["id"] for r in rows]
 
 
 async def push_existing(conn: Connection, citizen_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:

@@ -86,8 +86,16 @@ class ForOtherDomains(IdentityBase):
         *,
         region_code: str | None = None,
         among: Sequence[uuid.UUID] | None = None,
+        with_phone: bool = False,
     ) -> int:
-        return await domains_repo.push_audience_count(conn, region_code=region_code, among=among)
+        return await domains_repo.push_audience_count(
+            conn, region_code=region_code, among=among, with_phone=with_phone
+        )
+
+    async def push_with_phone(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        return await domains_repo.push_with_phone(conn, citizen_ids)
 
     async def push_existing(
         self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
