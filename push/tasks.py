@@ -20,10 +20,10 @@ from push.schemas import (
     DeliveryJob,
     MessageJob,
 )
-from push.service.deliveries import SendOutcome
 
 if TYPE_CHECKING:
     from push.service import PushService
+    from push.service.deliveries import SendOutcome
 
 # Channel batches one worker runs at once; the channel's concurrency (push settings) bounds the
 # requests in flight across them.
