@@ -12,9 +12,10 @@ a notice to everyone through the ops API and a supervisor approves it; the real 
 process(es) (``handheld worker``) send it. Delivery rate = deliveries (WeChat sends + devices
 pushed to) per second, from approval until no delivery of the notice is left queued.
 
-The baseline sends the same requests (same payloads, the same batches of devices per app push,
-the product's per-channel concurrency times the worker count) from a bare aiohttp loop to the
-same stand-ins. Both runs get the same wrk load on the catalogue during their first seconds.
+The baseline sends the same requests (same payloads: a WeChat subscribe message per citizen, a
+batch single push per 1000 devices; the product's per-channel concurrency times the worker
+count) from a bare aiohttp loop to the same stand-ins. Both runs get the same wrk load on the
+catalogue during their first seconds.
 
 Catalogue p99: wrk --latency on a catalogue search, idle (before any fan-out) and during ours.
 """
@@ -44,6 +45,7 @@ import pyotp
 from api.composition import open_services
 from api.identity.service.base import PHONE, SESSION_KEY
 from bench.harness import ROOT, stack, sync_catalogue
+from core.clients.apppush import BATCH_LIMIT
 from core.embedded import free_port, stop_process, wait_for_port
 from core.pii import PiiCipher
 from core.settings import Settings, load_settings
@@ -271,7 +273,7 @@ async def bare_loop(settings: Settings, n: int, channels: list[str]) -> int:
     same per-channel concurrency. Returns the deliveries made."""
     push = settings.push
     wechat_url = settings.wechat.base_url + "/cgi-bin/message/subscribe/send"
-    app_url = settings.apppush.base_url + "/v3/push"
+    app_url = settings.apppush.base_url + "/v3/push/batch/regid/single"
     credentials = f"{settings.apppush.app_key}:{settings.apppush.master_secret.reveal()}"
     app_headers = {
         "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
@@ -295,8 +297,10 @@ async def bare_loop(settings: Settings, n: int, channels: list[str]) -> int:
         for url, body, deliveries in jobs:
             async with session.post(url, data=body, headers=headers) as resp:
                 reply = msgspec.json.decode(await resp.read())
-                if reply.get("errcode", 0) == 0 and "error" not in reply:
-                    ok[0] += deliveries
+            if "errcode" in reply:  # WeChat: one message
+                ok[0] += deliveries if reply["errcode"] == 0 else 0
+            else:  # a batch single push: an answer per cid
+                ok[0] += sum(1 for answer in reply.values() if "msg_id" in answer)
 
     def wechat_jobs() -> Iterator[tuple[str, bytes, int]]:
         for k in range(n):
@@ -310,20 +314,25 @@ async def bare_loop(settings: Settings, n: int, channels: list[str]) -> int:
             yield f"{wechat_url}?access_token={token}", msgspec.json.encode(body), 1
 
     def app_jobs() -> Iterator[tuple[str, bytes, int]]:
-        size = push.notice_app_devices_per_push
-        for start in range(0, n, size):
-            ids = [device_of(k) for k in range(start, min(n, start + size))]
+        # Batch single pushes (批量单推) as the product sends them: a cid per message and device.
+        for start in range(0, n, BATCH_LIMIT):
+            numbers = range(start, min(n, start + BATCH_LIMIT))
             body = {
-                "platform": "all",
-                "audience": {"registration_id": ids},
-                "notification": {
-                    "alert": BODY,
-                    "android": {"title": TITLE, "category": "sys"},
-                    "ios": {"alert": BODY},
-                },
-                "options": {"third_party_channel": {"huawei": {"category": "WORK"}}},
+                "pushlist": {
+                    f"{settings.apppush.app_key}-{uuid.uuid4()}": {
+                        "platform": "all",
+                        "target": device_of(k),
+                        "notification": {
+                            "alert": BODY,
+                            "android": {"title": TITLE, "category": "sys"},
+                            "ios": {"alert": BODY},
+                        },
+                        "options": {"third_party_channel": {"huawei": {"category": "WORK"}}},
+                    }
+                    for k in numbers
+                }
             }
-            yield app_url, msgspec.json.encode(body), len(ids)
+            yield app_url, msgspec.json.encode(body), len(numbers)
 
     ok = [0]
     lanes = []

@@ -104,20 +104,16 @@ class AppPushSettings(msgspec.Struct, frozen=True, kw_only=True):
 class PushSettings(msgspec.Struct, frozen=True, kw_only=True):
     """How fast a notice goes out on each channel (push domain).
 
-    Per channel: at most ``*_concurrency`` requests in flight in each worker process, and, when
-    ``*_per_second`` is above 0, at most that many requests a second across every worker (the
-    ``limits`` library, counted in Valkey). WeChat paces us itself too (45009/45011 answers put
-    the batch back with backoff), so no rate of ours is set by default."""
+    Per channel: at most ``*_concurrency`` requests in flight in each worker process (a WeChat
+    request carries one message, an app push request up to 1000), and, when ``*_per_second`` is
+    above 0, at most that many requests a second across every worker (the ``limits`` library,
+    counted in Valkey). WeChat paces us itself too (a 45011 answer defers the batch), so no rate
+    of ours is set by default."""
 
     notice_wechat_concurrency: int = 32
     notice_wechat_per_second: int = 0
     notice_app_concurrency: int = 4
     notice_app_per_second: int = 0
-    # Devices per app push request: a notice says the same to everyone, and the aggregator
-    # takes up to 1000 registration ids in one push.
-    notice_app_devices_per_push: int = 1000
-    # Recipients per notice batch (one transaction writes their inbox rows and deliveries).
-    notice_batch_size: int = 1000
 
 
 class PiiSettings(msgspec.Struct, frozen=True, kw_only=True):

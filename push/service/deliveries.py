@@ -359,7 +359,9 @@ class Deliveries(PushBase):
         ]
         results: list[BatchResult] = []
         for start in range(0, len(pushes), BATCH_LIMIT):
-            results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
+            async with self._lane("app"):  # the app channel's limits, as WeChat's
+                await self._paced("app")
+                results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
         return results
 
     async def record_app_batch(
