@@ -4,6 +4,7 @@ providers' delivery reports."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 import weakref
@@ -18,6 +19,7 @@ from core.clients.apppush import BATCH_LIMIT, AppPushRejected, BatchPush, BatchR
 from core.clients.sms import SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
 from core.db import Connection
+from core.http import summarised
 from core.jobs import Deferred
 from push.errors import Throttled
 from push.repository import deliveries as repo
@@ -25,6 +27,8 @@ from push.repository.deliveries import AppTarget, DeliveryRow, QueuedSend, SentR
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
+
+log = logging.getLogger(__name__)
 
 SMS_TEMPLATE = "SMS_PROGRESS"
 RECEIPT_BATCH = 100
@@ -266,7 +270,19 @@ class Deliveries(PushBase):
                     return
             record(outcome)
 
-        await asyncio.gather(*(send(one) for one in sends))
+        with summarised() as calls:
+            await asyncio.gather(*(send(one) for one in sends))
+        log.info(
+            "outside calls of a notice batch",
+            extra={
+                "system": "wechat",
+                "operation": "subscribe_send",
+                "outcome": "ok",
+                "calls": calls.calls,
+                "mean_ms": round(calls.total_ms / max(1, calls.calls), 1),
+                "max_ms": round(calls.max_ms, 1),
+            },
+        )
         if isinstance(failure, Throttled) and failure.per_second:
             # WeChat's rate, not a failure: the rest goes once its window has passed (a batch of
             # a big notice may be throttled many times, and never becomes a dead letter).
