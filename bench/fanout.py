@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 import asyncpg
 import msgspec
+import psutil  # type: ignore[import-untyped]
 import pyotp
 
 from api.composition import open_services
@@ -247,7 +248,7 @@ def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def workers(env: dict[str, str], count: int) -> Iterator[None]:
+def workers(env: dict[str, str], count: int) -> Iterator[list[int]]:
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "api.cli", "worker"],
@@ -259,10 +260,67 @@ def workers(env: dict[str, str], count: int) -> Iterator[None]:
         for _ in range(count)
     ]
     try:
-        yield
+        yield [p.pid for p in processes]
     finally:
         for process in processes:
             stop_process(process)
+
+
+# --- where the time went ----------------------------------------------------------------------------
+
+
+def cpu_seconds(settings: Settings, pids: list[int]) -> dict[str, float]:
+    """CPU time used so far by the stand-ins, PostgreSQL (every backend) and ``pids``."""
+    wechat_port = settings.wechat.base_url.rsplit(":", 1)[1]
+    pg_port = str(psutil_port(settings))
+    totals = {"workers": 0.0, "stand-ins": 0.0, "postgres": 0.0}
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            cmdline = process.info["cmdline"] or []
+            if process.pid in pids:
+                key = "workers"
+            elif "sandbox" in cmdline and wechat_port in cmdline:
+                key = "stand-ins"
+            elif any(part.endswith("postgres") for part in cmdline[:1]) and pg_port in cmdline:
+                key = "postgres"
+            else:
+                continue
+            times = process.cpu_times()
+            totals[key] += times.user + times.system
+            if key == "postgres":
+                for child in process.children():
+                    times = child.cpu_times()
+                    totals[key] += times.user + times.system
+        except psutil.Error:
+            continue
+    return totals
+
+
+def psutil_port(settings: Settings) -> int:
+    return int(settings.database.url.reveal().rsplit(":", 1)[1].split("/", 1)[0])
+
+
+async def timeline(settings: Settings, notice: str) -> str:
+    """When the notice's batches and each channel's last delivery were done, after approval."""
+    conn = await asyncpg.connect(settings.database.url.reveal())
+    try:
+        rows = await conn.fetch(
+            """SELECT d.channel, count(*) AS n,
+                      extract(epoch FROM max(d.updated_at) - n.approved_at) AS last_s
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                 JOIN notices n ON m.dedupe_key = 'notice:' || n.id
+                WHERE n.id = $1::uuid GROUP BY d.channel, n.approved_at""",
+            notice,
+        )
+        written = await conn.fetchval(
+            "SELECT extract(epoch FROM finished_at - approved_at) FROM notices WHERE id = $1::uuid",
+            notice,
+        )
+    finally:
+        await conn.close()
+    parts = [f"inbox written by {written:.1f}s"]
+    parts += [f"{r['channel']} {r['n']:,} done by {r['last_s']:.1f}s" for r in rows]
+    return ", ".join(parts)
 
 
 # --- the bare loop ---------------------------------------------------------------------------------
@@ -396,21 +454,28 @@ def main() -> None:
             idle = p99_ms(start_wrk(search, WRK_SECONDS))
             operator, supervisor = asyncio.run(staff_headers(settings, api))
 
-            with workers(env, WORKERS):
+            with workers(env, WORKERS) as pids:
                 asyncio.run(wait_for_workers(settings, WORKERS))
                 wrk_ours = start_wrk(search, WRK_SECONDS)
+                cpu_before = cpu_seconds(settings, pids)
                 started = time.perf_counter()
                 notice, channels = asyncio.run(draft_and_approve(api, operator, supervisor))
                 delivered = asyncio.run(wait_until_done(settings, notice))
                 ours_s = time.perf_counter() - started
+                cpu_ours = {k: v - cpu_before[k] for k, v in cpu_seconds(settings, pids).items()}
             busy = p99_ms(wrk_ours)
             if ours_s < WRK_SECONDS:
                 print(f"  (the fan-out took {ours_s:.1f}s, less than wrk's {WRK_SECONDS}s)")
+            when = asyncio.run(timeline(settings, notice))
 
             wrk_bare = start_wrk(search, WRK_SECONDS)
+            cpu_before = cpu_seconds(settings, [])
+            own_before = time.process_time()
             started = time.perf_counter()
             bare_delivered = asyncio.run(bare_loop(settings, N, channels))
             bare_s = time.perf_counter() - started
+            cpu_bare = {k: v - cpu_before[k] for k, v in cpu_seconds(settings, []).items()}
+            cpu_bare["workers"] = time.process_time() - own_before
             wrk_bare.communicate()
     ours_rate, bare_rate = delivered / ours_s, bare_delivered / bare_s
     expected = N * (len(channels) - 1)
@@ -421,6 +486,10 @@ def main() -> None:
     print(
         f"  bare aiohttp loop: {bare_delivered:,} deliveries in {bare_s:.1f}s = {bare_rate:,.0f}/s"
     )
+    print(f"  ours: {when}")
+    print("  CPU seconds, ours: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu_ours.items()))
+    print("  CPU seconds, bare: " + ", ".join(
+        f"{'loop' if k == 'workers' else k} {v:.1f}" for k, v in cpu_bare.items()))  # fmt: skip
     if delivered != expected or bare_delivered != expected:
         print(f"  WARNING: expected {expected:,} deliveries in each run")
     print(f"RESULT fanout_delivery ratio={ours_rate / bare_rate:.2f} target>={RATE_TARGET}")
