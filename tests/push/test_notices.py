@@ -109,7 +109,12 @@ async def test_notice_reaches_100k_exactly_once_despite_sigkill(
         == RECIPIENTS
     )
     figures = (await client.get(f"/ops/v1/notices/{notice}", headers=supervisor)).json()["figures"]
-    assert figures == {"targeted": RECIPIENTS, "sent": RECIPIENTS, "read": 0, "channels": {}}
+    assert {k: figures[k] for k in ("targeted", "sent", "read")} == {
+        "targeted": RECIPIENTS, "sent": RECIPIENTS, "read": 0}  # fmt: skip
+    channels = figures["channels"]
+    assert channels["inbox"]["sent"] == RECIPIENTS and channels["inbox"]["read"] == 0
+    # No one has an openid or a device: nothing went beyond the inbox.
+    assert all(channels[c]["sent"] == channels[c]["queued"] == 0 for c in ("wechat", "app"))
 
 
 async def _is_sent(db: asyncpg.Connection, notice: str) -> bool:
@@ -197,9 +202,7 @@ async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
     assert all(count >= 1 for count in received.values())
     figures = (await client.get(f"/ops/v1/notices/{notice}", headers=supervisor)).json()["figures"]
     assert (
-        figures["channels"]["wechat"].get("sent", 0)
-        + figures["channels"]["wechat"].get("delivered", 0)
-        == GRANTED
+        figures["channels"]["wechat"]["sent"] == GRANTED  # delivered ones counted in sent
     )
     duplicates = sum(count - 1 for count in received.values())
     print(f"notice on WeChat: {kills} kills, {duplicates} duplicate sends of {GRANTED}")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Dialog, Page, Route, expect
 
 from api.composition import Services
 from api.ops.controllers import CONSOLE_DIR
 from tests.fixtures.declarations import Applicant
-from tests.fixtures.identity import bearer, make_staff, staff_login
+from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
 from tests.fixtures.ops import BrowserLog, sign_in
 from tests.fixtures.reviews import BAD, finished, rate
 
@@ -90,14 +90,16 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     db: asyncpg.Connection,
     client: httpx.AsyncClient,
     worker: None,
+    outside: Outside,
     tmp_path: Path,
 ) -> None:
     browser, log = page
     recipients = 3
     await db.execute(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
-        recipients,
+        recipients - 1,
     )
+    await sms_login(client, outside, "13600001234")  # the one with a phone: the urgent SMS
     operator = await make_staff(services, "console-op", "operator")
     supervisor = await make_staff(services, "console-sup", "supervisor")
     title = "端午节假期服务安排"
@@ -112,6 +114,7 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     await browser.fill(
         "#notice-body", "端午节假期（6月19日至21日）网上申报照常受理，窗口暂停服务。"
     )
+    await browser.check("#notice-urgent")
     await browser.click("#notice-submit")
     await expect(browser.locator("#flash")).to_have_text("草稿已提交，等待主管批准。")
     row = browser.locator("#notice-table tbody tr", has_text=title)
@@ -123,8 +126,20 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     await sign_in(browser, supervisor)
     await browser.click('#nav a[data-view="notices"]')
     row = browser.locator("#notice-table tbody tr", has_text=title)
+    # Urgent: the SMS cost is shown before approval (one phone, one part of 5 fen) and the
+    # supervisor confirms it in the approval.
+    await row.locator("button.link").click()
+    await expect(browser.locator("#notice-sms-cost")).to_have_text("1人 × 1条 × ¥0.05 = ¥0.05")
+    dialogs: list[str] = []
+
+    async def confirm(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        await dialog.accept()
+
+    browser.once("dialog", confirm)
     await row.locator("button[data-action=approve]").click()
     await expect(browser.locator("#flash")).to_have_text("已批准，开始发送。")
+    assert dialogs and "预计费用¥0.05" in dialogs[0]
     await expect(row.locator('[data-figure="targeted"]')).to_have_text(str(recipients))
     # The worker sends in batches; the page looks again while the send runs.
     await expect(row.locator('[data-field="status"]')).to_have_text("已发送", timeout=30_000)
@@ -132,6 +147,18 @@ async def test_operator_drafts_supervisor_approves_figures_appear(
     await expect(row.locator('[data-figure="read"]')).to_have_text("0")
     await row.locator("button.link").click()
     await expect(browser.locator("#notice-detail .kpi-value").first).to_have_text(str(recipients))
+    # Per channel: the inbox has it for all three, the SMS went to the one with a phone, no
+    # one has an openid or a device.
+    channels = browser.locator("#notice-channels tbody tr")
+    await expect(channels).to_have_count(4)
+    inbox = browser.locator('#notice-channels tr[data-channel="inbox"] td')
+    await expect(inbox.nth(2)).to_have_text(str(recipients))  # sent
+    await expect(inbox.nth(4)).to_have_text("0")  # read
+    sms = browser.locator('#notice-channels tr[data-channel="sms"] td')
+    await expect(sms.nth(2)).to_have_text("1")  # sent
+    wechat = browser.locator('#notice-channels tr[data-channel="wechat"] td')
+    await expect(wechat.nth(7)).to_have_text("0")  # quota misses
+    await expect(browser.locator("#notice-sms-cost")).to_have_text("1人 × 1条 × ¥0.05 = ¥0.05")
     await _no_stray_values(browser)
 
     await browser.click('#nav a[data-view="dashboard"]')

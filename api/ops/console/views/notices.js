@@ -1,16 +1,20 @@
 // Notices (通知公告): operators draft, a supervisor who is not the author approves (four eyes),
 // the send runs in batches; figures (targeted, sent, read, per channel) refresh while it runs.
+// An urgent notice also goes by SMS: its cost is shown before approval, and the approval carries
+// the cost the supervisor confirmed (the server refuses it when the cost changed since).
 
 import { get, post, query } from "../api.js";
 import { barChart } from "../charts.js";
-import { clear, formValues, formatNumber, formatTime, h, put } from "../dom.js";
+import { clear, formValues, formatFen, formatNumber, formatTime, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field } from "./common.js";
+import { field, table } from "./common.js";
 
 const DRAFTERS = ["operator", "supervisor", "admin"];
 const APPROVERS = ["supervisor", "admin"];
 const RUNNING = new Set(["approved", "sending"]);
 const POLL_MS = 3000;
+const CHANNELS = ["inbox", "wechat", "app", "sms"];
+const FIGURES = ["queued", "sent", "delivered", "read", "failed", "skipped", "quotaMisses"];
 
 export async function render(main, ctx) {
   const state = { notices: [], selected: null, timer: null, stopped: false };
@@ -35,21 +39,29 @@ export async function render(main, ctx) {
     }
     if (state.stopped) return;
     renderList(list, state, ctx, {
-      approve: (n) => act(`/ops/v1/notices/${n.id}/approve`, t("notices.approved")),
+      approve: (n) => {
+        // An urgent notice: the supervisor confirms the SMS cost shown, and approves that.
+        if (n.urgent && n.sms) {
+          if (!window.confirm(t("notices.confirmSms", smsWords(n.sms)))) return;
+          act(`/ops/v1/notices/${n.id}/approve`, t("notices.approved"), { smsCostFen: n.sms.costFen });
+        } else {
+          act(`/ops/v1/notices/${n.id}/approve`, t("notices.approved"));
+        }
+      },
       cancel: (n) => act(`/ops/v1/notices/${n.id}/cancel`, t("notices.cancelled")),
       select: (n) => { state.selected = n.id; renderDetail(detail, n); },
     });
     const selected = state.notices.find((n) => n.id === state.selected);
     if (selected) renderDetail(detail, selected);
     // Figures move while a send runs: look again until every notice is at rest.
-    if (state.notices.some((n) => RUNNING.has(n.status))) {
+    if (state.notices.some((n) => RUNNING.has(n.status) || queued(n))) {
       state.timer = setTimeout(refresh, POLL_MS);
     }
   }
 
-  async function act(path, done) {
+  async function act(path, done, body) {
     try {
-      await post(path);
+      await post(path, body);
       ctx.flash(done, "ok");
     } catch (err) {
       ctx.showError(err);
@@ -94,7 +106,9 @@ function draftForm(ctx, onDrafted) {
     field(t("notices.field.link"), h("input", { name: "link", id: "notice-link", type: "url", maxlength: 500 })),
     h("fieldset", { class: "channels" }, h("legend", {}, t("notices.field.channels")),
       h("label", {}, h("input", { type: "checkbox", name: "inbox", checked: true, disabled: true }), t("channel.inbox")),
-      h("label", {}, h("input", { type: "checkbox", name: "wechat", id: "notice-wechat" }), t("channel.wechat"))),
+      h("label", {}, h("input", { type: "checkbox", name: "wechat", id: "notice-wechat", checked: true }), t("channel.wechat")),
+      h("label", {}, h("input", { type: "checkbox", name: "app", id: "notice-app", checked: true }), t("channel.app")),
+      h("label", {}, h("input", { type: "checkbox", name: "urgent", id: "notice-urgent" }), t("notices.field.urgent"))),
     h("div", { class: "actions wide" },
       h("button", { type: "submit", class: "primary", id: "notice-submit" }, t("notices.submitDraft")),
       h("span", { class: "hint" }, t("notices.fourEyes"))),
@@ -110,7 +124,8 @@ function draftForm(ctx, onDrafted) {
     if (v.kind === "list") audience.citizenIds = v.citizenIds.split(/[\s,\uff0c]+/).filter(Boolean);
     const body = {
       title: v.title, body: v.body, audience,
-      channels: form.elements.wechat.checked ? ["inbox", "wechat"] : ["inbox"],
+      channels: ["inbox", "wechat", "app"].filter((c) => c === "inbox" || form.elements[c].checked),
+      urgent: form.elements.urgent.checked,
     };
     if (v.link) body.link = v.link;
     if (v.sendAt) body.sendAt = new Date(v.sendAt).toISOString();
@@ -185,12 +200,21 @@ function renderList(list, state, ctx, actions) {
     h("tbody", {}, rows))));
 }
 
+/** Deliveries still waiting on a channel (they go on after the last batch is written). */
+function queued(n) {
+  return Object.values(n.figures.channels || {}).some((counts) => counts.queued > 0);
+}
+
+function smsWords(sms) {
+  return { n: formatNumber(sms.recipients), parts: sms.parts, price: formatFen(sms.priceFen), cost: formatFen(sms.costFen) };
+}
+
 function renderDetail(box, n) {
   box.hidden = false;
   const f = n.figures;
   const rate = f.targeted ? Math.round((100 * f.read) / f.targeted) : null;
-  const channels = Object.entries(f.channels || {});
-  const statuses = [...new Set(channels.flatMap(([, counts]) => Object.keys(counts)))];
+  const channels = CHANNELS.filter((c) => f.channels && f.channels[c]).map((c) => [c, f.channels[c]]);
+  const statuses = ["sent", "delivered", "failed"];
   put(clear(box),
     h("h2", {}, t("notices.detail", { title: n.title })),
     h("p", { class: "notice-body" }, n.body),
@@ -198,6 +222,9 @@ function renderDetail(box, n) {
       h("dt", {}, t("notices.col.status")), h("dd", {}, t(`notice.status.${n.status}`, {}, n.status)),
       h("dt", {}, t("notices.col.audience")), h("dd", {}, audienceText(n.audience)),
       h("dt", {}, t("notices.field.channels")), h("dd", {}, n.channels.map((c) => t(`channel.${c}`, {}, c)).join(t("sep.list"))),
+      h("dt", {}, t("notices.field.urgent")), h("dd", {}, t(n.urgent ? "notices.urgentYes" : "notices.urgentNo")),
+      n.sms ? h("dt", {}, t(n.sms.approved ? "notices.smsApproved" : "notices.smsEstimate")) : null,
+      n.sms ? h("dd", { id: "notice-sms-cost", dataset: { costFen: n.sms.costFen } }, t("notices.smsCost", smsWords(n.sms))) : null,
       h("dt", {}, t("notices.createdAt")), h("dd", {}, formatTime(n.createdAt)),
       h("dt", {}, t("notices.finishedAt")), h("dd", {}, formatTime(n.finishedAt)),
     ),
@@ -208,6 +235,12 @@ function renderDetail(box, n) {
       h("div", { class: "kpi" }, h("span", { class: "kpi-label" }, t("notices.readRate")),
         h("span", { class: "kpi-value" }, rate === null ? "—" : `${rate}%`)),
     ),
+    h("h3", {}, t("notices.channelFigures")),
+    table("notice-channels",
+      [{ label: t("notices.field.channel"), render: ([c]) => t(`channel.${c}`, {}, c) },
+        ...FIGURES.map((k) => ({ label: t(`delivery.${k}`), num: true, render: ([, counts]) => formatNumber(counts[k]) }))],
+      channels,
+      ([c]) => ({ dataset: { channel: c } })),
     channels.length
       ? barChart({
         label: t("notices.channelChart"),
