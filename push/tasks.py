@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # requests in flight across them.
 NOTICE_CHANNEL_BATCHES = 4
 RECEIPTS_CRON = "* * * * *"
+# A group commit waits this long for more outcomes, unless this many are waiting already.
+GROUP_COMMIT_WAIT_S = 0.05
+GROUP_COMMIT_SIZE = 64
 CHANNEL_NAMES = {"wechat": "微信订阅消息", "sms": "短信", "app": "App 推送"}
 
 
@@ -129,8 +132,8 @@ async def send_wechat_batch(pool: Pool, push: PushService, message_ids: list[uui
 
 class GroupCommit:
     """Outcomes of a batch's sends written as they come: each write is one transaction with
-    every outcome that arrived while the previous one ran (at most those in flight wait, so a
-    worker killed mid-batch resends few)."""
+    every outcome that arrived while the previous one ran or within ``GROUP_COMMIT_WAIT_S``
+    (so a worker killed mid-batch resends at most those and the requests in flight)."""
 
     def __init__(self, pool: Pool, push: PushService) -> None:
         self._pool, self._push = pool, push
@@ -147,6 +150,10 @@ class GroupCommit:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if not self._closing and len(self._pending) < GROUP_COMMIT_SIZE:
+                # A moment for more outcomes to join: one transaction per outcome cost the
+                # database more than the sends. A worker killed now resends at most these.
+                await asyncio.sleep(GROUP_COMMIT_WAIT_S)
             while self._pending:
                 outcomes, self._pending = self._pending, []
                 async with self._pool.acquire() as conn, conn.transaction():

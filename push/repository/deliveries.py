@@ -297,15 +297,23 @@ async def queued_sends(
     )
 
 
-async def granted(conn: Connection, openids: list[str], template_id: str) -> list[str]:
+class Grant(msgspec.Struct, frozen=True, kw_only=True):
+    openid: str
+    long_term: bool
+
+
+async def granted(conn: Connection, openids: list[str], template_id: str) -> list[Grant]:
     """Those of ``openids`` that may receive ``template_id`` now (long-term, or quota left)."""
-    rows = await conn.fetch(
-        """SELECT openid FROM wechat_subscriptions
-            WHERE openid = ANY($1::text[]) AND template_id = $2 AND (long_term OR quota > 0)""",
-        openids,
-        template_id,
+    return many(
+        Grant,
+        await conn.fetch(
+            """SELECT openid, long_term FROM wechat_subscriptions
+                WHERE openid = ANY($1::text[]) AND template_id = $2
+                  AND (long_term OR quota > 0)""",
+            openids,
+            template_id,
+        ),
     )
-    return [r["openid"] for r in rows]
 
 
 async def debit_quotas(conn: Connection, openids: list[str], template_id: str) -> None:

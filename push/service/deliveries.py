@@ -58,10 +58,13 @@ class NoticeSend(msgspec.Struct, frozen=True, kw_only=True):
     body: str
     link: str | None
     openid: str
+    # A one-time grant: each message sent debits it.
+    counted: bool = False
 
 
 class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    """What became of one delivery; ``openid``: the grant to debit (sent) or zero (43101)."""
+    """What became of one delivery; ``openid``: the grant to debit (sent on a one-time grant)
+    or zero (43101)."""
 
     message_id: uuid.UUID
     status: str
@@ -229,7 +232,8 @@ class Deliveries(PushBase):
                 title=r.title,
                 body=r.body,
                 link=r.link,
-                openid=to[r.citizen_id],
+                openid=to[r.citizen_id][0],
+                counted=to[r.citizen_id][1],
             )
             for r in rows
             if r.citizen_id in to
@@ -237,15 +241,20 @@ class Deliveries(PushBase):
 
     async def _granted_openids(
         self, conn: Connection, rows: list[QueuedSend]
-    ) -> dict[uuid.UUID, str]:
+    ) -> dict[uuid.UUID, tuple[str, bool]]:
+        """Each citizen's openid holding a grant, and whether its sends are counted (a one-time
+        grant; a long-term one is not debited)."""
         addresses = await self.recipients.push_openids(conn, [r.citizen_id for r in rows])
-        granted = set(
-            await repo.granted(conn, [a.openid for a in addresses], self.settings.template_notice)
+        grants = await repo.granted(
+            conn, [a.openid for a in addresses], self.settings.template_notice
         )
-        openids: dict[uuid.UUID, str] = {}
+        long_term = {g.openid: g.long_term for g in grants}
+        openids: dict[uuid.UUID, tuple[str, bool]] = {}
         for address in sorted(addresses, key=lambda a: a.openid):
-            if address.openid in granted:
-                openids.setdefault(address.citizen_id, address.openid)
+            if address.openid in long_term:
+                openids.setdefault(
+                    address.citizen_id, (address.openid, not long_term[address.openid])
+                )
         return openids
 
     async def send_notice_sends(
@@ -327,7 +336,7 @@ class Deliveries(PushBase):
                 message_id=one.message_id,
                 status="sent",
                 provider_id=str(reply.msgid),
-                openid=one.openid,
+                openid=one.openid if one.counted else None,
             )
         if reply.errcode == NO_QUOTA:
             return SendOutcome(
