@@ -266,21 +266,26 @@ class Deliveries(PushBase):
         lane = self._lane("wechat")
         failure: Exception | None = None
 
-        async def send(one: NoticeSend) -> None:
-            nonlocal failure
-            async with lane:
-                if isinstance(failure, Throttled):
-                    return  # WeChat asked us to slow down: the rest waits for the retry
-                try:
-                    await self._paced("wechat")
-                    outcome = await self._send_wechat(one)
-                except Exception as exc:  # noqa: BLE001 - raised once the others answered
-                    failure = failure if isinstance(failure, Throttled) else exc
-                    return
-            record(outcome)
+        pending = iter(sends)
 
+        async def sender() -> None:
+            # A few senders per batch take the next message in turn (not a task per message).
+            nonlocal failure
+            for one in pending:
+                async with lane:
+                    if isinstance(failure, Throttled):
+                        return  # WeChat asked us to slow down: the rest waits for the retry
+                    try:
+                        await self._paced("wechat")
+                        outcome = await self._send_wechat(one)
+                    except Exception as exc:  # noqa: BLE001 - raised once the others answered
+                        failure = failure if isinstance(failure, Throttled) else exc
+                        continue
+                record(outcome)
+
+        senders = min(len(sends), max(1, self.pace.notice_wechat_concurrency))
         with summarised() as calls:
-            await asyncio.gather(*(send(one) for one in sends))
+            await asyncio.gather(*(sender() for _ in range(senders)))
         log.info(
             "outside calls of a notice batch",
             extra={
