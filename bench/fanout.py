@@ -61,6 +61,8 @@ SEARCH_PATH = "/api/v1/items?q=sfz&pageSize=20"
 TITLE = "系统维护通知"
 BODY = "本周六凌晨2点至4点系统维护，期间暂停网上申报。"
 COPY_PAGE = 50_000
+# Openids or devices per bulk call to a stand-in (its bodies are limited to 1 MB).
+STAND_IN_PAGE = 20_000
 
 
 def openid_of(n: int) -> str:
@@ -119,8 +121,8 @@ async def seed(settings: Settings, n: int) -> None:
         limits = {"dailyLimit": 10 * n + 1000, "perSecond": None}
         async with http.post(f"{wechat}/_control/subscribe-limits", json=limits) as resp:
             assert resp.status == 200, await resp.text()
-        for start in range(0, n, COPY_PAGE):
-            numbers = range(start, min(n, start + COPY_PAGE))
+        for start in range(0, n, STAND_IN_PAGE):
+            numbers = range(start, min(n, start + STAND_IN_PAGE))
             grants = {"openids": [openid_of(k) for k in numbers], "templateId": template}
             async with http.post(f"{wechat}/_control/subscriptions/bulk", json=grants) as resp:
                 assert resp.status == 200, await resp.text()

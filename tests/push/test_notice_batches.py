@@ -5,10 +5,13 @@ queued: no citizen gets the notice twice, none is left out, the inbox holds it o
 from __future__ import annotations
 
 import collections
+import logging
 from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
+import pytest
 
 from api.composition import Services
 from core.settings import Settings
@@ -101,3 +104,29 @@ async def test_throttled_wechat_batch_is_retried_without_sending_twice(
         "SELECT count(*) FROM inbox_messages WHERE dedupe_key = $1", f"notice:{notice}"
     )
     assert inbox == GRANTED
+
+
+async def test_our_rate_limit_keeps_wechat_from_throttling(
+    client: httpx.AsyncClient,
+    services: Services,
+    settings: Settings,
+    db: asyncpg.Connection,
+    worker: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With a WeChat rate of ours (4 a second, counted in Valkey across workers) below
+    WeChat's (10 a second), WeChat never answers 45011: no batch is deferred, and every citizen
+    gets the notice once. Without it, 32 in flight meet 45011 at once (the test above)."""
+    services.push.pace = msgspec.structs.replace(services.push.pace, notice_wechat_per_second=4)
+    openids = await _citizens_on_wechat(db, settings, 12)
+    async with httpx.AsyncClient(base_url=settings.wechat.base_url) as wechat:
+        limited = await wechat.post("/_control/subscribe-limits", json={"perSecond": 10})
+        assert limited.status_code == 200
+        with caplog.at_level(logging.INFO, logger="core.jobs"):
+            notice = await _send_notice(
+                client, services, {**DRAFT, "channels": ["inbox", "wechat"]}
+            )
+            await eventually(lambda: _settled(db, notice), timeout=120)
+        sent = (await wechat.get("/_control/sent")).json()["messages"]
+    assert collections.Counter(m["touser"] for m in sent) == dict.fromkeys(openids, 1)
+    assert not [r for r in caplog.records if r.getMessage() == "job deferred"]
