@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 
@@ -41,6 +42,13 @@ class Stack:
         return self.env["HANDHELD_SMS_BASE_URL"]
 
 
+class _Ports(NamedTuple):
+    provincial: int
+    wechat: int
+    sms: int
+    apppush: int
+
+
 @contextlib.contextmanager
 def stack() -> Iterator[Stack]:
     """Embedded PostgreSQL and Valkey, migrated, plus the provincial stand-in."""
@@ -52,13 +60,14 @@ def stack() -> Iterator[Stack]:
             pg.start()
             servers.callback(valkey.stop)
             valkey.start()
-            with _sandbox() as (provincial_port, wechat_port, sms_port):
-                yield _environment(Path(tmp), pg, valkey, provincial_port, wechat_port, sms_port)
+            with _sandbox() as ports:
+                yield _environment(Path(tmp), pg, valkey, ports)
 
 
 @contextlib.contextmanager
-def _sandbox() -> Iterator[tuple[int, int, int]]:
+def _sandbox() -> Iterator[_Ports]:
     provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
+    apppush_port = free_port()
     sandbox = subprocess.Popen(
         [
             sys.executable,
@@ -71,7 +80,7 @@ def _sandbox() -> Iterator[tuple[int, int, int]]:
             "--sms-port",
             str(sms_port),
             "--apppush-port",
-            str(free_port()),
+            str(apppush_port),
             "--wechatpay-port",
             str(free_port()),
             "--provincial-api-key",
@@ -86,9 +95,9 @@ def _sandbox() -> Iterator[tuple[int, int, int]]:
         preexec_fn=die_with_parent(),
     )
     try:
-        for port in (provincial_port, wechat_port, sms_port):
+        for port in (provincial_port, wechat_port, sms_port, apppush_port):
             wait_for_port("127.0.0.1", port, 60, sandbox)
-        yield provincial_port, wechat_port, sms_port
+        yield _Ports(provincial_port, wechat_port, sms_port, apppush_port)
     finally:
         stop_group(sandbox)
 
@@ -97,9 +106,7 @@ def _environment(
     tmp: Path,
     pg: EmbeddedPostgres,
     valkey: EmbeddedValkey,
-    provincial_port: int,
-    wechat_port: int,
-    sms_port: int,
+    ports: _Ports,
 ) -> Stack:
     keys_dir = tmp / "keys"
     keys_dir.mkdir()
@@ -111,11 +118,17 @@ def _environment(
         "HANDHELD_ENV": "prod",
         "HANDHELD_DATABASE_URL": pg.url("bench"),
         "HANDHELD_REDIS_URL": valkey.url,
-        "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{provincial_port}",
+        "HANDHELD_PROVINCIAL_BASE_URL": f"http://127.0.0.1:{ports.provincial}",
         "HANDHELD_PROVINCIAL_API_KEY": "bench-key",
-        "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{wechat_port}",
-        "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{sms_port}",
+        "HANDHELD_WECHAT_BASE_URL": f"http://127.0.0.1:{ports.wechat}",
+        "HANDHELD_SMS_BASE_URL": f"http://127.0.0.1:{ports.sms}",
         "HANDHELD_SMS_API_KEY": "bench-sms-key",
+        # The stand-ins' default WeChat app and app push credentials.
+        "HANDHELD_WECHAT_APPID": "wxdev000000000000",
+        "HANDHELD_WECHAT_SECRET": "dev-wechat-secret",
+        "HANDHELD_APPPUSH_BASE_URL": f"http://127.0.0.1:{ports.apppush}",
+        "HANDHELD_APPPUSH_APP_KEY": "dev-apppush-key",
+        "HANDHELD_APPPUSH_MASTER_SECRET": "dev-apppush-secret",
         "HANDHELD_PII_KEYS": pii_keys,
         "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
         "HANDHELD_PII_LOOKUP_KEY": pii_lookup,

@@ -101,6 +101,21 @@ class AppPushSettings(msgspec.Struct, frozen=True, kw_only=True):
     master_secret: Secret = Secret("")
 
 
+class PushSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """How fast a notice goes out on each channel (push domain).
+
+    Per channel: at most ``*_concurrency`` requests in flight in each worker process (a WeChat
+    request carries one message, an app push request up to 1000), and, when ``*_per_second`` is
+    above 0, at most that many requests a second across every worker (the ``limits`` library,
+    counted in Valkey). WeChat paces us itself too (a 45011 answer defers the batch), so no rate
+    of ours is set by default."""
+
+    notice_wechat_concurrency: int = 32
+    notice_wechat_per_second: int = 0
+    notice_app_concurrency: int = 4
+    notice_app_per_second: int = 0
+
+
 class PiiSettings(msgspec.Struct, frozen=True, kw_only=True):
     # "kid:BASE64,kid2:BASE64" (16-byte SM4 keys); the current one encrypts, all decrypt.
     keys: Secret = Secret("")
@@ -253,6 +268,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat: WechatSettings = WechatSettings()
     sms: SmsSettings = SmsSettings()
     apppush: AppPushSettings = AppPushSettings()
+    push: PushSettings = PushSettings()
     pii: PiiSettings = PiiSettings()
     auth: AuthSettings = AuthSettings()
     storage: StorageSettings = StorageSettings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core.clients.apppush import AppPushClient
@@ -12,6 +13,7 @@ from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.di import from_state
 from core.infra import Infrastructure
+from core.redis import limiter_storage
 from push.service import PushService
 from push.service.recipients import Applicants, Recipients
 
@@ -36,6 +38,8 @@ async def build(
         sms=sms,
         apppush=AppPushClient(infra.http, settings.apppush, settings.http),
         settings=settings.wechat,
+        pace=settings.push,
+        limiter=MovingWindowRateLimiter(limiter_storage(settings.redis)),
         sms_settings=settings.sms,
         live=RedisChannelsPubSubBackend(redis=infra.redis),
         recipients=recipients,

@@ -36,6 +36,10 @@ class AudienceInvalid(DomainError, code="NOTICE_AUDIENCE_INVALID"):
 class Throttled(Exception):
     """WeChat's daily or per-second limit: the delivery job is retried later with backoff."""
 
+    def __init__(self, message: str, *, per_second: bool = False) -> None:
+        super().__init__(message)
+        self.per_second = per_second
+
 
 __all__ = [
     "AudienceInvalid",

@@ -23,9 +23,15 @@ from push.schemas import (
 
 if TYPE_CHECKING:
     from push.service import PushService
+    from push.service.deliveries import SendOutcome
 
-NOTICE_SENDS_PER_SECOND = 500
+# Channel batches one worker runs at once; the channel's concurrency (push settings) bounds the
+# requests in flight across them.
+NOTICE_CHANNEL_BATCHES = 4
 RECEIPTS_CRON = "* * * * *"
+# A group commit waits this long for more outcomes, unless this many are waiting already.
+GROUP_COMMIT_WAIT_S = 0.05
+GROUP_COMMIT_SIZE = 64
 CHANNEL_NAMES = {"wechat": "微信订阅消息", "sms": "短信", "app": "App 推送"}
 
 
@@ -43,15 +49,16 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
             await push.send_notice_batch(conn, uuid.UUID(job.notice_id))
 
     async def notice_channel_batch(job: ChannelBatchJob) -> None:
+        message_ids = [uuid.UUID(m) for m in job.message_ids]
         if job.channel == "app":
-            await send_app_batch(pool, push, [uuid.UUID(m) for m in job.message_ids])
-            return
-        # Paced: a channel's rate limit holds however many batches run. A transaction per
-        # message: one sent is recorded as sent whatever happens to the next.
-        for message_id in job.message_ids:
-            async with pool.acquire() as conn, conn.transaction():
-                await push.deliver(conn, uuid.UUID(message_id), job.channel)
-            await asyncio.sleep(1 / NOTICE_SENDS_PER_SECOND)
+            await send_app_batch(pool, push, message_ids)
+        elif job.channel == "wechat":
+            await send_wechat_batch(pool, push, message_ids)
+        else:
+            # A transaction per message: one sent is recorded as sent whatever happens next.
+            for message_id in message_ids:
+                async with pool.acquire() as conn, conn.transaction():
+                    await push.deliver(conn, message_id, job.channel)
 
     # A delivery job that gives up marks its deliveries failed (never queued for ever); staff
     # retrying it from the dead letters queue them again.
@@ -84,12 +91,11 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
         describe=_describe_delivery,
     )
     registry.register(NOTICE_BATCH_JOB, notice_batch, BatchJob, describe=_describe_notice)
-    # One channel batch at a time across workers: the pacing above is then the channel's rate.
     registry.register(
         NOTICE_CHANNEL_JOB,
         notice_channel_batch,
         ChannelBatchJob,
-        concurrency_limit=1,
+        concurrency_limit=NOTICE_CHANNEL_BATCHES,
         on_dead=batch_dead,
         on_retry=batch_retry,
         describe=_describe_channel_batch,
@@ -108,6 +114,58 @@ async def send_app_batch(pool: Pool, push: PushService, message_ids: list[uuid.U
     results = await push.push_app_batch([t for t in targets if t.registration_ids])
     async with pool.acquire() as conn, conn.transaction():
         return await push.record_app_batch(conn, targets, results)
+
+
+async def send_wechat_batch(pool: Pool, push: PushService, message_ids: list[uuid.UUID]) -> None:
+    """A notice's WeChat deliveries, many in flight; no connection is held while WeChat
+    answers, and what was sent is recorded before the job ends whatever befell the rest."""
+    async with pool.acquire() as conn, conn.transaction():
+        sends = await push.claim_notice_sends(conn, message_ids)
+    if not sends:
+        return  # all done already (a retried job): nothing is sent again
+    recorder = GroupCommit(pool, push)
+    try:
+        await push.send_notice_sends(sends, recorder.add)
+    finally:
+        await recorder.close()
+
+
+class GroupCommit:
+    """Outcomes of a batch's sends written as they come: each write is one transaction with
+    every outcome that arrived while the previous one ran or within ``GROUP_COMMIT_WAIT_S``
+    (so a worker killed mid-batch resends at most those and the requests in flight)."""
+
+    def __init__(self, pool: Pool, push: PushService) -> None:
+        self._pool, self._push = pool, push
+        self._pending: list[SendOutcome] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._writer = asyncio.create_task(self._write())
+
+    def add(self, outcome: SendOutcome) -> None:
+        self._pending.append(outcome)
+        self._wake.set()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if not self._closing and len(self._pending) < GROUP_COMMIT_SIZE:
+                # A moment for more outcomes to join: one transaction per outcome cost the
+                # database more than the sends. A worker killed now resends at most these.
+                await asyncio.sleep(GROUP_COMMIT_WAIT_S)
+            while self._pending:
+                outcomes, self._pending = self._pending, []
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await self._push.record_notice_sends(conn, outcomes)
+            if self._closing:
+                return
+
+    async def close(self) -> None:
+        """Writes what is left (raises if a write failed)."""
+        self._closing = True
+        self._wake.set()
+        await self._writer
 
 
 async def collect_receipts(pool: Pool, push: PushService) -> int:
@@ -156,4 +214,5 @@ __all__ = [
     "collect_receipts",
     "register",
     "send_app_batch",
+    "send_wechat_batch",
 ]

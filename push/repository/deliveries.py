@@ -266,3 +266,73 @@ async def record_deliveries(
         [o[3] for o in outcomes],
     )
     return int(status.split()[-1])
+
+
+# --- a notice's WeChat deliveries, a batch at a time ---------------------------------------------
+
+
+class QueuedSend(msgspec.Struct, frozen=True, kw_only=True):
+    message_id: uuid.UUID
+    citizen_id: uuid.UUID
+    title: str
+    body: str
+    link: str | None
+
+
+async def queued_sends(
+    conn: Connection, message_ids: list[uuid.UUID], channel: str
+) -> list[QueuedSend]:
+    """Those of ``message_ids`` still queued on ``channel``: one sent, failed for good or skipped
+    is never sent again (a retried batch sends only what is left)."""
+    return many(
+        QueuedSend,
+        await conn.fetch(
+            """SELECT d.message_id, m.citizen_id, m.title, m.body, m.link
+                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                WHERE d.message_id = ANY($1::uuid[]) AND d.channel = $2 AND d.status = 'queued'
+                ORDER BY d.message_id""",
+            message_ids,
+            channel,
+        ),
+    )
+
+
+class Grant(msgspec.Struct, frozen=True, kw_only=True):
+    openid: str
+    long_term: bool
+
+
+async def granted(conn: Connection, openids: list[str], template_id: str) -> list[Grant]:
+    """Those of ``openids`` that may receive ``template_id`` now (long-term, or quota left)."""
+    return many(
+        Grant,
+        await conn.fetch(
+            """SELECT openid, long_term FROM wechat_subscriptions
+                WHERE openid = ANY($1::text[]) AND template_id = $2
+                  AND (long_term OR quota > 0)""",
+            openids,
+            template_id,
+        ),
+    )
+
+
+async def debit_quotas(conn: Connection, openids: list[str], template_id: str) -> None:
+    """One message's worth of each one-time grant (long-term ones are not counted)."""
+    await conn.execute(
+        """UPDATE wechat_subscriptions s SET quota = GREATEST(s.quota - o.n, 0),
+                  updated_at = now()
+             FROM (SELECT openid, count(*) AS n FROM unnest($1::text[]) AS u (openid)
+                    GROUP BY openid) o
+            WHERE s.openid = o.openid AND s.template_id = $2 AND NOT s.long_term""",
+        openids,
+        template_id,
+    )
+
+
+async def zero_quotas(conn: Connection, openids: list[str], template_id: str) -> None:
+    await conn.execute(
+        """UPDATE wechat_subscriptions SET quota = 0, long_term = false, updated_at = now()
+            WHERE openid = ANY($1::text[]) AND template_id = $2""",
+        openids,
+        template_id,
+    )

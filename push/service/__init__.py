@@ -8,12 +8,13 @@ interface through which push asks the identity domain about citizens.
 
 from __future__ import annotations
 
+from limits.aio.strategies import RateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import SmsSettings, WechatSettings
+from core.settings import PushSettings, SmsSettings, WechatSettings
 from push.service.base import live_channel
 from push.service.deliveries import Deliveries
 from push.service.messages import Messages
@@ -32,6 +33,8 @@ class PushService(Messages, Deliveries, Notices):
         sms: SmsClient,
         apppush: AppPushClient,
         settings: WechatSettings,
+        pace: PushSettings,
+        limiter: RateLimiter,
         sms_settings: SmsSettings,
         live: RedisChannelsPubSubBackend,
         recipients: Recipients,
@@ -41,6 +44,8 @@ class PushService(Messages, Deliveries, Notices):
         self.sms = sms
         self.apppush = apppush
         self.settings = settings
+        self.pace = pace
+        self.limiter = limiter
         self.sms_settings = sms_settings
         self.live = live
         self.recipients = recipients

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+from limits.aio.strategies import RateLimiter
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from core.clients.apppush import AppPushClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.settings import SmsSettings, WechatSettings
+from core.settings import PushSettings, SmsSettings, WechatSettings
 from push.service.recipients import Applicants, Recipients
 
 
@@ -24,6 +25,9 @@ class PushBase:
     sms: SmsClient
     apppush: AppPushClient
     settings: WechatSettings
+    # A notice's sends per channel: concurrency per process, and a rate across processes.
+    pace: PushSettings
+    limiter: RateLimiter
     # The SMS sign name, notice template and price of one part (urgent notices' cost).
     sms_settings: SmsSettings
     # Litestar Channels on Redis: open pages of the citizen hear of new messages at once.

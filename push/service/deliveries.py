@@ -3,26 +3,39 @@ providers' delivery reports."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 import uuid
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import msgspec
+from limits import RateLimitItemPerSecond
 
 from core import jobs
 from core.clients.apppush import BATCH_LIMIT, AppPushRejected, BatchPush, BatchResult
 from core.clients.sms import SmsRejected
 from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
 from core.db import Connection
+from core.http import summarised
 from core.jobs import Deferred
 from push.errors import Throttled
 from push.repository import deliveries as repo
-from push.repository.deliveries import AppTarget, DeliveryRow, SentRow
+from push.repository.deliveries import AppTarget, DeliveryRow, QueuedSend, SentRow
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
 
+log = logging.getLogger(__name__)
+
 SMS_TEMPLATE = "SMS_PROGRESS"
 RECEIPT_BATCH = 100
+# 45011: over WeChat's rate; a notice's batch waits this long and goes on (45009, the daily
+# quota, is a failure the job retries with backoff).
+RATE = 45011
+THROTTLE_PAUSE_S = 2.0
 # The reason of a delivery whose job gave up (followed by the error's type).
 DEAD_LETTER_REASON = "job_failed"
 
@@ -35,6 +48,35 @@ class Receipts(msgspec.Struct, frozen=True, kw_only=True):
 
     sms: list[SentRow]
     app: list[SentRow]
+
+
+class NoticeSend(msgspec.Struct, frozen=True, kw_only=True):
+    """A queued WeChat delivery of a notice, with the openid it goes to."""
+
+    message_id: uuid.UUID
+    title: str
+    body: str
+    link: str | None
+    openid: str
+    # A one-time grant: each message sent debits it.
+    counted: bool = False
+
+
+class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one delivery; ``openid``: the grant to debit (sent on a one-time grant)
+    or zero (43101)."""
+
+    message_id: uuid.UUID
+    status: str
+    reason: str | None = None
+    provider_id: str | None = None
+    openid: str | None = None
+
+
+# Per event loop and channel: the requests of notices in flight in this process.
+_LANES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class Deliveries(PushBase):
@@ -162,6 +204,175 @@ class Deliveries(PushBase):
             return
         await repo.record_delivery(conn, message_id, "sms", "sent", None, provider_id)
 
+    # --- a notice's WeChat deliveries, a batch at a time ----------------------------------------
+    # A batch is claimed in one transaction (who still waits, and their openid), sent with up
+    # to the channel's concurrency in flight (and its rate across workers, when one is set),
+    # and each outcome is handed to ``record`` as it comes (the job writes them in group
+    # commits). A send that fails is left queued and the batch raises once the others have
+    # answered: its retry sends only what is still queued, never one already sent.
+
+    async def claim_notice_sends(
+        self, conn: Connection, message_ids: Sequence[uuid.UUID]
+    ) -> list[NoticeSend]:
+        """The batch's WeChat deliveries still queued, with the openid holding a grant of the
+        notice template; those without one are skipped here (no grant, no attempt: WeChat
+        would only answer 43101)."""
+        rows = await repo.queued_sends(conn, list(message_ids), "wechat")
+        if not rows:
+            return []
+        to = await self._granted_openids(conn, rows)
+        skipped: list[tuple[uuid.UUID, str, str | None, str | None]] = [
+            (r.message_id, "skipped", "no_quota", None) for r in rows if r.citizen_id not in to
+        ]
+        if skipped:
+            await repo.record_deliveries(conn, "wechat", skipped)
+        return [
+            NoticeSend(
+                message_id=r.message_id,
+                title=r.title,
+                body=r.body,
+                link=r.link,
+                openid=to[r.citizen_id][0],
+                counted=to[r.citizen_id][1],
+            )
+            for r in rows
+            if r.citizen_id in to
+        ]
+
+    async def _granted_openids(
+        self, conn: Connection, rows: list[QueuedSend]
+    ) -> dict[uuid.UUID, tuple[str, bool]]:
+        """Each citizen's openid holding a grant, and whether its sends are counted (a one-time
+        grant; a long-term one is not debited)."""
+        addresses = await self.recipients.push_openids(conn, [r.citizen_id for r in rows])
+        grants = await repo.granted(
+            conn, [a.openid for a in addresses], self.settings.template_notice
+        )
+        long_term = {g.openid: g.long_term for g in grants}
+        openids: dict[uuid.UUID, tuple[str, bool]] = {}
+        for address in sorted(addresses, key=lambda a: a.openid):
+            if address.openid in long_term:
+                openids.setdefault(
+                    address.citizen_id, (address.openid, not long_term[address.openid])
+                )
+        return openids
+
+    async def send_notice_sends(
+        self, sends: list[NoticeSend], record: Callable[[SendOutcome], None]
+    ) -> None:
+        """Send ``sends`` within WeChat's lane, handing each outcome to ``record`` as it comes.
+        Raises (after every request in flight has answered) when a send failed in a way worth
+        trying again; throttled by WeChat, it stops sending at once and defers the batch."""
+        lane = self._lane("wechat")
+        failure: Exception | None = None
+
+        pending = iter(sends)
+
+        async def sender() -> None:
+            # A few senders per batch take the next message in turn (not a task per message).
+            nonlocal failure
+            for one in pending:
+                async with lane:
+                    if isinstance(failure, Throttled):
+                        return  # WeChat asked us to slow down: the rest waits for the retry
+                    try:
+                        await self._paced("wechat")
+                        outcome = await self._send_wechat(one)
+                    except Exception as exc:  # noqa: BLE001 - raised once the others answered
+                        failure = failure if isinstance(failure, Throttled) else exc
+                        continue
+                record(outcome)
+
+        senders = min(len(sends), max(1, self.pace.notice_wechat_concurrency))
+        with summarised() as calls:
+            await asyncio.gather(*(sender() for _ in range(senders)))
+        log.info(
+            "outside calls of a notice batch",
+            extra={
+                "system": "wechat",
+                "operation": "subscribe_send",
+                "outcome": "ok",
+                "calls": calls.calls,
+                "mean_ms": round(calls.total_ms / max(1, calls.calls), 1),
+                "max_ms": round(calls.max_ms, 1),
+            },
+        )
+        if isinstance(failure, Throttled) and failure.per_second:
+            # WeChat's rate, not a failure: the rest goes once its window has passed (a batch of
+            # a big notice may be throttled many times, and never becomes a dead letter).
+            raise Deferred(timedelta(seconds=THROTTLE_PAUSE_S), str(failure)) from failure
+        if failure is not None:
+            raise failure
+
+    def _lane(self, channel: str) -> asyncio.Semaphore:
+        """The requests of notices in flight on ``channel`` in this process."""
+        lanes = _LANES.setdefault(asyncio.get_running_loop(), {})
+        if channel not in lanes:
+            pace = self.pace
+            limit = (
+                pace.notice_app_concurrency if channel == "app" else pace.notice_wechat_concurrency
+            )
+            lanes[channel] = asyncio.Semaphore(max(1, limit))
+        return lanes[channel]
+
+    async def _paced(self, channel: str) -> None:
+        """Waits for a slot of the channel's rate across processes, when one is set."""
+        pace = self.pace
+        per_second = (
+            pace.notice_app_per_second if channel == "app" else pace.notice_wechat_per_second
+        )
+        if per_second <= 0:
+            return
+        item = RateLimitItemPerSecond(per_second)
+        while not await self.limiter.hit(item, "notice", channel):
+            stats = await self.limiter.get_window_stats(item, "notice", channel)
+            await asyncio.sleep(min(1.0, max(0.005, stats.reset_time - time.time())))
+
+    async def _send_wechat(self, one: NoticeSend) -> SendOutcome:
+        reply = await self.wechat.send_subscribe_message(
+            openid=one.openid,
+            template_id=self.settings.template_notice,
+            data={"thing1": thing(one.title), "thing2": thing(one.body)},
+            page=one.link,
+            state=self.settings.miniprogram_state,
+        )
+        if reply.errcode == 0:
+            return SendOutcome(
+                message_id=one.message_id,
+                status="sent",
+                provider_id=str(reply.msgid),
+                openid=one.openid if one.counted else None,
+            )
+        if reply.errcode == NO_QUOTA:
+            return SendOutcome(
+                message_id=one.message_id,
+                status="failed",
+                reason="43101 no quota",
+                openid=one.openid,
+            )
+        if reply.errcode == BAD_ARGUMENT:
+            return SendOutcome(
+                message_id=one.message_id, status="failed", reason=f"47003 {reply.errmsg}"
+            )
+        if reply.errcode in THROTTLED:
+            raise Throttled(f"{reply.errcode} {reply.errmsg}", per_second=reply.errcode == RATE)
+        raise RuntimeError(f"wechat subscribe send: {reply.errcode} {reply.errmsg}")
+
+    async def record_notice_sends(self, conn: Connection, outcomes: list[SendOutcome]) -> None:
+        """Outcomes into the delivery log, and grants debited (sent) or zeroed (43101)."""
+        await repo.record_deliveries(
+            conn,
+            "wechat",
+            [(o.message_id, o.status, o.reason, o.provider_id) for o in outcomes],
+        )
+        template = self.settings.template_notice
+        sent = [o.openid for o in outcomes if o.status == "sent" and o.openid]
+        refused = [o.openid for o in outcomes if o.status == "failed" and o.openid]
+        if sent:
+            await repo.debit_quotas(conn, sent, template)
+        if refused:
+            await repo.zero_quotas(conn, refused, template)
+
     # --- a notice's app pushes, in batches -----------------------------------------------------
     # The job holds no connection while the aggregator answers: read the queued ones, send
     # them in batch single pushes (each push's cid is derived from its message and device, so
@@ -178,7 +389,9 @@ class Deliveries(PushBase):
         ]
         results: list[BatchResult] = []
         for start in range(0, len(pushes), BATCH_LIMIT):
-            results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
+            async with self._lane("app"):  # the app channel's limits, as WeChat's
+                await self._paced("app")
+                results += await self.apppush.push_batch(pushes[start : start + BATCH_LIMIT])
         return results
 
     async def record_app_batch(

@@ -37,6 +37,7 @@ REGISTRATION_ID_PATTERN = re.compile(r"[0-9A-Za-z]{1,64}")
 MAX_REGISTRATION_IDS = 1000
 MAX_TAGS = 20
 MAX_RECEIVED_IDS = 100
+MAX_BULK_DEVICES = 100_000
 MAX_BATCH = 1000
 VENDORS = ("xiaomi", "huawei", "honor", "oppo", "vivo", "meizu", "fcm")
 HUAWEI_CATEGORIES = (
@@ -123,12 +124,15 @@ class AppPushState:
     devices: dict[str, Device] = field(default_factory=dict)
     pushes: dict[str, Push] = field(default_factory=dict)
     next_msg_id: int = 18_100_000_000_000_000
+    # Registration id -> registration number (the devices' order, kept across re-registration).
+    _order: dict[str, int] = field(default_factory=dict)
     # cid -> the answer of its first successful batch push (a retried cid pushes nothing).
     cids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.clock.reset()
         self.devices.clear()
+        self._order.clear()
         self.pushes.clear()
         self.cids.clear()
 
@@ -158,8 +162,8 @@ class AppPushState:
         if audience == "all":
             chosen = set(self.devices)
         elif isinstance(audience, dict) and audience:
-            chosen = set(self.devices)
-            for kind, values in audience.items():
+            chosen = set()
+            for i, (kind, values) in enumerate(audience.items()):
                 limit = MAX_REGISTRATION_IDS if kind in ("registration_id", "alias") else MAX_TAGS
                 if (
                     kind not in ("registration_id", "tag", "tag_and", "alias")
@@ -169,6 +173,13 @@ class AppPushState:
                 ):
                     raise _bad(f"audience.{kind}: 1..{limit} non-empty strings")
                 wanted = set(values)
+                if i == 0:
+                    # The first condition picks from every device; a registration id or an
+                    # alias list is looked up, not scanned for (a million devices in a bench).
+                    if kind == "registration_id":
+                        chosen = {r for r in wanted if r in self.devices}
+                        continue
+                    chosen = set(self.devices)
                 if kind == "registration_id":
                     chosen &= wanted
                 elif kind == "alias":
@@ -179,7 +190,16 @@ class AppPushState:
                     chosen = {r for r in chosen if wanted <= self.devices[r].tags}
         else:
             raise _bad('audience: "all" or an object')
+        if len(chosen) < len(self.devices):
+            # Registration order, without walking every device for a small audience.
+            order = sorted(chosen, key=self._order.__getitem__)
+            return [self.devices[r] for r in order if self.devices[r].platform in platforms]
         return [d for r, d in self.devices.items() if r in chosen and d.platform in platforms]
+
+    def register(self, device: Device) -> None:
+        if device.registration_id not in self._order:
+            self._order[device.registration_id] = len(self._order)
+        self.devices[device.registration_id] = device
 
 
 STATE_KEY = web.AppKey("apppush_state", AppPushState)
@@ -484,8 +504,30 @@ async def control_register_device(request: web.Request) -> web.Response:
     if alias is not None and not isinstance(alias, str):
         return _control_error(400, "alias: a string or null")
     device = Device(rid, platform, online, set(tags), alias or None)
-    state.devices[rid] = device
+    state.register(device)
     return json_response(device.describe())
+
+
+async def control_register_devices(request: web.Request) -> web.Response:
+    """Many devices at once (load tests): ``{"registrationIds": [...], "platform": "android"}``,
+    online and untagged, as if each app had registered itself."""
+    try:
+        body = await _json_object(request)
+    except ApiError as exc:
+        return _control_error(400, exc.message)
+    rids, platform = body.get("registrationIds"), body.get("platform", "android")
+    if (
+        not isinstance(rids, list)
+        or not 1 <= len(rids) <= MAX_BULK_DEVICES
+        or not all(isinstance(r, str) and REGISTRATION_ID_PATTERN.fullmatch(r) for r in rids)
+    ):
+        return _control_error(400, f"registrationIds: 1..{MAX_BULK_DEVICES} of 1..64 [0-9A-Za-z]")
+    if platform not in PLATFORMS:
+        return _control_error(400, "platform: android or ios")
+    state = request.app[STATE_KEY]
+    for rid in rids:
+        state.register(Device(rid, platform))
+    return json_response({"registered": len(rids)})
 
 
 async def control_list_devices(request: web.Request) -> web.Response:
@@ -532,6 +574,7 @@ def build_apppush_app(*, app_key: str, master_secret: str) -> web.Application:
 
     app.router.add_get("/_control/devices", control_list_devices)
     app.router.add_post("/_control/devices", control_register_device)
+    app.router.add_post("/_control/devices/bulk", control_register_devices)
     app.router.add_get("/_control/pushes", control_pushes)
     app.router.add_post("/_control/reset", control_reset)
     faults.add_control_routes(app)

@@ -48,6 +48,8 @@ from sandbox.wechat.subscribe import (
 STATE_KEY = web.AppKey("wechat_state", WeChatState)
 SUBSCRIBE_KEY = web.AppKey("wechat_subscribe", SubscribeState)
 PUSH_KEY = web.AppKey("wechat_push", PushSender)
+# Openids one bulk subscription call may credit (load tests seed a million in pages).
+MAX_BULK_OPENIDS = 100_000
 
 
 def wx_error(errcode: int, errmsg: str) -> web.Response:
@@ -411,6 +413,33 @@ async def control_subscribe(request: web.Request) -> web.Response:
     )
 
 
+async def control_subscribe_many(request: web.Request) -> web.Response:
+    """Many users accept one template at once (load tests): ``{"openids": [...],
+    "templateId": ..., "count": 1}``. No message-push events are sent for them."""
+    body = await _json_body(request)
+    if body is None:
+        return error_response(400, "INVALID_PARAMETER", "body must be a JSON object")
+    subscribe = request.app[SUBSCRIBE_KEY]
+    openids, template_id = body.get("openids"), body.get("templateId")
+    count = body.get("count", 1)
+    if (
+        not isinstance(openids, list)
+        or not 1 <= len(openids) <= MAX_BULK_OPENIDS
+        or not all(isinstance(o, str) and o for o in openids)
+    ):
+        return error_response(
+            400, "INVALID_PARAMETER", f"openids: 1..{MAX_BULK_OPENIDS} non-empty strings"
+        )
+    if not isinstance(template_id, str) or template_id not in subscribe.templates:
+        return error_response(400, "INVALID_PARAMETER", "templateId: a known template")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        return error_response(400, "INVALID_PARAMETER", "count: 1..1000")
+    template = subscribe.templates[template_id]
+    for openid in openids:
+        subscribe.credit(openid, template, True, count)
+    return json_response({"subscribed": len(openids)})
+
+
 def _query_openid(request: web.Request) -> str | None:
     openid = request.query.get("openid")
     user = request.query.get("user")
@@ -563,6 +592,7 @@ def build_wechat_app(
     app.router.add_post("/_control/templates", control_add_template)
     app.router.add_get("/_control/subscriptions", control_get_subscriptions)
     app.router.add_post("/_control/subscriptions", control_subscribe)
+    app.router.add_post("/_control/subscriptions/bulk", control_subscribe_many)
     app.router.add_get("/_control/sent", control_sent)
     app.router.add_get("/_control/subscribe-limits", control_get_limits)
     app.router.add_post("/_control/subscribe-limits", control_set_limits)
