@@ -169,21 +169,24 @@ class LicenceController(Controller):
     @get(
         "/display-qr.svg",
         media_type="image/svg+xml",
-        responses=problem_responses(400, 410, 503),
-        summary="The QR symbol of a display code (no login: the code is the secret); "
-        "only while the code is valid",
+        responses=problem_responses(400, 404, 409, 410, 503),
+        summary="The QR symbol of a display code (no login needed: the code is the secret; a "
+        "signed-in citizen who is not its holder gets 404); only while the code and its "
+        "licence are valid",
     )
     async def display_qr(
         self,
         licences: NamedDependency[LicencesService],
+        maybe_citizen: NamedDependency[CitizenPrincipal | None],
         code: Annotated[str, QueryParameter(min_length=1, max_length=1024)],
-    ) -> Response[str]:
-        svg, seconds_left = licences.qr(code)
+    ) -> Response[bytes]:
+        svg, seconds_left = await licences.qr(code, maybe_citizen)
         return Response(
             svg,
             media_type="image/svg+xml",
             headers={
-                "Cache-Control": f"private, max-age={seconds_left}",
+                # A code's symbol never changes: kept by the holder's client while it lives.
+                "Cache-Control": f"private, max-age={seconds_left}, immutable",
                 "Content-Security-Policy": "default-src 'none'",
                 "Referrer-Policy": "no-referrer",
             },
