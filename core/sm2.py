@@ -8,7 +8,6 @@ a SubjectPublicKeyInfo PEM (id-ecPublicKey with the SM2 curve OID 1.2.156.10197.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -16,7 +15,7 @@ import secrets
 import tempfile
 import time
 from collections import deque
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,15 +219,16 @@ def signing_nonces(count: int, *, yield_gil: bool = True) -> list[tuple[int, int
 
 class Sm2Signer:
     """Signs with one key, the costly half of each signature computed ahead, in batches, in a
-    thread off the event loop: a signature in the request is then a few modular operations
-    (GB/T 32918.2 §6.1 A5-A6), and the same DER/``r || s`` signature any SM2 verifier checks.
+    thread of its own: a signature is then a few modular operations (GB/T 32918.2 §6.1
+    A5-A6), the same DER/``r || s`` signature any SM2 verifier checks.
 
-    GmSSL's ``sm2_sign`` costs ~0.55 ms of the event loop per signature, half of it an
-    inversion of (1 + d) that depends on the key only; here it is computed once, and kG
-    (~0.3 ms, GmSSL's key generation) is done ``batch`` at a time in the signer's thread.
-    Each nonce is used once (popped) and never outlives the process that drew it: a forked
-    child drops the pool it inherited rather than sign with nonces its parent also holds
-    (two signatures with one k give the private key away).
+    GmSSL's ``sm2_sign`` costs ~0.55 ms of the event loop per signature, about half of it an
+    inversion of (1 + d) that depends on the key only: here it is computed once, and kG
+    (~0.3 ms, GmSSL's key generation) ``batch`` at a time in the signer's thread, refilled
+    when half the pool is used. Should the pool run dry (a burst), one nonce is drawn in
+    place rather than waiting for the batch. Each nonce is used once (popped) and never
+    outlives the process that drew it: a forked child drops the pool it inherited rather than
+    sign with nonces its parent also holds (two signatures with one k give the key away).
     """
 
     def __init__(self, key: Sm2KeyPair, *, batch: int = 64) -> None:
@@ -239,8 +239,9 @@ class Sm2Signer:
         self._batch = batch
         self._pid = os.getpid()
         self._nonces: deque[tuple[int, int]] = deque()
-        self._refill: asyncio.Future[list[tuple[int, int]]] | None = None
-        self._executor: Executor | None = None
+        self._refill: Future[list[tuple[int, int]]] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._start_refill()
 
     def close(self) -> None:
         if self._executor is not None:
@@ -248,7 +249,7 @@ class Sm2Signer:
             self._executor = None
         self._nonces.clear()
 
-    async def sign(self, message: bytes) -> bytes:
+    def sign(self, message: bytes) -> bytes:
         """64-byte ``r || s`` SM2-SM3 signature of ``message`` (``raw_to_der`` for DER)."""
         e = int.from_bytes(sm3(self._z + message), "big")
         while True:
@@ -257,12 +258,10 @@ class Sm2Signer:
                 self._nonces.clear()
             if len(self._nonces) <= self._batch // 2:
                 self._start_refill()
-            if not self._nonces:
-                assert self._refill is not None
-                # Shielded: a request that goes away must not cancel the batch others await.
-                await asyncio.shield(self._refill)
-                continue
-            k, x1 = self._nonces.popleft()
+            try:
+                k, x1 = self._nonces.popleft()
+            except IndexError:
+                k, x1 = signing_nonces(1, yield_gil=False)[0]
             r = (e + x1) % ORDER
             if r == 0 or r + k == ORDER:
                 continue  # A5: draw another k
@@ -276,15 +275,13 @@ class Sm2Signer:
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="sm2-nonces")
-        refill = asyncio.get_running_loop().run_in_executor(
-            self._executor, signing_nonces, self._batch
-        )
         pid = self._pid
+        nonces = self._nonces
 
-        def refilled(done: asyncio.Future[list[tuple[int, int]]]) -> None:
-            # Registered before any waiter: the pool is filled when they wake up.
+        def refilled(done: Future[list[tuple[int, int]]]) -> None:
+            # In the signer's thread: a deque's extend is atomic.
             if not done.cancelled() and done.exception() is None and os.getpid() == pid:
-                self._nonces.extend(done.result())
+                nonces.extend(done.result())
 
-        refill.add_done_callback(refilled)
-        self._refill = refill
+        self._refill = self._executor.submit(signing_nonces, self._batch)
+        self._refill.add_done_callback(refilled)

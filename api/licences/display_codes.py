@@ -72,10 +72,10 @@ def encode(key: sm2.Sm2KeyPair, payload: DisplayPayload) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-async def issue(signer: sm2.Sm2Signer, payload: DisplayPayload) -> str:
+def issue(signer: sm2.Sm2Signer, payload: DisplayPayload) -> str:
     """``encode``, signed by ``signer`` (the costly part of the signature computed ahead)."""
     signing_input = _signing_input(payload)
-    signature = await signer.sign(signing_input.encode("ascii"))
+    signature = signer.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{_b64(signature)}"
 
 

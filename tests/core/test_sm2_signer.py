@@ -5,20 +5,20 @@ also by concurrent requests, also in a forked child."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from core import sm2
+from tests.fixtures.waiting import eventually
 
 
-async def test_signatures_verify_with_three_verifiers_and_no_nonce_repeats() -> None:
+def test_signatures_verify_with_three_verifiers_and_no_nonce_repeats() -> None:
     key = sm2.Sm2KeyPair.generate()
-    signer = sm2.Sm2Signer(key, batch=16)  # small batches: requests wait for refills too
+    signer = sm2.Sm2Signer(key, batch=16)  # small batches: the pool runs dry and refills
     try:
         messages = [os.urandom(20 + i % 50) for i in range(120)]
-        signatures = await asyncio.gather(*(signer.sign(m) for m in messages))
+        signatures = [signer.sign(m) for m in messages]
     finally:
         signer.close()
     ours = sm2.Sm2Verifier(key.public_key)
@@ -43,14 +43,19 @@ async def test_a_forked_child_drops_the_nonces_it_inherited() -> None:
     key = sm2.Sm2KeyPair.generate()
     signer = sm2.Sm2Signer(key, batch=8)
     try:
-        await signer.sign(b"warm")  # the pool is filled in this process
+        signer.sign(b"warm")  # the pool is filled in this process
+
+        async def filled() -> bool:
+            return len(signer._nonces) > 0
+
+        await eventually(filled)
         inherited = list(signer._nonces)
         assert inherited
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: sign once, report the nonce's x1, leave without cleanup
             try:
-                raw = asyncio.run(signer.sign(b"child"))
+                raw = signer.sign(b"child")
                 e = int.from_bytes(sm2.sm3(sm2.signer_z(key.public_key) + b"child"), "big")
                 x1 = (int.from_bytes(raw[:32], "big") - e) % sm2.ORDER
                 os.write(write, x1.to_bytes(32, "big"))

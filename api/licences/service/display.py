@@ -87,7 +87,7 @@ class DisplayCases(LicencesBase):
                 e=expires,
             )
             assert self._signer is not None  # built with the key
-            code = await display_codes.issue(self._signer, payload)
+            code = display_codes.issue(self._signer, payload)
             await repo.add_display(
                 conn,
                 display_id,
