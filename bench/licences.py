@@ -18,9 +18,10 @@
   transaction, i.e. exactly the product's round trips now (its single INSERT commits alone).
   A no-database route of the full application (`/api/v1/licences/display-key`) serves about
   as many requests per second as these bare handlers, so the stack alone caps them near 0.5.
-- `licence_display_qr` (no target): GET /api/v1/licences/display-qr.svg?code=… (the code
-  checked, its QR symbol drawn as SVG): the part of 亮证 that left the issue request. The
-  mini-program fetches it once per code (60 s) and may cache it that long.
+- `licence_issue` (target >= 0.6): the issue alone against the same reference.
+- `licence_qr` (target >= 0.5): GET /api/v1/licences/display-qr.svg?code=… for codes whose
+  symbol was drawn once before the runs (it is cached per code in the API process), against
+  a bare endpoint of the reference server answering a fixed SVG of the same size.
 
 Both servers are served by `api.cli.run_server` on the same database and are up together; the
 runs are interleaved (`--rounds`, 3 by default, `--seconds` shared among them), each loaded by
