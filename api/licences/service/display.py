@@ -141,17 +141,11 @@ class DisplayCases(LicencesBase):
         now = time.time()
         if drawn is not None:
             if now > drawn.expires:
-                del self._qr_cache[digest]
+                self._qr_cache.pop(digest, None)
                 raise errors.DisplayCodeExpired()
             if requester is not None and requester.citizen_id != drawn.holder:
                 raise errors.LicenceNotFound()
-            revocations = self._display_revocations
-            if (
-                revocations is not None
-                and revocations.current
-                and not revocations.is_revoked(str(drawn.licence_id))
-                and effective_status("valid", drawn.valid_until, self._today()) == "valid"
-            ):
+            if self._servable(drawn):
                 self._qr_cache.move_to_end(digest)
                 return drawn.svg, int(drawn.expires - now)
         try:
@@ -180,6 +174,31 @@ class DisplayCases(LicencesBase):
         while len(self._qr_cache) > self._settings.qr_cache_entries:
             self._qr_cache.popitem(last=False)
         return svg, int(payload.e - now)
+
+    def drawn_qr(self, code: str) -> tuple[bytes, int] | None:
+        """The cached symbol of ``code`` and its seconds left, when it may be served as is to
+        a caller without a token; None when ``qr`` must decide (not drawn, expired, or its
+        licence possibly revoked)."""
+        digest = display_codes.digest(code.strip())
+        drawn = self._qr_cache.get(digest)
+        if drawn is None:
+            return None
+        left = drawn.expires - time.time()
+        if left < 0 or not self._servable(drawn):
+            return None
+        self._qr_cache.move_to_end(digest)
+        return drawn.svg, int(left)
+
+    def _servable(self, drawn: DrawnQr) -> bool:
+        """Its licence valid today and not revoked, as far as every process knows (False
+        while the revoked list may be behind: the database decides then)."""
+        revocations = self._display_revocations
+        return (
+            revocations is not None
+            and revocations.current
+            and not revocations.is_revoked(str(drawn.licence_id))
+            and effective_status("valid", drawn.valid_until, self._today()) == "valid"
+        )
 
     async def verify(
         self, code: str, verifier: str | None, ip: str | None, locale: str
