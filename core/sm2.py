@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
 import os
 import secrets
 import tempfile
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,16 +220,17 @@ def signing_nonces(count: int, *, yield_gil: bool = True) -> list[tuple[int, int
 
 class Sm2Signer:
     """Signs with one key, the costly half of each signature computed ahead, in batches, in a
-    thread of its own: a signature is then a few modular operations (GB/T 32918.2 §6.1
-    A5-A6), the same DER/``r || s`` signature any SM2 verifier checks.
+    process of its own: a signature in the request is then a few modular operations
+    (GB/T 32918.2 §6.1 A5-A6), the same DER/``r || s`` signature any SM2 verifier checks.
 
     GmSSL's ``sm2_sign`` costs ~0.55 ms of the event loop per signature, about half of it an
     inversion of (1 + d) that depends on the key only: here it is computed once, and kG
-    (~0.3 ms, GmSSL's key generation) ``batch`` at a time in the signer's thread, refilled
-    when half the pool is used. Should the pool run dry (a burst), one nonce is drawn in
-    place rather than waiting for the batch. Each nonce is used once (popped) and never
-    outlives the process that drew it: a forked child drops the pool it inherited rather than
-    sign with nonces its parent also holds (two signatures with one k give the key away).
+    (~0.3 ms, GmSSL's key generation) ``batch`` at a time by one worker process (spawned, so
+    it shares no state; a thread would not do, gmssl-pyx holds the GIL), refilled when half
+    the pool is used. Should the pool run dry (a burst), one nonce is drawn in place rather
+    than waiting for the batch. Each nonce is used once (popped) and never outlives the
+    process that holds it: a forked child drops the pool it inherited rather than sign with
+    nonces its parent also holds (two signatures with one k give the key away).
     """
 
     def __init__(self, key: Sm2KeyPair, *, batch: int = 64) -> None:
@@ -240,12 +242,13 @@ class Sm2Signer:
         self._pid = os.getpid()
         self._nonces: deque[tuple[int, int]] = deque()
         self._refill: Future[list[tuple[int, int]]] | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Executor | None = None
         self._start_refill()
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # Waits for the batch in hand (tens of ms): no worker outlives the signer.
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self._nonces.clear()
 
@@ -274,14 +277,14 @@ class Sm2Signer:
         if self._refill is not None and not self._refill.done():
             return
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="sm2-nonces")
+            self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         pid = self._pid
         nonces = self._nonces
 
         def refilled(done: Future[list[tuple[int, int]]]) -> None:
-            # In the signer's thread: a deque's extend is atomic.
+            # In the executor's own thread: a deque's extend is atomic.
             if not done.cancelled() and done.exception() is None and os.getpid() == pid:
                 nonces.extend(done.result())
 
-        self._refill = self._executor.submit(signing_nonces, self._batch)
+        self._refill = self._executor.submit(signing_nonces, self._batch, yield_gil=False)
         self._refill.add_done_callback(refilled)

@@ -1,5 +1,5 @@
 """The display codes' signer (the costly half of each SM2 signature computed ahead, in
-batches, in a thread): its signatures are standard SM2-SM3, checked by gmssl-pyx's verifier
+batches, in a worker process): its signatures are standard SM2-SM3, checked by gmssl-pyx's verifier
 (DER), by our verifier and by the pure-Python gmssl package; a nonce is never used twice,
 also by concurrent requests, also in a forked child."""
 
@@ -59,6 +59,7 @@ async def test_a_forked_child_drops_the_nonces_it_inherited() -> None:
                 e = int.from_bytes(sm2.sm3(sm2.signer_z(key.public_key) + b"child"), "big")
                 x1 = (int.from_bytes(raw[:32], "big") - e) % sm2.ORDER
                 os.write(write, x1.to_bytes(32, "big"))
+                signer.close()  # the child's own worker, if it started one
             finally:
                 os._exit(0)
         os.close(write)
