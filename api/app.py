@@ -36,11 +36,14 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.licences import deps as licences_deps
 from api.licences.controllers import (
     DepartmentLicenceController,
     LicenceController,
     LicenceVerificationController,
+    serve_drawn_qr,
 )
+from api.licences.service import LicencesService
 from api.ops.controllers import OpsConsoleController, OpsSystemController
 from api.reviews.controllers import (
     DeclarationReviewController,
@@ -196,7 +199,11 @@ def asgi_app(app: Litestar) -> ASGIApp:
         catalog: CatalogService | None = app.state.get(catalog_deps.KEY)
         return catalog.cache if catalog else None
 
-    return observe_requests(serve_from_cache(app, cache_for))
+    def licences() -> LicencesService | None:
+        return app.state.get(licences_deps.KEY)
+
+    # Display codes' QR symbols already drawn are answered before routing too.
+    return observe_requests(serve_from_cache(serve_drawn_qr(app, licences), cache_for))
 
 
 __all__ = ["asgi_app", "create_app"]

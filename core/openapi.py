@@ -404,9 +404,11 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def complete_allow_header(message: Message, scope: Scope) -> None:
+async def complete_allow_header(message: Message, scope: Scope) -> None:
     """``before_send``: the ``Allow`` of an automatic ``OPTIONS`` answer lists every method of
-    the path, whichever handler serves it (see the module's docstring)."""
+    the path, whichever handler serves it (see the module's docstring). A coroutine function:
+    Litestar runs a plain function hook in its thread pool, i.e. two thread hops (start and
+    body) on every response of every route."""
     if (
         message["type"] != "http.response.start"
         or scope.get("method") != "OPTIONS"

@@ -1,4 +1,5 @@
-"""Revoked token families, known to every API process within milliseconds.
+"""Revoked things (token families, licences whose display codes are void), known to every API
+process within milliseconds.
 
 A revocation is a Redis key with a TTL as long as an access token lives (after that the token
 is dead anyway) and a pub/sub message (followed by ``core.pubsub.ChannelListener``). Each
@@ -16,21 +17,27 @@ from redis.asyncio import Redis
 
 from core.pubsub import ChannelListener
 
-_PREFIX = "revoked:family:"
-_CHANNEL = "revoked:family"
-
 
 class RevocationList:
-    def __init__(self, redis: Redis, ttl_s: int, reconcile_s: float = 10.0) -> None:
+    """``name``: the channel, and the prefix of the keys (``name:<id>``)."""
+
+    def __init__(
+        self, redis: Redis, ttl_s: int, reconcile_s: float = 10.0, *, name: str = "revoked:family"
+    ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
+        self._prefix = name + ":"
         self._revoked: dict[str, float] = {}
+        # False until the first reload and while the subscription is down (revocations may be
+        # missed meanwhile): a user of the list that can fall back on its database does.
+        self.current = False
         self._listener = ChannelListener(
             redis,
-            _CHANNEL,
+            name,
             on_message=lambda data: self._remember([data.decode()]),
             resync=self._reload,
             reconcile_s=reconcile_s,
+            on_lost=self._lost,
         )
 
     async def revoke(self, family_ids: Iterable[str]) -> None:
@@ -39,8 +46,8 @@ class RevocationList:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for family_id in ids:
-                pipe.set(_PREFIX + family_id, b"1", ex=self._ttl_s)
-                pipe.publish(_CHANNEL, family_id)
+                pipe.set(self._prefix + family_id, b"1", ex=self._ttl_s)
+                pipe.publish(self._listener.channel, family_id)
             await pipe.execute()
         self._remember(ids)
 
@@ -54,13 +61,18 @@ class RevocationList:
             self._revoked[family_id] = expiry
 
     async def _reload(self) -> None:
+        prefix = self._prefix
         found = [
-            key.decode()[len(_PREFIX) :] if isinstance(key, bytes) else key[len(_PREFIX) :]
-            async for key in self._redis.scan_iter(match=_PREFIX + "*", count=1000)
+            key.decode()[len(prefix) :] if isinstance(key, bytes) else key[len(prefix) :]
+            async for key in self._redis.scan_iter(match=prefix + "*", count=1000)
         ]
         now = time.monotonic()
         self._revoked = {k: v for k, v in self._revoked.items() if v > now}
         self._remember(found)
+        self.current = True
+
+    def _lost(self) -> None:
+        self.current = False
 
     async def start(self) -> None:
         await self._listener.start()

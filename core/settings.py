@@ -237,6 +237,8 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Refused online verifications (codes we did not issue) per client address: probing is
     # answered 429 beyond this; genuine codes are never throttled.
     verify_per_ip: str = "20/minute;200/day"
+    # Display codes' QR symbols kept drawn in each API process (~7 KB each).
+    qr_cache_entries: int = 2048
 
 
 class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, cast
+from urllib.parse import unquote
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.guards import bearer_token, client_ip
 from api.licences import errors
@@ -26,7 +29,7 @@ from api.licences.schemas import (
     VerificationResult,
     VerifyRequest,
 )
-from api.licences.service import LicencesService
+from api.licences.service import QR_PATH, LicencesService
 from core import i18n
 from core.db import Connection
 from core.downloads import attachment_headers
@@ -169,25 +172,19 @@ class LicenceController(Controller):
     @get(
         "/display-qr.svg",
         media_type="image/svg+xml",
-        responses=problem_responses(400, 410, 503),
-        summary="The QR symbol of a display code (no login: the code is the secret); "
-        "only while the code is valid",
+        responses=problem_responses(400, 404, 409, 410, 503),
+        summary="The QR symbol of a display code (no login needed: the code is the secret; a "
+        "signed-in citizen who is not its holder gets 404); only while the code and its "
+        "licence are valid",
     )
     async def display_qr(
         self,
         licences: NamedDependency[LicencesService],
+        maybe_citizen: NamedDependency[CitizenPrincipal | None],
         code: Annotated[str, QueryParameter(min_length=1, max_length=1024)],
-    ) -> Response[str]:
-        svg, seconds_left = licences.qr(code)
-        return Response(
-            svg,
-            media_type="image/svg+xml",
-            headers={
-                "Cache-Control": f"private, max-age={seconds_left}",
-                "Content-Security-Policy": "default-src 'none'",
-                "Referrer-Policy": "no-referrer",
-            },
-        )
+    ) -> Response[bytes]:
+        svg, seconds_left = await licences.qr(code, maybe_citizen)
+        return Response(svg, media_type="image/svg+xml", headers=_qr_headers(seconds_left))
 
     @post(
         "/{licence_id:uuid}/display",
@@ -216,6 +213,48 @@ class LicenceController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> list[VerificationEntry]:
         return await licences.verifications(db_connection, citizen, licence_id)
+
+
+def _qr_headers(seconds_left: int) -> dict[str, str]:
+    return {
+        # A code's symbol never changes: kept by the holder's client while the code lives.
+        "Cache-Control": f"private, max-age={seconds_left}, immutable",
+        "Content-Security-Policy": "default-src 'none'",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+def serve_drawn_qr(app: ASGIApp, licences: Callable[[], LicencesService | None]) -> ASGIApp:
+    """A symbol already drawn, asked for without a token (the mini-program's ``<image>``),
+    answered before routing: ``LicencesService.drawn_qr`` makes the same checks as the
+    handler's cache hit, and anything else (not drawn, expired, a token to check, a licence
+    possibly revoked) goes to the handler, which answers or refuses it."""
+    path = QR_PATH
+    content_type = (b"content-type", b"image/svg+xml")
+
+    async def fast(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == path
+            and scope["method"] == "GET"
+            and (query := scope["query_string"]).startswith(b"code=")
+            and b"&" not in query
+            and not any(name == b"authorization" for name, _ in scope["headers"])
+            and (service := licences()) is not None
+            and (hit := service.drawn_qr(unquote(query[5:].decode("latin-1")))) is not None
+        ):
+            svg, seconds_left = hit
+            scope["path_template"] = path  # for the request metrics
+            headers = [
+                (k.lower().encode(), v.encode()) for k, v in _qr_headers(seconds_left).items()
+            ]
+            headers += [content_type, (b"content-length", str(len(svg)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": svg, "more_body": False})
+            return
+        await app(cast("Scope", scope), receive, send)
+
+    return cast("ASGIApp", fast)
 
 
 class LicenceVerificationController(Controller):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from datetime import date, datetime
 
+import msgspec
 from limits import parse_many
 from limits.aio.strategies import RateLimiter
 
@@ -18,6 +20,7 @@ from core.clock import SYSTEM_CLOCK, Clock, china_today
 from core.db import Connection, Pool
 from core.pii import PiiCipher
 from core.principals import CitizenPrincipal
+from core.revocation import RevocationList
 from core.settings import AuthSettings, LicenceSettings
 from core.signing import SigningKeys
 from core.storage import ObjectStorage
@@ -45,6 +48,16 @@ def status_text(status: str, locale: str) -> str:
     return i18n.text(f"LICENCE_STATUS_{status.upper()}", locale)
 
 
+class DrawnQr(msgspec.Struct, frozen=True):
+    """A display code's QR symbol as drawn, with what serving it again must check."""
+
+    svg: bytes
+    licence_id: uuid.UUID
+    holder: uuid.UUID
+    expires: int  # Unix seconds
+    valid_until: date | None
+
+
 def pairwise_sub(pii: PiiCipher, citizen_id: uuid.UUID, client_id: str) -> str:
     # The same pairwise subject the token exchange gives this app (api.identity.service).
     return pii.lookup_hash(str(citizen_id), field=f"pairwise:{client_id}").hex()
@@ -67,6 +80,7 @@ class LicencesBase:
         identity: IdentityService,
         push: PushService,
         limiter: RateLimiter | None = None,
+        display_revocations: RevocationList | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._clock = clock
@@ -85,11 +99,21 @@ class LicencesBase:
         self._push = push
         self._issuer_keys: dict[str, tuple[str, bytes]] = {}
         self.display_key: sm2.Sm2KeyPair | None = None
+        self._signer: sm2.Sm2Signer | None = None
         self._verifier: sm2.Sm2Verifier | None = None
+        # Licences whose display codes are void (revoked), as every process knows them: a QR
+        # symbol is served from the process's cache only if its licence is not in it.
+        self._display_revocations = display_revocations
+        self._qr_cache: OrderedDict[bytes, DrawnQr] = OrderedDict()
         if settings.display_key_path is not None:
             self.display_key = sm2.Sm2KeyPair.load(settings.display_key_path)
+            self._signer = sm2.Sm2Signer(self.display_key)
         else:
             log.warning("no licence display key (licences.display_key_path): 亮证 is off")
+
+    def close(self) -> None:
+        if self._signer is not None:
+            self._signer.close()
 
     def _today(self) -> date:
         return today(self._clock.now())

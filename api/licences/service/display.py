@@ -22,7 +22,13 @@ from api.licences.schemas import (
     VerificationResult,
     VerifiedLicence,
 )
-from api.licences.service._base import HOLDER_NAME, LicencesBase, effective_status, status_text
+from api.licences.service._base import (
+    HOLDER_NAME,
+    DrawnQr,
+    LicencesBase,
+    effective_status,
+    status_text,
+)
 from core import sm2
 from core.db import Connection
 from core.pii import mask_name
@@ -80,7 +86,8 @@ class DisplayCases(LicencesBase):
                 i=now,
                 e=expires,
             )
-            code = display_codes.encode(key, payload)
+            assert self._signer is not None  # built with the key
+            code = display_codes.issue(self._signer, payload)
             await repo.add_display(
                 conn,
                 display_id,
@@ -117,14 +124,81 @@ class DisplayCases(LicencesBase):
             if not await self._limiter.hit(limit, "licence-verify-refused", ip or "unknown"):
                 raise errors.VerificationsLimited()
 
-    def qr(self, code: str) -> tuple[str, int]:
-        """The QR symbol (SVG) of a display code whose signature verifies and that has not
-        expired, and how many whole seconds it has left (for ``Cache-Control: max-age``)."""
-        payload = self._decode(code)
-        left = payload.e - time.time()
-        if left < 0:
+    async def qr(self, code: str, requester: CitizenPrincipal | None) -> tuple[bytes, int]:
+        """The QR symbol (SVG) of a display code we issued, whose licence is still valid and
+        that has not expired, and how many whole seconds it has left (``max-age``).
+
+        A code never changes, so its symbol is drawn once and kept in the process, keyed by
+        the code's digest (only the very code drawn finds it). Served again, it is checked
+        again: expiry, the requester, the licence's validity day, and the revoked licences
+        every process knows (``display_revocations``); when that list may be behind (its
+        subscription down) or names the licence, the database decides, as on the first
+        request. A citizen signed in who is not the holder gets 404, as on every route of
+        another's licence."""
+        code = code.strip()
+        digest = display_codes.digest(code)
+        drawn = self._qr_cache.get(digest)
+        now = time.time()
+        if drawn is not None:
+            if now > drawn.expires:
+                self._qr_cache.pop(digest, None)
+                raise errors.DisplayCodeExpired()
+            if requester is not None and requester.citizen_id != drawn.holder:
+                raise errors.LicenceNotFound()
+            if self._servable(drawn):
+                self._qr_cache.move_to_end(digest)
+                return drawn.svg, int(drawn.expires - now)
+        try:
+            payload = display_codes.parse(code).payload
+        except display_codes.CodeInvalid as exc:
+            raise errors.DisplayCodeInvalid() from exc
+        async with self._pool.acquire() as conn:
+            row = await repo.display(conn, payload.display_id)
+        if row is None or not (
+            hmac.compare_digest(row.code_digest, digest)
+            if row.code_digest is not None
+            else self._decode(code) == payload
+        ):
+            raise errors.DisplayCodeInvalid()
+        if now > payload.e:
             raise errors.DisplayCodeExpired()
-        return display_codes.qr_svg(code.strip()), int(left)
+        if requester is not None and requester.citizen_id != row.citizen_id:
+            raise errors.LicenceNotFound()
+        status = effective_status(row.status, row.valid_until, self._today())
+        if status != "valid":
+            self._qr_cache.pop(digest, None)
+            raise errors.LicenceNotDisplayable(status=status)
+        svg = drawn.svg if drawn is not None else display_codes.qr_svg_bytes(code)
+        self._qr_cache[digest] = DrawnQr(svg, row.id, row.citizen_id, payload.e, row.valid_until)
+        self._qr_cache.move_to_end(digest)
+        while len(self._qr_cache) > self._settings.qr_cache_entries:
+            self._qr_cache.popitem(last=False)
+        return svg, int(payload.e - now)
+
+    def drawn_qr(self, code: str) -> tuple[bytes, int] | None:
+        """The cached symbol of ``code`` and its seconds left, when it may be served as is to
+        a caller without a token; None when ``qr`` must decide (not drawn, expired, or its
+        licence possibly revoked)."""
+        digest = display_codes.digest(code.strip())
+        drawn = self._qr_cache.get(digest)
+        if drawn is None:
+            return None
+        left = drawn.expires - time.time()
+        if left < 0 or not self._servable(drawn):
+            return None
+        self._qr_cache.move_to_end(digest)
+        return drawn.svg, int(left)
+
+    def _servable(self, drawn: DrawnQr) -> bool:
+        """Its licence valid today and not revoked, as far as every process knows (False
+        while the revoked list may be behind: the database decides then)."""
+        revocations = self._display_revocations
+        return (
+            revocations is not None
+            and revocations.current
+            and not revocations.is_revoked(str(drawn.licence_id))
+            and effective_status("valid", drawn.valid_until, self._today()) == "valid"
+        )
 
     async def verify(
         self, code: str, verifier: str | None, ip: str | None, locale: str

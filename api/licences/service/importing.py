@@ -175,6 +175,11 @@ class ImportCases(LicencesBase):
                             revoked_at=event.occurred_at,
                             revocation_reason=event.reason,
                         )
+                        # Before the commit: no process serves a cached QR symbol of its
+                        # codes once the revocation is visible (a rollback only costs a
+                        # database check per symbol until the entry expires).
+                        if self._display_revocations is not None:
+                            await self._display_revocations.revoke([str(row.id)])
                         await self._push.notify(
                             conn,
                             row.citizen_id,

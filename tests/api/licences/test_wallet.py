@@ -45,7 +45,8 @@ async def test_licence_imported_displayed_verified_and_logged(
     assert qr.headers["content-type"].startswith("image/svg+xml")
     assert qr.text == display_codes.qr_svg(code)  # the symbol of exactly this code
     cache = qr.headers["cache-control"]
-    assert cache.startswith("private, max-age=") and 0 < int(cache.split("=")[1]) <= 60
+    assert cache.startswith("private, max-age=") and cache.endswith(", immutable")
+    assert 0 < int(cache.split("=")[1].split(",")[0]) <= 60
     key = (await client.get("/api/v1/licences/display-key")).json()
     assert key["algorithm"] == "SM2-SM3" and key["publicKeyPem"].startswith("-----BEGIN")
     payload = offline_check(key, code)

@@ -1,0 +1,72 @@
+"""The display codes' signer (the costly half of each SM2 signature computed ahead, in
+batches, in a worker process): its signatures are standard SM2-SM3, checked by gmssl-pyx's verifier
+(DER), by our verifier and by the pure-Python gmssl package; a nonce is never used twice,
+also by concurrent requests, also in a forked child."""
+
+from __future__ import annotations
+
+import os
+
+from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
+
+from core import sm2
+from tests.fixtures.waiting import eventually
+
+
+def test_signatures_verify_with_three_verifiers_and_no_nonce_repeats() -> None:
+    key = sm2.Sm2KeyPair.generate()
+    signer = sm2.Sm2Signer(key, batch=16)  # small batches: the pool runs dry and refills
+    try:
+        messages = [os.urandom(20 + i % 50) for i in range(120)]
+        signatures = [signer.sign(m) for m in messages]
+    finally:
+        signer.close()
+    ours = sm2.Sm2Verifier(key.public_key)
+    peer = pure_sm2.CryptSM2(private_key="", public_key=key.public_key.hex())
+    for message, raw in zip(messages, signatures, strict=True):
+        assert len(raw) == 64
+        assert ours.verify(message, raw)
+        assert sm2.verify(key.public_key, message, sm2.raw_to_der(raw))
+        assert peer.verify_with_sm3(raw.hex(), message)
+        assert not ours.verify(message + b"x", raw)
+    # r = e + x1 (mod n): with distinct messages a repeated k would still show as a repeated
+    # x1; each r minus its own e gives x1 back.
+    z = sm2.signer_z(key.public_key)
+    x1s = {
+        (int.from_bytes(raw[:32], "big") - int.from_bytes(sm2.sm3(z + m), "big")) % sm2.ORDER
+        for m, raw in zip(messages, signatures, strict=True)
+    }
+    assert len(x1s) == len(messages)
+
+
+async def test_a_forked_child_drops_the_nonces_it_inherited() -> None:
+    key = sm2.Sm2KeyPair.generate()
+    signer = sm2.Sm2Signer(key, batch=8)
+    try:
+        signer.sign(b"warm")  # the pool is filled in this process
+
+        async def filled() -> bool:
+            return len(signer._nonces) > 0
+
+        await eventually(filled)
+        inherited = list(signer._nonces)
+        assert inherited
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: sign once, report the nonce's x1, leave without cleanup
+            try:
+                raw = signer.sign(b"child")
+                e = int.from_bytes(sm2.sm3(sm2.signer_z(key.public_key) + b"child"), "big")
+                x1 = (int.from_bytes(raw[:32], "big") - e) % sm2.ORDER
+                os.write(write, x1.to_bytes(32, "big"))
+                signer.close()  # the child's own worker, if it started one
+            finally:
+                os._exit(0)
+        os.close(write)
+        reported = os.read(read, 32)
+        os.close(read)
+        os.waitpid(pid, 0)
+    finally:
+        signer.close()
+    assert len(reported) == 32
+    assert int.from_bytes(reported, "big") not in {x1 for _, x1 in inherited}
