@@ -42,11 +42,11 @@ class FiguresController(Controller):
         db_read: NamedDependency[Connection],
         start: Annotated[date, QueryParameter(name="from")],
         end: Annotated[date, QueryParameter(name="to")],
-        by: By = "department",
+        by: Annotated[By, QueryParameter()] = "department",
         item: Annotated[str | None, QueryParameter(max_length=64)] = None,
         department: Annotated[str | None, QueryParameter(max_length=64)] = None,
         region: Annotated[str | None, QueryParameter(max_length=12)] = None,
-        channel: Channel | None = None,
+        channel: Annotated[Channel | None, QueryParameter()] = None,
         fmt: Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")] = None,
     ) -> Response[ServiceFigures | str]:
         answer = await figures.service_figures(

@@ -6,6 +6,7 @@ service.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.jobs import JobRegistry
@@ -21,13 +22,14 @@ MAX_BATCHES = 50
 
 
 async def roll_up_until_caught_up(
-    figures: FiguresService, *, max_batches: int = MAX_BATCHES
+    figures: FiguresService, *, max_batches: int = MAX_BATCHES, now: datetime | None = None
 ) -> int:
-    """Batches until nothing finished is left (or ``max_batches``); returns the moves counted."""
+    """Batches until nothing finished is left (or ``max_batches``); returns the moves counted.
+    ``now`` (default: the service's clock) says which deadlines have passed."""
     moves = 0
     for _ in range(max_batches):
         async with figures.pool.acquire() as conn, conn.transaction():
-            report = await figures.roll_up(conn)
+            report = await figures.roll_up(conn, now=now)
         moves += report.moves
         if not report.more:
             break
