@@ -604,30 +604,27 @@ async def rated_declaration(
 # --- for figures (api.figures keeps the rollup; these read the facts it is made of) ---------
 
 
-# The timeline entries a batch reads: those of transactions below ``events_below`` and from
-# ``events_from`` on (xid8 bounds, see migration 0028). A move is an entry whose state changed;
-# a same-state entry (a confirmation, tolerated materials delivered) is no move.
-_FIGURE_EVENTS = """
-    WITH moves AS (
-        SELECT e.id, e.declaration_id, e.from_state, e.to_state, e.details,
-               (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
-          FROM declaration_events e
-         WHERE e.txid >= $1::text::xid8 AND e.txid < $2::text::xid8
-           AND e.from_state IS DISTINCT FROM e.to_state
-           AND e.to_state IN ('submitted', 'accepted', 'completed', 'refused', 'not_accepted',
-                              'needs_supplement')
-    ), facts AS (
-        SELECT m.*, d.item_code, d.department_code, d.region_code, d.channel, d.hall_visit,
-               (d.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS submitted_day,
-               (d.accepted_at AT TIME ZONE 'Asia/Shanghai')::date AS accepted_day,
-               CASE WHEN m.to_state = 'needs_supplement' THEN (
-                   SELECT count(*) FROM declaration_events p
-                    WHERE p.declaration_id = m.declaration_id AND p.id <= m.id
-                      AND p.to_state = 'needs_supplement'
-                      AND p.from_state IS DISTINCT FROM 'needs_supplement')
-               END AS nth_supplement
-          FROM moves m JOIN declarations d ON d.id = m.declaration_id
-    )"""
+# The moves a batch reads, one row each with its declaration's slice: the timeline entries of
+# transactions from ``$1`` and below ``$2`` (xid8 bounds, see migration 0028). A move is an
+# entry whose state changed; a same-state entry (a confirmation, tolerated materials
+# delivered) is none. ``nth_supplement``: which request to supplement of its case it is.
+_FACTS = """
+    SELECT m.*, d.item_code, d.department_code, d.region_code, d.channel, d.hall_visit,
+           (d.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS submitted_day,
+           (d.accepted_at AT TIME ZONE 'Asia/Shanghai')::date AS accepted_day,
+           CASE WHEN m.to_state = 'needs_supplement' THEN (
+               SELECT count(*) FROM declaration_events p
+                WHERE p.declaration_id = m.declaration_id AND p.id <= m.id
+                  AND p.to_state = 'needs_supplement' AND p.from_state <> 'needs_supplement')
+           END AS nth_supplement
+      FROM (SELECT e.id, e.declaration_id, e.from_state, e.to_state, e.details,
+                   (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+              FROM declaration_events e
+             WHERE e.txid >= $1::text::xid8 AND e.txid < $2::text::xid8
+               AND e.from_state <> e.to_state
+               AND e.to_state IN ('submitted', 'accepted', 'completed', 'refused',
+                                  'not_accepted', 'needs_supplement')) AS m
+      JOIN declarations d ON d.id = m.declaration_id"""
 _SLICE = "day, item_code, department_code, region_code, channel"
 
 
@@ -637,8 +634,7 @@ async def figure_counts(
     return many(
         FigureCountRow,
         await conn.fetch(
-            f"""{_FIGURE_EVENTS}
-                SELECT {_SLICE},
+            f"""SELECT {_SLICE},
                        count(*) FILTER (WHERE to_state = 'submitted' AND from_state = 'draft')
                            AS applications,
                        count(*) FILTER (WHERE to_state = 'accepted') AS accepted,
@@ -653,7 +649,7 @@ async def figure_counts(
                            AS supplement_requests,
                        count(*) FILTER (WHERE nth_supplement = 1) AS supplemented,
                        count(*) FILTER (WHERE nth_supplement = 2) AS repeat_supplemented
-                  FROM facts GROUP BY {_SLICE}""",
+                  FROM ({_FACTS}) AS facts GROUP BY {_SLICE}""",
             str(events_from),
             str(events_below),
         ),
@@ -668,20 +664,20 @@ async def figure_durations(
     return many(
         FigureDurationRow,
         await conn.fetch(
-            f"""{_FIGURE_EVENTS}, spans AS (
-                    SELECT {_SLICE}, 'acceptance' AS kind, submitted_day AS since
-                      FROM facts WHERE to_state = 'accepted' AND submitted_day IS NOT NULL
-                    UNION ALL
-                    SELECT {_SLICE}, 'completion', accepted_day
-                      FROM facts WHERE to_state = 'completed' AND accepted_day IS NOT NULL)
-                SELECT {_SLICE}, kind,
+            f"""SELECT {_SLICE}, kind,
                        greatest(0, ($4::integer[])[least(cardinality($4::integer[]),
                                                         greatest(1, day - $3::date + 1))]
                                  - ($4::integer[])[least(cardinality($4::integer[]),
                                                         greatest(1, since - $3::date + 1))])
                            AS days,
                        count(*) AS cases
-                  FROM spans GROUP BY {_SLICE}, kind, 7""",
+                  FROM ({_FACTS}) AS facts
+                  CROSS JOIN LATERAL (VALUES
+                      ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END),
+                      ('completion', CASE WHEN to_state = 'completed' THEN accepted_day END))
+                      AS spans (kind, since)
+                 WHERE since IS NOT NULL
+                 GROUP BY {_SLICE}, kind, 7""",
             str(events_from),
             str(events_below),
             first_day,
