@@ -83,20 +83,26 @@ async def save_progress(conn: Connection, events_below: int, swept_through: date
 
 
 async def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Add each slice-day's counts and histograms to its row (created at zero)."""
+    """Add each slice-day's counts and histograms to its row (created at zero). One statement
+    over parallel arrays (a histogram travels as its array literal: arrays of arrays must be
+    rectangular)."""
     if not rows:
         return
-    columns = (*SLICE, *COUNTS, *HISTOGRAMS)
     types = {"day": "date", **dict.fromkeys(SLICE[1:], "text"), **dict.fromkeys(COUNTS, "integer")}
-    types |= dict.fromkeys(HISTOGRAMS, "integer[]")
-    record = ", ".join(f"{c} {types[c]}" for c in columns)
+    columns = (*SLICE, *COUNTS)
+    arrays: list[list[Any]] = [[r[c] for r in rows] for c in columns]
+    arrays += [["{" + ",".join(map(str, r[h])) + "}" for r in rows] for h in HISTOGRAMS]
+    parameters = [f"${i}::{types[c]}[]" for i, c in enumerate(columns, start=1)]
+    parameters += [f"${len(columns) + i}::text[]" for i in (1, 2)]
+    names = (*columns, *HISTOGRAMS)
     updates = [f"{c} = f.{c} + EXCLUDED.{c}" for c in COUNTS]
     updates += [f"{c} = figures_add_histograms(f.{c}, EXCLUDED.{c})" for c in HISTOGRAMS]
     await conn.execute(
-        f"""INSERT INTO figure_days AS f ({", ".join(columns)})
-            SELECT {", ".join(columns)} FROM jsonb_to_recordset($1::jsonb) AS r({record})
+        f"""INSERT INTO figure_days AS f ({", ".join(names)})
+            SELECT {", ".join(columns)}, {", ".join(f"{h}::integer[]" for h in HISTOGRAMS)}
+              FROM unnest({", ".join(parameters)}) AS r ({", ".join(names)})
             ON CONFLICT ({", ".join(SLICE)}) DO UPDATE SET {", ".join(updates)}""",
-        rows,
+        *arrays,
     )
 
 

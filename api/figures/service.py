@@ -92,7 +92,7 @@ class FiguresService:
             key = (day, item, department, region, channel)
             if key not in slices:
                 slices[key] = {
-                    "day": day.isoformat(),
+                    "day": day,
                     "item_code": item,
                     "department_code": department,
                     "region_code": region,

@@ -118,9 +118,14 @@ class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervi
         if cached is not None and cached[0] is calendar and cached[1] == last:
             return _FIRST_DAY, cached[2]
         working, count, day = [0], 0, _FIRST_DAY
+        year_days: dict[int, tuple[dict[date, str], dict[date, str]]] = {}
         while day < last:
             day += timedelta(days=1)
-            count += calendar.is_working_day(day)
+            # The year's days once (the provisional rule computes lunar dates per call).
+            if day.year not in year_days:
+                year_days[day.year] = calendar.year_days(day.year)
+            holidays, workdays = year_days[day.year]
+            count += day in workdays or (day not in holidays and day.weekday() < 5)
             working.append(count)
         self._working_cache = (calendar, last, working)
         return _FIRST_DAY, working
