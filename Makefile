@@ -75,6 +75,7 @@ bench: install ## Benchmarks: each prints RESULT lines with a ratio against a ba
 	$(RUN) python bench/licences.py
 	$(RUN) python bench/scaling.py
 	$(RUN) python bench/fanout.py
+	$(RUN) python bench/figures.py
 
 faultrun: install ## The outside fault run at full scale: 160 citizens, 20 worker kills, outages, replays
 	HANDHELD_FAULT_RUN_SIZE=160 HANDHELD_FAULT_RUN_KILLS=20 \

@@ -25,6 +25,7 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
+from api.figures.controllers import FiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
 from api.identity.controllers import (
@@ -133,6 +134,7 @@ def create_app(
             StaffController,
             OpsSystemController,
             OpsCalendarController,
+            FiguresController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

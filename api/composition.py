@@ -26,6 +26,9 @@ from api.declarations import deps as declarations_deps
 from api.declarations import service as declarations_service
 from api.declarations import tasks as declarations_tasks
 from api.declarations.service import DeclarationsService
+from api.figures import deps as figures_deps
+from api.figures import tasks as figures_tasks
+from api.figures.service import FiguresService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import deps as licences_deps
@@ -68,6 +71,7 @@ class Services:
     identity: IdentityService
     access_tokens: AccessTokens
     declarations: DeclarationsService
+    figures: FiguresService
     licences: LicencesService
     reviews: ReviewsService
     push: PushService
@@ -83,6 +87,7 @@ class Services:
             identity_deps.KEY: self.identity,
             identity_deps.TOKENS_KEY: self.access_tokens,
             declarations_deps.KEY: self.declarations,
+            figures_deps.KEY: self.figures,
             licences_deps.KEY: self.licences,
             reviews_deps.KEY: self.reviews,
             push_deps.KEY: self.push,
@@ -100,6 +105,7 @@ def dependencies() -> dict[str, Provide]:
         | catalog_deps.DEPENDENCIES
         | identity_deps.DEPENDENCIES
         | declarations_deps.DEPENDENCIES
+        | figures_deps.DEPENDENCIES
         | licences_deps.DEPENDENCIES
         | reviews_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
@@ -189,6 +195,9 @@ async def open_services(
             identity=identity,
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
+            figures=await stack.enter_async_context(
+                figures_deps.build(infra, declarations=declarations)
+            ),
             licences=licences,
             reviews=await stack.enter_async_context(
                 reviews_deps.build(
@@ -234,6 +243,7 @@ def build_registry(services: Services) -> JobRegistry:
         },
     )
     declarations_tasks.register(registry, services.declarations)
+    figures_tasks.register(registry, services.figures)
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)

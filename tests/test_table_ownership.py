@@ -18,6 +18,7 @@ DOMAINS = {
     "calendars": ROOT / "api" / "calendars",
     "catalog": ROOT / "api" / "catalog",
     "declarations": ROOT / "api" / "declarations",
+    "figures": ROOT / "api" / "figures",
     "identity": ROOT / "api" / "identity",
     "licences": ROOT / "api" / "licences",
     "ops": ROOT / "api" / "ops",
@@ -44,6 +45,7 @@ MIGRATION_OWNER = {
     "licences": "licences",
     "working_calendar": "calendars",
     "idempotency_keys": "core",
+    "figures": "figures",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {"citizen_licences": "licences"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from api.declarations.schemas import FigureCountRow, FigureDueRow, FigureDurationRow
 from core.db import Connection, many, one
 
 
@@ -139,15 +140,29 @@ _DECLARATION = f"SELECT {_COLUMNS} FROM declarations"
 
 
 async def create(
-    conn: Connection, citizen_id: uuid.UUID, item_code: str, item_name: str
+    conn: Connection,
+    citizen_id: uuid.UUID,
+    item_code: str,
+    item_name: str,
+    *,
+    department_code: str,
+    region_code: str,
+    channel: str,
+    hall_visit: bool,
 ) -> uuid.UUID:
     declaration_id = uuid.uuid4()
     await conn.execute(
-        """INSERT INTO declarations (id, citizen_id, item_code, item_name) VALUES ($1, $2, $3, $4)""",
+        """INSERT INTO declarations (id, citizen_id, item_code, item_name, department_code,
+               region_code, channel, hall_visit)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         declaration_id,
         citizen_id,
         item_code,
         item_name,
+        department_code,
+        region_code,
+        channel,
+        hall_visit,
     )
     await add_event(conn, declaration_id, None, "draft", "citizen", None, None)
     return declaration_id
@@ -584,3 +599,130 @@ async def rated_declaration(
         declaration_id,
     )
     return one(RatedDeclarationRow, row)
+
+
+# --- for figures (api.figures keeps the rollup; these read the facts it is made of) ---------
+
+
+# The moves a batch reads, one row each with its declaration's slice: the timeline entries of
+# transactions from ``$1`` and below ``$2`` (xid8 bounds, see migration 0028). A move is an
+# entry whose state changed; a same-state entry (a confirmation, tolerated materials
+# delivered) is none. ``nth_supplement``: which request to supplement of its case it is.
+_FACTS = """
+    SELECT m.*, d.item_code, d.department_code, d.region_code, d.channel, d.hall_visit,
+           (d.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS submitted_day,
+           (d.accepted_at AT TIME ZONE 'Asia/Shanghai')::date AS accepted_day,
+           CASE WHEN m.to_state = 'needs_supplement' THEN (
+               SELECT count(*) FROM declaration_events p
+                WHERE p.declaration_id = m.declaration_id AND p.id <= m.id
+                  AND p.to_state = 'needs_supplement' AND p.from_state <> 'needs_supplement')
+           END AS nth_supplement
+      FROM (SELECT e.id, e.declaration_id, e.from_state, e.to_state, e.details,
+                   (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+              FROM declaration_events e
+             WHERE e.txid >= $1::text::xid8 AND e.txid < $2::text::xid8
+               AND e.from_state <> e.to_state
+               AND e.to_state IN ('submitted', 'accepted', 'completed', 'refused',
+                                  'not_accepted', 'needs_supplement')) AS m
+      JOIN declarations d ON d.id = m.declaration_id"""
+_SLICE = "day, item_code, department_code, region_code, channel"
+
+
+async def figure_counts(
+    conn: Connection, events_from: int, events_below: int
+) -> list[FigureCountRow]:
+    return many(
+        FigureCountRow,
+        await conn.fetch(
+            f"""SELECT {_SLICE},
+                       count(*) FILTER (WHERE to_state = 'submitted' AND from_state = 'draft')
+                           AS applications,
+                       count(*) FILTER (WHERE to_state = 'accepted') AS accepted,
+                       count(*) FILTER (WHERE to_state = 'accepted'
+                                          AND details ? 'toleratedMissing') AS tolerated,
+                       count(*) FILTER (WHERE to_state = 'completed') AS completed,
+                       count(*) FILTER (WHERE to_state = 'completed' AND NOT hall_visit)
+                           AS completed_online,
+                       count(*) FILTER (WHERE to_state = 'refused') AS refused,
+                       count(*) FILTER (WHERE to_state = 'not_accepted') AS not_accepted,
+                       count(*) FILTER (WHERE to_state = 'needs_supplement')
+                           AS supplement_requests,
+                       count(*) FILTER (WHERE nth_supplement = 1) AS supplemented,
+                       count(*) FILTER (WHERE nth_supplement = 2) AS repeat_supplemented
+                  FROM ({_FACTS}) AS facts GROUP BY {_SLICE}""",
+            str(events_from),
+            str(events_below),
+        ),
+    )
+
+
+async def figure_durations(
+    conn: Connection, events_from: int, events_below: int, first_day: date, working: list[int]
+) -> list[FigureDurationRow]:
+    """``working[i]`` is how many working days lie in (first_day, first_day + i]: the working
+    days between two days are the difference of their entries (the calendar's own count)."""
+    return many(
+        FigureDurationRow,
+        await conn.fetch(
+            f"""SELECT {_SLICE}, kind,
+                       greatest(0, ($4::integer[])[least(cardinality($4::integer[]),
+                                                        greatest(1, day - $3::date + 1))]
+                                 - ($4::integer[])[least(cardinality($4::integer[]),
+                                                        greatest(1, since - $3::date + 1))])
+                           AS days,
+                       count(*) AS cases
+                  FROM ({_FACTS}) AS facts
+                  CROSS JOIN LATERAL (VALUES
+                      ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END),
+                      ('completion', CASE WHEN to_state = 'completed' THEN accepted_day END))
+                      AS spans (kind, since)
+                 WHERE since IS NOT NULL
+                 GROUP BY {_SLICE}, kind, 7""",
+            str(events_from),
+            str(events_below),
+            first_day,
+            working,
+        ),
+    )
+
+
+async def event_horizon(conn: Connection) -> int:
+    """Every transaction below this id has ended: its timeline entries are all visible now,
+    and no entry below it can appear later."""
+    horizon = await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+    return int(horizon)
+
+
+async def events_upper_bound(conn: Connection, events_from: int, horizon: int, limit: int) -> int:
+    """Where a batch of about ``limit`` timeline entries from ``events_from`` ends: below the
+    horizon, after the transaction of the ``limit``-th entry (a transaction is never split)."""
+    last = await conn.fetchval(
+        """SELECT txid::text FROM declaration_events
+            WHERE txid >= $1::text::xid8 AND txid < $2::text::xid8
+            ORDER BY txid OFFSET $3 LIMIT 1""",
+        str(events_from),
+        str(horizon),
+        limit,
+    )
+    return horizon if last is None else max(int(last), events_from + 1)
+
+
+async def figure_dues(conn: Connection, after: date, through: date) -> list[FigureDueRow]:
+    """Cases accepted with a promised deadline in (after, through], by deadline day, and how many
+    were not finished by it (still open, or finished on a later day)."""
+    return many(
+        FigureDueRow,
+        await conn.fetch(
+            """SELECT promised_due AS day, item_code, department_code, region_code, channel,
+                      count(*) AS due,
+                      count(*) FILTER (WHERE finished_at IS NULL
+                          OR (finished_at AT TIME ZONE 'Asia/Shanghai')::date > promised_due)
+                          AS overdue
+                 FROM declarations
+                WHERE promised_due > $1 AND promised_due <= $2
+                  AND state IN ('accepted', 'processing', 'completed', 'refused')
+                GROUP BY 1, 2, 3, 4, 5""",
+            after,
+            through,
+        ),
+    )

@@ -26,10 +26,12 @@ transaction of its own; it reaches other domains only through their services.
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import msgspec
 
 from api.declarations import repository as repo
+from api.declarations.schemas import FigureCountRow, FigureDueRow, FigureDurationRow
 from api.declarations.service.base import (
     PRE_REVIEW_DAYS,
     STATE_EVENTS,
@@ -42,7 +44,9 @@ from api.declarations.service.submission import Submission, SubmissionSent
 from api.declarations.service.supervision import Supervision
 from api.declarations.service.supplements import Supplements
 from api.declarations.service.withdrawal import Withdrawal
+from core.clock import china_today
 from core.db import Connection
+from core.workdays import WorkingCalendar
 
 
 class DeclarationForReview(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +80,58 @@ class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervi
         """A declaration as a rating or a rectification ticket sees it; None when unknown."""
         row = await repo.rated_declaration(conn, declaration_id)
         return None if row is None else DeclarationForReview(**msgspec.structs.asdict(row))
+
+    # --- for figures (api.figures keeps the daily rollup these facts are summed into) ---
+
+    async def event_horizon(self, conn: Connection) -> int:
+        """The transaction id below which every timeline entry is final (see repository)."""
+        return await repo.event_horizon(conn)
+
+    async def figure_batch_end(
+        self, conn: Connection, events_from: int, horizon: int, limit: int
+    ) -> int:
+        return await repo.events_upper_bound(conn, events_from, horizon, limit)
+
+    async def figure_counts(
+        self, conn: Connection, events_from: int, events_below: int
+    ) -> list[FigureCountRow]:
+        """The moves of entries written by transactions in [events_from, events_below)."""
+        return await repo.figure_counts(conn, events_from, events_below)
+
+    async def figure_durations(
+        self, conn: Connection, events_from: int, events_below: int
+    ) -> list[FigureDurationRow]:
+        """Working days from application to acceptance and from acceptance to completion, of
+        the acceptances and completions in those entries, counted on the official calendar."""
+        calendar = await self._calendars.current(conn)
+        first_day, working = self._working_index(calendar)
+        return await repo.figure_durations(conn, events_from, events_below, first_day, working)
+
+    async def figure_dues(self, conn: Connection, after: date, through: date) -> list[FigureDueRow]:
+        return await repo.figure_dues(conn, after, through)
+
+    def _working_index(self, calendar: WorkingCalendar) -> tuple[date, list[int]]:
+        """Working days in (FIRST_DAY, day] for every day up to 400 days from today: one
+        subtraction in SQL then counts the working days between two days."""
+        last = china_today(self.clock.now()) + timedelta(days=400)
+        cached = self._working_cache
+        if cached is not None and cached[0] is calendar and cached[1] == last:
+            return _FIRST_DAY, cached[2]
+        working, count, day = [0], 0, _FIRST_DAY
+        year_days: dict[int, tuple[dict[date, str], dict[date, str]]] = {}
+        while day < last:
+            day += timedelta(days=1)
+            # The year's days once (the provisional rule computes lunar dates per call).
+            if day.year not in year_days:
+                year_days[day.year] = calendar.year_days(day.year)
+            holidays, workdays = year_days[day.year]
+            count += day in workdays or (day not in holidays and day.weekday() < 5)
+            working.append(count)
+        self._working_cache = (calendar, last, working)
+        return _FIRST_DAY, working
+
+
+_FIRST_DAY = date(2000, 1, 1)
 
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:

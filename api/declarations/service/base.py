@@ -21,6 +21,7 @@ from core.db import Connection, Pool
 from core.principals import CitizenPrincipal
 from core.settings import ProvincialSettings
 from core.storage import ObjectStorage
+from core.workdays import WorkingCalendar
 from push.events import EventType
 from push.service import PushService
 
@@ -100,6 +101,8 @@ class DeclarationsBase:
         self._push = push
         # When a citizen's action happens (tests set a FixedClock).
         self.clock = clock
+        # Figures' working-day index: (calendar, last day, counts), rebuilt when either changes.
+        self._working_cache: tuple[WorkingCalendar, date, list[int]] | None = None
 
     @property
     def callback_secret(self) -> str:
@@ -138,6 +141,12 @@ class DeclarationsBase:
         if kind == "promised":
             fields["promised_days"] = days
         return fields
+
+
+def channel_of(principal: CitizenPrincipal) -> str:
+    """The channel a citizen acts through, for figures: a WeChat login is the mini-program's;
+    SMS and the province's SSO are the app's. (``hall`` is for cases keyed in at a window.)"""
+    return "miniprogram" if principal.method == "wechat" else "app"
 
 
 def due_text(due: date | None, provisional: bool | None) -> str:

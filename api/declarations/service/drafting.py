@@ -9,6 +9,7 @@ from api.declarations import errors
 from api.declarations import repository as repo
 from api.declarations.forms import form_of, licence_prefills, problems
 from api.declarations.schemas import DeclarationDetail
+from api.declarations.service.base import channel_of
 from api.declarations.service.reading import Reading
 from core.db import Connection
 from core.principals import CitizenPrincipal
@@ -21,7 +22,16 @@ class Drafting(Reading):
         item = await self._item(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
-        declaration_id = await repo.create(conn, principal.citizen_id, item.code, item.name)
+        declaration_id = await repo.create(
+            conn,
+            principal.citizen_id,
+            item.code,
+            item.name,
+            department_code=item.department.code,
+            region_code=item.region.code,
+            channel=channel_of(principal),
+            hall_visit=item.online_level != "full_online",
+        )
         # "一表申请": what the wallet already knows is filled in, not asked again.
         wallet = await self._licences.usable_for_declaration(conn, principal.citizen_id)
         prefilled = licence_prefills(

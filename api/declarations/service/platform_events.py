@@ -102,15 +102,12 @@ class PlatformEvents(FeesAndLicences):
         if event.result is not None:
             fields["result"] = event.result
             await self._store_licence(conn, row, event.result)
+        details: dict[str, Any] = {"caseNumber": event.case_number, "sequence": event.sequence}
+        if target == "accepted" and current != "accepted" and row.tolerated_missing:
+            # 容缺受理: accepted with these materials still to come (counted by figures).
+            details["toleratedMissing"] = list(row.tolerated_missing)
         updated = await repo.move(
-            conn,
-            row.id,
-            current,
-            target,
-            "platform",
-            event.reason,
-            {"caseNumber": event.case_number, "sequence": event.sequence},
-            **fields,
+            conn, row.id, current, target, "platform", event.reason, details, **fields
         )
         if target != current:
             await self._tell(conn, row, target, event, fields)

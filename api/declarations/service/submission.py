@@ -19,6 +19,7 @@ from api.declarations.service.base import (
     PRE_REVIEW_DAYS,
     STATE_EVENTS,
     SUBMIT_ROUTE,
+    channel_of,
     platform_key,
     refusal,
     refusal_text,
@@ -98,6 +99,7 @@ class Submission(Materials, PlatformEvents):
             submit_key=idempotency_key,
             delivery="pending",
             tolerated_missing=[m.code for m in missing],
+            channel=channel_of(principal),
             **await self._deadline(conn, "pre_review", china_date(now), PRE_REVIEW_DAYS),
         )
         # The platform call is a job in this transaction: it exists iff the submission does.

@@ -1,0 +1,21 @@
+"""How the figures service of a process is built and provided."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from api.declarations.service import DeclarationsService
+from api.figures.service import FiguresService
+from core.di import from_state
+from core.infra import Infrastructure
+
+KEY = "figures"
+DEPENDENCIES = from_state(KEY)
+
+
+@contextlib.asynccontextmanager
+async def build(
+    infra: Infrastructure, *, declarations: DeclarationsService
+) -> AsyncIterator[FiguresService]:
+    yield FiguresService(pool=infra.pool, declarations=declarations, clock=infra.clock)

@@ -1,0 +1,438 @@
+"""Service figures come from the daily rollup the job keeps, and agree with a direct count over
+the declarations and their timeline: several slices (department, item, channel, a period
+across the Spring Festival of the imported 2027 notice, weeks and months), JSON and CSV. The job
+run twice (also two at once) adds nothing; entries written after a run, or by a transaction
+still open during it, are picked up by the next run."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import math
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from api.composition import Services
+from api.figures.tasks import roll_up_until_caught_up
+from core.clock import CHINA_TZ, china_date
+from core.workdays import WorkingCalendar
+from tests.fixtures.calendars import NOTICE_2027
+from tests.fixtures.identity import bearer, make_staff, staff_login
+
+# item → department, region, online level (FIG-B needs a visit to the hall).
+ITEMS = {
+    "FIG-A": ("D1", "620102", "full_online"),
+    "FIG-B": ("D1", "620201", "in_hall"),
+    "FIG-C": ("D2", "620102", "full_online"),
+}
+LIMIT_DAYS = 5
+FIRST, LAST = date(2027, 1, 25), date(2027, 3, 12)
+# The job runs "today" after every seeded deadline, so every deadline is swept.
+NOW = datetime(2027, 3, 20, 4, 0, tzinfo=CHINA_TZ)
+FIGURES = "/ops/v1/figures/service"
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), CHINA_TZ)
+
+
+@dataclass
+class Case:
+    id: uuid.UUID
+    item: str
+    channel: str
+    state: str = "draft"
+    submitted_at: datetime | None = None
+    accepted_at: datetime | None = None
+    finished_at: datetime | None = None
+    promised_due: date | None = None
+    events: list[tuple[str | None, str, datetime, dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+
+    def move(self, to: str, moment: datetime, details: dict[str, Any] | None = None) -> None:
+        self.events.append((self.state, to, moment, details))
+        self.state = to
+
+
+def _case(rng: random.Random, calendar: WorkingCalendar, start: date) -> Case:
+    """One declaration's life: submitted at any hour (early hours are the UTC day before),
+    perhaps asked once or twice to supplement, then refused at pre-review, left waiting, or
+    accepted (perhaps 容缺) and completed, refused or left open."""
+    case = Case(uuid.uuid4(), rng.choice(sorted(ITEMS)), rng.choice(("miniprogram", "app")))
+    moment = _at(start, rng.randrange(24), rng.randrange(60))
+    case.events.append((None, "draft", moment - timedelta(hours=1), None))
+    case.move("submitted", moment)
+    case.submitted_at = moment
+    for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+        moment += timedelta(days=rng.randrange(1, 3), hours=rng.randrange(6))
+        case.move("needs_supplement", moment)
+        moment += timedelta(days=rng.randrange(0, 3), hours=rng.randrange(1, 6))
+        case.move("submitted", moment)
+    fate = rng.random()
+    moment += timedelta(days=rng.randrange(0, 4), hours=rng.randrange(1, 9))
+    if fate < 0.1:
+        case.move("not_accepted", moment)
+        case.finished_at = moment
+        return case
+    if fate < 0.15:
+        return case
+    tolerated = {"toleratedMissing": ["M2"]} if rng.random() < 0.25 else None
+    case.move("accepted", moment, {"caseNumber": f"C-{case.id}", "sequence": 2} | (tolerated or {}))
+    case.accepted_at = moment
+    case.promised_due = calendar.add_working_days(china_date(moment), LIMIT_DAYS).day
+    if rng.random() < 0.5:
+        moment += timedelta(hours=rng.randrange(1, 30))
+        case.move("processing", moment)
+    end = rng.random()
+    if end < 0.2:
+        return case
+    moment += timedelta(days=rng.randrange(0, 14), hours=rng.randrange(1, 12))
+    case.move("refused" if end < 0.3 else "completed", moment)
+    case.finished_at = moment
+    return case
+
+
+async def _seed_items(db: asyncpg.Connection) -> uuid.UUID:
+    citizen = uuid.uuid4()
+    await db.execute("INSERT INTO citizens (id) VALUES ($1)", citizen)
+    for code, (department, region, level) in ITEMS.items():
+        await db.execute(
+            """INSERT INTO catalog_items (code, name, item_type, department_code,
+                   department_name, region_code, region_name, case_type, online_level, charged,
+                   issues_licence, is_bundle, status, platform_version, platform_updated_at,
+                   guide, search_text, name_initials)
+               VALUES ($1, $1, '行政许可', $2, $2, $3, $3, 'promised', $4, false, false, false,
+                   'active', 1, now(), '{}', $1, 'x')""",
+            code,
+            department,
+            region,
+            level,
+        )
+    return citizen
+
+
+async def _store(db: asyncpg.Connection, citizen: uuid.UUID, cases: list[Case]) -> None:
+    async with db.transaction():
+        for c in cases:
+            department, region, level = ITEMS[c.item]
+            await db.execute(
+                """INSERT INTO declarations (id, citizen_id, item_code, item_name, state,
+                       submitted_at, accepted_at, finished_at, promised_due, department_code,
+                       region_code, channel, hall_visit)
+                   VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                c.id,
+                citizen,
+                c.item,
+                c.state,
+                c.submitted_at,
+                c.accepted_at,
+                c.finished_at,
+                c.promised_due,
+                department,
+                region,
+                c.channel,
+                level != "full_online",
+            )
+            await _store_events(db, c.id, c.events)
+
+
+async def _store_events(
+    db: asyncpg.Connection,
+    declaration: uuid.UUID,
+    events: list[tuple[str | None, str, datetime, dict[str, Any] | None]],
+) -> None:
+    await db.executemany(
+        """INSERT INTO declaration_events (declaration_id, from_state, to_state, actor, at,
+               details)
+           VALUES ($1, $2, $3, 'platform', $4, $5::jsonb)""",
+        [(declaration, f, t, at, None if d is None else _json(d)) for f, t, at, d in events],
+    )
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _nearest_rank(values: list[int], q: float) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def _direct(
+    db: asyncpg.Connection,
+    calendar: WorkingCalendar,
+    first: date,
+    last: date,
+    **where: str,
+) -> dict[str, Any]:
+    """The figures counted straight from the declarations and their timeline."""
+    conditions = " AND ".join(f"d.{k} = '{v}'" for k, v in where.items()) or "true"
+    events = await db.fetch(
+        f"""SELECT e.from_state, e.to_state, e.details, d.hall_visit, d.submitted_at,
+                   d.accepted_at, e.at,
+                   row_number() OVER (PARTITION BY e.declaration_id, e.to_state = 'needs_supplement'
+                                      ORDER BY e.id) AS nth,
+                   (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+              FROM declaration_events e JOIN declarations d ON d.id = e.declaration_id
+             WHERE {conditions} AND e.from_state IS DISTINCT FROM e.to_state"""
+    )
+    moves = [e for e in events if first <= e["day"] <= last]
+
+    def count(to: str, extra: Any = lambda e: True) -> int:
+        return sum(1 for e in moves if e["to_state"] == to and extra(e))
+
+    acceptance = [
+        calendar.working_days_between(china_date(e["submitted_at"]), e["day"])
+        for e in moves
+        if e["to_state"] == "accepted"
+    ]
+    completion = [
+        calendar.working_days_between(china_date(e["accepted_at"]), e["day"])
+        for e in moves
+        if e["to_state"] == "completed"
+    ]
+    dues = await db.fetch(
+        f"""SELECT d.promised_due, d.finished_at FROM declarations d
+             WHERE {conditions} AND d.promised_due BETWEEN $1 AND $2""",
+        first,
+        last,
+    )
+    overdue = sum(
+        1
+        for r in dues
+        if r["finished_at"] is None or china_date(r["finished_at"]) > r["promised_due"]
+    )
+    applications = count("submitted", lambda e: e["from_state"] == "draft")
+    completed = count("completed")
+    online = count("completed", lambda e: not e["hall_visit"])
+    supplemented = count("needs_supplement", lambda e: e["nth"] == 1)
+    repeat = count("needs_supplement", lambda e: e["nth"] == 2)
+    return {
+        "applications": applications,
+        "accepted": count("accepted"),
+        "tolerated": count("accepted", lambda e: "toleratedMissing" in (e["details"] or {})),
+        "completed": completed,
+        "completedOnline": online,
+        "onlineRate": _rate(online, completed),
+        "refused": count("refused"),
+        "notAccepted": count("not_accepted"),
+        "acceptanceMedianDays": _nearest_rank(acceptance, 0.5),
+        "acceptanceP90Days": _nearest_rank(acceptance, 0.9),
+        "completionMedianDays": _nearest_rank(completion, 0.5),
+        "completionP90Days": _nearest_rank(completion, 0.9),
+        "due": len(dues),
+        "overdue": overdue,
+        "overdueRate": _rate(overdue, len(dues)),
+        "supplementRequests": count("needs_supplement"),
+        "supplemented": supplemented,
+        "supplementRate": _rate(supplemented, applications),
+        "repeatSupplemented": repeat,
+        "repeatSupplementRate": _rate(repeat, supplemented),
+    }
+
+
+@dataclass
+class Seeded:
+    client: httpx.AsyncClient
+    headers: dict[str, str]
+    calendar: WorkingCalendar
+    citizen: uuid.UUID
+
+
+@pytest.fixture
+async def seeded(client: httpx.AsyncClient, services: Services, db: asyncpg.Connection) -> Seeded:
+    supervisor = bearer(
+        await staff_login(client, await make_staff(services, "sup-fig", "supervisor"))
+    )
+    imported = await client.post(
+        "/ops/v1/calendar/notices", json={"notice": NOTICE_2027}, headers=supervisor
+    )
+    assert imported.status_code == 200, imported.text
+    calendar = await services.calendars.current()
+    # Spring Festival 5-13 February is off, Saturday 20 February is worked (the notice's).
+    assert not calendar.is_working_day(date(2027, 2, 8))
+    assert calendar.is_working_day(date(2027, 2, 20))
+    citizen = await _seed_items(db)
+    rng = random.Random(19)
+    cases = [
+        _case(
+            rng, calendar, FIRST + timedelta(days=rng.randrange((date(2027, 2, 24) - FIRST).days))
+        )
+        for _ in range(160)
+    ]
+    await _store(db, citizen, cases)
+    operator = bearer(await staff_login(client, await make_staff(services, "op-fig", "operator")))
+    return Seeded(client, operator, calendar, citizen)
+
+
+async def _figures(seeded: Seeded, **params: str) -> dict[str, Any]:
+    answer = await seeded.client.get(FIGURES, params=params, headers=seeded.headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _without_key(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "key"}
+
+
+async def test_figures_agree_with_a_direct_count(
+    seeded: Seeded, services: Services, db: asyncpg.Connection
+) -> None:
+    assert await roll_up_until_caught_up(services.figures, now=NOW) > 0
+    period = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
+    calendar = seeded.calendar
+
+    everything = await _figures(seeded, **period, by="department")
+    direct = await _direct(db, calendar, FIRST, LAST)
+    assert _without_key(everything["total"]) == direct
+    # The data exercises every figure.
+    assert all(direct[k] for k in ("tolerated", "refused", "notAccepted", "repeatSupplemented"))
+    assert 0 < direct["completedOnline"] < direct["completed"] and direct["overdue"]
+    assert [r["key"] for r in everything["rows"]] == ["D1", "D2"]
+    for row in everything["rows"]:
+        assert _without_key(row) == await _direct(
+            db, calendar, FIRST, LAST, department_code=row["key"]
+        )
+
+    # One department, by item.
+    d1 = await _figures(seeded, **period, by="item", department="D1")
+    assert [r["key"] for r in d1["rows"]] == ["FIG-A", "FIG-B"]
+    assert _without_key(d1["total"]) == await _direct(
+        db, calendar, FIRST, LAST, department_code="D1"
+    )
+    for row in d1["rows"]:
+        assert _without_key(row) == await _direct(
+            db, calendar, FIRST, LAST, department_code="D1", item_code=row["key"]
+        )
+
+    # One item over the Spring Festival (4-15 February), by day: the holiday's days count no
+    # working day, so durations are those of the notice, not of the weekday rule.
+    first, last = date(2027, 2, 4), date(2027, 2, 15)
+    festival = await _figures(
+        seeded, **{"from": first.isoformat(), "to": last.isoformat()}, by="day", item="FIG-C"
+    )
+    assert _without_key(festival["total"]) == await _direct(
+        db, calendar, first, last, item_code="FIG-C"
+    )
+    for row in festival["rows"]:
+        day = date.fromisoformat(row["key"])
+        assert _without_key(row) == await _direct(db, calendar, day, day, item_code="FIG-C")
+
+    # A channel; a region.
+    app = await _figures(seeded, **period, by="channel", channel="app")
+    assert [r["key"] for r in app["rows"]] == ["app"]
+    assert _without_key(app["total"]) == await _direct(db, calendar, FIRST, LAST, channel="app")
+    region = await _figures(seeded, **period, by="region", region="620102")
+    assert _without_key(region["total"]) == await _direct(
+        db, calendar, FIRST, LAST, region_code="620102"
+    )
+
+    # Weeks from their Monday, months from their first day; the same totals.
+    weeks = await _figures(seeded, **period, by="week")
+    assert all(date.fromisoformat(r["key"]).weekday() == 0 for r in weeks["rows"])
+    assert weeks["total"] == everything["total"]
+    monday = date(2027, 2, 15)
+    week = next(r for r in weeks["rows"] if r["key"] == monday.isoformat())
+    assert _without_key(week) == await _direct(db, calendar, monday, monday + timedelta(days=6))
+    months = await _figures(seeded, **period, by="month")
+    assert [r["key"] for r in months["rows"]] == ["2027-01-01", "2027-02-01", "2027-03-01"]
+    february = await _direct(db, calendar, date(2027, 2, 1), date(2027, 2, 28))
+    assert _without_key(months["rows"][1]) == february
+
+    # CSV, by Accept or by format=csv: the same figures.
+    for headers, params in (({"Accept": "text/csv"}, {}), ({}, {"format": "csv"})):
+        answer = await seeded.client.get(
+            FIGURES,
+            params={**period, "by": "department", **params},
+            headers=seeded.headers | headers,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(answer.text)))
+        assert [r["key"] for r in rows] == ["D1", "D2", "total"]
+        assert int(rows[-1]["applications"]) == direct["applications"]
+        assert rows[-1]["onlineRate"] == str(direct["onlineRate"])
+
+
+async def test_figures_are_for_staff_only(seeded: Seeded) -> None:
+    period = {"from": "2027-02-01", "to": "2027-02-28"}
+    assert (await seeded.client.get(FIGURES, params=period)).status_code == 401
+    bad = await seeded.client.get(
+        FIGURES, params={"from": "2027-03-01", "to": "2027-02-01"}, headers=seeded.headers
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "INVALID_PARAMETER"
+
+
+async def _rollup(db: asyncpg.Connection) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in await db.fetch("SELECT * FROM figure_days ORDER BY 1, 2, 3, 4, 5")]
+
+
+async def test_the_job_adds_each_entry_once(
+    seeded: Seeded, services: Services, db: asyncpg.Connection, database_url: str
+) -> None:
+    figures = services.figures
+
+    async def run() -> None:
+        async with figures.pool.acquire() as conn, conn.transaction():
+            await figures.roll_up(conn, now=NOW)
+
+    # Two runs at once take turns on the progress row: the second finds nothing left.
+    await asyncio.gather(run(), run())
+    once = await _rollup(db)
+    assert once
+    assert await roll_up_until_caught_up(figures, now=NOW) == 0
+    assert await _rollup(db) == once
+
+    # An entry written by a transaction that is still open while the job runs (its id below
+    # entries committed meanwhile) is not skipped: the next run takes it.
+    late, early = uuid.uuid4(), uuid.uuid4()
+    day = date(2027, 2, 22)
+    for case in (late, early):
+        await db.execute(
+            """INSERT INTO declarations (id, citizen_id, item_code, item_name, state, submitted_at,
+                   department_code, region_code, channel)
+               VALUES ($1, $2, 'FIG-A', 'FIG-A', 'submitted', $3, 'D1', '620102', 'app')""",
+            case,
+            seeded.citizen,
+            _at(day, 10),
+        )
+    # The committed entry's transaction began before the open one (a lower transaction id) but
+    # wrote after it (a higher entry id): a watermark on entry ids would pass the open one by.
+    slow = await asyncpg.connect(database_url)
+    try:
+        writer = db.transaction()
+        await writer.start()
+        await db.fetchval("SELECT pg_current_xact_id()")  # the writer's transaction id, first
+        transaction = slow.transaction()
+        await transaction.start()
+        await _store_events(slow, late, [("draft", "submitted", _at(day, 10), None)])
+        await _store_events(db, early, [("draft", "submitted", _at(day, 11), None)])
+        await writer.commit()
+        await roll_up_until_caught_up(figures, now=NOW)
+        await transaction.commit()
+    finally:
+        await slow.close()
+    one_day = {"from": day.isoformat(), "to": day.isoformat()}
+    seen = await _figures(seeded, **one_day, by="channel", channel="app")
+    direct = await _direct(db, seeded.calendar, day, day, channel="app")
+    assert seen["total"]["applications"] == direct["applications"] - 1  # the open one waits
+    await roll_up_until_caught_up(figures, now=NOW)
+    seen = await _figures(seeded, **one_day, by="channel", channel="app")
+    assert _without_key(seen["total"]) == direct
+    assert await roll_up_until_caught_up(figures, now=NOW) == 0
