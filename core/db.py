@@ -134,11 +134,13 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
 
 
 async def connect(settings: DatabaseSettings) -> asyncpg.Connection[asyncpg.Record]:
-    """A single connection (migrations, the job worker's listener)."""
+    """A connection with a session of its own (migrations, the job worker's listener): to
+    ``direct_url`` when set, PostgreSQL itself rather than PgBouncer in transaction mode, which
+    would hand its LISTEN and session advisory locks to whichever client came next."""
+    # Straight to PostgreSQL, asyncpg's prepared-statement cache is safe whatever the pool's.
+    cache = {} if settings.direct_url else {"statement_cache_size": settings.statement_cache_size}
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(
-        dsn=settings.url.reveal(),
-        statement_cache_size=settings.statement_cache_size,
-        timeout=settings.connect_timeout,
+        dsn=settings.session_url().reveal(), timeout=settings.connect_timeout, **cache
     )
     await _init_connection(conn)
     return conn
