@@ -137,10 +137,13 @@ async def connect(settings: DatabaseSettings) -> asyncpg.Connection[asyncpg.Reco
     """A connection with a session of its own (migrations, the job worker's listener): to
     ``direct_url`` when set, PostgreSQL itself rather than PgBouncer in transaction mode, which
     would hand its LISTEN and session advisory locks to whichever client came next."""
-    # Straight to PostgreSQL, asyncpg's prepared-statement cache is safe whatever the pool's.
-    cache = {} if settings.direct_url else {"statement_cache_size": settings.statement_cache_size}
+    # Straight to PostgreSQL, asyncpg's prepared-statement cache (100: its default) is safe
+    # whatever the pool's.
+    cache = 100 if settings.direct_url else settings.statement_cache_size
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(
-        dsn=settings.session_url().reveal(), timeout=settings.connect_timeout, **cache
+        dsn=settings.session_url().reveal(),
+        statement_cache_size=cache,
+        timeout=settings.connect_timeout,
     )
     await _init_connection(conn)
     return conn
