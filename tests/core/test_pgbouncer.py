@@ -4,6 +4,8 @@ The suite's pools (API and worker) reach each test's database through the PgBoun
 ``tests/fixtures/databases.py``; these tests show that they really do, and that each place
 where transaction pooling breaks a PostgreSQL client is handled:
 
+- session state: a SET without LOCAL stays on the server connection for the next client, so the
+  application sets none (and resets nothing on release: that would run on another's);
 - prepared statements: a statement asyncpg prepared on one server connection is looked for on
   another (before PgBouncer 1.21), so the pools run with asyncpg's statement cache off;
 - LISTEN and session advisory locks belong to a server connection that PgBouncer hands to
@@ -27,10 +29,13 @@ import httpx
 import msgspec
 import pytest
 
+from api.app import create_app
 from core.db import connect, create_pool
 from core.embedded import PG_BIN, EmbeddedPgBouncer
 from core.jobs import JobRegistry, enqueue, run_jobs
 from core.settings import JobSettings, Secret, Settings
+from tests.fixtures.identity import Outside, bearer, sso, user
+from tests.fixtures.servers import serve_in_process
 
 
 @pytest.fixture
@@ -215,3 +220,62 @@ async def test_statements_prepared_on_one_server_connection_are_not_looked_for_o
     finally:
         await pool_a.close()
         await pool_b.close()
+
+
+async def _session_settings(url: str, server_connections: int) -> set[tuple[str, str]]:
+    """What SET without LOCAL left on each of PgBouncer's server connections to ``url``'s
+    database: as many clients as there are server connections, each holding one in a
+    transaction of its own, read ``pg_settings`` where the value came from the session."""
+    clients = [
+        await asyncpg.connect(url, statement_cache_size=0) for _ in range(server_connections)
+    ]
+    try:
+        held = [c.transaction() for c in clients]
+        found: set[tuple[str, str]] = set()
+        pids = set()
+        for client, transaction in zip(clients, held, strict=True):
+            await transaction.start()
+            pids.add(await client.fetchval("SELECT pg_backend_pid()"))
+            rows = await client.fetch(
+                "SELECT name, setting FROM pg_settings WHERE source = 'session'"
+            )
+            found |= {(r["name"], r["setting"]) for r in rows}
+        assert len(pids) == server_connections
+        for transaction in held:
+            await transaction.rollback()
+        return found
+    finally:
+        for client in clients:
+            await client.close()
+
+
+# Set by PgBouncer itself on the server connection it links a client to (the client's startup
+# parameters), and by asyncpg's type introspection (JIT off for its query, then back on).
+_EXPECTED = {"application_name", "client_encoding", "DateStyle", "TimeZone", "jit"}
+
+
+async def test_requests_leave_no_session_state_for_the_next_client(
+    settings: Settings, outside: Outside, narrow_bouncer: EmbeddedPgBouncer, database_url: str
+) -> None:
+    """Two server connections for the test's database, shared by the API's pool and whoever
+    comes next: nothing the requests did (sign-in, profile, audit) stays on them."""
+    url = narrow_bouncer.url(_database(database_url))
+    narrow = msgspec.structs.replace(
+        settings, database=msgspec.structs.replace(settings.database, url=Secret(url))
+    )
+    async with serve_in_process(create_app(narrow, configure_logs=False)) as client:
+        signed_in = await sso(client, outside, user("zhangsan"))
+        assert signed_in.status_code == 200, signed_in.text
+        me = await client.get("/api/v1/me", headers=bearer(signed_in.json()["accessToken"]))
+        assert me.status_code == 200, me.text
+    left = await _session_settings(url, server_connections=narrow_bouncer.pool_size)
+    assert {name for name, _ in left} <= _EXPECTED, left
+
+    # What a client that does SET leaves: the next one, on the same server connection, has it.
+    polluter = await asyncpg.connect(url, statement_cache_size=0)
+    try:
+        await polluter.execute("SET work_mem = '1234kB'")
+    finally:
+        await polluter.close()
+    left = await _session_settings(url, server_connections=narrow_bouncer.pool_size)
+    assert ("work_mem", "1234") in left
