@@ -68,7 +68,8 @@ class _PooledConnection(asyncpg.Connection):
     asyncpg's default (UNLISTEN, RESET ALL, advisory unlock, CLOSE ALL) costs a round trip per
     request. Our pooled connections keep no session state: transactions end with the request,
     advisory locks are transaction-scoped, LISTEN and SET are only used on dedicated
-    connections (the job worker, migrations)."""
+    connections (the job worker, migrations). Behind PgBouncer in transaction mode the reset
+    would also run on whichever server connection came next, undoing another client's state."""
 
     def get_reset_query(self) -> str:
         return ""

@@ -33,7 +33,7 @@ from api.app import create_app
 from core.db import connect, create_pool
 from core.embedded import PG_BIN, EmbeddedPgBouncer
 from core.jobs import JobRegistry, enqueue, run_jobs
-from core.settings import JobSettings, Secret, Settings
+from core.settings import JobSettings, Secret, Settings, load_settings
 from tests.fixtures.identity import Outside, bearer, sso, user
 from tests.fixtures.servers import serve_in_process
 
@@ -85,6 +85,17 @@ async def test_the_api_and_its_pool_go_through_pgbouncer(
     stats = await admin_console(bouncer, "SHOW STATS")
     (served,) = [s for s in stats if s["database"] == _database(settings.database.url)]
     assert int(served["total_xact_count"]) > 0
+
+
+def test_sessions_of_their_own_have_a_url_of_their_own() -> None:
+    pooled = "postgresql://app:pw@pgbouncer:6432/handheld"
+    direct = "postgresql://app:pw@postgres:5432/handheld"
+    both = load_settings(
+        {"HANDHELD_DATABASE_URL": pooled, "HANDHELD_DATABASE_DIRECT_URL": direct}
+    ).database
+    assert both.session_url().reveal() == direct
+    assert "pw" not in repr(both)
+    assert load_settings({"HANDHELD_DATABASE_URL": pooled}).database.session_url() == pooled
 
 
 async def _is_direct(conn: Any) -> bool:
