@@ -23,11 +23,13 @@ install: .venv/.synced ## Install the locked dependencies into .venv
 
 # What the test suites need from the system, installed only when missing (Debian packages, as
 # `make bench` does for wrk; apt-get as root or through sudo): Chromium and a Chinese font for
-# the ops console's browser tests, Node.js and npm for the mini-program's.
+# the ops console's browser tests, Node.js and npm for the mini-program's, PgBouncer that the
+# test suite runs the application's pools through (transaction mode, as in production).
 CHROMIUM ?= $(or $(HANDHELD_CHROMIUM),/usr/bin/chromium)
-system-deps: ## Install Chromium, a Chinese font, Node.js and npm if missing (apt-get)
+system-deps: ## Install Chromium, a Chinese font, Node.js, npm and PgBouncer if missing (apt-get)
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	fc-list 2>/dev/null | grep -qi wenquanyi || missing="$$missing fonts-wqy-microhei"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \

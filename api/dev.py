@@ -128,7 +128,9 @@ def _run(
     sandbox_urls: dict[str, str] = {}
     if not settings.provincial.base_url:
         sandbox_urls = _start_sandbox(settings.port, root / "sandbox", env, children)
-    print(f"migrations applied: {asyncio.run(_migrate(env['HANDHELD_DATABASE_URL']))}")
+    # Migrations hold a session advisory lock: straight to PostgreSQL, never via PgBouncer.
+    direct = env.get("HANDHELD_DATABASE_DIRECT_URL") or env["HANDHELD_DATABASE_URL"]
+    print(f"migrations applied: {asyncio.run(_migrate(direct))}")
     demo_file = root / "demo-staff.txt"
     if created := asyncio.run(seed_demo(load_settings(env))):
         demo_file.write_text("\n".join(created) + "\n")

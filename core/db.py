@@ -68,7 +68,8 @@ class _PooledConnection(asyncpg.Connection):
     asyncpg's default (UNLISTEN, RESET ALL, advisory unlock, CLOSE ALL) costs a round trip per
     request. Our pooled connections keep no session state: transactions end with the request,
     advisory locks are transaction-scoped, LISTEN and SET are only used on dedicated
-    connections (the job worker, migrations)."""
+    connections (the job worker, migrations). Behind PgBouncer in transaction mode the reset
+    would also run on whichever server connection came next, undoing another client's state."""
 
     def get_reset_query(self) -> str:
         return ""
@@ -134,10 +135,15 @@ async def create_pool(settings: DatabaseSettings, *, application_name: str = "ha
 
 
 async def connect(settings: DatabaseSettings) -> asyncpg.Connection[asyncpg.Record]:
-    """A single connection (migrations, the job worker's listener)."""
+    """A connection with a session of its own (migrations, the job worker's listener): to
+    ``direct_url`` when set, PostgreSQL itself rather than PgBouncer in transaction mode, which
+    would hand its LISTEN and session advisory locks to whichever client came next."""
+    # Straight to PostgreSQL, asyncpg's prepared-statement cache (100: its default) is safe
+    # whatever the pool's.
+    cache = 100 if settings.direct_url else settings.statement_cache_size
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(
-        dsn=settings.url.reveal(),
-        statement_cache_size=settings.statement_cache_size,
+        dsn=settings.session_url().reveal(),
+        statement_cache_size=cache,
         timeout=settings.connect_timeout,
     )
     await _init_connection(conn)

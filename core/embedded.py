@@ -1,4 +1,5 @@
-"""Embedded PostgreSQL and Valkey from their pip wheels, as supervised child processes.
+"""Embedded PostgreSQL and Valkey from their pip wheels (and PgBouncer from the system's
+package), as supervised child processes.
 
 Used by ``handheld dev`` (data kept under the data directory between runs) and by the test
 suite (a throwaway directory). Each server is a plain child process in the foreground, so
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -191,13 +193,18 @@ class EmbeddedPostgres(_EmbeddedServer):
 
     @staticmethod
     def _system_user() -> str | None:
-        if os.geteuid() != 0:
-            return None
-        try:
-            pwd.getpwnam(PG_SYSTEM_USER)
-        except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
-        return PG_SYSTEM_USER
+        return _system_user()
+
+
+def _system_user() -> str | None:
+    """PostgreSQL and PgBouncer refuse to run as root: then they run as ``PG_SYSTEM_USER``."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+    return PG_SYSTEM_USER
 
 
 def _let_others_traverse(path: Path) -> None:
@@ -251,5 +258,111 @@ class EmbeddedValkey(_EmbeddedServer):
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=die_with_parent(self.stop_signal),
+        )
+        wait_for_port(self.host, self.port, timeout, self.process)
+
+
+def pgbouncer_binary() -> str | None:
+    """PgBouncer from the system's package (Debian installs it in /usr/sbin), or None."""
+    found = shutil.which("pgbouncer")
+    if found:
+        return found
+    return "/usr/sbin/pgbouncer" if os.access("/usr/sbin/pgbouncer", os.X_OK) else None
+
+
+def pgbouncer_version(binary: str) -> tuple[int, ...]:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"PgBouncer (\d+)\.(\d+)(?:\.(\d+))?", out)
+    if match is None:
+        raise RuntimeError(f"cannot read PgBouncer's version from {out!r}")
+    return tuple(int(part or 0) for part in match.groups())
+
+
+@dataclass
+class EmbeddedPgBouncer(_EmbeddedServer):
+    """PgBouncer in transaction pooling mode in front of the PostgreSQL at ``server_host``:
+    ``server_port``: every database of that server, under the same name (a wildcard entry).
+
+    ``user`` (and ``password``, when the server asks for one) is the one role clients and
+    PgBouncer log in as; it is also the admin console's (``SHOW POOLS`` on database
+    ``pgbouncer``). From PgBouncer 1.21, protocol-level prepared statements are tracked per
+    client (``max_prepared_statements``), so asyncpg's statement cache may stay on; before,
+    clients must run with it off (``supports_prepared_statements``)."""
+
+    server_host: str = "127.0.0.1"
+    server_port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    # Server connections per database: PostgreSQL's max_connections bounds their sum.
+    pool_size: int = 20
+    max_client_conn: int = 2000
+    max_prepared_statements: int = 200
+    binary: str = ""
+    version: tuple[int, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        self.binary = self.binary or pgbouncer_binary() or ""
+        if not self.binary:
+            raise FileNotFoundError("pgbouncer is not installed (Debian package `pgbouncer`)")
+        self.version = pgbouncer_version(self.binary)
+
+    @property
+    def supports_prepared_statements(self) -> bool:
+        return self.version >= (1, 21)
+
+    def url(self, database: str) -> str:
+        auth = f"{self.user}:{self.password}" if self.password else self.user
+        return f"postgresql://{auth}@{self.host}:{self.port}/{database}"
+
+    @property
+    def admin_url(self) -> str:
+        return self.url("pgbouncer")
+
+    def config(self) -> str:
+        settings = {
+            "listen_addr": self.host,
+            "listen_port": str(self.port),
+            # TCP only: a socket under /tmp named by the port could meet another instance's.
+            "unix_socket_dir": "",
+            "auth_type": "md5" if self.password else "trust",
+            "auth_file": str(self.data_dir / "userlist.txt"),
+            "admin_users": self.user,
+            "stats_users": self.user,
+            "pool_mode": "transaction",
+            "default_pool_size": str(self.pool_size),
+            "max_client_conn": str(self.max_client_conn),
+            # A failed server login (a database just dropped) must not hold up the next one.
+            "server_login_retry": "1",
+        }
+        if self.supports_prepared_statements:
+            settings["max_prepared_statements"] = str(self.max_prepared_statements)
+        lines = [
+            "[databases]",
+            f"* = host={self.server_host} port={self.server_port}",
+            "",
+            "[pgbouncer]",
+            *(f"{key} = {value}" for key, value in settings.items()),
+        ]
+        return "\n".join(lines) + "\n"
+
+    def start(self, timeout: float = 15) -> None:
+        self.port = self.port or free_port(self.host)
+        user = _system_user()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        quoted = self.password.replace('"', '""')
+        (self.data_dir / "userlist.txt").write_text(f'"{self.user}" "{quoted}"\n')
+        (self.data_dir / "pgbouncer.ini").write_text(self.config())
+        if user:
+            _let_others_traverse(self.data_dir)
+            for path in (self.data_dir, *self.data_dir.iterdir()):
+                shutil.chown(path, user, user)
+            os.chmod(self.data_dir, 0o700)
+        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the process
+        self.process = subprocess.Popen(
+            [self.binary, str(self.data_dir / "pgbouncer.ini")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            start_new_session=True,
         )
         wait_for_port(self.host, self.port, timeout, self.process)

@@ -40,13 +40,21 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     pool_min_size: int = 2
     pool_max_size: int = 10
     # 0 disables asyncpg's prepared-statement cache, required behind PgBouncer in
-    # transaction pooling mode.
+    # transaction pooling mode before 1.21 (and from 1.21 unless max_prepared_statements > 0).
     statement_cache_size: int = 100
+    # PostgreSQL itself, for what needs a session of its own (the worker's LISTEN connection,
+    # migrations under their session advisory lock) when ``url`` goes through PgBouncer in
+    # transaction mode; empty: ``url``.
+    direct_url: Secret = Secret("")
     command_timeout: float = 30.0
     # Short, so a database that is down or unreachable is answered with a prompt 503 (and the
     # worker's reconnect loop notices) instead of requests piling up behind a long wait.
     connect_timeout: float = 3.0
     acquire_timeout: float = 5.0
+
+    def session_url(self) -> Secret:
+        """Where a connection that keeps session state goes: ``direct_url``, else ``url``."""
+        return self.direct_url or self.url
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,7 +1,9 @@
 """Fixtures every test may request; what they build lives in ``tests/fixtures/``.
 
 PostgreSQL and Valkey run once per test run (``tests/fixtures/databases.py``); each test gets
-its own database, cloned from a migrated template, and a flushed Redis.
+its own database, cloned from a migrated template, and a flushed Redis. The application's pools
+reach it through PgBouncer in transaction mode (``pooled_database_url``); ``database_url`` and
+``db`` are PostgreSQL itself.
 
 The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``) start once per
 run, the first time a test requests one, and are reset to a new stand-in's state before and
@@ -24,7 +26,7 @@ from redis.asyncio import Redis
 
 from api.app import create_app
 from api.composition import Services, open_services
-from core.embedded import free_port
+from core.embedded import EmbeddedPgBouncer, free_port
 from core.pii import generate_keyset
 from core.settings import Settings
 from sandbox.runner import RunningApp
@@ -59,6 +61,20 @@ async def template_database(pg_admin_url: str) -> str:
 async def database_url(pg_admin_url: str, template_database: str) -> AsyncIterator[str]:
     async with databases.cloned_database(pg_admin_url, template_database) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_admin_url: str) -> Iterator[EmbeddedPgBouncer | None]:
+    """PgBouncer in transaction mode in front of the run's PostgreSQL (None when
+    HANDHELD_TEST_PGBOUNCER=0): the application's pools reach each test's database through it."""
+    with databases.pgbouncer_in_front(pg_admin_url) as bouncer:
+        yield bouncer
+
+
+@pytest.fixture
+def pooled_database_url(database_url: str, pgbouncer: EmbeddedPgBouncer | None) -> str:
+    """This test's database as the application's pools reach it (through PgBouncer)."""
+    return databases.through(pgbouncer, database_url)
 
 
 @pytest.fixture
@@ -237,6 +253,8 @@ def settings(
     api_port: int,
     tmp_path: Path,
     database_url: str,
+    pooled_database_url: str,
+    pgbouncer: EmbeddedPgBouncer | None,
     redis: Redis,
     redis_url: str,
     auth_keys_dir: Path,
@@ -261,7 +279,12 @@ def settings(
         urls=urls,
         api_port=api_port,
         tmp_path=tmp_path,
-        database_url=database_url,
+        database_url=pooled_database_url,
+        direct_database_url=database_url,
+        # Before PgBouncer 1.21 no prepared statement survives a transaction's end.
+        statement_cache_size=0
+        if pgbouncer is not None and not pgbouncer.supports_prepared_statements
+        else 100,
         redis_url=redis_url,
         auth_keys_dir=auth_keys_dir,
         pii_keyset=pii_keyset,
@@ -295,9 +318,9 @@ async def live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def worker(services: Services, database_url: str, stand_ins: None) -> AsyncIterator[None]:
+async def worker(services: Services, stand_ins: None) -> AsyncIterator[None]:
     """A worker running every domain's jobs, in process."""
-    async with in_process_worker(services, database_url):
+    async with in_process_worker(services):
         yield
 
 

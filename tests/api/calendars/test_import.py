@@ -19,6 +19,7 @@ from api.calendars.service import notice_days, parse_notice
 from core.settings import Settings
 from core.workdays import LIBRARY_NAMES
 from tests.fixtures.calendars import NOTICE_2027, Served, staff_headers, today_is
+from tests.fixtures.settings import database_env
 
 DOCS = Path(__file__).parents[3] / "docs"
 
@@ -64,7 +65,7 @@ def test_a_notice_that_contradicts_itself_is_refused(text: str, at: str, problem
 async def test_cli_imports_a_notice_and_refuses_a_bad_one(
     settings: Settings, db: asyncpg.Connection, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "HANDHELD_DATABASE_URL": settings.database.url.reveal()}
+    env = {**os.environ, **database_env(settings)}
     notice = tmp_path / "2027.toml"
     notice.write_text(NOTICE_2027, encoding="utf-8")
     cmd = [sys.executable, "-m", "api.cli", "calendar", "import"]

@@ -50,7 +50,9 @@ async def test_no_plaintext_personal_data_in_dump_or_logs(
     assert bound.status_code == 200
 
     dump = subprocess.run(
-        [str(PG_BIN / "pg_dump"), "--data-only", settings.database.url.reveal()],
+        # Straight to PostgreSQL: pg_dump sets session state (search_path) that PgBouncer in
+        # transaction mode would leave on a server connection the application uses next.
+        [str(PG_BIN / "pg_dump"), "--data-only", settings.database.session_url().reveal()],
         capture_output=True,
         check=True,
     ).stdout.decode("utf-8", "replace")

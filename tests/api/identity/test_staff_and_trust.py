@@ -14,6 +14,7 @@ from api.identity.repository import department_apps
 from core.passwords import hash_password
 from core.settings import Settings
 from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
+from tests.fixtures.settings import database_env
 
 
 async def test_staff_login_roles_and_audit(client: httpx.AsyncClient, services: Services) -> None:
@@ -60,7 +61,7 @@ async def test_audit_verify_reports_an_edited_row(
 ) -> None:
     for name in ("op-dan", "op-eva", "op-fay"):
         await staff_login(client, await make_staff(services, name, "operator"))
-    env = {**os.environ, "HANDHELD_DATABASE_URL": settings.database.url.reveal()}
+    env = {**os.environ, **database_env(settings)}
     cmd = [sys.executable, "-m", "api.cli", "audit", "verify"]
     intact = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert intact.returncode == 0 and "intact" in intact.stdout
