@@ -28,6 +28,7 @@ from api.declarations.controllers import (
 from api.figures.controllers import FiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
+from api.identity import deps as identity_deps
 from api.identity.controllers import (
     CitizenAuthController,
     JwksController,
@@ -37,11 +38,13 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.identity.service import AccessTokens
 from api.licences import deps as licences_deps
 from api.licences.controllers import (
     DepartmentLicenceController,
     LicenceController,
     LicenceVerificationController,
+    serve_display,
     serve_drawn_qr,
 )
 from api.licences.service import LicencesService
@@ -204,8 +207,13 @@ def asgi_app(app: Litestar) -> ASGIApp:
     def licences() -> LicencesService | None:
         return app.state.get(licences_deps.KEY)
 
-    # Display codes' QR symbols already drawn are answered before routing too.
-    return observe_requests(serve_from_cache(serve_drawn_qr(app, licences), cache_for))
+    def tokens() -> AccessTokens | None:
+        return app.state.get(identity_deps.TOKENS_KEY)
+
+    # Display codes' QR symbols already drawn, and display codes issued, are answered before
+    # routing too (each falls back to the application for anything unusual).
+    fast = serve_display(serve_drawn_qr(app, licences), licences, tokens)
+    return observe_requests(serve_from_cache(fast, cache_for))
 
 
 __all__ = ["asgi_app", "create_app"]
