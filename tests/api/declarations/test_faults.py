@@ -112,18 +112,35 @@ async def test_worker_killed_mid_submission(
     await applicant.submit(declaration)
 
     async def picked() -> bool:
+        _alive(worker_process[0])
         return bool(await db.fetchval(
             "SELECT count(*) FROM pgqueuer WHERE entrypoint = $1 AND status = 'picked'",
             "declarations.submit"))  # fmt: skip
 
-    await eventually(picked, timeout=30)
+    await eventually(picked, timeout=WORKER_START_BOUND_S)
     await asyncio.sleep(0.5)
     worker_process[0].send_signal(signal.SIGKILL)
     worker_process[0].wait()
     await applicant.outside.session.delete(f"{applicant.outside.provincial}/_control/faults")
     worker_process.append(_spawn_worker(settings))
-    await eventually(lambda: applicant.case_number(declaration), timeout=60)
+
+    async def delivered() -> bool:
+        _alive(worker_process[1])
+        return (await applicant.detail(declaration))["delivery"] == "delivered"
+
+    # Both waits include a worker process starting, slow on a loaded machine (its imports
+    # alone took ~20 s on 2 shared cores): a bound for failing, not a speed limit.
+    await eventually(delivered, timeout=WORKER_START_BOUND_S)
     assert await _cases_at_platform(applicant, declaration) == 1
+
+
+# How long a freshly spawned worker may take to start and take a job before the test fails.
+WORKER_START_BOUND_S = 180.0
+
+
+def _alive(process: subprocess.Popen[bytes]) -> None:
+    """Fail at once, rather than at the wait's bound, when the worker has exited."""
+    assert process.poll() is None, f"the worker exited with {process.returncode}"
 
 
 def _signed(
