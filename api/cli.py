@@ -15,12 +15,14 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from litestar.types import ASGIApp
 
 from core.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -76,6 +78,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     serve(settings, workers=args.workers)
 
 
+def run_on_uvloop(main: Coroutine[Any, Any, T]) -> T:
+    """``main`` on uvloop's event loop (libuv): the worker's sends are mostly aiohttp's request
+    handling, whose transport and timers cost a fraction on it of what they cost on asyncio's."""
+    import uvloop
+
+    return uvloop.run(main)
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from api.worker import run_worker, stop_on_signals
     from core.jobs import DatabaseGone
@@ -93,7 +103,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         await run_worker(settings, stop)
 
     try:
-        asyncio.run(main())
+        run_on_uvloop(main())
     except DatabaseGone as exc:
         # Non-zero: a supervisor (systemd, Kubernetes, `handheld dev`) starts it again.
         sys.exit(f"handheld worker: {exc}")
