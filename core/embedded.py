@@ -364,5 +364,7 @@ class EmbeddedPgBouncer(_EmbeddedServer):
             stderr=subprocess.STDOUT,
             user=user,
             start_new_session=True,
+            # Like the embedded PostgreSQL: it stops with whoever started it, however that dies.
+            preexec_fn=die_with_parent(),
         )
         wait_for_port(self.host, self.port, timeout, self.process)
