@@ -103,7 +103,9 @@ def parse(code: str) -> ParsedCode:
 
 def digest(code: str) -> bytes:
     """SM3 of the code as issued: what the display row keeps to recognise it online."""
-    return sm2.sm3(code.strip().encode("ascii"))
+    # Codes we issue are ASCII (UTF-8 encodes them the same); anything else a caller sends
+    # must still hash, to find nothing, rather than raise.
+    return sm2.sm3(code.strip().encode("utf-8", "surrogatepass"))
 
 
 def decode(verifiers: Mapping[str, sm2.Sm2Verifier], code: str) -> DisplayPayload:

@@ -135,7 +135,9 @@ async def job_done(db: asyncpg.Connection, entrypoint: str) -> bool:
 
 async def sample_queue_managers(settings: Settings, seen: set[str]) -> None:
     """Which workers (pgqueuer queue managers) hold picked jobs, sampled all along."""
-    conn = await asyncpg.connect(settings.database.url.reveal())
+    # Straight to PostgreSQL: asyncpg's statement cache would not survive PgBouncer's
+    # transaction mode (the suite's pools go through it).
+    conn = await asyncpg.connect(settings.database.session_url().reveal())
     try:
         while True:
             rows = await conn.fetch(

@@ -32,7 +32,6 @@ import httpx
 import pytest
 
 from api.composition import Services
-from api.declarations.tasks import SUBMIT_JOB
 from core.embedded import free_port
 from core.settings import Settings
 from tests.fixtures.declarations import CASES, Applicant, ready_to_submit, synced
@@ -219,13 +218,10 @@ async def notice_audience(
     return openids
 
 
-async def picked_submissions(db: asyncpg.Connection) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT count(*) FROM pgqueuer WHERE status = 'picked' AND entrypoint = $1",
-            SUBMIT_JOB,
-        )
-    )
+async def submissions_held(platform: httpx.AsyncClient) -> bool:
+    resp = await platform.get("/_control/faults")
+    assert resp.status_code == 200, resp.text
+    return bool(resp.json().get("faultedRequests"))
 
 
 async def platform_keys(platform: httpx.AsyncClient) -> Counter[str]:
@@ -310,14 +306,18 @@ async def test_rolling_update_loses_and_doubles_nothing(
                 json={"mode": "latency", "latencyMs": PLATFORM_HOLD_MS, "pathPrefix": CASES},
             )
             assert held.status_code == 200, held.text
-            await until(lambda: picked_submissions(db))
-            await asyncio.sleep(0.5)  # their requests reach the platform and are held
+            # A submission of worker 1's is held at the platform (not merely picked: a job
+            # picked a moment before the fault was set may be past its call already).
+            await until(lambda: submissions_held(platform))
             deployment.worker("worker-2")
             worker_1.send_signal(signal.SIGTERM)
+            # The hold outlasts worker 1's grace period: it hands its jobs back and exits. Only
+            # then is the hold lifted (lifting it earlier lets the held calls finish within the
+            # grace period, and nothing is handed back).
+            await until_true(lambda: worker_1.poll() is not None)
             assert (await platform.delete("/_control/faults")).status_code == 200
 
             await asyncio.wait_for(submitting, timeout=600)
-            await until_true(lambda: worker_1.poll() is not None)
             await until_true(lambda: process_a.poll() is not None)
 
             async def delivered() -> bool:

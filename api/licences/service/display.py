@@ -179,6 +179,8 @@ class DisplayCases(LicencesBase):
         """The cached symbol of ``code`` and its seconds left, when it may be served as is to
         a caller without a token; None when ``qr`` must decide (not drawn, expired, or its
         licence possibly revoked)."""
+        if not code.isascii():
+            return None  # never a code we issued: the handler refuses it
         digest = display_codes.digest(code.strip())
         drawn = self._qr_cache.get(digest)
         if drawn is None:

@@ -126,3 +126,17 @@ async def test_another_citizen_cannot_fetch_your_code_s_symbol(
     assert resp.status_code == 404 and resp.json()["code"] == "LICENCE_NOT_FOUND"
     assert "<svg" not in resp.text
     assert drawn == [cached["code"]]
+
+
+async def test_a_code_that_is_not_ascii_is_refused_not_a_server_error(
+    live: httpx.AsyncClient, worker: None, applicant: Applicant
+) -> None:
+    """Found by schemathesis: a percent-encoded Chinese code reached the cache's digest,
+    which encodes codes as ASCII, before routing."""
+    await _show(applicant, (await earn_licence(applicant))["id"])  # the cache is in use
+    for headers in ({}, applicant.headers):  # before routing, and the handler
+        resp = await applicant.client.get(
+            "/api/v1/licences/display-qr.svg?code=%E5%8C%BB%E7%96%97%E5%8D%AB%E7%94%9F",
+            headers=headers,
+        )
+        assert 400 <= resp.status_code < 500, resp.text
