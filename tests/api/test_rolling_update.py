@@ -36,7 +36,7 @@ from core.embedded import free_port
 from core.settings import Settings
 from tests.fixtures.declarations import CASES, Applicant, ready_to_submit, synced
 from tests.fixtures.identity import Outside, bearer, make_staff, sso, staff_login, user
-from tests.fixtures.push import DRAFT
+from tests.fixtures.push import DRAFT, citizens_granted_on_wechat
 from tests.fixtures.settings import settings_env
 
 SUBMISSIONS = 200
@@ -195,27 +195,9 @@ async def notice_audience(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
         NOTICE_RECIPIENTS - GRANTED,
     )
-    openids = [f"oRolling{n:020d}" for n in range(GRANTED)]
-    await db.execute(
-        """WITH people AS (
-               INSERT INTO citizens (id) SELECT gen_random_uuid() FROM unnest($1::text[])
-               RETURNING id),
-           numbered AS (SELECT id, row_number() OVER () AS n FROM people)
-           INSERT INTO citizen_wechat (appid, openid, citizen_id, session_key_enc)
-           SELECT $2, ($1::text[])[n], id, '\\x00'::bytea FROM numbered""",
-        openids, appid,
-    )  # fmt: skip
-    await db.execute(
-        """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
-           SELECT unnest($1::text[]), 'TPL_NOTICE', 0, true""",
-        openids,
+    return await citizens_granted_on_wechat(
+        db, str(wechat.base_url), appid, "TPL_NOTICE", "oRolling", GRANTED
     )
-    for openid in openids:  # the same grants, as WeChat knows them
-        resp = await wechat.post(
-            "/_control/subscriptions", json={"openid": openid, "templateId": "TPL_NOTICE"}
-        )
-        assert resp.status_code == 200, resp.text
-    return openids
 
 
 async def submissions_held(platform: httpx.AsyncClient) -> bool:

@@ -16,38 +16,17 @@ import pytest
 from api.composition import Services
 from core.settings import Settings
 from tests.fixtures.identity import bearer, make_staff, staff_login
-from tests.fixtures.push import DRAFT
+from tests.fixtures.push import DRAFT, citizens_granted_on_wechat
 from tests.fixtures.waiting import eventually
 
 GRANTED = 24
 
 
 async def _citizens_on_wechat(db: asyncpg.Connection, settings: Settings, count: int) -> list[str]:
-    """``count`` citizens with an openid holding a long-term grant of the notice template, in
-    our database and at the WeChat stand-in (granted in bulk)."""
-    openids = [f"oBatch{n:022d}" for n in range(count)]
-    await db.execute(
-        """WITH people AS (
-               INSERT INTO citizens (id) SELECT gen_random_uuid() FROM unnest($1::text[])
-               RETURNING id),
-           numbered AS (SELECT id, row_number() OVER () AS n FROM people)
-           INSERT INTO citizen_wechat (appid, openid, citizen_id, session_key_enc)
-           SELECT $2, ($1::text[])[n], id, '\\x00'::bytea FROM numbered""",
-        openids, settings.wechat.appid,
-    )  # fmt: skip
-    await db.execute(
-        """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
-           SELECT unnest($1::text[]), $2, 0, true""",
-        openids,
-        settings.wechat.template_notice,
+    wechat = settings.wechat
+    return await citizens_granted_on_wechat(
+        db, wechat.base_url, wechat.appid, wechat.template_notice, "oBatch", count
     )
-    async with httpx.AsyncClient(base_url=settings.wechat.base_url) as wechat:
-        granted = await wechat.post(
-            "/_control/subscriptions/bulk",
-            json={"openids": openids, "templateId": settings.wechat.template_notice},
-        )
-        assert granted.json() == {"subscribed": count}
-    return openids
 
 
 async def _send_notice(client: httpx.AsyncClient, services: Services, draft: dict[str, Any]) -> str:

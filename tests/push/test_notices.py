@@ -15,7 +15,7 @@ import httpx
 from api.composition import Services
 from core.settings import Settings
 from tests.fixtures.identity import bearer, make_staff, staff_login
-from tests.fixtures.push import DRAFT
+from tests.fixtures.push import DRAFT, citizens_granted_on_wechat
 from tests.fixtures.settings import settings_env
 from tests.fixtures.waiting import eventually
 
@@ -140,26 +140,10 @@ async def test_notice_on_wechat_survives_sigkill_with_few_duplicates(
         "INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, $1)",
         RECIPIENTS - GRANTED,
     )
-    openids = [f"oNotice{n:021d}" for n in range(GRANTED)]
-    await db.execute(
-        """WITH people AS (
-               INSERT INTO citizens (id) SELECT gen_random_uuid() FROM unnest($1::text[])
-               RETURNING id),
-           numbered AS (SELECT id, row_number() OVER () AS n FROM people)
-           INSERT INTO citizen_wechat (appid, openid, citizen_id, session_key_enc)
-           SELECT $2, ($1::text[])[n], id, '\\x00'::bytea FROM numbered""",
-        openids, settings.wechat.appid,
-    )  # fmt: skip
-    await db.execute(
-        """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
-           SELECT unnest($1::text[]), 'TPL_NOTICE', 0, true""",
-        openids,
+    openids = await citizens_granted_on_wechat(
+        db, settings.wechat.base_url, settings.wechat.appid, "TPL_NOTICE", "oNotice", GRANTED
     )
     async with httpx.AsyncClient(base_url=settings.wechat.base_url) as wechat:
-        for openid in openids:  # the same grants, as WeChat knows them
-            resp = await wechat.post("/_control/subscriptions",
-                                     json={"openid": openid, "templateId": "TPL_NOTICE"})  # fmt: skip
-            assert resp.status_code == 200, resp.text
         operator = bearer(await staff_login(client, await make_staff(services, "w-op", "operator")))
         supervisor = bearer(
             await staff_login(client, await make_staff(services, "w-sup", "supervisor"))
