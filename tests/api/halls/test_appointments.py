@@ -240,5 +240,5 @@ async def test_a_draft_declaration_goes_to_the_window(
     assert (
         await client.get(
             f"/ops/v1/halls/{CITY_HALL}/appointments?date=2026-06-16", headers=applicant.headers
-        )  # fmt: skip
+        )
     ).status_code in (401, 403)
