@@ -29,6 +29,10 @@ from api.declarations.service import DeclarationsService
 from api.figures import deps as figures_deps
 from api.figures import tasks as figures_tasks
 from api.figures.service import FiguresService
+from api.halls import deps as halls_deps
+from api.halls import service as halls_service
+from api.halls import tasks as halls_tasks
+from api.halls.service import HallsService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import deps as licences_deps
@@ -72,6 +76,7 @@ class Services:
     access_tokens: AccessTokens
     declarations: DeclarationsService
     figures: FiguresService
+    halls: HallsService
     licences: LicencesService
     reviews: ReviewsService
     push: PushService
@@ -88,6 +93,7 @@ class Services:
             identity_deps.TOKENS_KEY: self.access_tokens,
             declarations_deps.KEY: self.declarations,
             figures_deps.KEY: self.figures,
+            halls_deps.KEY: self.halls,
             licences_deps.KEY: self.licences,
             reviews_deps.KEY: self.reviews,
             push_deps.KEY: self.push,
@@ -106,6 +112,7 @@ def dependencies() -> dict[str, Provide]:
         | identity_deps.DEPENDENCIES
         | declarations_deps.DEPENDENCIES
         | figures_deps.DEPENDENCIES
+        | halls_deps.DEPENDENCIES
         | licences_deps.DEPENDENCIES
         | reviews_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
@@ -146,6 +153,7 @@ async def open_services(
             reviews_service.absorb_citizen,
             absorb_push,
             payments_service.absorb_citizen,
+            halls_service.absorb_citizen,
             idempotency.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
@@ -198,6 +206,15 @@ async def open_services(
             figures=await stack.enter_async_context(
                 figures_deps.build(infra, declarations=declarations)
             ),
+            halls=await stack.enter_async_context(
+                halls_deps.build(
+                    infra,
+                    calendars=calendars,
+                    catalog=catalog,
+                    declarations=declarations,
+                    push=push,
+                )
+            ),
             licences=licences,
             reviews=await stack.enter_async_context(
                 reviews_deps.build(
@@ -244,6 +261,7 @@ def build_registry(services: Services) -> JobRegistry:
     )
     declarations_tasks.register(registry, services.declarations)
     figures_tasks.register(registry, services.figures)
+    halls_tasks.register(registry, services.halls)
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
