@@ -258,25 +258,28 @@ async def queued_app(conn: Connection, message_ids: list[uuid.UUID]) -> list[App
     )
 
 
+# ``d.message_id = ANY($2)`` repeats the join's condition so that the rows are found by
+# primary key whatever the planner thinks of ``unnest``: without it (and with the partial
+# index on status migration 0034 dropped), a generic plan on a table whose statistics lag
+# behind a fan-out scanned every queued delivery for each group commit, running unnest again
+# for each of them (quadratic in the notice's size). Tested on its plan.
+RECORD_DELIVERIES = """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
+           provider_id = COALESCE(o.provider_id, d.provider_id),
+           attempts = d.attempts + 1, updated_at = now()
+      FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
+           AS o (message_id, status, reason, provider_id)
+     WHERE d.message_id = ANY($2::uuid[]) AND d.channel = $1
+       AND d.message_id = o.message_id AND d.status = 'queued'"""
+
+
 async def record_deliveries(
     conn: Connection,
     channel: str,
     outcomes: list[tuple[uuid.UUID, str, str | None, str | None]],
 ) -> int:
-    """(message, status, reason, provider id) of each delivery still queued: one statement.
-
-    ``d.message_id = ANY($2)`` repeats the join's condition so that the rows are found by
-    primary key whatever the planner thinks of ``unnest``: without it, a generic plan on a
-    table whose statistics lag behind the fan-out scanned every delivery of the notice for
-    each group commit (quadratic in the notice's size)."""
+    """(message, status, reason, provider id) of each delivery still queued: one statement."""
     status = await conn.execute(
-        """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
-               provider_id = COALESCE(o.provider_id, d.provider_id),
-               attempts = d.attempts + 1, updated_at = now()
-             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
-                  AS o (message_id, status, reason, provider_id)
-            WHERE d.message_id = ANY($2::uuid[]) AND d.channel = $1
-              AND d.message_id = o.message_id AND d.status = 'queued'""",
+        RECORD_DELIVERIES,
         channel,
         [o[0] for o in outcomes],
         [o[1] for o in outcomes],
