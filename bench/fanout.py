@@ -50,6 +50,7 @@ from core.clients.apppush import BATCH_LIMIT
 from core.embedded import free_port, stop_process, wait_for_port
 from core.pii import PiiCipher
 from core.settings import Settings, load_settings
+from push.schemas import NOTICE_BATCH_JOB, NOTICE_CHANNEL_JOB
 from push.service.channels import thing
 
 N = int(os.environ.get("HANDHELD_BENCH_FANOUT_N", "1000000"))
@@ -192,8 +193,10 @@ async def draft_and_approve(
 
 
 async def wait_until_done(settings: Settings, notice: str) -> int:
-    """Polls until the notice is sent and none of its deliveries is left queued; returns the
-    deliveries made (sent, or already confirmed)."""
+    """Polls until the notice is sent and none of its batch jobs is left in the queue (a
+    channel batch ends when none of its deliveries is queued), then checks that none is;
+    returns the deliveries made (sent, or already confirmed). The poll reads the small job
+    queue, not the delivery log (millions of rows, no index on status)."""
     conn = await asyncpg.connect(settings.database.url.reveal())
     try:
         while True:
@@ -202,18 +205,21 @@ async def wait_until_done(settings: Settings, notice: str) -> int:
             if status != "sent":
                 continue
             if await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM push_deliveries WHERE status = 'queued')"
+                "SELECT EXISTS (SELECT 1 FROM pgqueuer WHERE entrypoint = ANY($1::text[]))",
+                [NOTICE_BATCH_JOB, NOTICE_CHANNEL_JOB],
             ):
                 continue
-            return int(
-                await conn.fetchval(
-                    """SELECT count(*) FROM push_deliveries d
-                         JOIN inbox_messages m ON m.id = d.message_id
-                        WHERE m.event_type = 'notice' AND m.dedupe_key = $1
-                          AND d.status IN ('sent', 'delivered')""",
-                    f"notice:{notice}",
-                )
+            counts = await conn.fetchrow(
+                """SELECT count(*) FILTER (WHERE d.status IN ('sent', 'delivered')) AS done,
+                          count(*) FILTER (WHERE d.status = 'queued') AS queued
+                     FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                    WHERE m.notice_id = $1::uuid""",
+                notice,
             )
+            assert counts is not None
+            if counts["queued"]:
+                continue
+            return int(counts["done"])
     finally:
         await conn.close()
 
@@ -311,7 +317,7 @@ async def timeline(settings: Settings, notice: str) -> str:
             """SELECT d.channel, count(*) AS n,
                       extract(epoch FROM max(d.updated_at) - n.approved_at) AS last_s
                  FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
-                 JOIN notices n ON m.dedupe_key = 'notice:' || n.id
+                 JOIN notices n ON n.id = m.notice_id
                 WHERE n.id = $1::uuid GROUP BY d.channel, n.approved_at""",
             notice,
         )

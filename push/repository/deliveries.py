@@ -10,6 +10,10 @@ import msgspec
 from core.db import Connection, many, one
 from push.events import MessageType
 
+# A message's text: its own, or its notice's (a notice's messages keep none of their own).
+_TEXT = """COALESCE(m.title, n.title) AS title, COALESCE(m.body, n.body) AS body,
+           CASE WHEN m.notice_id IS NULL THEN m.link ELSE n.link END AS link"""
+
 
 class SentRow(msgspec.Struct, frozen=True, kw_only=True):
     message_id: uuid.UUID
@@ -53,8 +57,9 @@ async def message(conn: Connection, message_id: uuid.UUID) -> MessageRow | None:
     return one(
         MessageRow,
         await conn.fetchrow(
-            """SELECT id, citizen_id, event_type, title, body, link, params, created_at
-                 FROM inbox_messages WHERE id = $1""",
+            f"""SELECT m.id, m.citizen_id, m.event_type, {_TEXT}, m.params, m.created_at
+                  FROM inbox_messages m LEFT JOIN notices n ON n.id = m.notice_id
+                 WHERE m.id = $1""",
             message_id,
         ),
     )
@@ -93,10 +98,11 @@ async def delivery(conn: Connection, message_id: uuid.UUID, channel: str) -> Del
     return one(
         DeliveryRow,
         await conn.fetchrow(
-            """SELECT d.status, d.attempts, m.citizen_id, m.event_type, m.title, m.body, m.link,
-                      m.params, m.created_at
-                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
-                WHERE d.message_id = $1 AND d.channel = $2 FOR UPDATE OF d""",
+            f"""SELECT d.status, d.attempts, m.citizen_id, m.event_type, {_TEXT}, m.params,
+                       m.created_at
+                  FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                  LEFT JOIN notices n ON n.id = m.notice_id
+                 WHERE d.message_id = $1 AND d.channel = $2 FOR UPDATE OF d""",
             message_id,
             channel,
         ),
@@ -169,7 +175,7 @@ async def awaiting_receipt(conn: Connection, channel: str, limit: int) -> list[S
         await conn.fetch(
             """SELECT message_id, provider_id FROM push_deliveries
                 WHERE channel = $1 AND status = 'sent' AND provider_id IS NOT NULL
-                  AND updated_at > now() - interval '1 day'
+                  AND channel IN ('app', 'sms') AND updated_at > now() - interval '1 day'
                 ORDER BY updated_at LIMIT $2""",
             channel,
             limit,
@@ -177,17 +183,21 @@ async def awaiting_receipt(conn: Connection, channel: str, limit: int) -> list[S
     )
 
 
-async def settle_delivery(
-    conn: Connection, channel: str, provider_id: str, status: str, reason: str | None
-) -> None:
-    await conn.execute(
-        """UPDATE push_deliveries SET status = $3, reason = $4, updated_at = now()
-           WHERE channel = $1 AND provider_id = $2 AND status = 'sent'""",
+async def settle_deliveries(
+    conn: Connection, channel: str, settled: list[tuple[uuid.UUID, str, str | None]]
+) -> int:
+    """(message, status, reason) of deliveries still ``sent``: one statement, by primary key."""
+    status = await conn.execute(
+        """UPDATE push_deliveries d SET status = o.status, reason = o.reason, updated_at = now()
+             FROM unnest($2::uuid[], $3::text[], $4::text[]) AS o (message_id, status, reason)
+            WHERE d.message_id = ANY($2::uuid[]) AND d.channel = $1
+              AND d.message_id = o.message_id AND d.status = 'sent'""",
         channel,
-        provider_id,
-        status,
-        reason,
+        [s[0] for s in settled],
+        [s[1] for s in settled],
+        [s[2] for s in settled],
     )
+    return int(status.split()[-1])
 
 
 async def fail_queued(
@@ -233,17 +243,33 @@ async def queued_app(conn: Connection, message_ids: list[uuid.UUID]) -> list[App
     return many(
         AppTarget,
         await conn.fetch(
-            """SELECT m.id AS message_id, m.title, m.body,
+            """SELECT m.id AS message_id, COALESCE(m.title, n.title) AS title,
+                      COALESCE(m.body, n.body) AS body,
                       coalesce((SELECT array_agg(v.registration_id ORDER BY v.updated_at DESC)
                                   FROM push_devices v WHERE v.citizen_id = m.citizen_id),
                                '{}') AS registration_ids
                  FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                 LEFT JOIN notices n ON n.id = m.notice_id
                 WHERE d.message_id = ANY($1::uuid[]) AND d.channel = 'app'
                   AND d.status = 'queued'
                 ORDER BY m.id""",
             message_ids,
         ),
     )
+
+
+# ``d.message_id = ANY($2)`` repeats the join's condition so that the rows are found by
+# primary key whatever the planner thinks of ``unnest``: without it (and with the partial
+# index on status migration 0034 dropped), a generic plan on a table whose statistics lag
+# behind a fan-out scanned every queued delivery for each group commit, running unnest again
+# for each of them (quadratic in the notice's size). Tested on its plan.
+RECORD_DELIVERIES = """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
+           provider_id = COALESCE(o.provider_id, d.provider_id),
+           attempts = d.attempts + 1, updated_at = now()
+      FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
+           AS o (message_id, status, reason, provider_id)
+     WHERE d.message_id = ANY($2::uuid[]) AND d.channel = $1
+       AND d.message_id = o.message_id AND d.status = 'queued'"""
 
 
 async def record_deliveries(
@@ -253,12 +279,7 @@ async def record_deliveries(
 ) -> int:
     """(message, status, reason, provider id) of each delivery still queued: one statement."""
     status = await conn.execute(
-        """UPDATE push_deliveries d SET status = o.status, reason = o.reason,
-               provider_id = COALESCE(o.provider_id, d.provider_id),
-               attempts = d.attempts + 1, updated_at = now()
-             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
-                  AS o (message_id, status, reason, provider_id)
-            WHERE d.message_id = o.message_id AND d.channel = $1 AND d.status = 'queued'""",
+        RECORD_DELIVERIES,
         channel,
         [o[0] for o in outcomes],
         [o[1] for o in outcomes],
@@ -287,10 +308,12 @@ async def queued_sends(
     return many(
         QueuedSend,
         await conn.fetch(
-            """SELECT d.message_id, m.citizen_id, m.title, m.body, m.link
-                 FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
-                WHERE d.message_id = ANY($1::uuid[]) AND d.channel = $2 AND d.status = 'queued'
-                ORDER BY d.message_id""",
+            f"""SELECT d.message_id, m.citizen_id, {_TEXT}
+                  FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
+                  LEFT JOIN notices n ON n.id = m.notice_id
+                 WHERE d.message_id = ANY($1::uuid[]) AND d.channel = $2
+                   AND d.status = 'queued'
+                 ORDER BY d.message_id""",
             message_ids,
             channel,
         ),

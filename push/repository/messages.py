@@ -66,9 +66,13 @@ async def list_messages(
     conn: Connection, citizen_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[InboxRow], int, int]:
     rows = await conn.fetch(
-        """SELECT id, event_type, title, body, link, created_at, read_at
-             FROM inbox_messages WHERE citizen_id = $1
-            ORDER BY created_at DESC, id LIMIT $2 OFFSET $3""",
+        """SELECT m.id, m.event_type, COALESCE(m.title, n.title) AS title,
+                  COALESCE(m.body, n.body) AS body,
+                  CASE WHEN m.notice_id IS NULL THEN m.link ELSE n.link END AS link,
+                  m.created_at, m.read_at
+             FROM inbox_messages m LEFT JOIN notices n ON n.id = m.notice_id
+            WHERE m.citizen_id = $1
+            ORDER BY m.created_at DESC, m.id LIMIT $2 OFFSET $3""",
         citizen_id,
         limit,
         offset,

@@ -172,12 +172,14 @@ async def write_notice_batch(
     WeChat for those whose openid (``wechat``: citizen, openid pairs) holds a grant of
     ``wechat_template`` (None: no WeChat) — the others with an openid are counted as quota
     misses; the app (``app``) for those with a registered device; SMS for ``sms`` (citizens
-    with a phone; empty: no SMS). Set-based: one statement per batch."""
+    with a phone; empty: no SMS). Set-based: one statement per batch.
+
+    The messages name the notice and carry no text of their own (it is read from the notice:
+    a notice to a million citizens writes its text once, not a million times)."""
     row = await conn.fetchrow(
         """WITH written AS (
-                INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, link,
-                    dedupe_key, params)
-                SELECT gen_random_uuid(), b.id, 'notice', $2, $3, $4, $5, '{}'::jsonb
+                INSERT INTO inbox_messages (id, citizen_id, event_type, notice_id, dedupe_key)
+                SELECT gen_random_uuid(), b.id, 'notice', $2, $3
                   FROM unnest($1::uuid[]) AS b (id)
                 ON CONFLICT (citizen_id, dedupe_key) DO NOTHING
                 RETURNING id, citizen_id),
@@ -185,34 +187,33 @@ async def write_notice_batch(
                 SELECT w.id, w.citizen_id, COALESCE(p.wechat, true) AS wechat_ok,
                        COALESCE(p.app, true) AS app_ok, COALESCE(p.sms, true) AS sms_ok
                   FROM written w LEFT JOIN push_preferences p ON p.citizen_id = w.citizen_id),
-            addresses AS (
-                SELECT * FROM unnest($6::uuid[], $7::text[]) AS a (citizen_id, openid)),
             wechat_reach AS (
-                SELECT a.id, EXISTS (
-                           SELECT 1 FROM addresses ad
-                             JOIN wechat_subscriptions s ON s.openid = ad.openid
-                            WHERE ad.citizen_id = a.citizen_id AND s.template_id = $8::text
-                              AND (s.long_term OR s.quota > 0)) AS granted
+                SELECT a.id, bool_or(s.openid IS NOT NULL) AS granted
                   FROM allowed a
-                 WHERE $8::text IS NOT NULL AND a.wechat_ok
-                   AND EXISTS (SELECT 1 FROM addresses ad WHERE ad.citizen_id = a.citizen_id)),
+                  JOIN unnest($4::uuid[], $5::text[]) AS ad (citizen_id, openid)
+                    ON ad.citizen_id = a.citizen_id
+                  LEFT JOIN wechat_subscriptions s
+                    ON s.openid = ad.openid AND s.template_id = $6::text
+                   AND (s.long_term OR s.quota > 0)
+                 WHERE $6::text IS NOT NULL AND a.wechat_ok
+                 GROUP BY a.id),
             queued AS (
                 INSERT INTO push_deliveries (message_id, channel)
                 SELECT id, 'wechat' FROM wechat_reach WHERE granted
                 UNION ALL
                 SELECT a.id, 'app' FROM allowed a
-                 WHERE $10::boolean AND a.app_ok
+                 WHERE $7::boolean AND a.app_ok
                    AND EXISTS (SELECT 1 FROM push_devices d WHERE d.citizen_id = a.citizen_id)
                 UNION ALL
                 SELECT a.id, 'sms' FROM allowed a
-                 WHERE a.sms_ok AND a.citizen_id = ANY($11::uuid[])
+                 WHERE a.sms_ok AND a.citizen_id = ANY($8::uuid[])
                 ON CONFLICT DO NOTHING RETURNING message_id, channel),
             counted AS (
                 UPDATE notices
                    SET sent = sent + (SELECT count(*) FROM written),
                        wechat_quota_misses = wechat_quota_misses
                            + (SELECT count(*) FROM wechat_reach WHERE NOT granted)
-                 WHERE id = $9)
+                 WHERE id = $2)
             SELECT
                 coalesce((SELECT array_agg(message_id) FROM queued WHERE channel = 'wechat'),
                          '{}') AS wechat,
@@ -221,14 +222,11 @@ async def write_notice_batch(
                 coalesce((SELECT array_agg(message_id) FROM queued WHERE channel = 'sms'),
                          '{}') AS sms""",
         list(citizen_ids),
-        notice.title,
-        notice.body,
-        notice.link,
+        notice.id,
         f"notice:{notice.id}",
         [c for c, _ in wechat],
         [o for _, o in wechat],
         wechat_template,
-        notice.id,
         app,
         list(sms),
     )
@@ -241,8 +239,8 @@ async def notice_reads(conn: Connection, notice_id: uuid.UUID) -> int:
     return int(
         await conn.fetchval(
             """SELECT count(*) FROM inbox_messages
-                WHERE event_type = 'notice' AND dedupe_key = $1 AND read_at IS NOT NULL""",
-            f"notice:{notice_id}",
+                WHERE notice_id = $1 AND read_at IS NOT NULL""",
+            notice_id,
         )
     )
 
@@ -265,9 +263,9 @@ async def notice_channel_counts(conn: Connection, notice_id: uuid.UUID) -> list[
                           AS no_quota,
                       count(*) AS n
                  FROM push_deliveries d JOIN inbox_messages m ON m.id = d.message_id
-                WHERE m.event_type = 'notice' AND m.dedupe_key = $1
+                WHERE m.notice_id = $1
                 GROUP BY 1, 2, 3""",
-            f"notice:{notice_id}",
+            notice_id,
         ),
     )
 

@@ -39,8 +39,8 @@ THROTTLE_PAUSE_S = 2.0
 # The reason of a delivery whose job gave up (followed by the error's type).
 DEAD_LETTER_REASON = "job_failed"
 
-# A provider's report on one delivery: (channel, provider id, status, reason).
-Outcome = tuple[str, str, str, str | None]
+# A provider's report on one delivery: (channel, message id, status, reason).
+Outcome = tuple[str, uuid.UUID, str, str | None]
 
 
 class Receipts(msgspec.Struct, frozen=True, kw_only=True):
@@ -443,19 +443,30 @@ class Deliveries(PushBase):
         """The providers' reports on ``waiting`` (no connection held while they answer)."""
         outcomes: list[Outcome] = []
         if waiting.sms:
-            for receipt in await self.sms.receipts([r.provider_id for r in waiting.sms]):
+            sms = {r.provider_id: r.message_id for r in waiting.sms}
+            for receipt in await self.sms.receipts(list(sms)):
+                message_id = sms.get(receipt.message_id)
+                if message_id is None:
+                    continue  # not one we asked about
                 if receipt.status == "DELIVERED":
-                    outcomes.append(("sms", receipt.message_id, "delivered", None))
+                    outcomes.append(("sms", message_id, "delivered", None))
                 elif receipt.status == "FAILED":
-                    outcomes.append(("sms", receipt.message_id, "failed", receipt.error_code))
+                    outcomes.append(("sms", message_id, "failed", receipt.error_code))
         if waiting.app:
-            for received in await self.apppush.received([r.provider_id for r in waiting.app]):
+            app = {r.provider_id: r.message_id for r in waiting.app}
+            for received in await self.apppush.received(list(app)):
+                message_id = app.get(received.msg_id)
+                if message_id is None:
+                    continue
                 if (received.android_received or 0) + (received.ios_apns_sent or 0) > 0:
-                    outcomes.append(("app", received.msg_id, "delivered", None))
+                    outcomes.append(("app", message_id, "delivered", None))
         return outcomes
 
     async def settle(self, conn: Connection, outcomes: list[Outcome]) -> int:
-        """Fold the reports into the delivery log: sent → delivered / failed."""
-        for channel, provider_id, status, reason in outcomes:
-            await repo.settle_delivery(conn, channel, provider_id, status, reason)
-        return len(outcomes)
+        """Fold the reports into the delivery log: sent → delivered / failed (one statement per
+        channel, by primary key: the log of a big notice holds millions of rows)."""
+        settled = 0
+        for channel in sorted({o[0] for o in outcomes}):
+            rows = [(m, status, reason) for c, m, status, reason in outcomes if c == channel]
+            settled += await repo.settle_deliveries(conn, channel, rows)
+        return settled
