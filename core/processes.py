@@ -13,7 +13,10 @@ Three layers, each covering what the one before cannot:
   from SIGKILL, which runs no cleanup at all. The signal fires when the *thread* that started
   the child ends, so it is set only for children started from the main thread; a child started
   from a worker thread (a test restarting a server in ``asyncio.to_thread``) is stopped by its
-  owner as before.
+  owner as before;
+* ``exit_when_orphaned``: for a pool's helper process (``ProcessPoolExecutor``'s
+  ``initializer``), which is started by whichever thread first submits work, so neither
+  signal above reaches it when its parent is SIGKILLed: it watches its parent and exits.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from types import FrameType
 
@@ -54,6 +58,18 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
             os.kill(os.getpid(), int(sig))
 
     return preexec
+
+
+def exit_when_orphaned(parent: int, every_s: float = 1.0) -> None:
+    """A pool child's ``initializer``: exit once ``parent`` is no longer our parent (it died,
+    however it died, and we were handed to init)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
 
 
 def stop_group(

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import gmssl_pyx  # type: ignore[import-untyped]
 
+from core.processes import exit_when_orphaned
+
 SIGNER_ID = gmssl_pyx.SM2_DEFAULT_SIGNER_ID
 # SEQUENCE { SEQUENCE { id-ecPublicKey, sm2p256v1 }, BIT STRING (0 unused bits) 04 … }
 _SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200")
@@ -277,7 +279,12 @@ class Sm2Signer:
         if self._refill is not None and not self._refill.done():
             return
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_when_orphaned,
+                initargs=(os.getpid(),),
+            )
         pid = self._pid
         nonces = self._nonces
 

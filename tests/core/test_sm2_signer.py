@@ -5,7 +5,10 @@ also by concurrent requests, also in a forked child."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 
 from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
@@ -70,3 +73,42 @@ async def test_a_forked_child_drops_the_nonces_it_inherited() -> None:
         signer.close()
     assert len(reported) == 32
     assert int.from_bytes(reported, "big") not in {x1 for _, x1 in inherited}
+
+
+async def test_the_nonce_process_exits_when_its_owner_is_killed() -> None:
+    """SIGKILL runs no cleanup and the pool's process was started by whichever thread signed
+    first, so only its own watch on its parent can end it."""
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        helper = int(await asyncio.to_thread(owner.stdout.readline))
+        assert _alive(helper)
+    finally:
+        owner.kill()
+        owner.wait()
+
+    async def gone() -> bool:
+        return not _alive(helper)
+
+    await eventually(gone)
+
+
+_OWNER = """
+import multiprocessing.process, sys, time
+from core import sm2
+signer = sm2.Sm2Signer(sm2.Sm2KeyPair.generate(), batch=8)
+signer.sign(b"warm")
+while not signer._nonces:
+    time.sleep(0.05)
+print(next(iter(multiprocessing.active_children())).pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (a zombie of init's is reaped soon but has no process left)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
