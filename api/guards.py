@@ -82,9 +82,10 @@ async def provide_staff(
             async with db_pool.acquire() as own:
                 await identity.end_staff_session(own, token, reason)
         raise
-    if principal.departments is not None and request.route_handler.opt.get(
-        "departments"
-    ) not in (SCOPED, UNSCOPED):
+    if principal.departments is not None and request.route_handler.opt.get("departments") not in (
+        SCOPED,
+        UNSCOPED,
+    ):
         # A department-scoped account only reaches routes that cut their answer by department
         # (or carry none): deny by default, so a new staff route is not an open door.
         raise ProvinceWideOnly()

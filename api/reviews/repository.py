@@ -419,3 +419,22 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         )
         moved[table] = int(status.rsplit(" ", 1)[-1])
     return moved
+
+
+async def late_rectifications(
+    conn: Connection, first: date, last: date, today: date
+) -> dict[str, int]:
+    """Per department: tickets due on these days not rectified within their 3 working days —
+    resolved late, or unresolved past the due day by ``today`` (an upheld appeal is none)."""
+    rows = await conn.fetch(
+        """SELECT r.department_code, count(*)::integer AS count
+             FROM review_tickets t JOIN reviews r ON r.id = t.review_id
+            WHERE t.due_on BETWEEN $1 AND $2
+              AND t.outcome IS DISTINCT FROM 'appeal_upheld'
+              AND (t.resolved_on_time IS FALSE OR (t.resolved_at IS NULL AND t.due_on < $3))
+            GROUP BY 1""",
+        first,
+        last,
+        today,
+    )
+    return {r["department_code"]: r["count"] for r in rows}

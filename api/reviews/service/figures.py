@@ -55,8 +55,7 @@ class FigureCases(ReviewsBase):
                 _satisfaction(r) for r in await repo.satisfaction(conn, "item", start, end, d)
             ],
             by_department=[
-                _satisfaction(r)
-                for r in await repo.satisfaction(conn, "department", start, end, d)
+                _satisfaction(r) for r in await repo.satisfaction(conn, "department", start, end, d)
             ],
             by_channel=[
                 _satisfaction(r) for r in await repo.satisfaction(conn, "channel", start, end, d)
@@ -77,3 +76,11 @@ class FigureCases(ReviewsBase):
                 improved=f.improved,
             ),
         )
+
+    async def late_rectifications(
+        self, conn: Connection, first: date, last: date, today: date
+    ) -> dict[str, int]:
+        """For supervision's cards: per department, bad reviews whose rectification fell due on
+        these China days and was not done within its 3 working days (resolved late, or still
+        open after the due day as of ``today``)."""
+        return await repo.late_rectifications(conn, first, last, today)
