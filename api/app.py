@@ -54,6 +54,7 @@ from api.reviews.controllers import (
     ReviewCatalogueController,
     ReviewTicketController,
 )
+from api.supervision.controllers import SupervisionController
 from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
@@ -138,6 +139,7 @@ def create_app(
             OpsSystemController,
             OpsCalendarController,
             FiguresController,
+            SupervisionController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

@@ -72,6 +72,13 @@ async def lock_progress(conn: Connection) -> ProgressRow:
     return row
 
 
+async def swept_through(conn: Connection) -> date | None:
+    swept: date | None = await conn.fetchval(
+        "SELECT swept_through FROM figure_progress WHERE singleton"
+    )
+    return swept
+
+
 async def save_progress(conn: Connection, events_below: int, swept_through: date | None) -> None:
     await conn.execute(
         """UPDATE figure_progress

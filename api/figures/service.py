@@ -137,6 +137,11 @@ class FiguresService:
         await repo.save_progress(conn, end, swept)
         return RollUpReport(moves=events, rows=len(rows), more=end < horizon)
 
+    async def swept_through(self, conn: Connection) -> date | None:
+        """The last China day whose deadlines the rollup has swept (its due/overdue counts are
+        final up to there); None before the first run."""
+        return await repo.swept_through(conn)
+
     # --- the figures (GET /ops/v1/figures/service) ----------------------------------------
 
     async def service_figures(

@@ -65,3 +65,10 @@ CREATE TABLE staff_messages (
     UNIQUE (staff_id, dedupe_key)
 );
 CREATE INDEX staff_messages_staff ON staff_messages (staff_id, created_at DESC);
+
+-- The months whose cards are computed (a department without a card that month has nothing to
+-- answer for): the monthly job runs a month once, whichever worker takes it.
+CREATE TABLE supervision_card_months (
+    month        date PRIMARY KEY,
+    computed_at  timestamptz NOT NULL DEFAULT now()
+);
