@@ -58,7 +58,11 @@ async def _seed_october(db: asyncpg.Connection, services: Services) -> None:
     )  # fmt: skip
     twice = [
         await seed_case(
-            db, citizen, "SUP_D2", state="submitted", submitted=at(date(2026, 10, 12 + n)),
+            db,
+            citizen,
+            "SUP_D2",
+            state="submitted",
+            submitted=at(date(2026, 10, 12 + n)),
             supplements=2,
         )  # fmt: skip
         for n in range(2)

@@ -163,5 +163,3 @@ async def test_an_admin_is_never_scoped(services: Services, db: asyncpg.Connecti
         await db.execute("UPDATE staff SET department_codes = '{SUP_D1}' WHERE username = 'root'")
     with pytest.raises(asyncpg.CheckViolationError):
         await db.execute("UPDATE staff SET department_codes = '{}' WHERE username = 'root'")
-
-

@@ -62,7 +62,10 @@ async def test_open_cases_by_deadline_with_flags_filters_and_pages(
     page = answer.json()
     assert page["total"] == 4
     assert [c["id"] for c in page["items"]] == [
-        str(overdue), str(tomorrow), str(pre_review), str(later)
+        str(overdue),
+        str(tomorrow),
+        str(pre_review),
+        str(later),
     ]
     first = page["items"][0]
     assert first["flag"] == "red" and first["workingDaysLeft"] < 0
