@@ -64,7 +64,7 @@ async def _seed_october(db: asyncpg.Connection, services: Services) -> None:
             state="submitted",
             submitted=at(date(2026, 10, 12 + n)),
             supplements=2,
-        )  # fmt: skip
+        )
         for n in range(2)
     ]
     await seed_asked_twice(db, twice[0], "SUP_D2", date(2026, 10, 12), ["M1"])
