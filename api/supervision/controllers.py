@@ -50,7 +50,7 @@ class SupervisionController(Controller):
         opt=_OPT,
         responses=problem_responses(400, 401, 403),
         summary="Yellow and red cards per department and China month, with the trend",
-        description="The months up to `to` (YYYY-MM; default the last finished month), oldest "
+        description="The months up to `to` (YYYY-MM, 2000-2099; default the last finished month), oldest "
         "first, and the thresholds in force.",
     )
     async def cards(
@@ -60,7 +60,7 @@ class SupervisionController(Controller):
         db_connection: NamedDependency[Connection],
         department: Annotated[str | None, QueryParameter(max_length=64)] = None,
         to_month: Annotated[
-            str | None, QueryParameter(name="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+            str | None, QueryParameter(name="to", pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")
         ] = None,
         months: Annotated[int, QueryParameter(ge=1, le=24)] = 6,
     ) -> SupervisionCards:
