@@ -57,6 +57,7 @@ from api.reviews.controllers import (
     ReviewCatalogueController,
     ReviewTicketController,
 )
+from api.supervision.controllers import SupervisionController
 from core.cache import VersionedCache, serve_from_cache
 from core.client_address import TrustedProxies
 from core.clock import SYSTEM_CLOCK, Clock
@@ -144,6 +145,7 @@ def create_app(
             HallController,
             AppointmentController,
             HallWindowController,
+            SupervisionController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

@@ -243,13 +243,15 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
             services.infra.pool.acquire() as conn,
             conn.transaction(),
         ):
-            _, uri = await services.identity.create_staff(
+            staff_id, uri = await services.identity.create_staff(
                 conn,
                 username=args.username,
                 display_name=args.display_name or args.username,
                 password=password,
                 role=args.role,
             )
+            if args.department:
+                await services.identity.set_staff_departments(conn, staff_id, args.department)
         return uri
 
     print("staff created; enrol this TOTP URI in an authenticator app:\n" + asyncio.run(main()))
@@ -390,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--display-name", default=None)
     create.add_argument("--password", default=None, help="prompted for when omitted")
+    create.add_argument(
+        "--department",
+        action="append",
+        default=None,
+        help="limit the account to this department code (repeat for several; default: "
+        "province-wide; never for an admin)",
+    )
     create.set_defaults(func=cmd_staff_create)
     keys = sub.add_parser("keys", help="key material").add_subparsers(dest="keys", required=True)
     signing = keys.add_parser("signing", help="generate a token signing key (rotation)")

@@ -44,6 +44,9 @@ from api.reviews import deps as reviews_deps
 from api.reviews import service as reviews_service
 from api.reviews import tasks as reviews_tasks
 from api.reviews.service import ReviewsService
+from api.supervision import deps as supervision_deps
+from api.supervision import tasks as supervision_tasks
+from api.supervision.service import SupervisionService
 from core import idempotency
 from core.clients.provincial import ProvincialCasesClient
 from core.clients.sms import SmsClient
@@ -81,6 +84,7 @@ class Services:
     reviews: ReviewsService
     push: PushService
     payments: PaymentsService
+    supervision: SupervisionService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -98,6 +102,7 @@ class Services:
             reviews_deps.KEY: self.reviews,
             push_deps.KEY: self.push,
             payments_deps.KEY: self.payments,
+            supervision_deps.KEY: self.supervision,
         }
 
 
@@ -117,6 +122,7 @@ def dependencies() -> dict[str, Provide]:
         | reviews_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
         | payments_deps.DEPENDENCIES
+        | supervision_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
     )
 
@@ -196,6 +202,19 @@ async def open_services(
             )
         )
         applicants.declarations = declarations
+        figures = await stack.enter_async_context(
+            figures_deps.build(infra, declarations=declarations)
+        )
+        reviews = await stack.enter_async_context(
+            reviews_deps.build(
+                infra,
+                calendars=calendars,
+                declarations=declarations,
+                catalog=catalog,
+                identity=identity,
+                push=push,
+            )
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -203,9 +222,7 @@ async def open_services(
             identity=identity,
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
-            figures=await stack.enter_async_context(
-                figures_deps.build(infra, declarations=declarations)
-            ),
+            figures=figures,
             halls=await stack.enter_async_context(
                 halls_deps.build(
                     infra,
@@ -216,18 +233,21 @@ async def open_services(
                 )
             ),
             licences=licences,
-            reviews=await stack.enter_async_context(
-                reviews_deps.build(
+            reviews=reviews,
+            push=push,
+            payments=payments,
+            supervision=await stack.enter_async_context(
+                supervision_deps.build(
                     infra,
                     calendars=calendars,
-                    declarations=declarations,
                     catalog=catalog,
+                    declarations=declarations,
+                    figures=figures,
+                    reviews=reviews,
                     identity=identity,
                     push=push,
                 )
             ),
-            push=push,
-            payments=payments,
         )
 
 
@@ -268,6 +288,7 @@ def build_registry(services: Services) -> JobRegistry:
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )
+    supervision_tasks.register(registry, services.supervision, settings.supervision.cards_cron)
     idempotency.register(registry, services.infra.pool)
     return registry
 

@@ -17,7 +17,7 @@ from core import audit
 from core.db import Connection, Pool
 from core.errors import DomainError
 from core.openapi import CITIZEN, OPTIONAL_CITIZEN, STAFF
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import SCOPED, UNSCOPED, CitizenPrincipal, ProvinceWideOnly, StaffPrincipal
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -82,6 +82,13 @@ async def provide_staff(
             async with db_pool.acquire() as own:
                 await identity.end_staff_session(own, token, reason)
         raise
+    if principal.departments is not None and request.route_handler.opt.get("departments") not in (
+        SCOPED,
+        UNSCOPED,
+    ):
+        # A department-scoped account only reaches routes that cut their answer by department
+        # (or carry none): deny by default, so a new staff route is not an open door.
+        raise ProvinceWideOnly()
     # Every staff action is audited, reads included (who looked at what).
     await audit.append(
         db_connection,

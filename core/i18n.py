@@ -66,6 +66,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "STAFF_ONLY": {"zh-CN": "仅限运营人员访问", "en": "Staff only"},
     "ROLE_FORBIDDEN": {"zh-CN": "您的角色无权进行此操作", "en": "Role not allowed"},
+    "DEPARTMENT_OUT_OF_SCOPE": {
+        "zh-CN": "您只能查看本部门的办件和数据",
+        "en": "Outside your departments",
+    },
+    "PROVINCE_WIDE_ONLY": {
+        "zh-CN": "该功能仅限全省范围的工作人员使用",
+        "en": "Province-wide staff only",
+    },
     "CREDENTIALS_INVALID": {"zh-CN": "用户名或密码错误", "en": "Invalid credentials"},
     "ACCOUNT_LOCKED": {"zh-CN": "登录失败次数过多，账号已临时锁定", "en": "Account locked"},
     "MFA_INVALID": {"zh-CN": "动态验证码错误", "en": "Invalid one-time code"},

@@ -5,6 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from core.errors import DomainError
+
+
+class DepartmentOutOfScope(DomainError, status=403, code="DEPARTMENT_OUT_OF_SCOPE"):
+    """A department-scoped staff account asked for another department's cases or figures."""
+
+
+class ProvinceWideOnly(DomainError, status=403, code="PROVINCE_WIDE_ONLY"):
+    """A department-scoped staff account called a route whose data is not cut by department
+    (payments, notices, system views): only province-wide accounts may."""
+
 
 @dataclass(frozen=True, slots=True)
 class CitizenPrincipal:
@@ -20,6 +31,20 @@ class StaffPrincipal:
     username: str
     role: str
     token_hash: bytes
+    # The department codes a department-scoped account is limited to; None: province-wide.
+    departments: frozenset[str] | None = None
+
+    def department_scope(self, requested: str | None = None) -> tuple[str, ...] | None:
+        """Which departments this caller's answer may cover: None for all of them (a
+        province-wide account asking for no department), else the codes to keep. A scoped
+        account asking for a department outside its own raises ``DepartmentOutOfScope``."""
+        if self.departments is None:
+            return None if requested is None else (requested,)
+        if requested is None:
+            return tuple(sorted(self.departments))
+        if requested not in self.departments:
+            raise DepartmentOutOfScope(department=requested)
+        return (requested,)
 
 
 # Who may call a staff route, by role group: a handler's ``opt={"staff_roles": ...}`` (the
@@ -28,3 +53,11 @@ ANY_STAFF = ("operator", "supervisor", "auditor", "admin")
 OPERATORS = ("operator", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
 AUDITORS = ("auditor", "admin")
+
+# How a staff route treats a department-scoped account (``opt={"departments": ...}``):
+# ``SCOPED`` — the handler limits its answer to the caller's departments
+# (``StaffPrincipal.department_scope``); ``UNSCOPED`` — the route carries no department's data
+# (the caller's own profile, the working calendar). A route without either refuses a scoped
+# account (``ProvinceWideOnly``): a new staff route is closed to it until it says otherwise.
+SCOPED = "scoped"
+UNSCOPED = "unscoped"

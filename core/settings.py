@@ -284,6 +284,26 @@ class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
     jobs_grace_s: float = 20.0
 
 
+class SupervisionSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The yellow and red cards' thresholds (docs/supervision.md): a department's month is
+    red when any red count is reached, else yellow when any yellow count is reached."""
+
+    # Cases whose promised deadline fell in the month and were not finished by it (超期).
+    red_overdue: int = 3
+    yellow_overdue: int = 1
+    # Bad reviews not rectified within their 3 working days.
+    red_late_rectifications: int = 2
+    yellow_late_rectifications: int = 1
+    # Materials asked for twice (Yongchang Art. 17).
+    red_asked_twice: int = 3
+    yellow_asked_twice: int = 1
+    # Cases asked to supplement a second time (repeat supplements, 二次补正).
+    yellow_repeat_supplements: int = 2
+    # When the card job looks for a finished China month to compute (UTC cron; the job runs a
+    # month once the figures have swept its last day).
+    cards_cron: str = "7 * * * *"
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
@@ -312,6 +332,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     licences: LicenceSettings = LicenceSettings()
     halls: HallsSettings = HallsSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
+    supervision: SupervisionSettings = SupervisionSettings()
 
 
 _SECTIONS = {

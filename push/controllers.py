@@ -15,7 +15,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from core.db import Connection
 from core.openapi import link, problem_responses
-from core.principals import OPERATORS, SUPERVISORS, CitizenPrincipal, StaffPrincipal
+from core.principals import (
+    ANY_STAFF,
+    OPERATORS,
+    SUPERVISORS,
+    UNSCOPED,
+    CitizenPrincipal,
+    StaffPrincipal,
+)
 from push.schemas import (
     DeviceRegistration,
     InboxPage,
@@ -310,3 +317,41 @@ class LiveInboxController(Controller):
                     yield ServerSentEventMessage(event="message", data=message.decode())
 
         return ServerSentEvent(events())
+
+
+class StaffInboxController(Controller):
+    """A staff member's own messages (the supervision cards of their departments)."""
+
+    path = "/ops/v1/inbox"
+    tags = ["ops 运营"]  # noqa: RUF012
+
+    @get(
+        "",
+        opt={"staff_roles": ANY_STAFF, "departments": UNSCOPED},
+        summary="My staff messages, newest first, with the unread count",
+        responses=problem_responses(400, 401, 403),
+    )
+    async def inbox(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
+        db_connection: NamedDependency[Connection],
+        page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
+        page_size: Annotated[int, QueryParameter(name="pageSize", ge=1, le=50)] = 20,
+    ) -> InboxPage:
+        return await push.staff_inbox(db_connection, staff.staff_id, page, page_size)
+
+    @post(
+        "/{message_id:uuid}/read",
+        opt={"staff_roles": ANY_STAFF, "departments": UNSCOPED},
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    async def read(
+        self,
+        message_id: FromPath[uuid.UUID],
+        staff: NamedDependency[StaffPrincipal],
+        push: NamedDependency[PushService],
+        db_connection: NamedDependency[Connection],
+    ) -> None:
+        await push.mark_staff_read(db_connection, staff.staff_id, message_id)

@@ -10,6 +10,7 @@ from push.controllers import (
     NoticeController,
     PushSettingsController,
     PushSubscriptionController,
+    StaffInboxController,
     WechatPushHookController,
 )
 
@@ -22,4 +23,5 @@ def push_route_handlers() -> list[ControllerRouterHandler]:
         PushSettingsController,
         WechatPushHookController,
         NoticeController,
+        StaffInboxController,
     ]

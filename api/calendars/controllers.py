@@ -14,7 +14,7 @@ from api.calendars.service import Calendars, parse_notice
 from api.guards import client_ip
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import ANY_STAFF, SUPERVISORS, StaffPrincipal
+from core.principals import ANY_STAFF, SUPERVISORS, UNSCOPED, StaffPrincipal
 
 
 class OpsCalendarController(Controller):
@@ -23,7 +23,7 @@ class OpsCalendarController(Controller):
 
     @get(
         "",
-        opt={"staff_roles": ANY_STAFF},
+        opt={"staff_roles": ANY_STAFF, "departments": UNSCOPED},
         responses=problem_responses(401, 403),
         summary="Official years loaded (with their source) and whether a notice is missing",
     )
@@ -37,7 +37,7 @@ class OpsCalendarController(Controller):
 
     @get(
         "/{year:int}",
-        opt={"staff_roles": ANY_STAFF},
+        opt={"staff_roles": ANY_STAFF, "departments": UNSCOPED},
         responses=problem_responses(401, 403, 404),
         summary="A year's holidays and 调休 working days: the notice's, or the provisional rule's",
     )

@@ -226,3 +226,12 @@ async def department_of(conn: Connection, code: str) -> DepartmentRow | None:
         "SELECT department_code, department_name FROM catalog_items WHERE code = $1", code
     )
     return one(DepartmentRow, row)
+
+
+async def department_names(conn: Connection, codes: list[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        """SELECT department_code, min(department_name) AS name FROM catalog_items
+            WHERE department_code = ANY($1::text[]) GROUP BY 1""",
+        codes,
+    )
+    return {r["department_code"]: r["name"] for r in rows}

@@ -297,6 +297,11 @@ class CatalogService:
 
     # --- for reviews ---
 
+    async def department_names(self, conn: Connection, codes: list[str]) -> dict[str, str]:
+        """The names of these departments as the catalogue knows them (an unknown code is left
+        out)."""
+        return await repo.department_names(conn, sorted(set(codes))) if codes else {}
+
     async def department_of(self, conn: Connection, code: str) -> CodeName | None:
         """The department that handles an item (a rating is filed under it); None for a code
         the catalogue does not hold."""

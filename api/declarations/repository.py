@@ -4,12 +4,19 @@ typed Structs below (fields named as the query's columns)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import msgspec
 
-from api.declarations.schemas import FigureCountRow, FigureDueRow, FigureDurationRow
+from api.declarations.schemas import (
+    DepartmentCountRow,
+    FigureCountRow,
+    FigureDueRow,
+    FigureDurationRow,
+    SupervisedRow,
+)
 from core.db import Connection, many, one
 
 
@@ -724,5 +731,97 @@ async def figure_dues(conn: Connection, after: date, through: date) -> list[Figu
                 GROUP BY 1, 2, 3, 4, 5""",
             after,
             through,
+        ),
+    )
+
+
+# --- supervision: the list of open cases and who asks twice (migration 0029) -----------------
+
+
+# The deadline supervision watches: pre-review while submitted, the promised one after.
+_WATCHED_DUE = "CASE WHEN d.state = 'submitted' THEN d.pre_review_due ELSE d.promised_due END"
+
+
+async def supervised(
+    conn: Connection,
+    departments: Sequence[str] | None,
+    flags: Sequence[str] | None,
+    limit: int,
+    offset: int,
+) -> list[SupervisedRow]:
+    """Open cases by watched deadline (soonest first, none last), with the hourly job's flag and
+    how many materials their department asked for twice."""
+    return many(
+        SupervisedRow,
+        await conn.fetch(
+            f"""SELECT count(*) OVER () AS total, d.id, d.citizen_id, d.case_number, d.item_code,
+                       d.item_name, d.department_code, d.state, {_WATCHED_DUE} AS due,
+                       CASE WHEN d.state = 'submitted' THEN d.pre_review_due_provisional
+                            ELSE d.promised_due_provisional END AS due_provisional,
+                       d.supervision, d.submitted_at,
+                       (SELECT count(*) FROM supplement_repeats s
+                         WHERE s.declaration_id = d.id)::integer AS asked_twice
+                  FROM declarations d
+                 WHERE d.state IN ('submitted', 'accepted', 'processing')
+                   AND ($1::text[] IS NULL OR d.department_code = ANY($1::text[]))
+                   AND ($2::text[] IS NULL OR d.supervision = ANY($2::text[]))
+                 ORDER BY {_WATCHED_DUE} NULLS LAST, d.submitted_at, d.id
+                 LIMIT $3 OFFSET $4""",
+            None if departments is None else list(departments),
+            None if flags is None else list(flags),
+            limit,
+            offset,
+        ),
+    )
+
+
+async def asked_before(conn: Connection, declaration_id: uuid.UUID) -> set[str]:
+    """Material codes this case's earlier supplement requests asked for (their timeline
+    entries name them)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT jsonb_array_elements_text(details -> 'materials') AS code
+             FROM declaration_events
+            WHERE declaration_id = $1 AND to_state = 'needs_supplement'
+              AND from_state <> 'needs_supplement' AND details ? 'materials'""",
+        declaration_id,
+    )
+    return {r["code"] for r in rows}
+
+
+async def record_repeats(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    sequence: int,
+    day: date,
+    repeats: dict[str, str],
+) -> None:
+    """One row per material asked twice by this request (a replayed event adds nothing)."""
+    if not repeats:
+        return
+    await conn.execute(
+        """INSERT INTO supplement_repeats (declaration_id, sequence, material_code, source,
+                                          department_code, day)
+           SELECT $1, $2, r.code, r.source, d.department_code, $3
+             FROM unnest($4::text[], $5::text[]) AS r (code, source)
+             JOIN declarations d ON d.id = $1
+           ON CONFLICT DO NOTHING""",
+        declaration_id,
+        sequence,
+        day,
+        list(repeats),
+        list(repeats.values()),
+    )
+
+
+async def asked_twice_by_department(
+    conn: Connection, first: date, last: date
+) -> list[DepartmentCountRow]:
+    return many(
+        DepartmentCountRow,
+        await conn.fetch(
+            """SELECT department_code, count(*)::integer AS count FROM supplement_repeats
+                WHERE day BETWEEN $1 AND $2 GROUP BY 1""",
+            first,
+            last,
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -212,3 +213,26 @@ class FigureDueRow(msgspec.Struct, frozen=True, kw_only=True):
     channel: str
     due: int
     overdue: int
+
+
+class SupervisedRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An open case as supervision lists it (``total``: rows of the whole list)."""
+
+    total: int
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    case_number: str | None
+    item_code: str
+    item_name: str
+    department_code: str
+    state: str
+    due: date | None
+    due_provisional: bool
+    supervision: str
+    submitted_at: datetime | None
+    asked_twice: int
+
+
+class DepartmentCountRow(msgspec.Struct, frozen=True, kw_only=True):
+    department_code: str
+    count: int

@@ -15,7 +15,7 @@ from api.figures.schemas import By, Channel, ServiceFigures
 from api.figures.service import FiguresService, as_csv
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import ANY_STAFF, StaffPrincipal
+from core.principals import ANY_STAFF, SCOPED, StaffPrincipal
 
 CSV = "text/csv"
 
@@ -44,7 +44,7 @@ class FiguresController(Controller):
 
     @get(
         "/service",
-        opt={"staff_roles": ANY_STAFF},
+        opt={"staff_roles": ANY_STAFF, "departments": SCOPED},
         responses=problem_responses(400, 401, 403),
         operation_class=_AlsoCsv,
         summary="Service figures of a period by item, department, region, channel or period",
@@ -52,7 +52,8 @@ class FiguresController(Controller):
             "Applications, online handling rate, acceptance and completion working days (median,"
             " p90), overdue, supplement and repeat-supplement rates, 容缺 acceptances and"
             " refusals, from the daily rollup (China business days). `Accept: text/csv` or"
-            " `format=csv` answers CSV."
+            " `format=csv` answers CSV. A department-scoped account gets its departments only"
+            " (another department: 403 `DEPARTMENT_OUT_OF_SCOPE`)."
         ),
     )
     async def service_figures(
@@ -76,7 +77,7 @@ class FiguresController(Controller):
             end,
             by,
             item=item,
-            department=department,
+            departments=staff.department_scope(department),
             region=region,
             channel=channel,
         )

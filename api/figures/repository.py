@@ -72,6 +72,13 @@ async def lock_progress(conn: Connection) -> ProgressRow:
     return row
 
 
+async def swept_through(conn: Connection) -> date | None:
+    swept: date | None = await conn.fetchval(
+        "SELECT swept_through FROM figure_progress WHERE singleton"
+    )
+    return swept
+
+
 async def save_progress(conn: Connection, events_below: int, swept_through: date | None) -> None:
     await conn.execute(
         """UPDATE figure_progress
@@ -106,18 +113,22 @@ async def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _where(first: date, last: date, filters: dict[str, str]) -> tuple[str, list[Any]]:
+def _where(first: date, last: date, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A filter is one value, or a list of values (a department-scoped caller's departments)."""
     clauses = ["day BETWEEN $1 AND $2"]
     args: list[Any] = [first, last]
     for column in FILTERS:
         if (value := filters.get(column)) is not None:
             args.append(value)
-            clauses.append(f"{column} = ${len(args)}")
+            if isinstance(value, list):
+                clauses.append(f"{column} = ANY(${len(args)}::text[])")
+            else:
+                clauses.append(f"{column} = ${len(args)}")
     return " AND ".join(clauses), args
 
 
 async def sums(
-    conn: Connection, first: date, last: date, key: str, filters: dict[str, str]
+    conn: Connection, first: date, last: date, key: str, filters: dict[str, Any]
 ) -> list[SumRow]:
     where, args = _where(first, last, filters)
     totals = ", ".join(f"sum({c})::integer AS {c}" for c in COUNTS)
@@ -131,7 +142,7 @@ async def sums(
 
 
 async def histograms(
-    conn: Connection, first: date, last: date, key: str, filters: dict[str, str]
+    conn: Connection, first: date, last: date, key: str, filters: dict[str, Any]
 ) -> list[HistogramRow]:
     where, args = _where(first, last, filters)
     parts = [

@@ -10,6 +10,7 @@ import csv
 import io
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -136,6 +137,11 @@ class FiguresService:
         await repo.save_progress(conn, end, swept)
         return RollUpReport(moves=events, rows=len(rows), more=end < horizon)
 
+    async def swept_through(self, conn: Connection) -> date | None:
+        """The last China day whose deadlines the rollup has swept (its due/overdue counts are
+        final up to there); None before the first run."""
+        return await repo.swept_through(conn)
+
     # --- the figures (GET /ops/v1/figures/service) ----------------------------------------
 
     async def service_figures(
@@ -146,19 +152,20 @@ class FiguresService:
         by: By,
         *,
         item: str | None = None,
-        department: str | None = None,
+        departments: Sequence[str] | None = None,
         region: str | None = None,
         channel: str | None = None,
     ) -> ServiceFigures:
+        """``departments``: only these (None: every department)."""
         if first > last:
             raise errors.InvalidPeriod("from is after to")
         if (last - first).days >= MAX_PERIOD_DAYS:
             raise errors.InvalidPeriod(f"a period is at most {MAX_PERIOD_DAYS} days")
-        filters = {
+        filters: dict[str, Any] = {
             k: v
             for k, v in {
                 "item_code": item,
-                "department_code": department,
+                "department_code": None if departments is None else list(departments),
                 "region_code": region,
                 "channel": channel,
             }.items()

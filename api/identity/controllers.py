@@ -44,7 +44,7 @@ from api.identity.service import REAL_NAME_LEVEL, IdentityService
 from core.db import Connection
 from core.errors import InvalidParameter
 from core.openapi import problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import UNSCOPED, CitizenPrincipal, StaffPrincipal
 
 _LOGIN_PROBLEMS = problem_responses(400, 401, 422, 429, 503)
 
@@ -322,7 +322,12 @@ class StaffAuthController(Controller):
             db_connection, data.mfa_token, data.code, client_ip(request)
         )
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, responses=problem_responses(401, 403))
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"departments": UNSCOPED},
+        responses=problem_responses(401, 403),
+    )
     async def logout(
         self,
         staff: NamedDependency[StaffPrincipal],
@@ -336,7 +341,7 @@ class StaffController(Controller):
     path = "/ops/v1"
     tags = ["ops 运营"]  # noqa: RUF012
 
-    @get("/me", responses=problem_responses(401, 403))
+    @get("/me", opt={"departments": UNSCOPED}, responses=problem_responses(401, 403))
     async def me(
         self,
         staff: NamedDependency[StaffPrincipal],

@@ -123,6 +123,8 @@ class StaffProfile(_Out, kw_only=True):
     username: str
     display_name: str
     role: str
+    # The departments a department-scoped account is limited to; null: province-wide.
+    departments: list[str] | None = None
 
 
 class StaffSession(_Out, kw_only=True):

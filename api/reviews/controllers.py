@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Concatenate, Literal, ParamSpec
+from typing import Annotated, Any, Concatenate, Literal, ParamSpec
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
@@ -32,11 +32,13 @@ from api.reviews.schemas import (
 from api.reviews.service import ReviewsService
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import SCOPED, CitizenPrincipal, StaffPrincipal
 
-READ = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
-WORK = {"staff_roles": ["operator", "admin"]}
-DECIDE = {"staff_roles": ["supervisor", "admin"]}
+# Every staff route here is cut by department: a department-scoped account sees and works its
+# departments' tickets and figures only.
+READ = {"staff_roles": ["operator", "supervisor", "auditor", "admin"], "departments": SCOPED}
+WORK = {"staff_roles": ["operator", "admin"], "departments": SCOPED}
+DECIDE = {"staff_roles": ["supervisor", "admin"], "departments": SCOPED}
 _ACT = problem_responses(400, 401, 403, 404, 409, 422)
 TicketStateFilter = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
 FlagFilter = Literal["none", "due_soon", "late"]
@@ -107,17 +109,18 @@ class WorkedTicket:
         return await self.reviews.ticket_detail(self.conn, self.ticket_id)
 
 
-def _worked_ticket(
+async def _worked_ticket(
     ticket_id: FromPath[uuid.UUID],
     staff: NamedDependency[StaffPrincipal],
     reviews: NamedDependency[ReviewsService],
     db_connection: NamedDependency[Connection],
 ) -> WorkedTicket:
+    await reviews.check_in_scope(db_connection, staff, ticket_id)
     return WorkedTicket(reviews=reviews, conn=db_connection, staff=staff, ticket_id=ticket_id)
 
 
 def _step(
-    action: str, summary: str | None = None, *, opt: dict[str, list[str]] = WORK
+    action: str, summary: str | None = None, *, opt: dict[str, Any] = WORK
 ) -> Callable[[AnyCallable], HTTPRouteHandler]:
     """The route of a step on a ticket: a POST that answers the ticket's detail."""
     return post(
@@ -135,7 +138,7 @@ class ReviewTicketController(Controller):
 
     path = "/ops/v1/reviews"
     tags = ["ops 运营"]  # noqa: RUF012
-    dependencies = {"ticket": Provide(_worked_ticket, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {"ticket": Provide(_worked_ticket)}  # noqa: RUF012
 
     @get(
         "/tickets",
@@ -152,8 +155,11 @@ class ReviewTicketController(Controller):
         flag: Annotated[FlagFilter | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+        department: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> TicketPage:
-        return await reviews.list_tickets(db_connection, state_filter, flag, limit, offset)
+        return await reviews.list_tickets(
+            db_connection, state_filter, flag, limit, offset, staff.department_scope(department)
+        )
 
     @get("/tickets/{ticket_id:uuid}", opt=READ, responses=problem_responses(400, 401, 403, 404))
     async def ticket(
@@ -163,6 +169,7 @@ class ReviewTicketController(Controller):
         reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> TicketDetail:
+        await reviews.check_in_scope(db_connection, staff, ticket_id)
         return await reviews.ticket_detail(db_connection, ticket_id)
 
     @post(
@@ -179,6 +186,7 @@ class ReviewTicketController(Controller):
         reviews: NamedDependency[ReviewsService],
         db_connection: NamedDependency[Connection],
     ) -> CallNumber:
+        await reviews.check_in_scope(db_connection, staff, ticket_id)
         phone = await reviews.call_number(db_connection, staff, ticket_id)
         return CallNumber(phone=phone)
 
@@ -229,5 +237,6 @@ class ReviewTicketController(Controller):
         db_connection: NamedDependency[Connection],
         start: Annotated[date | None, QueryParameter(name="from")] = None,
         end: Annotated[date | None, QueryParameter(name="to")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Figures:
-        return await reviews.figures(db_connection, start, end)
+        return await reviews.figures(db_connection, start, end, staff.department_scope(department))

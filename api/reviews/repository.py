@@ -7,6 +7,7 @@ services (tests/test_table_ownership.py checks)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ from core.db import Connection, many, one
 # China's calendar day of a rating, whatever the session's TimeZone.
 _RATED_ON = "(r.rated_at AT TIME ZONE 'Asia/Shanghai')::date"
 _PERIOD = f"($1::date IS NULL OR {_RATED_ON} >= $1) AND ($2::date IS NULL OR {_RATED_ON} <= $2)"
+# A department-scoped caller's departments ($3; NULL: every department).
+_DEPARTMENTS = "($3::text[] IS NULL OR r.department_code = ANY($3::text[]))"
 
 _REVIEW = """SELECT r.id, r.declaration_id, r.citizen_id, r.item_code, r.item_name,
     r.department_code, r.department_name, r.channel, r.kind, r.follows_review_id, r.level,
@@ -244,16 +247,23 @@ async def tickets_of_declaration(conn: Connection, declaration_id: uuid.UUID) ->
 
 
 async def list_tickets(
-    conn: Connection, state: str | None, flag: str | None, limit: int, offset: int
+    conn: Connection,
+    state: str | None,
+    flag: str | None,
+    limit: int,
+    offset: int,
+    departments: Sequence[str] | None = None,
 ) -> tuple[list[TicketRow], int]:
     rows = await conn.fetch(
         _TICKET.replace("SELECT ", "SELECT count(*) OVER () AS total, ", 1)
         + """ WHERE ($1::text IS NULL OR t.state = $1) AND ($2::text IS NULL OR t.flag = $2)
+                AND ($5::text[] IS NULL OR r.department_code = ANY($5::text[]))
               ORDER BY t.due_on NULLS LAST, t.created_at, t.id LIMIT $3 OFFSET $4""",
         state,
         flag,
         limit,
         offset,
+        None if departments is None else list(departments),
     )
     page = many(PagedTicketRow, rows)
     return list(page), page[0].total if page else 0
@@ -332,7 +342,11 @@ _SATISFACTION = """count(*) AS reviews, avg(r.level)::float8 AS average_level,
 
 
 async def satisfaction(
-    conn: Connection, group: str | None, start: date | None, end: date | None
+    conn: Connection,
+    group: str | None,
+    start: date | None,
+    end: date | None,
+    departments: Sequence[str] | None = None,
 ) -> list[SatisfactionRow]:
     """Initial ratings not excluded by an upheld appeal, overall or grouped by ``group``."""
     key, name = {
@@ -345,15 +359,17 @@ async def satisfaction(
     rows = await conn.fetch(
         f"""SELECT {key} AS key, {name} AS name, {_SATISFACTION}
               FROM reviews r
-             WHERE r.kind = 'initial' AND NOT r.excluded AND {_PERIOD}{grouping}""",
+             WHERE r.kind = 'initial' AND NOT r.excluded AND {_PERIOD}
+               AND {_DEPARTMENTS}{grouping}""",
         start,
         end,
+        None if departments is None else list(departments),
     )
     return many(SatisfactionRow, rows)
 
 
 async def ticket_figures(
-    conn: Connection, start: date | None, end: date | None
+    conn: Connection, start: date | None, end: date | None, departments: Sequence[str] | None = None
 ) -> TicketFiguresRow:
     row = await conn.fetchrow(
         f"""SELECT count(*) AS total,
@@ -366,24 +382,26 @@ async def ticket_figures(
                    count(*) FILTER (WHERE t.resolved_on_time) AS resolved_on_time,
                    count(*) FILTER (WHERE t.outcome = 'appeal_upheld') AS appeals_upheld
               FROM review_tickets t JOIN reviews r ON r.id = t.review_id
-             WHERE {_PERIOD}""",
+             WHERE {_PERIOD} AND {_DEPARTMENTS}""",
         start,
         end,
+        None if departments is None else list(departments),
     )
     assert row is not None  # an aggregate without GROUP BY: always one row
     return TicketFiguresRow(**row)
 
 
 async def follow_up_figures(
-    conn: Connection, start: date | None, end: date | None
+    conn: Connection, start: date | None, end: date | None, departments: Sequence[str] | None = None
 ) -> FollowUpFiguresRow:
     row = await conn.fetchrow(
         f"""SELECT count(*) AS count, avg(r.level)::float8 AS average_level,
                    count(*) FILTER (WHERE r.level > o.level) AS improved
               FROM reviews r JOIN reviews o ON o.id = r.follows_review_id
-             WHERE r.kind = 'follow_up' AND {_PERIOD}""",
+             WHERE r.kind = 'follow_up' AND {_PERIOD} AND {_DEPARTMENTS}""",
         start,
         end,
+        None if departments is None else list(departments),
     )
     assert row is not None  # an aggregate without GROUP BY: always one row
     return FollowUpFiguresRow(**row)
@@ -401,3 +419,22 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         )
         moved[table] = int(status.rsplit(" ", 1)[-1])
     return moved
+
+
+async def late_rectifications(
+    conn: Connection, first: date, last: date, today: date
+) -> dict[str, int]:
+    """Per department: tickets due on these days not rectified within their 3 working days —
+    resolved late, or unresolved past the due day by ``today`` (an upheld appeal is none)."""
+    rows = await conn.fetch(
+        """SELECT r.department_code, count(*)::integer AS count
+             FROM review_tickets t JOIN reviews r ON r.id = t.review_id
+            WHERE t.due_on BETWEEN $1 AND $2
+              AND t.outcome IS DISTINCT FROM 'appeal_upheld'
+              AND (t.resolved_on_time IS FALSE OR (t.resolved_at IS NULL AND t.due_on < $3))
+            GROUP BY 1""",
+        first,
+        last,
+        today,
+    )
+    return {r["department_code"]: r["count"] for r in rows}

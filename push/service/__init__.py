@@ -2,7 +2,7 @@
 
 Split by use case: ``messages`` (``notify``, the inbox, subscription grants, devices,
 preferences), ``deliveries`` (fan-out, each channel, delivery reports), ``notices`` (staff
-notices). ``channels`` and ``templates`` hold the rendering rules; ``recipients`` the small
+notices), ``staff`` (the staff inbox). ``channels`` and ``templates`` hold the rendering rules; ``recipients`` the small
 interface through which push asks the identity domain about citizens.
 """
 
@@ -20,9 +20,10 @@ from push.service.deliveries import Deliveries
 from push.service.messages import Messages
 from push.service.notices import Notices
 from push.service.recipients import Applicants, Recipients
+from push.service.staff import StaffInbox
 
 
-class PushService(Messages, Deliveries, Notices):
+class PushService(Messages, Deliveries, Notices, StaffInbox):
     """Notifications of a process: inbox, WeChat subscribe messages, app push, SMS, live
     pages, notices."""
 

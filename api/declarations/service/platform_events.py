@@ -81,12 +81,24 @@ class PlatformEvents(FeesAndLicences):
                 extra={"case": event.case_number, "from": current, "status": event.status},
             )
             return await repo.update(conn, row.id, **fields)
+        details: dict[str, Any] = {"caseNumber": event.case_number, "sequence": event.sequence}
         if target == "needs_supplement" and event.supplement:
             items = event.supplement.get("items", [])
             fields["supplement_notice"] = {
                 "notice": event.supplement.get("notice", ""),
                 "items": items,
             }
+            asked = [i["materialCode"] for i in items]
+            # Who asks twice is judged on the case as it stood when asked (before the request
+            # flags its materials), and the request names what it asked (the next one's
+            # "asked before").
+            repeats = await self._asked_twice(conn, row, asked)
+            await repo.record_repeats(
+                conn, row.id, event.sequence, china_date(event.occurred_at), repeats
+            )
+            details["materials"] = asked
+            if repeats:
+                details["askedTwice"] = repeats
             await repo.flag_for_replacement(
                 conn, row.id, {i["materialCode"]: i["problem"] for i in items}
             )
@@ -102,7 +114,6 @@ class PlatformEvents(FeesAndLicences):
         if event.result is not None:
             fields["result"] = event.result
             await self._store_licence(conn, row, event.result)
-        details: dict[str, Any] = {"caseNumber": event.case_number, "sequence": event.sequence}
         if target == "accepted" and current != "accepted" and row.tolerated_missing:
             # 容缺受理: accepted with these materials still to come (counted by figures).
             details["toleratedMissing"] = list(row.tolerated_missing)
@@ -114,6 +125,33 @@ class PlatformEvents(FeesAndLicences):
         if event.payment_notice:
             await self._fee_notice(conn, row, event)
         return updated
+
+    async def _asked_twice(
+        self, conn: Connection, row: repo.DeclarationRow, asked: list[str]
+    ) -> dict[str, str]:
+        """The materials of a supplement request the citizen had already given valid
+        (Yongchang Art. 17; docs/supervision.md), each with why: ``case_licence`` — given in
+        this case as an e-licence (signed by its issuer, valid by construction);
+        ``case_resupplied`` — asked for by an earlier request of this case and supplied;
+        ``wallet`` — the citizen holds a valid e-licence of a type the item accepts for it
+        (免提交: the department could have taken it from the licence library)."""
+        attached = {a.material_code: a for a in await repo.attached(conn, row.id)}
+        before = await repo.asked_before(conn, row.id)
+        item = await self._item(conn, row.item_code)
+        accepts = {m.code: set(m.licence_types) for m in item.guide.materials}
+        held = {
+            h.type_code for h in await self._licences.usable_for_declaration(conn, row.citizen_id)
+        }
+        repeats: dict[str, str] = {}
+        for code in asked:
+            given = attached.get(code)
+            if given is not None and given.licence_number:
+                repeats[code] = "case_licence"
+            elif given is not None and code in before:
+                repeats[code] = "case_resupplied"
+            elif accepts.get(code, set()) & held:
+                repeats[code] = "wallet"
+        return repeats
 
     async def _tell(
         self,

@@ -4,10 +4,12 @@ working-day calendar changes."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from api.declarations import repository as repo
+from api.declarations.schemas import DepartmentCountRow, SupervisedRow
 from api.declarations.service.base import DEADLINES, PRE_REVIEW_DAYS, DeclarationsBase, due_text
 from core.clock import china_today
 from core.db import Connection
@@ -93,3 +95,26 @@ class Supervision(DeclarationsBase):
             if changes:
                 await repo.update(conn, row.id, **changes)
         return moved
+
+    # --- for supervision (api.supervision): the list of open cases, who asks twice --------
+
+    async def supervised_cases(
+        self,
+        conn: Connection,
+        *,
+        departments: Sequence[str] | None,
+        flags: Sequence[str] | None,
+        limit: int,
+        offset: int,
+    ) -> list[SupervisedRow]:
+        """Open cases (submitted, accepted, processing) by the deadline supervision watches,
+        soonest first, with the hourly flag (``supervise``); ``departments``/``flags``: only
+        those (None: all). Each row carries the list's total."""
+        return await repo.supervised(conn, departments, flags, limit, offset)
+
+    async def asked_twice_by_department(
+        self, conn: Connection, first: date, last: date
+    ) -> list[DepartmentCountRow]:
+        """Materials asked for twice (Yongchang Art. 17) by requests made on these China days,
+        per department."""
+        return await repo.asked_twice_by_department(conn, first, last)

@@ -179,3 +179,20 @@ async def wechat_openid(conn: Connection, citizen_id: uuid.UUID, appid: str) -> 
         appid,
     )
     return None if value is None else str(value)
+
+
+# --- for supervision ---
+
+
+class RealNameRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    real_name_enc: bytes | None
+
+
+async def real_names_enc(conn: Connection, citizen_ids: Sequence[uuid.UUID]) -> list[RealNameRow]:
+    return many(
+        RealNameRow,
+        await conn.fetch(
+            "SELECT id, real_name_enc FROM citizens WHERE id = ANY($1::uuid[])", list(citizen_ids)
+        ),
+    )

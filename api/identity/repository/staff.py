@@ -21,10 +21,11 @@ class StaffRow(msgspec.Struct, frozen=True, kw_only=True):
     failed_attempts: int
     locked_until: datetime | None
     active: bool
+    department_codes: list[str] | None
 
 
 _STAFF = """SELECT id, username, display_name, password_hash, totp_secret_enc, totp_last_step,
-    role, failed_attempts, locked_until, active FROM staff"""
+    role, failed_attempts, locked_until, active, department_codes FROM staff"""
 
 
 async def staff_usernames(conn: Connection) -> list[str]:
@@ -100,6 +101,7 @@ class StaffSessionRow(msgspec.Struct, frozen=True, kw_only=True):
     last_seen_at: datetime
     ended_at: datetime | None
     active: bool
+    department_codes: list[str] | None
 
 
 async def create_staff_session(conn: Connection, token_hash: bytes, staff_id: uuid.UUID) -> None:
@@ -111,7 +113,7 @@ async def create_staff_session(conn: Connection, token_hash: bytes, staff_id: uu
 async def get_staff_session(conn: Connection, token_hash: bytes) -> StaffSessionRow | None:
     row = await conn.fetchrow(
         """SELECT s.staff_id, st.username, st.display_name, st.role, s.created_at,
-                  s.last_seen_at, s.ended_at, st.active
+                  s.last_seen_at, s.ended_at, st.active, st.department_codes
              FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
             WHERE s.token_hash = $1""",
         token_hash,
@@ -132,3 +134,28 @@ async def end_staff_session(conn: Connection, token_hash: bytes, why: str) -> No
         token_hash,
         why,
     )
+
+
+async def set_staff_departments(
+    conn: Connection, staff_id: uuid.UUID, department_codes: list[str] | None
+) -> None:
+    await conn.execute(
+        "UPDATE staff SET department_codes = $2 WHERE id = $1", staff_id, department_codes
+    )
+
+
+class StaffContactRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    username: str
+
+
+async def department_supervisors(conn: Connection, department_code: str) -> list[StaffContactRow]:
+    """Active supervisors scoped to this department (a province-wide supervisor is not the
+    department's own)."""
+    rows = await conn.fetch(
+        """SELECT id, username FROM staff
+            WHERE active AND role = 'supervisor' AND department_codes @> ARRAY[$1]::text[]
+            ORDER BY username""",
+        department_code,
+    )
+    return [StaffContactRow(id=r["id"], username=r["username"]) for r in rows]

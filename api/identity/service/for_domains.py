@@ -12,6 +12,7 @@ from api.identity.repository import citizens as citizens_repo
 from api.identity.repository import for_domains as domains_repo
 from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase
 from core.db import Connection
+from core.pii import mask_name
 from push.service.recipients import Contact as PushContact
 from push.service.recipients import WechatAddress
 
@@ -125,6 +126,22 @@ class ForOtherDomains(IdentityBase):
             return {}
         rows = await domains_repo.staff_usernames_of(conn, sorted(set(staff_ids)))
         return {r.id: r.username for r in rows}
+
+    # --- for supervision ---
+
+    async def masked_names_of(
+        self, conn: Connection, citizen_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """Each citizen's real name masked (``张**``), for lists staff read; a citizen without
+        a bound name is left out. One query; only masked text leaves this domain."""
+        if not citizen_ids:
+            return {}
+        rows = await domains_repo.real_names_enc(conn, sorted(set(citizen_ids)))
+        return {
+            r.id: mask_name(self.pii.decrypt(r.real_name_enc, field=REAL_NAME))
+            for r in rows
+            if r.real_name_enc
+        }
 
     # --- for licences ---
 

@@ -84,6 +84,7 @@ class StaffAccounts(IdentityBase):
                 username=staff.username,
                 display_name=staff.display_name,
                 role=staff.role,
+                departments=staff.department_codes,
             ),
         )
 
@@ -107,7 +108,14 @@ class StaffAccounts(IdentityBase):
         if roles is not None and session.role not in roles:
             raise errors.RoleForbidden(requiredRoles=sorted(roles))
         await staff_repo.touch_staff_session(conn, token_hash)
-        return StaffPrincipal(session.staff_id, session.username, session.role, token_hash)
+        departments = session.department_codes
+        return StaffPrincipal(
+            session.staff_id,
+            session.username,
+            session.role,
+            token_hash,
+            None if departments is None else frozenset(departments),
+        )
 
     async def end_staff_session(self, conn: Connection, token: str, why: str) -> None:
         await staff_repo.end_staff_session(conn, digest(token), why)
@@ -117,7 +125,11 @@ class StaffAccounts(IdentityBase):
         if row is None:
             raise errors.SessionExpired()
         return StaffProfile(
-            id=str(row.id), username=row.username, display_name=row.display_name, role=row.role
+            id=str(row.id),
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            departments=row.department_codes,
         )
 
     async def staff_logout(self, conn: Connection, principal: StaffPrincipal) -> None:
@@ -135,6 +147,28 @@ class StaffAccounts(IdentityBase):
             target_id=str(staff_id),
             ip=ip,
         )
+
+    async def set_staff_departments(
+        self, conn: Connection, staff_id: uuid.UUID, department_codes: list[str] | None
+    ) -> None:
+        """Limit an account to departments (None: province-wide again); audited. For the CLI
+        and seeding; the database refuses it for an admin."""
+        await staff_repo.set_staff_departments(conn, staff_id, department_codes)
+        await audit.append(
+            conn,
+            actor_type="system",
+            actor_id="cli",
+            action="staff.departments_set",
+            target_type="staff",
+            target_id=str(staff_id),
+            details={"departments": department_codes},
+        )
+
+    async def department_supervisors(
+        self, conn: Connection, department_code: str
+    ) -> list[uuid.UUID]:
+        """The staff ids of the department's own supervisors (scoped to it), for its cards."""
+        return [r.id for r in await staff_repo.department_supervisors(conn, department_code)]
 
     async def staff_usernames(self, conn: Connection) -> set[str]:
         return set(await staff_repo.staff_usernames(conn))

@@ -10,12 +10,14 @@ import * as jobs from "./views/jobs.js";
 import * as login from "./views/login.js";
 import * as notices from "./views/notices.js";
 import * as payments from "./views/payments.js";
+import * as supervision from "./views/supervision.js";
 import * as tickets from "./views/tickets.js";
 
 // probe: a list the view needs; 404 (not deployed) or 403 (not for this role) hides the view.
 const VIEWS = [
   { id: "dashboard", module: dashboard },
-  { id: "notices", module: notices },
+  { id: "notices", module: notices, probe: "/ops/v1/notices?limit=1" },
+  { id: "supervision", module: supervision, probe: "/ops/v1/supervision/cases?limit=1" },
   { id: "tickets", module: tickets, probe: "/ops/v1/reviews/tickets" },
   { id: "payments", module: payments, probe: "/ops/v1/payments/mismatches" },
   { id: "calendar", module: calendar, probe: "/ops/v1/calendar" },
@@ -71,7 +73,8 @@ function renderNav(current) {
 
 async function route() {
   if (!session.staff) return;
-  const wanted = location.hash.replace(/^#\//, "") || "dashboard";
+  // A link may carry the view's own parameters (#/supervision?department=…).
+  const wanted = location.hash.replace(/^#\//, "").split("?")[0] || "dashboard";
   const view = available().find((v) => v.id === wanted) || available()[0];
   if (stopView) stopView();
   stopView = null;

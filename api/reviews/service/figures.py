@@ -3,6 +3,7 @@ on-time rectification rates; follow-up ratings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from api.reviews import errors
@@ -31,23 +32,33 @@ def _satisfaction(row: repo.SatisfactionRow) -> Satisfaction:
 
 
 class FigureCases(ReviewsBase):
-    async def figures(self, conn: Connection, start: date | None, end: date | None) -> Figures:
+    async def figures(
+        self,
+        conn: Connection,
+        start: date | None,
+        end: date | None,
+        departments: Sequence[str] | None = None,
+    ) -> Figures:
+        """``departments``: only their ratings and tickets (None: every department)."""
         if start and end and start > end:
             raise errors.InvalidPeriod("from is after to")
-        overall = (await repo.satisfaction(conn, None, start, end))[0]
-        t = await repo.ticket_figures(conn, start, end)
-        f = await repo.follow_up_figures(conn, start, end)
+        d = departments
+        overall = (await repo.satisfaction(conn, None, start, end, d))[0]
+        t = await repo.ticket_figures(conn, start, end, d)
+        f = await repo.follow_up_figures(conn, start, end, d)
         known = int(t.resolved) + int(t.late)  # resolved, or unresolved past the due date
         return Figures(
             from_date=start,
             to_date=end,
             overall=_satisfaction(overall),
-            by_item=[_satisfaction(r) for r in await repo.satisfaction(conn, "item", start, end)],
+            by_item=[
+                _satisfaction(r) for r in await repo.satisfaction(conn, "item", start, end, d)
+            ],
             by_department=[
-                _satisfaction(r) for r in await repo.satisfaction(conn, "department", start, end)
+                _satisfaction(r) for r in await repo.satisfaction(conn, "department", start, end, d)
             ],
             by_channel=[
-                _satisfaction(r) for r in await repo.satisfaction(conn, "channel", start, end)
+                _satisfaction(r) for r in await repo.satisfaction(conn, "channel", start, end, d)
             ],
             tickets=TicketFigures(
                 total=t.total,
@@ -65,3 +76,11 @@ class FigureCases(ReviewsBase):
                 improved=f.improved,
             ),
         )
+
+    async def late_rectifications(
+        self, conn: Connection, first: date, last: date, today: date
+    ) -> dict[str, int]:
+        """For supervision's cards: per department, bad reviews whose rectification fell due on
+        these China days and was not done within its 3 working days (resolved late, or still
+        open after the due day as of ``today``)."""
+        return await repo.late_rectifications(conn, first, last, today)

@@ -4,6 +4,7 @@ a supervision job flags those due soon or late; a new calendar moves their deadl
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -24,10 +25,29 @@ from core.workdays import WorkingCalendar
 
 class TicketCases(ReviewsBase):
     async def list_tickets(
-        self, conn: Connection, state: str | None, flag: str | None, limit: int, offset: int
+        self,
+        conn: Connection,
+        state: str | None,
+        flag: str | None,
+        limit: int,
+        offset: int,
+        departments: Sequence[str] | None = None,
     ) -> TicketPage:
-        rows, total = await repo.list_tickets(conn, state, flag, limit, offset)
+        """``departments``: only their tickets (a department-scoped caller; None: all)."""
+        rows, total = await repo.list_tickets(conn, state, flag, limit, offset, departments)
         return TicketPage(items=[ticket_summary(r) for r in rows], total=total)
+
+    async def check_in_scope(
+        self, conn: Connection, staff: StaffPrincipal, ticket_id: uuid.UUID
+    ) -> None:
+        """A department-scoped caller reaches only its departments' tickets: another's is
+        not found (its existence is not disclosed)."""
+        scope = staff.department_scope()
+        if scope is None:
+            return
+        t = await repo.ticket(conn, ticket_id)
+        if t is None or t.department_code not in scope:
+            raise errors.TicketNotFound()
 
     async def _ticket(self, conn: Connection, ticket_id: uuid.UUID) -> repo.TicketRow:
         t = await repo.ticket(conn, ticket_id)

@@ -25,7 +25,7 @@ export async function render(main, ctx) {
     let sources;
     try {
       sources = await Promise.all([
-        get(`/ops/v1/notices${query({ limit: 50 })}`),
+        has("notices") ? optional(`/ops/v1/notices${query({ limit: 50 })}`) : skip,
         has("tickets") ? optional("/ops/v1/reviews/figures") : skip,
         has("tickets") ? optional(`/ops/v1/reviews/tickets${query({ limit: 200 })}`) : skip,
         has("payments") ? optional("/ops/v1/payments/figures") : skip,
@@ -39,7 +39,7 @@ export async function render(main, ctx) {
     const [notices, reviewFigures, tickets, payments, reconciliations, deadLetters] = sources;
     clear(tiles);
     clear(charts);
-    noticeFigures(tiles, charts, notices);
+    if (notices !== null) noticeFigures(tiles, charts, notices);
     if (reviewFigures !== null) reviewCharts(tiles, charts, reviewFigures);
     else if (tickets !== null) ticketTiles(tiles, items(tickets));
     if (payments !== null) paymentFigures(tiles, charts, payments);
