@@ -188,6 +188,16 @@ async def open_services(
             )
         )
         applicants.declarations = declarations
+        reviews = await stack.enter_async_context(
+            reviews_deps.build(
+                infra,
+                calendars=calendars,
+                declarations=declarations,
+                catalog=catalog,
+                identity=identity,
+                push=push,
+            )
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -196,19 +206,16 @@ async def open_services(
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
             figures=await stack.enter_async_context(
-                figures_deps.build(infra, declarations=declarations)
-            ),
-            licences=licences,
-            reviews=await stack.enter_async_context(
-                reviews_deps.build(
+                figures_deps.build(
                     infra,
-                    calendars=calendars,
                     declarations=declarations,
-                    catalog=catalog,
-                    identity=identity,
+                    reviews=reviews,
+                    payments=payments,
                     push=push,
                 )
             ),
+            licences=licences,
+            reviews=reviews,
             push=push,
             payments=payments,
         )

@@ -3,7 +3,7 @@ on-time rectification rates; follow-up ratings."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from api.reviews import errors
 from api.reviews import repository as repo
@@ -65,3 +65,8 @@ class FigureCases(ReviewsBase):
                 improved=f.improved,
             ),
         )
+
+    async def stage_figures(self, conn: Connection, since: datetime) -> None:
+        """Service figures' satisfaction: ratings since ``since`` per China day and declaration
+        (good, bad, bad rectified within 3 working days) into the caller's ``figure_facts``."""
+        await repo.stage_figure_reviews(conn, since)

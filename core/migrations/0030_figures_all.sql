@@ -1,0 +1,59 @@
+-- Every service figure of issue 19 (docs/architecture.md "Figures"): the rollup gains
+-- completions within the promised limit and the limit itself, satisfaction and rectification,
+-- payment success; push reach gets a daily rollup per channel; the batch merges in SQL.
+
+-- Sum of histograms over rows (the batch merges many rows of one slice-day in one statement).
+CREATE AGGREGATE figures_histogram_sum (integer[]) (
+    SFUNC = figures_add_histograms,
+    STYPE = integer[],
+    INITCOND = '{}',
+    PARALLEL = SAFE
+);
+
+-- From the timeline, like 0028's counts: completions on or before the promised deadline, and
+-- the promised limit of the completed cases in working days (acceptance → deadline) as a
+-- histogram, so "completion time vs the promised limit" compares like with like.
+-- Settled figures (below), replaced for the days of a recent window on every run and frozen
+-- after: ratings of the day and their bad reviews (levels 1-2) rectified within their 3 working
+-- days, payment orders made that day and those paid.
+ALTER TABLE figure_days
+    ADD COLUMN completed_in_time      integer NOT NULL DEFAULT 0,
+    ADD COLUMN promised_days          integer[] NOT NULL DEFAULT '{}',
+    ADD COLUMN reviews                integer NOT NULL DEFAULT 0,
+    ADD COLUMN good_reviews           integer NOT NULL DEFAULT 0,
+    ADD COLUMN bad_reviews            integer NOT NULL DEFAULT 0,
+    ADD COLUMN bad_rectified_in_time  integer NOT NULL DEFAULT 0,
+    ADD COLUMN payment_orders         integer NOT NULL DEFAULT 0,
+    ADD COLUMN payments_paid          integer NOT NULL DEFAULT 0;
+
+-- Push reach per China day (of the message) and channel: inbox (sent = written, read), WeChat,
+-- app and SMS (sent incl. delivered; delivered where the provider reports it; failed; WeChat
+-- grants missing). Replaced for the recent window on every run, like the settled figures.
+CREATE TABLE figure_push_days (
+    day           date NOT NULL,
+    channel       text NOT NULL CHECK (channel IN ('inbox', 'wechat', 'app', 'sms')),
+    sent          integer NOT NULL DEFAULT 0,
+    delivered     integer NOT NULL DEFAULT 0,
+    read          integer NOT NULL DEFAULT 0,
+    failed        integer NOT NULL DEFAULT 0,
+    quota_misses  integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, channel)
+);
+
+-- Days before this are settled for good; NULL: never settled (the first run takes all history).
+ALTER TABLE figure_progress ADD COLUMN settled_before date;
+
+-- The settled facts are found by day (reviews by rated_at: 0014's index).
+CREATE INDEX payment_orders_created ON payment_orders (created_at);
+CREATE INDEX inbox_messages_created ON inbox_messages (created_at);
+
+-- 0028's sum, answering at once when one side is empty (most rows of a batch carry one
+-- histogram of three): the batch's merge calls it for every row.
+CREATE OR REPLACE FUNCTION figures_add_histograms(a integer[], b integer[]) RETURNS integer[] AS $$
+    SELECT CASE
+        WHEN cardinality(a) = 0 THEN b
+        WHEN cardinality(b) = 0 THEN a
+        ELSE (SELECT array_agg(coalesce(a[i], 0) + coalesce(b[i], 0) ORDER BY i)
+                FROM generate_series(1, greatest(cardinality(a), cardinality(b))) AS i)
+    END
+$$ LANGUAGE sql IMMUTABLE PARALLEL SAFE;
