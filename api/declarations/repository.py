@@ -678,7 +678,7 @@ async def stage_figure_moves(
                   FROM facts GROUP BY {_SLICE}),
             spans AS (
                 SELECT {_SLICE}, kind, {_working_days("since", "until")} AS days,
-                       count(*) AS n
+                       count(*)::integer AS n
                   FROM facts
                  CROSS JOIN LATERAL (VALUES
                      ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END, day),
@@ -687,18 +687,15 @@ async def stage_figure_moves(
                       promised_due)) AS s (kind, since, until)
                  WHERE since IS NOT NULL AND until IS NOT NULL
                  GROUP BY {_SLICE}, kind, days),
-            dense AS (
-                SELECT {_SLICE}, kind,
-                       ARRAY(SELECT coalesce((h.m ->> g::text)::integer, 0)
-                               FROM generate_series(0, h.top) AS g ORDER BY g) AS histogram
-                  FROM (SELECT {_SLICE}, kind, jsonb_object_agg(days, n) AS m, max(days) AS top
-                          FROM spans GROUP BY {_SLICE}, kind) AS h),
             histograms AS (
                 SELECT {_SLICE},
-                       max(histogram) FILTER (WHERE kind = 'acceptance') AS acceptance_days,
-                       max(histogram) FILTER (WHERE kind = 'completion') AS completion_days,
-                       max(histogram) FILTER (WHERE kind = 'promised') AS promised_days
-                  FROM dense GROUP BY {_SLICE})
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'acceptance')
+                           AS acceptance_days,
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'completion')
+                           AS completion_days,
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'promised')
+                           AS promised_days
+                  FROM spans GROUP BY {_SLICE})
             SELECT {_SLICE}, c.applications, c.accepted, c.tolerated, c.completed,
                    c.completed_online, c.completed_in_time, c.refused, c.not_accepted,
                    c.supplement_requests, c.supplemented, c.repeat_supplemented,

@@ -156,6 +156,11 @@ async def open_batch(conn: Connection) -> None:
     )
 
 
+async def tune_batch(conn: Connection) -> None:
+    """A batch's sorts and hashes (up to BATCH_EVENTS entries) fit in memory for its transaction."""
+    await conn.execute("SET LOCAL work_mem = '64MB'")
+
+
 async def merge_batch(conn: Connection) -> tuple[int, int]:
     """Adds the staged rows to the rollup in one statement (counts summed, histograms added
     element-wise); (moves staged, rollup rows touched)."""
@@ -163,9 +168,16 @@ async def merge_batch(conn: Connection) -> tuple[int, int]:
         f"SELECT coalesce(sum({' + '.join(_MOVES)}), 0)::bigint FROM figure_batch"
     )
     sums = ", ".join(f"sum({c})::integer" for c in MOVED)
-    histograms = ", ".join(f"figures_histogram_sum({h})" for h in HISTOGRAMS)
+    # One staged row per slice-day carries histograms (declarations' moves are grouped by
+    # slice-day; its deadline rows carry none), so the greatest is that one, or empty.
+    histograms = ", ".join(f"max({h})" for h in HISTOGRAMS)
     updates = [f"{c} = f.{c} + EXCLUDED.{c}" for c in MOVED]
-    updates += [f"{h} = figures_add_histograms(f.{h}, EXCLUDED.{h})" for h in HISTOGRAMS]
+    updates += [
+        f"""{h} = CASE WHEN cardinality(EXCLUDED.{h}) = 0 THEN f.{h}
+                      WHEN cardinality(f.{h}) = 0 THEN EXCLUDED.{h}
+                      ELSE histogram_add(f.{h}, EXCLUDED.{h}) END"""
+        for h in HISTOGRAMS
+    ]
     status = await conn.execute(
         f"""INSERT INTO figure_days AS f ({_SLICE}, {", ".join(MOVED)}, {", ".join(HISTOGRAMS)})
             SELECT {_SLICE}, {sums}, {histograms} FROM figure_batch GROUP BY {_SLICE}

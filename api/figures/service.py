@@ -109,6 +109,7 @@ class FiguresService:
         d = self._declarations
         horizon = await d.event_horizon(conn)
         await repo.open_batch(conn)
+        await repo.tune_batch(conn)
         start, end = progress.events_below, progress.events_below
         if start < horizon:
             end = await d.figure_batch_end(conn, start, horizon, limit)
