@@ -25,7 +25,7 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
-from api.figures.controllers import FiguresController
+from api.figures.controllers import FiguresController, PublicFiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
 from api.identity import deps as identity_deps
@@ -138,6 +138,7 @@ def create_app(
             OpsSystemController,
             OpsCalendarController,
             FiguresController,
+            PublicFiguresController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

@@ -94,6 +94,10 @@ class FiguresService:
         self._push = push
         self.clock = clock
         self._public: dict[tuple[str, str], tuple[float, PublicFigures]] = {}
+        self._encoder = msgspec.json.Encoder()
+
+    def encode(self, answer: PublicFigures) -> bytes:
+        return self._encoder.encode(answer)
 
     # --- the rollup (the job: tasks.ROLL_UP_JOB) ------------------------------------------
 
@@ -319,4 +323,18 @@ def as_csv(figures: ServiceFigures) -> str:
     for r in [*figures.rows, figures.total]:
         values = msgspec.to_builtins(r)
         writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+PUBLIC_CSV_COLUMNS = PublicMonth.__struct_encode_fields__
+
+
+def public_csv(figures: PublicFigures) -> str:
+    """One row per month, one column per field (camelCase, as in JSON); empty for no value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(PUBLIC_CSV_COLUMNS)
+    for month in figures.months:
+        values = msgspec.to_builtins(month)
+        writer.writerow(["" if values[c] is None else values[c] for c in PUBLIC_CSV_COLUMNS])
     return out.getvalue()

@@ -40,6 +40,7 @@ FIRST, LAST = date(2027, 1, 25), date(2027, 3, 12)
 # The job runs "today" after every seeded deadline, so every deadline is swept.
 NOW = datetime(2027, 3, 20, 4, 0, tzinfo=CHINA_TZ)
 FIGURES = "/ops/v1/figures/service"
+PUBLIC = "/api/v1/figures/monthly"
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -462,6 +463,7 @@ class Seeded:
     headers: dict[str, str]
     calendar: WorkingCalendar
     citizen: uuid.UUID
+    db: asyncpg.Connection
 
 
 @pytest.fixture
@@ -488,7 +490,7 @@ async def seeded(client: httpx.AsyncClient, services: Services, db: asyncpg.Conn
     await _store(db, citizen, cases)
     operator = bearer(await staff_login(client, await make_staff(services, "op-fig", "operator")))
     await _store_settled(db, rng, citizen, cases)
-    return Seeded(client, operator, calendar, citizen)
+    return Seeded(client, operator, calendar, citizen, db)
 
 
 async def _figures(seeded: Seeded, **params: str) -> dict[str, Any]:
@@ -695,3 +697,81 @@ async def test_settled_figures_are_computed_again_for_recent_days_only(
     after = {day: await _figures(seeded, **one_day[day]) for day in (recent, frozen)}
     assert after[recent]["total"]["reviews"] == before[recent]["total"]["reviews"] + 1
     assert after[frozen]["total"]["reviews"] == before[frozen]["total"]["reviews"]
+
+
+async def test_public_monthly_figures_agree_and_are_cacheable(
+    seeded: Seeded, services: Services, db: asyncpg.Connection
+) -> None:
+    """Anonymous monthly figures (open data): the province's applications, online rate,
+    satisfaction and average working days agree with a direct count; JSON and CSV with
+    Cache-Control and an ETag answered 304."""
+    await roll_up_until_caught_up(services.figures, now=NOW)
+    await settle(services.figures, now=NOW)
+    client = seeded.client
+    answer = await client.get(PUBLIC, params={"from": "2027-01", "to": "2027-04"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "public, max-age=300"
+    body = answer.json()
+    assert (body["from"], body["to"]) == ("2027-01", "2027-04")
+    assert [m["month"] for m in body["months"]] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    for month, first, last in (
+        (body["months"][0], date(2027, 1, 1), date(2027, 1, 31)),
+        (body["months"][1], date(2027, 2, 1), date(2027, 2, 28)),
+    ):
+        direct = await _direct(seeded.db, seeded.calendar, first, last)
+        acceptance = await _durations(seeded, first, last, "accepted")
+        completion = await _durations(seeded, first, last, "completed")
+        assert month == {
+            "month": first.strftime("%Y-%m"),
+            "applications": direct["applications"],
+            "completed": direct["completed"],
+            "onlineRate": direct["onlineRate"],
+            "reviews": direct["reviews"],
+            "satisfaction": direct["goodRate"],
+            "averageAcceptanceDays": round(sum(acceptance) / len(acceptance), 2),
+            "averageCompletionDays": round(sum(completion) / len(completion), 2),
+        }
+    assert body["months"][3] == {
+        "month": "2027-04",
+        "applications": 0,
+        "completed": 0,
+        "onlineRate": None,
+        "reviews": 0,
+        "satisfaction": None,
+        "averageAcceptanceDays": None,
+        "averageCompletionDays": None,
+    }
+    again = await client.get(
+        PUBLIC,
+        params={"from": "2027-01", "to": "2027-04"},
+        headers={"If-None-Match": answer.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.headers["etag"] == answer.headers["etag"]
+    as_csv = await client.get(PUBLIC, params={"from": "2027-01", "to": "2027-04", "format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["month"] for r in rows] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    assert int(rows[1]["applications"]) == body["months"][1]["applications"]
+    assert rows[3]["onlineRate"] == ""
+    assert as_csv.headers["etag"] != answer.headers["etag"]
+    # Bad months are refused with a problem, never a 500.
+    bad = await client.get(PUBLIC, params={"from": "2027-13"})
+    assert bad.status_code == 400
+    reversed_ = await client.get(PUBLIC, params={"from": "2027-03", "to": "2027-01"})
+    assert reversed_.status_code == 400 and reversed_.json()["code"] == "INVALID_PARAMETER"
+
+
+async def _durations(seeded: Seeded, first: date, last: date, to: str) -> list[int]:
+    """Working days of the acceptances (from submission) or completions (from acceptance) of
+    the period's days, counted straight from the timeline."""
+    since = "submitted_at" if to == "accepted" else "accepted_at"
+    rows = await seeded.db.fetch(
+        f"""SELECT d.{since} AS since, (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+              FROM declaration_events e JOIN declarations d ON d.id = e.declaration_id
+             WHERE e.to_state = $1 AND e.from_state <> e.to_state
+               AND (e.at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $2 AND $3""",
+        to,
+        first,
+        last,
+    )
+    return [seeded.calendar.working_days_between(china_date(r["since"]), r["day"]) for r in rows]
