@@ -184,6 +184,9 @@ async function pay(noticeId, idempotencyKey, { attempts = 20, interval = 500, on
   return current
 }
 
+// --- 办事数据 (public figures)
+const publicFigures = (query = {}) => call('publicFigures', { query })
+
 // --- reviews
 const reviewTags = () => call('reviewTags')
 const reviews = (id) => call('reviews', { params: { declaration_id: id } })
@@ -245,6 +248,7 @@ module.exports = {
   reviewTags,
   reviews,
   rate,
+  publicFigures,
   licences,
   licence,
   displayLicence,
