@@ -749,6 +749,11 @@ async def stage_figure_dues(conn: Connection, after: date, through: date) -> Non
     )
 
 
+async def earliest_due(conn: Connection) -> date | None:
+    due: date | None = await conn.fetchval("SELECT min(promised_due) FROM declarations")
+    return due
+
+
 async def stage_figure_slices(conn: Connection) -> None:
     """Each row of ``figure_facts`` (another domain's facts of a declaration) gets its
     declaration's slice."""

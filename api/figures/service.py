@@ -40,6 +40,8 @@ MAX_DAYS = 250
 # The longest period one answer covers (day rows are folded in memory for weeks and months).
 MAX_PERIOD_DAYS = 3 * 366
 _BEFORE_ANY_DEADLINE = date(1999, 12, 31)
+# Deadline days swept per batch at most.
+SWEEP_DAYS = 14
 # Ratings (their bad ones rectified within 3 working days, which a Spring Festival stretches to
 # about ten calendar days), payments and push receipts still change for some days: the settled
 # figures of the last SETTLE_DAYS days are computed again on every settling run, then frozen.
@@ -119,13 +121,19 @@ class FiguresService:
             end = await d.figure_batch_end(conn, start, horizon, limit)
             await d.stage_figure_moves(conn, start, end, MAX_DAYS)
         swept = progress.swept_through
-        through = china_today(now or self.clock.now()) - timedelta(days=1)
-        if swept is None or swept < through:
-            await d.stage_figure_dues(conn, swept or _BEFORE_ANY_DEADLINE, through)
+        yesterday = china_today(now or self.clock.now()) - timedelta(days=1)
+        if swept is None:  # the first run: from the day before the earliest deadline
+            earliest = await d.earliest_due(conn)
+            swept = _BEFORE_ANY_DEADLINE if earliest is None else earliest - timedelta(days=1)
+        if swept < yesterday:
+            # A few weeks of deadlines a batch: a first run over years of cases stays a batch
+            # of bounded size too.
+            through = min(yesterday, swept + timedelta(days=SWEEP_DAYS))
+            await d.stage_figure_dues(conn, swept, through)
             swept = through
         moves, rows = await repo.merge_batch(conn)
         await repo.save_progress(conn, end, swept)
-        return RollUpReport(moves=moves, rows=rows, more=end < horizon)
+        return RollUpReport(moves=moves, rows=rows, more=end < horizon or swept < yesterday)
 
     async def settle(self, conn: Connection, *, now: datetime | None = None) -> SettleReport:
         """The settled figures (ratings, payments, push reach) of the days not frozen yet,

@@ -107,6 +107,10 @@ class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervi
         """Into ``figure_batch``: cases due on the days in (after, through] and those late."""
         await repo.stage_figure_dues(conn, after, through)
 
+    async def earliest_due(self, conn: Connection) -> date | None:
+        """The earliest promised deadline of any case (None when no case has one)."""
+        return await repo.earliest_due(conn)
+
     async def stage_figure_slices(self, conn: Connection) -> None:
         """The caller's ``figure_facts`` rows (other domains' facts of a declaration) get the
         declaration's slice: item, department, region, channel."""

@@ -609,10 +609,9 @@ async def test_the_job_adds_each_entry_once(
     figures = services.figures
 
     async def run() -> None:
-        async with figures.pool.acquire() as conn, conn.transaction():
-            await figures.roll_up(conn, now=NOW)
+        await roll_up_until_caught_up(figures, now=NOW)
 
-    # Two runs at once take turns on the progress row: the second finds nothing left. The
+    # Two jobs at once take turns on the progress row, batch by batch: nothing is added twice. The
     # settled figures likewise: two settling runs at once replace, never add.
     await asyncio.gather(run(), run(), settle(figures, now=NOW), settle(figures, now=NOW))
     once = await _rollup(db)
