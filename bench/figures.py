@@ -6,14 +6,16 @@ count(*)`` of the same rows in the same run.
     HANDHELD_BENCH_FIGURES_N=200000 uv run python bench/figures.py
 
 Declarations and their timelines are loaded by COPY in transactions of about 100k entries
-(as they would have been written over a year), across 1,000 items of 40 departments in 2025.
-The rollup then catches up batch by batch as the job does (``FiguresService.roll_up``, 100k
-entries a batch); each batch's time is compared with counting that batch's entries
-(``figures_rollup``, reported, no target: the first batch also sweeps every past deadline and
-is left out of the median). The dashboard is ``GET /ops/v1/figures/service`` for one
+(as they would have been written over a year), across 1,000 items of 40 departments in 2025;
+the next chunk is made in a thread while PostgreSQL takes the last. The rollup then catches up
+batch by batch as the job does (``FiguresService.roll_up``: about 100k entries a batch, staged
+and merged in SQL, plus up to 14 days of deadlines swept until caught up); each batch's time is
+compared with counting that batch's entries (``figures_rollup``, reported, no target; the first
+batch is left out of the median). The dashboard is ``GET /ops/v1/figures/service`` for one
 department, one month, by item, as staff call it (in process, a real staff session); its
-baseline counts the same department's timeline entries of that month straight from the
-tables (``figures_dashboard``, target ≤ 0.1: ten times faster than counting).
+baseline counts the same department's timeline entries of that month straight from the tables
+(``figures_dashboard``, target <= 0.1: ten times faster than counting). Seeding and rollup times
+are printed.
 """
 
 from __future__ import annotations
