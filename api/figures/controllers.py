@@ -95,7 +95,7 @@ class FiguresController(Controller):
         return Response(answer)
 
 
-_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_MONTH = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])$"  # 2000-01 … 2199-12
 # Shared caches may keep the answer as long as the service does (the rollup moves by the
 # minute; monthly figures hardly move within minutes).
 PUBLIC_CACHE_CONTROL = "public, max-age=300"

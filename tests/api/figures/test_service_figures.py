@@ -754,8 +754,9 @@ async def test_public_monthly_figures_agree_and_are_cacheable(
     assert rows[3]["onlineRate"] == ""
     assert as_csv.headers["etag"] != answer.headers["etag"]
     # Bad months are refused with a problem, never a 500.
-    bad = await client.get(PUBLIC, params={"from": "2027-13"})
-    assert bad.status_code == 400
+    for month in ("2027-13", "0000-01", "9999-12", "2027-1"):
+        bad = await client.get(PUBLIC, params={"from": month})
+        assert bad.status_code == 400, month
     reversed_ = await client.get(PUBLIC, params={"from": "2027-03", "to": "2027-01"})
     assert reversed_.status_code == 400 and reversed_.json()["code"] == "INVALID_PARAMETER"
 
