@@ -25,7 +25,7 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
-from api.figures.controllers import FiguresController
+from api.figures.controllers import FiguresController, PublicFiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.halls import deps as halls_deps
 from api.halls.controllers import AppointmentController, HallController, HallWindowController
@@ -146,6 +146,7 @@ def create_app(
             AppointmentController,
             HallWindowController,
             SupervisionController,
+            PublicFiguresController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,

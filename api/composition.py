@@ -202,9 +202,6 @@ async def open_services(
             )
         )
         applicants.declarations = declarations
-        figures = await stack.enter_async_context(
-            figures_deps.build(infra, declarations=declarations)
-        )
         reviews = await stack.enter_async_context(
             reviews_deps.build(
                 infra,
@@ -212,6 +209,15 @@ async def open_services(
                 declarations=declarations,
                 catalog=catalog,
                 identity=identity,
+                push=push,
+            )
+        )
+        figures = await stack.enter_async_context(
+            figures_deps.build(
+                infra,
+                declarations=declarations,
+                reviews=reviews,
+                payments=payments,
                 push=push,
             )
         )

@@ -531,3 +531,21 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "fee_notices": int(notices.rsplit(" ", 1)[-1]),
         "payment_orders": int(orders.rsplit(" ", 1)[-1]),
     }
+
+
+# --- for service figures (the figures rollup creates ``figure_facts`` in its transaction) -------
+
+
+async def stage_figure_payments(conn: Connection, since: datetime) -> None:
+    """Into the caller's ``figure_facts``: per China day an order was made and its notice's
+    declaration, the orders (a second payment of a paid notice left out: it is refunded, never
+    a payment) and those paid (refunded later included: the payment itself went through)."""
+    await conn.execute(
+        """INSERT INTO figure_facts (day, declaration_id, payment_orders, payments_paid)
+           SELECT (o.created_at AT TIME ZONE 'Asia/Shanghai')::date, n.declaration_id,
+                  count(*), count(*) FILTER (WHERE o.status IN ('paid', 'refunded'))
+             FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
+            WHERE o.created_at >= $1 AND NOT o.duplicate
+            GROUP BY 1, 2""",
+        since,
+    )

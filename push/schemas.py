@@ -4,7 +4,7 @@ payloads of its jobs (the queue stores them as JSON)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -202,3 +202,17 @@ class BatchJob(msgspec.Struct):
 class ChannelBatchJob(msgspec.Struct):
     channel: str
     message_ids: list[str]
+
+
+class ReachDay(msgspec.Struct, frozen=True, kw_only=True):
+    """Push reach of one China day on one channel (``inbox``, ``wechat``, ``app``, ``sms``), for
+    the service figures: ``sent`` counts delivered ones too; ``read`` is the inbox's;
+    ``quota_misses`` WeChat's recipients without a grant of the template."""
+
+    day: date
+    channel: str
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    quota_misses: int

@@ -10,13 +10,7 @@ from typing import Any
 
 import msgspec
 
-from api.declarations.schemas import (
-    DepartmentCountRow,
-    FigureCountRow,
-    FigureDueRow,
-    FigureDurationRow,
-    SupervisedRow,
-)
+from api.declarations.schemas import DepartmentCountRow, SupervisedRow
 from core.db import Connection, many, one
 
 
@@ -609,6 +603,10 @@ async def rated_declaration(
 
 
 # --- for figures (api.figures keeps the rollup; these read the facts it is made of) ---------
+#
+# The figures service creates the temporary tables of its transaction (``figure_batch``,
+# ``figure_facts``: api.figures.repository.open_batch) and declarations fills them from its own
+# tables, set-based, so nothing of a batch travels through Python.
 
 
 # The moves a batch reads, one row each with its declaration's slice: the timeline entries of
@@ -617,6 +615,7 @@ async def rated_declaration(
 # delivered) is none. ``nth_supplement``: which request to supplement of its case it is.
 _FACTS = """
     SELECT m.*, d.item_code, d.department_code, d.region_code, d.channel, d.hall_visit,
+           d.promised_due,
            (d.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS submitted_day,
            (d.accepted_at AT TIME ZONE 'Asia/Shanghai')::date AS accepted_day,
            CASE WHEN m.to_state = 'needs_supplement' THEN (
@@ -635,13 +634,33 @@ _FACTS = """
 _SLICE = "day, item_code, department_code, region_code, channel"
 
 
-async def figure_counts(
-    conn: Connection, events_from: int, events_below: int
-) -> list[FigureCountRow]:
-    return many(
-        FigureCountRow,
-        await conn.fetch(
-            f"""SELECT {_SLICE},
+def _working_days(since: str, until: str) -> str:
+    """Working days in (since, until], from the index ``$4`` starting at ``$3`` (the calendar's
+    own count: see ``DeclarationsService._working_index``), capped at ``$5``."""
+    index = "($4::integer[])[least(cardinality($4::integer[]), greatest(1, {} - $3::date + 1))]"
+    return f"least($5::integer, greatest(0, {index.format(until)} - {index.format(since)}))"
+
+
+async def stage_figure_moves(
+    conn: Connection,
+    events_from: int,
+    events_below: int,
+    first_day: date,
+    working: list[int],
+    max_days: int,
+) -> None:
+    """One row per slice-day into ``figure_batch``: the moves of the entries written by
+    transactions in [events_from, events_below), and three histograms (index = working days):
+    application → acceptance and acceptance → completion of the acceptances and completions
+    among them, and the promised limit (acceptance → deadline) of those completions."""
+    await conn.execute(
+        f"""INSERT INTO figure_batch ({_SLICE}, applications, accepted, tolerated, completed,
+                   completed_online, completed_in_time, refused, not_accepted,
+                   supplement_requests, supplemented, repeat_supplemented,
+                   acceptance_days, completion_days, promised_days)
+            WITH facts AS MATERIALIZED ({_FACTS}),
+            counts AS (
+                SELECT {_SLICE},
                        count(*) FILTER (WHERE to_state = 'submitted' AND from_state = 'draft')
                            AS applications,
                        count(*) FILTER (WHERE to_state = 'accepted') AS accepted,
@@ -650,46 +669,46 @@ async def figure_counts(
                        count(*) FILTER (WHERE to_state = 'completed') AS completed,
                        count(*) FILTER (WHERE to_state = 'completed' AND NOT hall_visit)
                            AS completed_online,
+                       count(*) FILTER (WHERE to_state = 'completed' AND day <= promised_due)
+                           AS completed_in_time,
                        count(*) FILTER (WHERE to_state = 'refused') AS refused,
                        count(*) FILTER (WHERE to_state = 'not_accepted') AS not_accepted,
                        count(*) FILTER (WHERE to_state = 'needs_supplement')
                            AS supplement_requests,
                        count(*) FILTER (WHERE nth_supplement = 1) AS supplemented,
                        count(*) FILTER (WHERE nth_supplement = 2) AS repeat_supplemented
-                  FROM ({_FACTS}) AS facts GROUP BY {_SLICE}""",
-            str(events_from),
-            str(events_below),
-        ),
-    )
-
-
-async def figure_durations(
-    conn: Connection, events_from: int, events_below: int, first_day: date, working: list[int]
-) -> list[FigureDurationRow]:
-    """``working[i]`` is how many working days lie in (first_day, first_day + i]: the working
-    days between two days are the difference of their entries (the calendar's own count)."""
-    return many(
-        FigureDurationRow,
-        await conn.fetch(
-            f"""SELECT {_SLICE}, kind,
-                       greatest(0, ($4::integer[])[least(cardinality($4::integer[]),
-                                                        greatest(1, day - $3::date + 1))]
-                                 - ($4::integer[])[least(cardinality($4::integer[]),
-                                                        greatest(1, since - $3::date + 1))])
-                           AS days,
-                       count(*) AS cases
-                  FROM ({_FACTS}) AS facts
-                  CROSS JOIN LATERAL (VALUES
-                      ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END),
-                      ('completion', CASE WHEN to_state = 'completed' THEN accepted_day END))
-                      AS spans (kind, since)
-                 WHERE since IS NOT NULL
-                 GROUP BY {_SLICE}, kind, 7""",
-            str(events_from),
-            str(events_below),
-            first_day,
-            working,
-        ),
+                  FROM facts GROUP BY {_SLICE}),
+            spans AS (
+                SELECT {_SLICE}, kind, {_working_days("since", "until")} AS days,
+                       count(*)::integer AS n
+                  FROM facts
+                 CROSS JOIN LATERAL (VALUES
+                     ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END, day),
+                     ('completion', CASE WHEN to_state = 'completed' THEN accepted_day END, day),
+                     ('promised', CASE WHEN to_state = 'completed' THEN accepted_day END,
+                      promised_due)) AS s (kind, since, until)
+                 WHERE since IS NOT NULL AND until IS NOT NULL
+                 GROUP BY {_SLICE}, kind, days),
+            histograms AS (
+                SELECT {_SLICE},
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'acceptance')
+                           AS acceptance_days,
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'completion')
+                           AS completion_days,
+                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'promised')
+                           AS promised_days
+                  FROM spans GROUP BY {_SLICE})
+            SELECT {_SLICE}, c.applications, c.accepted, c.tolerated, c.completed,
+                   c.completed_online, c.completed_in_time, c.refused, c.not_accepted,
+                   c.supplement_requests, c.supplemented, c.repeat_supplemented,
+                   coalesce(h.acceptance_days, '{{}}'), coalesce(h.completion_days, '{{}}'),
+                   coalesce(h.promised_days, '{{}}')
+              FROM counts c LEFT JOIN histograms h USING ({_SLICE})""",
+        str(events_from),
+        str(events_below),
+        first_day,
+        working,
+        max_days,
     )
 
 
@@ -714,24 +733,38 @@ async def events_upper_bound(conn: Connection, events_from: int, horizon: int, l
     return horizon if last is None else max(int(last), events_from + 1)
 
 
-async def figure_dues(conn: Connection, after: date, through: date) -> list[FigureDueRow]:
-    """Cases accepted with a promised deadline in (after, through], by deadline day, and how many
-    were not finished by it (still open, or finished on a later day)."""
-    return many(
-        FigureDueRow,
-        await conn.fetch(
-            """SELECT promised_due AS day, item_code, department_code, region_code, channel,
-                      count(*) AS due,
-                      count(*) FILTER (WHERE finished_at IS NULL
-                          OR (finished_at AT TIME ZONE 'Asia/Shanghai')::date > promised_due)
-                          AS overdue
-                 FROM declarations
-                WHERE promised_due > $1 AND promised_due <= $2
-                  AND state IN ('accepted', 'processing', 'completed', 'refused')
-                GROUP BY 1, 2, 3, 4, 5""",
-            after,
-            through,
-        ),
+async def stage_figure_dues(conn: Connection, after: date, through: date) -> None:
+    """Into ``figure_batch``: cases accepted with a promised deadline in (after, through], by
+    deadline day, and how many were not finished by it (still open, or finished later)."""
+    await conn.execute(
+        f"""INSERT INTO figure_batch ({_SLICE}, due, overdue)
+            SELECT promised_due, item_code, department_code, region_code, channel,
+                   count(*),
+                   count(*) FILTER (WHERE finished_at IS NULL
+                       OR (finished_at AT TIME ZONE 'Asia/Shanghai')::date > promised_due)
+              FROM declarations
+             WHERE promised_due > $1 AND promised_due <= $2
+               AND state IN ('accepted', 'processing', 'completed', 'refused')
+             GROUP BY 1, 2, 3, 4, 5""",
+        after,
+        through,
+    )
+
+
+async def earliest_due(conn: Connection) -> date | None:
+    due: date | None = await conn.fetchval("SELECT min(promised_due) FROM declarations")
+    return due
+
+
+async def stage_figure_slices(conn: Connection) -> None:
+    """Each row of ``figure_facts`` (another domain's facts of a declaration) gets its
+    declaration's slice."""
+    await conn.execute(
+        """UPDATE figure_facts f
+              SET item_code = d.item_code, department_code = d.department_code,
+                  region_code = d.region_code, channel = d.channel
+             FROM declarations d
+            WHERE d.id = f.declaration_id"""
     )
 
 

@@ -167,52 +167,7 @@ class DownloadLink(_Out, kw_only=True):
     expires_in: int
 
 
-# --- what figures (api.figures) reads of declarations: one China day of one slice ---
-
-
-class FigureCountRow(msgspec.Struct, frozen=True, kw_only=True):
-    """What happened on one China day to one slice's declarations, from their timeline."""
-
-    day: date
-    item_code: str
-    department_code: str
-    region_code: str
-    channel: str
-    applications: int
-    accepted: int
-    tolerated: int
-    completed: int
-    completed_online: int
-    refused: int
-    not_accepted: int
-    supplement_requests: int
-    supplemented: int
-    repeat_supplemented: int
-
-
-class FigureDurationRow(msgspec.Struct, frozen=True, kw_only=True):
-    """How many cases of a slice took ``days`` working days (``kind``: acceptance or completion)."""
-
-    day: date
-    item_code: str
-    department_code: str
-    region_code: str
-    channel: str
-    kind: str
-    days: int
-    cases: int
-
-
-class FigureDueRow(msgspec.Struct, frozen=True, kw_only=True):
-    """The cases of a slice whose promised deadline was ``day``, and how many were late."""
-
-    day: date
-    item_code: str
-    department_code: str
-    region_code: str
-    channel: str
-    due: int
-    overdue: int
+# --- what supervision (api.supervision) reads of declarations ---
 
 
 class SupervisedRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,4 +1,5 @@
-"""Jobs of figures: the rollup, every minute, batch after batch until it has caught up.
+"""Jobs of figures: the rollup, every minute, batch after batch until it has caught up; the
+settled figures (ratings, payments, push reach) of the recent days, every ten minutes.
 
 Job names and payloads live here; the handler opens one transaction per batch and calls the
 service.
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 
 ROLL_UP_JOB = "figures.roll_up"
 ROLL_UP_CRON = "* * * * *"
+# Ratings, payments and push reach of the recent days, computed again (FiguresService.settle).
+SETTLE_JOB = "figures.settle"
+SETTLE_CRON = "*/10 * * * *"
 # Batches per run: a backlog (a first run over years of timeline) is caught up over several
 # runs rather than in one that holds the worker for long.
 MAX_BATCHES = 50
@@ -40,5 +44,16 @@ def register(registry: JobRegistry, figures: FiguresService) -> None:
     async def roll_up(_: None) -> None:
         await roll_up_until_caught_up(figures)
 
+    async def settle_now(_: None) -> None:
+        await settle(figures)
+
     registry.register(ROLL_UP_JOB, roll_up, concurrency_limit=1)
     registry.every(ROLL_UP_CRON, ROLL_UP_JOB)
+    registry.register(SETTLE_JOB, settle_now, concurrency_limit=1)
+    registry.every(SETTLE_CRON, SETTLE_JOB)
+
+
+async def settle(figures: FiguresService, *, now: datetime | None = None) -> None:
+    """One settling run in its own transaction (the job's, and tests')."""
+    async with figures.pool.acquire() as conn, conn.transaction():
+        await figures.settle(conn, now=now)

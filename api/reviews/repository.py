@@ -438,3 +438,23 @@ async def late_rectifications(
         today,
     )
     return {r["department_code"]: r["count"] for r in rows}
+
+
+# --- for service figures (api.figures keeps the rollup; it creates ``figure_facts``) ---------
+
+
+async def stage_figure_reviews(conn: Connection, since: datetime) -> None:
+    """Into the caller's ``figure_facts``: per China day of rating and declaration, the initial
+    ratings not excluded by an upheld appeal, good ones (levels 3-5, 好评), bad ones (1-2) and
+    the bad ones whose ticket was resolved within its 3 working days (差评整改)."""
+    await conn.execute(
+        """INSERT INTO figure_facts (day, declaration_id, reviews, good_reviews, bad_reviews,
+                   bad_rectified_in_time)
+           SELECT (r.rated_at AT TIME ZONE 'Asia/Shanghai')::date, r.declaration_id, count(*),
+                  count(*) FILTER (WHERE r.level >= 3), count(*) FILTER (WHERE r.level <= 2),
+                  count(*) FILTER (WHERE r.level <= 2 AND t.resolved_on_time)
+             FROM reviews r LEFT JOIN review_tickets t ON t.review_id = r.id
+            WHERE r.rated_at >= $1 AND r.kind = 'initial' AND NOT r.excluded
+            GROUP BY 1, 2""",
+        since,
+    )

@@ -195,6 +195,8 @@ const book = ({ hallCode, itemCode, date, start, declarationId }) =>
 const appointments = () => call('appointments')
 const appointment = (id) => call('appointment', { params: { appointment_id: id } })
 const cancelAppointment = (id) => call('cancelAppointment', { params: { appointment_id: id } })
+// --- 办事数据 (public figures)
+const publicFigures = (query = {}) => call('publicFigures', { query })
 
 // --- reviews
 const reviewTags = () => call('reviewTags')
@@ -264,6 +266,7 @@ module.exports = {
   appointments,
   appointment,
   cancelAppointment,
+  publicFigures,
   licences,
   licence,
   displayLicence,

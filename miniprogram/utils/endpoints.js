@@ -10,6 +10,8 @@ module.exports = {
   hotItems: { method: 'GET', path: '/api/v1/items/hot', query: ['limit'], auth: false },
   searchItems: { method: 'GET', path: '/api/v1/items', query: ['q', 'page', 'pageSize'], auth: false },
   itemDetail: { method: 'GET', path: '/api/v1/items/{code}', auth: false },
+  // 办事数据: the province's monthly figures (open data, no session).
+  publicFigures: { method: 'GET', path: '/api/v1/figures/monthly', query: ['from', 'to'], auth: false },
 
   // identity
   wechatLogin: { method: 'POST', path: '/api/v1/auth/wechat/login', body: ['code'], auth: false },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.db import Connection
 from payments import repository as repo
 from payments.repository import StaffOrderRow
@@ -19,6 +21,11 @@ class StaffViewService:
             mismatches_open=int(row.mismatches_open),
             notices_unpaid=int(row.notices_unpaid),
         )
+
+    async def stage_figures(self, conn: Connection, since: datetime) -> None:
+        """Service figures' payment success: the orders made since ``since`` per China day and
+        declaration, and those paid, into the caller's ``figure_facts`` (its rollup job's)."""
+        await repo.stage_figure_payments(conn, since)
 
     async def orders(self, conn: Connection, status: str | None) -> list[StaffOrder]:
         return [_staff_order(r) for r in await repo.staff_orders(conn, status, 200)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -283,3 +283,55 @@ async def tag_citizens(
         staff_id,
     )
     return int(result.split()[-1])
+
+
+# --- reach per day (the service figures' rollup asks for it) ----------------------------------
+
+
+class ReachRow(msgspec.Struct, frozen=True, kw_only=True):
+    day: date
+    channel: str
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    quota_misses: int
+
+
+async def reach_by_day(conn: Connection, since: datetime) -> list[ReachRow]:
+    """Every message written since ``since`` (by its China day): the inbox (written, read) and
+    each other channel's deliveries (sent incl. delivered, delivered, failed, and WeChat's
+    missing grants: skipped or refused with 43101), plus the recipients notices' batches found
+    without a grant (counted on the notice, on its approval day)."""
+    return many(
+        ReachRow,
+        await conn.fetch(
+            """WITH messages AS (
+                   SELECT id, read_at, (created_at AT TIME ZONE 'Asia/Shanghai')::date AS day
+                     FROM inbox_messages WHERE created_at >= $1),
+               parts AS (
+                   SELECT day, 'inbox' AS channel, count(*) AS sent, 0 AS delivered,
+                          count(read_at) AS read, 0 AS failed, 0 AS quota_misses
+                     FROM messages GROUP BY day
+                   UNION ALL
+                   SELECT m.day, d.channel,
+                          count(*) FILTER (WHERE d.status IN ('sent', 'delivered')),
+                          count(*) FILTER (WHERE d.status = 'delivered'), 0,
+                          count(*) FILTER (WHERE d.status = 'failed'
+                                             AND NOT starts_with(coalesce(d.reason, ''), '43101')),
+                          count(*) FILTER (WHERE d.reason = 'no_quota'
+                                             OR starts_with(d.reason, '43101'))
+                     FROM push_deliveries d JOIN messages m ON m.id = d.message_id
+                    GROUP BY m.day, d.channel
+                   UNION ALL
+                   SELECT (approved_at AT TIME ZONE 'Asia/Shanghai')::date, 'wechat', 0, 0, 0, 0,
+                          sum(wechat_quota_misses)
+                     FROM notices WHERE approved_at >= $1 AND wechat_quota_misses > 0
+                    GROUP BY 1)
+               SELECT day, channel, sum(sent)::integer AS sent,
+                      sum(delivered)::integer AS delivered, sum(read)::integer AS read,
+                      sum(failed)::integer AS failed, sum(quota_misses)::integer AS quota_misses
+                 FROM parts GROUP BY day, channel""",
+            since,
+        ),
+    )

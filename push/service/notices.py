@@ -43,6 +43,7 @@ from push.schemas import (
     NoticeApproval,
     NoticeDraft,
     NoticeFigures,
+    ReachDay,
     SmsEstimate,
     TagRequest,
     TagResult,
@@ -78,6 +79,11 @@ class Selector(msgspec.Struct, frozen=True, kw_only=True):
 
 class Notices(PushBase):
     # --- the audience -------------------------------------------------------------------------
+
+    async def reach_by_day(self, conn: Connection, since: datetime) -> list[ReachDay]:
+        """Reach per China day and channel of the messages written since ``since`` (every
+        event, notices included), for the service figures' rollup."""
+        return [ReachDay(**msgspec.structs.asdict(r)) for r in await repo.reach_by_day(conn, since)]
 
     async def _candidates(
         self, conn: Connection, selector: Selector, after: uuid.UUID, limit: int

@@ -31,7 +31,6 @@ from datetime import date, timedelta
 import msgspec
 
 from api.declarations import repository as repo
-from api.declarations.schemas import FigureCountRow, FigureDueRow, FigureDurationRow
 from api.declarations.service.base import (
     PRE_REVIEW_DAYS,
     STATE_EVENTS,
@@ -139,23 +138,30 @@ class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervi
     ) -> int:
         return await repo.events_upper_bound(conn, events_from, horizon, limit)
 
-    async def figure_counts(
-        self, conn: Connection, events_from: int, events_below: int
-    ) -> list[FigureCountRow]:
-        """The moves of entries written by transactions in [events_from, events_below)."""
-        return await repo.figure_counts(conn, events_from, events_below)
-
-    async def figure_durations(
-        self, conn: Connection, events_from: int, events_below: int
-    ) -> list[FigureDurationRow]:
-        """Working days from application to acceptance and from acceptance to completion, of
-        the acceptances and completions in those entries, counted on the official calendar."""
+    async def stage_figure_moves(
+        self, conn: Connection, events_from: int, events_below: int, max_days: int
+    ) -> None:
+        """Into the caller's ``figure_batch`` (api.figures.repository.open_batch): the moves of
+        the entries written by transactions in [events_from, events_below) per slice-day, and
+        working days from application to acceptance, from acceptance to completion and the
+        promised limit of those completions, on the official calendar (capped at
+        ``max_days``)."""
         calendar = await self._calendars.current(conn)
         first_day, working = self._working_index(calendar)
-        return await repo.figure_durations(conn, events_from, events_below, first_day, working)
+        await repo.stage_figure_moves(conn, events_from, events_below, first_day, working, max_days)
 
-    async def figure_dues(self, conn: Connection, after: date, through: date) -> list[FigureDueRow]:
-        return await repo.figure_dues(conn, after, through)
+    async def stage_figure_dues(self, conn: Connection, after: date, through: date) -> None:
+        """Into ``figure_batch``: cases due on the days in (after, through] and those late."""
+        await repo.stage_figure_dues(conn, after, through)
+
+    async def earliest_due(self, conn: Connection) -> date | None:
+        """The earliest promised deadline of any case (None when no case has one)."""
+        return await repo.earliest_due(conn)
+
+    async def stage_figure_slices(self, conn: Connection) -> None:
+        """The caller's ``figure_facts`` rows (other domains' facts of a declaration) get the
+        declaration's slice: item, department, region, channel."""
+        await repo.stage_figure_slices(conn)
 
     def _working_index(self, calendar: WorkingCalendar) -> tuple[date, list[int]]:
         """Working days in (FIRST_DAY, day] for every day up to 400 days from today: one

@@ -4,7 +4,7 @@ on-time rectification rates; follow-up ratings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from api.reviews import errors
 from api.reviews import repository as repo
@@ -84,3 +84,8 @@ class FigureCases(ReviewsBase):
         these China days and was not done within its 3 working days (resolved late, or still
         open after the due day as of ``today``)."""
         return await repo.late_rectifications(conn, first, last, today)
+
+    async def stage_figures(self, conn: Connection, since: datetime) -> None:
+        """Service figures' satisfaction: ratings since ``since`` per China day and declaration
+        (good, bad, bad rectified within 3 working days) into the caller's ``figure_facts``."""
+        await repo.stage_figure_reviews(conn, since)

@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from api.composition import Services
-from api.figures.tasks import roll_up_until_caught_up
+from api.figures.service import SETTLE_DAYS
+from api.figures.tasks import roll_up_until_caught_up, settle
 from core.clock import CHINA_TZ, china_date
 from core.workdays import WorkingCalendar
 from tests.fixtures.calendars import NOTICE_2027
@@ -39,6 +40,7 @@ FIRST, LAST = date(2027, 1, 25), date(2027, 3, 12)
 # The job runs "today" after every seeded deadline, so every deadline is swept.
 NOW = datetime(2027, 3, 20, 4, 0, tzinfo=CHINA_TZ)
 FIGURES = "/ops/v1/figures/service"
+PUBLIC = "/api/v1/figures/monthly"
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -159,6 +161,122 @@ async def _store_events(
     )
 
 
+async def _store_settled(
+    db: asyncpg.Connection, rng: random.Random, citizen: uuid.UUID, cases: list[Case]
+) -> None:
+    """Ratings of finished cases (bad ones with a ticket rectified in time or not), payment
+    orders (paid, closed, failed, and a duplicate left out), and push messages on every
+    channel, at any hour of the period (early hours are the UTC day before)."""
+    staff = [r["id"] for r in await db.fetch("SELECT id FROM staff ORDER BY username")]
+    for n, c in enumerate(x for x in cases if x.finished_at is not None):
+        department, _, _ = ITEMS[c.item]
+        rated_at = c.finished_at + timedelta(hours=rng.randrange(1, 60))
+        level = rng.choice((1, 2, 3, 4, 5, 5))
+        review = uuid.uuid4()
+        await db.execute(
+            """INSERT INTO reviews (id, declaration_id, citizen_id, item_code, item_name,
+                   department_code, department_name, channel, kind, level, rated_at, excluded)
+               VALUES ($1, $2, $3, $4, $4, $5, $5, $6, 'initial', $7, $8, $9)""",
+            review,
+            c.id,
+            citizen,
+            c.item,
+            department,
+            "wechat" if c.channel == "miniprogram" else "app",
+            level,
+            rated_at,
+            n % 17 == 0,  # an appeal upheld: left out of figures
+        )
+        if level <= 2:
+            on_time = rng.random() < 0.6
+            await db.execute(
+                """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id, state,
+                       outcome, resolved_at, resolved_on_time)
+                   VALUES ($1, $2, $3, $4, 'rectified', 'rectified', $5, $6)""",
+                uuid.uuid4(),
+                review,
+                c.id,
+                citizen,
+                rated_at + timedelta(days=1),
+                on_time,
+            )
+    for n, c in enumerate(x for x in cases if x.accepted_at is not None):
+        notice = uuid.uuid4()
+        issued = c.accepted_at + timedelta(hours=2)
+        await db.execute(
+            """INSERT INTO fee_notices (id, notice_number, citizen_id, declaration_id,
+                   case_number, payment_code, item_name, payee, amount_fen, issued_at,
+                   expires_at)
+               VALUES ($1, $2, $3, $4, $2, $2, 'fee', 'payee', 100, $5::timestamptz,
+                   $5::timestamptz + interval '7 days')""",
+            notice,
+            f"FN{n:06d}",
+            citizen,
+            c.id,
+            issued,
+        )
+        for k in range(rng.choice((1, 1, 2))):
+            status = rng.choice(("paid", "paid", "closed", "failed") + (("pending",) if k else ()))
+            await db.execute(
+                """INSERT INTO payment_orders (id, notice_id, citizen_id, out_trade_no, channel,
+                       appid, mchid, amount_fen, description, status, transaction_id,
+                       expires_at, idempotency_key, request_hash, duplicate, created_at)
+                   VALUES ($1, $2, $3, $4, 'jsapi', 'wx', 'mch', 100, 'fee', $5, $6,
+                       $7::timestamptz + interval '2 hours', $4, '\\x00', $8, $7)""",
+                uuid.uuid4(),
+                notice,
+                citizen,
+                f"OT{n:06d}x{k}",
+                status,
+                f"T{n:06d}x{k}" if status == "paid" else None,
+                issued + timedelta(hours=rng.randrange(0, 30)),
+                n % 13 == 0 and status == "paid",
+            )
+    for n in range(120):
+        day = FIRST + timedelta(days=rng.randrange((LAST - FIRST).days))
+        created = _at(day, rng.randrange(24), rng.randrange(60))
+        message = uuid.uuid4()
+        await db.execute(
+            """INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, dedupe_key,
+                   created_at, read_at)
+               VALUES ($1, $2, 'notice', 't', 'b', $3, $4, $5)""",
+            message,
+            citizen,
+            f"figures-{n}",
+            created,
+            created + timedelta(hours=3) if rng.random() < 0.5 else None,
+        )
+        for channel in ("wechat", "app", "sms"):
+            if rng.random() < 0.6:
+                status, reason = rng.choice(
+                    (
+                        ("sent", None),
+                        ("delivered", None),
+                        ("failed", "47003 bad"),
+                        ("skipped", "no_quota"),
+                        ("failed", "43101 no quota"),
+                        ("queued", None),
+                    )
+                )
+                await db.execute(
+                    """INSERT INTO push_deliveries (message_id, channel, status, reason)
+                       VALUES ($1, $2, $3, $4)""",
+                    message,
+                    channel,
+                    status,
+                    reason,
+                )
+    await db.execute(
+        """INSERT INTO notices (id, title, body, audience, channels, status, created_by,
+               approved_by, approved_at, wechat_quota_misses)
+           VALUES ($1, 't', 'b', '{}', '{inbox,wechat}', 'sent', $2, $3, $4, 7)""",
+        uuid.uuid4(),
+        staff[0],
+        staff[1],
+        _at(date(2027, 2, 3), 9),
+    )
+
+
 def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -185,7 +303,7 @@ async def _direct(
     conditions = " AND ".join(f"d.{k} = '{v}'" for k, v in where.items()) or "true"
     events = await db.fetch(
         f"""SELECT e.from_state, e.to_state, e.details, d.hall_visit, d.submitted_at,
-                   d.accepted_at, e.at,
+                   d.accepted_at, d.promised_due, e.at,
                    row_number() OVER (PARTITION BY e.declaration_id, e.to_state = 'needs_supplement'
                                       ORDER BY e.id) AS nth,
                    (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
@@ -218,6 +336,33 @@ async def _direct(
         for r in dues
         if r["finished_at"] is None or china_date(r["finished_at"]) > r["promised_due"]
     )
+    promised = [
+        calendar.working_days_between(china_date(e["accepted_at"]), e["promised_due"])
+        for e in moves
+        if e["to_state"] == "completed"
+    ]
+    in_time = count("completed", lambda e: e["day"] <= e["promised_due"])
+    ratings = await db.fetch(
+        f"""SELECT r.level, t.resolved_on_time
+              FROM reviews r JOIN declarations d ON d.id = r.declaration_id
+              LEFT JOIN review_tickets t ON t.review_id = r.id
+             WHERE {conditions} AND r.kind = 'initial' AND NOT r.excluded
+               AND (r.rated_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1 AND $2""",
+        first,
+        last,
+    )
+    good = sum(1 for r in ratings if r["level"] >= 3)
+    bad = sum(1 for r in ratings if r["level"] <= 2)
+    rectified = sum(1 for r in ratings if r["level"] <= 2 and r["resolved_on_time"])
+    orders = await db.fetch(
+        f"""SELECT o.status FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id
+              JOIN declarations d ON d.id = n.declaration_id
+             WHERE {conditions} AND NOT o.duplicate
+               AND (o.created_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1 AND $2""",
+        first,
+        last,
+    )
+    paid = sum(1 for o in orders if o["status"] in ("paid", "refunded"))
     applications = count("submitted", lambda e: e["from_state"] == "draft")
     completed = count("completed")
     online = count("completed", lambda e: not e["hall_visit"])
@@ -236,6 +381,10 @@ async def _direct(
         "acceptanceP90Days": _nearest_rank(acceptance, 0.9),
         "completionMedianDays": _nearest_rank(completion, 0.5),
         "completionP90Days": _nearest_rank(completion, 0.9),
+        "completedInTime": in_time,
+        "inTimeRate": _rate(in_time, completed),
+        "promisedMedianDays": _nearest_rank(promised, 0.5),
+        "promisedP90Days": _nearest_rank(promised, 0.9),
         "due": len(dues),
         "overdue": overdue,
         "overdueRate": _rate(overdue, len(dues)),
@@ -244,7 +393,68 @@ async def _direct(
         "supplementRate": _rate(supplemented, applications),
         "repeatSupplemented": repeat,
         "repeatSupplementRate": _rate(repeat, supplemented),
+        "reviews": len(ratings),
+        "goodReviews": good,
+        "goodRate": _rate(good, len(ratings)),
+        "badReviews": bad,
+        "badRectifiedInTime": rectified,
+        "rectifiedRate": _rate(rectified, bad),
+        "paymentOrders": len(orders),
+        "paymentsPaid": paid,
+        "paymentSuccessRate": _rate(paid, len(orders)),
     }
+
+
+async def _direct_reach(db: asyncpg.Connection, first: date, last: date) -> list[dict[str, Any]]:
+    """Push reach per channel counted straight from the inbox, deliveries and notices."""
+    day = "(m.created_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1 AND $2"
+    inbox = await db.fetchrow(
+        f"SELECT count(*) AS sent, count(read_at) AS read FROM inbox_messages m WHERE {day}",
+        first,
+        last,
+    )
+    reach = [
+        {
+            "channel": "inbox",
+            "sent": inbox["sent"],
+            "delivered": 0,
+            "read": inbox["read"],
+            "failed": 0,
+            "quotaMisses": 0,
+        }
+    ]
+    deliveries = await db.fetch(
+        f"""SELECT d.channel, d.status, coalesce(d.reason, '') AS reason FROM push_deliveries d
+              JOIN inbox_messages m ON m.id = d.message_id WHERE {day}""",
+        first,
+        last,
+    )
+    misses = await db.fetchval(
+        """SELECT coalesce(sum(wechat_quota_misses), 0) FROM notices
+            WHERE (approved_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1 AND $2""",
+        first,
+        last,
+    )
+    for channel in ("wechat", "app", "sms"):
+        mine = [d for d in deliveries if d["channel"] == channel]
+        if not mine and not (channel == "wechat" and misses):
+            continue
+        quota = [d for d in mine if d["reason"] == "no_quota" or d["reason"].startswith("43101")]
+        reach.append(
+            {
+                "channel": channel,
+                "sent": sum(1 for d in mine if d["status"] in ("sent", "delivered")),
+                "delivered": sum(1 for d in mine if d["status"] == "delivered"),
+                "read": 0,
+                "failed": sum(
+                    1
+                    for d in mine
+                    if d["status"] == "failed" and not d["reason"].startswith("43101")
+                ),
+                "quotaMisses": len(quota) + (misses if channel == "wechat" else 0),
+            }
+        )
+    return reach
 
 
 @dataclass
@@ -253,6 +463,7 @@ class Seeded:
     headers: dict[str, str]
     calendar: WorkingCalendar
     citizen: uuid.UUID
+    db: asyncpg.Connection
 
 
 @pytest.fixture
@@ -278,7 +489,8 @@ async def seeded(client: httpx.AsyncClient, services: Services, db: asyncpg.Conn
     ]
     await _store(db, citizen, cases)
     operator = bearer(await staff_login(client, await make_staff(services, "op-fig", "operator")))
-    return Seeded(client, operator, calendar, citizen)
+    await _store_settled(db, rng, citizen, cases)
+    return Seeded(client, operator, calendar, citizen, db)
 
 
 async def _figures(seeded: Seeded, **params: str) -> dict[str, Any]:
@@ -295,6 +507,7 @@ async def test_figures_agree_with_a_direct_count(
     seeded: Seeded, services: Services, db: asyncpg.Connection
 ) -> None:
     assert await roll_up_until_caught_up(services.figures, now=NOW) > 0
+    await settle(services.figures, now=NOW)
     period = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
     calendar = seeded.calendar
 
@@ -304,6 +517,12 @@ async def test_figures_agree_with_a_direct_count(
     # The data exercises every figure.
     assert all(direct[k] for k in ("tolerated", "refused", "notAccepted", "repeatSupplemented"))
     assert 0 < direct["completedOnline"] < direct["completed"] and direct["overdue"]
+    assert 0 < direct["completedInTime"] < direct["completed"]
+    assert 0 < direct["badRectifiedInTime"] < direct["badReviews"] < direct["reviews"]
+    assert 0 < direct["paymentsPaid"] < direct["paymentOrders"]
+    # Push reach per channel, from its own rollup.
+    assert everything["pushReach"] == await _direct_reach(db, FIRST, LAST)
+    assert {r["channel"] for r in everything["pushReach"]} == {"inbox", "wechat", "app", "sms"}
     assert [r["key"] for r in everything["rows"]] == ["D1", "D2"]
     for row in everything["rows"]:
         assert _without_key(row) == await _direct(
@@ -333,6 +552,7 @@ async def test_figures_agree_with_a_direct_count(
     for row in festival["rows"]:
         day = date.fromisoformat(row["key"])
         assert _without_key(row) == await _direct(db, calendar, day, day, item_code="FIG-C")
+    assert festival["pushReach"] == await _direct_reach(db, first, last)
 
     # A channel; a region.
     app = await _figures(seeded, **period, by="channel", channel="app")
@@ -389,13 +609,15 @@ async def test_the_job_adds_each_entry_once(
     figures = services.figures
 
     async def run() -> None:
-        async with figures.pool.acquire() as conn, conn.transaction():
-            await figures.roll_up(conn, now=NOW)
+        await roll_up_until_caught_up(figures, now=NOW)
 
-    # Two runs at once take turns on the progress row: the second finds nothing left.
-    await asyncio.gather(run(), run())
+    # Two jobs at once take turns on the progress row, batch by batch: nothing is added twice. The
+    # settled figures likewise: two settling runs at once replace, never add.
+    await asyncio.gather(run(), run(), settle(figures, now=NOW), settle(figures, now=NOW))
     once = await _rollup(db)
     assert once
+    await settle(figures, now=NOW)
+    assert await _rollup(db) == once
     assert await roll_up_until_caught_up(figures, now=NOW) == 0
     assert await _rollup(db) == once
 
@@ -436,3 +658,120 @@ async def test_the_job_adds_each_entry_once(
     seen = await _figures(seeded, **one_day, by="channel", channel="app")
     assert _without_key(seen["total"]) == direct
     assert await roll_up_until_caught_up(figures, now=NOW) == 0
+
+
+async def test_settled_figures_are_computed_again_for_recent_days_only(
+    seeded: Seeded, services: Services, db: asyncpg.Connection
+) -> None:
+    """A rating given late for a recent day is counted by the next settling run; days older
+    than the settling window are frozen once settled."""
+    figures = services.figures
+    await roll_up_until_caught_up(figures, now=NOW)
+    await settle(figures, now=NOW)  # the first run takes all history, then freezes the old days
+    recent = NOW.date() - timedelta(days=SETTLE_DAYS - 2)
+    frozen = NOW.date() - timedelta(days=SETTLE_DAYS + 5)
+    one_day = {day: {"from": day.isoformat(), "to": day.isoformat()} for day in (recent, frozen)}
+    before = {day: await _figures(seeded, **one_day[day]) for day in (recent, frozen)}
+    case = uuid.uuid4()
+    await db.execute(
+        """INSERT INTO declarations (id, citizen_id, item_code, item_name, state, submitted_at,
+               department_code, region_code, channel)
+           VALUES ($1, $2, 'FIG-A', 'FIG-A', 'submitted', $3, 'D1', '620102', 'app')""",
+        case,
+        seeded.citizen,
+        _at(frozen, 9),
+    )
+    for day, channel in ((recent, "wechat"), (frozen, "app")):
+        await db.execute(
+            """INSERT INTO reviews (id, declaration_id, citizen_id, item_code, item_name,
+                   department_code, department_name, channel, kind, level, rated_at)
+               VALUES ($1, $2, $3, 'FIG-A', 'FIG-A', 'D1', 'D1', $4, 'initial', 4, $5)""",
+            uuid.uuid4(),
+            case,
+            seeded.citizen,
+            channel,
+            _at(day, 10),
+        )
+    await settle(figures, now=NOW)
+    after = {day: await _figures(seeded, **one_day[day]) for day in (recent, frozen)}
+    assert after[recent]["total"]["reviews"] == before[recent]["total"]["reviews"] + 1
+    assert after[frozen]["total"]["reviews"] == before[frozen]["total"]["reviews"]
+
+
+async def test_public_monthly_figures_agree_and_are_cacheable(
+    seeded: Seeded, services: Services, db: asyncpg.Connection
+) -> None:
+    """Anonymous monthly figures (open data): the province's applications, online rate,
+    satisfaction and average working days agree with a direct count; JSON and CSV with
+    Cache-Control and an ETag answered 304."""
+    await roll_up_until_caught_up(services.figures, now=NOW)
+    await settle(services.figures, now=NOW)
+    client = seeded.client
+    answer = await client.get(PUBLIC, params={"from": "2027-01", "to": "2027-04"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "public, max-age=300"
+    body = answer.json()
+    assert (body["from"], body["to"]) == ("2027-01", "2027-04")
+    assert [m["month"] for m in body["months"]] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    for month, first, last in (
+        (body["months"][0], date(2027, 1, 1), date(2027, 1, 31)),
+        (body["months"][1], date(2027, 2, 1), date(2027, 2, 28)),
+    ):
+        direct = await _direct(seeded.db, seeded.calendar, first, last)
+        acceptance = await _durations(seeded, first, last, "accepted")
+        completion = await _durations(seeded, first, last, "completed")
+        assert month == {
+            "month": first.strftime("%Y-%m"),
+            "applications": direct["applications"],
+            "completed": direct["completed"],
+            "onlineRate": direct["onlineRate"],
+            "reviews": direct["reviews"],
+            "satisfaction": direct["goodRate"],
+            "averageAcceptanceDays": round(sum(acceptance) / len(acceptance), 2),
+            "averageCompletionDays": round(sum(completion) / len(completion), 2),
+        }
+    assert body["months"][3] == {
+        "month": "2027-04",
+        "applications": 0,
+        "completed": 0,
+        "onlineRate": None,
+        "reviews": 0,
+        "satisfaction": None,
+        "averageAcceptanceDays": None,
+        "averageCompletionDays": None,
+    }
+    again = await client.get(
+        PUBLIC,
+        params={"from": "2027-01", "to": "2027-04"},
+        headers={"If-None-Match": answer.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.headers["etag"] == answer.headers["etag"]
+    as_csv = await client.get(PUBLIC, params={"from": "2027-01", "to": "2027-04", "format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["month"] for r in rows] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    assert int(rows[1]["applications"]) == body["months"][1]["applications"]
+    assert rows[3]["onlineRate"] == ""
+    assert as_csv.headers["etag"] != answer.headers["etag"]
+    # Bad months are refused with a problem, never a 500.
+    for month in ("2027-13", "0000-01", "9999-12", "2027-1"):
+        bad = await client.get(PUBLIC, params={"from": month})
+        assert bad.status_code == 400, month
+    reversed_ = await client.get(PUBLIC, params={"from": "2027-03", "to": "2027-01"})
+    assert reversed_.status_code == 400 and reversed_.json()["code"] == "INVALID_PARAMETER"
+
+
+async def _durations(seeded: Seeded, first: date, last: date, to: str) -> list[int]:
+    """Working days of the acceptances (from submission) or completions (from acceptance) of
+    the period's days, counted straight from the timeline."""
+    since = "submitted_at" if to == "accepted" else "accepted_at"
+    rows = await seeded.db.fetch(
+        f"""SELECT d.{since} AS since, (e.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+              FROM declaration_events e JOIN declarations d ON d.id = e.declaration_id
+             WHERE e.to_state = $1 AND e.from_state <> e.to_state
+               AND (e.at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $2 AND $3""",
+        to,
+        first,
+        last,
+    )
+    return [seeded.calendar.working_days_between(china_date(r["since"]), r["day"]) for r in rows]
