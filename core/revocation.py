@@ -55,7 +55,7 @@ class RevocationList:
         reconcile_s: float = 10.0,
         *,
         name: str = "revoked:family",
-        confirm_s: float = 2.0,
+        confirm_s: float = 1.0,
     ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
@@ -77,7 +77,8 @@ class RevocationList:
     async def revoke(self, family_ids: Iterable[str]) -> None:
         """Revoked in Redis, then applied by every subscribed process (this one included)
         before this returns; a process that has not acknowledged within ``confirm_s`` (stalled)
-        is logged and left to its reload."""
+        is logged and left to its reload. ``confirm_s`` stays under the client's socket timeout
+        (2 s): the blocking pop that waits must be answered before the socket gives up."""
         ids = list(family_ids)
         if not ids:
             return

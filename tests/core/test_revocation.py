@@ -29,7 +29,11 @@ def name() -> str:
 
 @pytest.fixture
 async def processes(redis: Redis, name: str) -> AsyncIterator[list[RevocationList]]:
-    lists = [RevocationList(redis, ttl_s=60, reconcile_s=3600, name=name) for _ in range(4)]
+    # A generous wait for acknowledgements (this client has no socket timeout): a busy process
+    # here is busy for a fraction of it, however loaded the machine.
+    lists = [
+        RevocationList(redis, ttl_s=60, reconcile_s=3600, name=name, confirm_s=30) for _ in range(4)
+    ]
     for each in lists:
         await each.start()
     try:
