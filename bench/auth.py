@@ -16,9 +16,10 @@ and what a refresh-token rotation costs against that authenticated read.
   ES256 access token and reads the profile that `/me` reads: one write transaction of three
   statements plus a signature against one read, hence a target near a third.
 
-Both servers run throughout, and the loads alternate (`--rounds` times each): a shared
-machine's load then weighs on each alike (measured one after the other, the first bench of
-this file read 0.62 on a loaded machine and 0.98 on a quieter one).
+For `auth_me` both servers are loaded at the same time (`--rounds` times), and their CPU per
+request is printed beside the ratio: a shared machine's load then weighs on each alike
+(measured one after the other, this bench read 0.62 on a loaded machine and 0.98 on a quieter
+one). The refresh and `/me` chains of `token_refresh` alternate (`--rounds` times each).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import alternating, result, server, stack, wrk, wrk_chained
+from bench.harness import Load, alternating, at_once, result, server, server_pid, stack, wrk_chained
 from core.embedded import free_port
 
 TARGET = 0.85
@@ -89,17 +90,12 @@ def main() -> None:
             bare = [sys.executable, "-m", "bench.unauthenticated", str(base_port), citizen_id]
             with server(bare, env_stack.env, base_port) as base:
                 me = {"Authorization": f"Bearer {token}"}
-                wrk(api + "/api/v1/me", seconds=1, headers=me)  # warm both before measuring
-                wrk(base + "/api/v1/me", seconds=1)
-                rates = alternating(
+                rates = at_once(
                     {
-                        "authenticated": lambda: wrk(
-                            api + "/api/v1/me", seconds=per_round, headers=me, warm=False
-                        ),
-                        "fixed principal": lambda: wrk(
-                            base + "/api/v1/me", seconds=per_round, warm=False
-                        ),
+                        "authenticated": Load(api + "/api/v1/me", server_pid(port), me),
+                        "fixed principal": Load(base + "/api/v1/me", server_pid(base_port)),
                     },
+                    per_round,
                     args.rounds,
                 )
             wechat = env_stack.env["HANDHELD_WECHAT_BASE_URL"]
@@ -128,7 +124,12 @@ def main() -> None:
                 },
                 args.rounds,
             )
-    result("auth_me", rates["authenticated"], rates["fixed principal"], TARGET)
+    (ours, ours_cpu), (bare_rate, bare_cpu) = rates["authenticated"], rates["fixed principal"]
+    print(
+        f"  auth_me: server CPU {ours_cpu * 1e6:.0f} us per request with the token check vs "
+        f"{bare_cpu * 1e6:.0f} us with a fixed principal (ratio {bare_cpu / ours_cpu:.2f})"
+    )
+    result("auth_me", ours, bare_rate, TARGET)
     print(
         f"  token_refresh: {refresh['refresh']:,.0f} rotations/s vs GET /api/v1/me "
         f"{refresh['me']:,.0f} req/s ({CHAINS} chains each, same server, alternated)"

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -258,6 +259,50 @@ def alternating(loads: dict[str, Callable[[], float]], rounds: int) -> dict[str,
         for name, load in loads.items():
             rates[name].append(load())
     return {name: statistics.mean(values) for name, values in rates.items()}
+
+
+class Load(NamedTuple):
+    url: str
+    pid: int  # the server's process: its CPU time is read around the load
+    headers: dict[str, str] | None = None
+
+
+def at_once(
+    loads: dict[str, Load], seconds: int, rounds: int = 2
+) -> dict[str, tuple[float, float]]:
+    """``{name: (req/s, server CPU seconds per request)}``, every server loaded at the same
+    time (one wrk each), ``rounds`` times: on a shared machine, load that comes and goes then
+    weighs on every server alike, which measuring one after the other does not ensure."""
+    import psutil
+
+    processes = {name: psutil.Process(load.pid) for name, load in loads.items()}
+    rates: dict[str, list[float]] = {name: [] for name in loads}
+    cpu: dict[str, list[float]] = {name: [] for name in loads}
+    with ThreadPoolExecutor(len(loads)) as pool:
+        for _ in range(rounds):
+            before = {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
+            running = {
+                name: pool.submit(wrk, load.url, seconds=seconds, headers=load.headers)
+                for name, load in loads.items()
+            }
+            for name, future in running.items():
+                rate = future.result()
+                used = sum(processes[name].cpu_times()[:2]) - before[name]
+                rates[name].append(rate)
+                # wrk warms up for a second before its measured run, at a lower rate.
+                cpu[name].append(used / (rate * (seconds + 1)))
+    return {name: (statistics.mean(rates[name]), statistics.mean(cpu[name])) for name in loads}
+
+
+def server_pid(port: int) -> int:
+    """The process serving on ``port`` (a child of this bench)."""
+    import psutil
+
+    return next(
+        int(p.pid)
+        for p in psutil.Process().children(recursive=True)
+        if str(port) in p.cmdline() and "wrk" not in p.cmdline()[0]
+    )
 
 
 def result(name: str, value: float, baseline: float, target: float) -> None:
