@@ -12,8 +12,8 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from api.identity import errors
-from api.identity.deps import TOKENS_KEY
 from api.identity.service import AccessTokens, IdentityService
+from api.identity.service.tokens import STATE_KEY as TOKENS_KEY
 from core import audit
 from core.db import Connection, Pool
 from core.errors import DomainError

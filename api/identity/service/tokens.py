@@ -27,6 +27,10 @@ from core.revocation import RevocationsUnknown
 from core.signing import LEEWAY_S
 from core.signing import TokenInvalid as SigningTokenInvalid
 
+# Where the composition root keeps a process's AccessTokens (``app.state``): the request
+# guards take it from there (api.guards.provide_citizen).
+STATE_KEY = "access_tokens"
+
 
 class AccessTokens:
     """Verifies citizens' access tokens; a token seen before skips the signature check until it
