@@ -1,5 +1,6 @@
-"""Baselines of bench/declarations.py: the same list SQL through a bare asyncpg handler, and a
-raw endpoint writing a request body to a file.
+"""Baselines of bench/declarations.py: the same list SQL through a bare asyncpg handler, a bare
+INSERT handler (one row per request, the write baseline), and a raw endpoint writing a request
+body to a file.
 
     python -m bench.bare_sql PORT CITIZEN_ID RAW_UPLOAD_PATH
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from litestar import Litestar, Request, get, put
+from litestar import Litestar, Request, get, post, put
 
 from api.cli import run_server
 from core.settings import load_settings
@@ -23,6 +24,11 @@ LIST_SQL = """SELECT id, item_code, item_name, state, delivery, case_number, sub
             WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"""
 
+WRITES_TABLE = """CREATE TABLE IF NOT EXISTS bench_writes (
+    id uuid PRIMARY KEY, citizen_id uuid NOT NULL, item_code text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now())"""
+INSERT_SQL = "INSERT INTO bench_writes (id, citizen_id, item_code) VALUES ($1, $2, $3) RETURNING id"
+
 
 def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
     settings = load_settings()
@@ -32,11 +38,19 @@ def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
         pool = await asyncpg.create_pool(settings.database.url.reveal(), min_size=2, max_size=10)
         assert pool is not None
         pools["db"] = pool
+        await pool.execute(WRITES_TABLE)
 
     @get("/declarations")
     async def declarations() -> list[dict[str, Any]]:
         rows = await pools["db"].fetch(LIST_SQL, citizen_id, None, 20, 0)
         return [{k: str(v) if v is not None else None for k, v in dict(r).items()} for r in rows]
+
+    @post("/insert")
+    async def insert(data: dict[str, Any]) -> dict[str, str]:
+        row_id = await pools["db"].fetchval(
+            INSERT_SQL, uuid.uuid4(), citizen_id, str(data["itemCode"])
+        )
+        return {"id": str(row_id)}
 
     @put("/raw-upload", request_max_body_size=None)
     async def raw_upload(request: Request[Any, Any, Any]) -> dict[str, int]:
@@ -48,7 +62,7 @@ def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
         return {"size": size}
 
     return Litestar(
-        route_handlers=[declarations, raw_upload], on_startup=[startup], openapi_config=None
+        route_handlers=[declarations, insert, raw_upload], on_startup=[startup], openapi_config=None
     )
 
 

@@ -12,17 +12,20 @@ import contextlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import asyncpg
 
+from api.dev import DEV_OAUTH_CLIENT_ID, DEV_OAUTH_CLIENT_SECRET, DEV_OAUTH_ISSUER
 from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, wait_for_port
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
@@ -129,6 +132,11 @@ def _environment(
         "HANDHELD_APPPUSH_BASE_URL": f"http://127.0.0.1:{ports.apppush}",
         "HANDHELD_APPPUSH_APP_KEY": "dev-apppush-key",
         "HANDHELD_APPPUSH_MASTER_SECRET": "dev-apppush-secret",
+        # The stand-in's default OAuth client (any loopback redirect URI): real-name sign-in.
+        "HANDHELD_PROVINCIAL_OAUTH_CLIENT_ID": DEV_OAUTH_CLIENT_ID,
+        "HANDHELD_PROVINCIAL_OAUTH_CLIENT_SECRET": DEV_OAUTH_CLIENT_SECRET,
+        "HANDHELD_PROVINCIAL_OAUTH_ISSUER": DEV_OAUTH_ISSUER,
+        "HANDHELD_PROVINCIAL_OAUTH_REDIRECT_URI": "http://127.0.0.1/sso/return",
         "HANDHELD_PII_KEYS": pii_keys,
         "HANDHELD_PII_CURRENT_KEY_ID": pii_current,
         "HANDHELD_PII_LOOKUP_KEY": pii_lookup,
@@ -188,18 +196,25 @@ def _drain(fd: int, log: Path | None) -> None:
 
 
 def wrk(
-    url: str, *, seconds: int, connections: int = 32, headers: dict[str, str] | None = None
+    url: str,
+    *,
+    seconds: int,
+    connections: int = 32,
+    headers: dict[str, str] | None = None,
+    warm: bool = True,
 ) -> float:
-    """Requests per second from wrk (one thread: the other core serves)."""
+    """Requests per second from wrk (one thread: the other core serves), after a second's
+    warm-up unless ``warm`` is False."""
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
     header_args = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
-    subprocess.run(
-        ["wrk", "-t1", "-c8", "-d1s", *header_args, url],
-        check=True,
-        capture_output=True,
-        preexec_fn=die_with_parent(),
-    )  # warm-up
+    if warm:
+        subprocess.run(
+            ["wrk", "-t1", "-c8", "-d1s", *header_args, url],
+            check=True,
+            capture_output=True,
+            preexec_fn=die_with_parent(),
+        )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
         check=True,
@@ -212,6 +227,82 @@ def wrk(
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert match, out
     return float(match.group(1))
+
+
+def wrk_chained(url: str, *, seconds: int, script: Path, connections: int = 8) -> float:
+    """Requests per second of a wrk Lua ``script`` whose requests follow from the previous
+    answer (a rotated token, a draft's id): one connection per wrk thread, so each thread's
+    Lua state is one chain of requests. No warm-up run: a chain's state would not survive it
+    (warm the server with ``wrk`` first)."""
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is needed (Debian package `wrk`: apt-get install wrk)")
+    out = subprocess.run(
+        ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        check=True,
+        capture_output=True,
+        text=True,
+        preexec_fn=die_with_parent(),
+    ).stdout
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", out) or "chain broken" in out:
+        raise RuntimeError(f"errors while loading {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+def alternating(loads: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
+    """Mean req/s of each load, run one after the other ``rounds`` times over (A B A B …):
+    load that comes and goes on a shared machine then weighs on each alike, which one long
+    run of A then one of B does not ensure."""
+    rates: dict[str, list[float]] = {name: [] for name in loads}
+    for _ in range(rounds):
+        for name, load in loads.items():
+            rates[name].append(load())
+    return {name: statistics.mean(values) for name, values in rates.items()}
+
+
+class Load(NamedTuple):
+    url: str
+    pid: int  # the server's process: its CPU time is read around the load
+    headers: dict[str, str] | None = None
+
+
+def at_once(
+    loads: dict[str, Load], seconds: int, rounds: int = 2
+) -> dict[str, tuple[float, float]]:
+    """``{name: (req/s, server CPU seconds per request)}``, every server loaded at the same
+    time (one wrk each), ``rounds`` times: on a shared machine, load that comes and goes then
+    weighs on every server alike, which measuring one after the other does not ensure."""
+    import psutil
+
+    processes = {name: psutil.Process(load.pid) for name, load in loads.items()}
+    rates: dict[str, list[float]] = {name: [] for name in loads}
+    cpu: dict[str, list[float]] = {name: [] for name in loads}
+    with ThreadPoolExecutor(len(loads)) as pool:
+        for _ in range(rounds):
+            before = {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
+            running = {
+                name: pool.submit(wrk, load.url, seconds=seconds, headers=load.headers)
+                for name, load in loads.items()
+            }
+            for name, future in running.items():
+                rate = future.result()
+                used = sum(processes[name].cpu_times()[:2]) - before[name]
+                rates[name].append(rate)
+                # wrk warms up for a second before its measured run, at a lower rate.
+                cpu[name].append(used / (rate * (seconds + 1)))
+    return {name: (statistics.mean(rates[name]), statistics.mean(cpu[name])) for name in loads}
+
+
+def server_pid(port: int) -> int:
+    """The process serving on ``port`` (a child of this bench)."""
+    import psutil
+
+    return next(
+        int(p.pid)
+        for p in psutil.Process().children(recursive=True)
+        if str(port) in p.cmdline() and "wrk" not in p.cmdline()[0]
+    )
 
 
 def result(name: str, value: float, baseline: float, target: float) -> None:

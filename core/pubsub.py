@@ -25,16 +25,17 @@ _STOP_TIMEOUT_S = 5.0
 
 
 class ChannelListener:
-    """Follows ``channel``: ``on_message(data)`` for each message, ``resync()`` after each
-    subscribe and after ``reconcile_s`` seconds of quiet, ``on_lost()`` when the subscription
-    drops (it is taken up again after ``reconnect_s``)."""
+    """Follows ``channel``: ``on_message(data)`` for each message (awaited before the next one
+    when it returns an awaitable), ``resync()`` after each subscribe and after ``reconcile_s``
+    seconds of quiet, ``on_lost()`` when the subscription drops (it is taken up again after
+    ``reconnect_s``)."""
 
     def __init__(
         self,
         redis: Redis,
         channel: str,
         *,
-        on_message: Callable[[bytes], None],
+        on_message: Callable[[bytes], Awaitable[None] | None],
         resync: Callable[[], Awaitable[None]],
         reconcile_s: float,
         on_lost: Callable[[], None] | None = None,
@@ -85,9 +86,11 @@ class ChannelListener:
                             await self._resync()
                         elif message["type"] == "message":
                             data = message["data"]
-                            self._on_message(
+                            handled = self._on_message(
                                 data if isinstance(data, bytes) else str(data).encode()
                             )
+                            if handled is not None:
+                                await handled
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from api.identity.service import Absorber, AccessTokens, IdentityService
+from api.identity.service import Absorber, AccessTokens, IdentityService, tokens
 from core.clients.provincial_identity import ProvincialIdentityClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
@@ -19,7 +19,7 @@ from core.revocation import RevocationList
 from core.signing import SigningKeys
 
 KEY = "identity"
-TOKENS_KEY = "access_tokens"
+TOKENS_KEY = tokens.STATE_KEY
 DEPENDENCIES = from_state(KEY) | from_state(TOKENS_KEY)
 
 
