@@ -48,6 +48,7 @@ MIGRATION_OWNER = {
     "working_calendar": "calendars",
     "idempotency_keys": "core",
     "figures": "figures",
+    "figures_all": "figures",
     "halls": "halls",
     "supervision": "supervision",
 }
@@ -62,7 +63,10 @@ MOVED = {
 
 CREATE = re.compile(r"\bCREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)", re.IGNORECASE)
 TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|USING)\s+([a-z_][a-z0-9_]*)\b(?!\s*\()")
-CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+AS\s*\(", re.IGNORECASE)
+CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+AS\s*(?:NOT\s+)?(?:MATERIALIZED\s*)?\(", re.IGNORECASE)
+# Temporary tables figures creates in the caller's transaction for the rollup: other domains
+# fill ``figure_facts`` with their own facts (their SQL on their tables), figures reads them.
+STAGING = {"figure_batch": "figures", "figure_facts": "figures"}
 
 
 def _owners() -> dict[str, str]:
@@ -75,7 +79,7 @@ def _owners() -> dict[str, str]:
         assert name in MIGRATION_OWNER, f"{path.name} creates {tables}: whose are they?"
         for table in tables:
             owners[table] = MOVED.get(table, MIGRATION_OWNER[name])
-    return owners
+    return owners | STAGING
 
 
 def _strings(path: Path) -> list[str]:
@@ -126,5 +130,9 @@ def test_a_domain_sql_names_only_its_own_tables(domain: str) -> None:
     assert seen or domain == "ops", "no SQL found: the scan is broken"
     unknown = {t: files for t, files in seen.items() if t not in owners}
     assert unknown == {}, "not a table any migration creates (or the scan misread a string)"
-    foreign = {(t, owners[t]): files for t, files in seen.items() if owners[t] != domain}
+    foreign = {
+        (t, owners[t]): files
+        for t, files in seen.items()
+        if owners[t] != domain and t not in STAGING
+    }
     assert foreign == {}, f"{domain} reads other domains' tables: ask their services"
