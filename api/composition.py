@@ -12,6 +12,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from litestar.di import Provide
 from redis.asyncio import Redis
@@ -36,6 +37,10 @@ from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
 from api.licences.service import LicencesService
 from api.ops import deps as ops_deps
+from api.queue import deps as queue_deps
+from api.queue import service as queue_service
+from api.queue import tasks as queue_tasks
+from api.queue.service import Booking, QueueService
 from api.reviews import deps as reviews_deps
 from api.reviews import service as reviews_service
 from api.reviews import tasks as reviews_tasks
@@ -74,6 +79,7 @@ class Services:
     figures: FiguresService
     licences: LicencesService
     reviews: ReviewsService
+    queue: QueueService
     push: PushService
     payments: PaymentsService
 
@@ -90,6 +96,7 @@ class Services:
             figures_deps.KEY: self.figures,
             licences_deps.KEY: self.licences,
             reviews_deps.KEY: self.reviews,
+            queue_deps.KEY: self.queue,
             push_deps.KEY: self.push,
             payments_deps.KEY: self.payments,
         }
@@ -108,6 +115,7 @@ def dependencies() -> dict[str, Provide]:
         | figures_deps.DEPENDENCIES
         | licences_deps.DEPENDENCIES
         | reviews_deps.DEPENDENCIES
+        | queue_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
         | payments_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
@@ -144,6 +152,7 @@ async def open_services(
             declarations_service.absorb_citizen,
             functools.partial(licences_service.absorb_citizen, pii=infra.pii),
             reviews_service.absorb_citizen,
+            queue_service.absorb_citizen,
             absorb_push,
             payments_service.absorb_citizen,
             idempotency.absorb_citizen,
@@ -188,6 +197,19 @@ async def open_services(
             )
         )
         applicants.declarations = declarations
+        reviews = await stack.enter_async_context(
+            reviews_deps.build(
+                infra,
+                calendars=calendars,
+                declarations=declarations,
+                catalog=catalog,
+                identity=identity,
+                push=push,
+            )
+        )
+        queue = await stack.enter_async_context(
+            queue_deps.build(infra, bookings=_HallBookings(), reviews=reviews, push=push)
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -199,16 +221,8 @@ async def open_services(
                 figures_deps.build(infra, declarations=declarations)
             ),
             licences=licences,
-            reviews=await stack.enter_async_context(
-                reviews_deps.build(
-                    infra,
-                    calendars=calendars,
-                    declarations=declarations,
-                    catalog=catalog,
-                    identity=identity,
-                    push=push,
-                )
-            ),
+            reviews=reviews,
+            queue=queue,
             push=push,
             payments=payments,
         )
@@ -226,6 +240,27 @@ class _LateApplicants:
     ) -> list[uuid.UUID]:
         assert self.declarations is not None, "bound by open_services before use"
         return await self.declarations.push_applicants(conn, item_code, after=after, limit=limit)
+
+
+class _HallBookings:
+    """The halls domain's appointments as the queue asks them (``api.queue.service.Bookings``).
+
+    Placeholder until the halls domain lands: no booking is known."""
+
+    async def booking_for_queue(
+        self, conn: Connection, appointment_id: uuid.UUID
+    ) -> Booking | None:
+        return None
+
+    async def booking_arrived(
+        self, conn: Connection, appointment_id: uuid.UUID, at: datetime
+    ) -> None:
+        return None
+
+    async def booking_completed(
+        self, conn: Connection, appointment_id: uuid.UUID, at: datetime
+    ) -> None:
+        return None
 
 
 def build_registry(services: Services) -> JobRegistry:
@@ -247,6 +282,7 @@ def build_registry(services: Services) -> JobRegistry:
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
+    queue_tasks.register(registry, services.queue)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

@@ -22,6 +22,7 @@ DOMAINS = {
     "identity": ROOT / "api" / "identity",
     "licences": ROOT / "api" / "licences",
     "ops": ROOT / "api" / "ops",
+    "queue": ROOT / "api" / "queue",
     "reviews": ROOT / "api" / "reviews",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
@@ -46,6 +47,7 @@ MIGRATION_OWNER = {
     "working_calendar": "calendars",
     "idempotency_keys": "core",
     "figures": "figures",
+    "queue": "queue",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {"citizen_licences": "licences"}

@@ -91,6 +91,9 @@ class HallQueueClient(JsonApiClient):
 
     async def ticket(self, ticket_id: str) -> TicketAnswer:
         return await self._call(
-            "GET", "ticket", f"/queue/v1/tickets/{quote(ticket_id, safe='')}", TicketAnswer,
+            "GET",
+            "ticket",
+            f"/queue/v1/tickets/{quote(ticket_id, safe='')}",
+            TicketAnswer,
             retry=True,
         )

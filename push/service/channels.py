@@ -51,6 +51,8 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "review.ticket_opened": "核实中",
     "review.ticket_resolved": "已处理",
     "licence.revoked": "证照注销",
+    "queue.called": "已叫号",
+    "queue.completed": "已办结",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters
