@@ -249,7 +249,7 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     qr_cache_entries: int = 2048
 
 
-class QueueSettings(msgspec.Struct, frozen=True, kw_only=True):
+class HallQueueSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Queue numbers (取号) in service halls: the halls' calling system and the arrival rules."""
 
     # The calling system (排队叫号系统): its API and the secret its event callbacks are signed with.
@@ -303,7 +303,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechatpay: WechatPaySettings = WechatPaySettings()
     licences: LicenceSettings = LicenceSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
-    queue: QueueSettings = QueueSettings()
+    hallqueue: HallQueueSettings = HallQueueSettings()
 
 
 _SECTIONS = {

@@ -30,8 +30,8 @@ async def build(
     settings = infra.settings
     yield QueueService(
         pool=infra.pool,
-        settings=settings.queue,
-        system=HallQueueClient(infra.http, settings.queue, settings.http),
+        settings=settings.hallqueue,
+        system=HallQueueClient(infra.http, settings.hallqueue, settings.http),
         bookings=bookings,
         reviews=reviews,
         push=push,

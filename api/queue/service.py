@@ -40,7 +40,7 @@ from core.clients.hallqueue import HallQueueClient, HallSnapshot, QueueEvent, Sy
 from core.clock import Clock
 from core.db import Connection, Pool
 from core.principals import CitizenPrincipal
-from core.settings import QueueSettings
+from core.settings import HallQueueSettings
 from push.service import PushService
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class QueueService:
         self,
         *,
         pool: Pool,
-        settings: QueueSettings,
+        settings: HallQueueSettings,
         system: HallQueueClient,
         bookings: Bookings,
         reviews: ReviewsService,

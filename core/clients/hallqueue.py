@@ -12,7 +12,7 @@ import aiohttp
 import msgspec
 
 from core.http import JsonApiClient
-from core.settings import HttpClientSettings, QueueSettings
+from core.settings import HttpClientSettings, HallQueueSettings
 
 TicketStatus = Literal["waiting", "called", "completed", "skipped"]
 
@@ -62,7 +62,7 @@ class HallQueueClient(JsonApiClient):
     system = "hallqueue"
 
     def __init__(
-        self, session: aiohttp.ClientSession, settings: QueueSettings, http: HttpClientSettings
+        self, session: aiohttp.ClientSession, settings: HallQueueSettings, http: HttpClientSettings
     ) -> None:
         super().__init__(session, settings.base_url, http)
         self._auth = {"Authorization": f"Bearer {settings.api_key.reveal()}"}

@@ -503,6 +503,10 @@ async def control_set_faults(request: web.Request) -> web.Response:
     return json_response(msgspec.to_builtins(system.faults))
 
 
+async def control_get_faults(request: web.Request) -> web.Response:
+    return json_response(msgspec.to_builtins(_system(request).faults))
+
+
 async def control_clear_faults(request: web.Request) -> web.Response:
     system = _system(request)
     system.set_faults(FaultsBody())
@@ -560,6 +564,7 @@ def build_hallqueue_app(
     app.router.add_post("/_control/halls/{hallCode}/windows/{window}/complete", control_complete)
     app.router.add_post("/_control/halls/{hallCode}/windows/{window}/skip", control_skip)
     app.router.add_get("/_control/callbacks", control_callbacks)
+    app.router.add_get("/_control/callback-faults", control_get_faults)
     app.router.add_post("/_control/callback-faults", control_set_faults)
     app.router.add_delete("/_control/callback-faults", control_clear_faults)
     add_clock_routes(app, lambda app: app[SYSTEM_KEY].clock)
