@@ -12,7 +12,7 @@ import aiohttp
 import msgspec
 
 from core.http import JsonApiClient
-from core.settings import HttpClientSettings, HallQueueSettings
+from core.settings import HallQueueSettings, HttpClientSettings
 
 TicketStatus = Literal["waiting", "called", "completed", "skipped"]
 
