@@ -27,6 +27,9 @@ from api.declarations.controllers import (
 )
 from api.figures.controllers import FiguresController
 from api.guards import PRINCIPALS, principal_dependencies
+from api.halls import deps as halls_deps
+from api.halls.controllers import AppointmentController, HallController, HallWindowController
+from api.halls.service import HallsService
 from api.health import HealthController
 from api.identity import deps as identity_deps
 from api.identity.controllers import (
@@ -139,6 +142,9 @@ def create_app(
             OpsSystemController,
             OpsCalendarController,
             FiguresController,
+            HallController,
+            AppointmentController,
+            HallWindowController,
             OpsConsoleController,
             DeclarationController,
             MaterialController,
@@ -197,12 +203,17 @@ def create_app(
 
 
 CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")
+# Halls and a hall (their slots are live: never put in the cache, so never a hit).
+HALL_READ_PREFIX = "/api/v1/halls"
 
 
 def asgi_app(app: Litestar) -> ASGIApp:
     """What is served: the app behind its response cache, inside the observability layer."""
 
     def cache_for(path: str) -> VersionedCache | None:
+        if path.startswith(HALL_READ_PREFIX):
+            halls: HallsService | None = app.state.get(halls_deps.KEY)
+            return halls.cache if halls else None
         if not path.startswith(CACHED_READ_PREFIXES):
             return None
         catalog: CatalogService | None = app.state.get(catalog_deps.KEY)

@@ -12,7 +12,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from litestar.di import Provide
 from redis.asyncio import Redis
@@ -30,6 +30,11 @@ from api.declarations.service import DeclarationsService
 from api.figures import deps as figures_deps
 from api.figures import tasks as figures_tasks
 from api.figures.service import FiguresService
+from api.halls import deps as halls_deps
+from api.halls import service as halls_service
+from api.halls import tasks as halls_tasks
+from api.halls.errors import AppointmentNotFound
+from api.halls.service import HallsService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import deps as licences_deps
@@ -49,11 +54,12 @@ from core import idempotency
 from core.clients.provincial import ProvincialCasesClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import CHINA_TZ, SYSTEM_CLOCK, Clock
 from core.db import Connection
 from core.di import from_state
 from core.infra import Infrastructure, open_infrastructure
 from core.jobs import JobRegistry
+from core.principals import CitizenPrincipal
 from core.settings import Settings
 from payments import deps as payments_deps
 from payments import service as payments_service
@@ -77,6 +83,7 @@ class Services:
     access_tokens: AccessTokens
     declarations: DeclarationsService
     figures: FiguresService
+    halls: HallsService
     licences: LicencesService
     reviews: ReviewsService
     queue: QueueService
@@ -94,6 +101,7 @@ class Services:
             identity_deps.TOKENS_KEY: self.access_tokens,
             declarations_deps.KEY: self.declarations,
             figures_deps.KEY: self.figures,
+            halls_deps.KEY: self.halls,
             licences_deps.KEY: self.licences,
             reviews_deps.KEY: self.reviews,
             queue_deps.KEY: self.queue,
@@ -113,6 +121,7 @@ def dependencies() -> dict[str, Provide]:
         | identity_deps.DEPENDENCIES
         | declarations_deps.DEPENDENCIES
         | figures_deps.DEPENDENCIES
+        | halls_deps.DEPENDENCIES
         | licences_deps.DEPENDENCIES
         | reviews_deps.DEPENDENCIES
         | queue_deps.DEPENDENCIES
@@ -155,6 +164,7 @@ async def open_services(
             queue_service.absorb_citizen,
             absorb_push,
             payments_service.absorb_citizen,
+            halls_service.absorb_citizen,
             idempotency.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
@@ -207,8 +217,17 @@ async def open_services(
                 push=push,
             )
         )
+        halls = await stack.enter_async_context(
+            halls_deps.build(
+                infra,
+                calendars=calendars,
+                catalog=catalog,
+                declarations=declarations,
+                push=push,
+            )
+        )
         queue = await stack.enter_async_context(
-            queue_deps.build(infra, bookings=_HallBookings(), reviews=reviews, push=push)
+            queue_deps.build(infra, bookings=_HallBookings(halls), reviews=reviews, push=push)
         )
         yield Services(
             infra=infra,
@@ -220,6 +239,7 @@ async def open_services(
             figures=await stack.enter_async_context(
                 figures_deps.build(infra, declarations=declarations)
             ),
+            halls=halls,
             licences=licences,
             reviews=reviews,
             queue=queue,
@@ -243,23 +263,42 @@ class _LateApplicants:
 
 
 class _HallBookings:
-    """The halls domain's appointments as the queue asks them (``api.queue.service.Bookings``).
+    """The halls domain's appointments as the queue asks them (``api.queue.service.Bookings``)."""
 
-    Placeholder until the halls domain lands: no booking is known."""
+    def __init__(self, halls: HallsService) -> None:
+        self._halls = halls
 
     async def booking_for_queue(
-        self, conn: Connection, appointment_id: uuid.UUID
+        self, conn: Connection, principal: CitizenPrincipal, appointment_id: uuid.UUID
     ) -> Booking | None:
-        return None
+        try:
+            found = await self._halls.get(conn, principal, appointment_id)
+        except AppointmentNotFound:
+            return None
+        return Booking(
+            appointment_id=found.id,
+            citizen_id=principal.citizen_id,
+            status=found.status,
+            hall_code=found.hall.code,
+            hall_name=found.hall.name,
+            item_code=found.item.code,
+            item_name=found.item.name,
+            # The slot's day and times are China's wall clock.
+            slot_start=datetime.combine(found.date, time.fromisoformat(found.start), CHINA_TZ),
+            slot_end=datetime.combine(found.date, time.fromisoformat(found.end), CHINA_TZ),
+            declaration_id=found.declaration_id,
+            # 0, 0 is what halls answers for a hall without coordinates.
+            latitude=found.hall.latitude or None,
+            longitude=found.hall.longitude or None,
+        )
 
-    async def booking_arrived(
-        self, conn: Connection, appointment_id: uuid.UUID, at: datetime
-    ) -> None:
-        return None
+    async def booking_arrived(self, conn: Connection, appointment_id: uuid.UUID) -> None:
+        await self._halls.arrive(conn, appointment_id)
 
     async def booking_completed(
         self, conn: Connection, appointment_id: uuid.UUID, at: datetime
     ) -> None:
+        # Halls keeps no "completed" step of its own yet: the visit's end is the queue's.
         return None
 
 
@@ -279,6 +318,7 @@ def build_registry(services: Services) -> JobRegistry:
     )
     declarations_tasks.register(registry, services.declarations)
     figures_tasks.register(registry, services.figures)
+    halls_tasks.register(registry, services.halls)
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)

@@ -227,6 +227,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Already rated on this channel",
     },
     "REVIEW_TAG_UNKNOWN": {"zh-CN": "评价标签不存在", "en": "Unknown review tag"},
+    "HALL_NOT_FOUND": {"zh-CN": "未找到该政务服务大厅", "en": "Service hall not found"},
+    "HALL_ITEM_NOT_SERVED": {
+        "zh-CN": "该大厅不办理此事项",
+        "en": "The hall does not serve this item",
+    },
+    "APPOINTMENT_NOT_FOUND": {"zh-CN": "未找到该预约", "en": "Appointment not found"},
+    "APPOINTMENT_SLOT_UNAVAILABLE": {
+        "zh-CN": "该时段不可预约（大厅休息、已过时或超出可预约范围）",
+        "en": "This time slot cannot be booked",
+    },
+    "APPOINTMENT_SLOT_FULL": {
+        "zh-CN": "该时段已约满，请选择其他时段",
+        "en": "This time slot is fully booked",
+    },
+    "APPOINTMENT_ALREADY_BOOKED": {
+        "zh-CN": "您已预约该时段，无需重复预约",
+        "en": "You have booked this slot already",
+    },
+    "APPOINTMENT_LIMIT_REACHED": {
+        "zh-CN": "您的未完成预约已达上限，请先办理或取消已有预约",
+        "en": "Too many open appointments",
+    },
+    "APPOINTMENT_PAUSED": {
+        "zh-CN": "因多次预约未到，预约功能暂停使用",
+        "en": "Booking paused after repeated no-shows",
+    },
+    "APPOINTMENT_CANCEL_TOO_LATE": {
+        "zh-CN": "已过可取消时间，无法取消该预约",
+        "en": "Too late to cancel",
+    },
+    "APPOINTMENT_NOT_CANCELLABLE": {
+        "zh-CN": "该预约当前状态不可取消",
+        "en": "This appointment cannot be cancelled",
+    },
+    "APPOINTMENT_DECLARATION_NOT_USABLE": {
+        "zh-CN": "所选申报不是您本事项的草稿，无法随预约提交",
+        "en": "The declaration is not your draft for this item",
+    },
     "REVIEW_TICKET_NOT_FOUND": {"zh-CN": "未找到该差评整改工单", "en": "Ticket not found"},
     "CALENDAR_NOTICE_INVALID": {
         "zh-CN": "节假日安排文件有误，请按说明修改后重新导入",

@@ -262,6 +262,26 @@ class HallQueueSettings(msgspec.Struct, frozen=True, kw_only=True):
     arrival_radius_m: float = 300.0
     # A number can be taken from this long before the booked slot starts until it ends.
     early_arrival_s: int = 1800
+class HallsSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Service halls and appointments (预约): the rules a province may set (docs/halls.md)."""
+
+    # Open bookings (booked, slot not yet past) a citizen may hold at once.
+    max_open_bookings: int = 3
+    # A booking can be cancelled until this long before its slot starts.
+    cancel_cutoff_minutes: int = 120
+    # How many days ahead (today included) slots are offered.
+    book_days_ahead: int = 7
+    # A booking not arrived this long after its slot ended is a no-show.
+    no_show_grace_minutes: int = 30
+    # This many no-shows within no_show_window_days pause booking for pause_days.
+    no_show_limit: int = 3
+    no_show_window_days: int = 90
+    pause_days: int = 30
+    # The reminder goes out the day before the slot, from this hour (China time).
+    remind_from_hour: int = 9
+    sync_cron: str = "*/10 * * * *"
+    supervise_cron: str = "*/5 * * * *"
+    cache_entries: int = 512
 
 
 class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -302,6 +322,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: JobSettings = JobSettings()
     wechatpay: WechatPaySettings = WechatPaySettings()
     licences: LicenceSettings = LicenceSettings()
+    halls: HallsSettings = HallsSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
     hallqueue: HallQueueSettings = HallQueueSettings()
 

@@ -27,6 +27,8 @@ EventType = Literal[
     "review.ticket_resolved",
     "queue.called",
     "queue.completed",
+    "appointment.reminder",
+    "appointment.no_show",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

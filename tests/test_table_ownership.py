@@ -24,6 +24,7 @@ DOMAINS = {
     "ops": ROOT / "api" / "ops",
     "queue": ROOT / "api" / "queue",
     "reviews": ROOT / "api" / "reviews",
+    "halls": ROOT / "api" / "halls",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -48,6 +49,7 @@ MIGRATION_OWNER = {
     "idempotency_keys": "core",
     "figures": "figures",
     "queue": "queue",
+    "halls": "halls",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {"citizen_licences": "licences"}

@@ -134,10 +134,23 @@ class Guide(_Out, kw_only=True):
     form: list[FormField] = []
 
 
+class ItemHall(_Out, kw_only=True):
+    """A service hall that serves the item (the platform's hall directory): where to go, with
+    coordinates for a map (wx.openLocation) and a phone to call."""
+
+    code: str
+    name: str
+    address: str
+    phone: str
+    latitude: float
+    longitude: float
+
+
 class ItemDetail(ItemSummary, kw_only=True):
     guide: Guide
     version: int = 0
     updated_at: datetime | None = None
+    halls: list[ItemHall] = []
 
 
 class Facet(_Out, kw_only=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -25,6 +26,7 @@ from api.catalog.schemas import (
     GuideStep,
     ItemDetail,
     ItemFilter,
+    ItemHall,
     ItemPage,
     ItemSummary,
     LicenceType,
@@ -174,6 +176,11 @@ def _summary_fields(row: repo.SummaryRow) -> dict[str, object]:
     }
 
 
+# The halls that serve an item: the halls domain answers (built after the catalogue, so the
+# composition root binds it; a catalogue without halls lists none).
+HallsOfItem = Callable[[Connection, str], Awaitable[list[ItemHall]]]
+
+
 def _summary(row: repo.SummaryRow) -> ItemSummary:
     return ItemSummary(**_summary_fields(row))  # type: ignore[arg-type]
 
@@ -189,6 +196,11 @@ class CatalogService:
         self.pool = pool
         self.cache = cache
         self.provincial = provincial
+        self.halls_of: HallsOfItem | None = None
+
+    async def invalidate(self) -> None:
+        """Every process renders the catalogue anew (an item's halls changed)."""
+        await self.cache.bump()
 
     # --- sync (the catalog.sync job) -----------------------------------------------------------
 
@@ -264,6 +276,7 @@ class CatalogService:
             guide=guide,
             version=row.platform_version,
             updated_at=row.platform_updated_at,
+            halls=await self.halls_of(conn, code) if self.halls_of is not None else [],
         )
 
     async def facets(self, conn: Connection) -> CatalogFacets:

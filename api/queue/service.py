@@ -71,16 +71,20 @@ class Bookings(Protocol):
     """The halls domain as the queue asks it (bound by the composition root)."""
 
     async def booking_for_queue(
-        self, conn: Connection, appointment_id: uuid.UUID
-    ) -> Booking | None: ...
+        self, conn: Connection, principal: CitizenPrincipal, appointment_id: uuid.UUID
+    ) -> Booking | None:
+        """The citizen's own booking; None for another's or a missing one."""
+        ...
 
-    async def booking_arrived(
-        self, conn: Connection, appointment_id: uuid.UUID, at: datetime
-    ) -> None: ...
+    async def booking_arrived(self, conn: Connection, appointment_id: uuid.UUID) -> None:
+        """The citizen is at the hall with a number: the booking is kept (no no-show)."""
+        ...
 
     async def booking_completed(
         self, conn: Connection, appointment_id: uuid.UUID, at: datetime
-    ) -> None: ...
+    ) -> None:
+        """The window completed the visit."""
+        ...
 
 
 def hall_channel(hall_code: str) -> str:
@@ -170,7 +174,7 @@ class QueueService:
         self, conn: Connection, principal: CitizenPrincipal, data: TakeNumber
     ) -> tuple[QueueTicket, bool]:
         """The booking's ticket (created: True), or the one it has already (False)."""
-        booking = await self.bookings.booking_for_queue(conn, data.appointment_id)
+        booking = await self.bookings.booking_for_queue(conn, principal, data.appointment_id)
         if booking is None or booking.citizen_id != principal.citizen_id:
             raise errors.BookingNotFound()
         existing = await repo.ticket_of_appointment(conn, booking.appointment_id)
@@ -207,7 +211,7 @@ class QueueService:
             existing = await repo.ticket_of_appointment(conn, booking.appointment_id)
             assert existing is not None
             return ticket_view(existing, await repo.hall(conn, existing.hall_code)), False
-        await self.bookings.booking_arrived(conn, booking.appointment_id, now)
+        await self.bookings.booking_arrived(conn, booking.appointment_id)
         await jobs.enqueue(
             conn, TAKE_JOB, TakeJob(str(ticket_id)), dedupe_key=f"queue-take:{ticket_id}"
         )

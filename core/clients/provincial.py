@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -626,3 +626,63 @@ class ProvincialLicencesClient(_PlatformApi):
             OUTSIDE_CALL_SECONDS.labels(self.system, "licence_file", outcome).observe(
                 time.perf_counter() - started
             )
+
+
+# --- the hall directory (政务服务大厅) -----------------------------------------------------------
+
+
+class HallSession(_Wire, kw_only=True):
+    """An opening session, China's wall clock: ``from`` inclusive, ``to`` exclusive."""
+
+    start: str = msgspec.field(name="from")
+    end: str = msgspec.field(name="to")
+
+
+class HallClosure(_Wire, kw_only=True):
+    date: date
+    reason: str = ""
+
+
+class HallWindowItem(_Wire, kw_only=True):
+    code: str
+    name: str = ""
+
+
+class HallWindow(_Wire, kw_only=True):
+    number: str
+    name: str = ""
+    items: list[HallWindowItem] = []
+    # Appointments the window takes per item it serves and per half hour.
+    slot_capacity: int = 0
+
+
+class PlatformHall(_Wire, kw_only=True):
+    code: str
+    name: str
+    region_code: str
+    region_name: str = ""
+    address: str = ""
+    latitude: float
+    longitude: float
+    phone: str = ""
+    hours: list[HallSession] = []
+    saturday_hours: list[HallSession] = []
+    closures: list[HallClosure] = []
+    windows: list[HallWindow] = []
+    status: Literal["open", "closed"] = "open"
+    version: int
+    updated_at: datetime
+
+
+class HallDirectory(_Wire, kw_only=True):
+    halls: list[PlatformHall]
+
+
+class ProvincialHallsClient(_PlatformApi):
+    """The platform's hall directory: every hall with its windows and slot capacities (tens of
+    halls a province: one page)."""
+
+    system = "provincial_halls"
+
+    async def halls(self) -> list[PlatformHall]:
+        return (await self._get_json("list_halls", "/gov/halls/v1/halls", HallDirectory)).halls

@@ -50,6 +50,8 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "payment.paid": "缴费成功",
     "review.ticket_opened": "核实中",
     "review.ticket_resolved": "已处理",
+    "appointment.reminder": "明日办理",
+    "appointment.no_show": "预约未到",
     "licence.revoked": "证照注销",
     "queue.called": "已叫号",
     "queue.completed": "已办结",

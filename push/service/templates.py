@@ -96,6 +96,19 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
             "您在{hall}办理的“{item}”已办结，欢迎对本次服务进行评价。",
         ),
     },
+    "appointment.reminder": {
+        "zh-CN": (
+            "预约办理提醒",
+            "您已预约{date} {time}到{hall}办理“{item}”，地址：{address}。"
+            "请携带身份证件和材料原件按时前往；如不能前往，请在{cutoff}前取消预约。",
+        ),
+    },
+    "appointment.no_show": {
+        "zh-CN": (
+            "预约未到",
+            "您预约的{date} {time}“{item}”（{hall}）未到场办理，已记爽约一次。{rule}",
+        ),
+    },
 }
 
 

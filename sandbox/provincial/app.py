@@ -1,5 +1,6 @@
 """aiohttp application of the provincial platform stand-in: catalogue API, unified identity
-(OAuth 2.0 / OpenID Connect, ``identity.py``) and the control API."""
+(OAuth 2.0 / OpenID Connect, ``identity.py``), the hall directory (``halls.py``) and the
+control API."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sandbox.provincial.cases import (
     CaseService,
     add_case_routes,
 )
+from sandbox.provincial.halls import HALLS_KEY, add_hall_routes
 from sandbox.provincial.identity import (
     DEFAULT_ISSUER,
     IDENTITY_KEY,
@@ -150,6 +152,7 @@ async def reset_provincial(app: web.Application) -> None:
     await app[CASES_KEY].reset()
     app[LICENCES_KEY].reset()
     app[RATINGS_KEY].reset()
+    app[HALLS_KEY].reset()
 
 
 async def control_reset(request: web.Request) -> web.Response:
@@ -263,6 +266,7 @@ def build_provincial_app(
     add_licence_routes(app, licences)
     app[CASES_KEY].book.on_licence = licences.issue_for_case
     add_rating_routes(app, clock)
+    add_hall_routes(app, clock.rfc3339)
 
     app.router.add_post("/_control/reset", control_reset)
     add_clock_routes(app, lambda app: app[CLOCK_KEY])

@@ -61,6 +61,25 @@ class DeclarationForReview(msgspec.Struct, frozen=True, kw_only=True):
     case_number: str | None
 
 
+class MaterialForHall(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    name: str
+    required: bool
+    provided: bool
+    file_name: str | None
+    licence_number: str | None
+
+
+class DeclarationForHall(msgspec.Struct, frozen=True, kw_only=True):
+    """What an appointment needs of a declaration: its item and state, and for the hall's
+    window the materials the citizen has already given."""
+
+    id: uuid.UUID
+    state: str
+    item_code: str
+    materials: list[MaterialForHall]
+
+
 class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervision):
     """Every use case of declarations (see the package's docstring for where each lives)."""
 
@@ -80,6 +99,34 @@ class DeclarationsService(Drafting, Submission, Supplements, Withdrawal, Supervi
         """A declaration as a rating or a rectification ticket sees it; None when unknown."""
         row = await repo.rated_declaration(conn, declaration_id)
         return None if row is None else DeclarationForReview(**msgspec.structs.asdict(row))
+
+    # --- for halls ---
+
+    async def for_hall(
+        self, conn: Connection, citizen_id: uuid.UUID, declaration_id: uuid.UUID
+    ) -> DeclarationForHall | None:
+        """The citizen's declaration as a booking carries it; None when it is not theirs."""
+        row = await repo.get(conn, declaration_id, citizen_id)
+        if row is None:
+            return None
+        item = await self._item(conn, row.item_code)
+        attached = {a.material_code: a for a in await repo.attached(conn, row.id)}
+        return DeclarationForHall(
+            id=row.id,
+            state=row.state,
+            item_code=row.item_code,
+            materials=[
+                MaterialForHall(
+                    code=m.code,
+                    name=m.name,
+                    required=m.required,
+                    provided=m.code in attached,
+                    file_name=attached[m.code].display_name if m.code in attached else None,
+                    licence_number=attached[m.code].licence_number if m.code in attached else None,
+                )
+                for m in item.guide.materials
+            ],
+        )
 
     # --- for figures (api.figures keeps the daily rollup these facts are summed into) ---
 
