@@ -196,7 +196,7 @@ async def lock_citizen(conn: Connection, citizen_id: uuid.UUID) -> None:
     """Serialise one citizen's bookings (the open-booking limit is counted under it) for the
     rest of the transaction; other citizens are not held up."""
     await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('appointments:' || $1::text, 0))",
+        "SELECT pg_advisory_xact_lock(hashtextextended('appointments:' || $1::uuid::text, 0))",
         citizen_id,
     )
 
