@@ -314,10 +314,13 @@ class QueueService:
             item_code=row.item_code,
             reference=str(row.appointment_id),
         )
+        published = [Publication(ticket_channel(ticket_id), b'{"changed":true}')]
         async with self.pool.acquire() as conn, conn.transaction():
-            # The hall's queue comes with the event of this issue (it carries the sequence).
             await self._record(conn, ticket_id, answer.ticket)
-        await self.publish([Publication(ticket_channel(ticket_id), b'{"changed":true}')])
+            # The hall's queue as of the answer, unless an event already brought a newer one.
+            if await repo.apply_snapshot(conn, answer.hall.sequence, answer.hall):
+                published.append(Publication(hall_channel(row.hall_code), _encode(answer.hall)))
+        await self.publish(published)
 
     async def _record(self, conn: Connection, ticket_id: uuid.UUID, ticket: SystemTicket) -> None:
         await repo.record_number(

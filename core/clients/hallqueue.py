@@ -22,6 +22,8 @@ class HallSnapshot(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     ``served_through`` has been called (one first-come queue per hall)."""
 
     hall_code: str
+    # The hall's last event when the snapshot was taken (0: none).
+    sequence: int = 0
     served_through: int
     waiting: int
     open_windows: int

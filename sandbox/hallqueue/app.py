@@ -78,6 +78,8 @@ class FaultsBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 class Snapshot(msgspec.Struct, rename="camel"):
     hall_code: str
+    # The hall's last event when the snapshot was taken: a receiver keeps the newest.
+    sequence: int
     # Every number with seq <= servedThrough has been called (first come, first called).
     served_through: int
     waiting: int
@@ -152,6 +154,7 @@ class Hall:
         avg = round(sum(recent) / len(recent)) if recent else self.default_service_seconds
         return Snapshot(
             hall_code=self.code,
+            sequence=self.event_sequence,
             served_through=self.served_through,
             waiting=sum(1 for t in self.tickets if t.status == "waiting"),
             open_windows=self.windows,

@@ -43,6 +43,7 @@ def _event(event_id: str = "e-1", sequence: int = 1) -> bytes:
             },
             "hall": {
                 "hallCode": "H1",
+                "sequence": sequence,
                 "servedThrough": 0,
                 "waiting": 1,
                 "openWindows": 2,

@@ -20,6 +20,7 @@ from sandbox.runner import RunningApp
 from tests.fixtures.declarations import Applicant, inbox, ready_to_submit
 from tests.fixtures.halls import (
     CITY_HALL,
+    DISTRICT_HALL,
     ID_CARD,
     MovableClock,
     book,
@@ -49,7 +50,11 @@ async def following(
 
     task = asyncio.create_task(read())
     try:
-        await eventually(lambda: len(seen) >= 1)
+
+        async def opened() -> bool:
+            return bool(seen)
+
+        await eventually(opened)
         yield seen
     finally:
         task.cancel()
@@ -57,10 +62,15 @@ async def following(
             await task
 
 
-def _latest(seen: list[dict[str, Any]], **expected: Any) -> Any:
-    return next(
-        (e for e in reversed(seen) if all(e.get(k) == v for k, v in expected.items())), None
-    )
+async def heard(seen: list[dict[str, Any]], **expected: Any) -> Any:
+    """The latest live event with every field in ``expected``, once the stream has brought it."""
+
+    async def found() -> Any:
+        return next(
+            (e for e in reversed(seen) if all(e.get(k) == v for k, v in expected.items())), None
+        )
+
+    return await eventually(found)
 
 
 async def test_in_hall_item_booked_reminded_queued_called_completed_and_rated(
@@ -137,11 +147,11 @@ async def test_in_hall_item_booked_reminded_queued_called_completed_and_rated(
         assert seen[0]["number"] == "A002" and seen[0]["position"] == 1
         # Window A01 calls the walk-in: the page hears the number is next.
         assert await hall.call_next("A01") == "B001"
-        await eventually(lambda: _latest(seen, state="waiting", position=0))
+        await heard(seen, state="waiting", position=0)
         await hall.complete("A01")
         # Then calls ours: the page hears it, and the citizen is told on every channel.
         assert await hall.call_next("A01") == "A002"
-        called = await eventually(lambda: _latest(seen, state="called"))
+        called = await heard(seen, state="called")
         assert called["window"] == "A01" and called["position"] is None
 
     told = [m for m in await inbox(applicant) if m["eventType"] == "queue.called"]
@@ -198,8 +208,13 @@ async def test_the_hall_qr_printed_by_staff_takes_a_number_and_another_hall_qr_d
     clock.set(6, 16, 9, 50)
 
     operator = await staff(client, services, "hall-operator", "operator")
-    city = (await operator.get(f"/ops/v1/queue/halls/{CITY_HALL}/qr")).json()["qr"]
-    other = (await operator.get("/ops/v1/queue/halls/H620102001/qr")).json()["qr"]
+    qr_of = "/ops/v1/queue/halls/{}/qr"
+    printed = await client.get(qr_of.format(CITY_HALL), headers=operator.headers)
+    assert printed.status_code == 200, printed.text
+    city = printed.json()["qr"]
+    other = (await client.get(qr_of.format(DISTRICT_HALL), headers=operator.headers)).json()["qr"]
+    # A citizen cannot print one.
+    assert (await client.get(qr_of.format(CITY_HALL), headers=me)).status_code == 403
 
     forged = city[:-2] + ("AA" if not city.endswith("AA") else "BB")
     for qr, code in (
@@ -214,7 +229,7 @@ async def test_the_hall_qr_printed_by_staff_takes_a_number_and_another_hall_qr_d
 
     taken = await client.post(TICKETS, json={"appointmentId": appointment, "qr": city}, headers=me)
     assert taken.status_code == 201, taken.text
-    number = await ticket_when(client, me, taken.json()["id"], state="waiting")
-    assert number["number"] == "A001" and number["position"] == 0
+    number = await ticket_when(client, me, taken.json()["id"], state="waiting", position=0)
+    assert number["number"] == "A001"
     listed = await client.get(TICKETS, headers=me)
     assert [t["id"] for t in listed.json()["tickets"]] == [taken.json()["id"]]
