@@ -279,7 +279,8 @@ class HallsSettings(msgspec.Struct, frozen=True, kw_only=True):
     pause_days: int = 30
     # The reminder goes out the day before the slot, from this hour (China time).
     remind_from_hour: int = 9
-    sync_cron: str = "*/10 * * * *"
+    # The directory is one small page: read as often as the catalogue's feed.
+    sync_cron: str = "* * * * *"
     supervise_cron: str = "*/5 * * * *"
     cache_entries: int = 512
 

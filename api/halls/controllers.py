@@ -118,7 +118,8 @@ class AppointmentController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Book a half hour at a hall for an item (预约)",
         description="409 `APPOINTMENT_SLOT_FULL` when the last place went to someone else, "
-        "`APPOINTMENT_LIMIT_REACHED` past the open-booking limit, `APPOINTMENT_PAUSED` (with "
+        "`APPOINTMENT_SLOT_UNAVAILABLE` for a half hour the hall does not offer (closed, past, "
+        "too far ahead), `APPOINTMENT_LIMIT_REACHED` past the open-booking limit, `APPOINTMENT_PAUSED` (with "
         "the rule and `pausedUntil`) after repeated no-shows.",
         responses=problem_responses(400, 401, 404, 409, 422),
     )

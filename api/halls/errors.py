@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, NotFound
 
 
 class HallNotFound(NotFound, code="HALL_NOT_FOUND"): ...
@@ -16,7 +16,7 @@ class AppointmentNotFound(NotFound, code="APPOINTMENT_NOT_FOUND"):
     """Also for another citizen's booking: no oracle."""
 
 
-class SlotUnavailable(DomainError, status=422, code="APPOINTMENT_SLOT_UNAVAILABLE"):
+class SlotUnavailable(Conflict, code="APPOINTMENT_SLOT_UNAVAILABLE"):
     """Not a slot the hall offers: closed that day, outside its hours, past, or too far ahead."""
 
 

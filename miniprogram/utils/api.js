@@ -185,6 +185,18 @@ async function pay(noticeId, idempotencyKey, { attempts = 20, interval = 500, on
   return current
 }
 
+// --- halls and appointments
+const halls = (itemCode) => call('halls', { query: itemCode ? { itemCode } : undefined })
+const hall = (code) => call('hall', { params: { hall_code: code } })
+const hallSlots = (code, itemCode) => call('hallSlots', { params: { hall_code: code }, query: { itemCode } })
+const book = ({ hallCode, itemCode, date, start, declarationId }) =>
+  call('book', {
+    body: declarationId ? { hallCode, itemCode, date, start, declarationId } : { hallCode, itemCode, date, start },
+  })
+const appointments = () => call('appointments')
+const appointment = (id) => call('appointment', { params: { appointment_id: id } })
+const cancelAppointment = (id) => call('cancelAppointment', { params: { appointment_id: id } })
+
 // --- reviews
 const reviewTags = () => call('reviewTags')
 const reviews = (id) => call('reviews', { params: { declaration_id: id } })
@@ -266,6 +278,13 @@ module.exports = {
   reviewTags,
   reviews,
   rate,
+  halls,
+  hall,
+  hallSlots,
+  book,
+  appointments,
+  appointment,
+  cancelAppointment,
   licences,
   licence,
   displayLicence,

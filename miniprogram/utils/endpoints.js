@@ -79,6 +79,19 @@ module.exports = {
     body: ['level', 'scores', 'tags', 'text'],
   },
 
+  // halls and appointments (预约)
+  halls: { method: 'GET', path: '/api/v1/halls', query: ['itemCode', 'region'], auth: false },
+  hall: { method: 'GET', path: '/api/v1/halls/{hall_code}', auth: false },
+  hallSlots: { method: 'GET', path: '/api/v1/halls/{hall_code}/slots', query: ['itemCode'], auth: false },
+  book: {
+    method: 'POST',
+    path: '/api/v1/appointments',
+    body: ['hallCode', 'itemCode', 'date', 'start', 'declarationId'],
+  },
+  appointments: { method: 'GET', path: '/api/v1/appointments' },
+  appointment: { method: 'GET', path: '/api/v1/appointments/{appointment_id}' },
+  cancelAppointment: { method: 'POST', path: '/api/v1/appointments/{appointment_id}/cancel' },
+
   // licence wallet
   licences: { method: 'GET', path: '/api/v1/licences' },
   licence: { method: 'GET', path: '/api/v1/licences/{licence_id}' },

@@ -326,12 +326,14 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     rec.token = refreshed["accessToken"]
     await rec.get("me", "/api/v1/me")
 
-    # The catalogue.
+    # The catalogue, with the halls that serve each item.
     await synced(services)
+    await services.halls.sync()
     found = await rec.get("items.search", "/api/v1/items",
                           params={"q": CHARGED_ITEM_NAME, "page": 1, "pageSize": 20})  # fmt: skip
     charged = next(i["code"] for i in found["items"] if i["name"] == CHARGED_ITEM_NAME)
     await rec.get("item.detail", f"/api/v1/items/{charged}")
+    await _halls(rec, charged)
 
     # An application that ends with an e-licence in the wallet (居民身份证补领 → SFZ).
     issuer = await _apply(rec, LICENCE_ISSUER)
@@ -468,6 +470,25 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     await rec.post("inbox.read", f"/api/v1/inbox/{box['items'][0]['id']}/read", status=204)
     await rec.get("push.preferences", "/api/v1/push/preferences")
     await rec.get("items.hot", "/api/v1/items/hot", params={"limit": 8})
+
+
+async def _halls(rec: Recorder, item_code: str) -> None:
+    """Halls serving the item, one in full, its slots; a booking made, another cancelled."""
+    halls = await rec.get("halls.list", "/api/v1/halls", params={"itemCode": item_code})
+    hall = halls[0]["code"]
+    await rec.get("halls.detail", f"/api/v1/halls/{hall}")
+    slots = await rec.get("halls.slots", f"/api/v1/halls/{hall}/slots",
+                          params={"itemCode": item_code})  # fmt: skip
+    free = [(d["date"], s["start"]) for d in slots["days"] for s in d["slots"] if s["remaining"]]
+    booked = []
+    for n, (day, start) in enumerate(free[-2:]):
+        booked.append(await rec.post(
+            "appointments.book" if n == 0 else None, "/api/v1/appointments",
+            json={"hallCode": hall, "itemCode": item_code, "date": day, "start": start},
+            status=201,
+        ))  # fmt: skip
+    await rec.post("appointments.cancel", f"/api/v1/appointments/{booked[1]['id']}/cancel")
+    await rec.get("appointments.list", "/api/v1/appointments")
 
 
 async def _notice(rec: Recorder, services: Services) -> None:

@@ -59,6 +59,11 @@ STAND_INS = {
             ("POST", "/_control/callback-faults", {"delaySeconds": 30}),
             ("POST", "/_control/licence-faults", {"tamper": "signature"}),
             ("POST", "/_control/faults", {"mode": "error", "pathPrefix": "/gov/cases/"}),
+            (
+                "PATCH",
+                "/_control/halls/H620100001",
+                {"closures": [{"date": "2026-06-18", "reason": "闭厅"}]},
+            ),
         ],
         looks=[
             "/_control/stats",
@@ -71,6 +76,7 @@ STAND_INS = {
             "/_control/payment-reports",
             "/_control/ratings",
             f"/gov/catalog/v1/items/{ITEM}",
+            "/gov/halls/v1/halls",
         ],
     ),
     "wechat": StandIn(

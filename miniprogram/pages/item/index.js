@@ -6,7 +6,7 @@ const { yuan, label } = require('../../utils/format')
 
 Component({
   behaviors: [page(['item'])],
-  data: { item: null, fees: [], materials: [], meta: [], suspended: '', error: '' },
+  data: { item: null, fees: [], materials: [], meta: [], halls: [], suspended: '', error: '' },
   methods: {
     async onLoad(query) {
       try {
@@ -31,6 +31,13 @@ Component({
               m.tolerance ? t('item.tolerance') : '',
               m.licenceTypes.length ? t('item.licenceOk') : '',
             ].filter(Boolean),
+          })),
+          // The halls that serve the item (an in_hall item is finished there): details, booking.
+          halls: (item.halls || []).map((h) => ({
+            code: h.code,
+            name: h.name,
+            address: h.address,
+            url: `/pages/hall/index?code=${encodeURIComponent(h.code)}&item=${encodeURIComponent(item.code)}`,
           })),
           suspended: item.acceptingApplications ? '' : t('item.suspended', { reason: item.statusReason || '' }),
           error: '',

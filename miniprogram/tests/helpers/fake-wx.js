@@ -3,8 +3,8 @@
 function createFakeWx() {
   const storage = new Map()
   const routes = []
-  const calls = { request: [], upload: [], navigate: [], payment: [], subscribe: [], toast: [] }
-  const answers = { subscribe: {}, payment: null, file: null }
+  const calls = { request: [], upload: [], navigate: [], payment: [], subscribe: [], toast: [], location: [], phone: [], modal: [] }
+  const answers = { subscribe: {}, payment: null, file: null, modal: true }
   const files = new Map()
 
   function route(method, pattern, reply) {
@@ -79,6 +79,12 @@ function createFakeWx() {
     setStorageSync: (k, v) => storage.set(k, v),
     removeStorageSync: (k) => storage.delete(k),
     showToast: (o) => calls.toast.push(o.title),
+    openLocation: (o) => calls.location.push(o),
+    makePhoneCall: (o) => calls.phone.push(o.phoneNumber),
+    showModal: (o) => {
+      calls.modal.push(o.content)
+      o.success({ confirm: answers.modal, cancel: !answers.modal })
+    },
     showLoading() {},
     hideLoading() {},
     navigateTo: (o) => calls.navigate.push(o.url),

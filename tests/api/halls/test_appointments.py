@@ -84,7 +84,7 @@ async def test_limits_and_cancel_until_the_cut_off(
     # Not offered: a holiday, outside the hours, the past, too far ahead, an item not served.
     for day, start in (("2026-06-19", "09:00"), ("2026-06-16", "12:30"), ("2026-06-15", "07:30"),
                        ("2026-06-16", "09:15"), ("2026-06-29", "09:00")):  # fmt: skip
-        await _problem(await book(client, me, day, start), 422, "APPOINTMENT_SLOT_UNAVAILABLE")
+        await _problem(await book(client, me, day, start), 409, "APPOINTMENT_SLOT_UNAVAILABLE")
     await _problem(
         await book(client, me, item="12620100013900155L-GG-00401-001"), 404, "HALL_ITEM_NOT_SERVED"
     )
@@ -240,5 +240,5 @@ async def test_a_draft_declaration_goes_to_the_window(
     assert (
         await client.get(
             f"/ops/v1/halls/{CITY_HALL}/appointments?date=2026-06-16", headers=applicant.headers
-        )  # fmt: skip
+        )
     ).status_code in (401, 403)

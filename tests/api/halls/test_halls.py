@@ -9,6 +9,7 @@ import httpx
 from api.composition import Services
 from sandbox.runner import RunningApp
 from tests.fixtures.halls import CITY_HALL, DISTRICT_HALL, ID_CARD, PROPERTY, synced_halls
+from tests.fixtures.waiting import eventually
 
 
 async def test_halls_by_item_and_in_full(
@@ -54,6 +55,23 @@ async def test_item_guide_lists_its_halls(
     online = (await client.get("/api/v1/items/12620100013900155L-GG-00401-001")).json()
     assert online["halls"] == []
 
+    # The district hall stops serving ID cards: the cached guide is rendered anew after the sync.
+    async with aiohttp.ClientSession() as http:
+        patched = await http.patch(
+            f"{provincial.url}/_control/halls/{DISTRICT_HALL}",
+            json={"windows": [{"number": "2", "name": "市场准入窗口", "slotCapacity": 2,
+                               "items": [{"code": PROPERTY, "name": "不动产转移登记"}]}]},
+        )  # fmt: skip
+        assert patched.status == 200, await patched.text()
+    assert await services.halls.sync() == 1
+
+    async def only_the_city_hall() -> bool:
+        # The bump reaches the API's cache through Redis pub/sub: a moment later.
+        again = (await client.get(f"/api/v1/items/{ID_CARD}")).json()
+        return [h["code"] for h in again["halls"]] == [CITY_HALL]
+
+    await eventually(only_the_city_hall)
+
 
 async def test_holidays_and_closures_shut_days(
     client: httpx.AsyncClient, services: Services, provincial: RunningApp
@@ -92,8 +110,12 @@ async def test_holidays_and_closures_shut_days(
     }
     assert days["2026-06-18"]["open"] is False
     assert days["2026-06-18"]["closedReason"] == "系统升级闭厅"
-    hall = (await client.get(f"/api/v1/halls/{CITY_HALL}")).json()
-    assert hall["closures"] == [{"date": "2026-06-18", "reason": "系统升级闭厅"}]
+
+    async def closure_shown() -> bool:
+        hall = (await client.get(f"/api/v1/halls/{CITY_HALL}")).json()
+        return bool(hall["closures"] == [{"date": "2026-06-18", "reason": "系统升级闭厅"}])
+
+    await eventually(closure_shown)
 
     unknown = await client.get(f"/api/v1/halls/{CITY_HALL}/slots", params={"itemCode": "X"})
     assert unknown.status_code == 404 and unknown.json()["code"] == "HALL_ITEM_NOT_SERVED"

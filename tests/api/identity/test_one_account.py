@@ -298,7 +298,8 @@ SEEDED_TABLES = {
     "citizen_wechat", "token_families", "inbox_messages", "push_preferences", "push_devices",
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
-    "payment_orders", "reviews", "review_tickets", "idempotency_keys", "queue_tickets",
+    "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
+    "queue_tickets",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -460,6 +461,24 @@ async def _seed(
            VALUES ($1, $2, $3, 'H1', '金城市政务服务中心', $4, '提取', now(), now(), 'qr', now())""",
         uuid.uuid4(), mine, uuid.uuid4(), RENT_WITHDRAWAL,
     )  # fmt: skip
+    # Both hold the same half hour: the kept account's booking stays, the other's place is freed.
+    await conn.execute(
+        """INSERT INTO halls (code, name, region_code, status, platform_version,
+               platform_updated_at, data)
+           VALUES ('H000000001', '政务服务中心', '620100', 'open', 1, now(), '{}')"""
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO appointment_slots (hall_code, item_code, day, starts_at, capacity, booked)
+           VALUES ('H000000001', $1, '2026-06-16', '09:00', 2, 2)""",
+        RENT_WITHDRAWAL,
+    )
+    for citizen in (mine, kept):
+        await conn.execute(
+            """INSERT INTO appointments (id, citizen_id, hall_code, item_code, item_name, day,
+                   starts_at, ends_at, booked_at)
+               VALUES ($1, $2, 'H000000001', $3, '提取', '2026-06-16', '09:00', '09:30', now())""",
+            uuid.uuid4(), citizen, RENT_WITHDRAWAL,
+        )  # fmt: skip
 
 
 async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
@@ -515,6 +534,12 @@ async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(
         )
         tags = await conn.fetch("SELECT tag FROM citizen_tags WHERE citizen_id = $1", kept)
         assert sorted(r["tag"] for r in tags) == ["退役军人", "高龄老人"]
+        # One booking of the half hour both held; the other's place given back.
+        booked = await conn.fetch(
+            "SELECT status FROM appointments WHERE citizen_id = $1 ORDER BY status", kept
+        )
+        assert [r["status"] for r in booked] == ["booked", "cancelled"]
+        assert await conn.fetchval("SELECT booked FROM appointment_slots") == 1
         # The same file once in the library; the absorbed account's declaration uses it.
         shared = await conn.fetch(
             "SELECT id FROM materials WHERE citizen_id = $1 AND sha256 = $2",
