@@ -262,6 +262,8 @@ class HallQueueSettings(msgspec.Struct, frozen=True, kw_only=True):
     arrival_radius_m: float = 300.0
     # A number can be taken from this long before the booked slot starts until it ends.
     early_arrival_s: int = 1800
+
+
 class HallsSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Service halls and appointments (预约): the rules a province may set (docs/halls.md)."""
 
