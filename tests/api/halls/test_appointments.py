@@ -242,3 +242,16 @@ async def test_a_draft_declaration_goes_to_the_window(
             f"/ops/v1/halls/{CITY_HALL}/appointments?date=2026-06-16", headers=applicant.headers
         )
     ).status_code in (401, 403)
+
+
+async def test_one_citizens_bookings_at_once_stop_at_the_limit(
+    client: httpx.AsyncClient, outside: Outside, services: Services, db: asyncpg.Connection
+) -> None:
+    await synced_halls(services)
+    me = await citizen(client, outside, "hurried")
+    starts = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:30", "14:00"]
+    answers = await asyncio.gather(*(book(client, me, "2026-06-16", s) for s in starts))
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [409] * 5
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.json()["code"] == "APPOINTMENT_LIMIT_REACHED"
+    assert await db.fetchval("SELECT sum(booked) FROM appointment_slots") == 3
