@@ -52,6 +52,7 @@ from api.licences.controllers import (
 )
 from api.licences.service import LicencesService
 from api.ops.controllers import OpsConsoleController, OpsSystemController
+from api.queue.controllers import QueueCallbackController, QueueController, QueueOpsController
 from api.reviews.controllers import (
     DeclarationReviewController,
     ReviewCatalogueController,
@@ -157,6 +158,9 @@ def create_app(
             DeclarationReviewController,
             ReviewCatalogueController,
             ReviewTicketController,
+            QueueController,
+            QueueCallbackController,
+            QueueOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

@@ -12,6 +12,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from litestar.di import Provide
 from redis.asyncio import Redis
@@ -32,6 +33,7 @@ from api.figures.service import FiguresService
 from api.halls import deps as halls_deps
 from api.halls import service as halls_service
 from api.halls import tasks as halls_tasks
+from api.halls.errors import AppointmentNotFound
 from api.halls.service import HallsService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
@@ -40,6 +42,10 @@ from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
 from api.licences.service import LicencesService
 from api.ops import deps as ops_deps
+from api.queue import deps as queue_deps
+from api.queue import service as queue_service
+from api.queue import tasks as queue_tasks
+from api.queue.service import Booking, QueueService
 from api.reviews import deps as reviews_deps
 from api.reviews import service as reviews_service
 from api.reviews import tasks as reviews_tasks
@@ -51,11 +57,12 @@ from core import idempotency
 from core.clients.provincial import ProvincialCasesClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import CHINA_TZ, SYSTEM_CLOCK, Clock
 from core.db import Connection
 from core.di import from_state
 from core.infra import Infrastructure, open_infrastructure
 from core.jobs import JobRegistry
+from core.principals import CitizenPrincipal
 from core.settings import Settings
 from payments import deps as payments_deps
 from payments import service as payments_service
@@ -82,6 +89,7 @@ class Services:
     halls: HallsService
     licences: LicencesService
     reviews: ReviewsService
+    queue: QueueService
     push: PushService
     payments: PaymentsService
     supervision: SupervisionService
@@ -100,6 +108,7 @@ class Services:
             halls_deps.KEY: self.halls,
             licences_deps.KEY: self.licences,
             reviews_deps.KEY: self.reviews,
+            queue_deps.KEY: self.queue,
             push_deps.KEY: self.push,
             payments_deps.KEY: self.payments,
             supervision_deps.KEY: self.supervision,
@@ -120,6 +129,7 @@ def dependencies() -> dict[str, Provide]:
         | halls_deps.DEPENDENCIES
         | licences_deps.DEPENDENCIES
         | reviews_deps.DEPENDENCIES
+        | queue_deps.DEPENDENCIES
         | push_deps.DEPENDENCIES
         | payments_deps.DEPENDENCIES
         | supervision_deps.DEPENDENCIES
@@ -157,6 +167,7 @@ async def open_services(
             declarations_service.absorb_citizen,
             functools.partial(licences_service.absorb_citizen, pii=infra.pii),
             reviews_service.absorb_citizen,
+            queue_service.absorb_citizen,
             absorb_push,
             payments_service.absorb_citizen,
             halls_service.absorb_citizen,
@@ -221,6 +232,18 @@ async def open_services(
                 push=push,
             )
         )
+        halls = await stack.enter_async_context(
+            halls_deps.build(
+                infra,
+                calendars=calendars,
+                catalog=catalog,
+                declarations=declarations,
+                push=push,
+            )
+        )
+        queue = await stack.enter_async_context(
+            queue_deps.build(infra, bookings=_HallBookings(halls), reviews=reviews, push=push)
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -229,17 +252,10 @@ async def open_services(
             access_tokens=identity_deps.access_tokens(identity),
             declarations=declarations,
             figures=figures,
-            halls=await stack.enter_async_context(
-                halls_deps.build(
-                    infra,
-                    calendars=calendars,
-                    catalog=catalog,
-                    declarations=declarations,
-                    push=push,
-                )
-            ),
+            halls=halls,
             licences=licences,
             reviews=reviews,
+            queue=queue,
             push=push,
             payments=payments,
             supervision=await stack.enter_async_context(
@@ -271,6 +287,46 @@ class _LateApplicants:
         return await self.declarations.push_applicants(conn, item_code, after=after, limit=limit)
 
 
+class _HallBookings:
+    """The halls domain's appointments as the queue asks them (``api.queue.service.Bookings``)."""
+
+    def __init__(self, halls: HallsService) -> None:
+        self._halls = halls
+
+    async def booking_for_queue(
+        self, conn: Connection, principal: CitizenPrincipal, appointment_id: uuid.UUID
+    ) -> Booking | None:
+        try:
+            found = await self._halls.get(conn, principal, appointment_id)
+        except AppointmentNotFound:
+            return None
+        return Booking(
+            appointment_id=found.id,
+            citizen_id=principal.citizen_id,
+            status=found.status,
+            hall_code=found.hall.code,
+            hall_name=found.hall.name,
+            item_code=found.item.code,
+            item_name=found.item.name,
+            # The slot's day and times are China's wall clock.
+            slot_start=datetime.combine(found.date, time.fromisoformat(found.start), CHINA_TZ),
+            slot_end=datetime.combine(found.date, time.fromisoformat(found.end), CHINA_TZ),
+            declaration_id=found.declaration_id,
+            # 0, 0 is what halls answers for a hall without coordinates.
+            latitude=found.hall.latitude or None,
+            longitude=found.hall.longitude or None,
+        )
+
+    async def booking_arrived(self, conn: Connection, appointment_id: uuid.UUID) -> None:
+        await self._halls.arrive(conn, appointment_id)
+
+    async def booking_completed(
+        self, conn: Connection, appointment_id: uuid.UUID, at: datetime
+    ) -> None:
+        # Halls keeps no "completed" step of its own yet: the visit's end is the queue's.
+        return None
+
+
 def build_registry(services: Services) -> JobRegistry:
     """Every domain's jobs, as the worker runs them (the ops console describes and revives dead
     letters through the same registry)."""
@@ -291,6 +347,7 @@ def build_registry(services: Services) -> JobRegistry:
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
+    queue_tasks.register(registry, services.queue)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

@@ -49,6 +49,8 @@ DEV_SMS_KEY = "dev-sms-key"
 DEV_APPPUSH_KEY = "devappkey"
 DEV_APPPUSH_SECRET = "dev-apppush-secret"
 DEV_CALLBACK_SECRET = "dev-callback-secret"
+DEV_HALLQUEUE_KEY = "dev-hallqueue-key"
+DEV_HALLQUEUE_SECRET = "dev-hallqueue-secret"
 DEV_OAUTH_CLIENT_ID = "handheld-dev"
 DEV_OAUTH_CLIENT_SECRET = "dev-oauth-secret"
 DEV_OAUTH_ISSUER = "https://sso.xiling.gov.cn"
@@ -213,6 +215,7 @@ def _start_sandbox(
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
     sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
     wechatpay_port = port_or_free(port + 105)
+    hallqueue_port = port_or_free(port + 107)
     cmd = [
         sys.executable,
         "-m",
@@ -229,6 +232,14 @@ def _start_sandbox(
         str(apppush_port),
         "--wechatpay-port",
         str(wechatpay_port),
+        "--hallqueue-port",
+        str(hallqueue_port),
+        "--hallqueue-api-key",
+        DEV_HALLQUEUE_KEY,
+        "--hallqueue-callback-url",
+        f"http://127.0.0.1:{port}/api/v1/hooks/hallqueue/events",
+        "--hallqueue-callback-secret",
+        DEV_HALLQUEUE_SECRET,
         "--wechat-appid",
         DEV_WECHAT_APPID,
         "--apppush-app-key",
@@ -253,12 +264,14 @@ def _start_sandbox(
     wait_for_port("127.0.0.1", sms_port, 60, process)
     wait_for_port("127.0.0.1", apppush_port, 60, process)
     wait_for_port("127.0.0.1", wechatpay_port, 60, process)
+    wait_for_port("127.0.0.1", hallqueue_port, 60, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
         "SMS gateway": f"http://127.0.0.1:{sms_port}",
         "app push": f"http://127.0.0.1:{apppush_port}",
         "WeChat Pay": f"http://127.0.0.1:{wechatpay_port}",
+        "hall calling system": f"http://127.0.0.1:{hallqueue_port}",
     }
     _configure_wechatpay(urls["WeChat Pay"], data_dir / "wechatpay", port, env)
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
@@ -267,6 +280,10 @@ def _start_sandbox(
     env.setdefault("HANDHELD_WECHAT_APPID", DEV_WECHAT_APPID)
     env.setdefault("HANDHELD_WECHAT_SECRET", DEV_WECHAT_SECRET)
     env["HANDHELD_SMS_BASE_URL"] = urls["SMS gateway"]
+    env["HANDHELD_HALLQUEUE_BASE_URL"] = urls["hall calling system"]
+    env.setdefault("HANDHELD_HALLQUEUE_API_KEY", DEV_HALLQUEUE_KEY)
+    env.setdefault("HANDHELD_HALLQUEUE_CALLBACK_SECRET", DEV_HALLQUEUE_SECRET)
+    env.setdefault("HANDHELD_HALLQUEUE_QR_SECRET", "dev-hall-qr-secret")
     env["HANDHELD_APPPUSH_BASE_URL"] = urls["app push"]
     env.setdefault("HANDHELD_APPPUSH_APP_KEY", DEV_APPPUSH_KEY)
     env.setdefault("HANDHELD_APPPUSH_MASTER_SECRET", DEV_APPPUSH_SECRET)

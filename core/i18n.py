@@ -295,6 +295,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "不能审核自己提出的申诉",
         "en": "Cannot decide your own appeal",
     },
+    "QUEUE_BOOKING_NOT_FOUND": {"zh-CN": "未找到该预约", "en": "Booking not found"},
+    "QUEUE_BOOKING_NOT_OPEN": {
+        "zh-CN": "该预约已取消或已结束，无法取号",
+        "en": "The booking is cancelled or over",
+    },
+    "QUEUE_OUTSIDE_SLOT": {
+        "zh-CN": "请在预约时段内到达大厅后取号",
+        "en": "Numbers are taken on arrival within the booked slot",
+    },
+    "QUEUE_TOO_FAR": {
+        "zh-CN": "您当前不在大厅附近，请到达后取号或扫描大厅二维码",
+        "en": "You are not at the hall",
+    },
+    "QUEUE_HALL_LOCATION_UNKNOWN": {
+        "zh-CN": "该大厅暂不支持定位取号，请扫描大厅二维码",
+        "en": "The hall has no location: scan its QR code",
+    },
+    "QUEUE_QR_INVALID": {
+        "zh-CN": "无法识别的大厅二维码",
+        "en": "Not a hall QR code",
+    },
+    "QUEUE_WRONG_HALL": {
+        "zh-CN": "该二维码不属于您预约的大厅",
+        "en": "The QR code is another hall's",
+    },
+    "QUEUE_TICKET_NOT_FOUND": {"zh-CN": "未找到该排队号", "en": "Queue number not found"},
+    "QUEUE_NOT_COMPLETED": {
+        "zh-CN": "窗口办结后才能评价",
+        "en": "The window has not completed the visit",
+    },
+    "QUEUE_NOTHING_TO_RATE": {
+        "zh-CN": "本次预约未关联申请，请在大厅评价器上评价",
+        "en": "The booking carries no declaration to rate",
+    },
+    "QUEUE_QR_NOT_CONFIGURED": {
+        "zh-CN": "大厅二维码尚未配置",
+        "en": "Hall QR codes are not configured",
+    },
 }
 
 

@@ -249,6 +249,21 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     qr_cache_entries: int = 2048
 
 
+class HallQueueSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Queue numbers (取号) in service halls: the halls' calling system and the arrival rules."""
+
+    # The calling system (排队叫号系统): its API and the secret its event callbacks are signed with.
+    base_url: str = ""
+    api_key: Secret = Secret("")
+    callback_secret: Secret = Secret("")
+    # Signs the hall codes printed in the halls' QR codes (an empty one refuses every QR).
+    qr_secret: Secret = Secret("")
+    # Arrival by location: within this many metres of the hall's coordinates.
+    arrival_radius_m: float = 300.0
+    # A number can be taken from this long before the booked slot starts until it ends.
+    early_arrival_s: int = 1800
+
+
 class HallsSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Service halls and appointments (预约): the rules a province may set (docs/halls.md)."""
 
@@ -333,6 +348,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     halls: HallsSettings = HallsSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
     supervision: SupervisionSettings = SupervisionSettings()
+    hallqueue: HallQueueSettings = HallQueueSettings()
 
 
 _SECTIONS = {

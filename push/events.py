@@ -25,6 +25,8 @@ EventType = Literal[
     "deadline.moved",
     "review.ticket_opened",
     "review.ticket_resolved",
+    "queue.called",
+    "queue.completed",
     "appointment.reminder",
     "appointment.no_show",
 ]

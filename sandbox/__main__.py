@@ -8,6 +8,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_SECRET
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--apppush-app-key", default="dev-apppush-key")
     parser.add_argument("--apppush-master-secret", default="dev-apppush-secret")
     parser.add_argument("--wechatpay-port", type=int, default=8105)
+    parser.add_argument("--hallqueue-port", type=int, default=8107)
+    parser.add_argument("--hallqueue-api-key", default="dev-hallqueue-key")
+    parser.add_argument(
+        "--hallqueue-callback-url", default=None, help="where the calling system's events go"
+    )
+    parser.add_argument("--hallqueue-callback-secret", default=DEFAULT_HALLQUEUE_SECRET)
     return parser
 
 
@@ -92,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
                 apppush_app_key=args.apppush_app_key,
                 apppush_master_secret=args.apppush_master_secret,
                 wechatpay_port=args.wechatpay_port,
+                hallqueue_port=args.hallqueue_port,
+                hallqueue_api_key=args.hallqueue_api_key,
+                hallqueue_callback_url=args.hallqueue_callback_url,
+                hallqueue_callback_secret=args.hallqueue_callback_secret,
             )
         )
 

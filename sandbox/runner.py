@@ -12,6 +12,8 @@ from pathlib import Path
 from aiohttp import web
 
 from sandbox.apppush.app import build_apppush_app
+from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_SECRET
+from sandbox.hallqueue.app import build_hallqueue_app
 from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import (
@@ -88,6 +90,10 @@ async def run_sandbox(
     apppush_app_key: str = "dev-apppush-key",
     apppush_master_secret: str = "dev-apppush-secret",
     wechatpay_port: int = 8105,
+    hallqueue_port: int = 8107,
+    hallqueue_api_key: str = "dev-hallqueue-key",
+    hallqueue_callback_url: str | None = None,
+    hallqueue_callback_secret: str = DEFAULT_HALLQUEUE_SECRET,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
@@ -150,6 +156,16 @@ async def run_sandbox(
             wechatpay_port,
         )
         running.append(wechatpay)
+        hallqueue = await start_app(
+            build_hallqueue_app(
+                api_key=hallqueue_api_key,
+                callback_url=hallqueue_callback_url,
+                callback_secret=hallqueue_callback_secret,
+            ),
+            host,
+            hallqueue_port,
+        )
+        running.append(hallqueue)
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info(
@@ -161,6 +177,11 @@ async def run_sandbox(
         log.info("WeChat stand-in on %s", wechat.url)
         log.info("WeChat message push to %s", wechat_push_url or "nowhere (no push URL)")
         log.info("SMS gateway stand-in on %s", sms.url)
+        log.info(
+            "hall calling system stand-in on %s (events to %s)",
+            hallqueue.url,
+            hallqueue_callback_url or "nowhere (no callback URL)",
+        )
         log.info("app push stand-in on %s", apppush.url)
         log.info(
             "WeChat Pay stand-in on %s: merchant %s (appids %s), key %s, serial %s, APIv3 key"

@@ -180,6 +180,19 @@ def apppush(apppush_server: RunningApp) -> Iterator[RunningApp]:
 
 
 @pytest.fixture(scope="session")
+async def hallqueue_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.hallqueue_app()) as server:
+        yield server
+
+
+@pytest.fixture
+async def hallqueue(hallqueue_server: RunningApp, api_port: int) -> AsyncIterator[RunningApp]:
+    """The halls' calling system; its events go to a live API on ``api_port``."""
+    yield await standins.fresh_hallqueue(hallqueue_server, api_port)
+    await standins.fresh_hallqueue(hallqueue_server, api_port)
+
+
+@pytest.fixture(scope="session")
 def wechatpay_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return standins.make_wechatpay_keys(tmp_path_factory.mktemp("wechatpay-keys"))
 
@@ -215,6 +228,7 @@ def stand_ins(
     sms: RunningApp,
     apppush: RunningApp,
     wechatpay: WeChatPayStandIn,
+    hallqueue: RunningApp,
 ) -> None:
     """Every stand-in: for a test that runs a worker (in process or a process of its own), the
     whole API (schemathesis), or our side as a citizen meets it, end to end."""

@@ -22,6 +22,7 @@ DOMAINS = {
     "identity": ROOT / "api" / "identity",
     "licences": ROOT / "api" / "licences",
     "ops": ROOT / "api" / "ops",
+    "queue": ROOT / "api" / "queue",
     "reviews": ROOT / "api" / "reviews",
     "halls": ROOT / "api" / "halls",
     "supervision": ROOT / "api" / "supervision",
@@ -49,6 +50,7 @@ MIGRATION_OWNER = {
     "idempotency_keys": "core",
     "figures": "figures",
     "figures_all": "figures",
+    "queue": "queue",
     "halls": "halls",
     "supervision": "supervision",
 }

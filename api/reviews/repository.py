@@ -46,7 +46,7 @@ class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
     item_name: str
     department_code: str
     department_name: str
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     kind: str
     follows_review_id: uuid.UUID | None
     level: int
@@ -94,7 +94,7 @@ class TicketRow(msgspec.Struct, frozen=True, kw_only=True):
     item_name: str
     department_code: str
     department_name: str
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     level: int
 
 

@@ -11,7 +11,9 @@ from core.clock import china_date
 from core.principals import CitizenPrincipal
 from core.workdays import Deadline, WorkingCalendar
 
-Channel = Literal["wechat", "app"]
+# "hall": a visit booked online and handled at a service hall's window (rated through its queue
+# number, api/queue).
+Channel = Literal["wechat", "app", "hall"]
 TicketState = Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
 Flag = Literal["none", "due_soon", "late"]
 

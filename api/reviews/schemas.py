@@ -70,7 +70,7 @@ class Review(_Out, kw_only=True):
     declaration_id: str
     item_code: str
     item_name: str
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     kind: Literal["initial", "follow_up"]
     level: int
     level_label: str
@@ -98,7 +98,7 @@ class CitizenTicket(_Out, kw_only=True):
 class DeclarationReviews(_Out, kw_only=True):
     declaration_id: str
     # The channel of this session: the one a rating posted now would carry.
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     reviews: list[Review]
     can_rate: bool
     # What a rating posted now would be: the first on this channel, or the one follow-up.
@@ -140,7 +140,7 @@ class TicketSummary(_Out, kw_only=True):
     item_name: str
     department_code: str
     department_name: str
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     level: int
     state: Literal["open", "contacted", "rectified", "explained", "appealing", "closed"]
     outcome: Literal["rectified", "explained", "appeal_upheld"] | None = None

@@ -479,7 +479,7 @@ class RatingReport(_Wire, kw_only=True):
     rating_id: str
     case_number: str
     item_code: str
-    channel: Literal["wechat", "app"]
+    channel: Literal["wechat", "app", "hall"]
     level: int
     scores: RatingScores | None = None
     tags: list[str] = []

@@ -4,6 +4,7 @@ const config = require('../config')
 const endpoints = require('./endpoints')
 const { svgDataUri } = require('./format')
 const http = require('./http')
+const live = require('./live')
 const session = require('./session')
 
 function call(name, { params, query, body, header } = {}) {
@@ -227,8 +228,28 @@ const preferences = () => call('preferences')
 const setPreferences = ({ wechat, app, sms }) =>
   call('setPreferences', { body: { wechat, app, sms } })
 
+// --- queue numbers in a hall
+// arrival: { qr } (the hall's QR as scanned) or { location: { latitude, longitude } }.
+const takeNumber = (appointmentId, arrival) =>
+  call('takeNumber', { body: { appointmentId, ...arrival } })
+const queueTickets = () => call('queueTickets')
+const queueTicket = (id) => call('queueTicket', { params: { ticket_id: id } })
+// onTicket(ticket) on every change while the page is open; answers { close() }.
+const followTicket = (id, onTicket) =>
+  live.follow(http.expandPath(endpoints.queueTicketLive.path, { ticket_id: id }), {
+    ticket: onTicket,
+    poll: () => queueTicket(id).then(onTicket),
+  })
+const rateVisit = (id, { level, scores, tags = [], text = '' }) =>
+  call('rateVisit', { params: { ticket_id: id }, body: { level, scores, tags, text } })
+
 module.exports = {
   call,
+  takeNumber,
+  queueTickets,
+  queueTicket,
+  followTicket,
+  rateVisit,
   contentTypeOf,
   hotItems,
   searchItems,

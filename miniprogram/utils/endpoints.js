@@ -114,4 +114,16 @@ module.exports = {
     path: '/api/v1/push/preferences',
     body: ['wechat', 'app', 'sms'],
   },
+
+  // queue numbers (取号) in a hall
+  takeNumber: { method: 'POST', path: '/api/v1/queue/tickets', body: ['appointmentId', 'qr', 'location'] },
+  queueTickets: { method: 'GET', path: '/api/v1/queue/tickets' },
+  queueTicket: { method: 'GET', path: '/api/v1/queue/tickets/{ticket_id}' },
+  // Server-sent events, read as chunks of one wx.request (utils/live.js).
+  queueTicketLive: { method: 'GET', path: '/api/v1/queue/tickets/{ticket_id}/live' },
+  rateVisit: {
+    method: 'POST',
+    path: '/api/v1/queue/tickets/{ticket_id}/rating',
+    body: ['level', 'scores', 'tags', 'text'],
+  },
 }

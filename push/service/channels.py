@@ -53,6 +53,8 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "appointment.reminder": "明日办理",
     "appointment.no_show": "预约未到",
     "licence.revoked": "证照注销",
+    "queue.called": "已叫号",
+    "queue.completed": "已办结",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

@@ -84,6 +84,18 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
             "您对“{item}”的评价已处理（{outcome}）：{note} 欢迎您再次评价。",
         ),
     },
+    "queue.called": {
+        "zh-CN": (
+            "请到{window}号窗口",
+            "{hall}已叫到您的号码 {number}（{item}），请前往{window}号窗口办理。",
+        ),
+    },
+    "queue.completed": {
+        "zh-CN": (
+            "窗口已办结",
+            "您在{hall}办理的“{item}”已办结，欢迎对本次服务进行评价。",
+        ),
+    },
     "appointment.reminder": {
         "zh-CN": (
             "预约办理提醒",

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -140,3 +141,55 @@ async def test_a_booking_cannot_carry_another_citizens_declaration(
     mine = await client.get("/api/v1/appointments", headers=stranger)
     assert mine.json()["items"] == []
     assert (await client.get("/api/v1/halls/" + CITY_HALL)).status_code == 200
+
+
+# Queue numbers (取号): taken on arrival, so the owner's is made at the slot's time.
+AT_CITY_HALL = {"latitude": 36.0612, "longitude": 103.8344}
+QUEUE_ROUTES = [
+    Route("GET", "/api/v1/queue/tickets/{id}"),
+    Route("GET", "/api/v1/queue/tickets/{id}/live"),
+    Route("POST", "/api/v1/queue/tickets/{id}/rating", {"level": 5}),
+]
+
+
+async def test_another_citizen_meets_no_queue_number(
+    applicant: Applicant,
+    client: httpx.AsyncClient,
+    outside: Outside,
+    services: Services,
+    clock: MovableClock,
+    db: asyncpg.Connection,
+) -> None:
+    await synced_halls(services)
+    first = await book(client, applicant.headers, "2026-06-16", "09:00")
+    second = await book(client, applicant.headers, "2026-06-16", "10:00")
+    assert first.status_code == second.status_code == 201, first.text + second.text
+    clock.set(6, 16, 8, 50)
+    taken = await client.post(
+        "/api/v1/queue/tickets",
+        json={"appointmentId": first.json()["id"], "location": AT_CITY_HALL},
+        headers=applicant.headers,
+    )
+    assert taken.status_code == 201, taken.text
+    ticket = taken.json()["id"]
+    stranger = await citizen(client, outside, "stranger")
+
+    for route in QUEUE_ROUTES:
+        for target in (ticket, str(uuid.uuid4())):  # the owner's, and one that exists nowhere
+            resp = await client.request(
+                route.method, route.path.format(id=target), json=route.body, headers=stranger
+            )
+            assert resp.status_code == 404, f"{route.method} {route.path}: {resp.text}"
+            assert resp.json()["code"] == "QUEUE_TICKET_NOT_FOUND"
+    # A number for the owner's other booking: as for a booking that exists nowhere.
+    for booking in (second.json()["id"], str(uuid.uuid4())):
+        resp = await client.post(
+            "/api/v1/queue/tickets",
+            json={"appointmentId": booking, "location": AT_CITY_HALL},
+            headers=stranger,
+        )
+        assert resp.status_code == 404 and resp.json()["code"] == "QUEUE_BOOKING_NOT_FOUND"
+    assert await db.fetchval("SELECT count(*) FROM queue_tickets") == 1
+    assert (await client.get("/api/v1/queue/tickets", headers=stranger)).json()["tickets"] == []
+    mine = await client.get(f"/api/v1/queue/tickets/{ticket}", headers=applicant.headers)
+    assert mine.json() == taken.json()

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from sandbox.apppush.app import reset_apppush
+from sandbox.hallqueue import reset_hallqueue
 from sandbox.provincial.app import reset_provincial
 from sandbox.runner import RunningApp
 from sandbox.sms.app import reset_sms
@@ -130,6 +131,16 @@ STAND_INS = {
             "/_control/notify-faults",
             "/_control/bill-faults",
         ],
+    ),
+    "hallqueue": StandIn(
+        build=lambda _: standins.hallqueue_app(),
+        reset=reset_hallqueue,
+        use=[
+            CLOCK,
+            ("POST", "/_control/halls/H1/walk-in", None),
+            ("POST", "/_control/callback-faults", {"duplicate": True}),
+        ],
+        looks=["/_control/clock", "/_control/callbacks", "/_control/callback-faults"],
     ),
 }
 

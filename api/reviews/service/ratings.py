@@ -14,6 +14,7 @@ from api.reviews.rules import (
     LEVELS,
     RATEABLE_STATES,
     TAGS,
+    Channel,
     channel_of,
     is_bad,
     rectification_due,
@@ -75,13 +76,17 @@ class RatingCases(ReviewsBase):
         principal: CitizenPrincipal,
         declaration_id: uuid.UUID,
         data: RateRequest,
+        *,
+        channel: Channel | None = None,
     ) -> Review:
+        """``channel``: the session's (``channel_of``) unless the caller knows better — the
+        queue domain rates a hall visit booked online on ``hall``."""
         declaration = await self._declaration(conn, principal, declaration_id)
         if declaration.state not in RATEABLE_STATES:
             raise errors.NotFinished(state=declaration.state)
         if unknown := sorted({t for t in data.tags if t not in TAGS}):
             raise errors.UnknownTag(tags=unknown)
-        channel = channel_of(principal)
+        channel = channel or channel_of(principal)
         reviews = await repo.reviews_of(conn, declaration_id)
         tickets = await repo.tickets_of_declaration(conn, declaration_id)
         kind, follows = _next_kind(reviews, tickets, channel)

@@ -10,11 +10,17 @@ Component({
   data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, done: false, error: '' },
   methods: {
     async onLoad(query) {
+      // A declaration (?id=) on this session's channel, or a hall visit by its queue number
+      // (?ticket=) on the channel "hall booked online".
       this.id = query.id
+      this.ticket = query.ticket
       this.scores = {}
       this.catalogue = { levels: [], tags: [] }
       try {
-        const [catalogue, mine] = await Promise.all([api.reviewTags(), api.reviews(this.id)])
+        const [catalogue, mine] = await Promise.all([
+          api.reviewTags(),
+          this.ticket ? api.queueTicket(this.ticket) : api.reviews(this.id),
+        ])
         this.catalogue = catalogue
         this.setData({ canRate: mine.canRate })
       } catch (e) {
@@ -70,12 +76,13 @@ Component({
         return false
       }
       try {
-        await api.rate(this.id, {
+        const rating = {
           level: this.data.level,
           scores: { ...this.scores },
           tags: Object.keys(this.data.chosen).filter((c) => this.data.chosen[c]),
           text: this.data.text,
-        })
+        }
+        await (this.ticket ? api.rateVisit(this.ticket, rating) : api.rate(this.id, rating))
         this.setData({ done: true, canRate: false, error: '' })
         this.toast(t('rate.done'))
         return true

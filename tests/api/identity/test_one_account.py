@@ -299,6 +299,7 @@ SEEDED_TABLES = {
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
+    "queue_tickets",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -453,6 +454,12 @@ async def _seed(
         """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id)
            VALUES ($1, $2, $3, $4)""",
         uuid.uuid4(), review, declarations[mine], mine,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO queue_tickets (id, citizen_id, appointment_id, hall_code, hall_name,
+               item_code, item_name, slot_start, slot_end, arrival_method, taken_at)
+           VALUES ($1, $2, $3, 'H1', '金城市政务服务中心', $4, '提取', now(), now(), 'qr', now())""",
+        uuid.uuid4(), mine, uuid.uuid4(), RENT_WITHDRAWAL,
     )  # fmt: skip
     # Both hold the same half hour: the kept account's booking stays, the other's place is freed.
     await conn.execute(
