@@ -28,6 +28,11 @@ from api.declarations.controllers import (
 from api.figures.controllers import FiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.health import HealthController
+from api.hotline.controllers import (
+    HotlineCallbackController,
+    HotlineController,
+    HotlineOpsController,
+)
 from api.identity import deps as identity_deps
 from api.identity.controllers import (
     CitizenAuthController,
@@ -148,6 +153,9 @@ def create_app(
             DeclarationReviewController,
             ReviewCatalogueController,
             ReviewTicketController,
+            HotlineController,
+            HotlineCallbackController,
+            HotlineOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

@@ -29,6 +29,10 @@ from api.declarations.service import DeclarationsService
 from api.figures import deps as figures_deps
 from api.figures import tasks as figures_tasks
 from api.figures.service import FiguresService
+from api.hotline import deps as hotline_deps
+from api.hotline import service as hotline_service
+from api.hotline import tasks as hotline_tasks
+from api.hotline.service import HotlineService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import deps as licences_deps
@@ -76,6 +80,7 @@ class Services:
     reviews: ReviewsService
     push: PushService
     payments: PaymentsService
+    hotline: HotlineService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -92,6 +97,7 @@ class Services:
             reviews_deps.KEY: self.reviews,
             push_deps.KEY: self.push,
             payments_deps.KEY: self.payments,
+            hotline_deps.KEY: self.hotline,
         }
 
 
@@ -111,6 +117,7 @@ def dependencies() -> dict[str, Provide]:
         | push_deps.DEPENDENCIES
         | payments_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
+        | hotline_deps.DEPENDENCIES
     )
 
 
@@ -147,6 +154,7 @@ async def open_services(
             absorb_push,
             payments_service.absorb_citizen,
             idempotency.absorb_citizen,
+            hotline_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -188,6 +196,16 @@ async def open_services(
             )
         )
         applicants.declarations = declarations
+        reviews = await stack.enter_async_context(
+            reviews_deps.build(
+                infra,
+                calendars=calendars,
+                declarations=declarations,
+                catalog=catalog,
+                identity=identity,
+                push=push,
+            )
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -199,18 +217,20 @@ async def open_services(
                 figures_deps.build(infra, declarations=declarations)
             ),
             licences=licences,
-            reviews=await stack.enter_async_context(
-                reviews_deps.build(
+            reviews=reviews,
+            push=push,
+            payments=payments,
+            hotline=await stack.enter_async_context(
+                hotline_deps.build(
                     infra,
                     calendars=calendars,
-                    declarations=declarations,
                     catalog=catalog,
+                    declarations=declarations,
+                    reviews=reviews,
                     identity=identity,
                     push=push,
                 )
             ),
-            push=push,
-            payments=payments,
         )
 
 
@@ -240,6 +260,7 @@ def build_registry(services: Services) -> JobRegistry:
         followers={
             "declarations": services.declarations.recompute_deadlines,
             "tickets": services.reviews.recompute_deadlines,
+            "hotline": services.hotline.recompute_deadlines,
         },
     )
     declarations_tasks.register(registry, services.declarations)
@@ -247,6 +268,7 @@ def build_registry(services: Services) -> JobRegistry:
     licences_tasks.register(registry, services.licences)
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
+    hotline_tasks.register(registry, services.hotline)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

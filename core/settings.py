@@ -249,6 +249,20 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     qr_cache_entries: int = 2048
 
 
+class HotlineSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The 12345 hotline platform (api.hotline): where tickets go, the secret its signed
+    callbacks carry, and the reply deadlines in working days (per province rules)."""
+
+    base_url: str = ""
+    api_key: Secret = Secret("")
+    callback_secret: Secret = Secret("")
+    # The URL we give 12345 for a ticket's events (our /api/v1/hooks/hotline/tickets).
+    callback_url: str = ""
+    consultation_reply_days: int = 1
+    complaint_reply_days: int = 5
+    suggestion_reply_days: int = 5
+
+
 class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Stopping for a rolling update (SIGTERM): nothing in flight is lost (core.draining,
     core.jobs)."""
@@ -287,6 +301,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: JobSettings = JobSettings()
     wechatpay: WechatPaySettings = WechatPaySettings()
     licences: LicenceSettings = LicenceSettings()
+    hotline: HotlineSettings = HotlineSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
 
 

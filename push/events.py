@@ -25,6 +25,9 @@ EventType = Literal[
     "deadline.moved",
     "review.ticket_opened",
     "review.ticket_resolved",
+    "hotline.received",
+    "hotline.transferred",
+    "hotline.replied",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from sandbox.hotline.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HOTLINE_SECRET
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
@@ -61,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--apppush-app-key", default="dev-apppush-key")
     parser.add_argument("--apppush-master-secret", default="dev-apppush-secret")
     parser.add_argument("--wechatpay-port", type=int, default=8105)
+    parser.add_argument("--hotline-port", type=int, default=8106)
+    parser.add_argument("--hotline-api-key", default="dev-hotline-key")
+    parser.add_argument(
+        "--hotline-callback-url",
+        default=None,
+        help="where 12345 ticket events go when a ticket names no callbackUrl",
+    )
+    parser.add_argument("--hotline-callback-secret", default=DEFAULT_HOTLINE_SECRET)
+    parser.add_argument(
+        "--hotline-auto-process-seconds",
+        type=float,
+        default=None,
+        help="move every open 12345 ticket one step this often (default: off)",
+    )
     return parser
 
 
@@ -92,6 +107,11 @@ def main(argv: list[str] | None = None) -> None:
                 apppush_app_key=args.apppush_app_key,
                 apppush_master_secret=args.apppush_master_secret,
                 wechatpay_port=args.wechatpay_port,
+                hotline_port=args.hotline_port,
+                hotline_api_key=args.hotline_api_key,
+                hotline_callback_url=args.hotline_callback_url,
+                hotline_callback_secret=args.hotline_callback_secret,
+                hotline_auto_process_seconds=args.hotline_auto_process_seconds,
             )
         )
 

@@ -51,6 +51,9 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "review.ticket_opened": "核实中",
     "review.ticket_resolved": "已处理",
     "licence.revoked": "证照注销",
+    "hotline.received": "已登记",
+    "hotline.transferred": "已转办",
+    "hotline.replied": "已答复",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

@@ -84,6 +84,18 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
             "您对“{item}”的评价已处理（{outcome}）：{note} 欢迎您再次评价。",
         ),
     },
+    "hotline.received": {
+        "zh-CN": (
+            "12345热线已登记",
+            "您的{item}已由12345热线登记，工单编号 {number}，将于{due}前答复。",
+        ),
+    },
+    "hotline.transferred": {
+        "zh-CN": ("已转办", "您的{item}已由12345热线转交{department}办理。"),
+    },
+    "hotline.replied": {
+        "zh-CN": ("12345热线答复", "您的{item}已答复：{reply} 欢迎对答复进行评价。"),
+    },
 }
 
 
