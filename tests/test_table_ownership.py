@@ -23,6 +23,7 @@ DOMAINS = {
     "licences": ROOT / "api" / "licences",
     "ops": ROOT / "api" / "ops",
     "reviews": ROOT / "api" / "reviews",
+    "hotline": ROOT / "api" / "hotline",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -46,6 +47,7 @@ MIGRATION_OWNER = {
     "working_calendar": "calendars",
     "idempotency_keys": "core",
     "figures": "figures",
+    "hotline": "hotline",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {"citizen_licences": "licences"}

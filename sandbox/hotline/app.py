@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
@@ -69,7 +70,7 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 
 
-class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
     pass
 
 
@@ -301,7 +302,9 @@ class Dispatcher:
         if self.faults.delay_seconds > 0:
             await asyncio.sleep(self.faults.delay_seconds)
         delivery.attempts += 1
-        timestamp = str(int(self.clock.now()))
+        # The signature's timestamp is the wall clock (transport), not the business clock the
+        # control API moves: a receiver checks it against its own time.
+        timestamp = str(int(time.time()))
         signature = sign(self.secret, timestamp, delivery.body)
         if self.faults.bad_signature:
             signature = sign(self.secret + "-wrong", timestamp, delivery.body)
