@@ -304,12 +304,20 @@ class HotlineService:
             if row is None or row.delivery != "pending":
                 return
             name, phone = await self._identity.contact_of(conn, row.citizen_id)
+            # A declaration is named to 12345 by the platform's case number, when it has one.
+            case = (
+                await self._declarations.for_review(conn, row.declaration_id)
+                if row.declaration_id
+                else None
+            )
         subject = {
             "item": Subject(type="item", code=row.item_code, name=row.item_name),
             "department": Subject(
                 type="department", code=row.department_code, name=row.department_name
             ),
-            "declaration": Subject(type="case", code=row.item_code, name=row.item_name),
+            "declaration": Subject(
+                type="case", code=(case.case_number or "") if case else "", name=row.item_name
+            ),
         }.get(row.subject_type, Subject())
         filed = FiledTicket(
             request_id=str(row.id),
