@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from sandbox.apppush.app import reset_apppush
+from sandbox.hotline.app import reset_hotline
 from sandbox.provincial.app import reset_provincial
 from sandbox.runner import RunningApp
 from sandbox.sms.app import reset_sms
@@ -123,6 +124,18 @@ STAND_INS = {
             "/_control/signing",
             "/_control/notify-faults",
             "/_control/bill-faults",
+        ],
+    ),
+    "hotline": StandIn(
+        build=lambda _: standins.hotline_app(),
+        reset=reset_hotline,
+        use=[CLOCK, ("POST", "/_control/callback-faults", {"duplicate": True}), FAULT],
+        looks=[
+            "/_control/clock",
+            "/_control/tickets",
+            "/_control/callbacks",
+            "/_control/callback-faults",
+            "/_control/faults",
         ],
     ),
 }

@@ -298,7 +298,7 @@ SEEDED_TABLES = {
     "citizen_wechat", "token_families", "inbox_messages", "push_preferences", "push_devices",
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
-    "payment_orders", "reviews", "review_tickets", "idempotency_keys",
+    "payment_orders", "reviews", "review_tickets", "idempotency_keys", "hotline_tickets",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -453,6 +453,12 @@ async def _seed(
         """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id)
            VALUES ($1, $2, $3, $4)""",
         uuid.uuid4(), review, declarations[mine], mine,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO hotline_tickets (id, citizen_id, kind, subject_type, title, content,
+               reply_days, due_on)
+           VALUES ($1, $2, 'consultation', 'none', '咨询', '如何办理', 1, '2026-12-04')""",
+        uuid.uuid4(), mine,
     )  # fmt: skip
 
 
