@@ -6,6 +6,7 @@ import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as calendar from "./views/calendar.js";
 import * as dashboard from "./views/dashboard.js";
+import * as hotline from "./views/hotline.js";
 import * as jobs from "./views/jobs.js";
 import * as login from "./views/login.js";
 import * as notices from "./views/notices.js";
@@ -17,6 +18,7 @@ const VIEWS = [
   { id: "dashboard", module: dashboard },
   { id: "notices", module: notices },
   { id: "tickets", module: tickets, probe: "/ops/v1/reviews/tickets" },
+  { id: "hotline", module: hotline, probe: "/ops/v1/hotline/tickets" },
   { id: "payments", module: payments, probe: "/ops/v1/payments/mismatches" },
   { id: "calendar", module: calendar, probe: "/ops/v1/calendar" },
   { id: "jobs", module: jobs, probe: "/ops/v1/system/jobs/dead-letters" },
