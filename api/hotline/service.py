@@ -72,7 +72,7 @@ from push.service import PushService
 
 log = logging.getLogger(__name__)
 
-_LINK = "/pages/hotline/tickets/index?id={id}"
+_LINK = "/pages/hotline-tickets/index?id={id}"
 
 
 def _parse_time(value: str) -> datetime:
