@@ -74,14 +74,14 @@ class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=T
     pass
 
 
-class Party(_Body):
+class Party(_Body, frozen=True):
     """Who calls: the citizen's name and callback number (the hotline calls back)."""
 
     name: Short = ""
     phone: Short = ""
 
 
-class Subject(_Body):
+class Subject(_Body, frozen=True):
     """What the ticket is about: a service item, a department, a case, or nothing named."""
 
     type: Literal["item", "department", "case", "none"] = "none"
@@ -89,12 +89,12 @@ class Subject(_Body):
     name: Short = ""
 
 
-class Department(_Body):
+class Department(_Body, frozen=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
-class CreateBody(_Body):
+class CreateBody(_Body, frozen=True):
     request_id: Key
     kind: Kind
     title: Title
@@ -108,27 +108,27 @@ class CreateBody(_Body):
     callback_url: str | None = None
 
 
-class SatisfactionBody(_Body):
+class SatisfactionBody(_Body, frozen=True):
     result: Satisfaction
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-class TransferBody(_Body):
+class TransferBody(_Body, frozen=True):
     department: Department
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-class ReplyBody(_Body):
+class ReplyBody(_Body, frozen=True):
     text: Text
     # The answering department, when it is not the one the ticket sits with.
     department: Department | None = None
 
 
-class EmptyBody(_Body):
+class EmptyBody(_Body, frozen=True):
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-class CallbackFaults(_Body):
+class CallbackFaults(_Body, frozen=True):
     """``duplicate``: every event is delivered twice; ``reorder``: an event is held until the
     ticket's next one went out; ``bad_signature``: signatures do not verify; ``delay_seconds``
     before each attempt."""

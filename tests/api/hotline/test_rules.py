@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from api.hotline.rules import flag_of, on_time, reply_days, reply_due
 from core.settings import HotlineSettings
@@ -30,7 +30,7 @@ def test_deadlines_skip_holidays_and_count_from_china_s_day() -> None:
     assert reply_due(filed, 1, calendar).day == date(2025, 10, 9)
     assert reply_due(filed, 5, calendar).day == date(2025, 10, 14)
     # 23:30 UTC on 29 September is already the 30th in Beijing.
-    late_evening_utc = datetime(2025, 9, 29, 23, 30, tzinfo=timezone.utc)
+    late_evening_utc = datetime(2025, 9, 29, 23, 30, tzinfo=UTC)
     assert reply_due(late_evening_utc, 1, calendar).day == date(2025, 10, 9)
 
 
@@ -41,5 +41,5 @@ def test_flags_and_replies_on_time() -> None:
     assert flag_of(date(2025, 10, 13), due, calendar) == "due_soon"
     assert flag_of(due, due, calendar) == "due_soon"
     assert flag_of(date(2025, 10, 15), due, calendar) == "late"
-    assert on_time(datetime(2025, 10, 14, 15, 59, tzinfo=timezone.utc), due)  # 23:59 Beijing
-    assert not on_time(datetime(2025, 10, 14, 16, 0, tzinfo=timezone.utc), due)
+    assert on_time(datetime(2025, 10, 14, 15, 59, tzinfo=UTC), due)  # 23:59 Beijing
+    assert not on_time(datetime(2025, 10, 14, 16, 0, tzinfo=UTC), due)
