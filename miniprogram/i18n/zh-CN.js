@@ -107,6 +107,7 @@ module.exports = {
   'declarations.refusal.tolerated': '容缺材料未被接收',
   'declarations.pay': '去缴费',
   'declarations.rate': '去评价',
+  'declarations.hotline': '咨询投诉',
   'declarations.continue': '继续填写',
   'declarations.supervision.yellow': '即将到期',
   'declarations.supervision.red': '已超期',
@@ -169,6 +170,7 @@ module.exports = {
   'rate.submit': '提交评价',
   'rate.done': '感谢您的评价',
   'rate.chooseLevel': '请选择满意程度',
+  'rate.rectificationComplaint': '对整改情况不满意？向12345投诉',
   'rate.badNeedsTag': '差评请选择问题标签或填写意见',
 
   'wallet.title': '电子证照',

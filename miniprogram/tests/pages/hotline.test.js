@@ -122,3 +122,26 @@ test('my tickets: an overdue ticket is marked, and nothing yet says so', async (
   await settle()
   expect(texts(page, '.empty')).toEqual([t('tickets.empty')])
 })
+
+test('entry points: a declaration asks about itself; a rectification can be complained about', async () => {
+  const { render, texts } = require('../helpers/render')
+  const d = replay(fake, 'declaration.completed')
+  const page = render('pages/declaration/index')
+  await page.instance.onLoad({ id: d.id })
+  await settle()
+  page.querySelector('.hotline').dispatchEvent('tap')
+  await settle()
+  expect(fake.calls.navigate).toEqual([`/pages/hotline/index?declarationId=${d.id}&name=${encodeURIComponent(d.itemName)}`])
+
+  replay(fake, 'reviews.tags')
+  const open = replay(fake, 'reviews.open', (body) => {
+    body.ticket = { status: 'resolved', outcome: 'rectified', note: '已整改', dueOn: '2026-11-05', dueProvisional: false, resolvedAt: '2026-11-04T02:00:00Z' }
+  })
+  const rate = render('pages/rate/index')
+  await rate.instance.onLoad({ id: open.declarationId })
+  await settle()
+  expect(texts(rate, '.complain')).toEqual([t('rate.rectificationComplaint')])
+  rate.querySelector('.complain').dispatchEvent('tap')
+  await settle()
+  expect(fake.calls.navigate[1]).toBe(`/pages/hotline/index?declarationId=${open.declarationId}&rectification=1`)
+})
