@@ -245,6 +245,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "所选事项、部门或办件不存在",
         "en": "The item, department or declaration named does not exist",
     },
+    "HOTLINE_TEXT_BLANK": {
+        "zh-CN": "请填写标题和内容",
+        "en": "Title and content must not be blank",
+    },
     "HOTLINE_SUBJECT_AMBIGUOUS": {
         "zh-CN": "事项、部门和办件只能选择其一",
         "en": "Name at most one of item, department and declaration",

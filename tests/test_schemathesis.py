@@ -32,6 +32,7 @@ from core.settings import Settings
 from tests.fixtures.servers import running_server
 
 ST = Path(sys.executable).with_name("st")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # Every check but one: `unsupported_method` sends each path a method it does not serve and
@@ -117,8 +118,18 @@ async def run_schemathesis(base: str, directory: Path, identity: Identity) -> Ru
         "--report", "ndjson", "--report-ndjson-path", str(report),
         *identity.selection,
     ]  # fmt: skip
+    # Fresh Idempotency-Keys (tests/schemathesis_hooks.py), importable from the repository.
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     process = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=directory
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=directory,
+        env=env,
     )
     output, _ = await process.communicate()
     return Run(process.returncode or 0, output.decode(), _answers(report))

@@ -11,6 +11,10 @@ class SubjectUnknown(DomainError, status=400, code="HOTLINE_SUBJECT_UNKNOWN"):
     """The item, department or declaration named does not exist (or is not the citizen's)."""
 
 
+class BlankText(DomainError, status=400, code="HOTLINE_TEXT_BLANK"):
+    """A title or content of spaces only."""
+
+
 class SubjectAmbiguous(DomainError, status=400, code="HOTLINE_SUBJECT_AMBIGUOUS"):
     """At most one of item, department and declaration."""
 

@@ -19,6 +19,8 @@ STATE_LABELS: dict[str, str] = {
     "replied": "已答复",
     "closed": "已办结",
 }
+# A ticket 12345 refused (a documented refusal): the citizen sees it was not taken.
+REFUSED_LABEL = "未被12345热线接收"
 SATISFACTION_LABELS: dict[str, str] = {
     "satisfied": "满意",
     "basically_satisfied": "基本满意",

@@ -31,6 +31,7 @@ from api.hotline.rules import (
     ANSWERED,
     EVENT_LABELS,
     KIND_LABELS,
+    REFUSED_LABEL,
     SATISFACTION_LABELS,
     STATE_AFTER,
     STATE_LABELS,
@@ -124,6 +125,8 @@ class HotlineService:
     async def file(
         self, conn: Connection, principal: CitizenPrincipal, data: NewTicket
     ) -> HotlineTicket:
+        if not data.title.strip() or not data.content.strip():
+            raise errors.BlankText()
         named = [x for x in (data.item_code, data.department_code, data.declaration_id) if x]
         if len(named) > 1:
             raise errors.SubjectAmbiguous()
@@ -181,8 +184,8 @@ class HotlineService:
             id=ticket_id,
             citizen_id=principal.citizen_id,
             kind=data.kind,
-            title=data.title.strip() or data.title,
-            content=data.content,
+            title=data.title.strip(),
+            content=data.content.strip(),
             reply_days=days,
             due_on=due.day,
             due_provisional=due.provisional,
@@ -267,7 +270,7 @@ class HotlineService:
             "about_rectification": row.review_ticket_id is not None,
             "department_name": row.department_name or None,
             "state": row.state,
-            "state_label": STATE_LABELS[row.state],
+            "state_label": REFUSED_LABEL if row.delivery == "refused" else STATE_LABELS[row.state],
             "ticket_number": row.ticket_number,
             "reply": row.reply,
             "replied_at": row.replied_at,
@@ -437,7 +440,7 @@ class HotlineService:
         if department is not None and department.code != row.department_code:
             fields |= {"department_code": department.code, "department_name": department.name}
         text: str | None = event.note
-        params = {"item": f"{KIND_LABELS[row.kind]}：{row.title}", "number": event.ticket_number}
+        params = {"item": f"{KIND_LABELS[row.kind]}“{row.title}”", "number": event.ticket_number}
         notify: str | None = None
         if event.type == "received":
             text = f"工单编号 {event.ticket_number}"
