@@ -175,7 +175,7 @@ async def test_schemathesis_finds_no_contract_violation(
                 _bearer(CITIZEN_SCHEME, citizen),
                 [
                     "--exclude-path-regex",
-                    "^/ops/|^/api/v1/hooks/",
+                    "^/ops/|^/api/v1/hooks/|^/api/v1/hotline/",
                     "--exclude-name",
                     "POST /api/v1/auth/logout",
                     "--exclude-name",
@@ -187,6 +187,15 @@ async def test_schemathesis_finds_no_contract_violation(
                     "GET /api/v1/declarations/{declaration_id}",
                     "PATCH /api/v1/declarations/{declaration_id}",
                 ),
+            ),
+            # The hotline's citizen routes in a run of their own: among the others they changed
+            # which links the seeded stateful phase follows, and it no longer reached a saved
+            # draft form (GET /api/v1/declarations' chain) — a run each keeps both reached.
+            Identity(
+                "citizen-hotline",
+                _bearer(CITIZEN_SCHEME, citizen),
+                ["--include-path-regex", "^/api/v1/hotline/"],
+                reached=("POST /api/v1/hotline/tickets", "GET /api/v1/hotline/tickets"),
             ),
             Identity(
                 "staff",
