@@ -31,6 +31,11 @@ from api.halls import deps as halls_deps
 from api.halls.controllers import AppointmentController, HallController, HallWindowController
 from api.halls.service import HallsService
 from api.health import HealthController
+from api.hotline.controllers import (
+    HotlineCallbackController,
+    HotlineController,
+    HotlineOpsController,
+)
 from api.identity import deps as identity_deps
 from api.identity.controllers import (
     CitizenAuthController,
@@ -161,6 +166,9 @@ def create_app(
             QueueController,
             QueueCallbackController,
             QueueOpsController,
+            HotlineController,
+            HotlineCallbackController,
+            HotlineOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

@@ -35,6 +35,10 @@ from api.halls import service as halls_service
 from api.halls import tasks as halls_tasks
 from api.halls.errors import AppointmentNotFound
 from api.halls.service import HallsService
+from api.hotline import deps as hotline_deps
+from api.hotline import service as hotline_service
+from api.hotline import tasks as hotline_tasks
+from api.hotline.service import HotlineService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
 from api.licences import deps as licences_deps
@@ -93,6 +97,7 @@ class Services:
     push: PushService
     payments: PaymentsService
     supervision: SupervisionService
+    hotline: HotlineService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -112,6 +117,7 @@ class Services:
             push_deps.KEY: self.push,
             payments_deps.KEY: self.payments,
             supervision_deps.KEY: self.supervision,
+            hotline_deps.KEY: self.hotline,
         }
 
 
@@ -134,6 +140,7 @@ def dependencies() -> dict[str, Provide]:
         | payments_deps.DEPENDENCIES
         | supervision_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
+        | hotline_deps.DEPENDENCIES
     )
 
 
@@ -172,6 +179,7 @@ async def open_services(
             payments_service.absorb_citizen,
             halls_service.absorb_citizen,
             idempotency.absorb_citizen,
+            hotline_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -270,6 +278,17 @@ async def open_services(
                     push=push,
                 )
             ),
+            hotline=await stack.enter_async_context(
+                hotline_deps.build(
+                    infra,
+                    calendars=calendars,
+                    catalog=catalog,
+                    declarations=declarations,
+                    reviews=reviews,
+                    identity=identity,
+                    push=push,
+                )
+            ),
         )
 
 
@@ -339,6 +358,7 @@ def build_registry(services: Services) -> JobRegistry:
         followers={
             "declarations": services.declarations.recompute_deadlines,
             "tickets": services.reviews.recompute_deadlines,
+            "hotline": services.hotline.recompute_deadlines,
         },
     )
     declarations_tasks.register(registry, services.declarations)
@@ -348,6 +368,7 @@ def build_registry(services: Services) -> JobRegistry:
     push_tasks.register(registry, services.push, services.infra.pool)
     reviews_tasks.register(registry, services.reviews)
     queue_tasks.register(registry, services.queue)
+    hotline_tasks.register(registry, services.hotline)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

@@ -46,6 +46,8 @@ DEV_PROVINCIAL_KEY = "dev-provincial-key"
 DEV_WECHAT_APPID = "wxdev000000000000"
 DEV_WECHAT_SECRET = "dev-wechat-secret"
 DEV_SMS_KEY = "dev-sms-key"
+DEV_HOTLINE_KEY = "dev-hotline-key"
+DEV_HOTLINE_SECRET = "dev-hotline-secret"
 DEV_APPPUSH_KEY = "devappkey"
 DEV_APPPUSH_SECRET = "dev-apppush-secret"
 DEV_CALLBACK_SECRET = "dev-callback-secret"
@@ -214,7 +216,7 @@ def _start_sandbox(
 ) -> dict[str, str]:
     provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
     sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
-    wechatpay_port = port_or_free(port + 105)
+    wechatpay_port, hotline_port = port_or_free(port + 105), port_or_free(port + 106)
     hallqueue_port = port_or_free(port + 107)
     cmd = [
         sys.executable,
@@ -257,6 +259,17 @@ def _start_sandbox(
         # The stand-in's clerks move each case one step every 20 s, so a demo progresses.
         "--auto-process-seconds",
         "20",
+        "--hotline-port",
+        str(hotline_port),
+        "--hotline-api-key",
+        DEV_HOTLINE_KEY,
+        "--hotline-callback-url",
+        f"http://127.0.0.1:{port}/api/v1/hooks/hotline/tickets",
+        "--hotline-callback-secret",
+        DEV_HOTLINE_SECRET,
+        # The 12345 operators move each ticket one step every 30 s, so a demo gets its reply.
+        "--hotline-auto-process-seconds",
+        "30",
     ]
     process = _spawn("sandbox", cmd, env, children).process
     wait_for_port("127.0.0.1", provincial_port, 60, process)
@@ -265,6 +278,7 @@ def _start_sandbox(
     wait_for_port("127.0.0.1", apppush_port, 60, process)
     wait_for_port("127.0.0.1", wechatpay_port, 60, process)
     wait_for_port("127.0.0.1", hallqueue_port, 60, process)
+    wait_for_port("127.0.0.1", hotline_port, 60, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
@@ -272,6 +286,7 @@ def _start_sandbox(
         "app push": f"http://127.0.0.1:{apppush_port}",
         "WeChat Pay": f"http://127.0.0.1:{wechatpay_port}",
         "hall calling system": f"http://127.0.0.1:{hallqueue_port}",
+        "12345 hotline": f"http://127.0.0.1:{hotline_port}",
     }
     _configure_wechatpay(urls["WeChat Pay"], data_dir / "wechatpay", port, env)
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
@@ -298,6 +313,12 @@ def _start_sandbox(
     env.setdefault("HANDHELD_PROVINCIAL_CALLBACK_SECRET", DEV_CALLBACK_SECRET)
     env.setdefault(
         "HANDHELD_PROVINCIAL_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/provincial/cases"
+    )
+    env["HANDHELD_HOTLINE_BASE_URL"] = urls["12345 hotline"]
+    env.setdefault("HANDHELD_HOTLINE_API_KEY", DEV_HOTLINE_KEY)
+    env.setdefault("HANDHELD_HOTLINE_CALLBACK_SECRET", DEV_HOTLINE_SECRET)
+    env.setdefault(
+        "HANDHELD_HOTLINE_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/hotline/tickets"
     )
     return urls
 

@@ -286,6 +286,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "核验过于频繁，请稍后再试",
         "en": "Too many verifications",
     },
+    "HOTLINE_TICKET_NOT_FOUND": {"zh-CN": "未找到该咨询投诉工单", "en": "Hotline ticket not found"},
+    "HOTLINE_SUBJECT_UNKNOWN": {
+        "zh-CN": "所选事项、部门或办件不存在",
+        "en": "The item, department or declaration named does not exist",
+    },
+    "HOTLINE_TEXT_BLANK": {
+        "zh-CN": "请填写标题和内容",
+        "en": "Title and content must not be blank",
+    },
+    "HOTLINE_SUBJECT_AMBIGUOUS": {
+        "zh-CN": "事项、部门和办件只能选择其一",
+        "en": "Name at most one of item, department and declaration",
+    },
+    "HOTLINE_NO_RECTIFICATION": {
+        "zh-CN": "该办件没有差评整改记录，无法就整改情况投诉",
+        "en": "No bad-review rectification on this declaration",
+    },
+    "HOTLINE_NOT_REPLIED": {"zh-CN": "工单尚未答复，答复后才能评价", "en": "Not replied yet"},
+    "HOTLINE_ALREADY_RATED": {"zh-CN": "您已评价过该答复", "en": "Already rated"},
     "REVIEW_NO_PHONE_NUMBER": {"zh-CN": "该群众未留存手机号码", "en": "No phone number on file"},
     "REVIEW_TICKET_STATE_CONFLICT": {
         "zh-CN": "工单当前状态不允许此操作",

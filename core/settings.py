@@ -287,6 +287,20 @@ class HallsSettings(msgspec.Struct, frozen=True, kw_only=True):
     cache_entries: int = 512
 
 
+class HotlineSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The 12345 hotline platform (api.hotline): where tickets go, the secret its signed
+    callbacks carry, and the reply deadlines in working days (per province rules)."""
+
+    base_url: str = ""
+    api_key: Secret = Secret("")
+    callback_secret: Secret = Secret("")
+    # The URL we give 12345 for a ticket's events (our /api/v1/hooks/hotline/tickets).
+    callback_url: str = ""
+    consultation_reply_days: int = 1
+    complaint_reply_days: int = 5
+    suggestion_reply_days: int = 5
+
+
 class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Stopping for a rolling update (SIGTERM): nothing in flight is lost (core.draining,
     core.jobs)."""
@@ -346,6 +360,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechatpay: WechatPaySettings = WechatPaySettings()
     licences: LicenceSettings = LicenceSettings()
     halls: HallsSettings = HallsSettings()
+    hotline: HotlineSettings = HotlineSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
     supervision: SupervisionSettings = SupervisionSettings()
     hallqueue: HallQueueSettings = HallQueueSettings()

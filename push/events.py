@@ -29,6 +29,9 @@ EventType = Literal[
     "queue.completed",
     "appointment.reminder",
     "appointment.no_show",
+    "hotline.received",
+    "hotline.transferred",
+    "hotline.replied",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_SECRET
+from sandbox.hotline.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HOTLINE_SECRET
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
@@ -68,6 +69,20 @@ def _parser() -> argparse.ArgumentParser:
         "--hallqueue-callback-url", default=None, help="where the calling system's events go"
     )
     parser.add_argument("--hallqueue-callback-secret", default=DEFAULT_HALLQUEUE_SECRET)
+    parser.add_argument("--hotline-port", type=int, default=8106)
+    parser.add_argument("--hotline-api-key", default="dev-hotline-key")
+    parser.add_argument(
+        "--hotline-callback-url",
+        default=None,
+        help="where 12345 ticket events go when a ticket names no callbackUrl",
+    )
+    parser.add_argument("--hotline-callback-secret", default=DEFAULT_HOTLINE_SECRET)
+    parser.add_argument(
+        "--hotline-auto-process-seconds",
+        type=float,
+        default=None,
+        help="move every open 12345 ticket one step this often (default: off)",
+    )
     return parser
 
 
@@ -103,6 +118,11 @@ def main(argv: list[str] | None = None) -> None:
                 hallqueue_api_key=args.hallqueue_api_key,
                 hallqueue_callback_url=args.hallqueue_callback_url,
                 hallqueue_callback_secret=args.hallqueue_callback_secret,
+                hotline_port=args.hotline_port,
+                hotline_api_key=args.hotline_api_key,
+                hotline_callback_url=args.hotline_callback_url,
+                hotline_callback_secret=args.hotline_callback_secret,
+                hotline_auto_process_seconds=args.hotline_auto_process_seconds,
             )
         )
 

@@ -14,6 +14,8 @@ from aiohttp import web
 from sandbox.apppush.app import build_apppush_app
 from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_SECRET
 from sandbox.hallqueue.app import build_hallqueue_app
+from sandbox.hotline.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HOTLINE_SECRET
+from sandbox.hotline.app import build_hotline_app
 from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import (
@@ -94,6 +96,11 @@ async def run_sandbox(
     hallqueue_api_key: str = "dev-hallqueue-key",
     hallqueue_callback_url: str | None = None,
     hallqueue_callback_secret: str = DEFAULT_HALLQUEUE_SECRET,
+    hotline_port: int = 8106,
+    hotline_api_key: str = "dev-hotline-key",
+    hotline_callback_url: str | None = None,
+    hotline_callback_secret: str = DEFAULT_HOTLINE_SECRET,
+    hotline_auto_process_seconds: float | None = None,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
@@ -103,6 +110,9 @@ async def run_sandbox(
     WeChat message-push events go to ``wechat_push_url`` (none when None).
     WeChat Pay keeps its keys in ``data_dir/wechatpay/`` (in memory without ``data_dir``; the
     development merchant's key is then written to a temporary directory).
+    The 12345 hotline's ticket events go to ``hotline_callback_url`` (unless a ticket names its
+    own), signed with ``hotline_callback_secret``; ``hotline_auto_process_seconds`` turns on its
+    scripted processor.
     """
     running: list[RunningApp] = []
     try:
@@ -166,6 +176,17 @@ async def run_sandbox(
             hallqueue_port,
         )
         running.append(hallqueue)
+        hotline = await start_app(
+            build_hotline_app(
+                api_key=hotline_api_key,
+                callback_secret=hotline_callback_secret,
+                callback_url=hotline_callback_url,
+                auto_process_seconds=hotline_auto_process_seconds,
+            ),
+            host,
+            hotline_port,
+        )
+        running.append(hotline)
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info(
@@ -193,6 +214,12 @@ async def run_sandbox(
             merchant.serial_no,
             merchant_key_path.parent / "merchant.json",
             wechatpay.url,
+        )
+        log.info(
+            "12345 hotline stand-in on %s (callbacks to %s, auto-process %s)",
+            hotline.url,
+            hotline_callback_url or "each ticket's callbackUrl",
+            f"every {hotline_auto_process_seconds} s" if hotline_auto_process_seconds else "off",
         )
         if ready is not None:
             ready.set()

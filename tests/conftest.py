@@ -5,11 +5,11 @@ its own database, cloned from a migrated template, and a flushed Redis. The appl
 reach it through PgBouncer in transaction mode (``pooled_database_url``); ``database_url`` and
 ``db`` are PostgreSQL itself.
 
-The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``) start once per
+The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``, ``hotline``) start once per
 run, the first time a test requests one, and are reset to a new stand-in's state before and
 after every test that requests it. ``settings`` wires in only the stand-ins the test requests,
 by name or through another fixture (``outside``: the identity ones; ``stand_ins``, and so
-``worker``: all five); the others point at a tripwire that fails the test if it is reached. A
+``worker``: all six); the others point at a tripwire that fails the test if it is reached. A
 test that needs no stand-in starts none.
 """
 
@@ -221,6 +221,19 @@ def wechatpay(wechatpay_server: WeChatPayStandIn) -> Iterator[WeChatPayStandIn]:
     standins.fresh_wechatpay(wechatpay_server)
 
 
+@pytest.fixture(scope="session")
+async def hotline_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.hotline_app()) as server:
+        yield server
+
+
+@pytest.fixture
+async def hotline(hotline_server: RunningApp) -> AsyncIterator[RunningApp]:
+    """The 12345 hotline stand-in (tickets, signed callbacks to a live API)."""
+    yield await standins.fresh_hotline(hotline_server)
+    await standins.fresh_hotline(hotline_server)
+
+
 @pytest.fixture
 def stand_ins(
     provincial: RunningApp,
@@ -229,6 +242,7 @@ def stand_ins(
     apppush: RunningApp,
     wechatpay: WeChatPayStandIn,
     hallqueue: RunningApp,
+    hotline: RunningApp,
 ) -> None:
     """Every stand-in: for a test that runs a worker (in process or a process of its own), the
     whole API (schemathesis), or our side as a citizen meets it, end to end."""

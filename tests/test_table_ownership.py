@@ -26,6 +26,7 @@ DOMAINS = {
     "reviews": ROOT / "api" / "reviews",
     "halls": ROOT / "api" / "halls",
     "supervision": ROOT / "api" / "supervision",
+    "hotline": ROOT / "api" / "hotline",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -53,6 +54,7 @@ MIGRATION_OWNER = {
     "queue": "queue",
     "halls": "halls",
     "supervision": "supervision",
+    "hotline": "hotline",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

@@ -134,6 +134,14 @@ const withdraw = (id, reason = '') =>
 // After the platform refused the submission: back to a draft, everything kept.
 const redraft = (id) => call('redraft', { params: { declaration_id: id } })
 
+// --- 12345 hotline (the key made once per tap, reused on a retry of that tap)
+const fileHotline = (body, idempotencyKey) =>
+  call('fileHotline', { body, header: { 'Idempotency-Key': idempotencyKey } })
+const hotlineTickets = (limit = 50, offset = 0) => call('hotlineTickets', { query: { limit, offset } })
+const hotlineTicket = (id) => call('hotlineTicket', { params: { ticket_id: id } })
+const rateHotline = (id, result, comment = '') =>
+  call('rateHotline', { params: { ticket_id: id }, body: { result, comment } })
+
 // --- payments
 // status: unpaid (the backend's default), paid, … ; declarationId narrows to one case.
 const paymentNotices = ({ status, declarationId } = {}) =>
@@ -271,6 +279,10 @@ module.exports = {
   supplement,
   withdraw,
   redraft,
+  fileHotline,
+  hotlineTickets,
+  hotlineTicket,
+  rateHotline,
   paymentNotices,
   createOrder,
   order,

@@ -93,6 +93,20 @@ module.exports = {
   appointments: { method: 'GET', path: '/api/v1/appointments' },
   appointment: { method: 'GET', path: '/api/v1/appointments/{appointment_id}' },
   cancelAppointment: { method: 'POST', path: '/api/v1/appointments/{appointment_id}/cancel' },
+  // 12345 hotline: ask (咨询), complain (投诉), suggest (建议); my tickets and their replies
+  fileHotline: {
+    method: 'POST',
+    path: '/api/v1/hotline/tickets',
+    body: ['kind', 'title', 'content', 'itemCode', 'departmentCode', 'declarationId', 'aboutRectification'],
+    idempotent: true,
+  },
+  hotlineTickets: { method: 'GET', path: '/api/v1/hotline/tickets', query: ['limit', 'offset'] },
+  hotlineTicket: { method: 'GET', path: '/api/v1/hotline/tickets/{ticket_id}' },
+  rateHotline: {
+    method: 'POST',
+    path: '/api/v1/hotline/tickets/{ticket_id}/satisfaction',
+    body: ['result', 'comment'],
+  },
 
   // licence wallet
   licences: { method: 'GET', path: '/api/v1/licences' },

@@ -55,6 +55,9 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "licence.revoked": "证照注销",
     "queue.called": "已叫号",
     "queue.completed": "已办结",
+    "hotline.received": "已登记",
+    "hotline.transferred": "已转办",
+    "hotline.replied": "已答复",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

@@ -109,6 +109,18 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
             "您预约的{date} {time}“{item}”（{hall}）未到场办理，已记爽约一次。{rule}",
         ),
     },
+    "hotline.received": {
+        "zh-CN": (
+            "12345热线已登记",
+            "您的{item}已由12345热线登记，工单编号 {number}，将于{due}前答复。",
+        ),
+    },
+    "hotline.transferred": {
+        "zh-CN": ("已转办", "您的{item}已由12345热线转交{department}办理。"),
+    },
+    "hotline.replied": {
+        "zh-CN": ("12345热线答复", "您的{item}已答复：{reply} 欢迎对答复进行评价。"),
+    },
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,6 +159,11 @@ def test_dev_runs_everything_and_stops_cleanly(data_dir: Path) -> None:
         banner = _read_until(first, "service items synced", timeout=400)
         assert f"migrations applied: {len(discover())}" in banner
         assert f"http://127.0.0.1:{port}/schema/swagger" in banner
+        # The 12345 hotline stand-in is up beside the others.
+        hotline = re.search(r"12345 hotline\S*\s+(http://127\.0\.0\.1:\d+)", banner)
+        assert hotline, banner
+        with urllib.request.urlopen(f"{hotline.group(1)}/healthz") as resp:
+            assert json.load(resp) == {"status": "ok"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/items?pageSize=50") as resp:
             items = json.load(resp)
         assert items["total"] >= 30

@@ -45,7 +45,7 @@ CHARGED_ITEM_NAME = "临时居民身份证申领"  # charged: a fee notice once 
 VOLATILE_MEMBERS = frozenset({
     "accessToken", "refreshToken", "caseNumber", "licenceNumber", "noticeNumber",
     "paymentCode", "outTradeNo", "receiptNumber", "checkCode", "transactionId", "sha256",
-    "timeStamp", "nonceStr", "package", "paySign", "keyId",
+    "timeStamp", "nonceStr", "package", "paySign", "keyId", "ticketNumber",
 })  # fmt: skip
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -470,6 +470,44 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     await rec.post("inbox.read", f"/api/v1/inbox/{box['items'][0]['id']}/read", status=204)
     await rec.get("push.preferences", "/api/v1/push/preferences")
     await rec.get("items.hot", "/api/v1/items/hot", params={"limit": 8})
+    await _hotline(rec, settings)
+
+
+async def _hotline(rec: Recorder, settings: Settings) -> None:
+    """A complaint to 12345 (投诉), answered by the stand-in's operators, rated."""
+    filed = await rec.post(
+        "hotline.create", "/api/v1/hotline/tickets",
+        json={"kind": "complaint", "title": "公积金提取超时", "content": "超过承诺时限仍未办结。",
+              "itemCode": RENT_WITHDRAWAL},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+
+    async def received() -> str | None:
+        seen = await rec.get(None, f"/api/v1/hotline/tickets/{filed['id']}")
+        return seen["ticketNumber"] if seen["state"] == "received" else None
+
+    number = await eventually(received)
+    control = f"{settings.hotline.base_url}/_control/tickets/{number}"
+    async with httpx.AsyncClient() as operators:
+        for action, body in (
+            ("accept", None),
+            ("transfer", {"department": {"code": "116201000139001392",
+                                         "name": "金城市人力资源和社会保障局"}}),
+            ("reply", {"text": "经核实，已为您办结提取。"}),
+        ):  # fmt: skip
+            assert (await operators.post(f"{control}/{action}", json=body)).status_code == 200
+
+    async def replied() -> bool:
+        seen = await rec.get(None, f"/api/v1/hotline/tickets/{filed['id']}")
+        return bool(seen["state"] == "replied")
+
+    await eventually(replied)
+    await rec.get("hotline.detail", f"/api/v1/hotline/tickets/{filed['id']}")
+    await rec.post(
+        "hotline.rate", f"/api/v1/hotline/tickets/{filed['id']}/satisfaction",
+        json={"result": "satisfied", "comment": "处理及时"},
+    )  # fmt: skip
+    await rec.get("hotline.list", "/api/v1/hotline/tickets")
 
 
 async def _halls(rec: Recorder, item_code: str) -> None:

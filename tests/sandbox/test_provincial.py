@@ -435,7 +435,7 @@ def _free_port() -> int:
 
 @pytest.mark.asyncio
 async def test_run_sandbox_serves_all_until_cancelled(tmp_path: Path) -> None:
-    ports = _free_port(), _free_port(), _free_port(), _free_port()
+    ports = _free_port(), _free_port(), _free_port(), _free_port(), _free_port(), _free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_sandbox(
@@ -449,6 +449,8 @@ async def test_run_sandbox_serves_all_until_cancelled(tmp_path: Path) -> None:
             ready=ready,
             sms_port=ports[2],
             apppush_port=ports[3],
+            wechatpay_port=ports[4],
+            hotline_port=ports[5],
         )
     )
     await asyncio.wait_for(ready.wait(), 10)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from sandbox.apppush.app import reset_apppush
 from sandbox.hallqueue import reset_hallqueue
+from sandbox.hotline.app import reset_hotline
 from sandbox.provincial.app import reset_provincial
 from sandbox.runner import RunningApp
 from sandbox.sms.app import reset_sms
@@ -141,6 +142,18 @@ STAND_INS = {
             ("POST", "/_control/callback-faults", {"duplicate": True}),
         ],
         looks=["/_control/clock", "/_control/callbacks", "/_control/callback-faults"],
+    ),
+    "hotline": StandIn(
+        build=lambda _: standins.hotline_app(),
+        reset=reset_hotline,
+        use=[CLOCK, ("POST", "/_control/callback-faults", {"duplicate": True}), FAULT],
+        looks=[
+            "/_control/clock",
+            "/_control/tickets",
+            "/_control/callbacks",
+            "/_control/callback-faults",
+            "/_control/faults",
+        ],
     ),
 }
 

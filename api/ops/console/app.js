@@ -7,6 +7,7 @@ import { t } from "./i18n.js";
 import * as calendar from "./views/calendar.js";
 import * as dashboard from "./views/dashboard.js";
 import * as figures from "./views/figures.js";
+import * as hotline from "./views/hotline.js";
 import * as jobs from "./views/jobs.js";
 import * as login from "./views/login.js";
 import * as notices from "./views/notices.js";
@@ -20,6 +21,7 @@ const VIEWS = [
   { id: "notices", module: notices, probe: "/ops/v1/notices?limit=1" },
   { id: "supervision", module: supervision, probe: "/ops/v1/supervision/cases?limit=1" },
   { id: "tickets", module: tickets, probe: "/ops/v1/reviews/tickets" },
+  { id: "hotline", module: hotline, probe: "/ops/v1/hotline/tickets" },
   { id: "payments", module: payments, probe: "/ops/v1/payments/mismatches" },
   { id: "figures", module: figures, probe: "/ops/v1/figures/service?from=2000-01-01&to=2000-01-01" },
   { id: "calendar", module: calendar, probe: "/ops/v1/calendar" },

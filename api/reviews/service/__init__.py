@@ -24,6 +24,16 @@ from core.db import Connection
 class ReviewsService(RatingCases, TicketCases, FigureCases, ReportingCases):
     """Good/bad review of a process (built by ``api.reviews.deps``)."""
 
+    # --- for the hotline (a complaint about a rectification links to its ticket) ---
+
+    async def ticket_for_complaint(
+        self, conn: Connection, citizen_id: uuid.UUID, declaration_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        """The citizen's latest rectification ticket on the declaration; None without one."""
+        tickets = await repo.tickets_of_declaration(conn, declaration_id)
+        mine = [t.id for t in tickets if t.citizen_id == citizen_id]
+        return mine[-1] if mine else None
+
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
     """One person, one account: ``source``'s ratings and tickets become ``target``'s (called by

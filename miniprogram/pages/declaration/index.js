@@ -68,6 +68,11 @@ Component({
     rate() {
       wx.navigateTo({ url: `/pages/rate/index?id=${this.id}` })
     },
+    // Ask about this matter or complain about it (12345).
+    hotline() {
+      const name = encodeURIComponent(this.data.detail.itemName)
+      wx.navigateTo({ url: `/pages/hotline/index?declarationId=${this.id}&name=${name}` })
+    },
     async redraft() {
       try {
         await api.redraft(this.id)

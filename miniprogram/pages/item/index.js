@@ -55,5 +55,15 @@ Component({
       }
       wx.navigateTo({ url: target })
     },
+    // Ask about the item or complain about it (12345): the form names the item.
+    hotline() {
+      const { code, name } = this.data.item
+      const target = `/pages/hotline/index?itemCode=${encodeURIComponent(code)}&name=${encodeURIComponent(name)}`
+      if (!session.isSignedIn()) {
+        wx.navigateTo({ url: `/pages/login/index?next=${encodeURIComponent(target)}` })
+        return
+      }
+      wx.navigateTo({ url: target })
+    },
   },
 })

@@ -7,7 +7,7 @@ const INDICATORS = ['overall', 'efficiency', 'guideAccuracy', 'convenience', 'ea
 
 Component({
   behaviors: [page(['rate'])],
-  data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, done: false, error: '' },
+  data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, rectified: false, done: false, error: '' },
   methods: {
     async onLoad(query) {
       // A declaration (?id=) on this session's channel, or a hall visit by its queue number
@@ -22,7 +22,8 @@ Component({
           this.ticket ? api.queueTicket(this.ticket) : api.reviews(this.id),
         ])
         this.catalogue = catalogue
-        this.setData({ canRate: mine.canRate })
+        // A bad review's rectification came back: the citizen may complain about it to 12345.
+        this.setData({ canRate: mine.canRate, rectified: Boolean(mine.ticket && mine.ticket.status !== 'processing') })
       } catch (e) {
         this.setData({ error: e.message })
       }
@@ -66,6 +67,9 @@ Component({
       const chosen = { ...this.data.chosen, [code]: !this.data.chosen[code] }
       this.setData({ chosen })
       this.render()
+    },
+    complain() {
+      wx.navigateTo({ url: `/pages/hotline/index?declarationId=${this.id}&rectification=1` })
     },
     onText(e) {
       this.setData({ text: e.detail.value })

@@ -299,7 +299,7 @@ SEEDED_TABLES = {
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
-    "queue_tickets",
+    "queue_tickets", "hotline_tickets",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -479,6 +479,12 @@ async def _seed(
                VALUES ($1, $2, 'H000000001', $3, '提取', '2026-06-16', '09:00', '09:30', now())""",
             uuid.uuid4(), citizen, RENT_WITHDRAWAL,
         )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO hotline_tickets (id, citizen_id, kind, subject_type, title, content,
+               reply_days, due_on)
+           VALUES ($1, $2, 'consultation', 'none', '咨询', '如何办理', 1, '2026-12-04')""",
+        uuid.uuid4(), mine,
+    )  # fmt: skip
 
 
 async def test_a_merge_leaves_no_row_of_any_citizen_keyed_table_behind(

@@ -1,0 +1,40 @@
+"""12345's ticket callbacks as they arrive: the signature on the raw body checked, the event
+decoded (the controller calls this before the service stores the event)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from api.hotline import errors
+from core.clients.hotline import HotlineEvent
+from core.webhooks import SignatureInvalid, verify_hmac_signature
+
+log = logging.getLogger(__name__)
+
+
+def verified_event(
+    secret: str, headers: Mapping[str, str], body: bytes
+) -> tuple[HotlineEvent, dict[str, Any]]:
+    """The event and its body as stored, or ``CallbackRejected`` (forged, stale, malformed)."""
+    try:
+        verify_hmac_signature(
+            secret=secret,
+            timestamp=headers.get("x-12345-timestamp"),
+            body=body,
+            signature=headers.get("x-12345-signature"),
+        )
+    except SignatureInvalid as exc:
+        log.warning("12345 callback rejected", extra={"reason": str(exc)})
+        raise errors.CallbackRejected() from exc
+    try:
+        event = msgspec.json.decode(body, type=HotlineEvent)
+        stored = msgspec.json.decode(body, type=dict[str, Any])
+    except msgspec.DecodeError as exc:
+        raise errors.CallbackRejected("malformed event") from exc
+    if event.sequence < 1:
+        raise errors.CallbackRejected("malformed event")
+    return event, stored
