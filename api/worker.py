@@ -7,6 +7,7 @@ another worker (core.jobs)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -20,6 +21,15 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def freeze_startup_heap() -> None:
+    """Moves every object alive now (modules, classes, the services: a few hundred thousand)
+    out of the cyclic collector's reach: they live as long as the process, and each full
+    collection walked them all again — a quarter of the worker's CPU during a notice's
+    fan-out (gc.freeze, as the gc module's documentation suggests for long-lived heaps)."""
+    gc.collect()
+    gc.freeze()
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:
@@ -41,6 +51,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         # Years a newer chinesecalendar knows, and every open deadline counted on the calendar
         # as it is now (none may stay empty).
         await calendars_tasks.ensure_library_years(services.calendars)
+        freeze_startup_heap()
         await run_jobs(
             lambda: connect(settings.database),
             pool,

@@ -283,6 +283,7 @@ class JsonApiClient:
         *,
         params: Mapping[str, str] | None = None,
         json: object = None,
+        body: bytes | None = None,
         form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         not_found: type[Exception] | None = None,
@@ -292,7 +293,10 @@ class JsonApiClient:
         """One call; ``retry`` only for idempotent ones (and never inside a job: see
         ``call_with_retries``). Statuses in ``error_statuses`` are decoded into ``response_type``
         (an outside system's documented error body) instead of raising, so a refusal is an
-        answer and is never retried; ``response_type`` ``RawResponse`` is the answer undecoded."""
+        answer and is never retried; ``response_type`` ``RawResponse`` is the answer undecoded.
+        ``body``: JSON already encoded (instead of ``json``)."""
+        if body is None and json is not None:
+            body = msgspec.json.encode(json)
         return await call_with_retries(
             lambda: self._call_once(
                 method,
@@ -300,7 +304,7 @@ class JsonApiClient:
                 path,
                 response_type,
                 params,
-                json,
+                body,
                 form,
                 headers,
                 not_found,
@@ -319,7 +323,7 @@ class JsonApiClient:
         path: str,
         response_type: type[T],
         params: Mapping[str, str] | None,
-        json: object,
+        body_bytes: bytes | None,
         form: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         not_found: type[Exception] | None,
@@ -328,7 +332,6 @@ class JsonApiClient:
         _check_hand_back()
         started = time.perf_counter()
         outcome = "error"
-        body_bytes = msgspec.json.encode(json) if json is not None else None
         url = self._url(path)
         all_headers = {**self._request_headers(method, url, body_bytes), **(headers or {})}
         if body_bytes is not None:

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from push.service.deliveries import SendOutcome
 
 # Channel batches one worker runs at once; the channel's concurrency (push settings) bounds the
-# requests in flight across them.
-NOTICE_CHANNEL_BATCHES = 4
+# requests in flight across them. Eight, not four: a batch's tail (its last sends, its group
+# commit) and the pick-up of the next left the lane short of requests (bench/fanout.py).
+NOTICE_CHANNEL_BATCHES = 8
 RECEIPTS_CRON = "* * * * *"
 # A group commit waits this long for more outcomes, unless this many are waiting already.
 GROUP_COMMIT_WAIT_S = 0.05

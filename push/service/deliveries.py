@@ -17,7 +17,7 @@ from limits import RateLimitItemPerSecond
 from core import jobs
 from core.clients.apppush import BATCH_LIMIT, AppPushRejected, BatchPush, BatchResult
 from core.clients.sms import SmsRejected
-from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED
+from core.clients.wechat import BAD_ARGUMENT, NO_QUOTA, THROTTLED, subscribe_data
 from core.db import Connection
 from core.http import summarised
 from core.jobs import Deferred
@@ -265,6 +265,8 @@ class Deliveries(PushBase):
         trying again; throttled by WeChat, it stops sending at once and defers the batch."""
         lane = self._lane("wechat")
         failure: Exception | None = None
+        # Each notice's fields encoded once, not once per recipient.
+        fields: dict[tuple[str, str], msgspec.Raw] = {}
 
         pending = iter(sends)
 
@@ -277,7 +279,12 @@ class Deliveries(PushBase):
                         return  # WeChat asked us to slow down: the rest waits for the retry
                     try:
                         await self._paced("wechat")
-                        outcome = await self._send_wechat(one)
+                        data = fields.get((one.title, one.body))
+                        if data is None:
+                            data = fields[(one.title, one.body)] = subscribe_data(
+                                {"thing1": thing(one.title), "thing2": thing(one.body)}
+                            )
+                        outcome = await self._send_wechat(one, data)
                     except Exception as exc:  # noqa: BLE001 - raised once the others answered
                         failure = failure if isinstance(failure, Throttled) else exc
                         continue
@@ -328,11 +335,11 @@ class Deliveries(PushBase):
             stats = await self.limiter.get_window_stats(item, "notice", channel)
             await asyncio.sleep(min(1.0, max(0.005, stats.reset_time - time.time())))
 
-    async def _send_wechat(self, one: NoticeSend) -> SendOutcome:
+    async def _send_wechat(self, one: NoticeSend, data: msgspec.Raw) -> SendOutcome:
         reply = await self.wechat.send_subscribe_message(
             openid=one.openid,
             template_id=self.settings.template_notice,
-            data={"thing1": thing(one.title), "thing2": thing(one.body)},
+            data=data,
             page=one.link,
             state=self.settings.miniprogram_state,
         )
