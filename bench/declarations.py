@@ -311,11 +311,41 @@ def declaration_writes(
         )
 
 
+def print_writes(writes: dict[str, float]) -> None:
+    print(
+        f"  declaration_write: {writes['ours']:,.0f} write req/s (create, save, submit: "
+        f"{writes['ours'] / 3:,.0f} declarations/s) vs bare INSERT handler "
+        f"{writes['bare']:,.0f} req/s ({CHAINS} chains each, alternated)"
+    )
+    print(f"RESULT declaration_write ratio={writes['ours'] / writes['bare']:.2f} "
+          f"target>={WRITE_TARGET}")  # fmt: skip
+
+
+def writes_only(seconds: int) -> None:
+    """The declaration_write line alone: the API as shipped, the write item, the loads."""
+    with stack() as env_stack:
+        port = free_port()
+        serve = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        with server(serve, env_stack.env, port) as api:
+            write_item(env_stack.provincial_url)
+            from bench.harness import sync_catalogue
+
+            sync_catalogue(env_stack.env)
+            writes = declaration_writes(api, env_stack.provincial_url, env_stack.env, seconds)
+    print_writes(writes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--uploads", type=int, default=5, help="measured after one warm-up")
+    parser.add_argument(
+        "--writes-only", action="store_true", help="only the declaration_write line (shorter)"
+    )
     args = parser.parse_args()
+    if args.writes_only:
+        writes_only(args.seconds)
+        return
     work = ROOT / ".handheld" / "bench"
     work.mkdir(parents=True, exist_ok=True)
     shipped = work / "api.log"
@@ -405,13 +435,7 @@ def main() -> None:
         f"  upload_throughput: {size / ours_s / 2**20:.0f} MB/s vs raw {size / raw_s / 2**20:.0f} MB/s"
     )
     print(f"RESULT upload_throughput ratio={raw_s / ours_s:.2f} target>=0.5")
-    print(
-        f"  declaration_write: {writes['ours']:,.0f} write req/s (create, save, submit: "
-        f"{writes['ours'] / 3:,.0f} declarations/s) vs bare INSERT handler "
-        f"{writes['bare']:,.0f} req/s ({CHAINS} chains each, alternated)"
-    )
-    print(f"RESULT declaration_write ratio={writes['ours'] / writes['bare']:.2f} "
-          f"target>={WRITE_TARGET}")  # fmt: skip
+    print_writes(writes)
     body.unlink()
 
 

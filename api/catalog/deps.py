@@ -25,6 +25,7 @@ async def build(infra: Infrastructure) -> AsyncIterator[CatalogService]:
             pool=infra.pool,
             cache=cache,
             provincial=ProvincialClient(infra.http, settings.provincial, settings.http),
+            item_entries=settings.catalog.cache_entries,
         )
     finally:
         await cache.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -192,11 +193,22 @@ class CatalogService:
     Reads take the caller's connection; the controllers call them only on a cache miss (a hit
     is answered before routing, see ``api.app``)."""
 
-    def __init__(self, *, pool: Pool, cache: VersionedCache, provincial: ProvincialClient) -> None:
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        cache: VersionedCache,
+        provincial: ProvincialClient,
+        item_entries: int = 4096,
+    ) -> None:
         self.pool = pool
         self.cache = cache
         self.provincial = provincial
         self.halls_of: HallsOfItem | None = None
+        # Items as declarations follow them, under the catalogue version they were read at
+        # (``item_for_declaration``): the same invalidation as the rendered responses.
+        self._items: OrderedDict[str, tuple[bytes, ItemDetail]] = OrderedDict()
+        self._item_entries = item_entries
 
     async def invalidate(self) -> None:
         """Every process renders the catalogue anew (an item's halls changed)."""
@@ -292,8 +304,27 @@ class CatalogService:
 
     async def item_for_declaration(self, conn: Connection, code: str) -> ItemDetail:
         """An item with its guide (form, materials, limits), as a declaration follows it;
-        ``ItemNotFound`` for a code the catalogue does not hold."""
-        return await self.item_detail(conn, code)
+        ``ItemNotFound`` for a code the catalogue does not hold.
+
+        Held in process under the catalogue's version (``core.cache.VersionedCache``: kept
+        current by pub/sub, bumped after every sync or halls change commits, unknown while the
+        subscription is down), so a declaration's write reads it without a round trip. The
+        version is taken before the read: a bump during it leaves the entry stale at once. A
+        declaration reading it sees what a read in its transaction could have seen an instant
+        before (the sync's commit precedes its bump). Callers never change what they get."""
+        version = self.cache.version
+        if version is not None:
+            held = self._items.get(code)
+            if held is not None and held[0] == version:
+                self._items.move_to_end(code)
+                return held[1]
+        item = await self.item_detail(conn, code)
+        if version is not None:
+            self._items[code] = (version, item)
+            self._items.move_to_end(code)
+            while len(self._items) > self._item_entries:
+                self._items.popitem(last=False)
+        return item
 
     # --- for reviews ---
 

@@ -73,6 +73,11 @@ def _is_date(value: str) -> bool:
     return len(value) == 10
 
 
+def licence_fed(form: list[FormField]) -> bool:
+    """Whether the wallet fills any field of the form (see ``licence_prefills``)."""
+    return any(field.prefill and field.prefill.startswith("licence:") for field in form)
+
+
 def licence_prefills(form: list[FormField], wallet: dict[str, str]) -> dict[str, str]:
     """Values the wallet can fill in: a field with prefill "licence:<TYPE>" gets the number of
     the applicant's e-licence of that type."""

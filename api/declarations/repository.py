@@ -138,6 +138,23 @@ _COLUMNS = """id, citizen_id, item_code, item_name, state, delivery, form_data,
     pre_review_due_provisional, promised_due_provisional, created_at, updated_at,
     delivery_refusal, submit_round"""
 _DECLARATION = f"SELECT {_COLUMNS} FROM declarations"
+_EVENT_FIELDS = [field.name for field in msgspec.structs.fields(EventRow)]
+
+
+def _timeline_of(declaration_id: str) -> str:
+    """A column: the timeline of ``declaration_id`` (an SQL expression) as a JSON array, in
+    order, its times in UTC as asyncpg would give them: read with the row it belongs to."""
+    return f"""(SELECT coalesce(jsonb_agg(jsonb_build_object(
+                    'from_state', e.from_state, 'to_state', e.to_state, 'actor', e.actor,
+                    'reason', e.reason, 'details', e.details,
+                    'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+                    ORDER BY e.id), '[]'::jsonb)
+                  FROM declaration_events e WHERE e.declaration_id = {declaration_id}) AS timeline"""
+
+
+def _with_timeline(record: Any) -> tuple[dict[str, Any], list[EventRow]]:
+    fields = dict(record)
+    return fields, msgspec.convert(fields.pop("timeline"), list[EventRow])
 
 
 async def create(
@@ -150,13 +167,26 @@ async def create(
     region_code: str,
     channel: str,
     hall_visit: bool,
-) -> uuid.UUID:
-    declaration_id = uuid.uuid4()
-    await conn.execute(
-        """INSERT INTO declarations (id, citizen_id, item_code, item_name, department_code,
-               region_code, channel, hall_visit)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        declaration_id,
+    form_data: dict[str, Any],
+) -> tuple[DeclarationRow, EventRow]:
+    """A new draft and the first entry of its timeline, in one statement: the row as stored
+    and that entry (the whole timeline of a new draft)."""
+    record = await conn.fetchrow(
+        f"""WITH created AS (
+                INSERT INTO declarations (id, citizen_id, item_code, item_name, department_code,
+                    region_code, channel, hall_visit, form_data)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                RETURNING {_COLUMNS}),
+            logged AS (
+                INSERT INTO declaration_events (declaration_id, from_state, to_state, actor)
+                SELECT id, NULL, state, 'citizen' FROM created
+                RETURNING from_state, to_state, actor, reason, details, at)
+            SELECT created.*, logged.from_state AS event_from_state,
+                   logged.to_state AS event_to_state, logged.actor AS event_actor,
+                   logged.reason AS event_reason, logged.details AS event_details,
+                   logged.at AS event_at
+              FROM created, logged""",
+        uuid.uuid4(),
         citizen_id,
         item_code,
         item_name,
@@ -164,9 +194,12 @@ async def create(
         region_code,
         channel,
         hall_visit,
+        form_data,
     )
-    await add_event(conn, declaration_id, None, "draft", "citizen", None, None)
-    return declaration_id
+    assert record is not None
+    fields = dict(record)
+    event = EventRow(**{name: fields.pop("event_" + name) for name in _EVENT_FIELDS})
+    return DeclarationRow(**fields), event
 
 
 async def get(
@@ -258,29 +291,86 @@ async def move(
 ) -> DeclarationRow:
     """Change state (the trigger refuses illegal moves), set ``fields``, append to the timeline:
     one statement, answering the row as it is now."""
+    return (
+        await _move(conn, declaration_id, from_state, to_state, actor, reason, details, fields)
+    )[0]
+
+
+async def move_logged(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    **fields: Any,
+) -> tuple[DeclarationRow, list[EventRow]]:
+    """``move`` to another state of a row this transaction has locked, answering its whole
+    timeline too (what was there when the statement began, which the lock makes all of it,
+    and the entry appended)."""
+    assert from_state != to_state or details
+    row, timeline = await _move(
+        conn, declaration_id, from_state, to_state, actor, reason, details, fields, timeline=True
+    )
+    assert timeline is not None
+    return row, timeline
+
+
+async def _move(
+    conn: Connection,
+    declaration_id: uuid.UUID,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    reason: str | None,
+    details: dict[str, Any] | None,
+    fields: dict[str, Any],
+    *,
+    timeline: bool = False,
+) -> tuple[DeclarationRow, list[EventRow] | None]:
     assignments = ["state = $2", "updated_at = now()"]
     args: list[Any] = [declaration_id, to_state]
     for name, value in fields.items():
         args.append(value)
         assignments.append(f"{name} = ${len(args)}")
     update = f"UPDATE declarations SET {', '.join(assignments)} WHERE id = $1 RETURNING {_COLUMNS}"
+    events = None
     if from_state == to_state and not details:
         row = await conn.fetchrow(update, *args)
+        moved = one(DeclarationRow, row)
     else:
         args += [from_state, actor, reason, details]
         n = len(args)
+        # The timeline as the statement's snapshot holds it (without the entry it appends).
+        timeline_column = (
+            ", "
+            + ", ".join(f"logged.{f} AS event_{f}" for f in _EVENT_FIELDS)
+            + ", "
+            + _timeline_of("moved.id")
+            if timeline
+            else ""
+        )
         row = await conn.fetchrow(
             f"""WITH moved AS ({update}), logged AS (
                     INSERT INTO declaration_events
                         (declaration_id, from_state, to_state, actor, reason, details)
                     SELECT id, ${n - 3}::text, state, ${n - 2}::text, ${n - 1}::text,
-                           ${n}::jsonb FROM moved)
-                SELECT * FROM moved""",
+                           ${n}::jsonb FROM moved
+                    RETURNING from_state, to_state, actor, reason, details, at)
+                SELECT moved.*{timeline_column}
+                  FROM moved, logged""",
             *args,
         )
-    moved = one(DeclarationRow, row)
+        if row is not None and timeline:
+            values = dict(row)
+            event = EventRow(**{name: values.pop("event_" + name) for name in _EVENT_FIELDS})
+            events = [*msgspec.convert(values.pop("timeline"), list[EventRow]), event]
+            moved = DeclarationRow(**values)
+        else:
+            moved = one(DeclarationRow, row)
     assert moved is not None, declaration_id
-    return moved
+    return moved, events
 
 
 async def update(conn: Connection, declaration_id: uuid.UUID, **fields: Any) -> DeclarationRow:
@@ -297,6 +387,26 @@ async def update(conn: Connection, declaration_id: uuid.UUID, **fields: Any) -> 
     )
     assert updated is not None, declaration_id
     return updated
+
+
+async def save_form(
+    conn: Connection, declaration_id: uuid.UUID, citizen_id: uuid.UUID, form_data: dict[str, Any]
+) -> tuple[DeclarationRow, list[EventRow]] | None:
+    """The form of the citizen's draft replaced: the row as stored and its timeline (one
+    statement); None when no draft of theirs has this id."""
+    record = await conn.fetchrow(
+        f"""WITH saved AS (
+                UPDATE declarations SET updated_at = now(), form_data = $3
+                 WHERE id = $1 AND citizen_id = $2 AND state = 'draft' RETURNING {_COLUMNS})
+            SELECT saved.*, {_timeline_of("saved.id")} FROM saved""",
+        declaration_id,
+        citizen_id,
+        form_data,
+    )
+    if record is None:
+        return None
+    fields, timeline = _with_timeline(record)
+    return DeclarationRow(**fields), timeline
 
 
 async def add_event(

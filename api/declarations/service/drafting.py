@@ -7,7 +7,7 @@ from typing import Any
 
 from api.declarations import errors
 from api.declarations import repository as repo
-from api.declarations.forms import form_of, licence_prefills, problems
+from api.declarations.forms import form_of, licence_fed, licence_prefills, problems
 from api.declarations.schemas import DeclarationDetail
 from api.declarations.service.base import channel_of
 from api.declarations.service.reading import Reading
@@ -22,7 +22,17 @@ class Drafting(Reading):
         item = await self._item(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
-        declaration_id = await repo.create(
+        # "一表申请": what the wallet already knows is filled in, not asked again. Read only
+        # when the item has a use for it (a field it fills, a material a licence satisfies).
+        form = form_of(item.guide.form)
+        wallet = (
+            await self._licences.usable_for_declaration(conn, principal.citizen_id)
+            if any(m.licence_types for m in item.guide.materials) or licence_fed(form)
+            else []
+        )
+        prefilled = licence_prefills(form, {w.type_code: w.licence_number for w in wallet})
+        # The draft, prefilled, and its timeline's first entry: one statement, nothing re-read.
+        row, created = await repo.create(
             conn,
             principal.citizen_id,
             item.code,
@@ -31,17 +41,11 @@ class Drafting(Reading):
             region_code=item.region.code,
             channel=channel_of(principal),
             hall_visit=item.online_level != "full_online",
+            form_data=prefilled,
         )
-        # "一表申请": what the wallet already knows is filled in, not asked again.
-        wallet = await self._licences.usable_for_declaration(conn, principal.citizen_id)
-        prefilled = licence_prefills(
-            form_of(item.guide.form), {w.type_code: w.licence_number for w in wallet}
+        return await self._detail(
+            conn, row, item=item, attached=[], wallet=wallet, timeline=[created]
         )
-        if prefilled:
-            row = await repo.update(conn, declaration_id, form_data=prefilled)
-        else:
-            row = await self._owned(conn, principal, declaration_id)
-        return await self._detail(conn, row, item=item, attached=[], wallet=wallet)
 
     async def save_form(
         self,
@@ -50,11 +54,18 @@ class Drafting(Reading):
         declaration_id: uuid.UUID,
         data: dict[str, Any],
     ) -> DeclarationDetail:
-        row = await self._owned(conn, principal, declaration_id, lock=True)
-        if row.state != "draft":
-            raise errors.InvalidState(state=row.state)
+        # The form stored first, where the row is a draft of this citizen's (one statement, its
+        # lock taken), then checked against the item's: a refusal rolls the transaction back.
+        saved = await repo.save_form(conn, declaration_id, principal.citizen_id, data)
+        if saved is None:
+            current = await self._owned(conn, principal, declaration_id, lock=True)
+            if current.state != "draft":
+                raise errors.InvalidState(state=current.state)
+            # Back to a draft (a redraft) after the statement's snapshot: saved now, locked.
+            saved = await repo.save_form(conn, declaration_id, principal.citizen_id, data)
+            assert saved is not None
+        row, timeline = saved
         item = await self._item(conn, row.item_code)
         if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)
-        row = await repo.update(conn, declaration_id, form_data=data)
-        return await self._detail(conn, row, item=item)
+        return await self._detail(conn, row, item=item, timeline=timeline)

@@ -49,15 +49,17 @@ class Reading(DeclarationsBase):
         attached: list[repo.AttachedRow] | None = None,
         citizen: CitizenForCase | None = None,
         wallet: list[DeclarationLicence] | None = None,
+        timeline: list[repo.EventRow] | None = None,
     ) -> DeclarationDetail:
-        """The declaration as the citizen sees it. What the caller has already read in this
-        transaction (the item, the attached materials, the citizen, the wallet) is passed in
-        and not read again; the library and wallet are read only when a material still open
+        """The declaration as the citizen sees it. What the caller has already read or written
+        in this transaction (the item, the attached materials, the citizen, the wallet, the
+        timeline) is passed in and not read again; the library and wallet are read only when a material still open
         could be satisfied from them."""
         if item is None:
             item = await self._item(conn, row.item_code)
         if attached is None:
-            attached = await repo.attached(conn, row.id)
+            # An item asking for no material has none to show.
+            attached = await repo.attached(conn, row.id) if item.guide.materials else []
         by_code = {a.material_code: a for a in attached}
         still_open = [m for m in item.guide.materials if m.code not in by_code]
         library: list[LibraryMaterial] = []
@@ -103,7 +105,10 @@ class Reading(DeclarationsBase):
             form_data=row.form_data,
             prefill=_prefill(citizen),
             materials=materials,
-            timeline=[timeline_entry(e) for e in await repo.events(conn, row.id)],
+            timeline=[
+                timeline_entry(e)
+                for e in (timeline if timeline is not None else await repo.events(conn, row.id))
+            ],
             supplement=SupplementNotice(notice=notice["notice"], items=notice["items"])
             if notice
             else None,

@@ -89,7 +89,7 @@ class Submission(Materials, PlatformEvents):
             declaration_id,
         )
         now = self.clock.now()
-        moved = await repo.move(
+        moved, timeline = await repo.move_logged(
             conn,
             declaration_id,
             "draft",
@@ -116,7 +116,9 @@ class Submission(Materials, PlatformEvents):
             {"item": row.item_name},
             dedupe_key=f"{declaration_id}:submitted",
         )
-        return await self._detail(conn, moved, item=item, attached=attached, citizen=citizen)
+        return await self._detail(
+            conn, moved, item=item, attached=attached, citizen=citizen, timeline=timeline
+        )
 
     async def redraft(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
