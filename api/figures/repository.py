@@ -165,7 +165,7 @@ async def open_batch(conn: Connection) -> None:
 
 async def tune_batch(conn: Connection) -> None:
     """A batch's sorts and hashes (up to BATCH_EVENTS entries) fit in memory for its transaction."""
-    await conn.execute("SET LOCAL work_mem = '64MB'")
+    await conn.execute("SET LOCAL work_mem = '256MB'")
 
 
 async def merge_batch(conn: Connection) -> tuple[int, int]:
