@@ -2,13 +2,15 @@
 the dashboard's answer for one department and one month, each against a raw ``SELECT
 count(*)`` of the same rows in the same run.
 
-    uv run python bench/figures.py            # 10,000,000 declarations (long: COPY + rollup)
+    uv run python bench/figures.py            # 10,000,000 declarations (seed + rollup)
     HANDHELD_BENCH_FIGURES_N=200000 uv run python bench/figures.py
 
-Declarations and their timelines are loaded by COPY in transactions of about 100k entries
-(as they would have been written over a year), across 1,000 items of 40 departments in 2025;
-the next chunk is made in a thread while PostgreSQL takes the last. The rollup then catches up
-batch by batch as the job does (``FiguresService.roll_up``: about 100k entries a batch, staged
+Declarations and their timelines are made inside PostgreSQL (``INSERT ... SELECT`` over
+``generate_series``, deterministic draws from ``hashint8extended``) in transactions of about
+100k entries, in time order (as they would have been written over a year), across 1,000 items
+of 40 departments in 2025; the load runs as a restore does (foreign-key triggers off, secondary
+indexes built after). The rollup then catches up
+batch by batch as the job does (``FiguresService.roll_up``: about 1M entries a batch, staged
 and merged in SQL, plus up to 14 days of deadlines swept until caught up); each batch's time is
 compared with counting that batch's entries (``figures_rollup``, reported, no target; the first
 batch is left out of the median). The dashboard is ``GET /ops/v1/figures/service`` for one
