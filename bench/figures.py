@@ -246,6 +246,8 @@ async def _roll_up(settings: Any, url: str) -> tuple[float, float, float]:
                 elif entries:
                     per_100k.append(took * 100_000 / entries)
                     ratios.append(took / counting)
+                if entries and len(per_100k) % 5 == 0:
+                    print(f"  rollup batch: {entries:,} entries in {took:.1f} s", flush=True)
                 if not report.more:
                     break
     finally:

@@ -632,6 +632,9 @@ _FACTS = """
                                   'not_accepted', 'needs_supplement')) AS m
       JOIN declarations d ON d.id = m.declaration_id"""
 _SLICE = "day, item_code, department_code, region_code, channel"
+# A rollup batch's statements run in a job, not a request: they get minutes rather than the
+# pool's command timeout (a batch of a million entries on a loaded database takes tens of s).
+BATCH_STATEMENT_SECONDS = 600.0
 
 
 def _working_days(since: str, until: str) -> str:
@@ -687,6 +690,7 @@ async def stage_figure_moves(
         first_day,
         working,
         max_days,
+        timeout=BATCH_STATEMENT_SECONDS,
     )
 
 
