@@ -703,11 +703,13 @@ async def event_horizon(conn: Connection) -> int:
 
 async def events_upper_bound(conn: Connection, events_from: int, horizon: int, limit: int) -> int:
     """Where a batch of about ``limit`` timeline entries from ``events_from`` ends: below the
-    horizon, after the transaction of the ``limit``-th entry (a transaction is never split)."""
+    horizon, after the transaction of the ``limit``-th entry (a transaction is never split).
+    Ordered by the xid8 column itself (an output column named ``txid`` holding its text would
+    be sorted as text: 1000 before 999, and every remaining entry sorted for each batch)."""
     last = await conn.fetchval(
-        """SELECT txid::text FROM declaration_events
-            WHERE txid >= $1::text::xid8 AND txid < $2::text::xid8
-            ORDER BY txid OFFSET $3 LIMIT 1""",
+        """SELECT e.txid::text AS last FROM declaration_events e
+            WHERE e.txid >= $1::text::xid8 AND e.txid < $2::text::xid8
+            ORDER BY e.txid OFFSET $3 LIMIT 1""",
         str(events_from),
         str(horizon),
         limit,
