@@ -2,13 +2,15 @@
 the dashboard's answer for one department and one month, each against a raw ``SELECT
 count(*)`` of the same rows in the same run.
 
-    uv run python bench/figures.py            # 10,000,000 declarations (long: COPY + rollup)
+    uv run python bench/figures.py            # 10,000,000 declarations (seed + rollup)
     HANDHELD_BENCH_FIGURES_N=200000 uv run python bench/figures.py
 
-Declarations and their timelines are loaded by COPY in transactions of about 100k entries
-(as they would have been written over a year), across 1,000 items of 40 departments in 2025;
-the next chunk is made in a thread while PostgreSQL takes the last. The rollup then catches up
-batch by batch as the job does (``FiguresService.roll_up``: about 100k entries a batch, staged
+Declarations and their timelines are made inside PostgreSQL (``INSERT ... SELECT`` over
+``generate_series``, deterministic draws from ``hashint8extended``) in transactions of about
+100k entries, in time order (as they would have been written over a year), across 1,000 items
+of 40 departments in 2025; the load runs as a restore does (foreign-key triggers off, secondary
+indexes built after). The rollup then catches up
+batch by batch as the job does (``FiguresService.roll_up``: about 1M entries a batch, staged
 and merged in SQL, plus up to 14 days of deadlines swept until caught up); each batch's time is
 compared with counting that batch's entries (``figures_rollup``, reported, no target; the first
 batch is left out of the median). The dashboard is ``GET /ops/v1/figures/service`` for one
@@ -41,31 +43,16 @@ from api.app import create_app
 from api.composition import open_services
 from bench.harness import stack
 from core.clock import CHINA_TZ
+from core.pii import PiiCipher
 from core.settings import load_settings
 
 N = int(os.environ.get("HANDHELD_BENCH_FIGURES_N", "10000000"))
 DEPARTMENTS, ITEMS_PER_DEPARTMENT, REGIONS = 40, 25, 100
 YEAR = 2025
-CHUNK_DECLARATIONS = 20_000  # about 100k timeline entries a transaction
+CHUNK_DECLARATIONS = 25_000  # about 100k timeline entries a transaction
 SLICE_DEPARTMENT = "D07"
 SLICE_FROM, SLICE_TO = date(YEAR, 6, 1), date(YEAR, 6, 30)
 NOW = datetime(YEAR + 1, 1, 20, tzinfo=CHINA_TZ)
-DECLARATION_COLUMNS = (
-    "id",
-    "citizen_id",
-    "item_code",
-    "item_name",
-    "state",
-    "submitted_at",
-    "accepted_at",
-    "finished_at",
-    "promised_due",
-    "department_code",
-    "region_code",
-    "channel",
-    "hall_visit",
-)
-EVENT_COLUMNS = ("declaration_id", "from_state", "to_state", "actor", "at", "details")
 
 
 def _items() -> list[tuple[str, str, str, bool]]:
@@ -77,90 +64,82 @@ def _items() -> list[tuple[str, str, str, bool]]:
     ]
 
 
-# Every minute of the year and a month after, once: a chunk's times are list lookups (the
-# seeding of 10 M declarations is bounded by Python making its rows).
 _START = datetime(YEAR, 1, 1, tzinfo=CHINA_TZ)
 _MINUTES = 365 * 24 * 60
-_STAMPS: list[datetime] = []
 
 
-def _stamps() -> list[datetime]:
-    if not _STAMPS:
-        minute = timedelta(minutes=1)
-        t = _START
-        for _ in range(_MINUTES + 40 * 24 * 60):
-            _STAMPS.append(t)
-            t += minute
-    return _STAMPS
+def _draw(k: int, modulo: int) -> str:
+    """A deterministic pseudo-random integer in [0, modulo) of the row ``g`` (draw ``k``)."""
+    return f"((hashint8extended(g, {k}) & 2147483647) % {modulo})"
 
 
-def _chunk(
-    seed: int,
-    items: list[tuple[str, str, str, bool]],
-    citizens: list[uuid.UUID],
-    count: int,
-    window: tuple[float, float],
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Declarations submitted in ``window`` (fractions of the year: chunks come in time order,
-    as the timeline is written), most accepted and completed within days."""
-    rng = random.Random(seed)
-    stamps = _stamps()
-    random_ = rng.random
-    randrange = rng.randrange
-    bits = rng.getrandbits
-    low = int(window[0] * _MINUTES)
-    high = max(int(window[1] * _MINUTES), low + 1)
-    declarations, events = [], []
-    add = events.append
-    hour, week = 60, 7 * 24 * 60
-    n_items, n_citizens = len(items), len(citizens)
-    for _ in range(count):
-        did = uuid.UUID(int=bits(128))
-        item, department, region, hall = items[randrange(n_items)]
-        t = randrange(low, high) + hour
-        add((did, None, "draft", "citizen", stamps[t - hour], None))
-        add((did, "draft", "submitted", "citizen", stamps[t], None))
-        submitted = stamps[t]
-        if random_() < 0.15:
-            t += 26 * hour
-            add((did, "submitted", "needs_supplement", "platform", stamps[t], None))
-            t += 20 * hour
-            add((did, "needs_supplement", "submitted", "citizen", stamps[t], None))
-        state, accepted, finished, due = "submitted", None, None, None
-        fate = random_()
-        if fate < 0.9:
-            t += randrange(2, 72) * hour
-            tolerated = '{"toleratedMissing": ["M2"]}' if random_() < 0.05 else None
-            accepted = stamps[t]
-            add((did, "submitted", "accepted", "platform", accepted, tolerated))
-            state = "accepted"
-            due = stamps[t + week].date()
-            if fate < 0.8:
-                t += randrange(4, 240) * hour
-                state = "completed" if fate < 0.75 else "refused"
-                finished = stamps[t]
-                add((did, "accepted", state, "platform", finished, None))
-        declarations.append(
-            (
-                did,
-                citizens[randrange(n_citizens)],
-                item,
-                item,
-                state,
-                submitted,
-                accepted,
-                finished,
-                due,
-                department,
-                region,
-                "miniprogram" if random_() < 0.6 else "app",
-                hall,
-            )
-        )
-    return declarations, events
+def _chance(k: int) -> str:
+    """A deterministic pseudo-random fraction in [0, 1) of the row ``g`` (draw ``k``)."""
+    return f"((hashint8extended(g, {k}) & 1048575) / 1048576.0)"
 
 
-async def _seed(url: str) -> int:
+# Declarations $1 <= g < $2, submitted in the minutes [$3, $3 + $4) of the year (chunks come in
+# time order, as the timeline is written): 15 % asked to supplement (26 h later, back 20 h
+# after), 90 % accepted within 2-72 h (5 % of them with a material tolerated missing), promised
+# a week after; 75 % completed and 5 % refused within 4-240 h; the rest still open. The
+# timeline's times fall on every day of the year, the calendar's holidays included.
+_SEED_BASE = f"""
+    CREATE TEMPORARY TABLE seed_base ON COMMIT DROP AS
+    SELECT md5('declaration ' || g)::uuid AS id, ($5::uuid[])[1 + r.citizen] AS citizen_id,
+           i.code, i.department_code, i.region_code, i.hall, r.supplement, r.tolerated,
+           r.channel, r.submitted,
+           CASE WHEN r.fate < 0.9 THEN r.accepted END AS accepted_at,
+           CASE WHEN r.fate < 0.8 THEN r.accepted + r.finish_hours * interval '1 hour'
+           END AS finished_at,
+           CASE WHEN r.fate < 0.9
+                THEN ((r.accepted + interval '7 days') AT TIME ZONE 'Asia/Shanghai')::date
+           END AS promised_due,
+           CASE WHEN r.fate < 0.75 THEN 'completed' WHEN r.fate < 0.8 THEN 'refused'
+                WHEN r.fate < 0.9 THEN 'accepted' ELSE 'submitted' END AS state
+      FROM (SELECT g, {_draw(1, ITEMS_PER_DEPARTMENT * DEPARTMENTS)} AS item,
+                   {_draw(9, 1000)} AS citizen,
+                   {_chance(3)} < 0.15 AS supplement, {_chance(4)} AS fate,
+                   {_chance(7)} < 0.05 AS tolerated,
+                   CASE WHEN {_chance(8)} < 0.6 THEN 'miniprogram' ELSE 'app' END AS channel,
+                   4 + {_draw(6, 236)} AS finish_hours,
+                   s.submitted,
+                   s.submitted + (CASE WHEN {_chance(3)} < 0.15 THEN 46 ELSE 0 END
+                                  + 2 + {_draw(5, 70)}) * interval '1 hour' AS accepted
+              FROM generate_series($1::bigint, $2::bigint - 1) AS g
+             CROSS JOIN LATERAL (
+                 SELECT $6::timestamptz
+                        + ($3::bigint + {_draw(2, "$4::bigint")} + 60) * interval '1 minute'
+                        AS submitted) AS s) AS r
+      JOIN seed_items i ON i.n = r.item"""
+_SEED_DECLARATIONS = """
+    INSERT INTO declarations (id, citizen_id, item_code, item_name, state, submitted_at,
+                              accepted_at, finished_at, promised_due, department_code,
+                              region_code, channel, hall_visit)
+    SELECT id, citizen_id, code, code, state, submitted, accepted_at, finished_at, promised_due,
+           department_code, region_code, channel, hall
+      FROM seed_base"""
+_SEED_EVENTS = """
+    INSERT INTO declaration_events (declaration_id, from_state, to_state, actor, at, details)
+    SELECT b.id, e.from_state, e.to_state, e.actor, e.at, e.details
+      FROM seed_base b
+     CROSS JOIN LATERAL (VALUES
+         (1, NULL, 'draft', 'citizen', b.submitted - interval '1 hour', NULL::jsonb),
+         (2, 'draft', 'submitted', 'citizen', b.submitted, NULL),
+         (3, 'submitted', 'needs_supplement', 'platform', b.submitted + interval '26 hours',
+          NULL),
+         (4, 'needs_supplement', 'submitted', 'citizen', b.submitted + interval '46 hours',
+          NULL),
+         (5, 'submitted', 'accepted', 'platform', b.accepted_at,
+          CASE WHEN b.tolerated THEN '{"toleratedMissing": ["M2"]}'::jsonb END),
+         (6, 'accepted', b.state, 'platform', b.finished_at, NULL)
+     ) AS e (n, from_state, to_state, actor, at, details)
+     WHERE e.n <= 2 OR (e.n <= 4 AND b.supplement) OR (e.n >= 5 AND e.at IS NOT NULL)"""
+
+
+async def _seed(settings: Any, url: str) -> int:
+    """Seeds in PostgreSQL: each chunk is one transaction of INSERT ... SELECT over
+    generate_series (about 100k timeline entries, as they would have been written over a
+    year); only the catalogue, the citizens and their one ciphertext come from Python."""
     conn = await asyncpg.connect(url)
     try:
         items = _items()
@@ -173,39 +152,67 @@ async def _seed(url: str) -> int:
                    'active', 1, now(), '{}', $1, 'x')""",
             [(c, d, r, "in_hall" if hall else "full_online") for c, d, r, hall in items],
         )
-        citizens = [uuid.uuid4() for _ in range(1000)]
-        await conn.copy_records_to_table(
-            "citizens", records=[(c,) for c in citizens], columns=["id"]
+        # Citizens' personal fields hold a real ciphertext (one, made once: the bench measures
+        # the figures, not SM4).
+        pii = PiiCipher.from_settings(
+            settings.pii.keys.reveal(),
+            settings.pii.current_key_id,
+            settings.pii.lookup_key.reveal(),
         )
-        _stamps()
-        total_events, done, started = 0, 0, time.perf_counter()
-
-        def make(first: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-            count = min(CHUNK_DECLARATIONS, N - first)
-            return _chunk(19 + first, items, citizens, count, (first / N, (first + count) / N))
-
-        # The next chunk is made (in a thread) while PostgreSQL takes the last one.
-        making = asyncio.ensure_future(asyncio.to_thread(make, 0))
+        name = pii.encrypt("张三", field="citizen.real_name")
+        phone = pii.encrypt("13800000000", field="citizen.phone")
+        phone_hash = pii.lookup_hash("13800000000", field="citizen.phone")
+        citizens = [uuid.UUID(int=random.Random(11 + n).getrandbits(128)) for n in range(1000)]
+        await conn.copy_records_to_table(
+            "citizens",
+            records=[(c, name, phone, phone_hash) for c in citizens],
+            columns=["id", "real_name_enc", "phone_enc", "phone_hash"],
+        )
+        await conn.execute(
+            """CREATE TEMPORARY TABLE seed_items AS
+               SELECT (row_number() OVER (ORDER BY code) - 1)::integer AS n, code,
+                      department_code, region_code, online_level <> 'full_online' AS hall
+                 FROM catalog_items"""
+        )
+        await conn.execute("CREATE UNIQUE INDEX ON seed_items (n)")
+        await conn.execute("ANALYZE seed_items")
+        # A bulk load as a restore does it: the rows are consistent by construction, so the
+        # foreign keys' per-row triggers are off for this session (replica role), and the
+        # secondary indexes of the two big tables are built once at the end instead of row by
+        # row (their definitions are read from the catalogue and replayed as they were).
+        await conn.execute("SET session_replication_role = replica")
+        indexes = await conn.fetch(
+            """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS ddl
+                 FROM pg_index i
+                WHERE i.indrelid IN ('declarations'::regclass, 'declaration_events'::regclass)
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"""
+        )
+        for index in indexes:
+            await conn.execute(f"DROP INDEX {index['name']}")
+        done, started = 0, time.perf_counter()
         while done < N:
-            declarations, events = await making
-            count = len(declarations)
-            if done + count < N:
-                making = asyncio.ensure_future(asyncio.to_thread(make, done + count))
+            count = min(CHUNK_DECLARATIONS, N - done)
+            low = done * _MINUTES // N
+            high = max((done + count) * _MINUTES // N, low + 1)
             async with conn.transaction():
-                await conn.copy_records_to_table(
-                    "declarations", records=declarations, columns=DECLARATION_COLUMNS
+                await conn.execute(
+                    _SEED_BASE, done, done + count, low, high - low, citizens, _START
                 )
-                await conn.copy_records_to_table(
-                    "declaration_events", records=events, columns=EVENT_COLUMNS
-                )
+                await conn.execute(_SEED_DECLARATIONS)
+                await conn.execute(_SEED_EVENTS)
             done += count
-            total_events += len(events)
             if done % 1_000_000 < CHUNK_DECLARATIONS:
                 print(
                     f"  seeded {done:,} declarations ({time.perf_counter() - started:,.0f} s)",
                     flush=True,
                 )
+        await conn.execute("RESET session_replication_role")
+        await conn.execute("SET maintenance_work_mem = '512MB'")
+        for index in indexes:
+            await conn.execute(index["ddl"])
+        print(f"  indexes built ({time.perf_counter() - started:,.0f} s)", flush=True)
         await conn.execute("ANALYZE")
+        total_events: int = await conn.fetchval("SELECT count(*) FROM declaration_events")
         return total_events
     finally:
         await conn.close()
@@ -239,6 +246,8 @@ async def _roll_up(settings: Any, url: str) -> tuple[float, float, float]:
                 elif entries:
                     per_100k.append(took * 100_000 / entries)
                     ratios.append(took / counting)
+                if entries and len(per_100k) % 5 == 0:
+                    print(f"  rollup batch: {entries:,} entries in {took:.1f} s", flush=True)
                 if not report.more:
                     break
     finally:
@@ -311,9 +320,9 @@ def main() -> None:
         settings = load_settings(env_stack.env)
         url = env_stack.env["HANDHELD_DATABASE_URL"]
         started = time.perf_counter()
-        events = asyncio.run(_seed(url))
+        events = asyncio.run(_seed(settings, url))
         print(
-            f"  seeded {N:,} declarations, {events:,} timeline entries by COPY "
+            f"  seeded {N:,} declarations, {events:,} timeline entries in SQL "
             f"in {time.perf_counter() - started:,.0f} s"
         )
         started = time.perf_counter()

@@ -742,6 +742,9 @@ _FACTS = """
                                   'not_accepted', 'needs_supplement')) AS m
       JOIN declarations d ON d.id = m.declaration_id"""
 _SLICE = "day, item_code, department_code, region_code, channel"
+# A rollup batch's statements run in a job, not a request: they get minutes rather than the
+# pool's command timeout (a batch of a million entries on a loaded database takes tens of s).
+BATCH_STATEMENT_SECONDS = 600.0
 
 
 def _working_days(since: str, until: str) -> str:
@@ -762,63 +765,42 @@ async def stage_figure_moves(
     """One row per slice-day into ``figure_batch``: the moves of the entries written by
     transactions in [events_from, events_below), and three histograms (index = working days):
     application → acceptance and acceptance → completion of the acceptances and completions
-    among them, and the promised limit (acceptance → deadline) of those completions."""
+    among them, and the promised limit (acceptance → deadline) of those completions. One pass,
+    one ``GROUP BY``: counts and histograms (``histogram_count``, migration 0035) together."""
     await conn.execute(
         f"""INSERT INTO figure_batch ({_SLICE}, applications, accepted, tolerated, completed,
                    completed_online, completed_in_time, refused, not_accepted,
                    supplement_requests, supplemented, repeat_supplemented,
                    acceptance_days, completion_days, promised_days)
-            WITH facts AS MATERIALIZED ({_FACTS}),
-            counts AS (
-                SELECT {_SLICE},
-                       count(*) FILTER (WHERE to_state = 'submitted' AND from_state = 'draft')
-                           AS applications,
-                       count(*) FILTER (WHERE to_state = 'accepted') AS accepted,
-                       count(*) FILTER (WHERE to_state = 'accepted'
-                                          AND details ? 'toleratedMissing') AS tolerated,
-                       count(*) FILTER (WHERE to_state = 'completed') AS completed,
-                       count(*) FILTER (WHERE to_state = 'completed' AND NOT hall_visit)
-                           AS completed_online,
-                       count(*) FILTER (WHERE to_state = 'completed' AND day <= promised_due)
-                           AS completed_in_time,
-                       count(*) FILTER (WHERE to_state = 'refused') AS refused,
-                       count(*) FILTER (WHERE to_state = 'not_accepted') AS not_accepted,
-                       count(*) FILTER (WHERE to_state = 'needs_supplement')
-                           AS supplement_requests,
-                       count(*) FILTER (WHERE nth_supplement = 1) AS supplemented,
-                       count(*) FILTER (WHERE nth_supplement = 2) AS repeat_supplemented
-                  FROM facts GROUP BY {_SLICE}),
-            spans AS (
-                SELECT {_SLICE}, kind, {_working_days("since", "until")} AS days,
-                       count(*)::integer AS n
-                  FROM facts
-                 CROSS JOIN LATERAL (VALUES
-                     ('acceptance', CASE WHEN to_state = 'accepted' THEN submitted_day END, day),
-                     ('completion', CASE WHEN to_state = 'completed' THEN accepted_day END, day),
-                     ('promised', CASE WHEN to_state = 'completed' THEN accepted_day END,
-                      promised_due)) AS s (kind, since, until)
-                 WHERE since IS NOT NULL AND until IS NOT NULL
-                 GROUP BY {_SLICE}, kind, days),
-            histograms AS (
-                SELECT {_SLICE},
-                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'acceptance')
-                           AS acceptance_days,
-                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'completion')
-                           AS completion_days,
-                       histogram_sum(histogram_of(days, n)) FILTER (WHERE kind = 'promised')
-                           AS promised_days
-                  FROM spans GROUP BY {_SLICE})
-            SELECT {_SLICE}, c.applications, c.accepted, c.tolerated, c.completed,
-                   c.completed_online, c.completed_in_time, c.refused, c.not_accepted,
-                   c.supplement_requests, c.supplemented, c.repeat_supplemented,
-                   coalesce(h.acceptance_days, '{{}}'), coalesce(h.completion_days, '{{}}'),
-                   coalesce(h.promised_days, '{{}}')
-              FROM counts c LEFT JOIN histograms h USING ({_SLICE})""",
+            SELECT {_SLICE},
+                   count(*) FILTER (WHERE to_state = 'submitted' AND from_state = 'draft'),
+                   count(*) FILTER (WHERE to_state = 'accepted'),
+                   count(*) FILTER (WHERE to_state = 'accepted' AND details ? 'toleratedMissing'),
+                   count(*) FILTER (WHERE to_state = 'completed'),
+                   count(*) FILTER (WHERE to_state = 'completed' AND NOT hall_visit),
+                   count(*) FILTER (WHERE to_state = 'completed' AND day <= promised_due),
+                   count(*) FILTER (WHERE to_state = 'refused'),
+                   count(*) FILTER (WHERE to_state = 'not_accepted'),
+                   count(*) FILTER (WHERE to_state = 'needs_supplement'),
+                   count(*) FILTER (WHERE nth_supplement = 1),
+                   count(*) FILTER (WHERE nth_supplement = 2),
+                   coalesce(histogram_count({_working_days("submitted_day", "day")})
+                                FILTER (WHERE to_state = 'accepted'
+                                          AND submitted_day IS NOT NULL), '{{}}'),
+                   coalesce(histogram_count({_working_days("accepted_day", "day")})
+                                FILTER (WHERE to_state = 'completed'
+                                          AND accepted_day IS NOT NULL), '{{}}'),
+                   coalesce(histogram_count({_working_days("accepted_day", "promised_due")})
+                                FILTER (WHERE to_state = 'completed' AND accepted_day IS NOT NULL
+                                          AND promised_due IS NOT NULL), '{{}}')
+              FROM ({_FACTS}) AS facts
+             GROUP BY {_SLICE}""",
         str(events_from),
         str(events_below),
         first_day,
         working,
         max_days,
+        timeout=BATCH_STATEMENT_SECONDS,
     )
 
 
@@ -831,11 +813,13 @@ async def event_horizon(conn: Connection) -> int:
 
 async def events_upper_bound(conn: Connection, events_from: int, horizon: int, limit: int) -> int:
     """Where a batch of about ``limit`` timeline entries from ``events_from`` ends: below the
-    horizon, after the transaction of the ``limit``-th entry (a transaction is never split)."""
+    horizon, after the transaction of the ``limit``-th entry (a transaction is never split).
+    Ordered by the xid8 column itself (an output column named ``txid`` holding its text would
+    be sorted as text: 1000 before 999, and every remaining entry sorted for each batch)."""
     last = await conn.fetchval(
-        """SELECT txid::text FROM declaration_events
-            WHERE txid >= $1::text::xid8 AND txid < $2::text::xid8
-            ORDER BY txid OFFSET $3 LIMIT 1""",
+        """SELECT e.txid::text AS last FROM declaration_events e
+            WHERE e.txid >= $1::text::xid8 AND e.txid < $2::text::xid8
+            ORDER BY e.txid OFFSET $3 LIMIT 1""",
         str(events_from),
         str(horizon),
         limit,

@@ -16,6 +16,10 @@ import msgspec
 
 from core.db import Connection, many, one
 
+# A batch's statements run in a job and get minutes, not the pool's command timeout (a
+# million entries on a loaded database take tens of seconds).
+BATCH_STATEMENT_SECONDS = 600.0
+
 
 class _Row(msgspec.Struct, frozen=True, kw_only=True):
     pass
@@ -165,7 +169,7 @@ async def open_batch(conn: Connection) -> None:
 
 async def tune_batch(conn: Connection) -> None:
     """A batch's sorts and hashes (up to BATCH_EVENTS entries) fit in memory for its transaction."""
-    await conn.execute("SET LOCAL work_mem = '64MB'")
+    await conn.execute("SET LOCAL work_mem = '256MB'")
 
 
 async def merge_batch(conn: Connection) -> tuple[int, int]:
@@ -188,7 +192,8 @@ async def merge_batch(conn: Connection) -> tuple[int, int]:
     status = await conn.execute(
         f"""INSERT INTO figure_days AS f ({_SLICE}, {", ".join(MOVED)}, {", ".join(HISTOGRAMS)})
             SELECT {_SLICE}, {sums}, {histograms} FROM figure_batch GROUP BY {_SLICE}
-            ON CONFLICT ({_SLICE}) DO UPDATE SET {", ".join(updates)}"""
+            ON CONFLICT ({_SLICE}) DO UPDATE SET {", ".join(updates)}""",
+        timeout=BATCH_STATEMENT_SECONDS,
     )
     return int(moves), int(status.rsplit(" ", 1)[-1])
 

@@ -775,3 +775,35 @@ async def _durations(seeded: Seeded, first: date, last: date, to: str) -> list[i
         last,
     )
     return [seeded.calendar.working_days_between(china_date(r["since"]), r["day"]) for r in rows]
+
+
+async def test_a_batch_ends_by_transaction_id_order_across_a_power_of_ten(
+    seeded: Seeded, services: Services, db: asyncpg.Connection
+) -> None:
+    """A batch of ``limit`` entries ends after the transaction of its ``limit``-th entry in
+    transaction-id order, also where ids gain a digit (999 → 1000: ordered as text, 1000 would
+    come first and a batch would end at the wrong transaction)."""
+    case = uuid.uuid4()
+    await db.execute(
+        """INSERT INTO declarations (id, citizen_id, item_code, item_name, state, submitted_at,
+               department_code, region_code, channel)
+           VALUES ($1, $2, 'FIG-A', 'FIG-A', 'submitted', $3, 'D1', '620102', 'app')""",
+        case,
+        seeded.citizen,
+        _at(date(2027, 2, 22), 10),
+    )
+    base = 10**12  # far above this database's own transactions
+    ids = [base - 2, base - 1, base, base + 1]  # 999…998, 999…999, 1000…000, 1000…001
+    for txid in ids:
+        await db.execute(
+            """INSERT INTO declaration_events (declaration_id, from_state, to_state, actor, txid)
+               VALUES ($1, 'draft', 'draft', 'citizen', $2::text::xid8)""",
+            case,
+            str(txid),
+        )
+    declarations = services.declarations
+    async with services.infra.pool.acquire() as conn:
+        # Two entries from base - 2: the batch ends at the third one's transaction, base.
+        assert await declarations.figure_batch_end(conn, base - 2, base + 2, 2) == base
+        assert await declarations.figure_batch_end(conn, base - 1, base + 2, 2) == base + 1
+        assert await declarations.figure_batch_end(conn, base, base + 2, 5) == base + 2
