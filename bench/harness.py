@@ -84,7 +84,13 @@ def _sandbox() -> Iterator[_Ports]:
             str(sms_port),
             "--apppush-port",
             str(apppush_port),
+            # Every stand-in on a free port: a default port held by another run (make dev, a
+            # second bench) would stop this one from starting.
             "--wechatpay-port",
+            str(free_port()),
+            "--hotline-port",
+            str(free_port()),
+            "--hallqueue-port",
             str(free_port()),
             "--provincial-api-key",
             "bench-key",
