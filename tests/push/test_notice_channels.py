@@ -6,9 +6,7 @@ per-channel figures that agree with a direct count."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import aiohttp
 import asyncpg
 import httpx
 
@@ -19,6 +17,7 @@ from push.service.sms_cost import sms_parts
 from push.tasks import collect_receipts, send_app_batch
 from sandbox.runner import RunningApp
 from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
+from tests.fixtures.notices import World, _device, _openid
 from tests.fixtures.waiting import eventually
 
 TITLE = "暴雨红色预警"
@@ -37,69 +36,12 @@ def test_sms_parts_count_utf16_units_with_70_then_67() -> None:
     assert sms_parts("政" * 69 + "😀") == 2  # an emoji is two UTF-16 units: 71
 
 
-class World:
-    """The stand-ins as the test reads them back."""
-
-    def __init__(self, http: aiohttp.ClientSession, services: Services) -> None:
-        self.http = http
-        self.settings = services.infra.settings
-
-    async def get(self, base: str, path: str, **params: str) -> Any:
-        async with self.http.get(f"{base}{path}", params=params) as resp:
-            assert resp.status == 200, await resp.text()
-            return await resp.json()
-
-    async def post(self, base: str, path: str, body: Any) -> Any:
-        async with self.http.post(f"{base}{path}", json=body) as resp:
-            assert resp.status == 200, await resp.text()
-            return await resp.json()
-
-    async def wechat_sent(self, openid: str) -> int:
-        sent = await self.get(self.settings.wechat.base_url, "/_control/sent", openid=openid)
-        return len(sent["messages"])
-
-    async def app_pushes(self, registration_id: str) -> int:
-        base = self.settings.apppush.base_url
-        pushes = await self.get(base, "/_control/pushes", registrationId=registration_id)
-        return len(pushes["pushes"])
-
-    async def notice_sms(self, phone: str) -> list[dict[str, Any]]:
-        messages = await self.get(self.settings.sms.base_url, "/_control/messages", phone=phone)
-        return [m for m in messages["messages"] if m["templateCode"] == "SMS_NOTICE"]
-
-
 async def _bare_citizen(db: asyncpg.Connection) -> uuid.UUID:
     """A citizen with no phone (an account made some other way than SMS login)."""
     citizen: uuid.UUID = await db.fetchval(
         "INSERT INTO citizens (id) VALUES (gen_random_uuid()) RETURNING id"
     )
     return citizen
-
-
-async def _openid(
-    db: asyncpg.Connection, world: World, citizen: uuid.UUID, openid: str, *, granted: bool
-) -> None:
-    await db.execute(
-        """INSERT INTO citizen_wechat (appid, openid, citizen_id, session_key_enc)
-           VALUES ($1, $2, $3, '\\x00'::bytea)""",
-        world.settings.wechat.appid, openid, citizen,
-    )  # fmt: skip
-    if granted:  # a long-term grant of the notice template, as we and WeChat both know it
-        await db.execute(
-            """INSERT INTO wechat_subscriptions (openid, template_id, quota, long_term)
-               VALUES ($1, 'TPL_NOTICE', 0, true)""",
-            openid,
-        )
-        await world.post(world.settings.wechat.base_url, "/_control/subscriptions",
-                         {"openid": openid, "templateId": "TPL_NOTICE"})  # fmt: skip
-
-
-async def _device(db: asyncpg.Connection, world: World, citizen: uuid.UUID, rid: str) -> None:
-    await world.post(world.settings.apppush.base_url, "/_control/devices", {"registrationId": rid})
-    await db.execute(
-        "INSERT INTO push_devices (registration_id, citizen_id, platform) VALUES ($1, $2, 'android')",
-        rid, citizen,
-    )  # fmt: skip
 
 
 async def _prefer(client: httpx.AsyncClient, token: str, **channels: bool) -> None:

@@ -14,8 +14,8 @@ from api.composition import Services
 from push.repository.deliveries import RECORD_DELIVERIES
 from sandbox.runner import RunningApp
 from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
+from tests.fixtures.notices import World, _device, _openid
 from tests.fixtures.waiting import eventually
-from tests.push.test_notice_channels import World, _device, _openid
 
 TITLE = "医保缴费提醒"
 BODY = "2027年度城乡居民医保集中缴费期为10月1日至12月31日，请按时缴费。"

@@ -12,15 +12,13 @@ included.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from asyncpg.connection import LoggedQuery
 
 from api.app import create_app
 from api.composition import DB_POOL_KEY, JOBS_KEY
@@ -30,6 +28,7 @@ from core.settings import Settings
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format, synced
 from tests.fixtures.identity import Outside, sso, user
 from tests.fixtures.servers import serve_in_process
+from tests.fixtures.statements import counting
 
 # Before each round trip was made once, the request made 24 statements (the declaration read
 # three times, the attachments three times, the item and the citizen twice, three per licence)
@@ -38,40 +37,6 @@ from tests.fixtures.servers import serve_in_process
 # move answers the timeline it appends to.
 REQUEST_STATEMENTS = 11
 DELIVERY_STATEMENTS = 10
-_NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK")
-_INTROSPECTION = ("typeinfo_tree", "set_config('jit'")
-
-
-@contextlib.contextmanager
-def counting(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The statements run on connections ``pool`` hands out while the block runs."""
-    statements: list[str] = []
-    acquire = pool.acquire
-
-    def logged(record: LoggedQuery) -> None:
-        query = record.query.strip().rstrip(";")
-        if query.split(None, 1)[0].upper() in _NOT_COUNTED:
-            return
-        if any(marker in query for marker in _INTROSPECTION):
-            return
-        statements.append(query)
-
-    class Counted:
-        def __init__(self, inner: Any) -> None:
-            self.inner = inner
-
-        async def __aenter__(self) -> Any:
-            self.conn = await self.inner.__aenter__()
-            self.conn.add_query_logger(logged)
-            return self.conn
-
-        async def __aexit__(self, *exc: object) -> Any:
-            self.conn.remove_query_logger(logged)
-            return await self.inner.__aexit__(*exc)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(pool, "acquire", lambda **kw: Counted(acquire(**kw)))
-        yield statements
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from api.app import create_app
 from api.composition import DB_POOL_KEY
 from core.db import Pool
 from core.settings import Settings
-from tests.api.declarations.test_submit_queries import counting
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, synced
 from tests.fixtures.identity import Outside, sso, user
 from tests.fixtures.servers import serve_in_process
+from tests.fixtures.statements import counting
 from tests.fixtures.waiting import eventually
 
 # Before: a draft took 8 statements (the item and its halls, the row, its first timeline entry,

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,261 +23,26 @@ import pytest
 from api.composition import Services
 from api.figures.service import SETTLE_DAYS
 from api.figures.tasks import roll_up_until_caught_up, settle
-from core.clock import CHINA_TZ, china_date
+from core.clock import china_date
 from core.workdays import WorkingCalendar
 from tests.fixtures.calendars import NOTICE_2027
+from tests.fixtures.figures import (
+    FIRST,
+    LAST,
+    NOW,
+    _at,
+    _case,
+    _seed_items,
+    _store,
+    _store_events,
+    _store_settled,
+)
 from tests.fixtures.identity import bearer, make_staff, staff_login
 
 # item → department, region, online level (FIG-B needs a visit to the hall).
-ITEMS = {
-    "FIG-A": ("D1", "620102", "full_online"),
-    "FIG-B": ("D1", "620201", "in_hall"),
-    "FIG-C": ("D2", "620102", "full_online"),
-}
-LIMIT_DAYS = 5
-FIRST, LAST = date(2027, 1, 25), date(2027, 3, 12)
 # The job runs "today" after every seeded deadline, so every deadline is swept.
-NOW = datetime(2027, 3, 20, 4, 0, tzinfo=CHINA_TZ)
 FIGURES = "/ops/v1/figures/service"
 PUBLIC = "/api/v1/figures/monthly"
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), CHINA_TZ)
-
-
-@dataclass
-class Case:
-    id: uuid.UUID
-    item: str
-    channel: str
-    state: str = "draft"
-    submitted_at: datetime | None = None
-    accepted_at: datetime | None = None
-    finished_at: datetime | None = None
-    promised_due: date | None = None
-    events: list[tuple[str | None, str, datetime, dict[str, Any] | None]] = field(
-        default_factory=list
-    )
-
-    def move(self, to: str, moment: datetime, details: dict[str, Any] | None = None) -> None:
-        self.events.append((self.state, to, moment, details))
-        self.state = to
-
-
-def _case(rng: random.Random, calendar: WorkingCalendar, start: date) -> Case:
-    """One declaration's life: submitted at any hour (early hours are the UTC day before),
-    perhaps asked once or twice to supplement, then refused at pre-review, left waiting, or
-    accepted (perhaps 容缺) and completed, refused or left open."""
-    case = Case(uuid.uuid4(), rng.choice(sorted(ITEMS)), rng.choice(("miniprogram", "app")))
-    moment = _at(start, rng.randrange(24), rng.randrange(60))
-    case.events.append((None, "draft", moment - timedelta(hours=1), None))
-    case.move("submitted", moment)
-    case.submitted_at = moment
-    for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
-        moment += timedelta(days=rng.randrange(1, 3), hours=rng.randrange(6))
-        case.move("needs_supplement", moment)
-        moment += timedelta(days=rng.randrange(0, 3), hours=rng.randrange(1, 6))
-        case.move("submitted", moment)
-    fate = rng.random()
-    moment += timedelta(days=rng.randrange(0, 4), hours=rng.randrange(1, 9))
-    if fate < 0.1:
-        case.move("not_accepted", moment)
-        case.finished_at = moment
-        return case
-    if fate < 0.15:
-        return case
-    tolerated = {"toleratedMissing": ["M2"]} if rng.random() < 0.25 else None
-    case.move("accepted", moment, {"caseNumber": f"C-{case.id}", "sequence": 2} | (tolerated or {}))
-    case.accepted_at = moment
-    case.promised_due = calendar.add_working_days(china_date(moment), LIMIT_DAYS).day
-    if rng.random() < 0.5:
-        moment += timedelta(hours=rng.randrange(1, 30))
-        case.move("processing", moment)
-    end = rng.random()
-    if end < 0.2:
-        return case
-    moment += timedelta(days=rng.randrange(0, 14), hours=rng.randrange(1, 12))
-    case.move("refused" if end < 0.3 else "completed", moment)
-    case.finished_at = moment
-    return case
-
-
-async def _seed_items(db: asyncpg.Connection) -> uuid.UUID:
-    citizen = uuid.uuid4()
-    await db.execute("INSERT INTO citizens (id) VALUES ($1)", citizen)
-    for code, (department, region, level) in ITEMS.items():
-        await db.execute(
-            """INSERT INTO catalog_items (code, name, item_type, department_code,
-                   department_name, region_code, region_name, case_type, online_level, charged,
-                   issues_licence, is_bundle, status, platform_version, platform_updated_at,
-                   guide, search_text, name_initials)
-               VALUES ($1, $1, '行政许可', $2, $2, $3, $3, 'promised', $4, false, false, false,
-                   'active', 1, now(), '{}', $1, 'x')""",
-            code,
-            department,
-            region,
-            level,
-        )
-    return citizen
-
-
-async def _store(db: asyncpg.Connection, citizen: uuid.UUID, cases: list[Case]) -> None:
-    async with db.transaction():
-        for c in cases:
-            department, region, level = ITEMS[c.item]
-            await db.execute(
-                """INSERT INTO declarations (id, citizen_id, item_code, item_name, state,
-                       submitted_at, accepted_at, finished_at, promised_due, department_code,
-                       region_code, channel, hall_visit)
-                   VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
-                c.id,
-                citizen,
-                c.item,
-                c.state,
-                c.submitted_at,
-                c.accepted_at,
-                c.finished_at,
-                c.promised_due,
-                department,
-                region,
-                c.channel,
-                level != "full_online",
-            )
-            await _store_events(db, c.id, c.events)
-
-
-async def _store_events(
-    db: asyncpg.Connection,
-    declaration: uuid.UUID,
-    events: list[tuple[str | None, str, datetime, dict[str, Any] | None]],
-) -> None:
-    await db.executemany(
-        """INSERT INTO declaration_events (declaration_id, from_state, to_state, actor, at,
-               details)
-           VALUES ($1, $2, $3, 'platform', $4, $5::jsonb)""",
-        [(declaration, f, t, at, None if d is None else _json(d)) for f, t, at, d in events],
-    )
-
-
-async def _store_settled(
-    db: asyncpg.Connection, rng: random.Random, citizen: uuid.UUID, cases: list[Case]
-) -> None:
-    """Ratings of finished cases (bad ones with a ticket rectified in time or not), payment
-    orders (paid, closed, failed, and a duplicate left out), and push messages on every
-    channel, at any hour of the period (early hours are the UTC day before)."""
-    staff = [r["id"] for r in await db.fetch("SELECT id FROM staff ORDER BY username")]
-    for n, c in enumerate(x for x in cases if x.finished_at is not None):
-        department, _, _ = ITEMS[c.item]
-        rated_at = c.finished_at + timedelta(hours=rng.randrange(1, 60))
-        level = rng.choice((1, 2, 3, 4, 5, 5))
-        review = uuid.uuid4()
-        await db.execute(
-            """INSERT INTO reviews (id, declaration_id, citizen_id, item_code, item_name,
-                   department_code, department_name, channel, kind, level, rated_at, excluded)
-               VALUES ($1, $2, $3, $4, $4, $5, $5, $6, 'initial', $7, $8, $9)""",
-            review,
-            c.id,
-            citizen,
-            c.item,
-            department,
-            "wechat" if c.channel == "miniprogram" else "app",
-            level,
-            rated_at,
-            n % 17 == 0,  # an appeal upheld: left out of figures
-        )
-        if level <= 2:
-            on_time = rng.random() < 0.6
-            await db.execute(
-                """INSERT INTO review_tickets (id, review_id, declaration_id, citizen_id, state,
-                       outcome, resolved_at, resolved_on_time)
-                   VALUES ($1, $2, $3, $4, 'rectified', 'rectified', $5, $6)""",
-                uuid.uuid4(),
-                review,
-                c.id,
-                citizen,
-                rated_at + timedelta(days=1),
-                on_time,
-            )
-    for n, c in enumerate(x for x in cases if x.accepted_at is not None):
-        notice = uuid.uuid4()
-        issued = c.accepted_at + timedelta(hours=2)
-        await db.execute(
-            """INSERT INTO fee_notices (id, notice_number, citizen_id, declaration_id,
-                   case_number, payment_code, item_name, payee, amount_fen, issued_at,
-                   expires_at)
-               VALUES ($1, $2, $3, $4, $2, $2, 'fee', 'payee', 100, $5::timestamptz,
-                   $5::timestamptz + interval '7 days')""",
-            notice,
-            f"FN{n:06d}",
-            citizen,
-            c.id,
-            issued,
-        )
-        for k in range(rng.choice((1, 1, 2))):
-            status = rng.choice(("paid", "paid", "closed", "failed") + (("pending",) if k else ()))
-            await db.execute(
-                """INSERT INTO payment_orders (id, notice_id, citizen_id, out_trade_no, channel,
-                       appid, mchid, amount_fen, description, status, transaction_id,
-                       expires_at, idempotency_key, request_hash, duplicate, created_at)
-                   VALUES ($1, $2, $3, $4, 'jsapi', 'wx', 'mch', 100, 'fee', $5, $6,
-                       $7::timestamptz + interval '2 hours', $4, '\\x00', $8, $7)""",
-                uuid.uuid4(),
-                notice,
-                citizen,
-                f"OT{n:06d}x{k}",
-                status,
-                f"T{n:06d}x{k}" if status == "paid" else None,
-                issued + timedelta(hours=rng.randrange(0, 30)),
-                n % 13 == 0 and status == "paid",
-            )
-    for n in range(120):
-        day = FIRST + timedelta(days=rng.randrange((LAST - FIRST).days))
-        created = _at(day, rng.randrange(24), rng.randrange(60))
-        message = uuid.uuid4()
-        await db.execute(
-            """INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, dedupe_key,
-                   created_at, read_at)
-               VALUES ($1, $2, 'notice', 't', 'b', $3, $4, $5)""",
-            message,
-            citizen,
-            f"figures-{n}",
-            created,
-            created + timedelta(hours=3) if rng.random() < 0.5 else None,
-        )
-        for channel in ("wechat", "app", "sms"):
-            if rng.random() < 0.6:
-                status, reason = rng.choice(
-                    (
-                        ("sent", None),
-                        ("delivered", None),
-                        ("failed", "47003 bad"),
-                        ("skipped", "no_quota"),
-                        ("failed", "43101 no quota"),
-                        ("queued", None),
-                    )
-                )
-                await db.execute(
-                    """INSERT INTO push_deliveries (message_id, channel, status, reason)
-                       VALUES ($1, $2, $3, $4)""",
-                    message,
-                    channel,
-                    status,
-                    reason,
-                )
-    await db.execute(
-        """INSERT INTO notices (id, title, body, audience, channels, status, created_by,
-               approved_by, approved_at, wechat_quota_misses)
-           VALUES ($1, 't', 'b', '{}', '{inbox,wechat}', 'sent', $2, $3, $4, 7)""",
-        uuid.uuid4(),
-        staff[0],
-        staff[1],
-        _at(date(2027, 2, 3), 9),
-    )
-
-
-def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _nearest_rank(values: list[int], q: float) -> int | None:

@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 
 from api.composition import Services
 from api.figures.tasks import roll_up_until_caught_up, settle
-from tests.api.figures.test_service_figures import (
+from tests.fixtures.figures import (
     FIRST,
     LAST,
     NOW,
