@@ -147,7 +147,7 @@ def _timeline_of(declaration_id: str) -> str:
     return f"""(SELECT coalesce(jsonb_agg(jsonb_build_object(
                     'from_state', e.from_state, 'to_state', e.to_state, 'actor', e.actor,
                     'reason', e.reason, 'details', e.details,
-                    'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+                    'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) -- zone-free: UTC
                     ORDER BY e.id), '[]'::jsonb)
                   FROM declaration_events e WHERE e.declaration_id = {declaration_id}) AS timeline"""
 

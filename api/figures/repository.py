@@ -315,7 +315,7 @@ async def months(conn: Connection, first: date, last: date) -> list[MonthRow]:
     return many(
         MonthRow,
         await conn.fetch(
-            """SELECT date_trunc('month', f.day)::date AS month,
+            """SELECT date_trunc('month', f.day)::date AS month, -- zone-free: f.day is a China day already
                       sum(f.applications)::integer AS applications,
                       sum(f.completed)::integer AS completed,
                       sum(f.completed_online)::integer AS completed_online,

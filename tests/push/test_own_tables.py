@@ -18,6 +18,7 @@ PUSH_TABLES = {
     "wechat_push_events",
     "notices",
     "citizen_tags",
+    "staff_messages",
 }
 
 TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_][a-z0-9_]*)\b(?!\s*\()")
