@@ -28,6 +28,7 @@ from litestar.types import (
 )
 from redis.asyncio import Redis
 
+from core.i18n import DEFAULT_LOCALE, negotiate
 from core.pubsub import ChannelListener
 
 # Below this, gzip's framing costs more than it saves.
@@ -118,13 +119,20 @@ class CachedResponse:
 
 
 def conditional_response(
-    hit: CachedBody, if_none_match: str | None, accept_encoding: str | None
+    hit: CachedBody,
+    if_none_match: str | None,
+    accept_encoding: str | None,
+    locale: str = DEFAULT_LOCALE,
 ) -> CachedResponse:
-    """304 for a client holding the current ETag; the pre-compressed body when accepted."""
+    """304 for a client holding the current ETag; the pre-compressed body when accepted.
+
+    Bodies are rendered in the language the request negotiated (``core.i18n``): a shared cache
+    keeps one per language, and the ETag (a hash of the body) differs where the text does."""
     headers = [
         ("etag", hit.etag),
         ("cache-control", "no-cache"),
-        ("vary", "Accept-Encoding"),
+        ("vary", "Accept-Encoding, Accept-Language"),
+        ("content-language", locale),
     ]
     if if_none_match == hit.etag:
         return CachedResponse(304, headers, b"")
@@ -135,8 +143,10 @@ def conditional_response(
     return CachedResponse(200, headers, hit.body)
 
 
-def cache_key(path: str, query_string: bytes) -> str:
-    return path + "?" + query_string.decode("latin-1")
+def cache_key(path: str, query_string: bytes, locale: str = DEFAULT_LOCALE) -> str:
+    """One entry per URL and language (a Chinese entry keeps the bare URL)."""
+    key = path + "?" + query_string.decode("latin-1")
+    return key if locale == DEFAULT_LOCALE else key + "#" + locale
 
 
 def serve_from_cache(app: ASGIApp, cache_for: Callable[[str], VersionedCache | None]) -> ASGIApp:
@@ -149,15 +159,20 @@ def serve_from_cache(app: ASGIApp, cache_for: Callable[[str], VersionedCache | N
     async def cached(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             cache = cache_for(scope["path"])
-            hit = cache.get(cache_key(scope["path"], scope["query_string"])) if cache else None
-            if hit is not None:
-                if_none_match = accept_encoding = None
+            hit = None
+            if cache is not None:
+                if_none_match = accept_encoding = accept_language = None
                 for name, value in scope["headers"]:
                     if name == b"if-none-match":
                         if_none_match = value.decode("latin-1")
                     elif name == b"accept-encoding":
                         accept_encoding = value.decode("latin-1")
-                response = conditional_response(hit, if_none_match, accept_encoding)
+                    elif name == b"accept-language":
+                        accept_language = value.decode("latin-1")
+                locale = negotiate(accept_language)
+                hit = cache.get(cache_key(scope["path"], scope["query_string"], locale))
+            if hit is not None:
+                response = conditional_response(hit, if_none_match, accept_encoding, locale)
                 headers = [(k.encode(), v.encode()) for k, v in response.headers]
                 headers.append((b"content-length", str(len(response.body)).encode()))
                 start: HTTPResponseStartEvent = {

@@ -162,11 +162,13 @@ def problem_response(
         body["detail"] = detail
     if request_id := current_request_id():
         body["requestId"] = request_id
+    # The title is in the negotiated language: caches must keep one answer per language.
+    language_headers = {"Content-Language": locale, "Vary": "Accept-Language"}
     return Response(
         body,
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
+        headers=language_headers | dict(headers or {}),
     )
 
 

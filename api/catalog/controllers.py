@@ -27,6 +27,7 @@ from api.catalog.schemas import (
 from api.catalog.service import CatalogService
 from core.cache import cache_key, conditional_response
 from core.db import Connection
+from core.i18n import negotiate
 from core.openapi import link, problem_responses
 
 T = TypeVar("T")
@@ -34,21 +35,31 @@ _encoder = msgspec.json.Encoder()
 _JSON = "application/json"
 
 
+def _locale(request: Request[Any, Any, Any]) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
 async def _cached(
     request: Request[Any, Any, Any],
     catalog: CatalogService,
     load: Callable[[Connection], Awaitable[Any]],
 ) -> Response[Any]:
-    """Render on a miss and fill the cache; hits are answered before routing (api.app)."""
+    """Render on a miss and fill the cache; hits are answered before routing (api.app).
+
+    One entry per URL and negotiated language: ``load`` renders in that language."""
     cache = catalog.cache
-    key = cache_key(request.scope["path"], request.scope["query_string"])
+    locale = _locale(request)
+    key = cache_key(request.scope["path"], request.scope["query_string"], locale)
     version = cache.version
     hit = cache.get(key)
     if hit is None:
         async with catalog.pool.acquire() as conn:
             hit = cache.put(version, key, _encoder.encode(await load(conn)))
     response = conditional_response(
-        hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
+        hit,
+        request.headers.get("if-none-match"),
+        request.headers.get("accept-encoding"),
+        locale,
     )
     return Response(
         response.body,
@@ -114,6 +125,7 @@ class CatalogController(Controller):
             charged=charged,
             page=page,
             page_size=page_size,
+            locale=_locale(request),
         )
         response = await _cached(request, catalog, lambda conn: catalog.list_items(conn, filters))
         return _typed(response, ItemPage)
@@ -130,7 +142,10 @@ class CatalogController(Controller):
         catalog: NamedDependency[CatalogService],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
-        response = await _cached(request, catalog, lambda conn: catalog.hot_items(conn, limit))
+        locale = _locale(request)
+        response = await _cached(
+            request, catalog, lambda conn: catalog.hot_items(conn, limit, locale)
+        )
         return _typed(response, list[ItemSummary])
 
     @get(
@@ -144,7 +159,10 @@ class CatalogController(Controller):
         catalog: NamedDependency[CatalogService],
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
-        response = await _cached(request, catalog, lambda conn: catalog.item_detail(conn, code))
+        locale = _locale(request)
+        response = await _cached(
+            request, catalog, lambda conn: catalog.item_detail(conn, code, locale)
+        )
         return _typed(response, ItemDetail)
 
     @get("/catalog/facets", summary="Departments, regions and themes with item counts")
@@ -153,5 +171,6 @@ class CatalogController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
     ) -> Response[CatalogFacets]:
-        response = await _cached(request, catalog, catalog.facets)
+        locale = _locale(request)
+        response = await _cached(request, catalog, lambda conn: catalog.facets(conn, locale))
         return _typed(response, CatalogFacets)

@@ -32,6 +32,8 @@ class SummaryRow(msgspec.Struct, frozen=True, kw_only=True):
     is_bundle: bool
     status: str
     status_reason: str | None
+    # By language tag: the platform's translations of the item's text (``ItemTranslation``).
+    translations: Any
 
 
 class ItemRow(SummaryRow, frozen=True, kw_only=True):
@@ -144,10 +146,14 @@ async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[Summar
     where, args = _where(filters)
     order = "annual_volume DESC, code"
     if filters.keyword:
-        # Items whose name holds the keyword before items that only mention it in the guide.
-        name_arg = len(args) + 1
-        args.append("%" + _escape_like(filters.keyword.lower()) + "%")
-        order = f"(lower(name) LIKE ${name_arg} OR name_initials LIKE ${name_arg}) DESC, " + order
+        # Items whose name (in Chinese or in the reader's language) holds the keyword before
+        # items that only mention it in the guide.
+        name_arg, locale_arg = len(args) + 1, len(args) + 2
+        args += ["%" + _escape_like(filters.keyword.lower()) + "%", filters.locale]
+        order = (
+            f"(lower(name) LIKE ${name_arg} OR name_initials LIKE ${name_arg}"
+            f" OR lower(translations -> ${locale_arg} ->> 'name') LIKE ${name_arg}) DESC, "
+        ) + order
     limit_arg, offset_arg = len(args) + 1, len(args) + 2
     args += [filters.page_size, (filters.page - 1) * filters.page_size]
     rows = await conn.fetch(
@@ -186,20 +192,35 @@ async def get_item(conn: Connection, code: str) -> StoredItemRow | None:
     return one(StoredItemRow, row)
 
 
-async def names_of(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch("SELECT code, name FROM catalog_items WHERE code = ANY($1)", codes)
+async def names_of(conn: Connection, codes: Sequence[str], locale: str) -> dict[str, str]:
+    """Item names in ``locale`` where the platform translated them, else in Chinese."""
+    rows = await conn.fetch(
+        """SELECT code, coalesce(translations -> $2 ->> 'name', name) AS name
+             FROM catalog_items WHERE code = ANY($1)""",
+        codes,
+        locale,
+    )
     return {r["code"]: r["name"] for r in rows}
 
 
-async def facets(conn: Connection) -> dict[str, list[FacetRow]]:
+async def facets(conn: Connection, locale: str) -> dict[str, list[FacetRow]]:
+    """Departments, regions and themes with their item counts; department and region names in
+    ``locale`` where any item of theirs carries a translation, else in Chinese."""
     live = "status <> 'terminated'"
     departments = await conn.fetch(
-        f"""SELECT department_code AS code, min(department_name) AS name, count(*) AS count
-              FROM catalog_items WHERE {live} GROUP BY department_code ORDER BY count DESC, code"""
+        f"""SELECT department_code AS code,
+                   coalesce(min(translations -> $1 ->> 'departmentName'), min(department_name))
+                       AS name,
+                   count(*) AS count
+              FROM catalog_items WHERE {live} GROUP BY department_code ORDER BY count DESC, code""",
+        locale,
     )
     regions = await conn.fetch(
-        f"""SELECT region_code AS code, min(region_name) AS name, count(*) AS count
-              FROM catalog_items WHERE {live} GROUP BY region_code ORDER BY code"""
+        f"""SELECT region_code AS code,
+                   coalesce(min(translations -> $1 ->> 'regionName'), min(region_name)) AS name,
+                   count(*) AS count
+              FROM catalog_items WHERE {live} GROUP BY region_code ORDER BY code""",
+        locale,
     )
     themes = await conn.fetch(
         f"""SELECT theme AS code, theme AS name, count(*) AS count

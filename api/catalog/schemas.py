@@ -174,3 +174,5 @@ class ItemFilter(msgspec.Struct, frozen=True, kw_only=True):
     charged: bool | None = None
     page: int = 1
     page_size: int = 20
+    # The reader's language (``core.i18n``): names are matched and ordered in it too.
+    locale: str = "zh-CN"

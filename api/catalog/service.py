@@ -34,9 +34,15 @@ from api.catalog.schemas import (
     Link,
 )
 from core.cache import VersionedCache
-from core.clients.provincial import ItemChangesPage, PlatformItem, ProvincialClient
+from core.clients.provincial import (
+    ItemChangesPage,
+    ItemTranslation,
+    PlatformItem,
+    ProvincialClient,
+)
 from core.db import Connection, Pool
 from core.http import OutsideSystemHttpError
+from core.i18n import DEFAULT_LOCALE
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +128,11 @@ def _search_text(item: PlatformItem, guide: Guide) -> str:
     parts += guide.acceptance_conditions + guide.legal_basis
     parts += [m.name for m in guide.materials] + [s.name for s in guide.process]
     parts += [f.question for f in guide.faq] + [guide.result_type]
-    return " ".join(parts).lower()
+    # A keyword in any language the platform translated the item into finds it.
+    for tr in item.translations.values():
+        parts += [tr.name or "", tr.department_name or "", *tr.acceptance_conditions]
+        parts += [m.name for m in tr.materials] + [s.name for s in tr.process]
+    return " ".join(p for p in parts if p).lower()
 
 
 def name_initials(name: str) -> str:
@@ -152,19 +162,32 @@ def to_row(item: PlatformItem) -> repo.ItemRow:
         annual_volume=max(0, item.annual_volume),
         platform_version=item.version,
         platform_updated_at=item.updated_at,
+        translations={lang: msgspec.to_builtins(tr) for lang, tr in item.translations.items()},
         guide=msgspec.to_builtins(guide),
         search_text=_search_text(item, guide),
         name_initials=name_initials(item.name),
     )
 
 
-def _summary_fields(row: repo.SummaryRow) -> dict[str, object]:
+def _translation(row: repo.SummaryRow, locale: str) -> ItemTranslation | None:
+    """The platform's text of the item in ``locale``; None for Chinese or none sent."""
+    if locale == DEFAULT_LOCALE or not row.translations:
+        return None
+    raw = row.translations.get(locale)
+    return msgspec.convert(raw, ItemTranslation) if raw else None
+
+
+def _summary_fields(row: repo.SummaryRow, tr: ItemTranslation | None) -> dict[str, object]:
+    """The list fields; each translated one in the reader's language, else in Chinese."""
+    tr = tr or ItemTranslation()
     return {
         "code": row.code,
-        "name": row.name,
+        "name": tr.name or row.name,
         "item_type": row.item_type,
-        "department": CodeName(code=row.department_code, name=row.department_name),
-        "region": CodeName(code=row.region_code, name=row.region_name),
+        "department": CodeName(
+            code=row.department_code, name=tr.department_name or row.department_name
+        ),
+        "region": CodeName(code=row.region_code, name=tr.region_name or row.region_name),
         "themes": list(row.themes),
         "case_type": row.case_type,
         "online_level": row.online_level,
@@ -182,8 +205,32 @@ def _summary_fields(row: repo.SummaryRow) -> dict[str, object]:
 HallsOfItem = Callable[[Connection, str], Awaitable[list[ItemHall]]]
 
 
-def _summary(row: repo.SummaryRow) -> ItemSummary:
-    return ItemSummary(**_summary_fields(row))  # type: ignore[arg-type]
+def _summary(row: repo.SummaryRow, locale: str) -> ItemSummary:
+    return ItemSummary(**_summary_fields(row, _translation(row, locale)))  # type: ignore[arg-type]
+
+
+def _translated_guide(guide: Guide, tr: ItemTranslation | None) -> Guide:
+    """The guide with each field the platform translated in the reader's language; every
+    other field (a condition, a material or a step left out) stays in Chinese."""
+    if tr is None:
+        return guide
+    conditions = [
+        tr.acceptance_conditions[i]
+        if i < len(tr.acceptance_conditions) and tr.acceptance_conditions[i]
+        else zh
+        for i, zh in enumerate(guide.acceptance_conditions)
+    ]
+    materials = {m.code: m.name for m in tr.materials if m.name}
+    steps = {s.step: s.name for s in tr.process if s.name}
+    return msgspec.structs.replace(
+        guide,
+        acceptance_conditions=conditions,
+        materials=[
+            msgspec.structs.replace(m, name=materials.get(m.code, m.name)) for m in guide.materials
+        ],
+        process=[msgspec.structs.replace(s, name=steps.get(s.step, s.name)) for s in guide.process],
+        result_type=tr.result_type or guide.result_type,
+    )
 
 
 class CatalogService:
@@ -264,35 +311,42 @@ class CatalogService:
     async def list_items(self, conn: Connection, filters: ItemFilter) -> ItemPage:
         rows, total = await repo.list_items(conn, filters)
         return ItemPage(
-            items=[_summary(r) for r in rows],
+            items=[_summary(r, filters.locale) for r in rows],
             total=total,
             page=filters.page,
             page_size=filters.page_size,
         )
 
-    async def hot_items(self, conn: Connection, limit: int) -> list[ItemSummary]:
-        return [_summary(r) for r in await repo.hot_items(conn, limit)]
+    async def hot_items(
+        self, conn: Connection, limit: int, locale: str = DEFAULT_LOCALE
+    ) -> list[ItemSummary]:
+        return [_summary(r, locale) for r in await repo.hot_items(conn, limit)]
 
-    async def item_detail(self, conn: Connection, code: str) -> ItemDetail:
+    async def item_detail(
+        self, conn: Connection, code: str, locale: str = DEFAULT_LOCALE
+    ) -> ItemDetail:
+        """An item with its guide, in ``locale`` field by field where the platform translated
+        it, in Chinese everywhere else."""
         row = await repo.get_item(conn, code)
         if row is None:
             raise ItemNotFound(itemCode=code)
-        guide = msgspec.convert(row.guide, Guide)
+        tr = _translation(row, locale)
+        guide = _translated_guide(msgspec.convert(row.guide, Guide), tr)
         if guide.bundle_members:
-            names = await repo.names_of(conn, [m.code for m in guide.bundle_members])
+            names = await repo.names_of(conn, [m.code for m in guide.bundle_members], locale)
             guide.bundle_members = [
                 CodeName(code=m.code, name=names.get(m.code, "")) for m in guide.bundle_members
             ]
         return ItemDetail(
-            **_summary_fields(row),  # type: ignore[arg-type]
+            **_summary_fields(row, tr),  # type: ignore[arg-type]
             guide=guide,
             version=row.platform_version,
             updated_at=row.platform_updated_at,
             halls=await self.halls_of(conn, code) if self.halls_of is not None else [],
         )
 
-    async def facets(self, conn: Connection) -> CatalogFacets:
-        groups = await repo.facets(conn)
+    async def facets(self, conn: Connection, locale: str = DEFAULT_LOCALE) -> CatalogFacets:
+        groups = await repo.facets(conn, locale)
         return CatalogFacets(
             **{
                 name: [Facet(code=r.code, name=r.name, count=r.count) for r in rows]

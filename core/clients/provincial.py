@@ -111,6 +111,29 @@ class PlatformFormField(_Wire, kw_only=True):
     prefill: str | None = None
 
 
+class TranslatedMaterial(_Wire, kw_only=True):
+    code: str
+    name: str
+
+
+class TranslatedStep(_Wire, kw_only=True):
+    step: int
+    name: str
+
+
+class ItemTranslation(_Wire, kw_only=True):
+    """An item's text in another language (e.g. ``mn``), as far as the platform has it: every
+    field may be missing, and what is missing is read in Chinese."""
+
+    name: str | None = None
+    department_name: str | None = None
+    region_name: str | None = None
+    acceptance_conditions: list[str] = []
+    materials: list[TranslatedMaterial] = []
+    process: list[TranslatedStep] = []
+    result_type: str | None = None
+
+
 class PlatformItem(_Wire, kw_only=True):
     code: str
     name: str
@@ -145,6 +168,8 @@ class PlatformItem(_Wire, kw_only=True):
     annual_volume: int = 0
     version: int
     updated_at: datetime
+    # By language tag ("mn"): the platform's translations of the item's text.
+    translations: dict[str, ItemTranslation] = {}
 
 
 class ItemChangesPage(_Wire, kw_only=True):

@@ -108,6 +108,29 @@ class FormField(_Wire):
             raise ValueError(f"form field {self.key}: options are for (and needed by) a select")
 
 
+class TranslatedMaterial(_Wire):
+    code: str
+    name: str
+
+
+class TranslatedStep(_Wire):
+    step: int
+    name: str
+
+
+class ItemTranslation(_Wire, kw_only=True, omit_defaults=True):
+    """An item's text in another language, as far as the platform has it (every field may be
+    missing: a reader shows the Chinese one instead)."""
+
+    name: str | None = None
+    department_name: str | None = None
+    region_name: str | None = None
+    acceptance_conditions: list[str] = msgspec.field(default_factory=list)
+    materials: list[TranslatedMaterial] = msgspec.field(default_factory=list)
+    process: list[TranslatedStep] = msgspec.field(default_factory=list)
+    result_type: str | None = None
+
+
 class Item(_Wire, kw_only=True):
     code: str
     name: str
@@ -143,6 +166,9 @@ class Item(_Wire, kw_only=True):
     annual_volume: int
     version: int
     updated_at: str
+    # By language tag ("mn", traditional Mongolian script); items persisted before translations
+    # existed load with none.
+    translations: dict[str, ItemTranslation] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         keys = [f.key for f in self.form]

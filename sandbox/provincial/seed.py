@@ -1,7 +1,8 @@
 """Seed catalogue of the fictional province 西岭省 (region code 620000), read from data files.
 
 The data lives in ``data/catalogue.toml`` (regions, departments, shared materials, the common form
-fields) and ``data/items.toml`` (the items, in seed order). Loading decodes both into the source
+fields), ``data/items.toml`` (the items, in seed order) and ``data/mongolian.toml`` (the Mongolian
+text the platform has for part of the catalogue, sent as each item's ``translations.mn``). Loading decodes both into the source
 models below (unknown keys and wrong types are errors naming their place) and checks what the
 models cannot: the names one part gives another. Then it builds the wire items, which are
 checked once more against the wire model (``sandbox.provincial.models.Item``).
@@ -38,6 +39,7 @@ from sandbox.provincial.models import (
     FormField,
     Item,
     ItemStatus,
+    ItemTranslation,
     ItemType,
     Licence,
     Link,
@@ -45,6 +47,8 @@ from sandbox.provincial.models import (
     OnlineLevel,
     ProcessStep,
     Target,
+    TranslatedMaterial,
+    TranslatedStep,
 )
 
 PORTAL = "https://zwfw.xiling.example"
@@ -209,6 +213,25 @@ class ItemsFile(_Source):
     items: list[ItemSpec]
 
 
+class ItemTextSpec(_Source):
+    """An item's text in another language: its name, and optionally its guide summary (the
+    acceptance conditions, material and step names in the item's order; "" keeps one Chinese)."""
+
+    name: Text
+    acceptance_conditions: list[str] = msgspec.field(default_factory=list)
+    materials: list[str] = msgspec.field(default_factory=list)
+    process: list[str] = msgspec.field(default_factory=list)
+    result_type: Text | None = None
+
+
+class TranslationFile(_Source):
+    """The text of one language: region and department names, items by their ``code``."""
+
+    regions: dict[RegionCode, Text] = msgspec.field(default_factory=dict)
+    departments: dict[str, Text] = msgspec.field(default_factory=dict)
+    items: dict[ItemCode, ItemTextSpec] = msgspec.field(default_factory=dict)
+
+
 class SeedError(ValueError):
     """The data files name something they do not define, or leave a material incomplete."""
 
@@ -218,9 +241,16 @@ class SeedError(ValueError):
 
 
 class _Builder:
-    def __init__(self, catalogue: CatalogueFile, items: list[ItemSpec]) -> None:
+    def __init__(
+        self,
+        catalogue: CatalogueFile,
+        items: list[ItemSpec],
+        translations: dict[str, TranslationFile] | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.items = items
+        self.translations = translations or {}
+        self._check_translations()
         self.codes: dict[str, str] = {}  # ref -> full item code
         for spec in items:
             dept = self._department(spec)
@@ -238,8 +268,59 @@ class _Builder:
             raise SeedError(f"department {spec.department}: no region {dept.region!r}")
         return dept
 
+    def _check_translations(self) -> None:
+        known = {spec.code: spec for spec in self.items}
+        for lang, text in self.translations.items():
+            for region in text.regions:
+                if region not in self.catalogue.regions:
+                    raise SeedError(f"{lang}: no region {region!r}")
+            for dept in text.departments:
+                if dept not in self.catalogue.departments:
+                    raise SeedError(f"{lang}: no department {dept!r}")
+            for code, item in text.items.items():
+                spec = known.get(code)
+                if spec is None:
+                    raise SeedError(f"{lang}: no item {code!r}")
+                for key, theirs in (
+                    ("acceptance_conditions", spec.acceptance_conditions),
+                    ("materials", spec.materials),
+                    ("process", spec.process),
+                ):
+                    if len(getattr(item, key)) > len(theirs):
+                        raise SeedError(f"{lang}: item {code} has more {key} than in Chinese")
+
+    def _translations(self, spec: ItemSpec, item: Item) -> dict[str, ItemTranslation]:
+        """The item's text in each language that names it, its department or its region."""
+        out: dict[str, ItemTranslation] = {}
+        for lang, text in self.translations.items():
+            dept = text.departments.get(spec.department)
+            region = text.regions.get(item.region_code)
+            own = text.items.get(spec.code)
+            if own is None and dept is None and region is None:
+                continue
+            out[lang] = ItemTranslation(
+                name=own.name if own else None,
+                department_name=dept,
+                region_name=region,
+                acceptance_conditions=list(own.acceptance_conditions) if own else [],
+                materials=[
+                    TranslatedMaterial(code=m.code, name=name)
+                    for m, name in zip(item.materials, own.materials if own else [], strict=False)
+                    if name
+                ],
+                process=[
+                    TranslatedStep(step=s.step, name=name)
+                    for s, name in zip(item.process, own.process if own else [], strict=False)
+                    if name
+                ],
+                result_type=own.result_type if own else None,
+            )
+        return out
+
     def build(self) -> list[Item]:
         items = [self._item(index, spec) for index, spec in enumerate(self.items)]
+        for spec, item in zip(self.items, items, strict=True):
+            item.translations = self._translations(spec, item)
         codes = [item.code for item in items]
         if len(codes) != len(set(codes)):
             raise SeedError("item codes must be unique")
@@ -333,15 +414,22 @@ class _Builder:
         )
 
 
-def load_seed(catalogue: bytes, items: bytes) -> list[Item]:
-    """Build the seed catalogue from the text of the two data files.
+def load_seed(
+    catalogue: bytes, items: bytes, translations: dict[str, bytes] | None = None
+) -> list[Item]:
+    """Build the seed catalogue from the text of the data files (``translations``: a language
+    tag's file, e.g. ``{"mn": mongolian.toml}``).
 
     Raises ``msgspec.ValidationError`` (naming the place) for a file that does not match its
     model, ``SeedError`` for a name one part gives and no part defines.
     """
     spec = msgspec.toml.decode(catalogue, type=CatalogueFile)
     item_specs = msgspec.toml.decode(items, type=ItemsFile).items
-    built = _Builder(spec, item_specs).build()
+    texts = {
+        lang: msgspec.toml.decode(text, type=TranslationFile)
+        for lang, text in (translations or {}).items()
+    }
+    built = _Builder(spec, item_specs, texts).build()
     # Through the wire model once more: its patterns (form keys, prefill) and its checks.
     return msgspec.json.decode(msgspec.json.encode(built), type=list[Item])
 
@@ -351,7 +439,8 @@ def _seed_json() -> bytes:
     """The packaged seed catalogue, built once and kept encoded."""
     catalogue = (DATA / "catalogue.toml").read_bytes()
     items = (DATA / "items.toml").read_bytes()
-    return msgspec.json.encode(load_seed(catalogue, items))
+    mongolian = (DATA / "mongolian.toml").read_bytes()
+    return msgspec.json.encode(load_seed(catalogue, items, {"mn": mongolian}))
 
 
 def build_seed() -> list[Item]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 
@@ -169,9 +171,39 @@ def test_the_wire_model_checks_the_built_items() -> None:
 def test_the_seed_comes_from_the_packaged_data_files() -> None:
     catalogue = (DATA / "catalogue.toml").read_bytes()
     items = (DATA / "items.toml").read_bytes()
-    assert build_seed() == load_seed(catalogue, items)
-    # Chinese text is written as it reads, never as \\u escapes.
-    assert "西岭省" in catalogue.decode() and "\\u" not in (catalogue + items).decode()
+    mongolian = (DATA / "mongolian.toml").read_bytes()
+    assert build_seed() == load_seed(catalogue, items, {"mn": mongolian})
+    # Chinese and Mongolian text is written as it reads, never as \\u escapes.
+    assert "西岭省" in catalogue.decode() and "\\u" not in (catalogue + items + mongolian).decode()
+
+
+CJK = re.compile("[\u4e00-\u9fff]")
+MONGOLIAN_SCRIPT = re.compile("[\u1800-\u18af]")
+
+
+def test_part_of_the_catalogue_carries_mongolian_text() -> None:
+    items = build_seed()
+    named = [i for i in items if i.translations.get("mn") and i.translations["mn"].name]
+    assert len(named) >= 5
+    for item in named:
+        text = item.translations["mn"]
+        # Real Mongolian script, never Chinese; only what the item has (a step, a material).
+        assert MONGOLIAN_SCRIPT.search(text.name or "") and not CJK.search(text.name or "")
+        assert {m.code for m in text.materials} <= {m.code for m in item.materials}
+        assert {s.step for s in text.process} <= {s.step for s in item.process}
+    summarised = [i for i in named if i.translations["mn"].acceptance_conditions]
+    assert summarised and all(i.translations["mn"].process for i in summarised)
+    # Department and region names reach items whose own name is not translated.
+    partial = [i for i in items if i.translations.get("mn") and not i.translations["mn"].name]
+    assert partial and all(i.translations["mn"].region_name for i in partial)
+
+
+def test_a_translation_of_an_unknown_item_is_refused() -> None:
+    catalogue = (DATA / "catalogue.toml").read_bytes()
+    items = (DATA / "items.toml").read_bytes()
+    bad = '[items."GG-99999-001"]\nname = "ᠨᠡᠷ᠎ᠡ"\n'.encode()
+    with pytest.raises(SeedError, match="no item"):
+        load_seed(catalogue, items, {"mn": bad})
 
 
 def test_each_build_is_a_fresh_copy() -> None:
