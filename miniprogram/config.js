@@ -25,5 +25,9 @@ module.exports = {
     result: 'TPL_RESULT',
     notice: 'TPL_NOTICE',
   },
-  locale: 'zh-CN',
+  // The traditional Mongolian face (Noto Sans Mongolian, SIL OFL) for phones without one,
+  // served over https with CORS from the API host (wx.loadFontFace).
+  fonts: {
+    mongolian: `${BASE_URLS[envVersion()] || BASE_URLS.develop}/static/fonts/NotoSansMongolian-Regular.ttf`,
+  },
 }

@@ -152,7 +152,8 @@ async def list_items(conn: Connection, filters: ItemFilter) -> tuple[list[Summar
         args += ["%" + _escape_like(filters.keyword.lower()) + "%", filters.locale]
         order = (
             f"(lower(name) LIKE ${name_arg} OR name_initials LIKE ${name_arg}"
-            f" OR lower(translations -> ${locale_arg} ->> 'name') LIKE ${name_arg}) DESC, "
+            f" OR lower(coalesce(translations -> ${locale_arg} ->> 'name', '')) LIKE ${name_arg})"
+            " DESC, "
         ) + order
     limit_arg, offset_arg = len(args) + 1, len(args) + 2
     args += [filters.page_size, (filters.page - 1) * filters.page_size]

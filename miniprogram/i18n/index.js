@@ -1,12 +1,18 @@
 // One lookup for every user-facing text: t('key', {param}) → the current locale's text.
 const zhCN = require('./zh-CN')
+const mn = require('./mn')
 
-const tables = { 'zh-CN': zhCN }
+// zh-CN is the source and the fallback; mn (traditional Mongolian script) has every key too.
+const tables = { 'zh-CN': zhCN, mn }
 let current = 'zh-CN'
 
 function setLocale(locale) {
   if (!tables[locale]) throw new Error(`unknown locale ${locale}`)
   current = locale
+}
+
+function locale() {
+  return current
 }
 
 function addLocale(locale, table) {
@@ -27,4 +33,4 @@ function t(key, params) {
   )
 }
 
-module.exports = { t, has, setLocale, addLocale }
+module.exports = { t, has, setLocale, addLocale, locale, tables }

@@ -239,6 +239,7 @@ module.exports = {
   'inbox.unread': '{n} 条未读',
 
   'settings.title': '设置',
+  'settings.language': '语言',
   'settings.elderly': '长辈模式（大字体、大按钮、高对比）',
   'settings.notifications': '消息通知',
   'settings.wechat': '微信消息',

@@ -2,6 +2,7 @@
 // expired token, and the backend's problem+json turned into ApiError.
 const config = require('../config')
 const session = require('./session')
+const language = require('./language')
 const { t, has } = require('../i18n/index')
 
 class ApiError extends Error {
@@ -103,8 +104,12 @@ function parseBody(data) {
 
 // Returns the decoded body of a 2xx answer (null for 204); throws ApiError otherwise.
 async function request({ method, path, query, data, header, auth = true, retried = false }) {
-  const headers = { 'content-type': 'application/json', ...authHeader(auth), ...(header || {}) }
-  if (config.locale) headers['Accept-Language'] = config.locale
+  const headers = {
+    'content-type': 'application/json',
+    'Accept-Language': language.acceptLanguage(),
+    ...authHeader(auth),
+    ...(header || {}),
+  }
   const res = await rawRequest({
     url: `${config.baseUrl}${path}${queryString(query)}`,
     method,
@@ -130,7 +135,7 @@ function upload({ path, filePath, name, formData, onProgress, auth = true }) {
       filePath,
       name,
       formData: formData || {},
-      header: authHeader(auth),
+      header: { 'Accept-Language': language.acceptLanguage(), ...authHeader(auth) },
       success: (res) => {
         const body = parseBody(res.data)
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body)

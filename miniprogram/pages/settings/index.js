@@ -1,12 +1,20 @@
-// Settings: elderly mode (local) and which channels may carry my messages (backend).
+// Settings: the language and elderly mode (local), and which channels may carry my messages
+// (backend).
 const api = require('../../utils/api')
 const prefs = require('../../utils/prefs')
+const language = require('../../utils/language')
 const session = require('../../utils/session')
 const page = require('../../behaviors/page')
 
 Component({
   behaviors: [page(['settings'])],
-  data: { channels: { wechat: true, app: true, sms: true }, signedIn: false, error: '' },
+  data: {
+    channels: { wechat: true, app: true, sms: true },
+    signedIn: false,
+    error: '',
+    languages: language.LANGUAGES,
+    lang: language.current(),
+  },
   methods: {
     async onLoad() {
       this.setData({ signedIn: session.isSignedIn() })
@@ -16,6 +24,13 @@ Component({
       } catch (e) {
         this.setData({ error: e.message })
       }
+    },
+    chooseLanguage(e) {
+      const code = e.detail.value
+      if (code === language.current()) return
+      // Every open page follows (the page behaviour), this one included.
+      language.set(code)
+      this.setData({ lang: code })
     },
     toggleElderly(e) {
       prefs.setElderly(e.detail.value)
