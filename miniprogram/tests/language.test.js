@@ -130,3 +130,24 @@ test('a refusal reads in Mongolian: the table first, else the backend title', as
   fake.route('GET', '/api/v1/items/x', { status: 404, body: { code: 'ITEM_NOT_FOUND', title } })
   await expect(api.request({ method: 'GET', path: '/api/v1/items/x', auth: false })).rejects.toThrow(title)
 })
+
+test('the item page in Mongolian: its labels, the backend text, and the conditions set vertically', async () => {
+  const { recorded } = require('./helpers/recorded')
+  const { render, texts } = require('./helpers/render')
+  require('../utils/language').set('mn')
+  // The backend answers in Mongolian what the platform translated, in Chinese the rest.
+  const item = recorded('item.detail')
+  const name = 'ᠲᠦᠷ ᠴᠠᠭ ᠤᠨ ᠢᠷᠭᠡᠨ ᠦ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠦᠨᠡᠮᠯᠡᠯ'
+  fake.route('GET', `/api/v1/items/${item.code}`, (req) => {
+    expect(req.header['Accept-Language']).toBe('mn, zh-CN;q=0.8')
+    return { ...item, name }
+  })
+  const page = render('pages/item/index')
+  await page.instance.onLoad({ code: item.code })
+  await settle()
+  expect(texts(page, '.title')).toEqual(expect.arrayContaining([name, mn['item.conditions'], mn['item.materials']]))
+  expect(texts(page, '.apply')).toEqual([mn['item.apply']])
+  expect(page.querySelector('.page').dom.className).toContain('lang-mn')
+  // Running text goes in the vertical block (docs/i18n.md); Chinese fallback text included.
+  expect(texts(page, '.lang-mn .prose .text')).toEqual(item.guide.acceptanceConditions.map((c) => `· ${c}`))
+})
