@@ -2,10 +2,11 @@
 
 The data lives in ``data/catalogue.toml`` (regions, departments, shared materials, the common form
 fields), ``data/items.toml`` (the items, in seed order) and ``data/mongolian.toml`` (the Mongolian
-text the platform has for part of the catalogue, sent as each item's ``translations.mn``). Loading decodes both into the source
-models below (unknown keys and wrong types are errors naming their place) and checks what the
-models cannot: the names one part gives another. Then it builds the wire items, which are
-checked once more against the wire model (``sandbox.provincial.models.Item``).
+text the platform has for part of the catalogue, sent as each item's ``translations.mn``).
+Loading decodes them into the source models below (unknown keys and wrong types are errors
+naming their place) and checks what the models cannot: the names one part gives another. Then
+it builds the wire items, which are checked once more against the wire model
+(``sandbox.provincial.models.Item``).
 
 Every item carries a complete service guide (办事指南, Art. 16 of the online service rules).
 Item codes follow the implementation-code layout: the implementing body's unified social credit
