@@ -16,6 +16,8 @@ from api.cli import run_server
 def build(payload_dir: Path) -> Litestar:
     list_body = (payload_dir / "list.json").read_bytes()
     detail_body = (payload_dir / "detail.json").read_bytes()
+    mongolian = payload_dir / "detail-mn.json"
+    detail_mn_body = mongolian.read_bytes() if mongolian.exists() else detail_body
 
     @get("/list")
     async def list_items() -> Response[bytes]:
@@ -25,7 +27,11 @@ def build(payload_dir: Path) -> Litestar:
     async def detail() -> Response[bytes]:
         return Response(detail_body, media_type="application/json")
 
-    return Litestar(route_handlers=[list_items, detail], openapi_config=None)
+    @get("/detail-mn")
+    async def detail_mn() -> Response[bytes]:
+        return Response(detail_mn_body, media_type="application/json")
+
+    return Litestar(route_handlers=[list_items, detail, detail_mn], openapi_config=None)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,14 @@ TARGET = 0.6
 LIST_PATH = "/api/v1/items?pageSize=20"
 
 
-def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=5) as resp:
+# A Mongolian reader's request: its own cache entry, rendered field by field over the Chinese.
+MONGOLIAN = {"Accept-Language": "mn, zh-CN;q=0.8"}
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> bytes:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers=headers or {}), timeout=5
+    ) as resp:
         return bytes(resp.read())
 
 
@@ -39,7 +45,7 @@ def main() -> None:
     with stack() as env_stack:
         settings = load_settings(env_stack.env)
 
-        async def sync() -> str:
+        async def sync() -> tuple[str, str]:
             async with open_services(settings) as services:
                 await services.catalog.sync()
                 async with services.infra.pool.acquire() as conn:
@@ -47,27 +53,37 @@ def main() -> None:
                         "SELECT code FROM catalog_items WHERE status = 'active' "
                         "ORDER BY jsonb_array_length(guide->'materials') DESC LIMIT 1"
                     )
-                return code
+                    # An item the platform translated: its Mongolian page, from its own entry.
+                    translated: str = await conn.fetchval(
+                        "SELECT code FROM catalog_items WHERE status = 'active' "
+                        "AND translations #> '{mn,process}' <> '[]' ORDER BY code LIMIT 1"
+                    )
+                return code, translated
 
-        detail_path = f"/api/v1/items/{asyncio.run(sync())}"
+        code, translated = asyncio.run(sync())
+        detail_path, mn_path = f"/api/v1/items/{code}", f"/api/v1/items/{translated}"
         api_port = free_port()
         serve = [sys.executable, "-m", "api.cli", "serve", "--port", str(api_port)]
         with server(serve, env_stack.env, api_port) as api:
             list_body, detail_body = fetch(api + LIST_PATH), fetch(api + detail_path)
+            mn_body = fetch(api + mn_path, MONGOLIAN)
             ours = {
                 "catalogue_list": wrk(api + LIST_PATH, seconds=args.seconds),
                 "catalogue_detail": wrk(api + detail_path, seconds=args.seconds),
+                "catalogue_detail_mn": wrk(api + mn_path, seconds=args.seconds, headers=MONGOLIAN),
             }
         payload_dir = ROOT / ".handheld" / "bench"
         payload_dir.mkdir(parents=True, exist_ok=True)
         (payload_dir / "list.json").write_bytes(list_body)
         (payload_dir / "detail.json").write_bytes(detail_body)
+        (payload_dir / "detail-mn.json").write_bytes(mn_body)
         base_port = free_port()
         bare = [sys.executable, "-m", "bench.baseline", str(base_port), str(payload_dir)]
         with server(bare, env_stack.env, base_port) as base:
             baseline = {
                 "catalogue_list": wrk(base + "/list", seconds=args.seconds),
                 "catalogue_detail": wrk(base + "/detail", seconds=args.seconds),
+                "catalogue_detail_mn": wrk(base + "/detail-mn", seconds=args.seconds),
             }
     print(f"payloads: list {len(list_body)} B, detail {len(detail_body)} B")
     for name, value in ours.items():
