@@ -19,6 +19,7 @@ from api.halls.schemas import (
     BookAppointment,
     HallDay,
     HallDetail,
+    HallFigures,
     HallSlots,
     HallSummary,
 )
@@ -26,7 +27,7 @@ from api.halls.service import HallsService
 from core.cache import cache_key, conditional_response
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import ANY_STAFF, CitizenPrincipal, StaffPrincipal
 
 T = TypeVar("T")
 _encoder = msgspec.json.Encoder()
@@ -34,6 +35,9 @@ _JSON = "application/json"
 HallCode = Annotated[str, PathParameter(min_length=1, max_length=32)]
 ItemCode = Annotated[str, QueryParameter(name="itemCode", min_length=1, max_length=64)]
 WINDOW = {"staff_roles": ["operator", "supervisor", "admin"]}
+# Province-wide accounts only (no ``departments`` opt): a hall's windows serve many
+# departments' items, so its bookings and waits are no one department's figures.
+FIGURES = {"staff_roles": ANY_STAFF}
 
 
 async def _cached(request: Request[Any, Any, Any], halls: HallsService, load: Any) -> Response[Any]:
@@ -192,3 +196,24 @@ class HallWindowController(Controller):
         day: Annotated[date, QueryParameter(name="date")],
     ) -> HallDay:
         return await halls.hall_day(db_connection, hall_code, day)
+
+    @get(
+        "/figures",
+        opt=FIGURES,
+        summary="Figures per hall: bookings, no-shows, average wait (ticket → call)",
+        description="Every hall's bookings of the period by slot day (China business days, "
+        "`from`/`to` included; the last 30 days by default, at most 366): cancelled, pending, "
+        "arrived, completed, no-shows and the no-show rate, and the numbers its windows called "
+        "with their average wait from the ticket to the call. Province-wide accounts only: a "
+        "hall serves many departments (a department-scoped account: 403 `PROVINCE_WIDE_ONLY`).",
+        responses=problem_responses(400, 401, 403),
+    )
+    async def figures(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        halls: NamedDependency[HallsService],
+        db_read: NamedDependency[Connection],
+        start: Annotated[date | None, QueryParameter(name="from")] = None,
+        end: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> HallFigures:
+        return await halls.figures(db_read, start, end)
