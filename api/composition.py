@@ -354,7 +354,7 @@ class _QueueWaits:
 
     async def waits_by_hall(self, conn: Connection, start: date, end: date) -> list[HallWait]:
         return [
-            HallWait(hall_code=w.hall_code, called=w.called, waited_s=w.waited_s)
+            HallWait(hall_code=w.hall_code, called=w.called, waited_s=w.waited.total_seconds())
             for w in await self._queue.waits_by_hall(conn, start, end)
         ]
 

@@ -5,7 +5,7 @@ queue_events): bookings, halls and ratings come through the halls and reviews se
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -232,7 +232,7 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
 class HallWaitRow(msgspec.Struct, frozen=True, kw_only=True):
     hall_code: str
     called: int
-    waited_s: float
+    waited: timedelta
 
 
 async def waits_by_hall(conn: Connection, start: datetime, end: datetime) -> list[HallWaitRow]:
@@ -243,8 +243,7 @@ async def waits_by_hall(conn: Connection, start: datetime, end: datetime) -> lis
         HallWaitRow,
         await conn.fetch(
             """SELECT hall_code, count(*)::int AS called,
-                      coalesce(sum(greatest(0, extract(epoch FROM called_at - issued_at))), 0)
-                          ::float8 AS waited_s
+                      sum(greatest(called_at - issued_at, interval '0')) AS waited
                  FROM queue_tickets
                 WHERE slot_start >= $1 AND slot_start < $2
                   AND called_at IS NOT NULL AND issued_at IS NOT NULL
