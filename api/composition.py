@@ -12,7 +12,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from litestar.di import Provide
 from redis.asyncio import Redis
@@ -34,7 +34,7 @@ from api.halls import deps as halls_deps
 from api.halls import service as halls_service
 from api.halls import tasks as halls_tasks
 from api.halls.errors import AppointmentNotFound
-from api.halls.service import HallsService
+from api.halls.service import HallsService, HallWait
 from api.hotline import deps as hotline_deps
 from api.hotline import service as hotline_service
 from api.hotline import tasks as hotline_tasks
@@ -252,6 +252,7 @@ async def open_services(
         queue = await stack.enter_async_context(
             queue_deps.build(infra, bookings=_HallBookings(halls), reviews=reviews, push=push)
         )
+        halls.waits = _QueueWaits(queue)
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -342,8 +343,20 @@ class _HallBookings:
     async def booking_completed(
         self, conn: Connection, appointment_id: uuid.UUID, at: datetime
     ) -> None:
-        # Halls keeps no "completed" step of its own yet: the visit's end is the queue's.
-        return None
+        await self._halls.complete(conn, appointment_id, at)
+
+
+class _QueueWaits:
+    """The queue's waits as hall figures ask them (``api.halls.service.Waits``)."""
+
+    def __init__(self, queue: QueueService) -> None:
+        self._queue = queue
+
+    async def waits_by_hall(self, conn: Connection, start: date, end: date) -> list[HallWait]:
+        return [
+            HallWait(hall_code=w.hall_code, called=w.called, waited_s=w.waited.total_seconds())
+            for w in await self._queue.waits_by_hall(conn, start, end)
+        ]
 
 
 def build_registry(services: Services) -> JobRegistry:

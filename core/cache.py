@@ -14,10 +14,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import msgspec
+from litestar import Request, Response
+from litestar.status_codes import HTTP_200_OK
 from litestar.types import (
     ASGIApp,
     HTTPResponseBodyEvent,
@@ -30,6 +33,9 @@ from redis.asyncio import Redis
 
 from core.i18n import DEFAULT_LOCALE, negotiate
 from core.pubsub import ChannelListener
+
+if TYPE_CHECKING:
+    from core.db import Connection, Pool
 
 # Below this, gzip's framing costs more than it saves.
 GZIP_MIN_BYTES = 1024
@@ -147,6 +153,45 @@ def cache_key(path: str, query_string: bytes, locale: str = DEFAULT_LOCALE) -> s
     """One entry per URL and language (a Chinese entry keeps the bare URL)."""
     key = path + "?" + query_string.decode("latin-1")
     return key if locale == DEFAULT_LOCALE else key + "#" + locale
+
+
+T = TypeVar("T")
+_encoder = msgspec.json.Encoder()
+
+
+async def cached_read(
+    request: Request[Any, Any, Any],
+    cache: VersionedCache,
+    pool: Pool,
+    load: Callable[[Connection], Awaitable[Any]],
+    _: type[T],
+    locale: str = DEFAULT_LOCALE,
+) -> Response[T]:
+    """A cached read's handler: on a miss, ``load`` renders the answer on a pooled connection
+    of its own and fills the cache at the version read before it (a bump meanwhile makes the
+    entry stale, never wrong); the hit or the new entry is answered with its ETag, 304 or
+    gzip as the request allows. Later hits are answered before routing (``serve_from_cache``).
+    The last argument is the answer's type: the body is pre-encoded, the annotation keeps the
+    OpenAPI schema exact. ``locale`` is the negotiated language ``load`` renders in: one entry
+    per URL and language."""
+    key = cache_key(request.scope["path"], request.scope["query_string"], locale)
+    version = cache.version
+    hit = cache.get(key)
+    if hit is None:
+        async with pool.acquire() as conn:
+            hit = cache.put(version, key, _encoder.encode(await load(conn)))
+    response = conditional_response(
+        hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding"), locale
+    )
+    return cast(
+        "Response[T]",
+        Response(
+            response.body,
+            status_code=response.status,
+            headers=dict(response.headers),
+            media_type="application/json" if response.status == HTTP_200_OK else None,
+        ),
+    )
 
 
 def serve_from_cache(app: ASGIApp, cache_for: Callable[[str], VersionedCache | None]) -> ASGIApp:

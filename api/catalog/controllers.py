@@ -6,15 +6,12 @@ database connection at all, and a client holding the current ETag gets 304.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import FromQuery, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_200_OK
 
 from api.catalog.schemas import (
     CatalogFacets,
@@ -25,53 +22,13 @@ from api.catalog.schemas import (
     OnlineLevel,
 )
 from api.catalog.service import CatalogService
-from core.cache import cache_key, conditional_response
-from core.db import Connection
+from core.cache import cached_read
 from core.i18n import negotiate
 from core.openapi import link, problem_responses
-
-T = TypeVar("T")
-_encoder = msgspec.json.Encoder()
-_JSON = "application/json"
 
 
 def _locale(request: Request[Any, Any, Any]) -> str:
     return negotiate(request.headers.get("accept-language"))
-
-
-async def _cached(
-    request: Request[Any, Any, Any],
-    catalog: CatalogService,
-    load: Callable[[Connection], Awaitable[Any]],
-) -> Response[Any]:
-    """Render on a miss and fill the cache; hits are answered before routing (api.app).
-
-    One entry per URL and negotiated language: ``load`` renders in that language."""
-    cache = catalog.cache
-    locale = _locale(request)
-    key = cache_key(request.scope["path"], request.scope["query_string"], locale)
-    version = cache.version
-    hit = cache.get(key)
-    if hit is None:
-        async with catalog.pool.acquire() as conn:
-            hit = cache.put(version, key, _encoder.encode(await load(conn)))
-    response = conditional_response(
-        hit,
-        request.headers.get("if-none-match"),
-        request.headers.get("accept-encoding"),
-        locale,
-    )
-    return Response(
-        response.body,
-        status_code=response.status,
-        headers=dict(response.headers),
-        media_type=_JSON if response.status == HTTP_200_OK else None,
-    )
-
-
-def _typed(response: Response[Any], _: type[T]) -> Response[T]:
-    """The body is pre-encoded ``T``; the annotation keeps the OpenAPI schema exact."""
-    return cast("Response[T]", response)
 
 
 def _item_links(code_pointer: str) -> dict[str, Any]:
@@ -127,8 +84,14 @@ class CatalogController(Controller):
             page_size=page_size,
             locale=_locale(request),
         )
-        response = await _cached(request, catalog, lambda conn: catalog.list_items(conn, filters))
-        return _typed(response, ItemPage)
+        return await cached_read(
+            request,
+            catalog.cache,
+            catalog.pool,
+            lambda conn: catalog.list_items(conn, filters),
+            ItemPage,
+            filters.locale,
+        )
 
     @get(
         "/items/hot",
@@ -143,10 +106,14 @@ class CatalogController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> Response[list[ItemSummary]]:
         locale = _locale(request)
-        response = await _cached(
-            request, catalog, lambda conn: catalog.hot_items(conn, limit, locale)
+        return await cached_read(
+            request,
+            catalog.cache,
+            catalog.pool,
+            lambda conn: catalog.hot_items(conn, limit, locale),
+            list[ItemSummary],
+            locale,
         )
-        return _typed(response, list[ItemSummary])
 
     @get(
         "/items/{code:str}",
@@ -160,10 +127,14 @@ class CatalogController(Controller):
         code: Annotated[str, PathParameter(min_length=1, max_length=64)],
     ) -> Response[ItemDetail]:
         locale = _locale(request)
-        response = await _cached(
-            request, catalog, lambda conn: catalog.item_detail(conn, code, locale)
+        return await cached_read(
+            request,
+            catalog.cache,
+            catalog.pool,
+            lambda conn: catalog.item_detail(conn, code, locale),
+            ItemDetail,
+            locale,
         )
-        return _typed(response, ItemDetail)
 
     @get("/catalog/facets", summary="Departments, regions and themes with item counts")
     async def facets(
@@ -172,5 +143,11 @@ class CatalogController(Controller):
         catalog: NamedDependency[CatalogService],
     ) -> Response[CatalogFacets]:
         locale = _locale(request)
-        response = await _cached(request, catalog, lambda conn: catalog.facets(conn, locale))
-        return _typed(response, CatalogFacets)
+        return await cached_read(
+            request,
+            catalog.cache,
+            catalog.pool,
+            lambda conn: catalog.facets(conn, locale),
+            CatalogFacets,
+            locale,
+        )

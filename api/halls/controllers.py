@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
@@ -19,46 +18,22 @@ from api.halls.schemas import (
     BookAppointment,
     HallDay,
     HallDetail,
+    HallFigures,
     HallSlots,
     HallSummary,
 )
 from api.halls.service import HallsService
-from core.cache import cache_key, conditional_response
+from core.cache import cached_read
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import ANY_STAFF, CitizenPrincipal, StaffPrincipal
 
-T = TypeVar("T")
-_encoder = msgspec.json.Encoder()
-_JSON = "application/json"
 HallCode = Annotated[str, PathParameter(min_length=1, max_length=32)]
 ItemCode = Annotated[str, QueryParameter(name="itemCode", min_length=1, max_length=64)]
 WINDOW = {"staff_roles": ["operator", "supervisor", "admin"]}
-
-
-async def _cached(request: Request[Any, Any, Any], halls: HallsService, load: Any) -> Response[Any]:
-    """Rendered once per hall-directory version (a sync that changed anything bumps it); a hit
-    is answered before routing (api.app)."""
-    cache = halls.cache
-    key = cache_key(request.scope["path"], request.scope["query_string"])
-    version = cache.version
-    hit = cache.get(key)
-    if hit is None:
-        async with halls.pool.acquire() as conn:
-            hit = cache.put(version, key, _encoder.encode(await load(conn)))
-    response = conditional_response(
-        hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
-    )
-    return Response(
-        response.body,
-        status_code=response.status,
-        headers=dict(response.headers),
-        media_type=_JSON if response.status == HTTP_200_OK else None,
-    )
-
-
-def _typed(response: Response[Any], _: type[T]) -> Response[T]:
-    return cast("Response[T]", response)
+# Province-wide accounts only (no ``departments`` opt): a hall's windows serve many
+# departments' items, so its bookings and waits are no one department's figures.
+FIGURES = {"staff_roles": ANY_STAFF}
 
 
 class HallController(Controller):
@@ -75,10 +50,13 @@ class HallController(Controller):
         ] = None,
         region: Annotated[str | None, QueryParameter(min_length=1, max_length=12)] = None,
     ) -> Response[list[HallSummary]]:
-        response = await _cached(
-            request, halls, lambda conn: halls.list_halls(conn, item_code, region)
+        return await cached_read(
+            request,
+            halls.cache,
+            halls.pool,
+            lambda conn: halls.list_halls(conn, item_code, region),
+            list[HallSummary],
         )
-        return _typed(response, list[HallSummary])
 
     @get(
         "/{hall_code:str}",
@@ -91,8 +69,13 @@ class HallController(Controller):
         halls: NamedDependency[HallsService],
         hall_code: HallCode,
     ) -> Response[HallDetail]:
-        response = await _cached(request, halls, lambda conn: halls.hall_detail(conn, hall_code))
-        return _typed(response, HallDetail)
+        return await cached_read(
+            request,
+            halls.cache,
+            halls.pool,
+            lambda conn: halls.hall_detail(conn, hall_code),
+            HallDetail,
+        )
 
     @get(
         "/{hall_code:str}/slots",
@@ -192,3 +175,24 @@ class HallWindowController(Controller):
         day: Annotated[date, QueryParameter(name="date")],
     ) -> HallDay:
         return await halls.hall_day(db_connection, hall_code, day)
+
+    @get(
+        "/figures",
+        opt=FIGURES,
+        summary="Figures per hall: bookings, no-shows, average wait (ticket → call)",
+        description="Every hall's bookings of the period by slot day (China business days, "
+        "`from`/`to` included; the last 30 days by default, at most 366): cancelled, pending, "
+        "arrived, completed, no-shows and the no-show rate, and the numbers its windows called "
+        "with their average wait from the ticket to the call. Province-wide accounts only: a "
+        "hall serves many departments (a department-scoped account: 403 `PROVINCE_WIDE_ONLY`).",
+        responses=problem_responses(400, 401, 403),
+    )
+    async def figures(
+        self,
+        staff: NamedDependency[StaffPrincipal],
+        halls: NamedDependency[HallsService],
+        db_read: NamedDependency[Connection],
+        start: Annotated[date | None, QueryParameter(name="from")] = None,
+        end: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> HallFigures:
+        return await halls.figures(db_read, start, end)

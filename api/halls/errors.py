@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound
 
 
 class HallNotFound(NotFound, code="HALL_NOT_FOUND"): ...
@@ -42,3 +42,6 @@ class NotCancellable(Conflict, code="APPOINTMENT_NOT_CANCELLABLE"): ...
 
 class DeclarationNotUsable(Conflict, code="APPOINTMENT_DECLARATION_NOT_USABLE"):
     """The declaration is not the citizen's draft for this item."""
+
+
+class InvalidPeriod(DomainError, code="INVALID_PARAMETER"): ...

@@ -288,6 +288,18 @@ async def arrive(conn: Connection, appointment_id: uuid.UUID, at: datetime) -> b
     return bool(done)
 
 
+async def complete(conn: Connection, appointment_id: uuid.UUID, at: datetime) -> bool:
+    """The window completed the visit of an arrived booking; False when it was not arrived
+    (already completed: a replayed event)."""
+    done = await conn.fetchval(
+        """UPDATE appointments SET status = 'completed', completed_at = $2
+            WHERE id = $1 AND status = 'arrived' RETURNING true""",
+        appointment_id,
+        at,
+    )
+    return bool(done)
+
+
 async def to_remind(conn: Connection, day: date, now: datetime, limit: int) -> list[AppointmentRow]:
     """Bookings of ``day`` not yet reminded whose slot is still ahead, locked (another
     worker's run skips them)."""
@@ -355,3 +367,37 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "UPDATE appointments SET citizen_id = $2 WHERE citizen_id = $1", source, target
     )
     return {"appointments": int(moved.split()[-1])}
+
+
+class HallFiguresRow(msgspec.Struct, frozen=True, kw_only=True):
+    hall_code: str
+    hall_name: str
+    region_name: str
+    bookings: int
+    cancelled: int
+    pending: int
+    arrived: int
+    completed: int
+    no_shows: int
+
+
+async def figures(conn: Connection, start: date, end: date) -> list[HallFiguresRow]:
+    """Every hall with its bookings of the days ``start`` to ``end`` (China business days, both
+    included) by what became of them; a hall nobody booked is there with zeros."""
+    rows = await conn.fetch(
+        """SELECT h.code AS hall_code, h.name AS hall_name,
+                  coalesce(h.data->>'regionName', '') AS region_name,
+                  count(a.id) FILTER (WHERE a.status <> 'cancelled')::int AS bookings,
+                  count(a.id) FILTER (WHERE a.status = 'cancelled')::int AS cancelled,
+                  count(a.id) FILTER (WHERE a.status = 'booked')::int AS pending,
+                  count(a.id) FILTER (WHERE a.status = 'arrived')::int AS arrived,
+                  count(a.id) FILTER (WHERE a.status = 'completed')::int AS completed,
+                  count(a.id) FILTER (WHERE a.status = 'no_show')::int AS no_shows
+             FROM halls h
+             LEFT JOIN appointments a ON a.hall_code = h.code AND a.day BETWEEN $1 AND $2
+            GROUP BY h.code
+            ORDER BY h.region_code, h.code""",
+        start,
+        end,
+    )
+    return many(HallFiguresRow, rows)

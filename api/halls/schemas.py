@@ -155,3 +155,33 @@ class HallDay(_Out, kw_only=True):
     hall: CodeName
     date: date
     appointments: list[WindowAppointment]
+
+
+class HallFigureRow(_Out, kw_only=True):
+    """One hall's bookings of a period by what became of them, and how long its numbers
+    waited from the ticket to the window's call."""
+
+    hall_code: str
+    hall_name: str
+    region_name: str = ""
+    # Booked and not cancelled; each is one of pending, arrived, completed or noShows.
+    bookings: int
+    cancelled: int = 0
+    # Still ahead (or within the no-show grace).
+    pending: int = 0
+    # At the hall with a number, not completed yet.
+    arrived: int = 0
+    completed: int = 0
+    no_shows: int = 0
+    # noShows ÷ the bookings whose day has passed (arrived, completed or no-show); null if none.
+    no_show_rate: float | None = None
+    # Numbers the window called, and their average wait from the ticket to the call (seconds).
+    called: int = 0
+    average_wait_s: int | None = None
+
+
+class HallFigures(_Out, kw_only=True):
+    from_date: date = msgspec.field(name="from")
+    to_date: date = msgspec.field(name="to")
+    overall: HallFigureRow
+    by_hall: list[HallFigureRow]

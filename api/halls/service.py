@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -33,6 +33,8 @@ from api.halls.schemas import (
     CodeName,
     HallDay,
     HallDetail,
+    HallFigureRow,
+    HallFigures,
     HallRef,
     HallSlots,
     HallSummary,
@@ -56,6 +58,27 @@ log = logging.getLogger(__name__)
 
 MY_LIST_LIMIT = 100
 REMIND_BATCH = 500
+# The longest period one figures answer covers, and the one shown when none is asked.
+MAX_FIGURES_DAYS = 366
+DEFAULT_FIGURES_DAYS = 30
+
+
+class HallWait(msgspec.Struct, frozen=True, kw_only=True):
+    """How long a hall's numbers waited from the ticket to the window's call."""
+
+    hall_code: str
+    # Numbers called, and their waits from the ticket to the call summed (seconds).
+    called: int
+    waited_s: float
+
+
+class Waits(Protocol):
+    """The queue as hall figures ask it (bound by the composition root: the queue is built
+    after the halls, on them)."""
+
+    async def waits_by_hall(self, conn: Connection, start: date, end: date) -> list[HallWait]:
+        """Numbers of slots on the China days ``start`` to ``end`` the windows called."""
+        ...
 
 
 def _hhmm(value: time) -> str:
@@ -136,6 +159,7 @@ class HallsService:
         self._push = push
         self.settings = settings
         self.clock = clock
+        self.waits: Waits | None = None
 
     # --- the hall directory (the halls.sync job) -----------------------------------------------
 
@@ -536,6 +560,65 @@ class HallsService:
     async def arrive(self, conn: Connection, appointment_id: uuid.UUID) -> bool:
         """The citizen of a booking arrived (it is no no-show); False unless it was booked."""
         return await repo.arrive(conn, appointment_id, self.clock.now())
+
+    async def complete(self, conn: Connection, appointment_id: uuid.UUID, at: datetime) -> bool:
+        """The window completed the visit (the queue number's end): the booking is
+        ``completed``, in "my bookings" and in the hall's figures. False unless it was arrived
+        (a replayed event changes nothing)."""
+        return await repo.complete(conn, appointment_id, at)
+
+    # --- figures per hall (ops) ----------------------------------------------------------------
+
+    async def figures(self, conn: Connection, start: date | None, end: date | None) -> HallFigures:
+        """Every hall's bookings of the period (by slot day), no-shows and the average wait
+        from the ticket to the call; the last ``DEFAULT_FIGURES_DAYS`` days when none is
+        given."""
+        end = end or china_today(self.clock.now())
+        start = start or end - timedelta(days=DEFAULT_FIGURES_DAYS - 1)
+        if start > end:
+            raise errors.InvalidPeriod("from is after to")
+        if (end - start).days >= MAX_FIGURES_DAYS:
+            raise errors.InvalidPeriod(f"a period is at most {MAX_FIGURES_DAYS} days")
+        waits: dict[str, HallWait] = {}
+        if self.waits is not None:
+            waits = {w.hall_code: w for w in await self.waits.waits_by_hall(conn, start, end)}
+        rows = [
+            _figure_row(r, waits.get(r.hall_code)) for r in await repo.figures(conn, start, end)
+        ]
+        return HallFigures(
+            from_date=start, to_date=end, overall=_overall(rows, waits), by_hall=rows
+        )
+
+
+def _rates(row: HallFigureRow) -> HallFigureRow:
+    settled = row.arrived + row.completed + row.no_shows
+    row.no_show_rate = round(row.no_shows / settled, 4) if settled else None
+    return row
+
+
+def _figure_row(row: repo.HallFiguresRow, wait: HallWait | None) -> HallFigureRow:
+    return _rates(
+        HallFigureRow(
+            **msgspec.structs.asdict(row),
+            called=wait.called if wait else 0,
+            average_wait_s=round(wait.waited_s / wait.called) if wait and wait.called else None,
+        )
+    )
+
+
+def _overall(rows: list[HallFigureRow], waits: dict[str, HallWait]) -> HallFigureRow:
+    """Every hall together: the average wait is over every number called."""
+    counts = ("bookings", "cancelled", "pending", "arrived", "completed", "no_shows", "called")
+    total = {name: sum(getattr(r, name) for r in rows) for name in counts}
+    waited = sum(waits[r.hall_code].waited_s for r in rows if r.hall_code in waits)
+    return _rates(
+        HallFigureRow(
+            hall_code="",
+            hall_name="合计",
+            **total,
+            average_wait_s=round(waited / total["called"]) if total["called"] else None,
+        )
+    )
 
 
 async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:

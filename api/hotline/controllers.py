@@ -26,10 +26,12 @@ from api.hotline.service import HotlineService
 from core import idempotency
 from core.db import Connection
 from core.openapi import IdempotencyKey, link, problem_responses
-from core.principals import CitizenPrincipal, StaffPrincipal
+from core.principals import SCOPED, CitizenPrincipal, StaffPrincipal
 
 FILE_ROUTE = "hotline.file"
-READ = {"staff_roles": ["operator", "supervisor", "auditor", "admin"]}
+# Tickets and figures are cut by the department answerable: a department-scoped account
+# sees its departments' only.
+READ = {"staff_roles": ["operator", "supervisor", "auditor", "admin"], "departments": SCOPED}
 _ONE = "/api/v1/hotline/tickets/{ticket_id}"
 KindFilter = Literal["consultation", "complaint", "suggestion"]
 StateFilter = Literal["pending", "received", "accepted", "transferred", "replied", "closed"]
@@ -156,7 +158,7 @@ class HotlineOpsController(Controller):
             flag=flag,
             kind=kind,
             state=state_filter,
-            department=department,
+            departments=staff.department_scope(department),
             limit=limit,
             offset=offset,
         )
@@ -169,13 +171,17 @@ class HotlineOpsController(Controller):
         hotline: NamedDependency[HotlineService],
         db_connection: NamedDependency[Connection],
     ) -> StaffHotlineTicket:
-        return await hotline.staff_detail(db_connection, ticket_id)
+        return await hotline.staff_detail(db_connection, ticket_id, staff.department_scope())
 
     @get(
         "/figures",
         opt=READ,
         responses=problem_responses(400, 401, 403),
         summary="Hotline figures by department: kinds, replies on time, overdue, satisfaction",
+        description="Tickets filed in the period (China days, `from`/`to` included; all when "
+        "none is given) by the department answerable. `department`: that one only. A "
+        "department-scoped account gets its departments only (another department: 403 "
+        "`DEPARTMENT_OUT_OF_SCOPE`).",
     )
     async def figures(
         self,
@@ -184,5 +190,6 @@ class HotlineOpsController(Controller):
         db_connection: NamedDependency[Connection],
         start: Annotated[date | None, QueryParameter(name="from")] = None,
         end: Annotated[date | None, QueryParameter(name="to")] = None,
+        department: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
     ) -> HotlineFigures:
-        return await hotline.figures(db_connection, start, end)
+        return await hotline.figures(db_connection, start, end, staff.department_scope(department))

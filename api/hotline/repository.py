@@ -190,7 +190,7 @@ async def staff_tickets(
     flag: str | None,
     kind: str | None,
     state: str | None,
-    department: str | None,
+    departments: tuple[str, ...] | None,
     limit: int,
     offset: int,
 ) -> tuple[list[TicketRow], int]:
@@ -201,13 +201,13 @@ async def staff_tickets(
             f"SELECT {columns(TicketRow, 't')}, count(*) OVER () AS total FROM hotline_tickets t"
             " WHERE ($1::text IS NULL OR t.flag = $1) AND ($2::text IS NULL OR t.kind = $2)"
             " AND ($3::text IS NULL OR t.state = $3)"
-            " AND ($4::text IS NULL OR t.department_code = $4)"
+            " AND ($4::text[] IS NULL OR t.department_code = ANY($4::text[]))"
             " ORDER BY (t.state IN ('replied', 'closed')), t.due_on, t.created_at, t.id"
             " LIMIT $5 OFFSET $6",
             flag,
             kind,
             state,
-            department,
+            departments,
             limit,
             offset,
         ),
@@ -300,9 +300,15 @@ async def unreplied(conn: Connection) -> list[UnrepliedRow]:
     )
 
 
-async def figures(conn: Connection, start: date | None, end: date | None) -> list[FiguresRow]:
+async def figures(
+    conn: Connection,
+    start: date | None,
+    end: date | None,
+    departments: tuple[str, ...] | None = None,
+) -> list[FiguresRow]:
     """By the department answerable (the one 12345 transferred to, else the subject's); one
-    row per department, ``''`` for tickets about nothing named and not yet transferred."""
+    row per department, ``''`` for tickets about nothing named and not yet transferred;
+    ``departments``: only theirs (None: all)."""
     return many(
         FiguresRow,
         await conn.fetch(
@@ -325,10 +331,12 @@ async def figures(conn: Connection, start: date | None, end: date | None) -> lis
                            AS dissatisfied
                   FROM hotline_tickets t
                  WHERE {_PERIOD}
+                   AND ($3::text[] IS NULL OR t.department_code = ANY($3::text[]))
                  GROUP BY t.department_code
                  ORDER BY count(*) DESC, t.department_code""",
             start,
             end,
+            departments,
         ),
     )
 

@@ -528,35 +528,46 @@ class HotlineService:
         flag: str | None,
         kind: str | None,
         state: str | None,
-        department: str | None,
+        departments: tuple[str, ...] | None,
         limit: int,
         offset: int,
     ) -> StaffTicketPage:
+        """``departments``: the caller's scope (``StaffPrincipal.department_scope``), None for
+        every department."""
         rows, total = await repo.staff_tickets(
             conn,
             flag=flag,
             kind=kind,
             state=state,
-            department=department,
+            departments=departments,
             limit=limit,
             offset=offset,
         )
         return StaffTicketPage(items=[self._staff_view(r) for r in rows], total=total)
 
-    async def staff_detail(self, conn: Connection, ticket_id: uuid.UUID) -> StaffHotlineTicket:
+    async def staff_detail(
+        self, conn: Connection, ticket_id: uuid.UUID, departments: tuple[str, ...] | None = None
+    ) -> StaffHotlineTicket:
+        """One ticket; a department-scoped caller reaches only its departments' (another's is
+        not found: its existence is not disclosed)."""
         row = await repo.ticket(conn, ticket_id)
-        if row is None:
+        if row is None or (departments is not None and row.department_code not in departments):
             raise errors.TicketNotFound()
         view = self._staff_view(row)
         view.timeline = await self._timeline(conn, ticket_id)
         return view
 
     async def figures(
-        self, conn: Connection, start: date | None, end: date | None
+        self,
+        conn: Connection,
+        start: date | None,
+        end: date | None,
+        departments: tuple[str, ...] | None = None,
     ) -> HotlineFigures:
+        """By department; ``departments``: only theirs (a scoped caller's, or the one asked)."""
         if start and end and start > end:
             raise errors.InvalidPeriod("from is after to")
-        rows = await repo.figures(conn, start, end)
+        rows = await repo.figures(conn, start, end, departments)
         by_department = [_department_figures(msgspec.structs.asdict(r)) for r in rows]
         totals: dict[str, Any] = {"department_code": "", "department_name": "合计"}
         for name in _COUNTS:

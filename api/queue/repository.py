@@ -5,7 +5,7 @@ queue_events): bookings, halls and ratings come through the halls and reviews se
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -227,3 +227,28 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
         "UPDATE queue_tickets SET citizen_id = $2 WHERE citizen_id = $1", source, target
     )
     return {"queue_tickets": int(status.rsplit(" ", 1)[-1])}
+
+
+class HallWaitRow(msgspec.Struct, frozen=True, kw_only=True):
+    hall_code: str
+    called: int
+    waited: timedelta
+
+
+async def waits_by_hall(conn: Connection, start: datetime, end: datetime) -> list[HallWaitRow]:
+    """Per hall, the numbers of slots starting in [start, end) that a window called, and their
+    waits from the ticket (the calling system's issue time) to the call, summed. Both times
+    are the calling system's, so our clock's drift from the hall's does not enter."""
+    return many(
+        HallWaitRow,
+        await conn.fetch(
+            """SELECT hall_code, count(*)::int AS called,
+                      sum(greatest(called_at - issued_at, interval '0')) AS waited
+                 FROM queue_tickets
+                WHERE slot_start >= $1 AND slot_start < $2
+                  AND called_at IS NOT NULL AND issued_at IS NOT NULL
+                GROUP BY hall_code""",
+            start,
+            end,
+        ),
+    )

@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 import msgspec
@@ -37,7 +37,7 @@ from api.reviews.schemas import RateRequest, Review
 from api.reviews.service import ReviewsService
 from core import jobs
 from core.clients.hallqueue import HallQueueClient, HallSnapshot, QueueEvent, SystemTicket
-from core.clock import Clock
+from core.clock import CHINA_TZ, Clock
 from core.db import Connection, Pool
 from core.principals import CitizenPrincipal
 from core.settings import HallQueueSettings
@@ -298,6 +298,17 @@ class QueueService:
         if not secret:
             raise errors.QrNotConfigured()
         return HallQr(hall_code=hall_code, qr=hall_qr(secret, hall_code))
+
+    async def waits_by_hall(
+        self, conn: Connection, start: date, end: date
+    ) -> list[repo.HallWaitRow]:
+        """For hall figures: per hall, the numbers of slots on the China days ``start`` to
+        ``end`` that a window called, and their waits from the ticket to the call."""
+        return await repo.waits_by_hall(
+            conn,
+            datetime.combine(start, time(), CHINA_TZ),
+            datetime.combine(end + timedelta(days=1), time(), CHINA_TZ),
+        )
 
     # --- jobs and callbacks ----------------------------------------------------------------
 

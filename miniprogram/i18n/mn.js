@@ -327,4 +327,6 @@ module.exports = {
   'appointments.paused': 'ᠣᠯᠠᠨ ᠤᠳᠠᠭ᠎ᠠ ᠢᠷᠡᠭᠰᠡᠨ ᠦᠭᠡᠢ ᠲᠤᠯᠠ {until} ᠬᠦᠷᠲᠡᠯ᠎ᠡ ᠤᠷᠢᠳᠴᠢᠯᠠᠨ ᠴᠠᠭ ᠠᠪᠬᠤ ᠲᠦᠷ ᠵᠣᠭᠰᠣᠪᠠ',
   'appointments.openCount': 'ᠪᠦᠲᠦᠭᠡᠭᠳᠡᠭᠰᠡᠨ ᠦᠭᠡᠢ ᠤᠷᠢᠳᠴᠢᠯᠠᠨ ᠴᠠᠭ ᠠᠪᠤᠯᠭ᠎ᠠ {n}/{max}',
   'appointments.navigate': 'ᠵᠠᠮ ᠵᠢᠭᠠᠬᠤ',
+  'appointments.takeNumber': 'ᠲᠠᠩᠬᠢᠮ ᠳᠤᠷ ᠬᠦᠷᠴᠦ ᠳᠤᠭᠠᠷ ᠠᠪᠬᠤ',
+  'appointments.followNumber': 'ᠵᠡᠷᠭᠡᠯᠡᠯ ᠢ ᠦᠵᠡᠬᠦ',
 }

@@ -326,4 +326,6 @@ module.exports = {
   'appointments.paused': '因多次预约未到，{until}前暂停预约',
   'appointments.openCount': '未办理预约 {n}/{max}',
   'appointments.navigate': '导航',
+  'appointments.takeNumber': '到厅取号',
+  'appointments.followNumber': '查看排队',
 }

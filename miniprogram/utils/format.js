@@ -18,6 +18,12 @@ function dateTime(value) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+// Today's date (YYYY-MM-DD) in China Standard Time, whatever the phone's time zone: the
+// backend's business days (a booking's date) are China's calendar days.
+function chinaToday(now = Date.now()) {
+  return new Date(now + 8 * 3600 * 1000).toISOString().slice(0, 10)
+}
+
 function label(prefix, value) {
   const key = `${prefix}.${value}`
   return has(key) ? t(key) : String(value)
@@ -38,4 +44,4 @@ function svgDataUri(svg) {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg || '')}`
 }
 
-module.exports = { yuan, date, dateTime, label, texts, svgDataUri }
+module.exports = { yuan, date, dateTime, chinaToday, label, texts, svgDataUri }

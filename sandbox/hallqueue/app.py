@@ -5,9 +5,10 @@ channel takes a number (取号) for a hall; numbers wait in one first-come queue
 calls the next number (叫号), serves it and completes it (办结), or passes a number that does not
 answer (过号). Every change is an event POSTed to the subscriber (our server), signed with
 HMAC-SHA256 over ``timestamp.body`` (headers ``X-Queue-Timestamp``, ``X-Queue-Signature``,
-``X-Queue-Event-Id``), delivered in order per hall and retried until answered 2xx. Each event
-carries the hall's snapshot (numbers served through, waiting, open windows, average service
-time), so the receiver can tell every waiting ticket its position without asking.
+``X-Queue-Event-Id``; the timestamp is the wall clock's, the control clock moves the business
+times only), delivered in order per hall and retried until answered 2xx (``sandbox.callbacks``).
+Each event carries the hall's snapshot (numbers served through, waiting, open windows, average
+service time), so the receiver can tell every waiting ticket its position without asking.
 
 API (``Authorization: Bearer <api_key>``):
 - ``POST /queue/v1/halls/{hallCode}/tickets`` ``{requestId, itemCode, channel, reference}``: take
@@ -23,19 +24,16 @@ holds them.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Literal, TypeVar
 
-import aiohttp
 import msgspec
 from aiohttp import web
 
+from sandbox.callbacks import CallbackSender, Delivery, sign
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
 
@@ -47,8 +45,6 @@ DEFAULT_WINDOWS = 2
 DEFAULT_SERVICE_SECONDS = 300
 # The average service time is taken over this many of the hall's last completed tickets.
 SERVICE_SAMPLE = 20
-DELIVERY_TIMEOUT = 5.0
-MAX_BACKOFF = 5.0
 
 Status = Literal["waiting", "called", "completed", "skipped"]
 EventType = Literal["ticket.issued", "ticket.called", "ticket.completed", "ticket.skipped"]
@@ -162,42 +158,25 @@ class Hall:
         )
 
 
-@dataclass
-class Delivery:
-    event_id: str
-    hall_code: str
-    sequence: int
-    type: str
-    body: bytes
-    attempts: int = 0
-    delivered: bool = False
-    last_error: str | None = None
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 class CallingSystem:
     """The halls' queues and the outbox of their events."""
 
     def __init__(
         self, *, callback_url: str | None, callback_secret: str, retry_base: float
     ) -> None:
+        # The business clock (issue, call and finish times); signatures carry the wall
+        # clock's, so a test may move this one by hours and the events still verify.
         self.clock = Clock()
         self.callback_url = callback_url
-        self.callback_secret = callback_secret
-        self.retry_base = retry_base
+        self.sender = CallbackSender(
+            secret=callback_secret,
+            header_prefix="X-Queue",
+            retry_base=retry_base,
+            faults=FaultsBody(),
+        )
         self.halls: dict[str, Hall] = {}
         self.by_id: dict[str, Ticket] = {}
         self.by_request: dict[str, Ticket] = {}
-        self.deliveries: list[Delivery] = []
-        self.faults = FaultsBody()
-        self._released = asyncio.Event()
-        self._released.set()
-        self._queues: dict[str, asyncio.Queue[Delivery]] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._session: aiohttp.ClientSession | None = None
 
     # --- queues ----------------------------------------------------------------------------
 
@@ -289,95 +268,30 @@ class CallingSystem:
             ticket=self.view(ticket),
             hall=hall.snapshot(),
         )
-        delivery = Delivery(
-            event_id=event.event_id,
-            hall_code=hall.code,
-            sequence=event.sequence,
-            type=type_,
-            body=msgspec.json.encode(event),
+        self.sender.send(
+            Delivery(
+                event_id=event.event_id,
+                stream=hall.code,
+                sequence=event.sequence,
+                url=self.callback_url,
+                body=msgspec.json.encode(event),
+                labels={"hallCode": hall.code, "type": type_},
+            ),
+            no_url="no callback URL configured",
         )
-        self.deliveries.append(delivery)
-        if self.callback_url is None:
-            delivery.last_error = "no callback URL configured"
-            return
-        queue = self._queues.get(hall.code)
-        if queue is None:
-            queue = self._queues[hall.code] = asyncio.Queue()
-        queue.put_nowait(delivery)
-        task = self._tasks.get(hall.code)
-        if task is None or task.done():
-            self._tasks[hall.code] = asyncio.create_task(self._work(queue))
-
-    async def _work(self, queue: asyncio.Queue[Delivery]) -> None:
-        while True:
-            try:
-                delivery = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            for _ in range(2 if self.faults.duplicate else 1):
-                failures = 0
-                while not await self._attempt(delivery):
-                    await asyncio.sleep(min(self.retry_base * 2 ** min(failures, 20), MAX_BACKOFF))
-                    failures += 1
-            delivery.delivered = True
-
-    async def _attempt(self, delivery: Delivery) -> bool:
-        await self._released.wait()
-        assert self._session is not None and self.callback_url is not None
-        delivery.attempts += 1
-        timestamp = str(int(self.clock.now()))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Queue-Timestamp": timestamp,
-            "X-Queue-Event-Id": delivery.event_id,
-            "X-Queue-Signature": sign(self.callback_secret, timestamp, delivery.body),
-        }
-        try:
-            async with self._session.post(
-                self.callback_url, data=delivery.body, headers=headers
-            ) as resp:
-                await resp.read()
-                if 200 <= resp.status < 300:
-                    return True
-                delivery.last_error = f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return False
-
-    def set_faults(self, faults: FaultsBody) -> None:
-        self.faults = faults
-        if faults.hold:
-            self._released.clear()
-        else:
-            self._released.set()
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
-
-    async def _cancel(self) -> None:
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        self._queues.clear()
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.sender.start()
 
     async def stop(self) -> None:
-        self._released.set()
-        await self._cancel()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.sender.stop()
 
     async def reset(self, callback_url: str | None) -> None:
-        await self._cancel()
-        self.set_faults(FaultsBody())
+        await self.sender.reset()
         self.callback_url = callback_url
         self.halls.clear()
         self.by_id.clear()
         self.by_request.clear()
-        self.deliveries.clear()
         self.clock.reset()
 
 
@@ -482,38 +396,23 @@ async def control_skip(request: web.Request) -> web.Response:
 
 
 async def control_callbacks(request: web.Request) -> web.Response:
-    return json_response(
-        {
-            "deliveries": [
-                {
-                    "eventId": d.event_id,
-                    "hallCode": d.hall_code,
-                    "sequence": d.sequence,
-                    "type": d.type,
-                    "attempts": d.attempts,
-                    "delivered": d.delivered,
-                    "lastError": d.last_error,
-                }
-                for d in _system(request).deliveries
-            ]
-        }
-    )
+    return json_response({"deliveries": [d.describe() for d in _system(request).sender.deliveries]})
 
 
 async def control_set_faults(request: web.Request) -> web.Response:
-    system = _system(request)
-    system.set_faults(await _decode(request, FaultsBody))
-    return json_response(msgspec.to_builtins(system.faults))
+    sender = _system(request).sender
+    sender.faults = await _decode(request, FaultsBody)
+    return json_response(msgspec.to_builtins(sender.faults))
 
 
 async def control_get_faults(request: web.Request) -> web.Response:
-    return json_response(msgspec.to_builtins(_system(request).faults))
+    return json_response(msgspec.to_builtins(_system(request).sender.faults))
 
 
 async def control_clear_faults(request: web.Request) -> web.Response:
-    system = _system(request)
-    system.set_faults(FaultsBody())
-    return json_response(msgspec.to_builtins(system.faults))
+    sender = _system(request).sender
+    sender.faults = FaultsBody()
+    return json_response(msgspec.to_builtins(sender.faults))
 
 
 class ResetBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

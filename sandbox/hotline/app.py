@@ -5,8 +5,8 @@ app sees it: a channel files a consultation (咨询), complaint (投诉) or sugg
 its own request id (the idempotency key: the same id always answers the same ticket), gets a
 ticket number, and is told of every step of the ticket — received, accepted (受理), transferred
 to a department (转办), replied (答复/办结回复), closed (办结) and the citizen's satisfaction
-(满意度回访) — by a signed callback (HMAC-SHA256 over ``timestamp.body``) that is retried until
-the receiver answers 2xx. Each ticket's events carry a sequence number (1, 2, …) and go out in
+(满意度回访) — by a signed callback (HMAC-SHA256 over ``timestamp.body``, ``sandbox.callbacks``)
+that is retried until the receiver answers 2xx. Each ticket's events carry a sequence number (1, 2, …) and go out in
 order, one ticket at a time.
 
 The hotline's operators and departments are played by the control API
@@ -19,19 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
-import aiohttp
 import msgspec
 from aiohttp import web
 
+from sandbox.callbacks import CallbackSender, Delivery
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
 from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
@@ -41,9 +38,6 @@ log = logging.getLogger("sandbox.hotline")
 API_PREFIX = "/hotline/"
 DEFAULT_CALLBACK_SECRET = "dev-hotline-secret"
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
-DELIVERY_TIMEOUT = 5.0
-MAX_BACKOFF = 5.0
-REORDER_HOLD_SECONDS = 1.0
 # The department a ticket about nothing in particular goes to, and the processor's reply.
 HOTLINE_OFFICE = {"code": "12345", "name": "12345热线办公室"}
 SCRIPTED_REPLY = "您反映的问题已由承办单位核实处理，感谢您的监督与支持。"
@@ -188,145 +182,6 @@ class Ticket:
         }
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``timestamp + "." + body`` with ``secret``."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-@dataclass
-class Delivery:
-    event_id: str
-    ticket_number: str
-    sequence: int
-    type: str
-    url: str | None
-    body: bytes
-    attempts: int = 0
-    delivered: bool = False
-    last_error: str | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "eventId": self.event_id,
-            "ticketNumber": self.ticket_number,
-            "sequence": self.sequence,
-            "type": self.type,
-            "attempts": self.attempts,
-            "delivered": self.delivered,
-            "lastError": self.last_error,
-        }
-
-
-class Dispatcher:
-    """Delivers events: one task per ticket with pending events, in order, retried forever."""
-
-    def __init__(self, *, secret: str, default_url: str | None, retry_base: float, clock: Clock):
-        self.secret = secret
-        self.default_url = default_url
-        self.retry_base = retry_base
-        self.clock = clock
-        self.faults = CallbackFaults()
-        self.deliveries: list[Delivery] = []
-        self._queues: dict[str, asyncio.Queue[Delivery]] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
-
-    async def stop(self) -> None:
-        await self.cancel()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def cancel(self) -> None:
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        self._queues.clear()
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    def enqueue(self, ticket: Ticket, event: TicketEvent) -> None:
-        delivery = Delivery(
-            event_id=event.event_id,
-            ticket_number=ticket.number,
-            sequence=event.sequence,
-            type=event.type,
-            url=ticket.body.callback_url or self.default_url,
-            body=msgspec.json.encode(event),
-        )
-        self.deliveries.append(delivery)
-        if delivery.url is None:
-            delivery.last_error = "no callback URL (the ticket has none and no default is set)"
-            return
-        queue = self._queues.setdefault(ticket.number, asyncio.Queue())
-        queue.put_nowait(delivery)
-        if ticket.number not in self._tasks:
-            self._tasks[ticket.number] = asyncio.create_task(self._work(ticket.number, queue))
-
-    async def _work(self, number: str, queue: asyncio.Queue[Delivery]) -> None:
-        try:
-            while True:
-                try:
-                    delivery = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return  # no await since the check: nothing can be enqueued meanwhile
-                if not self.faults.reorder:
-                    await self._deliver(delivery)
-                    continue
-                try:
-                    following = await asyncio.wait_for(queue.get(), timeout=REORDER_HOLD_SECONDS)
-                except TimeoutError:
-                    await self._deliver(delivery)
-                else:
-                    await self._deliver(following)
-                    await self._deliver(delivery)
-        finally:
-            if self._queues.get(number) is queue:
-                del self._queues[number]
-                self._tasks.pop(number, None)
-
-    async def _deliver(self, delivery: Delivery) -> None:
-        for _ in range(2 if self.faults.duplicate else 1):
-            failures = 0
-            while not await self._attempt(delivery):
-                await asyncio.sleep(min(self.retry_base * 2 ** min(failures, 20), MAX_BACKOFF))
-                failures += 1
-            delivery.delivered = True
-
-    async def _attempt(self, delivery: Delivery) -> bool:
-        assert self._session is not None and delivery.url is not None
-        if self.faults.delay_seconds > 0:
-            await asyncio.sleep(self.faults.delay_seconds)
-        delivery.attempts += 1
-        # The signature's timestamp is the wall clock (transport), not the business clock the
-        # control API moves: a receiver checks it against its own time.
-        timestamp = str(int(time.time()))
-        signature = sign(self.secret, timestamp, delivery.body)
-        if self.faults.bad_signature:
-            signature = sign(self.secret + "-wrong", timestamp, delivery.body)
-        headers = {
-            "Content-Type": "application/json",
-            "X-12345-Timestamp": timestamp,
-            "X-12345-Event-Id": delivery.event_id,
-            "X-12345-Signature": signature,
-        }
-        try:
-            async with self._session.post(
-                delivery.url, data=delivery.body, headers=headers
-            ) as resp:
-                await resp.read()
-                if 200 <= resp.status < 300:
-                    return True
-                delivery.last_error = f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return False
-
-
 class Hotline:
     """The work orders, numbered per day of China time."""
 
@@ -334,11 +189,14 @@ class Hotline:
         self,
         *,
         clock: Clock,
-        dispatcher: Dispatcher,
+        dispatcher: CallbackSender,
+        default_url: str | None,
         auto_process_seconds: float | None,
     ) -> None:
         self.clock = clock
+        # Signatures carry the wall clock's time (the transport's), not the control clock's.
         self.dispatcher = dispatcher
+        self.default_url = default_url
         self.auto_process_seconds = auto_process_seconds
         self.tickets: dict[str, Ticket] = {}
         self.by_request: dict[str, str] = {}
@@ -359,9 +217,7 @@ class Hotline:
         await self.dispatcher.stop()
 
     async def reset(self) -> None:
-        await self.dispatcher.cancel()
-        self.dispatcher.deliveries.clear()
-        self.dispatcher.faults = CallbackFaults()
+        await self.dispatcher.reset()
         self.tickets.clear()
         self.by_request.clear()
         self._serial = 0
@@ -449,7 +305,17 @@ class Hotline:
             note=note,
         )
         ticket.events.append(event)
-        self.dispatcher.enqueue(ticket, event)
+        self.dispatcher.send(
+            Delivery(
+                event_id=event.event_id,
+                stream=ticket.number,
+                sequence=event.sequence,
+                url=ticket.body.callback_url or self.default_url,
+                body=msgspec.json.encode(event),
+                labels={"ticketNumber": ticket.number, "type": event.type},
+            ),
+            no_url="no callback URL (the ticket has none and no default is set)",
+        )
 
     def step(self, ticket: Ticket) -> bool:
         """The scripted processor: one step along received → accepted → transferred (to the
@@ -621,12 +487,13 @@ def build_hotline_app(
     )
     app[HOTLINE_KEY] = Hotline(
         clock=clock,
-        dispatcher=Dispatcher(
+        dispatcher=CallbackSender(
             secret=callback_secret,
-            default_url=callback_url,
+            header_prefix="X-12345",
             retry_base=callback_retry_base,
-            clock=clock,
+            faults=CallbackFaults(),
         ),
+        default_url=callback_url,
         auto_process_seconds=auto_process_seconds,
     )
     app[FAULTS_KEY] = faults

@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
 import uuid
@@ -23,11 +21,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
-import aiohttp
 import msgspec
 from aiohttp import web
 from yarl import URL
 
+from sandbox.callbacks import CallbackSender, Delivery
 from sandbox.clock import Clock
 from sandbox.http import ApiError, json_response
 from sandbox.provincial.codes import mod37_36_check
@@ -74,9 +72,6 @@ DEFAULT_CALLBACK_SECRET = "dev-callback-secret"
 DEFAULT_CALLBACK_CLIENT_ID = "handheld"
 CASE_PREFIX = "XL"  # 西岭省
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
-DELIVERY_TIMEOUT = 5.0
-MAX_BACKOFF = 5.0
-REORDER_HOLD_SECONDS = 1.0
 SIGNATURE_HEADERS = ("X-Gov-Client", "X-Gov-Timestamp", "X-Gov-Event-Id", "X-Gov-Signature")
 
 DEFAULT_REASONS: dict[str, str] = {
@@ -635,43 +630,10 @@ def _check_url(value: str, name: str) -> None:
 # -- callbacks --------------------------------------------------------------------------------
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``timestamp + "." + body`` with ``secret``."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-@dataclass
-class Delivery:
-    event_id: str
-    case_number: str
-    sequence: int
-    status: str
-    url: str | None
-    body: bytes
-    attempts: int = 0
-    delivered: bool = False
-    last_error: str | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "eventId": self.event_id,
-            "caseNumber": self.case_number,
-            "sequence": self.sequence,
-            "status": self.status,
-            "attempts": self.attempts,
-            "delivered": self.delivered,
-            "lastError": self.last_error,
-        }
-
-
-@dataclass
-class _CaseQueue:
-    queue: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
-    task: asyncio.Task[None] | None = None
-
-
-class CallbackDispatcher:
-    """Delivers events: one worker task per case with pending events, in order, retried forever."""
+class CallbackDispatcher(CallbackSender):
+    """The case library's events: to each case's callback URL (else the default), one case at a
+    time in order, signed ``X-Gov-*`` with the platform's client id. The timestamp is the stand-in
+    clock's (moved by ``/_control/clock``), so a test can make a callback arrive stale."""
 
     def __init__(
         self,
@@ -682,119 +644,29 @@ class CallbackDispatcher:
         retry_base: float,
         clock: Clock,
     ) -> None:
-        self.secret = secret
+        super().__init__(
+            secret=secret,
+            header_prefix="X-Gov",
+            retry_base=retry_base,
+            timestamp=clock.now,
+            extra_headers={"X-Gov-Client": client_id},
+            faults=CallbackFaults(),
+        )
         self.client_id = client_id
         self.default_url = default_url
-        self.retry_base = retry_base
-        self.clock = clock
-        self.faults = CallbackFaults()
-        self.deliveries: list[Delivery] = []
-        self._queues: dict[str, _CaseQueue] = {}
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
-
-    async def stop(self) -> None:
-        await self._cancel_workers()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def reset(self) -> None:
-        await self._cancel_workers()
-        self.deliveries.clear()
-        self.faults = CallbackFaults()
-
-    async def _cancel_workers(self) -> None:
-        tasks = [q.task for q in self._queues.values() if q.task is not None]
-        self._queues.clear()
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
 
     def enqueue(self, case: Case, event: CaseEvent) -> None:
-        url = case.callback_url or self.default_url
-        delivery = Delivery(
-            event_id=event.event_id,
-            case_number=event.case_number,
-            sequence=event.sequence,
-            status=event.status,
-            url=url,
-            body=msgspec.json.encode(event),
+        self.send(
+            Delivery(
+                event_id=event.event_id,
+                stream=case.case_number,
+                sequence=event.sequence,
+                url=case.callback_url or self.default_url,
+                body=msgspec.json.encode(event),
+                labels={"caseNumber": event.case_number, "status": event.status},
+            ),
+            no_url="no callback URL (the case has none and no default is set)",
         )
-        self.deliveries.append(delivery)
-        if url is None:
-            delivery.last_error = "no callback URL (the case has none and no default is set)"
-            return
-        pending = self._queues.get(case.case_number)
-        if pending is None:
-            pending = self._queues[case.case_number] = _CaseQueue()
-        pending.queue.put_nowait(delivery)
-        if pending.task is None:
-            pending.task = asyncio.create_task(self._work(case.case_number, pending))
-
-    async def _work(self, case_number: str, pending: _CaseQueue) -> None:
-        try:
-            while True:
-                try:
-                    delivery = pending.queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return  # no await since the check: nothing can be enqueued meanwhile
-                if not self.faults.reorder:
-                    await self._deliver(delivery)
-                    continue
-                # Reorder: hold this event until the next one of the case has been sent.
-                try:
-                    following = await asyncio.wait_for(
-                        pending.queue.get(), timeout=REORDER_HOLD_SECONDS
-                    )
-                except TimeoutError:
-                    await self._deliver(delivery)
-                else:
-                    await self._deliver(following)
-                    await self._deliver(delivery)
-        finally:
-            if self._queues.get(case_number) is pending:
-                del self._queues[case_number]
-
-    async def _deliver(self, delivery: Delivery) -> None:
-        copies = 2 if self.faults.duplicate else 1
-        for _ in range(copies):
-            failures = 0
-            while not await self._attempt(delivery):
-                await asyncio.sleep(min(self.retry_base * 2 ** min(failures, 20), MAX_BACKOFF))
-                failures += 1
-            delivery.delivered = True
-
-    async def _attempt(self, delivery: Delivery) -> bool:
-        assert self._session is not None and delivery.url is not None
-        if self.faults.delay_seconds > 0:
-            await asyncio.sleep(self.faults.delay_seconds)
-        delivery.attempts += 1
-        timestamp = str(int(self.clock.now()))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Gov-Client": self.client_id,
-            "X-Gov-Timestamp": timestamp,
-            "X-Gov-Event-Id": delivery.event_id,
-            "X-Gov-Signature": sign(self.secret, timestamp, delivery.body),
-        }
-        try:
-            async with self._session.post(
-                delivery.url, data=delivery.body, headers=headers
-            ) as resp:
-                await resp.read()
-                if 200 <= resp.status < 300:
-                    return True
-                delivery.last_error = f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        log.debug(
-            "callback %s to %s failed: %s", delivery.event_id, delivery.url, delivery.last_error
-        )
-        return False
 
 
 # -- the service (book + dispatcher + processor) ----------------------------------------------

@@ -2,8 +2,9 @@
 answers as if the resource did not exist (404, no oracle) and changes nothing.
 
 One row per route: add a resource kind (how its owner makes one) and its routes when a domain
-adds a citizen resource. A resource named in a request body (a booking carrying a declaration)
-is refused with the route's own code, listed in ``BODY_REFERENCES``.
+adds a citizen resource. A resource named in a request body (a booking carrying a declaration,
+a hotline ticket about one) is refused with the route's own code, listed in ``BODY_REFERENCES``.
+Without a sign-in every route answers 401.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from api.composition import Services
 from core.settings import Settings
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
+from tests.fixtures.hotline import file
 from tests.fixtures.identity import Outside
 from tests.fixtures.servers import serve_in_process
 
@@ -44,6 +46,15 @@ async def _appointment(owner: Applicant, services: Services) -> str:
     booked = await book(owner.client, owner.headers)
     assert booked.status_code == 201, booked.text
     return str(booked.json()["id"])
+
+
+async def _hotline_ticket(owner: Applicant, services: Services) -> str:
+    ticket = await file(
+        owner,
+        {"kind": "complaint", "title": "窗口态度差", "content": "工作人员态度恶劣。",
+         "itemCode": RENT_WITHDRAWAL},
+    )  # fmt: skip
+    return str(ticket["id"])
 
 
 Make = Callable[[Applicant, Services], Awaitable[str]]
@@ -72,6 +83,14 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
         [
             Route("GET", "/api/v1/appointments/{id}"),
             Route("POST", "/api/v1/appointments/{id}/cancel"),
+        ],
+    ),
+    "hotline ticket": (
+        _hotline_ticket,
+        "/api/v1/hotline/tickets/{id}",
+        [
+            Route("GET", "/api/v1/hotline/tickets/{id}"),
+            Route("POST", "/api/v1/hotline/tickets/{id}/satisfaction", {"result": "satisfied"}),
         ],
     ),
 }
@@ -125,22 +144,95 @@ async def test_another_citizen_meets_nothing(
             nowhere.json()["title"],
         ), f"{route.method} {route.path} tells another citizen's resource from none"
 
+    # Nobody signed in (the request otherwise well formed): refused before anything is looked up.
+    for n, route in enumerate(routes):
+        resp = await client.request(
+            route.method,
+            route.path.format(id=resource),
+            json=route.body if route.files is None else None,
+            files=route.files,
+            headers={"Idempotency-Key": f"matrix-{kind}-{n}-anonymous"},
+        )
+        assert resp.status_code == 401, f"{route.method} {route.path}: {resp.status_code}"
+
     after = await client.get(read_path.format(id=resource), headers=applicant.headers)
     assert after.json() == before.json(), f"{kind} changed by another citizen's calls"
 
 
-async def test_a_booking_cannot_carry_another_citizens_declaration(
-    applicant: Applicant, client: httpx.AsyncClient, outside: Outside, services: Services
+@dataclass(frozen=True)
+class BodyReference:
+    """A route that names another resource in its body (``{declaration}``): another citizen's
+    is refused with ``status``/``code``, exactly as one that exists nowhere, and ``listed``
+    (the caller's own list of what the route makes) stays empty."""
+
+    route: Route
+    status: int
+    code: str
+    listed: str
+
+
+BODY_REFERENCES: dict[str, BodyReference] = {
+    "a booking carrying a declaration": BodyReference(
+        Route(
+            "POST",
+            "/api/v1/appointments",
+            {
+                "hallCode": CITY_HALL,
+                "itemCode": ID_CARD,
+                "date": "2026-06-16",
+                "start": "09:00",
+                "declarationId": "{declaration}",
+            },
+        ),
+        409,
+        "APPOINTMENT_DECLARATION_NOT_USABLE",
+        "/api/v1/appointments",
+    ),
+    "a hotline ticket about a declaration": BodyReference(
+        Route(
+            "POST",
+            "/api/v1/hotline/tickets",
+            {
+                "kind": "complaint",
+                "title": "办件",
+                "content": "办件超期",
+                "declarationId": "{declaration}",
+            },
+        ),
+        400,
+        "HOTLINE_SUBJECT_UNKNOWN",
+        "/api/v1/hotline/tickets",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODY_REFERENCES))
+async def test_a_body_cannot_name_another_citizens_declaration(
+    name: str,
+    applicant: Applicant,
+    client: httpx.AsyncClient,
+    outside: Outside,
+    services: Services,
 ) -> None:
+    reference = BODY_REFERENCES[name]
     await synced_halls(services)
     draft = await applicant.create(ID_CARD)
     stranger = await citizen(client, outside, "stranger")
-    resp = await book(client, stranger, declarationId=draft["id"])
-    assert resp.status_code == 409, resp.text
-    assert resp.json()["code"] == "APPOINTMENT_DECLARATION_NOT_USABLE"
-    mine = await client.get("/api/v1/appointments", headers=stranger)
-    assert mine.json()["items"] == []
-    assert (await client.get("/api/v1/halls/" + CITY_HALL)).status_code == 200
+    answers = []
+    for declaration in (str(draft["id"]), str(uuid.uuid4())):  # theirs, and one of nobody's
+        body = {
+            k: declaration if v == "{declaration}" else v for k, v in reference.route.body.items()
+        }
+        resp = await client.request(
+            reference.route.method,
+            reference.route.path,
+            json=body,
+            headers={**stranger, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert resp.status_code == reference.status, resp.text
+        answers.append((resp.json()["code"], resp.json()["title"]))
+    assert answers == [(reference.code, answers[0][1])] * 2, f"{name}: {answers}"
+    assert (await client.get(reference.listed, headers=stranger)).json()["items"] == []
 
 
 # Queue numbers (取号): taken on arrival, so the owner's is made at the slot's time.

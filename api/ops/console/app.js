@@ -7,6 +7,7 @@ import { t } from "./i18n.js";
 import * as calendar from "./views/calendar.js";
 import * as dashboard from "./views/dashboard.js";
 import * as figures from "./views/figures.js";
+import * as halls from "./views/halls.js";
 import * as hotline from "./views/hotline.js";
 import * as jobs from "./views/jobs.js";
 import * as login from "./views/login.js";
@@ -26,6 +27,7 @@ const VIEWS = [
   { id: "figures", module: figures, probe: "/ops/v1/figures/service?from=2000-01-01&to=2000-01-01" },
   { id: "calendar", module: calendar, probe: "/ops/v1/calendar" },
   { id: "jobs", module: jobs, probe: "/ops/v1/system/jobs/dead-letters" },
+  { id: "halls", module: halls, probe: "/ops/v1/halls/figures" },
 ];
 
 const main = document.getElementById("main");

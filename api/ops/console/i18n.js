@@ -468,6 +468,28 @@ const zh = {
   "hotline.fig.onTimeRate": "按时答复率",
   "hotline.fig.satisfactionRate": "满意率",
 
+  "nav.halls": "大厅预约",
+  "halls.title": "大厅预约与排队",
+  "halls.minutes": "{minutes} 分钟",
+  "halls.chart": "各大厅预约办理情况",
+  "halls.rows": "各大厅（{from} 至 {to}，按预约日期）",
+  "halls.kpi.bookings": "预约数",
+  "halls.kpi.completed": "已办结",
+  "halls.kpi.noShows": "预约未到",
+  "halls.kpi.noShowRate": "爽约率",
+  "halls.kpi.averageWait": "平均等候（取号至叫号）",
+  "halls.col.hall": "大厅",
+  "halls.col.region": "区划",
+  "halls.col.bookings": "预约",
+  "halls.col.completed": "已办结",
+  "halls.col.arrived": "已到厅未办结",
+  "halls.col.pending": "待到厅",
+  "halls.col.noShows": "未到",
+  "halls.col.cancelled": "已取消",
+  "halls.col.called": "已叫号",
+  "halls.col.noShowRate": "爽约率",
+  "halls.col.averageWait": "平均等候",
+
 };
 
 const tables = { zh };

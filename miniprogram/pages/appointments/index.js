@@ -1,6 +1,8 @@
 // 我的预约: every booking with its state; a booked one can be cancelled (after a confirmation)
-// until the cut-off the backend gives, and navigated to.
+// until the cut-off the backend gives, and navigated to; a booking of today leads to the queue
+// page, to take a number on arrival or to follow the one taken.
 const api = require('../../utils/api')
+const { chinaToday } = require('../../utils/format')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
 
@@ -19,6 +21,13 @@ function confirm(content) {
 
 const hhmm = (iso) => (iso ? iso.slice(5, 16).replace('T', ' ') : '')
 
+// Today's booking: take a number once at the hall, or follow the number taken.
+function queueAction(status) {
+  if (status === 'booked') return t('appointments.takeNumber')
+  if (status === 'arrived') return t('appointments.followNumber')
+  return ''
+}
+
 Component({
   behaviors: [page(['appointments'])],
   data: { items: [], summary: '', paused: '', highlight: '', error: '' },
@@ -31,6 +40,7 @@ Component({
       try {
         const mine = await api.appointments()
         this.appointments = mine.items
+        const today = chinaToday()
         this.setData({
           items: mine.items.map((a) => ({
             id: a.id,
@@ -41,6 +51,7 @@ Component({
             status: t(`appointments.status.${a.status}`),
             cancellable: Boolean(a.cancellableUntil),
             until: a.cancellableUntil ? t('appointments.cancelUntil', { until: hhmm(a.cancellableUntil) }) : '',
+            queue: a.date === today ? queueAction(a.status) : '',
           })),
           summary: t('appointments.openCount', { n: mine.openCount, max: mine.maxOpen }),
           paused: mine.pausedUntil ? t('appointments.paused', { until: mine.pausedUntil }) : '',
@@ -63,6 +74,9 @@ Component({
         this.setData({ error: err.detail || err.message })
         return false
       }
+    },
+    queue(e) {
+      wx.navigateTo({ url: `/pages/queue/index?appointment=${e.currentTarget.dataset.id}` })
     },
     navigate(e) {
       const a = this.appointments.find((x) => x.id === e.currentTarget.dataset.id)

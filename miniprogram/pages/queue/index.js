@@ -48,7 +48,20 @@ Component({
         } catch (e) {
           this.setData({ error: e.message })
         }
+      } else if (this.appointment) {
+        await this.resume()
       }
+    },
+    // Opened from a booking (我的预约): its number, when one was taken already.
+    async resume() {
+      let mine
+      try {
+        mine = await api.queueTickets()
+      } catch (e) {
+        return // the arrival buttons stay; taking a number answers the existing one anyway
+      }
+      const taken = (mine.tickets || []).find((x) => x.appointmentId === this.appointment)
+      if (taken) this.show(taken)
     },
     onUnload() {
       this.stop()

@@ -155,3 +155,35 @@ test('appointments: a pause after no-shows is shown with its end', async () => {
   await settle()
   expect(texts(page, '.paused')).toEqual([t('appointments.paused', { until: '2026-12-01' })])
 })
+
+test('appointments: a booking of today leads to the queue page, to take a number or follow it', async () => {
+  const { render, texts } = require('../helpers/render')
+  // 10:00 in Beijing on the day of the recorded bookings (02:00 UTC).
+  const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-11-09T02:00:00Z'))
+  try {
+    const mine = replay(fake, 'appointments.list', (body) => {
+      const [first, second] = body.items.filter((a) => a.status === 'booked')
+      if (second) second.status = 'arrived'
+      // One more booking, on another day: no way to the queue from it.
+      body.items.push({ ...first, id: 'b7f5c0de-0000-4000-8000-00000000000a', date: '2026-11-10' })
+    })
+    const page = render('pages/appointments/index')
+    await page.instance.onLoad({})
+    await settle()
+    const today = mine.items.filter((a) => a.date === '2026-11-09' && ['booked', 'arrived'].includes(a.status))
+    expect(today.length).toBeGreaterThan(0)
+    const expected = today.map((a) => t(a.status === 'booked' ? 'appointments.takeNumber' : 'appointments.followNumber'))
+    expect(texts(page, '.queue')).toEqual(expected)
+    page.instance.queue({ currentTarget: { dataset: { id: today[0].id } } })
+    expect(fake.calls.navigate).toEqual([`/pages/queue/index?appointment=${today[0].id}`])
+  } finally {
+    now.mockRestore()
+  }
+})
+
+test('appointments: the day is China’s, whatever the phone’s clock zone says', () => {
+  const { chinaToday } = require('../../utils/format')
+  // 23:30 UTC on 8 November is 07:30 on 9 November in Beijing.
+  expect(chinaToday(Date.parse('2026-11-08T23:30:00Z'))).toBe('2026-11-09')
+  expect(chinaToday(Date.parse('2026-11-09T15:59:00Z'))).toBe('2026-11-09')
+})

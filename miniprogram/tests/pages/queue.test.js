@@ -188,3 +188,29 @@ test('the rate page rates a hall visit through its queue number (channel "hall b
   expect(posted).toEqual([`/api/v1/queue/tickets/${TICKET.id}/rating`])
   expect(fake.calls.request.some((r) => /\/declarations\//.test(r.path))).toBe(false)
 })
+
+test('opened from my bookings: the number already taken for the booking is shown and followed', async () => {
+  const { render, texts } = require('../helpers/render')
+  const mine = { ...TICKET, state: 'waiting', number: 'A002', position: 3, estimatedWaitS: 1800 }
+  const other = { ...mine, id: 'f1e2d3c4-0000-4000-8000-000000000001', appointmentId: 'another', number: 'A001' }
+  fake.route('GET', '/api/v1/queue/tickets', () => ({ tickets: [other, mine] }))
+  const page = render('pages/queue/index')
+  await page.instance.onLoad({ appointment: TICKET.appointmentId })
+  await settle()
+  expect(texts(page, '.number')).toEqual(['A002'])
+  expect(texts(page, '.status')).toEqual([t('queue.ahead', { n: 3 })])
+  expect(texts(page, '.scan')).toEqual([])
+  expect(stream.opts.url).toContain(`/api/v1/queue/tickets/${TICKET.id}/live`)
+  page.instance.stop()
+})
+
+test('opened from my bookings before arrival: the ways to take a number', async () => {
+  const { render, texts } = require('../helpers/render')
+  fake.route('GET', '/api/v1/queue/tickets', () => ({ tickets: [] }))
+  const page = render('pages/queue/index')
+  await page.instance.onLoad({ appointment: TICKET.appointmentId })
+  await settle()
+  expect(texts(page, '.scan')).toEqual([t('queue.scan')])
+  expect(texts(page, '.locate')).toEqual([t('queue.locate')])
+  expect(page.instance.data.error).toBe('')
+})

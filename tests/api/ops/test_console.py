@@ -195,7 +195,7 @@ async def test_every_view_renders_for_a_read_only_auditor(
     await browser.goto(console_url)
     await sign_in(browser, auditor)
     headings = {"dashboard": "运营看板", "notices": "通知公告", "tickets": "差评整改",
-                "payments": "支付对账", "calendar": "工作日历"}  # fmt: skip
+                "payments": "支付对账", "calendar": "工作日历", "halls": "大厅预约与排队"}  # fmt: skip
     for view, heading in headings.items():
         await browser.click(f'#nav a[data-view="{view}"]')
         await expect(browser.locator("main h1")).to_have_text(heading)

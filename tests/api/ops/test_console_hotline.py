@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from api.composition import Services
+from core.clock import china_today
 from tests.fixtures.declarations import Applicant
 from tests.fixtures.hotline import HRSS, file, supervise
 from tests.fixtures.identity import make_staff
@@ -51,6 +52,12 @@ async def test_auditor_sees_overdue_hotline_tickets_and_figures_by_department(
     await expect(timeline).to_contain_text("已超过答复期限，督办中")
     await browser.select_option("#hotline-flag", "")
     await expect(rows).to_have_count(2)
+    # The figures of a period: from tomorrow on, no ticket was filed.
+    tomorrow = (china_today() + timedelta(days=1)).isoformat()
+    await browser.fill('#hotline-period input[name="from"]', tomorrow)
+    await browser.click('#hotline-period button[type="submit"]')
+    await expect(browser.locator("#hotline-figures p.empty")).to_have_text("暂无热线工单。")
+    await expect(browser.locator('#hotline-period input[name="from"]')).to_have_value(tomorrow)
     for stray in ("[object", "undefined", "null", "NaN"):
         await expect(browser.locator("main")).not_to_contain_text(stray)
     shot = tmp_path / "ops-console-hotline.png"

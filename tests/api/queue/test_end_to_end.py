@@ -167,6 +167,12 @@ async def test_in_hall_item_booked_reminded_queued_called_completed_and_rated(
     await hall.complete("A01")
     done = await ticket_when(client, me, ticket_id, state="completed")
     assert done["canRate"] is True and done["finishedAt"] is not None
+    # The booking is completed too: "my bookings" says so.
+    visit = await client.get(f"/api/v1/appointments/{appointment}", headers=me)
+    assert visit.json()["status"] == "completed"
+    assert [
+        a["status"] for a in (await client.get("/api/v1/appointments", headers=me)).json()["items"]
+    ] == ["completed"]
     for step in ("accepted", "processing", "completed"):
         await applicant.advance(case_number, step)
     await applicant.wait_state(draft, "completed")
@@ -189,6 +195,12 @@ async def test_in_hall_item_booked_reminded_queued_called_completed_and_rated(
 
     platform = await eventually(reported)
     assert platform[0]["channel"] == "hall"
+
+    # Past the slot and the no-show grace, the completed visit is still completed (no no-show).
+    clock.set(6, 16, 12, 0)
+    assert (await run_supervision(services))[0] == 0
+    visit = await client.get(f"/api/v1/appointments/{appointment}", headers=me)
+    assert visit.json()["status"] == "completed"
 
 
 async def test_the_hall_qr_printed_by_staff_takes_a_number_and_another_hall_qr_does_not(

@@ -4,7 +4,7 @@
 
 import { get, query } from "../api.js";
 import { barChart } from "../charts.js";
-import { clear, formatTime, h, put } from "../dom.js";
+import { clear, formatTime, formValues, h, put } from "../dom.js";
 import { t } from "../i18n.js";
 import { field, items, table } from "./common.js";
 
@@ -91,16 +91,28 @@ export async function render(main, ctx) {
     );
   }
 
+  // The figures' period (tickets filed in it); none: every ticket. A department-scoped account
+  // gets its departments' figures only (the API cuts them).
+  const period = h("form", { class: "filters", id: "hotline-period" },
+    field(t("figures.from"), h("input", { type: "date", name: "from" })),
+    field(t("figures.to"), h("input", { type: "date", name: "to" })),
+    h("button", { type: "submit" }, t("figures.show")));
+  period.addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadFigures();
+  });
+
   async function loadFigures() {
     let body;
     try {
-      body = await get("/ops/v1/hotline/figures");
+      const { from, to } = formValues(period);
+      body = await get(`/ops/v1/hotline/figures${query({ from, to })}`);
     } catch (err) {
       ctx.showError(err);
       return;
     }
     const rows = body.byDepartment;
-    clear(figures).append(h("h2", {}, t("hotline.figures")));
+    clear(figures).append(h("h2", {}, t("hotline.figures")), period);
     if (!rows.length) {
       figures.append(h("p", { class: "empty" }, t("hotline.noFigures")));
       return;
