@@ -163,7 +163,8 @@ test('declarations: every declaration with its name, state and case number; a ta
   await page.instance.onLoad()
   await settle()
   expect(texts(page, '.declaration .text')).toEqual(list.items.map((d) => d.itemName))
-  expect(texts(page, '.declaration .state')).toEqual(['已撤回', '待补正', '已办结', '已办结'])
+  expect(texts(page, '.declaration .state')).toEqual(list.items.map((d) => t(`state.${d.state}`)))
+  expect(texts(page, '.declaration .state')).toEqual(['已撤回', '已受理', '待补正', '已办结', '已办结'])
   const cases = texts(page, '.declaration .muted')
   list.items.forEach((d, i) => {
     if (d.caseNumber) expect(cases[i]).toContain(t('declarations.caseNumber', { number: d.caseNumber }))
