@@ -1,4 +1,5 @@
 // What every page shares: elderly mode (followed live) and its texts for WXML.
+const nav = require('../utils/nav')
 const prefs = require('../utils/prefs')
 const { texts } = require('../utils/format')
 
@@ -24,8 +25,8 @@ module.exports = function pageBehavior(prefixes) {
         wx.showToast({ title: String(title || ''), icon: 'none' })
       },
       go(e) {
-        const url = e.currentTarget.dataset.url
-        if (url) wx.navigateTo({ url })
+        // Tab pages by wx.switchTab, the others by wx.navigateTo (utils/nav.js).
+        nav.open(e.currentTarget.dataset.url)
       },
     },
   })

@@ -3,6 +3,7 @@ const api = require('../../utils/api')
 const prefs = require('../../utils/prefs')
 const session = require('../../utils/session')
 const page = require('../../behaviors/page')
+const { t } = require('../../i18n/index')
 
 Component({
   behaviors: [page(['settings'])],
@@ -28,6 +29,24 @@ Component({
       } catch (err) {
         this.setData({ error: err.message })
       }
+    },
+    // Every device signed out (a lost phone): asked first, it cannot be undone.
+    logoutAll() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: t('settings.logoutAll'),
+          content: t('settings.logoutAllConfirm'),
+          confirmText: t('common.confirm'),
+          cancelText: t('common.cancel'),
+          success: (res) => resolve(Boolean(res.confirm)),
+          fail: () => resolve(false),
+        })
+      }).then(async (yes) => {
+        if (!yes) return false
+        await api.logoutAll().catch(() => null)
+        wx.reLaunch({ url: '/pages/home/index' })
+        return true
+      })
     },
     async logout() {
       await api.logout().catch(() => null)
