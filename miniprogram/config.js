@@ -6,6 +6,17 @@ const BASE_URLS = {
   release: 'https://handheld.xiling.gov.cn',
 }
 
+// The departments' H5 services opened signed in (信任传递, pages/dept-services): the client id
+// registered with our backend (department_apps) and the page the ticket is handed to. Each
+// domain must be a business domain (业务域名) of the mini-program, or the web-view refuses it.
+// Development lists the demo app `handheld dev` registers (demo-h5); its page is the
+// department's, not part of this repository.
+const DEPARTMENT_SERVICES = {
+  develop: [{ clientId: 'demo-h5', url: 'http://127.0.0.1:8090/' }],
+  trial: [{ clientId: 'demo-h5', url: 'https://h5-trial.xiling.gov.cn/demo/' }],
+  release: [],
+}
+
 function envVersion() {
   try {
     // Outside WeChat (jest, the Node end-to-end flow) there is no wx: development.
@@ -19,6 +30,7 @@ module.exports = {
   env: envVersion(),
   baseUrl: BASE_URLS[envVersion()] || BASE_URLS.develop,
   baseUrls: BASE_URLS,
+  departmentServices: DEPARTMENT_SERVICES[envVersion()] || [],
   // Subscribe-message template ids by purpose (the backend's HANDHELD_WECHAT_TEMPLATE_*).
   templates: {
     progress: 'TPL_PROGRESS',

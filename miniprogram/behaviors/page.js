@@ -1,5 +1,6 @@
 // What every page shares: elderly mode and the language (both followed live) and its texts
 // for WXML; `langClass` goes on the page root beside `elderly`.
+const nav = require('../utils/nav')
 const prefs = require('../utils/prefs')
 const language = require('../utils/language')
 const { texts } = require('../utils/format')
@@ -42,8 +43,8 @@ module.exports = function pageBehavior(prefixes) {
         wx.showToast({ title: String(title || ''), icon: 'none' })
       },
       go(e) {
-        const url = e.currentTarget.dataset.url
-        if (url) wx.navigateTo({ url })
+        // Tab pages by wx.switchTab, the others by wx.navigateTo (utils/nav.js).
+        nav.open(e.currentTarget.dataset.url)
       },
     },
   })

@@ -251,7 +251,95 @@ const followTicket = (id, onTicket) =>
 const rateVisit = (id, { level, scores, tags = [], text = '' }) =>
   call('rateVisit', { params: { ticket_id: id }, body: { level, scores, tags, text } })
 
+// --- mini-program shell: browsing, 我的, department services, files
+const facets = () => call('facets')
+// filter: {q, theme, department, region}; pages of pageSize.
+const browseItems = (filter = {}, page = 1, pageSize = 20) =>
+  call('browseItems', { query: { ...filter, page, pageSize } })
+// getPhoneNumber's code (from the button's event), vouched for by WeChat.
+async function bindPhone(code) {
+  const profile = await call('bindPhone', { body: { code } })
+  session.updateCitizen(profile)
+  return profile
+}
+async function logoutAll() {
+  try {
+    await call('logoutAll')
+  } finally {
+    session.clear()
+  }
+}
+const trustTicket = (clientId) => call('trustTicket', { body: { clientId } })
+const materials = () => call('materials')
+const materialLink = (id) => call('materialLink', { params: { material_id: id } })
+const consents = () => call('consents')
+const revokeConsent = (id) => call('revokeConsent', { params: { consent_id: id } })
+const sendTolerated = (id) => call('sendTolerated', { params: { declaration_id: id } })
+
+// A file opened in WeChat's viewer: downloaded (with my session where the route needs it),
+// then wx.openDocument (PDF, Office files) or wx.previewImage (pictures).
+function download(url, auth) {
+  return new Promise((resolve, reject) => {
+    const header = {}
+    const current = session.get()
+    if (auth && current) header.Authorization = `Bearer ${current.accessToken}`
+    wx.downloadFile({
+      url,
+      header,
+      success: (res) =>
+        res.statusCode >= 200 && res.statusCode < 300
+          ? resolve(res.tempFilePath)
+          : reject(new http.ApiError(res.statusCode, {})),
+      fail: (err) => reject(new http.ApiError(0, { title: err && err.errMsg })),
+    })
+  })
+}
+
+const IMAGE = /\.(png|jpe?g|gif|webp)$/i
+const DOCUMENT_TYPES = ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx']
+
+async function openFile(url, { auth = false, name = '' } = {}) {
+  const absolute = /^https?:\/\//.test(url) ? url : `${config.baseUrl}${url}`
+  const filePath = await download(absolute, auth)
+  const kind = String(name || url).split('?')[0].split('.').pop().toLowerCase()
+  if (IMAGE.test(`.${kind}`)) {
+    return new Promise((resolve, reject) =>
+      wx.previewImage({ urls: [filePath], success: resolve, fail: reject }),
+    )
+  }
+  return new Promise((resolve, reject) =>
+    wx.openDocument({
+      filePath,
+      fileType: DOCUMENT_TYPES.includes(kind) ? kind : undefined,
+      showMenu: true,
+      success: resolve,
+      fail: reject,
+    }),
+  )
+}
+
+async function openMaterial(material) {
+  const link = await materialLink(material.id)
+  return openFile(link.url, { name: material.displayName })
+}
+
+const openLicenceFile = (id, name) =>
+  openFile(http.expandPath(endpoints.licenceFile.path, { licence_id: id }), { auth: true, name })
+
 module.exports = {
+  facets,
+  browseItems,
+  bindPhone,
+  logoutAll,
+  trustTicket,
+  materials,
+  materialLink,
+  consents,
+  revokeConsent,
+  sendTolerated,
+  openFile,
+  openMaterial,
+  openLicenceFile,
   call,
   takeNumber,
   queueTickets,

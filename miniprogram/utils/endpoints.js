@@ -140,4 +140,24 @@ module.exports = {
     path: '/api/v1/queue/tickets/{ticket_id}/rating',
     body: ['level', 'scores', 'tags', 'text'],
   },
+
+  // --- mini-program shell (tab bar, browsing, 我的): every capability a citizen has
+  facets: { method: 'GET', path: '/api/v1/catalog/facets', auth: false },
+  browseItems: {
+    method: 'GET',
+    path: '/api/v1/items',
+    query: ['q', 'theme', 'department', 'region', 'page', 'pageSize'],
+    auth: false,
+  },
+  bindPhone: { method: 'POST', path: '/api/v1/auth/wechat/phone', body: ['code'] },
+  logoutAll: { method: 'POST', path: '/api/v1/auth/logout-all' },
+  // 信任传递: a one-time ticket the department's H5 page exchanges server to server.
+  trustTicket: { method: 'POST', path: '/api/v1/auth/tickets', body: ['clientId'] },
+  materials: { method: 'GET', path: '/api/v1/materials' },
+  materialLink: { method: 'POST', path: '/api/v1/materials/{material_id}/link' },
+  consents: { method: 'GET', path: '/api/v1/licences/consents' },
+  revokeConsent: { method: 'DELETE', path: '/api/v1/licences/consents/{consent_id}' },
+  licenceFile: { method: 'GET', path: '/api/v1/licences/{licence_id}/file' },
+  // 容缺: the materials accepted as missing, sent once attached (after acceptance).
+  sendTolerated: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/tolerated-materials' },
 }

@@ -28,11 +28,19 @@ from typing import Any
 
 import httpx
 
-from api.identity.repository import department_apps
 from api.composition import Services
+from api.identity.repository import department_apps
 from core.passwords import hash_password
 from core.settings import Settings
-from tests.fixtures.declarations import FILES, LICENCE_ISSUER, RENT_WITHDRAWAL, first_format, synced
+from tests.fixtures.declarations import (
+    CREMATION,
+    FILES,
+    FUNERAL_SUBSIDY,
+    LICENCE_ISSUER,
+    RENT_WITHDRAWAL,
+    first_format,
+    synced,
+)
 from tests.fixtures.identity import Outside, bearer, make_staff, staff_login, user
 from tests.fixtures.waiting import eventually
 
@@ -45,7 +53,7 @@ CHARGED_ITEM_NAME = "临时居民身份证申领"  # charged: a fee notice once 
 VOLATILE_MEMBERS = frozenset({
     "accessToken", "refreshToken", "caseNumber", "licenceNumber", "noticeNumber",
     "paymentCode", "outTradeNo", "receiptNumber", "checkCode", "transactionId", "sha256",
-    "timeStamp", "nonceStr", "package", "paySign", "keyId", "ticketNumber",
+    "timeStamp", "nonceStr", "package", "paySign", "keyId", "ticketNumber", "ticket",
 })  # fmt: skip
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -311,7 +319,8 @@ async def _apply(rec: Recorder, item_code: str) -> dict[str, Any]:
 
 async def _journey(rec: Recorder, outside: Outside, settings: Settings, services: Services) -> None:
     # Sign in as the mini-program does: wx.login's code, then real-name binding (SSO web-view).
-    wx_code = await outside.wechat_code(f"wx-{uuid.uuid4().hex[:12]}")
+    wx_user = f"wx-{uuid.uuid4().hex[:12]}"
+    wx_code = await outside.wechat_code(wx_user)
     pair = await rec.post("auth.wechat-login", "/api/v1/auth/wechat/login", json={"code": wx_code})
     rec.token = pair["accessToken"]
     started = await rec.post(
@@ -325,6 +334,9 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     )
     rec.token = refreshed["accessToken"]
     await rec.get("me", "/api/v1/me")
+    # 我的: the phone number WeChat vouches for (getPhoneNumber's code), bound to the account.
+    phone_code = await outside.wechat_phone_code(wx_user, "13912345678")
+    await rec.post("auth.wechat-phone", "/api/v1/auth/wechat/phone", json={"code": phone_code})
 
     # The catalogue, with the halls that serve each item.
     await synced(services)
@@ -332,6 +344,10 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     found = await rec.get("items.search", "/api/v1/items",
                           params={"q": CHARGED_ITEM_NAME, "page": 1, "pageSize": 20})  # fmt: skip
     charged = next(i["code"] for i in found["items"] if i["name"] == CHARGED_ITEM_NAME)
+    # 办事: browse by theme, department or region.
+    facets = await rec.get("catalog.facets", "/api/v1/catalog/facets")
+    await rec.get("items.browse", "/api/v1/items",
+                  params={"theme": facets["themes"][0]["code"], "page": 1, "pageSize": 20})  # fmt: skip
     await rec.get("item.detail", f"/api/v1/items/{charged}")
     await _halls(rec, charged)
 
@@ -342,6 +358,7 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     for step in ("accepted", "processing", "completed"):
         await _advance(rec, outside, issuer["id"], step)
     await rec.get("declaration.completed", f"/api/v1/declarations/{issuer['id']}")
+    await _bad_review(rec, services, issuer["id"])
 
     # The charged item: draft → form → uploads → submit → accepted → pay → completed → rate.
     draft = await rec.post("declaration.create", "/api/v1/declarations", json={"itemCode": charged})
@@ -357,6 +374,10 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     for material in others:
         await _upload(rec, None, declaration, material)
     await rec.get("declaration.draft", f"/api/v1/declarations/{declaration}")
+    # 我的材料: the library of every file uploaded, one opened through a short-lived link.
+    library = await rec.get("materials.list", "/api/v1/materials")
+    await rec.post("materials.link", f"/api/v1/materials/{library[0]['id']}/link",
+                   volatile=frozenset({"url"}))  # fmt: skip
     await rec.post(
         "push.subscriptions", "/api/v1/push/subscriptions",
         json={"results": {settings.wechat.template_progress: "accept",
@@ -447,6 +468,8 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     await _advance(rec, outside, rent["id"], "needs_supplement", supplementItems=problems)
     waiting = await rec.get("declaration.needs_supplement", f"/api/v1/declarations/{rent['id']}")
     assert waiting["supplement"]["items"] == problems
+
+    await _tolerated(rec, outside)
 
     # A draft given up.
     dropped = await rec.post(None, "/api/v1/declarations", json={"itemCode": RENT_WITHDRAWAL})
@@ -548,10 +571,11 @@ async def _department_use(rec: Recorder, services: Services, licence_id: str) ->
         await department_apps.upsert_department_app(
             conn, "police-h5", "公安网厅", hash_password("p-secret"), ["openid"]
         )
-    await rec.post(None, "/api/v1/licences/consents",
-                   json={"licenceId": licence_id, "clientId": "police-h5",
-                         "purpose": "办理户籍业务"})  # fmt: skip
-    ticket = await rec.post(None, "/api/v1/auth/tickets", json={"clientId": "police-h5"})
+    consent = await rec.post(None, "/api/v1/licences/consents",
+                             json={"licenceId": licence_id, "clientId": "police-h5",
+                                   "purpose": "办理户籍业务"})  # fmt: skip
+    await rec.get("consents.list", "/api/v1/licences/consents")
+    ticket = await rec.post("auth.ticket", "/api/v1/auth/tickets", json={"clientId": "police-h5"})
     resp = await rec.client.post(
         "/api/v1/oauth/token",
         data={
@@ -565,6 +589,51 @@ async def _department_use(rec: Recorder, services: Services, licence_id: str) ->
     token = resp.json()["access_token"]
     used = await rec.client.get("/api/v1/department/licences", headers=bearer(token))
     assert used.status_code == 200 and len(used.json()) == 1, used.text
+    await rec.call(
+        "consents.revoke", "DELETE", f"/api/v1/licences/consents/{consent['id']}", status=204
+    )
+
+
+async def _tolerated(rec: Recorder, outside: Outside) -> None:
+    """容缺: accepted with the cremation certificate missing, which is sent after acceptance."""
+    draft = await rec.post(None, "/api/v1/declarations", json={"itemCode": FUNERAL_SUBSIDY})
+    await _fill(rec, None, draft)
+    for material in draft["materials"]:
+        if material["required"] and material["code"] != CREMATION and not material["tolerance"]:
+            await _upload(rec, None, draft["id"], material)
+    await _submit(rec, None, draft["id"])
+    await _wait(rec, draft["id"], "submitted")
+    await _advance(rec, outside, draft["id"], "accepted", toleratedMissing=[CREMATION])
+    await rec.get("declaration.tolerated", f"/api/v1/declarations/{draft['id']}")
+    late = next(m for m in draft["materials"] if m["code"] == CREMATION)
+    await _upload(rec, None, draft["id"], late)
+    await rec.post(
+        "declaration.tolerated-sent", f"/api/v1/declarations/{draft['id']}/tolerated-materials"
+    )
+
+
+async def _bad_review(rec: Recorder, services: Services, declaration: str) -> None:
+    """差评: the rectification ticket while open, then its outcome and the follow-up rating."""
+    await rec.post(
+        None, f"/api/v1/declarations/{declaration}/reviews",
+        json={"level": 1, "scores": {"overall": 1, "efficiency": 1, "guideAccuracy": 2,
+                                     "convenience": 2, "easeOfUse": 3},
+              "tags": ["overdue_without_reason"], "text": "超过承诺时限才办结"},
+    )  # fmt: skip
+    await rec.get("reviews.ticket-open", f"/api/v1/declarations/{declaration}/reviews")
+    operator = bearer(
+        await staff_login(rec.client, await make_staff(services, "mp-rv", "operator"))
+    )
+    listed = await rec.client.get("/ops/v1/reviews/tickets?state=open", headers=operator)
+    assert listed.status_code == 200, listed.text
+    path = f"/ops/v1/reviews/tickets/{listed.json()['items'][0]['id']}"
+    for action, body in (
+        ("contact", {"note": "已电话回访申请人"}),
+        ("resolve", {"outcome": "rectified", "note": "已督促审批部门整改，并向申请人致歉"}),
+    ):
+        done = await rec.client.post(f"{path}/{action}", json=body, headers=operator)
+        assert done.status_code == 200, done.text
+    await rec.get("reviews.follow-up", f"/api/v1/declarations/{declaration}/reviews")
 
 
 def _write(name: str, exchange: dict[str, Any]) -> None:

@@ -7,8 +7,10 @@ const subscribe = require('../../utils/subscribe')
 const validate = require('../../utils/validate')
 const { t } = require('../../i18n/index')
 
-function materialRows(detail, progress) {
-  return detail.materials.map((m) => ({
+// In 容缺 mode (after acceptance) only the materials accepted as missing are shown and sent.
+function materialRows(detail, progress, only) {
+  const shown = only ? detail.materials.filter((m) => (detail.toleratedMissing || []).includes(m.code)) : detail.materials
+  return shown.map((m) => ({
     code: m.code,
     name: m.name,
     required: m.required,
@@ -23,6 +25,7 @@ function materialRows(detail, progress) {
     problem: m.needsReplacement ? t('apply.needsReplacement', { problem: m.problem || '' }) : '',
     licences: (m.licenceSuggestions || []).map((n) => ({ number: n, label: t('apply.useLicence', { number: n }) })),
     library: (m.suggestions || []).map((f) => ({ id: f.id, label: t('apply.reuse', { name: f.displayName }) })),
+    uploadLabel: t(validate.isSatisfied(m) ? 'apply.reuploadLabel' : 'apply.uploadLabel', { name: m.name }),
     uploading: progress[m.code] !== undefined,
     percent: progress[m.code] || 0,
   }))
@@ -46,6 +49,7 @@ Component({
     applicant: '',
     messages: [],
     supplementMode: false,
+    toleratedMode: false,
     busy: false,
     error: '',
   },
@@ -54,6 +58,7 @@ Component({
       this.formData = {}
       this.progress = {}
       this.submitKey = null
+      this.tolerated = query.tolerated === '1'
       try {
         let detail
         if (query.id) detail = await api.declaration(query.id)
@@ -75,10 +80,36 @@ Component({
       this.setData({
         detail,
         fields: fieldRows(detail, this.formData, errors || {}),
-        materials: materialRows(detail, this.progress),
+        materials: materialRows(detail, this.progress, this.toleratedMode()),
         applicant: p.name ? t('apply.applicant', { name: p.name, idNumber: p.idNumber || '' }) : '',
         supplementMode: detail.state === 'needs_supplement',
+        toleratedMode: this.toleratedMode(),
       })
+    },
+    toleratedMode() {
+      return Boolean(this.tolerated && this.detail && ['accepted', 'processing'].includes(this.detail.state))
+    },
+    // 容缺: the late materials, once attached, go to the platform (POST …/tolerated-materials).
+    async sendTolerated() {
+      const missing = this.detail.materials.filter(
+        (m) => (this.detail.toleratedMissing || []).includes(m.code) && !validate.isSatisfied(m),
+      )
+      if (missing.length) {
+        this.setData({ messages: missing.map((m) => t('validate.materialMissing', { name: m.name })) })
+        return false
+      }
+      this.setData({ busy: true, messages: [], error: '' })
+      try {
+        const detail = await api.sendTolerated(this.detail.id)
+        this.toast(t('apply.toleratedSent'))
+        wx.redirectTo({ url: `/pages/declaration/index?id=${detail.id}` })
+        return true
+      } catch (err) {
+        this.setData({ error: err.message })
+        return false
+      } finally {
+        this.setData({ busy: false })
+      }
     },
     onField(e) {
       const { key, type } = e.currentTarget.dataset
@@ -149,17 +180,17 @@ Component({
         return
       }
       this.progress[code] = 0
-      this.setData({ error: '', materials: materialRows(this.detail, this.progress) })
+      this.setData({ error: '', materials: materialRows(this.detail, this.progress, this.toleratedMode()) })
       try {
         await api.uploadMaterial(this.detail.id, code, file, (percent) => {
           this.progress[code] = percent
-          this.setData({ materials: materialRows(this.detail, this.progress) })
+          this.setData({ materials: materialRows(this.detail, this.progress, this.toleratedMode()) })
         })
         delete this.progress[code]
         this.show(await api.declaration(this.detail.id), {})
       } catch (err) {
         delete this.progress[code]
-        this.setData({ error: err.message, materials: materialRows(this.detail, this.progress) })
+        this.setData({ error: err.message, materials: materialRows(this.detail, this.progress, this.toleratedMode()) })
       }
     },
     async useLicence(e) {

@@ -30,11 +30,14 @@ function queueAction(status) {
 
 Component({
   behaviors: [page(['appointments'])],
-  data: { items: [], summary: '', paused: '', highlight: '', error: '' },
+  data: { items: [], summary: '', paused: '', highlight: '', error: '', state: 'loading' },
   methods: {
     async onLoad(query) {
       this.setData({ highlight: (query && query.id) || '' })
       await this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
     },
     async load() {
       try {
@@ -50,15 +53,18 @@ Component({
             when: `${a.date} ${a.start}-${a.end}`,
             status: t(`appointments.status.${a.status}`),
             cancellable: Boolean(a.cancellableUntil),
+            navigateLabel: t('appointments.navigateLabel', { hall: a.hall.name }),
+            cancelLabel: t('appointments.cancelLabel', { date: a.date, start: a.start }),
             until: a.cancellableUntil ? t('appointments.cancelUntil', { until: hhmm(a.cancellableUntil) }) : '',
             queue: a.date === today ? queueAction(a.status) : '',
           })),
           summary: t('appointments.openCount', { n: mine.openCount, max: mine.maxOpen }),
           paused: mine.pausedUntil ? t('appointments.paused', { until: mine.pausedUntil }) : '',
           error: '',
+          state: mine.items.length ? '' : 'empty',
         })
       } catch (e) {
-        this.setData({ error: e.message })
+        this.setData({ state: 'error', error: e.message })
       }
     },
     async cancel(e) {

@@ -23,10 +23,34 @@ function supplementRows(d) {
   }))
 }
 
+// 容缺: what was accepted as missing, by name, while it may still be sent (after acceptance).
+const TOLERATED_OPEN = ['accepted', 'processing']
+
+function toleratedRows(d) {
+  if (!TOLERATED_OPEN.includes(d.state)) return []
+  return (d.toleratedMissing || []).map((code) => {
+    const m = d.materials.find((x) => x.code === code)
+    return { code, name: m ? m.name : code }
+  })
+}
+
+function ask(title, content) {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content,
+      confirmText: t('common.confirm'),
+      cancelText: t('common.cancel'),
+      success: (res) => resolve(Boolean(res.confirm)),
+      fail: () => resolve(false),
+    })
+  })
+}
+
 Component({
   behaviors: [page(['declarations'])],
   data: {
-    detail: null, state: '', delivery: '', caseNumber: '', due: '', supplement: [], refusal: '', actions: {}, error: '',
+    detail: null, state: '', delivery: '', caseNumber: '', due: '', preReviewDue: '', supplement: [], tolerated: [], refusal: '', actions: {}, error: '',
   },
   methods: {
     onLoad(query) {
@@ -42,7 +66,11 @@ Component({
           delivery: d.delivery === 'none' ? '' : label('delivery', d.delivery),
           caseNumber: d.caseNumber ? t('declarations.caseNumber', { number: d.caseNumber }) : '',
           due: d.promisedDue ? t(d.promisedDueProvisional ? 'declarations.dueProvisional' : 'declarations.due', { date: date(d.promisedDue) }) : '',
+          preReviewDue: d.preReviewDue
+            ? t(d.preReviewDueProvisional ? 'declarations.preReviewDueProvisional' : 'declarations.preReviewDue', { date: date(d.preReviewDue) })
+            : '',
           supplement: supplementRows(d),
+          tolerated: toleratedRows(d),
           refusal: d.refusal
             ? t('declarations.refusal', { kind: t(`declarations.refusal.${d.refusal.kind}`), reason: d.refusal.reason })
             : '',
@@ -58,6 +86,12 @@ Component({
       } catch (e) {
         this.setData({ error: e.message })
       }
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    sendTolerated() {
+      wx.navigateTo({ url: `/pages/apply/index?id=${this.id}&tolerated=1` })
     },
     supplement() {
       wx.navigateTo({ url: `/pages/apply/index?id=${this.id}` })
@@ -81,7 +115,9 @@ Component({
         this.setData({ error: e.message })
       }
     },
+    // Withdrawing cannot be undone: the citizen confirms it first.
     async withdraw() {
+      if (!(await ask(t('declarations.withdraw'), t('declarations.withdrawConfirm', { name: this.data.detail.itemName })))) return false
       try {
         await api.withdraw(this.id, '')
         await this.load()

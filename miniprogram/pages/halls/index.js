@@ -4,22 +4,31 @@ const page = require('../../behaviors/page')
 
 Component({
   behaviors: [page(['halls'])],
-  data: { halls: [], item: '', error: '' },
+  data: { halls: [], item: '', error: '', state: 'loading' },
   methods: {
-    async onLoad(query) {
-      const item = (query && query.item) || ''
+    onLoad(query) {
+      this.item = (query && query.item) || ''
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
+      const item = this.item
       try {
         const halls = await api.halls(item)
         this.setData({
           item,
           halls: halls.map((h) => ({
             ...h,
+            label: `${h.name}，${h.address}`,
             url: `/pages/hall/index?code=${encodeURIComponent(h.code)}${item ? `&item=${encodeURIComponent(item)}` : ''}`,
           })),
           error: '',
+          state: halls.length ? '' : 'empty',
         })
       } catch (e) {
-        this.setData({ error: e.message })
+        this.setData({ state: 'error', error: e.message })
       }
     },
   },

@@ -1,20 +1,44 @@
+// 首页 (tab): search, the things a citizen comes back for (my cases, fees to pay, licences,
+// bookings, 12345), the most used items and the latest notices.
 const api = require('../../utils/api')
+const nav = require('../../utils/nav')
 const session = require('../../utils/session')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
 
+const SHORTCUTS = [
+  ['myDeclarations', '/pages/declarations/index'],
+  ['toPay', '/pages/pay/index'],
+  ['wallet', '/pages/wallet/index'],
+  ['appointments', '/pages/appointments/index'],
+  ['hotline', '/pages/hotline-tickets/index'],
+  ['figures', '/pages/figures/index'],
+]
+
 Component({
   behaviors: [page(['home'])],
-  data: { query: '', hot: [], results: null, resultsTitle: '', notices: [], error: '' },
+  data: { query: '', hot: [], notices: [], shortcuts: [], state: 'loading', error: '' },
   methods: {
     onLoad() {
+      this.setData({ shortcuts: SHORTCUTS.map(([key, url]) => ({ key, url, label: t(`home.${key}`) })) })
+      return this.load()
+    },
+    onShow() {
+      nav.applyTabTexts()
+    },
+    load() {
       return Promise.all([this.loadHot(), this.loadNotices()])
     },
     async loadHot() {
       try {
-        this.setData({ hot: await api.hotItems(8), error: '' })
+        const hot = await api.hotItems(8)
+        this.setData({
+          hot: hot.map((i) => ({ ...i, url: `/pages/item/index?code=${encodeURIComponent(i.code)}`, label: `${i.name}，${i.department.name}` })),
+          state: hot.length ? '' : 'empty',
+          error: '',
+        })
       } catch (e) {
-        this.setData({ error: e.message })
+        this.setData({ state: 'error', error: e.message })
       }
     },
     async loadNotices() {
@@ -30,25 +54,16 @@ Component({
     onInput(e) {
       this.setData({ query: e.detail.value })
     },
-    async onSearch() {
+    // The results are a page of their own: paged, pulled to refresh, with their empty state.
+    onSearch() {
       const q = this.data.query.trim()
-      if (!q) {
-        this.setData({ results: null })
-        return
-      }
-      try {
-        const found = await api.searchItems(q)
-        this.setData({
-          results: found.items,
-          resultsTitle: found.total ? t('home.results', { total: found.total }) : t('home.noResults'),
-          error: '',
-        })
-      } catch (e) {
-        this.setData({ error: e.message })
-      }
+      if (q) nav.open(`/pages/items/index?q=${encodeURIComponent(q)}`)
     },
     openItem(e) {
-      wx.navigateTo({ url: `/pages/item/index?code=${encodeURIComponent(e.currentTarget.dataset.code)}` })
+      nav.open(`/pages/item/index?code=${encodeURIComponent(e.currentTarget.dataset.code)}`)
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
     },
   },
 })

@@ -2,6 +2,7 @@
 // the reply is rated once (满意 / 基本满意 / 不满意).
 const api = require('../../utils/api')
 const page = require('../../behaviors/page')
+const list = require('../../behaviors/list')
 const { t } = require('../../i18n/index')
 const { date, dateTime } = require('../../utils/format')
 
@@ -20,8 +21,8 @@ function summary(ticket) {
 }
 
 Component({
-  behaviors: [page(['tickets'])],
-  data: { rows: [], ticket: null, timeline: [], results: [], comment: '', rated: '', error: '' },
+  behaviors: [page(['tickets']), list({ pageSize: 20 })],
+  data: { ticket: null, timeline: [], results: [], comment: '', rated: '', error: '' },
   methods: {
     onLoad(query) {
       this.id = query.id || ''
@@ -33,10 +34,7 @@ Component({
     async load() {
       try {
         if (this.id) await this.loadTicket()
-        else {
-          const page = await api.hotlineTickets()
-          this.setData({ rows: page.items.map(summary), ticket: null, error: '' })
-        }
+        else await this.reload()
         this.loaded = true
       } catch (e) {
         this.setData({ error: e.message })
@@ -54,6 +52,16 @@ Component({
         rated: ticket.satisfactionLabel ? t('tickets.rated', { label: ticket.satisfactionLabel }) : '',
         error: '',
       })
+    },
+    fetch(pageNo, pageSize) {
+      return api.hotlineTickets(pageSize, (pageNo - 1) * pageSize)
+    },
+    row(ticket) {
+      const out = summary(ticket)
+      return { ...out, label: `${out.title}，${out.kind}，${out.state}` }
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
     },
     open(e) {
       wx.navigateTo({ url: `/pages/hotline-tickets/index?id=${e.currentTarget.dataset.id}` })

@@ -43,6 +43,16 @@ Component({
         this.setData({ error: e.message })
       }
     },
+    // The licence itself (PDF or OFD), for its holder: downloaded with my session, then opened.
+    async openFile() {
+      try {
+        await api.openLicenceFile(this.id, this.data.licence.name)
+        return true
+      } catch (e) {
+        this.setData({ error: t('wallet.fileFailed') })
+        return false
+      }
+    },
     // The symbol could not be drawn (network, or the code expired meanwhile): say so.
     qrFailed() {
       this.setData({ qrUrl: '', error: t('common.networkError') })

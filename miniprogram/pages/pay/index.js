@@ -17,13 +17,14 @@ function rows(notices) {
     expires: t('pay.expires', { date: dateTime(n.expiresAt) }),
     status: label('pay.notice', n.status),
     payable: n.status === 'unpaid',
+    payLabel: t('pay.payLabel', { name: n.itemName, amount: yuan(n.amountFen) }),
     receipt: n.receipt ? t('pay.receiptNumber', { number: n.receipt.receiptNumber }) : '',
   }))
 }
 
 Component({
   behaviors: [page(['pay'])],
-  data: { notices: [], busy: '', message: '', error: '' },
+  data: { notices: [], busy: '', message: '', error: '', state: 'loading' },
   methods: {
     onLoad(query) {
       this.declarationId = (query && query.declarationId) || ''
@@ -33,10 +34,13 @@ Component({
     async load() {
       try {
         const list = await api.paymentNotices({ status: 'all', declarationId: this.declarationId || undefined })
-        this.setData({ notices: rows(list.items), error: '' })
+        this.setData({ notices: rows(list.items), error: '', state: list.items.length ? '' : 'empty' })
       } catch (e) {
-        this.setData({ error: e.message })
+        this.setData({ state: 'error', error: e.message })
       }
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
     },
     // A tap: the subscribe popup opens first, inside it.
     pay(e) {

@@ -2,12 +2,37 @@
 const api = require('../../utils/api')
 const page = require('../../behaviors/page')
 const { t } = require('../../i18n/index')
+const { date, dateTime, label } = require('../../utils/format')
 
 const INDICATORS = ['overall', 'efficiency', 'guideAccuracy', 'convenience', 'easeOfUse']
 
+// A bad review opens a rectification ticket: its state, its due day, then its outcome and the
+// department's note; once it is resolved the citizen may rate once more (追评).
+function ticketView(ticket) {
+  if (!ticket) return null
+  return {
+    status: label('rate.ticket.status', ticket.status),
+    outcome: ticket.outcome ? label('rate.ticket.outcome', ticket.outcome) : '',
+    note: ticket.note || '',
+    due: ticket.dueOn ? t(ticket.dueProvisional ? 'rate.ticket.dueProvisional' : 'rate.ticket.due', { date: date(ticket.dueOn) }) : '',
+    resolved: ticket.resolvedAt ? t('rate.ticket.resolvedAt', { at: dateTime(ticket.resolvedAt) }) : '',
+  }
+}
+
+function reviewRows(list) {
+  return (list || []).map((r) => ({
+    id: r.id,
+    kind: label('rate.kind', r.kind),
+    level: r.levelLabel,
+    tags: (r.tags || []).map((tag) => tag.label).join('、'),
+    text: r.text || '',
+    at: dateTime(r.ratedAt),
+  }))
+}
+
 Component({
   behaviors: [page(['rate'])],
-  data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, rectified: false, done: false, error: '' },
+  data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, followUp: false, rectified: false, ticket: null, history: [], done: false, error: '' },
   methods: {
     async onLoad(query) {
       // A declaration (?id=) on this session's channel, or a hall visit by its queue number
@@ -23,7 +48,13 @@ Component({
         ])
         this.catalogue = catalogue
         // A bad review's rectification came back: the citizen may complain about it to 12345.
-        this.setData({ canRate: mine.canRate, rectified: Boolean(mine.ticket && mine.ticket.status !== 'processing') })
+        this.setData({
+          canRate: mine.canRate,
+          followUp: mine.nextKind === 'follow_up',
+          rectified: Boolean(mine.ticket && mine.ticket.status !== 'processing'),
+          ticket: ticketView(mine.ticket),
+          history: reviewRows(mine.reviews),
+        })
       } catch (e) {
         this.setData({ error: e.message })
       }
@@ -44,7 +75,11 @@ Component({
       const indicators = INDICATORS.map((key) => ({
         key,
         label: t(`rate.${key}`),
-        stars: [1, 2, 3, 4, 5].map((n) => ({ n, on: n <= (this.scores[key] || 0) })),
+        stars: [1, 2, 3, 4, 5].map((n) => ({
+          n,
+          on: n <= (this.scores[key] || 0),
+          label: t('rate.starLabel', { indicator: t(`rate.${key}`), n }),
+        })),
       }))
       this.setData({ levels, tags, indicators })
     },

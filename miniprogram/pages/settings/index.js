@@ -5,6 +5,7 @@ const prefs = require('../../utils/prefs')
 const language = require('../../utils/language')
 const session = require('../../utils/session')
 const page = require('../../behaviors/page')
+const { t } = require('../../i18n/index')
 
 Component({
   behaviors: [page(['settings'])],
@@ -43,6 +44,24 @@ Component({
       } catch (err) {
         this.setData({ error: err.message })
       }
+    },
+    // Every device signed out (a lost phone): asked first, it cannot be undone.
+    logoutAll() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: t('settings.logoutAll'),
+          content: t('settings.logoutAllConfirm'),
+          confirmText: t('common.confirm'),
+          cancelText: t('common.cancel'),
+          success: (res) => resolve(Boolean(res.confirm)),
+          fail: () => resolve(false),
+        })
+      }).then(async (yes) => {
+        if (!yes) return false
+        await api.logoutAll().catch(() => null)
+        wx.reLaunch({ url: '/pages/home/index' })
+        return true
+      })
     },
     async logout() {
       await api.logout().catch(() => null)

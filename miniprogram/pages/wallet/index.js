@@ -7,9 +7,15 @@ const { date, dateTime } = require('../../utils/format')
 
 Component({
   behaviors: [page(['wallet'])],
-  data: { licences: [], uses: [], error: '' },
+  data: { licences: [], uses: [], error: '', state: 'loading' },
   methods: {
-    async onLoad() {
+    onLoad() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
       try {
         const [licences, uses] = await Promise.all([api.licences(), api.licenceUses()])
         this.setData({
@@ -20,6 +26,7 @@ Component({
             status: l.statusText || '',
             issued: t('wallet.issued', { date: date(l.issuedAt) }),
             usable: l.usable !== false,
+            label: `${l.name}，${l.statusText || ''}`,
           })),
           uses: items(uses).map((u) => ({
             id: u.id,
@@ -28,8 +35,9 @@ Component({
           })),
           error: '',
         })
+        this.setData({ state: this.data.licences.length ? '' : 'empty' })
       } catch (e) {
-        this.setData({ error: e.message })
+        this.setData({ state: 'error', error: e.message })
       }
     },
     open(e) {

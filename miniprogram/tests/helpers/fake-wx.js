@@ -3,7 +3,7 @@
 function createFakeWx() {
   const storage = new Map()
   const routes = []
-  const calls = { request: [], upload: [], navigate: [], payment: [], subscribe: [], toast: [], location: [], phone: [], modal: [] }
+  const calls = { request: [], upload: [], navigate: [], payment: [], subscribe: [], toast: [], location: [], phone: [], modal: [], download: [], document: [], preview: [], tab: [], stopRefresh: 0 }
   const answers = { subscribe: {}, payment: null, file: null, modal: true }
   const files = new Map()
 
@@ -91,6 +91,36 @@ function createFakeWx() {
     redirectTo: (o) => calls.navigate.push(o.url),
     reLaunch: (o) => calls.navigate.push(o.url),
     navigateBack() {},
+    // Tab pages (wx.switchTab), pull-down refresh, the tab bar's texts, the title.
+    switchTab: (o) => calls.navigate.push(o.url),
+    stopPullDownRefresh: () => {
+      calls.stopRefresh += 1
+    },
+    setTabBarItem: (o) => calls.tab.push(o.text),
+    setNavigationBarTitle() {},
+    // Files: wx.downloadFile answers by the same routes as wx.request (GET), with a temp path.
+    downloadFile(opts) {
+      const { hit, pathname } = find('GET', opts.url)
+      const req = { method: 'GET', url: opts.url, path: pathname, header: opts.header || {} }
+      calls.download.push(req)
+      setTimeout(() => {
+        if (answers.download) {
+          opts.fail({ errMsg: answers.download })
+          return
+        }
+        const { status } = hit ? answer(hit.reply, req) : { status: 404 }
+        opts.success({ statusCode: status, tempFilePath: `wxfile://tmp/${pathname.split('/').pop()}` })
+      }, 0)
+      return {}
+    },
+    openDocument: (o) => {
+      calls.document.push(o)
+      o.success({})
+    },
+    previewImage: (o) => {
+      calls.preview.push(o.urls)
+      o.success({})
+    },
   }
   return { wx, route, calls, answers, storage, files }
 }

@@ -163,7 +163,8 @@ test('declarations: every declaration with its name, state and case number; a ta
   await page.instance.onLoad()
   await settle()
   expect(texts(page, '.declaration .text')).toEqual(list.items.map((d) => d.itemName))
-  expect(texts(page, '.declaration .state')).toEqual(['已撤回', '待补正', '已办结', '已办结'])
+  expect(texts(page, '.declaration .state')).toEqual(list.items.map((d) => t(`state.${d.state}`)))
+  expect(texts(page, '.declaration .state')).toEqual(['已撤回', '已受理', '待补正', '已办结', '已办结'])
   const cases = texts(page, '.declaration .muted')
   list.items.forEach((d, i) => {
     if (d.caseNumber) expect(cases[i]).toContain(t('declarations.caseNumber', { number: d.caseNumber }))
@@ -205,7 +206,7 @@ test('item: the guide with its materials, limits and fee; apply opens the form',
   await settle()
   expect(texts(page, '.title')[0]).toBe('临时居民身份证申领')
   expect(texts(page, '.tag').slice(0, 3)).toEqual(['承诺件', '网上预审', t('item.visits', { n: item.guide.visitsRequired })])
-  expect(texts(page, '.materials .row .text')).toEqual(['户籍证明'])
+  expect(texts(page, '.materials .material > .text')).toEqual(['户籍证明'])
   expect(texts(page, '.fee')).toEqual(['临时居民身份证工本费：10.00 元'])
   expect(page.querySelectorAll('.suspended')).toHaveLength(0)
   page.querySelector('.apply').dispatchEvent('tap')
@@ -330,7 +331,7 @@ test('wallet and 亮证: licences, use log, a QR image drawn by the backend that
   expect(page.querySelectorAll('.qr')).toHaveLength(1)
   // (the simulator keeps no attributes of built-in <image>: the template binds the source)
   const wxml = fs.readFileSync(path.join(__dirname, '../../pages/licence/index.wxml'), 'utf8')
-  expect(wxml).toMatch(/<image wx:if="\{\{qrUrl\}\}" class="qr" src="\{\{qrUrl\}\}"/)
+  expect(wxml).toMatch(/<image wx:if="\{\{qrUrl\}\}" class="qr" aria-label="\{\{L.wallet_qrLabel\}\}" src="\{\{qrUrl\}\}"/)
   expect(texts(page, '.countdown')[0]).toMatch(/^出示码（(59|60) 秒后失效）$/)
   page.instance.expiresAt = Date.now() - 1
   page.instance.tick()

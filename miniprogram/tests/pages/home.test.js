@@ -8,14 +8,9 @@ beforeEach(() => {
   global.wx = fake.wx
 })
 
-test('home shows hot items and finds items by keyword', async () => {
+test('home shows hot items; a search opens its paged results page', async () => {
   const { render, texts } = require('../helpers/render')
   const hot = replay(fake, 'items.hot')
-  const found = recorded('items.search')
-  fake.route('GET', '/api/v1/items', (req) => {
-    expect(new URL(req.url).searchParams.get('q')).toBe('临时居民身份证申领')
-    return found
-  })
   const page = render('pages/home/index')
   await page.instance.onLoad({})
   await settle()
@@ -23,14 +18,36 @@ test('home shows hot items and finds items by keyword', async () => {
   expect(texts(page, '.hot-item .muted')).toEqual(hot.map((i) => i.department.name))
 
   page.instance.onInput({ detail: { value: '临时居民身份证申领' } })
-  await page.instance.onSearch()
+  page.instance.onSearch()
+  page.querySelector('.hot-item').dispatchEvent('tap')
   await settle()
-  expect(texts(page, '.results .title')).toEqual([`搜索结果（${found.total}）`])
-  expect(texts(page, '.result .text')).toEqual(['临时居民身份证申领'])
-  expect(texts(page, '.result .muted')).toEqual(['金城市公安局'])
-  page.querySelector('.result').dispatchEvent('tap')
+  expect(fake.calls.navigate).toEqual([
+    `/pages/items/index?q=${encodeURIComponent('临时居民身份证申领')}`,
+    `/pages/item/index?code=${encodeURIComponent(hot[0].code)}`,
+  ])
+  // The shortcuts: 我的办件, 待缴费, … as buttons to their pages.
+  page.querySelectorAll('.shortcut')[1].dispatchEvent('tap')
   await settle()
-  expect(fake.calls.navigate).toEqual([`/pages/item/index?code=${encodeURIComponent(found.items[0].code)}`])
+  expect(fake.calls.navigate.pop()).toBe('/pages/pay/index')
+})
+
+test('home: hot items that fail to load say so and retry; pulling down reloads', async () => {
+  const { render, texts } = require('../helpers/render')
+  let fail = true
+  const hot = recorded('items.hot')
+  fake.route('GET', '/api/v1/items/hot', () => (fail ? { status: 503, body: { code: 'UNAVAILABLE', title: '服务暂不可用' } } : hot))
+  const page = render('pages/home/index')
+  await page.instance.onLoad({})
+  await settle()
+  const state = page.querySelector('.list-state')
+  expect(texts(state, '.state-error .error')).toEqual(['服务暂不可用'])
+  fail = false
+  state.querySelector('.retry').dispatchEvent('tap')
+  await settle()
+  expect(texts(state, '.state-error')).toEqual([])
+  expect(texts(page, '.hot-item .text')).toEqual(hot.map((i) => i.name))
+  await page.instance.onPullDownRefresh()
+  expect(fake.calls.stopRefresh).toBe(1)
 })
 
 test('signed-in citizens see the latest notices from their inbox', async () => {

@@ -120,7 +120,7 @@ test('my tickets: an overdue ticket is marked, and nothing yet says so', async (
   fake.route('GET', '/api/v1/hotline/tickets', () => ({ items: [], total: 0 }))
   await page.instance.load()
   await settle()
-  expect(texts(page, '.empty')).toEqual([t('tickets.empty')])
+  expect(texts(page.querySelector('.list-state'), '.state-empty .text')).toEqual([t('tickets.empty')])
 })
 
 test('entry points: a declaration asks about itself; a rectification can be complained about', async () => {
