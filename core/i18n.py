@@ -305,6 +305,36 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "HOTLINE_NOT_REPLIED": {"zh-CN": "工单尚未答复，答复后才能评价", "en": "Not replied yet"},
     "HOTLINE_ALREADY_RATED": {"zh-CN": "您已评价过该答复", "en": "Already rated"},
+    "ADDRESS_NOT_FOUND": {"zh-CN": "未找到该收件地址", "en": "Address not found"},
+    "ADDRESS_INVALID": {
+        "zh-CN": "收件地址信息有误，请检查收件人、手机号码、所在地区和详细地址",
+        "en": "Invalid address",
+    },
+    "ADDRESS_BOOK_FULL": {
+        "zh-CN": "地址簿已满，请删除不用的地址后再添加",
+        "en": "The address book is full",
+    },
+    "DELIVERY_NOT_FOUND": {"zh-CN": "未找到该送达信息", "en": "Delivery not found"},
+    "DELIVERY_NOT_AVAILABLE": {
+        "zh-CN": "该事项的办理结果为电子证照或电子文书，无需领取或邮寄",
+        "en": "The result is electronic only",
+    },
+    "DELIVERY_POSTAL_NOT_OFFERED": {
+        "zh-CN": "该事项的办理结果须本人到窗口领取，不提供邮寄送达",
+        "en": "Postal delivery is not offered for this item",
+    },
+    "DELIVERY_LOCKED": {
+        "zh-CN": "办理结果已出具，送达方式不能再修改",
+        "en": "The result is produced: the delivery choice stands",
+    },
+    "DELIVERY_HALL_INVALID": {
+        "zh-CN": "所选大厅不办理该事项，请选择可领取结果的大厅",
+        "en": "The hall does not serve this item",
+    },
+    "DELIVERY_ADDRESS_UNKNOWN": {
+        "zh-CN": "所选收件地址不在您的地址簿中",
+        "en": "The address is not in your address book",
+    },
     "REVIEW_NO_PHONE_NUMBER": {"zh-CN": "该群众未留存手机号码", "en": "No phone number on file"},
     "REVIEW_TICKET_STATE_CONFLICT": {
         "zh-CN": "工单当前状态不允许此操作",
