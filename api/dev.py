@@ -331,6 +331,7 @@ def _start_sandbox(
     env.setdefault(
         "HANDHELD_HOTLINE_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/hotline/tickets"
     )
+    env["HANDHELD_POSTAL_BASE_URL"] = urls["postal courier"]
     env.setdefault("HANDHELD_POSTAL_CALLBACK_SECRET", DEV_POSTAL_SECRET)
     env.setdefault(
         "HANDHELD_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/postal/events"

@@ -306,6 +306,9 @@ class PostalSettings(msgspec.Struct, frozen=True, kw_only=True):
     callbacks carry, the URL we give for them (our /api/v1/hooks/postal/events), and how many
     addresses a citizen's book holds."""
 
+    # The courier's own API: the platform books shipments there, we only receive its events
+    # (kept so every outside system is named in one place, as the stand-in harness expects).
+    base_url: str = ""
     callback_secret: Secret = Secret("")
     callback_url: str = ""
     max_addresses: int = 20
