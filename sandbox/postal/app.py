@@ -367,7 +367,7 @@ class PostOffice:
 
 
 def _location(shipment: Shipment, step: str) -> str:
-    if step in ("collected", "in_transit"):
+    if step in ("created", "collected", "in_transit"):
         return f"寄件地 {shipment.body.sender.region_code or ''}".strip()
     return f"收件地 {shipment.body.recipient.region_code}"
 
