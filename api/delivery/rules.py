@@ -48,7 +48,7 @@ def clean(text: str) -> str:
 
 
 def address_problem(
-    *, recipient: str, phone: str, region_code: str, region_name: str, detail: str
+    *, recipient: str, phone: str, region_code: str, region_name: str, detail: str, label: str
 ) -> str | None:
     """The first field that breaks a rule, or None. The schema has bounded every length."""
     if not recipient or not _NAME.match(recipient):
@@ -61,8 +61,10 @@ def address_problem(
         return "regionName"
     if len(detail) < 5 or not _WORDY.search(detail):
         return "detail"
-    if any(unicodedata.category(c).startswith("C") for c in recipient + detail + region_name):
-        return "detail"
+    for name, text in (("regionName", region_name), ("detail", detail), ("label", label)):
+        # Control, format and unassigned characters (NUL included: PostgreSQL text refuses it).
+        if any(unicodedata.category(c).startswith("C") for c in text):
+            return name
     return None
 
 

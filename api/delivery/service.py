@@ -142,13 +142,14 @@ class DeliveryService:
 
     def _address_fields(self, data: NewAddress) -> dict[str, Any]:
         recipient, detail = clean(data.recipient), clean(data.detail)
-        region_name = clean(data.region_name)
+        region_name, label = clean(data.region_name), clean(data.label)
         problem = address_problem(
             recipient=recipient,
             phone=data.phone,
             region_code=data.region_code,
             region_name=region_name,
             detail=detail,
+            label=label,
         )
         if problem is not None:
             raise errors.AddressInvalid(field=problem)
@@ -159,7 +160,7 @@ class DeliveryService:
             "region_code": data.region_code,
             "region_name": region_name,
             "postcode": data.postcode,
-            "label": clean(data.label),
+            "label": label,
             "is_default": data.is_default,
         }
 
@@ -329,7 +330,7 @@ class DeliveryService:
             )
         await repo.add_event(conn, declaration_id, "chosen", self.clock.now(), text=text)
         if declaration.case_number:
-            await self._enqueue_register(conn, declaration_id, version)
+            await self._enqueue_register(conn, declaration_id, version, declaration.case_number)
         updated = await repo.delivery(conn, declaration_id)
         return await self._view(conn, declaration, item, updated, options=True)
 
@@ -435,13 +436,13 @@ class DeliveryService:
     # --- telling the platform (the delivery.register job) ------------------------------------
 
     async def _enqueue_register(
-        self, conn: Connection, declaration_id: uuid.UUID, version: int
+        self, conn: Connection, declaration_id: uuid.UUID, version: int, case_number: str
     ) -> None:
         await jobs.enqueue(
             conn,
             REGISTER_JOB,
             DeliveryJob(str(declaration_id)),
-            dedupe_key=f"delivery-register:{declaration_id}:{version}",
+            dedupe_key=f"delivery-register:{declaration_id}:{case_number}:{version}",
         )
 
     async def case_opened(
@@ -449,10 +450,18 @@ class DeliveryService:
     ) -> None:
         """Declarations' hook: the case exists now, so a choice made before can be told."""
         row = await repo.delivery(conn, declaration_id, lock=True)
-        if row is None:
+        if row is None or (row.case_number == case_number and row.registered_version):
             return
-        await repo.update_delivery(conn, declaration_id, case_number=case_number)
-        await self._enqueue_register(conn, declaration_id, row.choice_version)
+        # A new case (a redraft submitted again) knows nothing of the choice: tell it anew.
+        await repo.update_delivery(
+            conn,
+            declaration_id,
+            case_number=case_number,
+            registered_version=0,
+            registration="pending",
+            refusal=None,
+        )
+        await self._enqueue_register(conn, declaration_id, row.choice_version, case_number)
 
     async def register(self, declaration_id: uuid.UUID) -> None:
         """Tell the platform the current choice: read, call holding no connection, record."""

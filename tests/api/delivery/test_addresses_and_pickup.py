@@ -84,6 +84,8 @@ async def test_bad_addresses_are_refused_with_their_codes(applicant: Applicant) 
         ({"recipient": "   "}, 400, "recipient"),
         ({"detail": "12345 678"}, 400, "detail"),
         ({"detail": "民主东路\u0007 88 号"}, 400, "detail"),
+        ({"label": "家\u0007"}, 400, "label"),
+        ({"regionName": "金城市\u200b"}, 400, "regionName"),
         ({"phone": "1380013800"}, 422, None),
         ({"regionCode": "62010"}, 422, None),
         ({"detail": "路"}, 422, None),
