@@ -25,13 +25,17 @@ class NewAddress(_In, frozen=True, kw_only=True):
     """A recipient and where they receive post. ``regionCode``: the county-level GB/T 2260
     code (the region picker's last code), ``regionName``: its names joined (省 市 区)."""
 
-    recipient: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
-    phone: Annotated[str, msgspec.Meta(pattern=r"^1\d{10}$")]
-    region_code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
-    region_name: Annotated[str, msgspec.Meta(min_length=2, max_length=60)]
-    detail: Annotated[str, msgspec.Meta(min_length=5, max_length=120)]
-    postcode: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")] | None = None
-    label: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    recipient: Annotated[str, msgspec.Meta(min_length=1, max_length=30, examples=["张三"])]
+    phone: Annotated[str, msgspec.Meta(pattern=r"^1[3-9]\d{9}$", examples=["13800138000"])]
+    region_code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", examples=["620102"])]
+    region_name: Annotated[
+        str, msgspec.Meta(min_length=2, max_length=60, examples=["西岭省 金城市 城关区"])
+    ]
+    detail: Annotated[
+        str, msgspec.Meta(min_length=5, max_length=120, examples=["民主东路 88 号 3 单元 501 室"])
+    ]
+    postcode: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", examples=["730030"])] | None = None
+    label: Annotated[str, msgspec.Meta(max_length=10, examples=["家"])] = ""
     is_default: bool = False
 
 
