@@ -7,8 +7,8 @@ idempotency key: the same id always answers the same waybill — and gets a wayb
 (运单号). The courier then reports each tracking step of the waybill — collected (揽收), in
 transit (运输中), out for delivery (派送中), signed for (签收) — to the callback URL the booking
 named, as a signed callback (HMAC-SHA256 over ``timestamp.body``, headers ``X-Postal-*``)
-retried until the receiver answers 2xx. Each waybill's events carry a sequence (1, 2, …) and go
-out in order, one waybill at a time.
+retried until the receiver answers 2xx (``sandbox.callbacks``, the stand-ins' one sender). Each
+waybill's events carry a sequence (1, 2, …) and go out in order, one waybill at a time.
 
 The couriers are played by the control API (``/_control/shipments/{waybill}/advance``) or, in
 development, by a processor that moves every open shipment one step on a timer. Everything
@@ -20,20 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import re
 import secrets
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
-import aiohttp
 import msgspec
 from aiohttp import web
 
+from sandbox.callbacks import CallbackSender, Delivery
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
 from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
@@ -43,8 +40,6 @@ log = logging.getLogger("sandbox.postal")
 API_PREFIX = "/postal/"
 DEFAULT_CALLBACK_SECRET = "dev-postal-secret"
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
-DELIVERY_TIMEOUT = 5.0
-MAX_BACKOFF = 5.0
 CARRIER = "EMS"
 
 Status = Literal["created", "collected", "in_transit", "out_for_delivery", "delivered"]
@@ -143,129 +138,6 @@ class Shipment:
         }
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``timestamp + "." + body`` with ``secret``."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-@dataclass
-class Delivery:
-    event_id: str
-    waybill_number: str
-    sequence: int
-    url: str | None
-    body: bytes
-    attempts: int = 0
-    delivered: bool = False
-    last_error: str | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "eventId": self.event_id,
-            "waybillNumber": self.waybill_number,
-            "sequence": self.sequence,
-            "attempts": self.attempts,
-            "delivered": self.delivered,
-            "lastError": self.last_error,
-        }
-
-
-class SignedSender:
-    """Sends signed callbacks: one task per waybill with pending events, in order, each retried
-    until the receiver answers 2xx."""
-
-    def __init__(self, *, secret: str, retry_base: float) -> None:
-        self.secret = secret
-        self.retry_base = retry_base
-        self.faults = CallbackFaults()
-        self.deliveries: list[Delivery] = []
-        self._queues: dict[str, asyncio.Queue[Delivery]] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
-
-    async def stop(self) -> None:
-        await self.cancel()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def cancel(self) -> None:
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        self._queues.clear()
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    def enqueue(self, url: str | None, event: TrackingEvent) -> None:
-        delivery = Delivery(
-            event_id=event.event_id,
-            waybill_number=event.waybill_number,
-            sequence=event.sequence,
-            url=url,
-            body=msgspec.json.encode(event),
-        )
-        self.deliveries.append(delivery)
-        if url is None:
-            delivery.last_error = "no callback URL (the shipment has none and no default is set)"
-            return
-        key = event.waybill_number
-        queue = self._queues.setdefault(key, asyncio.Queue())
-        queue.put_nowait(delivery)
-        if key not in self._tasks:
-            self._tasks[key] = asyncio.create_task(self._work(key, queue))
-
-    async def _work(self, key: str, queue: asyncio.Queue[Delivery]) -> None:
-        try:
-            while True:
-                try:
-                    delivery = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return  # no await since the check: nothing can be enqueued meanwhile
-                for _ in range(2 if self.faults.duplicate else 1):
-                    failures = 0
-                    while not await self._attempt(delivery):
-                        await asyncio.sleep(
-                            min(self.retry_base * 2 ** min(failures, 20), MAX_BACKOFF)
-                        )
-                        failures += 1
-                    delivery.delivered = True
-        finally:
-            if self._queues.get(key) is queue:
-                del self._queues[key]
-                self._tasks.pop(key, None)
-
-    async def _attempt(self, delivery: Delivery) -> bool:
-        assert self._session is not None and delivery.url is not None
-        if self.faults.delay_seconds > 0:
-            await asyncio.sleep(self.faults.delay_seconds)
-        delivery.attempts += 1
-        # Transport time (the receiver checks it against its own clock), not the business clock.
-        timestamp = str(int(time.time()))
-        secret = self.secret + ("-wrong" if self.faults.bad_signature else "")
-        headers = {
-            "Content-Type": "application/json",
-            "X-Postal-Timestamp": timestamp,
-            "X-Postal-Event-Id": delivery.event_id,
-            "X-Postal-Signature": sign(secret, timestamp, delivery.body),
-        }
-        try:
-            async with self._session.post(
-                delivery.url, data=delivery.body, headers=headers
-            ) as resp:
-                await resp.read()
-                if 200 <= resp.status < 300:
-                    return True
-                delivery.last_error = f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return False
-
-
 class PostOffice:
     """The shipments, waybill numbers 11 + 11 digits (13 characters, as EMS's domestic ones)."""
 
@@ -273,7 +145,7 @@ class PostOffice:
         self,
         *,
         clock: Clock,
-        sender: SignedSender,
+        sender: CallbackSender,
         default_url: str | None,
         auto_process_seconds: float | None,
     ) -> None:
@@ -299,9 +171,7 @@ class PostOffice:
         await self.sender.stop()
 
     async def reset(self) -> None:
-        await self.sender.cancel()
-        self.sender.deliveries.clear()
-        self.sender.faults = CallbackFaults()
+        await self.sender.reset()
         self.shipments.clear()
         self.by_request.clear()
         self.clock.reset()
@@ -356,7 +226,17 @@ class PostOffice:
             occurred_at=self.clock.rfc3339(),
         )
         shipment.events.append(event)
-        self.sender.enqueue(shipment.body.callback_url or self.default_url, event)
+        self.sender.send(
+            Delivery(
+                event_id=event.event_id,
+                stream=shipment.waybill_number,
+                sequence=event.sequence,
+                url=shipment.body.callback_url or self.default_url,
+                body=msgspec.json.encode(event),
+                labels={"waybillNumber": shipment.waybill_number, "sequence": event.sequence},
+            ),
+            no_url="no callback URL (the shipment has none and no default is set)",
+        )
 
     async def _auto_process(self, every: float) -> None:
         while True:
@@ -476,7 +356,12 @@ def build_postal_app(
     )
     app[POST_OFFICE_KEY] = PostOffice(
         clock=clock,
-        sender=SignedSender(secret=callback_secret, retry_base=callback_retry_base),
+        sender=CallbackSender(
+            secret=callback_secret,
+            header_prefix="X-Postal",
+            retry_base=callback_retry_base,
+            faults=CallbackFaults(),
+        ),
         default_url=callback_url,
         auto_process_seconds=auto_process_seconds,
     )
