@@ -25,6 +25,11 @@ from api.declarations.controllers import (
     MaterialController,
     PlatformCallbackController,
 )
+from api.delivery.controllers import (
+    AddressController,
+    PostalCallbackController,
+    ResultDeliveryController,
+)
 from api.figures.controllers import FiguresController, PublicFiguresController
 from api.guards import PRINCIPALS, principal_dependencies
 from api.halls import deps as halls_deps
@@ -169,6 +174,9 @@ def create_app(
             HotlineController,
             HotlineCallbackController,
             HotlineOpsController,
+            AddressController,
+            ResultDeliveryController,
+            PostalCallbackController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

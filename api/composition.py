@@ -27,6 +27,10 @@ from api.declarations import deps as declarations_deps
 from api.declarations import service as declarations_service
 from api.declarations import tasks as declarations_tasks
 from api.declarations.service import DeclarationsService
+from api.delivery import deps as delivery_deps
+from api.delivery import service as delivery_service
+from api.delivery import tasks as delivery_tasks
+from api.delivery.service import DeliveryService
 from api.figures import deps as figures_deps
 from api.figures import tasks as figures_tasks
 from api.figures.service import FiguresService
@@ -98,6 +102,7 @@ class Services:
     payments: PaymentsService
     supervision: SupervisionService
     hotline: HotlineService
+    delivery: DeliveryService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -118,6 +123,7 @@ class Services:
             payments_deps.KEY: self.payments,
             supervision_deps.KEY: self.supervision,
             hotline_deps.KEY: self.hotline,
+            delivery_deps.KEY: self.delivery,
         }
 
 
@@ -141,6 +147,7 @@ def dependencies() -> dict[str, Provide]:
         | supervision_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
         | hotline_deps.DEPENDENCIES
+        | delivery_deps.DEPENDENCIES
     )
 
 
@@ -180,6 +187,7 @@ async def open_services(
             halls_service.absorb_citizen,
             idempotency.absorb_citizen,
             hotline_service.absorb_citizen,
+            delivery_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -253,6 +261,16 @@ async def open_services(
             queue_deps.build(infra, bookings=_HallBookings(halls), reviews=reviews, push=push)
         )
         halls.waits = _QueueWaits(queue)
+        delivery = await stack.enter_async_context(
+            delivery_deps.build(
+                infra,
+                cases=cases,
+                catalog=catalog,
+                halls=halls,
+                declarations=declarations,
+                push=push,
+            )
+        )
         yield Services(
             infra=infra,
             calendars=calendars,
@@ -290,6 +308,7 @@ async def open_services(
                     push=push,
                 )
             ),
+            delivery=delivery,
         )
 
 
@@ -382,6 +401,7 @@ def build_registry(services: Services) -> JobRegistry:
     reviews_tasks.register(registry, services.reviews)
     queue_tasks.register(registry, services.queue)
     hotline_tasks.register(registry, services.hotline)
+    delivery_tasks.register(registry, services.delivery)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

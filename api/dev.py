@@ -48,6 +48,7 @@ DEV_WECHAT_SECRET = "dev-wechat-secret"
 DEV_SMS_KEY = "dev-sms-key"
 DEV_HOTLINE_KEY = "dev-hotline-key"
 DEV_HOTLINE_SECRET = "dev-hotline-secret"
+DEV_POSTAL_SECRET = "dev-postal-secret"
 DEV_APPPUSH_KEY = "devappkey"
 DEV_APPPUSH_SECRET = "dev-apppush-secret"
 DEV_CALLBACK_SECRET = "dev-callback-secret"
@@ -218,6 +219,7 @@ def _start_sandbox(
     sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
     wechatpay_port, hotline_port = port_or_free(port + 105), port_or_free(port + 106)
     hallqueue_port = port_or_free(port + 107)
+    postal_port = port_or_free(port + 108)
     cmd = [
         sys.executable,
         "-m",
@@ -270,6 +272,13 @@ def _start_sandbox(
         # The 12345 operators move each ticket one step every 30 s, so a demo gets its reply.
         "--hotline-auto-process-seconds",
         "30",
+        "--postal-port",
+        str(postal_port),
+        "--postal-callback-secret",
+        DEV_POSTAL_SECRET,
+        # The couriers move each shipment one tracking step every 30 s.
+        "--postal-auto-process-seconds",
+        "30",
     ]
     process = _spawn("sandbox", cmd, env, children).process
     wait_for_port("127.0.0.1", provincial_port, 60, process)
@@ -279,6 +288,7 @@ def _start_sandbox(
     wait_for_port("127.0.0.1", wechatpay_port, 60, process)
     wait_for_port("127.0.0.1", hallqueue_port, 60, process)
     wait_for_port("127.0.0.1", hotline_port, 60, process)
+    wait_for_port("127.0.0.1", postal_port, 60, process)
     urls = {
         "provincial platform": f"http://127.0.0.1:{provincial_port}",
         "WeChat": f"http://127.0.0.1:{wechat_port}",
@@ -287,6 +297,7 @@ def _start_sandbox(
         "WeChat Pay": f"http://127.0.0.1:{wechatpay_port}",
         "hall calling system": f"http://127.0.0.1:{hallqueue_port}",
         "12345 hotline": f"http://127.0.0.1:{hotline_port}",
+        "postal courier": f"http://127.0.0.1:{postal_port}",
     }
     _configure_wechatpay(urls["WeChat Pay"], data_dir / "wechatpay", port, env)
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]
@@ -319,6 +330,11 @@ def _start_sandbox(
     env.setdefault("HANDHELD_HOTLINE_CALLBACK_SECRET", DEV_HOTLINE_SECRET)
     env.setdefault(
         "HANDHELD_HOTLINE_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/hotline/tickets"
+    )
+    env["HANDHELD_POSTAL_BASE_URL"] = urls["postal courier"]
+    env.setdefault("HANDHELD_POSTAL_CALLBACK_SECRET", DEV_POSTAL_SECRET)
+    env.setdefault(
+        "HANDHELD_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{port}/api/v1/hooks/postal/events"
     )
     return urls
 

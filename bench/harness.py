@@ -92,6 +92,8 @@ def _sandbox() -> Iterator[_Ports]:
             str(free_port()),
             "--hallqueue-port",
             str(free_port()),
+            "--postal-port",
+            str(free_port()),
             "--provincial-api-key",
             "bench-key",
             "--sms-api-key",

@@ -659,6 +659,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mn": "ᠡᠨᠡ ᠢᠷᠭᠡᠨ ᠦ ᠤᠲᠠᠰᠤᠨ ᠤ ᠳᠤᠭᠠᠷ ᠬᠠᠳᠠᠭᠠᠯᠠᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
         "en": "No phone number on file",
     },
+    "ADDRESS_NOT_FOUND": {
+        "zh-CN": "未找到该收件地址",
+        "mn": "ᠲᠡᠷᠡ ᠬᠦᠯᠢᠶᠡᠨ ᠠᠪᠬᠤ ᠬᠠᠶᠢᠭ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Address not found",
+    },
+    "ADDRESS_INVALID": {
+        "zh-CN": "收件地址信息有误，请检查收件人、手机号码、所在地区和详细地址",
+        "mn": "ᠬᠦᠯᠢᠶᠡᠨ ᠠᠪᠬᠤ ᠬᠠᠶᠢᠭ ᠤᠨ ᠮᠡᠳᠡᠡᠯᠡ ᠪᠤᠷᠤᠭᠤ ᠪᠠᠶᠢᠨ᠎ᠠ᠂ ᠬᠦᠯᠢᠶᠡᠨ ᠠᠪᠤᠭᠴᠢ᠂ ᠭᠠᠷ ᠤᠲᠠᠰᠤᠨ ᠤ ᠳᠤᠭᠠᠷ᠂ ᠣᠷᠤᠨ ᠨᠤᠲᠤᠭ ᠪᠠ ᠨᠠᠷᠢᠨ ᠬᠠᠶᠢᠭ ᠢ ᠱᠠᠯᠭᠠᠨ᠎ᠠ ᠤᠤ",
+        "en": "Invalid address",
+    },
+    "ADDRESS_BOOK_FULL": {
+        "zh-CN": "地址簿已满，请删除不用的地址后再添加",
+        "mn": "ᠬᠠᠶᠢᠭ ᠤᠨ ᠳᠡᠪᠲᠡᠷ ᠳᠦᠭᠦᠷᠡᠵᠡᠢ᠂ ᠬᠡᠷᠡᠭᠯᠡᠬᠦᠢ ᠦᠭᠡᠢ ᠬᠠᠶᠢᠭ ᠢ ᠤᠰᠲᠠᠭᠠᠭᠠᠳ ᠳᠠᠬᠢᠨ ᠨᠡᠮᠡᠨ᠎ᠡ ᠦᠦ",
+        "en": "The address book is full",
+    },
+    "DELIVERY_NOT_FOUND": {
+        "zh-CN": "未找到该送达信息",
+        "mn": "ᠲᠡᠷᠡ ᠬᠦᠷᠭᠡᠯᠲᠡ ᠶᠢᠨ ᠮᠡᠳᠡᠡᠯᠡ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Delivery not found",
+    },
+    "DELIVERY_NOT_AVAILABLE": {
+        "zh-CN": "该事项的办理结果为电子证照或电子文书，无需领取或邮寄",
+        "mn": "ᠡᠨᠡ ᠬᠡᠷᠡᠭ ᠦᠨ ᠦᠷ᠎ᠡ ᠳᠦᠨ ᠴᠠᠬᠢᠯᠭᠠᠨ ᠦᠨᠡᠮᠯᠡᠯ ᠪᠤᠶᠤ ᠴᠠᠬᠢᠯᠭᠠᠨ ᠪᠢᠴᠢᠭ ᠲᠤᠯᠠ᠂ ᠠᠪᠬᠤ ᠪᠤᠶᠤ ᠱᠤᠤᠳᠠᠩ ᠢᠶᠠᠷ ᠢᠯᠡᠭᠡᠬᠦ ᠬᠡᠷᠡᠭ ᠦᠭᠡᠢ",
+        "en": "The result is electronic only",
+    },
+    "DELIVERY_POSTAL_NOT_OFFERED": {
+        "zh-CN": "该事项的办理结果须本人到窗口领取，不提供邮寄送达",
+        "mn": "ᠡᠨᠡ ᠬᠡᠷᠡᠭ ᠦᠨ ᠦᠷ᠎ᠡ ᠳᠦᠨ ᠢ ᠪᠡᠶ᠎ᠡ ᠪᠡᠷ ᠴᠣᠩᠬᠤ ᠳᠤᠷ ᠢᠷᠡᠵᠦ ᠠᠪᠤᠨ᠎ᠠ᠂ ᠱᠤᠤᠳᠠᠩ ᠢᠶᠠᠷ ᠬᠦᠷᠭᠡᠬᠦ ᠦᠭᠡᠢ",
+        "en": "Postal delivery is not offered for this item",
+    },
+    "DELIVERY_LOCKED": {
+        "zh-CN": "办理结果已出具，送达方式不能再修改",
+        "mn": "ᠪᠦᠲᠦᠭᠡᠯ ᠦᠨ ᠦᠷ᠎ᠡ ᠳᠦᠨ ᠭᠠᠷᠤᠭᠰᠠᠨ ᠲᠤᠯᠠ᠂ ᠬᠦᠷᠭᠡᠬᠦ ᠠᠷᠭ᠎ᠠ ᠶᠢ ᠳᠠᠬᠢᠨ ᠵᠠᠰᠠᠵᠤ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",
+        "en": "The result is produced: the delivery choice stands",
+    },
+    "DELIVERY_HALL_INVALID": {
+        "zh-CN": "所选大厅不办理该事项，请选择可领取结果的大厅",
+        "mn": "ᠰᠣᠩᠭᠤᠭᠰᠠᠨ ᠲᠠᠩᠬᠢᠮ ᠡᠨᠡ ᠬᠡᠷᠡᠭ ᠢ ᠪᠦᠲᠦᠭᠡᠳᠡᠭ ᠦᠭᠡᠢ᠂ ᠦᠷ᠎ᠡ ᠳᠦᠨ ᠢ ᠠᠪᠴᠤ ᠪᠣᠯᠬᠤ ᠲᠠᠩᠬᠢᠮ ᠢ ᠰᠣᠩᠭᠣᠨ᠎ᠠ ᠤᠤ",
+        "en": "The hall does not serve this item",
+    },
+    "DELIVERY_ADDRESS_UNKNOWN": {
+        "zh-CN": "所选收件地址不在您的地址簿中",
+        "mn": "ᠰᠣᠩᠭᠤᠭᠰᠠᠨ ᠬᠦᠯᠢᠶᠡᠨ ᠠᠪᠬᠤ ᠬᠠᠶᠢᠭ ᠲᠠ ᠶᠢᠨ ᠬᠠᠶᠢᠭ ᠤᠨ ᠳᠡᠪᠲᠡᠷ ᠲᠦ ᠦᠭᠡᠢ",
+        "en": "The address is not in your address book",
+    },
     "REVIEW_TICKET_STATE_CONFLICT": {
         "zh-CN": "工单当前状态不允许此操作",
         "mn": "ᠠᠵᠢᠯ ᠤᠨ ᠪᠢᠴᠢᠭ ᠦᠨ ᠣᠳᠣᠭ᠎ᠠ ᠶᠢᠨ ᠪᠠᠶᠢᠳᠠᠯ ᠳᠤᠷ ᠡᠨᠡ ᠦᠢᠯᠡᠳᠡᠯ ᠢ ᠬᠢᠵᠦ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",

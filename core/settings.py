@@ -301,6 +301,19 @@ class HotlineSettings(msgspec.Struct, frozen=True, kw_only=True):
     suggestion_reply_days: int = 5
 
 
+class PostalSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Delivery of paper results (api.delivery): the secret the courier's signed tracking
+    callbacks carry, the URL we give for them (our /api/v1/hooks/postal/events), and how many
+    addresses a citizen's book holds."""
+
+    # The courier's own API: the platform books shipments there, we only receive its events
+    # (kept so every outside system is named in one place, as the stand-in harness expects).
+    base_url: str = ""
+    callback_secret: Secret = Secret("")
+    callback_url: str = ""
+    max_addresses: int = 20
+
+
 class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Stopping for a rolling update (SIGTERM): nothing in flight is lost (core.draining,
     core.jobs)."""
@@ -364,6 +377,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown: ShutdownSettings = ShutdownSettings()
     supervision: SupervisionSettings = SupervisionSettings()
     hallqueue: HallQueueSettings = HallQueueSettings()
+    postal: PostalSettings = PostalSettings()
 
 
 _SECTIONS = {

@@ -32,6 +32,11 @@ EventType = Literal[
     "hotline.received",
     "hotline.transferred",
     "hotline.replied",
+    "delivery.shipped",
+    "delivery.collected",
+    "delivery.in_transit",
+    "delivery.out_for_delivery",
+    "delivery.signed",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

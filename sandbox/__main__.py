@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_SECRET
 from sandbox.hotline.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HOTLINE_SECRET
+from sandbox.postal.app import DEFAULT_CALLBACK_SECRET as DEFAULT_POSTAL_SECRET
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
 from sandbox.provincial.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ISSUER
 from sandbox.runner import run_sandbox
@@ -83,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="move every open 12345 ticket one step this often (default: off)",
     )
+    parser.add_argument("--postal-port", type=int, default=8108)
+    parser.add_argument("--postal-api-key", default="dev-postal-key")
+    parser.add_argument("--postal-callback-secret", default=DEFAULT_POSTAL_SECRET)
+    parser.add_argument(
+        "--postal-auto-process-seconds",
+        type=float,
+        default=None,
+        help="move every open shipment one tracking step this often (default: off)",
+    )
     return parser
 
 
@@ -123,6 +133,10 @@ def main(argv: list[str] | None = None) -> None:
                 hotline_callback_url=args.hotline_callback_url,
                 hotline_callback_secret=args.hotline_callback_secret,
                 hotline_auto_process_seconds=args.hotline_auto_process_seconds,
+                postal_port=args.postal_port,
+                postal_api_key=args.postal_api_key,
+                postal_callback_secret=args.postal_callback_secret,
+                postal_auto_process_seconds=args.postal_auto_process_seconds,
             )
         )
 

@@ -16,8 +16,11 @@ from sandbox.hallqueue.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HALLQUEUE_S
 from sandbox.hallqueue.app import build_hallqueue_app
 from sandbox.hotline.app import DEFAULT_CALLBACK_SECRET as DEFAULT_HOTLINE_SECRET
 from sandbox.hotline.app import build_hotline_app
+from sandbox.postal.app import DEFAULT_CALLBACK_SECRET as DEFAULT_POSTAL_SECRET
+from sandbox.postal.app import build_postal_app
 from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.cases import DEFAULT_CALLBACK_SECRET
+from sandbox.provincial.delivery import DELIVERIES_KEY, CourierLink
 from sandbox.provincial.identity import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -101,6 +104,10 @@ async def run_sandbox(
     hotline_callback_url: str | None = None,
     hotline_callback_secret: str = DEFAULT_HOTLINE_SECRET,
     hotline_auto_process_seconds: float | None = None,
+    postal_port: int = 8108,
+    postal_api_key: str = "dev-postal-key",
+    postal_callback_secret: str = DEFAULT_POSTAL_SECRET,
+    postal_auto_process_seconds: float | None = None,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
 
@@ -113,6 +120,9 @@ async def run_sandbox(
     The 12345 hotline's ticket events go to ``hotline_callback_url`` (unless a ticket names its
     own), signed with ``hotline_callback_secret``; ``hotline_auto_process_seconds`` turns on its
     scripted processor.
+    The postal courier books the shipments of paper results the platform asks for (the
+    platform is linked to it); its tracking events go to each shipment's callback URL, signed
+    with ``postal_callback_secret``; ``postal_auto_process_seconds`` moves them along.
     """
     running: list[RunningApp] = []
     try:
@@ -187,6 +197,19 @@ async def run_sandbox(
             hotline_port,
         )
         running.append(hotline)
+        postal = await start_app(
+            build_postal_app(
+                api_key=postal_api_key,
+                callback_secret=postal_callback_secret,
+                auto_process_seconds=postal_auto_process_seconds,
+            ),
+            host,
+            postal_port,
+        )
+        running.append(postal)
+        provincial.runner.app[DELIVERIES_KEY].link = CourierLink(
+            url=postal.url, api_key=postal_api_key
+        )
         log.info("provincial platform stand-in on %s", provincial.url)
         log.info("provincial unified identity (OIDC) on %s/oauth2/", provincial.url)
         log.info(
@@ -220,6 +243,11 @@ async def run_sandbox(
             hotline.url,
             hotline_callback_url or "each ticket's callbackUrl",
             f"every {hotline_auto_process_seconds} s" if hotline_auto_process_seconds else "off",
+        )
+        log.info(
+            "postal courier stand-in on %s (auto-process %s)",
+            postal.url,
+            f"every {postal_auto_process_seconds} s" if postal_auto_process_seconds else "off",
         )
         if ready is not None:
             ready.set()

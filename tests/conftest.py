@@ -5,8 +5,8 @@ its own database, cloned from a migrated template, and a flushed Redis. The appl
 reach it through PgBouncer in transaction mode (``pooled_database_url``); ``database_url`` and
 ``db`` are PostgreSQL itself.
 
-The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``, ``hotline``) start once per
-run, the first time a test requests one, and are reset to a new stand-in's state before and
+The stand-ins (``provincial``, ``wechat``, ``sms``, ``apppush``, ``wechatpay``, ``hotline``,
+``postal``) start once per run, the first time a test requests one, and are reset to a new stand-in's state before and
 after every test that requests it. ``settings`` wires in only the stand-ins the test requests,
 by name or through another fixture (``outside``: the identity ones; ``stand_ins``, and so
 ``worker``: all six); the others point at a tripwire that fails the test if it is reached. A
@@ -234,6 +234,21 @@ async def hotline(hotline_server: RunningApp) -> AsyncIterator[RunningApp]:
     await standins.fresh_hotline(hotline_server)
 
 
+@pytest.fixture(scope="session")
+async def postal_server() -> AsyncIterator[RunningApp]:
+    async with standins.serving(standins.postal_app()) as server:
+        yield server
+
+
+@pytest.fixture
+async def postal(postal_server: RunningApp, provincial: RunningApp) -> AsyncIterator[RunningApp]:
+    """The postal courier (waybills, signed tracking callbacks to a live API), linked to the
+    platform stand-in, which books the shipments of paper results with it."""
+    yield await standins.fresh_postal(postal_server, provincial)
+    await standins.fresh_postal(postal_server, provincial)
+    standins.unlink_postal(provincial)
+
+
 @pytest.fixture
 def stand_ins(
     provincial: RunningApp,
@@ -243,6 +258,7 @@ def stand_ins(
     wechatpay: WeChatPayStandIn,
     hallqueue: RunningApp,
     hotline: RunningApp,
+    postal: RunningApp,
 ) -> None:
     """Every stand-in: for a test that runs a worker (in process or a process of its own), the
     whole API (schemathesis), or our side as a citizen meets it, end to end."""

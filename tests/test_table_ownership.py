@@ -27,6 +27,7 @@ DOMAINS = {
     "halls": ROOT / "api" / "halls",
     "supervision": ROOT / "api" / "supervision",
     "hotline": ROOT / "api" / "hotline",
+    "delivery": ROOT / "api" / "delivery",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -55,6 +56,7 @@ MIGRATION_OWNER = {
     "halls": "halls",
     "supervision": "supervision",
     "hotline": "hotline",
+    "delivery": "delivery",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

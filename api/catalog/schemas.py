@@ -110,6 +110,16 @@ class FormField(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     prefill: str | None = None
 
 
+class GuideDelivery(_Out, kw_only=True):
+    """How a paper result reaches the applicant (邮寄送达): window pickup always, postal
+    delivery when ``postal``, for ``postalFeeFen`` (0: free)."""
+
+    paper_result: bool = True
+    postal: bool = True
+    postal_fee_fen: int = 0
+    fee_basis: str = ""
+
+
 class Guide(_Out, kw_only=True):
     """办事指南: every field docs/domain.md §2 lists, as the platform publishes it."""
 
@@ -132,6 +142,8 @@ class Guide(_Out, kw_only=True):
     issues_licence: LicenceType | None
     bundle_members: list[CodeName]
     form: list[FormField] = []
+    # Items whose result is a paper document (None: electronic only).
+    delivery: GuideDelivery | None = None
 
 
 class ItemHall(_Out, kw_only=True):

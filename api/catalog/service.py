@@ -22,6 +22,7 @@ from api.catalog.schemas import (
     FeeLine,
     FormField,
     Guide,
+    GuideDelivery,
     GuideFee,
     GuideMaterial,
     GuideStep,
@@ -116,6 +117,16 @@ def _guide_of(item: PlatformItem) -> Guide:
             )
             for f in item.form
         ],
+        delivery=(
+            GuideDelivery(
+                paper_result=item.delivery.paper_result,
+                postal=item.delivery.postal,
+                postal_fee_fen=item.delivery.postal_fee_fen,
+                fee_basis=item.delivery.fee_basis,
+            )
+            if item.delivery
+            else None
+        ),
     )
 
 

@@ -101,6 +101,15 @@ class Bundle(_Wire, kw_only=True):
     members: list[str] = []
 
 
+class PlatformDelivery(_Wire, kw_only=True):
+    """A paper result (纸质结果): window pickup, and postal delivery when ``postal``."""
+
+    paper_result: bool = True
+    postal: bool = True
+    postal_fee_fen: int = 0
+    fee_basis: str = ""
+
+
 class PlatformFormField(_Wire, kw_only=True):
     key: str
     label: str
@@ -170,6 +179,7 @@ class PlatformItem(_Wire, kw_only=True):
     updated_at: datetime
     # By language tag ("mn"): the platform's translations of the item's text.
     translations: dict[str, ItemTranslation] = {}
+    delivery: PlatformDelivery | None = None
 
 
 class ItemChangesPage(_Wire, kw_only=True):
@@ -308,6 +318,38 @@ class PlatformCase(_Wire, kw_only=True):
 REFUSAL_STATUSES = frozenset({400, 404, 409, 410, 422})
 
 
+# --- delivery of paper results (邮寄送达) -----------------------------------------------------
+
+
+class DeliveryRecipient(_Wire, kw_only=True):
+    name: str
+    phone: str
+    region_code: str
+    address: str
+    postcode: str | None = None
+
+
+class DeliveryChoice(_Wire, kw_only=True):
+    """``reference``: ours for the delivery (the courier's request id; its tracking events
+    carry it back to ``callback_url``)."""
+
+    method: Literal["pickup", "postal"]
+    reference: str
+    hall_code: str | None = None
+    recipient: DeliveryRecipient | None = None
+    callback_url: str | None = None
+
+
+class DeliveryAnswer(_Wire, kw_only=True):
+    method: str = ""
+    reference: str = ""
+    status: str = ""
+    fee_notice_number: str | None = None
+    waybill_number: str | None = None
+    code: str = ""
+    message: str = ""
+
+
 # --- payment notices (缴款通知书) and receipts (电子缴款票据) ---------------------------------------
 
 
@@ -430,6 +472,23 @@ class ProvincialCasesClient(_PlatformApi):
             f"/gov/cases/v1/cases/{quote(case_number, safe='')}/withdraw",
             {"reason": reason},
         )
+
+    async def set_delivery(self, case_number: str, choice: DeliveryChoice) -> DeliveryAnswer:
+        """How the paper result reaches the applicant (邮寄送达): pickup or postal, changeable
+        until the result is produced. Idempotent (the same choice again answers the same), so
+        retried; a refusal (``RESULT_PRODUCED``, ``NO_PAPER_RESULT``…) raises PlatformRefused."""
+        reply = await self._call(
+            "PUT",
+            "set_delivery",
+            f"/gov/cases/v1/cases/{quote(case_number, safe='')}/delivery",
+            DeliveryAnswer,
+            json=choice,
+            retry=True,
+            error_statuses=REFUSAL_STATUSES,
+        )
+        if reply.code:
+            raise PlatformRefused(reply.code, reply.message)
+        return reply
 
     async def get_payment_notice(self, notice_number: str) -> PaymentNotice:
         """The notice with its status and, once paid, its receipt. Unknown: PaymentNoticeNotFound."""

@@ -142,6 +142,16 @@ const hotlineTicket = (id) => call('hotlineTicket', { params: { ticket_id: id } 
 const rateHotline = (id, result, comment = '') =>
   call('rateHotline', { params: { ticket_id: id }, body: { result, comment } })
 
+// --- delivery of paper results (邮寄送达): my address book, a declaration's pickup or post
+const addresses = () => call('addresses')
+const addAddress = (body) => call('addAddress', { body })
+const replaceAddress = (id, body) => call('replaceAddress', { params: { address_id: id }, body })
+const removeAddress = (id) => call('removeAddress', { params: { address_id: id } })
+const resultDelivery = (id) => call('resultDelivery', { params: { declaration_id: id } })
+const chooseDelivery = (id, body) => call('chooseDelivery', { params: { declaration_id: id }, body })
+const resultDeliveries = (limit = 20, offset = 0) =>
+  call('resultDeliveries', { query: { limit, offset } })
+
 // --- payments
 // status: unpaid (the backend's default), paid, … ; declarationId narrows to one case.
 const paymentNotices = ({ status, declarationId } = {}) =>
@@ -371,6 +381,13 @@ module.exports = {
   hotlineTickets,
   hotlineTicket,
   rateHotline,
+  addresses,
+  addAddress,
+  replaceAddress,
+  removeAddress,
+  resultDelivery,
+  chooseDelivery,
+  resultDeliveries,
   paymentNotices,
   createOrder,
   order,

@@ -108,6 +108,27 @@ module.exports = {
     body: ['result', 'comment'],
   },
 
+  // delivery of paper results (邮寄送达): my address book, pickup or post, tracking
+  addresses: { method: 'GET', path: '/api/v1/addresses' },
+  addAddress: {
+    method: 'POST',
+    path: '/api/v1/addresses',
+    body: ['recipient', 'phone', 'regionCode', 'regionName', 'detail', 'postcode', 'label', 'isDefault'],
+  },
+  replaceAddress: {
+    method: 'PUT',
+    path: '/api/v1/addresses/{address_id}',
+    body: ['recipient', 'phone', 'regionCode', 'regionName', 'detail', 'postcode', 'label', 'isDefault'],
+  },
+  removeAddress: { method: 'DELETE', path: '/api/v1/addresses/{address_id}' },
+  resultDelivery: { method: 'GET', path: '/api/v1/declarations/{declaration_id}/result-delivery' },
+  chooseDelivery: {
+    method: 'PUT',
+    path: '/api/v1/declarations/{declaration_id}/result-delivery',
+    body: ['method', 'hallCode', 'addressId'],
+  },
+  resultDeliveries: { method: 'GET', path: '/api/v1/result-deliveries', query: ['limit', 'offset'] },
+
   // licence wallet
   licences: { method: 'GET', path: '/api/v1/licences' },
   licence: { method: 'GET', path: '/api/v1/licences/{licence_id}' },

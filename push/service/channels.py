@@ -58,6 +58,11 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "hotline.received": "已登记",
     "hotline.transferred": "已转办",
     "hotline.replied": "已答复",
+    "delivery.shipped": "已寄出",
+    "delivery.collected": "已揽收",
+    "delivery.in_transit": "运输中",
+    "delivery.out_for_delivery": "派送中",
+    "delivery.signed": "已签收",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

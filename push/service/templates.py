@@ -121,6 +121,24 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
     "hotline.replied": {
         "zh-CN": ("12345热线答复", "您的{item}已答复：{reply} 欢迎对答复进行评价。"),
     },
+    "delivery.shipped": {
+        "zh-CN": ("办理结果已寄出", "您的“{item}”办理结果已交寄{carrier}，运单号 {waybill}。"),
+    },
+    "delivery.collected": {
+        "zh-CN": ("快递已揽收", "您的“{item}”办理结果（运单号 {waybill}）已揽收。"),
+    },
+    "delivery.in_transit": {
+        "zh-CN": ("快递运输中", "您的“{item}”办理结果（运单号 {waybill}）运输中：{location}。"),
+    },
+    "delivery.out_for_delivery": {
+        "zh-CN": (
+            "快递派送中",
+            "您的“{item}”办理结果（运单号 {waybill}）正在派送，请保持电话畅通。",
+        ),
+    },
+    "delivery.signed": {
+        "zh-CN": ("快递已签收", "您的“{item}”办理结果（运单号 {waybill}）已签收。"),
+    },
 }
 
 

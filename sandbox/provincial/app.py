@@ -22,6 +22,7 @@ from sandbox.provincial.cases import (
     CaseService,
     add_case_routes,
 )
+from sandbox.provincial.delivery import DELIVERIES_KEY, CaseDeliveries, add_delivery_routes
 from sandbox.provincial.halls import HALLS_KEY, add_hall_routes
 from sandbox.provincial.identity import (
     DEFAULT_ISSUER,
@@ -145,6 +146,7 @@ async def reset_provincial(app: web.Application) -> None:
     """Back to a new stand-in's state: the seed catalogue, no cases, licences, ratings, codes,
     faults or clock offset (``POST /_control/reset``; tests sharing one stand-in call it)."""
     app[STATE_KEY].reset()
+    await app[DELIVERIES_KEY].reset()
     app[FAULTS_KEY].clear()
     app[STATS_KEY].clear()
     app[IDENTITY_KEY].reset()
@@ -265,6 +267,11 @@ def build_provincial_app(
     licences = LicenceLibrary(clock)
     add_licence_routes(app, licences)
     app[CASES_KEY].book.on_licence = licences.issue_for_case
+    deliveries = CaseDeliveries(app[CASES_KEY].book)
+    deliveries.retry_base = callback_retry_base
+    app[CASES_KEY].book.on_completed = deliveries.on_completed
+    app[CASES_KEY].book.payments.on_paid = deliveries.on_paid
+    add_delivery_routes(app, deliveries)
     add_rating_routes(app, clock)
     add_hall_routes(app, clock.rfc3339)
 

@@ -202,6 +202,8 @@ class CaseEvent(_Out):
     result: CaseResult | None = None
     # Only on the event announcing a payment notice (status unchanged); absent from the others.
     payment_notice: PaymentNoticeInfo | msgspec.UnsetType = msgspec.UNSET
+    # Only on the event announcing the paper result's shipment (delivery.py; status unchanged).
+    delivery: Any | msgspec.UnsetType = msgspec.UNSET
 
 
 @dataclass
@@ -270,6 +272,8 @@ class CaseBook:
 
     # Files each issued licence in the licence library (``licences``); set by ``app``.
     on_licence: Callable[[Case, IssuedLicence, Item], None] | None = None
+    # The paper result's delivery (delivery.py) once the result is produced; set by ``app``.
+    on_completed: Callable[[Case], None] | None = None
 
     def __init__(
         self, catalog: CatalogState, clock: Clock, emit: Callable[[Case, CaseEvent], None]
@@ -463,6 +467,8 @@ class CaseBook:
                 self.issue_payment_notice(case)
         elif body.to == "completed":
             self.move(case, "completed", reason=body.reason, result=self._result(case), at=at)
+            if self.on_completed is not None:
+                self.on_completed(case)
         else:
             self.move(case, body.to, reason=body.reason or DEFAULT_REASONS.get(body.to), at=at)
         return case
@@ -519,6 +525,31 @@ class CaseBook:
         self._record(case, now, payment_notice=self.payments.info(notice))
         return notice
 
+    def issue_notice_after_result(self, case: Case, amount_fen: int, what: str) -> Notice:
+        """A notice for a charge that follows the result (the postage of its delivery),
+        announced by an event with the case's status unchanged."""
+        item = self.item(case.item_code)
+        notice = self.payments.issue(
+            case_number=case.case_number,
+            region_code=item.region_code if item is not None else "",
+            item_name=f"{what}（{item.name if item is not None else case.item_code}）",
+            payee=item.department.name if item is not None else "",
+            payee_code=item.department.code if item is not None else "",
+            amount_fen=amount_fen,
+        )
+        now = self._clock.rfc3339()
+        case.version += 1
+        case.updated_at = now
+        self._record(case, now, payment_notice=self.payments.info(notice))
+        return notice
+
+    def record_delivery(self, case: Case, delivery: Any) -> None:
+        """Announce the shipment of the paper result (waybill number) by an event."""
+        now = self._clock.rfc3339()
+        case.version += 1
+        case.updated_at = now
+        self._record(case, now, delivery=delivery)
+
     def awaits_payment(self, case: Case) -> bool:
         """The case's latest payment notice is not paid (unpaid or expired)."""
         notice = self.payments.for_case(case.case_number)
@@ -534,6 +565,7 @@ class CaseBook:
         acceptance: Acceptance | None = None,
         result: CaseResult | None = None,
         payment_notice: PaymentNoticeInfo | msgspec.UnsetType = msgspec.UNSET,
+        delivery: Any = msgspec.UNSET,
     ) -> CaseEvent:
         event = CaseEvent(
             event_id=str(uuid.uuid4()),
@@ -548,6 +580,7 @@ class CaseBook:
             acceptance=acceptance,
             result=result,
             payment_notice=payment_notice,
+            delivery=delivery,
         )
         case.events.append(event)
         self._emit(case, event)

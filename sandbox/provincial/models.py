@@ -86,6 +86,17 @@ class Bundle(_Wire):
     members: list[str]
 
 
+class ResultDelivery(_Wire, kw_only=True):
+    """How a paper result (纸质结果) reaches the applicant (邮寄送达, Yongchang rules Art. 22):
+    window pickup always; postal delivery when ``postal``, for ``postal_fee_fen`` (0: the
+    department pays the postage)."""
+
+    paper_result: bool = True
+    postal: bool = True
+    postal_fee_fen: Annotated[int, msgspec.Meta(ge=0)] = 0
+    fee_basis: str = ""
+
+
 class FormField(_Wire):
     """One field of the item's application form (一表申请).
 
@@ -169,6 +180,9 @@ class Item(_Wire, kw_only=True):
     # By language tag ("mn", traditional Mongolian script); items persisted before translations
     # existed load with none.
     translations: dict[str, ItemTranslation] = msgspec.field(default_factory=dict)
+    # Items whose result is a paper document; absent for the others (and items persisted
+    # before delivery existed).
+    delivery: ResultDelivery | None = None
 
     def __post_init__(self) -> None:
         keys = [f.key for f in self.form]

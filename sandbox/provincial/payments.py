@@ -173,6 +173,8 @@ class PaymentDesk:
         self._notices: dict[str, Notice] = {}
         self._by_case: dict[str, str] = {}  # case number → its latest notice
         self.reports: list[ReportRecord] = []
+        # Told of each notice paid (the first report): a postage paid ships the result.
+        self.on_paid: Callable[[Notice], None] | None = None
         # Not reset: numbers stay unique for the life of the process.
         self._numbers: set[str] = set()
 
@@ -288,6 +290,8 @@ class PaymentDesk:
             channel=body.channel,
             receipt=receipt,
         )
+        if self.on_paid is not None:
+            self.on_paid(notice)
         return self._accepted(notice, body, repeat=False)
 
     def _accepted(self, notice: Notice, body: PaymentReport, *, repeat: bool) -> PaymentReceipt:

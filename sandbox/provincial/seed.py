@@ -47,6 +47,7 @@ from sandbox.provincial.models import (
     Material,
     OnlineLevel,
     ProcessStep,
+    ResultDelivery,
     Target,
     TranslatedMaterial,
     TranslatedStep,
@@ -172,6 +173,14 @@ class LicenceSpec(_Source):
     name: Text
 
 
+class DeliverySpec(_Source):
+    """A paper result: postal delivery offered (``postal``) for ``postal_fee_fen``."""
+
+    postal: bool = True
+    postal_fee_fen: Annotated[int, msgspec.Meta(ge=0)] = 0
+    fee_basis: str = ""
+
+
 class ItemSpec(_Source, kw_only=True):
     code: ItemCode
     name: Text
@@ -201,6 +210,7 @@ class ItemSpec(_Source, kw_only=True):
     fee: FeeSpec
     materials: list[MaterialSpec]
     faq: list[FaqSpec]
+    delivery: DeliverySpec | None = None
 
 
 class CatalogueFile(_Source):
@@ -391,6 +401,15 @@ class _Builder:
             annual_volume=spec.annual_volume,
             version=1 + index % 3,
             updated_at=updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            delivery=(
+                ResultDelivery(
+                    postal=spec.delivery.postal,
+                    postal_fee_fen=spec.delivery.postal_fee_fen,
+                    fee_basis=spec.delivery.fee_basis,
+                )
+                if spec.delivery
+                else None
+            ),
         )
 
     def _material(self, item: ItemSpec, entry: MaterialSpec, code: str) -> Material:

@@ -57,6 +57,33 @@ async def _hotline_ticket(owner: Applicant, services: Services) -> str:
     return str(ticket["id"])
 
 
+ADDRESS = {
+    "recipient": "张三",
+    "phone": "13800138000",
+    "regionCode": "620102",
+    "regionName": "西岭省 金城市 城关区",
+    "detail": "民主东路 88 号 3 单元 501 室",
+}
+
+
+async def _address(owner: Applicant, services: Services) -> str:
+    added = await owner.client.post("/api/v1/addresses", json=ADDRESS, headers=owner.headers)
+    assert added.status_code == 200, added.text
+    return str(added.json()["id"])
+
+
+async def _result_delivery(owner: Applicant, services: Services) -> str:
+    await synced_halls(services)
+    draft = await owner.create(ID_CARD)
+    chosen = await owner.client.put(
+        f"/api/v1/declarations/{draft['id']}/result-delivery",
+        json={"method": "pickup", "hallCode": CITY_HALL},
+        headers=owner.headers,
+    )
+    assert chosen.status_code == 200, chosen.text
+    return str(draft["id"])
+
+
 Make = Callable[[Applicant, Services], Awaitable[str]]
 
 MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
@@ -91,6 +118,27 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
         [
             Route("GET", "/api/v1/hotline/tickets/{id}"),
             Route("POST", "/api/v1/hotline/tickets/{id}/satisfaction", {"result": "satisfied"}),
+        ],
+    ),
+    "address": (
+        _address,
+        "/api/v1/addresses/{id}",
+        [
+            Route("GET", "/api/v1/addresses/{id}"),
+            Route("PUT", "/api/v1/addresses/{id}", {**ADDRESS, "recipient": "李四"}),
+            Route("DELETE", "/api/v1/addresses/{id}"),
+        ],
+    ),
+    "result_delivery": (
+        _result_delivery,
+        "/api/v1/declarations/{id}/result-delivery",
+        [
+            Route("GET", "/api/v1/declarations/{id}/result-delivery"),
+            Route(
+                "PUT",
+                "/api/v1/declarations/{id}/result-delivery",
+                {"method": "pickup", "hallCode": "H620102001"},
+            ),
         ],
     ),
 }
@@ -285,3 +333,28 @@ async def test_another_citizen_meets_no_queue_number(
     assert (await client.get("/api/v1/queue/tickets", headers=stranger)).json()["tickets"] == []
     mine = await client.get(f"/api/v1/queue/tickets/{ticket}", headers=applicant.headers)
     assert mine.json() == taken.json()
+
+
+async def test_a_delivery_cannot_go_to_another_citizens_address(
+    applicant: Applicant, client: httpx.AsyncClient, outside: Outside, services: Services
+) -> None:
+    """An address named in a delivery choice: another citizen's is refused as one that exists
+    nowhere (DELIVERY_ADDRESS_UNKNOWN), and the owner's book is untouched."""
+    await synced_halls(services)
+    address = await _address(applicant, services)
+    stranger = await citizen(client, outside, "stranger")
+    draft = await client.post("/api/v1/declarations", json={"itemCode": ID_CARD}, headers=stranger)
+    assert draft.status_code == 200, draft.text
+    path = f"/api/v1/declarations/{draft.json()['id']}/result-delivery"
+    answers = [
+        await client.put(path, json={"method": "postal", "addressId": target}, headers=stranger)
+        for target in (address, str(uuid.uuid4()))
+    ]
+    for resp in answers:
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["code"] == "DELIVERY_ADDRESS_UNKNOWN"
+    assert answers[0].json()["title"] == answers[1].json()["title"]
+    shown = await client.get(path, headers=stranger)
+    assert shown.json()["method"] is None
+    book = await client.get("/api/v1/addresses", headers=applicant.headers)
+    assert [a["id"] for a in book.json()["items"]] == [address]

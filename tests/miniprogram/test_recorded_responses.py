@@ -53,7 +53,7 @@ CHARGED_ITEM_NAME = "临时居民身份证申领"  # charged: a fee notice once 
 VOLATILE_MEMBERS = frozenset({
     "accessToken", "refreshToken", "caseNumber", "licenceNumber", "noticeNumber",
     "paymentCode", "outTradeNo", "receiptNumber", "checkCode", "transactionId", "sha256",
-    "timeStamp", "nonceStr", "package", "paySign", "keyId", "ticketNumber", "ticket",
+    "timeStamp", "nonceStr", "package", "paySign", "keyId", "ticketNumber", "ticket", "waybillNumber",
 })  # fmt: skip
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -494,6 +494,57 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     await rec.get("push.preferences", "/api/v1/push/preferences")
     await rec.get("items.hot", "/api/v1/items/hot", params={"limit": 8})
     await _hotline(rec, settings)
+    await _delivery(rec, outside, settings, charged)
+
+
+async def _delivery(rec: Recorder, outside: Outside, settings: Settings, pickup_item: str) -> None:
+    """The address book; pickup at a hall shown with its hours; a certificate posted to an
+    address, shipped by the courier and tracked (邮寄送达)."""
+    address = await rec.post(
+        "addresses.create", "/api/v1/addresses",
+        json={"recipient": "张三", "phone": "13800138000", "regionCode": "620102",
+              "regionName": "西岭省 金城市 城关区", "detail": "民主东路 88 号 3 单元 501 室",
+              "label": "家"},
+    )  # fmt: skip
+    await rec.get("addresses.list", "/api/v1/addresses")
+    hall_draft = await rec.post(None, "/api/v1/declarations", json={"itemCode": pickup_item})
+    options = await rec.get(
+        "delivery.options", f"/api/v1/declarations/{hall_draft['id']}/result-delivery"
+    )
+    await rec.call(
+        "delivery.pickup", "PUT", f"/api/v1/declarations/{hall_draft['id']}/result-delivery",
+        json={"method": "pickup", "hallCode": options["halls"][0]["hallCode"]},
+    )  # fmt: skip
+    items = await rec.get(None, "/api/v1/items", params={"q": "无犯罪记录证明"})
+    posted = await _apply(rec, items["items"][0]["code"])
+    await rec.call(
+        "delivery.postal", "PUT", f"/api/v1/declarations/{posted['id']}/result-delivery",
+        json={"method": "postal", "addressId": address["id"]},
+    )  # fmt: skip
+    await _submit(rec, None, posted["id"])
+    await _wait(rec, posted["id"], "submitted")
+    for step in ("accepted", "processing", "completed"):
+        await _advance(rec, outside, posted["id"], step)
+
+    async def shipped() -> str | None:
+        seen = await rec.get(None, f"/api/v1/declarations/{posted['id']}/result-delivery")
+        return seen["waybillNumber"]
+
+    waybill = await eventually(shipped)
+    async with httpx.AsyncClient() as courier:
+        for _ in range(2):
+            moved = await courier.post(
+                f"{settings.postal.base_url}/_control/shipments/{waybill}/advance", json={}
+            )
+            assert moved.status_code == 200, moved.text
+
+    async def in_transit() -> bool:
+        seen = await rec.get(None, f"/api/v1/declarations/{posted['id']}/result-delivery")
+        return bool(seen["status"] == "in_transit")
+
+    await eventually(in_transit)
+    await rec.get("delivery.tracking", f"/api/v1/declarations/{posted['id']}/result-delivery")
+    await rec.get("deliveries.list", "/api/v1/result-deliveries")
 
 
 async def _hotline(rec: Recorder, settings: Settings) -> None:

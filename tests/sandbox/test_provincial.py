@@ -38,6 +38,8 @@ ALL_KEYS = set(GUIDE_FIELDS) | {
     "bundle",
     "statusReason",
     "annualVolume",
+    # How a paper result reaches the applicant (邮寄送达); null for electronic results.
+    "delivery",
 }
 
 

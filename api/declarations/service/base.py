@@ -4,6 +4,7 @@ deadline arithmetic, and the texts and shapes the use cases answer with."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -103,6 +104,9 @@ class DeclarationsBase:
         self.clock = clock
         # Figures' working-day index: (calendar, last day, counts), rebuilt when either changes.
         self._working_cache: tuple[WorkingCalendar, date, list[int]] | None = None
+        # Told (in the transaction recording it) when a declaration's case number is known:
+        # other domains holding something for the case (a delivery choice) pass it on then.
+        self.case_hooks: list[Callable[[Connection, uuid.UUID, str], Awaitable[None]]] = []
 
     @property
     def callback_secret(self) -> str:

@@ -227,6 +227,8 @@ class Submission(Materials, PlatformEvents):
             {"item": row.item_name, "caseNumber": outcome.case_number},
             dedupe_key=f"{declaration_id}:delivered",
         )
+        for hook in self.case_hooks:
+            await hook(conn, declaration_id, outcome.case_number)
         for body in outcome.history:
             event = msgspec.convert(body, PlatformEvent)
             await repo.store_event(conn, event.event_id, event.case_number, event.sequence, body)

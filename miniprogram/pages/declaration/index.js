@@ -103,6 +103,10 @@ Component({
       wx.navigateTo({ url: `/pages/rate/index?id=${this.id}` })
     },
     // Ask about this matter or complain about it (12345).
+    // How the paper result reaches me (邮寄送达): pickup at a hall or by post, and tracking.
+    resultDelivery() {
+      wx.navigateTo({ url: `/pages/delivery/index?declarationId=${this.id}` })
+    },
     hotline() {
       const name = encodeURIComponent(this.data.detail.itemName)
       wx.navigateTo({ url: `/pages/hotline/index?declarationId=${this.id}&name=${name}` })

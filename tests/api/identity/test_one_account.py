@@ -299,7 +299,7 @@ SEEDED_TABLES = {
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
-    "queue_tickets", "hotline_tickets",
+    "queue_tickets", "hotline_tickets", "citizen_addresses", "result_deliveries",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -484,6 +484,18 @@ async def _seed(
                reply_days, due_on)
            VALUES ($1, $2, 'consultation', 'none', '咨询', '如何办理', 1, '2026-12-04')""",
         uuid.uuid4(), mine,
+    )  # fmt: skip
+    for who in both:  # each with a default address: the kept account's stays the default
+        await conn.execute(
+            """INSERT INTO citizen_addresses (id, citizen_id, recipient_enc, phone_enc,
+                   detail_enc, region_code, region_name, is_default)
+               VALUES ($1, $2, '\\x00', '\\x00', '\\x00', '620102', '金城市 城关区', true)""",
+            uuid.uuid4(), who,
+        )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO result_deliveries (declaration_id, citizen_id, item_code, item_name,
+               method) VALUES ($1, $2, $3, '提取', 'pickup')""",
+        declarations[mine], mine, RENT_WITHDRAWAL,
     )  # fmt: skip
 
 
