@@ -61,6 +61,11 @@ const SETUP = {
   'pages/materials/index': { replay: ['materials.list'] },
   'pages/consents/index': { replay: ['consents.list'] },
   'pages/dept-services/index': {},
+  'pages/addresses/index': { replay: ['addresses.list'] },
+  'pages/delivery/index': {
+    replay: ['delivery.tracking'],
+    query: () => ({ declarationId: recorded('delivery.tracking').declarationId }),
+  },
 }
 
 // Every node of the rendered tree, inside custom components too (their shadow trees).
