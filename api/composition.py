@@ -17,6 +17,10 @@ from datetime import datetime, time
 from litestar.di import Provide
 from redis.asyncio import Redis
 
+from api.bundles import deps as bundles_deps
+from api.bundles import service as bundles_service
+from api.bundles import tasks as bundles_tasks
+from api.bundles.service import BundlesService
 from api.calendars import deps as calendars_deps
 from api.calendars import tasks as calendars_tasks
 from api.calendars.service import Calendars
@@ -98,6 +102,7 @@ class Services:
     payments: PaymentsService
     supervision: SupervisionService
     hotline: HotlineService
+    bundles: BundlesService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -118,6 +123,7 @@ class Services:
             payments_deps.KEY: self.payments,
             supervision_deps.KEY: self.supervision,
             hotline_deps.KEY: self.hotline,
+            bundles_deps.KEY: self.bundles,
         }
 
 
@@ -141,6 +147,7 @@ def dependencies() -> dict[str, Provide]:
         | supervision_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
         | hotline_deps.DEPENDENCIES
+        | bundles_deps.DEPENDENCIES
     )
 
 
@@ -180,6 +187,7 @@ async def open_services(
             halls_service.absorb_citizen,
             idempotency.absorb_citizen,
             hotline_service.absorb_citizen,
+            bundles_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -289,6 +297,9 @@ async def open_services(
                     push=push,
                 )
             ),
+            bundles=await stack.enter_async_context(
+                bundles_deps.build(infra, catalog=catalog, declarations=declarations, push=push)
+            ),
         )
 
 
@@ -369,6 +380,7 @@ def build_registry(services: Services) -> JobRegistry:
     reviews_tasks.register(registry, services.reviews)
     queue_tasks.register(registry, services.queue)
     hotline_tasks.register(registry, services.hotline)
+    bundles_tasks.register(registry, services.bundles)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

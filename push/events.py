@@ -32,6 +32,9 @@ EventType = Literal[
     "hotline.received",
     "hotline.transferred",
     "hotline.replied",
+    "bundle.member_started",
+    "bundle.member_blocked",
+    "bundle.completed",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

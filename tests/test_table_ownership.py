@@ -27,6 +27,7 @@ DOMAINS = {
     "halls": ROOT / "api" / "halls",
     "supervision": ROOT / "api" / "supervision",
     "hotline": ROOT / "api" / "hotline",
+    "bundles": ROOT / "api" / "bundles",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -55,6 +56,7 @@ MIGRATION_OWNER = {
     "halls": "halls",
     "supervision": "supervision",
     "hotline": "hotline",
+    "bundles": "bundles",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {
