@@ -12,7 +12,7 @@ from api.catalog.schemas import CodeName, FormField
 ItemCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 AnswerKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 AnswerValue = Annotated[str, msgspec.Meta(max_length=64)]
-Answers = Annotated[dict[AnswerKey, AnswerValue], msgspec.Meta(max_properties=20)]
+Answers = Annotated[dict[AnswerKey, AnswerValue], msgspec.Meta(max_length=20)]
 Members = Annotated[list[ItemCode], msgspec.Meta(min_length=1, max_length=20)]
 
 # Our side of a member: draft (before the bundle is submitted), waiting (for the members it
@@ -49,7 +49,7 @@ class StartBundle(PlanRequest, kw_only=True):
 
 
 class SaveBundleForm(_In, kw_only=True):
-    form_data: Annotated[dict[str, Any], msgspec.Meta(max_properties=60)]
+    form_data: Annotated[dict[str, Any], msgspec.Meta(max_length=60)]
 
 
 class UseBundleLicence(_In, kw_only=True):
