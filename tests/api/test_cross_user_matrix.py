@@ -20,6 +20,7 @@ import pytest
 from api.app import create_app
 from api.composition import Services
 from core.settings import Settings
+from tests.fixtures.bundles import BIRTH, BundleApplicant
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
 from tests.fixtures.identity import Outside
@@ -44,6 +45,12 @@ async def _appointment(owner: Applicant, services: Services) -> str:
     booked = await book(owner.client, owner.headers)
     assert booked.status_code == 201, booked.text
     return str(booked.json()["id"])
+
+
+async def _bundle(owner: Applicant, services: Services) -> str:
+    started = await BundleApplicant(owner).start(BIRTH, {})
+    assert started.status_code == 200, started.text
+    return str(started.json()["id"])
 
 
 Make = Callable[[Applicant, Services], Awaitable[str]]
@@ -72,6 +79,22 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
         [
             Route("GET", "/api/v1/appointments/{id}"),
             Route("POST", "/api/v1/appointments/{id}/cancel"),
+        ],
+    ),
+    "bundle": (
+        _bundle,
+        "/api/v1/bundles/{id}",
+        [
+            Route("GET", "/api/v1/bundles/{id}"),
+            Route("PATCH", "/api/v1/bundles/{id}", {"formData": {}}),
+            Route(
+                "PUT",
+                "/api/v1/bundles/{id}/materials/M01",
+                files={"file": ("a.pdf", b"%PDF-1.7\n", "application/pdf")},
+            ),
+            Route("PUT", "/api/v1/bundles/{id}/materials/M01/licence", {"licenceNumber": "X1"}),
+            Route("DELETE", "/api/v1/bundles/{id}/materials/M01"),
+            Route("POST", "/api/v1/bundles/{id}/submit"),
         ],
     ),
 }
