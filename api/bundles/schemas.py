@@ -10,9 +10,9 @@ import msgspec
 from api.catalog.schemas import CodeName, FormField
 
 ItemCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-AnswerKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
 AnswerValue = Annotated[str, msgspec.Meta(max_length=64)]
-Answers = Annotated[dict[AnswerKey, AnswerValue], msgspec.Meta(max_length=20)]
+Answers = Annotated[dict[str, AnswerValue], msgspec.Meta(max_length=20)]
 Members = Annotated[list[ItemCode], msgspec.Meta(min_length=1, max_length=20)]
 
 # Our side of a member: draft (before the bundle is submitted), waiting (for the members it
