@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from api.composition import Services
 from tests.fixtures.bundles import (
     BIRTH,
     BIRTH_CERT,
@@ -20,6 +21,7 @@ from tests.fixtures.bundles import (
     BundleApplicant,
 )
 from tests.fixtures.declarations import Applicant, first_format, inbox
+from tests.fixtures.identity import bearer, make_staff, staff_login
 from tests.fixtures.waiting import eventually
 
 
@@ -68,7 +70,7 @@ async def test_situations_choose_members_and_merge_one_form(applicant: Applicant
 
 
 async def test_birth_bundle_end_to_end(
-    live: httpx.AsyncClient, worker: None, applicant: Applicant
+    live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
     citizen = BundleApplicant(applicant)
     started = await citizen.start(BIRTH, TWO_IN_ORDER)
@@ -182,3 +184,14 @@ async def test_birth_bundle_end_to_end(
     mine = await applicant.client.get("/api/v1/bundles", headers=applicant.headers)
     assert [b["id"] for b in mine.json()["items"]] == [bundle_id]
     assert first_format(id_card)  # the shared document took a format both members accept
+
+    # Staff figures per bundle: end to end against the members' own times added up.
+    token = await staff_login(applicant.client, await make_staff(services, "bundle-ops", "auditor"))
+    figures = await applicant.client.get("/ops/v1/bundles/figures", headers=bearer(token))
+    assert figures.status_code == 200, figures.text
+    [birth] = figures.json()["bundles"]
+    assert (birth["bundleCode"], birth["applications"], birth["finished"]) == (BIRTH, 1, 1)
+    assert birth["meanEndToEndHours"] is not None and birth["meanMembersSumHours"] is not None
+    assert birth["meanMembersSumHours"] <= birth["meanEndToEndHours"]  # one after the other
+    citizen_asks = await applicant.client.get("/ops/v1/bundles/figures", headers=applicant.headers)
+    assert citizen_asks.status_code == 401
