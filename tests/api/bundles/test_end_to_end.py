@@ -194,4 +194,4 @@ async def test_birth_bundle_end_to_end(
     assert birth["meanEndToEndHours"] is not None and birth["meanMembersSumHours"] is not None
     assert birth["meanMembersSumHours"] <= birth["meanEndToEndHours"]  # one after the other
     citizen_asks = await applicant.client.get("/ops/v1/bundles/figures", headers=applicant.headers)
-    assert citizen_asks.status_code == 401
+    assert citizen_asks.status_code == 403
