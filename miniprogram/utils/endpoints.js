@@ -140,4 +140,15 @@ module.exports = {
     path: '/api/v1/queue/tickets/{ticket_id}/rating',
     body: ['level', 'scores', 'tags', 'text'],
   },
+
+  // 一件事 bundles: the situations' plan (no session), a bundle with one form and one set of
+  // materials, one submission, the lanes timeline.
+  bundlePlan: { method: 'POST', path: '/api/v1/bundle-guides/{code}/plan', body: ['answers', 'members'], auth: false },
+  startBundle: { method: 'POST', path: '/api/v1/bundles', body: ['bundleCode', 'answers', 'members'], idempotent: true },
+  bundles: { method: 'GET', path: '/api/v1/bundles', query: ['page', 'pageSize'] },
+  bundle: { method: 'GET', path: '/api/v1/bundles/{bundle_id}' },
+  saveBundleForm: { method: 'PATCH', path: '/api/v1/bundles/{bundle_id}', body: ['formData'] },
+  uploadBundleMaterial: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/materials/{key}', multipart: 'file' },
+  useBundleLicence: { method: 'PUT', path: '/api/v1/bundles/{bundle_id}/materials/{key}/licence', body: ['licenceNumber'] },
+  submitBundle: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/submit', idempotent: true },
 }

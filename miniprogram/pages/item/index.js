@@ -6,7 +6,8 @@ const { yuan, label } = require('../../utils/format')
 
 Component({
   behaviors: [page(['item'])],
-  data: { item: null, fees: [], materials: [], meta: [], halls: [], suspended: '', error: '' },
+  // A 一件事 bundle is applied for through its situations (pages/bundle-guide), not as one case.
+  data: { item: null, fees: [], materials: [], meta: [], halls: [], suspended: '', error: '', bundleLabel: t('bundles.entry') },
   methods: {
     async onLoad(query) {
       try {
