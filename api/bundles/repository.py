@@ -235,12 +235,12 @@ async def figures(conn: Connection) -> list[FigureRow]:
             """SELECT b.bundle_code, max(b.bundle_name) AS bundle_name,
                       count(*)::int AS applications,
                       (count(*) FILTER (WHERE b.state = 'finished'))::int AS finished,
-                      avg(extract(epoch FROM b.finished_at - b.submitted_at))
+                      avg(date_part('epoch', b.finished_at - b.submitted_at)) -- zone-free: a length
                           FILTER (WHERE b.state = 'finished')::float8 AS end_to_end_s,
                       avg(m.sum_s) FILTER (WHERE b.state = 'finished')::float8 AS members_sum_s
                FROM bundles b
                LEFT JOIN LATERAL (
-                   SELECT sum(extract(epoch FROM finished_at - started_at)) AS sum_s
+                   SELECT sum(date_part('epoch', finished_at - started_at)) AS sum_s -- zone-free: a length
                    FROM bundle_members
                    WHERE bundle_id = b.id AND started_at IS NOT NULL AND finished_at IS NOT NULL
                ) m ON true

@@ -299,7 +299,7 @@ SEEDED_TABLES = {
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
-    "queue_tickets", "hotline_tickets",
+    "queue_tickets", "hotline_tickets", "bundles",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -483,6 +483,11 @@ async def _seed(
         """INSERT INTO hotline_tickets (id, citizen_id, kind, subject_type, title, content,
                reply_days, due_on)
            VALUES ($1, $2, 'consultation', 'none', '咨询', '如何办理', 1, '2026-12-04')""",
+        uuid.uuid4(), mine,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO bundles (id, citizen_id, bundle_code, bundle_name, plan)
+           VALUES ($1, $2, 'GG-01401-001', '新生儿出生一件事', '{}')""",
         uuid.uuid4(), mine,
     )  # fmt: skip
 
