@@ -15,6 +15,7 @@ from litestar.openapi.spec import Server
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 
+from api.bundles.controllers import BundleController, BundleGuideController, BundleOpsController
 from api.calendars.controllers import OpsCalendarController
 from api.catalog import deps as catalog_deps
 from api.catalog.controllers import CatalogController
@@ -177,6 +178,9 @@ def create_app(
             AddressController,
             ResultDeliveryController,
             PostalCallbackController,
+            BundleGuideController,
+            BundleController,
+            BundleOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
         ],

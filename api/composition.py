@@ -17,6 +17,10 @@ from datetime import date, datetime, time
 from litestar.di import Provide
 from redis.asyncio import Redis
 
+from api.bundles import deps as bundles_deps
+from api.bundles import service as bundles_service
+from api.bundles import tasks as bundles_tasks
+from api.bundles.service import BundlesService
 from api.calendars import deps as calendars_deps
 from api.calendars import tasks as calendars_tasks
 from api.calendars.service import Calendars
@@ -103,6 +107,7 @@ class Services:
     supervision: SupervisionService
     hotline: HotlineService
     delivery: DeliveryService
+    bundles: BundlesService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -124,6 +129,7 @@ class Services:
             supervision_deps.KEY: self.supervision,
             hotline_deps.KEY: self.hotline,
             delivery_deps.KEY: self.delivery,
+            bundles_deps.KEY: self.bundles,
         }
 
 
@@ -148,6 +154,7 @@ def dependencies() -> dict[str, Provide]:
         | ops_deps.DEPENDENCIES
         | hotline_deps.DEPENDENCIES
         | delivery_deps.DEPENDENCIES
+        | bundles_deps.DEPENDENCIES
     )
 
 
@@ -188,6 +195,7 @@ async def open_services(
             idempotency.absorb_citizen,
             hotline_service.absorb_citizen,
             delivery_service.absorb_citizen,
+            bundles_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -309,6 +317,9 @@ async def open_services(
                 )
             ),
             delivery=delivery,
+            bundles=await stack.enter_async_context(
+                bundles_deps.build(infra, catalog=catalog, declarations=declarations, push=push)
+            ),
         )
 
 
@@ -402,6 +413,7 @@ def build_registry(services: Services) -> JobRegistry:
     queue_tasks.register(registry, services.queue)
     hotline_tasks.register(registry, services.hotline)
     delivery_tasks.register(registry, services.delivery)
+    bundles_tasks.register(registry, services.bundles)
     payments_tasks.register(
         registry, services.payments, services.infra.pool, settings.wechatpay.reconcile_cron
     )

@@ -769,6 +769,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mn": "ᠲᠠᠩᠬᠢᠮ ᠤᠨ ᠬᠣᠶᠠᠷ ᠬᠡᠮᠵᠢᠶ᠎ᠡ ᠲᠦ ᠺᠣᠳ ᠣᠳᠣᠭ᠎ᠠ ᠲᠣᠬᠢᠷᠤᠭᠤᠯᠠᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
         "en": "Hall QR codes are not configured",
     },
+    "BUNDLE_NOT_FOUND": {"zh-CN": "未找到该“一件事”申请", "en": "Bundle application not found"},
+    "NOT_A_BUNDLE": {"zh-CN": "该事项不是“一件事”联办事项", "en": "Not a bundle item"},
+    "BUNDLE_ANSWER_INVALID": {
+        "zh-CN": "情形选择有误，请按题目选项作答",
+        "en": "Invalid situation answer",
+    },
+    "BUNDLE_MEMBER_UNKNOWN": {
+        "zh-CN": "所选事项不属于该“一件事”，或未选择任何事项",
+        "en": "Unknown or no bundle member chosen",
+    },
+    "BUNDLE_FORM_INVALID": {"zh-CN": "联办申请表填写有误，请检查后重试", "en": "Form invalid"},
+    "BUNDLE_MATERIAL_UNKNOWN": {
+        "zh-CN": "该“一件事”不需要此材料",
+        "en": "Unknown bundle material",
+    },
+    "BUNDLE_MATERIALS_MISSING": {
+        "zh-CN": "还有必需的申请材料未提供",
+        "en": "Required materials missing",
+    },
+    "BUNDLE_STATE_CONFLICT": {
+        "zh-CN": "该“一件事”已提交，不能再修改",
+        "en": "The bundle is no longer a draft",
+    },
+    "BUNDLE_LICENCE_NOT_USABLE": {
+        "zh-CN": "该电子证照不能用于此材料",
+        "en": "Licence cannot satisfy this material",
+    },
 }
 
 

@@ -37,6 +37,9 @@ EventType = Literal[
     "delivery.in_transit",
     "delivery.out_for_delivery",
     "delivery.signed",
+    "bundle.member_started",
+    "bundle.member_blocked",
+    "bundle.completed",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

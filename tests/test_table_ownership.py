@@ -28,6 +28,7 @@ DOMAINS = {
     "supervision": ROOT / "api" / "supervision",
     "hotline": ROOT / "api" / "hotline",
     "delivery": ROOT / "api" / "delivery",
+    "bundles": ROOT / "api" / "bundles",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -57,6 +58,7 @@ MIGRATION_OWNER = {
     "supervision": "supervision",
     "hotline": "hotline",
     "delivery": "delivery",
+    "bundles": "bundles",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

@@ -57,6 +57,9 @@ class GuideMaterial(_Out, kw_only=True):
     # E-licence types that satisfy the material without an upload (免提交).
     licence_types: list[str]
     notes: str = ""
+    # The platform's shared material this is (id_card, hukou, photo…): the same document
+    # wherever it is asked for (a bundle asks for it once); None for an item's own.
+    kind: str | None = None
 
 
 class GuideStep(_Out, kw_only=True):
@@ -120,6 +123,40 @@ class GuideDelivery(_Out, kw_only=True):
     fee_basis: str = ""
 
 
+class SituationQuestion(_Out, kw_only=True):
+    """A bundle's situation question (情形引导)."""
+
+    key: str
+    text: str
+    options: list[str]
+    default: str
+
+
+class BundleRule(_Out, kw_only=True):
+    """A bundle member: chosen when ``question`` is answered ``answer`` (always when there is no
+    question), started once every item in ``after`` has completed."""
+
+    member: str
+    question: str | None = None
+    answer: str | None = None
+    after: list[str] = []
+
+
+class FieldAlias(_Out, kw_only=True):
+    member: str
+    field: str
+    same_as: str
+
+
+class BundlePlan(_Out, kw_only=True):
+    """How the platform runs a bundle ("一件事"): its questions, its members' rules, and fields
+    members ask under another key."""
+
+    questions: list[SituationQuestion] = []
+    rules: list[BundleRule] = []
+    aliases: list[FieldAlias] = []
+
+
 class Guide(_Out, kw_only=True):
     """办事指南: every field docs/domain.md §2 lists, as the platform publishes it."""
 
@@ -144,6 +181,7 @@ class Guide(_Out, kw_only=True):
     form: list[FormField] = []
     # Items whose result is a paper document (None: electronic only).
     delivery: GuideDelivery | None = None
+    bundle_plan: BundlePlan | None = None
 
 
 class ItemHall(_Out, kw_only=True):

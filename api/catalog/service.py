@@ -14,12 +14,15 @@ from pypinyin import Style, lazy_pinyin
 from api.catalog import repository as repo
 from api.catalog.errors import ItemNotFound
 from api.catalog.schemas import (
+    BundlePlan,
+    BundleRule,
     CatalogFacets,
     CodeName,
     Contact,
     Facet,
     FaqEntry,
     FeeLine,
+    FieldAlias,
     FormField,
     Guide,
     GuideDelivery,
@@ -33,6 +36,7 @@ from api.catalog.schemas import (
     ItemSummary,
     LicenceType,
     Link,
+    SituationQuestion,
 )
 from core.cache import VersionedCache
 from core.clients.provincial import (
@@ -75,6 +79,7 @@ def _guide_of(item: PlatformItem) -> Guide:
                 max_size_kb=m.max_size_kb,
                 licence_types=m.licence_types,
                 notes=m.notes,
+                kind=m.kind,
             )
             for m in item.materials
         ],
@@ -127,6 +132,26 @@ def _guide_of(item: PlatformItem) -> Guide:
             if item.delivery
             else None
         ),
+        bundle_plan=_bundle_plan(item),
+    )
+
+
+def _bundle_plan(item: PlatformItem) -> BundlePlan | None:
+    if not item.bundle or not item.bundle.members:
+        return None
+    return BundlePlan(
+        questions=[
+            SituationQuestion(key=q.key, text=q.text, options=q.options, default=q.default)
+            for q in item.bundle.questions
+        ],
+        rules=[
+            BundleRule(member=r.member, question=r.question, answer=r.answer, after=r.after)
+            for r in item.bundle.rules
+        ],
+        aliases=[
+            FieldAlias(member=a.member, field=a.field, same_as=a.same_as)
+            for a in item.bundle.aliases
+        ],
     )
 
 

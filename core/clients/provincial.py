@@ -53,6 +53,8 @@ class Material(_Wire, kw_only=True):
     max_size_kb: int = 0
     licence_types: list[str] = []
     notes: str = ""
+    # The platform's shared material this is (e.g. id_card), None for an item's own.
+    kind: str | None = None
 
 
 class ProcessStep(_Wire, kw_only=True):
@@ -97,8 +99,32 @@ class LicenceIssued(_Wire, kw_only=True):
     name: str
 
 
+class SituationQuestion(_Wire, kw_only=True):
+    key: str
+    text: str
+    options: list[str] = []
+    default: str = ""
+
+
+class MemberRule(_Wire, kw_only=True):
+    member: str
+    question: str | None = None
+    answer: str | None = None
+    after: list[str] = []
+
+
+class FieldAlias(_Wire, kw_only=True):
+    member: str
+    field: str
+    same_as: str
+
+
 class Bundle(_Wire, kw_only=True):
     members: list[str] = []
+    # 一件事: situation questions, each member's rule, fields asked under two keys.
+    questions: list[SituationQuestion] = []
+    rules: list[MemberRule] = []
+    aliases: list[FieldAlias] = []
 
 
 class PlatformDelivery(_Wire, kw_only=True):

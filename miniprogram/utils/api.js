@@ -134,6 +134,30 @@ const withdraw = (id, reason = '') =>
 // After the platform refused the submission: back to a draft, everything kept.
 const redraft = (id) => call('redraft', { params: { declaration_id: id } })
 
+// --- 一件事 bundles (keys made once per tap, reused on a retry of that tap)
+const bundlePlan = (code, answers, members) =>
+  call('bundlePlan', { params: { code }, body: members ? { answers, members } : { answers } })
+const startBundle = (bundleCode, answers, members, idempotencyKey) =>
+  call('startBundle', {
+    body: members ? { bundleCode, answers, members } : { bundleCode, answers },
+    header: { 'Idempotency-Key': idempotencyKey },
+  })
+const bundles = (page = 1, pageSize = 20) => call('bundles', { query: { page, pageSize } })
+const bundle = (id) => call('bundle', { params: { bundle_id: id } })
+const saveBundleForm = (id, formData) =>
+  call('saveBundleForm', { params: { bundle_id: id }, body: { formData } })
+const uploadBundleMaterial = (id, key, file, onProgress) =>
+  http.upload({
+    path: http.expandPath(endpoints.uploadBundleMaterial.path, { bundle_id: id, key }),
+    filePath: file.path,
+    name: 'file',
+    onProgress,
+  })
+const useBundleLicence = (id, key, licenceNumber) =>
+  call('useBundleLicence', { params: { bundle_id: id, key }, body: { licenceNumber } })
+const submitBundle = (id, idempotencyKey) =>
+  call('submitBundle', { params: { bundle_id: id }, header: { 'Idempotency-Key': idempotencyKey } })
+
 // --- 12345 hotline (the key made once per tap, reused on a retry of that tap)
 const fileHotline = (body, idempotencyKey) =>
   call('fileHotline', { body, header: { 'Idempotency-Key': idempotencyKey } })
@@ -377,6 +401,14 @@ module.exports = {
   supplement,
   withdraw,
   redraft,
+  bundlePlan,
+  startBundle,
+  bundles,
+  bundle,
+  saveBundleForm,
+  uploadBundleMaterial,
+  useBundleLicence,
+  submitBundle,
   fileHotline,
   hotlineTickets,
   hotlineTicket,

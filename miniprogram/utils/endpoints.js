@@ -181,4 +181,14 @@ module.exports = {
   licenceFile: { method: 'GET', path: '/api/v1/licences/{licence_id}/file' },
   // 容缺: the materials accepted as missing, sent once attached (after acceptance).
   sendTolerated: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/tolerated-materials' },
+  // 一件事 bundles: the situations' plan (no session), a bundle with one form and one set of
+  // materials, one submission, the lanes timeline.
+  bundlePlan: { method: 'POST', path: '/api/v1/bundle-guides/{code}/plan', body: ['answers', 'members'], auth: false },
+  startBundle: { method: 'POST', path: '/api/v1/bundles', body: ['bundleCode', 'answers', 'members'], idempotent: true },
+  bundles: { method: 'GET', path: '/api/v1/bundles', query: ['page', 'pageSize'] },
+  bundle: { method: 'GET', path: '/api/v1/bundles/{bundle_id}' },
+  saveBundleForm: { method: 'PATCH', path: '/api/v1/bundles/{bundle_id}', body: ['formData'] },
+  uploadBundleMaterial: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/materials/{key}', multipart: 'file' },
+  useBundleLicence: { method: 'PUT', path: '/api/v1/bundles/{bundle_id}/materials/{key}/licence', body: ['licenceNumber'] },
+  submitBundle: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/submit', idempotent: true },
 }

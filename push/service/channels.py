@@ -27,6 +27,8 @@ MUST_NOT_MISS: frozenset[EventType] = frozenset(
         "declaration.tolerated_refused",
         # An unpaid fee holds the case up until the notice expires.
         "payment.notice",
+        # A bundle member that cannot start: the citizen decides what to do with it.
+        "bundle.member_blocked",
     }
 )
 
@@ -63,6 +65,9 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "delivery.in_transit": "运输中",
     "delivery.out_for_delivery": "派送中",
     "delivery.signed": "已签收",
+    "bundle.member_started": "已自动提交",
+    "bundle.member_blocked": "暂停办理",
+    "bundle.completed": "已全部办结",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

@@ -139,6 +139,15 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
     "delivery.signed": {
         "zh-CN": ("快递已签收", "您的“{item}”办理结果（运单号 {waybill}）已签收。"),
     },
+    "bundle.member_started": {
+        "zh-CN": ("一件事联办进展", "“{bundle}”中的“{after}”已办结，“{item}”已自动提交办理。"),
+    },
+    "bundle.member_blocked": {
+        "zh-CN": ("一件事联办暂停", "“{bundle}”中的“{item}”暂无法办理：{reason}"),
+    },
+    "bundle.completed": {
+        "zh-CN": ("一件事已办结", "您的“{bundle}”已全部办结：{summary}"),
+    },
 }
 
 

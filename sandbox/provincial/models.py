@@ -38,6 +38,9 @@ class Material(_Wire):
     max_size_kb: int
     licence_types: list[str]
     notes: str
+    # The catalogue's shared material this is (id_card, hukou, photo…), null for the item's own:
+    # the same document wherever it is asked for, so a bundle asks for it once.
+    kind: str | None = None
 
 
 class ProcessStep(_Wire):
@@ -82,8 +85,39 @@ class Licence(_Wire):
     name: str
 
 
+class SituationQuestion(_Wire):
+    """A question of a bundle's guide (情形引导): its answer chooses members."""
+
+    key: FieldKey
+    text: str
+    options: list[str]
+    default: str
+
+
+class MemberRule(_Wire):
+    """How a bundle treats one member: included when ``question`` is answered ``answer`` (always
+    when no question), and started only once every item in ``after`` has completed (it needs
+    their result)."""
+
+    member: str
+    question: str | None = None
+    answer: str | None = None
+    after: list[str] = msgspec.field(default_factory=list)
+
+
+class FieldAlias(_Wire):
+    """A member's form field that asks what another key of the bundle's form asks already."""
+
+    member: str
+    field: str
+    same_as: str
+
+
 class Bundle(_Wire):
     members: list[str]
+    questions: list[SituationQuestion] = msgspec.field(default_factory=list)
+    rules: list[MemberRule] = msgspec.field(default_factory=list)
+    aliases: list[FieldAlias] = msgspec.field(default_factory=list)
 
 
 class ResultDelivery(_Wire, kw_only=True):

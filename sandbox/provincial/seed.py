@@ -35,6 +35,7 @@ from sandbox.provincial.models import (
     Faq,
     Fee,
     FeeItem,
+    FieldAlias,
     FieldKey,
     FieldType,
     FormField,
@@ -45,9 +46,11 @@ from sandbox.provincial.models import (
     Licence,
     Link,
     Material,
+    MemberRule,
     OnlineLevel,
     ProcessStep,
     ResultDelivery,
+    SituationQuestion,
     Target,
     TranslatedMaterial,
     TranslatedStep,
@@ -181,6 +184,33 @@ class DeliverySpec(_Source):
     fee_basis: str = ""
 
 
+class QuestionSpec(_Source):
+    """A situation question (情形) of a bundle; ``options`` default to 是/否."""
+
+    key: FieldKey
+    text: Text
+    default: Text
+    options: list[Text] = msgspec.field(default_factory=lambda: ["是", "否"])
+
+
+class MemberRuleSpec(_Source):
+    """A member of a bundle by its ``ref``: chosen when ``question`` is answered ``answer``
+    (always when no question is named), started after the members named in ``after``."""
+
+    ref: str
+    question: FieldKey | None = None
+    answer: Text | None = None
+    after: list[str] = msgspec.field(default_factory=list)
+
+
+class AliasSpec(_Source):
+    """Member ``ref``'s field ``field`` asks what the bundle's field ``same_as`` asks."""
+
+    ref: str
+    field: FieldKey
+    same_as: FieldKey
+
+
 class ItemSpec(_Source, kw_only=True):
     code: ItemCode
     name: Text
@@ -205,6 +235,11 @@ class ItemSpec(_Source, kw_only=True):
     templates: list[Text]
     annual_volume: Days
     bundle: list[str] = msgspec.field(default_factory=list)
+    # A bundle's guide: the situation questions, the rule of each member, fields of members
+    # that ask the same thing under another key.
+    situations: list[QuestionSpec] = msgspec.field(default_factory=list)
+    bundle_rules: list[MemberRuleSpec] = msgspec.field(default_factory=list)
+    field_aliases: list[AliasSpec] = msgspec.field(default_factory=list)
     status: ItemStatus = "active"
     status_reason: Text | None = None
     fee: FeeSpec
@@ -395,7 +430,7 @@ class _Builder:
                 if spec.issues_licence
                 else None
             ),
-            bundle=Bundle(members=members) if members else None,
+            bundle=self._bundle(spec, members) if members else None,
             status=spec.status,
             status_reason=spec.status_reason,
             annual_volume=spec.annual_volume,
@@ -410,6 +445,43 @@ class _Builder:
                 if spec.delivery
                 else None
             ),
+        )
+
+    def _bundle(self, spec: ItemSpec, members: list[str]) -> Bundle:
+        questions = {q.key: q for q in spec.situations}
+        for rule in spec.bundle_rules:
+            where = f"item {spec.code}: bundle rule {rule.ref!r}"
+            if rule.ref not in spec.bundle or not set(rule.after) <= set(spec.bundle):
+                raise SeedError(f"{where} names an item the bundle does not list")
+            if (rule.question is None) != (rule.answer is None):
+                raise SeedError(f"{where} needs a question and an answer, or neither")
+            if rule.question is not None and (
+                rule.question not in questions
+                or rule.answer not in questions[rule.question].options
+            ):
+                raise SeedError(f"{where} asks no such question or answer")
+        for alias in spec.field_aliases:
+            if alias.ref not in spec.bundle:
+                raise SeedError(f"item {spec.code}: alias {alias.ref!r} is not a member")
+        return Bundle(
+            members=members,
+            questions=[
+                SituationQuestion(key=q.key, text=q.text, options=q.options, default=q.default)
+                for q in spec.situations
+            ],
+            rules=[
+                MemberRule(
+                    member=self.codes[r.ref],
+                    question=r.question,
+                    answer=r.answer,
+                    after=[self.codes[a] for a in r.after],
+                )
+                for r in spec.bundle_rules
+            ],
+            aliases=[
+                FieldAlias(member=self.codes[a.ref], field=a.field, same_as=a.same_as)
+                for a in spec.field_aliases
+            ],
         )
 
     def _material(self, item: ItemSpec, entry: MaterialSpec, code: str) -> Material:
@@ -431,6 +503,7 @@ class _Builder:
             max_size_kb=keys["max_size_kb"],
             licence_types=keys["licence_types"],
             notes=keys["notes"].replace("{who}", entry.who),
+            kind=entry.shared if entry.shared is not UNSET else None,
         )
 
 

@@ -21,6 +21,7 @@ import pytest
 from api.app import create_app
 from api.composition import Services
 from core.settings import Settings
+from tests.fixtures.bundles import BIRTH, BundleApplicant
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
 from tests.fixtures.hotline import file
@@ -84,6 +85,12 @@ async def _result_delivery(owner: Applicant, services: Services) -> str:
     return str(draft["id"])
 
 
+async def _bundle(owner: Applicant, services: Services) -> str:
+    started = await BundleApplicant(owner).start(BIRTH, {})
+    assert started.status_code == 200, started.text
+    return str(started.json()["id"])
+
+
 Make = Callable[[Applicant, Services], Awaitable[str]]
 
 MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
@@ -139,6 +146,22 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
                 "/api/v1/declarations/{id}/result-delivery",
                 {"method": "pickup", "hallCode": "H620102001"},
             ),
+        ],
+    ),
+    "bundle": (
+        _bundle,
+        "/api/v1/bundles/{id}",
+        [
+            Route("GET", "/api/v1/bundles/{id}"),
+            Route("PATCH", "/api/v1/bundles/{id}", {"formData": {}}),
+            Route(
+                "PUT",
+                "/api/v1/bundles/{id}/materials/M01",
+                files={"file": ("a.pdf", b"%PDF-1.7\n", "application/pdf")},
+            ),
+            Route("PUT", "/api/v1/bundles/{id}/materials/M01/licence", {"licenceNumber": "X1"}),
+            Route("DELETE", "/api/v1/bundles/{id}/materials/M01"),
+            Route("POST", "/api/v1/bundles/{id}/submit"),
         ],
     ),
 }

@@ -32,6 +32,7 @@ from api.composition import Services
 from api.identity.repository import department_apps
 from core.passwords import hash_password
 from core.settings import Settings
+from tests.fixtures.bundles import BIRTH, HUKOU, SI_CARD, TWO_IN_ORDER
 from tests.fixtures.declarations import (
     CREMATION,
     FILES,
@@ -495,6 +496,7 @@ async def _journey(rec: Recorder, outside: Outside, settings: Settings, services
     await rec.get("items.hot", "/api/v1/items/hot", params={"limit": 8})
     await _hotline(rec, settings)
     await _delivery(rec, outside, settings, charged)
+    await _bundle(rec, outside)
 
 
 async def _delivery(rec: Recorder, outside: Outside, settings: Settings, pickup_item: str) -> None:
@@ -545,6 +547,45 @@ async def _delivery(rec: Recorder, outside: Outside, settings: Settings, pickup_
     await eventually(in_transit)
     await rec.get("delivery.tracking", f"/api/v1/declarations/{posted['id']}/result-delivery")
     await rec.get("deliveries.list", "/api/v1/result-deliveries")
+
+
+async def _bundle(rec: Recorder, outside: Outside) -> None:
+    """出生一件事: the situations' plan, the bundle started, its one form saved, one upload per
+    document, submitted; 户口登记 completed, so 社保卡 has started after it."""
+    plan = await rec.post("bundle.plan", f"/api/v1/bundle-guides/{BIRTH}/plan",
+                          json={"answers": TWO_IN_ORDER})  # fmt: skip
+    assert [m["itemCode"] for m in plan["members"] if m["chosen"]] == [HUKOU, SI_CARD]
+    bundle = await rec.post(
+        "bundle.start", "/api/v1/bundles",
+        json={"bundleCode": BIRTH, "answers": TWO_IN_ORDER},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    one = f"/api/v1/bundles/{bundle['id']}"
+    data = dict(bundle["formData"])
+    for f in bundle["form"]:
+        if f["required"] and f["key"] not in data:
+            data[f["key"]] = {"select": f["options"][0] if f["options"] else "",
+                              "date": "2026-11-20", "number": 1}.get(f["type"], "王小明")  # fmt: skip
+    saved = await rec.call("bundle.save-form", "PATCH", one, json={"formData": data})
+    for material in saved["materials"]:
+        if material["required"] and not material["tolerance"] and not material["satisfied"]:
+            content, content_type, name = FILES[first_format(material)]
+            await rec.call(None, "PUT", f"{one}/materials/{material['key']}",
+                           files={"file": (name, content, content_type)})  # fmt: skip
+    await rec.post("bundle.submit", f"{one}/submit",
+                   headers={"Idempotency-Key": str(uuid.uuid4())})  # fmt: skip
+
+    async def member(code: str, status: str) -> dict[str, Any] | None:
+        found = await rec.get(None, one)
+        m = next(m for m in found["members"] if m["itemCode"] == code)
+        return m if m["status"] == status and m["caseNumber"] else None
+
+    hukou = await eventually(lambda: member(HUKOU, "started"))
+    for step in ("accepted", "processing", "completed"):
+        await _advance(rec, outside, hukou["declarationId"], step)
+    await eventually(lambda: member(SI_CARD, "started"))
+    await rec.get("bundle.detail", one)
+    await rec.get("bundles.list", "/api/v1/bundles", params={"page": 1, "pageSize": 20})
 
 
 async def _hotline(rec: Recorder, settings: Settings) -> None:

@@ -35,7 +35,9 @@ from api.declarations.service.base import (
     PRE_REVIEW_DAYS,
     STATE_EVENTS,
     SUBMIT_ROUTE,
+    DeclarationMoved,
     FeeNotices,
+    StateFollower,
     refusal_text,
 )
 from api.declarations.service.drafting import Drafting
@@ -198,8 +200,10 @@ __all__ = [
     "STATE_EVENTS",
     "SUBMIT_ROUTE",
     "DeclarationForReview",
+    "DeclarationMoved",
     "DeclarationsService",
     "FeeNotices",
+    "StateFollower",
     "SubmissionSent",
     "absorb_citizen",
     "refusal_text",

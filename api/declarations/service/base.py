@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -69,6 +70,25 @@ class FeeNotices(Protocol):
     ) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DeclarationMoved:
+    """A declaration changed state (the platform's decision, its refusal of our delivery, the
+    citizen's withdrawal), as a follower of declarations (a bundle) is told of it."""
+
+    declaration_id: uuid.UUID
+    citizen_id: uuid.UUID
+    item_code: str
+    item_name: str
+    from_state: str
+    to_state: str
+    reason: str | None
+    at: datetime
+
+
+# Called in the transaction of the move, so what it enqueues exists iff the move commits.
+StateFollower = Callable[[Connection, DeclarationMoved], Awaitable[None]]
+
+
 class DeclarationsBase:
     """The collaborators every use case reaches, and the reads they share."""
 
@@ -107,6 +127,30 @@ class DeclarationsBase:
         # Told (in the transaction recording it) when a declaration's case number is known:
         # other domains holding something for the case (a delivery choice) pass it on then.
         self.case_hooks: list[Callable[[Connection, uuid.UUID, str], Awaitable[None]]] = []
+        # Domains built after this one that follow declarations' moves (bundles), bound by the
+        # composition root before any request or job runs.
+        self._followers: list[StateFollower] = []
+
+    def follow_states(self, follower: StateFollower) -> None:
+        """Have ``follower`` told of every state change the platform or the citizen makes
+        after submission, in the transaction of the change."""
+        self._followers.append(follower)
+
+    async def _moved(
+        self, conn: Connection, row: repo.DeclarationRow, to_state: str, reason: str | None
+    ) -> None:
+        moved = DeclarationMoved(
+            declaration_id=row.id,
+            citizen_id=row.citizen_id,
+            item_code=row.item_code,
+            item_name=row.item_name,
+            from_state=row.state,
+            to_state=to_state,
+            reason=reason,
+            at=datetime.now(UTC),
+        )
+        for follower in self._followers:
+            await follower(conn, moved)
 
     @property
     def callback_secret(self) -> str:

@@ -122,6 +122,7 @@ class PlatformEvents(FeesAndLicences):
         )
         if target != current:
             await self._tell(conn, row, target, event, fields)
+            await self._moved(conn, row, target, event.reason)
         if event.payment_notice:
             await self._fee_notice(conn, row, event)
         return updated

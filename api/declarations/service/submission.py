@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from api.catalog.schemas import GuideMaterial, ItemDetail
 from api.declarations import errors
 from api.declarations import repository as repo
 from api.declarations.forms import form_of, problems
@@ -27,6 +28,7 @@ from api.declarations.service.base import (
 from api.declarations.service.materials import Materials
 from api.declarations.service.platform_events import PlatformEvents
 from api.declarations.tasks import APPLY_EVENTS_JOB, SUBMIT_JOB, CaseJob, DeclarationJob
+from api.identity.service import CitizenForCase
 from core import idempotency, jobs
 from core.clients.provincial import Applicant, CaseSubmission, PlatformRefused
 from core.clock import china_date
@@ -67,20 +69,7 @@ class Submission(Materials, PlatformEvents):
             return await self._detail(conn, row)  # a retried submit
         if row.state != "draft":
             raise errors.InvalidState(state=row.state)
-        citizen = await self._identity.citizen_for_case(conn, principal.citizen_id)
-        if citizen is None or citizen.id_number is None:
-            raise errors.RealNameRequired()
-        item = await self._item(conn, row.item_code)
-        if not item.accepting_applications:
-            raise errors.ItemNotAccepting(reason=item.status_reason)
-        if found := problems(form_of(item.guide.form), row.form_data, complete=True):
-            raise errors.FormInvalid(problems=found)
-        attached = await repo.attached(conn, declaration_id)
-        codes = {r.material_code for r in attached}
-        missing = [m for m in item.guide.materials if m.required and m.code not in codes]
-        blocking = [m.code for m in missing if not m.tolerance]
-        if blocking:
-            raise errors.MaterialsMissing(materialCodes=blocking)
+        citizen, item, attached, missing = await self._ready(conn, principal, row)
         # Licences are used only under the holder's consent, and each use logged.
         await self._licences.use_for_declaration_submission(
             conn,
@@ -119,6 +108,38 @@ class Submission(Materials, PlatformEvents):
         return await self._detail(
             conn, moved, item=item, attached=attached, citizen=citizen, timeline=timeline
         )
+
+    async def _ready(
+        self, conn: Connection, principal: CitizenPrincipal, row: repo.DeclarationRow
+    ) -> tuple[CitizenForCase, ItemDetail, list[repo.AttachedRow], list[GuideMaterial]]:
+        """What a submission checks (real name, the item open, the form complete, the required
+        materials given): the applicant, the item, what is attached and what may come later
+        (容缺); a refusal raises."""
+        citizen = await self._identity.citizen_for_case(conn, principal.citizen_id)
+        if citizen is None or citizen.id_number is None:
+            raise errors.RealNameRequired()
+        item = await self._item(conn, row.item_code)
+        if not item.accepting_applications:
+            raise errors.ItemNotAccepting(reason=item.status_reason)
+        if found := problems(form_of(item.guide.form), row.form_data, complete=True):
+            raise errors.FormInvalid(problems=found)
+        attached = await repo.attached(conn, row.id)
+        codes = {r.material_code for r in attached}
+        missing = [m for m in item.guide.materials if m.required and m.code not in codes]
+        blocking = [m.code for m in missing if not m.tolerance]
+        if blocking:
+            raise errors.MaterialsMissing(materialCodes=blocking)
+        return citizen, item, attached, missing
+
+    async def check_ready(
+        self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
+    ) -> None:
+        """For a bundle, before it submits anything: the draft would be taken by ``submit``
+        (raises what ``submit`` would)."""
+        row = await self._owned(conn, principal, declaration_id)
+        if row.state != "draft":
+            raise errors.InvalidState(state=row.state)
+        await self._ready(conn, principal, row)
 
     async def redraft(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
@@ -267,6 +288,7 @@ class Submission(Materials, PlatformEvents):
             delivery="refused",
             delivery_refusal=refusal("submission", exc, reason),
         )
+        await self._moved(conn, row, "platform_refused", reason)
         await self._push.notify(
             conn,
             row.citizen_id,

@@ -42,6 +42,7 @@ class Withdrawal(Reading):
             reason=reason or None,
             finished_at=datetime.now(UTC),
         )
+        await self._moved(conn, row, "withdrawn", reason or None)
         await self._push.notify(
             conn,
             principal.citizen_id,

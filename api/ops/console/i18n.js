@@ -489,6 +489,17 @@ const zh = {
   "halls.col.called": "已叫号",
   "halls.col.noShowRate": "爽约率",
   "halls.col.averageWait": "平均等候",
+  "nav.bundles": "一件事",
+  "bundles.title": "“一件事”联办",
+  "bundles.figures": "各“一件事”办理情况",
+  "bundles.chart": "平均办结用时（小时）：联办全程与各事项用时之和",
+  "bundles.none": "暂无“一件事”申请。",
+  "bundles.hours": "{n} 小时",
+  "bundles.col.name": "一件事",
+  "bundles.col.applications": "申请数",
+  "bundles.col.finished": "已办结",
+  "bundles.col.endToEnd": "全程平均用时",
+  "bundles.col.membersSum": "各事项用时之和（平均）",
 
 };
 

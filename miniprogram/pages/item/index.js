@@ -30,7 +30,8 @@ function fileRow(link, kind) {
 
 Component({
   behaviors: [page(['item'])],
-  data: { item: null, fees: [], materials: [], meta: [], halls: [], files: [], targets: '', result: '', sample: null, suspended: '', error: '', opening: '' },
+  // A 一件事 bundle is applied for through its situations (pages/bundle-guide), not as one case.
+  data: { item: null, fees: [], materials: [], meta: [], halls: [], files: [], targets: '', result: '', sample: null, suspended: '', error: '', opening: '', bundleLabel: t('bundles.entry') },
   methods: {
     async onLoad(query) {
       this.code = query.code

@@ -300,6 +300,7 @@ SEEDED_TABLES = {
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
     "queue_tickets", "hotline_tickets", "citizen_addresses", "result_deliveries",
+    "bundles",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -496,6 +497,11 @@ async def _seed(
         """INSERT INTO result_deliveries (declaration_id, citizen_id, item_code, item_name,
                method) VALUES ($1, $2, $3, '提取', 'pickup')""",
         declarations[mine], mine, RENT_WITHDRAWAL,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO bundles (id, citizen_id, bundle_code, bundle_name, plan)
+           VALUES ($1, $2, 'GG-01401-001', '新生儿出生一件事', '{}')""",
+        uuid.uuid4(), mine,
     )  # fmt: skip
 
 
