@@ -251,6 +251,16 @@ const followTicket = (id, onTicket) =>
 const rateVisit = (id, { level, scores, tags = [], text = '' }) =>
   call('rateVisit', { params: { ticket_id: id }, body: { level, scores, tags, text } })
 
+// --- parties and acting as (docs/acting-as.md)
+const parties = () => call('parties')
+const actingParty = () => call('actingParty')
+const partyAgents = (partyId) => call('partyAgents', { params: { party_id: partyId } })
+const grantAgent = (partyId, body) => call('grantAgent', { params: { party_id: partyId }, body })
+const revokeAgent = (partyId, mandateId) =>
+  call('revokeAgent', { params: { party_id: partyId, mandate_id: mandateId } })
+// Act for a party from now on (null: as myself); the pages that act read session.actingAs().
+const actAs = (party) => session.setActingAs(party)
+
 module.exports = {
   call,
   takeNumber,
@@ -310,6 +320,12 @@ module.exports = {
   reportSubscriptions,
   preferences,
   setPreferences,
+  parties,
+  actingParty,
+  partyAgents,
+  grantAgent,
+  revokeAgent,
+  actAs,
   // 'uploadFile' (POST with progress) or 'request' (PUT fallback: progress jumps 0 → 100).
   uploadTransport: () => (postUploadSupported ? 'uploadFile' : 'request'),
   _resetUploadProbe: () => {

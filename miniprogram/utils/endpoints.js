@@ -140,4 +140,16 @@ module.exports = {
     path: '/api/v1/queue/tickets/{ticket_id}/rating',
     body: ['level', 'scores', 'tags', 'text'],
   },
+
+  // parties and acting as (docs/acting-as.md): whom I may act for, whom a request acts for,
+  // a legal representative's agents (经办人).
+  parties: { method: 'GET', path: '/api/v1/parties' },
+  actingParty: { method: 'GET', path: '/api/v1/parties/current' },
+  partyAgents: { method: 'GET', path: '/api/v1/parties/{party_id}/agents' },
+  grantAgent: {
+    method: 'POST',
+    path: '/api/v1/parties/{party_id}/agents',
+    body: ['agentIdNumber', 'agentName', 'items', 'validUntil'],
+  },
+  revokeAgent: { method: 'DELETE', path: '/api/v1/parties/{party_id}/agents/{mandate_id}' },
 }
