@@ -140,7 +140,9 @@ class Authorisation:
                     "typeName": "营业执照",
                     "issuedAt": self.company.licence_issued_at,
                 }
-            ],
+            ]
+            if self.company.licence_number
+            else [],
             "items": self.items,
             "validFrom": self.valid_from,
             "validUntil": self.valid_until,
@@ -176,18 +178,6 @@ class LegalRegister:
 
     def add(self, name: str, kind: str, uscc: str, representative: TestUser) -> Company:
         company = Company(uscc=uscc, name=name, type=kind, representative=representative)
-        licence = self.licences.issue_direct(
-            IssueBody(
-                holder_name=name,
-                holder_id_number=uscc,
-                type_code="YYZZ",
-                type_name="营业执照",
-                issuer_code=REGISTRAR_CODE,
-                issuer_name=REGISTRAR_NAME,
-            )
-        )
-        company.licence_number = licence.number
-        company.licence_issued_at = self.now()
         self.companies[uscc] = company
         rep_id = "rep-" + hashlib.sha256(uscc.encode()).hexdigest()[:16]
         self.authorisations[rep_id] = Authorisation(
@@ -200,6 +190,24 @@ class LegalRegister:
             valid_from="2020-01-01T00:00:00+08:00",
             valid_until=None,
         )
+        return company
+
+    def licensed(self, company: Company) -> Company:
+        """The company with its 营业执照 in the licence library, issued the first time anyone
+        asks about the company (a library untouched by legal persons stays as it was)."""
+        if not company.licence_number:
+            licence = self.licences.issue_direct(
+                IssueBody(
+                    holder_name=company.name,
+                    holder_id_number=company.uscc,
+                    type_code="YYZZ",
+                    type_name="营业执照",
+                    issuer_code=REGISTRAR_CODE,
+                    issuer_name=REGISTRAR_NAME,
+                )
+            )
+            company.licence_number = licence.number
+            company.licence_issued_at = self.now()
         return company
 
     def company(self, uscc: str) -> Company:
@@ -287,7 +295,8 @@ def _decode(raw: bytes, kind: type[Any]) -> Any:
 
 
 async def get_company(request: web.Request) -> web.Response:
-    return json_response(request.app[REGISTER_KEY].company(request.match_info["uscc"]).describe())
+    register = request.app[REGISTER_KEY]
+    return json_response(register.licensed(register.company(request.match_info["uscc"])).describe())
 
 
 async def query(request: web.Request) -> web.Response:
@@ -296,6 +305,7 @@ async def query(request: web.Request) -> web.Response:
     wanted = body.id_number.upper()
     found = [a for a in register.authorisations.values() if a.agent_id_number == wanted]
     for auth in found:
+        register.licensed(auth.company)
         if body.callback_url:
             auth.callback_url = body.callback_url
     return json_response({"authorisations": [a.describe() for a in found]})
@@ -303,7 +313,7 @@ async def query(request: web.Request) -> web.Response:
 
 async def grant(request: web.Request) -> web.Response:
     register = request.app[REGISTER_KEY]
-    company = register.company(request.match_info["uscc"])
+    company = register.licensed(register.company(request.match_info["uscc"]))
     body = _decode(await request.read(), GrantBody)
     if body.grantor_id_number.upper() != company.representative.id_number:
         raise ApiError(403, "NOT_REPRESENTATIVE", "only the legal representative authorises")
@@ -370,7 +380,8 @@ async def control_add_company(request: web.Request) -> web.Response:
         raise ApiError(404, "USER_NOT_FOUND", f"no test user {body.representative}")
     serial = "MA" + secrets.token_hex(3).upper().replace("I", "1").replace("O", "0")
     uscc = make_uscc(body.division, serial)
-    return json_response(register.add(body.name, body.type, uscc, representative).describe(), 201)
+    company = register.licensed(register.add(body.name, body.type, uscc, representative))
+    return json_response(company.describe(), 201)
 
 
 async def control_companies(request: web.Request) -> web.Response:
