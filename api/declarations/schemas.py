@@ -58,7 +58,8 @@ class Withdraw(_In, kw_only=True):
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-class TimelineEntry(_Out, kw_only=True):
+class TimelineEntry(_Out, kw_only=True, omit_defaults=True):
+    # omit_defaults: ``actedBy`` only on a step someone took for the owner.
     state: str
     previous_state: str | None
     actor: str
