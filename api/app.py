@@ -52,6 +52,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.identity.parties_controllers import LegalPersonHookController, PartyController
 from api.identity.service import AccessTokens
 from api.licences import deps as licences_deps
 from api.licences.controllers import (
@@ -183,6 +184,8 @@ def create_app(
             BundleOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
+            PartyController,
+            LegalPersonHookController,
         ],
         lifespan=[lifespan],
         dependencies={

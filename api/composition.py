@@ -49,6 +49,7 @@ from api.hotline import tasks as hotline_tasks
 from api.hotline.service import HotlineService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
+from api.identity.service import parties as identity_parties
 from api.licences import deps as licences_deps
 from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
@@ -118,6 +119,7 @@ class Services:
             catalog_deps.KEY: self.catalog,
             identity_deps.KEY: self.identity,
             identity_deps.TOKENS_KEY: self.access_tokens,
+            identity_deps.ACTING_KEY: self.identity.acting,
             declarations_deps.KEY: self.declarations,
             figures_deps.KEY: self.figures,
             halls_deps.KEY: self.halls,
@@ -196,6 +198,7 @@ async def open_services(
             hotline_service.absorb_citizen,
             delivery_service.absorb_citizen,
             bundles_service.absorb_citizen,
+            identity_parties.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -213,6 +216,8 @@ async def open_services(
         licences = await stack.enter_async_context(
             licences_deps.build(infra, identity=identity, push=push)
         )
+        # A company's 营业执照 into its wallet when identity syncs the company (docs/acting-as.md).
+        identity.company_licences = licences.adopt_company_licences
         # Payments and declarations need each other: a case's fee notice goes to payments, a
         # payment is told to declarations. Payments is built first; its hook reaches the
         # declarations service, built next, when a payment arrives (long after both exist).

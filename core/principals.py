@@ -17,12 +17,58 @@ class ProvinceWideOnly(DomainError, status=403, code="PROVINCE_WIDE_ONLY"):
     (payments, notices, system views): only province-wide accounts may."""
 
 
+class ApplicantTypeRefused(DomainError, status=403, code="APPLICANT_TYPE_REFUSED"):
+    """The item is not for this kind of applicant (a company applying for a person's item, or
+    the reverse): the platform's ``targets`` of the item say whom it serves."""
+
+
+class ItemNotInMandate(DomainError, status=403, code="ITEM_NOT_IN_MANDATE"):
+    """The authorisation the request acts under does not cover this item."""
+
+
+# The platform's ``targets`` of an item (its applicant types) by the kind of party applying.
+TARGET_OF_KIND = {"natural": "person", "legal": "company"}
+
+
 @dataclass(frozen=True, slots=True)
 class CitizenPrincipal:
+    """``citizen_id`` is the owner (subject) of everything the request reads or writes: the
+    signed-in person, or the party they act for (a company, a person who authorised them;
+    docs/acting-as.md). Every ownership check compares with it, so acting changes whose data
+    a request reaches and nothing else. ``actor_id`` is the person who acts when that is not
+    the owner; ``mandate_id`` the authorisation they act under, ``items`` the items it covers
+    (None: every item)."""
+
     citizen_id: uuid.UUID
     family_id: str
     acr: int
     method: str
+    actor_id: uuid.UUID | None = None
+    mandate_id: uuid.UUID | None = None
+    party_kind: str = "natural"  # the owner's: "natural" or "legal"
+    items: frozenset[str] | None = None
+
+    @property
+    def actor(self) -> uuid.UUID:
+        """The person behind the request (the owner when they act for themselves)."""
+        return self.actor_id if self.actor_id is not None else self.citizen_id
+
+    @property
+    def acting(self) -> bool:
+        return self.actor_id is not None
+
+    def covers(self, item_code: str) -> bool:
+        """Whether the authorisation the request acts under covers this item."""
+        return self.items is None or item_code in self.items
+
+    def check_may_apply(self, item_code: str, targets: list[str]) -> None:
+        """Refuses an item the owner may not apply for: outside the mandate's items, or not
+        for the owner's kind of party (``targets`` as the platform publishes them; none
+        published means natural persons, the platform's default)."""
+        if not self.covers(item_code):
+            raise ItemNotInMandate(itemCode=item_code)
+        if TARGET_OF_KIND[self.party_kind] not in (targets or ["person"]):
+            raise ApplicantTypeRefused(applicantType=self.party_kind, accepted=targets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +107,8 @@ AUDITORS = ("auditor", "admin")
 # account (``ProvinceWideOnly``): a new staff route is closed to it until it says otherwise.
 SCOPED = "scoped"
 UNSCOPED = "unscoped"
+
+# A route that serves a party's resources takes ``X-Acting-As`` (docs/acting-as.md) only when
+# its ``opt`` (or its controller's) says so: ``opt = ACTING_AS`` on the controller. Any other
+# route refuses the header (ACTING_AS_NOT_ALLOWED): deny by default.
+ACTING_AS = {"acting_as": True}

@@ -59,6 +59,7 @@ MIGRATION_OWNER = {
     "hotline": "hotline",
     "delivery": "delivery",
     "bundles": "bundles",
+    "parties": "identity",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

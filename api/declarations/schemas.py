@@ -58,13 +58,17 @@ class Withdraw(_In, kw_only=True):
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-class TimelineEntry(_Out, kw_only=True):
+class TimelineEntry(_Out, kw_only=True, omit_defaults=True):
+    # omit_defaults: ``actedBy`` only on a step someone took for the owner.
     state: str
     previous_state: str | None
     actor: str
     reason: str | None
     details: dict[str, Any] | None
     at: datetime
+    # The person who took the step for the owner (a company's agent, a family member); None
+    # when the owner did (docs/acting-as.md).
+    acted_by: str | None = None
 
 
 class LibraryMaterial(_Out, kw_only=True):

@@ -359,6 +359,15 @@ async function openMaterial(material) {
 
 const openLicenceFile = (id, name) =>
   openFile(http.expandPath(endpoints.licenceFile.path, { licence_id: id }), { auth: true, name })
+// --- parties and acting as (docs/acting-as.md)
+const parties = () => call('parties')
+const actingParty = () => call('actingParty')
+const partyAgents = (partyId) => call('partyAgents', { params: { party_id: partyId } })
+const grantAgent = (partyId, body) => call('grantAgent', { params: { party_id: partyId }, body })
+const revokeAgent = (partyId, mandateId) =>
+  call('revokeAgent', { params: { party_id: partyId, mandate_id: mandateId } })
+// Act for a party from now on (null: as myself); the pages that act read session.actingAs().
+const actAs = (party) => session.setActingAs(party)
 
 module.exports = {
   facets,
@@ -447,6 +456,12 @@ module.exports = {
   reportSubscriptions,
   preferences,
   setPreferences,
+  parties,
+  actingParty,
+  partyAgents,
+  grantAgent,
+  revokeAgent,
+  actAs,
   // 'uploadFile' (POST with progress) or 'request' (PUT fallback: progress jumps 0 → 100).
   uploadTransport: () => (postUploadSupported ? 'uploadFile' : 'request'),
   _resetUploadProbe: () => {

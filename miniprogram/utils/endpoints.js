@@ -191,4 +191,15 @@ module.exports = {
   uploadBundleMaterial: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/materials/{key}', multipart: 'file' },
   useBundleLicence: { method: 'PUT', path: '/api/v1/bundles/{bundle_id}/materials/{key}/licence', body: ['licenceNumber'] },
   submitBundle: { method: 'POST', path: '/api/v1/bundles/{bundle_id}/submit', idempotent: true },
+  // parties and acting as (docs/acting-as.md): whom I may act for, whom a request acts for,
+  // a legal representative's agents (经办人).
+  parties: { method: 'GET', path: '/api/v1/parties' },
+  actingParty: { method: 'GET', path: '/api/v1/parties/current' },
+  partyAgents: { method: 'GET', path: '/api/v1/parties/{party_id}/agents' },
+  grantAgent: {
+    method: 'POST',
+    path: '/api/v1/parties/{party_id}/agents',
+    body: ['agentIdNumber', 'agentName', 'items', 'validUntil'],
+  },
+  revokeAgent: { method: 'DELETE', path: '/api/v1/parties/{party_id}/agents/{mandate_id}' },
 }

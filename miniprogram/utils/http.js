@@ -85,10 +85,35 @@ function refreshSession() {
   return refreshing
 }
 
-function authHeader(auth) {
+// The routes whose resources are a party's (the backend's controllers with opt ACTING_AS):
+// only these take X-Acting-As; the backend refuses it elsewhere (ACTING_AS_NOT_ALLOWED), the
+// citizen's own account is never a company's.
+const ACTING_PREFIXES = [
+  '/api/v1/declarations',
+  '/api/v1/materials',
+  '/api/v1/licences',
+  '/api/v1/payments',
+  '/api/v1/inbox',
+  '/api/v1/parties/current',
+]
+const NOT_ACTING = ['/api/v1/inbox/live']
+// An authorisation gone (revoked, expired, never given): back to acting as oneself.
+const MANDATE_GONE = ['MANDATE_REVOKED', 'MANDATE_EXPIRED', 'ACTING_AS_FORBIDDEN']
+
+function acts(path) {
+  const bare = String(path).split('?')[0]
+  const under = (prefix) => bare === prefix || bare.startsWith(`${prefix}/`)
+  return ACTING_PREFIXES.some(under) && !NOT_ACTING.some(under)
+}
+
+function authHeader(auth, path) {
   if (!auth) return {}
   const current = session.get()
-  return current ? { Authorization: `Bearer ${current.accessToken}` } : {}
+  if (!current) return {}
+  const header = { Authorization: `Bearer ${current.accessToken}` }
+  const party = path !== undefined && acts(path) ? session.actingAs() : null
+  if (party) header['X-Acting-As'] = party.id
+  return header
 }
 
 function parseBody(data) {
@@ -107,7 +132,7 @@ async function request({ method, path, query, data, header, auth = true, retried
   const headers = {
     'content-type': 'application/json',
     'Accept-Language': language.acceptLanguage(),
-    ...authHeader(auth),
+    ...authHeader(auth, path),
     ...(header || {}),
   }
   const res = await rawRequest({
@@ -124,6 +149,7 @@ async function request({ method, path, query, data, header, auth = true, retried
     }
   }
   if (res.statusCode === 401 && auth && body && /^TOKEN_/.test(body.code || '')) session.clear()
+  if (res.statusCode === 403 && body && MANDATE_GONE.includes(body.code)) session.setActingAs(null)
   throw new ApiError(res.statusCode, body)
 }
 
@@ -135,7 +161,7 @@ function upload({ path, filePath, name, formData, onProgress, auth = true }) {
       filePath,
       name,
       formData: formData || {},
-      header: { 'Accept-Language': language.acceptLanguage(), ...authHeader(auth) },
+      header: { 'Accept-Language': language.acceptLanguage(), ...authHeader(auth, path) },
       success: (res) => {
         const body = parseBody(res.data)
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body)
@@ -185,4 +211,5 @@ module.exports = {
   queryString,
   uuid4,
   refreshSession,
+  acts,
 }

@@ -70,7 +70,8 @@ class Messages(PushBase):
         Runs on the caller's connection inside its transaction, so a message exists if and
         only if the change it reports committed. The inbox message is written here; the other
         channels (WeChat subscribe message, app push, SMS for what must not be missed) are
-        chosen and sent by jobs enqueued in the same transaction."""
+        chosen and sent by jobs enqueued in the same transaction. A company's message reaches
+        its agents from the fan-out job (``Deliveries.fan_out``)."""
         return await write_message(
             conn, citizen_id, event_type, params, dedupe_key=dedupe_key, link=link
         )

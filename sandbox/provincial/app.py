@@ -32,6 +32,7 @@ from sandbox.provincial.identity import (
     add_identity_routes,
     default_oauth_clients,
 )
+from sandbox.provincial.legal import REGISTER_KEY, LegalRegister, add_legal_routes
 from sandbox.provincial.licences import LICENCES_KEY, LicenceLibrary, add_licence_routes
 from sandbox.provincial.ratings import RATINGS_KEY, add_rating_routes
 from sandbox.provincial.state import (
@@ -153,6 +154,7 @@ async def reset_provincial(app: web.Application) -> None:
     app[CLOCK_KEY].reset()
     await app[CASES_KEY].reset()
     app[LICENCES_KEY].reset()
+    app[REGISTER_KEY].reset()  # after the licences: it issues the companies' 营业执照
     app[RATINGS_KEY].reset()
     app[HALLS_KEY].reset()
 
@@ -272,6 +274,15 @@ def build_provincial_app(
     app[CASES_KEY].book.on_completed = deliveries.on_completed
     app[CASES_KEY].book.payments.on_paid = deliveries.on_paid
     add_delivery_routes(app, deliveries)
+    add_legal_routes(
+        app,
+        LegalRegister(
+            clock,
+            licences,
+            callback_secret=callback_secret,
+            callback_client_id=callback_client_id,
+        ),
+    )
     add_rating_routes(app, clock)
     add_hall_routes(app, clock.rfc3339)
 

@@ -92,10 +92,14 @@ class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """Base of request bodies: camelCase keys, unknown keys rejected."""
 
 
-class Applicant(_Body):
+class Applicant(_Body, kw_only=True):
     name: NonEmpty
+    # A person's ID number, or a company's unified social credit code (``type`` legal).
     id_number: NonEmpty
     phone: NonEmpty
+    type: Literal["natural", "legal"] = "natural"
+    # For a company: the person who applied for it (经办人).
+    agent_name: str | None = None
 
 
 class FileRef(_Body):
@@ -250,6 +254,8 @@ class Case:
             "caseNumber": self.case_number,
             "idempotencyKey": self.idempotency_key,
             "itemCode": self.item_code,
+            # Who applied: a person, or a company (type legal) with its agent.
+            "applicant": msgspec.to_builtins(self.applicant),
             "status": self.status,
             "version": self.version,
             "receivedAt": self.received_at,
@@ -329,6 +335,11 @@ class CaseBook:
                 409,
                 "ITEM_NOT_ACCEPTING",
                 f"事项{state}：{item.status_reason or item.name}",
+            )
+        target = "company" if body.applicant.type == "legal" else "person"
+        if target not in item.targets:
+            raise ApiError(
+                400, "APPLICANT_TYPE_REFUSED", f"{item.name}不面向该类申请人（{target}）"
             )
         if body.callback_url is not None:
             _check_url(body.callback_url, "callbackUrl")

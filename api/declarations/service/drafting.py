@@ -19,9 +19,13 @@ class Drafting(Reading):
     async def create(
         self, conn: Connection, principal: CitizenPrincipal, item_code: str
     ) -> DeclarationDetail:
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         item = await self._item(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
+        # A company applies for companies' items, a person for persons', an agent within the
+        # mandate's items (docs/acting-as.md).
+        principal.check_may_apply(item.code, item.guide.targets)
         # "一表申请": what the wallet already knows is filled in, not asked again. Read only
         # when the item has a use for it (a field it fills, a material a licence satisfies).
         form = form_of(item.guide.form)
