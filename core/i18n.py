@@ -52,6 +52,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "手机号码无法接收短信，请检查后重试",
         "en": "Phone number rejected",
     },
+    "PHONE_MISSING": {
+        "zh-CN": "该账号未绑定手机号码，无法发送验证码",
+        "en": "No phone number on record",
+    },
     "TOKEN_INVALID": {"zh-CN": "登录状态无效，请重新登录", "en": "Invalid token"},
     "TOKEN_EXPIRED": {"zh-CN": "登录已过期，请重新登录", "en": "Token expired"},
     "TOKEN_REVOKED": {"zh-CN": "登录已失效，请重新登录", "en": "Token revoked"},

@@ -10,9 +10,11 @@ import msgspec
 
 from api.identity.repository import citizens as citizens_repo
 from api.identity.repository import for_domains as domains_repo
-from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, IdentityBase
+from api.identity import errors
+from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, REAL_NAME_LEVEL, IdentityBase
+from core.clients.sms import SmsRejected
 from core.db import Connection
-from core.pii import mask_name
+from core.pii import mask_name, mask_phone
 from push.service.recipients import Contact as PushContact
 from push.service.recipients import WechatAddress
 
@@ -165,3 +167,72 @@ class ForOtherDomains(IdentityBase):
     ) -> str | None:
         """The citizen's openid in a WeChat app (the one bound last), for a JSAPI payment."""
         return await domains_repo.wechat_openid(conn, citizen_id, appid)
+
+    # --- for proxies (委托代办 and 帮办) ---
+
+    async def real_named_citizen(
+        self, conn: Connection, id_number: str, real_name: str
+    ) -> uuid.UUID | None:
+        """The live account of the person with this ID number and name, real-named through the
+        platform; None otherwise (unknown number, another name, no real name), one answer for
+        all so a caller learns no more than "this person is not here"."""
+        row = await citizens_repo.find_by_id_number(conn, self.id_number_hash(id_number.upper()))
+        if (
+            row is None
+            or row.merged_into is not None
+            or row.assurance_level < REAL_NAME_LEVEL
+            or row.real_name_enc is None
+        ):
+            return None
+        if self.pii.decrypt(row.real_name_enc, field=REAL_NAME) != real_name.strip():
+            return None
+        return row.id
+
+    async def masked_contact_of(
+        self, conn: Connection, citizen_id: uuid.UUID
+    ) -> tuple[str | None, str | None]:
+        """The citizen's name and phone, masked (``张*``, ``138****8000``), for another person
+        to recognise them by."""
+        name, phone = await self.contact_of(conn, citizen_id)
+        return (mask_name(name) if name else None, mask_phone(phone) if phone else None)
+
+    def _confirmation_key(self, citizen_id: uuid.UUID, purpose: str) -> str:
+        return f"confirm:{purpose}:{citizen_id}"
+
+    async def send_confirmation_code(
+        self,
+        conn: Connection,
+        citizen_id: uuid.UUID,
+        purpose: str,
+        template: str,
+        params: dict[str, str],
+    ) -> tuple[int, str]:
+        """Texts a one-time code to the phone on the citizen's record, for them to tell the
+        person who asks (a hall worker): rate-limited per citizen as login codes are per phone.
+        Answers the code's life in seconds and the masked phone it went to."""
+        phone = await self.push_phone(conn, citizen_id)
+        if phone is None:
+            raise errors.PhoneMissing()
+        phone_key = self.pii.lookup_hash(phone, field=PHONE).hex()
+        await self._limited(self._sms_phone_limits, "sms-confirm-phone", phone_key)
+        key = self._confirmation_key(citizen_id, purpose)
+        code = await self._codes.issue(key)
+        try:
+            await self._sms.send(
+                phone, template, {**params, "code": code, "minutes": str(self._codes.ttl_s // 60)}
+            )
+        except SmsRejected as exc:
+            await self._codes.forget(key)
+            if exc.code == "FLOW_CONTROL":
+                raise errors.SmsRateLimited() from exc
+            raise errors.PhoneRejected() from exc
+        except Exception:
+            await self._codes.forget(key)
+            raise
+        return self._codes.ttl_s, mask_phone(phone)
+
+    async def redeem_confirmation_code(
+        self, citizen_id: uuid.UUID, purpose: str, code: str
+    ) -> bool:
+        """True once for the code sent for ``purpose``, within its life and attempts."""
+        return await self._codes.redeem(self._confirmation_key(citizen_id, purpose), code)
