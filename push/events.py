@@ -32,6 +32,11 @@ EventType = Literal[
     "hotline.received",
     "hotline.transferred",
     "hotline.replied",
+    "proxy.granted",
+    "proxy.received",
+    "proxy.acted",
+    "proxy.revoked",
+    "assist.confirmed",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

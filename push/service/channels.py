@@ -58,6 +58,11 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "hotline.received": "已登记",
     "hotline.transferred": "已转办",
     "hotline.replied": "已答复",
+    "proxy.granted": "已授权",
+    "proxy.received": "收到授权",
+    "proxy.acted": "代办进展",
+    "proxy.revoked": "已撤销",
+    "assist.confirmed": "帮办确认",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters
