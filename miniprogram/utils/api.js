@@ -3,6 +3,7 @@
 const config = require('../config')
 const endpoints = require('./endpoints')
 const { svgDataUri } = require('./format')
+const acting = require('./acting')
 const http = require('./http')
 const live = require('./live')
 const session = require('./session')
@@ -23,7 +24,7 @@ function call(name, { params, query, body, header } = {}) {
     path: http.expandPath(ep.path, params),
     query,
     data: body,
-    header,
+    header: ep.acting ? { ...acting.header(), ...(header || {}) } : header,
     auth: ep.auth !== false,
   })
 }
@@ -88,6 +89,13 @@ function contentTypeOf(name) {
   return CONTENT_TYPES[ext] || 'application/octet-stream'
 }
 
+// --- 身份切换 and 委托代办
+const parties = () => call('parties')
+const grantProxy = (body) => call('grantProxy', { body })
+const proxies = () => call('proxies')
+const revokeProxy = (id) => call('revokeProxy', { params: { mandate_id: id } })
+const proxyLog = () => call('proxyLog')
+
 // Whether the backend takes POST on the upload route; learnt from the first 405.
 let postUploadSupported = true
 
@@ -99,7 +107,7 @@ async function putUpload(path, file, onProgress) {
     method: endpoints.uploadMaterialPut.method,
     path,
     data: body,
-    header: { 'content-type': contentType },
+    header: { 'content-type': contentType, ...acting.header() },
   })
   if (onProgress) onProgress(100, body.byteLength, body.byteLength)
   return result
@@ -111,7 +119,7 @@ async function uploadMaterial(id, code, file, onProgress) {
   const path = http.expandPath(endpoints.uploadMaterial.path, { declaration_id: id, code })
   if (postUploadSupported) {
     try {
-      return await http.upload({ path, filePath: file.path, name: 'file', onProgress })
+      return await http.upload({ path, filePath: file.path, name: 'file', onProgress, header: acting.header() })
     } catch (err) {
       if (err.status !== 405) throw err
       postUploadSupported = false
@@ -310,6 +318,11 @@ module.exports = {
   reportSubscriptions,
   preferences,
   setPreferences,
+  parties,
+  grantProxy,
+  proxies,
+  revokeProxy,
+  proxyLog,
   // 'uploadFile' (POST with progress) or 'request' (PUT fallback: progress jumps 0 → 100).
   uploadTransport: () => (postUploadSupported ? 'uploadFile' : 'request'),
   _resetUploadProbe: () => {

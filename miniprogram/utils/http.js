@@ -123,14 +123,14 @@ async function request({ method, path, query, data, header, auth = true, retried
 }
 
 // wx.uploadFile (always POST, multipart) with progress: onProgress(percent, sent, total).
-function upload({ path, filePath, name, formData, onProgress, auth = true }) {
+function upload({ path, filePath, name, formData, onProgress, header, auth = true }) {
   return new Promise((resolve, reject) => {
     const task = wx.uploadFile({
       url: `${config.baseUrl}${path}`,
       filePath,
       name,
       formData: formData || {},
-      header: authHeader(auth),
+      header: { ...authHeader(auth), ...(header || {}) },
       success: (res) => {
         const body = parseBody(res.data)
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body)

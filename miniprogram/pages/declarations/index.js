@@ -10,6 +10,10 @@ Component({
   behaviors: [page(['declarations'])],
   data: { filters: [], active: '', rows: [], error: '' },
   methods: {
+    // Another identity chosen: its declarations.
+    onActing() {
+      return this.load()
+    },
     onLoad() {
       this.setData({
         filters: FILTERS.map((s) => ({ state: s, label: s ? label('state', s) : t('declarations.title') })),
