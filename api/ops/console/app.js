@@ -4,6 +4,7 @@
 import { ApiError, get, optional, post, session } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
+import * as assist from "./views/assist.js";
 import * as calendar from "./views/calendar.js";
 import * as dashboard from "./views/dashboard.js";
 import * as figures from "./views/figures.js";
@@ -26,6 +27,7 @@ const VIEWS = [
   { id: "figures", module: figures, probe: "/ops/v1/figures/service?from=2000-01-01&to=2000-01-01" },
   { id: "calendar", module: calendar, probe: "/ops/v1/calendar" },
   { id: "jobs", module: jobs, probe: "/ops/v1/system/jobs/dead-letters" },
+  { id: "assist", module: assist, probe: "/ops/v1/assist/requests" },
 ];
 
 const main = document.getElementById("main");
