@@ -46,6 +46,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
+from api.identity.parties_controllers import PartyController
 from api.identity.service import AccessTokens
 from api.licences import deps as licences_deps
 from api.licences.controllers import (
@@ -171,6 +172,7 @@ def create_app(
             HotlineOpsController,
             *push_route_handlers(),
             *payment_route_handlers(),
+            PartyController,
         ],
         lifespan=[lifespan],
         dependencies={

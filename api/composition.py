@@ -41,6 +41,7 @@ from api.hotline import tasks as hotline_tasks
 from api.hotline.service import HotlineService
 from api.identity import deps as identity_deps
 from api.identity.service import AccessTokens, IdentityService
+from api.identity.service import parties as identity_parties
 from api.licences import deps as licences_deps
 from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
@@ -108,6 +109,7 @@ class Services:
             catalog_deps.KEY: self.catalog,
             identity_deps.KEY: self.identity,
             identity_deps.TOKENS_KEY: self.access_tokens,
+            identity_deps.ACTING_KEY: self.identity.acting,
             declarations_deps.KEY: self.declarations,
             figures_deps.KEY: self.figures,
             halls_deps.KEY: self.halls,
@@ -180,6 +182,7 @@ async def open_services(
             halls_service.absorb_citizen,
             idempotency.absorb_citizen,
             hotline_service.absorb_citizen,
+            identity_parties.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)

@@ -6,6 +6,7 @@ assurance of the citizen's session) or ``staff_roles`` (the roles allowed).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from litestar import Request
@@ -13,6 +14,8 @@ from litestar.di import NamedDependency, Provide
 
 from api.identity import errors
 from api.identity.service import AccessTokens, IdentityService
+from api.identity.service.acting import STATE_KEY as ACTING_KEY
+from api.identity.service.acting import ActingAs
 from api.identity.service.tokens import STATE_KEY as TOKENS_KEY
 from core import audit
 from core.db import Connection, Pool
@@ -39,25 +42,63 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
+def acting_as_header(request: Request[Any, Any, Any]) -> bytes | None:
+    for name, value in request.scope["headers"]:
+        if name == b"x-acting-as":
+            return value
+    return None
+
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
     """The request's only parameter: the access tokens are taken from the application's state
     rather than through a dependency of their own, whose resolution (a signature model parsed
-    per request) would cost more than the cached token's check."""
+    per request) would cost more than the cached token's check.
+
+    ``X-Acting-As: <party id>`` makes the request the party's (docs/acting-as.md): only on
+    routes whose ``opt`` says ``acting_as`` (deny by default: the person's own account,
+    sessions and devices are never a company's), and only under a live authorisation, checked
+    on every request."""
     token = bearer_token(request)
     if token is None:
         raise errors.TokenMissing()
     access_tokens: AccessTokens = request.app.state[TOKENS_KEY]
     principal = access_tokens.authenticate(token)
-    required = int(request.route_handler.opt.get("assurance_level", 0))
+    opt = request.route_handler.opt
+    required = int(opt.get("assurance_level", 0))
     if principal.acr < required:
         raise errors.AssuranceTooLow(requiredLevel=required, currentLevel=principal.acr)
+    header = acting_as_header(request)
+    if header is None or not header.strip():
+        return principal
+    try:
+        party_id = uuid.UUID(header.decode("latin-1").strip())
+    except ValueError as exc:
+        raise errors.ActingAsInvalid() from exc
+    if party_id == principal.citizen_id:
+        return principal
+    if not opt.get("acting_as"):
+        raise errors.ActingAsNotAllowed()
+    acting: ActingAs = request.app.state[ACTING_KEY]
+    principal = await acting.act(principal, party_id)
+    if request.method in _UNSAFE:
+        # Who did what for whom: every change made acting for another party is audited (reads
+        # are not: they cost a write each; the mandate says who may read).
+        await acting.record(
+            principal,
+            action=f"acting.{request.method.lower()}",
+            route=request.scope.get("path_template", request.url.path),
+            ip=client_ip(request),
+        )
     return principal
 
 
-def provide_optional_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal | None:
+async def provide_optional_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal | None:
     if bearer_token(request) is None:
         return None
-    return provide_citizen(request)
+    return await provide_citizen(request)
 
 
 async def provide_staff(
@@ -113,8 +154,8 @@ def principal_dependencies() -> dict[str, Provide]:
     """Registered once at the application: a handler asks for ``citizen``, ``maybe_citizen``
     or ``staff`` by naming the parameter."""
     return {
-        "citizen": Provide(provide_citizen, sync_to_thread=False),
-        "maybe_citizen": Provide(provide_optional_citizen, sync_to_thread=False),
+        "citizen": Provide(provide_citizen),
+        "maybe_citizen": Provide(provide_optional_citizen),
         "staff": Provide(provide_staff),
     }
 

@@ -356,6 +356,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "大厅二维码尚未配置",
         "en": "Hall QR codes are not configured",
     },
+    # --- parties and acting as (docs/acting-as.md) ---
+    "ACTING_AS_INVALID": {"zh-CN": "办理身份参数有误", "en": "X-Acting-As is not a party id"},
+    "ACTING_AS_NOT_ALLOWED": {
+        "zh-CN": "该操作只能以本人身份办理，请切换回本人",
+        "en": "This route acts for the signed-in person only",
+    },
+    "ACTING_AS_FORBIDDEN": {
+        "zh-CN": "您未获得该主体的授权，不能代其办理",
+        "en": "Not authorised to act for that party",
+    },
+    "MANDATE_REVOKED": {
+        "zh-CN": "您的办理授权已被撤销，请联系授权人",
+        "en": "The authorisation to act was revoked",
+    },
+    "MANDATE_EXPIRED": {
+        "zh-CN": "您的办理授权不在有效期内，请联系授权人",
+        "en": "The authorisation to act is not valid now",
+    },
+    "ITEM_NOT_IN_MANDATE": {
+        "zh-CN": "该事项不在您获得的授权范围内",
+        "en": "The item is outside the authorisation",
+    },
+    "APPLICANT_TYPE_REFUSED": {
+        "zh-CN": "该事项不面向当前办理主体类型（个人/法人），请切换身份或选择其他事项",
+        "en": "The item is not for this kind of applicant",
+    },
+    "USCC_INVALID": {
+        "zh-CN": "统一社会信用代码格式或校验位有误",
+        "en": "Invalid unified social credit code",
+    },
+    "PARTY_REPRESENTATIVE_ONLY": {
+        "zh-CN": "仅企业法定代表人可以管理经办人授权",
+        "en": "Only the legal representative manages agents",
+    },
+    "PARTY_NOT_FOUND": {"zh-CN": "未找到该办理主体", "en": "Party not found"},
+    "MANDATE_NOT_FOUND": {"zh-CN": "未找到该授权", "en": "Authorisation not found"},
+    "PARTY_REAL_NAME_REQUIRED": {
+        "zh-CN": "请先通过统一身份认证完成实名认证",
+        "en": "Real name through the platform required",
+    },
+    "PARTY_AGENT_REJECTED": {
+        "zh-CN": "经办人身份信息核验未通过，请检查姓名与身份证号",
+        "en": "The platform refused the agent",
+    },
 }
 
 

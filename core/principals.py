@@ -19,10 +19,34 @@ class ProvinceWideOnly(DomainError, status=403, code="PROVINCE_WIDE_ONLY"):
 
 @dataclass(frozen=True, slots=True)
 class CitizenPrincipal:
+    """``citizen_id`` is the owner (subject) of everything the request reads or writes: the
+    signed-in person, or the party they act for (a company, a person who authorised them;
+    docs/acting-as.md). Every ownership check compares with it, so acting changes whose data
+    a request reaches and nothing else. ``actor_id`` is the person who acts when that is not
+    the owner; ``mandate_id`` the authorisation they act under, ``items`` the items it covers
+    (None: every item)."""
+
     citizen_id: uuid.UUID
     family_id: str
     acr: int
     method: str
+    actor_id: uuid.UUID | None = None
+    mandate_id: uuid.UUID | None = None
+    party_kind: str = "natural"  # the owner's: "natural" or "legal"
+    items: frozenset[str] | None = None
+
+    @property
+    def actor(self) -> uuid.UUID:
+        """The person behind the request (the owner when they act for themselves)."""
+        return self.actor_id if self.actor_id is not None else self.citizen_id
+
+    @property
+    def acting(self) -> bool:
+        return self.actor_id is not None
+
+    def covers(self, item_code: str) -> bool:
+        """Whether the authorisation the request acts under covers this item."""
+        return self.items is None or item_code in self.items
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +85,8 @@ AUDITORS = ("auditor", "admin")
 # account (``ProvinceWideOnly``): a new staff route is closed to it until it says otherwise.
 SCOPED = "scoped"
 UNSCOPED = "unscoped"
+
+# A route that serves a party's resources takes ``X-Acting-As`` (docs/acting-as.md) only when
+# its ``opt`` (or its controller's) says so: ``opt = ACTING_AS`` on the controller. Any other
+# route refuses the header (ACTING_AS_NOT_ALLOWED): deny by default.
+ACTING_AS = {"acting_as": True}

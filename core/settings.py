@@ -150,6 +150,9 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     staff_lockout_s: int = 900
     staff_idle_timeout_s: int = 1800
     staff_absolute_timeout_s: int = 12 * 3600
+    # How long a process trusts what it read of an authorisation to act for another party
+    # before reading it again (revocations reach every process at once regardless).
+    mandate_cache_s: float = 30.0
 
 
 class WechatSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,7 +16,14 @@ from core import idempotency
 from core.clients.wechatpay import PayNotification
 from core.db import Connection, Pool, provide_transaction
 from core.openapi import IdempotencyKey, problem_responses
-from core.principals import ANY_STAFF, OPERATORS, SUPERVISORS, CitizenPrincipal, StaffPrincipal
+from core.principals import (
+    ACTING_AS,
+    ANY_STAFF,
+    OPERATORS,
+    SUPERVISORS,
+    CitizenPrincipal,
+    StaffPrincipal,
+)
 from payments.schemas import (
     CreateOrder,
     DecideRefund,
@@ -47,6 +54,7 @@ _SUPERVISORS = {"staff_roles": SUPERVISORS}
 
 class PaymentController(Controller):
     path = "/api/v1/payments"
+    opt = ACTING_AS  # a party's resources take X-Acting-As
     tags = ["payments 缴费"]  # noqa: RUF012 - Litestar reads a list
 
     @get(

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from core.db import Connection
 from core.openapi import link, problem_responses
 from core.principals import (
+    ACTING_AS,
     ANY_STAFF,
     OPERATORS,
     SUPERVISORS,
@@ -40,6 +41,7 @@ from push.service import PushService, live_channel
 
 class InboxController(Controller):
     path = "/api/v1/inbox"
+    opt = ACTING_AS  # a party's resources take X-Acting-As
     tags = ["push 消息"]  # noqa: RUF012 - Litestar reads a list
 
     @get(

@@ -55,6 +55,7 @@ MIGRATION_OWNER = {
     "halls": "halls",
     "supervision": "supervision",
     "hotline": "hotline",
+    "parties": "identity",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

@@ -31,7 +31,7 @@ from core import idempotency
 from core.db import Connection
 from core.downloads import attachment
 from core.openapi import IdempotencyKey, link, problem_responses
-from core.principals import CitizenPrincipal
+from core.principals import ACTING_AS, CitizenPrincipal
 from core.uploads import receive_upload
 
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
@@ -66,6 +66,7 @@ def _declaration_links(id_pointer: str) -> dict[str, Any]:
 
 class DeclarationController(Controller):
     path = "/api/v1/declarations"
+    opt = ACTING_AS  # a party's resources take X-Acting-As
     tags = ["declarations 网上申报"]  # noqa: RUF012 - Litestar reads a list
 
     @post(
@@ -321,6 +322,7 @@ class DeclarationController(Controller):
 
 class MaterialController(Controller):
     path = "/api/v1"
+    opt = ACTING_AS  # a party's resources take X-Acting-As
     tags = ["declarations 网上申报"]  # noqa: RUF012
 
     @get(

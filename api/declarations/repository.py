@@ -666,9 +666,14 @@ async def absorb_citizen(conn: Connection, source: uuid.UUID, target: uuid.UUID)
     materials = await conn.execute(
         "UPDATE materials SET citizen_id = $2 WHERE citizen_id = $1", source, target
     )
+    # Who acted on a timeline step for its owner (docs/acting-as.md) follows the person too.
+    acted = await conn.execute(
+        "UPDATE declaration_events SET acted_by = $2 WHERE acted_by = $1", source, target
+    )
     return {
         "declarations": _rows(declarations),
         "materials": _rows(materials) + _rows(duplicates),
+        "declaration_events": _rows(acted),
     }
 
 

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from api.identity.service import Absorber, AccessTokens, IdentityService, tokens
+from api.identity.service import Absorber, AccessTokens, IdentityService, acting, tokens
 from core.clients.provincial_identity import ProvincialIdentityClient
+from core.clients.provincial_legal import ProvincialLegalClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.di import from_state
@@ -20,6 +21,7 @@ from core.signing import SigningKeys
 
 KEY = "identity"
 TOKENS_KEY = tokens.STATE_KEY
+ACTING_KEY = acting.STATE_KEY
 DEPENDENCIES = from_state(KEY) | from_state(TOKENS_KEY)
 
 
@@ -34,6 +36,10 @@ async def build(
         raise MissingSecrets("set HANDHELD_AUTH_KEYS_DIR (handheld dev generates one)")
     revocations = RevocationList(infra.redis, settings.auth.access_ttl_s)
     await revocations.start()
+    # Revoked authorisations to act for another party (docs/acting-as.md): kept a day, far
+    # longer than any process caches a live one.
+    mandate_revocations = RevocationList(infra.redis, 24 * 3600, name=acting.REVOCATION_CHANNEL)
+    await mandate_revocations.start()
     try:
         yield IdentityService(
             settings=settings.auth,
@@ -47,8 +53,13 @@ async def build(
             sso=ProvincialIdentityClient(infra.http, settings.provincial, settings.http),
             sms=sms,
             absorbers=absorbers,
+            acting=acting.ActingAs(
+                infra.pool, mandate_revocations, max_age_s=settings.auth.mandate_cache_s
+            ),
+            legal=ProvincialLegalClient(infra.http, settings.provincial, settings.http),
         )
     finally:
+        await mandate_revocations.stop()
         await revocations.stop()
 
 

@@ -86,3 +86,58 @@ class TicketInvalid(DomainError, code="TICKET_INVALID"): ...
 
 
 class UnsupportedGrant(DomainError, code="UNSUPPORTED_GRANT_TYPE"): ...
+
+
+# --- parties and acting as (docs/acting-as.md) ---
+
+
+class ActingAsInvalid(DomainError, status=400, code="ACTING_AS_INVALID"):
+    """The X-Acting-As header is not a party id."""
+
+
+class ActingAsNotAllowed(_Forbidden, code="ACTING_AS_NOT_ALLOWED"):
+    """This route acts for the signed-in person only (their account, sessions, devices): it
+    takes no X-Acting-As."""
+
+
+class ActingAsForbidden(_Forbidden, code="ACTING_AS_FORBIDDEN"):
+    """No authorisation to act for that party (or no such party: the same answer)."""
+
+
+class MandateRevoked(_Forbidden, code="MANDATE_REVOKED"):
+    """The authorisation to act for that party was revoked."""
+
+
+class MandateExpired(_Forbidden, code="MANDATE_EXPIRED"):
+    """The authorisation to act for that party has expired (or is not valid yet)."""
+
+
+class ItemNotInMandate(_Forbidden, code="ITEM_NOT_IN_MANDATE"):
+    """The authorisation the request acts under does not cover this item."""
+
+
+class ApplicantTypeRefused(_Forbidden, code="APPLICANT_TYPE_REFUSED"):
+    """The item is not for this kind of applicant (a company applying for a person's item,
+    or the reverse)."""
+
+
+class UsccInvalid(DomainError, status=400, code="USCC_INVALID"):
+    """Not a unified social credit code (GB 32100 shape or check character)."""
+
+
+class RepresentativeOnly(_Forbidden, code="PARTY_REPRESENTATIVE_ONLY"):
+    """Only the company's legal representative manages its agents."""
+
+
+class PartyNotFound(DomainError, status=404, code="PARTY_NOT_FOUND"): ...
+
+
+class MandateNotFound(DomainError, status=404, code="MANDATE_NOT_FOUND"): ...
+
+
+class RealNameRequired(_Forbidden, code="PARTY_REAL_NAME_REQUIRED"):
+    """Acting for a company needs the person's real name verified through the platform."""
+
+
+class AgentRejected(DomainError, status=400, code="PARTY_AGENT_REJECTED"):
+    """The platform refused the authorisation (the agent's ID number or name)."""

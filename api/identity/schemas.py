@@ -136,3 +136,64 @@ class StaffSession(_Out, kw_only=True):
 
 class Jwks(msgspec.Struct):
     keys: list[dict[str, str]]
+
+
+# --- parties and acting as (docs/acting-as.md) ---
+
+ItemCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+IdNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{17}[0-9Xx]$")]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+
+
+class PartyView(_Out, kw_only=True):
+    """A party the signed-in person may act for: send its ``id`` as ``X-Acting-As``."""
+
+    id: str
+    kind: Literal["natural", "legal"]
+    name: str
+    role: Literal["self", "representative", "agent", "family", "staff"]
+    # The company's unified social credit code, masked; None for a person.
+    uscc: str | None = None
+    legal_type: str | None = None
+    mandate_id: str | None = None
+    # The items the authorisation covers; None: every item.
+    items: list[str] | None = None
+    valid_until: str | None = None
+
+
+class PartiesResponse(_Out, kw_only=True):
+    parties: list[PartyView]
+    # False when the platform's authorisation list could not be read just now (what is
+    # shown is what was known).
+    platform_checked: bool = True
+
+
+class ActingView(_Out, kw_only=True):
+    """Whom this request acts for, and who acts."""
+
+    party: PartyView
+    actor_id: str
+
+
+class GrantAgentRequest(_In, kw_only=True):
+    agent_id_number: IdNumber
+    agent_name: PersonName
+    items: list[ItemCode] | None = None
+    valid_until: str | None = None  # RFC 3339 instant; None: until revoked
+
+
+class AgentView(_Out, kw_only=True):
+    mandate_id: str
+    name: str | None
+    role: str
+    source: str
+    items: list[str] | None = None
+    valid_from: str
+    valid_until: str | None = None
+    revoked_at: str | None = None
+    # True once the agent has an account here (else the grant waits at the platform).
+    linked: bool = True
+
+
+class AgentsResponse(_Out, kw_only=True):
+    agents: list[AgentView]

@@ -37,7 +37,7 @@ from core import i18n
 from core.db import Connection
 from core.downloads import attachment_headers
 from core.openapi import link, problem_responses
-from core.principals import CitizenPrincipal
+from core.principals import ACTING_AS, CitizenPrincipal
 
 _Req = Request[Any, Any, Any]
 
@@ -60,6 +60,7 @@ _LICENCE_LINKS = {
 
 class LicenceController(Controller):
     path = "/api/v1/licences"
+    opt = ACTING_AS  # a party's resources take X-Acting-As
     tags = ["licences 电子证照"]  # noqa: RUF012 - Litestar reads a list
 
     @get(

@@ -31,6 +31,7 @@ from sandbox.provincial.identity import (
     add_identity_routes,
     default_oauth_clients,
 )
+from sandbox.provincial.legal import REGISTER_KEY, LegalRegister, add_legal_routes
 from sandbox.provincial.licences import LICENCES_KEY, LicenceLibrary, add_licence_routes
 from sandbox.provincial.ratings import RATINGS_KEY, add_rating_routes
 from sandbox.provincial.state import (
@@ -151,6 +152,7 @@ async def reset_provincial(app: web.Application) -> None:
     app[CLOCK_KEY].reset()
     await app[CASES_KEY].reset()
     app[LICENCES_KEY].reset()
+    app[REGISTER_KEY].reset()  # after the licences: it issues the companies' 营业执照
     app[RATINGS_KEY].reset()
     app[HALLS_KEY].reset()
 
@@ -265,6 +267,7 @@ def build_provincial_app(
     licences = LicenceLibrary(clock)
     add_licence_routes(app, licences)
     app[CASES_KEY].book.on_licence = licences.issue_for_case
+    add_legal_routes(app, LegalRegister(clock, licences))
     add_rating_routes(app, clock)
     add_hall_routes(app, clock.rfc3339)
 

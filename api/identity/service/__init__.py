@@ -23,6 +23,7 @@ from api.identity.service.base import (
 from api.identity.service.department_apps import DepartmentApps
 from api.identity.service.for_domains import CitizenForCase, ForOtherDomains
 from api.identity.service.logins import Logins
+from api.identity.service.parties import Parties
 from api.identity.service.sessions import Sessions
 from api.identity.service.sso import RealNameSso
 from api.identity.service.staff import StaffAccounts
@@ -30,7 +31,7 @@ from api.identity.service.tokens import AccessTokens
 
 
 class IdentityService(
-    Sessions, Logins, RealNameSso, DepartmentApps, StaffAccounts, ForOtherDomains
+    Sessions, Logins, RealNameSso, DepartmentApps, StaffAccounts, ForOtherDomains, Parties
 ):
     """Everything other domains, the controllers and the CLI ask of identity (built by
     ``api.identity.deps.build``). What other domains ask of it is in ``for_domains``."""

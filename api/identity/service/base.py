@@ -18,7 +18,9 @@ from api.identity import errors
 from api.identity.repository import citizens as citizens_repo
 from api.identity.repository import tokens as tokens_repo
 from api.identity.schemas import CitizenProfile, TokenPair
+from api.identity.service.acting import ActingAs
 from core.clients.provincial_identity import ProvincialIdentityClient
+from core.clients.provincial_legal import ProvincialLegalClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.db import Connection
@@ -72,7 +74,11 @@ class IdentityBase:
         sso: ProvincialIdentityClient,
         sms: SmsClient,
         absorbers: Sequence[Absorber] = (),
+        acting: ActingAs,
+        legal: ProvincialLegalClient,
     ) -> None:
+        self.acting = acting
+        self._legal = legal
         self.settings = settings
         self._absorbers = tuple(absorbers)
         self._sms_settings = sms_settings

@@ -299,7 +299,7 @@ SEEDED_TABLES = {
     "citizen_tags", "declarations", "materials", "citizen_licences", "licence_displays",
     "licence_verifications", "licence_consents", "licence_uses", "fee_notices",
     "payment_orders", "reviews", "review_tickets", "idempotency_keys", "appointments",
-    "queue_tickets", "hotline_tickets",
+    "queue_tickets", "hotline_tickets", "mandates", "declaration_events",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -389,6 +389,26 @@ async def _seed(
         """INSERT INTO declaration_materials (declaration_id, material_code, material_id)
            VALUES ($1, $2, $3)""",
         declarations[mine], MATERIAL, materials[mine],
+    )  # fmt: skip
+
+    # Acting for others (docs/acting-as.md): a company mine acts for, a person who authorised
+    # mine, a grant mine made, and a timeline step mine took for a company.
+    company, child = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO citizens (id, kind, uscc_enc, uscc_hash, legal_name)
+           VALUES ($1, 'legal', '\\x01', '\\x02', '公司')""",
+        company,
+    )
+    await conn.execute("INSERT INTO citizens (id) VALUES ($1)", child)
+    await conn.execute(
+        """INSERT INTO mandates (id, principal_id, agent_id, role, source, granted_by) VALUES
+           ($1, $3, $4, 'agent', 'platform', NULL), ($2, $4, $5, 'family', 'citizen', $4)""",
+        uuid.uuid4(), uuid.uuid4(), company, mine, child,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO declaration_events (declaration_id, to_state, actor, acted_by)
+           VALUES ($1, 'draft', 'citizen', $2)""",
+        declarations[kept], mine,
     )  # fmt: skip
 
     licence = uuid.uuid4()
