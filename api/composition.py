@@ -47,6 +47,9 @@ from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
 from api.licences.service import LicencesService
 from api.ops import deps as ops_deps
+from api.proxies import deps as proxies_deps
+from api.proxies import service as proxies_service
+from api.proxies.service import ProxiesService
 from api.queue import deps as queue_deps
 from api.queue import service as queue_service
 from api.queue import tasks as queue_tasks
@@ -99,6 +102,7 @@ class Services:
     payments: PaymentsService
     supervision: SupervisionService
     hotline: HotlineService
+    proxies: ProxiesService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -120,6 +124,7 @@ class Services:
             payments_deps.KEY: self.payments,
             supervision_deps.KEY: self.supervision,
             hotline_deps.KEY: self.hotline,
+            proxies_deps.KEY: self.proxies,
         }
 
 
@@ -143,6 +148,7 @@ def dependencies() -> dict[str, Provide]:
         | supervision_deps.DEPENDENCIES
         | ops_deps.DEPENDENCIES
         | hotline_deps.DEPENDENCIES
+        | proxies_deps.DEPENDENCIES
     )
 
 
@@ -183,6 +189,7 @@ async def open_services(
             idempotency.absorb_citizen,
             hotline_service.absorb_citizen,
             identity_parties.absorb_citizen,
+            proxies_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -289,6 +296,15 @@ async def open_services(
                     declarations=declarations,
                     reviews=reviews,
                     identity=identity,
+                    push=push,
+                )
+            ),
+            proxies=await stack.enter_async_context(
+                proxies_deps.build(
+                    infra,
+                    identity=identity,
+                    catalog=catalog,
+                    declarations=declarations,
                     push=push,
                 )
             ),

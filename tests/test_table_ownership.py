@@ -27,6 +27,7 @@ DOMAINS = {
     "halls": ROOT / "api" / "halls",
     "supervision": ROOT / "api" / "supervision",
     "hotline": ROOT / "api" / "hotline",
+    "proxies": ROOT / "api" / "proxies",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -56,6 +57,7 @@ MIGRATION_OWNER = {
     "supervision": "supervision",
     "hotline": "hotline",
     "parties": "identity",
+    "proxies": "proxies",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

@@ -121,4 +121,3 @@ class AssistRequest(_Out, kw_only=True):
 
 class AssistRequests(_Out, kw_only=True):
     items: list[AssistRequest]
-

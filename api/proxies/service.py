@@ -238,8 +238,14 @@ class ProxiesService:
         )
         if revoked is None:
             raise errors.ProxyNotFound()
-        await self._ended(conn, revoked.id, principal.citizen_id, revoked.agent_id,
-                          revoked.agent_staff_id, revoked.items)
+        await self._ended(
+            conn,
+            revoked.id,
+            principal.citizen_id,
+            revoked.agent_id,
+            revoked.agent_staff_id,
+            revoked.items,
+        )
 
     async def _ended(
         self,
@@ -500,10 +506,7 @@ class ProxiesService:
         """The worker's own requests, newest first."""
         rows = await repo.assists_of(conn, staff.staff_id, 50)
         names = await self._identity.masked_names_of(conn, [r.citizen_id for r in rows])
-        live = {
-            m.id
-            for m in await self._identity.live_staff_mandates(conn, staff.staff_id)
-        }
+        live = {m.id for m in await self._identity.live_staff_mandates(conn, staff.staff_id)}
         now = self._clock.now()
         out = []
         for r in rows:

@@ -11,6 +11,7 @@ from api.declarations.forms import form_of, licence_fed, licence_prefills, probl
 from api.declarations.schemas import DeclarationDetail
 from api.declarations.service.base import channel_of
 from api.declarations.service.reading import Reading
+from api.identity.errors import ItemNotInMandate
 from core.db import Connection
 from core.principals import CitizenPrincipal
 
@@ -19,6 +20,8 @@ class Drafting(Reading):
     async def create(
         self, conn: Connection, principal: CitizenPrincipal, item_code: str
     ) -> DeclarationDetail:
+        if not principal.covers(item_code):
+            raise ItemNotInMandate(itemCode=item_code)
         item = await self._item(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
@@ -43,6 +46,7 @@ class Drafting(Reading):
             hall_visit=item.online_level != "full_online",
             form_data=prefilled,
         )
+        await self._acted(conn, principal, "declaration.create", str(row.id), item.name)
         return await self._detail(
             conn, row, item=item, attached=[], wallet=wallet, timeline=[created]
         )
@@ -65,6 +69,8 @@ class Drafting(Reading):
             saved = await repo.save_form(conn, declaration_id, principal.citizen_id, data)
             assert saved is not None
         row, timeline = saved
+        if not principal.covers(row.item_code):
+            raise errors.DeclarationNotFound()  # outside the mandate: as if absent
         item = await self._item(conn, row.item_code)
         if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)
