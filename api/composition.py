@@ -207,6 +207,8 @@ async def open_services(
         licences = await stack.enter_async_context(
             licences_deps.build(infra, identity=identity, push=push)
         )
+        # A company's 营业执照 into its wallet when identity syncs the company (docs/acting-as.md).
+        identity.company_licences = licences.adopt_company_licences
         # Payments and declarations need each other: a case's fee notice goes to payments, a
         # payment is told to declarations. Payments is built first; its hook reaches the
         # declarations service, built next, when a payment arrives (long after both exist).

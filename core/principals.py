@@ -17,6 +17,19 @@ class ProvinceWideOnly(DomainError, status=403, code="PROVINCE_WIDE_ONLY"):
     (payments, notices, system views): only province-wide accounts may."""
 
 
+class ApplicantTypeRefused(DomainError, status=403, code="APPLICANT_TYPE_REFUSED"):
+    """The item is not for this kind of applicant (a company applying for a person's item, or
+    the reverse): the platform's ``targets`` of the item say whom it serves."""
+
+
+class ItemNotInMandate(DomainError, status=403, code="ITEM_NOT_IN_MANDATE"):
+    """The authorisation the request acts under does not cover this item."""
+
+
+# The platform's ``targets`` of an item (its applicant types) by the kind of party applying.
+TARGET_OF_KIND = {"natural": "person", "legal": "company"}
+
+
 @dataclass(frozen=True, slots=True)
 class CitizenPrincipal:
     """``citizen_id`` is the owner (subject) of everything the request reads or writes: the
@@ -50,6 +63,15 @@ class CitizenPrincipal:
     def covers(self, item_code: str) -> bool:
         """Whether the authorisation the request acts under covers this item."""
         return self.items is None or item_code in self.items
+
+    def check_may_apply(self, item_code: str, targets: list[str]) -> None:
+        """Refuses an item the owner may not apply for: outside the mandate's items, or not
+        for the owner's kind of party (``targets`` as the platform publishes them; none
+        published means natural persons, the platform's default)."""
+        if not self.covers(item_code):
+            raise ItemNotInMandate(itemCode=item_code)
+        if TARGET_OF_KIND[self.party_kind] not in (targets or ["person"]):
+            raise ApplicantTypeRefused(applicantType=self.party_kind, accepted=targets)
 
 
 @dataclass(frozen=True, slots=True)

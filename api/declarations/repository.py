@@ -73,6 +73,8 @@ class EventRow(_Row, frozen=True, kw_only=True):
     reason: str | None
     details: dict[str, Any] | None
     at: datetime
+    # The person who took a citizen-side step for the owner (docs/acting-as.md).
+    acted_by: uuid.UUID | None = None
 
 
 class LibraryRow(_Row, frozen=True, kw_only=True):
@@ -146,7 +148,7 @@ def _timeline_of(declaration_id: str) -> str:
     order, its times in UTC as asyncpg would give them: read with the row it belongs to."""
     return f"""(SELECT coalesce(jsonb_agg(jsonb_build_object(
                     'from_state', e.from_state, 'to_state', e.to_state, 'actor', e.actor,
-                    'reason', e.reason, 'details', e.details,
+                    'reason', e.reason, 'details', e.details, 'acted_by', e.acted_by,
                     'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) -- zone-free: UTC
                     ORDER BY e.id), '[]'::jsonb)
                   FROM declaration_events e WHERE e.declaration_id = {declaration_id}) AS timeline"""
@@ -180,11 +182,11 @@ async def create(
             logged AS (
                 INSERT INTO declaration_events (declaration_id, from_state, to_state, actor)
                 SELECT id, NULL, state, 'citizen' FROM created
-                RETURNING from_state, to_state, actor, reason, details, at)
+                RETURNING from_state, to_state, actor, reason, details, at, acted_by)
             SELECT created.*, logged.from_state AS event_from_state,
                    logged.to_state AS event_to_state, logged.actor AS event_actor,
                    logged.reason AS event_reason, logged.details AS event_details,
-                   logged.at AS event_at
+                   logged.at AS event_at, logged.acted_by AS event_acted_by
               FROM created, logged""",
         uuid.uuid4(),
         citizen_id,
@@ -366,7 +368,7 @@ async def _move(
                         (declaration_id, from_state, to_state, actor, reason, details)
                     SELECT id, ${n - 3}::text, state, ${n - 2}::text, ${n - 1}::text,
                            ${n}::jsonb FROM moved
-                    RETURNING from_state, to_state, actor, reason, details, at)
+                    RETURNING from_state, to_state, actor, reason, details, at, acted_by)
                 SELECT moved.*{timeline_column}
                   FROM moved, logged""",
             *args,
@@ -418,6 +420,23 @@ async def save_form(
     return DeclarationRow(**fields), timeline
 
 
+async def acting(conn: Connection, actor_id: uuid.UUID | None) -> None:
+    """Who the timeline steps of this transaction are taken by, when they act for the owner:
+    ``declaration_events.acted_by`` defaults to it (migration 0037; transaction-local)."""
+    if actor_id is not None:
+        await conn.execute("SELECT set_config('handheld.acted_by', $1, true)", str(actor_id))
+
+
+async def submitted_by(conn: Connection, declaration_id: uuid.UUID) -> uuid.UUID | None:
+    """The person who submitted for the owner (the last submission), if someone did."""
+    value: uuid.UUID | None = await conn.fetchval(
+        """SELECT acted_by FROM declaration_events
+            WHERE declaration_id = $1 AND to_state = 'submitted' ORDER BY id DESC LIMIT 1""",
+        declaration_id,
+    )
+    return value
+
+
 async def add_event(
     conn: Connection,
     declaration_id: uuid.UUID,
@@ -443,8 +462,8 @@ async def events(conn: Connection, declaration_id: uuid.UUID) -> list[EventRow]:
     return many(
         EventRow,
         await conn.fetch(
-            """SELECT from_state, to_state, actor, reason, details, at FROM declaration_events
-                WHERE declaration_id = $1 ORDER BY id""",
+            """SELECT from_state, to_state, actor, reason, details, at, acted_by
+                 FROM declaration_events WHERE declaration_id = $1 ORDER BY id""",
             declaration_id,
         ),
     )

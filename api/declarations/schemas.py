@@ -65,6 +65,9 @@ class TimelineEntry(_Out, kw_only=True):
     reason: str | None
     details: dict[str, Any] | None
     at: datetime
+    # The person who took the step for the owner (a company's agent, a family member); None
+    # when the owner did (docs/acting-as.md).
+    acted_by: str | None = None
 
 
 class LibraryMaterial(_Out, kw_only=True):

@@ -112,15 +112,6 @@ class MandateExpired(_Forbidden, code="MANDATE_EXPIRED"):
     """The authorisation to act for that party has expired (or is not valid yet)."""
 
 
-class ItemNotInMandate(_Forbidden, code="ITEM_NOT_IN_MANDATE"):
-    """The authorisation the request acts under does not cover this item."""
-
-
-class ApplicantTypeRefused(_Forbidden, code="APPLICANT_TYPE_REFUSED"):
-    """The item is not for this kind of applicant (a company applying for a person's item,
-    or the reverse)."""
-
-
 class UsccInvalid(DomainError, status=400, code="USCC_INVALID"):
     """Not a unified social credit code (GB 32100 shape or check character)."""
 

@@ -227,8 +227,11 @@ class CaseMaterial(_Wire, kw_only=True):
 
 class Applicant(_Wire, kw_only=True):
     name: str
+    # A person's ID number, or a company's unified social credit code (``type`` legal).
     id_number: str
     phone: str = ""
+    type: str = "natural"
+    agent_name: str | None = None  # a company's: the person who applied for it (经办人)
 
 
 class CaseSubmission(_Wire, kw_only=True):

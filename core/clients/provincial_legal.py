@@ -28,6 +28,13 @@ class _Wire(msgspec.Struct, rename="camel", kw_only=True):
     pass
 
 
+class CompanyLicence(_Wire, kw_only=True):
+    licence_number: str
+    type_code: str
+    type_name: str
+    issued_at: datetime
+
+
 class Authorisation(_Wire, kw_only=True):
     id: str
     uscc: str
@@ -36,6 +43,7 @@ class Authorisation(_Wire, kw_only=True):
     role: Literal["representative", "agent"]
     agent_id_number: str
     agent_name: str = ""
+    company_licences: list[CompanyLicence] = []
     items: list[str] | None = None
     valid_from: datetime
     valid_until: datetime | None = None

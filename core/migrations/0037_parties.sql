@@ -50,5 +50,9 @@ CREATE UNIQUE INDEX mandates_live_staff ON mandates (agent_staff_id, principal_i
 CREATE INDEX mandates_principal ON mandates (principal_id) WHERE revoked_at IS NULL;
 
 -- Who acted, on the timeline: the person behind a citizen-side step when they acted for the
--- declaration's owner (a company's agent, a family member); NULL when the owner acted.
-ALTER TABLE declaration_events ADD COLUMN acted_by uuid REFERENCES citizens (id);
+-- declaration's owner (a company's agent, a family member); NULL when the owner acted. A
+-- request acting for another party says so once per transaction (set_config of
+-- handheld.acted_by, transaction-local: api.declarations.repository.acting), and every step
+-- it logs carries it; jobs and callbacks never set it.
+ALTER TABLE declaration_events ADD COLUMN acted_by uuid REFERENCES citizens (id)
+    DEFAULT nullif(current_setting('handheld.acted_by', true), '')::uuid;

@@ -89,7 +89,9 @@ class OrderService(UsesWechatPay):
         appid = self.settings.appid if body.channel == "jsapi" else self.settings.app_appid
         openid = None
         if body.channel == "jsapi":
-            openid = await self.openid_of(conn, citizen.citizen_id, appid)
+            # The person at the phone pays: for a company, the agent acting for it (the order
+            # and the notice stay the company's).
+            openid = await self.openid_of(conn, citizen.actor, appid)
             if openid is None:
                 raise errors.WechatNotBound()
         expires_at = min(

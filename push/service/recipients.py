@@ -85,6 +85,11 @@ class Recipients(Protocol):
         """Those of ``citizen_ids`` that are accounts (absorbed ones included)."""
         ...
 
+    async def push_party_agents(self, conn: Connection, citizen_id: uuid.UUID) -> list[uuid.UUID]:
+        """The people acting for a company now (its messages reach each of them, per their
+        own preferences); [] for a person (docs/acting-as.md)."""
+        ...
+
 
 class Applicants(Protocol):
     async def push_applicants(

@@ -97,10 +97,14 @@ class _Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """Base of request bodies: camelCase keys, unknown keys rejected."""
 
 
-class Applicant(_Body):
+class Applicant(_Body, kw_only=True):
     name: NonEmpty
+    # A person's ID number, or a company's unified social credit code (``type`` legal).
     id_number: NonEmpty
     phone: NonEmpty
+    type: Literal["natural", "legal"] = "natural"
+    # For a company: the person who applied for it (经办人).
+    agent_name: str | None = None
 
 
 class FileRef(_Body):
@@ -330,6 +334,11 @@ class CaseBook:
                 409,
                 "ITEM_NOT_ACCEPTING",
                 f"事项{state}：{item.status_reason or item.name}",
+            )
+        target = "company" if body.applicant.type == "legal" else "person"
+        if target not in item.targets:
+            raise ApiError(
+                400, "APPLICANT_TYPE_REFUSED", f"{item.name}不面向该类申请人（{target}）"
             )
         if body.callback_url is not None:
             _check_url(body.callback_url, "callbackUrl")

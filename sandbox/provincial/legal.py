@@ -11,7 +11,8 @@ weights 3, 7, 9, 10, 5, 8, 4, 2.
 - ``POST /gov/legal/v1/authorisations/query {idNumber}``: ``{authorisations: [...]}``, every
   authorisation naming the person — as representative (one per company they represent) or as
   agent, revoked ones included: ``{id, uscc, companyName, companyType, role, agentIdNumber,
-  agentName, items (null: every item), validFrom, validUntil (null: until revoked), status
+  agentName, companyLicences [{licenceNumber, typeCode, typeName, issuedAt}], items (null:
+  every item), validFrom, validUntil (null: until revoked), status
   (active|revoked), revokedAt}``; an agent past ``validUntil`` is listed as it is (the reader
   compares the window);
 - ``POST /gov/legal/v1/companies/{uscc}/authorisations {grantorIdNumber, agentIdNumber,
@@ -88,6 +89,7 @@ class Company:
     type: str
     representative: TestUser
     licence_number: str = ""
+    licence_issued_at: str = ""
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,15 @@ class Authorisation:
             "role": self.role,
             "agentIdNumber": self.agent_id_number,
             "agentName": self.agent_name,
+            # The company's licences in the library (its 营业执照), held under its code.
+            "companyLicences": [
+                {
+                    "licenceNumber": self.company.licence_number,
+                    "typeCode": "YYZZ",
+                    "typeName": "营业执照",
+                    "issuedAt": self.company.licence_issued_at,
+                }
+            ],
             "items": self.items,
             "validFrom": self.valid_from,
             "validUntil": self.valid_until,
@@ -162,6 +173,7 @@ class LegalRegister:
             )
         )
         company.licence_number = licence.number
+        company.licence_issued_at = self.now()
         self.companies[uscc] = company
         rep_id = "rep-" + hashlib.sha256(uscc.encode()).hexdigest()[:16]
         self.authorisations[rep_id] = Authorisation(

@@ -261,4 +261,5 @@ def timeline_entry(e: repo.EventRow) -> TimelineEntry:
         reason=e.reason,
         details=e.details,
         at=e.at,
+        acted_by=None if e.acted_by is None else str(e.acted_by),
     )

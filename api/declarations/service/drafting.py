@@ -11,7 +11,6 @@ from api.declarations.forms import form_of, licence_fed, licence_prefills, probl
 from api.declarations.schemas import DeclarationDetail
 from api.declarations.service.base import channel_of
 from api.declarations.service.reading import Reading
-from api.identity.errors import ItemNotInMandate
 from core.db import Connection
 from core.principals import CitizenPrincipal
 
@@ -20,11 +19,13 @@ class Drafting(Reading):
     async def create(
         self, conn: Connection, principal: CitizenPrincipal, item_code: str
     ) -> DeclarationDetail:
-        if not principal.covers(item_code):
-            raise ItemNotInMandate(itemCode=item_code)
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         item = await self._item(conn, item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
+        # A company applies for companies' items, a person for persons', an agent within the
+        # mandate's items (docs/acting-as.md).
+        principal.check_may_apply(item.code, item.guide.targets)
         # "一表申请": what the wallet already knows is filled in, not asked again. Read only
         # when the item has a use for it (a field it fills, a material a licence satisfies).
         form = form_of(item.guide.form)

@@ -54,6 +54,7 @@ class Submission(Materials, PlatformEvents):
         declaration_id: uuid.UUID,
         idempotency_key: str,
     ) -> DeclarationDetail:
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         # Copies within a day are answered by core.idempotency before this runs; the key's
         # holder (and its UNIQUE) answers one arriving after the stored answer was purged.
         row = await repo.for_submit(conn, declaration_id, principal.citizen_id, idempotency_key)
@@ -75,6 +76,7 @@ class Submission(Materials, PlatformEvents):
         item = await self._item(conn, row.item_code)
         if not item.accepting_applications:
             raise errors.ItemNotAccepting(reason=item.status_reason)
+        principal.check_may_apply(item.code, item.guide.targets)
         if found := problems(form_of(item.guide.form), row.form_data, complete=True):
             raise errors.FormInvalid(problems=found)
         attached = await repo.attached(conn, declaration_id)
@@ -128,6 +130,7 @@ class Submission(Materials, PlatformEvents):
     ) -> DeclarationDetail:
         """A refused submission back to a draft: form, materials and licences kept; the submit
         Idempotency-Key forgotten and a new platform key round, so it can be submitted again."""
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row.state == "draft":
             return await self._detail(conn, row)  # a retried redraft
@@ -166,12 +169,25 @@ class Submission(Materials, PlatformEvents):
             return None
         citizen = await self._identity.citizen_for_case(conn, row.citizen_id)
         assert citizen is not None and citizen.real_name and citizen.id_number
+        applicant = Applicant(
+            name=citizen.real_name, id_number=citizen.id_number, phone=citizen.phone or ""
+        )
+        if citizen.kind == "legal":
+            # A company applies through a person (经办人): theirs are the name and phone the
+            # platform reaches about the case.
+            agent_id = await repo.submitted_by(conn, row.id)
+            agent = await self._identity.citizen_for_case(conn, agent_id) if agent_id else None
+            applicant = Applicant(
+                name=citizen.real_name,
+                id_number=citizen.id_number,
+                phone=(agent.phone if agent else None) or "",
+                type="legal",
+                agent_name=agent.real_name if agent else None,
+            )
         return CaseSubmission(
             idempotency_key=platform_key(row),
             item_code=row.item_code,
-            applicant=Applicant(
-                name=citizen.real_name, id_number=citizen.id_number, phone=citizen.phone or ""
-            ),
+            applicant=applicant,
             form_data=row.form_data,
             materials=await self._case_materials(conn, row.id),
             tolerated_missing=list(row.tolerated_missing),

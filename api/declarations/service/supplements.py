@@ -43,6 +43,7 @@ class Supplements(Materials):
     async def supplement(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
     ) -> DeclarationDetail:
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row.state == "submitted":
             return await self._detail(conn, row)  # a retried resubmission

@@ -24,6 +24,7 @@ class Withdrawal(Reading):
         declaration_id: uuid.UUID,
         reason: str,
     ) -> DeclarationDetail:
+        await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row.state not in WITHDRAWABLE:
             raise errors.InvalidState(state=row.state)

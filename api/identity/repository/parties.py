@@ -290,3 +290,16 @@ async def person_by_id_hash(conn: Connection, id_hash: bytes) -> uuid.UUID | Non
         id_hash,
     )
     return value
+
+
+async def current_agents_of_company(conn: Connection, party_id: uuid.UUID) -> list[uuid.UUID]:
+    """The people acting for a company now, its representative included; [] for a person."""
+    rows = await conn.fetch(
+        """SELECT m.agent_id FROM mandates m JOIN citizens c ON c.id = m.principal_id
+           WHERE m.principal_id = $1 AND c.kind = 'legal' AND m.agent_id IS NOT NULL
+             AND m.revoked_at IS NULL AND m.valid_from <= now()
+             AND (m.valid_until IS NULL OR m.valid_until > now())
+           ORDER BY m.agent_id""",
+        party_id,
+    )
+    return [r["agent_id"] for r in rows]

@@ -20,7 +20,7 @@ from api.identity.repository import tokens as tokens_repo
 from api.identity.schemas import CitizenProfile, TokenPair
 from api.identity.service.acting import ActingAs
 from core.clients.provincial_identity import ProvincialIdentityClient
-from core.clients.provincial_legal import ProvincialLegalClient
+from core.clients.provincial_legal import CompanyLicence, ProvincialLegalClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.db import Connection
@@ -41,6 +41,11 @@ PHONE = "citizen.phone"
 REAL_NAME = "citizen.real_name"
 SESSION_KEY = "wechat.session_key"
 TOTP_SECRET = "staff.totp_secret"
+USCC = "party.uscc"  # a company's unified social credit code
+
+# A company's licences as the platform lists them, handed to the wallet (licences) when the
+# company is synced; bound by the composition root (licences is built after identity).
+CompanyLicences = Callable[[Connection, uuid.UUID, Sequence[CompanyLicence]], Awaitable[None]]
 
 # Moves every row another domain keys by citizen from one account to another, inside the
 # caller's transaction; returns the rows moved per table (for the audit entry). Each domain that
@@ -79,6 +84,7 @@ class IdentityBase:
     ) -> None:
         self.acting = acting
         self._legal = legal
+        self.company_licences: CompanyLicences | None = None
         self.settings = settings
         self._absorbers = tuple(absorbers)
         self._sms_settings = sms_settings

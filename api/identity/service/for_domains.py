@@ -15,7 +15,14 @@ from api.identity.repository import for_domains as domains_repo
 from api.identity.repository import parties as parties_repo
 from api.identity.repository import proxies as proxies_repo
 from api.identity.repository.proxies import PersonMandateRow
-from api.identity.service.base import ID_NUMBER, PHONE, REAL_NAME, REAL_NAME_LEVEL, IdentityBase
+from api.identity.service.base import (
+    ID_NUMBER,
+    PHONE,
+    REAL_NAME,
+    REAL_NAME_LEVEL,
+    USCC,
+    IdentityBase,
+)
 from core.clients.sms import SmsRejected
 from core.db import Connection
 from core.pii import mask_name, mask_phone
@@ -29,6 +36,8 @@ class CitizenForCase(msgspec.Struct, frozen=True, kw_only=True):
     real_name: str | None
     id_number: str | None
     phone: str | None
+    # "legal" for a company: its name and unified social credit code in the two fields above.
+    kind: str = "natural"
 
 
 class ForOtherDomains(IdentityBase):
@@ -42,6 +51,15 @@ class ForOtherDomains(IdentityBase):
         row = await citizens_repo.get_citizen(conn, citizen_id)
         if row is None:
             return None
+        if row.real_name_enc is None and row.id_number_enc is None:
+            company = await parties_repo.company(conn, citizen_id)
+            if company is not None and company.uscc_enc is not None:
+                return CitizenForCase(
+                    real_name=company.legal_name,
+                    id_number=self.pii.decrypt(company.uscc_enc, field=USCC),
+                    phone=None,
+                    kind="legal",
+                )
 
         def clear(blob: bytes | None, field: str) -> str | None:
             return self.pii.decrypt(blob, field=field) if blob else None
@@ -109,6 +127,9 @@ class ForOtherDomains(IdentityBase):
     ) -> list[uuid.UUID]:
         return await domains_repo.push_existing(conn, citizen_ids)
 
+    async def push_party_agents(self, conn: Connection, citizen_id: uuid.UUID) -> list[uuid.UUID]:
+        return await parties_repo.current_agents_of_company(conn, citizen_id)
+
     # --- for reviews ---
 
     async def contact_of(
@@ -154,7 +175,13 @@ class ForOtherDomains(IdentityBase):
     async def id_number_of(self, conn: Connection, citizen_id: uuid.UUID) -> str | None:
         """The citizen's ID number in clear (a licence's holder is checked against it)."""
         blob = await domains_repo.id_number_enc(conn, citizen_id)
-        return self.pii.decrypt(blob, field=ID_NUMBER) if blob else None
+        if blob:
+            return self.pii.decrypt(blob, field=ID_NUMBER)
+        # A company holds its licences under its unified social credit code.
+        company = await parties_repo.company(conn, citizen_id)
+        return (
+            self.pii.decrypt(company.uscc_enc, field=USCC) if company and company.uscc_enc else None
+        )
 
     def id_number_hash(self, id_number: str) -> bytes:
         """The keyed hash ID numbers are looked up by (the same as a citizen's)."""

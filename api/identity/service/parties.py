@@ -19,7 +19,7 @@ from api.identity.schemas import (
     PartiesResponse,
     PartyView,
 )
-from api.identity.service.base import ID_NUMBER, REAL_NAME, IdentityBase
+from api.identity.service.base import ID_NUMBER, REAL_NAME, USCC, IdentityBase
 from core import audit
 from core.clients.provincial_legal import Authorisation, LegalRefused
 from core.db import Connection
@@ -29,8 +29,6 @@ from core.principals import CitizenPrincipal
 from core.uscc import mask_uscc, valid_uscc
 
 log = logging.getLogger(__name__)
-
-USCC = "party.uscc"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -133,6 +131,8 @@ class Parties(IdentityBase):
             name=auth.company_name,
             legal_type=auth.company_type,
         )
+        if self.company_licences is not None and auth.company_licences:
+            await self.company_licences(conn, party_id, auth.company_licences)
         existing = await parties_repo.mandate_by_external(conn, auth.id)
         if auth.status == "revoked":
             if existing is None or existing.revoked_at is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from api.licences.schemas import LicenceDetail, LicenceSummary
 from api.licences.service._base import HOLDER_NAME, LicencesBase, effective_status, status_text
 from api.licences.tasks import IMPORT_JOB, LicenceJob
 from core import audit, i18n, jobs
+from core.clients.provincial_legal import CompanyLicence
 from core.db import Connection
 from core.pii import mask_name
 from core.principals import CitizenPrincipal
@@ -85,6 +86,24 @@ class WalletCases(LicencesBase):
         media = {"pdf": "application/pdf", "ofd": "application/ofd"}.get(kind, "application/pdf")
         stream = await self.storage.get_stream(row.file_key)
         return stream, media, f"{row.licence_number}.{kind}"
+
+    # --- called by identity, inside its transaction ----------------------------------------------
+
+    async def adopt_company_licences(
+        self, conn: Connection, company_id: uuid.UUID, licences: Sequence[CompanyLicence]
+    ) -> None:
+        """A company's licences the platform lists (its 营业执照): into the company's wallet,
+        imported and checked (signature, holder = its code) like any other."""
+        for licence in licences:
+            await self.record_issued(
+                conn,
+                citizen_id=company_id,
+                licence_number=licence.licence_number,
+                type_code=licence.type_code,
+                name=licence.type_name,
+                issued_at=licence.issued_at,
+                declaration_id=None,
+            )
 
     # --- called by declarations, inside their transaction --------------------------------------
 

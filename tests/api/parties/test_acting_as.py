@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from tests.fixtures.declarations import RENT_WITHDRAWAL, synced
+from tests.fixtures.declarations import synced
 from tests.fixtures.identity import Outside
 from tests.fixtures.parties import (
     HENGXIN,
@@ -19,6 +19,7 @@ from tests.fixtures.parties import (
     acting,
     authorise,
     company_id,
+    item_code,
     parties,
     signed_in,
 )
@@ -40,8 +41,9 @@ async def test_an_agent_acts_for_the_company_until_revoked(
     assert await company_id(client, li, QIHANG) == company
 
     as_company = acting(li, company)
+    name_registration = await item_code(client, "企业名称自主申报登记")  # companies only
     draft = await client.post(
-        "/api/v1/declarations", json={"itemCode": RENT_WITHDRAWAL}, headers=as_company
+        "/api/v1/declarations", json={"itemCode": name_registration}, headers=as_company
     )
     assert draft.status_code == 200, draft.text
     draft_id = draft.json()["id"]
