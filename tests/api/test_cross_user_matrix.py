@@ -22,7 +22,8 @@ from api.composition import Services
 from core.settings import Settings
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
-from tests.fixtures.identity import Outside
+from tests.fixtures.identity import Outside, sso, user
+from tests.fixtures.proxies import grant
 from tests.fixtures.servers import serve_in_process
 
 
@@ -44,6 +45,14 @@ async def _appointment(owner: Applicant, services: Services) -> str:
     booked = await book(owner.client, owner.headers)
     assert booked.status_code == 201, booked.text
     return str(booked.json()["id"])
+
+
+async def _proxy(owner: Applicant, services: Services) -> str:
+    """An authorisation (委托代办) the owner gave another person."""
+    await sso(owner.client, owner.outside, user("lisi"))  # the agent has an account
+    granted = await grant(owner.client, owner.headers, "lisi", [])
+    assert granted.status_code == 200, granted.text
+    return str(granted.json()["id"])
 
 
 Make = Callable[[Applicant, Services], Awaitable[str]]
@@ -72,6 +81,14 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
         [
             Route("GET", "/api/v1/appointments/{id}"),
             Route("POST", "/api/v1/appointments/{id}/cancel"),
+        ],
+    ),
+    "proxy": (
+        _proxy,
+        "/api/v1/proxies/{id}/log",
+        [
+            Route("GET", "/api/v1/proxies/{id}/log"),
+            Route("DELETE", "/api/v1/proxies/{id}"),
         ],
     ),
 }
