@@ -61,7 +61,7 @@ export async function render(main, ctx) {
         const request = await post("/ops/v1/assist/requests", {
           idNumber: idNumber.value.trim().toUpperCase(),
           name: name.value.trim(),
-          items: items.value.split(/[,，\s]+/).filter(Boolean),
+          items: items.value.split(/[,\uFF0C\s]+/).filter(Boolean),
         });
         current = { request, granted: null };
         ctx.flash(t("assist.codeSent", { phone: request.phone }), "ok");
@@ -130,7 +130,7 @@ export async function render(main, ctx) {
         const value = draft.formData[f.key] ?? "";
         const input = f.type === "select"
           ? h("select", { name: f.key }, (f.options || []).map((o) => h("option", { value: o, selected: o === value }, o)))
-          : h("input", { name: f.key, value: String(value), type: f.type === "date" ? "date" : f.type === "number" ? "number" : "text" });
+          : h("input", { name: f.key, value: String(value), required: Boolean(f.required), type: f.type === "date" ? "date" : f.type === "number" ? "number" : "text" });
         return { f, input };
       });
       const materials = draft.materials.map((m) => {
@@ -139,7 +139,7 @@ export async function render(main, ctx) {
       });
       const form = h("form", { class: "grid-form", id: "assist-form" },
         h("h3", { class: "wide" }, t("assist.draftOf", { item: draft.itemName })),
-        inputs.map(({ f, input }) => field(f.label, input)),
+        inputs.map(({ f, input }) => field(`${f.label}${f.required ? " *" : ""}`, input)),
         materials.map(({ m, file }) => field(`${m.name}${m.required ? " *" : ""}`, file, "wide")),
         h("div", { class: "actions wide" }, h("button", { type: "submit", class: "primary", id: "assist-submit" }, t("assist.submit"))),
       );
