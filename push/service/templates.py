@@ -135,7 +135,10 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
         ),
     },
     "proxy.acted": {
-        "zh-CN": ("代办进展", "{agent}以您的名义{action}：“{item}”。如非您本人授权，请立即撤销授权。"),
+        "zh-CN": (
+            "代办进展",
+            "{agent}以您的名义{action}：“{item}”。如非您本人授权，请立即撤销授权。",
+        ),
     },
     "proxy.revoked": {
         "zh-CN": ("代办授权已撤销", "{principal}对{agent}的代办授权（{scope}）已撤销，即时生效。"),
