@@ -46,7 +46,7 @@ from api.identity.controllers import (
     StaffController,
     TokenExchangeController,
 )
-from api.identity.parties_controllers import PartyController
+from api.identity.parties_controllers import LegalPersonHookController, PartyController
 from api.identity.service import AccessTokens
 from api.licences import deps as licences_deps
 from api.licences.controllers import (
@@ -176,6 +176,7 @@ def create_app(
             PartyController,
             ProxyController,
             AssistController,
+            LegalPersonHookController,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -132,3 +132,7 @@ class RealNameRequired(_Forbidden, code="PARTY_REAL_NAME_REQUIRED"):
 
 class AgentRejected(DomainError, status=400, code="PARTY_AGENT_REJECTED"):
     """The platform refused the authorisation (the agent's ID number or name)."""
+
+
+class LegalCallbackRejected(_Unauthorized, code="CALLBACK_SIGNATURE_INVALID"):
+    """A legal-person callback that is not the platform's (signature, time) or not an event."""

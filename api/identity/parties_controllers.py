@@ -4,8 +4,9 @@ legal representative's agents. Send a party's id as ``X-Acting-As`` on any route
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
@@ -99,3 +100,21 @@ class PartyController(Controller):
         db_connection: NamedDependency[Connection],
     ) -> AgentView:
         return await identity.revoke_agent(db_connection, citizen, party_id, mandate_id)
+
+
+class LegalPersonHookController(Controller):
+    """The platform's signed word that an authorisation was revoked at its own portal."""
+
+    path = "/api/v1/hooks/provincial/legal"
+    tags = ["platform hooks"]  # noqa: RUF012
+
+    @post("", status_code=HTTP_200_OK, responses=problem_responses(401))
+    async def revoked(
+        self,
+        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
+        db_connection: NamedDependency[Connection],
+    ) -> dict[str, str]:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        done = await identity.platform_revoked(db_connection, headers, await request.body())
+        return {"status": "revoked" if done else "unchanged"}

@@ -178,7 +178,7 @@ class ActingView(_Out, kw_only=True):
 class GrantAgentRequest(_In, kw_only=True):
     agent_id_number: IdNumber
     agent_name: PersonName
-    items: list[ItemCode] | None = None
+    items: Annotated[list[ItemCode], msgspec.Meta(max_length=200)] | None = None
     valid_until: str | None = None  # RFC 3339 instant; None: until revoked
 
 

@@ -19,9 +19,11 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
+import aiohttp
 import msgspec
 
 from core.clients.provincial import _PlatformApi
+from core.settings import HttpClientSettings, ProvincialSettings
 
 
 class _Wire(msgspec.Struct, rename="camel", kw_only=True):
@@ -72,18 +74,42 @@ class LegalRefused(Exception):
 _REFUSALS = frozenset({400, 403, 404, 409})
 
 
+class RevocationEvent(_Wire, kw_only=True):
+    """The platform's signed callback when an authorisation is revoked at its own portal."""
+
+    event_id: str
+    type: Literal["authorisation.revoked"]
+    authorisation_id: str
+    uscc: str = ""
+    occurred_at: str | None = None
+
+
 class ProvincialLegalClient(_PlatformApi):
     system = "provincial_legal"
 
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: ProvincialSettings,
+        http_settings: HttpClientSettings,
+    ) -> None:
+        super().__init__(session, settings, http_settings)
+        self.callback_secret = settings.callback_secret.reveal()
+        # Revocations made at the platform's portal come to the hook beside the case hook
+        # (``…/hooks/provincial/cases`` → ``…/hooks/provincial/legal``).
+        base = settings.callback_url.rstrip("/")
+        self.callback_url = base.rsplit("/", 1)[0] + "/legal" if base else None
+
     async def authorisations_of(self, id_number: str) -> list[Authorisation]:
         """Every authorisation naming this person (a query by POST: the ID number stays out
-        of URLs and access logs). Read-only, so retried."""
+        of URLs and access logs), the platform told where to send their revocations.
+        Read-only, so retried."""
         found = await self._call(
             "POST",
             "authorisations_query",
             "/gov/legal/v1/authorisations/query",
             Authorisations,
-            json={"idNumber": id_number},
+            json={"idNumber": id_number, "callbackUrl": self.callback_url},
             retry=True,
         )
         return found.authorisations

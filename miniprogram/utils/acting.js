@@ -1,23 +1,20 @@
 // Whom the mini-program acts for (身份切换): me, a company I am an agent of, or a person who
-// authorised me (委托代办). Kept in storage; every call to a route that acts sends the party's
-// id as X-Acting-As (utils/api.js), and the backend checks the authorisation on each request.
-const KEY = 'handheld.acting'
+// authorised me (委托代办). Kept by utils/session.js (actingAs/setActingAs), which
+// utils/http.js reads to send X-Acting-As on the routes that act; this adds listeners, so the
+// switcher on an open page follows a change made elsewhere.
+const session = require('./session')
+
 const listeners = new Set()
 
 // null: acting as myself.
 function current() {
-  return wx.getStorageSync(KEY) || null
+  return session.actingAs()
 }
 
 function set(party) {
-  const value = party && party.role !== 'self' ? { id: party.id, name: party.name, kind: party.kind, role: party.role } : null
-  wx.setStorageSync(KEY, value)
-  listeners.forEach((fn) => fn(value))
-}
-
-function header() {
-  const party = current()
-  return party ? { 'X-Acting-As': party.id } : {}
+  session.setActingAs(party && party.role !== 'self' ? party : null)
+  const now = current()
+  listeners.forEach((fn) => fn(now))
 }
 
 function onChange(fn) {
@@ -25,4 +22,4 @@ function onChange(fn) {
   return () => listeners.delete(fn)
 }
 
-module.exports = { current, set, header, onChange, KEY }
+module.exports = { current, set, onChange }

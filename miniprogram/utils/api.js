@@ -3,7 +3,6 @@
 const config = require('../config')
 const endpoints = require('./endpoints')
 const { svgDataUri } = require('./format')
-const acting = require('./acting')
 const http = require('./http')
 const live = require('./live')
 const session = require('./session')
@@ -24,7 +23,7 @@ function call(name, { params, query, body, header } = {}) {
     path: http.expandPath(ep.path, params),
     query,
     data: body,
-    header: ep.acting ? { ...acting.header(), ...(header || {}) } : header,
+    header,
     auth: ep.auth !== false,
   })
 }
@@ -89,8 +88,7 @@ function contentTypeOf(name) {
   return CONTENT_TYPES[ext] || 'application/octet-stream'
 }
 
-// --- 身份切换 and 委托代办
-const parties = () => call('parties')
+// --- 委托代办 (whom I authorised)
 const grantProxy = (body) => call('grantProxy', { body })
 const proxies = () => call('proxies')
 const revokeProxy = (id) => call('revokeProxy', { params: { mandate_id: id } })
@@ -107,7 +105,7 @@ async function putUpload(path, file, onProgress) {
     method: endpoints.uploadMaterialPut.method,
     path,
     data: body,
-    header: { 'content-type': contentType, ...acting.header() },
+    header: { 'content-type': contentType },
   })
   if (onProgress) onProgress(100, body.byteLength, body.byteLength)
   return result
@@ -119,7 +117,7 @@ async function uploadMaterial(id, code, file, onProgress) {
   const path = http.expandPath(endpoints.uploadMaterial.path, { declaration_id: id, code })
   if (postUploadSupported) {
     try {
-      return await http.upload({ path, filePath: file.path, name: 'file', onProgress, header: acting.header() })
+      return await http.upload({ path, filePath: file.path, name: 'file', onProgress })
     } catch (err) {
       if (err.status !== 405) throw err
       postUploadSupported = false
@@ -259,6 +257,16 @@ const followTicket = (id, onTicket) =>
 const rateVisit = (id, { level, scores, tags = [], text = '' }) =>
   call('rateVisit', { params: { ticket_id: id }, body: { level, scores, tags, text } })
 
+// --- parties and acting as (docs/acting-as.md)
+const parties = () => call('parties')
+const actingParty = () => call('actingParty')
+const partyAgents = (partyId) => call('partyAgents', { params: { party_id: partyId } })
+const grantAgent = (partyId, body) => call('grantAgent', { params: { party_id: partyId }, body })
+const revokeAgent = (partyId, mandateId) =>
+  call('revokeAgent', { params: { party_id: partyId, mandate_id: mandateId } })
+// Act for a party from now on (null: as myself); the pages that act read session.actingAs().
+const actAs = (party) => session.setActingAs(party)
+
 module.exports = {
   call,
   takeNumber,
@@ -323,6 +331,11 @@ module.exports = {
   proxies,
   revokeProxy,
   proxyLog,
+  actingParty,
+  partyAgents,
+  grantAgent,
+  revokeAgent,
+  actAs,
   // 'uploadFile' (POST with progress) or 'request' (PUT fallback: progress jumps 0 → 100).
   uploadTransport: () => (postUploadSupported ? 'uploadFile' : 'request'),
   _resetUploadProbe: () => {

@@ -4,8 +4,7 @@
 // schema declares, required body members are sent, Idempotency-Key where the route takes it),
 // so a renamed route or field fails a test instead of a citizen's tap.
 //
-// `auth: false` marks calls made without a session; `acting: true` the routes that act for the
-// party chosen in the identity switcher (X-Acting-As, utils/acting.js).
+// `auth: false` marks calls made without a session.
 module.exports = {
   // catalogue
   hotItems: { method: 'GET', path: '/api/v1/items/hot', query: ['limit'], auth: false },
@@ -23,71 +22,63 @@ module.exports = {
   me: { method: 'GET', path: '/api/v1/me' },
 
   // declarations
-  createDeclaration: { method: 'POST', path: '/api/v1/declarations', body: ['itemCode'], acting: true },
+  createDeclaration: { method: 'POST', path: '/api/v1/declarations', body: ['itemCode'] },
   listDeclarations: {
     method: 'GET',
     path: '/api/v1/declarations',
     query: ['state', 'page', 'pageSize'],
-    acting: true,
   },
-  declaration: { method: 'GET', path: '/api/v1/declarations/{declaration_id}', acting: true },
-  saveForm: { method: 'PATCH', path: '/api/v1/declarations/{declaration_id}', body: ['formData'], acting: true },
+  declaration: { method: 'GET', path: '/api/v1/declarations/{declaration_id}' },
+  saveForm: { method: 'PATCH', path: '/api/v1/declarations/{declaration_id}', body: ['formData'] },
   // wx.uploadFile can only POST: this is the route with upload progress.
   uploadMaterial: {
     method: 'POST',
     path: '/api/v1/declarations/{declaration_id}/materials/{code}',
     multipart: 'file',
-    acting: true,
   },
   uploadMaterialPut: {
     method: 'PUT',
     path: '/api/v1/declarations/{declaration_id}/materials/{code}',
     multipart: 'file',
-    acting: true,
   },
   useLicence: {
     method: 'PUT',
     path: '/api/v1/declarations/{declaration_id}/materials/{code}/licence',
     body: ['licenceNumber'],
-    acting: true,
   },
   reuseMaterial: {
     method: 'PUT',
     path: '/api/v1/declarations/{declaration_id}/materials/{code}/reuse',
     body: ['materialId'],
-    acting: true,
   },
-  removeMaterial: { method: 'DELETE', path: '/api/v1/declarations/{declaration_id}/materials/{code}', acting: true },
-  submit: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/submit', idempotent: true, acting: true },
-  supplement: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/supplement', acting: true },
-  withdraw: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/withdraw', body: ['reason'], acting: true },
-  redraft: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/redraft', acting: true },
+  removeMaterial: { method: 'DELETE', path: '/api/v1/declarations/{declaration_id}/materials/{code}' },
+  submit: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/submit', idempotent: true },
+  supplement: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/supplement' },
+  withdraw: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/withdraw', body: ['reason'] },
+  redraft: { method: 'POST', path: '/api/v1/declarations/{declaration_id}/redraft' },
 
   // payments
   paymentNotices: {
     method: 'GET',
     path: '/api/v1/payments/notices',
     query: ['status', 'declarationId'],
-    acting: true,
   },
   createOrder: {
     method: 'POST',
     path: '/api/v1/payments/orders',
     body: ['noticeId', 'channel'],
     idempotent: true,
-    acting: true,
   },
-  order: { method: 'GET', path: '/api/v1/payments/orders/{order_id}', acting: true },
-  receipt: { method: 'GET', path: '/api/v1/payments/orders/{order_id}/receipt', acting: true },
+  order: { method: 'GET', path: '/api/v1/payments/orders/{order_id}' },
+  receipt: { method: 'GET', path: '/api/v1/payments/orders/{order_id}/receipt' },
 
   // reviews
   reviewTags: { method: 'GET', path: '/api/v1/reviews/tags' },
-  reviews: { method: 'GET', path: '/api/v1/declarations/{declaration_id}/reviews', acting: true },
+  reviews: { method: 'GET', path: '/api/v1/declarations/{declaration_id}/reviews' },
   rate: {
     method: 'POST',
     path: '/api/v1/declarations/{declaration_id}/reviews',
     body: ['level', 'scores', 'tags', 'text'],
-    acting: true,
   },
 
   // halls and appointments (预约)
@@ -150,8 +141,18 @@ module.exports = {
     body: ['level', 'scores', 'tags', 'text'],
   },
 
-  // 身份切换 and 委托代办: whom I may act for; whom I authorised, their log, revoking
+  // parties and acting as (docs/acting-as.md): whom I may act for, whom a request acts for,
+  // a legal representative's agents (经办人).
   parties: { method: 'GET', path: '/api/v1/parties' },
+  actingParty: { method: 'GET', path: '/api/v1/parties/current' },
+  partyAgents: { method: 'GET', path: '/api/v1/parties/{party_id}/agents' },
+  grantAgent: {
+    method: 'POST',
+    path: '/api/v1/parties/{party_id}/agents',
+    body: ['agentIdNumber', 'agentName', 'items', 'validUntil'],
+  },
+  revokeAgent: { method: 'DELETE', path: '/api/v1/parties/{party_id}/agents/{mandate_id}' },
+  // 委托代办: whom I authorised, their log, revoking
   grantProxy: {
     method: 'POST',
     path: '/api/v1/proxies',

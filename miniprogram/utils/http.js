@@ -84,10 +84,35 @@ function refreshSession() {
   return refreshing
 }
 
-function authHeader(auth) {
+// The routes whose resources are a party's (the backend's controllers with opt ACTING_AS):
+// only these take X-Acting-As; the backend refuses it elsewhere (ACTING_AS_NOT_ALLOWED), the
+// citizen's own account is never a company's.
+const ACTING_PREFIXES = [
+  '/api/v1/declarations',
+  '/api/v1/materials',
+  '/api/v1/licences',
+  '/api/v1/payments',
+  '/api/v1/inbox',
+  '/api/v1/parties/current',
+]
+const NOT_ACTING = ['/api/v1/inbox/live']
+// An authorisation gone (revoked, expired, never given): back to acting as oneself.
+const MANDATE_GONE = ['MANDATE_REVOKED', 'MANDATE_EXPIRED', 'ACTING_AS_FORBIDDEN']
+
+function acts(path) {
+  const bare = String(path).split('?')[0]
+  const under = (prefix) => bare === prefix || bare.startsWith(`${prefix}/`)
+  return ACTING_PREFIXES.some(under) && !NOT_ACTING.some(under)
+}
+
+function authHeader(auth, path) {
   if (!auth) return {}
   const current = session.get()
-  return current ? { Authorization: `Bearer ${current.accessToken}` } : {}
+  if (!current) return {}
+  const header = { Authorization: `Bearer ${current.accessToken}` }
+  const party = path !== undefined && acts(path) ? session.actingAs() : null
+  if (party) header['X-Acting-As'] = party.id
+  return header
 }
 
 function parseBody(data) {
@@ -103,7 +128,11 @@ function parseBody(data) {
 
 // Returns the decoded body of a 2xx answer (null for 204); throws ApiError otherwise.
 async function request({ method, path, query, data, header, auth = true, retried = false }) {
-  const headers = { 'content-type': 'application/json', ...authHeader(auth), ...(header || {}) }
+  const headers = {
+    'content-type': 'application/json',
+    ...authHeader(auth, path),
+    ...(header || {}),
+  }
   if (config.locale) headers['Accept-Language'] = config.locale
   const res = await rawRequest({
     url: `${config.baseUrl}${path}${queryString(query)}`,
@@ -119,18 +148,19 @@ async function request({ method, path, query, data, header, auth = true, retried
     }
   }
   if (res.statusCode === 401 && auth && body && /^TOKEN_/.test(body.code || '')) session.clear()
+  if (res.statusCode === 403 && body && MANDATE_GONE.includes(body.code)) session.setActingAs(null)
   throw new ApiError(res.statusCode, body)
 }
 
 // wx.uploadFile (always POST, multipart) with progress: onProgress(percent, sent, total).
-function upload({ path, filePath, name, formData, onProgress, header, auth = true }) {
+function upload({ path, filePath, name, formData, onProgress, auth = true }) {
   return new Promise((resolve, reject) => {
     const task = wx.uploadFile({
       url: `${config.baseUrl}${path}`,
       filePath,
       name,
       formData: formData || {},
-      header: { ...authHeader(auth), ...(header || {}) },
+      header: authHeader(auth, path),
       success: (res) => {
         const body = parseBody(res.data)
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body)
@@ -180,4 +210,5 @@ module.exports = {
   queryString,
   uuid4,
   refreshSession,
+  acts,
 }

@@ -27,10 +27,38 @@ function updateCitizen(citizen) {
 
 function clear() {
   wx.removeStorageSync(KEY)
+  wx.removeStorageSync(ACTING_KEY)
+}
+
+// Acting as (docs/acting-as.md): the party the next requests act for — a company the citizen
+// is an agent of, or (委托代办) a person who authorised them. Sent as X-Acting-As by
+// utils/http.js on the routes that act; null: the citizen themselves.
+const ACTING_KEY = 'handheld.actingAs'
+
+function actingAs() {
+  return wx.getStorageSync(ACTING_KEY) || null
+}
+
+// party: {id, name, kind} from GET /api/v1/parties; null (or the citizen's own id) for me.
+function setActingAs(party) {
+  const current = get()
+  const self = current && current.citizen && current.citizen.id
+  if (!party || !party.id || party.id === self) wx.removeStorageSync(ACTING_KEY)
+  else wx.setStorageSync(ACTING_KEY, { id: party.id, name: party.name || '', kind: party.kind })
 }
 
 function isSignedIn() {
   return Boolean(get())
 }
 
-module.exports = { get, save, clear, updateCitizen, isSignedIn, KEY }
+module.exports = {
+  get,
+  save,
+  clear,
+  updateCitizen,
+  isSignedIn,
+  actingAs,
+  setActingAs,
+  KEY,
+  ACTING_KEY,
+}

@@ -27,6 +27,7 @@ from push.repository.deliveries import AppTarget, DeliveryRow, QueuedSend, SentR
 from push.schemas import DELIVER_JOB, DeliveryJob
 from push.service.base import PushBase, live_channel
 from push.service.channels import STATUS_PHRASES, Reach, channels_for, progress_fields, thing
+from push.service.messages import write_message
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,19 @@ class Deliveries(PushBase):
             ),
             [live_channel(message.citizen_id)],
         )
+        if message.event_type != "notice":
+            # A company's message: in the company's inbox (its agents read it acting for it)
+            # and a copy in each current agent's own, sent on by that person's channels and
+            # preferences (docs/acting-as.md). Here, after the commit, not in the request.
+            for agent in await self.recipients.push_party_agents(conn, message.citizen_id):
+                await write_message(
+                    conn,
+                    agent,
+                    message.event_type,
+                    message.params,
+                    dedupe_key=f"party:{message.id}",
+                    link=message.link,
+                )
         contact = await self.recipients.push_contact(conn, message.citizen_id, self.settings.appid)
         if contact is None:
             return

@@ -70,25 +70,11 @@ class Messages(PushBase):
         Runs on the caller's connection inside its transaction, so a message exists if and
         only if the change it reports committed. The inbox message is written here; the other
         channels (WeChat subscribe message, app push, SMS for what must not be missed) are
-        chosen and sent by jobs enqueued in the same transaction.
-
-        A company's message is in the company's inbox (its agents read it acting for it) and
-        reaches each of its current agents in their own, each sent on by their own channels
-        and preferences (docs/acting-as.md)."""
-        written = await write_message(
+        chosen and sent by jobs enqueued in the same transaction. A company's message reaches
+        its agents from the fan-out job (``Deliveries.fan_out``)."""
+        return await write_message(
             conn, citizen_id, event_type, params, dedupe_key=dedupe_key, link=link
         )
-        if written:
-            for agent in await self.recipients.push_party_agents(conn, citizen_id):
-                await write_message(
-                    conn,
-                    agent,
-                    event_type,
-                    params,
-                    dedupe_key=f"party:{citizen_id}:{dedupe_key}",
-                    link=link,
-                )
-        return written
 
     async def inbox(
         self, conn: Connection, citizen_id: uuid.UUID, page: int, page_size: int

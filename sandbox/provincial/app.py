@@ -267,7 +267,15 @@ def build_provincial_app(
     licences = LicenceLibrary(clock)
     add_licence_routes(app, licences)
     app[CASES_KEY].book.on_licence = licences.issue_for_case
-    add_legal_routes(app, LegalRegister(clock, licences))
+    add_legal_routes(
+        app,
+        LegalRegister(
+            clock,
+            licences,
+            callback_secret=callback_secret,
+            callback_client_id=callback_client_id,
+        ),
+    )
     add_rating_routes(app, clock)
     add_hall_routes(app, clock.rfc3339)
 

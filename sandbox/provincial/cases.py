@@ -257,6 +257,8 @@ class Case:
             "caseNumber": self.case_number,
             "idempotencyKey": self.idempotency_key,
             "itemCode": self.item_code,
+            # Who applied: a person, or a company (type legal) with its agent.
+            "applicant": msgspec.to_builtins(self.applicant),
             "status": self.status,
             "version": self.version,
             "receivedAt": self.received_at,

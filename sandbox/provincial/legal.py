@@ -21,6 +21,10 @@ weights 3, 7, 9, 10, 5, 8, 4, 2.
   match the ID number the platform knows (the test users) or the number is malformed;
 - ``POST /gov/legal/v1/authorisations/{id}/revoke {grantorIdNumber, reason}``: ``{authorisation}``.
 
+A revocation at the platform's own portal (control below) is POSTed to the ``callbackUrl`` the
+reader gave with its query, signed like the case callbacks: ``{eventId, type
+"authorisation.revoked", authorisationId, uscc, occurredAt}``.
+
 Control: ``POST /_control/legal/companies {name, type, representative (a test user's
 username)}`` adds a company (its code made here, and its 营业执照 issued);
 ``POST /_control/legal/authorisations/{id}/revoke`` revokes at the platform's own portal;
@@ -29,12 +33,15 @@ username)}`` adds a company (its code made here, and its 营业执照 issued);
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import msgspec
 from aiohttp import web
 
@@ -113,6 +120,8 @@ class Authorisation:
     valid_from: str
     valid_until: str | None
     revoked_at: str | None = None
+    # Where the reader of this authorisation asked to be told of its revocation.
+    callback_url: str | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -151,12 +160,17 @@ SEED = (
 class LegalRegister:
     clock: Clock
     licences: LicenceLibrary
+    callback_secret: str = ""
+    callback_client_id: str = ""
     companies: dict[str, Company] = field(default_factory=dict)
     authorisations: dict[str, Authorisation] = field(default_factory=dict)
+    # Revocation events sent: (url, body) — what a test can read back.
+    sent: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         self.companies.clear()
         self.authorisations.clear()
+        self.sent.clear()
         for name, kind, division, serial, representative in SEED:
             self.add(name, kind, make_uscc(division, serial), USERS_BY_NAME[representative])
 
@@ -199,12 +213,50 @@ class LegalRegister:
     def now(self) -> str:
         return dt.datetime.fromtimestamp(self.clock.now(), dt.UTC).isoformat()
 
+    async def tell_revoked(self, auth: Authorisation) -> bool:
+        """The revocation, signed like the case callbacks (HMAC-SHA256 of ``timestamp.body``),
+        to whoever read the authorisation; a few quick tries. True when it was taken."""
+        if not auth.callback_url:
+            return False
+        body = msgspec.json.encode(
+            {
+                "eventId": f"legal-{auth.id}-revoked",
+                "type": "authorisation.revoked",
+                "authorisationId": auth.id,
+                "uscc": auth.company.uscc,
+                "occurredAt": auth.revoked_at,
+            }
+        )
+        self.sent.append({"url": auth.callback_url, "authorisationId": auth.id})
+        async with aiohttp.ClientSession() as session:
+            for attempt in range(4):
+                timestamp = str(int(self.clock.now()))
+                signature = hmac.new(
+                    self.callback_secret.encode(), timestamp.encode() + b"." + body, "sha256"
+                ).hexdigest()
+                headers = {
+                    "Content-Type": "application/json",
+                    "X-Gov-Client": self.callback_client_id,
+                    "X-Gov-Timestamp": timestamp,
+                    "X-Gov-Signature": signature,
+                }
+                try:
+                    async with session.post(auth.callback_url, data=body, headers=headers) as r:
+                        if 200 <= r.status < 300:
+                            return True
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                await asyncio.sleep(0.05 * 2**attempt)
+        return False
+
 
 REGISTER_KEY = web.AppKey("provincial_legal", LegalRegister)
 
 
-class QueryBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class QueryBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     id_number: str
+    # Told when one of the listed authorisations is revoked at the platform (its portal).
+    callback_url: str | None = None
 
 
 class GrantBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -242,8 +294,11 @@ async def query(request: web.Request) -> web.Response:
     register = request.app[REGISTER_KEY]
     body = _decode(await request.read(), QueryBody)
     wanted = body.id_number.upper()
-    found = [a.describe() for a in register.authorisations.values() if a.agent_id_number == wanted]
-    return json_response({"authorisations": found})
+    found = [a for a in register.authorisations.values() if a.agent_id_number == wanted]
+    for auth in found:
+        if body.callback_url:
+            auth.callback_url = body.callback_url
+    return json_response({"authorisations": [a.describe() for a in found]})
 
 
 async def grant(request: web.Request) -> web.Response:
@@ -324,11 +379,15 @@ async def control_companies(request: web.Request) -> web.Response:
 
 
 async def control_revoke(request: web.Request) -> web.Response:
+    """Revoked at the platform's own portal: whoever read the authorisation is told (signed
+    callback) before this answers, so a test's next step sees the revocation applied."""
     register = request.app[REGISTER_KEY]
     auth = _authorisation(register, request.match_info["id"])
+    told = False
     if auth.revoked_at is None:
         auth.revoked_at = register.now()
-    return json_response({"authorisation": auth.describe()})
+        told = await register.tell_revoked(auth)
+    return json_response({"authorisation": auth.describe(), "told": told})
 
 
 def add_legal_routes(app: web.Application, register: LegalRegister) -> None:

@@ -20,11 +20,22 @@ import pytest
 from api.app import create_app
 from api.composition import Services
 from core.settings import Settings
-from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, synced
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
 from tests.fixtures.identity import Outside, sso, user
+from tests.fixtures.parties import (
+    HENGXIN,
+    PARTIES,
+    QIHANG,
+    acting,
+    authorise,
+    company_id,
+    item_code,
+    signed_in,
+)
 from tests.fixtures.proxies import grant
 from tests.fixtures.servers import serve_in_process
+from tests.fixtures.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -210,3 +221,119 @@ async def test_another_citizen_meets_no_queue_number(
     assert (await client.get("/api/v1/queue/tickets", headers=stranger)).json()["tickets"] == []
     mine = await client.get(f"/api/v1/queue/tickets/{ticket}", headers=applicant.headers)
     assert mine.json() == taken.json()
+
+
+# --- the cross-party matrix (docs/acting-as.md) --------------------------------------------
+# A company's resources, made by its agent acting for it, walked by every caller who must be
+# refused: the agent as a natural person (no X-Acting-As), another company's agent acting for
+# that company, a person acting for this company without a mandate, and the agent once revoked.
+# The first two meet nothing (404, as for an id that exists nowhere); the last two are refused
+# before any resource is looked at (403 with the mandate's code).
+
+COMPANY_LICENCE_ROUTES = [
+    Route("GET", "/api/v1/licences/{id}"),
+    Route("GET", "/api/v1/licences/{id}/file"),
+    Route("POST", "/api/v1/licences/{id}/display"),
+    Route("GET", "/api/v1/licences/{id}/verifications"),
+]
+COMPANY_INBOX_ROUTES = [Route("POST", "/api/v1/inbox/{id}/read")]
+
+
+async def test_a_companys_resources_are_refused_to_every_other_party(
+    client: httpx.AsyncClient, outside: Outside, services: Services, worker: None
+) -> None:
+    await synced(services)
+    zhang = await signed_in(client, outside, "zhangsan")
+    company = await company_id(client, zhang, QIHANG)
+    await authorise(client, zhang, company, "lisi")
+    li = await signed_in(client, outside, "lisi")
+    await company_id(client, li, QIHANG)
+    wang = await signed_in(client, outside, "wangfang")
+    other = await company_id(client, wang, HENGXIN)
+    owner = acting(li, company)
+
+    created = await client.post(
+        "/api/v1/declarations",
+        json={"itemCode": await item_code(client, "企业名称自主申报登记")},
+        headers=owner,
+    )
+    assert created.status_code == 200, created.text
+    declaration = created.json()["id"]
+
+    async def licence() -> str | None:
+        wallet = (await client.get("/api/v1/licences", headers=owner)).json()
+        return next((w["id"] for w in wallet if w["status"] == "valid"), None)
+
+    licence_id = await eventually(licence)
+    async with services.infra.pool.acquire() as conn, conn.transaction():
+        await services.push.notify(
+            conn,
+            uuid.UUID(company),
+            "declaration.submitted",
+            {"item": "企业名称自主申报登记"},
+            dedupe_key="matrix-company-message",
+        )
+    inbox = (await client.get("/api/v1/inbox", headers=owner)).json()["items"]
+    message = inbox[0]["id"]  # a message in the company's inbox
+    resources = [
+        (MATRIX["declaration"][2], declaration, "/api/v1/declarations/{id}"),
+        (COMPANY_LICENCE_ROUTES, licence_id, "/api/v1/licences/{id}"),
+        (COMPANY_INBOX_ROUTES, message, None),
+    ]
+
+    async def snapshot() -> list[object]:
+        return [
+            (await client.get(read.format(id=target), headers=acting(zhang, company))).json()
+            for _, target, read in resources
+            if read
+        ]
+
+    before = await snapshot()
+
+    async def walk(headers: dict[str, str], expect: int, code: str | None, who: str) -> None:
+        for routes, target, _ in resources:
+            for n, route in enumerate(routes):
+                key = f"party-{who}-{route.method}-{route.path}-{n}"
+
+                async def call(
+                    target_id: str, suffix: str, route: Route = route, key: str = key
+                ) -> httpx.Response:
+                    return await client.request(
+                        route.method,
+                        route.path.format(id=target_id),
+                        json=route.body if route.files is None else None,
+                        files=route.files,
+                        headers={**headers, "Idempotency-Key": key + suffix},
+                    )
+
+                resp = await call(target, "")
+                where = f"{who}: {route.method} {route.path}: {resp.status_code} {resp.text}"
+                assert resp.status_code == expect, where
+                assert resp.headers["content-type"].startswith("application/problem+json"), where
+                if code is not None:
+                    assert resp.json()["code"] == code, where
+                else:  # no oracle: as for an id that exists nowhere
+                    nowhere = await call(str(uuid.uuid4()), "-nowhere")
+                    assert resp.json()["code"] == nowhere.json()["code"], where
+
+    await walk(li, 404, None, "natural person")
+    await walk(acting(wang, other), 404, None, "other company")
+    await walk(acting(wang, company), 403, "ACTING_AS_FORBIDDEN", "no mandate")
+    # The company's agents are managed by its representative only.
+    for method, path in (("GET", f"{PARTIES}/{company}/agents"),
+                         ("POST", f"{PARTIES}/{company}/agents")):  # fmt: skip
+        body = {"agentIdNumber": "620102198503120317", "agentName": "王芳"}
+        for caller, status in ((wang, 404), (li, 403)):
+            resp = await client.request(
+                method, path, json=body if method == "POST" else None, headers=caller
+            )
+            assert resp.status_code == status, f"{method} {path}: {resp.text}"
+    mandates = (await client.get(f"{PARTIES}/{company}/agents", headers=zhang)).json()["agents"]
+    mandate = next(a["mandateId"] for a in mandates if a["role"] == "agent")
+    stray = await client.delete(f"{PARTIES}/{other}/agents/{mandate}", headers=wang)
+    assert stray.status_code == 404, stray.text  # another company's mandate is nobody's here
+
+    revoked = await client.delete(f"{PARTIES}/{company}/agents/{mandate}", headers=zhang)
+    assert revoked.status_code == 200, revoked.text
+    await walk(owner, 403, "MANDATE_REVOKED", "revoked agent")
+    assert await snapshot() == before, "a company's resource changed by another party's calls"

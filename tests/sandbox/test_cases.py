@@ -186,7 +186,7 @@ async def test_query_by_number_and_by_key(platform: Platform) -> None:
     number = created["caseNumber"]
     case = await platform.case(number)
     assert set(case) == {
-        *("caseNumber", "idempotencyKey", "itemCode", "status", "version"),
+        *("caseNumber", "idempotencyKey", "itemCode", "applicant", "status", "version"),
         *("receivedAt", "updatedAt", "supplement", "toleratedMissing", "result", "events"),
     }
     assert case["idempotencyKey"] == body["idempotencyKey"]

@@ -64,7 +64,8 @@ def _push_audience(
     """Live accounts (never a tombstone), optionally registered in a region (a code prefix:
     620000 province, 620100 city, 620102 district) and optionally among given ids. Each
     filter is in the statement only when given, so every variant keeps its own index plan."""
-    where: list[str] = ["c.merged_into IS NULL"]
+    # People only: a company's notices reach its agents as the people they are.
+    where: list[str] = ["c.merged_into IS NULL", "c.kind = 'natural'"]
     args: list[object] = []
     if region_code is not None:
         args.append(region_code)

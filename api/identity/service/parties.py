@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+
+import msgspec
 
 from api.identity import errors
 from api.identity.repository import for_domains as domains_repo
@@ -21,12 +24,13 @@ from api.identity.schemas import (
 )
 from api.identity.service.base import ID_NUMBER, REAL_NAME, USCC, IdentityBase
 from core import audit
-from core.clients.provincial_legal import Authorisation, LegalRefused
+from core.clients.provincial_legal import Authorisation, LegalRefused, RevocationEvent
 from core.db import Connection
 from core.errors import InvalidParameter, OutsideSystemError
 from core.pii import mask_name, valid_id_number
 from core.principals import CitizenPrincipal
 from core.uscc import mask_uscc, valid_uscc
+from core.webhooks import SignatureInvalid, verify_hmac_signature
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +323,41 @@ class Parties(IdentityBase):
             )
         rows = await parties_repo.agents_of(conn, party_id)
         return self._agent_view(next(r for r in rows if r.mandate_id == mandate_id))
+
+    # --- the platform's word: a revocation made at its own portal ---
+
+    async def platform_revoked(
+        self, conn: Connection, headers: Mapping[str, str], body: bytes
+    ) -> bool:
+        """A signed revocation from the platform: the mandate revoked here and in every process
+        before this answers (so the agent's next request is refused). Idempotent: a repeated
+        event finds it revoked already. Returns whether it revoked something."""
+        try:
+            verify_hmac_signature(
+                secret=self._legal.callback_secret,
+                timestamp=headers.get("x-gov-timestamp"),
+                body=body,
+                signature=headers.get("x-gov-signature"),
+            )
+            event = msgspec.json.decode(body, type=RevocationEvent)
+        except (SignatureInvalid, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.warning("legal-person callback rejected", extra={"reason": str(exc)})
+            raise errors.LegalCallbackRejected() from exc
+        mandate = await parties_repo.mandate_by_external(conn, event.authorisation_id)
+        if mandate is None or mandate.revoked_at is not None:
+            return False
+        revoked = await parties_repo.revoke(conn, [mandate.id], "revoked at the platform")
+        await self.acting.revoked(revoked)
+        await audit.append(
+            conn,
+            actor_type="platform",
+            actor_id="provincial",
+            action="party.mandate_revoked",
+            target_type="party",
+            target_id=str(mandate.principal_id),
+            details={"mandate": str(mandate.id), "event": event.event_id},
+        )
+        return bool(revoked)
 
     # --- for other domains ---
 

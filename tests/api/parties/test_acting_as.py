@@ -99,3 +99,32 @@ async def test_a_bad_acting_as_header_is_a_client_error(
     assert resp.status_code == 400 and resp.json()["code"] == "ACTING_AS_INVALID"
     nobody = await client.get("/api/v1/declarations", headers=acting(li, str(uuid.uuid4())))
     assert nobody.status_code == 403 and nobody.json()["code"] == "ACTING_AS_FORBIDDEN"
+
+
+async def test_a_revocation_at_the_platforms_portal_stops_the_next_request(
+    client: httpx.AsyncClient, live: httpx.AsyncClient, outside: Outside, services: Services
+) -> None:
+    await synced(services)
+    zhang = await signed_in(client, outside, "zhangsan")
+    company = await company_id(client, zhang, QIHANG)
+    granted = await authorise(client, zhang, company, "lisi")
+    li = await signed_in(client, outside, "lisi")
+    await company_id(client, li, QIHANG)  # read from the platform: it knows where to tell us
+    as_company = acting(li, company)
+    assert (await client.get("/api/v1/declarations", headers=as_company)).status_code == 200
+
+    # Revoked at the platform's own portal: the platform tells us (signed) before it answers.
+    revoked = await outside.post(
+        f"{outside.provincial}/_control/legal/authorisations/{granted['mandateId']}/revoke", {}
+    )
+    assert revoked["told"] is True
+    refused = await client.get("/api/v1/declarations", headers=as_company)
+    assert refused.status_code == 403 and refused.json()["code"] == "MANDATE_REVOKED"
+
+    # A forged revocation is refused.
+    forged = await live.post(
+        "/api/v1/hooks/provincial/legal",
+        content=b'{"eventId":"x","type":"authorisation.revoked","authorisationId":"y"}',
+        headers={"X-Gov-Timestamp": "1", "X-Gov-Signature": "00"},
+    )
+    assert forged.status_code == 401

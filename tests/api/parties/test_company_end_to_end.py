@@ -94,9 +94,16 @@ async def test_an_agent_applies_pays_and_rates_for_the_company(
     agent = Applicant(client, outside, "")
     agent.headers = as_agent
     draft = await agent.create(tax)
+    async with outside.session.get(f"{outside.provincial}/_control/legal/companies") as resp:
+        uscc = next(c for c in (await resp.json())["companies"] if c["name"] == QIHANG)["uscc"]
+    # The form asks for the company's code (统一社会信用代码); the rest is filled as usual.
+    coded = await client.patch(
+        f"/api/v1/declarations/{draft['id']}",
+        json={"formData": {"businessLicenceNumber": uscc}},
+        headers=as_agent,
+    )
+    assert coded.status_code == 200, coded.text
     await agent.fill(draft["id"])
-    detail = await agent.detail(draft["id"])
-    assert detail["formData"]["businessLicenceNumber"] == licence["licenceNumber"]
     for material in draft["materials"]:
         if material["code"].endswith("-01") or "YYZZ" in material.get("licenceTypes", []):
             used = await client.put(
@@ -165,8 +172,12 @@ async def test_an_agent_applies_pays_and_rates_for_the_company(
     # paid notice, the rating, and the messages in the company's inbox and their own.
     seen = await _get(client, f"/api/v1/declarations/{draft['id']}", as_rep)
     assert seen["state"] == "completed"
-    steps = {e["state"]: e for e in seen["timeline"]}
+    steps: dict[str, dict[str, Any]] = {}
+    for entry in seen["timeline"]:
+        steps.setdefault(entry["state"], entry)  # the first entry of each state
     assert steps["draft"]["actedBy"] == agent_id and steps["submitted"]["actedBy"] == agent_id
+    # The platform's steps are nobody's.
+    assert steps["completed"]["actor"] == "platform" and steps["completed"]["actedBy"] is None
     assert done["timeline"][0]["actedBy"] == agent_id
     notices = await _get(client, "/api/v1/payments/notices?status=all", as_rep)
     assert [n["status"] for n in notices["items"]] == ["paid"]
@@ -179,9 +190,13 @@ async def test_an_agent_applies_pays_and_rates_for_the_company(
     assert "payment.paid" in {m["eventType"] for m in own_inbox["items"]}
     # Nothing of it is 李四's own: his declarations list is empty.
     assert (await _get(client, "/api/v1/declarations", li))["items"] == []
-    assert await db.fetchval(
-        "SELECT count(*) FROM audit_log WHERE action LIKE 'acting.%' AND target_id = $1", company
-    ) >= 4
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'acting.%' AND target_id = $1",
+            company,
+        )
+        >= 4
+    )
 
     # Revoked: 李四's next request as the company is refused.
     agents = await _get(client, f"{PARTIES}/{company}/agents", zhang)
