@@ -64,6 +64,7 @@ from api.licences.controllers import (
 )
 from api.licences.service import LicencesService
 from api.ops.controllers import OpsConsoleController, OpsSystemController
+from api.proxies.controllers import AssistController, ProxyController
 from api.queue.controllers import QueueCallbackController, QueueController, QueueOpsController
 from api.reviews.controllers import (
     DeclarationReviewController,
@@ -185,6 +186,8 @@ def create_app(
             *push_route_handlers(),
             *payment_route_handlers(),
             PartyController,
+            ProxyController,
+            AssistController,
             LegalPersonHookController,
         ],
         lifespan=[lifespan],

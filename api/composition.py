@@ -55,6 +55,9 @@ from api.licences import service as licences_service
 from api.licences import tasks as licences_tasks
 from api.licences.service import LicencesService
 from api.ops import deps as ops_deps
+from api.proxies import deps as proxies_deps
+from api.proxies import service as proxies_service
+from api.proxies.service import ProxiesService
 from api.queue import deps as queue_deps
 from api.queue import service as queue_service
 from api.queue import tasks as queue_tasks
@@ -109,6 +112,7 @@ class Services:
     hotline: HotlineService
     delivery: DeliveryService
     bundles: BundlesService
+    proxies: ProxiesService
 
     def by_key(self) -> dict[str, object]:
         """What the API puts on ``app.state``: each service under its domain's key."""
@@ -132,6 +136,7 @@ class Services:
             hotline_deps.KEY: self.hotline,
             delivery_deps.KEY: self.delivery,
             bundles_deps.KEY: self.bundles,
+            proxies_deps.KEY: self.proxies,
         }
 
 
@@ -157,6 +162,7 @@ def dependencies() -> dict[str, Provide]:
         | hotline_deps.DEPENDENCIES
         | delivery_deps.DEPENDENCIES
         | bundles_deps.DEPENDENCIES
+        | proxies_deps.DEPENDENCIES
     )
 
 
@@ -199,6 +205,7 @@ async def open_services(
             delivery_service.absorb_citizen,
             bundles_service.absorb_citizen,
             identity_parties.absorb_citizen,
+            proxies_service.absorb_citizen,
         )
         # Outside systems more than one domain talks to: one client each per process.
         wechat = WechatClient(infra.http, infra.redis, settings.wechat, settings.http)
@@ -324,6 +331,15 @@ async def open_services(
             delivery=delivery,
             bundles=await stack.enter_async_context(
                 bundles_deps.build(infra, catalog=catalog, declarations=declarations, push=push)
+            ),
+            proxies=await stack.enter_async_context(
+                proxies_deps.build(
+                    infra,
+                    identity=identity,
+                    catalog=catalog,
+                    declarations=declarations,
+                    push=push,
+                )
             ),
         )
 

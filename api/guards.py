@@ -71,6 +71,8 @@ async def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
     if principal.acr < required:
         raise errors.AssuranceTooLow(requiredLevel=required, currentLevel=principal.acr)
     header = acting_as_header(request)
+    if principal.actor_staff_id is not None:
+        return await _assisted(request, principal, header)
     if header is None or not header.strip():
         return principal
     try:
@@ -89,6 +91,33 @@ async def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
         await acting.record(
             principal,
             action=f"acting.{request.method.lower()}",
+            route=request.scope.get("path_template", request.url.path),
+            ip=client_ip(request),
+        )
+    return principal
+
+
+async def _assisted(
+    request: Request[Any, Any, Any], principal: CitizenPrincipal, header: bytes | None
+) -> CitizenPrincipal:
+    """A hall worker's 帮办 token acts for one citizen on the routes that act (deny by default:
+    never the citizen's account, sessions, or authorisations), never for anyone else, and
+    only while its mandate stands."""
+    if not request.route_handler.opt.get("acting_as"):
+        raise errors.ActingAsNotAllowed()
+    if header is not None and header.strip():
+        try:
+            named = uuid.UUID(header.decode("latin-1").strip())
+        except ValueError as exc:
+            raise errors.ActingAsInvalid() from exc
+        if named != principal.citizen_id:
+            raise errors.ActingAsNotAllowed()
+    acting: ActingAs = request.app.state[ACTING_KEY]
+    await acting.assisted(principal)
+    if request.method in _UNSAFE:
+        await acting.record_assisted(
+            principal,
+            action=f"assist.{request.method.lower()}",
             route=request.scope.get("path_template", request.url.path),
             ip=client_ip(request),
         )

@@ -122,6 +122,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mn": "ᠡᠨᠡ ᠤᠲᠠᠰᠤᠨ ᠤ ᠳᠤᠭᠠᠷ ᠣᠬᠣᠷ ᠮᠡᠳᠡᠭᠡ ᠬᠦᠯᠢᠶᠡᠨ ᠠᠪᠴᠤ ᠴᠢᠳᠠᠬᠤ ᠦᠭᠡᠢ᠂ ᠱᠠᠯᠭᠠᠭᠠᠳ ᠳᠠᠬᠢᠨ ᠣᠷᠣᠯᠳᠣᠨ᠎ᠠ ᠤᠤ",
         "en": "Phone number rejected",
     },
+    "PHONE_MISSING": {
+        "zh-CN": "该账号未绑定手机号码，无法发送验证码",
+        "en": "No phone number on record",
+    },
     "TOKEN_INVALID": {
         "zh-CN": "登录状态无效，请重新登录",
         "mn": "ᠨᠡᠪᠲᠡᠷᠡᠯ ᠦᠨ ᠪᠠᠶᠢᠳᠠᠯ ᠬᠤᠴᠦᠨ ᠦᠭᠡᠢ᠂ ᠳᠠᠬᠢᠨ ᠨᠡᠪᠲᠡᠷᠡᠨ᠎ᠡ ᠦᠦ",

@@ -47,6 +47,9 @@ class CitizenPrincipal:
     mandate_id: uuid.UUID | None = None
     party_kind: str = "natural"  # the owner's: "natural" or "legal"
     items: frozenset[str] | None = None
+    # A hall worker acting for the citizen (帮办, their assistance token): the worker's staff
+    # id; ``actor_id`` stays None (the actor is no citizen).
+    actor_staff_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> uuid.UUID:
@@ -55,7 +58,7 @@ class CitizenPrincipal:
 
     @property
     def acting(self) -> bool:
-        return self.actor_id is not None
+        return self.actor_id is not None or self.actor_staff_id is not None
 
     def covers(self, item_code: str) -> bool:
         """Whether the authorisation the request acts under covers this item."""

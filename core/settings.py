@@ -252,6 +252,19 @@ class LicenceSettings(msgspec.Struct, frozen=True, kw_only=True):
     qr_cache_entries: int = 2048
 
 
+class ProxiesSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """委托代办 and 帮办 (api.proxies, docs/acting-as.md)."""
+
+    # The longest authorisation a person may give another (days from its start).
+    max_days: int = 366
+    # Naming an agent looks a person up by ID number and name: throttled per citizen.
+    lookups_per_citizen: str = "10/hour"
+    # A hall worker's assistance: how long a confirmed one lasts, and the SMS template of the
+    # code the citizen reads out (registered at the gateway; the code lives as login codes do).
+    assist_minutes: int = 120
+    assist_template: str = "SMS_ASSIST_CODE"
+
+
 class HallQueueSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Queue numbers (取号) in service halls: the halls' calling system and the arrival rules."""
 
@@ -381,6 +394,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     supervision: SupervisionSettings = SupervisionSettings()
     hallqueue: HallQueueSettings = HallQueueSettings()
     postal: PostalSettings = PostalSettings()
+    proxies: ProxiesSettings = ProxiesSettings()
 
 
 _SECTIONS = {

@@ -40,6 +40,11 @@ EventType = Literal[
     "bundle.member_started",
     "bundle.member_blocked",
     "bundle.completed",
+    "proxy.granted",
+    "proxy.received",
+    "proxy.acted",
+    "proxy.revoked",
+    "assist.confirmed",
 ]
 
 EVENT_TYPES: frozenset[EventType] = frozenset(get_args(EventType))

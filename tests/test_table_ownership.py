@@ -29,6 +29,7 @@ DOMAINS = {
     "hotline": ROOT / "api" / "hotline",
     "delivery": ROOT / "api" / "delivery",
     "bundles": ROOT / "api" / "bundles",
+    "proxies": ROOT / "api" / "proxies",
     "push": ROOT / "push",
     "payments": ROOT / "payments",
 }
@@ -60,6 +61,7 @@ MIGRATION_OWNER = {
     "delivery": "delivery",
     "bundles": "bundles",
     "parties": "identity",
+    "proxies": "proxies",
 }
 # A table created by another domain's migration and owned since by another.
 MOVED = {

@@ -263,19 +263,28 @@ async def by_submit_key(conn: Connection, citizen_id: uuid.UUID, key: str) -> De
 
 
 async def list_for(
-    conn: Connection, citizen_id: uuid.UUID, state: str | None, limit: int, offset: int
+    conn: Connection,
+    citizen_id: uuid.UUID,
+    state: str | None,
+    limit: int,
+    offset: int,
+    *,
+    items: list[str] | None = None,
 ) -> tuple[list[SummaryRow], int]:
+    """``items``: only declarations of these items (a mandate's; None: all)."""
     rows = await conn.fetch(
         """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
                   promised_due, promised_due_provisional, supervision, updated_at,
                   count(*) OVER () AS total
              FROM declarations
             WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
+              AND ($5::text[] IS NULL OR item_code = ANY($5::text[]))
             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4""",
         citizen_id,
         state,
         limit,
         offset,
+        items,
     )
     summaries = many(SummaryRow, rows)
     return summaries, summaries[0].total if summaries else 0

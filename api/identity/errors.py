@@ -33,6 +33,10 @@ class SmsRateLimited(DomainError, status=429, code="SMS_RATE_LIMITED"): ...
 class PhoneRejected(DomainError, code="PHONE_REJECTED"): ...
 
 
+class PhoneMissing(DomainError, status=409, code="PHONE_MISSING"):
+    """A code is to be texted to a citizen who has no phone on record."""
+
+
 class TokenMissing(_Unauthorized, code="UNAUTHORIZED"): ...
 
 

@@ -88,6 +88,12 @@ function contentTypeOf(name) {
   return CONTENT_TYPES[ext] || 'application/octet-stream'
 }
 
+// --- 委托代办 (whom I authorised)
+const grantProxy = (body) => call('grantProxy', { body })
+const proxies = () => call('proxies')
+const revokeProxy = (id) => call('revokeProxy', { params: { mandate_id: id } })
+const proxyLog = () => call('proxyLog')
+
 // Whether the backend takes POST on the upload route; learnt from the first 405.
 let postUploadSupported = true
 
@@ -457,6 +463,10 @@ module.exports = {
   preferences,
   setPreferences,
   parties,
+  grantProxy,
+  proxies,
+  revokeProxy,
+  proxyLog,
   actingParty,
   partyAgents,
   grantAgent,

@@ -202,4 +202,13 @@ module.exports = {
     body: ['agentIdNumber', 'agentName', 'items', 'validUntil'],
   },
   revokeAgent: { method: 'DELETE', path: '/api/v1/parties/{party_id}/agents/{mandate_id}' },
+  // 委托代办: whom I authorised, their log, revoking
+  grantProxy: {
+    method: 'POST',
+    path: '/api/v1/proxies',
+    body: ['agentIdNumber', 'agentName', 'items', 'validFrom', 'validUntil'],
+  },
+  proxies: { method: 'GET', path: '/api/v1/proxies' },
+  revokeProxy: { method: 'DELETE', path: '/api/v1/proxies/{mandate_id}' },
+  proxyLog: { method: 'GET', path: '/api/v1/proxies/log' },
 }

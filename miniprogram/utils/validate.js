@@ -84,7 +84,17 @@ function checkDeclaration(detail, formData) {
   return { ok: messages.length === 0, fieldErrors, messages }
 }
 
+// A resident ID number (GB 11643-1999): 17 digits and the ISO 7064 MOD 11-2 check character.
+function idNumber(value) {
+  const text = String(value || '').toUpperCase()
+  if (!/^\d{17}[\dX]$/.test(text)) return false
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = weights.reduce((acc, w, i) => acc + w * Number(text[i]), 0)
+  return '10X98765432'[sum % 11] === text[17]
+}
+
 module.exports = {
+  idNumber,
   validateField,
   validateForm,
   validateFile,

@@ -68,6 +68,11 @@ STATUS_PHRASES: Mapping[MessageType, str] = {
     "bundle.member_started": "已自动提交",
     "bundle.member_blocked": "暂停办理",
     "bundle.completed": "已全部办结",
+    "proxy.granted": "已授权",
+    "proxy.received": "收到授权",
+    "proxy.acted": "代办进展",
+    "proxy.revoked": "已撤销",
+    "assist.confirmed": "帮办确认",
 }
 
 THING_MAX = 20  # WeChat refuses (47003) a "thing" value longer than 20 characters

@@ -148,6 +148,35 @@ TEMPLATES: Mapping[EventType, Mapping[str, tuple[str, str]]] = {
     "bundle.completed": {
         "zh-CN": ("一件事已办结", "您的“{bundle}”已全部办结：{summary}"),
     },
+    "proxy.granted": {
+        "zh-CN": (
+            "已授权他人代办",
+            "您已授权{agent}代您办理{scope}，有效期至{until}。代办人的每一步都会通知您，"
+            "您可随时在“谁在为我代办”中撤销授权。",
+        ),
+    },
+    "proxy.received": {
+        "zh-CN": (
+            "您收到一项代办授权",
+            "{principal}授权您代其办理{scope}，有效期至{until}。请在身份切换中选择“{principal}”后办理。",
+        ),
+    },
+    "proxy.acted": {
+        "zh-CN": (
+            "代办进展",
+            "{agent}以您的名义{action}：“{item}”。如非您本人授权，请立即撤销授权。",
+        ),
+    },
+    "proxy.revoked": {
+        "zh-CN": ("代办授权已撤销", "{principal}对{agent}的代办授权（{scope}）已撤销，即时生效。"),
+    },
+    "assist.confirmed": {
+        "zh-CN": (
+            "窗口帮办已确认",
+            "您已通过短信验证码同意窗口工作人员{staff}帮您办理{scope}，{until}前有效。"
+            "办理的每一步都会通知您。",
+        ),
+    },
 }
 
 

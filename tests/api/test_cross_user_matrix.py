@@ -25,7 +25,7 @@ from tests.fixtures.bundles import BIRTH, BundleApplicant
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, synced
 from tests.fixtures.halls import CITY_HALL, ID_CARD, MovableClock, book, citizen, synced_halls
 from tests.fixtures.hotline import file
-from tests.fixtures.identity import Outside
+from tests.fixtures.identity import Outside, sso, user
 from tests.fixtures.parties import (
     HENGXIN,
     PARTIES,
@@ -36,6 +36,7 @@ from tests.fixtures.parties import (
     item_code,
     signed_in,
 )
+from tests.fixtures.proxies import grant
 from tests.fixtures.servers import serve_in_process
 from tests.fixtures.waiting import eventually
 
@@ -100,6 +101,14 @@ async def _bundle(owner: Applicant, services: Services) -> str:
     started = await BundleApplicant(owner).start(BIRTH, {})
     assert started.status_code == 200, started.text
     return str(started.json()["id"])
+
+
+async def _proxy(owner: Applicant, services: Services) -> str:
+    """An authorisation (委托代办) the owner gave another person."""
+    await sso(owner.client, owner.outside, user("lisi"))  # the agent has an account
+    granted = await grant(owner.client, owner.headers, "lisi", [])
+    assert granted.status_code == 200, granted.text
+    return str(granted.json()["id"])
 
 
 Make = Callable[[Applicant, Services], Awaitable[str]]
@@ -173,6 +182,14 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
             Route("PUT", "/api/v1/bundles/{id}/materials/M01/licence", {"licenceNumber": "X1"}),
             Route("DELETE", "/api/v1/bundles/{id}/materials/M01"),
             Route("POST", "/api/v1/bundles/{id}/submit"),
+        ],
+    ),
+    "proxy": (
+        _proxy,
+        "/api/v1/proxies/{id}/log",
+        [
+            Route("GET", "/api/v1/proxies/{id}/log"),
+            Route("DELETE", "/api/v1/proxies/{id}"),
         ],
     ),
 }

@@ -87,6 +87,9 @@ class DeclarationMoved:
 
 # Called in the transaction of the move, so what it enqueues exists iff the move commits.
 StateFollower = Callable[[Connection, DeclarationMoved], Awaitable[None]]
+# Told of each step a person or hall worker takes in someone else's name: (conn, principal,
+# action, target, item name); bound by the proxies domain (``api.proxies.deps``).
+OnActed = Callable[[Connection, CitizenPrincipal, str, str, str], Awaitable[None]]
 
 
 class DeclarationsBase:
@@ -120,6 +123,7 @@ class DeclarationsBase:
         self._fees = fees
         # Citizens told of each step, in the transaction of the change (the outbox).
         self._push = push
+        self.on_acted: OnActed | None = None
         # When a citizen's action happens (tests set a FixedClock).
         self.clock = clock
         # Figures' working-day index: (calendar, last day, counts), rebuilt when either changes.
@@ -166,9 +170,18 @@ class DeclarationsBase:
         lock: bool = False,
     ) -> repo.DeclarationRow:
         row = await repo.get(conn, declaration_id, principal.citizen_id, lock=lock)
-        if row is None:
-            raise errors.DeclarationNotFound()  # also for another citizen's: no oracle
+        if row is None or not principal.covers(row.item_code):
+            # Also for another citizen's, and for one of an item the mandate the request acts
+            # under does not cover (docs/acting-as.md): no oracle.
+            raise errors.DeclarationNotFound()
         return row
+
+    async def _acted(
+        self, conn: Connection, principal: CitizenPrincipal, action: str, target: str, item: str
+    ) -> None:
+        """A step taken in another person's name is told to them (api.proxies binds it)."""
+        if principal.acting and self.on_acted is not None:
+            await self.on_acted(conn, principal, action, target, item)
 
     async def _item(self, conn: Connection, item_code: str) -> ItemDetail:
         return await self._catalog.item_for_declaration(conn, item_code)

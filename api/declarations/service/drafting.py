@@ -47,6 +47,7 @@ class Drafting(Reading):
             hall_visit=item.online_level != "full_online",
             form_data=prefilled,
         )
+        await self._acted(conn, principal, "declaration.create", str(row.id), item.name)
         return await self._detail(
             conn, row, item=item, attached=[], wallet=wallet, timeline=[created]
         )
@@ -69,6 +70,8 @@ class Drafting(Reading):
             saved = await repo.save_form(conn, declaration_id, principal.citizen_id, data)
             assert saved is not None
         row, timeline = saved
+        if not principal.covers(row.item_code):
+            raise errors.DeclarationNotFound()  # outside the mandate: as if absent
         item = await self._item(conn, row.item_code)
         if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)

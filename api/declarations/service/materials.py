@@ -51,7 +51,7 @@ class Materials(Reading):
         storage_key: str,
     ) -> tuple[LibraryMaterial, bool]:
         """Returns the library entry and whether the stored object is new (else delete it)."""
-        await self._editable_material(conn, principal, declaration_id, code)
+        row, _, _ = await self._editable_material(conn, principal, declaration_id, code)
         material_id, created = await repo.library_add(
             conn,
             citizen_id=principal.citizen_id,
@@ -65,6 +65,9 @@ class Materials(Reading):
         await repo.attach(conn, declaration_id, code, material_id=material_id)
         entry = await repo.material(conn, material_id, principal.citizen_id)
         assert entry is not None
+        await self._acted(
+            conn, principal, "declaration.material", str(declaration_id), row.item_name
+        )
         return library_entry(entry), created
 
     async def reuse(

@@ -132,7 +132,12 @@ class Reading(DeclarationsBase):
         page_size: int,
     ) -> DeclarationPage:
         rows, total = await repo.list_for(
-            conn, principal.citizen_id, state, page_size, (page - 1) * page_size
+            conn,
+            principal.citizen_id,
+            state,
+            page_size,
+            (page - 1) * page_size,
+            items=None if principal.items is None else sorted(principal.items),
         )
         return DeclarationPage(
             items=[DeclarationSummary(**summary_fields(r)) for r in rows],

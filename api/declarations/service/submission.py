@@ -60,6 +60,8 @@ class Submission(Materials, PlatformEvents):
         # Copies within a day are answered by core.idempotency before this runs; the key's
         # holder (and its UNIQUE) answers one arriving after the stored answer was purged.
         row = await repo.for_submit(conn, declaration_id, principal.citizen_id, idempotency_key)
+        if row is not None and not principal.covers(row.item_code):
+            row = None  # outside the mandate the request acts under: as if absent
         if row is None:
             if await repo.by_submit_key(conn, principal.citizen_id, idempotency_key) is not None:
                 raise IdempotencyKeyReused()
@@ -106,6 +108,7 @@ class Submission(Materials, PlatformEvents):
             {"item": row.item_name},
             dedupe_key=f"{declaration_id}:submitted",
         )
+        await self._acted(conn, principal, "declaration.submit", str(declaration_id), item.name)
         return await self._detail(
             conn, moved, item=item, attached=attached, citizen=citizen, timeline=timeline
         )

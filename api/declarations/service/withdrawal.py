@@ -51,4 +51,7 @@ class Withdrawal(Reading):
             {"item": row.item_name},
             dedupe_key=f"{declaration_id}:withdrawn",
         )
+        await self._acted(
+            conn, principal, "declaration.withdraw", str(declaration_id), row.item_name
+        )
         return await self._detail(conn, moved)

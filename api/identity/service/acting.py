@@ -121,6 +121,38 @@ class ActingAs:
         self._entries[key] = entry
         return entry
 
+    async def assisted(self, principal: CitizenPrincipal) -> None:
+        """A hall worker's assistance token (帮办): its mandate must not be revoked. The
+        token's expiry is the mandate's end; a revocation (the citizen's, or the worker ending
+        it) is in the revoked set before it answers. While that set may be incomplete here, the
+        database decides."""
+        assert principal.mandate_id is not None
+        if self.revocations.current:
+            if self.revocations.is_revoked(str(principal.mandate_id)):
+                raise errors.MandateRevoked()
+            return
+        async with self._pool.acquire() as conn:
+            row = await parties_repo.mandate(conn, principal.mandate_id)
+        if row is None or row.revoked_at is not None:
+            raise errors.MandateRevoked()
+
+    async def record_assisted(
+        self, principal: CitizenPrincipal, *, action: str, route: str, ip: str
+    ) -> None:
+        """An audit entry of a change a hall worker made for a citizen (the worker is the
+        actor), on a connection of its own like ``record``."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await audit.append(
+                conn,
+                actor_type="staff",
+                actor_id=str(principal.actor_staff_id),
+                action=action,
+                target_type="citizen",
+                target_id=str(principal.citizen_id),
+                details={"route": route, "mandate": str(principal.mandate_id)},
+                ip=ip,
+            )
+
     def forget(self, agent_id: uuid.UUID, party_id: uuid.UUID) -> None:
         """Drop what this process knows (a grant or change made here shows at once)."""
         self._entries.pop((agent_id, party_id), None)

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from limits import parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -23,6 +24,7 @@ from core.clients.provincial_legal import CompanyLicence, ProvincialLegalClient
 from core.clients.sms import SmsClient
 from core.clients.wechat import WechatClient
 from core.db import Connection
+from core.one_time_codes import OneTimeCodes
 from core.pii import PiiCipher, mask_id_number, mask_name, mask_phone
 from core.revocation import RevocationList
 from core.settings import AuthSettings, SmsSettings
@@ -96,6 +98,14 @@ class IdentityBase:
         self._sms = sms
         self._sms_phone_limits = parse_many(settings.sms_per_phone)
         self._sms_ip_limits = parse_many(settings.sms_per_ip)
+        self._codes = OneTimeCodes(
+            redis, ttl_s=settings.sms_code_ttl_s, attempts=settings.sms_code_attempts
+        )
+
+    async def _limited(self, limits: list[Any], *keys: str) -> None:
+        for limit in limits:
+            if not await self._limiter.hit(limit, *keys):
+                raise errors.SmsRateLimited()
 
     async def _issue(
         self, conn: Connection, citizen_id: uuid.UUID, method: str, acr: int

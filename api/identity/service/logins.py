@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
-from typing import Any
-
 from api.identity import errors
 from api.identity.repository import citizens as citizens_repo
 from api.identity.schemas import CitizenProfile, TokenPair
@@ -14,8 +10,6 @@ from api.identity.service.base import (
     SESSION_KEY,
     SMS_LEVEL_CAP,
     IdentityBase,
-    as_bytes,
-    digest,
 )
 from core.clients.sms import SmsRejected
 from core.clients.wechat import WechatCodeRejected
@@ -61,11 +55,6 @@ class Logins(IdentityBase):
 
     # --- SMS code login (app) ------------------------------------------------------------------
 
-    async def _limited(self, limits: list[Any], *keys: str) -> None:
-        for limit in limits:
-            if not await self._limiter.hit(limit, *keys):
-                raise errors.SmsRateLimited()
-
     def _sms_key(self, phone: str) -> str:
         return "sms:code:" + self.pii.lookup_hash(phone, field=PHONE).hex()
 
@@ -73,43 +62,28 @@ class Logins(IdentityBase):
         phone_key = self.pii.lookup_hash(phone, field=PHONE).hex()
         await self._limited(self._sms_phone_limits, "sms-send-phone", phone_key)
         await self._limited(self._sms_ip_limits, "sms-send-ip", ip)
-        code = f"{secrets.randbelow(10**6):06d}"
         key = self._sms_key(phone)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.hset(key, mapping={"code": digest(code), "attempts": 0})
-            pipe.expire(key, self.settings.sms_code_ttl_s)
-            await pipe.execute()
+        code = await self._codes.issue(key)
         try:
             await self._sms.send(
                 phone,
                 self._sms_settings.login_template,
-                {"code": code, "minutes": str(self.settings.sms_code_ttl_s // 60)},
+                {"code": code, "minutes": str(self._codes.ttl_s // 60)},
             )
         except SmsRejected as exc:
-            await self._redis.delete(key)
+            await self._codes.forget(key)
             if exc.code == "FLOW_CONTROL":
                 raise errors.SmsRateLimited() from exc
             raise errors.PhoneRejected() from exc
         except Exception:
-            await self._redis.delete(key)
+            await self._codes.forget(key)
             raise
-        return self.settings.sms_code_ttl_s
+        return self._codes.ttl_s
 
     async def sms_login(self, conn: Connection, phone: str, code: str, ip: str) -> TokenPair:
         await self._limited(self._sms_ip_limits, "sms-login-ip", ip)
-        key = self._sms_key(phone)
-        stored = await self._redis.hget(key, "code")
-        if stored is None:
+        if not await self._codes.redeem(self._sms_key(phone), code):
             raise errors.SmsCodeInvalid()
-        attempts = await self._redis.hincrby(key, "attempts", 1)
-        if attempts > self.settings.sms_code_attempts:
-            await self._redis.delete(key)
-            raise errors.SmsCodeInvalid()
-        if not hmac.compare_digest(as_bytes(stored), digest(code)):
-            raise errors.SmsCodeInvalid()
-        if not await self._redis.delete(key):
-            raise errors.SmsCodeInvalid()  # a concurrent login used it first: single use
         phone_hash = self.pii.lookup_hash(phone, field=PHONE)
         holder = await citizens_repo.find_by_phone(conn, phone_hash)
         if holder is None:

@@ -5,6 +5,7 @@ import { ApiError, get, optional, post, session } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as bundles from "./views/bundles.js";
+import * as assist from "./views/assist.js";
 import * as calendar from "./views/calendar.js";
 import * as dashboard from "./views/dashboard.js";
 import * as figures from "./views/figures.js";
@@ -30,6 +31,7 @@ const VIEWS = [
   { id: "jobs", module: jobs, probe: "/ops/v1/system/jobs/dead-letters" },
   { id: "halls", module: halls, probe: "/ops/v1/halls/figures" },
   { id: "bundles", module: bundles, probe: "/ops/v1/bundles/figures" },
+  { id: "assist", module: assist, probe: "/ops/v1/assist/requests" },
 ];
 
 const main = document.getElementById("main");

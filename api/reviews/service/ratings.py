@@ -64,9 +64,14 @@ class RatingCases(ReviewsBase):
     async def _declaration(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
     ) -> DeclarationForReview:
-        """The citizen's own declaration (another's is as unknown as a missing one)."""
+        """The citizen's own declaration (another's is as unknown as a missing one, and so is
+        one of an item outside the mandate the request acts under)."""
         row = await self._declarations.for_review(conn, declaration_id)
-        if row is None or row.citizen_id != principal.citizen_id:
+        if (
+            row is None
+            or row.citizen_id != principal.citizen_id
+            or not principal.covers(row.item_code)
+        ):
             raise errors.DeclarationNotFound()
         return row
 

@@ -54,6 +54,10 @@ Component({
     error: '',
   },
   methods: {
+    // Another identity chosen: this page was the previous one's; back to where it came from.
+    onActing() {
+      wx.navigateBack()
+    },
     async onLoad(query) {
       this.formData = {}
       this.progress = {}

@@ -53,6 +53,10 @@ Component({
     detail: null, state: '', delivery: '', caseNumber: '', due: '', preReviewDue: '', supplement: [], tolerated: [], refusal: '', actions: {}, error: '',
   },
   methods: {
+    // Another identity chosen: this page was the previous one's; back to where it came from.
+    onActing() {
+      wx.navigateBack()
+    },
     onLoad(query) {
       this.id = query.id
       return this.load()

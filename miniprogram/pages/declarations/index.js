@@ -12,6 +12,10 @@ Component({
   behaviors: [page(['declarations']), list({ pageSize: 20 })],
   data: { filters: [], active: '' },
   methods: {
+    // Another identity chosen: its declarations.
+    onActing() {
+      return this.load()
+    },
     onLoad() {
       this.setData({
         filters: FILTERS.map((s) => ({ state: s, label: s ? label('state', s) : t('declarations.all') })),

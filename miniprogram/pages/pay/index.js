@@ -26,6 +26,10 @@ Component({
   behaviors: [page(['pay'])],
   data: { notices: [], busy: '', message: '', error: '', state: 'loading' },
   methods: {
+    // Another identity chosen: this page was the previous one's; back to where it came from.
+    onActing() {
+      wx.navigateBack()
+    },
     onLoad(query) {
       this.declarationId = (query && query.declarationId) || ''
       this.keys = {}

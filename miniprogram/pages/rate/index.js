@@ -34,6 +34,10 @@ Component({
   behaviors: [page(['rate'])],
   data: { levels: [], level: 0, indicators: [], tags: [], chosen: {}, text: '', canRate: true, followUp: false, rectified: false, ticket: null, history: [], done: false, error: '' },
   methods: {
+    // Another identity chosen: this page was the previous one's; back to where it came from.
+    onActing() {
+      wx.navigateBack()
+    },
     async onLoad(query) {
       // A declaration (?id=) on this session's channel, or a hall visit by its queue number
       // (?ticket=) on the channel "hall booked online".

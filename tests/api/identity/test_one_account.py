@@ -302,6 +302,7 @@ SEEDED_TABLES = {
     "queue_tickets", "hotline_tickets", "citizen_addresses", "result_deliveries",
     "bundles", "mandates",
     "declaration_events",
+    "proxy_log", "assist_requests",
 }  # fmt: skip
 
 CITIZEN_COLUMNS = """
@@ -402,10 +403,23 @@ async def _seed(
         company,
     )
     await conn.execute("INSERT INTO citizens (id) VALUES ($1)", child)
+    family = uuid.uuid4()
     await conn.execute(
         """INSERT INTO mandates (id, principal_id, agent_id, role, source, granted_by) VALUES
            ($1, $3, $4, 'agent', 'platform', NULL), ($2, $4, $5, 'family', 'citizen', $4)""",
-        uuid.uuid4(), uuid.uuid4(), company, mine, child,
+        uuid.uuid4(), family, company, mine, child,
+    )  # fmt: skip
+    # 委托代办's consent log (mine the principal, and mine an agent elsewhere) and a hall
+    # worker's request to assist mine.
+    await conn.execute(
+        """INSERT INTO proxy_log (id, mandate_id, principal_id, agent_id, event) VALUES
+           ($1, $3, $4, $5, 'granted'), ($2, $3, $5, $4, 'acted')""",
+        uuid.uuid4(), uuid.uuid4(), family, mine, child,
+    )  # fmt: skip
+    await conn.execute(
+        """INSERT INTO assist_requests (id, staff_id, citizen_id, items, expires_at)
+           VALUES ($1, $2, $3, ARRAY['GG-01101-001'], now())""",
+        uuid.uuid4(), staff, mine,
     )  # fmt: skip
     await conn.execute(
         """INSERT INTO declaration_events (declaration_id, to_state, actor, acted_by)
