@@ -148,6 +148,40 @@ test('the item page in Mongolian: its labels, the backend text, and the conditio
   expect(texts(page, '.title')).toEqual(expect.arrayContaining([name, mn['item.conditions'], mn['item.materials']]))
   expect(texts(page, '.apply')).toEqual([mn['item.apply']])
   expect(page.querySelector('.page').dom.className).toContain('lang-mn')
-  // Running text goes in the vertical block (docs/i18n.md); Chinese fallback text included.
-  expect(texts(page, '.lang-mn .prose .text')).toEqual(item.guide.acceptanceConditions.map((c) => `· ${c}`))
+  // Running text goes in the vertical blocks (docs/i18n.md); Chinese fallback text included:
+  // the conditions, the form instructions, the process steps, the legal basis, FAQ answers.
+  expect(texts(page, '.lang-mn .conditions .prose .text')).toEqual(item.guide.acceptanceConditions.map((c) => `· ${c}`))
+  expect(texts(page, '.lang-mn .prose.form-instructions')).toEqual([item.guide.formInstructions])
+  expect(texts(page, '.lang-mn .process .prose .text')).toHaveLength(item.guide.process.length)
+  expect(texts(page, '.lang-mn .legal-basis .prose .text')).toEqual(item.guide.legalBasis.map((c) => `· ${c}`))
+  expect(texts(page, '.lang-mn .faq .prose.answer')).toHaveLength(item.guide.faq.length)
+  // Titles, buttons and questions stay horizontal.
+  expect(page.querySelectorAll('.prose .title, .prose .btn, .prose.question')).toHaveLength(0)
+})
+
+test('every page root carries the language class beside elderly mode', () => {
+  const fs = require('fs')
+  const path = require('path')
+  const { render, ROOT } = require('./helpers/render')
+  require('../utils/language').set('mn')
+  const pages = require('../app.json').pages
+  const missing = []
+  for (const name of pages) {
+    const wxml = fs.readFileSync(path.join(ROOT, `${name}.wxml`), 'utf8')
+    if (wxml.startsWith('<web-view')) continue // a web page, no view of ours
+    const page = render(name)
+    const root = page.querySelector('.page')
+    if (!root || !/(^|[\s-])lang-mn(\s|$)/.test(root.dom.className)) missing.push(`${name}: ${root && root.dom.className}`)
+  }
+  expect(missing).toEqual([])
+})
+
+test('the tab bar reads in Mongolian: each tab page sets the four texts when shown', () => {
+  const { render } = require('./helpers/render')
+  require('../utils/language').set('mn')
+  for (const name of ['pages/home/index', 'pages/services/index', 'pages/inbox/index', 'pages/mine/index']) {
+    fake.calls.tab.length = 0
+    render(name).instance.onShow()
+    expect(fake.calls.tab).toEqual(['tabs.home', 'tabs.services', 'tabs.inbox', 'tabs.mine'].map((k) => mn[k]))
+  }
 })
