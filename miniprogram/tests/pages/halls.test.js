@@ -158,19 +158,22 @@ test('appointments: a pause after no-shows is shown with its end', async () => {
 
 test('appointments: a booking of today leads to the queue page, to take a number or follow it', async () => {
   const { render, texts } = require('../helpers/render')
-  // 10:00 in Beijing on the day of the recorded bookings (02:00 UTC).
-  const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-11-09T02:00:00Z'))
+  // 10:00 in Beijing (02:00 UTC) on the day of the recorded open booking: the recording's day
+  // follows the journey's clock, so it is read, not written here.
+  const day = recorded('appointments.list').items.find((a) => a.status === 'booked').date
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86400000).toISOString().slice(0, 10)
+  const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse(`${day}T02:00:00Z`))
   try {
     const mine = replay(fake, 'appointments.list', (body) => {
       const [first, second] = body.items.filter((a) => a.status === 'booked')
       if (second) second.status = 'arrived'
       // One more booking, on another day: no way to the queue from it.
-      body.items.push({ ...first, id: 'b7f5c0de-0000-4000-8000-00000000000a', date: '2026-11-10' })
+      body.items.push({ ...first, id: 'b7f5c0de-0000-4000-8000-00000000000a', date: next })
     })
     const page = render('pages/appointments/index')
     await page.instance.onLoad({})
     await settle()
-    const today = mine.items.filter((a) => a.date === '2026-11-09' && ['booked', 'arrived'].includes(a.status))
+    const today = mine.items.filter((a) => a.date === day && ['booked', 'arrived'].includes(a.status))
     expect(today.length).toBeGreaterThan(0)
     const expected = today.map((a) => t(a.status === 'booked' ? 'appointments.takeNumber' : 'appointments.followNumber'))
     expect(texts(page, '.queue')).toEqual(expected)
