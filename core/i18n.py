@@ -124,6 +124,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "PHONE_MISSING": {
         "zh-CN": "该账号未绑定手机号码，无法发送验证码",
+        "mn": "ᠡᠨᠡ ᠳᠠᠩᠰᠠ ᠳᠤᠷ ᠭᠠᠷ ᠤᠲᠠᠰᠤ ᠶᠢᠨ ᠳᠤᠭᠠᠷ ᠬᠣᠯᠪᠠᠭᠳᠠᠭ ᠠ ᠦᠭᠡᠢ ᠲᠤᠯᠠ ᠪᠠᠲᠤᠯᠠᠬᠤ ᠬᠣᠳ ᠢᠯᠡᠭᠡᠵᠦ ᠴᠢᠳᠠᠬᠤ ᠦᠭᠡᠢ",
         "en": "No phone number on record",
     },
     "TOKEN_INVALID": {
@@ -773,76 +774,171 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mn": "ᠲᠠᠩᠬᠢᠮ ᠤᠨ ᠬᠣᠶᠠᠷ ᠬᠡᠮᠵᠢᠶ᠎ᠡ ᠲᠦ ᠺᠣᠳ ᠣᠳᠣᠭ᠎ᠠ ᠲᠣᠬᠢᠷᠤᠭᠤᠯᠠᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
         "en": "Hall QR codes are not configured",
     },
-    "BUNDLE_NOT_FOUND": {"zh-CN": "未找到该“一件事”申请", "en": "Bundle application not found"},
-    "NOT_A_BUNDLE": {"zh-CN": "该事项不是“一件事”联办事项", "en": "Not a bundle item"},
+    "BUNDLE_NOT_FOUND": {
+        "zh-CN": "未找到该“一件事”申请",
+        "mn": "ᠡᠨᠡ “ᠨᠢᠭᠡ ᠬᠡᠷᠡᠭ” ᠦᠨ ᠥᠴᠢᠭ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Bundle application not found",
+    },
+    "NOT_A_BUNDLE": {
+        "zh-CN": "该事项不是“一件事”联办事项",
+        "mn": "ᠡᠨᠡ ᠬᠡᠷᠡᠭ “ᠨᠢᠭᠡ ᠬᠡᠷᠡᠭ” ᠬᠠᠮᠲᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠬᠡᠷᠡᠭ ᠪᠢᠰᠢ",
+        "en": "Not a bundle item",
+    },
     "BUNDLE_ANSWER_INVALID": {
         "zh-CN": "情形选择有误，请按题目选项作答",
+        "mn": "ᠪᠠᠶᠢᠳᠠᠯ ᠤᠨ ᠰᠣᠩᠭᠣᠯᠲᠠ ᠠᠯᠳᠳᠠᠭ ᠠ ᠲᠠᠢ᠂ ᠠᠰᠠᠭᠤᠯᠲᠠ ᠶᠢᠨ ᠰᠣᠩᠭᠣᠯᠲᠠ ᠪᠡᠷ ᠬᠠᠷᠢᠭᠤᠯᠤᠨ᠎ᠠ ᠤᠤ",
         "en": "Invalid situation answer",
     },
     "BUNDLE_MEMBER_UNKNOWN": {
         "zh-CN": "所选事项不属于该“一件事”，或未选择任何事项",
+        "mn": "ᠰᠣᠩᠭᠣᠭᠰᠠᠨ ᠬᠡᠷᠡᠭ ᠡᠨᠡ “ᠨᠢᠭᠡ ᠬᠡᠷᠡᠭ” ᠳᠦ ᠬᠠᠮᠠᠭ ᠦᠭᠡᠢ᠂ ᠪᠤᠶᠤ ᠨᠢᠭᠡ ᠴᠤ ᠬᠡᠷᠡᠭ ᠰᠣᠩᠭᠣᠭ ᠠ ᠦᠭᠡᠢ",
         "en": "Unknown or no bundle member chosen",
     },
-    "BUNDLE_FORM_INVALID": {"zh-CN": "联办申请表填写有误，请检查后重试", "en": "Form invalid"},
+    "BUNDLE_FORM_INVALID": {
+        "zh-CN": "联办申请表填写有误，请检查后重试",
+        "mn": "ᠬᠠᠮᠲᠤ ᠥᠴᠢᠭ ᠦᠨ ᠪᠢᠴᠢᠭ ᠢ ᠪᠤᠷᠤᠭᠤ ᠪᠥᠭᠯᠡᠪᠡ᠂ ᠱᠠᠯᠭᠠᠭᠠᠳ ᠳᠠᠬᠢᠨ ᠣᠷᠣᠯᠳᠣᠨ᠎ᠠ ᠤᠤ",
+        "en": "Form invalid",
+    },
     "BUNDLE_MATERIAL_UNKNOWN": {
         "zh-CN": "该“一件事”不需要此材料",
+        "mn": "ᠡᠨᠡ “ᠨᠢᠭᠡ ᠬᠡᠷᠡᠭ” ᠳᠦ ᠡᠨᠡ ᠪᠢᠴᠢᠭ ᠪᠠᠷᠢᠴᠢᠭ᠎ᠠ ᠬᠡᠷᠡᠭ ᠦᠭᠡᠢ",
         "en": "Unknown bundle material",
     },
     "BUNDLE_MATERIALS_MISSING": {
         "zh-CN": "还有必需的申请材料未提供",
+        "mn": "ᠬᠡᠷᠡᠭ ᠲᠡᠢ ᠥᠴᠢᠭ ᠦᠨ ᠪᠢᠴᠢᠭ ᠪᠠᠷᠢᠴᠢᠭ᠎ᠠ ᠳᠤᠲᠠᠭᠤ ᠪᠠᠶᠢᠨ᠎ᠠ",
         "en": "Required materials missing",
     },
     "BUNDLE_STATE_CONFLICT": {
         "zh-CN": "该“一件事”已提交，不能再修改",
+        "mn": "ᠡᠨᠡ “ᠨᠢᠭᠡ ᠬᠡᠷᠡᠭ” ᠲᠤᠱᠢᠶᠠᠭᠳᠠᠭᠰᠠᠨ ᠲᠤᠯᠠ ᠳᠠᠬᠢᠨ ᠵᠠᠰᠠᠵᠤ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",
         "en": "The bundle is no longer a draft",
     },
     "BUNDLE_LICENCE_NOT_USABLE": {
         "zh-CN": "该电子证照不能用于此材料",
+        "mn": "ᠡᠨᠡ ᠴᠠᠬᠢᠯᠭᠠᠨ ᠦᠨᠡᠮᠯᠡᠯ ᠢ ᠡᠨᠡ ᠪᠢᠴᠢᠭ ᠪᠠᠷᠢᠴᠢᠭ᠎ᠠ ᠳᠤᠷ ᠬᠡᠷᠡᠭᠯᠡᠵᠦ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",
         "en": "Licence cannot satisfy this material",
     },
     # --- parties and acting as (docs/acting-as.md) ---
-    "ACTING_AS_INVALID": {"zh-CN": "办理身份参数有误", "en": "X-Acting-As is not a party id"},
+    "ACTING_AS_INVALID": {
+        "zh-CN": "办理身份参数有误",
+        "mn": "ᠪᠦᠲᠦᠭᠡᠬᠦ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠫᠠᠷᠠᠮᠡᠲᠢᠷ ᠠᠯᠳᠳᠠᠭ ᠠ ᠲᠠᠢ",
+        "en": "X-Acting-As is not a party id",
+    },
     "ACTING_AS_NOT_ALLOWED": {
         "zh-CN": "该操作只能以本人身份办理，请切换回本人",
+        "mn": "ᠡᠨᠡ ᠦᠶᠢᠯᠡᠳᠡᠯ ᠢ ᠵᠥᠪᠬᠡᠨ ᠥᠪᠡᠷ ᠢᠶᠡᠨ ᠪᠦᠲᠦᠭᠡᠨ᠎ᠡ᠂ ᠥᠪᠡᠷ ᠲᠡᠭᠡᠨ ᠪᠤᠴᠠᠨ᠎ᠠ ᠤᠤ",
         "en": "This route acts for the signed-in person only",
     },
     "ACTING_AS_FORBIDDEN": {
         "zh-CN": "您未获得该主体的授权，不能代其办理",
+        "mn": "ᠲᠠ ᠡᠨᠡ ᠡᠪᠦᠳᠦᠯ ᠦᠨ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠭ ᠠ ᠦᠭᠡᠢ ᠲᠤᠯᠠ ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠵᠦ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",
         "en": "Not authorised to act for that party",
     },
     "MANDATE_REVOKED": {
         "zh-CN": "您的办理授权已被撤销，请联系授权人",
+        "mn": "ᠲᠠᠨ ᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠷᠬᠡ ᠪᠤᠴᠠᠭᠠᠨ ᠠᠪᠤᠭᠳᠠᠪᠠ᠂ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠭᠴᠢ ᠲᠠᠢ ᠬᠣᠯᠪᠠᠭᠳᠠᠨ᠎ᠠ ᠤᠤ",
         "en": "The authorisation to act was revoked",
     },
     "MANDATE_EXPIRED": {
         "zh-CN": "您的办理授权不在有效期内，请联系授权人",
+        "mn": "ᠲᠠᠨ ᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠷᠬᠡ ᠬᠤᠭᠤᠴᠠᠭ᠎ᠠ ᠳᠤᠷ ᠢᠶᠠᠨ ᠦᠭᠡᠢ᠂ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠭᠴᠢ ᠲᠠᠢ ᠬᠣᠯᠪᠠᠭᠳᠠᠨ᠎ᠠ ᠤᠤ",
         "en": "The authorisation to act is not valid now",
     },
     "ITEM_NOT_IN_MANDATE": {
         "zh-CN": "该事项不在您获得的授权范围内",
+        "mn": "ᠡᠨᠡ ᠬᠡᠷᠡᠭ ᠲᠠᠨ ᠤ ᠣᠯᠭᠤᠭᠰᠠᠨ ᠡᠷᠬᠡ ᠶᠢᠨ ᠬᠡᠮᠵᠢᠶ᠎ᠡ ᠳᠦ ᠪᠠᠶᠢᠬᠤ ᠦᠭᠡᠢ",
         "en": "The item is outside the authorisation",
     },
     "APPLICANT_TYPE_REFUSED": {
         "zh-CN": "该事项不面向当前办理主体类型（个人/法人），请切换身份或选择其他事项",
+        "mn": "ᠡᠨᠡ ᠬᠡᠷᠡᠭ ᠣᠳᠣᠬᠢ ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠶᠢᠨ ᠲᠥᠷᠡᠯ (ᠬᠤᠪᠢ ᠬᠦᠮᠦᠨ / ᠬᠠᠤᠯᠢ ᠶᠢᠨ ᠬᠦᠮᠦᠨ) ᠳᠦ ᠵᠣᠷᠢᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ᠂ ᠪᠡᠶ᠎ᠡ ᠪᠡᠨ ᠰᠣᠯᠢᠬᠤ ᠪᠤᠶᠤ ᠥᠭᠡᠷ᠎ᠡ ᠬᠡᠷᠡᠭ ᠰᠣᠩᠭᠣᠨ᠎ᠠ ᠤᠤ",
         "en": "The item is not for this kind of applicant",
     },
     "USCC_INVALID": {
         "zh-CN": "统一社会信用代码格式或校验位有误",
+        "mn": "ᠨᠢᠭᠡᠳᠦᠭᠰᠡᠨ ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠢᠲᠡᠭᠡᠮᠵᠢ ᠶᠢᠨ ᠬᠣᠳ ᠤᠨ ᠵᠢᠭᠤᠷ ᠪᠤᠶᠤ ᠱᠠᠯᠭᠠᠬᠤ ᠣᠷᠤᠨ ᠠᠯᠳᠳᠠᠭ ᠠ ᠲᠠᠢ",
         "en": "Invalid unified social credit code",
     },
     "PARTY_REPRESENTATIVE_ONLY": {
         "zh-CN": "仅企业法定代表人可以管理经办人授权",
+        "mn": "ᠵᠥᠪᠬᠡᠨ ᠠᠵ ᠠᠬᠤᠢ ᠶᠢᠨ ᠬᠠᠤᠯᠢ ᠶᠢᠨ ᠲᠥᠯᠥᠦᠯᠡᠭᠴᠢ ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠶᠢᠨ ᠡᠷᠬᠡ ᠶᠢ ᠵᠠᠬᠢᠷᠤᠨ᠎ᠠ",
         "en": "Only the legal representative manages agents",
     },
-    "PARTY_NOT_FOUND": {"zh-CN": "未找到该办理主体", "en": "Party not found"},
-    "MANDATE_NOT_FOUND": {"zh-CN": "未找到该授权", "en": "Authorisation not found"},
+    "PARTY_NOT_FOUND": {
+        "zh-CN": "未找到该办理主体",
+        "mn": "ᠡᠨᠡ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠪᠦᠳᠦᠯ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Party not found",
+    },
+    "MANDATE_NOT_FOUND": {
+        "zh-CN": "未找到该授权",
+        "mn": "ᠡᠨᠡ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠯᠲᠠ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Authorisation not found",
+    },
     "PARTY_REAL_NAME_REQUIRED": {
         "zh-CN": "请先通过统一身份认证完成实名认证",
+        "mn": "ᠤᠷᠢᠳ᠎ᠠ ᠨᠢᠭᠡᠳᠦᠭᠰᠡᠨ ᠪᠡᠶ᠎ᠡ ᠪᠠᠲᠤᠯᠭ᠎ᠠ ᠪᠡᠷ ᠦᠨᠡᠨ ᠨᠡᠷ᠎ᠡ ᠪᠡᠨ ᠪᠠᠲᠤᠯᠠᠭᠤᠯᠤᠨ᠎ᠠ ᠤᠤ",
         "en": "Real name through the platform required",
     },
     "PARTY_AGENT_REJECTED": {
         "zh-CN": "经办人身份信息核验未通过，请检查姓名与身份证号",
+        "mn": "ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠶᠢᠨ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠮᠡᠳᠡᠭᠡ ᠪᠠᠲᠤᠯᠠᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ᠂ ᠨᠡᠷ᠎ᠡ ᠪᠠ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠦᠨᠡᠮᠯᠡᠯ ᠦᠨ ᠳᠤᠭᠠᠷ ᠢ ᠱᠠᠯᠭᠠᠨ᠎ᠠ ᠤᠤ",
         "en": "The platform refused the agent",
+    },
+    "PROXY_NOT_FOUND": {
+        "zh-CN": "未找到该代办授权",
+        "mn": "ᠡᠨᠡ ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠯᠲᠠ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Proxy authorisation not found",
+    },
+    "PROXY_AGENT_UNKNOWN": {
+        "zh-CN": "未找到该代办人，请核对姓名与身份证号（代办人须已在本平台实名认证）",
+        "mn": "ᠡᠨᠡ ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ᠂ ᠨᠡᠷ᠎ᠡ ᠪᠠ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠦᠨᠡᠮᠯᠡᠯ ᠦᠨ ᠳᠤᠭᠠᠷ ᠢ ᠱᠠᠯᠭᠠᠨ᠎ᠠ ᠤᠤ (ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠡᠨᠡ ᠲᠠᠪᠴᠠᠩ ᠳᠤᠷ ᠦᠨᠡᠨ ᠨᠡᠷ᠎ᠡ ᠪᠡᠨ ᠪᠠᠲᠤᠯᠠᠭᠰᠠᠨ ᠪᠠᠶᠢᠬᠤ ᠬᠡᠷᠡᠭ ᠲᠡᠢ)",
+        "en": "No real-named person with that ID number and name",
+    },
+    "PROXY_AGENT_SELF": {
+        "zh-CN": "不能授权自己代办",
+        "mn": "ᠥᠪᠡᠷ ᠲᠡᠭᠡᠨ ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠵᠤ ᠪᠣᠯᠬᠤ ᠦᠭᠡᠢ",
+        "en": "Cannot authorise oneself",
+    },
+    "PROXY_WINDOW_INVALID": {
+        "zh-CN": "授权有效期有误，请重新选择",
+        "mn": "ᠡᠷᠬᠡ ᠶᠢᠨ ᠬᠤᠭᠤᠴᠠᠭ᠎ᠠ ᠠᠯᠳᠳᠠᠭ ᠠ ᠲᠠᠢ᠂ ᠳᠠᠬᠢᠨ ᠰᠣᠩᠭᠣᠨ᠎ᠠ ᠤᠤ",
+        "en": "Invalid authorisation window",
+    },
+    "PROXY_ITEM_UNKNOWN": {
+        "zh-CN": "所选事项不存在或不面向个人",
+        "mn": "ᠰᠣᠩᠭᠣᠭᠰᠠᠨ ᠬᠡᠷᠡᠭ ᠪᠠᠶᠢᠬᠤ ᠦᠭᠡᠢ ᠪᠤᠶᠤ ᠬᠤᠪᠢ ᠬᠦᠮᠦᠨ ᠳᠦ ᠵᠣᠷᠢᠭᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Unknown item or not for a person",
+    },
+    "PROXY_LOOKUPS_LIMITED": {
+        "zh-CN": "核验代办人过于频繁，请稍后再试",
+        "mn": "ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠭᠴᠢ ᠶᠢ ᠳᠡᠩᠳᠡᠭᠦᠦ ᠣᠯᠠᠨ ᠲᠠ ᠪᠠᠲᠤᠯᠠᠪᠠ᠂ ᠲᠦᠷ ᠬᠦᠯᠢᠶᠡᠭᠡᠳ ᠳᠠᠬᠢᠨ ᠣᠷᠣᠯᠳᠣᠨ᠎ᠠ ᠤᠤ",
+        "en": "Too many agent lookups",
+    },
+    "PROXY_OWN_ONLY": {
+        "zh-CN": "授权他人代办只能以本人身份办理，请切换回本人",
+        "mn": "ᠪᠤᠰᠤᠳ ᠲᠤ ᠣᠷᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠡᠷᠬᠡ ᠣᠯᠭᠣᠬᠤ ᠶᠢ ᠵᠥᠪᠬᠡᠨ ᠥᠪᠡᠷ ᠢᠶᠡᠨ ᠪᠦᠲᠦᠭᠡᠨ᠎ᠡ᠂ ᠥᠪᠡᠷ ᠲᠡᠭᠡᠨ ᠪᠤᠴᠠᠨ᠎ᠠ ᠤᠤ",
+        "en": "Authorising others is done as oneself only",
+    },
+    "ASSIST_NOT_FOUND": {
+        "zh-CN": "未找到该帮办请求",
+        "mn": "ᠡᠨᠡ ᠲᠤᠰᠠᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠭᠤᠶᠤᠯᠲᠠ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ",
+        "en": "Assist request not found",
+    },
+    "ASSIST_CODE_INVALID": {
+        "zh-CN": "验证码错误或已失效，请重新获取",
+        "mn": "ᠪᠠᠲᠤᠯᠠᠬᠤ ᠬᠣᠳ ᠪᠤᠷᠤᠭᠤ ᠪᠤᠶᠤ ᠬᠤᠴᠦᠨ ᠦᠭᠡᠢ ᠪᠣᠯᠪᠠ᠂ ᠳᠠᠬᠢᠨ ᠠᠪᠤᠨ᠎ᠠ ᠤᠤ",
+        "en": "Wrong or expired confirmation code",
+    },
+    "ASSIST_CLOSED": {
+        "zh-CN": "该帮办请求已确认或已过期",
+        "mn": "ᠡᠨᠡ ᠲᠤᠰᠠᠯᠠᠵᠤ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠭᠤᠶᠤᠯᠲᠠ ᠪᠠᠲᠤᠯᠠᠭᠳᠠᠭᠰᠠᠨ ᠪᠤᠶᠤ ᠬᠤᠭᠤᠴᠠᠭ᠎ᠠ ᠳᠤᠤᠰᠪᠠ",
+        "en": "The assist request is closed",
+    },
+    "ASSIST_CITIZEN_UNKNOWN": {
+        "zh-CN": "未找到该群众，请核对姓名与身份证号（须已实名认证并绑定手机号码）",
+        "mn": "ᠡᠨᠡ ᠢᠷᠭᠡᠨ ᠣᠯᠳᠠᠭᠰᠠᠨ ᠦᠭᠡᠢ᠂ ᠨᠡᠷ᠎ᠡ ᠪᠠ ᠪᠡᠶ᠎ᠡ ᠶᠢᠨ ᠦᠨᠡᠮᠯᠡᠯ ᠦᠨ ᠳᠤᠭᠠᠷ ᠢ ᠱᠠᠯᠭᠠᠨ᠎ᠠ ᠤᠤ (ᠦᠨᠡᠨ ᠨᠡᠷ᠎ᠡ ᠪᠡᠨ ᠪᠠᠲᠤᠯᠠᠵᠤ ᠭᠠᠷ ᠤᠲᠠᠰᠤ ᠶᠢᠨ ᠳᠤᠭᠠᠷ ᠬᠣᠯᠪᠠᠭᠰᠠᠨ ᠪᠠᠶᠢᠬᠤ ᠬᠡᠷᠡᠭ ᠲᠡᠢ)",
+        "en": "No real-named citizen with a phone for that ID number and name",
     },
 }
 

@@ -9,7 +9,7 @@
 const fs = require('fs')
 const path = require('path')
 const { createFakeWx, settle } = require('./helpers/fake-wx')
-const { recorded, replay } = require('./helpers/recorded')
+const { recorded, recording, replay } = require('./helpers/recorded')
 
 const ROOT = path.resolve(__dirname, '..')
 const APP = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
@@ -66,6 +66,12 @@ const SETUP = {
     replay: ['delivery.tracking'],
     query: () => ({ declarationId: recorded('delivery.tracking').declarationId }),
   },
+  'pages/bundle-guide/index': { replay: ['bundle.plan'], query: () => ({ code: recorded('bundle.plan').bundleCode }) },
+  'pages/bundle/index': { replay: ['bundle.detail'], query: () => ({ id: d('bundle.detail') }) },
+  // No recording of the proxies' answers yet: the page shows its title, its error and the
+  // button that opens the grant form.
+  'pages/proxies/index': {},
+  'pages/proxy-grant/index': { query: () => ({ itemCode: 'x', itemName: '临时居民身份证申领' }) },
 }
 
 // Every node of the rendered tree, inside custom components too (their shadow trees).
@@ -157,14 +163,14 @@ function label(node) {
   return `${tagOf(node)}.${(attr(node, 'class') || '').trim().replace(/\s+/g, '.')} "${(node.$$ && node.$$.textContent.trim().slice(0, 20)) || ''}"`
 }
 
-async function open(pagePath) {
+async function open(pagePath, setup = SETUP[pagePath] || {}) {
   jest.resetModules()
   trackAttributes()
   const fake = createFakeWx()
   global.wx = fake.wx
-  const setup = SETUP[pagePath] || {}
   if (!setup.signedOut) require('../utils/session').save(recorded('auth.sso-complete'))
   ;(setup.replay || []).forEach((name) => replay(fake, name))
+  if (setup.routes) setup.routes(fake)
   const { render } = require('./helpers/render')
   const page = render(pagePath)
   await page.instance.onLoad(setup.query ? setup.query() : {})
@@ -221,13 +227,29 @@ test('every page of app.json is checked here', () => {
 // One rendering per page: checked as it opens, then again once elderly mode is switched on
 // (pages follow the switch live, as when the citizen turns it on in 设置).
 test.each(PAGES)('%s: labels, tap targets, contrast, text size — normal and elderly', async (pagePath) => {
-  const page = await open(pagePath, false)
+  const page = await open(pagePath)
   // Something is on screen (the setup answered what the page asks).
   expect(nodes(page._exparserNode).filter(interactive).length + textElements(nodes(page._exparserNode)).length).toBeGreaterThan(0)
   expect(problems(page, false)).toEqual([])
   require('../utils/prefs').setElderly(true)
   await settle()
   expect(page.querySelector('.page') ? page.querySelector('.page').dom.className : 'elderly').toMatch(/elderly/)
+  expect(problems(page, true)).toEqual([])
+})
+
+// The bundle's recorded detail is submitted (members, lanes, results); its draft (the one form,
+// the materials, save and submit) is checked from the recorded answer to a form save.
+test('pages/bundle/index as a draft: labels, tap targets, contrast, text size — normal and elderly', async () => {
+  const draft = recording('bundle.save-form')
+  const page = await open('pages/bundle/index', {
+    routes: (fake) => fake.route('GET', draft.path, () => ({ status: 200, body: draft.body })),
+    query: () => ({ id: draft.body.id }),
+  })
+  expect(page.querySelector('.form')).toBeTruthy()
+  expect(page.querySelectorAll('.upload').length).toBeGreaterThan(0)
+  expect(problems(page, false)).toEqual([])
+  require('../utils/prefs').setElderly(true)
+  await settle()
   expect(problems(page, true)).toEqual([])
 })
 

@@ -61,7 +61,7 @@ Component({
       const party = (this.parties || []).find((p) => p.id === id) || null
       acting.set(party && party.role !== 'self' ? party : null)
       this.setData({ open: false })
-      this.triggerEvent('change', { party: acting.current() })
+      this.triggerEvent('acting', { party: acting.current() })
     },
   },
 })

@@ -49,7 +49,7 @@ test('the switcher: me, my companies, people I act for; the choice goes with act
   switcher.instance.choose({ currentTarget: { dataset: { id: PARENT } } })
   await settle()
   expect(texts(switcher, '.label')).toEqual([t('switcher.person', { name: '王*' })])
-  expect(changes).toEqual([['change', { party: { id: PARENT, name: '王*', kind: 'natural' } }]])
+  expect(changes).toEqual([['acting', { party: { id: PARENT, name: '王*', kind: 'natural' } }]])
 
   const api = require('../../utils/api')
   await api.listDeclarations()
