@@ -34,9 +34,11 @@ from tests.fixtures.statements import counting
 # three times, the attachments three times, the item and the citizen twice, three per licence)
 # and the delivery job 12 (one per licence material), with the one licence used here. Then 13; 11 since
 # the item comes from the process's catalogue cache (no read of the item and its halls) and the
-# move answers the timeline it appends to.
+# move answers the timeline it appends to. The delivery job makes one more since 邮寄送达: the
+# result-delivery domain reads (and locks) the applicant's pickup/postal choice by the
+# declaration's key when the case number is known, to pass it on to the platform.
 REQUEST_STATEMENTS = 11
-DELIVERY_STATEMENTS = 10
+DELIVERY_STATEMENTS = 11
 
 
 @pytest.fixture
