@@ -18,7 +18,6 @@ from api.composition import Services
 from sandbox.wechatpay.handle import WeChatPayStandIn
 from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format, synced
 from tests.fixtures.identity import Outside, bearer, make_staff, staff_login
-from tests.fixtures.waiting import eventually
 from tests.fixtures.parties import acting, parties, signed_in
 from tests.fixtures.proxies import (
     ASSIST,
@@ -32,6 +31,7 @@ from tests.fixtures.proxies import (
     start_assist,
     texted_code,
 )
+from tests.fixtures.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,9 @@ async def test_family_agent_and_hall_worker_reach_only_inside_the_authorisation(
     assert after == before, "a refused call changed the parent's declarations"
 
 
-async def _charged(client: httpx.AsyncClient, outside: Outside, owner: dict[str, str], item: str):
+async def _charged(
+    client: httpx.AsyncClient, outside: Outside, owner: dict[str, str], item: str
+) -> tuple[str, dict[str, Any]]:
     """The owner applies for the item, the platform accepts the case and issues a fee notice:
     the declaration id and its notice as the owner lists it."""
     applicant = Applicant(client, outside, "")
@@ -214,7 +216,9 @@ async def _charged(client: httpx.AsyncClient, outside: Outside, owner: dict[str,
     return draft["id"], await eventually(notice)
 
 
-async def _order(client: httpx.AsyncClient, headers: dict[str, str], notice_id: str):
+async def _order(
+    client: httpx.AsyncClient, headers: dict[str, str], notice_id: str
+) -> httpx.Response:
     return await client.post(
         "/api/v1/payments/orders",
         json={"noticeId": notice_id, "channel": "app"},
@@ -235,7 +239,7 @@ async def test_family_agent_meets_only_the_fee_notices_and_orders_of_the_authori
     parent = await signed_in(client, outside, PARENT)
     child = await signed_in(client, outside, CHILD)
     parent_id = next(p["id"] for p in await parties(client, parent) if p["role"] == "self")
-    d_in, n_in = await _charged(client, outside, parent, med)
+    _, n_in = await _charged(client, outside, parent, med)
     d_out, n_out = await _charged(client, outside, parent, RENT_WITHDRAWAL)
     # The parent opened an order for the other item's fee (not paid yet).
     parent_order = await _order(client, parent, n_out["id"])
