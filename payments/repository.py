@@ -21,6 +21,7 @@ class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
     declaration_id: uuid.UUID | None
     case_number: str
     item_name: str
+    item_code: str | None
     payee: str
     payee_code: str
     amount_fen: int
@@ -122,13 +123,15 @@ async def insert_notice(
     *,
     citizen_id: uuid.UUID,
     declaration_id: uuid.UUID | None,
+    item_code: str | None,
     case_number: str,
     notice: dict[str, Any],
 ) -> bool:
     row = await conn.fetchval(
         """INSERT INTO fee_notices (id, notice_number, citizen_id, declaration_id, case_number,
-               payment_code, item_name, payee, payee_code, amount_fen, issued_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+               payment_code, item_name, payee, payee_code, amount_fen, issued_at, expires_at,
+               item_code)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            ON CONFLICT (notice_number) DO NOTHING RETURNING id""",
         uuid.uuid4(),
         notice["noticeNumber"],
@@ -142,6 +145,7 @@ async def insert_notice(
         notice["amountFen"],
         notice["issuedAt"],
         notice["expiresAt"],
+        item_code,
     )
     return row is not None
 
@@ -150,16 +154,23 @@ _NOTICE_COLUMNS = columns(NoticeRow)
 
 
 async def notices_of(
-    conn: Connection, citizen_id: uuid.UUID, statuses: list[str], declaration_id: uuid.UUID | None
+    conn: Connection,
+    citizen_id: uuid.UUID,
+    statuses: list[str],
+    declaration_id: uuid.UUID | None,
+    items: list[str] | None = None,
 ) -> list[NoticeRow]:
+    """``items``: only notices of these item codes (a mandate limited to items); None: all."""
     rows = await conn.fetch(
         f"""SELECT {_NOTICE_COLUMNS} FROM fee_notices
             WHERE citizen_id = $1 AND status = ANY($2::text[])
               AND ($3::uuid IS NULL OR declaration_id = $3)
+              AND ($4::text[] IS NULL OR item_code = ANY($4::text[]))
             ORDER BY issued_at DESC LIMIT 200""",
         citizen_id,
         statuses,
         declaration_id,
+        items,
     )
     return many(NoticeRow, rows)
 

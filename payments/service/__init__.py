@@ -88,14 +88,17 @@ class PaymentsService:
         *,
         citizen_id: uuid.UUID,
         declaration_id: uuid.UUID,
+        item_code: str,
         case_number: str,
         notice: Mapping[str, Any],
     ) -> bool:
-        """Keep the fee notice a case's event brings: whether the notice is new."""
+        """Keep the fee notice a case's event brings (with the case's item, which limits who
+        acting for the citizen reaches it): whether the notice is new."""
         return await record_fee_notice(
             conn,
             citizen_id=citizen_id,
             declaration_id=declaration_id,
+            item_code=item_code,
             case_number=case_number,
             notice=notice,
         )

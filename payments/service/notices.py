@@ -22,9 +22,12 @@ async def record_fee_notice(
     declaration_id: uuid.UUID | None,
     case_number: str,
     notice: Mapping[str, Any],
+    item_code: str | None = None,
 ) -> bool:
     """Keep a payment notice the platform issued (called by the declarations domain inside the
-    transaction applying the platform's event); a repeated notice number changes nothing."""
+    transaction applying the platform's event); a repeated notice number changes nothing.
+    ``item_code``: the item of the case, which decides who acting under a mandate limited to
+    items may see and pay the notice (None: no mandate limited to items covers it)."""
     values = dict(notice)
     for field in ("issuedAt", "expiresAt"):
         values[field] = parse_time(str(values[field]))
@@ -32,6 +35,7 @@ async def record_fee_notice(
         conn,
         citizen_id=citizen_id,
         declaration_id=declaration_id,
+        item_code=item_code,
         case_number=case_number,
         notice=values,
     )
@@ -54,8 +58,18 @@ class NoticeService:
         statuses = {"unpaid": ["unpaid"], "paid": ["paid"]}.get(
             status, ["unpaid", "paid", "expired", "cancelled"]
         )
-        rows = await repo.notices_of(conn, citizen.citizen_id, statuses, declaration_id)
+        items = None if citizen.items is None else sorted(citizen.items)
+        rows = await repo.notices_of(conn, citizen.citizen_id, statuses, declaration_id, items)
         return [_notice(r) for r in rows]
+
+
+def within_mandate(citizen: CitizenPrincipal, item_code: str | None) -> bool:
+    """Whether the request may reach a notice (or its orders) of this item: always for the
+    owner and a mandate of every item; for a mandate limited to items, only a notice of one of
+    them (a notice of no known item is outside)."""
+    if citizen.items is None:
+        return True
+    return item_code is not None and citizen.covers(item_code)
 
 
 def _notice(r: NoticeRow) -> FeeNotice:

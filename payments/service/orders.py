@@ -20,6 +20,7 @@ from payments import repository as repo
 from payments.repository import NoticeRow, OrderRow
 from payments.schemas import CreateOrder, Order, Receipt
 from payments.service.common import OpenidLookup, UsesWechatPay, new_trade_no, now, receipt_of
+from payments.service.notices import within_mandate
 from payments.service.notifications import NotificationService
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class OrderService(UsesWechatPay):
         if existing is not None:
             if bytes(existing.request_hash) != request_hash:
                 raise IdempotencyKeyReused()
+            await self._within_mandate(conn, citizen, existing)
             return self._view(existing)
         notice = await self._payable_notice(conn, citizen, body.notice_id)
         open_order = await repo.open_order(conn, notice.id)
@@ -69,7 +71,12 @@ class OrderService(UsesWechatPay):
         except ValueError as exc:
             raise errors.NoticeNotFound() from exc
         notice = await repo.notice(conn, parsed, lock=True)
-        if notice is None or notice.citizen_id != citizen.citizen_id:
+        if (
+            notice is None
+            or notice.citizen_id != citizen.citizen_id
+            or not within_mandate(citizen, notice.item_code)
+        ):
+            # A notice of an item outside the mandate is as absent as one that does not exist.
             raise errors.NoticeNotFound()
         if notice.status == "paid":
             raise errors.NoticePaid()
@@ -152,7 +159,19 @@ class OrderService(UsesWechatPay):
         row = await repo.order(conn, order_id)
         if row is None or row.citizen_id != citizen.citizen_id:
             raise errors.OrderNotFound()
+        await self._within_mandate(conn, citizen, row)
         return self._view(row)
+
+    async def _within_mandate(
+        self, conn: Connection, citizen: CitizenPrincipal, row: OrderRow
+    ) -> None:
+        """Refuses, as absent (404), an order whose notice is of an item outside the mandate
+        the request acts under; reads the notice only for a mandate limited to items."""
+        if citizen.items is None:
+            return
+        notice = await repo.notice(conn, row.notice_id)
+        if notice is None or not within_mandate(citizen, notice.item_code):
+            raise errors.OrderNotFound()
 
     async def receipt(
         self, conn: Connection, citizen: CitizenPrincipal, order_id: uuid.UUID

@@ -65,6 +65,7 @@ class FeeNotices(Protocol):
         *,
         citizen_id: uuid.UUID,
         declaration_id: uuid.UUID,
+        item_code: str,
         case_number: str,
         notice: dict[str, Any],
     ) -> bool: ...

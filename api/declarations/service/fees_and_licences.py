@@ -24,6 +24,7 @@ class FeesAndLicences(Reading):
             conn,
             citizen_id=row.citizen_id,
             declaration_id=row.id,
+            item_code=row.item_code,
             case_number=event.case_number,
             notice=notice,
         )

@@ -2,7 +2,8 @@
 by a family agent (委托代办) and by a hall worker's 帮办 token, inside the authorisation (its
 item: reached) and outside it — another item of the principal's (404, as if absent: the same
 answer as for an id that exists nowhere), a window not open or over (403 MANDATE_EXPIRED), a
-revoked authorisation (403 MANDATE_REVOKED). Refused calls change nothing."""
+revoked authorisation (403 MANDATE_REVOKED). Refused calls change nothing. The principal's fee
+notices and orders follow their case's item the same way: listed, read and paid only inside."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from tests.fixtures.declarations import RENT_WITHDRAWAL, synced
+from sandbox.wechatpay.handle import WeChatPayStandIn
+from tests.fixtures.declarations import RENT_WITHDRAWAL, Applicant, first_format, synced
 from tests.fixtures.identity import Outside, bearer, make_staff, staff_login
 from tests.fixtures.parties import acting, parties, signed_in
 from tests.fixtures.proxies import (
@@ -29,6 +31,7 @@ from tests.fixtures.proxies import (
     start_assist,
     texted_code,
 )
+from tests.fixtures.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -178,3 +181,108 @@ async def test_family_agent_and_hall_worker_reach_only_inside_the_authorisation(
         for d in (d_in, d_out)
     }
     assert after == before, "a refused call changed the parent's declarations"
+
+
+async def _charged(
+    client: httpx.AsyncClient, outside: Outside, owner: dict[str, str], item: str
+) -> tuple[str, dict[str, Any]]:
+    """The owner applies for the item, the platform accepts the case and issues a fee notice:
+    the declaration id and its notice as the owner lists it."""
+    applicant = Applicant(client, outside, "")
+    applicant.headers = owner
+    draft = await applicant.create(item)
+    await applicant.fill(draft["id"])
+    for material in draft["materials"]:
+        if material["required"]:
+            uploaded = await applicant.upload(draft["id"], material["code"], first_format(material))
+            assert uploaded.status_code == 200, uploaded.text
+    submitted = await applicant.submit(draft["id"])
+    assert submitted.status_code == 200, submitted.text
+    case_number = await applicant.case_number(draft["id"])
+    await applicant.advance(case_number, "accepted")
+    await outside.post(
+        f"{outside.provincial}/_control/cases/{case_number}/payment-notice", {"amountFen": 1200}
+    )
+
+    async def notice() -> dict[str, Any] | None:
+        found = await client.get(
+            "/api/v1/payments/notices",
+            params={"declarationId": draft["id"], "status": "all"},
+            headers=owner,
+        )
+        assert found.status_code == 200, found.text
+        return found.json()["items"][0] if found.json()["items"] else None
+
+    return draft["id"], await eventually(notice)
+
+
+async def _order(
+    client: httpx.AsyncClient, headers: dict[str, str], notice_id: str
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/payments/orders",
+        json={"noticeId": notice_id, "channel": "app"},
+        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+async def test_family_agent_meets_only_the_fee_notices_and_orders_of_the_authorised_item(
+    live: httpx.AsyncClient,
+    worker: None,
+    outside: Outside,
+    services: Services,
+    wechatpay: WeChatPayStandIn,
+) -> None:
+    client = live  # a served API: the platform's callbacks bring the cases and their notices
+    await synced(services)
+    med = await item_code(client, MED_INSURANCE)
+    parent = await signed_in(client, outside, PARENT)
+    child = await signed_in(client, outside, CHILD)
+    parent_id = next(p["id"] for p in await parties(client, parent) if p["role"] == "self")
+    _, n_in = await _charged(client, outside, parent, med)
+    d_out, n_out = await _charged(client, outside, parent, RENT_WITHDRAWAL)
+    # The parent opened an order for the other item's fee (not paid yet).
+    parent_order = await _order(client, parent, n_out["id"])
+    assert parent_order.status_code == 200, parent_order.text
+    o_out = parent_order.json()["id"]
+
+    assert (await grant(client, parent, CHILD, [med])).status_code == 200
+    as_parent = acting(child, parent_id)
+
+    # Listed: only the authorised item's notices, whatever the filter.
+    for params in ({}, {"status": "all"}, {"status": "unpaid"}, {"declarationId": d_out}):
+        listed = await client.get("/api/v1/payments/notices", params=params, headers=as_parent)
+        assert listed.status_code == 200, listed.text
+        assert n_out["id"] not in [n["id"] for n in listed.json()["items"]], params
+    everything = await client.get(
+        "/api/v1/payments/notices", params={"status": "all"}, headers=as_parent
+    )
+    assert [n["id"] for n in everything.json()["items"]] == [n_in["id"]]
+    whole = await client.get("/api/v1/payments/notices", params={"status": "all"}, headers=parent)
+    assert {n["id"] for n in whole.json()["items"]} == {n_in["id"], n_out["id"]}
+
+    # Paying the other item's notice, reading its order or receipt: as absent (404), the same
+    # answer as for ids that exist nowhere.
+    for notice_id in (n_out["id"], str(uuid.uuid4())):
+        refused = await _order(client, as_parent, notice_id)
+        assert (refused.status_code, refused.json()["code"]) == (404, "FEE_NOTICE_NOT_FOUND")
+    for order_id in (o_out, str(uuid.uuid4())):
+        for path in (
+            f"/api/v1/payments/orders/{order_id}",
+            f"/api/v1/payments/orders/{order_id}/receipt",
+        ):
+            resp = await client.get(path, headers=as_parent)
+            assert (resp.status_code, resp.json()["code"]) == (404, "PAYMENT_ORDER_NOT_FOUND"), path
+
+    # Inside the authorisation: the notice is paid for the parent, its order read.
+    paying = await _order(client, as_parent, n_in["id"])
+    assert paying.status_code == 200, paying.text
+    got = await client.get(f"/api/v1/payments/orders/{paying.json()['id']}", headers=as_parent)
+    assert got.status_code == 200, got.text
+    assert got.json()["noticeId"] == n_in["id"]
+
+    # The parent's own view is whole: both orders, the other one untouched.
+    theirs = await client.get(f"/api/v1/payments/orders/{o_out}", headers=parent)
+    assert theirs.status_code == 200 and theirs.json()["status"] == "pending"
+    mine = await client.get(f"/api/v1/payments/orders/{paying.json()['id']}", headers=parent)
+    assert mine.status_code == 200
