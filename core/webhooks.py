@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SignatureInvalid(Exception):
     pass
+
+
+class EventMalformed(Exception):
+    """A callback whose signature holds but whose body is not the event its sender promises."""
 
 
 def verify_hmac_signature(
@@ -33,3 +45,28 @@ def verify_hmac_signature(
     # Bytes: compare_digest raises on str with non-ASCII characters.
     if not hmac.compare_digest(expected.hexdigest().encode(), signature.strip().lower().encode()):
         raise SignatureInvalid("signature mismatch")
+
+
+def signed_event(
+    secret: str, headers: Mapping[str, str], body: bytes, *, prefix: str, event_type: type[T]
+) -> tuple[T, dict[str, Any]]:
+    """A signed callback as it arrives: the signature (``{prefix}-timestamp`` and
+    ``{prefix}-signature`` headers) checked on the raw body, then the body decoded as
+    ``event_type`` and as the JSON object stored in the callback inbox. Raises
+    ``SignatureInvalid`` (logged: forged or stale) or ``EventMalformed``."""
+    try:
+        verify_hmac_signature(
+            secret=secret,
+            timestamp=headers.get(f"{prefix}-timestamp"),
+            body=body,
+            signature=headers.get(f"{prefix}-signature"),
+        )
+    except SignatureInvalid as exc:
+        log.warning("signed callback rejected", extra={"sender": prefix, "reason": str(exc)})
+        raise
+    try:
+        return msgspec.json.decode(body, type=event_type), msgspec.json.decode(
+            body, type=dict[str, Any]
+        )
+    except msgspec.DecodeError as exc:  # ValidationError included
+        raise EventMalformed(str(exc)) from exc

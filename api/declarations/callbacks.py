@@ -3,17 +3,12 @@ event decoded (the controller calls this before the service stores the event).""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from api.declarations import errors
 from api.declarations.schemas import PlatformEvent
-from core.webhooks import SignatureInvalid, verify_hmac_signature
-
-log = logging.getLogger(__name__)
+from core.webhooks import EventMalformed, SignatureInvalid, signed_event
 
 
 def verified_event(
@@ -21,17 +16,8 @@ def verified_event(
 ) -> tuple[PlatformEvent, dict[str, Any]]:
     """The event and its body as stored, or ``CallbackRejected`` (forged, stale, malformed)."""
     try:
-        verify_hmac_signature(
-            secret=secret,
-            timestamp=headers.get("x-gov-timestamp"),
-            body=body,
-            signature=headers.get("x-gov-signature"),
-        )
+        return signed_event(secret, headers, body, prefix="x-gov", event_type=PlatformEvent)
     except SignatureInvalid as exc:
-        log.warning("platform callback rejected", extra={"reason": str(exc)})
         raise errors.CallbackRejected() from exc
-    try:
-        event = msgspec.json.decode(body, type=PlatformEvent)
-    except msgspec.DecodeError as exc:
+    except EventMalformed as exc:
         raise errors.CallbackRejected("malformed event") from exc
-    return event, msgspec.json.decode(body)

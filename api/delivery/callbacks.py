@@ -3,17 +3,12 @@ event decoded (the controller calls this before the service stores the event).""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from api.delivery import errors
 from api.delivery.service import TrackingEvent
-from core.webhooks import SignatureInvalid, verify_hmac_signature
-
-log = logging.getLogger(__name__)
+from core.webhooks import EventMalformed, SignatureInvalid, signed_event
 
 
 def verified_event(
@@ -21,20 +16,8 @@ def verified_event(
 ) -> tuple[TrackingEvent, dict[str, Any]]:
     """The event and its body as stored, or ``CallbackRejected`` (forged, stale, malformed)."""
     try:
-        verify_hmac_signature(
-            secret=secret,
-            timestamp=headers.get("x-postal-timestamp"),
-            body=body,
-            signature=headers.get("x-postal-signature"),
-        )
+        return signed_event(secret, headers, body, prefix="x-postal", event_type=TrackingEvent)
     except SignatureInvalid as exc:
-        log.warning("postal callback rejected", extra={"reason": str(exc)})
         raise errors.CallbackRejected() from exc
-    try:
-        event = msgspec.json.decode(body, type=TrackingEvent)
-        stored = msgspec.json.decode(body, type=dict[str, Any])
-    except msgspec.DecodeError as exc:
+    except EventMalformed as exc:
         raise errors.CallbackRejected("malformed event") from exc
-    if event.sequence < 1:
-        raise errors.CallbackRejected("malformed event")
-    return event, stored

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -74,7 +74,7 @@ class TrackingEvent(msgspec.Struct, rename="camel", kw_only=True):
     event_id: str
     waybill_number: str
     request_id: str
-    sequence: int
+    sequence: Annotated[int, msgspec.Meta(ge=1)]
     type: str
     occurred_at: str
     carrier: str = ""

@@ -7,7 +7,7 @@ sent again is answered as before), so they are retried like reads. A documented 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import aiohttp
 import msgspec
@@ -64,7 +64,7 @@ class HotlineEvent(_Wire, kw_only=True):
     event_id: str
     ticket_number: str
     request_id: str
-    sequence: int
+    sequence: Annotated[int, msgspec.Meta(ge=1)]
     type: str
     status: str
     occurred_at: str
