@@ -24,10 +24,11 @@ import email.message
 import hashlib
 import re
 import unicodedata
+import uuid
 import zipfile
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from pypdf import PdfReader
 from python_multipart import MultipartParser
@@ -35,6 +36,11 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
 from core.errors import DomainError
+
+if TYPE_CHECKING:
+    from core.storage import ObjectStorage
+
+T = TypeVar("T")
 
 KINDS = frozenset({"pdf", "jpg", "png", "ofd"})
 # What we record and later serve for each kind, whatever the client declared.
@@ -567,3 +573,46 @@ __all__ = [
     "sanitize_file_name",
     "sniff_kind",
 ]
+
+
+async def store_upload(
+    stream: AsyncIterator[bytes],
+    headers: Mapping[str, str],
+    storage: ObjectStorage,
+    owner_id: uuid.UUID,
+    *,
+    max_bytes: int,
+    allowed: set[str],
+    attach: Callable[[ReceivedFile, str], Awaitable[tuple[T, bool]]],
+) -> T:
+    """An upload streamed into ``owner_id``'s storage under a fresh key, checked, then handed
+    to ``attach`` (which answers and says whether the bytes became a new library entry). The
+    stored bytes never outlive a failure, nor a library that already held them (dedupe)."""
+    key = f"materials/{owner_id}/{uuid.uuid4()}"
+    stored = False
+
+    async def sink(chunks: AsyncIterator[bytes]) -> None:
+        nonlocal stored
+        stored = True
+        await storage.put_stream(key, chunks)
+
+    length = headers.get("content-length")
+    try:
+        received = await receive_upload(
+            stream,
+            headers.get("content-type", ""),
+            max_bytes=max_bytes,
+            allowed=allowed,
+            sink=sink,
+            content_length=int(length) if length and length.isdigit() else None,
+            reopen=lambda: storage.open_plaintext(key),
+        )
+        received.raise_for_unsafe_name()
+        answer, created = await attach(received, key)
+    except BaseException:
+        if stored:
+            await storage.delete(key)
+        raise
+    if not created:
+        await storage.delete(key)  # the library already holds these bytes
+    return answer

@@ -4,7 +4,6 @@ one submission, one timeline), and the staff figures per bundle."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
@@ -28,7 +27,7 @@ from core import idempotency
 from core.db import Connection
 from core.openapi import IdempotencyKey, link, problem_responses
 from core.principals import ANY_STAFF, CitizenPrincipal, StaffPrincipal
-from core.uploads import receive_upload
+from core.uploads import store_upload
 
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # as a declaration's upload: the largest guide limit
 BundleCode = Annotated[str, PathParameter(min_length=1, max_length=64)]
@@ -155,36 +154,17 @@ class BundleController(Controller):
         max_bytes, allowed = await bundles.check_upload_target(
             db_connection, citizen, bundle_id, key
         )
-        storage_key = f"materials/{citizen.citizen_id}/{uuid.uuid4()}"
-        stored = False
-
-        async def sink(chunks: AsyncIterator[bytes]) -> None:
-            nonlocal stored
-            stored = True
-            await bundles.storage.put_stream(storage_key, chunks)
-
-        length = request.headers.get("content-length")
-        try:
-            received = await receive_upload(
-                request.stream(),
-                request.headers.get("content-type", ""),
-                max_bytes=max_bytes,
-                allowed=allowed,
-                sink=sink,
-                content_length=int(length) if length and length.isdigit() else None,
-                reopen=lambda: bundles.storage.open_plaintext(storage_key),
-            )
-            received.raise_for_unsafe_name()
-            entry, created = await bundles.attach_upload(
-                db_connection, citizen, bundle_id, key, received, storage_key
-            )
-        except BaseException:
-            if stored:
-                await bundles.storage.delete(storage_key)
-            raise
-        if not created:
-            await bundles.storage.delete(storage_key)  # the library already holds these bytes
-        return entry
+        return await store_upload(
+            request.stream(),
+            request.headers,
+            bundles.storage,
+            citizen.citizen_id,
+            max_bytes=max_bytes,
+            allowed=allowed,
+            attach=lambda received, stored: bundles.attach_upload(
+                db_connection, citizen, bundle_id, key, received, stored
+            ),
+        )
 
     @put(
         "/{bundle_id:uuid}/materials/{key:str}/licence",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
@@ -32,7 +31,7 @@ from core.db import Connection
 from core.downloads import attachment
 from core.openapi import IdempotencyKey, link, problem_responses
 from core.principals import ACTING_AS, CitizenPrincipal
-from core.uploads import receive_upload
+from core.uploads import store_upload
 
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
 LINK_TTL_S = 300
@@ -149,36 +148,17 @@ class DeclarationController(Controller):
         max_bytes, allowed = await service.check_upload_target(
             db_connection, citizen, declaration_id, code
         )
-        key = f"materials/{citizen.citizen_id}/{uuid.uuid4()}"
-        stored = False
-
-        async def sink(chunks: AsyncIterator[bytes]) -> None:
-            nonlocal stored
-            stored = True
-            await service.storage.put_stream(key, chunks)
-
-        length = request.headers.get("content-length")
-        try:
-            received = await receive_upload(
-                request.stream(),
-                request.headers.get("content-type", ""),
-                max_bytes=max_bytes,
-                allowed=allowed,
-                sink=sink,
-                content_length=int(length) if length and length.isdigit() else None,
-                reopen=lambda: service.storage.open_plaintext(key),
-            )
-            received.raise_for_unsafe_name()
-            entry, created = await service.attach_upload(
-                db_connection, citizen, declaration_id, code, received, key
-            )
-        except BaseException:
-            if stored:
-                await service.storage.delete(key)
-            raise
-        if not created:
-            await service.storage.delete(key)  # the library already holds these bytes
-        return entry
+        return await store_upload(
+            request.stream(),
+            request.headers,
+            service.storage,
+            citizen.citizen_id,
+            max_bytes=max_bytes,
+            allowed=allowed,
+            attach=lambda received, stored: service.attach_upload(
+                db_connection, citizen, declaration_id, code, received, stored
+            ),
+        )
 
     @put(
         "/{declaration_id:uuid}/materials/{code:str}/reuse",
