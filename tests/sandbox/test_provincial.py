@@ -40,6 +40,8 @@ ALL_KEYS = set(GUIDE_FIELDS) | {
     "annualVolume",
     # How a paper result reaches the applicant (邮寄送达); null for electronic results.
     "delivery",
+    # The item's text in other languages, by tag ("mn"); {} where the platform has none.
+    "translations",
 }
 
 
