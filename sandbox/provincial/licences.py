@@ -124,7 +124,10 @@ class IssuerKey:
     public_hex: str  # 128 hex characters: x || y
 
     def sign(self, message: bytes) -> bytes:
-        signer = sm2.CryptSM2(private_key=self.private_hex, public_key=self.public_hex, asn1=True)
+        signer = sm2.CryptSM2(private_key=self.private_hex, public_key="", asn1=True)
+        # Set after construction: the constructor's lstrip("04") would also eat the leading '0's
+        # and '4's of an x that starts with "04" (1 key in 256), and sign with the wrong Z.
+        signer.public_key = self.public_hex
         return bytes.fromhex(signer.sign_with_sm3(message, func.random_hex(64)))
 
     def describe(self) -> dict[str, Any]:

@@ -10,9 +10,8 @@ import os
 import subprocess
 import sys
 
-from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
-
 from core import sm2
+from tests.fixtures.licences import pure_sm2_peer
 from tests.fixtures.waiting import eventually
 
 
@@ -25,7 +24,7 @@ def test_signatures_verify_with_three_verifiers_and_no_nonce_repeats() -> None:
     finally:
         signer.close()
     ours = sm2.Sm2Verifier(key.public_key)
-    peer = pure_sm2.CryptSM2(private_key="", public_key=key.public_key.hex())
+    peer = pure_sm2_peer(key.public_key.hex())
     for message, raw in zip(messages, signatures, strict=True):
         assert len(raw) == 64
         assert ours.verify(message, raw)

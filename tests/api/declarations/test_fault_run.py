@@ -253,10 +253,12 @@ async def submission_in_flight(run: Run, hit: set[str]) -> str | None:
                   AND updated > now() - interval '0.8 seconds' ORDER BY updated DESC""",
             SUBMIT_JOB,
         )
-        fresh = [str(json.loads(r["payload"])["declaration_id"]) for r in rows]
-        return next((d for d in fresh if d not in hit), None)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None  # the database restarted under the query (another fault of this run)
     finally:
-        await conn.close()
+        conn.terminate()  # a read-only poll: nothing to finish, and the peer may be gone
+    fresh = [str(json.loads(r["payload"])["declaration_id"]) for r in rows]
+    return next((d for d in fresh if d not in hit), None)
 
 
 async def case_exists(run: Run, declaration: str) -> bool:

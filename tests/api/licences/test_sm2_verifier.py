@@ -8,10 +8,10 @@ import os
 import random
 
 import pytest
-from gmssl import sm2 as pure_sm2  # type: ignore[import-untyped]
 
 from core import sm2
 from core.sm2 import Sm2Verifier
+from tests.fixtures.licences import pure_sm2_peer
 
 
 def _reference(public_key: bytes, message: bytes, raw: bytes) -> bool:
@@ -54,7 +54,7 @@ def test_valid_signatures_verify_and_every_alteration_fails_as_with_gmssl() -> N
 
 def test_signatures_of_another_implementation_verify() -> None:
     key = sm2.Sm2KeyPair.generate()
-    peer = pure_sm2.CryptSM2(private_key=key.private_key.hex(), public_key=key.public_key.hex())
+    peer = pure_sm2_peer(key.public_key.hex(), key.private_key.hex())
     ours = Sm2Verifier(key.public_key)
     for i in range(5):
         message = os.urandom(40 + i)
