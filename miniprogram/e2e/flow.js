@@ -16,18 +16,25 @@
 //   E2E_ITEM_NAME              the service item to apply for (default 临时居民身份证申领)
 //   E2E_STEPS                  comma list out of login,apply,pay,rate (default: all possible)
 // Prints one JSON line per step; the last line is `E2E OK {...}`; exits non-zero on failure.
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const crypto = require('crypto')
-
+const {
+  endpoints,
+  check,
+  eventually,
+  wechatCode,
+  platformSignIn,
+  advanceCase,
+  cashier,
+  sampleValue,
+  sampleFile,
+} = require('./standins')
 const { createWx } = require('./wx-node')
 
 const env = process.env
+const urls = endpoints(env)
 const API = need('HANDHELD_API_URL')
 const WECHAT = need('HANDHELD_WECHAT_URL')
 const PROVINCIAL = need('HANDHELD_PROVINCIAL_URL')
-const WECHATPAY = env.HANDHELD_WECHATPAY_URL || ''
+const WECHATPAY = urls.wechatpay
 const STEPS = (env.E2E_STEPS || (WECHATPAY ? 'login,apply,pay,rate' : 'login,apply')).split(',')
 
 function need(name) {
@@ -42,40 +49,13 @@ function log(step, details) {
   console.log(JSON.stringify({ step, ...details }))
 }
 
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`)
-}
-
-async function postJson(url, body) {
-  const resp = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const text = await resp.text()
-  if (resp.status >= 300) throw new Error(`${url}: ${resp.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
-
-async function eventually(what, probe, { timeoutMs = 30000, intervalMs = 200 } = {}) {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, intervalMs))
-  }
-}
-
 // The WeChat client: a wx.login code for this user comes from the stand-in.
 let order = null
 const wx = createWx({
-  login: async () => (await postJson(`${WECHAT}/_control/codes`, { user: env.E2E_WECHAT_USER || 'wx-e2e' })).code,
+  login: () => wechatCode(WECHAT, env.E2E_WECHAT_USER || 'wx-e2e'),
   // The cashier: the citizen confirms, WeChat Pay settles and notifies the backend.
   requestPayment: async (params) => {
-    check(params.package && params.package.startsWith('prepay_id='), 'payParams.package')
-    check(params.paySign && params.signType === 'RSA', 'payParams signed with RSA')
-    await postJson(`${WECHATPAY}/_control/transactions/${order.outTradeNo}/pay`, {})
+    check((await cashier(WECHATPAY, params)) === order.outTradeNo, 'the cashier pays the order created')
   },
   subscribe: (tmplIds) => Object.fromEntries(tmplIds.map((id) => [id, 'accept'])),
   contentTypeOf: (name) => require('../utils/api').contentTypeOf(name),
@@ -90,60 +70,7 @@ const session = require('../utils/session')
 const validate = require('../utils/validate')
 const subscribe = require('../utils/subscribe')
 
-// The web-view page of the platform's unified identity: the citizen signs in there and the
-// platform redirects to our return page with code and state.
-async function platformSignIn(authorizeUrl) {
-  const url = new URL(authorizeUrl)
-  const page = await fetch(url)
-  check(page.status === 200, `authorize page ${page.status}`)
-  const form = new URLSearchParams(Object.fromEntries(url.searchParams))
-  form.set('username', env.E2E_PLATFORM_USER)
-  form.set('password', env.E2E_PLATFORM_PASSWORD)
-  const resp = await fetch(`${PROVINCIAL}/oauth2/authorize`, {
-    method: 'POST',
-    body: form,
-    redirect: 'manual',
-  })
-  check(resp.status === 302, `platform login answered ${resp.status}`)
-  const back = new URL(resp.headers.get('location'))
-  return { code: back.searchParams.get('code'), state: back.searchParams.get('state') }
-}
-
-const SAMPLE = {
-  pdf: () => {
-    // A real one-page PDF (uploads must open in a PDF parser), its page content padded with a
-    // comment so the upload takes several progress events.
-    const content = Buffer.concat([Buffer.from('BT (e2e) Tj ET\n%'), Buffer.alloc(200 * 1024, 0x20)])
-    const objects = [
-      Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
-      Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
-      Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>'),
-      Buffer.concat([Buffer.from(`<< /Length ${content.length} >>\nstream\n`), content, Buffer.from('\nendstream')]),
-    ]
-    const parts = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')]
-    let length = parts[0].length
-    const offsets = objects.map((body, i) => {
-      const object = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), body, Buffer.from('\nendobj\n')])
-      parts.push(object)
-      length += object.length
-      return length - object.length
-    })
-    const xref = ['xref', `0 ${objects.length + 1}`, '0000000000 65535 f ']
-      .concat(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n `))
-      .join('\n')
-    parts.push(Buffer.from(`${xref}\ntrailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`))
-    return Buffer.concat(parts)
-  },
-  png: () => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR', 'latin1'), crypto.randomBytes(64 * 1024)]),
-  jpg: () => Buffer.concat([Buffer.from('\xff\xd8\xff\xe0\x00\x10JFIF\x00', 'latin1'), crypto.randomBytes(64 * 1024)]),
-}
-
-function sampleValue(field) {
-  if (field.type === 'select') return field.options[field.options.length - 1]
-  if (field.type === 'date') return '2026-12-01'
-  if (field.type === 'number') return 1
-  return '城关派出所'
-}
+const citizen = { username: env.E2E_PLATFORM_USER, password: env.E2E_PLATFORM_PASSWORD }
 
 const state = {}
 
@@ -152,7 +79,7 @@ async function login() {
   check(signedIn.accessToken, 'an access token')
   check(!signedIn.citizen.realNameBound, 'a new WeChat user is not yet real-name bound')
   const { authorizeUrl, state: sso } = await api.startBinding()
-  const back = await platformSignIn(authorizeUrl)
+  const back = await platformSignIn(PROVINCIAL, authorizeUrl, citizen)
   check(back.state === sso, 'the platform returns our state')
   const bound = await api.completeBinding(back.code, back.state)
   check(bound.citizen.realNameBound, 'real name bound')
@@ -181,18 +108,13 @@ async function apply() {
   detail = await api.saveForm(detail.id, formData)
 
   const uploads = []
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'handheld-e2e-'))
   for (const material of validate.missingMaterials(detail.materials)) {
     if (material.licenceSuggestions.length) {
       detail = await api.useLicence(detail.id, material.code, material.licenceSuggestions[0])
       uploads.push({ code: material.code, licence: material.licenceSuggestions[0] })
       continue
     }
-    const format = material.formats.find((f) => SAMPLE[f])
-    check(format, `a sample file for ${material.formats}`)
-    const filePath = path.join(tmp, `${material.code}.${format}`)
-    fs.writeFileSync(filePath, SAMPLE[format]())
-    const file = { path: filePath, name: path.basename(filePath), size: fs.statSync(filePath).size }
+    const file = sampleFile(material)
     check(validate.validateFile(material, file) === null, 'file passes the guide checks')
     const progress = []
     const entry = await api.uploadMaterial(detail.id, material.code, file, (percent) => progress.push(percent))
@@ -233,7 +155,7 @@ async function apply() {
 }
 
 async function advance(to) {
-  await postJson(`${PROVINCIAL}/_control/cases/${state.caseNumber}/advance`, { to })
+  await advanceCase(PROVINCIAL, state.caseNumber, to)
   await eventually(`state ${to}`, async () => (await api.declaration(state.declarationId)).state === to)
 }
 

@@ -1,8 +1,10 @@
-// A `wx` for Node: the mini-program's own modules run unchanged against a real backend over
-// real HTTP. wx.request → fetch; wx.uploadFile → a streamed multipart POST whose chunks drive
-// onProgressUpdate; storage in memory; files from the local disk. The parts that are the
-// WeChat client itself (wx.login, wx.requestPayment, wx.requestSubscribeMessage) are hooks the
-// caller provides, because in a phone they are WeChat's, not ours.
+// A `wx` for Node: the mini-program's own modules and pages run unchanged against a real backend
+// over real HTTP. wx.request → fetch; wx.uploadFile → a streamed multipart POST whose chunks
+// drive onProgressUpdate; storage in memory; files from the local disk. The parts that are the
+// WeChat client itself are hooks the caller provides, because in a phone they are WeChat's, not
+// ours: wx.login, wx.requestPayment (the cashier), wx.requestSubscribeMessage (the popup),
+// the file pickers (wx.chooseMessageFile, wx.chooseMedia), wx.showModal (the citizen's answer)
+// and the page stack (wx.navigateTo, redirectTo, switchTab, reLaunch, navigateBack).
 const fs = require('fs')
 const http = require('http')
 const https = require('https')
@@ -119,7 +121,7 @@ function createWx(hooks = {}) {
       }
       req.end()
     }
-    setImmediate(writeMore)
+    setTimeout(writeMore, 0)
     return {
       onProgressUpdate(fn) {
         listeners.push(fn)
@@ -131,6 +133,29 @@ function createWx(hooks = {}) {
   }
 
   const noop = (options) => callback(options || {}, true, { errMsg: 'ok' })
+
+  // The page stack is the caller's (e2e/phone.js loads the next page in the simulator).
+  function navigation(kind) {
+    return (options) => {
+      if (!hooks.navigate) {
+        callback(options || {}, false, { errMsg: `${kind}:fail no page stack` })
+        return
+      }
+      Promise.resolve(hooks.navigate(kind, options || {}))
+        .then(() => callback(options || {}, true, { errMsg: `${kind}:ok` }))
+        .catch((err) => callback(options || {}, false, { errMsg: `${kind}:fail ${err.message}` }))
+    }
+  }
+
+  // The picker: the file the citizen picks, {path, name, size}, from the caller.
+  function picked(kind, options, answer) {
+    Promise.resolve(hooks.chooseFile ? hooks.chooseFile(kind, options) : null)
+      .then((file) => {
+        if (!file) callback(options, false, { errMsg: `${kind}:fail cancel` })
+        else callback(options, true, { ...answer(file), errMsg: `${kind}:ok` })
+      })
+      .catch((err) => callback(options, false, { errMsg: `${kind}:fail ${err.message}` }))
+  }
 
   return {
     request,
@@ -149,6 +174,26 @@ function createWx(hooks = {}) {
       const answer = hooks.subscribe ? hooks.subscribe(options.tmplIds) : {}
       callback(options, true, { ...answer, errMsg: 'requestSubscribeMessage:ok' })
     },
+    chooseMessageFile(options) {
+      picked('chooseMessageFile', options, (file) => ({ tempFiles: [file] }))
+    },
+    chooseMedia(options) {
+      picked('chooseMedia', options, (file) => ({ tempFiles: [{ tempFilePath: file.path, size: file.size }] }))
+    },
+    // The citizen's answer to a confirmation (default: confirms).
+    showModal(options) {
+      const confirm = hooks.modal ? Boolean(hooks.modal(options)) : true
+      callback(options, true, { confirm, cancel: !confirm, errMsg: 'showModal:ok' })
+    },
+    showToast(options) {
+      if (hooks.toast) hooks.toast(options.title)
+      noop(options)
+    },
+    navigateTo: navigation('navigateTo'),
+    redirectTo: navigation('redirectTo'),
+    switchTab: navigation('switchTab'),
+    reLaunch: navigation('reLaunch'),
+    navigateBack: navigation('navigateBack'),
     getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
     setStorageSync: (key, value) => storage.set(key, JSON.parse(JSON.stringify(value))),
     removeStorageSync: (key) => storage.delete(key),
@@ -158,10 +203,14 @@ function createWx(hooks = {}) {
         return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
       },
     }),
-    showToast: noop,
     showLoading: noop,
     hideLoading: noop,
-    showModal: noop,
+    setNavigationBarTitle: noop,
+    setTabBarItem: noop,
+    stopPullDownRefresh: noop,
+    openLocation: noop,
+    makePhoneCall: noop,
+    vibrateShort: noop,
   }
 }
 

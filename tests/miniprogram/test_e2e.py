@@ -1,12 +1,19 @@
-"""The mini-program's API module (miniprogram/utils/api.js) on Node, with wx.request and
-wx.uploadFile adapted to real HTTP, drives a live backend and the stand-ins:
-login → real-name binding → apply with an upload → pay → rate."""
+"""The mini-program end to end against a live backend, a worker and the stand-ins, over real
+HTTP (``wx`` = miniprogram/e2e/wx-node.js):
+
+- its API module (miniprogram/utils/api.js) on Node: login → real-name binding → apply with an
+  upload → a repeated submit tap → pay → rate (miniprogram/e2e/flow.js);
+- its PAGES, rendered by miniprogram-simulate and tapped through their WXML (jest,
+  miniprogram/e2e/pages.test.js): search → guide → login and binding → apply → upload →
+  subscribe → submit → supplement → pay → rate → wallet → 亮证, and an in-hall booking and a
+  12345 complaint."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -21,6 +28,7 @@ from tests.fixtures.identity import Outside, user
 
 MINIPROGRAM = Path(__file__).resolve().parents[2] / "miniprogram"
 FLOW = MINIPROGRAM / "e2e" / "flow.js"
+JEST = MINIPROGRAM / "node_modules" / ".bin" / "jest"
 
 
 async def run_flow(env: dict[str, str]) -> tuple[int, list[dict[str, Any]], str, str]:
@@ -95,3 +103,101 @@ async def test_login_apply_pay_rate_through_the_miniprogram_api_module(
         settings.wechat.template_progress,
         settings.wechat.template_result,
     }
+
+
+async def test_the_pages_driven_through_search_apply_supplement_pay_rate_wallet_booking_hotline(
+    live: httpx.AsyncClient,
+    worker: None,
+    settings: Settings,
+    outside: Outside,
+    services: Services,
+    tmp_path: Path,
+) -> None:
+    assert shutil.which("node"), "Node.js (20+) is needed to run the mini-program's pages"
+    assert JEST.exists(), "the mini-program's jest is not installed: cd miniprogram && npm ci"
+    await synced(services)
+    await services.halls.sync()
+    citizen = user("zhangsan")
+    report = tmp_path / "pages.json"
+    env = {
+        "HANDHELD_API_URL": str(live.base_url).rstrip("/"),
+        "HANDHELD_WECHAT_URL": settings.wechat.base_url,
+        "HANDHELD_PROVINCIAL_URL": settings.provincial.base_url,
+        "HANDHELD_WECHATPAY_URL": settings.wechatpay.base_url,
+        "HANDHELD_HOTLINE_URL": settings.hotline.base_url,
+        "E2E_WECHAT_USER": f"wx-{uuid.uuid4().hex[:12]}",
+        "E2E_PLATFORM_USER": citizen.username,
+        "E2E_PLATFORM_PASSWORD": citizen.password,
+        "E2E_REPORT": str(report),
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(JEST),
+        "-c",
+        "e2e/jest.config.js",
+        "--ci",
+        "--runInBand",
+        cwd=MINIPROGRAM,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    output = f"{out.decode()}\n{err.decode()}"
+    assert process.returncode == 0, output
+    # Every step ran (none skipped: the live system was there).
+    counts = re.search(r"Tests:\s+(\d+) passed, (\d+) total", output)
+    assert counts is not None and counts[1] == counts[2], output
+    ran = json.loads(report.read_text())
+
+    # What the pages did is what the backend holds.
+    declaration_id = uuid.UUID(ran["declarationId"])
+    async with services.infra.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT state, case_number FROM declarations WHERE id = $1", declaration_id
+        )
+        stored = await conn.fetch(
+            "SELECT dm.material_code, m.size FROM declaration_materials dm"
+            " JOIN materials m ON m.id = dm.material_id WHERE dm.declaration_id = $1",
+            declaration_id,
+        )
+        paid = await conn.fetch(
+            "SELECT o.out_trade_no FROM payment_orders o JOIN fee_notices n ON n.id = o.notice_id"
+            " WHERE n.declaration_id = $1 AND o.status = 'paid'",
+            declaration_id,
+        )
+        review = await conn.fetchrow(
+            "SELECT level, text FROM reviews WHERE declaration_id = $1", declaration_id
+        )
+        booking = await conn.fetchrow(
+            "SELECT item_name, day::text AS day, to_char(starts_at, 'HH24:MI') AS start, status"
+            " FROM appointments WHERE id = $1",
+            uuid.UUID(ran["booking"]["id"]),
+        )
+        ticket = await conn.fetchrow(
+            "SELECT kind, title, item_name, state FROM hotline_tickets WHERE id = $1",
+            uuid.UUID(ran["ticket"]["id"]),
+        )
+    assert row is not None
+    assert row["state"] == "completed" and row["case_number"] == ran["caseNumber"]
+    # Every material the declaration holds is one uploaded through the page (the supplement's
+    # replacement of the photo included), by size.
+    uploaded = {(u["code"], u["size"]) for u in ran["uploads"]}
+    assert {(r["material_code"], r["size"]) for r in stored} <= uploaded
+    assert sum(1 for u in ran["uploads"] if u["code"] == ran["supplemented"]) == 2
+    assert [r["out_trade_no"] for r in paid] == ran["paid"]
+    assert (
+        review is not None and review["level"] == 5 and review["text"] == "办理很快，网上就办好了"
+    )
+    assert booking is not None and dict(booking) == {
+        "item_name": "居民身份证换领",
+        "day": ran["booking"]["date"],
+        "start": ran["booking"]["start"],
+        "status": "booked",
+    }
+    assert ticket is not None and dict(ticket) == {
+        "kind": "complaint",
+        "title": ran["ticket"]["title"],
+        "item_name": "居民身份证换领",
+        "state": "replied",
+    }
+    assert ran["visited"][:3] == ["pages/home/index", "pages/items/index", "pages/item/index"]
