@@ -54,7 +54,7 @@ format: install ## Format and autofix
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-pytest: install system-deps ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins
+pytest: install system-deps miniprogram/node_modules/.installed ## pytest against real PostgreSQL/Valkey (embedded unless HANDHELD_TEST_*_URL) and stand-ins (the mini-program's page e2e runs its jest)
 	$(RUN) pytest
 
 miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json | system-deps
