@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from api.composition import Services
 from core.settings import Settings
@@ -105,6 +106,7 @@ async def test_login_apply_pay_rate_through_the_miniprogram_api_module(
     }
 
 
+@pytest.mark.timeout(600)  # jest starting and nine journeys on a loaded machine; no timing asserted
 async def test_the_pages_driven_through_search_apply_supplement_pay_rate_wallet_booking_hotline(
     live: httpx.AsyncClient,
     worker: None,
