@@ -50,7 +50,7 @@ function ask(title, content) {
 Component({
   behaviors: [page(['declarations'])],
   data: {
-    detail: null, state: '', delivery: '', caseNumber: '', due: '', preReviewDue: '', supplement: [], tolerated: [], refusal: '', actions: {}, error: '',
+    detail: null, state: '', delivery: '', caseNumber: '', due: '', preReviewDue: '', supplementOpen: false, supplement: [], tolerated: [], refusal: '', actions: {}, error: '',
   },
   methods: {
     // Another identity chosen: this page was the previous one's; back to where it came from.
@@ -73,6 +73,9 @@ Component({
           preReviewDue: d.preReviewDue
             ? t(d.preReviewDueProvisional ? 'declarations.preReviewDueProvisional' : 'declarations.preReviewDue', { date: date(d.preReviewDue) })
             : '',
+          // The notice stays on the declaration once answered (its history): shown only while
+          // it is still to be answered.
+          supplementOpen: d.state === 'needs_supplement' && !!d.supplement,
           supplement: supplementRows(d),
           tolerated: toleratedRows(d),
           refusal: d.refusal

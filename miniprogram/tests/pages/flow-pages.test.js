@@ -131,6 +131,19 @@ test('declaration: the supplement notice lists each material by name with its pr
   expect(fake.calls.navigate).toEqual([`/pages/apply/index?id=${d.id}`])
 })
 
+test('declaration: a supplement answered is no longer shown as one to answer', async () => {
+  const { render } = require('../helpers/render')
+  // The backend keeps the notice on the declaration once answered (its history).
+  const d = { ...recorded('declaration.needs_supplement'), state: 'submitted' }
+  fake.route('GET', `/api/v1/declarations/${d.id}`, d)
+  const page = render('pages/declaration/index')
+  await page.instance.onLoad({ id: d.id })
+  await settle()
+  expect(d.supplement).toBeTruthy()
+  expect(page.querySelectorAll('.section.supplement')).toHaveLength(0)
+  expect(page.querySelectorAll('.btn.supplement')).toHaveLength(0)
+})
+
 test.each([
   ['declaration.submitted', '已提交', ['withdraw']],
   ['declaration.accepted', '已受理', ['pay']],
