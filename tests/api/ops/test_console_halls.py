@@ -5,9 +5,10 @@ is left in the test's directory for a person to read."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from api.app import create_app
 from api.composition import Services, open_services
@@ -54,6 +55,14 @@ async def test_auditor_reads_bookings_and_no_shows_per_hall(
         clock.set(6, 16, 12, 0)
         assert (await run_supervision(timed))[0] == 2
 
+    # The view's first load (the default period) answers late, after the period asked for: its
+    # older answer must not be painted over the newer one, nor reset the form.
+    async def default_period_late(route: Route) -> None:
+        if "from=" not in route.request.url:
+            await asyncio.sleep(2)
+        await route.continue_()
+
+    await browser.route("**/ops/v1/halls/figures*", default_period_late)
     await browser.goto(console_url)
     await sign_in(browser, await make_staff(services, "console-halls", "auditor"))
     await browser.click('#nav a[data-view="halls"]')
@@ -74,6 +83,9 @@ async def test_auditor_reads_bookings_and_no_shows_per_hall(
     await expect(browser.locator('#halls-kpis [data-kpi="noShows"] .kpi-value')).to_have_text("2")
     await expect(browser.locator("#halls-chart svg")).to_have_count(1)
     await expect(browser.locator("#halls-figures h2")).to_contain_text("2026-06-16")
+    await asyncio.sleep(2.5)  # the late default-period answer has come and gone meanwhile
+    await expect(city.nth(2)).to_have_text("2")
+    await expect(browser.locator('#halls-form input[name="from"]')).to_have_value("2026-06-16")
     for stray in ("[object", "undefined", "null", "NaN"):
         await expect(browser.locator("main")).not_to_contain_text(stray)
     shot = tmp_path / "ops-console-halls.png"

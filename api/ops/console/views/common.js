@@ -2,6 +2,30 @@
 
 import { h } from "../dom.js";
 
+/** What a superseded call of a `newestOnly` loader answers. */
+export const SUPERSEDED = Symbol("superseded");
+
+/**
+ * Answers used only while their call is the newest: a view's first load still on its way
+ * when a filter is submitted must not paint its older answer over the newer one, nor put the
+ * default period back into the form the person just filled. `const newest = newestOnly();`
+ * then `const body = await newest(get(url)); if (body === SUPERSEDED) return;` — the error of
+ * a superseded call is dropped as well.
+ */
+export function newestOnly() {
+  let newest = 0;
+  return async (pending) => {
+    const mine = ++newest;
+    try {
+      const answer = await pending;
+      return mine === newest ? answer : SUPERSEDED;
+    } catch (err) {
+      if (mine !== newest) return SUPERSEDED;
+      throw err;
+    }
+  };
+}
+
 /** Lists arrive bare or as {items: […]} pages. */
 export function items(payload) {
   if (Array.isArray(payload)) return payload;

@@ -7,7 +7,7 @@ import { get, query, session } from "../api.js";
 import { barChart, hbarChart } from "../charts.js";
 import { clear, formatNumber, formValues, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, table } from "./common.js";
+import { SUPERSEDED, field, newestOnly, table } from "./common.js";
 
 const BY = ["department", "item", "region", "channel", "day", "week", "month"];
 const CHANNELS = ["", "miniprogram", "app", "hall"];
@@ -50,14 +50,17 @@ export async function render(main, ctx) {
     };
   }
 
+  const newest = newestOnly();
+
   async function load() {
     let figures;
     try {
-      figures = await get(`/ops/v1/figures/service${query(params())}`);
+      figures = await newest(get(`/ops/v1/figures/service${query(params())}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (figures === SUPERSEDED) return;
     show(figures);
   }
 

@@ -6,7 +6,7 @@ import { get, query } from "../api.js";
 import { barChart } from "../charts.js";
 import { clear, formatNumber, formValues, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, table } from "./common.js";
+import { SUPERSEDED, field, newestOnly, table } from "./common.js";
 
 const percent = (rate) => (rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`);
 const minutes = (seconds) => (seconds === null || seconds === undefined
@@ -27,16 +27,19 @@ export async function render(main, ctx) {
     load();
   });
 
+  const newest = newestOnly();
+
   async function load() {
     const values = formValues(form);
     let figures;
     try {
       // No period: the API's default (the last 30 days), shown back in the form.
-      figures = await get(`/ops/v1/halls/figures${query({ from: values.from, to: values.to })}`);
+      figures = await newest(get(`/ops/v1/halls/figures${query({ from: values.from, to: values.to })}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (figures === SUPERSEDED) return;
     form.elements.from.value = figures.from;
     form.elements.to.value = figures.to;
     show(figures);

@@ -6,7 +6,7 @@ import { get, query } from "../api.js";
 import { barChart } from "../charts.js";
 import { clear, formatTime, formValues, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, items, table } from "./common.js";
+import { SUPERSEDED, field, items, newestOnly, table } from "./common.js";
 
 const FLAGS = ["late", "due_soon", "none"];
 const KINDS = ["consultation", "complaint", "suggestion"];
@@ -102,15 +102,18 @@ export async function render(main, ctx) {
     loadFigures();
   });
 
+  const newestFigures = newestOnly();
+
   async function loadFigures() {
     let body;
     try {
       const { from, to } = formValues(period);
-      body = await get(`/ops/v1/hotline/figures${query({ from, to })}`);
+      body = await newestFigures(get(`/ops/v1/hotline/figures${query({ from, to })}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (body === SUPERSEDED) return;
     const rows = body.byDepartment;
     clear(figures).append(h("h2", {}, t("hotline.figures")), period);
     if (!rows.length) {

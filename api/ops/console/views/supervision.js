@@ -6,7 +6,7 @@
 import { get, optional, post, query } from "../api.js";
 import { clear, formatNumber, formatTime, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, items, table } from "./common.js";
+import { SUPERSEDED, field, items, newestOnly, table } from "./common.js";
 
 const FLAGS = ["red", "yellow", "none"];
 const PAGE = 20;
@@ -47,14 +47,18 @@ export async function render(main, ctx) {
 
   let known = [];
 
+  const newestCards = newestOnly();
+  const newestCases = newestOnly();
+
   async function loadCards() {
     let answer;
     try {
-      answer = await get(`/ops/v1/supervision/cards${query({ department: filters.department })}`);
+      answer = await newestCards(get(`/ops/v1/supervision/cards${query({ department: filters.department })}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (answer === SUPERSEDED) return;
     if (!filters.department) known = answer.departments;
     put(clear(departments),
       h("option", { value: "" }, t("all")),
@@ -66,13 +70,14 @@ export async function render(main, ctx) {
   async function loadCases() {
     let page;
     try {
-      page = await get(`/ops/v1/supervision/cases${query({
+      page = await newestCases(get(`/ops/v1/supervision/cases${query({
         department: filters.department, flag: filters.flag, limit: PAGE, offset: filters.offset,
-      })}`);
+      })}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (page === SUPERSEDED) return;
     renderCases(casesBox, page, (offset) => { filters.offset = offset; loadCases(); });
   }
 

@@ -4,7 +4,7 @@
 import { get, post, query } from "../api.js";
 import { clear, formValues, formatTime, h, put } from "../dom.js";
 import { t } from "../i18n.js";
-import { field, items, table } from "./common.js";
+import { SUPERSEDED, field, items, newestOnly, table } from "./common.js";
 
 const STATES = ["open", "contacted", "appealing", "rectified", "explained", "closed"];
 const FLAGS = ["due_soon", "late", "none"];
@@ -29,14 +29,18 @@ export async function render(main, ctx) {
     detail,
   );
 
+  const newest = newestOnly();
+
   async function refresh() {
-    let rows;
+    let answer;
     try {
-      rows = items(await get(`/ops/v1/reviews/tickets${query({ ...filters, limit: 200 })}`));
+      answer = await newest(get(`/ops/v1/reviews/tickets${query({ ...filters, limit: 200 })}`));
     } catch (err) {
       ctx.showError(err);
       return;
     }
+    if (answer === SUPERSEDED) return;
+    const rows = items(answer);
     clear(list).append(h("h2", {}, t("tickets.list")));
     if (!rows.length) {
       list.append(h("p", { class: "empty" }, t("tickets.none")));
