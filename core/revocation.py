@@ -29,6 +29,9 @@ from redis.asyncio import Redis
 
 from core.pubsub import ChannelListener
 
+# A blocking pop must answer before the Redis client's socket timeout (2 s) gives up on it.
+_POP_SLICE_S = 1.0
+
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +58,7 @@ class RevocationList:
         reconcile_s: float = 10.0,
         *,
         name: str = "revoked:family",
-        confirm_s: float = 1.0,
+        confirm_s: float = 5.0,
     ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
@@ -77,8 +80,10 @@ class RevocationList:
     async def revoke(self, family_ids: Iterable[str]) -> None:
         """Revoked in Redis, then applied by every subscribed process (this one included)
         before this returns; a process that has not acknowledged within ``confirm_s`` (stalled)
-        is logged and left to its reload. ``confirm_s`` stays under the client's socket timeout
-        (2 s): the blocking pop that waits must be answered before the socket gives up."""
+        is logged and left to its reload. The wait is made of blocking pops of at most
+        ``_POP_SLICE_S`` each, under the client's socket timeout (2 s), so ``confirm_s`` may be
+        longer than that: long enough that a process merely slowed down (a loaded machine, a
+        long collection) is waited for, as only a stalled one should not be."""
         ids = list(family_ids)
         if not ids:
             return
@@ -96,7 +101,11 @@ class RevocationList:
         deadline = loop.time() + self._confirm_s
         for confirmed in range(receivers):
             remaining = deadline - loop.time()
-            if remaining <= 0 or await self._redis.blpop([ack], timeout=remaining) is None:
+            while remaining > 0:
+                if await self._redis.blpop([ack], timeout=min(remaining, _POP_SLICE_S)):
+                    break
+                remaining = deadline - loop.time()
+            else:
                 log.warning(
                     "revocation not acknowledged by every process in time",
                     extra={"channel": self._listener.channel, "receivers": receivers,
