@@ -18,6 +18,15 @@ const OUT = process.env.HANDHELD_SCREENSHOTS || path.join(os.tmpdir(), 'handheld
 // none so far. Keep them few and say why beside each.
 const ELLIPSIS_ALLOWED = []
 
+// A page with each fault the check looks for, and a box that scrolls on purpose.
+const PROBE = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<div class="wide" style="width:500px">wider than the phone</div>
+<div class="cut-x" style="width:60px;overflow:hidden;white-space:nowrap">a label longer than its box</div>
+<div class="cut-y" style="height:20px;overflow:hidden;line-height:20px;width:80px">lines that do not fit in the height</div>
+<div class="ellipsis" style="width:60px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis">a title cut with dots</div>
+<div class="scrolls" style="width:60px;overflow-x:auto;white-space:nowrap">a strip that scrolls sideways on purpose</div>
+</body></html>`
+
 const STATES = APP.pages.flatMap((pagePath) =>
   ['zh-CN', 'mn'].flatMap((lang) =>
     [false, true].map((elderly) => {
@@ -39,6 +48,10 @@ beforeAll(async () => {
     page.detach()
     jobs.push({ name: state.name, html, png: state.png })
   }
+  // The check proved on a page broken on purpose, in the same browser run.
+  const probe = path.join(work, 'probe.html')
+  fs.writeFileSync(probe, PROBE)
+  jobs.push({ name: 'probe', html: probe, png: path.join(work, 'probe.png') })
   const jobsFile = path.join(work, 'jobs.json')
   const resultsFile = path.join(work, 'results.json')
   fs.writeFileSync(jobsFile, JSON.stringify({ jobs, allowed: ELLIPSIS_ALLOWED }))
@@ -56,6 +69,16 @@ test('every page of app.json is shot in both languages and both modes', () => {
   expect(STATES).toHaveLength(APP.pages.length * 4)
   const missing = STATES.filter((s) => !fs.existsSync(s.png) || fs.statSync(s.png).size === 0).map((s) => s.name)
   expect(missing).toEqual([])
+})
+
+test('the check finds a page wider than the phone and text cut, not a box that scrolls', () => {
+  const found = results.probe.problems.join('\n')
+  expect(found).toMatch(/scrolls sideways/)
+  expect(found).toMatch(/div\.wide "wider than the phone": right edge at 500px/)
+  expect(found).toMatch(/div\.cut-x .*text cut/)
+  expect(found).toMatch(/div\.cut-y .*text cut/)
+  expect(found).toMatch(/div\.ellipsis .*text cut/)
+  expect(found).not.toMatch(/scrolls sideways on purpose/)
 })
 
 test.each(STATES.map((s) => [s.name, s]))('%s: shows text, nothing past the edge, no text cut', (name, state) => {
