@@ -23,14 +23,17 @@ install: .venv/.synced ## Install the locked dependencies into .venv
 
 # What the test suites need from the system, installed only when missing (Debian packages, as
 # `make bench` does for wrk; apt-get as root or through sudo): Chromium and a Chinese font for
-# the ops console's browser tests, Node.js and npm for the mini-program's, PgBouncer that the
-# test suite runs the application's pools through (transaction mode, as in production).
+# the ops console's browser tests and the mini-program's screenshots, a face with traditional
+# Mongolian script for those (Noto Sans Mongolian, in fonts-noto-core), Node.js and npm for the
+# mini-program's tests, PgBouncer that the test suite runs the application's pools through
+# (transaction mode, as in production).
 CHROMIUM ?= $(or $(HANDHELD_CHROMIUM),/usr/bin/chromium)
-system-deps: ## Install Chromium, a Chinese font, Node.js, npm and PgBouncer if missing (apt-get)
+system-deps: ## Install Chromium, Chinese and Mongolian fonts, Node.js, npm and PgBouncer if missing (apt-get)
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	fc-list 2>/dev/null | grep -qi wenquanyi || missing="$$missing fonts-wqy-microhei"; \
+	fc-list 2>/dev/null | grep -qi "noto sans mongolian" || missing="$$missing fonts-noto-core"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "system-deps: installing Debian packages:$$missing"; \
@@ -61,7 +64,7 @@ miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/packag
 	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-jest: system-deps miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module)
+jest: system-deps miniprogram/node_modules/.installed ## The mini-program's jest suite (pages, components, API module, screenshots)
 	cd miniprogram && npm test --silent
 
 record: install ## Re-record the backend answers the mini-program's jest tests replay (after a shape change)

@@ -131,4 +131,4 @@ function problems(page, elderly) {
   return out
 }
 
-module.exports = { trackAttributes, problems, nodes, interactive, textElements }
+module.exports = { trackAttributes, problems, nodes, interactive, textElements, attr }
