@@ -21,7 +21,14 @@ from core import audit
 from core.db import Connection, Pool
 from core.errors import DomainError
 from core.openapi import CITIZEN, OPTIONAL_CITIZEN, STAFF
-from core.principals import SCOPED, UNSCOPED, CitizenPrincipal, ProvinceWideOnly, StaffPrincipal
+from core.principals import (
+    SCOPED,
+    UNSCOPED,
+    CitizenPrincipal,
+    MandateItemsOnly,
+    ProvinceWideOnly,
+    StaffPrincipal,
+)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -85,6 +92,7 @@ async def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
         raise errors.ActingAsNotAllowed()
     acting: ActingAs = request.app.state[ACTING_KEY]
     principal = await acting.act(principal, party_id)
+    _check_within_items(request, principal)
     if request.method in _UNSAFE:
         # Who did what for whom: every change made acting for another party is audited (reads
         # are not: they cost a write each; the mandate says who may read).
@@ -95,6 +103,15 @@ async def provide_citizen(request: Request[Any, Any, Any]) -> CitizenPrincipal:
             ip=client_ip(request),
         )
     return principal
+
+
+def _check_within_items(request: Request[Any, Any, Any], principal: CitizenPrincipal) -> None:
+    """A mandate limited to items (a family agent's, a company agent's, a 帮办 token's) reaches
+    only the routes that keep their answer within those items (``ACTING_AS_WITHIN_ITEMS``):
+    the wallet, the material library and the inbox are the party's whole, and stay closed to
+    it. Refused before anything is read, written or audited."""
+    if principal.items is not None and not request.route_handler.opt.get("within_items"):
+        raise MandateItemsOnly()
 
 
 async def _assisted(
@@ -114,6 +131,7 @@ async def _assisted(
             raise errors.ActingAsNotAllowed()
     acting: ActingAs = request.app.state[ACTING_KEY]
     await acting.assisted(principal)
+    _check_within_items(request, principal)
     if request.method in _UNSAFE:
         await acting.record_assisted(
             principal,

@@ -96,6 +96,13 @@ class StaffPrincipal:
         return (requested,)
 
 
+class MandateItemsOnly(DomainError, status=403, code="MANDATE_ITEMS_ONLY"):
+    """The authorisation the request acts under covers some items only, and the route serves
+    the party's resources without cutting them by item (the licence wallet, the material
+    library, the inbox): an agent limited to items reaches the party's data only through what
+    belongs to those items (docs/acting-as.md)."""
+
+
 # Who may call a staff route, by role group: a handler's ``opt={"staff_roles": ...}`` (the
 # staff guard admits a session whose role is in it).
 ANY_STAFF = ("operator", "supervisor", "auditor", "admin")
@@ -115,3 +122,9 @@ UNSCOPED = "unscoped"
 # its ``opt`` (or its controller's) says so: ``opt = ACTING_AS`` on the controller. Any other
 # route refuses the header (ACTING_AS_NOT_ALLOWED): deny by default.
 ACTING_AS = {"acting_as": True}
+# A route that takes the header and keeps its answer within the mandate's items (it reaches
+# only declarations, and what hangs on them, of the items ``CitizenPrincipal.covers``):
+# ``opt = ACTING_AS_WITHIN_ITEMS``. A route that takes the header without saying so is refused
+# to a principal whose mandate is limited to items (MANDATE_ITEMS_ONLY): deny by default again,
+# so a new route of a party's resources is closed to such an agent until it filters by item.
+ACTING_AS_WITHIN_ITEMS = {"acting_as": True, "within_items": True}

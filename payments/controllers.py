@@ -17,7 +17,7 @@ from core.clients.wechatpay import PayNotification
 from core.db import Connection, Pool, provide_transaction
 from core.openapi import IdempotencyKey, problem_responses
 from core.principals import (
-    ACTING_AS,
+    ACTING_AS_WITHIN_ITEMS,
     ANY_STAFF,
     OPERATORS,
     SUPERVISORS,
@@ -54,7 +54,9 @@ _SUPERVISORS = {"staff_roles": SUPERVISORS}
 
 class PaymentController(Controller):
     path = "/api/v1/payments"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As; a notice, order or receipt of an item outside the
+    # mandate is as absent (payments.service.notices.within_mandate).
+    opt = ACTING_AS_WITHIN_ITEMS
     tags = ["payments 缴费"]  # noqa: RUF012 - Litestar reads a list
 
     @get(

@@ -41,7 +41,9 @@ from push.service import PushService, live_channel
 
 class InboxController(Controller):
     path = "/api/v1/inbox"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As. Messages carry no item: closed to a mandate
+    # limited to items (docs/acting-as.md).
+    opt = ACTING_AS
     tags = ["push 消息"]  # noqa: RUF012 - Litestar reads a list
 
     @get(

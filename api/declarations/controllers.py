@@ -30,7 +30,7 @@ from core import idempotency
 from core.db import Connection
 from core.downloads import attachment
 from core.openapi import IdempotencyKey, link, problem_responses
-from core.principals import ACTING_AS, CitizenPrincipal
+from core.principals import ACTING_AS, ACTING_AS_WITHIN_ITEMS, CitizenPrincipal
 from core.uploads import store_upload
 
 MAX_UPLOAD_BODY = 60 * 1024 * 1024  # the largest guide limit plus multipart framing
@@ -65,7 +65,9 @@ def _declaration_links(id_pointer: str) -> dict[str, Any]:
 
 class DeclarationController(Controller):
     path = "/api/v1/declarations"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As; every route reaches only declarations of the
+    # items the mandate covers (DeclarationsBase._owned, the list's filter).
+    opt = ACTING_AS_WITHIN_ITEMS
     tags = ["declarations 网上申报"]  # noqa: RUF012 - Litestar reads a list
 
     @post(
@@ -302,7 +304,10 @@ class DeclarationController(Controller):
 
 class MaterialController(Controller):
     path = "/api/v1"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As. The library is the party's whole (files carry no
+    # item): closed to a mandate limited to items, which reuses files through a declaration
+    # of a covered item instead (docs/acting-as.md).
+    opt = ACTING_AS
     tags = ["declarations 网上申报"]  # noqa: RUF012
 
     @get(

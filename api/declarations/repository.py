@@ -505,30 +505,59 @@ async def library_add(
     return existing, False
 
 
-async def library(conn: Connection, citizen_id: uuid.UUID) -> list[LibraryRow]:
-    return many(
-        LibraryRow,
-        await conn.fetch(
-            """SELECT id, size, kind, content_type, display_name, created_at, encode(sha256, 'hex')
-                      AS sha256 FROM materials WHERE citizen_id = $1 ORDER BY created_at DESC""",
+_LIBRARY = """SELECT id, size, kind, content_type, display_name, created_at,
+                     encode(sha256, 'hex') AS sha256
+                FROM materials"""
+_MATERIAL = """SELECT id, size, kind, content_type, display_name, storage_key, created_at,
+                      encode(sha256, 'hex') AS sha256
+                 FROM materials"""
+# A library file within a mandate's items ($2): attached to one of the owner's declarations
+# of one of them.
+_WITHIN_ITEMS = """EXISTS (
+        SELECT 1 FROM declaration_materials dm JOIN declarations d ON d.id = dm.declaration_id
+         WHERE dm.material_id = materials.id AND d.citizen_id = materials.citizen_id
+           AND d.item_code = ANY($2::text[]))"""
+
+
+async def library(
+    conn: Connection, citizen_id: uuid.UUID, *, items: list[str] | None = None
+) -> list[LibraryRow]:
+    """The citizen's library; with ``items``, only the files attached to their declarations
+    of those items (what an agent limited to them may reuse)."""
+    if items is None:
+        rows = await conn.fetch(
+            f"{_LIBRARY} WHERE citizen_id = $1 ORDER BY created_at DESC", citizen_id
+        )
+    else:
+        rows = await conn.fetch(
+            f"{_LIBRARY} WHERE citizen_id = $1 AND {_WITHIN_ITEMS} ORDER BY created_at DESC",
             citizen_id,
-        ),
-    )
+            items,
+        )
+    return many(LibraryRow, rows)
 
 
 async def material(
-    conn: Connection, material_id: uuid.UUID, citizen_id: uuid.UUID
+    conn: Connection,
+    material_id: uuid.UUID,
+    citizen_id: uuid.UUID,
+    *,
+    items: list[str] | None = None,
 ) -> MaterialRow | None:
-    return one(
-        MaterialRow,
-        await conn.fetchrow(
-            """SELECT id, size, kind, content_type, display_name, storage_key, created_at,
-                  encode(sha256, 'hex') AS sha256
-             FROM materials WHERE id = $1 AND citizen_id = $2""",
-            material_id,
+    """One library file of the citizen's; with ``items``, only if attached to one of their
+    declarations of those items."""
+    if items is None:
+        row = await conn.fetchrow(
+            f"{_MATERIAL} WHERE citizen_id = $1 AND id = $2", citizen_id, material_id
+        )
+    else:
+        row = await conn.fetchrow(
+            f"{_MATERIAL} WHERE citizen_id = $1 AND {_WITHIN_ITEMS} AND id = $3",
             citizen_id,
-        ),
-    )
+            items,
+            material_id,
+        )
+    return one(MaterialRow, row)
 
 
 async def attach(

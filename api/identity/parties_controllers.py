@@ -21,7 +21,7 @@ from api.identity.schemas import (
 from api.identity.service import IdentityService
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import ACTING_AS, CitizenPrincipal
+from core.principals import ACTING_AS_WITHIN_ITEMS, CitizenPrincipal
 
 
 class PartyController(Controller):
@@ -43,7 +43,8 @@ class PartyController(Controller):
 
     @get(
         "/current",
-        opt=ACTING_AS,
+        # The mandate itself (whom, who, which items): nothing of the party's resources.
+        opt=ACTING_AS_WITHIN_ITEMS,
         responses=problem_responses(400, 401, 403),
         summary="Whom this request acts for (X-Acting-As) and who acts",
     )

@@ -60,7 +60,10 @@ _LICENCE_LINKS = {
 
 class LicenceController(Controller):
     path = "/api/v1/licences"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As. The wallet is the holder's whole: closed to a
+    # mandate limited to items, which attaches a licence through a declaration of a covered
+    # item (its materials' ``licenceSuggestions``; docs/acting-as.md).
+    opt = ACTING_AS
     tags = ["licences 电子证照"]  # noqa: RUF012 - Litestar reads a list
 
     @get(
@@ -281,11 +284,13 @@ def serve_display(
     tokens: Callable[[], AccessTokens | None],
 ) -> ASGIApp:
     """亮证 answered before routing when nothing is unusual: a bodiless POST with a bearer
-    token to ``/api/v1/licences/{uuid}/display``. The token is checked as ``provide_citizen``
-    checks it and ``LicencesService.show`` does the rest (ownership, validity, the signature,
-    the display row), the answer as the handler's. Anything else, and any failure (a refused
-    token, an unknown licence, a database error: all raised before the display row is
-    written), goes to the application, which checks the request again and answers."""
+    token to ``/api/v1/licences/{uuid}/display``, for oneself (``X-Acting-As`` and a 帮办 token
+    are left to the guard: the mandate, its window, revocation and items). The token is
+    checked as ``provide_citizen`` checks it and ``LicencesService.show`` does the rest
+    (ownership, validity, the signature, the display row), the answer as the handler's.
+    Anything else, and any failure (a refused token, an unknown licence, a database error: all
+    raised before the display row is written), goes to the application, which checks the
+    request again and answers."""
     required = int(LicenceController.show.opt.get("assurance_level", 0))
 
     async def fast(scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -307,15 +312,17 @@ def serve_display(
                     if token is not None or scheme.lower() != "bearer" or not rest.strip():
                         plain = False
                     token = rest.strip()
-                elif name == b"transfer-encoding" or (
+                elif name in (b"transfer-encoding", b"x-acting-as") or (
                     name == b"content-length" and value.strip() not in (b"0", b"")
                 ):
+                    # Acting for another party: the guard's checks (the mandate, its items).
                     plain = False
             if plain and token:
                 shown = None
                 try:
                     principal = access.authenticate(token)
-                    if principal.acr >= required:
+                    # A 帮办 token is the guard's to check (its mandate standing, its items).
+                    if principal.acr >= required and principal.actor_staff_id is None:
                         shown = await service.show(principal, uuid.UUID(match.group(1)))
                 except Exception:  # noqa: BLE001, S110 - the application answers it
                     pass

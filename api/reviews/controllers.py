@@ -32,7 +32,7 @@ from api.reviews.schemas import (
 from api.reviews.service import ReviewsService
 from core.db import Connection
 from core.openapi import problem_responses
-from core.principals import ACTING_AS, SCOPED, CitizenPrincipal, StaffPrincipal
+from core.principals import ACTING_AS_WITHIN_ITEMS, SCOPED, CitizenPrincipal, StaffPrincipal
 
 # Every staff route here is cut by department: a department-scoped account sees and works its
 # departments' tickets and figures only.
@@ -47,7 +47,8 @@ P = ParamSpec("P")
 
 class DeclarationReviewController(Controller):
     path = "/api/v1/declarations/{declaration_id:uuid}/reviews"
-    opt = ACTING_AS  # a party's resources take X-Acting-As
+    # A party's resources take X-Acting-As; reached through a declaration of a covered item.
+    opt = ACTING_AS_WITHIN_ITEMS
     tags = ["reviews 好差评"]  # noqa: RUF012 - Litestar reads a list
 
     @post(

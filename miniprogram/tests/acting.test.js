@@ -56,6 +56,24 @@ test('a revoked authorisation puts me back to myself, with the Chinese text', as
   expect(fake.calls.request[1].header['X-Acting-As']).toBeUndefined()
 })
 
+test('an authorisation limited to items keeps me acting when the wallet is refused', async () => {
+  api.actAs(COMPANY)
+  fake.route('GET', '/api/v1/licences', {
+    status: 403,
+    body: { code: 'MANDATE_ITEMS_ONLY', title: '该授权仅限指定事项，不能查看或使用委托人的其他资料' },
+  })
+  await expect(api.licences()).rejects.toMatchObject({
+    status: 403,
+    code: 'MANDATE_ITEMS_ONLY',
+    message: '该授权仅限指定事项，不能查看或使用委托人的其他资料',
+  })
+  // The mandate stands (its items are applied for through the declarations): still acting.
+  expect(session.actingAs()).toMatchObject({ id: COMPANY.id })
+  fake.route('GET', '/api/v1/declarations', { items: [], total: 0, page: 1, pageSize: 20 })
+  await api.listDeclarations()
+  expect(fake.calls.request[1].header['X-Acting-As']).toBe(COMPANY.id)
+})
+
 test('signing out forgets the party', () => {
   api.actAs(COMPANY)
   session.clear()

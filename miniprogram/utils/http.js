@@ -85,9 +85,12 @@ function refreshSession() {
   return refreshing
 }
 
-// The routes whose resources are a party's (the backend's controllers with opt ACTING_AS):
-// only these take X-Acting-As; the backend refuses it elsewhere (ACTING_AS_NOT_ALLOWED), the
-// citizen's own account is never a company's.
+// The routes whose resources are a party's (the backend's controllers with opt ACTING_AS or
+// ACTING_AS_WITHIN_ITEMS): only these take X-Acting-As; the backend refuses it elsewhere
+// (ACTING_AS_NOT_ALLOWED), the citizen's own account is never a company's. Under an
+// authorisation limited to items the library, the wallet and the inbox answer 403
+// MANDATE_ITEMS_ONLY (its title is shown); applying takes the licences and files the
+// declaration offers for its materials.
 const ACTING_PREFIXES = [
   '/api/v1/declarations',
   '/api/v1/materials',

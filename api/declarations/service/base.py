@@ -257,6 +257,12 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元"
 
 
+def mandate_items(principal: CitizenPrincipal) -> list[str] | None:
+    """The items of the mandate the request acts under, as repositories take them (None:
+    every item — the owner, or a mandate of every item)."""
+    return None if principal.items is None else sorted(principal.items)
+
+
 def library_entry(r: repo.LibraryRow) -> LibraryMaterial:
     return LibraryMaterial(
         id=str(r.id),

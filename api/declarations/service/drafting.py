@@ -49,7 +49,7 @@ class Drafting(Reading):
         )
         await self._acted(conn, principal, "declaration.create", str(row.id), item.name)
         return await self._detail(
-            conn, row, item=item, attached=[], wallet=wallet, timeline=[created]
+            conn, principal, row, item=item, attached=[], wallet=wallet, timeline=[created]
         )
 
     async def save_form(
@@ -75,4 +75,4 @@ class Drafting(Reading):
         item = await self._item(conn, row.item_code)
         if found := problems(form_of(item.guide.form), data, complete=False):
             raise errors.FormInvalid(problems=found)
-        return await self._detail(conn, row, item=item, timeline=timeline)
+        return await self._detail(conn, principal, row, item=item, timeline=timeline)

@@ -9,7 +9,7 @@ from api.catalog.schemas import GuideMaterial, ItemDetail
 from api.declarations import errors
 from api.declarations import repository as repo
 from api.declarations.schemas import DeclarationDetail, LibraryMaterial
-from api.declarations.service.base import library_entry
+from api.declarations.service.base import library_entry, mandate_items
 from api.declarations.service.reading import Reading
 from core.clients.provincial import CaseFile, CaseLicence, CaseMaterial
 from core.db import Connection
@@ -79,11 +79,16 @@ class Materials(Reading):
         material_id: uuid.UUID,
     ) -> DeclarationDetail:
         row, _, item = await self._editable_material(conn, principal, declaration_id, code)
-        entry = await repo.material(conn, material_id, principal.citizen_id)
+        # Under a mandate limited to items, only a file already attached to a declaration of a
+        # covered item (one the agent may read anyway): the rest of the library is not theirs
+        # to see or send (docs/acting-as.md). The same answer as for an id of no one's.
+        entry = await repo.material(
+            conn, material_id, principal.citizen_id, items=mandate_items(principal)
+        )
         if entry is None:
             raise errors.MaterialNotUsable(materialCode=code)
         await repo.attach(conn, declaration_id, code, material_id=material_id)
-        return await self._detail(conn, row, item=item)
+        return await self._detail(conn, principal, row, item=item)
 
     async def use_licence(
         self,
@@ -104,7 +109,7 @@ class Materials(Reading):
         await self._licences.consent_for_declaration(
             conn, principal.citizen_id, licence_number, declaration_id, row.item_name
         )
-        return await self._detail(conn, row, item=item)
+        return await self._detail(conn, principal, row, item=item)
 
     async def remove_material(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID, code: str
@@ -113,12 +118,17 @@ class Materials(Reading):
         await repo.detach(conn, declaration_id, code)
 
     async def library(self, conn: Connection, principal: CitizenPrincipal) -> list[LibraryMaterial]:
-        return [library_entry(r) for r in await repo.library(conn, principal.citizen_id)]
+        # The guard keeps a mandate limited to items away from the library routes; were one to
+        # get here, it would see what it may reuse and no more.
+        rows = await repo.library(conn, principal.citizen_id, items=mandate_items(principal))
+        return [library_entry(r) for r in rows]
 
     async def material_key(
         self, conn: Connection, principal: CitizenPrincipal, material_id: uuid.UUID
     ) -> tuple[str, str, str]:
-        entry = await repo.material(conn, material_id, principal.citizen_id)
+        entry = await repo.material(
+            conn, material_id, principal.citizen_id, items=mandate_items(principal)
+        )
         if entry is None:
             raise errors.MaterialNotFound()
         return entry.storage_key, entry.content_type, entry.display_name

@@ -24,6 +24,7 @@ from api.declarations.service.base import (
     DeclarationsBase,
     attached_file,
     library_entry,
+    mandate_items,
     summary_fields,
     timeline_entry,
 )
@@ -38,11 +39,14 @@ class Reading(DeclarationsBase):
     async def detail(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
     ) -> DeclarationDetail:
-        return await self._detail(conn, await self._owned(conn, principal, declaration_id))
+        return await self._detail(
+            conn, principal, await self._owned(conn, principal, declaration_id)
+        )
 
     async def _detail(
         self,
         conn: Connection,
+        principal: CitizenPrincipal,
         row: repo.DeclarationRow,
         *,
         item: ItemDetail | None = None,
@@ -53,8 +57,10 @@ class Reading(DeclarationsBase):
     ) -> DeclarationDetail:
         """The declaration as the citizen sees it. What the caller has already read or written
         in this transaction (the item, the attached materials, the citizen, the wallet, the
-        timeline) is passed in and not read again; the library and wallet are read only when a material still open
-        could be satisfied from them."""
+        timeline) is passed in and not read again; the library and wallet are read only when a
+        material still open could be satisfied from them. Under a mandate limited to items the
+        library offered is the files attached to the owner's declarations of covered items
+        (``repo.library``), and the licences offered are those the item's materials accept."""
         if item is None:
             item = await self._item(conn, row.item_code)
         if attached is None:
@@ -64,7 +70,10 @@ class Reading(DeclarationsBase):
         still_open = [m for m in item.guide.materials if m.code not in by_code]
         library: list[LibraryMaterial] = []
         if still_open:
-            library = [library_entry(r) for r in await repo.library(conn, row.citizen_id)]
+            library = [
+                library_entry(r)
+                for r in await repo.library(conn, row.citizen_id, items=mandate_items(principal))
+            ]
         if wallet is None:
             wallet = (
                 await self._licences.usable_for_declaration(conn, row.citizen_id)
@@ -137,7 +146,7 @@ class Reading(DeclarationsBase):
             state,
             page_size,
             (page - 1) * page_size,
-            items=None if principal.items is None else sorted(principal.items),
+            items=mandate_items(principal),
         )
         return DeclarationPage(
             items=[DeclarationSummary(**summary_fields(r)) for r in rows],

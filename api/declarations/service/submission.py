@@ -69,7 +69,7 @@ class Submission(Materials, PlatformEvents):
         if row.key_holder is not None:
             if row.key_holder != declaration_id:
                 raise IdempotencyKeyReused()
-            return await self._detail(conn, row)  # a retried submit
+            return await self._detail(conn, principal, row)  # a retried submit
         if row.state != "draft":
             raise errors.InvalidState(state=row.state)
         citizen, item, attached, missing = await self._ready(conn, principal, row)
@@ -110,7 +110,7 @@ class Submission(Materials, PlatformEvents):
         )
         await self._acted(conn, principal, "declaration.submit", str(declaration_id), item.name)
         return await self._detail(
-            conn, moved, item=item, attached=attached, citizen=citizen, timeline=timeline
+            conn, principal, moved, item=item, attached=attached, citizen=citizen, timeline=timeline
         )
 
     async def _ready(
@@ -154,7 +154,7 @@ class Submission(Materials, PlatformEvents):
         await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row.state == "draft":
-            return await self._detail(conn, row)  # a retried redraft
+            return await self._detail(conn, principal, row)  # a retried redraft
         if row.state != "platform_refused":
             raise errors.InvalidState(state=row.state)
         moved = await repo.move(
@@ -177,7 +177,7 @@ class Submission(Materials, PlatformEvents):
         if row.submit_key:
             # The key's stored answer said "submitted"; the same key now submits anew.
             await idempotency.forget(conn, principal.citizen_id, SUBMIT_ROUTE, row.submit_key)
-        return await self._detail(conn, moved)
+        return await self._detail(conn, principal, moved)
 
     # --- the delivery job (tasks.DeclarationJobs.deliver runs these three) --------------------
 

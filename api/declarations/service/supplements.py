@@ -46,7 +46,7 @@ class Supplements(Materials):
         await repo.acting(conn, principal.actor_id)  # the timeline says who acted
         row = await self._owned(conn, principal, declaration_id, lock=True)
         if row.state == "submitted":
-            return await self._detail(conn, row)  # a retried resubmission
+            return await self._detail(conn, principal, row)  # a retried resubmission
         if row.state != "needs_supplement":
             raise errors.InvalidState(state=row.state)
         attached = await repo.attached(conn, declaration_id)
@@ -77,7 +77,7 @@ class Supplements(Materials):
             DeclarationJob(str(declaration_id)),
             dedupe_key=f"supplement:{declaration_id}:{row.platform_version}",
         )
-        return await self._detail(conn, moved, attached=attached)
+        return await self._detail(conn, principal, moved, attached=attached)
 
     async def supply_tolerated(
         self, conn: Connection, principal: CitizenPrincipal, declaration_id: uuid.UUID
@@ -112,7 +112,7 @@ class Supplements(Materials):
             DeclarationJob(str(declaration_id)),
             dedupe_key=f"tolerated:{declaration_id}:{hashlib.sha256(files.encode()).hexdigest()[:32]}",
         )
-        return await self._detail(conn, row, attached=attached)
+        return await self._detail(conn, principal, row, attached=attached)
 
     # --- the supplement job (tasks.DeclarationJobs.deliver_supplement) ----------------------
 

@@ -54,4 +54,4 @@ class Withdrawal(Reading):
         await self._acted(
             conn, principal, "declaration.withdraw", str(declaration_id), row.item_name
         )
-        return await self._detail(conn, moved)
+        return await self._detail(conn, principal, moved)

@@ -90,10 +90,18 @@ async def test_an_agent_applies_pays_and_rates_for_the_company(
     assert outside_scope.status_code == 403
     assert outside_scope.json()["code"] == "ITEM_NOT_IN_MANDATE"
 
+    # 李四's authorisation covers the tax package only: the company's wallet (and library and
+    # inbox) is not his to see; the draft offers the 营业执照 its material accepts.
+    for whole in ("/api/v1/licences", "/api/v1/materials", "/api/v1/inbox"):
+        refused = await client.get(whole, headers=as_agent)
+        assert (refused.status_code, refused.json()["code"]) == (403, "MANDATE_ITEMS_ONLY")
+
     # 李四 applies as the company, the company's 营业执照 as a material.
     agent = Applicant(client, outside, "")
     agent.headers = as_agent
     draft = await agent.create(tax)
+    offered = [m for m in draft["materials"] if "YYZZ" in m["licenceTypes"]]
+    assert offered and all(m["licenceSuggestions"] == [licence["licenceNumber"]] for m in offered)
     async with outside.session.get(f"{outside.provincial}/_control/legal/companies") as resp:
         uscc = next(c for c in (await resp.json())["companies"] if c["name"] == QIHANG)["uscc"]
     # The form asks for the company's code (统一社会信用代码); the rest is filled as usual.
@@ -105,10 +113,10 @@ async def test_an_agent_applies_pays_and_rates_for_the_company(
     assert coded.status_code == 200, coded.text
     await agent.fill(draft["id"])
     for material in draft["materials"]:
-        if material["code"].endswith("-01") or "YYZZ" in material.get("licenceTypes", []):
+        if material["licenceSuggestions"]:
             used = await client.put(
                 f"/api/v1/declarations/{draft['id']}/materials/{material['code']}/licence",
-                json={"licenceNumber": licence["licenceNumber"]},
+                json={"licenceNumber": material["licenceSuggestions"][0]},
                 headers=as_agent,
             )
             assert used.status_code == 200, used.text
