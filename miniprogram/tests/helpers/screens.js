@@ -95,7 +95,12 @@ function toCss(wxss) {
   return wxss
     .replace(/(-?(?:\d+\.\d+|\.\d+|\d+))rpx/gi, (all, n) => `${Number((Number(n) * RPX).toFixed(3))}px`)
     .replace(/(^|[{}\s,>+~(])page(?=[\s,{.:[>+~)#]|$)/g, '$1body')
+    // A WXSS tag selector (`button.btn`) names the component the tree calls wx-button.
+    .replace(new RegExp(`(^|[{}\\s,>+~(])(${COMPONENT_TAGS})(?=[\\s,{.:[>+~)#]|$)`, 'g'), '$1wx-$2')
 }
+
+const COMPONENT_TAGS = ['view', 'text', 'button', 'image', 'input', 'textarea', 'navigator', 'scroll-view',
+  'picker', 'switch', 'checkbox', 'radio', 'label', 'icon', 'progress', 'rich-text'].join('|')
 
 // The page's styles as miniprogram-simulate prefixes them: the page and app.wxss under `main`,
 // each component under the tag its user declares in usingComponents (the first one, as the
