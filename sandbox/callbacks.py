@@ -10,6 +10,9 @@ receiver answers 2xx. Fault knobs (set by each stand-in's ``/_control/callback-f
 out), ``bad_signature`` (signed with a wrong key), ``delay_seconds`` (before each attempt),
 ``hold`` (nothing attempted until cleared). A stand-in's fault body may carry only some of them.
 
+``CallbackService`` (a stand-in's sender and scripted processor, started and stopped with its
+app) and ``add_control_routes`` (the control endpoints every such stand-in has) are here too.
+
 The protocol is implemented here, from the systems' interface descriptions, independently of the
 product's verifier (``sandbox`` imports nothing from the product).
 """
@@ -17,15 +20,20 @@ product's verifier (``sandbox`` imports nothing from the product).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import msgspec
+from aiohttp import web
+
+from sandbox.http import ApiError, healthz, json_response
 
 log = logging.getLogger("sandbox.callbacks")
 
@@ -220,4 +228,112 @@ class CallbackSender:
         return False
 
 
-__all__ = ["CallbackSender", "Delivery", "sign"]
+class CallbackService:
+    """A stand-in's source of events: its ``sender`` and, when ``auto_process_seconds`` is set,
+    a scripted processor that calls ``process()`` that often. Both run from ``start()`` to
+    ``stop()`` (the app's startup and cleanup, by ``add_control_routes``)."""
+
+    def __init__(
+        self, *, sender: CallbackSender, auto_process_seconds: float | None = None
+    ) -> None:
+        self.sender = sender
+        self.auto_process_seconds = auto_process_seconds
+        self._processor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.sender.start()
+        if self.auto_process_seconds is not None:
+            self._processor = asyncio.create_task(self._auto_process(self.auto_process_seconds))
+
+    async def stop(self) -> None:
+        if self._processor is not None:
+            self._processor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._processor
+            self._processor = None
+        await self.sender.stop()
+
+    def process(self) -> None:
+        """One round of the scripted processor: move what is open one step."""
+
+    async def _auto_process(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                self.process()
+            except Exception:
+                log.exception("%s: the scripted processor failed", type(self).__name__)
+
+
+def add_control_routes(
+    app: web.Application,
+    service_of: Callable[[web.Application], CallbackService],
+    *,
+    faults: type[msgspec.Struct],
+    reset: Callable[[web.Application], Awaitable[None]] | None = None,
+) -> None:
+    """The control endpoints of a stand-in that sends callbacks, and its service's lifecycle:
+
+    - ``GET /_control/callbacks``: ``{"deliveries": [...]}``, every event in creation order;
+    - ``GET`` / ``POST`` / ``DELETE /_control/callback-faults``: read, set (a ``faults`` body,
+      400 ``INVALID_PARAMETER`` when it is not one) or clear the sender's fault knobs, each
+      answering ``{"callbackFaults": {...}}``;
+    - with ``reset`` (a stand-in of its own, not a part of a larger one): ``GET /healthz`` and
+      ``POST /_control/reset``, which awaits ``reset(app)`` and answers ``{"status": "reset"}``.
+    """
+
+    def sender_of(request: web.Request) -> CallbackSender:
+        return service_of(request.app).sender
+
+    def described(sender: CallbackSender) -> web.Response:
+        return json_response({"callbackFaults": msgspec.to_builtins(sender.faults)})
+
+    async def list_callbacks(request: web.Request) -> web.Response:
+        return json_response({"deliveries": [d.describe() for d in sender_of(request).deliveries]})
+
+    async def get_faults(request: web.Request) -> web.Response:
+        return described(sender_of(request))
+
+    async def set_faults(request: web.Request) -> web.Response:
+        sender = sender_of(request)
+        try:
+            sender.faults = msgspec.json.decode(await request.read(), type=faults)
+        except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+            raise ApiError(400, "INVALID_PARAMETER", str(exc)) from exc
+        return described(sender)
+
+    async def clear_faults(request: web.Request) -> web.Response:
+        sender = sender_of(request)
+        sender.faults = faults()
+        return described(sender)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        service = service_of(app)
+        await service.start()
+        yield
+        await service.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_get("/_control/callbacks", list_callbacks)
+    app.router.add_get("/_control/callback-faults", get_faults)
+    app.router.add_post("/_control/callback-faults", set_faults)
+    app.router.add_delete("/_control/callback-faults", clear_faults)
+    if reset is None:
+        return
+    reset_app = reset
+
+    async def control_reset(request: web.Request) -> web.Response:
+        await reset_app(request.app)
+        return json_response({"status": "reset"})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/_control/reset", control_reset)
+
+
+__all__ = [
+    "CallbackSender",
+    "CallbackService",
+    "Delivery",
+    "add_control_routes",
+    "sign",
+]

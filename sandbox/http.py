@@ -23,6 +23,11 @@ def json_response(
     )
 
 
+async def healthz(_: web.Request) -> web.Response:
+    """``GET /healthz``: ``{"status": "ok"}`` (every stand-in has it)."""
+    return json_response({"status": "ok"})
+
+
 def error_response(status: int, code: str, message: str) -> web.Response:
     """``{"code", "message"}``: the errors of every control endpoint (``/_control/…``) and of
     the APIs that answer in that shape (the provincial platform, the SMS gateway)."""

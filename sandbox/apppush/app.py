@@ -29,7 +29,7 @@ from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
-from sandbox.http import error_response, json_response
+from sandbox.http import error_response, healthz, json_response
 
 API_PREFIX = "/v3/"
 PLATFORMS = ("android", "ios")
@@ -477,10 +477,6 @@ async def received(request: web.Request) -> web.Response:
             if msg_id in pushes
         ]
     )
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
 
 
 # -- control ----------------------------------------------------------------------------------

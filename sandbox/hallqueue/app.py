@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from sandbox.callbacks import CallbackSender, Delivery, sign
+from sandbox.callbacks import CallbackSender, CallbackService, Delivery, add_control_routes, sign
 from sandbox.clock import Clock, add_clock_routes
-from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
+from sandbox.http import ApiError, errors_as_json, healthz, json_response, require_api_key
 
 log = logging.getLogger("sandbox.hallqueue")
 
@@ -158,7 +157,7 @@ class Hall:
         )
 
 
-class CallingSystem:
+class CallingSystem(CallbackService):
     """The halls' queues and the outbox of their events."""
 
     def __init__(
@@ -166,14 +165,16 @@ class CallingSystem:
     ) -> None:
         # The business clock (issue, call and finish times); signatures carry the wall
         # clock's, so a test may move this one by hours and the events still verify.
+        super().__init__(
+            sender=CallbackSender(
+                secret=callback_secret,
+                header_prefix="X-Queue",
+                retry_base=retry_base,
+                faults=FaultsBody(),
+            )
+        )
         self.clock = Clock()
         self.callback_url = callback_url
-        self.sender = CallbackSender(
-            secret=callback_secret,
-            header_prefix="X-Queue",
-            retry_base=retry_base,
-            faults=FaultsBody(),
-        )
         self.halls: dict[str, Hall] = {}
         self.by_id: dict[str, Ticket] = {}
         self.by_request: dict[str, Ticket] = {}
@@ -280,12 +281,6 @@ class CallingSystem:
             no_url="no callback URL configured",
         )
 
-    async def start(self) -> None:
-        await self.sender.start()
-
-    async def stop(self) -> None:
-        await self.sender.stop()
-
     async def reset(self, callback_url: str | None) -> None:
         await self.sender.reset()
         self.callback_url = callback_url
@@ -354,10 +349,6 @@ async def get_hall(request: web.Request) -> web.Response:
     return json_response(_system(request).hall(_hall_code(request)).snapshot())
 
 
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
-
-
 # --- control: the hall's windows and kiosk -----------------------------------------------
 
 
@@ -395,26 +386,6 @@ async def control_skip(request: web.Request) -> web.Response:
     return json_response({"ticket": system.view(ticket)})
 
 
-async def control_callbacks(request: web.Request) -> web.Response:
-    return json_response({"deliveries": [d.describe() for d in _system(request).sender.deliveries]})
-
-
-async def control_set_faults(request: web.Request) -> web.Response:
-    sender = _system(request).sender
-    sender.faults = await _decode(request, FaultsBody)
-    return json_response(msgspec.to_builtins(sender.faults))
-
-
-async def control_get_faults(request: web.Request) -> web.Response:
-    return json_response(msgspec.to_builtins(_system(request).sender.faults))
-
-
-async def control_clear_faults(request: web.Request) -> web.Response:
-    sender = _system(request).sender
-    sender.faults = FaultsBody()
-    return json_response(msgspec.to_builtins(sender.faults))
-
-
 class ResetBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     callback_url: str | None = None
 
@@ -448,13 +419,8 @@ def build_hallqueue_app(
         retry_base=callback_retry_base,
     )
     app[SYSTEM_KEY] = system
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        await system.start()
-        yield
-        await system.stop()
-
-    app.cleanup_ctx.append(lifecycle)
+    # Its own reset: the body may say where events go from then on.
+    add_control_routes(app, lambda app: app[SYSTEM_KEY], faults=FaultsBody)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/queue/v1/halls/{hallCode}/tickets", take_ticket)
     app.router.add_get("/queue/v1/halls/{hallCode}", get_hall)
@@ -465,10 +431,6 @@ def build_hallqueue_app(
     app.router.add_post("/_control/halls/{hallCode}/windows/{window}/call-next", control_call_next)
     app.router.add_post("/_control/halls/{hallCode}/windows/{window}/complete", control_complete)
     app.router.add_post("/_control/halls/{hallCode}/windows/{window}/skip", control_skip)
-    app.router.add_get("/_control/callbacks", control_callbacks)
-    app.router.add_get("/_control/callback-faults", control_get_faults)
-    app.router.add_post("/_control/callback-faults", control_set_faults)
-    app.router.add_delete("/_control/callback-faults", control_clear_faults)
     add_clock_routes(app, lambda app: app[SYSTEM_KEY].clock)
     return app
 

@@ -16,19 +16,16 @@ that moves every open ticket one step on a timer. Everything lives in memory.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import secrets
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from sandbox.callbacks import CallbackSender, Delivery
+from sandbox.callbacks import CallbackSender, CallbackService, Delivery, add_control_routes
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
 from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
@@ -182,42 +179,28 @@ class Ticket:
         }
 
 
-class Hotline:
-    """The work orders, numbered per day of China time."""
+class Hotline(CallbackService):
+    """The work orders, numbered per day of China time; the scripted processor moves every open
+    one a step each round."""
 
     def __init__(
         self,
         *,
         clock: Clock,
-        dispatcher: CallbackSender,
+        sender: CallbackSender,
         default_url: str | None,
         auto_process_seconds: float | None,
     ) -> None:
-        self.clock = clock
         # Signatures carry the wall clock's time (the transport's), not the control clock's.
-        self.dispatcher = dispatcher
+        super().__init__(sender=sender, auto_process_seconds=auto_process_seconds)
+        self.clock = clock
         self.default_url = default_url
-        self.auto_process_seconds = auto_process_seconds
         self.tickets: dict[str, Ticket] = {}
         self.by_request: dict[str, str] = {}
         self._serial = 0
-        self._processor: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.dispatcher.start()
-        if self.auto_process_seconds is not None:
-            self._processor = asyncio.create_task(self._auto_process(self.auto_process_seconds))
-
-    async def stop(self) -> None:
-        if self._processor is not None:
-            self._processor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._processor
-            self._processor = None
-        await self.dispatcher.stop()
 
     async def reset(self) -> None:
-        await self.dispatcher.reset()
+        await self.sender.reset()
         self.tickets.clear()
         self.by_request.clear()
         self._serial = 0
@@ -305,7 +288,7 @@ class Hotline:
             note=note,
         )
         ticket.events.append(event)
-        self.dispatcher.send(
+        self.sender.send(
             Delivery(
                 event_id=event.event_id,
                 stream=ticket.number,
@@ -334,11 +317,9 @@ class Hotline:
             return False
         return True
 
-    async def _auto_process(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            for ticket in list(self.tickets.values()):
-                self.step(ticket)
+    def process(self) -> None:
+        for ticket in list(self.tickets.values()):
+            self.step(ticket)
 
 
 HOTLINE_KEY = web.AppKey("hotline", Hotline)
@@ -420,49 +401,11 @@ async def control_tickets(request: web.Request) -> web.Response:
     return json_response({"tickets": [t.describe() for t in tickets]})
 
 
-async def control_callbacks(request: web.Request) -> web.Response:
-    deliveries = _hotline(request).dispatcher.deliveries
-    return json_response({"deliveries": [d.describe() for d in deliveries]})
-
-
-async def control_set_callback_faults(request: web.Request) -> web.Response:
-    dispatcher = _hotline(request).dispatcher
-    dispatcher.faults = await _decode(request, CallbackFaults)
-    return json_response({"callbackFaults": msgspec.to_builtins(dispatcher.faults)})
-
-
-async def control_get_callback_faults(request: web.Request) -> web.Response:
-    faults = _hotline(request).dispatcher.faults
-    return json_response({"callbackFaults": msgspec.to_builtins(faults)})
-
-
-async def control_clear_callback_faults(request: web.Request) -> web.Response:
-    dispatcher = _hotline(request).dispatcher
-    dispatcher.faults = CallbackFaults()
-    return json_response({"callbackFaults": msgspec.to_builtins(dispatcher.faults)})
-
-
 async def reset_hotline(app: web.Application) -> None:
     """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it):
     no tickets, no deliveries pending, no faults, clock offset 0."""
     await app[HOTLINE_KEY].reset()
     app[FAULTS_KEY].clear()
-
-
-async def control_reset(request: web.Request) -> web.Response:
-    await reset_hotline(request.app)
-    return json_response({"status": "reset"})
-
-
-async def healthz(_: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
-
-
-async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    hotline = app[HOTLINE_KEY]
-    await hotline.start()
-    yield
-    await hotline.stop()
 
 
 def build_hotline_app(
@@ -487,7 +430,7 @@ def build_hotline_app(
     )
     app[HOTLINE_KEY] = Hotline(
         clock=clock,
-        dispatcher=CallbackSender(
+        sender=CallbackSender(
             secret=callback_secret,
             header_prefix="X-12345",
             retry_base=callback_retry_base,
@@ -497,9 +440,9 @@ def build_hotline_app(
         auto_process_seconds=auto_process_seconds,
     )
     app[FAULTS_KEY] = faults
-    app.cleanup_ctx.append(_lifecycle)
-
-    app.router.add_get("/healthz", healthz)
+    add_control_routes(
+        app, lambda app: app[HOTLINE_KEY], faults=CallbackFaults, reset=reset_hotline
+    )
     app.router.add_post("/hotline/v1/tickets", create_ticket)
     app.router.add_get("/hotline/v1/tickets/{number}", get_ticket)
     app.router.add_post("/hotline/v1/tickets/{number}/satisfaction", rate_ticket)
@@ -509,11 +452,6 @@ def build_hotline_app(
     app.router.add_post("/_control/tickets/{number}/transfer", control_transfer)
     app.router.add_post("/_control/tickets/{number}/reply", control_reply)
     app.router.add_post("/_control/tickets/{number}/close", control_close)
-    app.router.add_get("/_control/callbacks", control_callbacks)
-    app.router.add_get("/_control/callback-faults", control_get_callback_faults)
-    app.router.add_post("/_control/callback-faults", control_set_callback_faults)
-    app.router.add_delete("/_control/callback-faults", control_clear_callback_faults)
-    app.router.add_post("/_control/reset", control_reset)
     faults.add_control_routes(app)
     add_clock_routes(app, lambda app: app[HOTLINE_KEY].clock)
     return app

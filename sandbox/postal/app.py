@@ -17,20 +17,17 @@ lives in memory.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from sandbox.callbacks import CallbackSender, Delivery
+from sandbox.callbacks import CallbackSender, CallbackService, Delivery, add_control_routes
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
 from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
@@ -138,8 +135,9 @@ class Shipment:
         }
 
 
-class PostOffice:
-    """The shipments, waybill numbers 11 + 11 digits (13 characters, as EMS's domestic ones)."""
+class PostOffice(CallbackService):
+    """The shipments, waybill numbers 11 + 11 digits (13 characters, as EMS's domestic ones);
+    the scripted couriers move every open one a step each round."""
 
     def __init__(
         self,
@@ -149,26 +147,11 @@ class PostOffice:
         default_url: str | None,
         auto_process_seconds: float | None,
     ) -> None:
+        super().__init__(sender=sender, auto_process_seconds=auto_process_seconds)
         self.clock = clock
-        self.sender = sender
         self.default_url = default_url
-        self.auto_process_seconds = auto_process_seconds
         self.shipments: dict[str, Shipment] = {}
         self.by_request: dict[str, str] = {}
-        self._processor: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.sender.start()
-        if self.auto_process_seconds is not None:
-            self._processor = asyncio.create_task(self._auto_process(self.auto_process_seconds))
-
-    async def stop(self) -> None:
-        if self._processor is not None:
-            self._processor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._processor
-            self._processor = None
-        await self.sender.stop()
 
     async def reset(self) -> None:
         await self.sender.reset()
@@ -238,12 +221,10 @@ class PostOffice:
             no_url="no callback URL (the shipment has none and no default is set)",
         )
 
-    async def _auto_process(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            for shipment in list(self.shipments.values()):
-                if shipment.status != "delivered":
-                    self.advance(shipment, None)
+    def process(self) -> None:
+        for shipment in list(self.shipments.values()):
+            if shipment.status != "delivered":
+                self.advance(shipment, None)
 
 
 def _location(shipment: Shipment, step: str) -> str:
@@ -295,43 +276,10 @@ async def control_shipments(request: web.Request) -> web.Response:
     return json_response({"shipments": [s.describe() for s in _office(request).shipments.values()]})
 
 
-async def control_callbacks(request: web.Request) -> web.Response:
-    deliveries = _office(request).sender.deliveries
-    return json_response({"deliveries": [d.describe() for d in deliveries]})
-
-
-async def control_set_callback_faults(request: web.Request) -> web.Response:
-    sender = _office(request).sender
-    sender.faults = await _decode(request, CallbackFaults)
-    return json_response({"callbackFaults": msgspec.to_builtins(sender.faults)})
-
-
-async def control_clear_callback_faults(request: web.Request) -> web.Response:
-    sender = _office(request).sender
-    sender.faults = CallbackFaults()
-    return json_response({"callbackFaults": msgspec.to_builtins(sender.faults)})
-
-
 async def reset_postal(app: web.Application) -> None:
     """Back to a new stand-in's state (``POST /_control/reset``; tests sharing one call it)."""
     await app[POST_OFFICE_KEY].reset()
     app[FAULTS_KEY].clear()
-
-
-async def control_reset(request: web.Request) -> web.Response:
-    await reset_postal(request.app)
-    return json_response({"status": "reset"})
-
-
-async def healthz(_: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
-
-
-async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    office = app[POST_OFFICE_KEY]
-    await office.start()
-    yield
-    await office.stop()
 
 
 def build_postal_app(
@@ -366,17 +314,13 @@ def build_postal_app(
         auto_process_seconds=auto_process_seconds,
     )
     app[FAULTS_KEY] = faults
-    app.cleanup_ctx.append(_lifecycle)
-
-    app.router.add_get("/healthz", healthz)
+    add_control_routes(
+        app, lambda app: app[POST_OFFICE_KEY], faults=CallbackFaults, reset=reset_postal
+    )
     app.router.add_post("/postal/v1/shipments", book_shipment)
     app.router.add_get("/postal/v1/shipments/{number}", get_shipment)
     app.router.add_get("/_control/shipments", control_shipments)
     app.router.add_post("/_control/shipments/{number}/advance", control_advance)
-    app.router.add_get("/_control/callbacks", control_callbacks)
-    app.router.add_post("/_control/callback-faults", control_set_callback_faults)
-    app.router.add_delete("/_control/callback-faults", control_clear_callback_faults)
-    app.router.add_post("/_control/reset", control_reset)
     faults.add_control_routes(app)
     add_clock_routes(app, lambda app: app[POST_OFFICE_KEY].clock)
     return app

@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
-from sandbox.http import ApiError, errors_as_json, json_response, require_api_key
+from sandbox.http import ApiError, errors_as_json, healthz, json_response, require_api_key
 from sandbox.provincial.cases import (
     CASES_KEY,
     DEFAULT_CALLBACK_CLIENT_ID,
@@ -117,10 +117,6 @@ async def get_item(request: web.Request) -> web.Response:
     if item is None:
         raise ApiError(404, "ITEM_NOT_FOUND", f"no service item {code}")
     return json_response(item)
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
 
 
 # -- control endpoints ------------------------------------------------------------------------

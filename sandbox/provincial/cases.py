@@ -11,13 +11,11 @@ Cases and deliveries live in memory only (also with ``data_dir``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -25,7 +23,7 @@ import msgspec
 from aiohttp import web
 from yarl import URL
 
-from sandbox.callbacks import CallbackSender, Delivery
+from sandbox.callbacks import CallbackSender, CallbackService, Delivery, add_control_routes
 from sandbox.clock import Clock
 from sandbox.http import ApiError, json_response
 from sandbox.provincial.codes import mod37_36_check
@@ -716,7 +714,10 @@ class CallbackDispatcher(CallbackSender):
 # -- the service (book + dispatcher + processor) ----------------------------------------------
 
 
-class CaseService:
+class CaseService(CallbackService):
+    """The case book, its callback dispatcher and the scripted processor (every open case one
+    step along its script each round)."""
+
     def __init__(
         self,
         *,
@@ -728,44 +729,28 @@ class CaseService:
         auto_process_seconds: float | None,
         callback_retry_base: float,
     ) -> None:
-        self.dispatcher = CallbackDispatcher(
+        dispatcher = CallbackDispatcher(
             secret=callback_secret,
             client_id=callback_client_id,
             default_url=callback_url,
             retry_base=callback_retry_base,
             clock=clock,
         )
-        self.book = CaseBook(catalog, clock, self.dispatcher.enqueue)
-        self.auto_process_seconds = auto_process_seconds
-        self._processor: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.dispatcher.start()
-        if self.auto_process_seconds is not None:
-            self._processor = asyncio.create_task(self._auto_process(self.auto_process_seconds))
-
-    async def stop(self) -> None:
-        if self._processor is not None:
-            self._processor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._processor
-            self._processor = None
-        await self.dispatcher.stop()
+        super().__init__(sender=dispatcher, auto_process_seconds=auto_process_seconds)
+        self.book = CaseBook(catalog, clock, dispatcher.enqueue)
 
     async def reset(self) -> None:
         self.book.reset()
-        await self.dispatcher.reset()
+        await self.sender.reset()
 
     # -- the scripted processor ------------------------------------------------------------
 
-    async def _auto_process(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            for case in self.book.all_cases():
-                try:
-                    self.step(case)
-                except Exception:
-                    log.exception("auto processor failed on case %s", case.case_number)
+    def process(self) -> None:
+        for case in self.book.all_cases():
+            try:
+                self.step(case)
+            except Exception:
+                log.exception("auto processor failed on case %s", case.case_number)
 
     def step(self, case: Case) -> bool:
         """Move ``case`` one step along its script; False when it waits or is closed.
@@ -890,42 +875,10 @@ async def control_list_cases(request: web.Request) -> web.Response:
     return json_response({"cases": [c.describe() for c in _service(request).book.all_cases()]})
 
 
-def _describe_faults(faults: CallbackFaults) -> dict[str, Any]:
-    return {"callbackFaults": msgspec.to_builtins(faults)}
-
-
-async def control_set_callback_faults(request: web.Request) -> web.Response:
-    dispatcher = _service(request).dispatcher
-    dispatcher.faults = await _decode(request, CallbackFaults)
-    return json_response(_describe_faults(dispatcher.faults))
-
-
-async def control_get_callback_faults(request: web.Request) -> web.Response:
-    return json_response(_describe_faults(_service(request).dispatcher.faults))
-
-
-async def control_clear_callback_faults(request: web.Request) -> web.Response:
-    dispatcher = _service(request).dispatcher
-    dispatcher.faults = CallbackFaults()
-    return json_response(_describe_faults(dispatcher.faults))
-
-
-async def control_callbacks(request: web.Request) -> web.Response:
-    deliveries = _service(request).dispatcher.deliveries
-    return json_response({"deliveries": [d.describe() for d in deliveries]})
-
-
-async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    service = app[CASES_KEY]
-    await service.start()
-    yield
-    await service.stop()
-
-
 def add_case_routes(app: web.Application, service: CaseService) -> None:
     """Mount the case library, its control endpoints and the service's background tasks."""
     app[CASES_KEY] = service
-    app.cleanup_ctx.append(_lifecycle)
+    add_control_routes(app, lambda app: app[CASES_KEY], faults=CallbackFaults)
     app.router.add_post("/gov/cases/v1/cases", submit_case)
     app.router.add_get("/gov/cases/v1/cases", find_case)
     app.router.add_get("/gov/cases/v1/cases/{caseNumber}", get_case)
@@ -938,7 +891,3 @@ def add_case_routes(app: web.Application, service: CaseService) -> None:
     app.router.add_post("/_control/cases/{caseNumber}/advance", control_advance)
     app.router.add_post("/_control/cases/{caseNumber}/payment-notice", control_issue_payment_notice)
     add_payment_routes(app, service.book.payments)
-    app.router.add_get("/_control/callback-faults", control_get_callback_faults)
-    app.router.add_post("/_control/callback-faults", control_set_callback_faults)
-    app.router.add_delete("/_control/callback-faults", control_clear_callback_faults)
-    app.router.add_get("/_control/callbacks", control_callbacks)

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from sandbox.clock import Clock, add_clock_routes
 from sandbox.faults import FaultInjector
-from sandbox.http import error_response, errors_as_json, json_response, require_api_key
+from sandbox.http import error_response, errors_as_json, healthz, json_response, require_api_key
 
 API_PREFIX = "/sms/"
 MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
@@ -146,10 +146,6 @@ async def receipts(request: web.Request) -> web.Response:
         )
     known = request.app[STATE_KEY].receipts
     return json_response({"receipts": [known[i] for i in ids if i in known]})
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
 
 
 # -- control ----------------------------------------------------------------------------------

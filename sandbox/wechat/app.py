@@ -17,7 +17,7 @@ import msgspec
 from aiohttp import web
 
 from sandbox.clock import add_clock_routes
-from sandbox.http import error_response, json_response
+from sandbox.http import error_response, healthz, json_response
 from sandbox.wechat.crypto import DEFAULT_PUSH_AES_KEY, DEFAULT_PUSH_TOKEN
 from sandbox.wechat.push import (
     PUSH_FORMATS,
@@ -172,10 +172,6 @@ async def get_user_phone_number(request: web.Request) -> web.Response:
             },
         }
     )
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
 
 
 def reset_wechat(app: web.Application, push_url: str | EllipsisType | None = ...) -> None:

@@ -29,7 +29,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from sandbox.clock import Clock, add_clock_routes
-from sandbox.http import error_response, json_response
+from sandbox.http import error_response, healthz, json_response
 from sandbox.wechatpay.bill import BILL_TYPES, BillFault, trade_bill
 from sandbox.wechatpay.crypto import (
     aes_gcm_encrypt,
@@ -906,10 +906,6 @@ def reset_wechatpay(app: web.Application) -> None:
 async def control_reset(request: web.Request) -> web.Response:
     reset_wechatpay(request.app)
     return json_response({"status": "reset"})
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
 
 
 async def _close(app: web.Application) -> None:

@@ -1,10 +1,10 @@
 """The cross-user matrix: every route on a citizen's own resource, called by another citizen,
 answers as if the resource did not exist (404, no oracle) and changes nothing.
 
-One row per route: add a resource kind (how its owner makes one) and its routes when a domain
-adds a citizen resource. A resource named in a request body (a booking carrying a declaration,
-a hotline ticket about one) is refused with the route's own code, listed in ``BODY_REFERENCES``.
-Without a sign-in every route answers 401.
+One row per route: add a resource kind (how its owner makes one, its not-found code, the list
+of its kind) and its routes when a domain adds a citizen resource. A resource named in a request
+body (a booking carrying a declaration, a hotline ticket about one) is refused with the route's
+own code, listed in ``BODY_REFERENCES``. Without a sign-in every route answers 401.
 """
 
 from __future__ import annotations
@@ -113,10 +113,25 @@ async def _proxy(owner: Applicant, services: Services) -> str:
 
 Make = Callable[[Applicant, Services], Awaitable[str]]
 
-MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
-    "declaration": (
+
+@dataclass(frozen=True)
+class Resource:
+    """A kind of citizen resource: ``make`` gives the owner one; ``read`` shows it to its owner;
+    each of ``routes`` answers another citizen 404 ``code``; ``listed`` (the caller's own list
+    of the kind, if it has one) shows another citizen nothing."""
+
+    make: Make
+    read: str
+    code: str
+    routes: list[Route]
+    listed: str | None = None
+
+
+MATRIX: dict[str, Resource] = {
+    "declaration": Resource(
         _declaration,
         "/api/v1/declarations/{id}",
+        "DECLARATION_NOT_FOUND",
         [
             Route("GET", "/api/v1/declarations/{id}"),
             Route("PATCH", "/api/v1/declarations/{id}", {"formData": {}}),
@@ -130,35 +145,43 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
             Route("POST", "/api/v1/declarations/{id}/withdraw", {"reason": ""}),
             Route("POST", "/api/v1/declarations/{id}/redraft"),
         ],
+        listed="/api/v1/declarations",
     ),
-    "appointment": (
+    "appointment": Resource(
         _appointment,
         "/api/v1/appointments/{id}",
+        "APPOINTMENT_NOT_FOUND",
         [
             Route("GET", "/api/v1/appointments/{id}"),
             Route("POST", "/api/v1/appointments/{id}/cancel"),
         ],
+        listed="/api/v1/appointments",
     ),
-    "hotline ticket": (
+    "hotline ticket": Resource(
         _hotline_ticket,
         "/api/v1/hotline/tickets/{id}",
+        "HOTLINE_TICKET_NOT_FOUND",
         [
             Route("GET", "/api/v1/hotline/tickets/{id}"),
             Route("POST", "/api/v1/hotline/tickets/{id}/satisfaction", {"result": "satisfied"}),
         ],
+        listed="/api/v1/hotline/tickets",
     ),
-    "address": (
+    "address": Resource(
         _address,
         "/api/v1/addresses/{id}",
+        "ADDRESS_NOT_FOUND",
         [
             Route("GET", "/api/v1/addresses/{id}"),
             Route("PUT", "/api/v1/addresses/{id}", {**ADDRESS, "recipient": "李四"}),
             Route("DELETE", "/api/v1/addresses/{id}"),
         ],
+        listed="/api/v1/addresses",
     ),
-    "result_delivery": (
+    "result_delivery": Resource(
         _result_delivery,
         "/api/v1/declarations/{id}/result-delivery",
+        "DELIVERY_NOT_FOUND",
         [
             Route("GET", "/api/v1/declarations/{id}/result-delivery"),
             Route(
@@ -168,9 +191,10 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
             ),
         ],
     ),
-    "bundle": (
+    "bundle": Resource(
         _bundle,
         "/api/v1/bundles/{id}",
+        "BUNDLE_NOT_FOUND",
         [
             Route("GET", "/api/v1/bundles/{id}"),
             Route("PATCH", "/api/v1/bundles/{id}", {"formData": {}}),
@@ -183,10 +207,12 @@ MATRIX: dict[str, tuple[Make, str, list[Route]]] = {
             Route("DELETE", "/api/v1/bundles/{id}/materials/M01"),
             Route("POST", "/api/v1/bundles/{id}/submit"),
         ],
+        listed="/api/v1/bundles",
     ),
-    "proxy": (
+    "proxy": Resource(
         _proxy,
         "/api/v1/proxies/{id}/log",
+        "PROXY_NOT_FOUND",
         [
             Route("GET", "/api/v1/proxies/{id}/log"),
             Route("DELETE", "/api/v1/proxies/{id}"),
@@ -215,8 +241,9 @@ async def test_another_citizen_meets_nothing(
     outside: Outside,
     services: Services,
 ) -> None:
-    make, read_path, routes = MATRIX[kind]
-    resource = await make(applicant, services)
+    kind_of = MATRIX[kind]
+    read_path, routes = kind_of.read, kind_of.routes
+    resource = await kind_of.make(applicant, services)
     before = await client.get(read_path.format(id=resource), headers=applicant.headers)
     assert before.status_code == 200, before.text
     stranger = await citizen(client, outside, "stranger")
@@ -236,6 +263,7 @@ async def test_another_citizen_meets_nothing(
             f"{route.method} {route.path}: {resp.status_code} {resp.text}"
         )
         assert resp.headers["content-type"].startswith("application/problem+json")
+        assert resp.json()["code"] == kind_of.code, f"{route.method} {route.path}: {resp.text}"
         # No oracle: the same answer as for an id that exists nowhere.
         nowhere = await call(route, str(uuid.uuid4()), f"matrix-{kind}-{n}-nowhere")
         assert (resp.json()["code"], resp.json()["title"]) == (
@@ -253,6 +281,11 @@ async def test_another_citizen_meets_nothing(
             headers={"Idempotency-Key": f"matrix-{kind}-{n}-anonymous"},
         )
         assert resp.status_code == 401, f"{route.method} {route.path}: {resp.status_code}"
+
+    if kind_of.listed is not None:  # their list holds nothing of ours
+        listed = await client.get(kind_of.listed, headers=stranger)
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["items"] == [] and listed.json().get("total", 0) == 0, listed.text
 
     after = await client.get(read_path.format(id=resource), headers=applicant.headers)
     assert after.json() == before.json(), f"{kind} changed by another citizen's calls"
@@ -464,7 +497,7 @@ async def test_a_companys_resources_are_refused_to_every_other_party(
     inbox = (await client.get("/api/v1/inbox", headers=owner)).json()["items"]
     message = inbox[0]["id"]  # a message in the company's inbox
     resources = [
-        (MATRIX["declaration"][2], declaration, "/api/v1/declarations/{id}"),
+        (MATRIX["declaration"].routes, declaration, "/api/v1/declarations/{id}"),
         (COMPANY_LICENCE_ROUTES, licence_id, "/api/v1/licences/{id}"),
         (COMPANY_INBOX_ROUTES, message, None),
     ]

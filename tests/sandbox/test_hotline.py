@@ -1,79 +1,46 @@
 """The 12345 hotline stand-in over real HTTP on loopback: tickets filed under a request id,
 moved by the control API, every step a signed callback delivered in order until acknowledged.
 
-The callback target is a small aiohttp receiver of the test's own, which checks signatures
-with ``hmac`` from the standard library (not the stand-in's code)."""
+The callback target is the test's own receiver (``tests.fixtures.signed_callbacks``)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
 from sandbox.hotline.app import build_hotline_app
-from sandbox.runner import RunningApp, start_app
+from tests.fixtures.signed_callbacks import Receiver, StandIn, serving
 
 KEY = "k-hotline"
 SECRET = "s-hotline"
 AUTH = {"Authorization": f"Bearer {KEY}"}
+PREFIX = "X-12345"
 NUMBER = re.compile(r"12345-\d{8}-\d{6}")
 
 
-@dataclass
-class Receiver:
-    server: RunningApp | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    bad_signatures: int = 0
-    fail_next: int = 0
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"{self.server.url}/hook"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        timestamp = request.headers["X-12345-Timestamp"]
-        expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-        if not hmac.compare_digest(expected.hexdigest(), request.headers["X-12345-Signature"]):
-            self.bad_signatures += 1
-            return web.json_response({"error": "signature"}, status=401)
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.json_response({"error": "down"}, status=503)
-        self.events.append(await request.json())
-        return web.json_response({"status": "ok"})
-
-
-@pytest.fixture
-async def stand_in() -> AsyncIterator[tuple[aiohttp.ClientSession, str, Receiver]]:
-    receiver = Receiver()
-    hook = web.Application()
-    hook.router.add_post("/hook", receiver.handle)
-    receiver.server = await start_app(hook)
-    server = await start_app(
-        build_hotline_app(
+def hotline(**options: Any) -> Callable[[Receiver], web.Application]:
+    def build(receiver: Receiver) -> web.Application:
+        return build_hotline_app(
             api_key=KEY,
             callback_secret=SECRET,
             callback_url=receiver.url,
             callback_retry_base=0.02,
+            **options,
         )
-    )
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield http, server.url, receiver
-    finally:
-        await server.close()
-        await receiver.server.close()
+
+    return build
+
+
+@pytest.fixture
+async def stand_in() -> AsyncIterator[StandIn]:
+    async with serving(Receiver(SECRET, PREFIX), hotline()) as running:
+        yield running
 
 
 async def wait_for(predicate: Callable[[], Awaitable[bool] | bool], what: str) -> None:
@@ -101,7 +68,7 @@ def ticket(request_id: str = "req-1", **over: Any) -> dict[str, Any]:
 
 
 async def test_a_ticket_moves_through_every_step_with_signed_ordered_callbacks(
-    stand_in: tuple[aiohttp.ClientSession, str, Receiver],
+    stand_in: StandIn,
 ) -> None:
     http, url, receiver = stand_in
     async with http.post(f"{url}/hotline/v1/tickets", json=ticket(), headers=AUTH) as resp:
@@ -146,7 +113,7 @@ async def test_a_ticket_moves_through_every_step_with_signed_ordered_callbacks(
 
 
 async def test_request_ids_make_filing_idempotent_and_the_api_needs_its_key(
-    stand_in: tuple[aiohttp.ClientSession, str, Receiver],
+    stand_in: StandIn,
 ) -> None:
     http, url, receiver = stand_in
     async with http.post(f"{url}/hotline/v1/tickets", json=ticket()) as resp:
@@ -172,7 +139,7 @@ async def test_request_ids_make_filing_idempotent_and_the_api_needs_its_key(
 
 
 async def test_callback_faults_duplicate_and_bad_signature(
-    stand_in: tuple[aiohttp.ClientSession, str, Receiver],
+    stand_in: StandIn,
 ) -> None:
     http, url, receiver = stand_in
     await http.post(f"{url}/_control/callback-faults", json={"duplicate": True})
@@ -195,33 +162,17 @@ async def test_callback_faults_duplicate_and_bad_signature(
 
 
 async def test_the_scripted_processor_takes_a_ticket_to_closed() -> None:
-    receiver = Receiver()
-    hook = web.Application()
-    hook.router.add_post("/hook", receiver.handle)
-    receiver.server = await start_app(hook)
-    server = await start_app(
-        build_hotline_app(
-            api_key=KEY,
-            callback_secret=SECRET,
-            callback_url=receiver.url,
-            auto_process_seconds=0.05,
-            callback_retry_base=0.02,
-        )
-    )
-    try:
-        async with aiohttp.ClientSession() as http:
-            body = ticket(department=None)
-            async with http.post(f"{server.url}/hotline/v1/tickets", json=body, headers=AUTH):
-                pass
-            await wait_for(lambda: len(receiver.events) == 5, "five steps")
-        assert [e["status"] for e in receiver.events] == [
-            "received",
-            "accepted",
-            "transferred",
-            "replied",
-            "closed",
-        ]
-        assert receiver.events[2]["department"]["name"] == "12345热线办公室"
-    finally:
-        await server.close()
-        await receiver.server.close()
+    async with serving(Receiver(SECRET, PREFIX), hotline(auto_process_seconds=0.05)) as running:
+        http, url, receiver = running
+        body = ticket(department=None)
+        async with http.post(f"{url}/hotline/v1/tickets", json=body, headers=AUTH):
+            pass
+        await wait_for(lambda: len(receiver.events) == 5, "five steps")
+    assert [e["status"] for e in receiver.events] == [
+        "received",
+        "accepted",
+        "transferred",
+        "replied",
+        "closed",
+    ]
+    assert receiver.events[2]["department"]["name"] == "12345热线办公室"

@@ -2,23 +2,18 @@
 (one waybill however often it is booked), moved along by the control API, every tracking step a
 signed callback delivered in order until acknowledged.
 
-The callback target is a small aiohttp receiver of the test's own, which checks signatures
-with ``hmac`` from the standard library (not the stand-in's code)."""
+The callback target is the test's own receiver (``tests.fixtures.signed_callbacks``)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
 from sandbox.postal.app import build_postal_app
-from sandbox.runner import RunningApp, start_app
+from tests.fixtures.signed_callbacks import Receiver, StandIn, serving
 from tests.fixtures.waiting import eventually
 
 KEY = "k-postal"
@@ -26,49 +21,13 @@ SECRET = "s-postal"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
-@dataclass
-class Receiver:
-    server: RunningApp | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    bad_signatures: int = 0
-    fail_next: int = 0
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"{self.server.url}/hook"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        timestamp = request.headers["X-Postal-Timestamp"]
-        expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-        if not hmac.compare_digest(expected.hexdigest(), request.headers["X-Postal-Signature"]):
-            self.bad_signatures += 1
-            return web.json_response({"error": "signature"}, status=401)
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.json_response({"error": "down"}, status=503)
-        self.events.append(await request.json())
-        return web.json_response({"status": "ok"})
-
-
 @pytest.fixture
-async def stand_in() -> AsyncIterator[tuple[aiohttp.ClientSession, str, Receiver]]:
-    receiver = Receiver()
-    hook = web.Application()
-    hook.router.add_post("/hook", receiver.handle)
-    receiver.server = await start_app(hook)
-    try:
-        server = await start_app(
-            build_postal_app(api_key=KEY, callback_secret=SECRET, callback_retry_base=0.02)
-        )
-        try:
-            async with aiohttp.ClientSession() as http:
-                yield http, server.url, receiver
-        finally:
-            await server.close()
-    finally:
-        await receiver.server.close()
+async def stand_in() -> AsyncIterator[StandIn]:
+    def build(_: Receiver) -> web.Application:
+        return build_postal_app(api_key=KEY, callback_secret=SECRET, callback_retry_base=0.02)
+
+    async with serving(Receiver(SECRET, "X-Postal"), build) as running:
+        yield running
 
 
 def shipment(receiver: Receiver, request_id: str = "req-1", **over: Any) -> dict[str, Any]:
@@ -87,7 +46,7 @@ def shipment(receiver: Receiver, request_id: str = "req-1", **over: Any) -> dict
 
 
 async def test_one_waybill_per_request_and_every_step_signed_in_order(
-    stand_in: tuple[aiohttp.ClientSession, str, Receiver],
+    stand_in: StandIn,
 ) -> None:
     http, url, receiver = stand_in
     async with http.post(f"{url}/postal/v1/shipments", json=shipment(receiver)) as resp:

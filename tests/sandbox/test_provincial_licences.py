@@ -12,8 +12,10 @@ import aiohttp
 import gmssl_pyx  # type: ignore[import-untyped]
 import pytest
 
+from sandbox.clock import Clock
 from sandbox.provincial.app import build_provincial_app
 from sandbox.provincial.codes import mod37_36_check
+from sandbox.provincial.licences import IssueBody, LicenceLibrary, _new_key
 from sandbox.runner import RunningApp, start_app
 
 KEY = "k"
@@ -93,3 +95,29 @@ async def test_tamper_faults(library: tuple[RunningApp, aiohttp.ClientSession]) 
                           json={**HOLDER, "badCheckCharacter": True})  # fmt: skip
     assert _verifies({k["keyId"]: k["publicKey"] for k in keys["keys"]}, good)
     assert mod37_36_check(good["licenceNumber"][:-1]) != good["licenceNumber"][-1]
+
+
+def test_a_seal_key_whose_x_starts_with_04_seals_licences_that_verify() -> None:
+    """An issuer's seal key is made at its first licence and kept for the stand-in's life (a
+    reset keeps it). gmssl's constructor strips a leading "04" with ``lstrip("04")``, which
+    also eats the further '0's and '4's of an x that starts with "04" (1 key in 256): such a
+    key once sealed every licence of its issuer wrongly for a whole run. The product's import
+    found them SIGNATURE_INVALID, so none was usable and nothing prefilled the next form (the
+    declarations end-to-end test's KeyError 'businessLicenceNumber', in some runs only)."""
+    issuer = HOLDER["issuerCode"]
+    key = next(
+        k for k in iter(lambda: _new_key(issuer, "签发机构"), None) if k.public_hex[:2] == "04"
+    )
+    library = LicenceLibrary(Clock())
+    library._keys[issuer] = key  # the issuer's key, as if made at its first licence
+    licence = library.issue_direct(
+        IssueBody(
+            holder_name=HOLDER["holderName"],
+            holder_id_number=HOLDER["holderIdNumber"],
+            type_code=HOLDER["typeCode"],
+            type_name=HOLDER["typeName"],
+            issuer_code=issuer,
+        )
+    )
+    assert licence.key_id == key.key_id
+    assert _verifies({key.key_id: "04" + key.public_hex}, licence.describe())

@@ -17,6 +17,7 @@ from aiohttp import web
 from sandbox.apppush.app import reset_apppush
 from sandbox.hallqueue import reset_hallqueue
 from sandbox.hotline.app import reset_hotline
+from sandbox.postal.app import reset_postal
 from sandbox.provincial.app import reset_provincial
 from sandbox.runner import RunningApp
 from sandbox.sms.app import reset_sms
@@ -150,6 +151,22 @@ STAND_INS = {
         looks=[
             "/_control/clock",
             "/_control/tickets",
+            "/_control/callbacks",
+            "/_control/callback-faults",
+            "/_control/faults",
+        ],
+    ),
+    "postal": StandIn(
+        build=lambda _: standins.postal_app(),
+        reset=reset_postal,
+        use=[
+            CLOCK,
+            ("POST", "/_control/callback-faults", {"duplicate": True, "delaySeconds": 5}),
+            FAULT,
+        ],
+        looks=[
+            "/_control/clock",
+            "/_control/shipments",
             "/_control/callbacks",
             "/_control/callback-faults",
             "/_control/faults",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.fixtures.declarations import LICENCE_ISSUER, RENT_WITHDRAWAL, Applicant, first_format
+from tests.fixtures.waiting import eventually
 
 
 async def _earn_licence(applicant: Applicant) -> str:
@@ -116,6 +119,16 @@ async def test_form_comes_from_the_platform_and_the_wallet_prefills_it(
     for step in ("accepted", "processing", "completed"):
         await applicant.advance(case, step)
     licence = (await applicant.wait_state(company["id"], "completed"))["result"]["licence"]
+
+    async def verified() -> dict[str, Any] | None:
+        wallet = await applicant.client.get("/api/v1/licences", headers=applicant.headers)
+        entry = next(w for w in wallet.json() if w["licenceNumber"] == licence["licenceNumber"])
+        return None if entry["status"] == "pending" else dict(entry)
+
+    # The import job's verdict first (signature, holder, number): the form below is prefilled
+    # from a usable licence only, and one the import rejected would leave it blank.
+    entry = await eventually(verified)
+    assert entry["status"] == "valid" and entry["usable"], (entry["status"], entry["problem"])
 
     # … and 食品经营许可's form asks for that licence's number: filled in, not asked again.
     food = await applicant.create("11620100013900163J-XK-00504-001")
