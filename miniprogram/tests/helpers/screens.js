@@ -142,6 +142,12 @@ function component(tag, node, pagePath) {
   const get = (name) => (node ? attr(node, name) : undefined)
   const flags = []
   const set = (name, value) => flags.push(value === true ? name : `${name}="${escapeAttr(value)}"`)
+  // The screen reader's attributes, which the tree keeps off the DOM: the reading-order check
+  // in the browser walks the elements that have a role.
+  for (const name of ['aria-role', 'aria-label']) {
+    const value = get(name)
+    if (value !== undefined && value !== null && value !== '') set(name, value)
+  }
   let inner = ''
   if (tag === 'wx-button') {
     if (get('type')) set('type', get('type'))

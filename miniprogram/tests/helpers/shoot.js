@@ -11,7 +11,8 @@ const VIEWPORT = { width: 375, height: 812, deviceScaleFactor: 2 }
 // Runs in the page. What a person would see as broken: the page wider than the phone (it would
 // scroll sideways), an element reaching past the right edge, and text cut off by a box that
 // hides its overflow (an element with overflow hidden/clip whose content is wider or taller
-// than the box; text-overflow: ellipsis hides the same way). Boxes that scroll (overflow auto
+// than the box; text-overflow: ellipsis hides the same way), and interactive elements out of
+// reading order (below). Boxes that scroll (overflow auto
 // or scroll: the vertical Mongolian `.prose`, a scroll-view) show the rest when scrolled and are
 // not cut. `allowed` lists the selectors where a page means to cut a title with an ellipsis.
 function check(allowed) {
@@ -48,7 +49,24 @@ function check(allowed) {
       out.push(`${label(el)}: text cut, ${el.scrollHeight}px of content in ${el.clientHeight}px high`)
     }
   }
-  return { problems: out, text: (document.body.innerText || '').trim().length }
+  // Focus order: WeChat's screen reader moves through the interactive elements (those with an
+  // aria-role) in the tree's order; a person sees them top to bottom, left to right in a row.
+  // An element the reader reaches after another but drawn wholly above it, or left of it in
+  // the same row, would be read out of order.
+  const focusable = Array.from(document.body.querySelectorAll('[aria-role]')).filter((el) => {
+    const box = el.getBoundingClientRect()
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden' && !inScroller(el)
+  })
+  for (let i = 1; i < focusable.length; i += 1) {
+    const before = focusable[i - 1].getBoundingClientRect()
+    const after = focusable[i].getBoundingClientRect()
+    const above = after.bottom <= before.top + 0.5
+    const sameRow = after.top < before.bottom - 0.5 && after.bottom > before.top + 0.5
+    if (above || (sameRow && after.right <= before.left + 0.5)) {
+      out.push(`${label(focusable[i])}: reached after ${label(focusable[i - 1])} but drawn ${above ? 'above' : 'left of'} it`)
+    }
+  }
+  return { problems: out, text: (document.body.innerText || '').trim().length, focusable: focusable.length }
 }
 
 async function main() {
