@@ -6,6 +6,12 @@ So the state is also rebuilt from Redis itself (``resync``) right after every (r
 read once the server has confirmed the subscription so nothing can fall between the two, and
 whenever the channel has been quiet for ``reconcile_s`` seconds; a lost message delays a change
 by that much, never forever.
+
+The subscription has a connection pool of its own, without redis-py's retries: a retried
+read reconnects and subscribes again *silently*, so a drop would never be seen and what was
+published while the connection was down would be missed with the state still taken as
+current. Without them the drop raises here, ``on_lost`` tells the owner at once, and the
+subscription is taken up again (and the state resynced) by this loop.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +75,20 @@ class ChannelListener:
             self._task = None
 
     async def _follow(self, ready: asyncio.Event) -> None:
+        shared = self._redis.connection_pool
+        pool = ConnectionPool(
+            connection_class=shared.connection_class,
+            **{**shared.connection_kwargs, "retry": Retry(NoBackoff(), 0)},
+        )
+        try:
+            await self._follow_with(Redis(connection_pool=pool), ready)
+        finally:
+            await pool.disconnect()
+
+    async def _follow_with(self, redis: Redis, ready: asyncio.Event) -> None:
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
                     # Once the server confirms, no publish is missed: the resync after it sees
                     # every change made before, the channel every change made after.
