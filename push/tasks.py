@@ -4,6 +4,7 @@ collect delivery reports. Each handler opens its transaction here and calls ``Pu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
@@ -32,11 +33,13 @@ NOTICE_CHANNEL_BATCHES = 8
 RECEIPTS_CRON = "* * * * *"
 # A group commit waits this long for more outcomes, unless this many are waiting already.
 GROUP_COMMIT_WAIT_S = 0.05
-GROUP_COMMIT_SIZE = 64
+GROUP_COMMIT_SIZE = 256
 CHANNEL_NAMES = {"wechat": "微信订阅消息", "sms": "短信", "app": "App 推送"}
 
 
 def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
+    recorder = GroupCommit(pool, push)
+
     async def fan_out(job: MessageJob) -> None:
         async with pool.acquire() as conn, conn.transaction():
             await push.fan_out(conn, uuid.UUID(job.message_id))
@@ -54,7 +57,7 @@ def register(registry: JobRegistry, push: PushService, pool: Pool) -> None:
         if job.channel == "app":
             await send_app_batch(pool, push, message_ids)
         elif job.channel == "wechat":
-            await send_wechat_batch(pool, push, message_ids)
+            await send_wechat_batch(pool, push, message_ids, recorder)
         else:
             # A transaction per message: one sent is recorded as sent whatever happens next.
             for message_id in message_ids:
@@ -117,56 +120,101 @@ async def send_app_batch(pool: Pool, push: PushService, message_ids: list[uuid.U
         return await push.record_app_batch(conn, targets, results)
 
 
-async def send_wechat_batch(pool: Pool, push: PushService, message_ids: list[uuid.UUID]) -> None:
+async def send_wechat_batch(
+    pool: Pool, push: PushService, message_ids: list[uuid.UUID], recorder: GroupCommit
+) -> None:
     """A notice's WeChat deliveries, many in flight; no connection is held while WeChat
-    answers, and what was sent is recorded before the job ends whatever befell the rest."""
+    answers, and what was sent is recorded (by the worker's ``recorder``) before the job ends
+    whatever befell the rest."""
     async with pool.acquire() as conn, conn.transaction():
         sends = await push.claim_notice_sends(conn, message_ids)
     if not sends:
         return  # all done already (a retried job): nothing is sent again
-    recorder = GroupCommit(pool, push)
+    writes: set[asyncio.Future[None]] = set()
     try:
-        await push.send_notice_sends(sends, recorder.add)
+        await push.send_notice_sends(sends, lambda outcome: writes.add(recorder.add(outcome)))
     finally:
-        await recorder.close()
+        await GroupCommit.wait_for(writes)
 
 
 class GroupCommit:
-    """Outcomes of a batch's sends written as they come: each write is one transaction with
-    every outcome that arrived while the previous one ran or within ``GROUP_COMMIT_WAIT_S``
-    (so a worker killed mid-batch resends at most those and the requests in flight)."""
+    """The WeChat outcomes of every notice batch a worker runs, written together as they come:
+    each write is one transaction with every outcome that arrived while the previous one ran or
+    within ``GROUP_COMMIT_WAIT_S`` (unless ``GROUP_COMMIT_SIZE`` are waiting already). One per
+    worker, not one per batch: eight batches writing their own commits every 50 ms cost the
+    worker and the database more than their sends (bench/fanout.py). A batch waits for the
+    write holding its last outcome before it ends, so a finished job's outcomes are on record;
+    a worker killed meanwhile resends at most one write's outcomes and the requests in flight.
+    """
 
     def __init__(self, pool: Pool, push: PushService) -> None:
         self._pool, self._push = pool, push
         self._pending: list[SendOutcome] = []
-        self._wake = asyncio.Event()
-        self._closing = False
-        self._writer = asyncio.create_task(self._write())
+        # Resolved when the outcomes now pending are written (or their write failed).
+        self._written: asyncio.Future[None] | None = None
+        self._full: asyncio.Event | None = None  # set when GROUP_COMMIT_SIZE are waiting
+        self._writer: asyncio.Task[None] | None = None
 
-    def add(self, outcome: SendOutcome) -> None:
+    def add(self, outcome: SendOutcome) -> asyncio.Future[None]:
+        """Queues ``outcome``; returns the write that will hold it (resolved once committed)."""
         self._pending.append(outcome)
-        self._wake.set()
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        if self._writer is None:
+            # Started by the first outcome, done when none is left: nothing runs between
+            # notices, and each run belongs to the event loop of the batches it serves.
+            self._full = asyncio.Event()
+            self._writer = asyncio.create_task(self._write(self._full))
+        elif len(self._pending) >= GROUP_COMMIT_SIZE and self._full is not None:
+            self._full.set()
+        return self._written
 
-    async def _write(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if not self._closing and len(self._pending) < GROUP_COMMIT_SIZE:
-                # A moment for more outcomes to join: one transaction per outcome cost the
-                # database more than the sends. A worker killed now resends at most these.
-                await asyncio.sleep(GROUP_COMMIT_WAIT_S)
+    @staticmethod
+    async def wait_for(writes: set[asyncio.Future[None]]) -> None:
+        """Until ``writes`` are committed; raises the first failure among them."""
+        # Shielded: a batch cancelled while it waits leaves the writes to the other batches.
+        results = await asyncio.gather(*map(asyncio.shield, writes), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _write(self, full: asyncio.Event) -> None:
+        written: asyncio.Future[None] | None = None
+        try:
             while self._pending:
+                if len(self._pending) < GROUP_COMMIT_SIZE:
+                    # A moment for more outcomes to join: one transaction per outcome cost the
+                    # database more than the sends. A worker killed now resends at most these.
+                    full.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(full.wait(), GROUP_COMMIT_WAIT_S)
                 outcomes, self._pending = self._pending, []
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await self._push.record_notice_sends(conn, outcomes)
-            if self._closing:
-                return
+                written, self._written = self._written, None
+                try:
+                    async with self._pool.acquire() as conn, conn.transaction():
+                        await self._push.record_notice_sends(conn, outcomes)
+                except Exception as exc:  # noqa: BLE001 - raised in each batch waiting for it
+                    _settle(written, exc)
+                else:
+                    _settle(written, None)
+        except BaseException:
+            # Cancelled (the worker stops): the batches waiting for a write are told, not left
+            # waiting for ever; their jobs end unfinished and the queue runs them again.
+            stopped = RuntimeError("the outcome writer stopped")
+            _settle(written, stopped)
+            _settle(self._written, stopped)
+            raise
+        finally:
+            self._writer = None
 
-    async def close(self) -> None:
-        """Writes what is left (raises if a write failed)."""
-        self._closing = True
-        self._wake.set()
-        await self._writer
+
+def _settle(written: asyncio.Future[None] | None, error: Exception | None) -> None:
+    if written is None or written.done():
+        return
+    if error is None:
+        written.set_result(None)
+    else:
+        written.set_exception(error)
 
 
 async def collect_receipts(pool: Pool, push: PushService) -> int:

@@ -175,11 +175,15 @@ async def write_notice_batch(
     with a phone; empty: no SMS). Set-based: one statement per batch.
 
     The messages name the notice and carry no text of their own (it is read from the notice:
-    a notice to a million citizens writes its text once, not a million times)."""
+    a notice to a million citizens writes its text once, not a million times). Their ids are
+    time-ordered (UUIDv7): a batch's messages and deliveries go to the right-hand end of their
+    primary keys, and the channel batches that look them up and record their outcomes touch a
+    few index pages instead of one per message (random ids cost the fan-out a third more
+    database time per recorded outcome, bench/fanout.py)."""
     row = await conn.fetchrow(
         """WITH written AS (
                 INSERT INTO inbox_messages (id, citizen_id, event_type, notice_id, dedupe_key)
-                SELECT gen_random_uuid(), b.id, 'notice', $2, $3
+                SELECT uuidv7(), b.id, 'notice', $2, $3
                   FROM unnest($1::uuid[]) AS b (id)
                 ON CONFLICT (citizen_id, dedupe_key) DO NOTHING
                 RETURNING id, citizen_id),
