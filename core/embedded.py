@@ -99,10 +99,6 @@ class _EmbeddedServer:
             self.process = None
 
 
-# What the embedded PostgreSQL may keep cached in its own memory (see ``start``).
-SHARED_BUFFERS = "1GB"
-
-
 @dataclass
 class EmbeddedPostgres(_EmbeddedServer):
     # SIGINT = fast shutdown: roll back open transactions, checkpoint, exit.
@@ -152,11 +148,6 @@ class EmbeddedPostgres(_EmbeddedServer):
             f"unix_socket_directories={self.data_dir}",
             "-c",
             "max_connections=200",
-            # PostgreSQL's default (128 MB) is sized for a small machine: a notice to a million
-            # citizens touches ~1 GB of rows and indexes, and evicting them cost the fan-out a
-            # tenth of the database's CPU (bench/fanout.py). Taken from memory only as used.
-            "-c",
-            f"shared_buffers={SHARED_BUFFERS}",
         ]
         if not self.durable:
             # Throwaway test clusters: durability buys nothing and costs seconds.
