@@ -178,8 +178,8 @@ async def write_notice_batch(
     a notice to a million citizens writes its text once, not a million times). Their ids are
     time-ordered (UUIDv7): a batch's messages and deliveries go to the right-hand end of their
     primary keys, and the channel batches that look them up and record their outcomes touch a
-    few index pages instead of one per message (random ids cost the fan-out a third more
-    database time per recorded outcome, bench/fanout.py)."""
+    few index pages instead of one per message (random ids: 34.8 µs of database time per
+    recorded outcome, time-ordered: 25.7, measured in isolation at 200,000 recipients)."""
     row = await conn.fetchrow(
         """WITH written AS (
                 INSERT INTO inbox_messages (id, citizen_id, event_type, notice_id, dedupe_key)
