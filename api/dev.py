@@ -34,6 +34,7 @@ from core.embedded import (
     EmbeddedValkey,
     port_or_free,
     wait_for_port,
+    wait_for_ports_file,
 )
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
@@ -215,11 +216,24 @@ def _ensure_dev_secrets(root: Path, env: dict[str, str]) -> None:
 def _start_sandbox(
     port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
 ) -> dict[str, str]:
-    provincial_port, wechat_port = port_or_free(port + 101), port_or_free(port + 102)
-    sms_port, apppush_port = port_or_free(port + 103), port_or_free(port + 104)
-    wechatpay_port, hotline_port = port_or_free(port + 105), port_or_free(port + 106)
-    hallqueue_port = port_or_free(port + 107)
-    postal_port = port_or_free(port + 108)
+    # The preferred ports; the sandbox falls back to free ones for any already taken (checking
+    # here first would race with whatever takes a port before the sandbox binds it) and writes
+    # where each one listens to the ports file.
+    provincial_port, wechat_port, sms_port, apppush_port = (
+        port + 101,
+        port + 102,
+        port + 103,
+        port + 104,
+    )
+    wechatpay_port, hotline_port, hallqueue_port, postal_port = (
+        port + 105,
+        port + 106,
+        port + 107,
+        port + 108,
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ports_file = data_dir / "ports.json"
+    ports_file.unlink(missing_ok=True)  # a previous run's
     cmd = [
         sys.executable,
         "-m",
@@ -279,25 +293,23 @@ def _start_sandbox(
         # The couriers move each shipment one tracking step every 30 s.
         "--postal-auto-process-seconds",
         "30",
+        "--ports-file",
+        str(ports_file),
     ]
     process = _spawn("sandbox", cmd, env, children).process
-    wait_for_port("127.0.0.1", provincial_port, 60, process)
-    wait_for_port("127.0.0.1", wechat_port, 60, process)
-    wait_for_port("127.0.0.1", sms_port, 60, process)
-    wait_for_port("127.0.0.1", apppush_port, 60, process)
-    wait_for_port("127.0.0.1", wechatpay_port, 60, process)
-    wait_for_port("127.0.0.1", hallqueue_port, 60, process)
-    wait_for_port("127.0.0.1", hotline_port, 60, process)
-    wait_for_port("127.0.0.1", postal_port, 60, process)
+    ports = wait_for_ports_file(ports_file, 60, process)
     urls = {
-        "provincial platform": f"http://127.0.0.1:{provincial_port}",
-        "WeChat": f"http://127.0.0.1:{wechat_port}",
-        "SMS gateway": f"http://127.0.0.1:{sms_port}",
-        "app push": f"http://127.0.0.1:{apppush_port}",
-        "WeChat Pay": f"http://127.0.0.1:{wechatpay_port}",
-        "hall calling system": f"http://127.0.0.1:{hallqueue_port}",
-        "12345 hotline": f"http://127.0.0.1:{hotline_port}",
-        "postal courier": f"http://127.0.0.1:{postal_port}",
+        label: f"http://127.0.0.1:{ports[name]}"
+        for label, name in (
+            ("provincial platform", "provincial"),
+            ("WeChat", "wechat"),
+            ("SMS gateway", "sms"),
+            ("app push", "apppush"),
+            ("WeChat Pay", "wechatpay"),
+            ("hall calling system", "hallqueue"),
+            ("12345 hotline", "hotline"),
+            ("postal courier", "postal"),
+        )
     }
     _configure_wechatpay(urls["WeChat Pay"], data_dir / "wechatpay", port, env)
     env["HANDHELD_PROVINCIAL_BASE_URL"] = urls["provincial platform"]

@@ -26,7 +26,12 @@ from typing import NamedTuple
 import asyncpg
 
 from api.dev import DEV_OAUTH_CLIENT_ID, DEV_OAUTH_CLIENT_SECRET, DEV_OAUTH_ISSUER
-from core.embedded import EmbeddedPostgres, EmbeddedValkey, free_port, wait_for_port
+from core.embedded import (
+    EmbeddedPostgres,
+    EmbeddedValkey,
+    wait_for_port,
+    wait_for_ports_file,
+)
 from core.migrate import apply_migrations
 from core.pii import generate_keyset
 from core.processes import die_with_parent, exit_on_signals, stop_group
@@ -63,37 +68,25 @@ def stack() -> Iterator[Stack]:
             pg.start()
             servers.callback(valkey.stop)
             valkey.start()
-            with _sandbox() as ports:
+            with _sandbox(Path(tmp)) as ports:
                 yield _environment(Path(tmp), pg, valkey, ports)
 
 
 @contextlib.contextmanager
-def _sandbox() -> Iterator[_Ports]:
-    provincial_port, wechat_port, sms_port = free_port(), free_port(), free_port()
-    apppush_port = free_port()
+def _sandbox(tmp: Path) -> Iterator[_Ports]:
+    # Every stand-in on a port of its own choosing (0), read back from the ports file: a port
+    # picked here could be taken before the sandbox binds it, and a default port may be held by
+    # another run (make dev, a second bench).
+    ports_file = tmp / "sandbox-ports.json"
     sandbox = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "sandbox",
-            "--provincial-port",
-            str(provincial_port),
-            "--wechat-port",
-            str(wechat_port),
-            "--sms-port",
-            str(sms_port),
-            "--apppush-port",
-            str(apppush_port),
-            # Every stand-in on a free port: a default port held by another run (make dev, a
-            # second bench) would stop this one from starting.
-            "--wechatpay-port",
-            str(free_port()),
-            "--hotline-port",
-            str(free_port()),
-            "--hallqueue-port",
-            str(free_port()),
-            "--postal-port",
-            str(free_port()),
+            *("--provincial-port", "0", "--wechat-port", "0", "--sms-port", "0"),
+            *("--apppush-port", "0", "--wechatpay-port", "0", "--hotline-port", "0"),
+            *("--hallqueue-port", "0", "--postal-port", "0"),
+            *("--ports-file", str(ports_file)),
             "--provincial-api-key",
             "bench-key",
             "--sms-api-key",
@@ -106,9 +99,8 @@ def _sandbox() -> Iterator[_Ports]:
         preexec_fn=die_with_parent(),
     )
     try:
-        for port in (provincial_port, wechat_port, sms_port, apppush_port):
-            wait_for_port("127.0.0.1", port, 60, sandbox)
-        yield _Ports(provincial_port, wechat_port, sms_port, apppush_port)
+        ports = wait_for_ports_file(ports_file, 60, sandbox)
+        yield _Ports(ports["provincial"], ports["wechat"], ports["sms"], ports["apppush"])
     finally:
         stop_group(sandbox)
 

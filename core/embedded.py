@@ -11,6 +11,7 @@ by the kernel when the process that started it dies without stopping it (killed)
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import pwd
 import re
@@ -67,6 +68,23 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def wait_for_ports_file(
+    path: Path, timeout: float, process: subprocess.Popen[bytes]
+) -> dict[str, int]:
+    """The ``{name: port}`` a child writes (in one rename) once all its servers listen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        try:
+            ports = json.loads(path.read_text())
+        except FileNotFoundError:
+            time.sleep(0.05)
+            continue
+        return {str(name): int(port) for name, port in ports.items()}
+    raise TimeoutError(f"no ports written to {path} after {timeout}s")
 
 
 def stop_process(

@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         help="move every open 12345 ticket one step this often (default: off)",
     )
     parser.add_argument("--postal-port", type=int, default=8108)
+    parser.add_argument(
+        "--ports-file",
+        type=Path,
+        default=None,
+        help="a taken port falls back to a free one; once all listen, write their ports here",
+    )
     parser.add_argument("--postal-api-key", default="dev-postal-key")
     parser.add_argument("--postal-callback-secret", default=DEFAULT_POSTAL_SECRET)
     parser.add_argument(
@@ -137,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
                 postal_api_key=args.postal_api_key,
                 postal_callback_secret=args.postal_callback_secret,
                 postal_auto_process_seconds=args.postal_auto_process_seconds,
+                ports_file=args.ports_file,
             )
         )
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import json
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,13 +59,27 @@ class RunningApp:
         await self.runner.cleanup()
 
 
-async def start_app(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> RunningApp:
-    """Serve ``app`` on ``host:port``; port 0 picks a free port, read back from the socket."""
+async def start_app(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0, *, any_if_taken: bool = False
+) -> RunningApp:
+    """Serve ``app`` on ``host:port``; port 0 picks a free port, read back from the socket.
+
+    ``any_if_taken``: a port already in use falls back to a free one, decided by the bind itself
+    (a port checked free beforehand can be taken, even as the local end of an outgoing
+    connection, before the bind)."""
     runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            if not (any_if_taken and port and exc.errno == errno.EADDRINUSE):
+                raise
+            log.info("port %s is taken; serving on a free port instead", port)
+            await site.stop()  # never bound; only taken off the runner's sites
+            site = web.TCPSite(runner, host, 0)
+            await site.start()
         bound = runner.addresses[0]
         return RunningApp(runner=runner, host=host, port=int(bound[1]))
     except BaseException:
@@ -108,8 +125,13 @@ async def run_sandbox(
     postal_api_key: str = "dev-postal-key",
     postal_callback_secret: str = DEFAULT_POSTAL_SECRET,
     postal_auto_process_seconds: float | None = None,
+    ports_file: Path | None = None,
 ) -> None:
     """Run every stand-in until cancelled, then stop them.
+
+    With ``ports_file``, a port already in use falls back to a free one, and once every
+    stand-in listens their ports are written there as JSON (``{"provincial": 8101, ...}``),
+    in one rename, so whoever started the sandbox reads where each one really is.
 
     The OAuth client gets the default loopback redirect URI prefixes (``default_oauth_clients``).
     Case status callbacks go to ``callback_url`` (unless a case names its own), signed with
@@ -125,6 +147,7 @@ async def run_sandbox(
     with ``postal_callback_secret``; ``postal_auto_process_seconds`` moves them along.
     """
     running: list[RunningApp] = []
+    fallback = ports_file is not None
     try:
         provincial = await start_app(
             build_provincial_app(
@@ -138,6 +161,7 @@ async def run_sandbox(
             ),
             host,
             provincial_port,
+            any_if_taken=fallback,
         )
         running.append(provincial)
         wechat = await start_app(
@@ -150,14 +174,18 @@ async def run_sandbox(
             ),
             host,
             wechat_port,
+            any_if_taken=fallback,
         )
         running.append(wechat)
-        sms = await start_app(build_sms_app(api_key=sms_api_key), host, sms_port)
+        sms = await start_app(
+            build_sms_app(api_key=sms_api_key), host, sms_port, any_if_taken=fallback
+        )
         running.append(sms)
         apppush = await start_app(
             build_apppush_app(app_key=apppush_app_key, master_secret=apppush_master_secret),
             host,
             apppush_port,
+            any_if_taken=fallback,
         )
         running.append(apppush)
         wechatpay_dir = data_dir / "wechatpay" if data_dir is not None else None
@@ -174,6 +202,7 @@ async def run_sandbox(
             ),
             host,
             wechatpay_port,
+            any_if_taken=fallback,
         )
         running.append(wechatpay)
         hallqueue = await start_app(
@@ -184,6 +213,7 @@ async def run_sandbox(
             ),
             host,
             hallqueue_port,
+            any_if_taken=fallback,
         )
         running.append(hallqueue)
         hotline = await start_app(
@@ -195,6 +225,7 @@ async def run_sandbox(
             ),
             host,
             hotline_port,
+            any_if_taken=fallback,
         )
         running.append(hotline)
         postal = await start_app(
@@ -205,6 +236,7 @@ async def run_sandbox(
             ),
             host,
             postal_port,
+            any_if_taken=fallback,
         )
         running.append(postal)
         provincial.runner.app[DELIVERIES_KEY].link = CourierLink(
@@ -249,6 +281,18 @@ async def run_sandbox(
             postal.url,
             f"every {postal_auto_process_seconds} s" if postal_auto_process_seconds else "off",
         )
+        if ports_file is not None:
+            _write_ports(
+                ports_file,
+                provincial=provincial,
+                wechat=wechat,
+                sms=sms,
+                apppush=apppush,
+                wechatpay=wechatpay,
+                hallqueue=hallqueue,
+                hotline=hotline,
+                postal=postal,
+            )
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()
@@ -256,3 +300,9 @@ async def run_sandbox(
         for app in reversed(running):
             with contextlib.suppress(Exception):
                 await app.close()
+
+
+def _write_ports(path: Path, **apps: RunningApp) -> None:
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_text(json.dumps({name: app.port for name, app in apps.items()}))
+    os.replace(staged, path)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,12 +25,27 @@ from pathlib import Path
 import psutil
 import pytest
 
-from core.embedded import free_port
 from core.migrate import discover
 
 PROJECT_ENV_PREFIX = "HANDHELD_"
 # Not a timing target: the whole system starting on a machine busy with other test runs.
 SLOW_START = pytest.mark.timeout(900)
+
+
+def _dev_port() -> int:
+    """A free port below the kernel's ephemeral range, with room for the stand-ins above it.
+
+    One the kernel hands out (``free_port``) can become the local end of any outgoing
+    connection (the dev command's own, to its database) before the API binds it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(10_000, low - 500)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
@@ -106,7 +123,7 @@ def data_dir() -> Iterator[Path]:
 def test_dev_stops_on_sighup_leaving_no_child(data_dir: Path) -> None:
     """What a closed terminal sends (SIGINT and SIGTERM: the test above): everything stops,
     the embedded PostgreSQL and Valkey included."""
-    process = _start(data_dir, free_port())
+    process = _start(data_dir, _dev_port())
     try:
         _read_until(process, "service items synced", timeout=400)
         output = _stop(process, signal.SIGHUP)
@@ -119,7 +136,7 @@ def test_dev_stops_on_sighup_leaving_no_child(data_dir: Path) -> None:
 @SLOW_START
 def test_dev_stopped_while_starting_leaves_no_child(data_dir: Path) -> None:
     """SIGTERM while the embedded PostgreSQL is still starting: it is stopped too."""
-    process = _start(data_dir, free_port())
+    process = _start(data_dir, _dev_port())
     seen: list[psutil.Process] = []
     try:
         while process.poll() is None and not any("postgres" in _name(p) for p in seen):
@@ -138,7 +155,7 @@ def test_dev_stopped_while_starting_leaves_no_child(data_dir: Path) -> None:
 @SLOW_START
 def test_dev_killed_outright_leaves_no_child(data_dir: Path) -> None:
     """SIGKILL runs no cleanup of ours: the kernel sends each child its stop signal."""
-    process = _start(data_dir, free_port())
+    process = _start(data_dir, _dev_port())
     try:
         _read_until(process, "service items synced", timeout=400)
         children = _descendants(process)
@@ -153,7 +170,12 @@ def test_dev_killed_outright_leaves_no_child(data_dir: Path) -> None:
 
 @SLOW_START
 def test_dev_runs_everything_and_stops_cleanly(data_dir: Path) -> None:
-    port = free_port()
+    port = _dev_port()
+    # Something else already listens where WeChat Pay's stand-in would go (the API's port + 105):
+    # it serves on a free port instead, and the API is pointed there.
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", port + 105))
+    squatter.listen()
     first = _start(data_dir, port)
     try:
         banner = _read_until(first, "service items synced", timeout=400)
@@ -164,6 +186,11 @@ def test_dev_runs_everything_and_stops_cleanly(data_dir: Path) -> None:
         assert hotline, banner
         with urllib.request.urlopen(f"{hotline.group(1)}/healthz") as resp:
             assert json.load(resp) == {"status": "ok"}
+        wechatpay = re.search(r"WeChat Pay\S*\s+(http://127\.0\.0\.1:(\d+))", banner)
+        assert wechatpay, banner
+        assert int(wechatpay.group(2)) != port + 105
+        with urllib.request.urlopen(f"{wechatpay.group(1)}/healthz") as resp:
+            assert resp.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/items?pageSize=50") as resp:
             items = json.load(resp)
         assert items["total"] >= 30
@@ -173,6 +200,7 @@ def test_dev_runs_everything_and_stops_cleanly(data_dir: Path) -> None:
         output = _stop(first, signal.SIGINT)
         assert "handheld dev: stopped" in output
     finally:
+        squatter.close()
         if first.poll() is None:
             first.kill()
 

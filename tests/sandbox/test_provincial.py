@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 import socket
@@ -468,3 +469,73 @@ async def test_run_sandbox_serves_all_until_cancelled(tmp_path: Path) -> None:
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get(f"http://127.0.0.1:{ports[0]}/healthz")
     assert (tmp_path / "provincial.json").exists()
+
+
+@pytest.mark.asyncio
+async def test_run_sandbox_moves_off_taken_ports_and_writes_where_each_listens(
+    tmp_path: Path,
+) -> None:
+    """Whoever started the sandbox reads its ports from the file: a port taken between being
+    chosen and being bound (by anything, even an outgoing connection's local end) is no
+    failure."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    taken_port = taken.getsockname()[1]
+    ports_file = tmp_path / "ports.json"
+    ready = asyncio.Event()
+    task = asyncio.create_task(
+        run_sandbox(
+            host="127.0.0.1",
+            provincial_port=_free_port(),
+            wechat_port=0,
+            data_dir=tmp_path,
+            provincial_api_key=API_KEY,
+            wechat_appid="wxdev000000000000",
+            wechat_secret="dev-wechat-secret",
+            ready=ready,
+            sms_port=0,
+            apppush_port=0,
+            wechatpay_port=taken_port,
+            hotline_port=0,
+            hallqueue_port=0,
+            postal_port=0,
+            ports_file=ports_file,
+        )
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        written = json.loads(ports_file.read_text())
+        assert set(written) == {
+            *("provincial", "wechat", "sms", "apppush"),
+            *("wechatpay", "hallqueue", "hotline", "postal"),
+        }
+        assert written["wechatpay"] != taken_port
+        assert len(set(written.values())) == len(written)
+        async with aiohttp.ClientSession() as http:
+            for port in written.values():
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    assert await resp.json() == {"status": "ok"}
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        taken.close()
+
+
+@pytest.mark.asyncio
+async def test_run_sandbox_without_a_ports_file_fails_on_a_taken_port(tmp_path: Path) -> None:
+    """Asked for a port explicitly (no ports file to say otherwise), a taken one is an error."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            await run_sandbox(
+                host="127.0.0.1",
+                provincial_port=taken.getsockname()[1],
+                wechat_port=0,
+                data_dir=tmp_path,
+                provincial_api_key=API_KEY,
+                wechat_appid="wxdev000000000000",
+                wechat_secret="dev-wechat-secret",
+            )
