@@ -21,6 +21,7 @@ from pathlib import Path
 
 from litestar.types import ASGIApp
 
+from core.heap import freeze_startup_heap
 from core.settings import Settings, load_settings
 
 # prometheus-client's variable: read when prometheus_client is first imported, so it is set
@@ -42,7 +43,9 @@ def serve(settings: Settings, workers: int = 1) -> None:
     if workers <= 1:
         from api.app import asgi_app, create_app
 
-        run_server(asgi_app(create_app(settings)), settings.host, settings.port)
+        app = asgi_app(create_app(settings))
+        freeze_startup_heap()
+        run_server(app, settings.host, settings.port)
         return
     import uvicorn
 
@@ -71,7 +74,9 @@ def app_from_environment() -> ASGIApp:
     """The application as each worker process builds it (the server calls this factory)."""
     from api.app import asgi_app, create_app
 
-    return asgi_app(create_app(load_settings()))
+    app = asgi_app(create_app(load_settings()))
+    freeze_startup_heap()
+    return app
 
 
 @contextlib.contextmanager

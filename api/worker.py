@@ -7,7 +7,6 @@ another worker (core.jobs)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 
@@ -15,6 +14,7 @@ from api.calendars import tasks as calendars_tasks
 from api.catalog import tasks as catalog_tasks
 from api.composition import build_registry, open_services
 from core.db import connect
+from core.heap import freeze_startup_heap
 from core.jobs import enqueue, run_jobs
 from core.settings import Settings
 
@@ -22,14 +22,6 @@ log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
-
-def freeze_startup_heap() -> None:
-    """Moves every object alive now (modules, classes, the services: a few hundred thousand)
-    out of the cyclic collector's reach: they live as long as the process, and each full
-    collection walked them all again — a quarter of the worker's CPU during a notice's
-    fan-out (gc.freeze, as the gc module's documentation suggests for long-lived heaps)."""
-    gc.collect()
-    gc.freeze()
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

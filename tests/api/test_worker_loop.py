@@ -27,7 +27,7 @@ def test_the_startup_heap_is_frozen_out_of_the_collectors_reach() -> None:
     during a notice's fan-out no longer walks every module, class and service again."""
     import gc
 
-    from api.worker import freeze_startup_heap
+    from core.heap import freeze_startup_heap
 
     before = gc.get_freeze_count()
     built_at_startup: list[list[int]] = [[n] for n in range(100)]
