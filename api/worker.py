@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-
 def stop_on_signals(stop: asyncio.Event) -> None:
     """The stop signals set ``stop`` (in the running loop)."""
     loop = asyncio.get_running_loop()
