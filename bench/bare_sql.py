@@ -18,10 +18,13 @@ from litestar import Litestar, Request, get, post, put
 from api.cli import run_server
 from core.settings import load_settings
 
-LIST_SQL = """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
-                  promised_due, supervision, updated_at, count(*) OVER () AS total
+# As api.declarations.repository.list_for runs it.
+LIST_SQL = """SELECT id::text AS id, item_code, item_name, state, delivery, case_number,
+                  submitted_at, promised_due, promised_due_provisional, supervision, updated_at,
+                  count(*) OVER () AS total
              FROM declarations
             WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
+              AND ($5::text[] IS NULL OR item_code = ANY($5::text[]))
             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"""
 
 WRITES_TABLE = """CREATE TABLE IF NOT EXISTS bench_writes (
@@ -42,7 +45,7 @@ def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
 
     @get("/declarations")
     async def declarations() -> list[dict[str, Any]]:
-        rows = await pools["db"].fetch(LIST_SQL, citizen_id, None, 20, 0)
+        rows = await pools["db"].fetch(LIST_SQL, citizen_id, None, 20, 0, None)
         return [{k: str(v) if v is not None else None for k, v in dict(r).items()} for r in rows]
 
     @post("/insert")

@@ -278,6 +278,23 @@ def server_pid(port: int) -> int:
     )
 
 
+def list_rates(
+    api: str, base: str, auth: dict[str, str], seconds: int, rounds: int = 3
+) -> tuple[float, float]:
+    """The list's req/s through our API and through the bare SQL handler, alternated over
+    ``rounds`` (one long run of each, minutes apart, measured the shared machine's passing
+    load as much as the two handlers: single runs of the same code gave 0.65 to 1.13)."""
+    per_round = max(2, seconds // 2 + 1)
+    rates = alternating(
+        {
+            "ours": lambda: wrk(api + "/api/v1/declarations", seconds=per_round, headers=auth),
+            "bare": lambda: wrk(base + "/declarations", seconds=per_round),
+        },
+        rounds,
+    )
+    return rates["ours"], rates["bare"]
+
+
 def declaration_writes(
     api: str, provincial: str, env: dict[str, str], seconds: int, rounds: int = 3
 ) -> dict[str, float]:
@@ -369,7 +386,17 @@ def main() -> None:
             sync_catalogue(env)
             for _ in range(20):
                 call("POST", api + "/api/v1/declarations", {"itemCode": BIG_ITEM}, auth)
-            listing = wrk(api + "/api/v1/declarations", seconds=args.seconds, headers=auth)
+            bare_port = free_port()
+            bare = [
+                sys.executable,
+                "-m",
+                "bench.bare_sql",
+                str(bare_port),
+                citizen_id,
+                str(work / "raw-upload"),
+            ]
+            with server(bare, env, bare_port) as base:
+                listing, bare_listing = list_rates(api, base, auth, args.seconds)
             lists = lists_at_once(
                 {
                     "on": (api + "/api/v1/declarations", server_pid(port)),
@@ -392,17 +419,7 @@ def main() -> None:
             measured = [peak_growth(pid, upload_one) for _ in range(args.uploads)]
             writes = declaration_writes(api, env_stack.provincial_url, env, args.seconds)
         access_lines = sum(1 for line in shipped.open("rb") if b'"handheld.access"' in line)
-        bare_port = free_port()
-        bare = [
-            sys.executable,
-            "-m",
-            "bench.bare_sql",
-            str(bare_port),
-            citizen_id,
-            str(work / "raw-upload"),
-        ]
         with server(bare, env, bare_port) as base:
-            bare_listing = wrk(base + "/declarations", seconds=args.seconds)
 
             def raw_upload() -> float:
                 return upload(base + "/raw-upload", body, "application/octet-stream", {})

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from api.declarations.schemas import DepartmentCountRow, SupervisedRow
-from core.db import Connection, many, one
+from core.db import Connection, many, many_by_position, one
 
 
 class _Row(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,7 +52,7 @@ class SubmitTarget(DeclarationRow, frozen=True, kw_only=True):
 
 
 class SummaryRow(_Row, frozen=True, kw_only=True):
-    id: uuid.UUID
+    id: str  # as text: the summary the citizen sees is built from the row's attributes as is
     item_code: str
     item_name: str
     state: str
@@ -64,6 +64,12 @@ class SummaryRow(_Row, frozen=True, kw_only=True):
     supervision: str
     updated_at: datetime
     total: int
+
+
+# SummaryRow's fields in their order: the list is read by position (core.db.many_by_position).
+_SUMMARY_COLUMNS = """id::text AS id, item_code, item_name, state, delivery, case_number,
+    submitted_at, promised_due, promised_due_provisional, supervision, updated_at,
+    count(*) OVER () AS total"""
 
 
 class EventRow(_Row, frozen=True, kw_only=True):
@@ -273,9 +279,7 @@ async def list_for(
 ) -> tuple[list[SummaryRow], int]:
     """``items``: only declarations of these items (a mandate's; None: all)."""
     rows = await conn.fetch(
-        """SELECT id, item_code, item_name, state, delivery, case_number, submitted_at,
-                  promised_due, promised_due_provisional, supervision, updated_at,
-                  count(*) OVER () AS total
+        f"""SELECT {_SUMMARY_COLUMNS}
              FROM declarations
             WHERE citizen_id = $1 AND ($2::text IS NULL OR state = $2)
               AND ($5::text[] IS NULL OR item_code = ANY($5::text[]))
@@ -286,7 +290,7 @@ async def list_for(
         offset,
         items,
     )
-    summaries = many(SummaryRow, rows)
+    summaries = many_by_position(SummaryRow, rows)
     return summaries, summaries[0].total if summaries else 0
 
 

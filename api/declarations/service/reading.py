@@ -149,7 +149,9 @@ class Reading(DeclarationsBase):
             items=mandate_items(principal),
         )
         return DeclarationPage(
-            items=[DeclarationSummary(**summary_fields(r)) for r in rows],
+            # Field by field from the rows' attributes, in one call (a keyword call per row
+            # cost four times as much on this hottest of lists).
+            items=msgspec.convert(rows, list[DeclarationSummary], from_attributes=True),
             total=total,
             page=page,
             page_size=page_size,
