@@ -4,8 +4,8 @@
 
 - `declarations_list`: GET /api/v1/declarations (authenticated, 20 rows) req/s, divided by a
   bare Litestar handler that runs the same SQL through asyncpg and returns the rows as JSON
-  (`bench/bare_sql.py`), same server settings, same run; our API logs as shipped (JSON access
-  log on).
+  (`bench/bare_sql.py`), same server settings, same run, the two loads alternated over three
+  rounds with both servers up; our API logs as shipped (JSON access log on).
 - `access_log_cost`: that list's req/s with the JSON access log on, as shipped (the output goes
   into a drained pipe, as under a container runtime), divided by the same API with its log
   level at WARNING, both servers loaded at the same time (on a shared machine, one after the
