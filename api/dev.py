@@ -216,21 +216,9 @@ def _ensure_dev_secrets(root: Path, env: dict[str, str]) -> None:
 def _start_sandbox(
     port: int, data_dir: Path, env: dict[str, str], children: list[_Child]
 ) -> dict[str, str]:
-    # The preferred ports; the sandbox falls back to free ones for any already taken (checking
-    # here first would race with whatever takes a port before the sandbox binds it) and writes
-    # where each one listens to the ports file.
-    provincial_port, wechat_port, sms_port, apppush_port = (
-        port + 101,
-        port + 102,
-        port + 103,
-        port + 104,
-    )
-    wechatpay_port, hotline_port, hallqueue_port, postal_port = (
-        port + 105,
-        port + 106,
-        port + 107,
-        port + 108,
-    )
+    # The preferred ports are this port + 101 … + 108; the sandbox falls back to free ones for
+    # any already taken (checking here first would race with whatever takes a port before the
+    # sandbox binds it) and writes where each one listens to the ports file.
     data_dir.mkdir(parents=True, exist_ok=True)
     ports_file = data_dir / "ports.json"
     ports_file.unlink(missing_ok=True)  # a previous run's
@@ -241,17 +229,17 @@ def _start_sandbox(
         "--host",
         "127.0.0.1",
         "--provincial-port",
-        str(provincial_port),
+        str(port + 101),
         "--wechat-port",
-        str(wechat_port),
+        str(port + 102),
         "--sms-port",
-        str(sms_port),
+        str(port + 103),
         "--apppush-port",
-        str(apppush_port),
+        str(port + 104),
         "--wechatpay-port",
-        str(wechatpay_port),
+        str(port + 105),
         "--hallqueue-port",
-        str(hallqueue_port),
+        str(port + 107),
         "--hallqueue-api-key",
         DEV_HALLQUEUE_KEY,
         "--hallqueue-callback-url",
@@ -276,7 +264,7 @@ def _start_sandbox(
         "--auto-process-seconds",
         "20",
         "--hotline-port",
-        str(hotline_port),
+        str(port + 106),
         "--hotline-api-key",
         DEV_HOTLINE_KEY,
         "--hotline-callback-url",
@@ -287,7 +275,7 @@ def _start_sandbox(
         "--hotline-auto-process-seconds",
         "30",
         "--postal-port",
-        str(postal_port),
+        str(port + 108),
         "--postal-callback-secret",
         DEV_POSTAL_SECRET,
         # The couriers move each shipment one tracking step every 30 s.

@@ -50,10 +50,12 @@ LISTEN_PORTS_FROM = 10_000
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on, below the ephemeral range when the system has room there."""
+def free_port(host: str = "127.0.0.1", *, room_above: int = 0) -> int:
+    """A port nothing listens on, below the ephemeral range when the system has room there;
+    ``room_above``: that many ports above it stay below the range too (``handheld dev`` puts
+    its stand-ins and embedded servers at fixed offsets from its own port)."""
     try:
-        ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0])
+        ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0]) - room_above
     except (OSError, ValueError, IndexError):
         ephemeral_from = LISTEN_PORTS_FROM  # not Linux: any port the kernel gives
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

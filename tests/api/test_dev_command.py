@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -25,6 +24,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from core.embedded import free_port
 from core.migrate import discover
 
 PROJECT_ENV_PREFIX = "HANDHELD_"
@@ -33,19 +33,10 @@ SLOW_START = pytest.mark.timeout(900)
 
 
 def _dev_port() -> int:
-    """A free port below the kernel's ephemeral range, with room for the stand-ins above it.
-
-    One the kernel hands out (``free_port``) can become the local end of any outgoing
-    connection (the dev command's own, to its database) before the API binds it."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    while True:
-        port = random.randrange(10_000, low - 500)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
+    """Below the ephemeral range, with the offsets ``handheld dev`` adds (up to + 432) below it
+    too: a port there can become the local end of an outgoing connection (the dev command's
+    own, to its database) before it is bound."""
+    return free_port(room_above=500)
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
