@@ -63,6 +63,7 @@ __all__ = [
     "JobRegistry",
     "JobSpec",
     "JobSubject",
+    "Outage",
     "build_worker",
     "decode_payload",
     "enqueue",
@@ -400,6 +401,33 @@ class DatabaseGone(RuntimeError):
     non-zero so that its supervisor restarts it."""
 
 
+class Outage:
+    """The database being away, as one worker sees it: each ``wait`` sleeps a jittered,
+    growing delay before the next try, and raises ``DatabaseGone`` once the outage has lasted
+    ``give_up_after_s``."""
+
+    def __init__(self, settings: JobSettings) -> None:
+        self._settings = settings
+        self._since: float | None = None
+        self._failures = 0
+
+    def reset(self) -> None:
+        self._since, self._failures = None, 0
+
+    async def wait(self, exc: BaseException, stop: asyncio.Event) -> None:
+        now = time.monotonic()
+        self._since = self._since or now
+        if now - self._since >= self._settings.give_up_after_s:
+            raise DatabaseGone(f"no database for {now - self._since:.0f}s; giving up") from exc
+        delay = _reconnect_delay(self._failures, self._settings)
+        self._failures += 1
+        log.warning(
+            "database unavailable; the worker reconnects",
+            extra={"retry_in_s": round(delay, 2), "reason": repr(exc)[:300]},
+        )
+        await _sleep_unless(stop, delay)
+
+
 async def run_jobs(
     connect: Callable[[], Awaitable[asyncpg.Connection[asyncpg.Record]]],
     pool: Pool,
@@ -418,25 +446,14 @@ async def run_jobs(
     wait in the table, jobs that were running are picked up again after the heartbeat
     timeout. An error with the connection still open is a bug and is raised; so is an outage
     longer than ``give_up_after_s`` (``DatabaseGone``)."""
-    down_since: float | None = None
-    failures = 0
+    outage = Outage(settings)
     while not stop.is_set():
         try:
             conn = await connect()
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
-            now = time.monotonic()
-            down_since = down_since or now
-            if now - down_since >= settings.give_up_after_s:
-                raise DatabaseGone(f"no database for {now - down_since:.0f}s; giving up") from exc
-            delay = _reconnect_delay(failures, settings)
-            failures += 1
-            log.warning(
-                "database unavailable; the worker reconnects",
-                extra={"retry_in_s": round(delay, 2), "reason": repr(exc)[:300]},
-            )
-            await _sleep_unless(stop, delay)
+            await outage.wait(exc, stop)
             continue
         try:
             # Told at once when the connection drops: pgqueuer itself would notice only at its
@@ -475,9 +492,8 @@ async def run_jobs(
             if error is not None and not (conn.is_closed() or is_unavailable(error)):
                 raise error
             log.warning("worker lost the database; reconnecting", extra={"reason": repr(error)})
-            if down_since is None or time.monotonic() - started > settings.reconnect_max_s:
-                # A new outage (the worker had been running); not one that goes on.
-                down_since, failures = time.monotonic(), 0
+            if time.monotonic() - started > settings.reconnect_max_s:
+                outage.reset()  # the worker had been running: a new outage, not one going on
         finally:
             await _close_quietly(conn)
 
