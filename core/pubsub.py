@@ -59,12 +59,14 @@ class ChannelListener:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, ready_timeout_s: float = 5.0) -> None:
-        """Start following; returns once subscribed and resynced, or after ``ready_timeout_s``
-        (Redis away: the task keeps trying, and the state stays as its owner left it)."""
-        ready = asyncio.Event()
-        self._task = asyncio.create_task(self._follow(ready), name=f"pubsub:{self.channel}")
+        """Start following; returns once subscribed and resynced, or once the first try has
+        failed or ``ready_timeout_s`` passed (Redis away: the task keeps trying, and the state
+        stays as its owner left it). Not the timeout each time: a process follows several
+        channels, and its start would wait for each in turn."""
+        settled = asyncio.Event()  # set once subscribed and resynced, or on the first failure
+        self._task = asyncio.create_task(self._follow(settled), name=f"pubsub:{self.channel}")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), timeout=ready_timeout_s)
+            await asyncio.wait_for(settled.wait(), timeout=ready_timeout_s)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -74,18 +76,18 @@ class ChannelListener:
             await asyncio.wait({self._task}, timeout=_STOP_TIMEOUT_S)
             self._task = None
 
-    async def _follow(self, ready: asyncio.Event) -> None:
+    async def _follow(self, settled: asyncio.Event) -> None:
         shared = self._redis.connection_pool
         pool = ConnectionPool(
             connection_class=shared.connection_class,
             **{**shared.connection_kwargs, "retry": Retry(NoBackoff(), 0)},
         )
         try:
-            await self._follow_with(Redis(connection_pool=pool), ready)
+            await self._follow_with(Redis(connection_pool=pool), settled)
         finally:
             await pool.disconnect()
 
-    async def _follow_with(self, redis: Redis, ready: asyncio.Event) -> None:
+    async def _follow_with(self, redis: Redis, settled: asyncio.Event) -> None:
         while True:
             try:
                 async with redis.pubsub() as pubsub:
@@ -96,7 +98,7 @@ class ChannelListener:
                     if confirmed is None or confirmed["type"] != "subscribe":
                         raise ConnectionError(f"subscription not confirmed: {confirmed!r}")
                     await self._resync()
-                    ready.set()
+                    settled.set()
                     while True:
                         message = await pubsub.get_message(
                             ignore_subscribe_messages=True, timeout=self._reconcile_s
@@ -120,6 +122,7 @@ class ChannelListener:
                 )
                 if self._on_lost is not None:
                     self._on_lost()
+                settled.set()
                 await asyncio.sleep(self._reconnect_s)
 
 

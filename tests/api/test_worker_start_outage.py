@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import asyncpg
+from redis.asyncio import Redis
 
 from tests.fixtures.outages import OwnServers
 from tests.fixtures.settings import settings_env
@@ -46,6 +47,14 @@ async def catalogue_synced(own: OwnServers) -> bool:
         await conn.close()
 
 
+async def subscribed(own: OwnServers, channel: str) -> bool:
+    redis = Redis.from_url(own.valkey.url)
+    try:
+        return any(count > 0 for _, count in await redis.pubsub_numsub(channel))
+    finally:
+        await redis.aclose()
+
+
 async def test_a_worker_started_during_a_database_outage_waits_and_then_works(
     own: OwnServers, tmp_path: Path
 ) -> None:
@@ -60,6 +69,27 @@ async def test_a_worker_started_during_a_database_outage_waits_and_then_works(
 
         await asyncio.to_thread(own.postgres.start)
         await eventually(lambda: catalogue_synced(own), timeout=60)
+        assert worker.poll() is None, log.read_text()[-5000:]
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(worker.wait, 30)
+    assert worker.returncode == 0, log.read_text()[-5000:]
+
+
+async def test_a_worker_started_while_valkey_is_away_runs_its_jobs(
+    own: OwnServers, tmp_path: Path
+) -> None:
+    """Jobs need only the database: the worker runs them with Valkey away, and its cache and
+    revocation channels catch up once Valkey is back (saying so in the log meanwhile)."""
+    log = tmp_path / "worker.log"
+    await asyncio.to_thread(own.valkey.stop)
+    worker = spawn_worker(own, log)
+    try:
+        await eventually(lambda: catalogue_synced(own), timeout=60)
+        assert worker.poll() is None, log.read_text()[-5000:]
+        await asyncio.to_thread(own.valkey.start)
+        await eventually(lambda: subscribed(own, "cache-version:catalog"), timeout=30)
         assert worker.poll() is None, log.read_text()[-5000:]
     finally:
         if worker.poll() is None:

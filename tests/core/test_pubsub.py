@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from core.cache import VersionedCache
+from core.embedded import free_port
 from core.pubsub import ChannelListener
 from core.revocation import RevocationList
 
@@ -162,3 +163,26 @@ async def test_revocations_reach_every_process_across_a_dropped_subscription(
         assert not revocations.is_revoked("family-3")
     finally:
         await revocations.stop()
+
+
+async def test_start_with_redis_away_returns_after_the_first_try_and_keeps_trying() -> None:
+    """A process follows several channels: with Redis away its start must not wait the ready
+    timeout for each of them in turn."""
+    away = Redis.from_url(f"redis://127.0.0.1:{free_port('127.0.0.1')}/0")
+    follower = Follower(away)
+    listener = ChannelListener(
+        away,
+        CHANNEL,
+        on_message=follower.messages.append,
+        resync=follower.resync,
+        reconcile_s=60,
+        on_lost=follower.on_lost,
+        reconnect_s=0.05,
+    )
+    try:
+        await listener.start(ready_timeout_s=3600)  # returns: the first try failed
+        assert follower.lost >= 1 and follower.resyncs == 0
+        await eventually(lambda: follower.lost >= 3, "tries again while Redis is away")
+    finally:
+        await listener.stop()
+        await away.aclose()
