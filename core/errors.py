@@ -90,6 +90,15 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
     socket.gaierror,
 )
+# The transaction lost a race it can win when tried again (it was rolled back, nothing
+# changed): a deadlock PostgreSQL settled by aborting it, a serialization failure, a lock it
+# was not allowed to wait for. The client is asked to try again at once.
+_CONFLICTS: tuple[type[BaseException], ...] = (
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.LockNotAvailableError,
+)
+RETRY_CONFLICT_AFTER_S = 1
 _NETWORK_ERRNOS = frozenset(
     {
         errno.ECONNREFUSED,
@@ -199,12 +208,14 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return problem_response(request, status=status, code=code, headers=exc.headers)
 
 
-def _unavailable(request: Request[Any, Any, Any]) -> Response[Any]:
+def _unavailable(
+    request: Request[Any, Any, Any], retry_after_s: int = RETRY_AFTER_S
+) -> Response[Any]:
     return problem_response(
         request,
         status=503,
         code="SERVICE_UNAVAILABLE",
-        headers={"Retry-After": str(RETRY_AFTER_S)},
+        headers={"Retry-After": str(retry_after_s)},
     )
 
 
@@ -220,6 +231,9 @@ def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
         # The database or Redis is down or restarting: the client is told to try again.
         log.warning("service unavailable: %r", exc)
         return _unavailable(request)
+    if isinstance(exc, _CONFLICTS):
+        log.warning("transaction conflict; the client tries again: %r", exc)
+        return _unavailable(request, RETRY_CONFLICT_AFTER_S)
     log.exception("unhandled error", exc_info=exc)
     return problem_response(request, status=500, code="INTERNAL_ERROR")
 

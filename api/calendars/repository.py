@@ -13,6 +13,10 @@ from core.db import Connection, many, one
 _DEADLINE_LOCK = 7_240_301_018
 
 
+# Well under PostgreSQL's deadlock_timeout (1 s), so the recompute gives way first.
+RECOMPUTE_LOCK_WAIT = "300ms"
+
+
 async def version(conn: Connection) -> int:
     return int(await conn.fetchval("SELECT version FROM calendar_state"))
 
@@ -26,6 +30,26 @@ async def lock_deadlines(conn: Connection) -> None:
     """Exclusively: waits for every transaction that computed a deadline to end, and holds
     new ones back until the caller's transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", _DEADLINE_LOCK)
+
+
+async def recomputed_version(conn: Connection) -> int:
+    """The calendar version whose recompute of open deadlines has committed (0: none yet)."""
+    return int(await conn.fetchval("SELECT recomputed_version FROM calendar_state"))
+
+
+async def mark_recomputed(conn: Connection, version: int) -> None:
+    await conn.execute(
+        "UPDATE calendar_state SET recomputed_version = greatest(recomputed_version, $1)",
+        version,
+    )
+
+
+async def give_way_to_row_locks(conn: Connection) -> None:
+    """For the rest of the caller's transaction, a row lock not granted within
+    ``RECOMPUTE_LOCK_WAIT`` fails it (55P03) instead of waiting: a citizen's transaction that
+    locked a case before asking for the deadline lock is then never the one PostgreSQL
+    aborts as a deadlock (its detector runs after ``deadlock_timeout``, 1 s by default)."""
+    await conn.execute("SELECT set_config('lock_timeout', $1, true)", RECOMPUTE_LOCK_WAIT)
 
 
 async def bump_version(conn: Connection) -> int:

@@ -121,9 +121,17 @@ class Calendars:
         return await self._at(conn, await repo.version_for_deadline(conn))
 
     async def for_recompute(self, conn: Connection) -> WorkingCalendar:
-        """The latest calendar, once every deadline computed before it has been stored."""
+        """The latest calendar, once every deadline computed before it has been stored. The
+        rest of the transaction gives way to row locks: a citizen's transaction holding a case
+        while it waits for the deadline lock (held here now) makes the recompute fail and be
+        retried, instead of a deadlock that PostgreSQL may settle by aborting the citizen's."""
         await repo.lock_deadlines(conn)
+        await repo.give_way_to_row_locks(conn)
         return await self._at(conn, await repo.version(conn))
+
+    async def recomputed(self, conn: Connection, calendar: WorkingCalendar) -> None:
+        """Every open deadline now counts on ``calendar`` (in the recompute's transaction)."""
+        await repo.mark_recomputed(conn, calendar.version)
 
     async def current(self, conn: Connection | None = None) -> WorkingCalendar:
         """The latest committed calendar (no lock: for flags and reports)."""
@@ -243,8 +251,9 @@ class Calendars:
     async def ensure_library_years(self, conn: Connection) -> int:
         """Add the years the installed chinesecalendar knows and the database does not (a newer
         release than the one migration 0018 transcribed); notices imported by hand stay as they
-        are. Enqueues the recompute of open deadlines either way (fills deadlines left empty
-        before migration 0018; moves nothing on an unchanged calendar). Returns the version."""
+        are. Enqueues the recompute of open deadlines unless one has committed for this
+        version already (the first one fills deadlines left empty before migration 0018).
+        Returns the version."""
         library = library_calendar()
         known = {r.year for r in await repo.years(conn)}
         missing = sorted(library.official_years - known)
@@ -273,9 +282,10 @@ class Calendars:
                 details={"source": LIBRARY_SOURCE, "version": version},
             )
             log.info("calendar years added from the library", extra={"years": missing})
-        await jobs.enqueue(
-            conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
-        )
+        if version > await repo.recomputed_version(conn):
+            await jobs.enqueue(
+                conn, RECOMPUTE_JOB, RecomputeJob(version), dedupe_key=f"{RECOMPUTE_JOB}:{version}"
+            )
         return version
 
 

@@ -48,6 +48,7 @@ def register(
             moved = {
                 f"{name}_moved": await follow(conn, calendar) for name, follow in followers.items()
             }
+            await calendars.recomputed(conn, calendar)
         log.info("open deadlines recomputed", extra={"calendar_version": calendar.version, **moved})
 
     registry.register(
