@@ -289,6 +289,10 @@ async def record_deliveries(
     )
 
 
+NO_NESTED_LOOPS = "SET LOCAL enable_nestloop = off"
+NESTED_LOOPS_AGAIN = "SET LOCAL enable_nestloop TO DEFAULT"
+
+
 async def _update_by_batch(conn: Connection, sql: str, *args: object) -> int:
     """Run a statement that updates deliveries joined to a batch unnested from arrays, with
     nested loops turned off for it alone: the deliveries are found by primary key (``= ANY``)
@@ -296,9 +300,9 @@ async def _update_by_batch(conn: Connection, sql: str, *args: object) -> int:
     lagged behind a fan-out (a notice doubles the table in minutes); it unnests the batch's
     arrays again for every delivery, and a group commit of 350 outcomes took 27 ms instead of
     3 (bench/fanout.py: three quarters of PostgreSQL's time in the fan-out)."""
-    await conn.execute("SET LOCAL enable_nestloop = off")  # callers run in a transaction
+    await conn.execute(NO_NESTED_LOOPS)  # callers run in a transaction
     status = await conn.execute(sql, *args)
-    await conn.execute("SET LOCAL enable_nestloop TO DEFAULT")
+    await conn.execute(NESTED_LOOPS_AGAIN)
     return int(status.split()[-1])
 
 

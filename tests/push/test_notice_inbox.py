@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 
 from api.composition import Services
-from push.repository.deliveries import RECORD_DELIVERIES
+from push.repository.deliveries import NO_NESTED_LOOPS, RECORD_DELIVERIES
 from sandbox.runner import RunningApp
 from tests.fixtures.identity import Outside, bearer, make_staff, sms_login, staff_login
 from tests.fixtures.notices import World, _device, _openid
@@ -108,7 +108,8 @@ async def test_group_commit_finds_deliveries_by_primary_key_with_stale_statistic
     """The delivery log's statistics were taken when it held a few deliveries, all sent (an
     earlier notice); then a fan-out queued thousands. The group commit's generic plan still looks its rows up
     by primary key, never by scanning the queued deliveries (a scan per commit made a big
-    notice's writes quadratic)."""
+    notice's writes quadratic), and joins the batch to them by hash (a nested loop unnested
+    the batch again for each of them, quadratic too)."""
     await db.execute(
         """INSERT INTO citizens (id) SELECT gen_random_uuid() FROM generate_series(1, 20);
            INSERT INTO inbox_messages (id, citizen_id, event_type, title, body, dedupe_key)
@@ -126,6 +127,7 @@ async def test_group_commit_finds_deliveries_by_primary_key_with_stale_statistic
     )
     async with db.transaction():
         await db.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await db.execute(NO_NESTED_LOOPS)
         await db.execute(f"PREPARE record_deliveries AS {RECORD_DELIVERIES}")
         try:
             ids = [str(r["id"]) for r in await db.fetch("SELECT id FROM inbox_messages LIMIT 64")]
@@ -142,3 +144,5 @@ async def test_group_commit_finds_deliveries_by_primary_key_with_stale_statistic
             await db.execute("DEALLOCATE record_deliveries")
     assert "push_deliveries_pkey" in plan, plan
     assert "Seq Scan on push_deliveries" not in plan, plan
+    # The batch is joined by hash, not unnested again for every delivery found.
+    assert "Hash Join" in plan and "Nested Loop" not in plan, plan
