@@ -46,9 +46,9 @@ async def mark_recomputed(conn: Connection, version: int) -> None:
 
 async def give_way_to_row_locks(conn: Connection) -> None:
     """For the rest of the caller's transaction, a row lock not granted within
-    ``RECOMPUTE_LOCK_WAIT`` fails it (55P03) instead of waiting: a citizen's transaction that
-    locked a case before asking for the deadline lock is then never the one PostgreSQL
-    aborts as a deadlock (its detector runs after ``deadlock_timeout``, 1 s by default)."""
+    ``RECOMPUTE_LOCK_WAIT`` fails it (55P03) instead of waiting: a transaction that locked a
+    case before asking for the deadline lock is then never the one PostgreSQL aborts as a
+    deadlock (its detector runs after ``deadlock_timeout``, 1 s by default)."""
     await conn.execute("SELECT set_config('lock_timeout', $1, true)", RECOMPUTE_LOCK_WAIT)
 
 

@@ -122,9 +122,9 @@ class Calendars:
 
     async def for_recompute(self, conn: Connection) -> WorkingCalendar:
         """The latest calendar, once every deadline computed before it has been stored. The
-        rest of the transaction gives way to row locks: a citizen's transaction holding a case
+        rest of the transaction gives way to row locks: a transaction holding an open case
         while it waits for the deadline lock (held here now) makes the recompute fail and be
-        retried, instead of a deadlock that PostgreSQL may settle by aborting the citizen's."""
+        retried, instead of a deadlock that PostgreSQL may settle by aborting the other one."""
         await repo.lock_deadlines(conn)
         await repo.give_way_to_row_locks(conn)
         return await self._at(conn, await repo.version(conn))

@@ -4,10 +4,12 @@ outage) waits for it with backoff instead of exiting, then runs its jobs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -25,14 +27,24 @@ WORKER_ENV = {
 }
 
 
-def spawn_worker(own: OwnServers, log: Path) -> subprocess.Popen[bytes]:
+@contextlib.asynccontextmanager
+async def worker_process(own: OwnServers, log: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """``handheld worker`` on ``own``'s servers, logging to ``log``; stopped with SIGTERM at
+    the end, which it must obey cleanly (exit 0)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDHELD_")}
     env |= settings_env(own.settings) | WORKER_ENV
     with log.open("ab") as out:
-        return subprocess.Popen(
+        worker = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "worker"], env=env, stdout=out,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(worker.wait, 30)
+    assert worker.returncode == 0, log.read_text()[-5000:]
 
 
 async def catalogue_synced(own: OwnServers) -> bool:
@@ -60,8 +72,7 @@ async def test_a_worker_started_during_a_database_outage_waits_and_then_works(
 ) -> None:
     log = tmp_path / "worker.log"
     await asyncio.to_thread(own.postgres.stop)
-    worker = spawn_worker(own, log)
-    try:
+    async with worker_process(own, log) as worker:
         waiting = lambda: "database unavailable" in log.read_text()  # noqa: E731
         await eventually(lambda: asyncio.sleep(0, waiting() or worker.poll() is not None), 60)
         await asyncio.sleep(1.0)  # several reconnect attempts
@@ -70,11 +81,6 @@ async def test_a_worker_started_during_a_database_outage_waits_and_then_works(
         await asyncio.to_thread(own.postgres.start)
         await eventually(lambda: catalogue_synced(own), timeout=60)
         assert worker.poll() is None, log.read_text()[-5000:]
-    finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(worker.wait, 30)
-    assert worker.returncode == 0, log.read_text()[-5000:]
 
 
 async def test_a_worker_started_while_valkey_is_away_runs_its_jobs(
@@ -84,15 +90,9 @@ async def test_a_worker_started_while_valkey_is_away_runs_its_jobs(
     revocation channels catch up once Valkey is back (saying so in the log meanwhile)."""
     log = tmp_path / "worker.log"
     await asyncio.to_thread(own.valkey.stop)
-    worker = spawn_worker(own, log)
-    try:
+    async with worker_process(own, log) as worker:
         await eventually(lambda: catalogue_synced(own), timeout=60)
         assert worker.poll() is None, log.read_text()[-5000:]
         await asyncio.to_thread(own.valkey.start)
         await eventually(lambda: subscribed(own, "cache-version:catalog"), timeout=30)
         assert worker.poll() is None, log.read_text()[-5000:]
-    finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(worker.wait, 30)
-    assert worker.returncode == 0, log.read_text()[-5000:]
