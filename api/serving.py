@@ -21,7 +21,7 @@ from pathlib import Path
 
 from litestar.types import ASGIApp
 
-from core.heap import freeze_startup_heap
+from core.heap import settle_heap_for_serving
 from core.settings import Settings, load_settings
 
 # prometheus-client's variable: read when prometheus_client is first imported, so it is set
@@ -44,7 +44,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
         from api.app import asgi_app, create_app
 
         app = asgi_app(create_app(settings))
-        freeze_startup_heap()
+        settle_heap_for_serving()
         run_server(app, settings.host, settings.port)
         return
     import uvicorn
@@ -75,7 +75,7 @@ def app_from_environment() -> ASGIApp:
     from api.app import asgi_app, create_app
 
     app = asgi_app(create_app(load_settings()))
-    freeze_startup_heap()
+    settle_heap_for_serving()
     return app
 
 

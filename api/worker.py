@@ -15,7 +15,7 @@ from api.catalog import tasks as catalog_tasks
 from api.composition import Services, build_registry, open_services
 from core.db import connect
 from core.errors import is_unavailable
-from core.heap import freeze_startup_heap
+from core.heap import settle_heap_for_serving
 from core.jobs import Outage, enqueue, run_jobs
 from core.settings import Settings
 
@@ -44,7 +44,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 registry = build_registry(services)
                 await _prepare(services)
                 ready = True
-                freeze_startup_heap()
+                settle_heap_for_serving()
                 await run_jobs(
                     lambda: connect(settings.database),
                     services.infra.pool,

@@ -121,10 +121,19 @@ class _FairPool(asyncpg.Pool):
         return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 - asyncpg's
-        async with asyncio.timeout(timeout):
-            await self._gate.acquire()
+        gate = self._gate
+        if gate.locked():
+            async with asyncio.timeout(timeout):
+                await gate.acquire()
+        else:
+            await gate.acquire()  # a permit is free: taken at once, no timer to arm
         try:
-            return await super()._acquire(timeout)  # type: ignore[misc]
+            # Past the gate a connection waits in asyncpg's queue: the gate has a permit per
+            # connection and takes one back only once its connection is back. asyncpg's own
+            # acquire timeout would arm and cancel a second timer for nothing (a few % of a
+            # short read's CPU). Opening a connection anew is bounded by the connect timeout,
+            # the reset on release by the command timeout.
+            return await super()._acquire(None)  # type: ignore[misc]
         except BaseException:
             self._gate.release()
             raise

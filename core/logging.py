@@ -6,6 +6,7 @@ only queues them. See docs/architecture.md ("Logs").
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -54,12 +55,32 @@ def mask_personal_data(text: str) -> str:
     return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 
 
+def _mask_line(line: bytes) -> bytes:
+    line = _ID_NUMBER_BYTES.sub(lambda m: m.group(1) + b"*" * 10 + m.group(2), line)
+    return _PHONE_BYTES.sub(lambda m: m.group(1) + b"****" + m.group(2), line)
+
+
 def _mask_encoded(lines: bytes) -> bytes:
-    """``mask_personal_data`` over UTF-8 encoded JSON lines."""
-    if lines.translate(_DIGITS_ONLY).find(_ELEVEN_DIGITS) < 0:
+    """``mask_personal_data`` over UTF-8 encoded JSON lines (one per ``\n``).
+
+    The patterns run over the lines that hold 11 digits in a row, not over the whole batch:
+    a batch of a thousand lines nearly always has one (a client's request id, a case number),
+    and both patterns over all of it cost more than the rest of the batch's writing."""
+    digits = lines.translate(_DIGITS_ONLY)
+    found = digits.find(_ELEVEN_DIGITS)
+    if found < 0:
         return lines
-    lines = _ID_NUMBER_BYTES.sub(lambda m: m.group(1) + b"*" * 10 + m.group(2), lines)
-    return _PHONE_BYTES.sub(lambda m: m.group(1) + b"****" + m.group(2), lines)
+    parts: list[bytes] = []
+    done = 0
+    while found >= 0:
+        start = lines.rfind(b"\n", done, found) + 1 or done
+        end = lines.find(b"\n", found)
+        end = len(lines) if end < 0 else end + 1
+        parts += (lines[done:start], _mask_line(lines[start:end]))
+        done = end
+        found = digits.find(_ELEVEN_DIGITS, done)
+    parts.append(lines[done:])
+    return b"".join(parts)
 
 
 _second: tuple[int, str] = (-1, "")
@@ -84,11 +105,16 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def _mint_request_id() -> str:
+    """120 random bits in lower-case base32 (a-z, 2-7). Hex ids held 11 digits in a row about
+    one time in ten, which the log's masking took for a phone number: the line lost the id the
+    client was given, and the masking ran over every line of its batch."""
+    return base64.b32encode(secrets.token_bytes(15)).decode().lower()
+
+
 def bind_request_id(incoming: str | None) -> tuple[str, Token[str | None]]:
     """Adopt the caller's X-Request-ID when well-formed, else mint one; returns the reset token."""
-    request_id = (
-        incoming if incoming and _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(16)
-    )
+    request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else _mint_request_id()
     return request_id, _request_id.set(request_id)
 
 

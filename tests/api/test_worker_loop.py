@@ -27,14 +27,17 @@ def test_the_startup_heap_is_frozen_out_of_the_collectors_reach() -> None:
     during a notice's fan-out no longer walks every module, class and service again."""
     import gc
 
-    from core.heap import freeze_startup_heap
+    from core.heap import YOUNG_GENERATION_THRESHOLD, settle_heap_for_serving
 
-    before = gc.get_freeze_count()
+    before, thresholds = gc.get_freeze_count(), gc.get_threshold()
     built_at_startup: list[list[int]] = [[n] for n in range(100)]
     try:
-        freeze_startup_heap()
+        settle_heap_for_serving()
         assert gc.get_freeze_count() >= before + len(built_at_startup)
         collected = {id(o) for generation in (0, 1, 2) for o in gc.get_objects(generation)}
         assert not any(id(o) in collected for o in built_at_startup)
+        # Young collections rarer, the older generations' cadence as it was.
+        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pytest
 from core.logging import (
     JsonFormatter,
     JsonLinesHandler,
+    _mask_encoded,
     _timestamp,
     bind_request_id,
     log_request,
@@ -71,6 +73,32 @@ def test_json_log_lines_are_masked() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["msg"] == "bound 1101**********002X"
     assert entry["phone"] == "138****5678"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_batch_is_masked_line_by_line_as_each_line_alone(seed: int) -> None:
+    """The writer masks a batch by the lines holding 11 digits in a row; every line comes out
+    as masking it alone gives, the first and the last included, the rest untouched."""
+    rng = random.Random(seed)
+    pieces = ["11010519491231002X", "13812345678", "12345678901", "620000", "x", "-", " "]
+
+    def line() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
+
+    lines = ["phone 13812345678", *(line() for _ in range(rng.randrange(0, 40))), "13812345678"]
+    batch = "".join(f'{{"msg":"{text}"}}\n' for text in lines).encode()
+    masked = _mask_encoded(batch).decode()
+    assert masked == "".join(f'{{"msg":"{mask_personal_data(text)}"}}\n' for text in lines)
+    assert masked.startswith('{"msg":"phone 138****5678"}')
+    assert masked.endswith('{"msg":"138****5678"}\n')
+
+
+def test_minted_request_ids_are_never_taken_for_personal_data() -> None:
+    for _ in range(1000):
+        request_id, token = bind_request_id(None)
+        unbind_request_id(token)
+        assert re.fullmatch(r"[a-z2-7]{24}", request_id)
+        assert mask_personal_data(request_id) == request_id
 
 
 @pytest.fixture
