@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
@@ -13,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
 from litestar.plugins.prometheus import PrometheusController
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Receive, Send
 
 from api.bundles.controllers import BundleController, BundleGuideController, BundleOpsController
 from api.calendars.controllers import OpsCalendarController
@@ -234,6 +235,8 @@ def create_app(
 CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")
 # Halls and a hall (their slots are live: never put in the cache, so never a hit).
 HALL_READ_PREFIX = "/api/v1/halls"
+# Where a licence's display code and its QR symbol are served (api.licences.controllers).
+LICENCE_PATHS = "/api/v1/licences/"
 
 
 def asgi_app(app: Litestar) -> ASGIApp:
@@ -256,8 +259,22 @@ def asgi_app(app: Litestar) -> ASGIApp:
 
     # Display codes' QR symbols already drawn, and display codes issued, are answered before
     # routing too (each falls back to the application for anything unusual).
-    fast = serve_display(serve_drawn_qr(app, licences), licences, tokens)
-    return observe_requests(serve_from_cache(fast, cache_for))
+    licence_fast_paths = serve_display(serve_drawn_qr(app, licences), licences, tokens)
+    cached_reads = serve_from_cache(app, cache_for)
+
+    async def front(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        # A request meets only the fast path its path may take: every other one (the
+        # declarations, payments, the inbox…) goes straight to the application, without
+        # passing through each layer's checks and frames, on the way in and at every await.
+        path: str = scope.get("path", "")
+        if path.startswith(LICENCE_PATHS):
+            await licence_fast_paths(scope, receive, send)  # type: ignore[arg-type]
+        elif path.startswith(CACHED_READ_PREFIXES) or path.startswith(HALL_READ_PREFIX):
+            await cached_reads(scope, receive, send)  # type: ignore[arg-type]
+        else:
+            await app(scope, receive, send)  # type: ignore[arg-type]
+
+    return observe_requests(cast("ASGIApp", front))
 
 
 __all__ = ["asgi_app", "create_app"]
