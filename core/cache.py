@@ -47,6 +47,9 @@ class CachedBody:
     body: bytes
     # Compressed once when cached, not on every response.
     gzipped: bytes | None
+    # The route template the body was rendered under: a hit, answered before routing, is
+    # counted in the request metrics under it (else under "unmatched").
+    template: str | None = None
 
 
 def etag_for(body: bytes) -> str:
@@ -83,11 +86,13 @@ class VersionedCache:
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, version: bytes | None, key: str, body: bytes) -> CachedBody:
+    def put(
+        self, version: bytes | None, key: str, body: bytes, template: str | None = None
+    ) -> CachedBody:
         """Store ``body`` under the version read *before* it was rendered: should a bump land
         while rendering, the entry is already stale and the next request re-renders."""
         gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN_BYTES else None
-        cached = CachedBody(etag_for(body), body, gzipped)
+        cached = CachedBody(etag_for(body), body, gzipped, template)
         if version is not None:
             self._entries[key] = (version, cached)
             self._entries.move_to_end(key)
@@ -179,7 +184,8 @@ async def cached_read(
     hit = cache.get(key)
     if hit is None:
         async with pool.acquire() as conn:
-            hit = cache.put(version, key, _encoder.encode(await load(conn)))
+            body = _encoder.encode(await load(conn))
+            hit = cache.put(version, key, body, request.scope.get("path_template"))
     response = conditional_response(
         hit, request.headers.get("if-none-match"), request.headers.get("accept-encoding"), locale
     )
@@ -217,6 +223,7 @@ def serve_from_cache(app: ASGIApp, cache_for: Callable[[str], VersionedCache | N
                 locale = negotiate(accept_language)
                 hit = cache.get(cache_key(scope["path"], scope["query_string"], locale))
             if hit is not None:
+                scope["path_template"] = hit.template  # for the request metrics
                 response = conditional_response(hit, if_none_match, accept_encoding, locale)
                 headers = [(k.encode(), v.encode()) for k, v in response.headers]
                 headers.append((b"content-length", str(len(response.body)).encode()))
