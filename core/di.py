@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar._kwargs.dependencies import DependencyContainer
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.routes import HTTPRoute
 
@@ -18,11 +17,13 @@ from litestar.routes import HTTPRoute
 def from_state(key: str) -> dict[str, Provide]:
     """The dependency ``key``: the object the composition root stored at ``app.state[key]``.
 
-    Synchronous and without parameters but ``state``, so resolving it costs a dict lookup and
-    never a thread or a task."""
+    Synchronous, and its one parameter is the request, so resolving it costs a dict lookup and
+    never a thread or a task. Not ``state: State``: Litestar hands that over as the bare dict
+    and the signature model wraps it in a new ``State`` through a decoding hook, each request,
+    for each service the handler names."""
 
-    def provide(state: State) -> Any:
-        return state[key]
+    def provide(request: Request[Any, Any, Any]) -> Any:
+        return request.app.state[key]
 
     return {key: Provide(provide, sync_to_thread=False)}
 
