@@ -106,9 +106,9 @@ def current_request_id() -> str | None:
 
 
 def _mint_request_id() -> str:
-    """120 random bits in lower-case base32 (a-z, 2-7). Hex ids held 11 digits in a row about
-    one time in ten, which the log's masking took for a phone number: the line lost the id the
-    client was given, and the masking ran over every line of its batch."""
+    """120 random bits in lower-case base32 (a-z, 2-7: no 0, 1, 8 or 9). A hex id held 11
+    digits in a row one time in twenty, which sent the log's masking over its line, and one in
+    650 was masked as a phone number: the log lost the id the client was given."""
     return base64.b32encode(secrets.token_bytes(15)).decode().lower()
 
 
