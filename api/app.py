@@ -237,6 +237,8 @@ CACHED_READ_PREFIXES = ("/api/v1/items", "/api/v1/catalog/")
 HALL_READ_PREFIX = "/api/v1/halls"
 # Where a licence's display code and its QR symbol are served (api.licences.controllers).
 LICENCE_PATHS = "/api/v1/licences/"
+# What the response cache may answer (``cache_for``).
+_CACHED_PATHS = (*CACHED_READ_PREFIXES, HALL_READ_PREFIX)
 
 
 def asgi_app(app: Litestar) -> ASGIApp:
@@ -269,7 +271,7 @@ def asgi_app(app: Litestar) -> ASGIApp:
         path: str = scope.get("path", "")
         if path.startswith(LICENCE_PATHS):
             await licence_fast_paths(scope, receive, send)  # type: ignore[arg-type]
-        elif path.startswith(CACHED_READ_PREFIXES) or path.startswith(HALL_READ_PREFIX):
+        elif path.startswith(_CACHED_PATHS):
             await cached_reads(scope, receive, send)  # type: ignore[arg-type]
         else:
             await app(scope, receive, send)  # type: ignore[arg-type]

@@ -135,7 +135,7 @@ class _FairPool(asyncpg.Pool):
             # the reset on release by the command timeout.
             return await super()._acquire(None)  # type: ignore[misc]
         except BaseException:
-            self._gate.release()
+            gate.release()
             raise
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
