@@ -233,8 +233,9 @@ class _JitteredRetryExecutor(EntrypointExecutor):
         run.result()  # finished (or failed) on its own
 
     async def _uncount(self, job: Job) -> None:
-        # pgqueuer adds one to attempts when it re-queues the job: take it back first. If the
-        # database is unreachable the wait counts as an attempt, which is harmless.
+        # pgqueuer adds one to attempts when it re-queues the job: take it back first. If that
+        # fails for any reason (database unreachable, pool exhausted) the wait counts as an
+        # attempt, which is harmless; raising here would lose the job instead of re-queueing it.
         if self.pool is None:
             return
         try:
@@ -242,10 +243,11 @@ class _JitteredRetryExecutor(EntrypointExecutor):
                 await conn.execute(
                     "UPDATE pgqueuer SET attempts = attempts - 1 WHERE id = $1", job.id
                 )
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            log.warning("could not uncount a deferred attempt", extra={"job_id": job.id})
+        except Exception as exc:  # noqa: BLE001 - see above
+            log.warning(
+                "could not uncount a deferred attempt",
+                extra={"job_id": job.id, "reason": repr(exc)[:300]},
+            )
 
     async def _dead(self, job: Job, exc: Exception) -> None:
         log.error(

@@ -22,8 +22,10 @@ def test_a_free_port_is_below_the_ephemeral_range_and_can_be_bound() -> None:
 
 def test_a_port_someone_listens_on_is_never_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
     held = free_port()
-    draws = iter([0, 0, 1])  # the held port twice, then the one above it
-    monkeypatch.setattr(embedded, "LISTEN_PORTS_FROM", held)
+    # The held port twice, then the one above it (LISTEN_PORTS_FROM stays put: raised to the
+    # held port it could leave too little room below the ephemeral range to draw at all).
+    offset = held - LISTEN_PORTS_FROM
+    draws = iter([offset, offset, offset + 1])
     monkeypatch.setattr(embedded.secrets, "randbelow", lambda _: next(draws))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", held))

@@ -205,3 +205,37 @@ async def test_deferred_job_waits_without_spending_attempts(
     await _run_worker_until(database_url, registry, finished)
     assert len(calls) == 7
     assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0
+
+
+async def test_a_deferred_job_whose_wait_cannot_be_uncounted_still_comes_back(
+    database_url: str, db: asyncpg.Connection
+) -> None:
+    """Taking the attempt back fails (here the database refuses the update): the wait counts
+    as an attempt, and the job is queued again rather than lost."""
+    await db.execute(
+        """CREATE FUNCTION refuse_uncount() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF NEW.attempts < OLD.attempts THEN RAISE EXCEPTION 'uncount refused'; END IF;
+             RETURN NEW;
+           END $$;
+           CREATE TRIGGER refuse_uncount BEFORE UPDATE ON pgqueuer
+              FOR EACH ROW EXECUTE FUNCTION refuse_uncount();"""
+    )
+    calls: list[str] = []
+
+    async def waits_once(note: Note) -> None:
+        calls.append(note.text)
+        if len(calls) == 1:
+            raise Deferred(timedelta(seconds=0.01), "provider window")
+
+    registry = JobRegistry()
+    registry.register("test.waits", waits_once, Note)
+    await enqueue(db, "test.waits", Note("wait"))
+
+    async def finished(pool: asyncpg.Pool) -> bool:
+        return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
+
+    await _run_worker_until(database_url, registry, finished)
+    assert calls == ["wait", "wait"]
+    statuses = [r["status"] for r in await db.fetch("SELECT status FROM pgqueuer_log ORDER BY id")]
+    assert "exception" not in statuses and statuses[-1] == "successful"

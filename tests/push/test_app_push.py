@@ -40,7 +40,7 @@ async def test_device_gets_the_message_unless_switched_off(
 
     async def delivered() -> bool:
         return bool(await db.fetchval(
-            "SELECT status = 'sent' FROM push_deliveries WHERE channel = 'app'"))  # fmt: skip
+            "SELECT status IN ('sent', 'delivered') FROM push_deliveries WHERE channel = 'app'"))  # fmt: skip
 
     await eventually(delivered)
     assert len(await _pushes(applicant, base, "rid0001")) == 1
@@ -81,10 +81,12 @@ async def test_delivery_receipts_settle_the_log(
 
     async def both_sent() -> bool:
         return bool(await db.fetchval(
-            "SELECT count(*) = 2 FROM push_deliveries WHERE channel = 'sms' AND status = 'sent'"))  # fmt: skip
+            "SELECT count(*) = 2 FROM push_deliveries WHERE channel = 'sms' AND status <> 'queued'"))  # fmt: skip
 
     await eventually(both_sent)
-    assert await collect_receipts(services.infra.pool, services.push) == 2
+    # The worker's receipts job (every minute) may have settled some already: the rest now.
+    await collect_receipts(services.infra.pool, services.push)
     outcome = dict(await db.fetch(
         "SELECT status, coalesce(reason, '') FROM push_deliveries WHERE channel = 'sms'"))  # fmt: skip
     assert outcome == {"delivered": "", "failed": "UNDELIVERABLE"}
+    assert await collect_receipts(services.infra.pool, services.push) == 0  # settled for good
