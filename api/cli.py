@@ -53,21 +53,28 @@ def _require(settings: Settings, *names: str) -> None:
 
 
 # How uvicorn serves the API, here and in the tests' live servers.
-SERVER_OPTIONS: dict[str, Any] = {
-    "log_config": None,
-    "access_log": False,  # our middleware logs each request with its request id
-    # The client's address is ours to decide (core.client_address, from the trusted-proxy
-    # setting): uvicorn's default would believe X-Forwarded-For from any local caller.
-    "proxy_headers": False,
-    "server_header": False,
-}
+def server_options() -> dict[str, Any]:
+    """uvicorn's settings for the API (and the benchmarks' baselines, so both match); the
+    protocol imported here, as the other commands never serve."""
+    from core.http_server import CoalescingHttpToolsProtocol
+
+    return {
+        "log_config": None,
+        "access_log": False,  # our middleware logs each request with its request id
+        # The client's address is ours to decide (core.client_address, from the trusted-proxy
+        # setting): uvicorn's default would believe X-Forwarded-For from any local caller.
+        "proxy_headers": False,
+        "server_header": False,
+        # Each response in one send rather than its headers and body apart.
+        "http": CoalescingHttpToolsProtocol,
+    }
 
 
 def run_server(app: ASGIApp, host: str, port: int) -> None:
     """How the API is served (also used by the benchmarks' baselines, so both match)."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=10, **SERVER_OPTIONS)
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=10, **server_options())
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

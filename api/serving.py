@@ -38,7 +38,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     ``api.cli.run_server`` has always served it), else ``workers`` processes under uvicorn's
     supervisor (a worker that dies is started again; SIGTERM/SIGINT stop each one gracefully).
     Why uvicorn and not Granian: docs/architecture.md, "Many processes"."""
-    from api.cli import SERVER_OPTIONS, run_server
+    from api.cli import run_server, server_options
 
     if workers <= 1:
         from api.app import asgi_app, create_app
@@ -66,7 +66,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
             # supervisor's default (no answer for 5 s: killed and started again) can keep a
             # worker from ever starting.
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **SERVER_OPTIONS,
+            **server_options(),
         )
 
 
