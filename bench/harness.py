@@ -58,8 +58,10 @@ class _Ports(NamedTuple):
 
 
 @contextlib.contextmanager
-def stack() -> Iterator[Stack]:
-    """Embedded PostgreSQL and Valkey, migrated, plus the provincial stand-in."""
+def stack(*, stand_ins_nice: int = 0) -> Iterator[Stack]:
+    """Embedded PostgreSQL and Valkey, migrated, plus the stand-ins; ``stand_ins_nice``: their
+    scheduling priority (``nice``), for a bench whose stand-ins are busy enough to take the CPU
+    our processes would have in production, where those systems run on other machines."""
     with exit_on_signals(), tempfile.TemporaryDirectory(prefix="handheld-bench-") as tmp:
         pg = EmbeddedPostgres(Path(tmp) / "pg", durable=False)
         valkey = EmbeddedValkey(Path(tmp) / "valkey", durable=False)
@@ -68,12 +70,12 @@ def stack() -> Iterator[Stack]:
             pg.start()
             servers.callback(valkey.stop)
             valkey.start()
-            with _sandbox(Path(tmp)) as ports:
+            with _sandbox(Path(tmp), stand_ins_nice) as ports:
                 yield _environment(Path(tmp), pg, valkey, ports)
 
 
 @contextlib.contextmanager
-def _sandbox(tmp: Path) -> Iterator[_Ports]:
+def _sandbox(tmp: Path, nice: int) -> Iterator[_Ports]:
     # Every stand-in on a port of its own choosing (0), read back from the ports file: a port
     # picked here could be taken before the sandbox binds it, and a default port may be held by
     # another run (make dev, a second bench).
@@ -96,13 +98,27 @@ def _sandbox(tmp: Path) -> Iterator[_Ports]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         process_group=0,
-        preexec_fn=die_with_parent(),
+        preexec_fn=_niced(nice, die_with_parent()),
     )
     try:
         ports = wait_for_ports_file(ports_file, 60, sandbox)
         yield _Ports(ports["provincial"], ports["wechat"], ports["sms"], ports["apppush"])
     finally:
         stop_group(sandbox)
+
+
+def _niced(nice: int, then: Callable[[], None] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` lowering the child's priority by ``nice`` before ``then``: set before
+    the child starts, so every thread it starts inherits it."""
+    if not nice:
+        return then
+
+    def preexec() -> None:
+        os.nice(nice)
+        if then is not None:
+            then()
+
+    return preexec
 
 
 def _environment(
