@@ -362,9 +362,15 @@ async def live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def worker(services: Services, stand_ins: None) -> AsyncIterator[None]:
-    """A worker running every domain's jobs, in process."""
-    async with in_process_worker(services):
+async def worker(
+    services: Services, stand_ins: None, request: pytest.FixtureRequest
+) -> AsyncIterator[None]:
+    """A worker running every domain's jobs, in process. Their schedules follow the wall
+    clock, so a scheduled run can fall anywhere in a test: a test that runs one of them itself
+    (a sync, a supervision pass) and asserts what that run did leaves its schedule out with
+    ``@pytest.mark.unscheduled(entrypoint, ...)``."""
+    marker = request.node.get_closest_marker("unscheduled")
+    async with in_process_worker(services, unscheduled=frozenset(marker.args if marker else ())):
         yield
 
 

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.fixtures.bundles import (
     BIRTH,
@@ -35,6 +36,7 @@ async def _finished(citizen: BundleApplicant, bundle_id: str) -> dict[str, Any]:
     return dict(await eventually(check))
 
 
+@pytest.mark.unscheduled("catalog.sync")  # only the platform knows of the suspension
 async def test_a_member_refused_by_the_platform_does_not_sink_the_others(
     live: httpx.AsyncClient, worker: None, applicant: Applicant
 ) -> None:

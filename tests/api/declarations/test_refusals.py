@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from api.composition import Services
 from tests.fixtures.declarations import (
@@ -60,6 +61,7 @@ async def job_ended(db: asyncpg.Connection, entrypoint: str) -> None:
     await eventually(none_left)
 
 
+@pytest.mark.unscheduled("catalog.sync")  # only the platform knows of the suspension
 async def test_item_suspended_at_the_platform_after_our_sync(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, db: asyncpg.Connection,
     services: Services,

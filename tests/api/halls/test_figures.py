@@ -58,6 +58,7 @@ async def _take(client: httpx.AsyncClient, who: dict[str, str], appointment: str
     return ticket_id
 
 
+@pytest.mark.unscheduled("halls.supervise")  # the test runs it itself
 async def test_bookings_no_shows_and_average_wait_per_hall(
     live: httpx.AsyncClient,
     worker: None,

@@ -50,6 +50,7 @@ def kinds(ticket: dict[str, Any]) -> list[str]:
     return [entry["kind"] for entry in ticket["timeline"]]
 
 
+@pytest.mark.unscheduled("hotline.supervise")  # the test runs it itself
 async def test_a_complaint_is_answered_in_time_and_a_consultation_is_flagged_late(
     live: httpx.AsyncClient,
     worker: None,

@@ -78,6 +78,7 @@ async def test_served_twice_identical_drawn_once_and_refused_once_expired(
     assert drawn == []
 
 
+@pytest.mark.unscheduled("licences.sync")  # the test runs it itself
 async def test_a_revoked_licence_s_cached_symbol_is_refused(
     live: httpx.AsyncClient,
     worker: None,

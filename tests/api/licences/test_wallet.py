@@ -132,6 +132,7 @@ async def test_tampered_signature_is_rejected_on_import(
     assert all(not m["licenceSuggestions"] for m in draft["materials"])  # not offered
 
 
+@pytest.mark.unscheduled("licences.sync")  # the test runs it itself
 async def test_revocation_reaches_the_wallet_through_the_feed(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:
@@ -188,6 +189,7 @@ async def test_declaration_use_needs_consent_and_is_logged(
     assert other.status_code == 404
 
 
+@pytest.mark.unscheduled("licences.sync")  # the test runs it itself
 async def test_a_licence_revoked_after_it_was_attached_stops_the_submission(
     live: httpx.AsyncClient, worker: None, applicant: Applicant, services: Services
 ) -> None:

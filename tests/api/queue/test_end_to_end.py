@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
 from api.composition import Services
 from sandbox.runner import RunningApp
@@ -73,6 +74,7 @@ async def heard(seen: list[dict[str, Any]], **expected: Any) -> Any:
     return await eventually(found)
 
 
+@pytest.mark.unscheduled("halls.supervise")  # the test runs it itself
 async def test_in_hall_item_booked_reminded_queued_called_completed_and_rated(
     live: httpx.AsyncClient,
     worker: None,

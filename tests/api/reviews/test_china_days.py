@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from api.composition import Services
 from tests.fixtures.declarations import Applicant
 from tests.fixtures.reviews import BAD, SetClock, finished, rate, reviews, staff, supervise
 
 
+@pytest.mark.unscheduled("reviews.supervise")  # the test runs it itself
 async def test_a_ticket_counts_from_the_day_in_china(
     live: httpx.AsyncClient,
     worker: None,

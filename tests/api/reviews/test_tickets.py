@@ -23,6 +23,7 @@ async def _inbox(applicant: Applicant) -> list[dict[str, Any]]:
     return list(resp.json()["items"])
 
 
+@pytest.mark.unscheduled("reviews.supervise")  # the test runs it itself
 async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     live: httpx.AsyncClient,
     worker: None,
@@ -139,6 +140,7 @@ async def test_bad_review_is_rectified_by_the_deadline_and_rated_again(
     assert figures["followUps"] == {"count": 1, "averageLevel": 4.0, "improved": 1}
 
 
+@pytest.mark.unscheduled("reviews.supervise")  # the test runs it itself
 async def test_late_tickets_are_flagged_and_appeals_decided_by_a_supervisor(
     live: httpx.AsyncClient,
     worker: None,
