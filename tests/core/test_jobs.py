@@ -74,6 +74,10 @@ async def test_dedupe_key_never_doubles_a_queued_job(db: asyncpg.Connection) -> 
     assert len(await _jobs(db)) == 1
 
 
+async def _queue_empty(pool: asyncpg.Pool) -> bool:
+    return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
+
+
 async def _run_worker_until(
     database_url: str, registry: JobRegistry, done: Any, timeout: float = 20
 ) -> None:
@@ -110,10 +114,7 @@ async def test_failing_job_is_retried_then_succeeds(
     registry.register("test.flaky", flaky, Note)
     await enqueue(db, "test.flaky", Note("hello"))
 
-    async def finished(pool: asyncpg.Pool) -> bool:
-        return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
-
-    await _run_worker_until(database_url, registry, finished)
+    await _run_worker_until(database_url, registry, _queue_empty)
     assert calls == ["hello", "hello", "hello"]
     assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0
 
@@ -199,10 +200,7 @@ async def test_deferred_job_waits_without_spending_attempts(
     registry.register("test.limited", rate_limited, Note)
     await enqueue(db, "test.limited", Note("wait"))
 
-    async def finished(pool: asyncpg.Pool) -> bool:
-        return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
-
-    await _run_worker_until(database_url, registry, finished)
+    await _run_worker_until(database_url, registry, _queue_empty)
     assert len(calls) == 7
     assert await db.fetchval("SELECT count(*) FROM job_dead_letters") == 0
 
@@ -232,10 +230,7 @@ async def test_a_deferred_job_whose_wait_cannot_be_uncounted_still_comes_back(
     registry.register("test.waits", waits_once, Note)
     await enqueue(db, "test.waits", Note("wait"))
 
-    async def finished(pool: asyncpg.Pool) -> bool:
-        return await pool.fetchval("SELECT count(*) FROM pgqueuer") == 0
-
-    await _run_worker_until(database_url, registry, finished)
+    await _run_worker_until(database_url, registry, _queue_empty)
     assert calls == ["wait", "wait"]
     statuses = [r["status"] for r in await db.fetch("SELECT status FROM pgqueuer_log ORDER BY id")]
     assert "exception" not in statuses and statuses[-1] == "successful"
