@@ -1,12 +1,15 @@
 """Baselines of bench/declarations.py: the same list SQL through a bare asyncpg handler, a bare
 INSERT handler (one row per request, the write baseline), and a raw endpoint writing a request
-body to a file.
+body to a file (``?sync=1``: and syncing it to the disk before it answers, as any store that
+acknowledges an upload must).
 
     python -m bench.bare_sql PORT CITIZEN_ID RAW_UPLOAD_PATH
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -56,12 +59,15 @@ def build(citizen_id: uuid.UUID, raw_path: Path) -> Litestar:
         return {"id": str(row_id)}
 
     @put("/raw-upload", request_max_body_size=None)
-    async def raw_upload(request: Request[Any, Any, Any]) -> dict[str, int]:
+    async def raw_upload(request: Request[Any, Any, Any], sync: bool = False) -> dict[str, int]:
         size = 0
         with raw_path.open("wb") as f:
             async for chunk in request.stream():
                 f.write(chunk)
                 size += len(chunk)
+            if sync:
+                f.flush()
+                await asyncio.to_thread(os.fsync, f.fileno())
         return {"size": size}
 
     return Litestar(
