@@ -91,6 +91,7 @@ from core.openapi import (
     strict_json_body,
 )
 from core.redis import create_redis
+from core.replica import provide_replica_read
 from core.settings import Settings
 from payments.routes import payment_route_handlers
 from push.routes import push_route_handlers
@@ -198,6 +199,8 @@ def create_app(
             **dependencies(),
             "db_connection": Provide(provide_transaction),
             "db_read": Provide(provide_read_connection),
+            # Reads that may lag (staff figures): the replica when one is configured.
+            "db_replica": Provide(provide_replica_read),
             **principal_dependencies(),
             **(dependency_overrides or {}),
         },

@@ -90,6 +90,7 @@ from push.service import PushService
 
 INFRA_KEY = "infra"
 DB_POOL_KEY = "db_pool"
+REPLICA_READS_KEY = "replica_reads"
 JOBS_KEY = "job_registry"
 
 
@@ -119,6 +120,7 @@ class Services:
         return {
             INFRA_KEY: self.infra,
             DB_POOL_KEY: self.infra.pool,
+            REPLICA_READS_KEY: self.infra.replica_reads,
             calendars_deps.KEY: self.calendars,
             catalog_deps.KEY: self.catalog,
             identity_deps.KEY: self.identity,
@@ -145,6 +147,7 @@ def dependencies() -> dict[str, Provide]:
     return (
         from_state(INFRA_KEY)
         | from_state(DB_POOL_KEY)
+        | from_state(REPLICA_READS_KEY)
         | from_state(JOBS_KEY)
         | calendars_deps.DEPENDENCIES
         | catalog_deps.DEPENDENCIES

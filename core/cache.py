@@ -15,8 +15,9 @@ import gzip
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import msgspec
 from litestar import Request, Response
@@ -35,7 +36,14 @@ from core.i18n import DEFAULT_LOCALE, negotiate
 from core.pubsub import ChannelListener
 
 if TYPE_CHECKING:
-    from core.db import Connection, Pool
+    from core.db import Connection
+
+
+class ConnectionSource(Protocol):
+    """Where a miss is rendered: a pool, or ``core.replica.FencedReads``."""
+
+    def acquire(self) -> AbstractAsyncContextManager[Connection]: ...
+
 
 # Below this, gzip's framing costs more than it saves.
 GZIP_MIN_BYTES = 1024
@@ -167,7 +175,7 @@ _encoder = msgspec.json.Encoder()
 async def cached_read(
     request: Request[Any, Any, Any],
     cache: VersionedCache,
-    pool: Pool,
+    pool: ConnectionSource,
     load: Callable[[Connection], Awaitable[Any]],
     _: type[T],
     locale: str = DEFAULT_LOCALE,

@@ -147,11 +147,15 @@ class _FairPool(asyncpg.Pool):
                 self._gate.release()
 
 
-async def create_pool(settings: DatabaseSettings, *, application_name: str = "handheld") -> Pool:
+async def create_pool(
+    settings: DatabaseSettings, *, application_name: str = "handheld", replica: bool = False
+) -> Pool:
+    """The pool of the primary, or (``replica``) of the replica: that one opens no connection
+    before a read asks for one, so a replica that is down never stops a process starting."""
     pool = _FairPool(
-        settings.url.reveal(),
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
+        (settings.replica_url if replica else settings.url).reveal(),
+        min_size=0 if replica else settings.pool_min_size,
+        max_size=settings.replica_pool_max_size if replica else settings.pool_max_size,
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,
         init=_init_connection,

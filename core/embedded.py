@@ -144,8 +144,12 @@ class _EmbeddedServer:
 
 @dataclass
 class EmbeddedPostgres(_EmbeddedServer):
+    """``standby_of``: a primary's admin URL; the first start copies that server
+    (``pg_basebackup``) and runs as its streaming replica, a hot standby that answers reads."""
+
     # SIGINT = fast shutdown: roll back open transactions, checkpoint, exit.
     stop_signal: ClassVar[int] = signal.SIGINT
+    standby_of: str | None = None
 
     @property
     def admin_url(self) -> str:
@@ -162,7 +166,27 @@ class EmbeddedPostgres(_EmbeddedServer):
             _let_others_traverse(self.data_dir)
             shutil.chown(self.data_dir, user, user)
             os.chmod(self.data_dir, 0o700)
-        if not (self.data_dir / "PG_VERSION").exists():
+        if not (self.data_dir / "PG_VERSION").exists() and self.standby_of:
+            # -R writes standby.signal and the primary's address; -X stream copies the WAL
+            # written meanwhile, so the copy starts consistent.
+            subprocess.run(
+                [
+                    str(PG_BIN / "pg_basebackup"),
+                    "-d",
+                    self.standby_of,
+                    "-D",
+                    str(self.data_dir),
+                    "-R",
+                    "-X",
+                    "stream",
+                    "--checkpoint=fast",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
+                preexec_fn=die_with_parent(),
+            )
+        elif not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
                 [
                     str(PG_BIN / "initdb"),

@@ -21,6 +21,7 @@ from core.filecrypt import FileCipher
 from core.http import create_http_session
 from core.pii import PiiCipher
 from core.redis import create_redis
+from core.replica import ReplicaReads
 from core.settings import Settings
 from core.storage import ObjectStorage
 
@@ -41,6 +42,8 @@ class Infrastructure:
     pii: PiiCipher
     # Materials and licence files, encrypted with a data key per object (core.filecrypt).
     storage: ObjectStorage
+    # Reads that may lag (catalogue pages, staff figures): the replica when there is one.
+    replica_reads: ReplicaReads
     # Where services read the time (business days are China's days of it); tests fix it.
     clock: Clock = SYSTEM_CLOCK
 
@@ -82,6 +85,11 @@ async def open_infrastructure(
     Channels, whose backend must exist before the lifespan opens this); else one is opened here."""
     pii = _pii(settings)
     pool = await create_pool(settings.database, application_name=name)
+    replica = (
+        await create_pool(settings.database, application_name=name, replica=True)
+        if settings.database.replica_url
+        else None
+    )
     owns_redis = redis is None
     redis = create_redis(settings.redis) if redis is None else redis
     http = create_http_session(settings.http)
@@ -93,12 +101,15 @@ async def open_infrastructure(
             http=http,
             pii=pii,
             storage=_storage(settings, pii),
+            replica_reads=ReplicaReads(pool, replica, redis),
             clock=clock,
         )
     finally:
         await http.close()
         if owns_redis:
             await redis.aclose()
+        if replica is not None:
+            await close_pool(replica)
         await close_pool(pool)
 
 

@@ -46,6 +46,10 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     # migrations under their session advisory lock) when ``url`` goes through PgBouncer in
     # transaction mode; empty: ``url``.
     direct_url: Secret = Secret("")
+    # A streaming replica (hot standby) of the primary for reads that may lag: catalogue pages
+    # and staff figures (core.replica). Empty: every read goes to the primary.
+    replica_url: Secret = Secret("")
+    replica_pool_max_size: int = 10
     command_timeout: float = 30.0
     # Short, so a database that is down or unreachable is answered with a prompt 503 (and the
     # worker's reconnect loop notices) instead of requests piling up behind a long wait.

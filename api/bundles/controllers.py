@@ -237,6 +237,6 @@ class BundleOpsController(Controller):
         self,
         staff: NamedDependency[StaffPrincipal],
         bundles: NamedDependency[BundlesService],
-        db_read: NamedDependency[Connection],
+        db_replica: NamedDependency[Connection],
     ) -> BundleFigures:
-        return await bundles.figures(db_read)
+        return await bundles.figures(db_replica)

@@ -87,7 +87,7 @@ class CatalogController(Controller):
         return await cached_read(
             request,
             catalog.cache,
-            catalog.pool,
+            catalog.pages,
             lambda conn: catalog.list_items(conn, filters),
             ItemPage,
             filters.locale,
@@ -109,7 +109,7 @@ class CatalogController(Controller):
         return await cached_read(
             request,
             catalog.cache,
-            catalog.pool,
+            catalog.pages,
             lambda conn: catalog.hot_items(conn, limit, locale),
             list[ItemSummary],
             locale,
@@ -130,7 +130,7 @@ class CatalogController(Controller):
         return await cached_read(
             request,
             catalog.cache,
-            catalog.pool,
+            catalog.pages,
             lambda conn: catalog.item_detail(conn, code, locale),
             ItemDetail,
             locale,
@@ -146,7 +146,7 @@ class CatalogController(Controller):
         return await cached_read(
             request,
             catalog.cache,
-            catalog.pool,
+            catalog.pages,
             lambda conn: catalog.facets(conn, locale),
             CatalogFacets,
             locale,

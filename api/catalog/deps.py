@@ -23,6 +23,7 @@ async def build(infra: Infrastructure) -> AsyncIterator[CatalogService]:
     try:
         yield CatalogService(
             pool=infra.pool,
+            replica_reads=infra.replica_reads,
             cache=cache,
             provincial=ProvincialClient(infra.http, settings.provincial, settings.http),
             item_entries=settings.catalog.cache_entries,

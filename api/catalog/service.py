@@ -48,9 +48,12 @@ from core.clients.provincial import (
 from core.db import Connection, Pool
 from core.http import OutsideSystemHttpError
 from core.i18n import DEFAULT_LOCALE
+from core.replica import ReplicaReads
 
 log = logging.getLogger(__name__)
 
+# Readers of catalogue pages see at least the last sync (core.replica).
+CATALOGUE_FENCE = "catalog"
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
 
@@ -280,11 +283,16 @@ class CatalogService:
         self,
         *,
         pool: Pool,
+        replica_reads: ReplicaReads,
         cache: VersionedCache,
         provincial: ProvincialClient,
         item_entries: int = 4096,
     ) -> None:
         self.pool = pool
+        # Where pages are rendered on a cache miss: the replica once it has replayed the last
+        # sync (``_bump``), else the primary (core.replica).
+        self.pages = replica_reads.fenced(CATALOGUE_FENCE)
+        self._replica_reads = replica_reads
         self.cache = cache
         self.provincial = provincial
         self.halls_of: HallsOfItem | None = None
@@ -295,6 +303,12 @@ class CatalogService:
 
     async def invalidate(self) -> None:
         """Every process renders the catalogue anew (an item's halls changed)."""
+        await self._bump()
+
+    async def _bump(self) -> None:
+        # The fence first: a process re-rendering after the bump must not read a replica
+        # that has not replayed the change yet, and cache the old page under the new version.
+        await self._replica_reads.fence(CATALOGUE_FENCE)
         await self.cache.bump()
 
     # --- sync (the catalog.sync job) -----------------------------------------------------------
@@ -325,7 +339,7 @@ class CatalogService:
                     break
         finally:
             if changed:
-                await self.cache.bump()
+                await self._bump()
         log.info(
             "catalogue synced", extra={"pages": pages, "received": received, "changed": changed}
         )

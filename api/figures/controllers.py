@@ -63,7 +63,7 @@ class FiguresController(Controller):
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffPrincipal],
         figures: NamedDependency[FiguresService],
-        db_read: NamedDependency[Connection],
+        db_replica: NamedDependency[Connection],
         start: Annotated[date, QueryParameter(name="from")],
         end: Annotated[date, QueryParameter(name="to")],
         by: Annotated[By, QueryParameter()] = "department",
@@ -74,7 +74,7 @@ class FiguresController(Controller):
         fmt: Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")] = None,
     ) -> Response[ServiceFigures | str]:
         answer = await figures.service_figures(
-            db_read,
+            db_replica,
             start,
             end,
             by,
@@ -128,7 +128,7 @@ class PublicFiguresController(Controller):
         self,
         request: Request[Any, Any, Any],
         figures: NamedDependency[FiguresService],
-        db_read: NamedDependency[Connection],
+        db_replica: NamedDependency[Connection],
         start: Annotated[str | None, QueryParameter(name="from", pattern=_MONTH)] = None,
         end: Annotated[str | None, QueryParameter(name="to", pattern=_MONTH)] = None,
         fmt: Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")] = None,
@@ -142,7 +142,7 @@ class PublicFiguresController(Controller):
                 if last.month == 12
                 else date(last.year - 1, last.month + 1, 1)
             )
-        answer = await figures.public_figures(db_read, first, last)
+        answer = await figures.public_figures(db_replica, first, last)
         wants_csv = fmt == "csv" or (
             fmt is None and request.accept.best_match(["application/json", CSV]) == CSV
         )

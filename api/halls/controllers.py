@@ -191,8 +191,8 @@ class HallWindowController(Controller):
         self,
         staff: NamedDependency[StaffPrincipal],
         halls: NamedDependency[HallsService],
-        db_read: NamedDependency[Connection],
+        db_replica: NamedDependency[Connection],
         start: Annotated[date | None, QueryParameter(name="from")] = None,
         end: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> HallFigures:
-        return await halls.figures(db_read, start, end)
+        return await halls.figures(db_replica, start, end)
