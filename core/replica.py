@@ -64,10 +64,6 @@ class ReplicaReads:
         self._redis = redis
         self._skip_until = 0.0
 
-    @property
-    def has_replica(self) -> bool:
-        return self._replica is not None
-
     async def fence(self, name: str) -> None:
         """Readers under ``name`` see at least what the primary has committed until now."""
         if self._replica is None:
