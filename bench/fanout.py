@@ -490,6 +490,7 @@ def p99_ms(process: subprocess.Popen[str]) -> float:
 
 
 def main() -> None:
+    nice = worker_nice()
     with stack(stand_ins_nice=STAND_INS_NICE) as env_stack:
         env = env_stack.env
         settings = load_settings(env)
@@ -505,7 +506,7 @@ def main() -> None:
             idle = p99_ms(start_wrk(search, WRK_SECONDS))
             operator, supervisor = asyncio.run(staff_headers(settings, api))
 
-            with workers(env, WORKERS, worker_nice()) as pids:
+            with workers(env, WORKERS, nice) as pids:
                 asyncio.run(wait_for_workers(settings, WORKERS))
                 wrk_ours = start_wrk(search, WRK_SECONDS)
                 cpu_before = cpu_seconds(settings, pids)
@@ -523,7 +524,7 @@ def main() -> None:
             cpu_before = cpu_seconds(settings, [])
             own_before = time.process_time()
             started = time.perf_counter()
-            os.setpriority(os.PRIO_PROCESS, 0, worker_nice())
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
             try:
                 bare_delivered = asyncio.run(bare_loop(settings, N, channels))
             finally:
@@ -536,7 +537,7 @@ def main() -> None:
     expected = N * (len(channels) - 1)
     print(
         f"  notice to {N:,} on {', '.join(channels)} with {WORKERS} worker(s) at nice "
-        f"{worker_nice()}: "
+        f"{nice}: "
         f"{delivered:,} deliveries in {ours_s:.1f}s = {ours_rate:,.0f}/s"
     )
     print(

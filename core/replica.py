@@ -47,7 +47,8 @@ REPLICA_READS = Counter(
     ["source", "reason"],
 )
 FENCE_KEY = "replica-fence:{}"
-# A replica that does not answer this fast is treated as down for the read at hand.
+# The longest a read waits for a free replica connection before it goes to the primary
+# (opening one is bounded by database.connect_timeout).
 REPLICA_ACQUIRE_TIMEOUT_S = 1.0
 # After a failure to reach it, reads stay on the primary this long before the replica is
 # tried again: a replica that is down costs one failed connection per interval, not per read.

@@ -32,6 +32,7 @@ from core.settings import Settings
 from sandbox.runner import RunningApp
 from sandbox.wechatpay.handle import WeChatPayStandIn
 from tests.fixtures import databases, keys, objectstore, standins
+from tests.fixtures.catalog import Platform
 from tests.fixtures.declarations import Applicant, synced
 from tests.fixtures.identity import Outside, sso, user
 from tests.fixtures.servers import in_process_worker, running_server, serve_in_process
@@ -140,6 +141,13 @@ async def provincial(provincial_server: RunningApp) -> AsyncIterator[RunningApp]
     """The provincial platform stand-in (catalogue, identity, cases, licences, payments)."""
     yield await standins.fresh_provincial(provincial_server)
     await standins.fresh_provincial(provincial_server)
+
+
+@pytest.fixture
+async def platform(provincial: RunningApp) -> AsyncIterator[Platform]:
+    """A driver of the provincial stand-in's item feed and its control API."""
+    async with aiohttp.ClientSession() as session:
+        yield Platform(session, provincial.url)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import aiohttp
 import asyncpg
 import httpx
 import msgspec
@@ -93,12 +92,6 @@ async def replica_url(lag: Lag, replica_server: EmbeddedPostgres, database_url: 
 def settings(settings: Settings, replica_url: str) -> Settings:
     database = msgspec.structs.replace(settings.database, replica_url=Secret(replica_url))
     return msgspec.structs.replace(settings, database=database)
-
-
-@pytest.fixture
-async def platform(provincial: RunningApp) -> AsyncIterator[Platform]:
-    async with aiohttp.ClientSession() as session:
-        yield Platform(session, provincial.url)
 
 
 def reads(source: str, reason: str) -> float:
